@@ -1,0 +1,37 @@
+"""Messages to LINE, written in the same transaction as the turn that produced them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from civic.types import EncryptedText, UTCDateTime
+
+PENDING = "pending"
+SENT = "sent"
+FAILED = "failed"
+
+
+class OutboundMessage(SQLModel, table=True):
+    __tablename__ = "outbound_message"
+    __table_args__ = (sa.Index("ix_outbound_message_status_id", "status", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    inbox_event_id: int | None = Field(default=None, foreign_key="inbox_event.id", index=True)
+    channel: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    to: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    reply_token: str | None = Field(default=None, sa_column=sa.Column(sa.String(256), nullable=True))
+    #: When the reply token was issued (the webhook event's timestamp); tokens expire.
+    token_issued_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
+    #: X-Line-Retry-Key for push: the same key on every retry, so LINE delivers once.
+    retry_key: str = Field(sa_column=sa.Column(sa.String(36), nullable=False, unique=True))
+    #: The messages (JSON array of Messaging API message objects), encrypted.
+    messages: str = Field(sa_column=sa.Column(EncryptedText, nullable=False))
+    status: str = Field(default=PENDING, sa_column=sa.Column(sa.String(16), nullable=False))
+    via: str | None = Field(default=None, sa_column=sa.Column(sa.String(8), nullable=True))  # reply | push
+    attempts: int = Field(default=0, nullable=False)
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
+    error: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))

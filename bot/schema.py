@@ -1,0 +1,22 @@
+"""Imports every table model (all domains; this is the top of the dependency graph) so that ``SQLModel.metadata`` is complete (migrations, tests)."""
+
+from __future__ import annotations
+
+import importlib
+
+from sqlmodel import SQLModel
+
+#: Modules that define tables. A new domain adds its ``models`` module here.
+MODEL_MODULES = [
+    "civic.citizens.models",
+    "civic.talklog.models",
+    "bot.inbox.models",
+    "bot.outbox.models",
+    "bot.conversation.models",
+]
+
+
+def load_metadata():  # -> sqlalchemy.MetaData
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
+    return SQLModel.metadata

@@ -1,0 +1,85 @@
+"""The database: one async engine per service, SQLite embedded by default, PostgreSQL to scale.
+
+``Database.read()`` opens an ordinary transaction; ``Database.write()`` opens one that takes
+SQLite's write lock at BEGIN (``BEGIN IMMEDIATE``), so read-then-write transactions never
+deadlock and concurrent writers queue instead of failing. On PostgreSQL both are plain
+transactions; domains use row locks or constraints where they need them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from civic.crypto import FieldCipher
+
+_IMMEDIATE = "madoguchi_immediate"
+
+
+def _prepare_sqlite(engine: AsyncEngine) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control from the driver so BEGIN is ours (see module docstring).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        immediate = conn.get_execution_options().get(_IMMEDIATE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def ensure_sqlite_directory(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+class Database:
+    """Owns the engine and hands out sessions. Create one per service (no module-level engine)."""
+
+    def __init__(self, url: str, cipher: FieldCipher, *, echo: bool = False, pool_size: int = 10) -> None:
+        self.url = url
+        self.cipher = cipher
+        ensure_sqlite_directory(url)
+        backend = make_url(url).get_backend_name()
+        self.is_sqlite = backend == "sqlite"
+        kwargs: dict[str, Any] = {"echo": echo}
+        if not self.is_sqlite:
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        # The cipher travels with the engine's dialect so EncryptedText columns can reach it.
+        self.engine.sync_engine.dialect.madoguchi_cipher = cipher  # type: ignore[attr-defined]
+        if self.is_sqlite:
+            _prepare_sqlite(self.engine)
+        self._read = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._write = async_sessionmaker(
+            self.engine.execution_options(**{_IMMEDIATE: True}), expire_on_commit=False
+        )
+
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        async with self._read() as session:
+            yield session
+
+    @contextlib.asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """A transaction committed on success and rolled back on error."""
+        async with self._write() as session, session.begin():
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
