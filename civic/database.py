@@ -15,7 +15,8 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from civic.crypto import FieldCipher
 
@@ -65,9 +66,9 @@ class Database:
         self.engine.sync_engine.dialect.madoguchi_cipher = cipher  # type: ignore[attr-defined]
         if self.is_sqlite:
             _prepare_sqlite(self.engine)
-        self._read = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._read = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._write = async_sessionmaker(
-            self.engine.execution_options(**{_IMMEDIATE: True}), expire_on_commit=False
+            self.engine.execution_options(**{_IMMEDIATE: True}), class_=AsyncSession, expire_on_commit=False
         )
 
     @contextlib.asynccontextmanager

@@ -1,0 +1,74 @@
+"""The data layer on both backends: migrations match the models, encryption at rest, UTC times."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlmodel import select
+
+from bot.schema import load_metadata
+from civic.citizens.models import Citizen
+from civic.crypto import DecryptionError, FieldCipher, parse_key
+from civic.database import Database
+
+
+async def test_migrations_match_models(db: Database) -> None:
+    def diff(sync_conn):
+        ctx = MigrationContext.configure(sync_conn, opts={"compare_type": False})
+        return compare_metadata(ctx, load_metadata())
+
+    async with db.engine.connect() as conn:
+        changes = await conn.run_sync(diff)
+    assert changes == []
+
+
+async def test_personal_data_is_encrypted_at_rest(db: Database) -> None:
+    now = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+    async with db.write() as s:
+        s.add(Citizen(channel_user_id="U1", display_name="山田 花子", created_at=now))
+    async with db.engine.connect() as conn:
+        raw = (await conn.execute(sa.text("SELECT display_name FROM citizen"))).scalar_one()
+    assert "山田" not in raw and raw.startswith("v1.")
+    async with db.read() as s:
+        citizen = (await s.exec(select(Citizen))).one()
+    assert citizen.display_name == "山田 花子"
+
+
+async def test_times_come_back_as_aware_utc(db: Database) -> None:
+    jst = timezone(timedelta(hours=9))
+    async with db.write() as s:
+        s.add(Citizen(channel_user_id="U2", created_at=datetime(2026, 1, 1, 9, 0, tzinfo=jst)))
+    async with db.read() as s:
+        citizen = (await s.exec(select(Citizen))).one()
+    assert citizen.created_at == datetime(2026, 1, 1, 0, 0, tzinfo=UTC)
+    assert citizen.created_at.tzinfo is not None
+
+
+async def test_naive_datetimes_are_refused(db: Database) -> None:
+    with pytest.raises(sa.exc.StatementError):
+        async with db.write() as s:
+            s.add(Citizen(channel_user_id="U3", created_at=datetime(2026, 1, 1)))
+
+
+async def test_key_rotation_keeps_old_values_readable(database_url: str) -> None:
+    old, new = parse_key("11" * 32), parse_key("22" * 32)
+    first = Database(database_url, FieldCipher(old))
+    async with first.write() as s:
+        s.add(Citizen(channel_user_id="U4", display_name="旧鍵", created_at=datetime.now(UTC)))
+    await first.dispose()
+    rotated = Database(database_url, FieldCipher(new, retired=[old]))
+    async with rotated.write() as s:
+        s.add(Citizen(channel_user_id="U5", display_name="新鍵", created_at=datetime.now(UTC)))
+    async with rotated.read() as s:
+        names = {c.channel_user_id: c.display_name for c in (await s.exec(select(Citizen))).all()}
+    await rotated.dispose()
+    assert names == {"U4": "旧鍵", "U5": "新鍵"}
+    only_new = Database(database_url, FieldCipher(new))
+    with pytest.raises(DecryptionError):
+        async with only_new.read() as s:
+            list((await s.exec(select(Citizen))).all())
+    await only_new.dispose()
