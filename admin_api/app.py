@@ -1,0 +1,35 @@
+"""``create_admin_app``: the staff API sub-application (mounted at /admin/api/v1)."""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+
+from admin_api.auth import AUTHENTICATOR, Authenticator, make_auth_middleware
+from admin_api.errors import error_middleware
+from admin_api.routing import ApiRouter, openapi_document
+
+PREFIX = "/admin/api/v1"
+OPENAPI_PATH = "/openapi.json"
+
+
+def create_admin_app(authenticator: Authenticator, routers: list[ApiRouter], *,
+                     client_max_size: int = 8 * 1024 * 1024) -> web.Application:
+    """Routers come from each feature (staff, rich menus, bookings, …); the caller wires them."""
+    public = frozenset({OPENAPI_PATH} | {
+        op.path for r in routers for op in r.operations if op.public
+    })
+    app = web.Application(
+        middlewares=[error_middleware, make_auth_middleware(public)], client_max_size=client_max_size
+    )
+    app[AUTHENTICATOR] = authenticator
+    for router in routers:
+        router.add_to(app)
+    document = openapi_document(routers, prefix=PREFIX, title="Madoguchi 管理 API", version="1")
+
+    async def openapi(_: web.Request) -> web.Response:
+        return web.json_response(document, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+    app.router.add_get(OPENAPI_PATH, openapi)
+    return app

@@ -1,0 +1,70 @@
+"""Who is calling: a bearer token resolved to a staff principal with per-feature permissions.
+
+The real authenticator (staff accounts, sessions, lockout) lives in ``civic.staff``; this module only
+defines the interface the admin API needs, so every feature's routes check permissions the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from aiohttp import web
+
+from admin_api.errors import ApiError, Handler
+
+
+@dataclass(frozen=True)
+class Principal:
+    staff_id: int
+    login: str
+    display_name: str
+    permissions: frozenset[str] = field(default_factory=frozenset)
+    role: str = ""
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions or "*" in self.permissions
+
+    def require(self, permission: str) -> None:
+        if not self.can(permission):
+            raise ApiError(403, "forbidden", f"この操作の権限がありません（必要な権限: {permission}）。")
+
+
+class Authenticator(Protocol):
+    async def authenticate(self, token: str, *, remote: str | None) -> Principal | None:
+        """The principal for a valid, unexpired token; None otherwise."""
+        ...
+
+
+PRINCIPAL = "madoguchi.principal"  # request key
+AUTHENTICATOR = web.AppKey("authenticator", Authenticator)  # type: ignore[type-abstract]
+
+
+def principal_of(request: web.Request) -> Principal:
+    principal = request.get(PRINCIPAL)
+    if principal is None:
+        raise ApiError(401, "unauthenticated", "ログインしてください。")
+    return principal
+
+
+def make_auth_middleware(public_paths: frozenset[str]):
+    """Every route needs a valid bearer token except ``public_paths`` (login, OpenAPI document)."""
+
+    @web.middleware
+    async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        resource = request.match_info.route.resource
+        canonical = resource.canonical if resource is not None else request.path
+        if canonical in public_paths:
+            return await handler(request)
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(401, "unauthenticated", "ログインしてください（Authorization ヘッダーがありません）。")
+        authenticator = request.config_dict[AUTHENTICATOR]
+        principal = await authenticator.authenticate(token.strip(), remote=request.remote)
+        if principal is None:
+            raise ApiError(401, "unauthenticated", "ログインの有効期限が切れたか、トークンが正しくありません。")
+        request[PRINCIPAL] = principal
+        return await handler(request)
+
+    return auth_middleware

@@ -1,0 +1,95 @@
+"""Consistent JSON errors for staff: ``{"error": {"code", "message", "field"}}``, messages in Japanese."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+    def response(self) -> web.Response:
+        return error_response(self.status, self.code, self.message, self.field)
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None) -> web.Response:
+    body = {"error": {"code": code, "message": message, "field": field}}
+    return web.json_response(body, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+_PYDANTIC_MESSAGES = {
+    "missing": "必須項目です。",
+    "string_too_short": "{min_length}文字以上で入力してください。",
+    "string_too_long": "{max_length}文字以内で入力してください。",
+    "too_short": "{min_length}件以上必要です。",
+    "too_long": "{max_length}件以内にしてください。",
+    "greater_than_equal": "{ge}以上の値を入力してください。",
+    "less_than_equal": "{le}以下の値を入力してください。",
+    "greater_than": "{gt}より大きい値を入力してください。",
+    "less_than": "{lt}より小さい値を入力してください。",
+    "int_parsing": "整数で入力してください。",
+    "int_type": "整数で入力してください。",
+    "float_parsing": "数値で入力してください。",
+    "bool_parsing": "true か false で指定してください。",
+    "string_type": "文字列で入力してください。",
+    "date_from_datetime_parsing": "日付は YYYY-MM-DD の形式で入力してください。",
+    "date_parsing": "日付は YYYY-MM-DD の形式で入力してください。",
+    "datetime_parsing": "日時は ISO 8601 形式（例 2026-12-01T09:00:00+09:00）で入力してください。",
+    "datetime_from_date_parsing": "日時は ISO 8601 形式（例 2026-12-01T09:00:00+09:00）で入力してください。",
+    "literal_error": "次のいずれかを指定してください: {expected}",
+    "enum": "次のいずれかを指定してください: {expected}",
+    "extra_forbidden": "この項目は指定できません。",
+    "string_pattern_mismatch": "形式が正しくありません。",
+    "model_type": "オブジェクトで指定してください。",
+    "list_type": "配列で指定してください。",
+    "dict_type": "オブジェクトで指定してください。",
+}
+
+
+def from_validation_error(exc: ValidationError) -> ApiError:
+    """The first problem, as a staff member can act on it: which field, what is wrong."""
+    first = exc.errors(include_url=False)[0]
+    field = ".".join(str(p) for p in first.get("loc", ()) if p != "__root__") or None
+    template = _PYDANTIC_MESSAGES.get(first["type"])
+    ctx: dict[str, Any] = first.get("ctx") or {}
+    if template:
+        try:
+            message = template.format(**ctx)
+        except (KeyError, IndexError):
+            message = template
+    else:
+        message = f"値が正しくありません（{first.get('msg', '')}）。"
+    return ApiError(422, "invalid", message, field)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        return exc.response()
+    except ValidationError as exc:
+        return from_validation_error(exc).response()
+    except web.HTTPNotFound:
+        return error_response(404, "not_found", "指定されたURLは存在しません。")
+    except web.HTTPMethodNotAllowed:
+        return error_response(405, "method_not_allowed", "このURLではその操作はできません。")
+    except web.HTTPRequestEntityTooLarge:
+        return error_response(413, "too_large", "送信されたデータが大きすぎます。")
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("admin API error on %s %s", request.method, request.path)
+        return error_response(500, "internal", "システムエラーが発生しました。時間をおいて再度お試しください。")
