@@ -162,6 +162,12 @@ _ERROR_SCHEMA = {
 
 
 def _schema_of(annotation: Any, defs: dict[str, Any]) -> dict[str, Any]:
+    """A model becomes a named component (``$ref``); other annotations are described inline."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        schema = annotation.model_json_schema(ref_template="#/components/schemas/{model}")
+        defs.update(schema.pop("$defs", {}))
+        defs[annotation.__name__] = schema
+        return {"$ref": f"#/components/schemas/{annotation.__name__}"}
     schema = TypeAdapter(annotation).json_schema(ref_template="#/components/schemas/{model}")
     defs.update(schema.pop("$defs", {}))
     return schema
