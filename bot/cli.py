@@ -32,12 +32,12 @@ def _settings() -> Settings:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    settings = _settings()
     from aiohttp import web
 
     from bot.app import create_app
     from bot.migrate import upgrade
 
-    settings = _settings()
     if not args.skip_migrate:
         upgrade(settings.database_url)
     web.run_app(create_app(settings), host=args.host or settings.host, port=args.port or settings.port,
@@ -46,9 +46,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    settings = _settings()
     from bot.migrate import upgrade
 
-    settings = _settings()
     upgrade(settings.database_url)
     print("migrations applied", file=sys.stderr)
     return 0
@@ -90,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     load_dotenv()
     args = build_parser().parse_args(argv)
     return args.func(args)

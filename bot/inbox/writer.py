@@ -108,8 +108,9 @@ class InboxWriter:
         unique = list({r["webhook_event_id"]: r for r in rows}.values())
         accepted: dict[str, Accepted] = {}
         async with self._db.write() as session:
+            conn = await session.connection()
             for start in range(0, len(unique), 500):
-                result = await session.execute(self._insert(unique[start:start + 500]))
+                result = await conn.execute(self._insert(unique[start:start + 500]))
                 for id_, user_key, event_id in result.all():
                     accepted[event_id] = Accepted(id_, user_key)
         return accepted

@@ -82,17 +82,18 @@ class OutboxSender:
             now = self._clock.now()
             table = OutboundMessage.__table__  # type: ignore[attr-defined]
             async with self._db.write() as session:
+                conn = await session.connection()
                 for status in (SENT, FAILED):
                     for via in ("reply", "push"):
                         ids = [o.row_id for o in batch if o.status == status and o.via == via]
                         if ids:
-                            await session.execute(
+                            await conn.execute(
                                 sa.update(table).where(table.c.id.in_(ids))
                                 .values(status=status, via=via, sent_at=now, attempts=table.c.attempts + 1)
                             )
                 for o in batch:
                     if o.error:
-                        await session.execute(sa.update(table).where(table.c.id == o.row_id).values(error=o.error))
+                        await conn.execute(sa.update(table).where(table.c.id == o.row_id).values(error=o.error))
 
     async def resend_unsent(self) -> int:
         """After a restart: send rows committed by turns whose sending did not finish."""
