@@ -1,0 +1,263 @@
+"""Garbage-sorting dictionary lookup robust to 表記揺れ.
+
+A query finds its item through four views of the same text, each folded the same way on both
+sides (NFKC, kana script, long vowels, small kana): the surface (ｽﾌﾟﾚｰ缶 = スプレー缶), Sudachi's
+normalised form (空缶 = 空き缶), the reading (しょうかき = 消火器) and declared synonyms. Only
+substrings that start and end on token boundaries of the query are tried, longest first, so the
+item is found inside a sentence (使い終わったスプレー缶ってどう捨てる？) without 土 matching 土曜日.
+When nothing matches exactly, one wrong/missing kana is forgiven (edit distance on readings).
+Items sharing a name but differing in a qualifier (バケツ（金属製）/ バケツ（プラスチック製）)
+make the outcome ``ambiguous`` unless the query names the qualifier.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from rapidfuzz.distance import Levenshtein
+
+from .normalize import Morphology, clean_text, fold_kana
+
+__all__ = ["GarbageDictionary", "GarbageItem", "GarbageLookupResult", "GarbageMatch"]
+
+Outcome = Literal["found", "ambiguous", "none"]
+_QUALIFIER = re.compile(r"[（(]([^）)]*)[）)]")
+_SPLIT_NAMES = re.compile(r"[・、/／]")
+_HEADER_ALIASES = {
+    "name": ("name", "品目", "品名", "ゴミの名前", "ごみの名前", "名前", "item"),
+    "category": ("type", "category", "分別", "分別区分", "区分", "種類", "label", "ゴミの種類", "ごみの種類"),
+    "notes": ("notice", "notes", "note", "注意点", "備考", "出し方", "メモ"),
+    "reading": ("furigana", "reading", "よみ", "ふりがな", "読み"),
+    "synonyms": ("synonyms", "別名", "同義語", "aliases"),
+}
+_VIEW_SCORE = {"surface": 1.0, "synonym": 0.97, "normalized": 0.95, "reading": 0.9}
+_MAX_SPAN_TOKENS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class GarbageItem:
+    name: str
+    category: str
+    notes: str = ""
+    base_name: str = ""
+    qualifier: str = ""
+    synonyms: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class GarbageMatch:
+    item: GarbageItem
+    score: float
+    matched: str  # the query text that matched
+    how: str  # surface | normalized | reading | synonym | fuzzy
+
+    def to_dict(self) -> dict:
+        return {"item": self.item.to_dict(), "score": round(self.score, 4), "matched": self.matched, "how": self.how}
+
+
+@dataclass(frozen=True, slots=True)
+class GarbageLookupResult:
+    outcome: Outcome
+    best: GarbageMatch | None
+    alternatives: list[GarbageMatch] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"outcome": self.outcome, "best": self.best.to_dict() if self.best else None,
+                "alternatives": [a.to_dict() for a in self.alternatives]}
+
+
+class GarbageDictionary:
+    """Items in, lookups out. Build with :meth:`from_csv` or from :class:`GarbageItem` rows."""
+
+    def __init__(self, items: Iterable[GarbageItem], *, synonyms: Mapping[str, str] | None = None,
+                 morphology: Morphology | None = None) -> None:
+        self.items = [self._complete(i) for i in items]
+        self.morphology = morphology or Morphology()
+        self._keys: dict[str, dict[str, set[int]]] = {v: {} for v in _VIEW_SCORE}
+        by_name: dict[str, list[int]] = {}
+        for idx, item in enumerate(self.items):
+            for key in (fold_kana(item.name), fold_kana(item.base_name)):
+                by_name.setdefault(key, []).append(idx)
+        for idx, item in enumerate(self.items):
+            for name in self._names(item):
+                self._add(name, idx, ("surface", "normalized", "reading"))
+            for syn in item.synonyms:
+                self._add(syn, idx, ("synonym",))
+        for variant, canonical in (synonyms or {}).items():
+            for idx in by_name.get(fold_kana(canonical), []):
+                self._add(variant, idx, ("synonym",))
+        self._fuzzy_keys = sorted({k for v in ("surface", "reading", "synonym") for k in self._keys[v] if len(k) >= 3})
+
+    # -- building ---------------------------------------------------------------------------
+    @staticmethod
+    def _complete(item: GarbageItem) -> GarbageItem:
+        cleaned = clean_text(item.name)
+        qualifiers = _QUALIFIER.findall(cleaned)
+        base = clean_text(_QUALIFIER.sub("", cleaned)) or cleaned
+        return GarbageItem(name=" ".join(item.name.split()), category=clean_text(item.category), notes=(item.notes or "").strip(),
+                           base_name=item.base_name or base, qualifier=item.qualifier or "・".join(qualifiers),
+                           synonyms=tuple(s for s in item.synonyms if s))
+
+    @staticmethod
+    def _names(item: GarbageItem) -> list[str]:
+        names = [item.name, item.base_name]
+        parts = [p.strip() for p in _SPLIT_NAMES.split(item.base_name) if p.strip()]
+        if len(parts) > 1:
+            names += parts
+        if item.qualifier and item.qualifier not in ("上記以外", "上記以外のもの"):
+            names.append(item.qualifier + item.base_name)  # 金属製バケツ
+        return names
+
+    def _add(self, text: str, idx: int, views: Iterable[str]) -> None:
+        for view in views:
+            if view == "normalized":
+                keys = {self.morphology.normalized(text), "".join(self.morphology.content_keys(text, "A"))}
+            elif view == "reading":
+                keys = {self.morphology.reading(text)}
+            else:
+                keys = {fold_kana(text)}
+            for key in keys:
+                if key:
+                    self._keys[view].setdefault(key, set()).add(idx)
+
+    @classmethod
+    def from_csv(cls, source: str | Path, *, synonyms: Mapping[str, str] | None = None,
+                 morphology: Morphology | None = None) -> GarbageDictionary:
+        """5374 ``target.csv`` (``type,name,notice,furigana``; header optional) or a CSV whose header
+        names the columns (品目/name, 分別/category, 注意点/notes, synonyms ``|``-separated)."""
+        p = Path(source) if not isinstance(source, str) or "\n" not in source else None
+        text = p.read_text(encoding="utf-8-sig") if p is not None else str(source)
+        return cls(cls.parse_csv(text), synonyms=synonyms, morphology=morphology)
+
+    @staticmethod
+    def parse_csv(text: str) -> list[GarbageItem]:
+        rows = [r for r in csv.reader(io.StringIO(text.lstrip("\ufeff"))) if any(c.strip() for c in r)]
+        if not rows:
+            return []
+        header = [c.strip().lower() for c in rows[0]]
+        columns = {field_: next((header.index(a.lower()) for a in aliases if a.lower() in header), None)
+                   for field_, aliases in _HEADER_ALIASES.items()}
+        if columns["name"] is not None and columns["category"] is not None:
+            rows = rows[1:]
+        else:  # no header: the 5374 column order
+            columns = {"category": 0, "name": 1, "notes": 2, "reading": 3, "synonyms": None}
+
+        def col(row: list[str], key: str) -> str:
+            i = columns.get(key)
+            return row[i].strip() if i is not None and i < len(row) else ""
+
+        items = []
+        for row in rows:
+            name, category = col(row, "name"), col(row, "category")
+            if name and category:
+                syns = tuple(s.strip() for s in re.split(r"[|｜;；]", col(row, "synonyms")) if s.strip())
+                items.append(GarbageItem(name=name, category=category, notes=col(row, "notes"), synonyms=syns))
+        return items
+
+    # -- lookup -----------------------------------------------------------------------------
+    def _views(self, text: str) -> dict[str, tuple[list[str], list[int], list[int]]]:
+        """Per view: token strings, their start offsets in the query, their end offsets."""
+        tokens = [t for t in self.morphology.tokenize(text, "A") if t.pos not in ("補助記号", "空白")]
+        starts, ends = [t.start for t in tokens], [t.end for t in tokens]
+        views = {
+            "surface": ([fold_kana(t.surface) for t in tokens], starts, ends),
+            "normalized": ([t.key for t in tokens], starts, ends),
+            "reading": ([t.reading_key for t in tokens], starts, ends),
+        }
+        ctoks = [t for t in self.morphology.tokenize(text, "C") if t.pos not in ("補助記号", "空白")]
+        views["normalized_c"] = ([t.key for t in ctoks], [t.start for t in ctoks], [t.end for t in ctoks])
+        views["synonym"] = views["surface"]
+        return views
+
+    def lookup(self, query: str, *, max_alternatives: int = 4) -> GarbageLookupResult:
+        text = clean_text(query if isinstance(query, str) else "")[:200]
+        if not text or not self.items:
+            return GarbageLookupResult("none", None, [])
+        found: dict[int, GarbageMatch] = {}
+        for view, (parts, starts, ends) in self._views(text).items():
+            key_view = "normalized" if view == "normalized_c" else view
+            table = self._keys[key_view]
+            for i in range(len(parts)):
+                acc = ""
+                for j in range(i, min(len(parts), i + _MAX_SPAN_TOKENS)):
+                    acc += parts[j]
+                    hits = table.get(acc)
+                    if not hits or (key_view == "reading" and len(acc) < 3 and (i > 0 or j < len(parts) - 1)):
+                        continue
+                    span_len = ends[j] - starts[i]
+                    score = _VIEW_SCORE[key_view] * min(1.0, 0.7 + 0.1 * span_len)
+                    for idx in hits:
+                        m = GarbageMatch(self.items[idx], score, text[starts[i] : ends[j]], key_view)
+                        prev = found.get(idx)
+                        if prev is None or (len(m.matched), m.score) > (len(prev.matched), prev.score):
+                            found[idx] = m
+        if not found:
+            found = self._fuzzy(text)
+            if not found:
+                return GarbageLookupResult("none", None, [])
+        ranked = sorted(found.values(), key=lambda m: (-len(m.matched), -m.score, self.items.index(m.item)))
+        top = [m for m in ranked if len(m.matched) == len(ranked[0].matched)]
+        # several items for one name: pick the one whose qualifier the query mentions, else ambiguous
+        if len(top) > 1:
+            folded_query = fold_kana(text)
+            named = [m for m in top if m.item.qualifier and any(
+                fold_kana(q) in folded_query for q in _qualifier_words(m.item.qualifier))]
+            if len(named) == 1:
+                rest = [m for m in ranked if m is not named[0]]
+                return GarbageLookupResult("found", named[0], rest[:max_alternatives])
+            return GarbageLookupResult("ambiguous", top[0], ranked[1 : 1 + max_alternatives])
+        return GarbageLookupResult("found", ranked[0], ranked[1 : 1 + max_alternatives])
+
+    def _fuzzy(self, text: str) -> dict[int, GarbageMatch]:
+        """One wrong or missing kana (two for long names), tried on boundary-aligned spans."""
+        found: dict[int, GarbageMatch] = {}
+        views = self._views(text)
+        candidates: dict[str, str] = {}
+        for view in ("surface", "reading"):
+            parts, starts, ends = views[view]
+            for i in range(len(parts)):
+                acc = ""
+                for j in range(i, min(len(parts), i + 6)):
+                    acc += parts[j]
+                    if len(acc) >= 3:
+                        candidates.setdefault(acc, text[starts[i] : ends[j]])
+        best: tuple[float, int] | None = None
+        for cand, surface in candidates.items():
+            for key in self._fuzzy_keys:
+                if abs(len(key) - len(cand)) > 2:
+                    continue
+                allowed = 1 if len(key) < 7 else 2
+                dist = Levenshtein.distance(cand, key, score_cutoff=allowed)
+                if dist > allowed:
+                    continue
+                score = 0.85 * (1 - dist / max(len(key), len(cand)))
+                for view in ("surface", "reading", "synonym"):
+                    for idx in self._keys[view].get(key, ()):
+                        prev = found.get(idx)
+                        if prev is None or score > prev.score:
+                            found[idx] = GarbageMatch(self.items[idx], score, surface, "fuzzy")
+                if best is None or score > best[0]:
+                    best = (score, len(key))
+        if best is not None:  # keep only the best-scoring fuzzy matches
+            found = {i: m for i, m in found.items() if m.score >= best[0] - 1e-9}
+        return found
+
+
+def _qualifier_words(qualifier: str) -> list[str]:
+    words = [w for w in re.split(r"[・、,，\s]", qualifier) if w]
+    out = []
+    for w in words:
+        out.append(w)
+        stem = re.sub(r"(製|用|式|のもの|もの)$", "", w)
+        if stem and stem != w:
+            out.append(stem)
+    return out
