@@ -176,7 +176,7 @@ def check_message(message: Any, prop: str) -> list[Detail]:
         return [Detail("Must be an object", prop)]
     if "type" not in message:
         return [Detail("May not be empty", f"{prop}.type")]
-    out = sdk_details(lambda: sdk.Message.from_dict(message), prop)
+    out: list[Detail] = []
     kind = message.get("type")
     if kind in {"text", "textV2"}:
         out += _length(message.get("text"), MAX_TEXT, f"{prop}.text", low=1)
@@ -204,7 +204,9 @@ def check_message(message: Any, prop: str) -> list[Detail]:
                 action = item.get("action")
                 needs_label = isinstance(action, dict) and action.get("type") not in {"camera", "cameraRoll", "location"}
                 out += check_action(action, f"{prop}.quickReply.items[{i}].action", label_required=needs_label)
-    return _dedupe(out)
+    # LINE's limits name the exact property; the SDK's nested models lose the path prefix, so
+    # their findings are only used when the limits found nothing.
+    return _dedupe(out) or sdk_details(lambda: sdk.Message.from_dict(message), prop)
 
 
 def _dedupe(details: list[Detail]) -> list[Detail]:
