@@ -1,0 +1,1 @@
+"""Staff-authored scenario trees with a draft and a published version."""

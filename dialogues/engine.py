@@ -1,0 +1,410 @@
+"""The dialogue engine: a flow is a set of named states with one handler per state.
+
+Modelled on python-telegram-bot's ``ConversationHandler`` and aiogram's FSM: each flow declares
+its states with ``@state``; a state handler returns ``True`` when it understood the input and
+``False`` when it did not, in which case the caller (``dialogues.handler``) tries the input as an
+interruption (an unrelated question, another flow) and otherwise re-prompts (the catch-all).
+
+Everything the engine remembers lives in ``turn.state`` — a JSON dict the turn processor loads
+and saves in the turn's own transaction, under the inbox's per-user ordering — so a flow
+survives restarts and two messages of one citizen never race::
+
+    {"flow": {"name", "state", "data", "prompt", "at"},   # the active flow
+     "suspended": {...},                                  # a flow interrupted by another one
+     "memory": {...}}                                     # what we keep for the citizen (their area)
+
+A flow untouched for longer than its timeout (30 minutes unless the flow or the service says
+otherwise) is dropped on the citizen's next turn, with a polite note.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from civic.clock import TOKYO, utc
+from dialogues.messages import Message, parse_data
+
+if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from dialogues.services import Services
+
+DEFAULT_TIMEOUT = timedelta(minutes=30)
+
+
+class TurnLike(Protocol):
+    """What the engine needs of a turn (``bot.turn.Turn`` and the web chat's turn both fit)."""
+
+    channel: str
+    user_id: str | None
+    event: dict[str, Any]
+    now: datetime
+    session: AsyncSession
+    state: dict[str, Any]
+    content: bytes | None
+    intent: str | None
+    flow: str | None
+
+    def say(self, *messages: dict[str, Any]) -> None: ...
+
+
+StateHandler = Callable[[Any, "Context"], Awaitable[bool]]
+
+
+@dataclass(frozen=True)
+class StateSpec:
+    name: str
+    handler: StateHandler
+    #: The state takes any text (a description, an address): interruptions are checked first.
+    free_text: bool = False
+    #: What the catch-all says before repeating the prompt.
+    hint: str = ""
+
+
+def state(name: str, *, free_text: bool = False, hint: str = "") -> Callable[[StateHandler], StateHandler]:
+    def register(fn: StateHandler) -> StateHandler:
+        fn.__dialogue_state__ = StateSpec(name, fn, free_text, hint)  # type: ignore[attr-defined]
+        return fn
+
+    return register
+
+
+class Flow:
+    """Subclass per flow; declare ``name``, ``title``, ``start`` and ``@state`` handlers."""
+
+    name: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    #: None: the service default.
+    timeout: ClassVar[timedelta | None] = None
+    #: Whether another flow may suspend this one (and it resumes afterwards).
+    resumable: ClassVar[bool] = True
+    #: NLU intents that belong to this flow: never taken as an interruption while it runs.
+    owns: ClassVar[frozenset[str]] = frozenset()
+    #: Whether a timed-out flow is mentioned on the next turn (a half-written report is; a
+    #: garbage lookup the citizen simply walked away from is not).
+    notify_timeout: ClassVar[bool] = True
+    states: ClassVar[dict[str, StateSpec]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        found: dict[str, StateSpec] = {}
+        for klass in reversed(cls.__mro__):
+            for value in vars(klass).values():
+                spec = getattr(value, "__dialogue_state__", None)
+                if isinstance(spec, StateSpec):
+                    found[spec.name] = spec
+        cls.states = found
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def start(self, ctx: Context, **params: Any) -> None:
+        raise NotImplementedError
+
+    async def on_cancel(self, ctx: Context) -> None:
+        """Clean up what the flow stored on the way (drafts); the state is dropped afterwards."""
+
+    async def fallback(self, ctx: Context) -> bool:
+        """The catch-all of this flow, after the input was neither understood nor an interruption.
+        False: the engine's default (the state's hint and the last prompt again)."""
+        return False
+
+    def step_help(self, ctx: Context) -> str:
+        """One line on what the current step needs (shown for ヘルプ inside the flow)."""
+        spec = self.states.get(ctx.flow_state or "")
+        return spec.hint if spec and spec.hint else ""
+
+
+class Store:
+    """Typed access to the JSON state of one citizen."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.raw = raw
+
+    @property
+    def flow(self) -> dict[str, Any] | None:
+        value = self.raw.get("flow")
+        return value if isinstance(value, dict) and value.get("name") else None
+
+    @property
+    def suspended(self) -> dict[str, Any] | None:
+        value = self.raw.get("suspended")
+        return value if isinstance(value, dict) and value.get("name") else None
+
+    @property
+    def memory(self) -> dict[str, Any]:
+        value = self.raw.get("memory")
+        if not isinstance(value, dict):
+            value = self.raw["memory"] = {}
+        return value
+
+    def set_flow(self, record: dict[str, Any] | None) -> None:
+        if record is None:
+            self.raw.pop("flow", None)
+        else:
+            self.raw["flow"] = record
+
+    def suspend(self) -> None:
+        if self.flow is not None:
+            self.raw["suspended"] = self.flow
+        self.raw.pop("flow", None)
+
+    def take_suspended(self) -> dict[str, Any] | None:
+        record = self.suspended
+        self.raw.pop("suspended", None)
+        return record
+
+    @staticmethod
+    def touched(record: dict[str, Any]) -> datetime | None:
+        try:
+            return utc(datetime.fromisoformat(str(record.get("at"))))
+        except ValueError:
+            return None
+
+
+class Context:
+    """What a flow's handlers see: the input, the flow's data, and ways to answer and move on."""
+
+    def __init__(self, turn: TurnLike, services: Services, store: Store) -> None:
+        self.turn = turn
+        self.services = services
+        self.store = store
+        self._nlu: dict[str, Any] | None = None
+        self.finished = False
+        self.cancelled = False
+
+    # -- input --------------------------------------------------------------------------------
+    @property
+    def now(self) -> datetime:
+        return self.turn.now
+
+    @property
+    def local_now(self) -> datetime:
+        return utc(self.turn.now).astimezone(TOKYO)
+
+    @property
+    def session(self) -> AsyncSession:
+        return self.turn.session
+
+    @property
+    def message(self) -> dict[str, Any]:
+        message = self.turn.event.get("message")
+        return message if self.turn.event.get("type") == "message" and isinstance(message, dict) else {}
+
+    @property
+    def text(self) -> str | None:
+        if self.message.get("type") == "text" and isinstance(self.message.get("text"), str):
+            return self.message["text"].strip()
+        return None
+
+    @property
+    def postback(self) -> dict[str, str]:
+        """The postback data, parsed (``{}`` when the input is not a postback)."""
+        if self.turn.event.get("type") != "postback":
+            return {}
+        pb = self.turn.event.get("postback")
+        return parse_data(pb.get("data")) if isinstance(pb, dict) else {}
+
+    @property
+    def postback_params(self) -> dict[str, str]:
+        pb = self.turn.event.get("postback")
+        params = pb.get("params") if isinstance(pb, dict) else None
+        return params if isinstance(params, dict) else {}
+
+    @property
+    def location(self) -> dict[str, Any] | None:
+        m = self.message
+        if m.get("type") == "location":
+            try:
+                return {"latitude": float(m["latitude"]), "longitude": float(m["longitude"]),
+                        "address": str(m.get("address") or ""), "title": str(m.get("title") or "")}
+            except (KeyError, TypeError, ValueError):
+                return None
+        return None
+
+    @property
+    def is_image(self) -> bool:
+        return self.message.get("type") == "image"
+
+    @property
+    def image(self) -> bytes | None:
+        return self.turn.content if self.is_image else None
+
+    async def nlu(self) -> dict[str, Any]:
+        """The NLU parse of the text (cached for the turn); an empty parse for non-text input."""
+        if self._nlu is None:
+            text = self.text
+            if text:
+                self._nlu = self.services.knowledge.interpreter.parse(text, now=self.local_now)
+            else:
+                self._nlu = {"text": "", "intent": {"name": None, "confidence": 0.0}, "intent_ranking": [],
+                             "entities": []}
+            if self._nlu["intent"]["name"]:
+                self.turn.intent = self._nlu["intent"]["name"]
+        return self._nlu
+
+    async def entity(self, name: str) -> str | None:
+        for e in (await self.nlu())["entities"]:
+            if e.get("entity") == name:
+                return str(e.get("value"))
+        return None
+
+    # -- state --------------------------------------------------------------------------------
+    @property
+    def memory(self) -> dict[str, Any]:
+        return self.store.memory
+
+    @property
+    def data(self) -> dict[str, Any]:
+        flow = self.store.flow
+        if flow is None:
+            raise RuntimeError("no active flow")
+        return flow.setdefault("data", {})
+
+    @property
+    def flow_name(self) -> str | None:
+        flow = self.store.flow
+        return flow["name"] if flow else None
+
+    @property
+    def flow_state(self) -> str | None:
+        flow = self.store.flow
+        return flow.get("state") if flow else None
+
+    # -- output -------------------------------------------------------------------------------
+    def say(self, *messages: Message) -> None:
+        self.turn.say(*messages)
+
+    def ask(self, state_name: str, *messages: Message) -> None:
+        """Move to ``state_name`` and ask for its input; the prompt is kept for resuming."""
+        flow = self.store.flow
+        if flow is None:
+            raise RuntimeError("ask() outside a flow")
+        flow["state"] = state_name
+        flow["prompt"] = list(messages)
+        flow["at"] = self.now.isoformat()
+        self.turn.flow = flow["name"]
+        self.say(*messages)
+
+    def finish(self, *messages: Message) -> None:
+        """The flow is done; the engine resumes a suspended flow afterwards, if any."""
+        self.store.set_flow(None)
+        self.finished = True
+        self.say(*messages)
+
+
+@dataclass
+class Engine:
+    """Starts, dispatches, cancels and resumes flows on a ``Store``."""
+
+    flows: dict[str, Flow]
+    timeout: timedelta = DEFAULT_TIMEOUT
+
+    def flow_timeout(self, name: str) -> timedelta:
+        flow = self.flows.get(name)
+        return (flow.timeout if flow and flow.timeout else None) or self.timeout
+
+    def expired(self, record: dict[str, Any], now: datetime) -> bool:
+        touched = Store.touched(record)
+        return touched is None or now - touched > self.flow_timeout(record["name"])
+
+    def title(self, name: str) -> str:
+        flow = self.flows.get(name)
+        return flow.title if flow else name
+
+    async def start(self, ctx: Context, name: str, **params: Any) -> None:
+        """Start flow ``name``; an active resumable flow of another kind is suspended."""
+        current = ctx.store.flow
+        if current is not None:
+            other = self.flows.get(current["name"])
+            if current["name"] != name and other is not None and other.resumable:
+                ctx.store.suspend()
+            else:
+                if other is not None:
+                    await other.on_cancel(ctx)
+                ctx.store.set_flow(None)
+        ctx.store.set_flow({"name": name, "state": None, "data": {}, "prompt": [], "at": ctx.now.isoformat()})
+        ctx.turn.flow = name
+        await self.flows[name].start(ctx, **params)
+        await self.after(ctx)
+
+    async def dispatch(self, ctx: Context) -> bool:
+        """Give the input to the active flow's current state. False: not understood."""
+        record = ctx.store.flow
+        if record is None:
+            return False
+        flow = self.flows.get(record["name"])
+        spec = flow.states.get(record.get("state") or "") if flow else None
+        if flow is None or spec is None:
+            ctx.store.set_flow(None)  # a flow or state that no longer exists (after an upgrade)
+            return False
+        ctx.turn.flow = record["name"]
+        understood = await spec.handler(flow, ctx)
+        if understood:
+            current = ctx.store.flow
+            if current is not None:
+                current["at"] = ctx.now.isoformat()
+            await self.after(ctx)
+        return understood
+
+    def spec(self, record: dict[str, Any]) -> StateSpec | None:
+        flow = self.flows.get(record["name"])
+        return flow.states.get(record.get("state") or "") if flow else None
+
+    async def cancel(self, ctx: Context) -> str | None:
+        """Leave the active flow. Returns its title (None when there was none)."""
+        record = ctx.store.flow
+        if record is None:
+            return None
+        flow = self.flows.get(record["name"])
+        if flow is not None:
+            await flow.on_cancel(ctx)
+        ctx.store.set_flow(None)
+        ctx.cancelled = True
+        return self.title(record["name"])
+
+    async def drop_expired(self, ctx: Context) -> str | None:
+        """Drop a flow (and a suspended one) past its timeout. Returns the dropped title."""
+        dropped = None
+        suspended = ctx.store.suspended
+        if suspended is not None and self.expired(suspended, ctx.now):
+            ctx.store.take_suspended()
+        record = ctx.store.flow
+        if record is not None and self.expired(record, ctx.now):
+            flow = self.flows.get(record["name"])
+            if flow is not None:
+                await flow.on_cancel(ctx)
+            ctx.store.set_flow(None)
+            if flow is None or flow.notify_timeout:
+                dropped = self.title(record["name"])
+        return dropped
+
+    def resume_prompt(self, ctx: Context, lead: str) -> list[Message]:
+        """The active flow's last prompt, introduced by ``lead``; touches the flow."""
+        record = ctx.store.flow
+        if record is None:
+            return []
+        record["at"] = ctx.now.isoformat()
+        prompt = [dict(m) for m in record.get("prompt") or []]
+        if not prompt:
+            return []
+        first = prompt[0]
+        if first.get("type") == "text":
+            first["text"] = f"{lead}\n{first['text']}"
+            return prompt
+        from dialogues.messages import text
+
+        return [text(lead), *prompt]
+
+    async def after(self, ctx: Context) -> None:
+        """When a flow has just ended and another was suspended, bring that one back."""
+        if ctx.store.flow is not None:
+            return
+        record = ctx.store.take_suspended()
+        if record is None or self.expired(record, ctx.now) or record["name"] not in self.flows:
+            return
+        ctx.store.set_flow(record)
+        ctx.say(*self.resume_prompt(ctx, f"先ほどの「{self.title(record['name'])}」の続きです。"))

@@ -1,0 +1,147 @@
+"""FAQ answers (酒田市 spec 第5章 1(6) 自動応答): confident → the answer; ambiguous → up to four
+candidates to choose from; nothing → an apology, the town's contact, and the question recorded
+for staff. Every answer carries 役に立った / 役に立たなかった buttons; their results are stored.
+
+The same functions answer the web chat, so the town's website answers exactly as LINE does.
+See ``faq.mmd`` for the flow.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from civic.faq.models import CHOSEN, CONFIDENT
+from civic.faq.services import record_answer, record_feedback, record_unanswered
+from dialogues import messages as m
+from dialogues.engine import Context, Flow, state
+from nlu.faq_retrieval import FaqSearchResult
+
+MAX_CANDIDATES = 4
+NOT_LISTED = "どれでもない"
+
+
+def search(ctx: Context, question: str) -> FaqSearchResult:
+    return ctx.services.knowledge.faq.search(question, k=MAX_CANDIDATES)
+
+
+async def answer_entry(ctx: Context, entry_id: str, question: str, *, how: str = CONFIDENT) -> bool:
+    """Say the entry's answer with feedback buttons; record that it was given."""
+    entry = ctx.services.knowledge.faq_entries.get(entry_id)
+    if entry is None:
+        return False
+    row = await record_answer(ctx.session, entry_id=entry_id, question=question, channel=ctx.turn.channel,
+                              asker=ctx.turn.user_id, now=ctx.now, how=how)
+    ctx.say(answer_message(entry.question, entry.answer, row.id))
+    ctx.memory.pop("faq_pending", None)
+    return True
+
+
+def answer_message(question: str, answer: str, answer_id: int | None) -> m.Message:
+    footer = []
+    if answer_id is not None:
+        footer = [{"type": "box", "layout": "horizontal", "spacing": "sm", "contents": [
+            m.flex_button(m.postback("役に立った", m.data(faq="fb", a=answer_id, v=1), "役に立った"),
+                          style="primary"),
+            m.flex_button(m.postback("役に立たなかった", m.data(faq="fb", a=answer_id, v=0), "役に立たなかった"),
+                          style="secondary"),
+        ]}]
+    body = [m.flex_text(f"Q. {question}", size="sm", weight="bold", color="#1b5e20"),
+            m.flex_text(answer, size="md", margin="md")]
+    return m.flex(f"{answer}", m.bubble(body, footer=footer or None, size="mega"))
+
+
+def candidates_message(result: FaqSearchResult) -> m.Message:
+    hits = result.hits[:MAX_CANDIDATES]
+    lines = ["お調べしたところ、次のご質問が近いようです。知りたいものを選んでください。"]
+    lines += [f"{i}. {h.question}" for i, h in enumerate(hits, 1)]
+    actions = [m.postback(f"{i}. {h.question}", m.data(faq="show", id=h.entry_id), h.question)
+               for i, h in enumerate(hits, 1)]
+    actions.append(m.postback(NOT_LISTED, m.data(faq="none"), NOT_LISTED))
+    return m.text("\n".join(lines), actions)
+
+
+async def unanswered(ctx: Context, question: str, candidates: list[str]) -> None:
+    await record_unanswered(ctx.session, question=question, channel=ctx.turn.channel, candidates=candidates,
+                            now=ctx.now)
+    ctx.memory.pop("faq_pending", None)
+    ctx.say(m.text("申し訳ありません。お調べしましたが、このご質問への回答が見つかりませんでした。"
+                   "いただいたご質問は担当者に伝え、今後のご案内に役立てます。\n"
+                   f"{ctx.services.town.faq_contact}"))
+
+
+async def respond(ctx: Context, question: str, result: FaqSearchResult | None = None, *,
+                  allow_unanswered: bool = True) -> str:
+    """Answer ``question`` from the FAQ. Returns the outcome (confident / ambiguous / none)."""
+    result = result or search(ctx, question)
+    if result.outcome == "confident" and result.hits:
+        await answer_entry(ctx, result.hits[0].entry_id, question)
+    elif result.outcome == "ambiguous" and result.hits:
+        ctx.memory["faq_pending"] = {"q": question[:500], "at": ctx.now.isoformat(),
+                                     "c": [h.entry_id for h in result.hits[:MAX_CANDIDATES]]}
+        ctx.say(candidates_message(result))
+    elif allow_unanswered:
+        await unanswered(ctx, question, [h.entry_id for h in result.hits[:3]])
+    return result.outcome
+
+
+async def on_postback(ctx: Context, pb: dict[str, str]) -> bool:
+    """``faq=show`` (a candidate chosen), ``faq=none`` (none fits), ``faq=fb`` (feedback)."""
+    kind = pb.get("faq")
+    pending: dict[str, Any] = ctx.memory.get("faq_pending") or {}
+    if kind == "show":
+        entry_id = pb.get("id", "")
+        question = str(pending.get("q") or "")
+        if not await answer_entry(ctx, entry_id, question, how=CHOSEN):
+            ctx.say(m.text("申し訳ありません。このご案内は見つかりませんでした（内容が更新された可能性があります）。"
+                           "もう一度、ご質問を文章でお送りください。"))
+        return True
+    if kind == "none":
+        question = str(pending.get("q") or "")
+        if question:
+            await unanswered(ctx, question, list(pending.get("c") or []))
+        else:
+            ctx.say(m.text("お手数ですが、知りたいことをもう一度、文章でお送りください。\n"
+                           f"{ctx.services.town.faq_contact}"))
+        return True
+    if kind == "fb":
+        try:
+            answer_id, helpful = int(pb.get("a", "")), pb.get("v") == "1"
+        except ValueError:
+            return False
+        outcome = await record_feedback(ctx.session, answer_id, helpful, asker=ctx.turn.user_id, now=ctx.now)
+        if outcome == "already":
+            ctx.say(m.text("ご評価はすでにいただいています。ありがとうございます。"))
+        elif helpful:
+            ctx.say(m.text("ご評価ありがとうございます。お役に立ててうれしいです。"))
+        else:
+            ctx.say(m.text("ご評価ありがとうございます。ご案内を見直す参考にいたします。\n"
+                           "お手数ですが、言い方を変えてもう一度ご質問いただくか、"
+                           f"{ctx.services.town.faq_contact}"))
+        return True
+    return False
+
+
+class FaqFlow(Flow):
+    """Entered from the rich menu (``action=faq``): asks for the question, then answers it."""
+
+    name = "faq"
+    title = "よくある質問"
+    resumable = False
+    owns = frozenset({"faq", "nlu_fallback", "greet", "thanks"})
+
+    async def start(self, ctx: Context, **params: Any) -> None:
+        question = params.get("text")
+        if question:
+            await respond(ctx, question)
+            ctx.finish()
+            return
+        ctx.ask("question", m.text("ご質問を文章でお送りください。\n（例：住民票はどこで取れますか／粗大ごみの出し方）"))
+
+    @state("question", free_text=True, hint="ご質問を文章でお送りください。")
+    async def question(self, ctx: Context) -> bool:
+        text = ctx.text
+        if not text:
+            return False
+        await respond(ctx, text)
+        ctx.finish()
+        return True

@@ -1,0 +1,392 @@
+"""The citizen's counter clerk: the turn handler that routes every message to a flow or an answer.
+
+Order for one input (see ``dialogues.mmd``):
+
+1. a flow untouched past its timeout is dropped (with a polite note on this turn);
+2. やめる / キャンセル leaves the active flow; ヘルプ explains the step or shows the menu;
+3. postbacks: the rich menu (``action=…``) starts flows; ``flow=…`` goes to that flow's state
+   (a button from an older prompt gets a kind note); ``faq=…``, ``garbage=…``, ``facility=…``,
+   ``scenario=…`` work at any time;
+4. inside a flow, the current state's handler; if it does not understand, the input is tried as an
+   interruption (another flow's request, a FAQ question, a greeting) and the flow's last prompt is
+   repeated after the answer; otherwise the state's hint and prompt (the catch-all);
+5. outside a flow, the NLU intent picks the flow; questions go to the FAQ, then the garbage
+   dictionary; what nobody can answer is apologised for and recorded for staff.
+
+There is always an answer and a way forward: replies outside a flow carry the main menu.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from civic.clock import utc
+from dialogues import faq
+from dialogues import messages as m
+from dialogues.engine import Context, Engine, Flow, Store, TurnLike
+from dialogues.faq import FaqFlow
+from dialogues.garbage import GarbageFlow
+from dialogues.report import ReportFlow
+from dialogues.services import Services
+
+log = logging.getLogger(__name__)
+
+#: The rich menu's postbacks (``action=…``) and the flows they start.
+MENU_ACTIONS = ("garbage", "facility", "report", "faq", "booking", "procedure")
+#: NLU intents that start a flow.
+INTENT_FLOWS = {"garbage_lookup": "garbage", "report_damage": "report", "facility_search": "facility",
+                "booking_make": "booking", "booking_manage": "booking", "procedure_nav": "procedure",
+                "delivery_settings": "settings"}
+NOT_YET = {"booking": "施設の予約", "procedure": "手続きナビ", "settings": "配信の設定", "facility": "施設の検索"}
+
+CANCEL_WORDS = {"やめる", "やめます", "やめたい", "やめて", "止める", "キャンセル", "キャンセルします", "中止", "中止します",
+                "中断", "終了", "終わり", "おわり", "もういい", "もういいです", "取り消し", "取消", "やっぱりやめる",
+                "やっぱりやめます", "cancel", "stop", "quit"}
+HELP_WORDS = {"ヘルプ", "help", "メニュー", "menu", "使い方", "つかいかた", "?", "？"}
+_PUNCT = re.compile(r"[\s。、．，！!？?・ー〜~「」『』（）()]+")
+
+HelpMessage = Callable[[str], dict[str, Any]]
+
+DEFAULT_WELCOME = ("友だち追加ありがとうございます。LINE 窓口です。\n"
+                   "ごみの出し方、施設の検索、道路の損傷の通報、よくある質問などを、24時間いつでもご利用いただけます。")
+
+
+def _folded(text: str) -> str:
+    return _PUNCT.sub("", unicodedata.normalize("NFKC", text)).lower()
+
+
+def is_cancel(text: str) -> bool:
+    t = _folded(text)
+    return t in {_folded(w) for w in CANCEL_WORDS}
+
+
+def is_help(text: str) -> bool:
+    t = unicodedata.normalize("NFKC", text).strip().lower()
+    return t in HELP_WORDS or _folded(text) in {_folded(w) for w in HELP_WORDS if _folded(w)}
+
+
+def default_help_message(lead: str = "お問い合わせありがとうございます。") -> dict[str, Any]:
+    actions = [m.postback(label, m.data(action=a), label) for label, a in (
+        ("ごみの出し方", "garbage"), ("施設をさがす", "facility"), ("道路の損傷を通報", "report"),
+        ("よくある質問", "faq"), ("施設の予約", "booking"), ("手続きナビ", "procedure"))]
+    return m.text(f"{lead}\n下のボタンか画面下のメニューから、ご用件をお選びください。"
+                  "ご質問は、文章でそのままお送りいただいても大丈夫です。", actions)
+
+
+class DialogueHandler:
+    """``TurnHandler`` for the service (and the web chat): flows on the engine, FAQ, help."""
+
+    def __init__(self, services: Services, *, flows: list[type[Flow]] | None = None,
+                 help_message: HelpMessage | None = None, welcome: str = DEFAULT_WELCOME,
+                 menu_texts: dict[str, str] | None = None) -> None:
+        self.services = services
+        kinds = flows if flows is not None else default_flows(services)
+        self.engine = Engine({f.name: f(services) for f in kinds}, timeout=services.timeout)
+        self.help_message = help_message or default_help_message
+        self.welcome = welcome
+        #: Exact texts (the help menu's message buttons) → rich-menu actions.
+        self.menu_texts = {_folded(k): v for k, v in (menu_texts or {}).items()}
+
+    # -- entry ------------------------------------------------------------------------------------
+    async def handle(self, turn: TurnLike) -> None:
+        kind = turn.event.get("type")
+        if kind == "follow":
+            turn.say(self.help_message(self.welcome))
+            turn.intent = "follow"
+            return
+        if kind not in {"message", "postback"}:
+            return  # unfollow, join, leave…: recorded by the turn processor, no one to answer
+        store = Store(turn.state)
+        ctx = Context(turn, self.services, store)
+        dropped = await self.engine.drop_expired(ctx)
+        if dropped:
+            ctx.say(m.text(f"「{dropped}」は、しばらく操作がなかったため終了しました。"
+                           "お手数ですが、必要でしたらもう一度はじめからお願いします。"))
+        self._forget_stale(ctx)
+        try:
+            await self.route(ctx)
+        finally:
+            self.polish(ctx)
+
+    def _forget_stale(self, ctx: Context) -> None:
+        for key, minutes in (("faq_pending", 60), ("topic", 10)):
+            value = ctx.memory.get(key)
+            at = _parse_time(value.get("at")) if isinstance(value, dict) else None
+            if value is not None and (at is None or ctx.now - at > timedelta(minutes=minutes)):
+                ctx.memory.pop(key, None)
+
+    async def route(self, ctx: Context) -> None:
+        pb = ctx.postback
+        if pb:
+            await self.on_postback(ctx, pb)
+            return
+        text = ctx.text
+        if text is not None:
+            if is_cancel(text) or await self._stop_intent(ctx, text):
+                await self.cancel(ctx)
+                return
+            if is_help(text):
+                self.help(ctx)
+                return
+            action = self.menu_texts.get(_folded(text))
+            if action:
+                await self.start_action(ctx, action)
+                return
+        if ctx.store.flow is not None:
+            await self.in_flow(ctx)
+        else:
+            await self.idle(ctx)
+
+    async def _stop_intent(self, ctx: Context, text: str) -> bool:
+        if len(text) > 12:
+            return False
+        nlu = await ctx.nlu()
+        return nlu["intent"]["name"] == "stop" and nlu["intent"]["confidence"] >= 0.8
+
+    # -- cancel / help ----------------------------------------------------------------------------
+    async def cancel(self, ctx: Context) -> None:
+        title = await self.engine.cancel(ctx)
+        if title is None:
+            ctx.say(self.help_message("いま進めているお手続きはありません。"))
+            return
+        ctx.say(m.text(f"「{title}」を中止しました。入力された内容は破棄しました。"))
+        await self.engine.after(ctx)
+        if ctx.store.flow is None:
+            ctx.say(self.help_message("ほかにご用件があれば、お選びください。"))
+
+    def help(self, ctx: Context) -> None:
+        record = ctx.store.flow
+        if record is None:
+            ctx.say(self.help_message("ご用件をお選びください。"))
+            return
+        flow = self.engine.flows[record["name"]]
+        step = flow.step_help(ctx)
+        ctx.say(m.text(f"いまは「{flow.title}」の途中です。{step}\n"
+                       "やめる場合は「やめる」と送ってください。"))
+        ctx.say(*self.engine.resume_prompt(ctx, "続きはこちらです。"))
+
+    # -- postbacks --------------------------------------------------------------------------------
+    async def on_postback(self, ctx: Context, pb: dict[str, str]) -> None:
+        if "action" in pb:
+            action = pb["action"]
+            if action == "cancel":
+                await self.cancel(ctx)
+            elif action in {"help", "menu"}:
+                self.help(ctx)
+            else:
+                await self.start_action(ctx, action, restart=pb.get("restart") == "1")
+            return
+        if "flow" in pb:
+            record = ctx.store.flow
+            if record is not None and record["name"] == pb["flow"]:
+                await self.in_flow(ctx)
+            else:
+                ctx.say(m.text("申し訳ありません。このボタンは以前のご案内のもので、いまは使えません。"))
+                if record is not None:
+                    ctx.say(*self.engine.resume_prompt(ctx, f"「{self.engine.title(record['name'])}」の続きです。"))
+                else:
+                    ctx.say(self.help_message("お手数ですが、もう一度ご用件をお選びください。"))
+            return
+        if "faq" in pb:
+            if await faq.on_postback(ctx, pb):
+                self._resume_after_answer(ctx)
+                return
+        if "garbage" in pb:
+            if pb["garbage"] == "area":
+                await self.engine.start(ctx, "garbage", ask_area=True)
+                return
+        for key, handler in self.services.extra.get("postbacks", {}).items():
+            if key in pb and await handler(ctx, pb, self):
+                return
+        ctx.say(self.help_message("申し訳ありません。この操作はいまは使えません。"))
+
+    async def start_action(self, ctx: Context, action: str, *, restart: bool = False) -> None:
+        flow_name = {"settings": "settings"}.get(action, action)
+        record = ctx.store.flow
+        if record is not None and record["name"] == flow_name and not restart:
+            ctx.say(*self.engine.resume_prompt(ctx, f"「{self.engine.title(flow_name)}」の途中です。続きから進めます。"))
+            ctx.say(m.text("はじめからやり直す場合は、下のボタンを押してください。",
+                           [m.postback("はじめからやり直す", m.data(action=action, restart=1), "はじめからやり直す")]))
+            return
+        if flow_name in self.engine.flows:
+            await self.engine.start(ctx, flow_name)
+            return
+        label = NOT_YET.get(flow_name, "この機能")
+        ctx.say(self.help_message(f"申し訳ありません。「{label}」は現在準備中です。もうしばらくお待ちください。\n"
+                                  f"お急ぎの場合は、{self.services.town.contact} へお問い合わせください。"))
+        self._resume_after_answer(ctx)
+
+    # -- inside a flow ----------------------------------------------------------------------------
+    async def in_flow(self, ctx: Context) -> None:
+        record = ctx.store.flow
+        assert record is not None
+        spec = self.engine.spec(record)
+        if spec is not None and spec.free_text and ctx.text and await self.interrupt(ctx, strict=True):
+            return
+        if await self.engine.dispatch(ctx):
+            return
+        if ctx.store.flow is None:
+            return
+        if ctx.text and await self.interrupt(ctx, strict=False):
+            return
+        flow = self.engine.flows[record["name"]]
+        if await flow.fallback(ctx):
+            await self.engine.after(ctx)
+            return
+        hint = spec.hint if spec and spec.hint else "申し訳ありません。うまく読み取れませんでした。"
+        lead = f"{hint}\n（「やめる」で中止できます）" if ctx.text or ctx.postback else hint
+        if ctx.message.get("type") in {"sticker", "image", "video", "audio", "file", "location"} and ctx.text is None:
+            lead = f"ありがとうございます。ただ、いまは「{flow.title}」の途中です。{hint}"
+        ctx.say(*self.engine.resume_prompt(ctx, lead))
+
+    async def interrupt(self, ctx: Context, *, strict: bool) -> bool:
+        """Take a text inside a flow as something else. True: answered (and the prompt repeated)."""
+        text = ctx.text or ""
+        record = ctx.store.flow
+        current = self.engine.flows[record["name"]] if record else None
+        owned = current.owns if current else frozenset()
+        nlu = await ctx.nlu()
+        intent, confidence = nlu["intent"]["name"], float(nlu["intent"]["confidence"] or 0.0)
+        if intent in owned:
+            return False
+        target = INTENT_FLOWS.get(intent or "")
+        if target and confidence >= (0.85 if strict else 0.7) and (current is None or target != current.name):
+            await self.start_intent(ctx, target, text)
+            return True
+        if intent in {"greet", "thanks"} and confidence >= 0.85 and len(text) <= 15:
+            ctx.say(m.text("こんにちは。" if intent == "greet" else "どういたしまして。"))
+            self._resume_after_answer(ctx)
+            return True
+        result = faq.search(ctx, text)
+        questionish = intent == "faq" and confidence >= 0.6
+        if result.outcome == "confident" and (questionish or not strict or _looks_like_question(text)):
+            await faq.respond(ctx, text, result)
+            self._resume_after_answer(ctx)
+            return True
+        return False
+
+    def _resume_after_answer(self, ctx: Context) -> None:
+        record = ctx.store.flow
+        if record is not None:
+            ctx.say(*self.engine.resume_prompt(ctx, f"（「{self.engine.title(record['name'])}」の続きです）"))
+
+    # -- outside a flow ---------------------------------------------------------------------------
+    async def start_intent(self, ctx: Context, flow_name: str, text: str) -> None:
+        if flow_name in self.engine.flows:
+            await self.engine.start(ctx, flow_name, text=text)
+        else:
+            await self.start_action(ctx, flow_name)
+
+    async def idle(self, ctx: Context) -> None:
+        kind = ctx.message.get("type")
+        if ctx.location is not None:
+            if "facility" in self.engine.flows:
+                await self.engine.start(ctx, "facility", location=ctx.location)
+            else:
+                ctx.say(self.help_message("位置情報を受け取りました。"))
+            return
+        if kind == "image":
+            ctx.say(m.text("写真を受け取りました。道路や公園などの損傷の通報でしたら、下のボタンから始めてください。"
+                           "写真は通報の途中でお送りいただけます。",
+                           [m.postback("損傷を通報する", m.data(action="report"), "損傷を通報する"),
+                            m.postback("メニュー", m.data(action="help"), "メニュー")]))
+            return
+        text = ctx.text
+        if not text:
+            lead = "スタンプありがとうございます。" if kind == "sticker" else "メッセージありがとうございます。"
+            ctx.say(self.help_message(lead))
+            return
+        for hook in self.services.extra.get("text_hooks", ()):
+            if await hook(ctx, text, self):
+                return
+        nlu = await ctx.nlu()
+        intent, confidence = nlu["intent"]["name"], float(nlu["intent"]["confidence"] or 0.0)
+        if intent == "greet" and confidence >= 0.7 and len(text) <= 20:
+            ctx.say(self.help_message(f"こんにちは。{self.services.town.name} LINE 窓口です。"))
+            return
+        if intent == "thanks" and confidence >= 0.7 and len(text) <= 20:
+            ctx.say(m.text("どういたしまして。ほかにもご用件があれば、お気軽にどうぞ。"))
+            return
+        if intent == "help" and confidence >= 0.7:
+            self.help(ctx)
+            return
+        if intent in {"affirm", "deny"} and confidence >= 0.8 and len(text) <= 10:
+            ctx.say(self.help_message("ありがとうございます。"))
+            return
+        target = INTENT_FLOWS.get(intent or "")
+        if target and confidence >= 0.5:
+            await self.start_intent(ctx, target, text)
+            return
+        await self.answer_question(ctx, text)
+
+    async def answer_question(self, ctx: Context, text: str) -> None:
+        """FAQ first, then the garbage dictionary (a bare item name), then: unanswered."""
+        garbage = self.services.knowledge.garbage
+        topic = ctx.memory.get("topic") or {}
+        if garbage is not None and topic.get("name") == "garbage":
+            lookup = garbage.lookup(text)
+            if lookup.outcome != "none" and lookup.best is not None and len(lookup.best.matched) * 2 >= len(text):
+                await self.engine.start(ctx, "garbage", text=text)
+                return
+        result = faq.search(ctx, text)
+        if result.outcome == "confident":
+            await faq.respond(ctx, text, result)
+            return
+        if garbage is not None:
+            lookup = garbage.lookup(text)
+            if lookup.outcome != "none" and lookup.best is not None and len(lookup.best.matched) * 2 >= len(text):
+                await self.engine.start(ctx, "garbage", text=text)
+                return
+        await faq.respond(ctx, text, result)
+
+    # -- the reply as a whole ---------------------------------------------------------------------
+    def polish(self, ctx: Context) -> None:
+        """Never silence; the main menu when no flow is waiting; at most five messages."""
+        replies = ctx.turn.replies if hasattr(ctx.turn, "replies") else None
+        if replies is None:
+            return
+        if not replies:
+            ctx.say(self.help_message("お問い合わせありがとうございます。"))
+        if ctx.store.flow is None and replies and "quickReply" not in replies[-1]:
+            menu = self.help_message("").get("quickReply")
+            if menu:
+                replies[-1] = {**replies[-1], "quickReply": menu}
+        while len(replies) > 5:
+            merged = _merge_first_texts(replies)
+            if not merged:
+                del replies[1]
+        if ctx.store.flow is None:
+            ctx.turn.flow = ctx.turn.flow or None
+
+
+def _merge_first_texts(replies: list[dict[str, Any]]) -> bool:
+    for i in range(len(replies) - 1):
+        a, b = replies[i], replies[i + 1]
+        if a.get("type") == b.get("type") == "text" and "quickReply" not in a:
+            replies[i: i + 2] = [{**b, "text": f"{a['text']}\n\n{b['text']}"[: m.MAX_TEXT]}]
+            return True
+    return False
+
+
+def _looks_like_question(text: str) -> bool:
+    t = text.strip()
+    return t.endswith(("?", "？", "か", "かな", "ですか", "ますか", "の")) or any(
+        w in t for w in ("教えて", "知りたい", "どこ", "いつ", "何時", "いくら", "どうすれば", "どうやって"))
+
+
+def _parse_time(value: Any) -> datetime | None:
+    try:
+        return utc(datetime.fromisoformat(str(value)))
+    except ValueError:
+        return None
+
+
+def default_flows(services: Services) -> list[type[Flow]]:
+    flows: list[type[Flow]] = [FaqFlow, GarbageFlow, ReportFlow]
+    flows.extend(services.extra.get("flows", ()))
+    return flows

@@ -1,0 +1,175 @@
+"""What the flows need: the town's knowledge (built once at start-up) and the service's parts.
+
+``Knowledge.build(town_dir)`` trains the NLU interpreter (or loads a persisted model), indexes
+the FAQ and the garbage dictionary and reads the collection calendar and the town's settings —
+seconds of work, done once when the service starts, never per turn.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from civic.reports.photos import PhotoPolicy
+from civic.reports.services import CitizenNotifier
+from dialogues.collection_calendar import CollectionCalendar
+from dialogues.engine import DEFAULT_TIMEOUT
+from dialogues.geocoding import Geocoder, OfflineGeocoder, TownArea
+from nlu.faq_retrieval import FaqEntry, FaqIndex
+from nlu.garbage_lookup import GarbageDictionary
+from nlu.interpreter import Interpreter
+from nlu.normalize import Morphology
+from nlu.training_data import load_training_data
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ReportCategory:
+    code: str
+    label: str
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TownProfile:
+    name: str
+    contact: str
+    area: TownArea
+    address_prefixes: tuple[str, ...] = ()
+    faq_contact: str = ""
+    garbage_contact: str = ""
+    garbage_deadline: time = time(8, 30)
+    report_contact: str = ""
+    report_categories: tuple[ReportCategory, ...] = ()
+    max_description: int = 200
+    facility_nearest: int = 5
+    facility_radius_km: float = 10.0
+
+    @classmethod
+    def load(cls, path: str | Path) -> TownProfile:
+        raw: dict[str, Any] = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        area = raw.get("area") or {}
+        faq, garbage, reports = raw.get("faq") or {}, raw.get("garbage") or {}, raw.get("reports") or {}
+        facilities = raw.get("facilities") or {}
+        contact = str(raw.get("contact") or "")
+        hh, _, mm = str(garbage.get("deadline") or "08:30").partition(":")
+        return cls(
+            name=str(raw.get("town") or ""),
+            contact=contact,
+            area=TownArea(float(area.get("latitude", 0.0)), float(area.get("longitude", 0.0)),
+                          float(area.get("radius_km", 10.0))),
+            address_prefixes=tuple(str(p) for p in raw.get("address_prefixes") or ()),
+            faq_contact=str(faq.get("contact") or contact),
+            garbage_contact=str(garbage.get("contact") or contact),
+            garbage_deadline=time(int(hh or 8), int(mm or 0)),
+            report_contact=str(reports.get("contact") or contact),
+            report_categories=tuple(
+                ReportCategory(str(c["code"]), str(c["label"]), tuple(str(k) for k in c.get("keywords") or ()))
+                for c in reports.get("categories") or ()
+            ),
+            max_description=int(reports.get("max_description", 200)),
+            facility_nearest=int(facilities.get("nearest", 5)),
+            facility_radius_km=float(facilities.get("radius_km", 10.0)),
+        )
+
+    def category(self, code: str) -> ReportCategory | None:
+        return next((c for c in self.report_categories if c.code == code), None)
+
+
+@dataclass
+class Knowledge:
+    interpreter: Interpreter
+    faq: FaqIndex
+    town: TownProfile
+    geocoder: Geocoder
+    garbage: GarbageDictionary | None = None
+    calendar: CollectionCalendar | None = None
+    garbage_categories: dict[str, str] = field(default_factory=dict)  # category -> description
+
+    @property
+    def faq_entries(self) -> dict[str, FaqEntry]:
+        cached = getattr(self, "_entries", None)
+        if cached is None:
+            cached = {e.id: e for e in self.faq.entries}
+            self._entries = cached
+        return cached
+
+    @classmethod
+    def build(cls, town_dir: str | Path, *, model_dir: str | Path | None = None,
+              garbage_dir: str | Path | None = None, morphology: Morphology | None = None,
+              progress: Callable[[str], None] | None = None) -> Knowledge:
+        """Everything from ``content/<town>/``. With ``model_dir`` holding a persisted model the
+        interpreter is loaded; otherwise it is trained (and persisted there when a dir is given)."""
+        town_dir = Path(town_dir)
+        say = progress or log.info
+        morphology = morphology or Morphology()
+        training = load_training_data(town_dir / "nlu")
+        interpreter = None
+        if model_dir is not None and (Path(model_dir) / "metadata.json").is_file():
+            try:
+                interpreter = Interpreter.load(model_dir, morphology=morphology)
+                say(f"NLU model loaded from {model_dir}")
+            except (ValueError, FileNotFoundError) as exc:
+                log.warning("NLU model in %s not usable (%s); training", model_dir, exc)
+        if interpreter is None:
+            interpreter = Interpreter.train(training, morphology=morphology, progress=say)
+            if model_dir is not None:
+                interpreter.persist(model_dir)
+        faq_entries = yaml.safe_load((town_dir / "faq.yml").read_text(encoding="utf-8")) or []
+        faq = FaqIndex(faq_entries, synonyms=training.synonyms, morphology=morphology)
+        town = TownProfile.load(town_dir / "dialogues" / "town.yml")
+        places = town_dir / "dialogues" / "places.csv"
+        geocoder: Geocoder = OfflineGeocoder.from_csv(places, prefixes=town.address_prefixes) if places.is_file() \
+            else OfflineGeocoder([], prefixes=town.address_prefixes)
+        gdir = Path(garbage_dir) if garbage_dir is not None else town_dir / "garbage"
+        garbage = calendar = None
+        descriptions: dict[str, str] = {}
+        if (gdir / "target.csv").is_file():
+            garbage = GarbageDictionary.from_csv(gdir / "target.csv", synonyms=training.synonyms,
+                                                 morphology=morphology)
+        if (gdir / "area_days.csv").is_file():
+            calendar = CollectionCalendar.load(gdir)
+        if (gdir / "description.csv").is_file():
+            descriptions = _descriptions(gdir / "description.csv")
+        say(f"knowledge ready: {len(faq.entries)} FAQ entries, "
+            f"{len(garbage.items) if garbage else 0} garbage items, "
+            f"{len(calendar.areas) if calendar else 0} collection areas")
+        return cls(interpreter, faq, town, geocoder, garbage, calendar, descriptions)
+
+
+def _descriptions(path: Path) -> dict[str, str]:
+    """5374 ``description.csv``: ``label,sublabel,description,…`` → label: description."""
+    import csv
+
+    out: dict[str, str] = {}
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        for row in csv.reader(f):
+            if len(row) >= 3 and row[0].strip() and row[0].strip() != "label":
+                out[row[0].strip()] = row[2].strip()
+    return out
+
+
+@dataclass
+class Services:
+    """Per service instance: the knowledge plus the parts that talk to the outside."""
+
+    knowledge: Knowledge
+    notifier: CitizenNotifier | None = None
+    photo_policy: PhotoPolicy = field(default_factory=PhotoPolicy)
+    timeout: timedelta = DEFAULT_TIMEOUT
+    #: Where the service is reachable from citizens' phones (map pages, thumbnails).
+    public_base_url: str = ""
+    #: Facility search backend (``dialogues.facility.FacilityDirectory``); None until wired.
+    facilities: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def town(self) -> TownProfile:
+        return self.knowledge.town
