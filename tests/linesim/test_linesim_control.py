@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from typing import Any
 
 import aiohttp
 import pytest
-from conftest import Sdk
 from linebot.v3.messaging import (
     ApiException,
     NarrowcastRequest,
@@ -17,9 +17,10 @@ from linebot.v3.messaging import (
     TextMessage,
     ValidateMessageRequest,
 )
+from linesim_support import Sdk
 
 from linesim.__main__ import parse_args
-from linesim.testing import LineSim
+from linesim.testing import TEST_TOKEN, LineSim, default_config
 
 
 async def test_faults_over_http_with_a_prefix(line_sim: LineSim, sdk: Sdk) -> None:
@@ -125,3 +126,17 @@ def test_cli_arguments_make_a_config() -> None:
     ]
     with pytest.raises(SystemExit):
         parse_args(["--channel-secret", "S"])
+
+
+async def test_plugin_defaults_and_factory(line_sim_factory: Any) -> None:
+    config = default_config("http://127.0.0.1:9/callback")
+    first = await line_sim_factory(config)
+    second = await line_sim_factory(default_config())
+    assert first.url != second.url
+    assert (first.access_token, first.channel.webhook_url) == (TEST_TOKEN, "http://127.0.0.1:9/callback")
+    user = second.create_user()
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{second.url}/linesim/api/users") as r:
+            assert [u["userId"] for u in (await r.json())["users"]] == [user]
+        async with http.get(f"{first.url}/linesim/api/users") as r:
+            assert (await r.json())["users"] == []

@@ -9,8 +9,6 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from aiohttp import web
-from conftest import Sdk, make_image
-from echo_bot import create_echo_bot
 from linebot.v3.messaging import (
     CreateRichMenuAliasRequest,
     MessageAction,
@@ -21,6 +19,8 @@ from linebot.v3.messaging import (
     RichMenuSize,
     RichMenuSwitchAction,
 )
+from linesim_echo_bot import create_echo_bot
+from linesim_support import Sdk, make_image
 from playwright.async_api import Page, async_playwright, expect
 
 from linesim.testing import LineSim
