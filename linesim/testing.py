@@ -3,6 +3,8 @@
 Use it from the root ``conftest.py`` with ``pytest_plugins = ["linesim.testing"]`` (or import the
 fixtures into a package conftest). Fixtures:
 
+``linesim_webhook_url``
+    Where the default config sends webhooks (None; or call ``line_sim.set_webhook_url`` later).
 ``linesim_config``
     The `SimConfig` to start with (one channel ``test``, demo places). Override it to change.
 ``line_sim``
@@ -217,9 +219,15 @@ def default_config(webhook_url: str | None = None) -> SimConfig:
 
 
 @pytest.fixture
-def linesim_config() -> SimConfig:
+def linesim_webhook_url() -> str | None:
+    """Override to point the default channel at the bot under test."""
+    return None
+
+
+@pytest.fixture
+def linesim_config(linesim_webhook_url: str | None) -> SimConfig:
     """Override to start ``line_sim`` with other channels, places or a frozen clock."""
-    return default_config()
+    return default_config(linesim_webhook_url)
 
 
 @pytest_asyncio.fixture
