@@ -278,8 +278,9 @@ class Context:
     def say(self, *messages: Message) -> None:
         self.turn.say(*messages)
 
-    def ask(self, state_name: str, *messages: Message) -> None:
-        """Move to ``state_name`` and ask for its input; the prompt is kept for resuming."""
+    def ask(self, state_name: str, *messages: Message, lead: str = "") -> None:
+        """Move to ``state_name`` and ask for its input. The prompt (without ``lead``, the line that
+        acknowledges the previous answer) is kept, to be repeated when the flow resumes."""
         flow = self.store.flow
         if flow is None:
             raise RuntimeError("ask() outside a flow")
@@ -287,13 +288,23 @@ class Context:
         flow["prompt"] = list(messages)
         flow["at"] = self.now.isoformat()
         self.turn.flow = flow["name"]
-        self.say(*messages)
+        self.say(*with_lead(list(messages), lead))
 
     def finish(self, *messages: Message) -> None:
         """The flow is done; the engine resumes a suspended flow afterwards, if any."""
         self.store.set_flow(None)
         self.finished = True
         self.say(*messages)
+
+
+def with_lead(messages: list[Message], lead: str) -> list[Message]:
+    """``lead`` on its own line before the first text message (or as a message of its own)."""
+    lead = lead.strip()
+    if not lead:
+        return messages
+    if messages and messages[0].get("type") == "text":
+        return [{**messages[0], "text": f"{lead}\n{messages[0]['text']}"}, *messages[1:]]
+    return [{"type": "text", "text": lead}, *messages]
 
 
 @dataclass
@@ -389,15 +400,7 @@ class Engine:
             return []
         record["at"] = ctx.now.isoformat()
         prompt = [dict(m) for m in record.get("prompt") or []]
-        if not prompt:
-            return []
-        first = prompt[0]
-        if first.get("type") == "text":
-            first["text"] = f"{lead}\n{first['text']}"
-            return prompt
-        from dialogues.messages import text
-
-        return [text(lead), *prompt]
+        return with_lead(prompt, lead) if prompt else []
 
     async def after(self, ctx: Context) -> None:
         """When a flow has just ended and another was suspended, bring that one back."""

@@ -61,7 +61,7 @@ class GarbageFlow(Flow):
         self.ask_item(ctx)
 
     def ask_item(self, ctx: Context, lead: str = "") -> None:
-        ctx.ask("item", m.text(f"{lead}調べたいごみの名前を送ってください。\n（例：ペットボトル、乾電池、フライパン）"))
+        ctx.ask("item", m.text("調べたいごみの名前を送ってください。\n（例：ペットボトル、乾電池、フライパン）"), lead=lead)
 
     def ask_area(self, ctx: Context, lead: str) -> None:
         calendar = ctx.services.knowledge.calendar

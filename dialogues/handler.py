@@ -307,7 +307,7 @@ class DialogueHandler:
         nlu = await ctx.nlu()
         intent, confidence = nlu["intent"]["name"], float(nlu["intent"]["confidence"] or 0.0)
         if intent == "greet" and confidence >= 0.7 and len(text) <= 20:
-            ctx.say(self.help_message(f"こんにちは。{self.services.town.name} LINE 窓口です。"))
+            ctx.say(self.help_message("こんにちは。"))
             return
         if intent == "thanks" and confidence >= 0.7 and len(text) <= 20:
             ctx.say(m.text("どういたしまして。ほかにもご用件があれば、お気軽にどうぞ。"))
@@ -360,8 +360,6 @@ class DialogueHandler:
             merged = _merge_first_texts(replies)
             if not merged:
                 del replies[1]
-        if ctx.store.flow is None:
-            ctx.turn.flow = ctx.turn.flow or None
 
 
 def _merge_first_texts(replies: list[dict[str, Any]]) -> bool:

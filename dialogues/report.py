@@ -9,6 +9,7 @@ encrypted, as a draft until the report is sent. See ``report.mmd``.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from civic.reports.photos import PhotoRejected, sanitize
@@ -67,30 +68,30 @@ class ReportFlow(Flow):
     # -- prompts ----------------------------------------------------------------------------------
     def ask_category(self, ctx: Context, lead: str = "") -> None:
         actions = [m.postback(c.label, m.data(flow="report", cat=c.code), c.label) for c in self.categories(ctx)]
-        ctx.ask("category", m.text(f"{lead}どのような損傷ですか？下のボタンから選んでください。", actions))
+        ctx.ask("category", m.text("どのような損傷ですか？下のボタンから選んでください。", actions), lead=lead)
 
     def ask_photo(self, ctx: Context, lead: str = "") -> None:
         ctx.ask("photo", m.text(
-            f"{lead}損傷の様子がわかる写真を1枚送ってください。\n写真が撮れない場合は「{SKIP_PHOTO}」を選んでください。",
+            f"損傷の様子がわかる写真を1枚送ってください。\n写真が撮れない場合は「{SKIP_PHOTO}」を選んでください。",
             [m.camera_action(), m.camera_roll_action(),
-             m.postback(SKIP_PHOTO, m.data(flow="report", photo="skip"), SKIP_PHOTO)]))
+             m.postback(SKIP_PHOTO, m.data(flow="report", photo="skip"), SKIP_PHOTO)]), lead=lead)
 
     def ask_location(self, ctx: Context, lead: str = "") -> None:
         ctx.ask("location", m.text(
-            f"{lead}場所を教えてください。下の「位置情報を送る」から地図で場所を選ぶか、"
+            "場所を教えてください。下の「位置情報を送る」から地図で場所を選ぶか、"
             "住所や目印（例：本町1丁目、みどり中央公園）を入力してください。",
-            [m.location_action()]))
+            [m.location_action()]), lead=lead)
 
     def ask_description(self, ctx: Context, lead: str = "") -> None:
         limit = ctx.services.town.max_description
         ctx.ask("description", m.text(
-            f"{lead}どのような状態か、短く教えてください（{limit}文字まで）。\n例：歩道に直径30cmほどの穴があいている",
-            [m.postback(NO_DESCRIPTION, m.data(flow="report", desc="skip"), NO_DESCRIPTION)]))
+            f"どのような状態か、短く教えてください（{limit}文字まで）。\n例：歩道に直径30cmほどの穴があいている",
+            [m.postback(NO_DESCRIPTION, m.data(flow="report", desc="skip"), NO_DESCRIPTION)]), lead=lead)
 
     def ask_confirm(self, ctx: Context, lead: str = "") -> None:
         d = ctx.data
         category = ctx.services.town.category(str(d.get("category")))
-        lines = [f"{lead}以下の内容で通報します。よろしいですか？",
+        lines = ["以下の内容で通報します。よろしいですか？",
                  f"・種類：{category.label if category else d.get('category')}",
                  f"・写真：{'あり' if d.get('photo_id') else 'なし'}",
                  f"・場所：{d.get('address') or '地図で指定した場所'}",
@@ -99,7 +100,7 @@ class ReportFlow(Flow):
         actions += [m.postback(f"{label}を修正", m.data(flow="report", edit=key), f"{label}を修正")
                     for key, label in EDITABLE.items()]
         actions.append(m.postback("やめる", m.data(action="cancel"), "やめる"))
-        ctx.ask("confirm", m.text("\n".join(lines), actions))
+        ctx.ask("confirm", m.text("\n".join(lines), actions), lead=lead)
 
     def next_step(self, ctx: Context, after: str, lead: str = "") -> None:
         """The step after ``after``, or back to the confirmation when the citizen is correcting."""
@@ -226,5 +227,9 @@ class ReportFlow(Flow):
 
 
 def _is_skip(text: str) -> bool:
+    """「写真はありません」「撮れない」「スキップ」: short refusals to send a photo."""
     t = text.strip().rstrip("。！!")
-    return t == SKIP_PHOTO or t in SKIP_WORDS or (len(t) <= 12 and any(w in t for w in SKIP_WORDS[:8]))
+    return t == SKIP_PHOTO or t in SKIP_WORDS or (len(t) <= 20 and _SKIP.search(t) is not None)
+
+
+_SKIP = re.compile(r"(なし|無し|ない|ありません|撮れ|とれ|スキップ|飛ばす|とばす|次へ|無理|むり)")

@@ -24,7 +24,15 @@ from bot.dialogue_wiring import NOTIFIER, dialogue_handler_factory
 from bot.settings import LineAccount
 from civic.clock import TOKYO, FrozenClock
 from dialogues.services import Knowledge
-from linesim.testing import TEST_SECRET, TEST_TOKEN, LineSim, line_sim, line_sim_factory, linesim_config  # noqa: F401
+from linesim.testing import (  # noqa: F401
+    TEST_SECRET,
+    TEST_TOKEN,
+    LineSim,
+    line_sim,
+    line_sim_factory,
+    linesim_config,
+    linesim_webhook_url,
+)
 from tests.bot.helpers import make_settings
 
 REPO = Path(__file__).resolve().parents[2]
