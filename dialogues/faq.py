@@ -109,6 +109,8 @@ async def on_postback(ctx: Context, pb: dict[str, str]) -> bool:
         except ValueError:
             return False
         outcome = await record_feedback(ctx.session, answer_id, helpful, asker=ctx.turn.user_id, now=ctx.now)
+        if outcome == "unknown":
+            return False
         if outcome == "already":
             ctx.say(m.text("ご評価はすでにいただいています。ありがとうございます。"))
         elif helpful:

@@ -48,6 +48,7 @@ CANCEL_WORDS = {"やめる", "やめます", "やめたい", "やめて", "止�
                 "中断", "終了", "終わり", "おわり", "もういい", "もういいです", "取り消し", "取消", "やっぱりやめる",
                 "やっぱりやめます", "cancel", "stop", "quit"}
 HELP_WORDS = {"ヘルプ", "help", "メニュー", "menu", "使い方", "つかいかた", "?", "？"}
+_AREA_CHANGE = re.compile(r"(地区|地域|住んでいる所).{0,4}(変更|変え|登録|設定)")
 _PUNCT = re.compile(r"[\s。、．，！!？?・ー〜~「」『』（）()]+")
 
 HelpMessage = Callable[[str], dict[str, Any]]
@@ -300,6 +301,9 @@ class DialogueHandler:
         if not text:
             lead = "スタンプありがとうございます。" if kind == "sticker" else "メッセージありがとうございます。"
             ctx.say(self.help_message(lead))
+            return
+        if _AREA_CHANGE.search(text) and self.services.knowledge.calendar is not None:
+            await self.engine.start(ctx, "garbage", ask_area=True)
             return
         for hook in self.services.extra.get("text_hooks", ()):
             if await hook(ctx, text, self):
