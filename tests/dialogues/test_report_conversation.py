@@ -236,3 +236,31 @@ async def test_rich_menu_tap_for_the_running_flow_offers_to_continue(town: Town)
     assert quick_labels(out) == ["はじめからやり直す"]
     out = await chat.tap_quick_reply("はじめからやり直す")
     assert "どのような損傷ですか" in texts(out)
+
+
+async def test_staff_status_change_reaches_the_reporter_in_line(any_town: Town, aiohttp_client) -> None:
+    from admin_api.app import create_admin_app
+    from admin_api.report_views import reports_router
+    from bot.dialogue_wiring import NOTIFIER
+    from tests.reports.test_report_views import EDITOR, Tokens
+
+    town = any_town
+    chat = town.chat()
+    await chat.tap("action=report")
+    await chat.tap_quick_reply("道路の穴・段差")
+    await chat.tap_quick_reply("写真なしで進む")
+    await chat.send_location(*INSIDE)
+    await chat.tap_quick_reply("説明なしで進む")
+    await chat.tap_quick_reply("送信する")
+    [report] = await _reports(town)
+    staff = await aiohttp_client(create_admin_app(Tokens(), [reports_router(
+        db=lambda: town.db, clock=town.clock, notifier=lambda: town.app[NOTIFIER], town="みどり町")]))
+    r = await staff.post(f"/reports/{report.id}/status", json={"status": "in_progress", "note": "現地を確認します"},
+                         headers=EDITOR)
+    assert r.status == 200
+    await town.settle()
+    [pushed] = chat._new()
+    assert "【みどり町】受付番号 2025-00001 の通報の状況が「対応中」になりました" in pushed["text"]
+    assert "担当者より：現地を確認します" in pushed["text"]
+    push_calls = town.sim.calls("/v2/bot/message/push")
+    assert len(push_calls) == 1 and push_calls[0].headers["x-line-retry-key"]

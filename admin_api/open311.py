@@ -1,0 +1,195 @@
+"""Open311 GeoReport v2 (JSON), so a town's existing tools can read (and file) reports.
+
+Mount ``create_open311_app(...)`` at ``/open311/v2``:
+
+* ``GET  /services.json`` — our report categories as services;
+* ``GET  /requests.json`` — filters ``service_request_id`` (comma-separated), ``service_code``,
+  ``status`` (open / closed), ``start_date`` / ``end_date`` (ISO 8601); newest first, ≤ 1000;
+* ``GET  /requests/{id}.json`` — one request (in a list, as the spec says);
+* ``POST /requests.json`` — file a request (form-encoded or JSON; needs an ``api_key``).
+
+Our richer states map to Open311's two at the edge (as FixMyStreet does): 受付 / 対応中 → open;
+完了 / 対応不可 / 重複 → closed, with the latest staff note as ``status_notes``. The reporter's
+identity is never published; photos are published only when the town says so.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from sqlmodel import col, select
+
+from civic.clock import Clock, utc
+from civic.reports.models import OPEN_STATUSES, Report, ReportStatusChange
+from civic.reports.services import submit_report
+
+
+
+def open311_status(status: str) -> str:
+    return "open" if status in OPEN_STATUSES else "closed"
+
+
+def _error(status: int, description: str) -> web.Response:
+    return web.json_response([{"code": status, "description": description}], status=status,
+                             dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+def _ok(body: Any, status: int = 200) -> web.Response:
+    return web.json_response(body, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+def _parse_when(value: str | None, name: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{name} must be an ISO 8601 date-time, got {value!r}") from None
+    if parsed.tzinfo is None:
+        raise ValueError(f"{name} needs a time zone (e.g. +09:00)")
+    return utc(parsed)
+
+
+def create_open311_app(
+    db: Any, clock: Clock, *, categories: dict[str, str], api_keys: Iterable[str] = (), town: str = "",
+    jurisdiction_id: str = "", media_base_url: str | None = None,
+) -> web.Application:
+    """``db`` may be a zero-argument callable returning the Database (it is made at start-up).
+    ``media_base_url`` publishes ``media_url`` for reports with a photo (off by default)."""
+    app = web.Application()
+    keys = frozenset(k for k in api_keys if k)
+
+    def database() -> Any:
+        return db() if callable(db) else db
+
+    def check_jurisdiction(request: web.Request) -> web.Response | None:
+        given = request.query.get("jurisdiction_id")
+        if given and jurisdiction_id and given != jurisdiction_id:
+            return _error(404, f"jurisdiction_id {given!r} is not served here")
+        return None
+
+    def as_request(r: Report, note: str) -> dict[str, Any]:
+        return {
+            "service_request_id": str(r.id),
+            "status": open311_status(r.status),
+            "status_notes": note or None,
+            "service_name": categories.get(r.category, r.category),
+            "service_code": r.category,
+            "description": r.description or None,
+            "agency_responsible": town or None,
+            "service_notice": r.receipt_no,
+            "requested_datetime": r.created_at.isoformat(),
+            "updated_datetime": r.updated_at.isoformat(),
+            "expected_datetime": None,
+            "address": r.address or None,
+            "address_id": None,
+            "zipcode": None,
+            "lat": r.latitude,
+            "long": r.longitude,
+            "media_url": f"{media_base_url.rstrip('/')}/{r.id}.jpg" if media_base_url and r.has_photo else None,
+        }
+
+    async def latest_notes(session: Any, ids: list[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        rows = (await session.exec(select(ReportStatusChange).where(col(ReportStatusChange.report_id).in_(ids))
+                                   .order_by(col(ReportStatusChange.at), col(ReportStatusChange.id)))).all()
+        notes: dict[int, str] = {}
+        for row in rows:
+            if row.note and row.from_status is not None:
+                notes[row.report_id] = row.note
+        return notes
+
+    async def services(request: web.Request) -> web.Response:
+        if (bad := check_jurisdiction(request)) is not None:
+            return bad
+        return _ok([{"service_code": code, "service_name": label, "description": label, "metadata": False,
+                     "type": "realtime", "keywords": "", "group": "道路・公園"} for code, label in categories.items()])
+
+    async def list_requests(request: web.Request) -> web.Response:
+        if (bad := check_jurisdiction(request)) is not None:
+            return bad
+        q = request.query
+        query = select(Report)
+        if q.get("service_request_id"):
+            try:
+                ids = [int(x) for x in q["service_request_id"].split(",") if x.strip()]
+            except ValueError:
+                return _error(400, "service_request_id must be comma-separated numbers")
+            query = query.where(col(Report.id).in_(ids))
+        else:
+            if q.get("service_code"):
+                query = query.where(col(Report.category).in_(q["service_code"].split(",")))
+            status = q.get("status")
+            if status:
+                wanted = set(status.split(","))
+                if not wanted <= {"open", "closed"}:
+                    return _error(400, "status must be open or closed")
+                if wanted == {"open"}:
+                    query = query.where(col(Report.status).in_(OPEN_STATUSES))
+                elif wanted == {"closed"}:
+                    query = query.where(col(Report.status).not_in(OPEN_STATUSES))
+            try:
+                start, end = _parse_when(q.get("start_date"), "start_date"), _parse_when(q.get("end_date"), "end_date")
+            except ValueError as exc:
+                return _error(400, str(exc))
+            if start:
+                query = query.where(col(Report.created_at) >= start)
+            if end:
+                query = query.where(col(Report.created_at) <= end)
+        async with database().read() as s:
+            rows = (await s.exec(query.order_by(col(Report.created_at).desc(), col(Report.id).desc()).limit(1000))).all()
+            notes = await latest_notes(s, [r.id for r in rows])  # type: ignore[misc]
+        return _ok([as_request(r, notes.get(r.id, "")) for r in rows])  # type: ignore[arg-type]
+
+    async def get_request(request: web.Request) -> web.Response:
+        if (bad := check_jurisdiction(request)) is not None:
+            return bad
+        try:
+            report_id = int(request.match_info["id"])
+        except ValueError:
+            return _error(404, "no such service request")
+        async with database().read() as s:
+            report = await s.get(Report, report_id)
+            notes = await latest_notes(s, [report_id]) if report else {}
+        if report is None:
+            return _error(404, f"service request {report_id} not found")
+        return _ok([as_request(report, notes.get(report_id, ""))])
+
+    async def create_request(request: web.Request) -> web.Response:
+        if request.content_type == "application/json":
+            try:
+                form: dict[str, Any] = dict(await request.json())
+            except ValueError:
+                return _error(400, "body is not valid JSON")
+        else:
+            form = dict(await request.post())
+        if not keys or str(form.get("api_key") or request.query.get("api_key") or "") not in keys:
+            return _error(403, "a valid api_key is required to create service requests")
+        code = str(form.get("service_code") or "")
+        if code not in categories:
+            return _error(400, f"service_code {code!r} is not one of {sorted(categories)}")
+        try:
+            lat, lon = float(form["lat"]), float(form["long"])
+        except (KeyError, TypeError, ValueError):
+            return _error(400, "lat and long are required (decimal degrees)")
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            return _error(400, "lat/long out of range")
+        description = str(form.get("description") or "")[:1000]
+        now = clock.now()
+        async with database().write() as s:
+            report = await submit_report(s, category=code, description=description, latitude=lat, longitude=lon,
+                                         address=str(form.get("address_string") or "")[:200], location_source="open311",
+                                         channel="open311", reporter=None, now=now)
+        return _ok([{"service_request_id": str(report.id), "service_notice": report.receipt_no, "account_id": None}],
+                   status=201)
+
+    app.router.add_get("/services.json", services)
+    app.router.add_get("/requests.json", list_requests)
+    app.router.add_post("/requests.json", create_request)
+    app.router.add_get("/requests/{id}.json", get_request)
+    return app

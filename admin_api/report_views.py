@@ -1,0 +1,233 @@
+"""Staff API for road-damage reports: list and filter, GeoJSON for a map, detail with photo and
+possible duplicates, status changes (受付 → 対応中 → 完了, 対応不可 / 重複) with a note, each
+pushed to the reporter in LINE.
+
+Permissions: ``reports.view`` (read), ``reports.manage`` (status changes).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from aiohttp import web
+from pydantic import BaseModel, Field
+from sqlmodel import col, select
+
+from admin_api.errors import ApiError
+from admin_api.routing import ApiRouter, Call
+from civic.clock import Clock
+from civic.database import Database
+from civic.reports.models import STATUS_LABELS, STATUSES, Report
+from civic.reports.services import (
+    CitizenNotifier,
+    ReportError,
+    Staff,
+    change_status,
+    history,
+    photo_bytes,
+    photo_of,
+    possible_duplicates,
+)
+
+Status = Literal["received", "in_progress", "done", "rejected", "duplicate"]
+Source = Any  # a value, or a zero-argument callable returning it (for things created at start-up)
+
+
+def _get(source: Source) -> Any:
+    return source() if callable(source) else source
+
+
+class ReportQuery(BaseModel):
+    status: Status | None = Field(default=None, description="状態で絞り込み")
+    category: str | None = Field(default=None, max_length=32, description="種類（コード）で絞り込み")
+    since: datetime | None = Field(default=None, description="この日時以降に受け付けたもの")
+    until: datetime | None = Field(default=None, description="この日時より前に受け付けたもの")
+    open_only: bool = Field(default=False, description="受付・対応中のみ")
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0)
+
+
+class MapQuery(BaseModel):
+    status: Status | None = None
+    category: str | None = Field(default=None, max_length=32)
+    open_only: bool = False
+
+
+class ReportSummary(BaseModel):
+    id: int
+    receipt_no: str
+    category: str
+    category_label: str
+    status: Status
+    status_label: str
+    description: str
+    address: str
+    latitude: float
+    longitude: float
+    has_photo: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class ReportPage(BaseModel):
+    total: int
+    items: list[ReportSummary]
+
+
+class StatusChangeOut(BaseModel):
+    from_status: str | None
+    to_status: str
+    to_label: str
+    note: str
+    staff_name: str
+    notified: bool
+    at: datetime
+
+
+class ReportDetail(ReportSummary):
+    location_source: str
+    channel: str
+    duplicate_of: int | None
+    photo_url: str | None
+    history: list[StatusChangeOut]
+    possible_duplicates: list[ReportSummary]
+
+
+class StatusChangeIn(BaseModel):
+    status: Status = Field(description="新しい状態")
+    note: str = Field(default="", max_length=1000, description="通報者へのお知らせにも載る一言")
+    duplicate_of: int | None = Field(default=None, ge=1, description="重複とする場合の元の通報 ID")
+
+
+class CategoryOut(BaseModel):
+    code: str
+    label: str
+
+
+def reports_router(
+    *, db: Source, clock: Clock, notifier: Source = None, categories: dict[str, str] | None = None,
+    town: str = "", photo_path: Callable[[int], str] | None = None,
+) -> ApiRouter:
+    """``db``/``notifier`` may be callables (the service creates them at start-up)."""
+    router = ApiRouter("reports")
+    labels = dict(categories or {})
+    photo_url = photo_path or (lambda rid: f"/admin/api/v1/reports/{rid}/photo")
+
+    def summary(r: Report) -> ReportSummary:
+        assert r.id is not None
+        return ReportSummary(
+            id=r.id, receipt_no=r.receipt_no or "", category=r.category, category_label=labels.get(r.category, r.category),
+            status=r.status, status_label=STATUS_LABELS.get(r.status, r.status), description=r.description,  # type: ignore[arg-type]
+            address=r.address, latitude=r.latitude, longitude=r.longitude, has_photo=r.has_photo,
+            created_at=r.created_at, updated_at=r.updated_at)
+
+    def filtered(query: Any, q: ReportQuery | MapQuery) -> Any:
+        if q.status:
+            query = query.where(Report.status == q.status)
+        if q.category:
+            query = query.where(Report.category == q.category)
+        if q.open_only:
+            query = query.where(col(Report.status).in_(("received", "in_progress")))
+        if isinstance(q, ReportQuery):
+            if q.since:
+                query = query.where(col(Report.created_at) >= q.since)
+            if q.until:
+                query = query.where(col(Report.created_at) < q.until)
+        return query
+
+    async def detail(session: Any, report: Report) -> ReportDetail:
+        steps = await history(session, report.id)  # type: ignore[arg-type]
+        dupes = await possible_duplicates(session, report) if report.status in ("received", "in_progress") else []
+        return ReportDetail(
+            **summary(report).model_dump(), location_source=report.location_source, channel=report.channel,
+            duplicate_of=report.duplicate_of, photo_url=photo_url(report.id) if report.has_photo else None,  # type: ignore[arg-type]
+            history=[StatusChangeOut(from_status=h.from_status, to_status=h.to_status,
+                                     to_label=STATUS_LABELS.get(h.to_status, h.to_status), note=h.note,
+                                     staff_name=h.staff_name, notified=h.notified, at=h.at) for h in steps],
+            possible_duplicates=[summary(d) for d in dupes])
+
+    async def load(session: Any, report_id: int) -> Report:
+        report = await session.get(Report, report_id)
+        if report is None:
+            raise ApiError(404, "not_found", f"通報 {report_id} は見つかりません。", "id")
+        return report
+
+    @router.route("GET", "/reports/categories", summary="通報の種類の一覧", permission="reports.view",
+                  response=list[CategoryOut])
+    async def list_report_categories(call: Call) -> list[CategoryOut]:
+        return [CategoryOut(code=k, label=v) for k, v in labels.items()]
+
+    @router.route("GET", "/reports", summary="通報の一覧（絞り込み・新しい順）", permission="reports.view",
+                  query=ReportQuery, response=ReportPage)
+    async def list_reports(call: Call) -> ReportPage:
+        q: ReportQuery = call.query
+        if q.since and q.until and q.since >= q.until:
+            raise ApiError(422, "invalid_range", "since は until より前の日時にしてください。", "since")
+        database: Database = _get(db)
+        async with database.read() as s:
+            total = (await s.exec(filtered(select(sa.func.count()).select_from(Report), q))).one()
+            rows = (await s.exec(filtered(select(Report), q).order_by(col(Report.created_at).desc(), col(Report.id).desc())
+                                 .limit(q.limit).offset(q.offset))).all()
+        return ReportPage(total=int(total), items=[summary(r) for r in rows])
+
+    @router.route("GET", "/reports/geojson", summary="地図表示用の GeoJSON（FeatureCollection）",
+                  permission="reports.view", query=MapQuery, response=dict)
+    async def reports_geojson(call: Call) -> web.Response:
+        database: Database = _get(db)
+        async with database.read() as s:
+            rows = (await s.exec(filtered(select(Report), call.query).order_by(col(Report.id)).limit(5000))).all()
+        features = [{
+            "type": "Feature", "id": r.id,
+            "geometry": {"type": "Point", "coordinates": [r.longitude, r.latitude]},
+            "properties": {"receipt_no": r.receipt_no, "category": r.category,
+                           "category_label": labels.get(r.category, r.category), "status": r.status,
+                           "status_label": STATUS_LABELS.get(r.status, r.status), "created_at": r.created_at.isoformat(),
+                           "has_photo": r.has_photo},
+        } for r in rows]
+        body = {"type": "FeatureCollection", "features": features}
+        return web.Response(text=json.dumps(body, ensure_ascii=False), content_type="application/geo+json")
+
+    @router.route("GET", r"/reports/{id:\d+}", summary="通報の詳細（履歴・重複の可能性）", permission="reports.view",
+                  response=ReportDetail)
+    async def get_report(call: Call) -> ReportDetail:
+        database: Database = _get(db)
+        async with database.read() as s:
+            return await detail(s, await load(s, call.path_int("id")))
+
+    @router.route("GET", r"/reports/{id:\d+}/photo", summary="通報の写真（JPEG、位置情報などのメタデータは削除済み）",
+                  permission="reports.view", response=bytes, produces="image/jpeg")
+    async def get_report_photo(call: Call) -> web.Response:
+        database: Database = _get(db)
+        async with database.read() as s:
+            report = await load(s, call.path_int("id"))
+            row = await photo_of(s, report.id)  # type: ignore[arg-type]
+        if row is None:
+            raise ApiError(404, "not_found", "この通報には写真がありません。", "id")
+        return web.Response(body=photo_bytes(row), content_type=row.content_type,
+                            headers={"Cache-Control": "private, no-store"})
+
+    @router.route("POST", r"/reports/{id:\d+}/status", summary="状態の変更（通報者に LINE でお知らせ）",
+                  permission="reports.manage", body=StatusChangeIn, response=ReportDetail)
+    async def change_report_status(call: Call) -> ReportDetail:
+        body: StatusChangeIn = call.body
+        principal = call.principal
+        staff = Staff(principal.staff_id if principal else None, principal.display_name if principal else "")
+        database: Database = _get(db)
+        try:
+            async with database.write() as s:
+                report, _ = await change_status(s, call.path_int("id"), body.status, note=body.note, staff=staff,
+                                                now=clock.now(), notifier=_get(notifier), duplicate_of=body.duplicate_of,
+                                                town=town)
+                out = await detail(s, report)
+        except ReportError as exc:
+            raise ApiError(404 if exc.code == "not_found" else 422, exc.code, exc.message, exc.field) from None
+        return out
+
+    return router
+
+
+__all__ = ["STATUSES", "reports_router"]
