@@ -28,7 +28,6 @@ from civic.reports.models import OPEN_STATUSES, Report, ReportStatusChange
 from civic.reports.services import submit_report
 
 
-
 def open311_status(status: str) -> str:
     return "open" if status in OPEN_STATUSES else "closed"
 

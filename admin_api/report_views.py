@@ -23,7 +23,6 @@ from civic.clock import Clock
 from civic.database import Database
 from civic.reports.models import STATUS_LABELS, STATUSES, Report
 from civic.reports.services import (
-    CitizenNotifier,
     ReportError,
     Staff,
     change_status,
