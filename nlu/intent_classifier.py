@@ -109,7 +109,7 @@ class IntentClassifier:
         x = csr_matrix((vals, (rows, cols)), shape=(n, len(vocabulary)), dtype=np.float64)
         y = np.array([labels.index(e.intent) for e in examples])
         say(f"fitting logistic regression on {x.shape[1]} features")
-        model = LogisticRegression(C=c, max_iter=2000)
+        model = LogisticRegression(C=c, solver="newton-cg", tol=1e-3, max_iter=500)
         model.fit(x, y)
         weights = np.ascontiguousarray(model.coef_.T.astype(np.float32))
         bias = model.intercept_.astype(np.float32)
