@@ -129,7 +129,11 @@ def cmd_eval_garbage(args: argparse.Namespace) -> int:
     from .evaluation import evaluate_garbage
     from .garbage_lookup import GarbageDictionary
 
-    dictionary = GarbageDictionary.from_csv(args.dictionary, synonyms=_synonyms(args.synonyms))
+    synonyms = _synonyms(args.synonyms)
+    beside = Path(args.dictionary).with_name("synonyms.csv")
+    for path in [*args.synonyms_csv, *([beside] if beside.is_file() and not args.synonyms_csv else [])]:
+        synonyms.update(GarbageDictionary.load_synonyms_csv(path))
+    dictionary = GarbageDictionary.from_csv(args.dictionary, synonyms=synonyms)
     report = evaluate_garbage(dictionary, args.queries)
     if not args.misses:
         report.pop("misses")
@@ -185,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--dictionary", required=True)
     g.add_argument("--queries", required=True)
     g.add_argument("--synonyms", default=DEFAULT_DATA)
+    g.add_argument("--synonyms-csv", action="append", default=[],
+                   help="word,name CSV (default: synonyms.csv beside the dictionary, if any)")
     g.add_argument("--misses", action="store_true", help="include the misses in the JSON")
     g.set_defaults(func=cmd_eval_garbage)
 

@@ -48,6 +48,7 @@ class GarbageItem:
     base_name: str = ""
     qualifier: str = ""
     synonyms: tuple[str, ...] = ()
+    reading: str = ""  # furigana column when it holds a full reading (5374's often holds only the initial)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -92,6 +93,8 @@ class GarbageDictionary:
                 self._add(name, idx, ("surface", "normalized", "reading"))
             for syn in item.synonyms:
                 self._add(syn, idx, ("synonym",))
+            if item.reading:
+                self._keys["reading"].setdefault(fold_kana(item.reading), set()).add(idx)
         for variant, canonical in (synonyms or {}).items():
             for idx in by_name.get(fold_kana(canonical), []):
                 self._add(variant, idx, ("synonym",))
@@ -105,7 +108,8 @@ class GarbageDictionary:
         base = clean_text(_QUALIFIER.sub("", cleaned)) or cleaned
         return GarbageItem(name=" ".join(item.name.split()), category=clean_text(item.category), notes=(item.notes or "").strip(),
                            base_name=item.base_name or base, qualifier=item.qualifier or "・".join(qualifiers),
-                           synonyms=tuple(s for s in item.synonyms if s))
+                           synonyms=tuple(s for s in item.synonyms if s),
+                           reading=item.reading if len(fold_kana(item.reading)) > 1 else "")
 
     @staticmethod
     def _names(item: GarbageItem) -> list[str]:
@@ -139,6 +143,19 @@ class GarbageDictionary:
         return cls(cls.parse_csv(text), synonyms=synonyms, morphology=morphology)
 
     @staticmethod
+    def load_synonyms_csv(source: str | Path) -> dict[str, str]:
+        """``word,name`` rows (header optional): another way of writing an item → the item's name."""
+        out: dict[str, str] = {}
+        with open(source, encoding="utf-8-sig") as fh:
+            for i, row in enumerate(csv.reader(fh)):
+                if len(row) < 2 or not row[0].strip() or not row[1].strip():
+                    continue
+                if i == 0 and row[0].strip().lower() in ("word", "synonym", "別名", "variant"):
+                    continue
+                out[row[0].strip()] = row[1].strip()
+        return out
+
+    @staticmethod
     def parse_csv(text: str) -> list[GarbageItem]:
         rows = [r for r in csv.reader(io.StringIO(text.lstrip("\ufeff"))) if any(c.strip() for c in r)]
         if not rows:
@@ -160,7 +177,8 @@ class GarbageDictionary:
             name, category = col(row, "name"), col(row, "category")
             if name and category:
                 syns = tuple(s.strip() for s in re.split(r"[|｜;；]", col(row, "synonyms")) if s.strip())
-                items.append(GarbageItem(name=name, category=category, notes=col(row, "notes"), synonyms=syns))
+                items.append(GarbageItem(name=name, category=category, notes=col(row, "notes"), synonyms=syns,
+                                         reading=col(row, "reading")))
         return items
 
     # -- lookup -----------------------------------------------------------------------------
