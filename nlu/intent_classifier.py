@@ -40,7 +40,7 @@ class IntentFeaturizer:
         self.regexes = {name: [re.compile(p) for p in patterns] for name, patterns in (regexes or {}).items()}
 
     def features(self, text: str) -> Counter[str]:
-        cleaned = clean_text(text)[:1000]  # a message longer than this carries no extra intent signal
+        cleaned = clean_text(text)[:300]  # a message longer than this carries no extra intent signal
         folded = fold_kana(cleaned)
         feats: Counter[str] = Counter()
         lo, hi = self.char_ngrams
