@@ -139,8 +139,8 @@ class Morphology:
         from sudachipy import Dictionary, SplitMode  # imported here: no work at import time
 
         self._dictionary = Dictionary(dict=dict_type)
-        self._tok_c = self._dictionary.create(mode=SplitMode.C)
-        self._tok_a = self._dictionary.create(mode=SplitMode.A)
+        self._tok_c = self._dictionary.tokenizer(mode=SplitMode.C)
+        self._tok_a = self._dictionary.tokenizer(mode=SplitMode.A)
         self._cache: dict[tuple[str, str], list[Token]] = {}
         self._cache_size = cache_size
 
