@@ -106,7 +106,7 @@ class GarbageDictionary:
         cleaned = clean_text(item.name)
         qualifiers = _QUALIFIER.findall(cleaned)
         base = clean_text(_QUALIFIER.sub("", cleaned)) or cleaned
-        return GarbageItem(name=" ".join(item.name.split()), category=clean_text(item.category), notes=(item.notes or "").strip(),
+        return GarbageItem(name=" ".join(item.name.split()), category=item.category.strip(), notes=(item.notes or "").strip(),
                            base_name=item.base_name or base, qualifier=item.qualifier or "・".join(qualifiers),
                            synonyms=tuple(s for s in item.synonyms if s),
                            reading=item.reading if len(fold_kana(item.reading)) > 1 else "")
