@@ -6,7 +6,8 @@ Each FAQ entry is indexed in four fields, each its own BM25 index (k1=1.2, b=0.7
   of the question and its alternative phrasings, with synonyms folded to one term;
 * ``answer`` — the same for the answer text (lower weight: answers are long and mention much);
 * ``reading`` — kana readings of those words, so a query typed in hiragana still matches kanji;
-* ``chars`` — character bigrams of the folded question text, for typos and unknown words.
+* ``chars`` — character bigrams of the folded question text, for typos and unknown words;
+* ``kanji`` — single kanji of the question text (開く ~ 開庁, 何時 ~ 時間), a weak semantic net.
 
 The combined score ranks entries. The outcome uses how much of the query's informative terms the
 best entry covers and how far it stands from the runner-up: ``confident`` (answer directly),
@@ -35,7 +36,7 @@ STOP_TERMS = frozenset(map(fold_kana, """
 つく 就く 付く 関する 対する 際 おく 置く しまう 仕舞う ちゃう 的 ね よ か
 """.split()))
 
-_FIELD_WEIGHTS = {"question": 1.0, "answer": 0.35, "reading": 0.3, "chars": 0.25}
+_FIELD_WEIGHTS = {"question": 1.0, "answer": 0.35, "reading": 0.3, "chars": 0.25, "kanji": 0.3}
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +129,7 @@ class FaqIndex:
             fields["question"].append(terms["words"])
             fields["reading"].append(terms["reading"])
             fields["chars"].append(terms["chars"])
+            fields["kanji"].append(terms["kanji"])
             fields["answer"].append(self._terms(e.answer)["words"])
         self.indexes = {f: BM25(docs) for f, docs in fields.items()}
 
@@ -153,7 +155,8 @@ class FaqIndex:
                 words.append(self.synonyms.get(t.key, t.key))
         folded = fold_kana(text)
         chars = [folded[i : i + 2] for i in range(len(folded) - 1)]
-        return {"words": words, "reading": reading, "chars": chars, "reading_text": [full_reading],
+        kanji = [ch for ch in folded if "\u4e00" <= ch <= "\u9fff"]
+        return {"words": words, "reading": reading, "chars": chars, "kanji": kanji, "reading_text": [full_reading],
                 "cwords": cwords, "reading_aligned": readings}
 
     def _combined(self, terms: dict[str, list[str]]) -> dict[int, float]:
