@@ -32,6 +32,12 @@ def garbage(morphology):
     ("石油ストーブを捨てたい", "石油ストーブ"),  # longest match wins over ストーブ
     ("衣装ケース（金属製）", "衣装ケース（金属製）"),  # parenthetical qualifier
     ("金属のバケツ", "バケツ（金属製）"),
+    ("落葉", "落ち葉"),  # okurigana dropped from a kanji compound
+    ("吸殻はどうする", "たばこの吸い殻"),  # a part of a longer name
+    ("ジャムの空き瓶", "ジャムのびん"),  # name tokens spread over the query; 瓶 is the head of 空き瓶
+    ("ペットボトルのキャプ", "ペットボトルのキャップ"),  # a typo extending an exact match of a shorter item
+    ("しょかき", "消火器"),  # a missing kana is preferred over a wrong one (食器)
+    ("せんぷき", "扇風機"),  # not 栓抜き
 ])
 def test_finds_the_item(garbage, query, expected):
     result = garbage.lookup(query)
@@ -49,6 +55,12 @@ def test_same_name_different_qualifier_is_ambiguous(garbage):
     assert result.outcome == "ambiguous"
     assert {result.best.item.name, *(a.item.name for a in result.alternatives)} >= {
         "バケツ（金属製）", "バケツ（プラスチック製）"}
+
+
+def test_fuzzy_matching_does_not_invent_items_from_chatter(garbage):
+    result = garbage.lookup("包丁ってどうやって捨てたら安全？")
+    assert result.best.item.name == "包丁"
+    assert garbage.lookup("犬のうんち").outcome == "none"
 
 
 def test_no_false_hits_on_short_names_or_chatter(garbage):
