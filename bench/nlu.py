@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import time
 from datetime import datetime
@@ -75,14 +76,18 @@ def main(argv: list[str] | None = None) -> int:
     ]
     for m in messages[:50]:
         interpreter.parse(m, now=now)  # warm-up
-    samples = []
+    samples, cpu_samples = [], []
     for _ in range(args.repeat):
         for m in messages:
             morphology._cache.clear()
-            t0 = time.perf_counter()
+            c0, t0 = time.thread_time(), time.perf_counter()
             interpreter.parse(m, now=now)
             samples.append((time.perf_counter() - t0) * 1000)
+            cpu_samples.append((time.thread_time() - c0) * 1000)
+    # wall time includes waiting for a core on a shared machine; CPU time is the cost of the parse itself
     figures["parse"] = _percentiles(samples)
+    figures["parse_cpu"] = _percentiles(cpu_samples)
+    figures["load_average"] = list(os.getloadavg())
     long_costs = {}
     for length in (1000, 10000):  # pathological sizes, reported apart from the message distribution
         text = ("来週の土曜に体育館を借りたい。" * (length // 15 + 1))[:length]
@@ -130,12 +135,15 @@ def main(argv: list[str] | None = None) -> int:
 
     targets = [
         ("cv intent accuracy", figures.get("cv_intent_accuracy"), ">= 0.95"),
-        ("parse median ms", figures["parse"]["median_ms"], "<= 1"),
-        ("parse p99 ms", figures["parse"]["p99_ms"], "<= 5"),
+        ("parse median ms (wall)", figures["parse"]["median_ms"], "<= 1"),
+        ("parse p99 ms (wall)", figures["parse"]["p99_ms"], "<= 5"),
+        ("parse median ms (CPU)", figures["parse_cpu"]["median_ms"], "<= 1"),
+        ("parse p99 ms (CPU)", figures["parse_cpu"]["p99_ms"], "<= 5"),
         ("train seconds (cold)", figures["train_seconds_cold"], "<= 10"),
         ("RSS with NLU loaded MB", figures["rss_loaded_mb"], "<= 400"),
         ("garbage top-1", (figures.get("garbage") or {}).get("top1"), ">= 0.98"),
     ]
+    print(f"load average {figures['load_average']} on {os.cpu_count()} cores (wall times suffer when it is high)")
     for name, value, target in targets:
         print(f"{name:<26} {value!s:<10} target {target}")
     for key in ("faq_corpus_only", "faq_with_alternatives"):
