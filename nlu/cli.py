@@ -87,7 +87,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         rows.append([name, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"])])
     print(_table(rows) + "\n")
     labels = list(report["confusion"])
-    short = {lab: lab[:6] for lab in labels}
+    short = {lab: lab if len(lab) <= 8 else f"{lab[:4]}…{lab[-3:]}" for lab in labels}
     rows = [["gold \\ predicted", *[short[lab] for lab in labels]]]
     for g in labels:
         rows.append([g, *[str(report["confusion"][g][p]) if report["confusion"][g][p] else "." for p in labels]])
