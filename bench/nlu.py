@@ -40,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--content", default="content/midori")
     ap.add_argument("--repeat", type=int, default=3, help="passes over the messages when timing parse")
     ap.add_argument("--skip-cv", action="store_true")
+    ap.add_argument("--heldout", default="tests/nlu/fixtures/intent_heldout.yml",
+                    help="intent sentences never trained on (skipped if missing)")
     args = ap.parse_args(argv)
     content = Path(args.content)
 
@@ -47,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from nlu import FaqIndex, GarbageDictionary, Interpreter, Morphology, load_training_data
     from nlu.entities.dates import TOKYO
-    from nlu.evaluation import cross_validate, evaluate_garbage, evaluate_retrieval
+    from nlu.evaluation import cross_validate, evaluate_garbage, evaluate_heldout, evaluate_retrieval
 
     figures: dict[str, object] = {"rss_start_mb": round(_rss_mb(), 1)}
     data = load_training_data(content / "nlu")
@@ -67,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
         figures["cv_intent_accuracy"] = cv["intent_accuracy"]
         figures["cv_intent_accuracy_with_fallback"] = cv["intent_accuracy_with_fallback"]
         figures["cv_entity_f1"] = cv["entity_f1"]
+    if args.heldout and Path(args.heldout).is_file():
+        held = evaluate_heldout(data, load_training_data(args.heldout), morphology=morphology)
+        figures["heldout"] = {k: v for k, v in held.items() if k != "errors"}
 
     now = datetime(2026, 11, 21, 10, 0, tzinfo=TOKYO)
     messages = [e.text for e in data.examples] + [
@@ -152,5 +157,10 @@ def main(argv: list[str] | None = None) -> int:
             b = r["baseline_tfidf"]
             print(f"{key:<26} hit@1 {r['hit@1']:.3f} hit@3 {r['hit@3']:.3f} hit@5 {r['hit@5']:.3f} "
                   f"mrr@10 {r['mrr@10']:.3f} | tf-idf {b['hit@1']:.3f} {b['hit@3']:.3f} {b['hit@5']:.3f} {b['mrr@10']:.3f}")
+    if "heldout" in figures:
+        h = figures["heldout"]
+        print(f"{'held-out intent accuracy':<26} {h['intent_accuracy']!s:<10} ({h['examples']} sentences never trained on; "
+              f"with fallback {h['intent_accuracy_with_fallback']}, out-of-scope fallback rate "
+              f"{h['out_of_scope_fallback_rate']})")
     print(json.dumps(figures, ensure_ascii=False))
     return 0

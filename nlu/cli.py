@@ -73,6 +73,22 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from .evaluation import cross_validate
     from .training_data import load_training_data
 
+    if args.heldout:
+        from .evaluation import evaluate_heldout
+
+        held = evaluate_heldout(load_training_data(args.data), load_training_data(args.heldout), threshold=args.threshold)
+        if args.json:
+            print(json.dumps(held, ensure_ascii=False))
+            return 0
+        print(f"held-out examples: {held['examples']}  intent accuracy: {held['intent_accuracy']:.4f}  "
+              f"(with fallback at {args.threshold}: {held['intent_accuracy_with_fallback']:.4f})")
+        if held["out_of_scope"]:
+            print(f"out of scope: {held['out_of_scope']}  fallback rate: {held['out_of_scope_fallback_rate']:.4f}")
+        if args.errors:
+            print("\nmisclassified:")
+            for e in held["errors"]:
+                print(f"  {e['gold']:>18} → {e['predicted']:<18} {e['confidence']:.2f}  {e['text']}")
+        return 0
     report = cross_validate(load_training_data(args.data), folds=args.folds, threshold=args.threshold, progress=_say)
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
@@ -174,6 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--threshold", type=float, default=0.4)
     e.add_argument("--json", action="store_true")
     e.add_argument("--errors", action="store_true", help="list misclassified examples")
+    e.add_argument("--heldout", help="Rasa YAML never trained on: train on --data, score this instead of k folds "
+                                     "(intent out_of_scope = should fall back)")
     e.set_defaults(func=cmd_evaluate)
 
     f = sub.add_parser("eval-faq", help="hit@1/3/5 and MRR@10 on BEIR files, beside plain TF-IDF")
