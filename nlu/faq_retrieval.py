@@ -6,7 +6,8 @@ Each FAQ entry is indexed in four fields, each its own BM25 index (k1=1.2, b=0.7
   of the question and its alternative phrasings, with synonyms folded to one term;
 * ``answer`` — the same for the answer text (lower weight: answers are long and mention much);
 * ``reading`` — kana readings of those words, so a query typed in hiragana still matches kanji;
-* ``chars`` — character bigrams of the folded question text, for typos and unknown words.
+* ``chars`` — character bigrams of the folded question text, for typos and unknown words;
+* ``kanji`` — single kanji of the question text (開く ~ 開庁, 何時 ~ 時間), a weak semantic net.
 
 The combined score ranks entries. The outcome uses how much of the query's informative terms the
 best entry covers and how far it stands from the runner-up: ``confident`` (answer directly),
@@ -32,9 +33,10 @@ STOP_TERMS = frozenset(map(fold_kana, """
 する 為る ある 有る いる 居る なる 成る できる 出来る 教える 知る 思う 言う いい 良い よい こと 事 もの 物 ため 為
 ください 下さい 下さる 分かる わかる 聞く 方 かた ほう 場合 どう どの どこ 何 なに なん いつ 誰 よう 様 くれる 貰う もらう
 たい ます です ない 無い 欲しい ほしい みる 見る 行く いく 来る くる 有り 良う 今 いま それ これ あれ そう 問い合わせ ところ 所
+つく 就く 付く 関する 対する 際 おく 置く しまう 仕舞う ちゃう 的 ね よ か
 """.split()))
 
-_FIELD_WEIGHTS = {"question": 1.0, "answer": 0.35, "reading": 0.3, "chars": 0.25}
+_FIELD_WEIGHTS = {"question": 1.0, "answer": 0.35, "reading": 0.3, "chars": 0.25, "kanji": 0.3}
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +109,8 @@ class FaqIndex:
     """Build once from FAQ entries (dicts or :class:`FaqEntry`); :meth:`search` per question."""
 
     def __init__(self, entries: Iterable[FaqEntry | Mapping[str, Any]], *, synonyms: Mapping[str, str] | None = None,
-                 morphology: Morphology | None = None, confident_coverage: float = 0.6,
-                 confident_margin: float = 0.12, ambiguous_coverage: float = 0.3) -> None:
+                 morphology: Morphology | None = None, confident_coverage: float = 0.5,
+                 confident_margin: float = 0.2, ambiguous_coverage: float = 0.3) -> None:
         self.entries = [e if isinstance(e, FaqEntry) else FaqEntry.from_dict(e) for e in entries]
         self.morphology = morphology or Morphology()
         self.synonyms = {}
@@ -127,6 +129,7 @@ class FaqIndex:
             fields["question"].append(terms["words"])
             fields["reading"].append(terms["reading"])
             fields["chars"].append(terms["chars"])
+            fields["kanji"].append(terms["kanji"])
             fields["answer"].append(self._terms(e.answer)["words"])
         self.indexes = {f: BM25(docs) for f, docs in fields.items()}
 
@@ -136,12 +139,15 @@ class FaqIndex:
     def _terms(self, text: str) -> dict[str, list[str]]:
         text = clean_text(text)
         words: list[str] = []
+        readings: list[str] = []
         seen_c = set()
         for t in self.morphology.tokenize(text, "C"):
             if t.is_content and t.key and t.key not in STOP_TERMS:
                 key = self.synonyms.get(t.key, t.key)
                 words.append(key)
+                readings.append(t.reading_key)
                 seen_c.add(key)
+        cwords = list(words)
         full_reading = self.morphology.reading(text)
         reading = [full_reading[i : i + 3] for i in range(len(full_reading) - 2)]
         for t in self.morphology.tokenize(text, "A"):  # sub-words of compounds: 住民票 → 住民, 票
@@ -149,7 +155,9 @@ class FaqIndex:
                 words.append(self.synonyms.get(t.key, t.key))
         folded = fold_kana(text)
         chars = [folded[i : i + 2] for i in range(len(folded) - 1)]
-        return {"words": words, "reading": reading, "chars": chars, "reading_text": [full_reading]}
+        kanji = [ch for ch in folded if "\u4e00" <= ch <= "\u9fff"]
+        return {"words": words, "reading": reading, "chars": chars, "kanji": kanji, "reading_text": [full_reading],
+                "cwords": cwords, "reading_aligned": readings}
 
     def _combined(self, terms: dict[str, list[str]]) -> dict[int, float]:
         total: dict[int, float] = {}
@@ -164,7 +172,7 @@ class FaqIndex:
         or answer; reading matches count for kana-written words."""
         qidx, aidx = self.indexes["question"], self.indexes["answer"]
         total = got = 0.0
-        for word, reading in zip(terms["words"], terms["reading_aligned"], strict=False):
+        for word, reading in zip(terms["cwords"], terms["reading_aligned"], strict=True):
             weight = qidx.idf.get(word, math.log(1 + (qidx.n + 0.5) / 0.5))
             total += weight
             if _in_doc(qidx, word, doc):
@@ -180,7 +188,6 @@ class FaqIndex:
         if not text or not self.entries:
             return FaqSearchResult("none", [], 0.0)
         terms = self._terms(text)
-        terms["reading_aligned"] = self._aligned_readings(text)
         scores = self._combined(terms)
         if not scores:
             return FaqSearchResult("none", [], 0.0)
@@ -190,20 +197,15 @@ class FaqIndex:
         s1 = ranked[0][1]
         s2 = ranked[1][1] if len(ranked) > 1 else 0.0
         margin = (s1 - s2) / s1 if s1 > 0 else 0.0
-        if coverage >= self.confident_coverage and margin >= self.confident_margin:
+        # a runner-up that covers the query as well as the best one makes a small margin ambiguous
+        tied = len(ranked) > 1 and self._coverage(terms, ranked[1][0]) >= coverage - 1e-9
+        if coverage >= self.confident_coverage and margin >= self.confident_margin * (2 if tied else 1):
             outcome: Outcome = "confident"
         elif coverage >= self.ambiguous_coverage:
             outcome = "ambiguous"
         else:
             outcome = "none"
         return FaqSearchResult(outcome, hits[:k], coverage)
-
-    def _aligned_readings(self, text: str) -> list[str]:
-        out = []
-        for t in self.morphology.tokenize(text, "C"):
-            if t.is_content and t.key and t.key not in STOP_TERMS:
-                out.append(t.reading_key)
-        return out
 
     def rank(self, query: str, k: int = 10) -> list[str]:
         """Entry ids, best first (for evaluation)."""

@@ -1,7 +1,7 @@
 """Intent classification: sparse lexical features + multinomial logistic regression.
 
 Features per message (all on NFKC/kana-folded text, so width and kana script do not matter):
-character 1–3-grams, Sudachi normalised words and word bigrams, plus one feature per Rasa
+character 1–2-grams, reading (kana) bigrams, Sudachi normalised words and word bigrams, plus one feature per Rasa
 ``lookup`` table and ``regex`` that fires (Rasa's RegexFeaturizer idea). Training uses
 scikit-learn; inference is a hand-written sparse dot product over the learnt weights, which keeps
 a parse in the tens of microseconds instead of paying scikit-learn's per-call validation.
@@ -32,7 +32,7 @@ class IntentFeaturizer:
     """Turns a message into named features; lookup tables and regexes come from the training data."""
 
     def __init__(self, morphology: Morphology, lookups: dict[str, list[str]] | None = None,
-                 regexes: dict[str, list[str]] | None = None, char_ngrams: tuple[int, int] = (1, 3)) -> None:
+                 regexes: dict[str, list[str]] | None = None, char_ngrams: tuple[int, int] = (1, 2)) -> None:
         self.morphology = morphology
         self.char_ngrams = char_ngrams
         self.lookups = {name: sorted({fold_kana(x) for x in entries if fold_kana(x)}, key=len, reverse=True)
@@ -40,7 +40,7 @@ class IntentFeaturizer:
         self.regexes = {name: [re.compile(p) for p in patterns] for name, patterns in (regexes or {}).items()}
 
     def features(self, text: str) -> Counter[str]:
-        cleaned = clean_text(text)[:1000]  # a message longer than this carries no extra intent signal
+        cleaned = clean_text(text)[:300]  # a message longer than this carries no extra intent signal
         folded = fold_kana(cleaned)
         feats: Counter[str] = Counter()
         lo, hi = self.char_ngrams
@@ -53,6 +53,10 @@ class IntentFeaturizer:
             feats["w:" + w] += 1
         for a, b in zip(words, words[1:], strict=False):
             feats[f"b:{a}|{b}"] += 1
+        reading = "^" + "".join(t.reading_key for t in self.morphology.tokenize(cleaned, "A")
+                                if t.pos not in _SKIP_POS) + "$"
+        for i in range(len(reading) - 1):
+            feats["r:" + reading[i : i + 2]] += 1
         for name, entries in self.lookups.items():
             if any(e in folded for e in entries):
                 feats["L:" + name] += 1
@@ -77,7 +81,7 @@ class IntentClassifier:
 
     # -- training -----------------------------------------------------------------------------
     @classmethod
-    def train(cls, data: TrainingData, morphology: Morphology, *, threshold: float = 0.4, c: float = 20.0,
+    def train(cls, data: TrainingData, morphology: Morphology, *, threshold: float = 0.4, c: float = 50.0,
               progress: Callable[[str], None] | None = None) -> IntentClassifier:
         from scipy.sparse import csr_matrix
         from sklearn.linear_model import LogisticRegression
@@ -105,7 +109,7 @@ class IntentClassifier:
         x = csr_matrix((vals, (rows, cols)), shape=(n, len(vocabulary)), dtype=np.float64)
         y = np.array([labels.index(e.intent) for e in examples])
         say(f"fitting logistic regression on {x.shape[1]} features")
-        model = LogisticRegression(C=c, max_iter=2000)
+        model = LogisticRegression(C=c, solver="newton-cg", tol=1e-3, max_iter=500)
         model.fit(x, y)
         weights = np.ascontiguousarray(model.coef_.T.astype(np.float32))
         bias = model.intercept_.astype(np.float32)

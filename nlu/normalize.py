@@ -63,10 +63,12 @@ def fold_kana(text: str) -> str:
     return "".join(ch for ch in text if not ch.isspace() and not _is_control(ch))
 
 
+@lru_cache(maxsize=64)
 def fold_with_offsets(text: str) -> tuple[str, list[int]]:
     """Character-by-character NFKC + lower case keeping, for each output char, its source index.
 
     Used by extractors that search a normalised string but must report offsets in the original.
+    Cached (the returned list must not be modified): several extractors fold the same message.
     """
     out: list[str] = []
     index: list[int] = []
@@ -137,8 +139,8 @@ class Morphology:
         from sudachipy import Dictionary, SplitMode  # imported here: no work at import time
 
         self._dictionary = Dictionary(dict=dict_type)
-        self._tok_c = self._dictionary.create(mode=SplitMode.C)
-        self._tok_a = self._dictionary.create(mode=SplitMode.A)
+        self._tok_c = self._dictionary.tokenizer(mode=SplitMode.C)
+        self._tok_a = self._dictionary.tokenizer(mode=SplitMode.A)
         self._cache: dict[tuple[str, str], list[Token]] = {}
         self._cache_size = cache_size
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 Entity = dict[str, Any]
@@ -29,8 +30,17 @@ def resolve_overlaps(entities: list[Entity], priority: dict[str, int] | None = N
     """Keep non-overlapping entities: longer spans win, then extractor priority, then earlier start."""
     prio = priority or {}
     ranked = sorted(entities, key=lambda e: (-(e["end"] - e["start"]), -prio.get(e["extractor"], 0), e["start"]))
+    starts: list[int] = []  # kept spans, sorted by start; they never overlap each other
+    spans: list[tuple[int, int]] = []
     kept: list[Entity] = []
     for e in ranked:
-        if all(e["end"] <= k["start"] or e["start"] >= k["end"] for k in kept):
-            kept.append(e)
+        s, t = e["start"], e["end"]
+        i = bisect.bisect_right(starts, s)
+        if i > 0 and spans[i - 1][1] > s:  # the span starting before us reaches into us
+            continue
+        if i < len(spans) and spans[i][0] < t:  # the next span starts inside us
+            continue
+        starts.insert(i, s)
+        spans.insert(i, (s, t))
+        kept.append(e)
     return sorted(kept, key=lambda e: (e["start"], e["end"]))
