@@ -132,8 +132,10 @@ class Knowledge:
         garbage = calendar = None
         descriptions: dict[str, str] = {}
         if (gdir / "target.csv").is_file():
-            garbage = GarbageDictionary.from_csv(gdir / "target.csv", synonyms=training.synonyms,
-                                                 morphology=morphology)
+            synonyms = dict(training.synonyms)
+            if (gdir / "synonyms.csv").is_file():
+                synonyms.update(GarbageDictionary.load_synonyms_csv(gdir / "synonyms.csv"))
+            garbage = GarbageDictionary.from_csv(gdir / "target.csv", synonyms=synonyms, morphology=morphology)
         if (gdir / "area_days.csv").is_file():
             calendar = CollectionCalendar.load(gdir)
         if (gdir / "description.csv").is_file():
