@@ -129,13 +129,16 @@ class Availability:
             return DayMark(day, "closed", 0, 0, False, "・".join(reasons) or "休館")
         total = len(slots)
         free = sum(1 for s in slots if s.status in (FREE, NOT_OPEN, CLOSED_ONLINE))
+        statuses = {s.status for s in slots}
+        if statuses == {BLOCKED}:  # 一般利用不可 all day: for citizens the day is closed
+            reasons = self.calendar.plan(day, unit.id).reasons
+            return DayMark(day, "closed", 0, total, False, "・".join(reasons) or "一般利用不可")
         if free == 0:
             state = "full"
         elif free < total and free <= max(1, total // 3):
             state = "few"
         else:
             state = "available"
-        statuses = {s.status for s in slots}
         note = ""
         if free and FREE not in statuses:
             note = "受付前" if NOT_OPEN in statuses else "受付終了"

@@ -15,6 +15,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from civic.booking import messages as msg
+from civic.booking.bookers import profile_of
 from civic.booking.ledger import (
     Loaded,
     apply_request,
@@ -90,10 +91,11 @@ async def reserve_in(session: AsyncSession, request: BookingRequest, booker: Boo
     if await conflicts(session, loaded.bundle, request.unit_id, request.starts_at, request.ends_at):
         return _taken(loaded, booker)
     lines = loaded.fee_lines(request, booker.resident_type)
+    profile = await profile_of(session, booker.channel_user_id) if booker.channel_user_id else None
     r = Reservation(
         facility_id=loaded.bundle.id, unit_id=request.unit_id, day=request.day, start_minute=0, end_minute=0,
         starts_at=now, ends_at=now, status=holding_status(loaded.unit, booker),
-        channel_user_id=booker.channel_user_id, applicant_name=booker.name, applicant_phone=booker.phone,
+        channel_user_id=booker.channel_user_id, booker_id=profile.id if profile else None, applicant_name=booker.name, applicant_phone=booker.phone,
         resident_type=booker.resident_type, people=request.people, source=source, staff_id=booker.staff_id,
         terms_accepted_at=now if request.terms_accepted else None, created_at=now, updated_at=now)
     apply_request(r, loaded, request, lines)
