@@ -19,12 +19,14 @@ transaction; reminders and offer expiry are civic.booking.tasks.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import jaconv
 from sqlmodel import col, select
 
 from civic.booking.availability import load_availability
+from civic.booking.bookers import save_profile
 from civic.booking.ledger import equipment_of, load_for_unit, unknown_unit
 from civic.booking.models import (
     CANCELLED,
@@ -129,6 +131,13 @@ class BookingService:
                       frozenset(profile.attributes if profile else ()),
                       name or (profile.name if profile else None), phone or (profile.phone if profile else None))
 
+    async def save_profile(self, channel_user_id: str, *, name: str | None, phone: str | None,
+                           resident_type: str | None) -> None:
+        """Remember the citizen's name, phone and resident type for the next booking."""
+        async with self.db.write() as s:
+            await save_profile(s, channel_user_id, self.clock.now(), name=name, phone=phone,
+                               resident_type=resident_type)
+
     # ---- availability ----------------------------------------------------------------------
 
     async def available_frames(self, unit_id: int, day: date) -> list[Slot]:
@@ -199,6 +208,22 @@ class BookingService:
     async def change(self, booker: Booker, number: str, request: BookingRequest) -> Reserved | SlotTaken | Refused:
         async with self.db.write() as s:
             result = await change_in(s, number, request, booker, self.clock.now(), notifier=self.notifier)
+        if isinstance(result, SlotTaken):
+            return SlotTaken(await self.alternatives(request), result.message, result.waitlist_available)
+        return result
+
+    async def reschedule(self, booker: Booker, number: str, *, day: date, start_minute: int, end_minute: int,
+                         unit_id: int | None = None) -> Reserved | SlotTaken | Refused:
+        """Move a reservation to another time (or unit of the same facility), keeping everything else."""
+        async with self.db.write() as s:
+            r = await by_number(s, number)
+            if r is None or r.channel_user_id != booker.channel_user_id:
+                return Refused((Violation("not_found", "ご指定の予約が見つかりません。", "number"),))
+            equipment = (await equipment_of(s, [r.id or 0])).get(r.id or 0, {})
+            request = BookingRequest(unit_id or r.unit_id, day, start_minute, end_minute, r.people, r.purpose,
+                                     r.activity, equipment, True)
+            result = await change_in(s, number, request, replace(booker, resident_type=r.resident_type),
+                                     self.clock.now(), notifier=self.notifier)
         if isinstance(result, SlotTaken):
             return SlotTaken(await self.alternatives(request), result.message, result.waitlist_available)
         return result
