@@ -127,7 +127,7 @@ def booking_router(db: Database, clock: Clock, notifier: CitizenNotifier | None,
         return (await outs(s, [await get_or_404(s, Reservation, ident, "予約")]))[0]
 
     async def taken(request: BookingRequest) -> ApiError:
-        alts = await service.alternatives(request)
+        alts = await service.alternatives(request, for_staff=True)
         listed = "、".join(f"{a.unit_name} {a.day.month}/{a.day.day} {span(a.start_minute, a.end_minute)}" for a in alts)
         return ApiError(409, "slot_taken", "その枠はすでに予約されています。" + (f"空いている枠: {listed}" if listed else ""),
                         "time")

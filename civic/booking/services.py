@@ -49,6 +49,10 @@ from civic.booking.reservations import (
 )
 from civic.booking.rules import check_all
 from civic.booking.types import (
+    BLOCKED,
+    CLOSED_ONLINE,
+    FREE,
+    NOT_OPEN,
     Booker,
     BookingRequest,
     Cancelled,
@@ -159,9 +163,12 @@ class BookingService:
             avail = (await load_availability(s, [loaded.bundle], first, last, self.clock.now()))[loaded.bundle.id]
         return avail.month(loaded.unit, year, month)
 
-    async def alternatives(self, request: BookingRequest, limit: int = 5) -> tuple[Slot, ...]:
+    async def alternatives(self, request: BookingRequest, limit: int = 5, *, for_staff: bool = False,
+                           ) -> tuple[Slot, ...]:
         """Free slots near the one asked for: other units at that time (the other half court), other
-        frames of that day, then the same frame on the following week's days."""
+        frames of that day, then the same frame on the following week's days. Staff may also book
+        blocked periods and outside the online booking window."""
+        ok = {FREE, BLOCKED, NOT_OPEN, CLOSED_ONLINE} if for_staff else {FREE}
         now = self.clock.now()
         async with self.db.read() as s:
             loaded = await load_for_unit(s, request.unit_id, request.day, days=8)
@@ -173,12 +180,12 @@ class BookingService:
         for unit in loaded.bundle.citizen_units():
             if unit.id != request.unit_id and unit.booking_mode == loaded.unit.booking_mode:
                 found += [sl for sl in avail.slots(unit, request.day)
-                          if sl.free and (sl.start_minute, sl.end_minute) == (request.start_minute, request.end_minute)]
-        found += [sl for sl in avail.slots(loaded.unit, request.day) if sl.free]
+                          if sl.status in ok and (sl.start_minute, sl.end_minute) == (request.start_minute, request.end_minute)]
+        found += [sl for sl in avail.slots(loaded.unit, request.day) if sl.status in ok]
         for offset in range(1, 8):
             day = request.day + timedelta(days=offset)
             found += [sl for sl in avail.slots(loaded.unit, day)
-                      if sl.free and sl.start_minute == request.start_minute]
+                      if sl.status in ok and sl.start_minute == request.start_minute]
         return tuple(found[:limit])
 
     # ---- booking ---------------------------------------------------------------------------
