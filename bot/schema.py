@@ -13,6 +13,8 @@ MODEL_MODULES = [
     "bot.inbox.models",
     "bot.outbox.models",
     "bot.conversation.models",
+    "civic.facilities.models",
+    "civic.booking.models",
     "civic.reports.models",
     "civic.faq.models",
 ]
