@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"
 #: Monday 9 June 2025, 10:00 in Tokyo.
 START = datetime(2025, 6, 9, 10, 0, tzinfo=TOKYO)
-INSIDE = (35.6790, 139.7630)       # in みどり町 (near the town hall)
+INSIDE = (34.9982, 134.9970)       # in みどり町 (near the town hall)
 FAR_AWAY = (34.6937, 135.5023)     # Osaka
 
 
