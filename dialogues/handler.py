@@ -26,9 +26,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from civic.clock import utc
-from dialogues import faq
+from dialogues import facility, faq
 from dialogues import messages as m
 from dialogues.engine import Context, Engine, Flow, Store, TurnLike
+from dialogues.facility import FacilityFlow
 from dialogues.faq import FaqFlow
 from dialogues.garbage import GarbageFlow
 from dialogues.report import ReportFlow
@@ -42,7 +43,8 @@ MENU_ACTIONS = ("garbage", "facility", "report", "faq", "booking", "procedure")
 INTENT_FLOWS = {"garbage_lookup": "garbage", "report_damage": "report", "facility_search": "facility",
                 "booking_make": "booking", "booking_manage": "booking", "procedure_nav": "procedure",
                 "delivery_settings": "settings"}
-NOT_YET = {"booking": "施設の予約", "procedure": "手続きナビ", "settings": "配信の設定", "facility": "施設の検索"}
+NOT_YET = {"booking": "施設の予約", "procedure": "手続きナビ", "settings": "配信の設定", "facility": "施設の検索",
+           "scenario": "このご案内"}
 
 CANCEL_WORDS = {"やめる", "やめます", "やめたい", "やめて", "止める", "キャンセル", "キャンセルします", "中止", "中止します",
                 "中断", "終了", "終わり", "おわり", "もういい", "もういいです", "取り消し", "取消", "やっぱりやめる",
@@ -201,6 +203,10 @@ class DialogueHandler:
             if pb["garbage"] == "area":
                 await self.engine.start(ctx, "garbage", ask_area=True)
                 return
+        if "facility" in pb:
+            if await facility.on_postback(ctx, pb):
+                self._resume_after_answer(ctx)
+                return
         for key, handler in self.services.extra.get("postbacks", {}).items():
             if key in pb and await handler(ctx, pb, self):
                 return
@@ -346,6 +352,11 @@ class DialogueHandler:
             if lookup.outcome != "none" and lookup.best is not None and len(lookup.best.matched) * 2 >= len(text):
                 await self.engine.start(ctx, "garbage", text=text)
                 return
+        directory = self.services.knowledge.facilities
+        if directory is not None and "facility" in self.engine.flows and len(text) <= 20 and (
+                directory.group_in(text) is not None or await directory.keyword(ctx.session, text)):
+            await self.engine.start(ctx, "facility", text=text)
+            return
         await faq.respond(ctx, text, result)
 
     # -- the reply as a whole ---------------------------------------------------------------------
@@ -390,5 +401,7 @@ def _parse_time(value: Any) -> datetime | None:
 
 def default_flows(services: Services) -> list[type[Flow]]:
     flows: list[type[Flow]] = [FaqFlow, GarbageFlow, ReportFlow]
+    if services.knowledge.facilities is not None:
+        flows.append(FacilityFlow)
     flows.extend(services.extra.get("flows", ()))
     return flows

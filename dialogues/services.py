@@ -20,6 +20,7 @@ from civic.reports.photos import PhotoPolicy
 from civic.reports.services import CitizenNotifier
 from dialogues.collection_calendar import CollectionCalendar
 from dialogues.engine import DEFAULT_TIMEOUT
+from dialogues.facility_directory import FacilityDirectory
 from dialogues.geocoding import Geocoder, OfflineGeocoder, TownArea
 from nlu.faq_retrieval import FaqEntry, FaqIndex
 from nlu.garbage_lookup import GarbageDictionary
@@ -49,8 +50,7 @@ class TownProfile:
     report_contact: str = ""
     report_categories: tuple[ReportCategory, ...] = ()
     max_description: int = 200
-    facility_nearest: int = 5
-    facility_radius_km: float = 10.0
+    facility_settings: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: str | Path) -> TownProfile:
@@ -75,8 +75,7 @@ class TownProfile:
                 for c in reports.get("categories") or ()
             ),
             max_description=int(reports.get("max_description", 200)),
-            facility_nearest=int(facilities.get("nearest", 5)),
-            facility_radius_km=float(facilities.get("radius_km", 10.0)),
+            facility_settings=dict(facilities),
         )
 
     def category(self, code: str) -> ReportCategory | None:
@@ -92,6 +91,7 @@ class Knowledge:
     garbage: GarbageDictionary | None = None
     calendar: CollectionCalendar | None = None
     garbage_categories: dict[str, str] = field(default_factory=dict)  # category -> description
+    facilities: FacilityDirectory | None = None
 
     @property
     def faq_entries(self) -> dict[str, FaqEntry]:
@@ -143,7 +143,8 @@ class Knowledge:
         say(f"knowledge ready: {len(faq.entries)} FAQ entries, "
             f"{len(garbage.items) if garbage else 0} garbage items, "
             f"{len(calendar.areas) if calendar else 0} collection areas")
-        return cls(interpreter, faq, town, geocoder, garbage, calendar, descriptions)
+        facilities = FacilityDirectory.from_settings(town.facility_settings) if town.facility_settings else None
+        return cls(interpreter, faq, town, geocoder, garbage, calendar, descriptions, facilities)
 
 
 def _descriptions(path: Path) -> dict[str, str]:
@@ -168,8 +169,6 @@ class Services:
     timeout: timedelta = DEFAULT_TIMEOUT
     #: Where the service is reachable from citizens' phones (map pages, thumbnails).
     public_base_url: str = ""
-    #: Facility search backend (``dialogues.facility.FacilityDirectory``); None until wired.
-    facilities: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -23,6 +23,7 @@ from bot.appkeys import DATABASE, DISPATCHER
 from bot.dialogue_wiring import NOTIFIER, dialogue_handler_factory
 from bot.settings import LineAccount
 from civic.clock import TOKYO, FrozenClock
+from civic.facilities.content import read_facilities_file, seed_facilities
 from dialogues.services import Knowledge
 from linesim.testing import (  # noqa: F401
     TEST_SECRET,
@@ -128,9 +129,11 @@ class Town:
     client: Any = None
     chats: list[Chat] = field(default_factory=list)
 
+    public_base_url: str = "http://madoguchi.test"
+
     async def start(self) -> None:
         account = LineAccount("production", TEST_SECRET, TEST_TOKEN, self.sim.url, self.sim.url)
-        settings = make_settings(self.database_url, line=account)
+        settings = make_settings(self.database_url, line=account, public_base_url=self.public_base_url)
         app = create_app(settings, clock=self.clock, handler_factory=dialogue_handler_factory(self.knowledge))
         self.client = await self.aiohttp_client(app)
         self.sim.set_webhook_url(str(self.client.make_url("/callback")))
@@ -151,6 +154,12 @@ class Town:
     async def settle(self) -> None:
         await self.app[DISPATCHER].wait_idle()
         await self.app[NOTIFIER].drain()
+
+    async def seed_facilities(self) -> None:
+        """The demo town's 17 facilities (content/midori/facilities.yml)."""
+        data = read_facilities_file(REPO / "content" / "midori" / "facilities.yml")
+        async with self.db.write() as s:
+            await seed_facilities(s, data, START)
 
     def chat(self, name: str = "テスト市民") -> Chat:
         chat = Chat(self, self.sim.create_user(name))
