@@ -12,7 +12,6 @@ import html
 import io
 from collections.abc import Callable
 
-
 import folium
 from aiohttp import web
 from PIL import Image, ImageDraw
