@@ -17,6 +17,7 @@ MODEL_MODULES = [
     "civic.booking.models",
     "civic.reports.models",
     "civic.faq.models",
+    "civic.scenarios.models",
 ]
 
 

@@ -175,6 +175,8 @@ class Context:
         self._nlu: dict[str, Any] | None = None
         self.finished = False
         self.cancelled = False
+        #: A rich-menu action to start once this input is handled (a scenario option leading to a flow).
+        self.then: str | None = None
 
     # -- input --------------------------------------------------------------------------------
     @property

@@ -26,13 +26,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from civic.clock import utc
-from dialogues import facility, faq
+from dialogues import facility, faq, scenario
 from dialogues import messages as m
 from dialogues.engine import Context, Engine, Flow, Store, TurnLike
 from dialogues.facility import FacilityFlow
 from dialogues.faq import FaqFlow
 from dialogues.garbage import GarbageFlow
 from dialogues.report import ReportFlow
+from dialogues.scenario import ScenarioFlow
 from dialogues.services import Services
 
 log = logging.getLogger(__name__)
@@ -181,6 +182,8 @@ class DialogueHandler:
                 await self.cancel(ctx)
             elif action in {"help", "menu"}:
                 self.help(ctx)
+            elif action == "scenario" and "scenario" in self.engine.flows:
+                await self.engine.start(ctx, "scenario", key=pb.get("key", ""))
             else:
                 await self.start_action(ctx, action, restart=pb.get("restart") == "1")
             return
@@ -236,6 +239,8 @@ class DialogueHandler:
         if spec is not None and spec.free_text and ctx.text and await self.interrupt(ctx, strict=True):
             return
         if await self.engine.dispatch(ctx):
+            if ctx.then:
+                await self.start_action(ctx, ctx.then)
             return
         if ctx.store.flow is None:
             return
@@ -310,6 +315,8 @@ class DialogueHandler:
             return
         if _AREA_CHANGE.search(text) and self.services.knowledge.calendar is not None:
             await self.engine.start(ctx, "garbage", ask_area=True)
+            return
+        if "scenario" in self.engine.flows and await scenario.keyword_hook(ctx, text, self):
             return
         for hook in self.services.extra.get("text_hooks", ()):
             if await hook(ctx, text, self):
@@ -400,7 +407,7 @@ def _parse_time(value: Any) -> datetime | None:
 
 
 def default_flows(services: Services) -> list[type[Flow]]:
-    flows: list[type[Flow]] = [FaqFlow, GarbageFlow, ReportFlow]
+    flows: list[type[Flow]] = [FaqFlow, GarbageFlow, ReportFlow, ScenarioFlow]
     if services.knowledge.facilities is not None:
         flows.append(FacilityFlow)
     flows.extend(services.extra.get("flows", ()))
