@@ -280,6 +280,11 @@ class DialogueHandler:
             await faq.respond(ctx, text, result)
             self._resume_after_answer(ctx)
             return True
+        if not strict and intent == "faq" and confidence >= 0.8:
+            # clearly a question, and not one the FAQ knows well: candidates or an apology
+            if await faq.respond(ctx, text, result) != "ambiguous":
+                self._resume_after_answer(ctx)
+            return True
         return False
 
     def _resume_after_answer(self, ctx: Context) -> None:

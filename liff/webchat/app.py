@@ -1,0 +1,175 @@
+"""Web chat (酒田市 spec 第5章 1(6): the town's website answers exactly as LINE does).
+
+``create_webchat_app(handler, db, clock)`` is an aiohttp sub-app (mount at ``/liff/webchat``):
+
+* ``GET /`` — the chat page (static HTML/JS/CSS, no inline script: a strict CSP holds);
+* ``GET /embed.js`` — one ``<script src=…/embed.js>`` on the town's site adds a chat button that
+  opens the page in an iframe;
+* ``POST /api/messages`` ``{"session", "text" | "postback"}`` → ``{"session", "messages"}`` — the
+  same ``DialogueHandler`` as LINE answers, with the same message objects (the page renders text,
+  quick replies and Flex bubbles/carousels).
+
+A browser session is an anonymous random id (kept in the page's localStorage); its conversation
+state lives in ``conversation_state`` under ``web:<id>`` like a LINE user's, so flows work the same.
+Requests of one session are handled one at a time; sessions and addresses are rate-limited.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import secrets
+import time
+import uuid
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.conversation.models import ConversationState
+from civic.clock import Clock
+from civic.database import Database
+from civic.talklog.models import TalkEntry
+
+STATIC = Path(__file__).with_name("static")
+CHANNEL = "web"
+MAX_TEXT = 500
+_SESSION = re.compile(r"^[0-9a-f]{32}$")
+
+
+@dataclass
+class WebTurn:
+    """A turn from the web chat (fits ``dialogues.engine.TurnLike``)."""
+
+    user_id: str
+    event: dict[str, Any]
+    now: datetime
+    session: AsyncSession
+    state: dict[str, Any]
+    channel: str = CHANNEL
+    content: bytes | None = None
+    citizen: Any = None
+    replies: list[dict[str, Any]] = field(default_factory=list)
+    intent: str | None = None
+    flow: str | None = None
+
+    def say(self, *messages: dict[str, Any]) -> None:
+        self.replies.extend(messages)
+
+
+class RateLimit:
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._hits: dict[str, deque[float]] = defaultdict(deque)
+
+    def allow(self, key: str, now: float) -> bool:
+        hits = self._hits[key]
+        while hits and now - hits[0] > 60:
+            hits.popleft()
+        if len(hits) >= self.per_minute:
+            return False
+        hits.append(now)
+        if len(self._hits) > 10_000:  # forget idle keys
+            for k in [k for k, v in self._hits.items() if not v or now - v[-1] > 60][:5000]:
+                del self._hits[k]
+        return True
+
+
+def _error(status: int, code: str, message: str, field_: str | None = None) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message, "field": field_}}, status=status,
+                             dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+def create_webchat_app(handler: Any | Callable[[], Any], db: Database | Callable[[], Database], clock: Clock, *,
+                       title: str = "よくある質問 チャット", per_session_per_minute: int = 20,
+                       per_address_per_minute: int = 120) -> web.Application:
+    """``handler`` (a ``DialogueHandler``) and ``db`` may be callables: the service makes them at start-up."""
+    app = web.Application(client_max_size=16 * 1024)
+    locks: dict[str, asyncio.Lock] = {}
+    sessions, addresses = RateLimit(per_session_per_minute), RateLimit(per_address_per_minute)
+    page = (STATIC / "index.html").read_text(encoding="utf-8").replace("{{title}}", title)
+    csp = ("default-src 'self'; img-src 'self' data: https: http:; style-src 'self'; script-src 'self'; "
+           "connect-src 'self'; frame-ancestors *")
+
+    def resolve(x: Any) -> Any:
+        return x() if callable(x) and not hasattr(x, "handle") else x
+
+    async def index(_: web.Request) -> web.Response:
+        return web.Response(text=page, content_type="text/html", charset="utf-8",
+                            headers={"Content-Security-Policy": csp, "Cache-Control": "no-store",
+                                     "X-Content-Type-Options": "nosniff"})
+
+    async def embed(request: web.Request) -> web.Response:
+        return web.FileResponse(STATIC / "embed.js", headers={"Cache-Control": "public, max-age=3600"})
+
+    async def messages(request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+        except (ValueError, UnicodeDecodeError):
+            return _error(400, "invalid_json", "リクエスト本文が正しい JSON ではありません。")
+        if not isinstance(body, dict):
+            return _error(400, "invalid_json", "リクエスト本文はオブジェクトにしてください。")
+        text, data = body.get("text"), body.get("postback")
+        if (text is None) == (data is None):
+            return _error(422, "invalid_input", "text か postback のどちらか一方を送ってください。", "text")
+        if text is not None and (not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT):
+            return _error(422, "invalid_text", f"メッセージは1〜{MAX_TEXT}文字で入力してください。", "text")
+        if data is not None and (not isinstance(data, str) or not data or len(data) > 300):
+            return _error(422, "invalid_postback", "ボタンの情報が正しくありません。", "postback")
+        sid = body.get("session")
+        if not isinstance(sid, str) or not _SESSION.match(sid):
+            sid = secrets.token_hex(16)
+        moment = time.monotonic()
+        if not addresses.allow(request.remote or "-", moment) or not sessions.allow(sid, moment):
+            return _error(429, "too_many_requests", "短い間にたくさん送信されました。少し待ってからお試しください。")
+        if text is not None:
+            event = {"type": "message", "webhookEventId": uuid.uuid4().hex,
+                     "message": {"type": "text", "id": uuid.uuid4().hex, "text": text}}
+            kind, logged = "text", text
+        else:
+            event = {"type": "postback", "webhookEventId": uuid.uuid4().hex, "postback": {"data": data}}
+            kind, logged = "postback", data
+        user = f"{CHANNEL}:{sid}"
+        lock = locks.setdefault(sid, asyncio.Lock())
+        async with lock:
+            replies = await _turn(resolve(handler), resolve(db), clock.now(), user, event, kind, logged)
+        if not lock.locked() and len(locks) > 5000:
+            locks.pop(sid, None)
+        return web.json_response({"session": sid, "messages": replies},
+                                 dumps=lambda o: json.dumps(o, ensure_ascii=False),
+                                 headers={"Cache-Control": "no-store"})
+
+    app.router.add_get("/", index)
+    app.router.add_get("/embed.js", embed)
+    app.router.add_static("/static", STATIC)
+    app.router.add_post("/api/messages", messages)
+    return app
+
+
+async def _turn(handler: Any, db: Database, now: datetime, user: str, event: dict[str, Any], kind: str,
+                logged: str) -> list[dict[str, Any]]:
+    async with db.write() as session:
+        row = await session.get(ConversationState, user)
+        state = json.loads(row.data) if row else {}
+        turn = WebTurn(user, event, now, session, state)
+        await handler.handle(turn)
+        replies = turn.replies[:5]
+        session.add(TalkEntry(channel_user_id=user, direction="in", kind=kind, text=logged[:2000],
+                              intent=turn.intent, flow=turn.flow, at=now))
+        for message in replies:
+            text = message.get("text") if message.get("type") == "text" else message.get("altText")
+            session.add(TalkEntry(channel_user_id=user, direction="out", kind=str(message.get("type")),
+                                  text=str(text or "")[:5000], intent=turn.intent, flow=turn.flow, at=now))
+        data = json.dumps(turn.state, ensure_ascii=False)
+        if row is None:
+            session.add(ConversationState(channel_user_id=user, data=data, updated_at=now))
+        else:
+            row.data, row.updated_at = data, now
+            session.add(row)
+    return replies

@@ -1,0 +1,116 @@
+"""The web chat answers exactly as LINE does: the HTTP endpoint and the widget page in Chromium."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+from playwright.async_api import Page, async_playwright, expect
+from sqlmodel import select
+
+from civic.clock import FrozenClock
+from civic.faq.models import FaqAnswer, UnansweredQuestion
+from dialogues.handler import DialogueHandler
+from dialogues.services import Services
+from liff.webchat import create_webchat_app
+from tests.dialogues.conftest import START, Town, texts
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+WAIT = 20_000
+
+
+async def _client(aiohttp_client, knowledge, db, **kw):
+    handler = DialogueHandler(Services(knowledge))
+    return await aiohttp_client(create_webchat_app(handler, lambda: db, FrozenClock(START), **kw))
+
+
+async def test_same_answer_as_line(town: Town, aiohttp_client) -> None:
+    question = "住民票の写しはどこで取れますか"
+    line = await town.chat().say(question)
+    client = await _client(aiohttp_client, town.knowledge, town.db)
+    r = await client.post("/api/messages", json={"text": question})
+    body = await r.json()
+    assert r.status == 200 and len(body["session"]) == 32
+    web = body["messages"]
+    assert texts(web) == texts(line)  # word for word
+    assert web[0]["contents"]["body"] == line[0]["contents"]["body"]
+    feedback = web[0]["contents"]["footer"]["contents"][0]["contents"][0]["action"]["data"]
+    r = await client.post("/api/messages", json={"session": body["session"], "postback": feedback})
+    assert "お役に立ててうれしいです" in texts((await r.json())["messages"])
+    async with town.db.read() as s:
+        rows = (await s.exec(select(FaqAnswer).order_by(FaqAnswer.id))).all()
+    assert [(a.channel, a.helpful) for a in rows] == [("production", None), ("web", True)]
+
+
+async def test_flows_keep_their_state_per_browser_session(town: Town, aiohttp_client) -> None:
+    client = await _client(aiohttp_client, town.knowledge, town.db)
+    r = await client.post("/api/messages", json={"postback": "action=garbage"})
+    sid = (await r.json())["session"]
+    r = await client.post("/api/messages", json={"session": sid, "text": "バケツ"})
+    assert "いくつか候補があります" in texts((await r.json())["messages"])
+    r = await client.post("/api/messages", json={"text": "バケツ"})  # another browser: no flow, another session
+    other = await r.json()
+    assert other["session"] != sid
+    r = await client.post("/api/messages", json={"session": sid, "text": "バケツ（金属製）"})
+    assert "【燃やさないごみ】" in texts((await r.json())["messages"])
+    r = await client.post("/api/messages", json={"session": sid, "postback": "action=report"})
+    assert "通報は LINE からお願いいたします" in texts((await r.json())["messages"])
+    r = await client.post("/api/messages", json={"session": sid, "text": "宇宙人の住民登録はできますか"})
+    assert "回答が見つかりませんでした" in texts((await r.json())["messages"])
+    async with town.db.read() as s:
+        [q] = (await s.exec(select(UnansweredQuestion))).all()
+    assert q.channel == "web"
+
+
+async def test_bad_requests_and_rate_limit(town: Town, aiohttp_client) -> None:
+    client = await _client(aiohttp_client, town.knowledge, town.db, per_session_per_minute=3)
+    cases = [({}, 422), ({"text": ""}, 422), ({"text": "あ" * 501}, 422), ({"text": "a", "postback": "b"}, 422),
+             ({"postback": 5}, 422)]
+    for payload, status in cases:
+        r = await client.post("/api/messages", json=payload)
+        assert r.status == status, payload
+        assert (await r.json())["error"]["message"]
+    r = await client.post("/api/messages", data=b"{nope", headers={"Content-Type": "application/json"})
+    assert r.status == 400
+    sid = (await (await client.post("/api/messages", json={"text": "こんにちは"})).json())["session"]
+    for _ in range(2):
+        assert (await client.post("/api/messages", json={"session": sid, "text": "こんにちは"})).status == 200
+    r = await client.post("/api/messages", json={"session": sid, "text": "こんにちは"})
+    assert r.status == 429 and "少し待って" in (await r.json())["error"]["message"]
+    page = await client.get("/")
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"] and "<script src=" in await page.text()
+    assert (await client.get("/embed.js")).status == 200
+
+
+@pytest_asyncio.fixture
+async def browser_page() -> AsyncIterator[Page]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = await (await browser.new_context(locale="ja-JP")).new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        yield page
+        await browser.close()
+        assert errors == [], errors
+
+
+@pytest.mark.browser
+async def test_the_widget_in_chromium(town: Town, aiohttp_client, browser_page: Page) -> None:
+    client = await _client(aiohttp_client, town.knowledge, town.db)
+    page = browser_page
+    await page.goto(str(client.make_url("/")))
+    await expect(page.locator("body[data-ready=true]")).to_have_count(1, timeout=WAIT)
+    await page.get_by_test_id("input").fill("図書館の休館日はいつですか")
+    await page.get_by_test_id("send").click()
+    card = page.get_by_test_id("card").filter(has_text="休館日")
+    await expect(card).to_have_count(1, timeout=WAIT)
+    await card.get_by_test_id("action").filter(has_text="役に立たなかった").click()
+    await expect(page.get_by_test_id("bot").filter(has_text="ご案内を見直す参考にいたします")).to_have_count(
+        1, timeout=WAIT)
+    await page.get_by_test_id("quick-replies").get_by_text("ごみの出し方").click()
+    await expect(page.get_by_test_id("bot").filter(has_text="調べたいごみの名前")).to_have_count(1, timeout=WAIT)
+    async with town.db.read() as s:
+        [answer] = (await s.exec(select(FaqAnswer))).all()
+    assert answer.channel == "web" and answer.helpful is False
