@@ -57,7 +57,7 @@ def create_app(
         processor = TurnProcessor(db, clk, handler, sender, app[GATEWAY])
         app[SENDER] = sender
         app[INBOX_WRITER] = InboxWriter(db, clk)
-        app[DISPATCHER] = InboxDispatcher(db, processor, concurrency=settings.worker_concurrency)
+        app[DISPATCHER] = InboxDispatcher(db, processor, batch_size=settings.worker_concurrency)
         resent = await sender.resend_unsent()
         resumed = await app[DISPATCHER].resume_unfinished()
         if resent or resumed:
