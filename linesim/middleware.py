@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from typing import Any
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 from multidict import CIMultiDict
@@ -50,10 +51,18 @@ async def line_api(request: web.Request, handler: Any) -> web.StreamResponse:
     state = service.state
     request_id = ids.request_id()
     request[REQUEST_ID] = request_id
-    raw = await request.read()
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        response = LineApiError(413, "Request Entity Too Large").response()
+        response.headers["x-line-request-id"] = request_id
+        return response
     content_type = request.headers.get("Content-Type", "")
+    is_form = content_type.startswith("application/x-www-form-urlencoded")
     body = _parse_json(raw) if "json" in content_type or not content_type else None
     request[JSON_BODY] = body
+    if is_form:  # recorded for tests, e.g. the LIFF verify call
+        body = dict(parse_qsl(raw.decode(errors="replace")))
     channel = _authenticate(request, state)
     record = CallRecord(
         seq=state.calls.next_seq(), timestamp=state.clock(), channel=channel.name if channel else None,

@@ -112,10 +112,12 @@ async def stream(request: web.Request) -> web.StreamResponse:
             await response.write(("".join(chunks) or ": keep-alive\n\n").encode())
             waiter = asyncio.ensure_future(channel.feed.wait(version, STREAM_HEARTBEAT))
             stop = asyncio.ensure_future(stopping.wait())
-            await asyncio.wait({waiter, stop}, return_when=asyncio.FIRST_COMPLETED)
-            waiter.cancel()
-            stop.cancel()
-    except (ConnectionResetError, asyncio.CancelledError):
+            try:
+                await asyncio.wait({waiter, stop}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                waiter.cancel()
+                stop.cancel()
+    except ConnectionResetError:  # the browser went away; the next write noticed
         pass
     return response
 

@@ -7,7 +7,6 @@ import uuid
 
 import aiohttp
 import pytest
-from conftest import SECOND_TOKEN, ManualClock, Sdk, open_sdk
 from linebot.v3.messaging import (
     ApiException,
     MessageAction,
@@ -18,6 +17,7 @@ from linebot.v3.messaging import (
     ReplyMessageRequest,
     TextMessage,
 )
+from linesim_support import SECOND_TOKEN, ManualClock, Sdk, open_sdk
 
 from linesim.testing import LineSim
 

@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 import pytest
-from conftest import Sdk, make_image
 from linebot.v3.messaging import (
     ApiException,
     CreateRichMenuAliasRequest,
@@ -20,6 +19,7 @@ from linebot.v3.messaging import (
     RichMenuSwitchAction,
     UpdateRichMenuAliasRequest,
 )
+from linesim_support import Sdk, make_image
 
 from linesim.testing import LineSim
 

@@ -10,7 +10,6 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from conftest import ManualClock, Sdk
 from linebot.v3 import WebhookParser
 from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.messaging import ReplyMessageRequest, TextMessage
@@ -24,6 +23,7 @@ from linebot.v3.webhooks import (
     TextMessageContent,
     UnfollowEvent,
 )
+from linesim_support import ManualClock, Sdk
 
 from linesim.testing import LineSim, WebhookDeliveryError
 
