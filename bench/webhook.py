@@ -46,6 +46,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), robust to other load on the machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -97,8 +103,9 @@ async def _drain(http: aiohttp.ClientSession, bot: str, timeout: float = 120) ->
 
 
 async def _phase(http: aiohttp.ClientSession, bot: str, sim: str, rate: float, seconds: float,
-                 users: list[str]) -> dict[str, Any]:
+                 users: list[str], bot_pid: int) -> dict[str, Any]:
     count = int(rate * seconds)
+    cpu0 = cpu_seconds(bot_pid)
     async with http.post(f"{sim}/linesim/api/reply-tokens", json={"count": count}) as r:
         tokens = (await r.json())["replyTokens"]
     bodies = [_signed(_event(users[i % len(users)], tokens[i], i)) for i in range(count)]
@@ -140,6 +147,7 @@ async def _phase(http: aiohttp.ClientSession, bot: str, sim: str, rate: float, s
            if c["path"].endswith("/reply") and isinstance(c.get("body"), dict)
            and c["body"].get("replyToken") in sent_at]
     pushes = sum(1 for c in calls if c["path"].endswith("/push"))
+    bot_cpu_ms = (cpu_seconds(bot_pid) - cpu0) * 1000 / count
     await http.delete(f"{sim}/linesim/api/calls")
     return {
         "events": count, "rate_target": rate, "acked": len(acks), "errors": errors,
@@ -148,6 +156,8 @@ async def _phase(http: aiohttp.ClientSession, bot: str, sim: str, rate: float, s
         "processed_throughput": round(count / (send_elapsed + drain), 1),
         "e2e_ms": {p: round(_pct(e2e, p), 2) for p in (50, 95, 99)},
         "answered": len(e2e), "pushed_instead": pushes,
+        "bot_cpu_ms_per_event": round(bot_cpu_ms, 3),
+        "load_average": os.getloadavg()[0],
     }
 
 
@@ -176,9 +186,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         users = ["U" + uuid.uuid4().hex for _ in range(args.users)]
         connector = aiohttp.TCPConnector(limit=args.connections)
         async with aiohttp.ClientSession(connector=connector) as http:
-            await _phase(http, bot, sim, 200, 1, users)  # warm-up
-            ack = await _phase(http, bot, sim, args.ack_rate, args.seconds, users)
-            e2e = await _phase(http, bot, sim, args.e2e_rate, args.seconds, users)
+            pid = procs[1].pid
+            await _phase(http, bot, sim, 200, 1, users, pid)  # warm-up
+            ack = await _phase(http, bot, sim, args.ack_rate, args.seconds, users, pid)
+            e2e = await _phase(http, bot, sim, args.e2e_rate, args.seconds, users, pid)
         return {"ack_phase": ack, "e2e_phase": e2e, "users": args.users, "database": "sqlite"}
     finally:
         for proc in procs:
@@ -202,7 +213,8 @@ def main(argv: list[str]) -> int:
     a, e = result["ack_phase"], result["e2e_phase"]
     print(f"ack phase: {a['ack_throughput']} events/s acknowledged (target rate {a['rate_target']}), "
           f"ack p50/p95/p99 = {a['ack_ms'][50]}/{a['ack_ms'][95]}/{a['ack_ms'][99]} ms, errors {a['errors']}, "
-          f"processed {a['processed_throughput']} events/s")
+          f"processed {a['processed_throughput']} events/s, bot CPU {a['bot_cpu_ms_per_event']} ms/event, "
+          f"load average {a['load_average']:.1f}")
     print(f"e2e phase: {e['rate_target']} events/s, end-to-end p50/p95/p99 = "
           f"{e['e2e_ms'][50]}/{e['e2e_ms'][95]}/{e['e2e_ms'][99]} ms, answered {e['answered']}/{e['events']}, "
           f"ack p99 {e['ack_ms'][99]} ms")
