@@ -25,4 +25,5 @@ def main(argv: list[str]) -> int:
     return module.main(argv[1:]) or 0
 
 
-raise SystemExit(main(sys.argv[1:]))
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -23,7 +23,6 @@ import hmac
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -93,10 +92,10 @@ async def _backlog(http: aiohttp.ClientSession, bot: str) -> int:
         return int((await r.json())["backlog"] or 0)
 
 
-async def _drain(http: aiohttp.ClientSession, bot: str, timeout: float = 120) -> float:
+async def _drain(http: aiohttp.ClientSession, bot: str, limit_seconds: float = 120) -> float:
     start = time.perf_counter()
     while await _backlog(http, bot) > 0:
-        if time.perf_counter() - start > timeout:
+        if time.perf_counter() - start > limit_seconds:
             raise SystemExit("the bot did not drain its backlog")
         await asyncio.sleep(0.02)
     return time.perf_counter() - start
@@ -161,8 +160,8 @@ async def _phase(http: aiohttp.ClientSession, bot: str, sim: str, rate: float, s
     }
 
 
-async def run(args: argparse.Namespace) -> dict[str, Any]:
-    tmp = Path(tempfile.mkdtemp(prefix="madoguchi-bench-"))
+def start_processes(tmp: Path) -> tuple[list[subprocess.Popen], str, str]:
+    """linesim and the bot as separate processes, as in production (blocking: before the loop starts)."""
     db_url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
     bot_port, sim_port = _free_port(), _free_port()
     bot, sim = f"http://127.0.0.1:{bot_port}", f"http://127.0.0.1:{sim_port}"
@@ -180,25 +179,20 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     procs.append(subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(bot_port), "--skip-migrate"],
                                   cwd=REPO, env=env, stdout=subprocess.DEVNULL,
                                   stderr=(tmp / "bot.log").open("wb")))
-    try:
-        await _wait_http(f"{sim}/linesim/api/calls", procs[0], "linesim")
-        await _wait_http(f"{bot}/healthz", procs[1], "bot")
-        users = ["U" + uuid.uuid4().hex for _ in range(args.users)]
-        connector = aiohttp.TCPConnector(limit=args.connections)
-        async with aiohttp.ClientSession(connector=connector) as http:
-            pid = procs[1].pid
-            await _phase(http, bot, sim, 200, 1, users, pid)  # warm-up
-            ack = await _phase(http, bot, sim, args.ack_rate, args.seconds, users, pid)
-            e2e = await _phase(http, bot, sim, args.e2e_rate, args.seconds, users, pid)
-        return {"ack_phase": ack, "e2e_phase": e2e, "users": args.users, "database": "sqlite"}
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    return procs, bot, sim
+
+
+async def run(args: argparse.Namespace, procs: list[subprocess.Popen], bot: str, sim: str) -> dict[str, Any]:
+    await _wait_http(f"{sim}/linesim/api/calls", procs[0], "linesim")
+    await _wait_http(f"{bot}/healthz", procs[1], "bot")
+    users = ["U" + uuid.uuid4().hex for _ in range(args.users)]
+    connector = aiohttp.TCPConnector(limit=args.connections)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        pid = procs[1].pid
+        await _phase(http, bot, sim, 200, 1, users, pid)  # warm-up
+        ack = await _phase(http, bot, sim, args.ack_rate, args.seconds, users, pid)
+        e2e = await _phase(http, bot, sim, args.e2e_rate, args.seconds, users, pid)
+    return {"ack_phase": ack, "e2e_phase": e2e, "users": args.users, "database": "sqlite"}
 
 
 def main(argv: list[str]) -> int:
@@ -209,7 +203,17 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--users", type=int, default=200, help="distinct citizens sending")
     parser.add_argument("--connections", type=int, default=200, help="HTTP connections to the bot")
     args = parser.parse_args(argv)
-    result = asyncio.run(run(args))
+    procs, bot, sim = start_processes(Path(tempfile.mkdtemp(prefix="madoguchi-bench-")))
+    try:
+        result = asyncio.run(run(args, procs, bot, sim))
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
     a, e = result["ack_phase"], result["e2e_phase"]
     print(f"ack phase: {a['ack_throughput']} events/s acknowledged (target rate {a['rate_target']}), "
           f"ack p50/p95/p99 = {a['ack_ms'][50]}/{a['ack_ms'][95]}/{a['ack_ms'][99]} ms, errors {a['errors']}, "

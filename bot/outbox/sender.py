@@ -44,6 +44,7 @@ class OutboxSender:
         self._ttl = timedelta(seconds=reply_token_ttl)
         self._done: list[Outcome] = []
         self._flush_task: asyncio.Task[None] | None = None
+        self._flush_lock = asyncio.Lock()
 
     def _fresh(self, row: OutboundMessage) -> bool:
         return row.token_issued_at is not None and self._clock.now() - row.token_issued_at < self._ttl
@@ -77,6 +78,11 @@ class OutboxSender:
         return outcome
 
     async def flush(self) -> None:
+        """Record every finished send; returns after the records are committed."""
+        async with self._flush_lock:
+            await self._flush_locked()
+
+    async def _flush_locked(self) -> None:
         while self._done:
             batch, self._done = self._done, []
             now = self._clock.now()
