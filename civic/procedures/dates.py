@@ -105,13 +105,6 @@ def next_open_day(value: date) -> date:
     return value
 
 
-def add_months(start: date, months: int) -> date:
-    """民法143条: 月で定めた期間は暦に従い、応当日がなければその月の末日."""
-    total = start.month - 1 + months
-    year, month = start.year + total // 12, total % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
-
-
 @dataclass(frozen=True)
 class Deadline:
     last_day: date
@@ -122,8 +115,14 @@ def deadline(start: date, *, days: int = 0, months: int = 0, first_day_counts: b
     """The last day to file: ``days``/``months`` counted from ``start`` by the rule given."""
     first = start if first_day_counts else start + timedelta(days=1)
     if months:
-        # 応当日の前日が末日（民法143条2項）
-        last = add_months(first, months) - timedelta(days=1)
+        # 民法143条2項: 応当日の前日に満了。応当日がない月は、その月の末日に満了。
+        total = first.month - 1 + months
+        year, month = first.year + total // 12, total % 12 + 1
+        month_end = calendar.monthrange(year, month)[1]
+        if first.day > month_end:
+            last = date(year, month, month_end)
+        else:
+            last = date(year, month, first.day) - timedelta(days=1)
     else:
         last = first + timedelta(days=days - 1)
     opened = next_open_day(last)

@@ -11,8 +11,8 @@ LINE_TEXT_MAX = 5000  # characters in one LINE text message
 def format_result_text(event: LifeEvent, results: list[ProcedureResult], town: Town, *,
                        limit: int = LINE_TEXT_MAX, with_online: bool = True) -> str:
     """``【転入の手続き】`` then one numbered block per procedure: counter, deadline, things to bring."""
-    head = [f"【{event.title}の手続き】", f"{town.office}で必要な手続きは{len(results)}件です。", ""]
-    tail = ["", f"受付時間: {town.hours}" if town.hours else "", f"お問い合わせ: {town.office} {town.phone}".rstrip()]
+    head = [f"【{event.title}の手続き】", f"{town.office}で必要な手続きは{len(results)}件です。"]
+    tail = [f"受付時間: {town.hours}" if town.hours else "", f"お問い合わせ: {town.office} {town.phone}".rstrip()]
     blocks = []
     for i, r in enumerate(results, 1):
         lines = [f"{i}. {r.name}", f"　窓口: {r.counter.place}"]
@@ -28,7 +28,7 @@ def format_result_text(event: LifeEvent, results: list[ProcedureResult], town: T
             lines += [f"　オンライン: {o.name}" for o in r.online]
         lines += [f"　※{n}" for n in r.notes]
         blocks.append("\n".join(lines))
-    text = "\n".join(head) + "\n\n".join(blocks) + "\n".join(tail)
+    text = "\n\n".join(["\n".join(head), *blocks, "\n".join(t for t in tail if t)])
     if len(text) <= limit:
         return text
     if with_online:
@@ -41,4 +41,4 @@ def format_result_text(event: LifeEvent, results: list[ProcedureResult], town: T
         kept.append(block)
         size += len(block) + 2
     rest = f"\n\nほか{len(blocks) - len(kept)}件の手続きがあります。詳しくは手続きナビの画面をご覧ください。"
-    return "\n".join(head) + "\n\n".join(kept) + rest
+    return "\n\n".join(["\n".join(head), *kept]) + rest
