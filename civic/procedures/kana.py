@@ -42,20 +42,20 @@ class SudachiKanaReader:
 
     def _tok(self):
         if self._tokenizer is None:
-            from sudachipy import Dictionary  # heavy: imported on first use
+            from sudachipy import Dictionary, SplitMode  # heavy: imported on first use
 
-            self._tokenizer = Dictionary(dict=self._dict_name).create()
+            dictionary = Dictionary(dict=self._dict_name)
+            make = getattr(dictionary, "tokenizer", None)  # SudachiPy ≥ 0.6.9; create() before that
+            self._tokenizer = make(mode=SplitMode.C) if make else dictionary.create(mode=SplitMode.C)
         return self._tokenizer
 
     def reading(self, name: str) -> str:
         text = unicodedata.normalize("NFKC", name or "").strip()
         if not text:
             return ""
-        from sudachipy import SplitMode
-
         parts = []
         with self._lock:  # a Sudachi tokenizer is not safe to share between threads
             tok = self._tok()
             for part in _SPACES.split(text):  # a space would be read as 記号 (キゴウ)
-                parts.append("".join(m.reading_form() for m in tok.tokenize(part, SplitMode.C)))
+                parts.append("".join(m.reading_form() for m in tok.tokenize(part)))
         return normalize_kana("\u3000".join(parts))
