@@ -93,7 +93,8 @@ def _unpack_answer(value: str | int) -> str:
     return _int_date(value).isoformat() if isinstance(value, int) else str(value)
 
 
-def encode_ticket(ticket: Ticket) -> bytes:
+def ticket_json(ticket: Ticket) -> bytes:
+    """The compact positional JSON, before compression."""
     people, addresses = [], []
     if ticket.household is not None:
         people = [[p.relationship, p.name, p.kana, _date_int(p.birth_date), SEXES[p.sex]]
@@ -102,7 +103,11 @@ def encode_ticket(ticket: Ticket) -> bytes:
                      else [a.role, a.postal_code, a.region, a.detail] for a in ticket.household.addresses]
     doc = [int(ticket.issued_at.timestamp()) // 60, ticket.event, list(ticket.procedures),
            [[k, _pack_answer(v)] for k, v in ticket.answers.items()], addresses, people]
-    raw = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def encode_ticket(ticket: Ticket) -> bytes:
+    raw = ticket_json(ticket)
     packer = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zdict=_ZDICTS[FORMAT])
     return packer.compress(raw) + packer.flush()
 
@@ -226,7 +231,7 @@ def split_text(text: str, parts: int) -> list[str]:
     if parts <= 1:
         return [text]
     body = text[len(PREFIX):]
-    set_id = b45encode(hashlib.sha256(text.encode()).digest()[:3])[:4].replace(" ", "0")
+    set_id = hashlib.sha256(text.encode()).hexdigest()[:4].upper()
     size = -(-len(body) // parts)
     return [f"MD1P{i + 1}/{parts}.{set_id}:{body[i * size:(i + 1) * size]}" for i in range(parts)]
 
