@@ -23,12 +23,12 @@ from civic.procedures.navigator import (
 )
 from civic.procedures.payload import PayloadError, QrKeyring, Ticket
 from civic.procedures.services import AccessCount, DraftStore, access_counts, record_access
-from civic.procedures.text import format_result_text
+from civic.procedures.text import format_question_text, format_result_text
 from civic.procedures.tree import Content, LifeEvent, Question
 
 __all__ = [
     "AccessCount", "Content", "ContentError", "ContentProblem", "DraftStore", "EntryProblem", "Household",
     "IncompleteAnswers", "LifeEvent", "NavigationState", "Navigator", "PayloadError", "Person",
     "ProcedureResult", "QrKeyring", "Question", "Ticket", "ValidationProblem", "access_counts",
-    "check_household", "format_result_text", "load_content", "record_access",
+    "check_household", "format_question_text", "format_result_text", "load_content", "record_access",
 ]

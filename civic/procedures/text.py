@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from civic.procedures.navigator import ProcedureResult
-from civic.procedures.tree import LifeEvent, Town
+from collections.abc import Mapping
+
+from civic.procedures.dates import display
+from civic.procedures.navigator import Navigator, ProcedureResult
+from civic.procedures.tree import LifeEvent, Question, Town
 
 LINE_TEXT_MAX = 5000  # characters in one LINE text message
 
@@ -42,3 +45,22 @@ def format_result_text(event: LifeEvent, results: list[ProcedureResult], town: T
         size += len(block) + 2
     rest = f"\n\nほか{len(blocks) - len(kept)}件の手続きがあります。詳しくは手続きナビの画面をご覧ください。"
     return "\n\n".join(["\n".join(head), *kept]) + rest
+
+
+def format_question_text(nav: Navigator, question: Question, answers: Mapping[str, str]) -> str:
+    """A question as a LINE message: progress (§8(6) l), the question, the plain-language help (§8(6) m).
+
+    The options go in quick-reply buttons (labels are at most 20 characters); a date question can use
+    a date picker bounded by ``nav.date_bounds(question)``.
+    """
+    lines = [f"（{nav.progress(answers)}% 完了）", question.text]
+    if question.kind == "date":
+        low, high = nav.date_bounds(question)
+        lines.append("日付を入力してください（例: 2026年12月1日、令和8年12月1日）。")
+        if low and high:
+            lines.append(f"{display(low)}から{display(high)}までの日付です。")
+    if not question.required:
+        lines.append("答えなくても次へ進めます。")
+    if question.help:
+        lines += ["", f"【ことばの説明】{question.help}"]
+    return "\n".join(lines)

@@ -113,3 +113,13 @@ def test_yes_and_no_are_read_as_answers_not_booleans(town_dir: Path) -> None:
     event = load_content(town_dir).event("broken")
     assert [o.value for o in event.questions[0].options] == ["yes", "no"]
     assert event.procedures[0].when.holds({"first": "yes"})
+
+
+def test_the_check_command_reports_problems(town_dir: Path, capsys) -> None:
+    from civic.procedures.__main__ import main
+
+    assert main(["check", str(town_dir)]) == 0
+    assert "OK: みどり町" in capsys.readouterr().out
+    write_event(town_dir, BASE.format(questions=Q_OK, procedures="  - code: 999"))
+    assert main(["check", str(town_dir)]) == 1
+    assert "events/broken.yaml: procedures[0].code" in capsys.readouterr().err

@@ -26,3 +26,15 @@ def test_a_long_result_is_shortened_without_cutting_a_procedure(content: Content
     text = format_result_text(nav.event, results, content.town, limit=900)
     assert len(text) <= 900 and "ほか" in text and "件の手続きがあります" in text
     assert "オンライン:" not in text
+
+
+def test_a_question_for_line_shows_progress_and_the_explanation(content: Content, clock) -> None:
+    from civic.procedures.text import format_question_text
+
+    nav = Navigator(content, content.event("tennyu"), clock)
+    answers = {"from": "domestic"}
+    text = format_question_text(nav, nav.next_question(answers), answers)
+    assert text.startswith("（") and "% 完了）\n前の市区町村への転出届" in text
+    assert "【ことばの説明】「転出届」は" in text
+    date_text = format_question_text(nav, nav.question("moved_on"), {"from": "abroad", "nationality": "foreign"})
+    assert "令和8年12月1日" in date_text and "2027年1月30日" in date_text
