@@ -1,1 +1,1 @@
-"""Benchmarks: ``python -m bench <name> [args]`` runs ``bench.<name>.main(argv)``."""
+"""Benchmarks: ``python -m bench <name> [options]`` (figures are printed, never asserted)."""

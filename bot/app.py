@@ -5,6 +5,7 @@ Every resource (database, LINE gateway, inbox workers) is opened and closed in `
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 
@@ -57,12 +58,14 @@ def create_app(
         processor = TurnProcessor(db, clk, handler, sender, app[GATEWAY])
         app[SENDER] = sender
         app[INBOX_WRITER] = InboxWriter(db, clk)
-        app[DISPATCHER] = InboxDispatcher(db, processor, concurrency=settings.worker_concurrency)
+        app[DISPATCHER] = InboxDispatcher(db, processor, batch_size=settings.worker_concurrency)
         resent = await sender.resend_unsent()
         resumed = await app[DISPATCHER].resume_unfinished()
         if resent or resumed:
             log.info("after restart: %d answers resent, %d events resumed", resent, resumed)
+        sweeper = asyncio.get_running_loop().create_task(sender.sweep_forever())
         yield
+        sweeper.cancel()
         await app[DISPATCHER].stop()
         await sender.close()
 

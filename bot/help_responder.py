@@ -22,13 +22,11 @@ def quick_replies() -> dict[str, Any]:
     ]}
 
 
-def help_message(lead: str = "お問い合わせありがとうございます。") -> dict[str, Any]:
-    return {
-        "type": "text",
-        "text": f"{lead}\nみどり町 LINE 窓口です。下のボタンか画面下のメニューから、ご用件をお選びください。"
-        "ご質問は、文章でそのままお送りいただいても大丈夫です。",
-        "quickReply": quick_replies(),
-    }
+GUIDE = "下のボタンか画面下のメニューから、ご用件をお選びください。ご質問は、文章でそのままお送りいただいても大丈夫です。"
+
+
+def help_message(lead: str = "お問い合わせありがとうございます。みどり町 LINE 窓口です。") -> dict[str, Any]:
+    return {"type": "text", "text": f"{lead}\n{GUIDE}", "quickReply": quick_replies()}
 
 
 WELCOME = (

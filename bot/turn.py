@@ -7,14 +7,17 @@ after it leaves the answer in the outbox, which ``OutboxSender`` delivers exactl
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import sys
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlmodel import select
+import sqlalchemy as sa
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.conversation.models import ConversationState
@@ -116,7 +119,12 @@ def _event_user(event: dict[str, Any]) -> str | None:
 
 
 class TurnProcessor:
-    """Called by the inbox dispatcher with an event id, one at a time per user."""
+    """Called by the inbox dispatcher with a batch of event ids, at most one per user.
+
+    The batch's turns run in one write transaction (group commit). If any turn fails, the
+    transaction is rolled back and the turns are run again one by one, so one failing turn closes
+    only its own event (as failed, with an apology) and never blocks the others.
+    """
 
     def __init__(
         self, db: Database, clock: Clock, handler: TurnHandler, sender: OutboxSender, gateway: LineGateway
@@ -127,20 +135,36 @@ class TurnProcessor:
         self._sender = sender
         self._gateway = gateway
 
-    async def __call__(self, event_id: int) -> None:
+    async def __call__(self, event_ids: list[int]) -> None:
         async with self._db.read() as session:
-            row = await session.get(InboxEvent, event_id)
-        if row is None or row.status != PENDING:
+            rows = list((await session.exec(
+                select(InboxEvent).where(col(InboxEvent.id).in_(event_ids), InboxEvent.status == PENDING)
+                .order_by(col(InboxEvent.id))
+            )).all())
+        if not rows:
             return
-        event = json.loads(row.payload)
-        content = await self._fetch_content(row.channel, event)
+        events = {row.id: json.loads(row.payload) for row in rows}
+        contents = dict(zip(
+            [row.id for row in rows],
+            await asyncio.gather(*(self._fetch_content(row.channel, events[row.id]) for row in rows)),
+            strict=True,
+        ))
         try:
-            outbox = await self._run(row, event, content)
-        except Exception as exc:
-            log.exception("turn for inbox event %s failed", event_id)
-            outbox = await self._fail(row, event, exc)
-        if outbox is not None:
-            await self._sender.send(outbox)
+            outboxes = await self._run(rows, events, contents)
+        except Exception:
+            if len(rows) == 1:
+                log.exception("turn for inbox event %s failed", rows[0].id)
+                outboxes = [await self._fail(rows[0], events[rows[0].id], sys.exc_info()[1])]
+            else:
+                log.warning("a turn in a batch of %d failed; running them one by one", len(rows))
+                outboxes = []
+                for row in rows:
+                    try:
+                        outboxes += await self._run([row], events, contents)
+                    except Exception as exc:
+                        log.exception("turn for inbox event %s failed", row.id)
+                        outboxes.append(await self._fail(row, events[row.id], exc))
+        await asyncio.gather(*(self._sender.send(o) for o in outboxes if o is not None))
 
     async def _fetch_content(self, channel: str, event: dict[str, Any]) -> bytes | None:
         message = event.get("message")
@@ -155,36 +179,54 @@ class TurnProcessor:
             log.warning("could not download image %s: %s", message.get("id"), exc)
             return None
 
-    async def _run(self, row: InboxEvent, event: dict[str, Any], content: bytes | None) -> OutboundMessage | None:
+    async def _run(self, rows: list[InboxEvent], events: dict[Any, dict[str, Any]],
+                   contents: dict[Any, bytes | None]) -> list[OutboundMessage]:
         now = self._clock.now()
-        user_id = _event_user(event)
+        outboxes: list[OutboundMessage] = []
         async with self._db.write() as session:
-            current = await session.get(InboxEvent, row.id)
-            if current is None or current.status != PENDING:
-                return None  # finished meanwhile (another worker); nothing to do twice
-            state_row = await session.get(ConversationState, user_id) if user_id else None
-            state = json.loads(state_row.data) if state_row else {}
-            citizen = await self._citizen(session, row.channel, user_id, event, now) if user_id else None
-            turn = Turn(row.channel, user_id, event, now, session, state, citizen, content)
-            kind, text = inbound_summary(event)
-            await self._handler.handle(turn)
-            if user_id and kind not in {"follow", "unfollow"}:
-                session.add(TalkEntry(channel_user_id=user_id, direction="in", kind=kind, text=text,
-                                      intent=turn.intent, flow=turn.flow, at=now))
-            outbox = self._outbox(row, event, turn, now)
-            if outbox is not None:
-                session.add(outbox)
-            if user_id:
-                if state_row is None:
-                    session.add(ConversationState(channel_user_id=user_id, data=json.dumps(turn.state,
-                                                  ensure_ascii=False), updated_at=now))
-                else:
-                    state_row.data = json.dumps(turn.state, ensure_ascii=False)
-                    state_row.updated_at = now
-                    session.add(state_row)
-            current.status, current.done_at, current.attempts = DONE, now, current.attempts + 1
-            session.add(current)
-        return outbox
+            ids = [row.id for row in rows]
+            pending = set((await session.exec(
+                select(InboxEvent.id).where(col(InboxEvent.id).in_(ids), InboxEvent.status == PENDING)
+            )).all())
+            rows = [row for row in rows if row.id in pending]  # others finished meanwhile
+            if not rows:
+                return []
+            users = {u for row in rows if (u := _event_user(events[row.id]))}
+            states = {s.channel_user_id: s for s in (await session.exec(
+                select(ConversationState).where(col(ConversationState.channel_user_id).in_(users))
+            )).all()} if users else {}
+            citizens = await self._citizens(session, rows, events, users, now)
+            for row in rows:
+                event = events[row.id]
+                user_id = _event_user(event)
+                state_row = states.get(user_id) if user_id else None
+                state = json.loads(state_row.data) if state_row else {}
+                turn = Turn(row.channel, user_id, event, now, session, state,
+                            citizens.get(user_id) if user_id else None, contents.get(row.id))
+                kind, text = inbound_summary(event)
+                await self._handler.handle(turn)
+                if user_id and kind not in {"follow", "unfollow"}:
+                    session.add(TalkEntry(channel_user_id=user_id, direction="in", kind=kind, text=text,
+                                          intent=turn.intent, flow=turn.flow, at=now))
+                outbox = self._outbox(row, event, turn, now)
+                if outbox is not None:
+                    session.add(outbox)
+                    outboxes.append(outbox)
+                if user_id:
+                    data = json.dumps(turn.state, ensure_ascii=False)
+                    if state_row is None:
+                        states[user_id] = ConversationState(channel_user_id=user_id, data=data, updated_at=now)
+                        session.add(states[user_id])
+                    elif state_row.data != data:
+                        state_row.data, state_row.updated_at = data, now
+                        session.add(state_row)
+            await session.flush()
+            table = InboxEvent.__table__  # type: ignore[attr-defined]
+            await (await session.connection()).execute(
+                sa.update(table).where(table.c.id.in_([row.id for row in rows]))
+                .values(status=DONE, done_at=now, attempts=table.c.attempts + 1)
+            )
+        return outboxes
 
     def _outbox(self, row: InboxEvent, event: dict[str, Any], turn: Turn, now: datetime) -> OutboundMessage | None:
         if not turn.replies or not turn.user_id:
@@ -204,16 +246,27 @@ class TurnProcessor:
             retry_key=str(uuid.uuid4()), messages=json.dumps(messages, ensure_ascii=False), created_at=now,
         )
 
-    async def _citizen(self, session: AsyncSession, channel: str, user_id: str, event: dict[str, Any],
-                       now: datetime) -> Citizen:
-        citizen = (await session.exec(select(Citizen).where(Citizen.channel_user_id == user_id))).first()
-        if citizen is None:
-            citizen = Citizen(channel_user_id=user_id, created_at=now, is_test_account=channel == TEST,
-                              followed_at=now if event.get("type") == "follow" else None)
-            session.add(citizen)
+    async def _citizens(self, session: AsyncSession, rows: list[InboxEvent], events: dict[Any, dict[str, Any]],
+                        users: set[str], now: datetime) -> dict[str, Citizen]:
+        """The batch's citizens, created on first contact; follow/unfollow recorded in order."""
+        if not users:
+            return {}
+        citizens = {c.channel_user_id: c for c in (await session.exec(
+            select(Citizen).where(col(Citizen.channel_user_id).in_(users))
+        )).all()}
+        channel_of = {_event_user(events[row.id]): row.channel for row in rows}
+        new = [Citizen(channel_user_id=u, created_at=now, is_test_account=channel_of.get(u) == TEST)
+               for u in sorted(users - set(citizens))]
+        if new:
+            session.add_all(new)
             await session.flush()
-        kind = event.get("type")
-        if kind in {"follow", "unfollow"}:
+            citizens.update({c.channel_user_id: c for c in new})
+        for row in rows:
+            event = events[row.id]
+            kind, user_id = event.get("type"), _event_user(event)
+            if kind not in {"follow", "unfollow"} or user_id is None:
+                continue
+            citizen = citizens[user_id]
             citizen.is_friend = kind == "follow"
             if kind == "follow":
                 citizen.followed_at = now
@@ -221,9 +274,9 @@ class TurnProcessor:
                 citizen.unfollowed_at = now
             session.add(citizen)
             session.add(FriendshipEvent(citizen_id=citizen.id, kind=kind, at=now))
-        return citizen
+        return citizens
 
-    async def _fail(self, row: InboxEvent, event: dict[str, Any], exc: Exception) -> OutboundMessage | None:
+    async def _fail(self, row: InboxEvent, event: dict[str, Any], exc: BaseException | None) -> OutboundMessage | None:
         """The handler failed: never silence — the event is closed as failed with an apology."""
         now = self._clock.now()
         user_id = _event_user(event)
@@ -247,5 +300,3 @@ class TurnProcessor:
             session.add(TalkEntry(channel_user_id=user_id, direction="out", kind="text", text=APOLOGY["text"],
                                   at=now))
         return outbox
-
-

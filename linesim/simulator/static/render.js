@@ -115,7 +115,9 @@ function renderImagemap(message, act) {
 
 function location(message) {
   const card = el("div", "location-card");
-  card.append(el("div", "map", "📍"));
+  const map = el("div", "map");
+  map.innerHTML = '<svg viewBox="0 0 24 24" width="34" height="34" aria-hidden="true"><path fill="#e53935" d="M12 2a7 7 0 0 0-7 7c0 5.2 7 13 7 13s7-7.8 7-13a7 7 0 0 0-7-7zm0 9.5A2.5 2.5 0 1 1 12 6.5a2.5 2.5 0 0 1 0 5z"/></svg>';
+  card.append(map);
   const info = el("div", "info");
   info.append(el("b", "", message.title || "位置情報"));
   info.append(el("span", "", message.address || ""));
