@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.appkeys import CLOCK, GATEWAY, SENDER, SETTINGS
+from bot.appkeys import CLOCK, DATABASE, GATEWAY, SENDER, SETTINGS
 from bot.help_responder import MENU, WELCOME, help_message
 from bot.notifier import OutboxNotifier
 from bot.settings import Settings
@@ -56,3 +56,61 @@ def dialogue_handler_factory(
         return handler
 
     return factory
+
+
+def install_dialogues(app: web.Application, knowledge: Knowledge, *, open311_api_keys: tuple[str, ...] = (),
+                      jurisdiction_id: str = "") -> None:
+    """Mount the dialogue features' pages on a service app made with ``dialogue_handler_factory``:
+    ``/liff/map/`` (folium facility map), ``/liff/webchat/`` (web chat + ``embed.js``) and
+    ``/open311/v2/`` (GeoReport v2). Call before the app starts."""
+    from admin_api.open311 import create_open311_app
+    from liff.map import create_map_app
+    from liff.webchat import create_webchat_app
+
+    town = knowledge.town
+    if knowledge.facilities is not None:
+        app.add_subapp("/liff/map", create_map_app(
+            lambda: app[DATABASE], app[CLOCK], knowledge.facilities, town=town.name,
+            center=(town.area.latitude, town.area.longitude)))
+    app.add_subapp("/liff/webchat", create_webchat_app(
+        lambda: app[DIALOGUE_HANDLER], lambda: app[DATABASE], app[CLOCK], title=f"{town.name} よくある質問"))
+    app.add_subapp("/open311/v2", create_open311_app(
+        lambda: app[DATABASE], app[CLOCK], categories={c.code: c.label for c in town.report_categories},
+        api_keys=open311_api_keys, town=town.name, jurisdiction_id=jurisdiction_id))
+
+
+def dialogue_admin_routers(app: web.Application, knowledge: Knowledge) -> list[Any]:
+    """The staff API routers of the dialogue features (reports, FAQ results, scenarios), for
+    ``create_admin_app(authenticator, [..., *dialogue_admin_routers(app, knowledge)])``."""
+    from admin_api.faq_views import faq_router
+    from admin_api.report_views import reports_router
+    from admin_api.scenario_views import scenarios_router
+
+    town = knowledge.town
+    return [
+        reports_router(db=lambda: app[DATABASE], clock=app[CLOCK], notifier=lambda: app.get(NOTIFIER),
+                       categories={c.code: c.label for c in town.report_categories}, town=town.name),
+        faq_router(db=lambda: app[DATABASE], clock=app[CLOCK],
+                   questions=lambda: {e.id: e.question for e in knowledge.faq.entries}),
+        scenarios_router(db=lambda: app[DATABASE], clock=app[CLOCK], faq_ids=lambda: knowledge.faq_entries.keys()),
+    ]
+
+
+async def seed_dialogues(app: web.Application, knowledge: Knowledge) -> list[str]:
+    """The town's content scenarios (``content/<town>/dialogues/scenarios/*.yml``), published; idempotent."""
+    import asyncio
+
+    from civic.scenarios.services import read_directory, seed
+
+    directory = app[SETTINGS].town_dir / "dialogues" / "scenarios"
+    documents = await asyncio.to_thread(read_directory, directory)
+    async with app[DATABASE].write() as session:
+        return await seed(session, documents, now=app[CLOCK].now(), faq_ids=knowledge.faq_entries.keys())
+
+
+async def purge_report_drafts(app: web.Application, older_than: timedelta = timedelta(days=1)) -> int:
+    """Photos of reports never sent (a scheduled job): they are deleted after ``older_than``."""
+    from civic.reports.services import purge_draft_photos
+
+    async with app[DATABASE].write() as session:
+        return await purge_draft_photos(session, app[CLOCK].now() - older_than)

@@ -1,0 +1,47 @@
+"""The dialogue features mounted on the service app: map, web chat, Open311, admin routers, seeding."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from admin_api.app import create_admin_app
+from bot.app import create_app
+from bot.appkeys import DATABASE
+from bot.dialogue_wiring import (
+    DIALOGUE_HANDLER,
+    dialogue_admin_routers,
+    dialogue_handler_factory,
+    install_dialogues,
+    purge_report_drafts,
+    seed_dialogues,
+)
+from civic.clock import FrozenClock
+from civic.reports.photos import sanitize
+from civic.reports.services import store_draft_photo
+from dialogues.handler import DialogueHandler
+from tests.bot.helpers import make_settings
+from tests.dialogues.conftest import START, photo
+from tests.reports.test_report_views import Tokens
+
+
+async def test_everything_mounted_on_the_service(aiohttp_client, knowledge, sqlite_db) -> None:
+    clock = FrozenClock(START)
+    app = create_app(make_settings(sqlite_db.url), clock=clock, handler_factory=dialogue_handler_factory(knowledge))
+    install_dialogues(app, knowledge, open311_api_keys=("k",))
+    admin = create_admin_app(Tokens(), dialogue_admin_routers(app, knowledge))
+    app.add_subapp("/admin/api/v1", admin)
+    client = await aiohttp_client(app)
+    assert isinstance(app[DIALOGUE_HANDLER], DialogueHandler)
+    assert await seed_dialogues(app, knowledge) == ["moving"]
+    assert await seed_dialogues(app, knowledge) == []
+    r = await client.get("/liff/map/")
+    assert r.status == 200 and "folium" in (await r.text()).lower()
+    r = await client.post("/liff/webchat/api/messages", json={"text": "引っ越し"})
+    assert "引っ越しの手続きをご案内します" in str(await r.json())
+    services = await (await client.get("/open311/v2/services.json")).json()
+    assert [s["service_code"] for s in services][:2] == ["road_surface", "street_light"]
+    r = await client.get("/admin/api/v1/reports/categories", headers={"Authorization": "Bearer editor"})
+    assert r.status == 200 and len(await r.json()) == 6
+    async with app[DATABASE].write() as s:
+        await store_draft_photo(s, "U1", sanitize(photo()), START - timedelta(days=2))
+    assert await purge_report_drafts(app) == 1
