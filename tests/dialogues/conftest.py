@@ -130,11 +130,12 @@ class Town:
     chats: list[Chat] = field(default_factory=list)
 
     public_base_url: str = "http://madoguchi.test"
+    timeout: timedelta = timedelta(minutes=30)
 
     async def start(self) -> None:
         account = LineAccount("production", TEST_SECRET, TEST_TOKEN, self.sim.url, self.sim.url)
         settings = make_settings(self.database_url, line=account, public_base_url=self.public_base_url)
-        app = create_app(settings, clock=self.clock, handler_factory=dialogue_handler_factory(self.knowledge))
+        app = create_app(settings, clock=self.clock, handler_factory=dialogue_handler_factory(self.knowledge, timeout=self.timeout))
         self.client = await self.aiohttp_client(app)
         self.sim.set_webhook_url(str(self.client.make_url("/callback")))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from tests.dialogues.conftest import Town, photo, quick_labels, texts
 
 
@@ -81,3 +83,22 @@ async def test_every_reply_is_accepted_by_line(town: Town) -> None:
     await chat.say("ガードレール")
     calls = town.sim.calls("/v2/bot/message")
     assert calls and all(c.status == 200 for c in calls)
+
+
+async def test_the_timeout_is_configurable(town: Town) -> None:
+    town.timeout = timedelta(minutes=5)
+    await town.restart()
+    chat = town.chat()
+    await chat.tap("action=report")
+    town.advance(minutes=6)
+    out = await chat.tap_quick_reply("その他")
+    assert "しばらく操作がなかったため終了しました" in texts(out)
+    assert "写真を1枚送ってください" not in texts(out)
+
+
+async def test_a_walked_away_garbage_lookup_ends_silently(town: Town) -> None:
+    chat = town.chat()
+    await chat.tap("action=garbage")
+    town.advance(minutes=45)
+    out = await chat.say("こんにちは")
+    assert "終了しました" not in texts(out) and "こんにちは" in texts(out)
