@@ -3,7 +3,7 @@
 ``Geocoder`` is the interface; ``OfflineGeocoder`` answers from a table of the town's place names
 (町名, 丁目, landmarks) — enough for the demo and for towns without a geocoding contract. A real
 service (国土地理院, a commercial API) can be put behind the same interface.
-Distances use geopy's geodesic distance (WGS-84).
+Distances use geopy's great-circle distance.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from geopy.distance import geodesic
+from geopy.distance import great_circle
 
 _KANJI_DIGITS = {"〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _BLOCK = re.compile(r"(\D+?)(\d+)(?:丁目|-|－|ー|の)")
@@ -34,7 +34,9 @@ class Position:
 
 
 def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
-    return float(geodesic(a, b).meters)
+    """Great-circle distance (geopy): within 0.5 % of the geodesic one, and ten times cheaper —
+    enough to rank facilities and to tell whether a position is in the town."""
+    return float(great_circle(a, b).meters)
 
 
 @dataclass(frozen=True)
