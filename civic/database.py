@@ -4,10 +4,15 @@
 SQLite's write lock at BEGIN (``BEGIN IMMEDIATE``), so read-then-write transactions never
 deadlock and concurrent writers queue instead of failing. On PostgreSQL both are plain
 transactions; domains use row locks or constraints where they need them.
+
+On SQLite, writers of this process also queue on an asyncio lock before BEGIN: SQLite allows one
+writer at a time, and waiting in the event loop is fair and immediate, where SQLite's own busy
+handler would sleep and retry.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -67,6 +72,7 @@ class Database:
         if self.is_sqlite:
             _prepare_sqlite(self.engine)
         self._read = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._write = async_sessionmaker(
             self.engine.execution_options(**{_IMMEDIATE: True}), class_=AsyncSession, expire_on_commit=False
         )
@@ -79,7 +85,11 @@ class Database:
     @contextlib.asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A transaction committed on success and rolled back on error."""
-        async with self._write() as session, session.begin():
+        if self._write_lock is None:
+            async with self._write() as session, session.begin():
+                yield session
+            return
+        async with self._write_lock, self._write() as session, session.begin():
             yield session
 
     async def dispose(self) -> None:
