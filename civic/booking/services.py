@@ -186,7 +186,7 @@ class BookingService:
         ok = {FREE, BLOCKED, NOT_OPEN, CLOSED_ONLINE} if for_staff else {FREE}
         now = self.clock.now()
         async with self.db.read() as s:
-            loaded = await load_for_unit(s, request.unit_id, request.day, days=8)
+            loaded = await load_for_unit(s, request.unit_id, request.day, days=8, cache=self._catalogue)
             if loaded is None:
                 return ()
             avail = (await load_availability(s, [loaded.bundle], request.day, request.day + timedelta(days=7),
@@ -209,7 +209,7 @@ class BookingService:
         """The fee (shown before confirmation, 表3 no.25 / 表4 no.7) and anything that would refuse it."""
         now = self.clock.now()
         async with self.db.read() as s:
-            loaded = await load_for_unit(s, request.unit_id, request.day)
+            loaded = await load_for_unit(s, request.unit_id, request.day, cache=self._catalogue)
             if loaded is None:
                 return Quote(0, (), (unknown_unit(),))
             violations = await check_all(loaded.context(s, request, booker, now))
@@ -222,14 +222,15 @@ class BookingService:
     async def reserve(self, request: BookingRequest, booker: Booker, *,
                       source: str = SOURCE_CHAT) -> Reserved | SlotTaken | Refused:
         async with self.db.write() as s:
-            result = await reserve_in(s, request, booker, self.clock.now(), source=source)
+            result = await reserve_in(s, request, booker, self.clock.now(), source=source, cache=self._catalogue)
         if isinstance(result, SlotTaken):
             return SlotTaken(await self.alternatives(request), result.message, result.waitlist_available)
         return result
 
     async def change(self, booker: Booker, number: str, request: BookingRequest) -> Reserved | SlotTaken | Refused:
         async with self.db.write() as s:
-            result = await change_in(s, number, request, booker, self.clock.now(), notifier=self.notifier)
+            result = await change_in(s, number, request, booker, self.clock.now(), notifier=self.notifier,
+                                     cache=self._catalogue)
         if isinstance(result, SlotTaken):
             return SlotTaken(await self.alternatives(request), result.message, result.waitlist_available)
         return result
@@ -245,7 +246,7 @@ class BookingService:
             request = BookingRequest(unit_id or r.unit_id, day, start_minute, end_minute, r.people, r.purpose,
                                      r.activity, equipment, True)
             result = await change_in(s, number, request, replace(booker, resident_type=r.resident_type),
-                                     self.clock.now(), notifier=self.notifier)
+                                     self.clock.now(), notifier=self.notifier, cache=self._catalogue)
         if isinstance(result, SlotTaken):
             return SlotTaken(await self.alternatives(request), result.message, result.waitlist_available)
         return result

@@ -79,12 +79,12 @@ class FacilityBundle:
 @dataclass
 class Catalogue:
     facilities: dict[int, FacilityBundle]
+    _by_unit: dict[int, FacilityBundle] | None = field(default=None, repr=False)
 
     def bundle_of_unit(self, unit_id: int) -> FacilityBundle | None:
-        for bundle in self.facilities.values():
-            if bundle.unit(unit_id) is not None:
-                return bundle
-        return None
+        if self._by_unit is None:
+            self._by_unit = {u.id: b for b in self.facilities.values() for u in b.units if u.id is not None}
+        return self._by_unit.get(unit_id)
 
     def ordered(self) -> list[FacilityBundle]:
         return sorted(self.facilities.values(), key=lambda b: (b.facility.display_order, b.id))
