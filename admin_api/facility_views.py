@@ -54,6 +54,7 @@ from admin_api.facility_settings_views import (
 from admin_api.routing import ApiRouter, Call
 from civic.booking.audit import AuditLog
 from civic.booking.models import HOLDING, Reservation
+from civic.booking.occupancy import lock_facility
 from civic.clock import Clock
 from civic.database import Database
 from civic.facilities.catalogue import load_catalogue, touch
@@ -301,6 +302,7 @@ def facility_router(db: Database, clock: Clock, audit: AuditLog) -> ApiRouter:
             s.add(u)
             areas = before.area_ids
             if area_ids is not None and sorted(set(area_ids)) != before.area_ids:
+                await lock_facility(s, u.facility_id)  # no booking of this facility slips in meanwhile
                 if await has_reservations(s, Reservation.unit_id == uid, col(Reservation.status).in_(HOLDING),
                                           Reservation.ends_at > clock.now()):
                     raise ApiError(409, "in_use", "今後の予約がある室場の共有エリアは変更できません。", "area_ids")
