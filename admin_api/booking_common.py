@@ -14,6 +14,7 @@ from admin_api.errors import ApiError
 from admin_api.routing import Call
 from civic.booking.audit import AuditLog
 from civic.booking.models import Reservation
+from civic.facilities.catalogue import touch
 from civic.facilities.content import ContentError, parse_minute, parse_range
 from civic.facilities.models import Facility, Unit
 
@@ -90,6 +91,14 @@ async def code_free(s: AsyncSession, model: type[SQLModel], code: str, facility_
     for other in (await s.exec(q)).all():
         if other.id != exclude:
             raise ApiError(409, "duplicate", f"コード {code} はすでに使われています。", "code")
+
+
+async def touch_facility(s: AsyncSession, facility_id: int | None, now: Any) -> None:
+    """Every change under a facility bumps its revision (cached catalogues then reload)."""
+    f = await s.get(Facility, facility_id) if facility_id is not None else None
+    if f is not None:
+        touch(f, now)
+        s.add(f)
 
 
 async def has_reservations(s: AsyncSession, *where: Any) -> bool:

@@ -19,6 +19,7 @@ from admin_api.booking_common import (
     invalid,
     log,
     range_of,
+    touch_facility,
     unit_checked,
 )
 from admin_api.booking_schemas import (
@@ -98,11 +99,12 @@ def _with_time(data: dict[str, Any]) -> dict[str, Any]:
 
 def add_setting_routes(router: ApiRouter, db: Database, clock: Clock, audit: AuditLog) -> None:
 
-    async def touch(s: AsyncSession, facility_id: int) -> None:
-        f = await s.get(Facility, facility_id)
-        if f is not None:
-            f.updated_at = clock.now()
-            s.add(f)
+    async def touch(s: AsyncSession, facility_id: int | None) -> None:
+        await touch_facility(s, facility_id, clock.now())
+
+    async def facility_of_unit(s: AsyncSession, unit_id: int) -> int | None:
+        u = await s.get(Unit, unit_id)
+        return u.facility_id if u else None
 
     # ---- frames --------------------------------------------------------------------------
 
@@ -169,6 +171,7 @@ def add_setting_routes(router: ApiRouter, db: Database, clock: Clock, audit: Aud
                 setattr(r, k, v)
             s.add(r)
             after = fee_out(r)
+            await touch(s, await facility_of_unit(s, r.unit_id))
             await log(audit, s, call, "fee.update", f"fee:{ident}", before, after)
         return after
 
@@ -190,6 +193,7 @@ def add_setting_routes(router: ApiRouter, db: Database, clock: Clock, audit: Aud
             s.add(e)
             await s.flush()
             out = equipment_out(e)
+            await touch(s, fid)
             await log(audit, s, call, "equipment.create", f"equipment:{e.id}", None, out)
         return out
 
@@ -208,6 +212,7 @@ def add_setting_routes(router: ApiRouter, db: Database, clock: Clock, audit: Aud
                 setattr(e, k, v)
             s.add(e)
             after = equipment_out(e)
+            await touch(s, e.facility_id)
             await log(audit, s, call, "equipment.update", f"equipment:{ident}", before, after)
         return after
 
@@ -235,6 +240,7 @@ def add_setting_routes(router: ApiRouter, db: Database, clock: Clock, audit: Aud
             s.add(p)
             await s.flush()
             out = purpose_out(p)
+            await touch(s, fid)
             await log(audit, s, call, "purpose.create", f"purpose:{p.id}", None, out)
         return out
 
@@ -317,6 +323,10 @@ def add_setting_routes(router: ApiRouter, db: Database, clock: Clock, audit: Aud
         async with db.write() as s:
             obj = await get_or_404(s, model, ident, label)
             before: BaseModel = out(obj)
+            if model is FeeRule:
+                await touch(s, await facility_of_unit(s, obj.unit_id))
+            elif model is not CalendarDay:
+                await touch(s, obj.facility_id)
             await s.delete(obj)
             await log(audit, s, call, f"{target}.delete", f"{target}:{ident}", before, None)
 

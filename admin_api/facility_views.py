@@ -26,6 +26,7 @@ from admin_api.booking_common import (
     log,
     minutes_of,
     range_of,
+    touch_facility,
     unit_out,
 )
 from admin_api.booking_schemas import (
@@ -53,9 +54,10 @@ from admin_api.facility_settings_views import (
 from admin_api.routing import ApiRouter, Call
 from civic.booking.audit import AuditLog
 from civic.booking.models import HOLDING, Reservation
+from civic.booking.occupancy import lock_facility
 from civic.clock import Clock
 from civic.database import Database
-from civic.facilities.catalogue import load_catalogue
+from civic.facilities.catalogue import load_catalogue, touch
 from civic.facilities.csvio import export_facilities_csv, export_units_csv
 from civic.facilities.models import (
     DAY_TYPES,
@@ -94,7 +96,7 @@ def facility_router(db: Database, clock: Clock, audit: AuditLog) -> ApiRouter:
             raise invalid("weekly_closed_days", "曜日は 0（月）〜6（日）で指定してください。")
         for k, v in data.items():
             setattr(f, k, v)
-        f.updated_at = clock.now()
+        touch(f, clock.now())
 
     @router.route("POST", "/facilities", summary="施設の登録", permission=MANAGE, body=FacilityIn,
                   response=FacilityOut, status=201)
@@ -189,6 +191,7 @@ def facility_router(db: Database, clock: Clock, audit: AuditLog) -> ApiRouter:
             for d, (o, c) in parsed.items():
                 s.add(OpeningHours(facility_id=fid, day_type=d, open_minute=o, close_minute=c))
             after = HoursIn(**{d: span(o, c) for d, (o, c) in parsed.items()})
+            await touch_facility(s, fid, clock.now())
             await log(audit, s, call, "facility.hours", f"facility:{fid}", before, after)
         return after
 
@@ -205,6 +208,7 @@ def facility_router(db: Database, clock: Clock, audit: AuditLog) -> ApiRouter:
             s.add(a)
             await s.flush()
             out = AreaOut(id=a.id or 0, facility_id=fid, code=a.code, name=a.name)
+            await touch_facility(s, fid, clock.now())
             await log(audit, s, call, "area.create", f"area:{a.id}", None, out)
         return out
 
@@ -222,6 +226,7 @@ def facility_router(db: Database, clock: Clock, audit: AuditLog) -> ApiRouter:
                 setattr(a, k, v)
             s.add(a)
             after = AreaOut(id=aid, facility_id=a.facility_id, code=a.code, name=a.name)
+            await touch_facility(s, a.facility_id, clock.now())
             await log(audit, s, call, "area.update", f"area:{aid}", before, after)
         return after
 
@@ -233,6 +238,7 @@ def facility_router(db: Database, clock: Clock, audit: AuditLog) -> ApiRouter:
             if (await s.exec(select(UnitArea).where(UnitArea.area_id == aid))).first():
                 raise ApiError(409, "in_use", "このエリアを使っている室場があるため削除できません。")
             before = AreaOut(id=aid, facility_id=a.facility_id, code=a.code, name=a.name)
+            await touch_facility(s, a.facility_id, clock.now())
             await s.delete(a)
             await log(audit, s, call, "area.delete", f"area:{aid}", before, None)
 
@@ -275,6 +281,7 @@ def facility_router(db: Database, clock: Clock, audit: AuditLog) -> ApiRouter:
             s.add(u)
             await s.flush()
             out = unit_out(u, await set_unit_areas(s, u, area_ids))
+            await touch_facility(s, fid, clock.now())
             await log(audit, s, call, "unit.create", f"unit:{u.id}", None, out)
         return out
 
@@ -295,11 +302,13 @@ def facility_router(db: Database, clock: Clock, audit: AuditLog) -> ApiRouter:
             s.add(u)
             areas = before.area_ids
             if area_ids is not None and sorted(set(area_ids)) != before.area_ids:
+                await lock_facility(s, u.facility_id)  # no booking of this facility slips in meanwhile
                 if await has_reservations(s, Reservation.unit_id == uid, col(Reservation.status).in_(HOLDING),
                                           Reservation.ends_at > clock.now()):
                     raise ApiError(409, "in_use", "今後の予約がある室場の共有エリアは変更できません。", "area_ids")
                 areas = await set_unit_areas(s, u, area_ids)
             after = unit_out(u, areas)
+            await touch_facility(s, u.facility_id, clock.now())
             await log(audit, s, call, "unit.update", f"unit:{uid}", before, after)
         return after
 
@@ -311,6 +320,7 @@ def facility_router(db: Database, clock: Clock, audit: AuditLog) -> ApiRouter:
             if await has_reservations(s, Reservation.unit_id == uid):
                 raise ApiError(409, "in_use", "予約の記録がある室場は削除できません。非公開（visibility=private）にしてください。")
             before = unit_out(u, await unit_area_ids(s, uid))
+            await touch_facility(s, u.facility_id, clock.now())
             for model in (UnitArea, FeeRule):
                 await s.exec(delete(model).where(model.unit_id == uid))  # type: ignore[call-overload, attr-defined]
             for model in (Frame, Equipment, Purpose, CalendarDay):

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from civic.booking.models import HOLDING, Reservation
-from civic.booking.rules import booking_closes_at, booking_opens_at
+from civic.booking.rules import booking_opens_at
 from civic.booking.types import (
     BLOCKED,
     CLOSED,
@@ -64,13 +64,26 @@ def _merge(intervals: list[Interval]) -> tuple[list[float], list[float]]:
 
 
 class Availability:
-    """Availability of one facility's units over a span, for citizens (default) or staff."""
+    """Availability of one facility's units over a span (what citizens may book, and why not).
+
+    Hot path of the month calendar: times are epoch seconds and everything per day or per unit
+    is computed once (ORM attribute access and datetime arithmetic are the costly parts).
+    """
 
     def __init__(self, bundle: FacilityBundle, calendar: FacilityCalendar, busy: dict[int, list[Interval]],
                  now: datetime) -> None:
         self.bundle, self.calendar, self.now = bundle, calendar, now
+        f = bundle.facility
+        self._f = f
+        self._now = now.timestamp()
+        self._today = tokyo(now).date()
+        self._closes = f.booking_closes_hours * 3600
         self._raw = busy
         self._merged: dict[int, tuple[list[float], list[float]]] = {}
+        self._midnights: dict[date, float] = {}
+        self._opens: dict[date, float] = {}
+        self._frames: dict[tuple[int, str], list[tuple[int, int, str]]] = {}
+        self._states: dict[tuple[date, int, int, int], str | None] = {}
 
     def _busy(self, unit_id: int) -> tuple[list[float], list[float]]:
         if unit_id not in self._merged:
@@ -85,54 +98,80 @@ class Availability:
         i = bisect.bisect_left(starts, e) - 1
         return i >= 0 and ends[i] > s
 
+    def _midnight(self, day: date) -> float:
+        ts = self._midnights.get(day)
+        if ts is None:
+            ts = self._midnights[day] = local_datetime(day, 0).timestamp()
+        return ts
+
+    def _opens_at(self, day: date) -> float:
+        ts = self._opens.get(day)
+        if ts is None:
+            ts = self._opens[day] = booking_opens_at(self._f, day).timestamp()
+        return ts
+
     def candidates(self, unit: Unit, day: date) -> list[tuple[int, int, str]]:
-        plan = self.calendar.plan(day, unit.id)
+        unit_id = unit.id or 0
+        plan = self.calendar.plan(day, unit_id)
         if plan.open_range is None:
             return []
         if unit.booking_mode == FRAMES:
-            return self.bundle.frames_for(unit, plan.day_type)
+            key = (unit_id, plan.day_type)
+            frames = self._frames.get(key)
+            if frames is None:
+                frames = self._frames[key] = self.bundle.frames_for(unit, plan.day_type)
+            return frames
         step = max(unit.slot_minutes, 15)
         first, last = plan.open_range
         return [(m, m + step, "") for m in range(first, last - step + 1, step)]
 
-    def status(self, unit: Unit, day: date, start: int, end: int) -> str:
-        starts_at, ends_at = local_datetime(day, start), local_datetime(day, end)
-        if starts_at <= self.now:
+    def _status(self, unit_id: int, day: date, start: int, end: int) -> str:
+        midnight = self._midnight(day)
+        s, e = midnight + start * 60, midnight + end * 60
+        if s <= self._now:
             return PAST
-        state = self.calendar.interval_state(day, start, end, unit.id)
+        key = (day, start, end, unit_id)
+        if key in self._states:
+            state = self._states[key]
+        else:
+            state = self._states[key] = self.calendar.interval_state(day, start, end, unit_id)
         if state == "closed":
             return CLOSED
-        if self.is_taken(unit.id or 0, starts_at.timestamp(), ends_at.timestamp()):
+        if self.is_taken(unit_id, s, e):
             return TAKEN
         if state == "blocked":
             return BLOCKED
-        f = self.bundle.facility
-        if self.now < booking_opens_at(f, day):
+        if self._now < self._opens_at(day):
             return NOT_OPEN
-        if self.now > booking_closes_at(f, starts_at):
+        if self._now > s - self._closes:
             return CLOSED_ONLINE
         return FREE
 
+    def status(self, unit: Unit, day: date, start: int, end: int) -> str:
+        return self._status(unit.id or 0, day, start, end)
+
     def slots(self, unit: Unit, day: date) -> list[Slot]:
-        return [Slot(unit.id or 0, unit.name, day, s, e, label, self.status(unit, day, s, e))
+        unit_id, name = unit.id or 0, unit.name
+        return [Slot(unit_id, name, day, s, e, label, self._status(unit_id, day, s, e))
                 for s, e, label in self.candidates(unit, day)]
 
     def mark(self, unit: Unit, day: date) -> DayMark:
-        if day < tokyo(self.now).date():
+        if day < self._today:
             return DayMark(day, "past", 0, 0, False)
-        every = self.slots(unit, day)
-        slots = [s for s in every if s.status not in (PAST, CLOSED)]
-        if not slots:
-            if any(s.status == PAST for s in every):
+        unit_id = unit.id or 0
+        every = [self._status(unit_id, day, s, e) for s, e, _ in self.candidates(unit, day)]
+        statuses = [st for st in every if st != PAST and st != CLOSED]
+        if not statuses:
+            if PAST in every:
                 return DayMark(day, "past", 0, 0, False)  # today, every frame is over
-            reasons = self.calendar.plan(day, unit.id).reasons
+            reasons = self.calendar.plan(day, unit_id).reasons
             return DayMark(day, "closed", 0, 0, False, "・".join(reasons) or "休館")
-        total = len(slots)
-        free = sum(1 for s in slots if s.status in (FREE, NOT_OPEN, CLOSED_ONLINE))
-        statuses = {s.status for s in slots}
-        if statuses == {BLOCKED}:  # 一般利用不可 all day: for citizens the day is closed
-            reasons = self.calendar.plan(day, unit.id).reasons
+        total = len(statuses)
+        kinds = set(statuses)
+        if kinds == {BLOCKED}:  # 一般利用不可 all day: for citizens the day is closed
+            reasons = self.calendar.plan(day, unit_id).reasons
             return DayMark(day, "closed", 0, total, False, "・".join(reasons) or "一般利用不可")
+        free = sum(1 for st in statuses if st == FREE or st == NOT_OPEN or st == CLOSED_ONLINE)
         if free == 0:
             state = "full"
         elif free < total and free <= max(1, total // 3):
@@ -140,9 +179,9 @@ class Availability:
         else:
             state = "available"
         note = ""
-        if free and FREE not in statuses:
-            note = "受付前" if NOT_OPEN in statuses else "受付終了"
-        return DayMark(day, state, free, total, FREE in statuses, note)
+        if free and FREE not in kinds:
+            note = "受付前" if NOT_OPEN in kinds else "受付終了"
+        return DayMark(day, state, free, total, FREE in kinds, note)
 
     def month(self, unit: Unit, year: int, month: int) -> list[DayMark]:
         d = date(year, month, 1)

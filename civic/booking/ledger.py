@@ -19,7 +19,7 @@ from civic.booking.rules import RuleContext
 from civic.booking.types import Booker, BookingRequest, FeeLine, Violation
 from civic.clock import tokyo
 from civic.facilities.calendar import FacilityCalendar, load_calendar_days
-from civic.facilities.catalogue import FacilityBundle, load_catalogue
+from civic.facilities.catalogue import CatalogueCache, FacilityBundle, load_catalogue
 from civic.facilities.models import Unit
 
 
@@ -39,13 +39,30 @@ class Loaded:
                          resident_type, request.equipment)
 
 
-async def load_for_unit(session: AsyncSession, unit_id: int, day: date, *, days: int = 2) -> Loaded | None:
-    unit = await session.get(Unit, unit_id)
-    if unit is None:
-        return None
-    bundle = (await load_catalogue(session, [unit.facility_id])).facilities[unit.facility_id]
+async def load_for_unit(session: AsyncSession, unit_id: int, day: date, *, days: int = 2,
+                        cache: CatalogueCache | None = None) -> Loaded | None:
+    """The unit's facility (from ``cache`` when given: revalidated in this transaction) and its calendar."""
+    if cache is not None:
+        bundle = (await cache.get(session)).bundle_of_unit(unit_id)
+        if bundle is None:
+            return None
+    else:
+        unit = await session.get(Unit, unit_id)
+        if unit is None:
+            return None
+        bundle = (await load_catalogue(session, [unit.facility_id])).facilities[unit.facility_id]
     rows = await load_calendar_days(session, [bundle.id], day, day + timedelta(days=days))
-    return Loaded(bundle, bundle.unit(unit_id) or unit, FacilityCalendar(bundle, rows))
+    unit_row = bundle.unit(unit_id)
+    assert unit_row is not None
+    return Loaded(bundle, unit_row, FacilityCalendar(bundle, rows))
+
+
+async def facility_of_unit(session: AsyncSession, unit_id: int, cache: CatalogueCache | None = None) -> int | None:
+    if cache is not None:
+        bundle = (await cache.get(session)).bundle_of_unit(unit_id)
+        return bundle.id if bundle else None
+    unit = await session.get(Unit, unit_id)
+    return unit.facility_id if unit else None
 
 
 def unknown_unit() -> Violation:

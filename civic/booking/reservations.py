@@ -19,6 +19,7 @@ from civic.booking.bookers import profile_of
 from civic.booking.ledger import (
     Loaded,
     apply_request,
+    facility_of_unit,
     holding_status,
     load_for_unit,
     summary_text,
@@ -43,7 +44,8 @@ from civic.booking.occupancy import SlotConflict, conflicts, lock_facility, rele
 from civic.booking.rules import check_all
 from civic.booking.types import Booker, BookingRequest, Cancelled, Refused, Reserved, SlotTaken, Violation
 from civic.booking.waitlist import offer_freed
-from civic.facilities.models import Facility, Unit
+from civic.facilities.catalogue import CatalogueCache
+from civic.facilities.models import Facility
 
 
 def refuse(code: str, message: str, field: str | None = None) -> Refused:
@@ -77,14 +79,18 @@ def _taken(loaded: Loaded, booker: Booker) -> SlotTaken:
 
 
 async def reserve_in(session: AsyncSession, request: BookingRequest, booker: Booker, now: datetime, *,
-                     source: str) -> Reserved | SlotTaken | Refused:
-    """A new reservation. ``SlotTaken`` comes without alternatives (the service adds them after commit)."""
-    unit = await session.get(Unit, request.unit_id)
-    if unit is None:
+                     source: str, cache: CatalogueCache | None = None) -> Reserved | SlotTaken | Refused:
+    """A new reservation. ``SlotTaken`` comes without alternatives (the service adds them after commit).
+
+    With ``cache`` the catalogue is revalidated after the facility lock is taken, so it is current.
+    """
+    facility_id = await facility_of_unit(session, request.unit_id, cache)
+    if facility_id is None:
         return Refused((unknown_unit(),))
-    await lock_facility(session, unit.facility_id)
-    loaded = await load_for_unit(session, request.unit_id, request.day)
-    assert loaded is not None
+    await lock_facility(session, facility_id)
+    loaded = await load_for_unit(session, request.unit_id, request.day, cache=cache)
+    if loaded is None or loaded.bundle.id != facility_id:
+        return Refused((unknown_unit(),))
     violations = await check_all(loaded.context(session, request, booker, now))
     if violations:
         return Refused(tuple(violations))
@@ -109,7 +115,7 @@ async def reserve_in(session: AsyncSession, request: BookingRequest, booker: Boo
 
 async def change_in(session: AsyncSession, number: str, request: BookingRequest, actor: Booker, now: datetime, *,
                     reason: str | None = None, notifier: CitizenNotifier | None = None,
-                    ) -> Reserved | SlotTaken | Refused:
+                    cache: CatalogueCache | None = None) -> Reserved | SlotTaken | Refused:
     """Move or alter a reservation (time, unit of the same facility, people, equipment…)."""
     found = await _mine(session, number, actor)
     if isinstance(found, Refused):
@@ -119,7 +125,7 @@ async def change_in(session: AsyncSession, number: str, request: BookingRequest,
     await session.refresh(r)
     if r.status not in (PENDING, CONFIRMED):
         return refuse("not_changeable", "このご予約は変更できません。", "number")
-    loaded = await load_for_unit(session, request.unit_id, request.day)
+    loaded = await load_for_unit(session, request.unit_id, request.day, cache=cache)
     if loaded is None or loaded.bundle.id != r.facility_id:
         return Refused((unknown_unit(),))
     f = loaded.bundle.facility

@@ -70,7 +70,7 @@ from civic.booking.types import (
 from civic.booking.waitlist import accept_offer_in, decline_offer_in, join_in
 from civic.clock import Clock
 from civic.database import Database
-from civic.facilities.catalogue import Catalogue, FacilityBundle, load_catalogue
+from civic.facilities.catalogue import Catalogue, CatalogueCache, FacilityBundle, load_catalogue
 from civic.facilities.models import PRIVATE, RESIDENT, RESIDENT_TYPES, Unit
 
 CATEGORY_WORDS = {
@@ -101,12 +101,14 @@ def unit_info(bundle: FacilityBundle, unit: Unit) -> UnitInfo:
 class BookingService:
     def __init__(self, db: Database, clock: Clock, notifier: CitizenNotifier | None = None) -> None:
         self.db, self.clock, self.notifier = db, clock, notifier
+        self._catalogue = CatalogueCache()
 
     # ---- catalogue -------------------------------------------------------------------------
 
     async def catalogue(self) -> Catalogue:
+        """Facilities for display (cached while nothing changed; booking itself reads fresh rows)."""
         async with self.db.read() as s:
-            return await load_catalogue(s)
+            return await self._catalogue.get(s)
 
     async def find_units(self, facility_query: str = "") -> list[UnitInfo]:
         """Citizen-visible units whose facility or unit matches every word of the query."""
@@ -147,21 +149,34 @@ class BookingService:
     async def available_frames(self, unit_id: int, day: date) -> list[Slot]:
         """Every frame of the unit that day with its status; ``slot.free`` ones can be booked now."""
         async with self.db.read() as s:
-            loaded = await load_for_unit(s, unit_id, day)
-            if loaded is None:
+            bundle = (await self._catalogue.get(s)).bundle_of_unit(unit_id)
+            if bundle is None:
                 return []
-            avail = (await load_availability(s, [loaded.bundle], day, day, self.clock.now()))[loaded.bundle.id]
-        return avail.slots(loaded.unit, day)
+            avail = (await load_availability(s, [bundle], day, day, self.clock.now()))[bundle.id]
+        unit = bundle.unit(unit_id)
+        assert unit is not None
+        return avail.slots(unit, day)
 
     async def month(self, unit_id: int, year: int, month: int) -> list[DayMark]:
         first = date(year, month, 1)
         last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
         async with self.db.read() as s:
-            loaded = await load_for_unit(s, unit_id, first)
-            if loaded is None:
+            bundle = (await self._catalogue.get(s)).bundle_of_unit(unit_id)
+            if bundle is None:
                 return []
-            avail = (await load_availability(s, [loaded.bundle], first, last, self.clock.now()))[loaded.bundle.id]
-        return avail.month(loaded.unit, year, month)
+            avail = (await load_availability(s, [bundle], first, last, self.clock.now()))[bundle.id]
+        unit = bundle.unit(unit_id)
+        assert unit is not None
+        return avail.month(unit, year, month)
+
+    async def month_for_all(self, year: int, month: int) -> dict[int, list[DayMark]]:
+        """Marks of every citizen-visible unit of every public facility for a month (unit id → days)."""
+        first = date(year, month, 1)
+        last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        async with self.db.read() as s:
+            bundles = [b for b in (await self._catalogue.get(s)).ordered() if b.facility.visibility != PRIVATE]
+            avail = await load_availability(s, bundles, first, last, self.clock.now())
+        return {u.id or 0: avail[b.id].month(u, year, month) for b in bundles for u in b.citizen_units()}
 
     async def alternatives(self, request: BookingRequest, limit: int = 5, *, for_staff: bool = False,
                            ) -> tuple[Slot, ...]:
@@ -171,7 +186,7 @@ class BookingService:
         ok = {FREE, BLOCKED, NOT_OPEN, CLOSED_ONLINE} if for_staff else {FREE}
         now = self.clock.now()
         async with self.db.read() as s:
-            loaded = await load_for_unit(s, request.unit_id, request.day, days=8)
+            loaded = await load_for_unit(s, request.unit_id, request.day, days=8, cache=self._catalogue)
             if loaded is None:
                 return ()
             avail = (await load_availability(s, [loaded.bundle], request.day, request.day + timedelta(days=7),
@@ -194,7 +209,7 @@ class BookingService:
         """The fee (shown before confirmation, 表3 no.25 / 表4 no.7) and anything that would refuse it."""
         now = self.clock.now()
         async with self.db.read() as s:
-            loaded = await load_for_unit(s, request.unit_id, request.day)
+            loaded = await load_for_unit(s, request.unit_id, request.day, cache=self._catalogue)
             if loaded is None:
                 return Quote(0, (), (unknown_unit(),))
             violations = await check_all(loaded.context(s, request, booker, now))
@@ -207,14 +222,15 @@ class BookingService:
     async def reserve(self, request: BookingRequest, booker: Booker, *,
                       source: str = SOURCE_CHAT) -> Reserved | SlotTaken | Refused:
         async with self.db.write() as s:
-            result = await reserve_in(s, request, booker, self.clock.now(), source=source)
+            result = await reserve_in(s, request, booker, self.clock.now(), source=source, cache=self._catalogue)
         if isinstance(result, SlotTaken):
             return SlotTaken(await self.alternatives(request), result.message, result.waitlist_available)
         return result
 
     async def change(self, booker: Booker, number: str, request: BookingRequest) -> Reserved | SlotTaken | Refused:
         async with self.db.write() as s:
-            result = await change_in(s, number, request, booker, self.clock.now(), notifier=self.notifier)
+            result = await change_in(s, number, request, booker, self.clock.now(), notifier=self.notifier,
+                                     cache=self._catalogue)
         if isinstance(result, SlotTaken):
             return SlotTaken(await self.alternatives(request), result.message, result.waitlist_available)
         return result
@@ -230,7 +246,7 @@ class BookingService:
             request = BookingRequest(unit_id or r.unit_id, day, start_minute, end_minute, r.people, r.purpose,
                                      r.activity, equipment, True)
             result = await change_in(s, number, request, replace(booker, resident_type=r.resident_type),
-                                     self.clock.now(), notifier=self.notifier)
+                                     self.clock.now(), notifier=self.notifier, cache=self._catalogue)
         if isinstance(result, SlotTaken):
             return SlotTaken(await self.alternatives(request), result.message, result.waitlist_available)
         return result

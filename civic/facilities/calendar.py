@@ -8,6 +8,7 @@ non-holiday when they fall on a holiday), closed on holidays, the year-end break
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -41,6 +42,12 @@ def is_year_end(d: date) -> bool:
 
 def national_holiday_name(d: date) -> str | None:
     return jpholiday.is_holiday_name(d)
+
+
+@functools.lru_cache(maxsize=64)
+def national_holidays(year: int) -> frozenset[date]:
+    """祝日・振替休日・国民の休日 of a year (jpholiday's own lookup is slow in a loop)."""
+    return frozenset(d for d, _ in jpholiday.year_holidays(year))
 
 
 @dataclass
@@ -78,12 +85,13 @@ class FacilityCalendar:
                 self._town_holidays.add(r.day)
             elif r.facility_id in (None, fid):
                 self._rows[r.day].append(r)
+        self._unit_days = {day for day, rows in self._rows.items() if any(r.unit_id is not None for r in rows)}
 
     def is_holiday(self, d: date) -> bool:
         known = self._holidays.get(d)
         if known is None:
             known = self._holidays[d] = (
-                d in self._town_holidays or jpholiday.is_holiday(d)
+                d in self._town_holidays or d in national_holidays(d.year)
                 or any(r.kind == CAL_HOLIDAY and r.unit_id is None for r in self._rows.get(d, ()))
             )
         return known
@@ -110,6 +118,8 @@ class FacilityCalendar:
         return False
 
     def plan(self, d: date, unit_id: int | None = None) -> DayPlan:
+        if unit_id is not None and d not in self._unit_days:
+            unit_id = None  # nothing unit-specific that day: share the facility's plan
         key = (d, unit_id)
         if key not in self._plans:
             self._plans[key] = self._plan(d, unit_id)
@@ -149,6 +159,11 @@ class FacilityCalendar:
 
         Returns ``"closed"``, ``"blocked"`` or None (open). Staff may book blocked periods.
         """
+        if end <= DAY:  # the common case: one day
+            plan = self.plan(d, unit_id)
+            if plan.open_range is None or (plan.closed and _overlaps(plan.closed, start, end)):
+                return "closed"
+            return "blocked" if plan.blocked and _overlaps(plan.blocked, start, end) else None
         worst: str | None = None
         for offset in range(0, max(1, -(-end // DAY))):
             day = d + timedelta(days=offset)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from civic.facilities.models import (
@@ -78,12 +79,12 @@ class FacilityBundle:
 @dataclass
 class Catalogue:
     facilities: dict[int, FacilityBundle]
+    _by_unit: dict[int, FacilityBundle] | None = field(default=None, repr=False)
 
     def bundle_of_unit(self, unit_id: int) -> FacilityBundle | None:
-        for bundle in self.facilities.values():
-            if bundle.unit(unit_id) is not None:
-                return bundle
-        return None
+        if self._by_unit is None:
+            self._by_unit = {u.id: b for b in self.facilities.values() for u in b.units if u.id is not None}
+        return self._by_unit.get(unit_id)
 
     def ordered(self) -> list[FacilityBundle]:
         return sorted(self.facilities.values(), key=lambda b: (b.facility.display_order, b.id))
@@ -129,3 +130,29 @@ async def load_catalogue(session: AsyncSession, facility_ids: Iterable[int] | No
         for r in rules:
             bundles[unit_facility[r.unit_id]].fees.setdefault(r.unit_id, []).append(r)
     return Catalogue(bundles)
+
+
+class CatalogueCache:
+    """The last loaded catalogue, reused while no facility changed (one cheap query to know).
+
+    For display (availability, lists); booking itself always reads fresh rows under the lock.
+    Changes must go through ``touch`` (the staff API and content seeding do).
+    """
+
+    def __init__(self) -> None:
+        self._version: tuple[int, int] | None = None
+        self._catalogue: Catalogue | None = None
+
+    async def get(self, session: AsyncSession) -> Catalogue:
+        count, revisions = (await session.exec(select(func.count(col(Facility.id)), func.sum(Facility.revision)))).one()
+        version = (int(count or 0), int(revisions or 0))
+        if self._catalogue is None or version != self._version:
+            self._catalogue = await load_catalogue(session)
+            self._version = version
+        return self._catalogue
+
+
+def touch(facility: Facility, now: datetime) -> None:
+    """Record a change to the facility or anything under it."""
+    facility.revision += 1
+    facility.updated_at = now

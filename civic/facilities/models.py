@@ -109,6 +109,9 @@ class Facility(SQLModel, table=True):
     offer_hours: int = Field(default=24, nullable=False)
     reminder_enabled: bool = Field(default=True, nullable=False)
 
+    #: Bumped by every change to the facility or anything under it (units, frames, fees…), so a
+    #: cached catalogue knows it is stale (civic.facilities.catalogue.CatalogueCache).
+    revision: int = Field(default=0, nullable=False)
     created_at: datetime = Field(sa_column=_now_col())
     updated_at: datetime = Field(sa_column=_now_col())
 

@@ -3,6 +3,8 @@ calendar and its CSV import, the facility CSV export, holidays; precise Japanese
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from admin_api.app import create_admin_app
@@ -146,3 +148,16 @@ async def test_facility_csv_export(api) -> None:
     assert "半面A" in await r.text()
     r = await client.get("/facilities.csv")
     assert r.status == 401
+
+
+async def test_staff_changes_reach_a_cached_catalogue(api) -> None:
+    client, town, _ = api
+    svc = BookingService(town.db, town.clock)
+    unit = town.unit("gym.half-a")
+    assert [s.label for s in await svc.available_frames(unit, date(2026, 12, 5))] == ["午前", "午後", "夜間"]
+    r = await client.post(f"/facilities/{town.facilities['gym']}/frames",
+                          json={"time": "6:00-8:00", "label": "早朝", "unit_id": unit}, headers=MANAGER)
+    assert r.status == 201
+    assert [s.label for s in await svc.available_frames(unit, date(2026, 12, 5))] == ["早朝"]  # unit frames win
+    r = await client.patch(f"/units/{unit}", json={"name": "半面A（北）"}, headers=MANAGER)
+    assert [u.unit_name for u in await svc.find_units("北")] == ["半面A（北）"]

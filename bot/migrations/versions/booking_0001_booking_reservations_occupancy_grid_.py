@@ -2,7 +2,7 @@
 
 Revision ID: booking_0001
 Revises: 
-Create Date: 2026-11-21 21:06:54.686708
+Create Date: 2026-11-21 21:27:35.286398
 """
 from alembic import op
 import sqlalchemy as sa

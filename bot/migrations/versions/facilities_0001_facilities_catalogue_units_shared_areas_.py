@@ -2,7 +2,7 @@
 
 Revision ID: facilities_0001
 Revises: 
-Create Date: 2026-11-21 21:06:45.140355
+Create Date: 2026-11-21 21:27:30.190421
 """
 from alembic import op
 import sqlalchemy as sa
@@ -51,6 +51,7 @@ def upgrade() -> None:
     sa.Column('waitlist_enabled', sa.Boolean(), nullable=False),
     sa.Column('offer_hours', sa.Integer(), nullable=False),
     sa.Column('reminder_enabled', sa.Boolean(), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
     sa.Column('created_at', civic.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', civic.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),

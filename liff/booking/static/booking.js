@@ -450,6 +450,22 @@
     });
   }
 
+  // ---- help (表4 no.12: an online manual for citizens) -------------------------------------
+
+  var HELP = [
+    ["予約のしかた", "1. 「予約する」から施設と室場（全面・半面など）を選びます。\n2. カレンダーで日付を選びます。○は空きあり、△は残りわずか、×は満、—は休館日です。\n3. 時間帯（予約枠）を選び、人数・利用目的・備品を入力します。\n4. 遵守事項を読んで同意し、「確認へ進む」を押します。\n5. 使用料を確かめて「この内容で予約する」を押すと予約番号が表示されます。"],
+    ["予約の確認・変更・取消", "「予約の確認・取消」で今後の予約が見られます。施設ごとに決められた期限までは、日時の変更や取消ができます。期限を過ぎた場合は施設へお電話ください。"],
+    ["キャンセル待ち", "満の枠を選んだときに「キャンセル待ちに登録する」を押すと、空きが出たときにLINEでお知らせします。お知らせから「予約する」を押すと予約が確定します。"],
+    ["使用料・利用者区分", "使用料は町内在住・在学・在勤の方と町外の方で異なります。当日、施設でお支払いください。"],
+    ["前日のお知らせ", "ご利用日の前日に、LINEで予約内容をお知らせします。"]
+  ];
+
+  function helpScreen() {
+    var m = screen("予約ページの使い方");
+    HELP.forEach(function (x) { m.appendChild(h("h3", { text: x[0] })); m.appendChild(h("p", { class: "terms", text: x[1] })); });
+    m.appendChild(h("div", { class: "actions" }, h("button", { type: "button", class: "primary", onclick: facilitiesScreen }, "予約をはじめる")));
+  }
+
   // ---- start -----------------------------------------------------------------------------
 
   function start() {
@@ -457,6 +473,7 @@
     statusBox = document.getElementById("status");
     document.getElementById("nav-new").addEventListener("click", facilitiesScreen);
     document.getElementById("nav-mine").addEventListener("click", mineScreen);
+    document.getElementById("nav-help").addEventListener("click", helpScreen);
     idToken().then(function (t) {
       S.token = t;
       if (!t) { screen("LINEから開いてください"); main.appendChild(h("p", { text: "この予約ページはLINEのトーク画面のメニューから開いてください。" })); return; }
@@ -467,6 +484,7 @@
         S.profile = rs[1].ok ? rs[1].data : null;
         var params = new URLSearchParams(window.location.search);
         if (params.get("view") === "mine") return mineScreen();
+        if (params.get("view") === "help") return helpScreen();
         if (params.get("unit")) return openUnit(+params.get("unit"));
         return facilitiesScreen();
       });
