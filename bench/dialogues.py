@@ -6,7 +6,9 @@ the reply goes back through the LINE gateway to linesim. A turn's latency is mea
 moment the citizen's action starts (the webhook POST) to the moment the last reply message of the
 turn arrived at linesim. Each flow is a scripted conversation repeated by fresh citizens.
 
-Target (the issue): p95 < 150 ms per turn on the development machine.
+Target (the issue): p95 < 150 ms per turn on the development machine. The machine's load average
+is printed with the figures, and so is the process CPU per turn (bot and linesim together), which
+does not depend on how busy the machine is.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import argparse
 import asyncio
 import io
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -67,6 +70,7 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
     clock = FrozenClock(datetime(2025, 6, 9, 10, 0, tzinfo=TOKYO))
     photo = _photo()
     results: dict[str, list[float]] = {}
+    cpu: dict[str, list[float]] = {}  # process CPU per turn: bot + linesim, both in this process
     async with run_linesim(default_config()) as sim:
         account = LineAccount("production", TEST_SECRET, TEST_TOKEN, sim.url, sim.url)
         settings = Settings(line=account, database_url=url, data_key=parse_key("0" * 64), content_dir=REPO / "content",
@@ -83,13 +87,14 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
 
         async def turn(flow: str, user: str, action: Callable[[], Awaitable[Any]]) -> None:
             before = len(sim.messages(user))
-            t0 = time.time()
+            t0, c0 = time.time(), time.process_time()
             await action()
             await app[DISPATCHER].wait_idle()
             entries = sim.channel.bot_messages(user)
             if len(entries) <= before:
                 raise RuntimeError(f"{flow}: no reply")
             results.setdefault(flow, []).append((entries[-1].timestamp - t0) * 1000)
+            cpu.setdefault(flow, []).append((time.process_time() - c0) * 1000)
 
         scripts: dict[str, list[Callable[[str], Awaitable[Any]]]] = {
             "faq": [lambda u: sim.send_text(u, "住民票の写しはどこで取れますか"),
@@ -116,14 +121,18 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
                 for step in scripts[flow]:
                     await turn(flow, user, lambda step=step, user=user: step(user))
                 if i < args.warmup:
-                    results[flow] = []
+                    results[flow], cpu[flow] = [], []
         await runner.cleanup()
-    summary: dict[str, Any] = {"knowledge_build_s": round(build_s, 2), "database": url.split(":")[0], "flows": {}}
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    summary: dict[str, Any] = {"knowledge_build_s": round(build_s, 2), "database": url.split(":")[0],
+                               "load_average_1m": round(load, 2) if load is not None else None,
+                               "cpus": os.cpu_count(), "flows": {}}
     everything: list[float] = []
     for flow, samples in results.items():
         everything += samples
         summary["flows"][flow] = {"turns": len(samples), "p50_ms": round(statistics.median(samples), 1),
-                                  "p95_ms": round(_percentile(samples, 0.95), 1), "max_ms": round(max(samples), 1)}
+                                  "p95_ms": round(_percentile(samples, 0.95), 1), "max_ms": round(max(samples), 1),
+                                  "cpu_ms_mean": round(statistics.fmean(cpu[flow]), 1)}
     if everything:
         summary["all"] = {"turns": len(everything), "p50_ms": round(statistics.median(everything), 1),
                           "p95_ms": round(_percentile(everything, 0.95), 1),
