@@ -52,6 +52,8 @@ class Turn:
     state: dict[str, Any]
     citizen: Citizen | None = None
     content: bytes | None = None  # the bytes of an image the citizen sent, when there is one
+    #: What the handler's ``prepare`` computed for this event outside the transaction (e.g. NLU).
+    prepared: Any = None
     replies: list[dict[str, Any]] = field(default_factory=list)
     intent: str | None = None
     flow: str | None = None
@@ -82,6 +84,13 @@ class Turn:
 
 
 class TurnHandler(Protocol):
+    """Handles one turn inside the turn's transaction.
+
+    A handler may also define ``async def prepare(self, event: dict) -> Any``: it runs before the
+    transaction, outside the database's write lock, for work that needs no database (parsing the
+    text); its result arrives as ``turn.prepared``.
+    """
+
     async def handle(self, turn: Turn) -> None: ...
 
 
@@ -149,8 +158,16 @@ class TurnProcessor:
             await asyncio.gather(*(self._fetch_content(row.channel, events[row.id]) for row in rows)),
             strict=True,
         ))
+        prepare = getattr(self._handler, "prepare", None)
+        prepared: dict[Any, Any] = {}
+        if prepare is not None:
+            for row in rows:
+                try:
+                    prepared[row.id] = await prepare(events[row.id])
+                except Exception:
+                    log.exception("preparing inbox event %s failed; the turn runs without it", row.id)
         try:
-            outboxes = await self._run(rows, events, contents)
+            outboxes = await self._run(rows, events, contents, prepared)
         except Exception:
             if len(rows) == 1:
                 log.exception("turn for inbox event %s failed", rows[0].id)
@@ -160,7 +177,7 @@ class TurnProcessor:
                 outboxes = []
                 for row in rows:
                     try:
-                        outboxes += await self._run([row], events, contents)
+                        outboxes += await self._run([row], events, contents, prepared)
                     except Exception as exc:
                         log.exception("turn for inbox event %s failed", row.id)
                         outboxes.append(await self._fail(row, events[row.id], exc))
@@ -180,7 +197,7 @@ class TurnProcessor:
             return None
 
     async def _run(self, rows: list[InboxEvent], events: dict[Any, dict[str, Any]],
-                   contents: dict[Any, bytes | None]) -> list[OutboundMessage]:
+                   contents: dict[Any, bytes | None], prepared: dict[Any, Any]) -> list[OutboundMessage]:
         now = self._clock.now()
         outboxes: list[OutboundMessage] = []
         async with self._db.write() as session:
@@ -202,7 +219,8 @@ class TurnProcessor:
                 state_row = states.get(user_id) if user_id else None
                 state = json.loads(state_row.data) if state_row else {}
                 turn = Turn(row.channel, user_id, event, now, session, state,
-                            citizens.get(user_id) if user_id else None, contents.get(row.id))
+                            citizens.get(user_id) if user_id else None, contents.get(row.id),
+                            prepared.get(row.id))
                 kind, text = inbound_summary(event)
                 await self._handler.handle(turn)
                 if user_id and kind not in {"follow", "unfollow"}:
