@@ -14,6 +14,8 @@ MODEL_MODULES = [
     "bot.outbox.models",
     "bot.conversation.models",
     "civic.procedures.models",
+    "civic.facilities.models",
+    "civic.booking.models",
 ]
 
 

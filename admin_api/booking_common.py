@@ -1,0 +1,113 @@
+"""Helpers shared by the facility and booking staff views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel
+from sqlmodel import SQLModel, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from admin_api.booking_schemas import FacilityOut, UnitOut, hm
+from admin_api.errors import ApiError
+from admin_api.routing import Call
+from civic.booking.audit import AuditLog
+from civic.booking.models import Reservation
+from civic.facilities.catalogue import touch
+from civic.facilities.content import ContentError, parse_minute, parse_range
+from civic.facilities.models import Facility, Unit
+
+VIEW, MANAGE = "facilities.view", "facilities.manage"
+NULLABLE = {"latitude", "longitude", "thumbnail_url", "guide_url", "max_active_per_booker", "max_per_day_per_booker",
+            "capacity", "min_minutes", "max_minutes", "unit_id", "resident_type"}
+
+
+def invalid(field: str, message: str) -> ApiError:
+    return ApiError(422, "invalid", message, field)
+
+
+def minutes_of(text: str, field: str) -> int:
+    try:
+        return parse_minute(text, field)
+    except ContentError as exc:
+        raise invalid(field, str(exc).split(": ", 1)[-1]) from None
+
+
+def range_of(text: str, field: str) -> tuple[int, int]:
+    try:
+        return parse_range(text, field)
+    except ContentError as exc:
+        raise invalid(field, str(exc).split(": ", 1)[-1]) from None
+
+
+def changes(body: BaseModel) -> dict[str, Any]:
+    data = body.model_dump(exclude_unset=True)
+    for k, v in data.items():
+        if v is None and k not in NULLABLE:
+            raise invalid(k, "この項目は空にできません。")
+    return data
+
+
+async def get_or_404(s: AsyncSession, model: type[SQLModel], ident: int, label: str) -> Any:
+    obj = await s.get(model, ident)
+    if obj is None:
+        raise ApiError(404, "not_found", f"{label}（ID {ident}）が見つかりません。")
+    return obj
+
+
+def facility_out(f: Facility) -> FacilityOut:
+    data = f.model_dump()
+    data["booking_opens_at"] = hm(f.booking_opens_minute)
+    return FacilityOut.model_validate(data)
+
+
+def unit_out(u: Unit, area_ids: list[int]) -> UnitOut:
+    return UnitOut.model_validate({**u.model_dump(), "area_ids": sorted(area_ids)})
+
+
+def dump(m: BaseModel | None) -> dict[str, Any] | None:
+    return None if m is None else m.model_dump(mode="json")
+
+
+async def log(audit: AuditLog, s: AsyncSession, call: Call, action: str, target: str, before: BaseModel | None,
+              after: BaseModel | None) -> None:
+    await audit.record(s, call.principal, action, target, dump(before), dump(after), call.remote)
+
+
+async def unit_checked(s: AsyncSession, facility_id: int, unit_id: int | None, field: str = "unit_id") -> None:
+    if unit_id is None:
+        return
+    u = await s.get(Unit, unit_id)
+    if u is None or u.facility_id != facility_id:
+        raise invalid(field, f"室場（ID {unit_id}）はこの施設にありません。")
+
+
+async def code_free(s: AsyncSession, model: type[SQLModel], code: str, facility_id: int | None = None,
+                    exclude: int | None = None) -> None:
+    q = select(model).where(model.code == code)  # type: ignore[attr-defined]
+    if facility_id is not None:
+        q = q.where(model.facility_id == facility_id)  # type: ignore[attr-defined]
+    for other in (await s.exec(q)).all():
+        if other.id != exclude:
+            raise ApiError(409, "duplicate", f"コード {code} はすでに使われています。", "code")
+
+
+async def touch_facility(s: AsyncSession, facility_id: int | None, now: Any) -> None:
+    """Every change under a facility bumps its revision (cached catalogues then reload)."""
+    f = await s.get(Facility, facility_id) if facility_id is not None else None
+    if f is not None:
+        touch(f, now)
+        s.add(f)
+
+
+async def has_reservations(s: AsyncSession, *where: Any) -> bool:
+    return (await s.exec(select(func.count()).select_from(Reservation).where(*where))).one() > 0
+
+
+def csv_response(text: str, filename: str) -> web.Response:
+    return web.Response(body=text.encode("utf-8"), content_type="text/csv", charset="utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+

@@ -1,0 +1,53 @@
+"""ID-token verification against a stand-in for LINE's /oauth2/v2.1/verify."""
+
+from __future__ import annotations
+
+import pytest
+from aiohttp import web
+
+from liff.booking.identity import HttpIdTokenVerifier, IdTokenUnavailable
+
+
+@pytest.fixture
+async def line(aiohttp_server):
+    seen: list[dict] = []
+
+    async def verify(request: web.Request) -> web.Response:
+        form = dict(await request.post())
+        seen.append(form)
+        if form.get("id_token") == "boom":
+            return web.Response(status=502)
+        if form.get("id_token") != "good" or form.get("client_id") != "1650000000":
+            return web.json_response({"error": "invalid_request", "error_description": "Invalid IdToken."}, status=400)
+        return web.json_response({"iss": "https://access.line.me", "sub": "U1234", "aud": "1650000000",
+                                  "exp": 4102444800, "name": "山田"})
+
+    app = web.Application()
+    app.router.add_post("/oauth2/v2.1/verify", verify)
+    server = await aiohttp_server(app)
+    return server, seen
+
+
+async def test_verifies_through_line_and_caches(line) -> None:
+    server, seen = line
+    verifier = HttpIdTokenVerifier(str(server.make_url("/")), "1650000000", clock=lambda: 1_800_000_000)
+    try:
+        user = await verifier.verify("good")
+        assert user is not None and user.user_id == "U1234" and user.name == "山田"
+        assert seen == [{"id_token": "good", "client_id": "1650000000"}]
+        await verifier.verify("good")
+        assert len(seen) == 1  # cached until the token expires
+        assert await verifier.verify("forged") is None
+        with pytest.raises(IdTokenUnavailable):
+            await verifier.verify("boom")
+    finally:
+        await verifier.close()
+
+
+async def test_a_token_for_another_channel_is_refused(line) -> None:
+    server, _ = line
+    verifier = HttpIdTokenVerifier(str(server.make_url("/")), "999")
+    try:
+        assert await verifier.verify("good") is None
+    finally:
+        await verifier.close()
