@@ -108,7 +108,10 @@ class Database:
         backend = make_url(url).get_backend_name()
         self.is_sqlite = backend == "sqlite"
         kwargs: dict[str, Any] = {"echo": echo}
-        if not self.is_sqlite:
+        if self.is_sqlite:
+            # Keep connections: each aiosqlite connection is a thread, costly to open and close.
+            kwargs.update(pool_size=max(pool_size, 16), max_overflow=32)
+        else:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         # The cipher travels with the engine's dialect so EncryptedText columns can reach it.
