@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 
 from bot.gateway import InvalidReplyToken, LineError, LineGateway
-from bot.outbox.models import FAILED, PENDING, SENT, OutboundMessage
+from bot.outbox.models import FAILED, PENDING, SENT, OutboundMessage, Outgoing
 from civic.clock import Clock
 from civic.database import Database
 
@@ -47,12 +47,13 @@ class OutboxSender:
         self._flush_lock = asyncio.Lock()
         self._in_flight: set[int] = set()
 
-    def _fresh(self, row: OutboundMessage) -> bool:
+    def _fresh(self, row: Outgoing) -> bool:
         return row.token_issued_at is not None and self._clock.now() - row.token_issued_at < self._ttl
 
-    async def send(self, row: OutboundMessage, *, recovering: bool = False) -> Outcome | None:
+    async def send(self, row: Outgoing | OutboundMessage, *, recovering: bool = False) -> Outcome | None:
         """Deliver one row. Unexpected errors leave it pending for the sweeper; they never propagate."""
-        assert row.id is not None
+        if isinstance(row, OutboundMessage):
+            row = Outgoing.of(row)
         if row.id in self._in_flight:
             return None
         self._in_flight.add(row.id)
@@ -64,8 +65,7 @@ class OutboxSender:
         finally:
             self._in_flight.discard(row.id)
 
-    async def _send(self, row: OutboundMessage, recovering: bool) -> Outcome:
-        assert row.id is not None
+    async def _send(self, row: Outgoing, recovering: bool) -> Outcome:
         messages = json.loads(row.messages)
         if row.reply_token and self._fresh(row):
             try:

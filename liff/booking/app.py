@@ -20,8 +20,8 @@ from pathlib import Path
 from aiohttp import web
 
 from civic.booking.services import BookingService
-from liff.booking.identity import IdTokenUnavailable, IdTokenVerifier
 from liff.booking.views import USER, add_api_routes
+from liff.identity import IdTokenUnavailable, IdTokenVerifier
 
 STATIC = Path(__file__).with_name("static")
 SERVICE = web.AppKey("booking_service", BookingService)

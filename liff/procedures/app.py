@@ -6,7 +6,7 @@ Mounted by the service at ``/liff/procedures``::
         db=db, clock=clock, content=load_content("content/midori/procedures"),
         qr_keys=QrKeyring(parse_key(settings.procedures_qr_key)),
         authenticator=staff_authenticator, kana_reader=SudachiKanaReader(),
-        id_token_verifier=HttpIdTokenVerifier(session, settings.line_api_base_url, settings.liff_channel_id),
+        id_token_verifier=HttpIdTokenVerifier(settings.line.api_base_url, settings.line.liff_channel_id),
         liff_id=settings.procedures_liff_id, liff_sdk_url="https://static.line-scdn.net/liff/edge/2/sdk.js",
         result_notifier=gateway_notifier))
 """

@@ -6,7 +6,7 @@ import pytest
 
 from civic.booking.services import BookingService
 from liff.booking.app import create_booking_liff_app
-from liff.booking.identity import StaticIdTokenVerifier
+from liff.identity import StaticIdTokenVerifier
 from tests.booking.fakes import RecordingNotifier
 from tests.booking.town import build_town
 

@@ -14,7 +14,7 @@ from playwright.async_api import async_playwright, expect
 
 from civic.booking.services import BookingService
 from liff.booking.app import create_booking_liff_app
-from liff.booking.identity import StaticIdTokenVerifier
+from liff.identity import StaticIdTokenVerifier
 from tests.booking.town import NOW, build_town, citizen
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

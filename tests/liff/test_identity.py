@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from aiohttp import web
 
-from liff.booking.identity import HttpIdTokenVerifier, IdTokenUnavailable
+from liff.identity import HttpIdTokenVerifier, IdTokenUnavailable
 
 
 @pytest.fixture

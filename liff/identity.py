@@ -3,7 +3,7 @@
 ``HttpIdTokenVerifier`` posts the token to ``{LINE_API_BASE_URL}/oauth2/v2.1/verify`` with the LINE
 Login channel id (``client_id``), as LINE documents; the local LINE emulator (linesim) answers the
 same endpoint, so the page works offline in the demo. Answers are cached until the token expires.
-``StaticIdTokenVerifier`` is the fake for tests. Any LIFF page can use this module.
+``StaticIdTokenVerifier`` is the fake for tests. Every LIFF page (booking, procedures, forms) uses this module.
 """
 
 from __future__ import annotations
