@@ -47,7 +47,8 @@ def dialogue_handler_factory(
     def factory(app: web.Application) -> TurnHandler:
         notifier = app.get(NOTIFIER) or make_notifier(app)
         services = Services(knowledge, notifier=notifier, photo_policy=photo_policy or PhotoPolicy(),
-                            timeout=timeout, public_base_url=app[SETTINGS].public_base_url, extra=dict(extra or {}))
+                            timeout=timeout, public_base_url=app[SETTINGS].public_base_url, clock=app[CLOCK],
+                            extra=dict(extra or {}))
         handler = DialogueHandler(services, help_message=help_message, welcome=WELCOME,
                                   menu_texts={text: action for (_, text), action in zip(MENU, MENU_ACTIONS, strict=True)})
         app[NOTIFIER] = notifier

@@ -239,7 +239,10 @@ class Context:
         """The NLU parse of the text (cached for the turn); an empty parse for non-text input."""
         if self._nlu is None:
             text = self.text
-            if text:
+            prepared = getattr(self.turn, "prepared", None)
+            if text and isinstance(prepared, dict) and isinstance(prepared.get("nlu"), dict):
+                self._nlu = prepared["nlu"]  # parsed before the transaction (DialogueHandler.prepare)
+            elif text:
                 self._nlu = self.services.knowledge.interpreter.parse(text, now=self.local_now)
             else:
                 self._nlu = {"text": "", "intent": {"name": None, "confidence": 0.0}, "intent_ranking": [],

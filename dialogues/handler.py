@@ -25,7 +25,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from civic.clock import utc
+from civic.clock import TOKYO, utc
 from dialogues import facility, faq, scenario
 from dialogues import messages as m
 from dialogues.engine import Context, Engine, Flow, Store, TurnLike
@@ -97,6 +97,16 @@ class DialogueHandler:
         self.menu_texts = {_folded(k): v for k, v in (menu_texts or {}).items()}
 
     # -- entry ------------------------------------------------------------------------------------
+    async def prepare(self, event: dict[str, Any]) -> dict[str, Any] | None:
+        """Before the turn's transaction (outside the database's write lock): parse the text."""
+        message = event.get("message") if event.get("type") == "message" else None
+        text = message.get("text") if isinstance(message, dict) and message.get("type") == "text" else None
+        if not isinstance(text, str) or not text.strip():
+            return None
+        now = self.services.clock.now() if self.services.clock is not None else None
+        local = now.astimezone(TOKYO) if now is not None else None
+        return {"nlu": self.services.knowledge.interpreter.parse(text.strip(), now=local)}
+
     async def handle(self, turn: TurnLike) -> None:
         kind = turn.event.get("type")
         if kind == "follow":

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from civic.clock import Clock
 from civic.reports.photos import PhotoPolicy
 from civic.reports.services import CitizenNotifier
 from dialogues.collection_calendar import CollectionCalendar
@@ -169,6 +170,8 @@ class Services:
     timeout: timedelta = DEFAULT_TIMEOUT
     #: Where the service is reachable from citizens' phones (map pages, thumbnails).
     public_base_url: str = ""
+    #: The service's clock, for work done before a turn (parsing relative dates).
+    clock: Clock | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

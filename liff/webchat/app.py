@@ -55,6 +55,7 @@ class WebTurn:
     channel: str = CHANNEL
     content: bytes | None = None
     citizen: Any = None
+    prepared: Any = None
     replies: list[dict[str, Any]] = field(default_factory=list)
     intent: str | None = None
     flow: str | None = None

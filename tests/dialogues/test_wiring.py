@@ -45,3 +45,22 @@ async def test_everything_mounted_on_the_service(aiohttp_client, knowledge, sqli
     async with app[DATABASE].write() as s:
         await store_draft_photo(s, "U1", sanitize(photo()), START - timedelta(days=2))
     assert await purge_report_drafts(app) == 1
+
+
+async def test_text_is_parsed_before_the_transaction(knowledge, sqlite_db) -> None:
+    from dialogues.services import Services
+    from liff.webchat.app import WebTurn
+
+    handler = DialogueHandler(Services(knowledge, clock=FrozenClock(START)))
+    event = {"type": "message", "message": {"type": "text", "text": "ペットボトルの捨て方"}}
+    prepared = await handler.prepare(event)
+    assert prepared["nlu"]["intent"]["name"] == "garbage_lookup"
+    assert await handler.prepare({"type": "postback", "postback": {"data": "action=faq"}}) is None
+    # the turn uses what was prepared (here a parse that says "thanks"), not a second parse
+    fake = {"text": "ぴよぴよ", "intent": {"name": "thanks", "confidence": 0.99}, "intent_ranking": [], "entities": []}
+    async with sqlite_db.write() as s:
+        turn = WebTurn("web:" + "0" * 32, {"type": "message", "message": {"type": "text", "text": "ぴよぴよ"}},
+                       START, s, {})
+        turn.prepared = {"nlu": fake}
+        await handler.handle(turn)
+    assert "どういたしまして" in turn.replies[0]["text"] and turn.intent == "thanks"
