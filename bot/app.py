@@ -41,8 +41,10 @@ def create_app(
     app[CLOCK] = clock or SystemClock()
     app[PARSERS] = {name: WebhookParser(a.channel_secret) for name, a in settings.accounts.items()}
 
+    # Created here (no I/O until first use) so features' routers and pages can take it as an argument.
+    app[DATABASE] = Database(settings.database_url, settings.cipher())
+
     async def database_ctx(app: web.Application) -> AsyncIterator[None]:
-        app[DATABASE] = Database(settings.database_url, settings.cipher())
         yield
         await app[DATABASE].dispose()
 

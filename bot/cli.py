@@ -35,12 +35,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings()
     from aiohttp import web
 
-    from bot.app import create_app
     from bot.migrate import upgrade
+    from bot.service import build_service
 
     if not args.skip_migrate:
         upgrade(settings.database_url)
-    web.run_app(create_app(settings), host=args.host or settings.host, port=args.port or settings.port,
+    web.run_app(build_service(settings), host=args.host or settings.host, port=args.port or settings.port,
                 print=lambda s: print(s, file=sys.stderr))
     return 0
 

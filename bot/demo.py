@@ -15,9 +15,9 @@ from pathlib import Path
 import yaml
 from aiohttp import web
 
-from bot.app import create_app
 from bot.demo_seed import seed_demo
 from bot.migrate import upgrade
+from bot.service import build_service
 from bot.settings import LineAccount, Settings
 from civic.crypto import new_key_text, parse_key
 from linesim import ChannelConfig, Place, SimConfig
@@ -54,6 +54,7 @@ def demo_settings(host: str, port: int, sim_url: str, directory: Path, content_d
         port=port,
         data_key=_demo_key(directory),
         content_dir=content_dir,
+        nlu_model_dir=directory / "nlu-model",
         public_base_url=f"http://{host}:{port}",
     )
 
@@ -73,7 +74,7 @@ async def serve_demo(host: str, port: int, directory: Path, content_dir: Path,
         ],
         places=demo_places(settings.town_dir),
     ))
-    bot_app = create_app(settings)
+    bot_app = await asyncio.to_thread(build_service, settings)
     runners = [web.AppRunner(sim_app), web.AppRunner(bot_app)]
     for runner, p in zip(runners, (sim_port, port), strict=True):
         await runner.setup()

@@ -78,4 +78,13 @@ async def publish_main_menu(app: web.Application) -> None:
 
 
 async def seed_demo(app: web.Application) -> None:
+    """Idempotent: a restarted demo keeps its data and adds nothing twice."""
+    from bot.appkeys import CLOCK, DATABASE, SETTINGS
+    from bot.dialogue_wiring import seed_dialogues
+    from bot.service import KNOWLEDGE
+    from civic.booking.demo import seed_booking_demo
+
     await publish_main_menu(app)
+    result = await seed_booking_demo(app[DATABASE], app[CLOCK], app[SETTINGS].town_dir)
+    log.info("demo facilities: %s", result)
+    await seed_dialogues(app, app[KNOWLEDGE])

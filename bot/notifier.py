@@ -13,13 +13,20 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import event
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.outbox.models import OutboundMessage
 from bot.outbox.sender import OutboxSender
+from bot.settings import PRODUCTION, TEST
+from bot.turn import outbound_text
+from civic.booking.notify import Notice
+from civic.citizens.models import Citizen
 from civic.clock import Clock
+from civic.database import Database
 from civic.talklog.models import TalkEntry
 
 log = logging.getLogger(__name__)
@@ -33,15 +40,21 @@ class OutboxNotifier:
         self._tasks: set[asyncio.Task[object]] = set()
 
     async def notify(self, session: AsyncSession, *, channel: str, to: str, text: str) -> None:
+        await self.notify_messages(session, channel=channel, to=to,
+                                   messages=[{"type": "text", "text": text[:5000]}])
+
+    async def notify_messages(self, session: AsyncSession, *, channel: str, to: str,
+                              messages: list[dict[str, Any]]) -> None:
         if channel not in self._channels():
             log.info("no LINE account %r to notify %s through; skipped", channel, to[:6])
             return
         now = self._clock.now()
         row = OutboundMessage(channel=channel, to=to, reply_token=None, retry_key=str(uuid.uuid4()),
-                              messages=json.dumps([{"type": "text", "text": text[:5000]}], ensure_ascii=False),
-                              created_at=now)
+                              messages=json.dumps(messages[:5], ensure_ascii=False), created_at=now)
         session.add(row)
-        session.add(TalkEntry(channel_user_id=to, direction="out", kind="text", text=text[:5000], at=now))
+        for message in messages[:5]:
+            session.add(TalkEntry(channel_user_id=to, direction="out", kind=str(message.get("type")),
+                                  text=outbound_text(message), at=now))
         await session.flush()
 
         def after_commit(_session: object) -> None:
@@ -58,3 +71,40 @@ class OutboxNotifier:
         """Wait for notifications being sent (tests, shutdown)."""
         if self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+async def channel_of(session: AsyncSession, channel_user_id: str) -> str:
+    """The LINE account a citizen talks to us through: the test account for test citizens."""
+    citizen = (await session.exec(select(Citizen).where(Citizen.channel_user_id == channel_user_id))).first()
+    return TEST if citizen is not None and citizen.is_test_account else PRODUCTION
+
+
+class BookingNotices:
+    """``civic.booking.notify.CitizenNotifier`` on the outbox: the notice's buttons become quick replies."""
+
+    def __init__(self, notifier: OutboxNotifier) -> None:
+        self._notifier = notifier
+
+    async def notify(self, session: AsyncSession, notice: Notice) -> None:
+        message: dict[str, Any] = {"type": "text", "text": notice.text[:5000]}
+        if notice.actions:
+            message["quickReply"] = {"items": [
+                {"type": "action", "action": {"type": "postback", "label": a.label[:20], "data": a.data,
+                                              "displayText": a.label}}
+                for a in notice.actions[:13]
+            ]}
+        await self._notifier.notify_messages(
+            session, channel=await channel_of(session, notice.channel_user_id), to=notice.channel_user_id,
+            messages=[message])
+
+
+class ProcedureResults:
+    """``liff.procedures.ResultNotifier``: the navigation result, sent to the resident's talk."""
+
+    def __init__(self, notifier: OutboxNotifier, db: Database) -> None:
+        self._notifier, self._db = notifier, db
+
+    async def send_result(self, line_user_id: str, text: str) -> None:
+        async with self._db.write() as session:
+            await self._notifier.notify(session, channel=await channel_of(session, line_user_id),
+                                        to=line_user_id, text=text)

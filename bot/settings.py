@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
 from civic.crypto import FieldCipher, parse_key
 
 LINE_API = "https://api.line.me"
@@ -55,6 +58,14 @@ class Settings:
     worker_concurrency: int = 32
     max_webhook_body: int = 1024 * 1024
     reply_token_ttl_seconds: int = 50
+    #: The town's key for the 手続きナビ QR codes (the counter decrypts them); derived from the data
+    #: key when not set.
+    qr_key: bytes = b""
+    #: LIFF app ids per page (booking, procedures, forms); empty runs the pages as plain web pages.
+    liff_ids: dict[str, str] = field(default_factory=dict)
+    #: Where the trained NLU model is kept (trained at start-up when empty or missing).
+    nlu_model_dir: Path | None = None
+    open311_api_keys: tuple[str, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -66,6 +77,11 @@ class Settings:
 
     def cipher(self) -> FieldCipher:
         return FieldCipher(self.data_key, list(self.retired_data_keys))
+
+    def qr_key_bytes(self) -> bytes:
+        if self.qr_key:
+            return self.qr_key
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"madoguchi qr key").derive(self.data_key)
 
     @property
     def town_dir(self) -> Path:
@@ -124,6 +140,11 @@ class Settings:
             public_base_url=_url(env, "PUBLIC_BASE_URL", "") if env.get("PUBLIC_BASE_URL") else "",
             worker_concurrency=_int(env, "WORKER_CONCURRENCY", 32, 1, 1024),
             max_webhook_body=_int(env, "MAX_WEBHOOK_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
+            qr_key=_key(env, "QR_ENCRYPTION_KEY", env["QR_ENCRYPTION_KEY"]) if env.get("QR_ENCRYPTION_KEY") else b"",
+            liff_ids={page: env.get(f"LIFF_ID_{page.upper()}", "").strip()
+                      for page in ("booking", "procedures", "forms") if env.get(f"LIFF_ID_{page.upper()}")},
+            nlu_model_dir=Path(env["NLU_MODEL_DIR"]) if env.get("NLU_MODEL_DIR", "").strip() else None,
+            open311_api_keys=tuple(k.strip() for k in env.get("OPEN311_API_KEYS", "").split(",") if k.strip()),
         )
 
 

@@ -1,0 +1,57 @@
+"""Jobs that run on time (reminders, wipes, purges), driven by APScheduler inside the service.
+
+Each job is an async function of no arguments; a failing run is logged and the job runs again at
+its next time. Jobs that must not run twice across service instances claim their work in the
+database themselves (e.g. a reminder's ``reminded_at``), so several instances may run the same
+schedule safely.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[], Awaitable[object]]
+
+
+@dataclass
+class Schedule:
+    """The service's jobs: name → (every how many seconds, job)."""
+
+    jobs: dict[str, tuple[float, Job]] = field(default_factory=dict)
+
+    def every(self, seconds: float, name: str, job: Job) -> None:
+        self.jobs[name] = (seconds, job)
+
+
+def _logged(name: str, job: Job) -> Job:
+    async def run() -> None:
+        try:
+            result = await job()
+            if result:
+                log.info("job %s: %s", name, result)
+        except Exception:
+            log.exception("job %s failed; it runs again at its next time", name)
+
+    return run
+
+
+def scheduler_ctx(schedule: Schedule) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A ``cleanup_ctx`` that starts the jobs with the app and stops them with it."""
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        for name, (seconds, job) in schedule.jobs.items():
+            scheduler.add_job(_logged(name, job), "interval", seconds=seconds, id=name, name=name,
+                              coalesce=True, max_instances=1, misfire_grace_time=max(1, int(seconds)))
+        scheduler.start()
+        yield
+        scheduler.shutdown(wait=False)
+
+    return ctx
