@@ -12,6 +12,7 @@ from typing import Protocol
 from aiohttp import web
 
 from admin_api.errors import ApiError, Handler
+from civic.staff.permissions import grants
 
 
 @dataclass(frozen=True)
@@ -21,9 +22,11 @@ class Principal:
     display_name: str
     permissions: frozenset[str] = field(default_factory=frozenset)
     role: str = ""
+    session_id: int | None = None
 
     def can(self, permission: str) -> bool:
-        return permission in self.permissions or "*" in self.permissions
+        """Permissions are patterns: ``bookings.manage``, ``bookings.*``, ``*.read``, ``*``."""
+        return permission in self.permissions or grants(self.permissions, permission)
 
     def require(self, permission: str) -> None:
         if not self.can(permission):

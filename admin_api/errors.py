@@ -10,6 +10,8 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
+from civic.staff.errors import StaffError
+
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -58,13 +60,23 @@ _PYDANTIC_MESSAGES = {
 }
 
 
+_STATUS_OF_KIND = {"invalid": 422, "conflict": 409, "not_found": 404, "forbidden": 403,
+                   "unauthenticated": 401, "locked": 423}
+
+
+def from_staff_error(exc: StaffError) -> ApiError:
+    return ApiError(_STATUS_OF_KIND.get(exc.kind, 400), exc.code, exc.message, exc.field)
+
+
 def from_validation_error(exc: ValidationError) -> ApiError:
     """The first problem, as a staff member can act on it: which field, what is wrong."""
     first = exc.errors(include_url=False)[0]
     field = ".".join(str(p) for p in first.get("loc", ()) if p != "__root__") or None
     template = _PYDANTIC_MESSAGES.get(first["type"])
     ctx: dict[str, Any] = first.get("ctx") or {}
-    if template:
+    if first["type"] == "value_error" and "error" in ctx:
+        message = str(ctx["error"])  # our own validators speak Japanese already
+    elif template:
         try:
             message = template.format(**ctx)
         except (KeyError, IndexError):
@@ -82,6 +94,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return exc.response()
     except ValidationError as exc:
         return from_validation_error(exc).response()
+    except StaffError as exc:
+        return from_staff_error(exc).response()
     except web.HTTPNotFound:
         return error_response(404, "not_found", "指定されたURLは存在しません。")
     except web.HTTPMethodNotAllowed:

@@ -1,0 +1,16 @@
+"""Typed application keys of the admin API sub-app (one module, so every router finds them)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from civic.staff.audit import Auditor
+
+AUDITOR: web.AppKey[Auditor] = web.AppKey("auditor")
+#: Every permission the mounted routes declare, with the route summaries that need it.
+DECLARED_PERMISSIONS: web.AppKey[dict[str, list[str]]] = web.AppKey("declared_permissions")
+#: The OpenAPI document, as served.
+OPENAPI: web.AppKey[dict[str, Any]] = web.AppKey("openapi")
