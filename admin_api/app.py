@@ -6,7 +6,7 @@ import json
 
 from aiohttp import web
 
-from admin_api.auth import AUTHENTICATOR, Authenticator, make_auth_middleware
+from admin_api.auth import AUTHENTICATOR, Authenticator, make_auth_middleware, mark_public
 from admin_api.errors import error_middleware
 from admin_api.keys import AUDITOR, DECLARED_PERMISSIONS, OPENAPI
 from admin_api.openapi import openapi_document
@@ -24,11 +24,8 @@ def create_admin_app(authenticator: Authenticator, routers: list[ApiRouter], *,
 
     With an ``auditor`` every successful change is written to the operation log.
     """
-    public = frozenset({OPENAPI_PATH} | {
-        op.path for r in routers for op in r.operations if op.public
-    })
     app = web.Application(
-        middlewares=[error_middleware, make_auth_middleware(public)], client_max_size=client_max_size
+        middlewares=[error_middleware, make_auth_middleware()], client_max_size=client_max_size
     )
     app[AUTHENTICATOR] = authenticator
     if auditor is not None:
@@ -46,5 +43,5 @@ def create_admin_app(authenticator: Authenticator, routers: list[ApiRouter], *,
     async def openapi(_: web.Request) -> web.Response:
         return web.json_response(document, dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
-    app.router.add_get(OPENAPI_PATH, openapi)
+    app.router.add_get(OPENAPI_PATH, mark_public(openapi))
     return app

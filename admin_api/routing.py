@@ -21,7 +21,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from admin_api.auth import Principal, principal_of
+from admin_api.auth import Principal, mark_public, principal_of
 from admin_api.errors import ApiError, from_validation_error
 from admin_api.keys import AUDITOR
 
@@ -201,7 +201,7 @@ def _wrap(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse
         )
 
     handler.__name__ = op.handler.__name__
-    return handler
+    return mark_public(handler) if op.public else handler
 
 
 async def _audit_fallback(op: Operation, call: Call) -> None:
