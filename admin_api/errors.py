@@ -61,11 +61,22 @@ _PYDANTIC_MESSAGES = {
 
 
 _STATUS_OF_KIND = {"invalid": 422, "conflict": 409, "not_found": 404, "forbidden": 403,
-                   "unauthenticated": 401, "locked": 423}
+                   "unauthenticated": 401, "locked": 423, "unavailable": 503}
 
 
 def from_staff_error(exc: StaffError) -> ApiError:
     return ApiError(_STATUS_OF_KIND.get(exc.kind, 400), exc.code, exc.message, exc.field)
+
+
+def domain_error(exc: Exception) -> ApiError | None:
+    """Any feature's error with ``kind``, ``code``, ``message`` and ``field`` (like ``StaffError``)
+    becomes an API error: kind invalid→422, conflict→409, not_found→404, forbidden→403,
+    unauthenticated→401, locked→423, unavailable→503 (a LINE outage). Features need not import aiohttp."""
+    kind = getattr(exc, "kind", None)
+    if kind in _STATUS_OF_KIND and isinstance(getattr(exc, "message", None), str):
+        return ApiError(_STATUS_OF_KIND[kind], str(getattr(exc, "code", kind)), exc.message,  # type: ignore[attr-defined]
+                        getattr(exc, "field", None))
+    return None
 
 
 def from_validation_error(exc: ValidationError) -> ApiError:
@@ -104,6 +115,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(413, "too_large", "送信されたデータが大きすぎます。")
     except web.HTTPException:
         raise
-    except Exception:
+    except Exception as exc:
+        mapped = domain_error(exc)
+        if mapped is not None:
+            return mapped.response()
         log.exception("admin API error on %s %s", request.method, request.path)
         return error_response(500, "internal", "システムエラーが発生しました。時間をおいて再度お試しください。")
