@@ -14,6 +14,7 @@ MODEL_MODULES = [
     "bot.outbox.models",
     "bot.conversation.models",
     "civic.staff.models",
+    "richmenus.models",
 ]
 
 
