@@ -131,7 +131,7 @@ def render(layout: Layout, *, tabs: list[Tab] | None = None, current: int = 0) -
 
 def _encode(image: Image.Image) -> tuple[bytes, str]:
     buffer = io.BytesIO()
-    image.save(buffer, "PNG", optimize=True)
+    image.save(buffer, "PNG", compress_level=6)
     if buffer.tell() <= MAX_BYTES:
         return buffer.getvalue(), "image/png"
     for quality in (90, 82, 74):  # photos in a layout will not come to this; kept for safety

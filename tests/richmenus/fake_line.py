@@ -25,6 +25,9 @@ class Channel:
     counter: int = 0
 
 
+CHANNEL: web.RequestKey[Channel] = web.RequestKey("channel", Channel)
+
+
 @dataclass
 class Fault:
     method: str
@@ -72,7 +75,7 @@ class FakeLine:
         name = TOKENS.get(token)
         if name is None:
             return web.json_response({"message": "Authentication failed"}, status=401)
-        request["channel"] = self.channels[name]
+        request[CHANNEL] = self.channels[name]
         self.calls.append((name, request.method, request.path))
         for fault in self.faults:
             if fault.times > 0 and fault.method == request.method and fault.path_part in request.path:
@@ -85,11 +88,11 @@ class FakeLine:
         return web.json_response({"message": "Not found"}, status=404)
 
     async def list_menus(self, request: web.Request) -> web.Response:
-        ch: Channel = request["channel"]
+        ch: Channel = request[CHANNEL]
         return web.json_response({"richmenus": list(ch.menus.values())})
 
     async def create_menu(self, request: web.Request) -> web.Response:
-        ch: Channel = request["channel"]
+        ch: Channel = request[CHANNEL]
         body = await request.json()
         if not body.get("areas") or len(body["areas"]) > 20 or len(body.get("chatBarText", "")) > 14:
             return web.json_response({"message": "The request body has 1 error(s)"}, status=400)
@@ -103,11 +106,11 @@ class FakeLine:
         return web.json_response({"richMenuId": rid})
 
     async def get_menu(self, request: web.Request) -> web.Response:
-        menu = request["channel"].menus.get(request.match_info["id"])
+        menu = request[CHANNEL].menus.get(request.match_info["id"])
         return web.json_response(menu) if menu else self._missing()
 
     async def delete_menu(self, request: web.Request) -> web.Response:
-        ch: Channel = request["channel"]
+        ch: Channel = request[CHANNEL]
         rid = request.match_info["id"]
         if ch.menus.pop(rid, None) is None:
             return self._missing()
@@ -118,7 +121,7 @@ class FakeLine:
         return web.json_response({})
 
     async def set_image(self, request: web.Request) -> web.Response:
-        ch: Channel = request["channel"]
+        ch: Channel = request[CHANNEL]
         rid = request.match_info["id"]
         if rid not in ch.menus:
             return self._missing()
@@ -130,15 +133,15 @@ class FakeLine:
         return web.json_response({})
 
     async def get_image(self, request: web.Request) -> web.Response:
-        data = request["channel"].images.get(request.match_info["id"])
+        data = request[CHANNEL].images.get(request.match_info["id"])
         return web.Response(body=data, content_type="image/png") if data else self._missing()
 
     async def list_aliases(self, request: web.Request) -> web.Response:
-        ch: Channel = request["channel"]
+        ch: Channel = request[CHANNEL]
         return web.json_response({"aliases": [{"richMenuAliasId": a, "richMenuId": m} for a, m in ch.aliases.items()]})
 
     async def create_alias(self, request: web.Request) -> web.Response:
-        ch: Channel = request["channel"]
+        ch: Channel = request[CHANNEL]
         body = await request.json()
         if body["richMenuAliasId"] in ch.aliases:
             return web.json_response({"message": "conflict richmenu alias id"}, status=400)
@@ -148,7 +151,7 @@ class FakeLine:
         return web.json_response({})
 
     async def update_alias(self, request: web.Request) -> web.Response:
-        ch: Channel = request["channel"]
+        ch: Channel = request[CHANNEL]
         alias = request.match_info["alias"]
         body = await request.json()
         if alias not in ch.aliases:
@@ -157,13 +160,13 @@ class FakeLine:
         return web.json_response({})
 
     async def delete_alias(self, request: web.Request) -> web.Response:
-        ch: Channel = request["channel"]
+        ch: Channel = request[CHANNEL]
         if ch.aliases.pop(request.match_info["alias"], None) is None:
             return self._missing()
         return web.json_response({})
 
     async def bulk_link(self, request: web.Request) -> web.Response:
-        ch: Channel = request["channel"]
+        ch: Channel = request[CHANNEL]
         body = await request.json()
         if body["richMenuId"] not in ch.menus or not 1 <= len(body["userIds"]) <= 500:
             return web.json_response({"message": "bad request"}, status=400)
@@ -172,17 +175,17 @@ class FakeLine:
         return web.json_response({}, status=202)
 
     async def bulk_unlink(self, request: web.Request) -> web.Response:
-        ch: Channel = request["channel"]
+        ch: Channel = request[CHANNEL]
         for user in (await request.json())["userIds"]:
             ch.links.pop(user, None)
         return web.json_response({}, status=202)
 
     async def get_default(self, request: web.Request) -> web.Response:
-        ch: Channel = request["channel"]
+        ch: Channel = request[CHANNEL]
         return web.json_response({"richMenuId": ch.default}) if ch.default else self._missing()
 
     async def set_default(self, request: web.Request) -> web.Response:
-        ch: Channel = request["channel"]
+        ch: Channel = request[CHANNEL]
         rid = request.match_info["id"]
         if rid not in ch.menus or rid not in ch.images:
             return web.json_response({"message": "must upload richmenu image before applying it to user"},
@@ -191,11 +194,11 @@ class FakeLine:
         return web.json_response({})
 
     async def cancel_default(self, request: web.Request) -> web.Response:
-        request["channel"].default = None
+        request[CHANNEL].default = None
         return web.json_response({})
 
     async def link(self, request: web.Request) -> web.Response:
-        ch: Channel = request["channel"]
+        ch: Channel = request[CHANNEL]
         rid = request.match_info["id"]
         if rid not in ch.menus:
             return self._missing()
@@ -203,11 +206,11 @@ class FakeLine:
         return web.json_response({})
 
     async def unlink(self, request: web.Request) -> web.Response:
-        request["channel"].links.pop(request.match_info["user"], None)
+        request[CHANNEL].links.pop(request.match_info["user"], None)
         return web.json_response({})
 
     async def menu_of_user(self, request: web.Request) -> web.Response:
-        ch: Channel = request["channel"]
+        ch: Channel = request[CHANNEL]
         rid = ch.links.get(request.match_info["user"]) or ch.default
         return web.json_response({"richMenuId": rid}) if rid else self._missing()
 
