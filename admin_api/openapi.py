@@ -10,6 +10,7 @@ from pydantic import BaseModel, TypeAdapter
 from admin_api.routing import _INT_MAX, JSON_CT, ApiRouter, Operation
 
 _PARAM = re.compile(r"\{([^}:]+)(?::([^}]+))?\}")
+_CHOICES = re.compile(r"[A-Za-z0-9_-]+(\|[A-Za-z0-9_-]+)*")
 _ERROR_SCHEMA = {
     "type": "object",
     "required": ["error"],
@@ -48,11 +49,13 @@ def openapi_path(prefix: str, path: str) -> str:
 def _parameters(op: Operation) -> list[dict[str, Any]]:
     parameters = []
     for m in _PARAM.finditer(op.path):
-        is_int = m.group(2) is not None and m.group(2).strip() in {r"\d+", "[0-9]+"}
-        parameters.append({
-            "name": m.group(1), "in": "path", "required": True,
-            "schema": {"type": "integer", "minimum": 0, "maximum": _INT_MAX} if is_int else {"type": "string"},
-        })
+        regex = (m.group(2) or "").strip()
+        schema: dict[str, Any] = {"type": "string"}
+        if regex in {r"\d+", "[0-9]+"}:
+            schema = {"type": "integer", "minimum": 0, "maximum": _INT_MAX}
+        elif _CHOICES.fullmatch(regex):
+            schema = {"type": "string", "enum": regex.split("|")}
+        parameters.append({"name": m.group(1), "in": "path", "required": True, "schema": schema})
     if op.query is not None:
         qschema = op.query.model_json_schema(ref_template="#/components/schemas/{model}")
         required = set(qschema.get("required", []))
@@ -90,12 +93,15 @@ def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
                                 "content": {JSON_CT: {"schema": _schema_of(op.body, components)}}}
     ok: dict[str, Any] = {"description": "成功"}
     if op.response is not None:
-        if op.produces == JSON_CT:
-            schema = _schema_of(op.response, components)
-        else:
-            schema = {"type": "string"} if op.produces.startswith("text/") else {"type": "string",
-                                                                                    "format": "binary"}
-        ok["content"] = {op.produces: {"schema": schema}}
+        ok["content"] = {}
+        for media in (op.produces,) if isinstance(op.produces, str) else op.produces:
+            if media == JSON_CT:
+                schema = _schema_of(op.response, components)
+            elif media.startswith("text/"):
+                schema = {"type": "string"}
+            else:
+                schema = {"type": "string", "format": "binary"}
+            ok["content"][media] = {"schema": schema}
     entry["responses"][str(op.status if op.response is not None or op.status != 200 else 204)] = ok
     errors = dict(_COMMON_ERRORS)
     if not op.public:

@@ -80,7 +80,7 @@ class Operation:
     query: type[BaseModel] | None = None
     response: Any = None  # a pydantic model, list[Model], or None (no body)
     status: int = 200
-    produces: str = JSON_CT
+    produces: str | tuple[str, ...] = JSON_CT  # several: a file that may be PNG or JPEG
     public: bool = False
     operation_id: str = ""
     #: Raw request bodies (uploads) of these media types, handed to the handler as bytes.
@@ -115,7 +115,7 @@ class ApiRouter:
         query: type[BaseModel] | None = None,
         response: Any = None,
         status: int = 200,
-        produces: str = JSON_CT,
+        produces: str | tuple[str, ...] = JSON_CT,
         public: bool = False,
         consumes: tuple[str, ...] = (),
         errors: dict[int, str] | None = None,

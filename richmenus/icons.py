@@ -7,7 +7,7 @@ from typing import Literal
 
 from PIL import Image, ImageDraw
 
-from richmenus.fonts import font
+from civic.stats.fonts import font
 
 IconName = Literal["garbage", "pin", "warning", "question", "calendar", "document", "info", "globe", "home",
                    "bell", "heart", "bus"]

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from richmenus.icons import IconName
-from richmenus.spec import COMPACT, FULL, Action
+from richmenus.spec import COMPACT, FULL, Action, Line
 
 _COLOR = r"^#[0-9A-Fa-f]{6}$"
 PALETTE = ("#2E7D32", "#1565C0", "#C62828", "#6A1B9A", "#E65100", "#00838F", "#4E342E", "#AD1457")
@@ -15,8 +15,8 @@ PALETTE = ("#2E7D32", "#1565C0", "#C62828", "#6A1B9A", "#E65100", "#00838F", "#4
 
 class Tile(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    label: str = Field(min_length=1, max_length=12, description="タイルに表示する文字（12文字以内）")
-    note: str | None = Field(default=None, max_length=20, description="小さく添える説明（20文字以内）")
+    label: Line = Field(min_length=1, max_length=12, description="タイルに表示する文字（12文字以内）")
+    note: Line | None = Field(default=None, max_length=20, description="小さく添える説明（20文字以内）")
     icon: IconName | None = None
     color: str | None = Field(default=None, pattern=_COLOR, description="タイルの色（#RRGGBB）。省略時は自動")
     columns: int = Field(default=1, ge=1, le=6, description="横に何マス使うか")

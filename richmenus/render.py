@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFont
 
-from richmenus.fonts import font
+from civic.stats.fonts import font
 from richmenus.icons import icon_image
 from richmenus.images import MAX_BYTES
 from richmenus.layout import PALETTE, Layout

@@ -9,12 +9,22 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 MAX_AREAS = 20
 MIN_WIDTH, MAX_WIDTH, MIN_HEIGHT, MIN_RATIO = 800, 2500, 250, 1.45
 FULL, COMPACT = (2500, 1686), (2500, 843)
 _URI = re.compile(r"^(https?://[^\s]+|line://[^\s]+|tel:[0-9+\-]+|mailto:[^\s]+)$")
+
+
+def _one_line(value: str) -> str:
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in value):
+        raise ValueError("改行・タブなどの制御文字は使えません。1行の文字にしてください。")
+    return value
+
+
+#: Text shown on one line (labels, the chat bar): no newlines or other control characters.
+Line = Annotated[str, AfterValidator(_one_line)]
 
 
 class _Strict(BaseModel):
@@ -42,7 +52,7 @@ class Bounds(_Strict):
 class PostbackAction(_Strict):
     type: Literal["postback"] = "postback"
     data: str = Field(min_length=1, max_length=300, description="ボットに届くデータ（例: action=garbage）")
-    display_text: str | None = Field(default=None, min_length=1, max_length=300,
+    display_text: Line | None = Field(default=None, min_length=1, max_length=300,
                                      description="タップしたときにトークに表示する文")
 
 
@@ -81,7 +91,7 @@ Action = Annotated[PostbackAction | MessageAction | UriAction | DatetimePickerAc
 class Area(_Strict):
     bounds: Bounds
     action: Action
-    label: str | None = Field(default=None, max_length=20, description="領域の名前（読み上げ・統計に使われます）")
+    label: Line | None = Field(default=None, max_length=20, description="領域の名前（読み上げ・統計に使われます）")
 
 
 class Size(_Strict):
@@ -91,7 +101,7 @@ class Size(_Strict):
 
 class MenuSpec(_Strict):
     size: Size = Field(default_factory=lambda: Size(width=FULL[0], height=FULL[1]))
-    chat_bar_text: str = Field(min_length=1, max_length=14, description="トーク画面下部に表示する文字（14文字以内）")
+    chat_bar_text: Line = Field(min_length=1, max_length=14, description="トーク画面下部に表示する文字（14文字以内）")
     selected: bool = Field(default=True, description="トークを開いたときにメニューを開いた状態にする")
     areas: list[Area] = Field(default_factory=list, max_length=MAX_AREAS)
 

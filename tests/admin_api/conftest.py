@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 
 from civic.database import Database
@@ -7,8 +9,12 @@ from tests.admin_api.support import AdminEnv, build_env
 
 
 @pytest.fixture
-async def env(sqlite_db: Database) -> AdminEnv:
-    return await build_env(sqlite_db)
+async def env(sqlite_db: Database) -> AsyncIterator[AdminEnv]:
+    environment = await build_env(sqlite_db)
+    try:
+        yield environment
+    finally:
+        await environment.close()
 
 
 @pytest.fixture

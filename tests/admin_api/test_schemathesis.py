@@ -72,16 +72,18 @@ def api(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory, cipher)
     try:
         yield Api(server, holder["env"])
     finally:
-        server.stop(holder["env"].db.dispose)
+        server.stop(holder["env"].close, holder["env"].db.dispose)
 
 
-def _run(operation, mode: GenerationMode, api: Api, examples: int) -> None:
+def _run(operation, mode: GenerationMode, api: Api, examples: int, seen: dict[str, set[int]]) -> None:
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
               database=None)
     def check(case) -> None:
-        case.call_and_validate(base_url=api.server.url, headers={"Authorization": f"Bearer {api.token()}"},
-                               checks=CHECKS, session=api.session)
+        response = case.call_and_validate(base_url=api.server.url,
+                                          headers={"Authorization": f"Bearer {api.token()}"},
+                                          checks=CHECKS, session=api.session)
+        seen.setdefault(operation.label, set()).add(response.status_code)
 
     check()
 
@@ -90,12 +92,17 @@ def test_admin_api_matches_its_openapi_document(api: Api) -> None:
     document = api.session.get(f"{api.server.url}/admin/api/v1/openapi.json").json()
     schema = schemathesis.openapi.from_dict(document)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == sum(len(v) for v in document["paths"].values()) >= 19
+    assert len(operations) == sum(len(v) for v in document["paths"].values()) >= 50
     failures = []
+    seen: dict[str, set[int]] = {}
     for operation in operations:
         for mode, examples in ((GenerationMode.POSITIVE, 6), (GenerationMode.NEGATIVE, 4)):
             try:
-                _run(operation, mode, api, examples)
+                _run(operation, mode, api, examples, seen)
             except Exception as exc:  # collect every operation's problem, then fail once
                 failures.append(f"{operation.label} [{mode}]: {exc}")
     assert not failures, "\n\n".join(failures)
+    succeeded = sorted(label for label, statuses in seen.items() if any(200 <= s < 300 for s in statuses))
+    print("\n".join(f"{label}: {sorted(statuses)}" for label, statuses in sorted(seen.items())))
+    # The run means something only if the token worked: most reading operations answered 2xx.
+    assert len(succeeded) >= len(operations) // 3, succeeded

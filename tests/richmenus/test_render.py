@@ -7,8 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from richmenus import fonts
-from richmenus.errors import RichMenuError
+from civic.stats import fonts
 from richmenus.images import check_image
 from richmenus.layout import Layout
 from richmenus.render import SWITCH_DATA_PREFIX, Tab, render
@@ -66,7 +65,7 @@ def test_a_missing_font_tells_staff_what_to_install(monkeypatch) -> None:
     monkeypatch.setattr(fonts, "_fc_match", lambda weight: None)
     monkeypatch.setattr(fonts, "_KNOWN", {"bold": ["/nowhere/a.ttc"], "regular": ["/nowhere/b.ttc"]})
     try:
-        with pytest.raises(RichMenuError) as exc:
+        with pytest.raises(fonts.FontMissing) as exc:
             fonts.find_font("bold")
         assert "fonts-noto-cjk" in exc.value.message and exc.value.kind == "unavailable"
     finally:

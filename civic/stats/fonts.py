@@ -1,4 +1,4 @@
-"""Finding a Japanese font for rendered menus (Noto Sans CJK, Debian package fonts-noto-cjk)."""
+"""Finding a Japanese font for images we draw (rich menus, charts): Noto Sans CJK, Debian fonts-noto-cjk."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from pathlib import Path
 
 from PIL import ImageFont
 
-from richmenus.errors import RichMenuError
-
 _KNOWN = {
     "bold": ["/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
              "/usr/share/fonts/noto-cjk/NotoSansCJK-Bold.ttc",
@@ -22,8 +20,18 @@ _KNOWN = {
                 "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
                 "/System/Library/Fonts/ヒラギノ角ゴシック W3.ttc"],
 }
-MISSING = ("日本語フォント（Noto Sans CJK）が見つからないため、メニュー画像を作れません。"
+MISSING = ("日本語フォント（Noto Sans CJK）が見つからないため、画像（リッチメニュー・グラフ）を作れません。"
            "サーバー管理者に `sh scripts/system-packages.sh`（Debian パッケージ fonts-noto-cjk）の実行を依頼してください。")
+
+
+class FontMissing(Exception):
+    """Answered as 503 by the admin API (``kind`` unavailable), with what to install."""
+
+    kind, code, field = "unavailable", "font_missing", None
+
+    def __init__(self) -> None:
+        super().__init__(MISSING)
+        self.message = MISSING
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,7 @@ def find_font(weight: str = "bold") -> FontFile:
     for path in _KNOWN[weight]:
         if Path(path).is_file():
             return FontFile(path, 0)
-    raise RichMenuError("unavailable", "font_missing", MISSING)
+    raise FontMissing()
 
 
 @functools.cache
