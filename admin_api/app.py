@@ -8,7 +8,7 @@ from aiohttp import web
 
 from admin_api.auth import AUTHENTICATOR, Authenticator, make_auth_middleware, mark_public
 from admin_api.errors import error_middleware
-from admin_api.keys import AUDITOR, DECLARED_PERMISSIONS, OPENAPI
+from admin_api.keys import AUDITOR, DECLARED_PERMISSIONS, OPENAPI, OPERATIONS
 from admin_api.openapi import openapi_document
 from admin_api.routing import ApiRouter
 from civic.staff.audit import Auditor
@@ -37,6 +37,7 @@ def create_admin_app(authenticator: Authenticator, routers: list[ApiRouter], *,
             if op.permission:
                 declared.setdefault(op.permission, []).append(op.summary)
     app[DECLARED_PERMISSIONS] = declared
+    app[OPERATIONS] = [op for router in routers for op in router.operations]
     document = openapi_document(routers, prefix=PREFIX, title="Madoguchi 管理 API", version="1")
     app[OPENAPI] = document
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 if TYPE_CHECKING:
+    from admin_api.routing import Operation
     from civic.staff.audit import Auditor
 
 AUDITOR: web.AppKey[Auditor] = web.AppKey("auditor")
@@ -14,3 +15,5 @@ AUDITOR: web.AppKey[Auditor] = web.AppKey("auditor")
 DECLARED_PERMISSIONS: web.AppKey[dict[str, list[str]]] = web.AppKey("declared_permissions")
 #: The OpenAPI document, as served.
 OPENAPI: web.AppKey[dict[str, Any]] = web.AppKey("openapi")
+#: Every operation of the mounted routers (what the OpenAPI document describes).
+OPERATIONS: web.AppKey[list[Operation]] = web.AppKey("operations")
