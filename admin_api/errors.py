@@ -57,7 +57,23 @@ _PYDANTIC_MESSAGES = {
     "model_type": "オブジェクトで指定してください。",
     "list_type": "配列で指定してください。",
     "dict_type": "オブジェクトで指定してください。",
+    "union_tag_invalid": "種類（type）は次のいずれかにしてください: {expected_tags}（いまは {tag}）",
+    "union_tag_not_found": "種類（type）を指定してください。",
+    "int_from_float": "整数で入力してください。",
+    "bool_type": "true か false で指定してください。",
+    "json_invalid": "JSON の形式が正しくありません。",
+    "url_parsing": "URL の形式が正しくありません。",
 }
+#: Lists whose items staff know by a name: errors say "領域3: …" rather than "areas.2".
+_ITEM_NAMES = {"areas": "領域", "tiles": "タイル", "segments": "セグメント指定", "permissions": "権限", "tabs": "タブ"}
+
+
+def _where(loc: tuple) -> str:
+    parts = []
+    for key, nxt in zip(loc, loc[1:], strict=False):
+        if key in _ITEM_NAMES and isinstance(nxt, int):
+            parts.append(f"{_ITEM_NAMES[key]}{nxt + 1}")
+    return "の".join(parts)
 
 
 _STATUS_OF_KIND = {"invalid": 422, "conflict": 409, "not_found": 404, "forbidden": 403,
@@ -94,6 +110,9 @@ def from_validation_error(exc: ValidationError) -> ApiError:
             message = template
     else:
         message = f"値が正しくありません（{first.get('msg', '')}）。"
+    where = _where(tuple(first.get("loc", ())))
+    if where:
+        message = f"{where}: {message}"
     return ApiError(422, "invalid", message, field)
 
 
