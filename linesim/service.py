@@ -1,0 +1,201 @@
+"""What citizens do on LINE: the actions behind the browser simulator and the test driver.
+
+Each action puts the citizen's side of the chat on the timeline, builds the webhook event LINE
+would send (minting a reply token where LINE gives one) and delivers it to the bot.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import events, ids, idtoken
+from .config import SimConfig
+from .state import ChannelState, Content, SimState, User, WebhookDelivery
+from .webhook_sender import WebhookSender
+
+
+class CitizenError(Exception):
+    """An action that cannot happen (unknown citizen, blocked account, unknown event)."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class LineSimService:
+    """linesim's in-process API: state plus the citizen-side actions."""
+
+    def __init__(self, config: SimConfig) -> None:
+        self.config = config
+        self.state = SimState(config)
+        self.webhook = WebhookSender(config.webhook_timeout)
+
+    def _now(self) -> float:
+        return self.state.clock()
+
+    def channel(self, name: str | None = None) -> ChannelState:
+        try:
+            return self.state.channel(name)
+        except KeyError:
+            raise CitizenError(f"unknown channel {name!r}", 404) from None
+
+    # citizens -------------------------------------------------------------------------------
+    async def create_user(self, channel: ChannelState, display_name: str, *, user_id: str | None = None,
+                          picture_url: str | None = None, follow: bool = False) -> User:
+        """Create a citizen. With ``follow`` the citizen adds the account as a friend (follow event);
+        without it the citizen is simply already a friend."""
+        if not display_name.strip():
+            raise CitizenError("display name is empty")
+        try:
+            user = channel.add_user(display_name.strip(), user_id=user_id, picture_url=picture_url)
+        except ValueError as exc:
+            raise CitizenError(str(exc)) from exc
+        if follow:
+            user.following = False
+            await self.follow(channel, user.user_id)
+        return user
+
+    def _user(self, channel: ChannelState, user_id: str, *, following: bool = True) -> User:
+        user = channel.users.get(user_id)
+        if user is None:
+            raise CitizenError(f"unknown user {user_id}", 404)
+        if following and not user.following:
+            raise CitizenError(f"{user_id} has blocked the account (unfollowed)", 409)
+        return user
+
+    async def _message_event(self, channel: ChannelState, user_id: str, message: dict[str, Any],
+                             shown: dict[str, Any]) -> dict[str, Any]:
+        channel.append(user_id, "user", shown, "webhook", message_id=message["id"])
+        token = channel.issue_reply_token(user_id)
+        event = events.event("message", user_id, self._now(), reply_token=token, message=message)
+        await self.dispatch(channel, [event])
+        return event
+
+    # citizen actions ------------------------------------------------------------------------
+    async def send_text(self, channel: ChannelState, user_id: str, text: str) -> dict[str, Any]:
+        self._user(channel, user_id)
+        if not text:
+            raise CitizenError("text is empty")
+        message = events.text_message(ids.message_id(), text)
+        return await self._message_event(channel, user_id, message, {"type": "text", "text": text})
+
+    async def send_image(self, channel: ChannelState, user_id: str, data: bytes,
+                         content_type: str = "image/jpeg") -> dict[str, Any]:
+        self._user(channel, user_id)
+        if not data:
+            raise CitizenError("image is empty")
+        message = events.image_message(ids.message_id())
+        channel.contents[message["id"]] = Content(data, content_type)
+        url = f"/linesim/api/content/{message['id']}?channel={channel.name}"
+        shown = {"type": "image", "originalContentUrl": url, "previewImageUrl": url}
+        return await self._message_event(channel, user_id, message, shown)
+
+    async def send_location(self, channel: ChannelState, user_id: str, latitude: float, longitude: float,
+                            title: str | None = None, address: str | None = None) -> dict[str, Any]:
+        self._user(channel, user_id)
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise CitizenError("latitude/longitude out of range")
+        message = events.location_message(ids.message_id(), latitude, longitude, title, address)
+        shown = {k: v for k, v in message.items() if k != "id"}
+        shown.setdefault("title", "位置情報")
+        shown.setdefault("address", f"{latitude:.6f}, {longitude:.6f}")
+        return await self._message_event(channel, user_id, message, shown)
+
+    async def send_sticker(self, channel: ChannelState, user_id: str, package_id: str = "446",
+                           sticker_id: str = "1988") -> dict[str, Any]:
+        self._user(channel, user_id)
+        message = events.sticker_message(ids.message_id(), str(package_id), str(sticker_id))
+        shown = {"type": "sticker", "packageId": str(package_id), "stickerId": str(sticker_id)}
+        return await self._message_event(channel, user_id, message, shown)
+
+    async def send_postback(self, channel: ChannelState, user_id: str, data: str,
+                            params: dict[str, str] | None = None,
+                            display_text: str | None = None) -> dict[str, Any]:
+        """A postback (button, quick reply, rich-menu area, datetime picker). A ``display_text`` is
+        shown in the chat as the citizen's words, but no message event is sent for it."""
+        self._user(channel, user_id)
+        if display_text:
+            channel.append(user_id, "user", {"type": "text", "text": display_text}, "postback")
+        token = channel.issue_reply_token(user_id)
+        event = events.event("postback", user_id, self._now(), reply_token=token,
+                             postback=events.postback(data, params))
+        await self.dispatch(channel, [event])
+        return event
+
+    async def switch_rich_menu(self, channel: ChannelState, user_id: str, alias_id: str,
+                               data: str = "") -> dict[str, Any]:
+        """A ``richmenuswitch`` tap: link the aliased menu to the citizen, then send the postback."""
+        self._user(channel, user_id)
+        menu_id = channel.aliases.get(alias_id)
+        if menu_id is None:
+            status = "RICHMENU_ALIAS_ID_NOTFOUND"
+        elif menu_id not in channel.rich_menus:
+            status = "RICHMENU_NOTFOUND"
+        else:
+            status = "SUCCESS"
+            channel.user_rich_menus[user_id] = menu_id
+            channel.feed.notify()
+        params = {"newRichMenuAliasId": alias_id, "status": status}
+        token = channel.issue_reply_token(user_id)
+        event = events.event("postback", user_id, self._now(), reply_token=token,
+                             postback=events.postback(data, params))
+        await self.dispatch(channel, [event])
+        return event
+
+    async def follow(self, channel: ChannelState, user_id: str) -> dict[str, Any]:
+        user = self._user(channel, user_id, following=False)
+        unblocked = not user.following and user.unfollowed_once
+        user.following = True
+        channel.feed.notify()
+        token = channel.issue_reply_token(user_id)
+        event = events.event("follow", user_id, self._now(), reply_token=token,
+                             follow={"isUnblocked": unblocked})
+        await self.dispatch(channel, [event])
+        return event
+
+    async def unfollow(self, channel: ChannelState, user_id: str) -> dict[str, Any]:
+        user = self._user(channel, user_id, following=False)
+        user.following = False
+        user.unfollowed_once = True
+        channel.feed.notify()
+        event = events.event("unfollow", user_id, self._now())
+        await self.dispatch(channel, [event])
+        return event
+
+    # delivery -------------------------------------------------------------------------------
+    async def dispatch(self, channel: ChannelState, batch: list[dict[str, Any]]) -> WebhookDelivery:
+        for event in batch:
+            channel.events[event["webhookEventId"]] = event
+        return await self.webhook.deliver(channel, batch)
+
+    async def redeliver(self, channel: ChannelState, event_or_id: dict[str, Any] | str) -> dict[str, Any]:
+        """Send an earlier event again: same ``webhookEventId``, ``deliveryContext.isRedelivery`` true."""
+        event_id = event_or_id if isinstance(event_or_id, str) else event_or_id["webhookEventId"]
+        original = channel.events.get(event_id)
+        if original is None:
+            raise CitizenError(f"unknown webhookEventId {event_id}", 404)
+        again = events.as_redelivery(original)
+        await self.webhook.deliver(channel, [again])
+        return again
+
+    # tokens for benchmarks and LIFF ---------------------------------------------------------
+    def mint_reply_tokens(self, channel: ChannelState, count: int, user_id: str | None = None) -> list[str]:
+        if not 1 <= count <= 100_000:
+            raise CitizenError("count must be between 1 and 100000")
+        if user_id is not None:
+            self._user(channel, user_id)
+        return [channel.issue_reply_token(user_id) for _ in range(count)]
+
+    def mint_id_token(self, channel: ChannelState, user_id: str, *, nonce: str | None = None,
+                      expires_in: int = 3600) -> str:
+        user = self._user(channel, user_id, following=False)
+        now = int(self._now())
+        claims: dict[str, Any] = {
+            "iss": idtoken.ISSUER, "sub": user_id, "aud": channel.config.login_channel_id,
+            "exp": now + expires_in, "iat": now, "amr": ["linesso"], "name": user.display_name,
+        }
+        if user.picture_url:
+            claims["picture"] = user.picture_url
+        if nonce:
+            claims["nonce"] = nonce
+        return idtoken.mint(claims, channel.config.login_channel_secret)
