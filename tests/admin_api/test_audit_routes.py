@@ -31,7 +31,6 @@ async def _entries(env: AdminEnv) -> list[OperationLog]:
 async def test_each_mutating_route_leaves_an_entry(env: AdminEnv, client) -> None:
     mutating = {(op.method, op.path) for op in env.app[OPERATIONS] if op.method in MUTATING} - NOT_CHANGING
     done: set[tuple[str, str]] = set()
-    ids: dict[str, int] = {}
 
     async def call(method: str, route: str, path: str, *, role: str = "admin", expect: int, json=None,
                    data: bytes | None = None, headers: dict | None = None, action: str | None = None) -> dict | None:
