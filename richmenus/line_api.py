@@ -12,13 +12,15 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from linebot.v3.insight import AsyncApiClient as AsyncInsightClient
+from linebot.v3.insight import AsyncInsight
+from linebot.v3.insight import Configuration as InsightConfiguration
 from linebot.v3.messaging import (
     AsyncApiClient,
     AsyncMessagingApi,
     AsyncMessagingApiBlob,
     Configuration,
 )
-from linebot.v3.messaging.exceptions import ApiException
 
 from richmenus.errors import RichMenuError
 from richmenus.models import PRODUCTION, TEST
@@ -30,6 +32,8 @@ ACCOUNT_NAMES = {PRODUCTION: "公開用アカウント", TEST: "テスト用ア�
 class LineApis:
     messaging: AsyncMessagingApi
     blob: AsyncMessagingApiBlob
+    #: LINE's own statistics (followers, blocks, rich-menu clicks); None where not provided.
+    insight: AsyncInsight | None = None
 
 
 class LineApiFactory(Protocol):
@@ -59,19 +63,21 @@ class SdkLineApis:
                                 "サーバーの設定を確認してください。")
         api = AsyncApiClient(Configuration(host=credentials.api_base_url, access_token=credentials.access_token))
         data = AsyncApiClient(Configuration(host=credentials.data_base_url, access_token=credentials.access_token))
-        async with api, data:
-            yield LineApis(AsyncMessagingApi(api), AsyncMessagingApiBlob(data))
+        insight = AsyncInsightClient(InsightConfiguration(host=credentials.api_base_url,
+                                                          access_token=credentials.access_token))
+        async with api, data, insight:
+            yield LineApis(AsyncMessagingApi(api), AsyncMessagingApiBlob(data), AsyncInsight(insight))
 
 
-def line_message(exc: ApiException) -> str:
+def line_message(exc: Exception) -> str:
     """LINE's own explanation from an error answer, when it gave one."""
-    body = exc.body
+    body = getattr(exc, "body", None)
     if isinstance(body, bytes | bytearray):
         body = body.decode("utf-8", "replace")
     try:
         data = json.loads(body or "")
     except ValueError:
-        return str(body or exc.reason or "")[:300]
+        return str(body or getattr(exc, "reason", "") or "")[:300]
     message = data.get("message", "") if isinstance(data, dict) else ""
     details = data.get("details") if isinstance(data, dict) else None
     if details:

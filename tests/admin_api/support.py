@@ -58,7 +58,7 @@ async def build_env(db: Database, *, mount: bool = False) -> AdminEnv:
     sim = await stack.enter_async_context(run_linesim(sim_config()))
     segments = StaticSegments()
     publisher = RichMenuPublisher(db, clock, line_apis(sim), segments)
-    routers = [staff_router(db, clock, sessions), log_router(db, clock), stats_router(db, clock),
+    routers = [staff_router(db, clock, sessions), log_router(db, clock), stats_router(db, clock, line_apis(sim)),
                richmenu_router(db, clock, publisher)]
     admin = create_admin_app(StaffAuthenticator(sessions), routers, auditor=Auditor(db, clock))
     app = admin
