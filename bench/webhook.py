@@ -1,0 +1,229 @@
+"""Webhook benchmark: acknowledgement latency, end-to-end latency and throughput.
+
+Three processes on loopback, as in production: linesim (``python -m linesim``), the bot
+(``python -m bot serve``, SQLite under a temporary directory) and this load generator, which
+signs LINE webhook bodies itself (one event per request, reply tokens minted from linesim) and
+sends them open-loop at a fixed rate.
+
+* Phase 1 — acknowledgement: ``--ack-rate`` events/s for ``--seconds``; latency from send to 200.
+* Phase 2 — end to end: ``--e2e-rate`` events/s; latency from send to the reply call received by
+  linesim (linesim records the call's arrival time; same machine, same clock).
+
+Targets (issue #2, 2-core machine, SQLite): ≥ 1,000 events/s acknowledged with p99 ack < 50 ms;
+end-to-end p95 < 150 ms at 300 events/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+REPO = Path(__file__).resolve().parents[1]
+SECRET = "bench-channel-secret"
+TOKEN = "bench-access-token"
+KEY = "00" * 32
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), robust to other load on the machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def _event(user: str, token: str, i: int) -> dict[str, Any]:
+    return {
+        "type": "message", "mode": "active", "timestamp": int(time.time() * 1000),
+        "source": {"type": "user", "userId": user}, "webhookEventId": uuid.uuid4().hex[:26].upper(),
+        "deliveryContext": {"isRedelivery": False}, "replyToken": token,
+        "message": {"type": "text", "id": str(10**17 + i), "quoteToken": "q", "text": f"ベンチマーク {i}"},
+    }
+
+
+def _signed(event: dict[str, Any]) -> tuple[bytes, str]:
+    body = json.dumps({"destination": "Ubench", "events": [event]}, ensure_ascii=False).encode()
+    return body, base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest()).decode()
+
+
+async def _wait_http(url: str, proc: subprocess.Popen, what: str) -> None:
+    async with aiohttp.ClientSession() as http:
+        for _ in range(300):
+            if proc.poll() is not None:
+                raise SystemExit(f"{what} exited during start-up")
+            try:
+                async with http.get(url) as r:
+                    if r.status < 500:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    raise SystemExit(f"{what} did not start")
+
+
+async def _backlog(http: aiohttp.ClientSession, bot: str) -> int:
+    async with http.get(f"{bot}/healthz") as r:
+        return int((await r.json())["backlog"] or 0)
+
+
+async def _drain(http: aiohttp.ClientSession, bot: str, limit_seconds: float = 120) -> float:
+    start = time.perf_counter()
+    while await _backlog(http, bot) > 0:
+        if time.perf_counter() - start > limit_seconds:
+            raise SystemExit("the bot did not drain its backlog")
+        await asyncio.sleep(0.02)
+    return time.perf_counter() - start
+
+
+async def _phase(http: aiohttp.ClientSession, bot: str, sim: str, rate: float, seconds: float,
+                 users: list[str], bot_pid: int) -> dict[str, Any]:
+    count = int(rate * seconds)
+    cpu0 = cpu_seconds(bot_pid)
+    async with http.post(f"{sim}/linesim/api/reply-tokens", json={"count": count}) as r:
+        tokens = (await r.json())["replyTokens"]
+    bodies = [_signed(_event(users[i % len(users)], tokens[i], i)) for i in range(count)]
+    acks: list[float] = []
+    sent_at: dict[str, float] = {}
+    errors = 0
+
+    async def send(i: int) -> None:
+        nonlocal errors
+        body, signature = bodies[i]
+        t0 = time.perf_counter()
+        sent_at[tokens[i]] = time.time()
+        try:
+            async with http.post(f"{bot}/callback", data=body,
+                                 headers={"X-Line-Signature": signature, "Content-Type": "application/json"}) as r:
+                await r.read()
+                if r.status != 200:
+                    errors += 1
+                    return
+        except aiohttp.ClientError:
+            errors += 1
+            return
+        acks.append((time.perf_counter() - t0) * 1000)
+
+    start = time.perf_counter()
+    tasks = []
+    for i in range(count):
+        delay = start + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(send(i)))
+    await asyncio.gather(*tasks)
+    send_elapsed = time.perf_counter() - start
+    drain = await _drain(http, bot)
+    await asyncio.sleep(0.5)
+    async with http.get(f"{sim}/linesim/api/calls", params={"path": "/v2/bot/message"}) as r:
+        calls = (await r.json())["calls"]
+    e2e = [(c["timestamp"] - sent_at[c["body"]["replyToken"]]) * 1000 for c in calls
+           if c["path"].endswith("/reply") and isinstance(c.get("body"), dict)
+           and c["body"].get("replyToken") in sent_at]
+    pushes = sum(1 for c in calls if c["path"].endswith("/push"))
+    bot_cpu_ms = (cpu_seconds(bot_pid) - cpu0) * 1000 / count
+    await http.delete(f"{sim}/linesim/api/calls")
+    return {
+        "events": count, "rate_target": rate, "acked": len(acks), "errors": errors,
+        "ack_throughput": round(len(acks) / send_elapsed, 1),
+        "ack_ms": {p: round(_pct(acks, p), 2) for p in (50, 95, 99)},
+        "processed_throughput": round(count / (send_elapsed + drain), 1),
+        "e2e_ms": {p: round(_pct(e2e, p), 2) for p in (50, 95, 99)},
+        "answered": len(e2e), "pushed_instead": pushes,
+        "bot_cpu_ms_per_event": round(bot_cpu_ms, 3),
+        "load_average": os.getloadavg()[0],
+    }
+
+
+def start_processes(tmp: Path, profile: str | None = None) -> tuple[list[subprocess.Popen], str, str]:
+    """linesim and the bot as separate processes, as in production (blocking: before the loop starts)."""
+    db_url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
+    bot_port, sim_port = _free_port(), _free_port()
+    bot, sim = f"http://127.0.0.1:{bot_port}", f"http://127.0.0.1:{sim_port}"
+    env = {**os.environ, "LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
+           "LINE_API_BASE_URL": sim, "DATABASE_URL": db_url, "DATA_ENCRYPTION_KEY": KEY,
+           "CONTENT_DIR": str(REPO / "content"), "LOG_LEVEL": "WARNING"}
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "linesim", "--port", str(sim_port), "--webhook-url",
+                          f"{bot}/callback", "--channel-secret", SECRET, "--channel-access-token", TOKEN,
+                          "--reply-token-ttl", "600"], cwd=REPO, env=env,
+                         stdout=subprocess.DEVNULL, stderr=(tmp / "linesim.log").open("wb")),
+    ]
+    subprocess.run([sys.executable, "-m", "bot", "migrate"], cwd=REPO, env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    profiler = ["-m", "cProfile", "-o", profile] if profile else []
+    procs.append(subprocess.Popen([sys.executable, *profiler, "-m", "bot", "serve", "--port", str(bot_port),
+                                   "--skip-migrate"],
+                                  cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                                  stderr=(tmp / "bot.log").open("wb")))
+    return procs, bot, sim
+
+
+async def run(args: argparse.Namespace, procs: list[subprocess.Popen], bot: str, sim: str) -> dict[str, Any]:
+    await _wait_http(f"{sim}/linesim/api/calls", procs[0], "linesim")
+    await _wait_http(f"{bot}/healthz", procs[1], "bot")
+    users = ["U" + uuid.uuid4().hex for _ in range(args.users)]
+    connector = aiohttp.TCPConnector(limit=args.connections)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        pid = procs[1].pid
+        await _phase(http, bot, sim, 200, 1, users, pid)  # warm-up
+        ack = await _phase(http, bot, sim, args.ack_rate, args.seconds, users, pid)
+        e2e = await _phase(http, bot, sim, args.e2e_rate, args.seconds, users, pid)
+    return {"ack_phase": ack, "e2e_phase": e2e, "users": args.users, "database": "sqlite"}
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench webhook", description=__doc__.split("\n")[0])
+    parser.add_argument("--ack-rate", type=float, default=1000.0, help="events/s in the acknowledgement phase")
+    parser.add_argument("--e2e-rate", type=float, default=300.0, help="events/s in the end-to-end phase")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each phase")
+    parser.add_argument("--users", type=int, default=200, help="distinct citizens sending")
+    parser.add_argument("--connections", type=int, default=200, help="HTTP connections to the bot")
+    parser.add_argument("--profile", metavar="FILE", help="run the bot under cProfile and write its stats here")
+    args = parser.parse_args(argv)
+    procs, bot, sim = start_processes(Path(tempfile.mkdtemp(prefix="madoguchi-bench-")), args.profile)
+    try:
+        result = asyncio.run(run(args, procs, bot, sim))
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    a, e = result["ack_phase"], result["e2e_phase"]
+    print(f"ack phase: {a['ack_throughput']} events/s acknowledged (target rate {a['rate_target']}), "
+          f"ack p50/p95/p99 = {a['ack_ms'][50]}/{a['ack_ms'][95]}/{a['ack_ms'][99]} ms, errors {a['errors']}, "
+          f"processed {a['processed_throughput']} events/s, bot CPU {a['bot_cpu_ms_per_event']} ms/event, "
+          f"load average {a['load_average']:.1f}")
+    print(f"e2e phase: {e['rate_target']} events/s, end-to-end p50/p95/p99 = "
+          f"{e['e2e_ms'][50]}/{e['e2e_ms'][95]}/{e['e2e_ms'][99]} ms, answered {e['answered']}/{e['events']}, "
+          f"ack p99 {e['ack_ms'][99]} ms")
+    print(json.dumps(result, ensure_ascii=False))
+    return 0

@@ -1,0 +1,96 @@
+"""``python -m bot serve | demo | migrate | new-key``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from bot.settings import Settings, SettingsError
+
+
+def load_dotenv(path: Path = Path(".env")) -> None:
+    """Read KEY=VALUE lines from .env into the environment (real environment variables win)."""
+    if not path.is_file():
+        return
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        os.environ.setdefault(key.strip(), value.strip().strip('"').strip("'"))
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        print(f"madoguchi: configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = _settings()
+    from aiohttp import web
+
+    from bot.app import create_app
+    from bot.migrate import upgrade
+
+    if not args.skip_migrate:
+        upgrade(settings.database_url)
+    web.run_app(create_app(settings), host=args.host or settings.host, port=args.port or settings.port,
+                print=lambda s: print(s, file=sys.stderr))
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    settings = _settings()
+    from bot.migrate import upgrade
+
+    upgrade(settings.database_url)
+    print("migrations applied", file=sys.stderr)
+    return 0
+
+
+def cmd_new_key(args: argparse.Namespace) -> int:
+    from civic.crypto import new_key_text
+
+    print(new_key_text())
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return run_demo(host=args.host, port=args.port, fresh=args.fresh)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Madoguchi LINE service")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the production service")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--skip-migrate", action="store_true", help="do not apply migrations first")
+    serve.set_defaults(func=cmd_serve)
+    migrate = sub.add_parser("migrate", help="apply database migrations")
+    migrate.set_defaults(func=cmd_migrate)
+    new_key = sub.add_parser("new-key", help="print a new data-encryption key")
+    new_key.set_defaults(func=cmd_new_key)
+    demo = sub.add_parser("demo", help="service + local LINE emulator + chat simulator, demo town seeded")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--fresh", action="store_true", help="start from an empty demo database")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    load_dotenv()
+    args = build_parser().parse_args(argv)
+    return args.func(args)

@@ -1,0 +1,105 @@
+"""``python -m bot demo``: the bot, linesim and the chat simulator together, with the demo town.
+
+Everything runs in one process on localhost: linesim (the LINE platform stand-in, with the browser
+simulator) on ``port + 101`` and the bot on ``port``, talking to each other over HTTP exactly as
+LINE and the bot would. The data lives in ``var/demo/`` (SQLite) with a key generated on first use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+from pathlib import Path
+
+import yaml
+from aiohttp import web
+
+from bot.app import create_app
+from bot.demo_seed import seed_demo
+from bot.migrate import upgrade
+from bot.settings import LineAccount, Settings
+from civic.crypto import new_key_text, parse_key
+from linesim import ChannelConfig, Place, SimConfig
+from linesim import create_app as create_linesim
+
+log = logging.getLogger(__name__)
+
+DEMO_DIR = Path("var/demo")
+PRODUCTION = ("production", "demo-production-channel-secret", "demo-production-access-token")
+TEST = ("test", "demo-test-channel-secret", "demo-test-access-token")
+
+
+def _demo_key(directory: Path) -> bytes:
+    path = directory / "data.key"
+    if not path.exists():
+        path.write_text(new_key_text() + "\n", encoding="utf-8")
+        path.chmod(0o600)
+    return parse_key(path.read_text(encoding="utf-8"))
+
+
+def demo_places(town_dir: Path) -> list[Place]:
+    path = town_dir / "places.yml"
+    if not path.is_file():
+        return []
+    return [Place(**item) for item in yaml.safe_load(path.read_text(encoding="utf-8"))]
+
+
+def demo_settings(host: str, port: int, sim_url: str, directory: Path, content_dir: Path) -> Settings:
+    return Settings(
+        line=LineAccount(PRODUCTION[0], PRODUCTION[1], PRODUCTION[2], sim_url, sim_url),
+        test_line=LineAccount(TEST[0], TEST[1], TEST[2], sim_url, sim_url),
+        database_url=f"sqlite+aiosqlite:///{directory / 'madoguchi.db'}",
+        host=host,
+        port=port,
+        data_key=_demo_key(directory),
+        content_dir=content_dir,
+        public_base_url=f"http://{host}:{port}",
+    )
+
+
+async def serve_demo(host: str, port: int, directory: Path, content_dir: Path,
+                     ready: asyncio.Event | None = None, stop: asyncio.Event | None = None) -> None:
+    sim_port = port + 101
+    sim_url, bot_url = f"http://{host}:{sim_port}", f"http://{host}:{port}"
+    settings = demo_settings(host, port, sim_url, directory, content_dir)
+    await asyncio.to_thread(upgrade, settings.database_url)
+    sim_app = create_linesim(SimConfig(
+        channels=[
+            ChannelConfig(PRODUCTION[0], PRODUCTION[1], PRODUCTION[2], f"{bot_url}/callback",
+                          bot_display_name="みどり町"),
+            ChannelConfig(TEST[0], TEST[1], TEST[2], f"{bot_url}/callback/test",
+                          bot_display_name="みどり町（テスト）"),
+        ],
+        places=demo_places(settings.town_dir),
+    ))
+    bot_app = create_app(settings)
+    runners = [web.AppRunner(sim_app), web.AppRunner(bot_app)]
+    for runner, p in zip(runners, (sim_port, port), strict=True):
+        await runner.setup()
+        await web.TCPSite(runner, host, p).start()
+    try:
+        await seed_demo(bot_app)
+        print(f"\nみどり町の LINE 窓口デモが起動しました。\n"
+              f"  チャットシミュレーター: {sim_url}/simulator\n"
+              f"  ボット (webhook):       {bot_url}/callback\n"
+              f"  終了するには Ctrl+C を押してください。\n", flush=True)
+        if ready is not None:
+            ready.set()
+        await (stop.wait() if stop is not None else asyncio.Event().wait())
+    finally:
+        for runner in reversed(runners):
+            await runner.cleanup()
+
+
+def run_demo(*, host: str = "127.0.0.1", port: int = 8000, fresh: bool = False,
+             directory: Path = DEMO_DIR, content_dir: Path = Path("content")) -> int:
+    if fresh and directory.exists():
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    try:
+        asyncio.run(serve_demo(host, port, directory, content_dir))
+    except KeyboardInterrupt:
+        print("デモを終了しました。")
+    return 0

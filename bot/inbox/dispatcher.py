@@ -1,0 +1,120 @@
+"""Processing inbox events: one at a time per user, in order; different users together.
+
+Each user (or group/room) key has a queue. The dispatcher takes the head event of every user who
+has nothing in flight, up to ``batch_size`` of them, and hands them to the processor as one batch
+(one transaction for all of them: group commit). A user's next event waits until the batch that
+holds their previous one has committed and sent its answers, so per-user order is kept while
+thousands of users share a few transactions a second. ``concurrency`` batches may be in flight at
+once (while one batch sends its answers, the next can already run its turns).
+
+On start, events that were accepted but not finished before a restart are loaded from the inbox
+and processed first, in their original order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable
+
+from sqlmodel import col, select
+
+from bot.inbox.models import PENDING, InboxEvent
+from bot.inbox.writer import Accepted
+from civic.database import Database
+
+log = logging.getLogger(__name__)
+
+ProcessBatch = Callable[[list[int]], Awaitable[None]]
+
+
+class InboxDispatcher:
+    def __init__(self, db: Database, process: ProcessBatch, *, batch_size: int = 64, concurrency: int = 2) -> None:
+        self._db = db
+        self._process = process
+        self._batch_size = batch_size
+        self._slots = concurrency
+        self._queues: dict[str, deque[int]] = {}
+        self._busy: set[str] = set()
+        self._queued: set[int] = set()
+        self._running = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._stopping = False
+        self.retry_delay = 1.0
+
+    async def resume_unfinished(self) -> int:
+        """Queue the events a previous run accepted but did not finish. Returns how many."""
+        async with self._db.read() as session:
+            rows = (
+                await session.exec(
+                    select(InboxEvent.id, InboxEvent.user_key)
+                    .where(InboxEvent.status == PENDING)
+                    .order_by(col(InboxEvent.id))
+                )
+            ).all()
+        self.submit(Accepted(id_, key) for id_, key in rows)
+        if rows:
+            log.info("resuming %d unfinished inbox events", len(rows))
+        return len(rows)
+
+    def submit(self, accepted: Iterable[Accepted]) -> None:
+        for item in accepted:
+            if item.id in self._queued:
+                continue
+            self._queued.add(item.id)
+            self._queues.setdefault(item.user_key, deque()).append(item.id)
+        self._schedule()
+
+    def _schedule(self) -> None:
+        while not self._stopping and self._running < self._slots:
+            ready = [key for key in self._queues if key not in self._busy]
+            if not ready:
+                break
+            keys = ready[: self._batch_size]
+            batch = [self._queues[key][0] for key in keys]
+            self._busy.update(keys)
+            self._running += 1
+            self._idle.clear()
+            task = asyncio.get_running_loop().create_task(self._run(keys, batch))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        if not self._queues and self._running == 0:
+            self._idle.set()
+
+    async def _run(self, keys: list[str], batch: list[int]) -> None:
+        try:
+            await self._process(batch)
+        except Exception:
+            # The processor closes events whose turns fail; an error here means the store itself
+            # failed (database down, disk full). The events stay pending and are tried again.
+            log.exception("inbox batch %s could not be processed; retrying in %.0f s", batch, self.retry_delay)
+            self._running -= 1
+            self._busy.difference_update(keys)
+            asyncio.get_running_loop().call_later(self.retry_delay, self._schedule)
+            return
+        self._running -= 1
+        for key, event_id in zip(keys, batch, strict=True):
+            queue = self._queues[key]
+            queue.popleft()
+            self._queued.discard(event_id)
+            if not queue:
+                del self._queues[key]
+            self._busy.discard(key)
+        self._schedule()
+
+    async def wait_idle(self) -> None:
+        """Until every queued event is processed (tests and graceful shutdown)."""
+        await self._idle.wait()
+
+    @property
+    def backlog(self) -> int:
+        return sum(len(q) for q in self._queues.values())
+
+    async def stop(self) -> None:
+        """Finish the batches in hand; the rest stays pending in the inbox."""
+        self._stopping = True
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)

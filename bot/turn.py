@@ -1,0 +1,344 @@
+"""One turn: an inbox event in, the citizen's state updated, answers out — in one transaction.
+
+Everything a turn changes (conversation state, citizen records, talk log, the outbound messages,
+the event's status) commits together. A crash before the commit replays the event once; a crash
+after it leaves the answer in the outbox, which ``OutboxSender`` delivers exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.conversation.models import ConversationState
+from bot.gateway import LineError, LineGateway
+from bot.inbox.models import DONE, FAILED, PENDING, InboxEvent
+from bot.outbox.models import OutboundMessage, Outgoing
+from bot.outbox.sender import OutboxSender
+from bot.settings import TEST
+from civic.citizens.models import Citizen, FriendshipEvent
+from civic.clock import Clock
+from civic.database import Database
+from civic.talklog.models import TalkEntry
+
+log = logging.getLogger(__name__)
+
+APOLOGY = {
+    "type": "text",
+    "text": "申し訳ありません。ただいまシステムで問題が起きており、お返事できませんでした。"
+    "お手数ですが、しばらくしてからもう一度お送りください。お急ぎの場合は役場（代表）へお電話ください。",
+}
+
+
+@dataclass
+class Turn:
+    """What a handler sees and changes. ``session`` is the turn's own transaction."""
+
+    channel: str
+    user_id: str | None
+    event: dict[str, Any]
+    now: datetime
+    session: AsyncSession
+    state: dict[str, Any]
+    citizen: Citizen | None = None
+    content: bytes | None = None  # the bytes of an image the citizen sent, when there is one
+    #: What the handler's ``prepare`` computed for this event outside the transaction (e.g. NLU).
+    prepared: Any = None
+    replies: list[dict[str, Any]] = field(default_factory=list)
+    intent: str | None = None
+    flow: str | None = None
+
+    def say(self, *messages: dict[str, Any]) -> None:
+        self.replies.extend(messages)
+
+    @property
+    def event_type(self) -> str:
+        return str(self.event.get("type", ""))
+
+    @property
+    def message(self) -> dict[str, Any]:
+        message = self.event.get("message")
+        return message if isinstance(message, dict) else {}
+
+    @property
+    def text(self) -> str | None:
+        if self.event_type == "message" and self.message.get("type") == "text":
+            text = self.message.get("text")
+            return text if isinstance(text, str) else None
+        return None
+
+    @property
+    def postback(self) -> dict[str, Any] | None:
+        postback = self.event.get("postback")
+        return postback if self.event_type == "postback" and isinstance(postback, dict) else None
+
+
+class TurnHandler(Protocol):
+    """Handles one turn inside the turn's transaction.
+
+    A handler may also define ``async def prepare(self, event: dict) -> Any``: it runs before the
+    transaction, outside the database's write lock, for work that needs no database (parsing the
+    text); its result arrives as ``turn.prepared``.
+    """
+
+    async def handle(self, turn: Turn) -> None: ...
+
+
+def inbound_summary(event: dict[str, Any]) -> tuple[str, str | None]:
+    """(kind, text) for the talk log."""
+    kind = str(event.get("type", "unknown"))
+    if kind == "message":
+        message = event.get("message") if isinstance(event.get("message"), dict) else {}
+        mtype = str(message.get("type", "unknown"))
+        if mtype == "text":
+            return "text", str(message.get("text", ""))
+        if mtype == "location":
+            return "location", f"{message.get('address') or message.get('title') or ''} "\
+                f"({message.get('latitude')}, {message.get('longitude')})".strip()
+        if mtype == "sticker":
+            return "sticker", None
+        return mtype, None
+    if kind == "postback":
+        postback = event.get("postback") if isinstance(event.get("postback"), dict) else {}
+        return "postback", str(postback.get("data", ""))
+    return kind, None
+
+
+def outbound_text(message: dict[str, Any]) -> str | None:
+    if message.get("type") == "text":
+        return str(message.get("text", ""))
+    return message.get("altText") or f"[{message.get('type')}]"
+
+
+def _talk(user_id: str, direction: str, kind: str, text: str | None, turn: Turn, now: datetime) -> dict[str, Any]:
+    return {"channel_user_id": user_id, "direction": direction, "kind": kind, "text": text,
+            "intent": turn.intent, "flow": turn.flow, "at": now}
+
+
+def _event_user(event: dict[str, Any]) -> str | None:
+    source = event.get("source")
+    if isinstance(source, dict) and isinstance(source.get("userId"), str):
+        return source["userId"]
+    return None
+
+
+class TurnProcessor:
+    """Called by the inbox dispatcher with a batch of event ids, at most one per user.
+
+    The batch's turns run in one write transaction (group commit). If any turn fails, the
+    transaction is rolled back and the turns are run again one by one, so one failing turn closes
+    only its own event (as failed, with an apology) and never blocks the others.
+    """
+
+    def __init__(
+        self, db: Database, clock: Clock, handler: TurnHandler, sender: OutboxSender, gateway: LineGateway
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._handler = handler
+        self._sender = sender
+        self._gateway = gateway
+
+    async def __call__(self, event_ids: list[int]) -> None:
+        async with self._db.read() as session:
+            rows = list((await session.exec(
+                select(InboxEvent).where(col(InboxEvent.id).in_(event_ids), InboxEvent.status == PENDING)
+                .order_by(col(InboxEvent.id))
+            )).all())
+        if not rows:
+            return
+        events = {row.id: json.loads(row.payload) for row in rows}
+        contents = dict(zip(
+            [row.id for row in rows],
+            await asyncio.gather(*(self._fetch_content(row.channel, events[row.id]) for row in rows)),
+            strict=True,
+        ))
+        prepare = getattr(self._handler, "prepare", None)
+        prepared: dict[Any, Any] = {}
+        if prepare is not None:
+            for row in rows:
+                try:
+                    prepared[row.id] = await prepare(events[row.id])
+                except Exception:
+                    log.exception("preparing inbox event %s failed; the turn runs without it", row.id)
+        try:
+            outboxes = await self._run(rows, events, contents, prepared)
+        except Exception:
+            if len(rows) == 1:
+                log.exception("turn for inbox event %s failed", rows[0].id)
+                outboxes = [await self._fail(rows[0], events[rows[0].id], sys.exc_info()[1])]
+            else:
+                log.warning("a turn in a batch of %d failed; running them one by one", len(rows))
+                outboxes = []
+                for row in rows:
+                    try:
+                        outboxes += await self._run([row], events, contents, prepared)
+                    except Exception as exc:
+                        log.exception("turn for inbox event %s failed", row.id)
+                        outboxes.append(await self._fail(row, events[row.id], exc))
+        await asyncio.gather(*(self._sender.send(o) for o in outboxes if o is not None))
+
+    async def _fetch_content(self, channel: str, event: dict[str, Any]) -> bytes | None:
+        message = event.get("message")
+        if event.get("type") != "message" or not isinstance(message, dict) or message.get("type") != "image":
+            return None
+        provider = message.get("contentProvider") or {}
+        if isinstance(provider, dict) and provider.get("type", "line") != "line":
+            return None
+        try:
+            return await self._gateway.message_content(channel, str(message.get("id")))
+        except LineError as exc:
+            log.warning("could not download image %s: %s", message.get("id"), exc)
+            return None
+
+    async def _run(self, rows: list[InboxEvent], events: dict[Any, dict[str, Any]],
+                   contents: dict[Any, bytes | None], prepared: dict[Any, Any]) -> list[Outgoing]:
+        """Run the batch's turns in one transaction. The turn loop's own rows (talk log, outbox,
+        state, event status) are written with bulk Core statements: building ORM objects for
+        them cost more than the turn itself."""
+        now = self._clock.now()
+        talk: list[dict[str, Any]] = []
+        outbox: list[dict[str, Any]] = []
+        saved_states: list[dict[str, Any]] = []
+        async with self._db.write() as session:
+            conn = await session.connection()
+            events_t, state_t = InboxEvent.__table__, ConversationState.__table__  # type: ignore[attr-defined]
+            pending = set((await conn.execute(
+                sa.select(events_t.c.id).where(events_t.c.id.in_([row.id for row in rows]),
+                                               events_t.c.status == PENDING)
+            )).scalars())
+            rows = [row for row in rows if row.id in pending]  # others finished meanwhile
+            if not rows:
+                return []
+            users = {u for row in rows if (u := _event_user(events[row.id]))}
+            states = dict((await conn.execute(
+                sa.select(state_t.c.channel_user_id, state_t.c.data).where(state_t.c.channel_user_id.in_(users))
+            )).all()) if users else {}
+            citizens = await self._citizens(session, rows, events, users, now)
+            for row in rows:
+                event = events[row.id]
+                user_id = _event_user(event)
+                before = states.get(user_id) if user_id else None
+                turn = Turn(row.channel, user_id, event, now, session, json.loads(before) if before else {},
+                            citizens.get(user_id) if user_id else None, contents.get(row.id),
+                            prepared.get(row.id))
+                kind, text = inbound_summary(event)
+                await self._handler.handle(turn)
+                if user_id and kind not in {"follow", "unfollow"}:
+                    talk.append(_talk(user_id, "in", kind, text, turn, now))
+                self._answer(row, event, turn, now, talk, outbox)
+                if user_id:
+                    after = json.dumps(turn.state, ensure_ascii=False)
+                    if after != before:
+                        states[user_id] = after
+                        saved_states.append({"channel_user_id": user_id, "data": after, "updated_at": now})
+            await session.flush()  # what handlers added through the ORM
+            if talk:
+                await conn.execute(sa.insert(TalkEntry.__table__), talk)  # type: ignore[attr-defined]
+            if saved_states:
+                await conn.execute(self._upsert_states(), saved_states)
+            sent: list[Outgoing] = []
+            if outbox:
+                table = OutboundMessage.__table__  # type: ignore[attr-defined]
+                ids = dict((await conn.execute(
+                    sa.insert(table).returning(table.c.retry_key, table.c.id, sort_by_parameter_order=True),
+                    outbox,
+                )).all())
+                sent = [Outgoing(ids[o["retry_key"]], o["channel"], o["to"], o["reply_token"],
+                                 o["token_issued_at"], o["retry_key"], o["messages"]) for o in outbox]
+            await conn.execute(
+                sa.update(events_t).where(events_t.c.id.in_([row.id for row in rows]))
+                .values(status=DONE, done_at=now, attempts=events_t.c.attempts + 1)
+            )
+        return sent
+
+    def _upsert_states(self) -> Any:
+        table = ConversationState.__table__  # type: ignore[attr-defined]
+        insert = (sqlite if self._db.is_sqlite else postgresql).insert(table)
+        return insert.on_conflict_do_update(
+            index_elements=[table.c.channel_user_id],
+            set_={"data": insert.excluded.data, "updated_at": insert.excluded.updated_at},
+        )
+
+    def _answer(self, row: InboxEvent, event: dict[str, Any], turn: Turn, now: datetime,
+                talk: list[dict[str, Any]], outbox: list[dict[str, Any]]) -> None:
+        if not turn.replies or not turn.user_id:
+            return
+        messages = turn.replies[:5]
+        if len(turn.replies) > 5:
+            log.error("turn produced %d messages; LINE accepts 5, the rest were dropped", len(turn.replies))
+        for message in messages:
+            talk.append(_talk(turn.user_id, "out", str(message.get("type")), outbound_text(message), turn, now))
+        token = event.get("replyToken") if isinstance(event.get("replyToken"), str) else None
+        outbox.append({
+            "inbox_event_id": row.id, "channel": row.channel, "to": turn.user_id, "reply_token": token,
+            "token_issued_at": row.received_at if token else None, "retry_key": str(uuid.uuid4()),
+            "messages": json.dumps(messages, ensure_ascii=False), "status": "pending", "attempts": 0,
+            "created_at": now,
+        })
+
+    async def _citizens(self, session: AsyncSession, rows: list[InboxEvent], events: dict[Any, dict[str, Any]],
+                        users: set[str], now: datetime) -> dict[str, Citizen]:
+        """The batch's citizens, created on first contact; follow/unfollow recorded in order."""
+        if not users:
+            return {}
+        citizens = {c.channel_user_id: c for c in (await session.exec(
+            select(Citizen).where(col(Citizen.channel_user_id).in_(users))
+        )).all()}
+        channel_of = {_event_user(events[row.id]): row.channel for row in rows}
+        new = [Citizen(channel_user_id=u, created_at=now, is_test_account=channel_of.get(u) == TEST)
+               for u in sorted(users - set(citizens))]
+        if new:
+            session.add_all(new)
+            await session.flush()
+            citizens.update({c.channel_user_id: c for c in new})
+        for row in rows:
+            event = events[row.id]
+            kind, user_id = event.get("type"), _event_user(event)
+            if kind not in {"follow", "unfollow"} or user_id is None:
+                continue
+            citizen = citizens[user_id]
+            citizen.is_friend = kind == "follow"
+            if kind == "follow":
+                citizen.followed_at = now
+            else:
+                citizen.unfollowed_at = now
+            session.add(citizen)
+            session.add(FriendshipEvent(citizen_id=citizen.id, kind=kind, at=now))
+        return citizens
+
+    async def _fail(self, row: InboxEvent, event: dict[str, Any], exc: BaseException | None) -> OutboundMessage | None:
+        """The handler failed: never silence — the event is closed as failed with an apology."""
+        now = self._clock.now()
+        user_id = _event_user(event)
+        async with self._db.write() as session:
+            current = await session.get(InboxEvent, row.id)
+            if current is None or current.status != PENDING:
+                return None
+            current.status, current.error = FAILED, f"{type(exc).__name__}: {exc}"[:2000]
+            current.attempts += 1
+            current.done_at = now
+            session.add(current)
+            if not user_id or event.get("type") not in {"message", "postback"}:
+                return None
+            token = event.get("replyToken") if isinstance(event.get("replyToken"), str) else None
+            outbox = OutboundMessage(
+                inbox_event_id=row.id, channel=row.channel, to=user_id, reply_token=token,
+                token_issued_at=row.received_at if token else None, retry_key=str(uuid.uuid4()),
+                messages=json.dumps([APOLOGY], ensure_ascii=False), created_at=now,
+            )
+            session.add(outbox)
+            session.add(TalkEntry(channel_user_id=user_id, direction="out", kind="text", text=APOLOGY["text"],
+                                  at=now))
+        return outbox

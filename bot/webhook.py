@@ -1,0 +1,60 @@
+"""``POST /callback``: verify, store durably, acknowledge — processing happens later.
+
+The signature (HMAC-SHA256 over the raw body with the channel secret, compared in constant time)
+is checked by line-bot-sdk's ``WebhookParser`` (its signature validator) before anything is
+stored. The events themselves are kept as LINE sent them; turning each into the SDK's models here
+would double the cost of an acknowledgement, and unknown event types must be stored all the same. Events are committed to
+the inbox before the 200; redeliveries (same ``webhookEventId``) are acknowledged and not queued
+again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from aiohttp import web
+from linebot.v3.webhook import WebhookParser
+
+from bot.appkeys import DISPATCHER, INBOX_WRITER, PARSERS, SETTINGS
+
+log = logging.getLogger(__name__)
+
+
+def _bad(reason: str) -> web.Response:
+    return web.json_response({"message": reason}, status=400)
+
+
+async def callback(request: web.Request) -> web.Response:
+    channel = request.match_info.get("channel", "production")
+    parser: WebhookParser | None = request.app[PARSERS].get(channel)
+    if parser is None:
+        raise web.HTTPNotFound()
+    limit = request.app[SETTINGS].max_webhook_body
+    if request.content_length is not None and request.content_length > limit:
+        return web.json_response({"message": "body too large"}, status=413)
+    body = await request.content.read(limit + 1)
+    if len(body) > limit:
+        return web.json_response({"message": "body too large"}, status=413)
+    signature = request.headers.get("X-Line-Signature", "")
+    if not signature:
+        return _bad("missing X-Line-Signature")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return _bad("body is not UTF-8")
+    if not parser.signature_validator.validate(text, signature):
+        log.warning("webhook with an invalid signature from %s", request.remote)
+        return _bad("invalid signature")
+    try:
+        payload = json.loads(text)
+    except ValueError:
+        return _bad("malformed JSON")
+    events = payload.get("events") if isinstance(payload, dict) else None
+    if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
+        return _bad("events must be a list of objects")
+    if any(not isinstance(e.get("webhookEventId"), str) or not e["webhookEventId"] for e in events):
+        return _bad("every event needs a webhookEventId")
+    accepted = await request.app[INBOX_WRITER].add(channel, events)
+    request.app[DISPATCHER].submit(accepted)
+    return web.Response(text="OK")

@@ -1,0 +1,211 @@
+"""``python -m nlu …``: the commands staff use to train and to check accuracy before publishing."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .entities.dates import TOKYO
+
+DEFAULT_DATA = "content/midori/nlu"
+DEFAULT_MODEL = "nlu_model"
+
+
+def _say(message: str) -> None:
+    print(f"[nlu] {message}", file=sys.stderr, flush=True)
+
+
+def _now(value: str | None) -> datetime:
+    if not value:
+        return datetime.now(TOKYO)
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=TOKYO)
+
+
+def _interpreter(args: argparse.Namespace) -> Any:
+    from .interpreter import Interpreter
+
+    model = Path(args.model)
+    if (model / "metadata.json").is_file():
+        return Interpreter.load(model)
+    _say(f"no model in {model}; training in memory from {args.data}")
+    return Interpreter.train(args.data)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .interpreter import Interpreter
+
+    interpreter = Interpreter.train(args.data, threshold=args.threshold, progress=_say)
+    out = interpreter.persist(args.out)
+    _say(f"model written to {out}")
+    return 0
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    interpreter = _interpreter(args)
+    now = _now(args.now)
+    if args.text is not None:
+        print(json.dumps(interpreter.parse(args.text, now=now), ensure_ascii=False, indent=None if args.compact else 2))
+        return 0
+    for line in sys.stdin:
+        text = line.rstrip("\n")
+        print(json.dumps(interpreter.parse(text, now=now), ensure_ascii=False), flush=True)
+    return 0
+
+
+def _table(rows: list[list[str]]) -> str:
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c + " " * (w - _width(c)) for c, w in zip(r, widths, strict=True)) for r in rows)
+
+
+def _width(s: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluation import cross_validate
+    from .training_data import load_training_data
+
+    report = cross_validate(load_training_data(args.data), folds=args.folds, threshold=args.threshold, progress=_say)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+        return 0
+    print(f"examples: {report['examples']}  folds: {report['folds']}")
+    print(f"intent accuracy: {report['intent_accuracy']:.4f}  "
+          f"(with fallback at {args.threshold}: {report['intent_accuracy_with_fallback']:.4f}, "
+          f"fallback rate {report['fallback_rate']:.4f})")
+    print(f"entity F1: {report['entity_f1']:.4f}  {report['entity_micro']}\n")
+    rows = [["intent", "precision", "recall", "f1", "support"]]
+    for name, m in report["per_intent"].items():
+        rows.append([name, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"])])
+    print(_table(rows) + "\n")
+    labels = list(report["confusion"])
+    short = {lab: lab if len(lab) <= 8 else f"{lab[:4]}…{lab[-3:]}" for lab in labels}
+    rows = [["gold \\ predicted", *[short[lab] for lab in labels]]]
+    for g in labels:
+        rows.append([g, *[str(report["confusion"][g][p]) if report["confusion"][g][p] else "." for p in labels]])
+    print(_table(rows) + "\n")
+    rows = [["entity", "precision", "recall", "f1", "support"]]
+    for name, m in report["per_entity"].items():
+        rows.append([name, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"])])
+    print(_table(rows))
+    if args.errors:
+        print("\nmisclassified:")
+        for e in report["errors"]:
+            print(f"  {e['gold']:>18} → {e['predicted']:<18} {e['text']}")
+    return 0
+
+
+def _synonyms(path: str | None) -> dict[str, str]:
+    if not path or not Path(path).exists():
+        return {}
+    from .training_data import load_training_data
+
+    return load_training_data(path).synonyms
+
+
+def cmd_eval_faq(args: argparse.Namespace) -> int:
+    import yaml
+
+    from .evaluation import evaluate_retrieval
+
+    extra = None
+    if args.faq:
+        extra = {str(e["id"]): e for e in yaml.safe_load(Path(args.faq).read_text(encoding="utf-8")) or []}
+    report = evaluate_retrieval(args.corpus, args.queries, args.qrels, synonyms=_synonyms(args.synonyms),
+                                extra_fields=extra)
+    print(json.dumps(report, ensure_ascii=False))
+    return 0
+
+
+def cmd_eval_garbage(args: argparse.Namespace) -> int:
+    from .evaluation import evaluate_garbage
+    from .garbage_lookup import GarbageDictionary
+
+    synonyms = _synonyms(args.synonyms)
+    beside = Path(args.dictionary).with_name("synonyms.csv")
+    for path in [*args.synonyms_csv, *([beside] if beside.is_file() and not args.synonyms_csv else [])]:
+        synonyms.update(GarbageDictionary.load_synonyms_csv(path))
+    dictionary = GarbageDictionary.from_csv(args.dictionary, synonyms=synonyms)
+    report = evaluate_garbage(dictionary, args.queries)
+    if not args.misses:
+        report.pop("misses")
+    print(json.dumps(report, ensure_ascii=False))
+    return 0
+
+
+def cmd_export_rasa(args: argparse.Namespace) -> int:
+    from .rasa_export import export_rasa_project
+    from .training_data import load_training_data
+
+    for path in export_rasa_project(load_training_data(args.data), args.directory, threshold=args.threshold):
+        _say(f"wrote {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m nlu", description="Madoguchi Japanese NLU tools")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("train", help="train a model directory from Rasa YAML")
+    t.add_argument("--data", default=DEFAULT_DATA)
+    t.add_argument("--out", default=DEFAULT_MODEL)
+    t.add_argument("--threshold", type=float, default=0.4)
+    t.set_defaults(func=cmd_train)
+
+    pa = sub.add_parser("parse", help="parse TEXT, or one message per stdin line (JSON lines out)")
+    pa.add_argument("text", nargs="?")
+    pa.add_argument("--model", default=DEFAULT_MODEL)
+    pa.add_argument("--data", default=DEFAULT_DATA, help="used when --model holds no model")
+    pa.add_argument("--now", help="ISO date-time for relative dates (default: now in Asia/Tokyo)")
+    pa.add_argument("--compact", action="store_true")
+    pa.set_defaults(func=cmd_parse)
+
+    e = sub.add_parser("evaluate", help="cross-validated intent and entity accuracy")
+    e.add_argument("--data", default=DEFAULT_DATA)
+    e.add_argument("--folds", type=int, default=5)
+    e.add_argument("--threshold", type=float, default=0.4)
+    e.add_argument("--json", action="store_true")
+    e.add_argument("--errors", action="store_true", help="list misclassified examples")
+    e.set_defaults(func=cmd_evaluate)
+
+    f = sub.add_parser("eval-faq", help="hit@1/3/5 and MRR@10 on BEIR files, beside plain TF-IDF")
+    f.add_argument("--corpus", required=True)
+    f.add_argument("--queries", required=True)
+    f.add_argument("--qrels", required=True)
+    f.add_argument("--faq", help="FAQ YAML whose alternatives/keywords enrich the corpus entries by id")
+    f.add_argument("--synonyms", default=DEFAULT_DATA, help="Rasa YAML whose synonyms to use")
+    f.add_argument("--baseline", action="store_true", help="(the TF-IDF baseline is always reported)")
+    f.set_defaults(func=cmd_eval_faq)
+
+    g = sub.add_parser("eval-garbage", help="top-1/top-3 of garbage lookup on a query/expected TSV")
+    g.add_argument("--dictionary", required=True)
+    g.add_argument("--queries", required=True)
+    g.add_argument("--synonyms", default=DEFAULT_DATA)
+    g.add_argument("--synonyms-csv", action="append", default=[],
+                   help="word,name CSV (default: synonyms.csv beside the dictionary, if any)")
+    g.add_argument("--misses", action="store_true", help="include the misses in the JSON")
+    g.set_defaults(func=cmd_eval_garbage)
+
+    x = sub.add_parser("export-rasa", help="write a Rasa 3.x project from our data")
+    x.add_argument("directory")
+    x.add_argument("--data", default=DEFAULT_DATA)
+    x.add_argument("--threshold", type=float, default=0.4)
+    x.set_defaults(func=cmd_export_rasa)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"python -m nlu {args.command}: {exc}", file=sys.stderr)
+        return 2

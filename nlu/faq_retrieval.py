@@ -1,0 +1,216 @@
+"""FAQ retrieval: field-weighted BM25 over Sudachi-normalised words, readings and characters.
+
+Each FAQ entry is indexed in four fields, each its own BM25 index (k1=1.2, b=0.75):
+
+* ``question`` — content words (normalised form, modes C and A, so 住民票の写し also yields 住民/票)
+  of the question and its alternative phrasings, with synonyms folded to one term;
+* ``answer`` — the same for the answer text (lower weight: answers are long and mention much);
+* ``reading`` — kana readings of those words, so a query typed in hiragana still matches kanji;
+* ``chars`` — character bigrams of the folded question text, for typos and unknown words;
+* ``kanji`` — single kanji of the question text (開く ~ 開庁, 何時 ~ 時間), a weak semantic net.
+
+The combined score ranks entries. The outcome uses how much of the query's informative terms the
+best entry covers and how far it stands from the runner-up: ``confident`` (answer directly),
+``ambiguous`` (offer the candidates) or ``none`` (say we do not know, hand over to staff).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .normalize import Morphology, clean_text, fold_kana
+
+__all__ = ["BM25", "FaqEntry", "FaqHit", "FaqIndex", "FaqSearchResult"]
+
+Outcome = Literal["confident", "ambiguous", "none"]
+
+# generic question words: they say "this is a question", not what it is about
+STOP_TERMS = frozenset(map(fold_kana, """
+する 為る ある 有る いる 居る なる 成る できる 出来る 教える 知る 思う 言う いい 良い よい こと 事 もの 物 ため 為
+ください 下さい 下さる 分かる わかる 聞く 方 かた ほう 場合 どう どの どこ 何 なに なん いつ 誰 よう 様 くれる 貰う もらう
+たい ます です ない 無い 欲しい ほしい みる 見る 行く いく 来る くる 有り 良う 今 いま それ これ あれ そう 問い合わせ ところ 所
+つく 就く 付く 関する 対する 際 おく 置く しまう 仕舞う ちゃう 的 ね よ か
+""".split()))
+
+_FIELD_WEIGHTS = {"question": 1.0, "answer": 0.35, "reading": 0.3, "chars": 0.25, "kanji": 0.3}
+
+
+@dataclass(frozen=True, slots=True)
+class FaqEntry:
+    id: str
+    question: str
+    answer: str = ""
+    alternatives: tuple[str, ...] = ()
+    category: str = ""
+    keywords: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> FaqEntry:
+        alts = d.get("alternatives") or d.get("paraphrases") or d.get("questions") or ()
+        kws = d.get("keywords") or ()
+        return cls(id=str(d.get("id") or d.get("_id")), question=str(d.get("question") or d.get("title") or ""),
+                   answer=str(d.get("answer") or d.get("text") or ""),
+                   alternatives=tuple(str(a) for a in alts), category=str(d.get("category") or ""),
+                   keywords=tuple(str(k) for k in kws))
+
+
+@dataclass(frozen=True, slots=True)
+class FaqHit:
+    entry_id: str
+    score: float
+    question: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"entry_id": self.entry_id, "score": round(self.score, 4), "question": self.question}
+
+
+@dataclass(frozen=True, slots=True)
+class FaqSearchResult:
+    outcome: Outcome
+    hits: list[FaqHit] = field(default_factory=list)
+    coverage: float = 0.0  # share of the query's term weight found in the best entry, 0..1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"outcome": self.outcome, "coverage": round(self.coverage, 4), "hits": [h.to_dict() for h in self.hits]}
+
+
+class BM25:
+    """Okapi BM25 over pre-tokenised documents; scores all documents for a query at once."""
+
+    def __init__(self, docs: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> None:
+        self.k1, self.b = k1, b
+        self.n = len(docs)
+        self.lengths = [len(d) for d in docs]
+        self.avgdl = (sum(self.lengths) / self.n) if self.n else 1.0
+        self.postings: dict[str, list[tuple[int, int]]] = {}
+        for i, d in enumerate(docs):
+            for term, tf in Counter(d).items():
+                self.postings.setdefault(term, []).append((i, tf))
+        self.idf = {t: math.log(1 + (self.n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()}
+        self._norm = [self.k1 * (1 - self.b + self.b * (dl / self.avgdl if self.avgdl else 0)) for dl in self.lengths]
+
+    def scores(self, query: Iterable[str]) -> dict[int, float]:
+        out: dict[int, float] = {}
+        for term, qtf in Counter(query).items():
+            postings = self.postings.get(term)
+            if not postings:
+                continue
+            idf = self.idf[term]
+            for doc, tf in postings:
+                out[doc] = out.get(doc, 0.0) + qtf * idf * tf * (self.k1 + 1) / (tf + self._norm[doc])
+        return out
+
+
+class FaqIndex:
+    """Build once from FAQ entries (dicts or :class:`FaqEntry`); :meth:`search` per question."""
+
+    def __init__(self, entries: Iterable[FaqEntry | Mapping[str, Any]], *, synonyms: Mapping[str, str] | None = None,
+                 morphology: Morphology | None = None, confident_coverage: float = 0.5,
+                 confident_margin: float = 0.2, ambiguous_coverage: float = 0.3) -> None:
+        self.entries = [e if isinstance(e, FaqEntry) else FaqEntry.from_dict(e) for e in entries]
+        self.morphology = morphology or Morphology()
+        self.synonyms = {}
+        for variant, canonical in (synonyms or {}).items():
+            for key in self._keys_raw(variant):
+                self.synonyms[key] = "".join(self._keys_raw(canonical)) or fold_kana(canonical)
+        self.confident_coverage = confident_coverage
+        self.confident_margin = confident_margin
+        self.ambiguous_coverage = ambiguous_coverage
+        fields: dict[str, list[list[str]]] = {f: [] for f in _FIELD_WEIGHTS}
+        self._readings: list[str] = []
+        for e in self.entries:
+            qtext = " ".join([e.question, *e.alternatives, *e.keywords])
+            terms = self._terms(qtext)
+            self._readings.append(terms["reading_text"][0])
+            fields["question"].append(terms["words"])
+            fields["reading"].append(terms["reading"])
+            fields["chars"].append(terms["chars"])
+            fields["kanji"].append(terms["kanji"])
+            fields["answer"].append(self._terms(e.answer)["words"])
+        self.indexes = {f: BM25(docs) for f, docs in fields.items()}
+
+    def _keys_raw(self, text: str) -> list[str]:
+        return [k for k in self.morphology.content_keys(clean_text(text), "C") if k not in STOP_TERMS]
+
+    def _terms(self, text: str) -> dict[str, list[str]]:
+        text = clean_text(text)
+        words: list[str] = []
+        readings: list[str] = []
+        seen_c = set()
+        for t in self.morphology.tokenize(text, "C"):
+            if t.is_content and t.key and t.key not in STOP_TERMS:
+                key = self.synonyms.get(t.key, t.key)
+                words.append(key)
+                readings.append(t.reading_key)
+                seen_c.add(key)
+        cwords = list(words)
+        full_reading = self.morphology.reading(text)
+        reading = [full_reading[i : i + 3] for i in range(len(full_reading) - 2)]
+        for t in self.morphology.tokenize(text, "A"):  # sub-words of compounds: 住民票 → 住民, 票
+            if t.is_content and t.key and t.key not in STOP_TERMS and t.key not in seen_c and len(t.key) > 1:
+                words.append(self.synonyms.get(t.key, t.key))
+        folded = fold_kana(text)
+        chars = [folded[i : i + 2] for i in range(len(folded) - 1)]
+        kanji = [ch for ch in folded if "\u4e00" <= ch <= "\u9fff"]
+        return {"words": words, "reading": reading, "chars": chars, "kanji": kanji, "reading_text": [full_reading],
+                "cwords": cwords, "reading_aligned": readings}
+
+    def _combined(self, terms: dict[str, list[str]]) -> dict[int, float]:
+        total: dict[int, float] = {}
+        for f, weight in _FIELD_WEIGHTS.items():
+            q = terms["words"] if f in ("question", "answer") else terms[f]
+            for doc, s in self.indexes[f].scores(q).items():
+                total[doc] = total.get(doc, 0.0) + weight * s
+        return total
+
+    def _coverage(self, terms: dict[str, list[str]], doc: int) -> float:
+        """Share of the query's IDF mass (question words) that entry ``doc`` contains in its question
+        or answer; reading matches count for kana-written words."""
+        qidx, aidx = self.indexes["question"], self.indexes["answer"]
+        total = got = 0.0
+        for word, reading in zip(terms["cwords"], terms["reading_aligned"], strict=True):
+            weight = qidx.idf.get(word, math.log(1 + (qidx.n + 0.5) / 0.5))
+            total += weight
+            if _in_doc(qidx, word, doc):
+                got += weight
+            elif _in_doc(aidx, word, doc):
+                got += 0.6 * weight
+            elif len(reading) >= 2 and reading in self._readings[doc]:
+                got += 0.8 * weight
+        return got / total if total else 0.0
+
+    def search(self, query: str, k: int = 5) -> FaqSearchResult:
+        text = clean_text(query if isinstance(query, str) else "")[:500]
+        if not text or not self.entries:
+            return FaqSearchResult("none", [], 0.0)
+        terms = self._terms(text)
+        scores = self._combined(terms)
+        if not scores:
+            return FaqSearchResult("none", [], 0.0)
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[: max(k, 2)]
+        hits = [FaqHit(self.entries[i].id, s, self.entries[i].question) for i, s in ranked]
+        coverage = self._coverage(terms, ranked[0][0]) if terms["words"] else 0.0
+        s1 = ranked[0][1]
+        s2 = ranked[1][1] if len(ranked) > 1 else 0.0
+        margin = (s1 - s2) / s1 if s1 > 0 else 0.0
+        # a runner-up that covers the query as well as the best one makes a small margin ambiguous
+        tied = len(ranked) > 1 and self._coverage(terms, ranked[1][0]) >= coverage - 1e-9
+        if coverage >= self.confident_coverage and margin >= self.confident_margin * (2 if tied else 1):
+            outcome: Outcome = "confident"
+        elif coverage >= self.ambiguous_coverage:
+            outcome = "ambiguous"
+        else:
+            outcome = "none"
+        return FaqSearchResult(outcome, hits[:k], coverage)
+
+    def rank(self, query: str, k: int = 10) -> list[str]:
+        """Entry ids, best first (for evaluation)."""
+        return [h.entry_id for h in self.search(query, k).hits]
+
+
+def _in_doc(index: BM25, term: str, doc: int) -> bool:
+    return any(d == doc for d, _ in index.postings.get(term, ()))

@@ -1,0 +1,132 @@
+"""SIGKILL mid-load: no accepted event is lost and none is answered twice.
+
+The bot runs as a real process (``python -m bot serve``) against an in-process linesim. Citizens
+send messages concurrently; the bot is killed with SIGKILL while it works, restarted, and — as LINE
+does — every event whose delivery was not acknowledged is redelivered. Every message must get
+exactly one answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import aiohttp
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.migrate import upgrade_async
+from linesim import ChannelConfig, SimConfig
+from linesim.testing import LineSim, run_linesim
+from tests.bot.helpers import KEY_HEX, REPO, SECRET, TOKEN
+
+USERS = 8
+MESSAGES_PER_USER = 25
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_bot(port: int, db_url: str, sim_url: str, log: Path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "LINE_CHANNEL_SECRET": SECRET,
+        "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
+        "LINE_API_BASE_URL": sim_url,
+        "DATABASE_URL": db_url,
+        "DATA_ENCRYPTION_KEY": KEY_HEX,
+        "CONTENT_DIR": str(REPO / "content"),
+        "LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", str(port), "--skip-migrate"],
+        cwd=REPO, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+    )
+
+
+async def _wait_healthy(port: int, proc: subprocess.Popen) -> None:
+    async with aiohttp.ClientSession() as http:
+        for _ in range(300):
+            assert proc.poll() is None, "the bot exited during start-up"
+            try:
+                async with http.get(f"http://127.0.0.1:{port}/healthz") as r:
+                    if r.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    raise AssertionError("the bot did not become healthy")
+
+
+@pytest.mark.slow
+async def test_sigkill_mid_load_loses_nothing_and_answers_nothing_twice(tmp_path: Path) -> None:
+    db_url = f"sqlite+aiosqlite:///{tmp_path / 'crash.db'}"
+    await upgrade_async(db_url)
+    port = _free_port()
+    config = SimConfig(channels=[ChannelConfig("production", SECRET, TOKEN, f"http://127.0.0.1:{port}/callback")])
+    async with run_linesim(config) as started:
+        sim = LineSim(started.app, started.url, "production", strict=False)
+        users = [sim.create_user(f"市民{i}") for i in range(USERS)]
+        log = tmp_path / "bot.log"
+        proc = _start_bot(port, db_url, sim.url, log)
+        try:
+            await _wait_healthy(port, proc)
+            sent: Counter[str] = Counter()
+            killed = asyncio.Event()
+
+            async def citizen(user: str) -> None:
+                for i in range(MESSAGES_PER_USER):
+                    await sim.send_text(user, f"{i}番目のメッセージです")
+                    sent[user] += 1
+                    await asyncio.sleep(0.002)
+
+            async def killer() -> None:
+                while sum(sent.values()) < USERS * MESSAGES_PER_USER // 3:
+                    await asyncio.sleep(0.005)
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+                killed.set()
+
+            await asyncio.gather(killer(), *(citizen(u) for u in users))
+            assert killed.is_set()
+            failed = {e for d in sim.deliveries if not d.ok for e in d.event_ids}
+            acked = {e for d in sim.deliveries if d.ok for e in d.event_ids}
+            assert failed, "the kill should have interrupted some deliveries"
+
+            proc = _start_bot(port, db_url, sim.url, log)
+            await _wait_healthy(port, proc)
+            for event_id in sorted(failed - acked):
+                await sim.redeliver(event_id)
+
+            async def all_answered() -> None:
+                while any(len(sim.messages(u)) < MESSAGES_PER_USER for u in users):
+                    await asyncio.sleep(0.05)
+
+            await asyncio.wait_for(all_answered(), 60)
+            await asyncio.sleep(1.0)  # room for a duplicate to show up, if there were one
+            answers = {u: len(sim.messages(u)) for u in users}
+            assert answers == dict.fromkeys(users, MESSAGES_PER_USER), log.read_text()[-3000:]
+        finally:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+    engine = create_async_engine(db_url)
+    async with engine.connect() as conn:
+        statuses = (await conn.execute(sa.text("SELECT status, count(*) FROM inbox_event GROUP BY status"))).all()
+        unsent = (await conn.execute(sa.text("SELECT count(*) FROM outbound_message WHERE status != 'sent'"))).scalar()
+    await engine.dispose()
+    assert dict(statuses) == {"done": USERS * MESSAGES_PER_USER}
+    assert unsent == 0
