@@ -27,7 +27,7 @@ from richmenus.segments import StaticSegments
 from tests.richmenus.line_view import LineView, line_apis, sim_config
 
 NOW = datetime(2026, 11, 21, 1, 0, tzinfo=UTC)
-ROLES = ("admin", "editor", "delivery", "facility", "viewer")
+ROLES = ("admin", "editor", "delivery", "facility", "counter", "viewer")
 PASSWORD = "staff-pass-2026"
 
 
