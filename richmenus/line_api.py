@@ -83,3 +83,37 @@ def line_message(exc: Exception) -> str:
     if details:
         message += " (" + "; ".join(f"{d.get('property', '')}: {d.get('message', '')}" for d in details[:3]) + ")"
     return message[:300]
+
+
+class GatewayLike(Protocol):
+    """What the service's LINE gateway offers (``bot.gateway.LineGateway``)."""
+
+    @property
+    def channels(self) -> list[str]: ...
+
+    def messaging_api(self, channel: str) -> AsyncMessagingApi: ...
+
+    def blob_api(self, channel: str) -> AsyncMessagingApiBlob: ...
+
+
+class GatewayLineApis:
+    """A ``LineApiFactory`` over the service's gateway: its clients, which the gateway opens and closes.
+
+    ``RichMenuPublisher(db, clock, GatewayLineApis(app[GATEWAY]), segments)``. LINE's insight figures
+    need their own client: pass ``insight=SdkLineApis(...)`` to add it.
+    """
+
+    def __init__(self, gateway: GatewayLike, *, insight: SdkLineApis | None = None) -> None:
+        self.gateway, self.insight = gateway, insight
+
+    @contextlib.asynccontextmanager
+    async def __call__(self, account: str) -> AsyncIterator[LineApis]:
+        if account not in self.gateway.channels:
+            raise RichMenuError("unavailable", "account_not_configured",
+                                f"{ACCOUNT_NAMES.get(account, account)}の LINE 設定がありません。サーバーの設定"
+                                "（テスト用アカウントは LINE_TEST_CHANNEL_SECRET と LINE_TEST_CHANNEL_ACCESS_TOKEN）を確認してください。")
+        if self.insight is not None and account in self.insight.accounts:
+            async with self.insight(account) as own:
+                yield LineApis(self.gateway.messaging_api(account), self.gateway.blob_api(account), own.insight)
+        else:
+            yield LineApis(self.gateway.messaging_api(account), self.gateway.blob_api(account))
