@@ -98,3 +98,19 @@ async def test_builtin_roles_are_created_once(db: Database) -> None:
             await roles.ensure_builtin_roles(s, NOW)
     async with db.read() as s:
         assert len(await roles.list_roles(s)) == 6
+
+
+async def test_the_cli_can_reset_a_forgotten_administrator_password(db: Database) -> None:
+    from civic.staff.sessions import StaffSessions
+
+    clock = FrozenClock(NOW)
+    await accounts.create_staff(db, clock, "kanri", "first password", "管理者", "admin", passwords=PW)
+    sessions = StaffSessions(db, clock, PW)
+    for _ in range(5):
+        with pytest.raises(StaffError):
+            await sessions.login("kanri", "forgotten?")
+    await accounts.reset_staff_password(db, clock, "KANRI", "second password", passwords=PW)
+    assert (await sessions.login("kanri", "second password")).token
+    with pytest.raises(StaffError) as exc:
+        await accounts.reset_staff_password(db, clock, "nobody", "second password", passwords=PW)
+    assert "nobody" in exc.value.message
