@@ -40,6 +40,9 @@ CATALOGUE: dict[str, str] = {
     "procedures.counter": "窓口での手続きナビ二次元コードの読み取り（世帯の入力内容を表示）",
     "reports.read": "通報の閲覧",
     "reports.manage": "通報の対応",
+    "scenarios.read": "シナリオの閲覧",
+    "scenarios.edit": "シナリオの作成・編集・テスト",
+    "scenarios.publish": "シナリオの公開",
 }
 
 
@@ -54,6 +57,7 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
     BuiltinRole("admin", "管理者", ("*",)),
     BuiltinRole("editor", "編集者", (
         "*.read", "richmenus.edit", "faq.edit", "procedures.edit", "procedures.stats", "facilities.edit",
+        "scenarios.edit", "scenarios.publish",
     )),
     BuiltinRole("delivery", "配信担当", ("*.read", "deliveries.*", "segments.*", "richmenus.edit")),
     BuiltinRole("facility", "施設担当", ("*.read", "facilities.*", "bookings.*")),
