@@ -30,6 +30,17 @@ __all__ = ["FALLBACK_INTENT", "IntentClassifier", "IntentFeaturizer"]
 
 FALLBACK_INTENT = "nlu_fallback"
 _SKIP_POS = ("補助記号", "空白")
+# Symbols people send as a whole answer: variants of one mark mean the same (✖ = ❌ = ×), and emoji
+# gender signs, skin tones and variation selectors must not make 🙅‍♀️ (no) look like 🙆‍♀️ (yes).
+_SYMBOL_FOLD = str.maketrans({
+    **dict.fromkeys("✕✖❌❎✗✘⨯", "×"), **dict.fromkeys("⭕◯", "○"), **dict.fromkeys("✔✅☑", "✓"),
+    **dict.fromkeys(["\ufe0e", "\ufe0f", "\u2640", "\u2642", *map(chr, range(0x1F3FB, 0x1F400))], None),
+})
+
+
+def fold_symbols(text: str) -> str:
+    """One form per answer mark; emoji modifiers dropped (intent features only, not entities)."""
+    return text.translate(_SYMBOL_FOLD)
 
 
 class IntentFeaturizer:
@@ -44,7 +55,7 @@ class IntentFeaturizer:
         self.regexes = {name: [re.compile(p) for p in patterns] for name, patterns in (regexes or {}).items()}
 
     def features(self, text: str) -> Counter[str]:
-        cleaned = clean_text(text)[:300]  # a message longer than this carries no extra intent signal
+        cleaned = fold_symbols(clean_text(text))[:300]  # a longer message carries no extra intent signal
         folded = fold_kana(cleaned)
         feats: Counter[str] = Counter()
         lo, hi = self.char_ngrams
