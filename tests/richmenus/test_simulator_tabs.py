@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-import pytest_asyncio
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Page, expect
 
 from civic.database import Database
 from richmenus.demo import install_menus
 from tests.richmenus.conftest import Line
 
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 WAIT = 20_000  # ms; the machine is shared
 
-
-@pytest_asyncio.fixture
-async def page() -> AsyncIterator[Page]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = await browser.new_context(viewport={"width": 390, "height": 844}, locale="ja-JP")
-        page = await context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        yield page
-        await browser.close()
-        assert errors == [], errors
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
