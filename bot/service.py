@@ -9,11 +9,13 @@ feature takes its dependencies as arguments here; nothing is reached through glo
 ``/liff/booking``  facility booking page (LIFF)
 ``/liff/procedures``  手続きナビ page and the staff counter page
 ``/liff/map``      facility map; ``/liff/webchat`` the web chat; ``/open311/v2`` GeoReport v2
+``/api/nlu/parse`` the NLU's Rasa-shaped parse result, for the web
 =================  ==============================================================
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -48,7 +50,7 @@ from bot.settings import Settings
 from bot.turn import Turn, TurnHandler
 from civic.booking.services import BookingService
 from civic.booking.tasks import expire_offers, send_reminders
-from civic.clock import Clock, SystemClock
+from civic.clock import TOKYO, Clock, SystemClock
 from civic.procedures.kana import SudachiKanaReader
 from civic.procedures.loader import load_content
 from civic.procedures.payload import QrKeyring
@@ -61,6 +63,7 @@ from dialogues.services import Knowledge
 from liff.booking.app import create_booking_liff_app
 from liff.identity import HttpIdTokenVerifier
 from liff.procedures.app import create_procedures_app
+from nlu.service import make_parse_handler
 from richmenus.line_api import GatewayLineApis
 from richmenus.publish import RichMenuPublisher
 from richmenus.taps import is_switch_data, record_tap
@@ -111,6 +114,22 @@ class RichMenuTaps:
         await self.inner.handle(turn)
 
 
+def nlu_parse_view(knowledge: Knowledge, clock: Clock) -> Any:
+    """``POST /api/nlu/parse {"text"}``: Rasa's ``/model/parse`` answer from the same model as LINE,
+    for the town's web pages and for staff checking the NLU (酒田市 spec 第5章 1(6))."""
+    handle = make_parse_handler(knowledge.interpreter, clock=lambda: clock.now().astimezone(TOKYO))
+
+    async def view(request: web.Request) -> web.Response:
+        try:
+            body = json.loads(await request.read())
+        except (ValueError, UnicodeDecodeError):
+            body = None
+        status, answer = handle(body)
+        return web.json_response(answer, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+    return view
+
+
 def admin_api_routers(app: web.Application, knowledge: Knowledge, *, booking_notices: BookingNotices,
                       procedures: Any, qr_keys: QrKeyring) -> list[ApiRouter]:
     db, clock = app[DATABASE], app[CLOCK]
@@ -141,6 +160,8 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
     notifier = make_notifier(app)
     app[NOTIFIER] = notifier
     install_dialogues(app, knowledge, open311_api_keys=settings.open311_api_keys)
+
+    app.router.add_post("/api/nlu/parse", nlu_parse_view(knowledge, clock))
 
     booking = BookingService(db, clock, BookingNotices(notifier))
     app[BOOKING] = booking

@@ -43,3 +43,15 @@ async def test_every_route_permission_is_in_the_catalogue(aiohttp_client, sqlite
     document = await (await client.get(f"{PREFIX}/openapi.json")).json()
     used = {op["x-permission"] for ops in document["paths"].values() for op in ops.values() if "x-permission" in op}
     assert used and used <= set(CATALOGUE), used - set(CATALOGUE)
+
+
+async def test_nlu_parse_endpoint_answers_in_rasa_shape(aiohttp_client, sqlite_db, knowledge) -> None:
+    client = await aiohttp_client(build_service(make_settings(sqlite_db.url), knowledge=knowledge))
+    r = await client.post("/api/nlu/parse", json={"text": "スプレー缶の捨て方を教えて"})
+    body = await r.json()
+    assert r.status == 200 and body["intent"]["name"] == "garbage_lookup"
+    assert {"text", "intent", "intent_ranking", "entities"} <= set(body)
+    r = await client.post("/api/nlu/parse", data=b"{broken")
+    assert r.status == 400 and (await r.json())["error"]["field"] == ""
+    r = await client.post("/api/nlu/parse", json={"text": 5})
+    assert r.status == 400 and (await r.json())["error"]["field"] == "text"
