@@ -11,13 +11,16 @@ import sys
 from aiohttp import web
 
 from bot.app import create_app
+from bot.cli import event_loop
 from bot.settings import Settings
 
 
 def main() -> None:
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "WARNING"))
     port = int(sys.argv[sys.argv.index("--port") + 1])
-    web.run_app(create_app(Settings.from_env()), host="127.0.0.1", port=port, print=None, access_log=None)
+    loop = event_loop()
+    web.run_app(create_app(Settings.from_env()), host="127.0.0.1", port=port, print=None, access_log=None,
+                loop=loop)
 
 
 if __name__ == "__main__":

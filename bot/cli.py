@@ -31,6 +31,17 @@ def _settings() -> Settings:
         raise SystemExit(2) from None
 
 
+def event_loop():  # -> asyncio.AbstractEventLoop
+    """uvloop's event loop (libuv: faster sockets and callbacks) where installed, else asyncio's."""
+    import asyncio
+
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings()
     from aiohttp import web
@@ -40,8 +51,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if not args.skip_migrate:
         upgrade(settings.database_url)
+    loop = event_loop()
     web.run_app(build_service(settings), host=args.host or settings.host, port=args.port or settings.port,
-                print=lambda s: print(s, file=sys.stderr))
+                print=lambda s: print(s, file=sys.stderr), loop=loop)
     return 0
 
 
