@@ -182,7 +182,8 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
         kana_reader=SudachiKanaReader(), id_token_verifier=verifier,
         result_notifier=ProcedureResults(notifier, db), idle=drafts_idle,
         liff_id=settings.liff_ids.get("procedures", ""),
-        liff_sdk_url=liff_sdk if settings.liff_ids.get("procedures") else ""))
+        liff_sdk_url=liff_sdk if settings.liff_ids.get("procedures") else "",
+        staff_login_url=f"{PREFIX}/auth/login"))
 
     admin_routers = admin_api_routers(app, knowledge, booking_notices=BookingNotices(notifier),
                                       procedures=procedures, qr_keys=qr_keys)

@@ -50,6 +50,7 @@ class Deps:
     liff_id: str
     liff_sdk_url: str
     qr_max_version: int
+    staff_login_url: str = ""
 
 
 DEPS = web.AppKey("procedures_deps", Deps)
@@ -71,11 +72,13 @@ def create_procedures_app(*, db: Database, clock: Clock, content: Content, qr_ke
                           id_token_verifier: IdTokenVerifier | None = None,
                           result_notifier: ResultNotifier | None = None, idle: timedelta = DEFAULT_IDLE,
                           theme: str | None = None, liff_id: str = "", liff_sdk_url: str = "",
-                          qr_max_version: int = 25) -> web.Application:
+                          qr_max_version: int = 25, staff_login_url: str = "") -> web.Application:
     """The sub-application; every dependency comes in as an argument (no globals, no import-time work).
 
     ``theme`` overrides the town's base colour (blue/red/green/yellow/purple); ``idle`` is how long
     entries live without activity (§8(6) x); ``liff_id``/``liff_sdk_url`` turn on LIFF inside LINE.
+    ``staff_login_url`` (the staff API's login) lets the counter page log in with ID and password;
+    without it the page asks for a token issued by the staff API.
     """
     from liff.procedures import counter, views  # handlers, kept apart from the wiring
 
@@ -85,7 +88,7 @@ def create_procedures_app(*, db: Database, clock: Clock, content: Content, qr_ke
     app = web.Application(middlewares=[_security_headers(_csp(liff_sdk_url))], client_max_size=6 * 1024 * 1024)
     app[DEPS] = Deps(db, clock, content, qr_keys, authenticator, DraftStore(db, clock, idle),
                      PostalDirectory(content.town), kana_reader or SudachiKanaReader(), id_token_verifier,
-                     result_notifier, chosen, liff_id, liff_sdk_url, qr_max_version)
+                     result_notifier, chosen, liff_id, liff_sdk_url, qr_max_version, staff_login_url)
     views.add_routes(app)
     counter.add_routes(app)
     app.router.add_static("/static", STATIC, append_version=False)

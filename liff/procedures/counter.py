@@ -85,7 +85,8 @@ def _address_label(event, role: str) -> str:
 
 
 async def counter_page(request: web.Request) -> web.Response:
-    return _page(request.app[DEPS], request, "counter.html", {"page": "counter"})
+    deps = request.app[DEPS]
+    return _page(deps, request, "counter.html", {"page": "counter", "loginUrl": deps.staff_login_url})
 
 
 async def open_code(request: web.Request) -> web.Response:

@@ -55,3 +55,34 @@ async def test_nlu_parse_endpoint_answers_in_rasa_shape(aiohttp_client, sqlite_d
     assert r.status == 400 and (await r.json())["error"]["field"] == ""
     r = await client.post("/api/nlu/parse", json={"text": 5})
     assert r.status == 400 and (await r.json())["error"]["field"] == "text"
+
+
+async def test_counter_staff_log_in_with_id_and_password_and_open_a_code(
+        aiohttp_server, sqlite_db, knowledge, page) -> None:
+    """小郡市 8(6): the counter page needs a staff login; here the service's real staff accounts."""
+    app = build_service(make_settings(sqlite_db.url), knowledge=knowledge)
+    server = await aiohttp_server(app)
+    await create_staff(app[DATABASE], app[CLOCK], "madoguchi1", "counter pass 2026", "窓口 一郎", "counter")
+    base = str(server.make_url("/liff/procedures"))
+    api = page.request
+    token = (await (await api.post(f"{base}/api/sessions", data={"event": "shomei"})).json())["token"]
+    for qid, value in [("kind", "jumin"), ("requester", "self"), ("card", "no")]:
+        await api.post(f"{base}/api/sessions/{token}/answer", data={"question_id": qid, "value": value})
+    household = {"people": [{"name": "山田 花子", "kana": "ヤマダ ハナコ", "birth_date": "1990-01-01", "sex": "女",
+                             "relationship": "世帯主"}],
+                 "addresses": {"current": {"postal_code": "8390901", "detail": "1番地"}}}
+    await api.put(f"{base}/api/sessions/{token}/household", data={"household": household})
+    code = (await (await api.post(f"{base}/api/sessions/{token}/qr", data={})).json())["codes"][0]["text"]
+
+    await page.goto(f"{base}/counter")
+    await page.locator("#staff-login").fill("madoguchi1")
+    await page.locator("#staff-password").fill("wrong password")
+    await page.get_by_role("button", name="ログイン").click()
+    await page.locator("#login-error", has_text="パスワード").wait_for()
+    await page.locator("#staff-password").fill("counter pass 2026")
+    await page.get_by_role("button", name="ログイン").click()
+    await page.locator("#login-status", has_text="ログインしています").wait_for()
+    await page.locator("#qr-text").fill(code)
+    await page.get_by_role("button", name="読み取る").click()
+    await page.locator("#ticket").wait_for(state="visible")
+    assert "山田\u3000花子" in await page.locator("#t-people").text_content()

@@ -6,13 +6,44 @@
   const KEY = "madoguchi.staffToken";
   const cell = (text) => { const td = document.createElement("td"); td.textContent = text; return td; };
 
+  const withPassword = Boolean(config.loginUrl);
+  $("password-login").hidden = !withPassword;
+  $("token-login").hidden = withPassword;
   $("staff-token").value = sessionStorage.getItem(KEY) || "";
-  $("login-form").addEventListener("submit", (ev) => {
+  const showLoggedIn = () => {
+    $("login-status").textContent = sessionStorage.getItem(KEY) ? "ログインしています。" : "";
+  };
+  showLoggedIn();
+  $("login-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    sessionStorage.setItem(KEY, $("staff-token").value.trim());
-    $("qr-text").focus();
+    $("login-error").textContent = "";
+    if (!withPassword) {
+      sessionStorage.setItem(KEY, $("staff-token").value.trim());
+      showLoggedIn();
+      $("qr-text").focus();
+      return;
+    }
+    try {
+      const response = await fetch(config.loginUrl, {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ login: $("staff-login").value.trim(), password: $("staff-password").value }),
+      });
+      const body = await response.json().catch(() => ({}));
+      if (!response.ok) {
+        $("login-error").textContent = (body.error && body.error.message) || "ログインできませんでした。";
+        return;
+      }
+      sessionStorage.setItem(KEY, body.token);
+      $("staff-password").value = "";
+      showLoggedIn();
+      $("qr-text").focus();
+    } catch (err) {
+      $("login-error").textContent = "通信できませんでした。しばらくしてからもう一度お試しください。";
+    }
   });
-  $("logout").addEventListener("click", () => { sessionStorage.removeItem(KEY); $("staff-token").value = ""; clearTicket(); });
+  $("logout").addEventListener("click", () => {
+    sessionStorage.removeItem(KEY); $("staff-token").value = ""; showLoggedIn(); clearTicket();
+  });
   $("clear").addEventListener("click", () => { $("qr-text").value = ""; $("qr-image").value = ""; clearTicket(); });
   $("print").addEventListener("click", () => window.print());
 
