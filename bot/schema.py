@@ -13,6 +13,8 @@ MODEL_MODULES = [
     "bot.inbox.models",
     "bot.outbox.models",
     "bot.conversation.models",
+    "civic.staff.models",
+    "richmenus.models",
 ]
 
 
