@@ -15,6 +15,8 @@ MODEL_MODULES = [
     "bot.conversation.models",
     "civic.staff.models",
     "richmenus.models",
+    "civic.attributes.models",
+    "civic.segments.models",
 ]
 
 
