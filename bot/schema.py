@@ -17,6 +17,7 @@ MODEL_MODULES = [
     "richmenus.models",
     "civic.attributes.models",
     "civic.segments.models",
+    "civic.deliveries.models",
 ]
 
 
