@@ -105,7 +105,7 @@ class DeliveryDesk:
         self.config = config or DeliveryConfig()
 
     # ---- checking -------------------------------------------------------------------------
-    async def _check(self, s: AsyncSession, now: datetime, data: DeliveryInput) -> tuple[list[dict[str, Any]],
+    async def check(self, s: AsyncSession, now: datetime, data: DeliveryInput) -> tuple[list[dict[str, Any]],
                                                                                        schedule.Rule | None]:
         if not data.title.strip() or len(data.title) > 100:
             raise _problem("title", "タイトルは1〜100文字で入力してください。", "title")
@@ -143,7 +143,7 @@ class DeliveryDesk:
     # ---- writing --------------------------------------------------------------------------
     async def create(self, s: AsyncSession, now: datetime, data: DeliveryInput, *, by: str = "",
                      source: str = "api", source_ref: str | None = None, needs_approval: bool = False) -> Delivery:
-        messages, rule = await self._check(s, now, data)
+        messages, rule = await self.check(s, now, data)
         row = Delivery(title=data.title.strip(), messages=json.dumps(messages, ensure_ascii=False),
                        target=data.target, segment_id=data.segment_id, timing=data.timing,
                        send_at=data.send_at if data.timing == AT else None,
@@ -199,7 +199,7 @@ class DeliveryDesk:
                                                              DeliveryRun.status == "sending"))).first()
         if sending is not None:
             raise _problem("sending", "送信中の配信は変更できません。", kind="conflict")
-        messages, rule = await self._check(s, now, data)
+        messages, rule = await self.check(s, now, data)
         await s.exec(sa.update(RUN).where(RUN.c.delivery_id == delivery_id, RUN.c.status == R_DUE,  # type: ignore[call-overload]
                                           RUN.c.is_test == sa.false()).values(status=R_CANCELLED))
         row.title, row.messages = data.title.strip(), json.dumps(messages, ensure_ascii=False)
