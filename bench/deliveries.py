@@ -20,7 +20,6 @@ import os
 import random
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -147,15 +146,15 @@ async def dispatch(db: Any, n: int) -> dict[str, float]:
     from bot.gateway import LineGateway
     from bot.settings import LineAccount
     from civic.clock import FrozenClock
-    from civic.deliveries.services import DeliveryDesk, DeliveryInput
     from civic.deliveries.sending import DeliveryDispatcher, SendingConfig
+    from civic.deliveries.services import DeliveryDesk, DeliveryInput
 
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-c", LINESIM_PROGRAM, str(n), str(port), SECRET, TOKEN],
-                            cwd=REPO, stdout=subprocess.PIPE, text=True)
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", LINESIM_PROGRAM, str(n), str(port), SECRET,
+                                                TOKEN, cwd=REPO, stdout=asyncio.subprocess.PIPE)
     try:
         assert proc.stdout is not None
-        line = await asyncio.get_running_loop().run_in_executor(None, proc.stdout.readline)
+        line = (await proc.stdout.readline()).decode()
         assert line.strip() == "ready", line
         url = f"http://127.0.0.1:{port}"
         for _ in range(100):
@@ -195,7 +194,7 @@ async def dispatch(db: Any, n: int) -> dict[str, float]:
                 "requests": float(len(records))}
     finally:
         proc.terminate()
-        proc.wait(10)
+        await proc.wait()
 
 
 async def _admin(sql: str) -> None:

@@ -15,7 +15,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from civic.types import UTCDateTime
+from civic.types import EncryptedText, UTCDateTime
 
 # delivery.timing
 NOW, AT, RECURRING, REMINDER, DRAFT = "now", "at", "recurring", "reminder", "draft"
@@ -131,3 +131,46 @@ class LinkClick(SQLModel, table=True):
     #: A keyed digest of the visitor (address and browser) for unique clicks; not reversible.
     visitor: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
     at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+class MailRule(SQLModel, table=True):
+    """Mail to LINE (国富町 §9(2)(ア)⑥): which received mails become deliveries, rewritten how, to whom."""
+
+    __tablename__ = "delivery_mail_rule"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=sa.Column(sa.String(80), nullable=False))
+    priority: int = Field(default=100, nullable=False)
+    #: Sender: an address (``bousai@town.example.jp``), a domain (``@town.example.jp``), or empty for any.
+    sender: str = Field(default="", sa_column=sa.Column(sa.String(254), nullable=False, server_default=""))
+    #: A regular expression searched in the subject; empty for any.
+    subject: str = Field(default="", sa_column=sa.Column(sa.String(300), nullable=False, server_default=""))
+    #: JSON array of rewriting steps (see ``civic.deliveries.mail``).
+    rewrite: str = Field(default="[]", sa_column=sa.Column(sa.Text, nullable=False, server_default="[]"))
+    include_subject: bool = Field(default=True, nullable=False)
+    target: str = Field(default="all", sa_column=sa.Column(sa.String(8), nullable=False, server_default="all"))
+    segment_id: int | None = Field(default=None, sa_column=sa.Column(
+        sa.Integer, sa.ForeignKey("segment.id", ondelete="RESTRICT"), nullable=True))
+    needs_approval: bool = Field(default=False, nullable=False)
+    active: bool = Field(default=True, nullable=False)
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    updated_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+class InboundMail(SQLModel, table=True):
+    """A received mail and what became of it (delivered, held for approval, ignored, error)."""
+
+    __tablename__ = "delivery_inbound_mail"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(300), unique=True, nullable=True))
+    sender: str = Field(sa_column=sa.Column(sa.String(254), nullable=False))
+    subject: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    #: The body text as received (may hold personal data: encrypted).
+    body: str = Field(sa_column=sa.Column(EncryptedText, nullable=False))
+    via: str = Field(sa_column=sa.Column(sa.String(8), nullable=False))  # smtp | upload
+    status: str = Field(sa_column=sa.Column(sa.String(10), nullable=False))
+    rule_id: int | None = Field(default=None, nullable=True)
+    delivery_id: int | None = Field(default=None, nullable=True)
+    error: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    received_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False, index=True))
