@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from admin_api.auth import Principal
 from admin_api.errors import ApiError
 from admin_api.keys import DECLARED_PERMISSIONS
 from admin_api.routing import ApiRouter, Call
@@ -34,7 +35,8 @@ class Me(BaseModel):
     login: str
     display_name: str
     role: str
-    permissions: list[str]
+    permissions: list[str] = Field(description="ロールの権限（パターン: bookings.*、*.read、* など）")
+    granted: list[str] = Field(description="使える権限の一覧（パターンを展開したもの。画面の表示切り替えに）")
 
 
 class LoginOut(BaseModel):
@@ -107,6 +109,11 @@ def _known(call: Call) -> dict[str, str]:
     return {**{name: name for name in declared}, **CATALOGUE}
 
 
+def _me(call: Call, p: Principal) -> Me:
+    return Me(id=p.staff_id, login=p.login, display_name=p.display_name, role=p.role,
+              permissions=sorted(p.permissions), granted=sorted(n for n in _known(call) if p.can(n)))
+
+
 def _role_out(role: StaffRole) -> RoleOut:
     return RoleOut(**role_service.role_view(role))
 
@@ -120,9 +127,8 @@ def staff_router(db: Database, clock: Clock, sessions: StaffSessions) -> ApiRout
     async def login(call: Call) -> LoginOut:
         result = await sessions.login(call.body.login, call.body.password, remote=call.remote)
         i = result.identity
-        return LoginOut(token=result.token, expires_at=result.expires_at,
-                        staff=Me(id=i.staff_id, login=i.login, display_name=i.display_name, role=i.role,
-                                 permissions=sorted(i.permissions)))
+        principal = Principal(i.staff_id, i.login, i.display_name, i.permissions, i.role, i.session_id)
+        return LoginOut(token=result.token, expires_at=result.expires_at, staff=_me(call, principal))
 
     @router.route("POST", "/auth/logout", summary="ログアウト", permission=None)
     async def logout(call: Call) -> None:
@@ -134,10 +140,8 @@ def staff_router(db: Database, clock: Clock, sessions: StaffSessions) -> ApiRout
 
     @router.route("GET", "/auth/me", summary="ログイン中の職員", permission=None, response=Me)
     async def me(call: Call) -> Me:
-        p = call.principal
-        assert p is not None
-        return Me(id=p.staff_id, login=p.login, display_name=p.display_name, role=p.role,
-                  permissions=sorted(p.permissions))
+        assert call.principal is not None
+        return _me(call, call.principal)
 
     @router.route("POST", "/auth/password", summary="自分のパスワード変更", permission=None, body=PasswordChange)
     async def change_own_password(call: Call) -> None:

@@ -18,6 +18,9 @@ from civic.stats.charts import Series, chart
 from civic.stats.csvfile import csv_bytes
 from civic.stats.days import day_range
 from richmenus import taps as tap_stats
+from richmenus.errors import RichMenuError
+from richmenus.insight import line_followers, line_richmenu_clicks
+from richmenus.line_api import LineApiFactory
 
 STATS_READ = "stats.read"
 MAX_DAYS = 366
@@ -69,6 +72,36 @@ class DailyOut(BaseModel):
     richmenu_taps: int
 
 
+class LineDayQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    day: date | None = Field(default=None, description="日付（省略時は昨日。LINE の統計は前日分まで）")
+
+
+class LineFollowersOut(BaseModel):
+    available: bool = Field(description="LINE から数字を取得できたか。false のときは message に理由")
+    message: str | None = None
+    day: date
+    status: str | None = Field(default=None, description="ready: 集計済み / unready: 未集計 / out_of_service: 対象外の日")
+    followers: int | None = Field(default=None, description="友だち追加された累計（ブロックしても減りません）")
+    targeted_reaches: int | None = None
+    blocks: int | None = None
+
+
+class LineClicksOut(BaseModel):
+    menu_id: int
+    menu_name: str
+    area_index: int | None
+    label: str | None
+    clicks: int
+    unique_users: int
+
+
+class LineClicksPage(BaseModel):
+    available: bool = Field(description="LINE から数字を取得できたか。false のときは message に理由")
+    message: str | None = None
+    items: list[LineClicksOut]
+
+
 class UsageOut(BaseModel):
     day: date
     name: str
@@ -107,7 +140,8 @@ def _stamp(clock: Clock) -> str:
     return f"{tokyo(clock.now()):%Y%m%d}"
 
 
-def stats_router(db: Database, clock: Clock) -> ApiRouter:
+def stats_router(db: Database, clock: Clock, line_apis: LineApiFactory | None = None) -> ApiRouter:
+    """With ``line_apis``, LINE's own figures for the public account are offered beside ours."""
     router = ApiRouter("stats", description="統計（友だち・ブロック・利用状況・リッチメニュー）")
 
     async def _daily(period: Period) -> list[stats.DailyFigures]:
@@ -208,4 +242,27 @@ def stats_router(db: Database, clock: Clock) -> ApiRouter:
         png = chart(CHARTS[metric], days, series, bars=bars, percent=percent, subtitle=subtitle)
         return image_response(png, filename=f"{metric}-{_stamp(clock)}.png")
 
+    if line_apis is not None:
+        _line_routes(router, db, clock, line_apis)
     return router
+
+
+def _line_routes(router: ApiRouter, db: Database, clock: Clock, apis: LineApiFactory) -> None:
+    @router.route("GET", "/stats/line/followers", summary="LINE が数えた友だち・ブロック数（公開用アカウント）",
+                  permission=STATS_READ, query=LineDayQuery, response=LineFollowersOut)
+    async def line_follower_stats(call: Call) -> LineFollowersOut:
+        day = call.query.day or tokyo(clock.now()).date() - timedelta(days=1)
+        try:
+            return LineFollowersOut(available=True, **vars(await line_followers(apis, "production", day)))
+        except RichMenuError as exc:  # LINE down, figures not ready, or no insight on this platform
+            return LineFollowersOut(available=False, message=exc.message, day=day)
+
+    @router.route("GET", "/stats/line/richmenu-clicks", summary="LINE が数えたリッチメニューの領域別クリック数",
+                  permission=STATS_READ, query=Period, response=LineClicksPage)
+    async def line_richmenu_click_stats(call: Call) -> LineClicksPage:
+        since, until = call.query.resolve(clock)
+        try:
+            clicks = await line_richmenu_clicks(apis, db, "production", since, until)
+        except RichMenuError as exc:
+            return LineClicksPage(available=False, message=exc.message, items=[])
+        return LineClicksPage(available=True, items=[LineClicksOut(**vars(c)) for c in clicks])

@@ -160,7 +160,7 @@ async def _phase(http: aiohttp.ClientSession, bot: str, sim: str, rate: float, s
     }
 
 
-def start_processes(tmp: Path) -> tuple[list[subprocess.Popen], str, str]:
+def start_processes(tmp: Path, profile: str | None = None) -> tuple[list[subprocess.Popen], str, str]:
     """linesim and the bot as separate processes, as in production (blocking: before the loop starts)."""
     db_url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
     bot_port, sim_port = _free_port(), _free_port()
@@ -176,7 +176,9 @@ def start_processes(tmp: Path) -> tuple[list[subprocess.Popen], str, str]:
     ]
     subprocess.run([sys.executable, "-m", "bot", "migrate"], cwd=REPO, env=env, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    procs.append(subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(bot_port), "--skip-migrate"],
+    profiler = ["-m", "cProfile", "-o", profile] if profile else []
+    procs.append(subprocess.Popen([sys.executable, *profiler, "-m", "bot", "serve", "--port", str(bot_port),
+                                   "--skip-migrate"],
                                   cwd=REPO, env=env, stdout=subprocess.DEVNULL,
                                   stderr=(tmp / "bot.log").open("wb")))
     return procs, bot, sim
@@ -202,8 +204,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each phase")
     parser.add_argument("--users", type=int, default=200, help="distinct citizens sending")
     parser.add_argument("--connections", type=int, default=200, help="HTTP connections to the bot")
+    parser.add_argument("--profile", metavar="FILE", help="run the bot under cProfile and write its stats here")
     args = parser.parse_args(argv)
-    procs, bot, sim = start_processes(Path(tempfile.mkdtemp(prefix="madoguchi-bench-")))
+    procs, bot, sim = start_processes(Path(tempfile.mkdtemp(prefix="madoguchi-bench-")), args.profile)
     try:
         result = asyncio.run(run(args, procs, bot, sim))
     finally:

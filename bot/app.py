@@ -5,6 +5,7 @@ Every resource (database, LINE gateway, inbox workers) is opened and closed in `
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 
@@ -62,7 +63,9 @@ def create_app(
         resumed = await app[DISPATCHER].resume_unfinished()
         if resent or resumed:
             log.info("after restart: %d answers resent, %d events resumed", resent, resumed)
+        sweeper = asyncio.get_running_loop().create_task(sender.sweep_forever())
         yield
+        sweeper.cancel()
         await app[DISPATCHER].stop()
         await sender.close()
 

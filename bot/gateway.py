@@ -5,6 +5,11 @@ with the account's base URLs (LINE's, or the local emulator's). Transient failur
 connection errors) are retried with exponential backoff; pushes carry an ``X-Line-Retry-Key`` so a
 retried push is delivered once (LINE answers 409 for a key it has already accepted). A semaphore
 bounds concurrent calls to LINE.
+
+Messages are sent as the JSON the turn produced, through the SDK client's ``call_api`` (its
+host, auth, session and error handling) rather than its pydantic request models: converting every
+answer into the SDK's models and back cost more CPU than the rest of a turn. LINE (and linesim,
+which validates with the SDK's own models) still checks every message.
 """
 
 from __future__ import annotations
@@ -25,9 +30,6 @@ from linebot.v3.messaging import (
     AsyncMessagingApi,
     AsyncMessagingApiBlob,
     Configuration,
-    MulticastRequest,
-    PushMessageRequest,
-    ReplyMessageRequest,
 )
 
 from bot.settings import LineAccount
@@ -142,21 +144,29 @@ class LineGateway:
             await self._sleep(self._retry.delay(attempt))
             attempt += 1
 
+    async def _post(self, channel: str, path: str, body: dict[str, Any], retry_key: str | None = None) -> None:
+        client = self._accounts[channel].client
+        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        if retry_key:
+            headers["X-Line-Retry-Key"] = retry_key
+        await client.call_api(
+            path, "POST", {}, [], headers, body=body, post_params=[], files={},
+            response_types_map={}, auth_settings=["Bearer"], _return_http_data_only=True,
+        )
+
     async def reply(self, channel: str, reply_token: str, messages: list[dict[str, Any]]) -> None:
-        request = ReplyMessageRequest.from_dict({"replyToken": reply_token, "messages": messages})
-        api = self._accounts[channel].messaging
+        body = {"replyToken": reply_token, "messages": messages}
         try:
-            await self._call("reply", lambda: api.reply_message(request))
+            await self._call("reply", lambda: self._post(channel, "/v2/bot/message/reply", body))
         except LineError as exc:
             if exc.status == 400 and "reply token" in exc.message.lower():
                 raise InvalidReplyToken(exc.status, exc.message) from exc
             raise
 
     async def push(self, channel: str, to: str, messages: list[dict[str, Any]], retry_key: str) -> None:
-        request = PushMessageRequest.from_dict({"to": to, "messages": messages})
-        api = self._accounts[channel].messaging
+        body = {"to": to, "messages": messages}
         try:
-            await self._call("push", lambda: api.push_message(request, x_line_retry_key=retry_key))
+            await self._call("push", lambda: self._post(channel, "/v2/bot/message/push", body, retry_key))
         except LineError as exc:
             if exc.status == 409:
                 return  # accepted earlier under this retry key: delivered once
@@ -170,10 +180,8 @@ class LineGateway:
         body: dict[str, Any] = {"to": to, "messages": messages}
         if aggregation_unit:
             body["customAggregationUnits"] = [aggregation_unit]
-        request = MulticastRequest.from_dict(body)
-        api = self._accounts[channel].messaging
         try:
-            await self._call("multicast", lambda: api.multicast(request, x_line_retry_key=retry_key))
+            await self._call("multicast", lambda: self._post(channel, "/v2/bot/message/multicast", body, retry_key))
         except LineError as exc:
             if exc.status == 409:
                 return

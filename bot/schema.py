@@ -13,6 +13,7 @@ MODEL_MODULES = [
     "bot.inbox.models",
     "bot.outbox.models",
     "bot.conversation.models",
+    "civic.procedures.models",
     "civic.staff.models",
     "richmenus.models",
     "civic.attributes.models",

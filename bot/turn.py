@@ -17,13 +17,14 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.conversation.models import ConversationState
 from bot.gateway import LineError, LineGateway
 from bot.inbox.models import DONE, FAILED, PENDING, InboxEvent
-from bot.outbox.models import OutboundMessage
+from bot.outbox.models import OutboundMessage, Outgoing
 from bot.outbox.sender import OutboxSender
 from bot.settings import TEST
 from civic.citizens.models import Citizen, FriendshipEvent
@@ -52,6 +53,8 @@ class Turn:
     state: dict[str, Any]
     citizen: Citizen | None = None
     content: bytes | None = None  # the bytes of an image the citizen sent, when there is one
+    #: What the handler's ``prepare`` computed for this event outside the transaction (e.g. NLU).
+    prepared: Any = None
     replies: list[dict[str, Any]] = field(default_factory=list)
     intent: str | None = None
     flow: str | None = None
@@ -82,6 +85,13 @@ class Turn:
 
 
 class TurnHandler(Protocol):
+    """Handles one turn inside the turn's transaction.
+
+    A handler may also define ``async def prepare(self, event: dict) -> Any``: it runs before the
+    transaction, outside the database's write lock, for work that needs no database (parsing the
+    text); its result arrives as ``turn.prepared``.
+    """
+
     async def handle(self, turn: Turn) -> None: ...
 
 
@@ -109,6 +119,11 @@ def outbound_text(message: dict[str, Any]) -> str | None:
     if message.get("type") == "text":
         return str(message.get("text", ""))
     return message.get("altText") or f"[{message.get('type')}]"
+
+
+def _talk(user_id: str, direction: str, kind: str, text: str | None, turn: Turn, now: datetime) -> dict[str, Any]:
+    return {"channel_user_id": user_id, "direction": direction, "kind": kind, "text": text,
+            "intent": turn.intent, "flow": turn.flow, "at": now}
 
 
 def _event_user(event: dict[str, Any]) -> str | None:
@@ -149,8 +164,16 @@ class TurnProcessor:
             await asyncio.gather(*(self._fetch_content(row.channel, events[row.id]) for row in rows)),
             strict=True,
         ))
+        prepare = getattr(self._handler, "prepare", None)
+        prepared: dict[Any, Any] = {}
+        if prepare is not None:
+            for row in rows:
+                try:
+                    prepared[row.id] = await prepare(events[row.id])
+                except Exception:
+                    log.exception("preparing inbox event %s failed; the turn runs without it", row.id)
         try:
-            outboxes = await self._run(rows, events, contents)
+            outboxes = await self._run(rows, events, contents, prepared)
         except Exception:
             if len(rows) == 1:
                 log.exception("turn for inbox event %s failed", rows[0].id)
@@ -160,7 +183,7 @@ class TurnProcessor:
                 outboxes = []
                 for row in rows:
                     try:
-                        outboxes += await self._run([row], events, contents)
+                        outboxes += await self._run([row], events, contents, prepared)
                     except Exception as exc:
                         log.exception("turn for inbox event %s failed", row.id)
                         outboxes.append(await self._fail(row, events[row.id], exc))
@@ -180,71 +203,90 @@ class TurnProcessor:
             return None
 
     async def _run(self, rows: list[InboxEvent], events: dict[Any, dict[str, Any]],
-                   contents: dict[Any, bytes | None]) -> list[OutboundMessage]:
+                   contents: dict[Any, bytes | None], prepared: dict[Any, Any]) -> list[Outgoing]:
+        """Run the batch's turns in one transaction. The turn loop's own rows (talk log, outbox,
+        state, event status) are written with bulk Core statements: building ORM objects for
+        them cost more than the turn itself."""
         now = self._clock.now()
-        outboxes: list[OutboundMessage] = []
+        talk: list[dict[str, Any]] = []
+        outbox: list[dict[str, Any]] = []
+        saved_states: list[dict[str, Any]] = []
         async with self._db.write() as session:
-            ids = [row.id for row in rows]
-            pending = set((await session.exec(
-                select(InboxEvent.id).where(col(InboxEvent.id).in_(ids), InboxEvent.status == PENDING)
-            )).all())
+            conn = await session.connection()
+            events_t, state_t = InboxEvent.__table__, ConversationState.__table__  # type: ignore[attr-defined]
+            pending = set((await conn.execute(
+                sa.select(events_t.c.id).where(events_t.c.id.in_([row.id for row in rows]),
+                                               events_t.c.status == PENDING)
+            )).scalars())
             rows = [row for row in rows if row.id in pending]  # others finished meanwhile
             if not rows:
                 return []
             users = {u for row in rows if (u := _event_user(events[row.id]))}
-            states = {s.channel_user_id: s for s in (await session.exec(
-                select(ConversationState).where(col(ConversationState.channel_user_id).in_(users))
-            )).all()} if users else {}
+            states = dict((await conn.execute(
+                sa.select(state_t.c.channel_user_id, state_t.c.data).where(state_t.c.channel_user_id.in_(users))
+            )).all()) if users else {}
             citizens = await self._citizens(session, rows, events, users, now)
             for row in rows:
                 event = events[row.id]
                 user_id = _event_user(event)
-                state_row = states.get(user_id) if user_id else None
-                state = json.loads(state_row.data) if state_row else {}
-                turn = Turn(row.channel, user_id, event, now, session, state,
-                            citizens.get(user_id) if user_id else None, contents.get(row.id))
+                before = states.get(user_id) if user_id else None
+                turn = Turn(row.channel, user_id, event, now, session, json.loads(before) if before else {},
+                            citizens.get(user_id) if user_id else None, contents.get(row.id),
+                            prepared.get(row.id))
                 kind, text = inbound_summary(event)
                 await self._handler.handle(turn)
                 if user_id and kind not in {"follow", "unfollow"}:
-                    session.add(TalkEntry(channel_user_id=user_id, direction="in", kind=kind, text=text,
-                                          intent=turn.intent, flow=turn.flow, at=now))
-                outbox = self._outbox(row, event, turn, now)
-                if outbox is not None:
-                    session.add(outbox)
-                    outboxes.append(outbox)
+                    talk.append(_talk(user_id, "in", kind, text, turn, now))
+                self._answer(row, event, turn, now, talk, outbox)
                 if user_id:
-                    data = json.dumps(turn.state, ensure_ascii=False)
-                    if state_row is None:
-                        states[user_id] = ConversationState(channel_user_id=user_id, data=data, updated_at=now)
-                        session.add(states[user_id])
-                    elif state_row.data != data:
-                        state_row.data, state_row.updated_at = data, now
-                        session.add(state_row)
-            await session.flush()
-            table = InboxEvent.__table__  # type: ignore[attr-defined]
-            await (await session.connection()).execute(
-                sa.update(table).where(table.c.id.in_([row.id for row in rows]))
-                .values(status=DONE, done_at=now, attempts=table.c.attempts + 1)
+                    after = json.dumps(turn.state, ensure_ascii=False)
+                    if after != before:
+                        states[user_id] = after
+                        saved_states.append({"channel_user_id": user_id, "data": after, "updated_at": now})
+            await session.flush()  # what handlers added through the ORM
+            if talk:
+                await conn.execute(sa.insert(TalkEntry.__table__), talk)  # type: ignore[attr-defined]
+            if saved_states:
+                await conn.execute(self._upsert_states(), saved_states)
+            sent: list[Outgoing] = []
+            if outbox:
+                table = OutboundMessage.__table__  # type: ignore[attr-defined]
+                ids = dict((await conn.execute(
+                    sa.insert(table).returning(table.c.retry_key, table.c.id, sort_by_parameter_order=True),
+                    outbox,
+                )).all())
+                sent = [Outgoing(ids[o["retry_key"]], o["channel"], o["to"], o["reply_token"],
+                                 o["token_issued_at"], o["retry_key"], o["messages"]) for o in outbox]
+            await conn.execute(
+                sa.update(events_t).where(events_t.c.id.in_([row.id for row in rows]))
+                .values(status=DONE, done_at=now, attempts=events_t.c.attempts + 1)
             )
-        return outboxes
+        return sent
 
-    def _outbox(self, row: InboxEvent, event: dict[str, Any], turn: Turn, now: datetime) -> OutboundMessage | None:
+    def _upsert_states(self) -> Any:
+        table = ConversationState.__table__  # type: ignore[attr-defined]
+        insert = (sqlite if self._db.is_sqlite else postgresql).insert(table)
+        return insert.on_conflict_do_update(
+            index_elements=[table.c.channel_user_id],
+            set_={"data": insert.excluded.data, "updated_at": insert.excluded.updated_at},
+        )
+
+    def _answer(self, row: InboxEvent, event: dict[str, Any], turn: Turn, now: datetime,
+                talk: list[dict[str, Any]], outbox: list[dict[str, Any]]) -> None:
         if not turn.replies or not turn.user_id:
-            return None
+            return
         messages = turn.replies[:5]
         if len(turn.replies) > 5:
             log.error("turn produced %d messages; LINE accepts 5, the rest were dropped", len(turn.replies))
         for message in messages:
-            if outbound_text(message) is not None:
-                turn.session.add(TalkEntry(channel_user_id=turn.user_id, direction="out",
-                                           kind=str(message.get("type")), text=outbound_text(message),
-                                           intent=turn.intent, flow=turn.flow, at=now))
+            talk.append(_talk(turn.user_id, "out", str(message.get("type")), outbound_text(message), turn, now))
         token = event.get("replyToken") if isinstance(event.get("replyToken"), str) else None
-        return OutboundMessage(
-            inbox_event_id=row.id, channel=row.channel, to=turn.user_id, reply_token=token,
-            token_issued_at=row.received_at if token else None,
-            retry_key=str(uuid.uuid4()), messages=json.dumps(messages, ensure_ascii=False), created_at=now,
-        )
+        outbox.append({
+            "inbox_event_id": row.id, "channel": row.channel, "to": turn.user_id, "reply_token": token,
+            "token_issued_at": row.received_at if token else None, "retry_key": str(uuid.uuid4()),
+            "messages": json.dumps(messages, ensure_ascii=False), "status": "pending", "attempts": 0,
+            "created_at": now,
+        })
 
     async def _citizens(self, session: AsyncSession, rows: list[InboxEvent], events: dict[Any, dict[str, Any]],
                         users: set[str], now: datetime) -> dict[str, Citizen]:

@@ -5,15 +5,17 @@ SQLite's write lock at BEGIN (``BEGIN IMMEDIATE``), so read-then-write transacti
 deadlock and concurrent writers queue instead of failing. On PostgreSQL both are plain
 transactions; domains use row locks or constraints where they need them.
 
-On SQLite, writers of this process also queue on an asyncio lock before BEGIN: SQLite allows one
-writer at a time, and waiting in the event loop is fair and immediate, where SQLite's own busy
-handler would sleep and retry.
+On SQLite, writers of this process also queue in the event loop before BEGIN (``WriteGate``):
+SQLite allows one writer at a time, and waiting in the event loop is immediate where SQLite's own
+busy handler would sleep and retry. Urgent writers (``write(urgent=True)``: committing accepted
+webhook events, which LINE is waiting for) go before queued ordinary ones.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,48 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from civic.crypto import FieldCipher
 
 _IMMEDIATE = "madoguchi_immediate"
+
+
+class WriteGate:
+    """A lock with two queues: urgent waiters are served before ordinary ones (FIFO within each)."""
+
+    def __init__(self) -> None:
+        self._locked = False
+        self._urgent: deque[asyncio.Future[None]] = deque()
+        self._ordinary: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self, urgent: bool = False) -> None:
+        if not self._locked and not self._urgent and not self._ordinary:
+            self._locked = True
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        queue = self._urgent if urgent else self._ordinary
+        queue.append(future)
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                self.release()  # handed over just as we were cancelled: pass it on
+            else:
+                queue.remove(future)
+            raise
+
+    def release(self) -> None:
+        for queue in (self._urgent, self._ordinary):
+            while queue:
+                future = queue.popleft()
+                if not future.done():
+                    future.set_result(None)  # ownership passes directly to the next waiter
+                    return
+        self._locked = False
+
+    @contextlib.asynccontextmanager
+    async def hold(self, urgent: bool = False) -> AsyncIterator[None]:
+        await self.acquire(urgent)
+        try:
+            yield
+        finally:
+            self.release()
 
 
 def _prepare_sqlite(engine: AsyncEngine) -> None:
@@ -72,7 +116,7 @@ class Database:
         if self.is_sqlite:
             _prepare_sqlite(self.engine)
         self._read = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
-        self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self._gate = WriteGate() if self.is_sqlite else None
         self._write = async_sessionmaker(
             self.engine.execution_options(**{_IMMEDIATE: True}), class_=AsyncSession, expire_on_commit=False
         )
@@ -83,13 +127,13 @@ class Database:
             yield session
 
     @contextlib.asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncSession]:
+    async def write(self, *, urgent: bool = False) -> AsyncIterator[AsyncSession]:
         """A transaction committed on success and rolled back on error."""
-        if self._write_lock is None:
+        if self._gate is None:
             async with self._write() as session, session.begin():
                 yield session
             return
-        async with self._write_lock, self._write() as session, session.begin():
+        async with self._gate.hold(urgent), self._write() as session, session.begin():
             yield session
 
     async def dispose(self) -> None:

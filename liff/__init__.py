@@ -1,0 +1,1 @@
+"""LIFF mini-pages served as aiohttp sub-applications under /liff/..."""

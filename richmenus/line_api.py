@@ -12,13 +12,15 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from linebot.v3.insight import AsyncApiClient as AsyncInsightClient
+from linebot.v3.insight import AsyncInsight
+from linebot.v3.insight import Configuration as InsightConfiguration
 from linebot.v3.messaging import (
     AsyncApiClient,
     AsyncMessagingApi,
     AsyncMessagingApiBlob,
     Configuration,
 )
-from linebot.v3.messaging.exceptions import ApiException
 
 from richmenus.errors import RichMenuError
 from richmenus.models import PRODUCTION, TEST
@@ -30,6 +32,8 @@ ACCOUNT_NAMES = {PRODUCTION: "公開用アカウント", TEST: "テスト用ア�
 class LineApis:
     messaging: AsyncMessagingApi
     blob: AsyncMessagingApiBlob
+    #: LINE's own statistics (followers, blocks, rich-menu clicks); None where not provided.
+    insight: AsyncInsight | None = None
 
 
 class LineApiFactory(Protocol):
@@ -59,21 +63,57 @@ class SdkLineApis:
                                 "サーバーの設定を確認してください。")
         api = AsyncApiClient(Configuration(host=credentials.api_base_url, access_token=credentials.access_token))
         data = AsyncApiClient(Configuration(host=credentials.data_base_url, access_token=credentials.access_token))
-        async with api, data:
-            yield LineApis(AsyncMessagingApi(api), AsyncMessagingApiBlob(data))
+        insight = AsyncInsightClient(InsightConfiguration(host=credentials.api_base_url,
+                                                          access_token=credentials.access_token))
+        async with api, data, insight:
+            yield LineApis(AsyncMessagingApi(api), AsyncMessagingApiBlob(data), AsyncInsight(insight))
 
 
-def line_message(exc: ApiException) -> str:
+def line_message(exc: Exception) -> str:
     """LINE's own explanation from an error answer, when it gave one."""
-    body = exc.body
+    body = getattr(exc, "body", None)
     if isinstance(body, bytes | bytearray):
         body = body.decode("utf-8", "replace")
     try:
         data = json.loads(body or "")
     except ValueError:
-        return str(body or exc.reason or "")[:300]
+        return str(body or getattr(exc, "reason", "") or "")[:300]
     message = data.get("message", "") if isinstance(data, dict) else ""
     details = data.get("details") if isinstance(data, dict) else None
     if details:
         message += " (" + "; ".join(f"{d.get('property', '')}: {d.get('message', '')}" for d in details[:3]) + ")"
     return message[:300]
+
+
+class GatewayLike(Protocol):
+    """What the service's LINE gateway offers (``bot.gateway.LineGateway``)."""
+
+    @property
+    def channels(self) -> list[str]: ...
+
+    def messaging_api(self, channel: str) -> AsyncMessagingApi: ...
+
+    def blob_api(self, channel: str) -> AsyncMessagingApiBlob: ...
+
+
+class GatewayLineApis:
+    """A ``LineApiFactory`` over the service's gateway: its clients, which the gateway opens and closes.
+
+    ``RichMenuPublisher(db, clock, GatewayLineApis(app[GATEWAY]), segments)``. LINE's insight figures
+    need their own client: pass ``insight=SdkLineApis(...)`` to add it.
+    """
+
+    def __init__(self, gateway: GatewayLike, *, insight: SdkLineApis | None = None) -> None:
+        self.gateway, self.insight = gateway, insight
+
+    @contextlib.asynccontextmanager
+    async def __call__(self, account: str) -> AsyncIterator[LineApis]:
+        if account not in self.gateway.channels:
+            raise RichMenuError("unavailable", "account_not_configured",
+                                f"{ACCOUNT_NAMES.get(account, account)}の LINE 設定がありません。サーバーの設定"
+                                "（テスト用アカウントは LINE_TEST_CHANNEL_SECRET と LINE_TEST_CHANNEL_ACCESS_TOKEN）を確認してください。")
+        if self.insight is not None and account in self.insight.accounts:
+            async with self.insight(account) as own:
+                yield LineApis(self.gateway.messaging_api(account), self.gateway.blob_api(account), own.insight)
+        else:
+            yield LineApis(self.gateway.messaging_api(account), self.gateway.blob_api(account))

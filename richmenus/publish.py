@@ -137,6 +137,9 @@ class RichMenuPublisher:
                 message = _explain(account, failure)
                 await self._finish(release_id, FAILED, message)
                 raise RichMenuError("unavailable", "publish_failed", message) from failure.cause
+            except RichMenuError as exc:  # the account is not configured
+                await self._finish(release_id, FAILED, exc.message)
+                raise
             return await self._finish(release_id, APPLIED, None)
 
     async def _step(self, name: str, work):

@@ -107,7 +107,7 @@ class InboxWriter:
         # Within one batch the same event may come twice (a redelivery racing the original).
         unique = list({r["webhook_event_id"]: r for r in rows}.values())
         accepted: dict[str, Accepted] = {}
-        async with self._db.write() as session:
+        async with self._db.write(urgent=True) as session:
             conn = await session.connection()
             for start in range(0, len(unique), 500):
                 result = await conn.execute(self._insert(unique[start:start + 500]))

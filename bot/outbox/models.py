@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -35,3 +36,21 @@ class OutboundMessage(SQLModel, table=True):
     created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
     sent_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
     error: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A committed outbox row, as the sender needs it (plain data: cheap on the hot path)."""
+
+    id: int
+    channel: str
+    to: str
+    reply_token: str | None
+    token_issued_at: datetime | None
+    retry_key: str
+    messages: str
+
+    @classmethod
+    def of(cls, row: OutboundMessage) -> Outgoing:
+        assert row.id is not None
+        return cls(row.id, row.channel, row.to, row.reply_token, row.token_issued_at, row.retry_key, row.messages)

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 
 from bot.gateway import InvalidReplyToken, LineError, LineGateway
-from bot.outbox.models import FAILED, PENDING, SENT, OutboundMessage
+from bot.outbox.models import FAILED, PENDING, SENT, OutboundMessage, Outgoing
 from civic.clock import Clock
 from civic.database import Database
 
@@ -45,13 +45,28 @@ class OutboxSender:
         self._done: list[Outcome] = []
         self._flush_task: asyncio.Task[None] | None = None
         self._flush_lock = asyncio.Lock()
+        self._in_flight: set[int] = set()
 
-    def _fresh(self, row: OutboundMessage) -> bool:
+    def _fresh(self, row: Outgoing) -> bool:
         return row.token_issued_at is not None and self._clock.now() - row.token_issued_at < self._ttl
 
-    async def send(self, row: OutboundMessage, *, recovering: bool = False) -> Outcome:
+    async def send(self, row: Outgoing | OutboundMessage, *, recovering: bool = False) -> Outcome | None:
+        """Deliver one row. Unexpected errors leave it pending for the sweeper; they never propagate."""
+        if isinstance(row, OutboundMessage):
+            row = Outgoing.of(row)
+        if row.id in self._in_flight:
+            return None
+        self._in_flight.add(row.id)
+        try:
+            return await self._send(row, recovering)
+        except Exception:
+            log.exception("outbox %s: unexpected error; left pending for the next sweep", row.id)
+            return None
+        finally:
+            self._in_flight.discard(row.id)
+
+    async def _send(self, row: Outgoing, recovering: bool) -> Outcome:
         messages = json.loads(row.messages)
-        assert row.id is not None
         if row.reply_token and self._fresh(row):
             try:
                 await self._gateway.reply(row.channel, row.reply_token, messages)
@@ -101,16 +116,29 @@ class OutboxSender:
                     if o.error:
                         await conn.execute(sa.update(table).where(table.c.id == o.row_id).values(error=o.error))
 
-    async def resend_unsent(self) -> int:
-        """After a restart: send rows committed by turns whose sending did not finish."""
+    async def resend_unsent(self, *, older_than: timedelta = timedelta(0)) -> int:
+        """Send rows committed by turns whose sending did not finish (after a restart, or an
+        unexpected error). Rows are resent under the recovery rules in the module docstring."""
+        cutoff = self._clock.now() - older_than
         async with self._db.read() as session:
             rows = (await session.exec(
-                select(OutboundMessage).where(OutboundMessage.status == PENDING).order_by(col(OutboundMessage.id))
+                select(OutboundMessage)
+                .where(OutboundMessage.status == PENDING, OutboundMessage.created_at <= cutoff)
+                .order_by(col(OutboundMessage.id))
             )).all()
         for row in rows:
             await self.send(row, recovering=True)
         await self.flush()
         return len(rows)
+
+    async def sweep_forever(self, interval: float = 30.0) -> None:
+        """Every ``interval`` seconds, resend rows left pending for longer than that."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.resend_unsent(older_than=timedelta(seconds=interval))
+            except Exception:
+                log.exception("outbox sweep failed; trying again in %.0f s", interval)
 
     async def close(self) -> None:
         if self._flush_task is not None:

@@ -36,6 +36,8 @@ CATALOGUE: dict[str, str] = {
     "faq.edit": "FAQ・ごみ分別辞書の編集",
     "procedures.read": "手続きナビの閲覧",
     "procedures.edit": "手続きナビの編集",
+    "procedures.stats": "手続きナビの利用件数の閲覧",
+    "procedures.counter": "窓口での手続きナビ二次元コードの読み取り（世帯の入力内容を表示）",
     "reports.read": "通報の閲覧",
     "reports.manage": "通報の対応",
 }
@@ -51,11 +53,12 @@ class BuiltinRole:
 BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
     BuiltinRole("admin", "管理者", ("*",)),
     BuiltinRole("editor", "編集者", (
-        "*.read", "richmenus.edit", "faq.edit", "procedures.edit", "facilities.edit",
+        "*.read", "richmenus.edit", "faq.edit", "procedures.edit", "procedures.stats", "facilities.edit",
     )),
     BuiltinRole("delivery", "配信担当", ("*.read", "deliveries.*", "segments.*", "richmenus.edit")),
     BuiltinRole("facility", "施設担当", ("*.read", "facilities.*", "bookings.*")),
-    BuiltinRole("viewer", "閲覧者", ("*.read",)),
+    BuiltinRole("counter", "窓口担当", ("*.read", "procedures.counter")),
+    BuiltinRole("viewer", "閲覧者", ("*.read", "procedures.stats")),
 )
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")

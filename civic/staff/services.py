@@ -157,3 +157,20 @@ async def create_staff(db: Database, clock: Clock, login: str, password: str, di
         await audit.record(session, audit.SYSTEM_CLI, "staff.create", f"staff:{account.id}",
                            after=account_view(account, role_row), at=now)
     return account
+
+
+async def reset_staff_password(db: Database, clock: Clock, login: str, password: str, *,
+                               passwords: Passwords | None = None) -> StaffAccount:
+    """For ``python -m bot reset-staff-password``: a new password (and the lock lifted) from the command line,
+    when no administrator can log in any more. Every session of the account ends."""
+    passwords = passwords or Passwords()
+    now = clock.now()
+    async with db.write() as session:
+        account = (await session.exec(select(StaffAccount).where(StaffAccount.login == normalize_login(login)))).first()
+        if account is None:
+            raise StaffError("not_found", "staff_not_found", f"ログインID「{login}」の職員アカウントはありません。", "login")
+        await set_password(session, passwords, now, account, password)
+        account.active = True
+        await audit.record(session, audit.SYSTEM_CLI, "staff.password_reset", f"staff:{account.id}",
+                           after={"unlocked": True, "active": True}, at=now)
+    return account

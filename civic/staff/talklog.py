@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import Row
 from sqlmodel import select
 
 from civic.database import Database
@@ -28,7 +29,13 @@ class TalkQuery:
     #: decryption, within the rows the other filters select.
     text: str | None = None
     #: Any further test on the decrypted entry (a pseudonym filter, …).
-    predicate: Callable[[TalkEntry], bool] | None = None
+    predicate: Callable[[Row], bool] | None = None
+
+
+#: Plain rows, not ORM objects: exports read hundreds of thousands of entries and object
+#: construction was most of their cost. Rows answer to the same attribute names.
+_COLUMNS = (TalkEntry.id, TalkEntry.at, TalkEntry.channel_user_id, TalkEntry.direction, TalkEntry.kind,
+            TalkEntry.text, TalkEntry.intent, TalkEntry.flow)
 
 
 def _where(q: TalkQuery) -> list[Any]:
@@ -46,15 +53,15 @@ def _where(q: TalkQuery) -> list[Any]:
     return clauses
 
 
-async def iterate(db: Database, query: TalkQuery, *, batch: int = 500) -> AsyncIterator[TalkEntry]:
+async def iterate(db: Database, query: TalkQuery, *, batch: int = 500) -> AsyncIterator[Row]:
     """Matching entries in time order, read in batches (exports of any size in bounded memory)."""
     last: tuple[datetime, int] | None = None
     needle = query.text.casefold() if query.text else None
     while True:
-        stmt = select(TalkEntry).where(*_where(query))
+        stmt = select(*_COLUMNS).where(*_where(query))
         if last is not None:
-            stmt = stmt.where(sa.or_(TalkEntry.at > last[0],
-                                     sa.and_(TalkEntry.at == last[0], TalkEntry.id > last[1])))
+            # "at >= …" first, so the index on ``at`` bounds the scan; the OR only breaks ties.
+            stmt = stmt.where(TalkEntry.at >= last[0], sa.or_(TalkEntry.at > last[0], TalkEntry.id > last[1]))
         async with db.read() as s:
             rows = (await s.exec(stmt.order_by(TalkEntry.at, TalkEntry.id).limit(batch))).all()
         for row in rows:
@@ -67,12 +74,12 @@ async def iterate(db: Database, query: TalkQuery, *, batch: int = 500) -> AsyncI
         last = (rows[-1].at, rows[-1].id)  # type: ignore[assignment]
 
 
-async def search(db: Database, query: TalkQuery, *, limit: int = 50, offset: int = 0) -> Sequence[TalkEntry]:
+async def search(db: Database, query: TalkQuery, *, limit: int = 50, offset: int = 0) -> Sequence[Row]:
     if not query.text and query.predicate is None:
         async with db.read() as s:
-            return (await s.exec(select(TalkEntry).where(*_where(query))
+            return (await s.exec(select(*_COLUMNS).where(*_where(query))
                                  .order_by(TalkEntry.at, TalkEntry.id).limit(limit).offset(offset))).all()
-    found: list[TalkEntry] = []
+    found: list[Row] = []
     skipped = 0
     async for row in iterate(db, query):
         if skipped < offset:
@@ -84,7 +91,7 @@ async def search(db: Database, query: TalkQuery, *, limit: int = 50, offset: int
     return found
 
 
-def entry_view(entry: TalkEntry, *, personal: bool, pseudonym: Pseudonymizer) -> dict[str, Any]:
+def entry_view(entry: Row | TalkEntry, *, personal: bool, pseudonym: Pseudonymizer) -> dict[str, Any]:
     """One entry as a role may see it: without ``personal.view`` the user is a pseudonym, text masked."""
     return {
         "id": entry.id,

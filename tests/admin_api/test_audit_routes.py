@@ -31,7 +31,6 @@ async def _entries(env: AdminEnv) -> list[OperationLog]:
 async def test_each_mutating_route_leaves_an_entry(env: AdminEnv, client) -> None:
     mutating = {(op.method, op.path) for op in env.app[OPERATIONS] if op.method in MUTATING} - NOT_CHANGING
     done: set[tuple[str, str]] = set()
-    ids: dict[str, int] = {}
 
     async def call(method: str, route: str, path: str, *, role: str = "admin", expect: int, json=None,
                    data: bytes | None = None, headers: dict | None = None, action: str | None = None) -> dict | None:
@@ -115,7 +114,7 @@ async def test_a_failed_publish_is_logged_with_its_reason(env: AdminEnv, client)
         "name": "メイン", "chat_bar_text": "メニュー", "layout": {"columns": 2, "rows": 1, "tiles": TILES[:2]}})
     menu = await r.json()
     await client.put("/richmenu-accounts/test/targets", headers=env.auth("editor"), json={"default_menu_id": menu["id"]})
-    env.line.fail("POST", "/v2/bot/richmenu", status=500)
+    env.line.fail("POST", "/v2/bot/richmenu", status=500)  # creating the menu
     r = await client.post("/richmenu-accounts/test/publish", headers=env.auth("editor"))
     body = await r.json()
     assert r.status == 503 and body["error"]["code"] == "publish_failed" and "再実行" in body["error"]["message"]

@@ -100,3 +100,12 @@ async def test_stats_csv_and_chart(env: AdminEnv, client) -> None:
     assert _rows(await r.read()) == [["日付", "フロー", "件数"]]  # outgoing messages are not chatbot use
     r = await client.get("/stats/daily", headers=env.auth("viewer"), params={"since": "2025-01-01", "until": "2026-11-21"})
     assert r.status == 422 and "366日" in (await r.json())["error"]["message"]
+
+
+async def test_line_figures_say_when_they_are_not_available(env: AdminEnv, client) -> None:
+    r = await client.get("/stats/line/followers", headers=env.auth("viewer"))
+    body = await r.json()
+    assert r.status == 200 and body["available"] is False and body["day"] == "2026-11-20"
+    assert "前日分まで" in body["message"]
+    r = await client.get("/stats/line/richmenu-clicks", headers=env.auth("viewer"))
+    assert (await r.json()) == {"available": True, "message": None, "items": []}  # nothing published yet

@@ -101,12 +101,12 @@ async def test_test_account_first_then_production(env: AdminEnv, client) -> None
     r = await client.post("/richmenu-accounts/test/publish", headers=env.auth("editor"))
     release = await r.json()
     assert r.status == 201 and release["status"] == "applied" and release["menu_ids"] == [menu["id"]]
-    assert env.line.channels["test"].default is not None and env.line.channels["production"].default is None
+    assert env.line.default("test") is not None and env.line.default("production") is None
     r = await client.post("/richmenu-accounts/production/promote", headers=env.auth("editor"))
     assert r.status == 403 and "richmenus.publish" in (await r.json())["error"]["message"]
     r = await client.post("/richmenu-accounts/production/promote", headers=env.auth())
     assert r.status == 201 and (await r.json())["source"] == "promote:test#1"
-    assert env.line.channels["production"].default is not None
+    assert env.line.default("production") is not None
     r = await client.delete(f"/richmenus/{menu['id']}", headers=env.auth("editor"))
     assert r.status == 409 and "表示設定から外して" in (await r.json())["error"]["message"]
     releases = await (await client.get("/richmenu-accounts/test/releases", headers=env.auth("viewer"))).json()

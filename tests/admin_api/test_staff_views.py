@@ -12,7 +12,10 @@ async def test_login_me_logout(env: AdminEnv, client) -> None:
     assert r.status == 200
     body = await r.json()
     token = body["token"]
-    assert body["staff"]["role"] == "editor" and "richmenus.edit" in body["staff"]["permissions"]
+    assert body["staff"]["role"] == "editor" and "*.read" in body["staff"]["permissions"]
+    granted = body["staff"]["granted"]
+    assert "richmenus.edit" in granted and "stats.read" in granted and "richmenus.publish" not in granted
+    assert "personal.view" not in granted and "staff.manage" not in granted
     auth = {"Authorization": f"Bearer {token}"}
     me = await (await client.get("/auth/me", headers=auth)).json()
     assert me["login"] == "editor-user" and me["display_name"] == "editor さん"

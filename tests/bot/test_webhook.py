@@ -147,3 +147,18 @@ async def test_a_failing_handler_closes_the_event_and_keeps_the_worker(aiohttp_c
     assert [r.status for r in rows] == ["failed", DONE]
     assert "kaboom" in (rows[0].error or "")
     assert handler.seen == ["after"]
+
+
+async def test_prepare_runs_before_the_turn_and_reaches_it(aiohttp_client, sqlite_db) -> None:
+    class Preparing(Silent):
+        async def prepare(self, event):
+            return {"upper": event["message"]["text"].upper()}
+
+        async def handle(self, turn: Turn) -> None:
+            self.seen.append(turn.prepared["upper"])
+
+    client, handler = await _client(aiohttp_client, sqlite_db.url, handler=Preparing())
+    body = body_of(text_event("U1", "abc"))
+    await client.post("/callback", data=body, headers={"X-Line-Signature": sign(body)})
+    await client.app[DISPATCHER].wait_idle()
+    assert handler.seen == ["ABC"]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -7,12 +8,12 @@ import pytest
 
 from civic.clock import FrozenClock
 from civic.database import Database
+from linesim.driver import run_linesim
 from richmenus import services
 from richmenus.layout import Layout
-from richmenus.line_api import AccountCredentials, SdkLineApis
 from richmenus.publish import RichMenuPublisher
 from richmenus.segments import StaticSegments
-from tests.richmenus.fake_line import FakeLine
+from tests.richmenus.line_view import LineView, line_apis, sim_config
 
 NOW = datetime(2026, 11, 21, 1, 0, tzinfo=UTC)
 TILES = [{"label": label, "icon": icon, "action": {"type": "postback", "data": f"action={data}"}}
@@ -25,24 +26,19 @@ LINKS = [{"label": label, "icon": "globe", "action": {"type": "uri", "uri": f"ht
 
 @dataclass
 class Line:
-    fake: FakeLine
-    url: str
-    apis: SdkLineApis
+    view: LineView
     segments: StaticSegments
     publisher: RichMenuPublisher
     clock: FrozenClock
 
 
 @pytest.fixture
-async def line(db: Database, aiohttp_server) -> Line:
-    fake = FakeLine()
-    server = await aiohttp_server(fake.app())
-    url = str(server.make_url("")).rstrip("/")
-    apis = SdkLineApis({"production": AccountCredentials("prod-token", url, url),
-                        "test": AccountCredentials("test-token", url, url)})
-    segments = StaticSegments()
-    clock = FrozenClock(NOW)
-    return Line(fake, url, apis, segments, RichMenuPublisher(db, clock, apis, segments), clock)
+async def line(db: Database) -> AsyncIterator[Line]:
+    """linesim with a production and a test account; the publisher reaches it through line-bot-sdk."""
+    async with run_linesim(sim_config()) as sim:
+        segments = StaticSegments()
+        clock = FrozenClock(NOW)
+        yield Line(LineView(sim), segments, RichMenuPublisher(db, clock, line_apis(sim), segments), clock)
 
 
 async def make_tabs(db: Database) -> tuple[int, int]:

@@ -1,4 +1,4 @@
-"""Publishing through line-bot-sdk's async clients to a LINE stand-in, on both database backends."""
+"""Publishing through line-bot-sdk's async clients to linesim (the local LINE platform), on both backends."""
 
 from __future__ import annotations
 
@@ -9,9 +9,12 @@ from civic.database import Database
 from richmenus import services
 from richmenus.errors import RichMenuError
 from richmenus.layout import Layout
+from richmenus.line_api import AccountCredentials
 from richmenus.line_objects import alias_id
 from richmenus.models import RichMenuRelease, RichMenuUpload
 from tests.richmenus.conftest import LINKS, NOW, TILES, Line, make_tabs
+
+U1, U2, U3, U9 = ("U" + c * 32 for c in "123f")
 
 
 async def _target(db: Database, account: str, default: int, segments: list[tuple[str, int]] | None = None) -> None:
@@ -24,58 +27,93 @@ async def test_publishing_tabs_creates_menus_images_aliases_and_default(db: Data
     await _target(db, "test", main)
     release = await line.publisher.publish("test", "editor")
     assert (release.number, release.status, release.source) == (1, "applied", "draft")
-    ch = line.fake.channels["test"]
-    assert len(ch.menus) == 2 and set(ch.images) == set(ch.menus)
-    assert set(ch.aliases) == {alias_id(main), alias_id(living)}
-    default = ch.menus[ch.default]
+    view = line.view
+    menus = view.menus("test")
+    assert len(menus) == 2 and view.images("test") == set(menus)
+    assert set(view.aliases("test")) == {alias_id(main), alias_id(living)}
+    default = menus[view.default("test")]
     assert default["chatBarText"] == "メニュー" and default["name"].startswith("メインメニュー [mdg:")
     switch = [a["action"] for a in default["areas"] if a["action"]["type"] == "richmenuswitch"]
     assert switch == [{"type": "richmenuswitch", "richMenuAliasId": alias_id(living),
                        "data": f"richmenu-switch={living}", "label": "くらしの情報"}]
-    assert ch.menus[ch.aliases[alias_id(living)]]["chatBarText"] == "くらしの情報"
-    assert line.fake.channels["production"].menus == {}  # the public account is untouched
+    assert menus[view.aliases("test")[alias_id(living)]]["chatBarText"] == "くらしの情報"
+    assert view.menus("production") == {}  # the public account is untouched
+
+
+async def test_a_citizen_switches_tabs_on_the_test_account(db: Database, line: Line) -> None:
+    main, living = await make_tabs(db)
+    await _target(db, "test", main)
+    await line.publisher.publish("test", "editor")
+    sim = line.view.sim.for_channel("test")
+    tester = sim.create_user("職員のテスト端末")
+    assert line.view.shown_to("test", tester)["chatBarText"] == "メニュー"
+    tab = next(i for i, a in enumerate(line.view.shown_to("test", tester)["areas"])
+               if a["action"]["type"] == "richmenuswitch")
+    event = await sim.tap_rich_menu(tester, tab)
+    assert event["postback"]["params"]["status"] == "SUCCESS"
+    assert line.view.shown_to("test", tester)["chatBarText"] == "くらしの情報"
+    back = next(i for i, a in enumerate(line.view.shown_to("test", tester)["areas"])
+                if a["action"]["type"] == "richmenuswitch")
+    await sim.tap_rich_menu(tester, back)
+    assert line.view.shown_to("test", tester)["chatBarText"] == "メニュー"
 
 
 async def test_publishing_again_changes_nothing(db: Database, line: Line) -> None:
     main, _ = await make_tabs(db)
     await _target(db, "test", main)
     await line.publisher.publish("test", "editor")
-    before = line.fake.dump("test")
-    calls = len(line.fake.calls)
+    before = line.view.state("test")
+    calls = len(line.view.calls("test"))
     await line.publisher.publish("test", "editor")
-    writes = [c for c in line.fake.calls[calls:] if c[1] != "GET"]
-    assert writes == [] and line.fake.dump("test") == before
+    writes = [c for c in line.view.calls("test")[calls:] if c[0] != "GET"]
+    assert writes == [] and line.view.state("test") == before
 
 
 async def test_a_failure_half_way_is_repaired_by_the_next_publish(db: Database, line: Line) -> None:
     main, living = await make_tabs(db)
     await _target(db, "test", main)
-    line.fake.fail("POST", "/content", times=1)  # the first image upload fails
+    line.view.fail("POST", "/v2/bot/richmenu/*")  # the first image upload (create is /v2/bot/richmenu)
     with pytest.raises(RichMenuError) as exc:
         await line.publisher.publish("test", "editor")
     assert "メニューの作成" in exc.value.message and "再実行" in exc.value.message
     async with db.read() as s:
         failed = (await s.exec(select(RichMenuRelease))).one()
     assert failed.status == "failed" and "LINE 側で一時的なエラー" in failed.error
-    ch = line.fake.channels["test"]
-    assert ch.default is None and len(ch.menus) == 1 and ch.images == {}
+    view = line.view
+    assert view.default("test") is None and len(view.menus("test")) == 1 and view.images("test") == set()
     release = await line.publisher.retry("test")
     assert release.status == "applied" and release.number == 1
-    assert len(ch.menus) == 2 and set(ch.images) == set(ch.menus) and ch.default in ch.menus
-    assert set(ch.aliases) == {alias_id(main), alias_id(living)}
+    assert len(view.menus("test")) == 2 and view.images("test") == set(view.menus("test"))
+    assert view.default("test") in view.menus("test")
+    assert set(view.aliases("test")) == {alias_id(main), alias_id(living)}
+
+
+async def test_a_failure_while_linking_is_finished_by_the_next_publish(db: Database, line: Line) -> None:
+    main, _ = await make_tabs(db)
+    async with db.write() as s:
+        parents = await services.create_menu(s, NOW, name="子育て", chat_bar_text="子育て",
+                                             layout=Layout(columns=3, rows=1, tiles=LINKS))
+    line.segments.by_segment = {"kosodate": [U1, U2]}
+    await _target(db, "production", main, [("kosodate", parents.id)])
+    line.view.fail("POST", "/v2/bot/richmenu/bulk/link", status=429)
+    with pytest.raises(RichMenuError) as exc:
+        await line.publisher.publish("production", "manager")
+    assert "セグメント別メニューの割り当て" in exc.value.message and "上限" in exc.value.message
+    assert line.view.links("production") == {} and line.view.default("production") is not None
+    await line.publisher.publish("production", "manager")
+    assert line.view.shown_to("production", U1)["chatBarText"] == "子育て"
 
 
 async def test_a_menu_created_before_a_crash_is_adopted_not_duplicated(db: Database, line: Line) -> None:
     main, _ = await make_tabs(db)
     await _target(db, "test", main)
     await line.publisher.publish("test", "editor")
-    ch = line.fake.channels["test"]
     async with db.write() as s:  # the database forgets: as if LINE answered but we never recorded it
         for row in (await s.exec(select(RichMenuUpload))).all():
             await s.delete(row)
-    ids = set(ch.menus)
+    ids = set(line.view.menus("test"))
     await line.publisher.publish("test", "editor")
-    assert set(ch.menus) == ids
+    assert set(line.view.menus("test")) == ids
     async with db.read() as s:
         rows = (await s.exec(select(RichMenuUpload))).all()
     assert {r.line_rich_menu_id for r in rows} == ids and all(r.image_uploaded for r in rows)
@@ -86,19 +124,21 @@ async def test_promote_then_rollback(db: Database, line: Line) -> None:
     await _target(db, "test", main)
     await line.publisher.publish("test", "editor")
     first = await line.publisher.promote("manager")
-    prod = line.fake.channels["production"]
-    assert first.source == "promote:test#1" and prod.menus[prod.default]["chatBarText"] == "メニュー"
+    view = line.view
+    assert first.source == "promote:test#1"
+    assert view.menus("production")[view.default("production")]["chatBarText"] == "メニュー"
     async with db.write() as s:  # staff change the main menu, try it, promote it
         menu = await services.get_menu(s, main)
         await services.update_menu(s, NOW, menu, chat_bar_text="町の窓口")
     await line.publisher.publish("test", "editor")
     await line.publisher.promote("manager")
-    assert prod.menus[prod.default]["chatBarText"] == "町の窓口" and len(prod.menus) == 2
+    assert view.menus("production")[view.default("production")]["chatBarText"] == "町の窓口"
+    assert len(view.menus("production")) == 2
     back = await line.publisher.rollback("production", 1, "manager")
     assert (back.number, back.source, back.status) == (3, "rollback:1", "applied")
-    assert prod.menus[prod.default]["chatBarText"] == "メニュー" and len(prod.menus) == 2
-    tab = prod.menus[prod.aliases[alias_id(living)]]
-    assert tab["chatBarText"] == "くらしの情報"
+    assert view.menus("production")[view.default("production")]["chatBarText"] == "メニュー"
+    assert len(view.menus("production")) == 2
+    assert view.menus("production")[view.aliases("production")[alias_id(living)]]["chatBarText"] == "くらしの情報"
 
 
 async def test_segment_menus_are_linked_in_bulk_and_relinked(db: Database, line: Line) -> None:
@@ -106,23 +146,25 @@ async def test_segment_menus_are_linked_in_bulk_and_relinked(db: Database, line:
     async with db.write() as s:
         parents = await services.create_menu(s, NOW, name="子育て世帯向け", chat_bar_text="子育て",
                                              layout=Layout(columns=3, rows=1, tiles=LINKS))
-    line.segments.by_segment = {"kosodate": ["U1", "U2"], "senior": ["U2", "U3"]}
+    line.segments.by_segment = {"kosodate": [U1, U2], "senior": [U2, U3]}
     await _target(db, "production", main, [("kosodate", parents.id), ("senior", main)])
     await line.publisher.publish("production", "manager")
-    fake = line.fake
-    assert fake.shown_to("production", "U1")["chatBarText"] == "子育て"
-    assert fake.shown_to("production", "U2")["chatBarText"] == "子育て"  # first segment by priority wins
-    assert fake.channels["production"].links["U3"] == fake.channels["production"].default
-    assert fake.shown_to("production", "U9")["chatBarText"] == "メニュー"
-    line.segments.by_segment = {"kosodate": ["U2"], "senior": ["U3"]}  # U1's child grew up
-    await line.publisher.relink_citizen("U1")
-    assert "U1" not in fake.channels["production"].links
-    await line.publisher.relink_citizen("U2")  # unchanged: no call to LINE
-    assert fake.shown_to("production", "U2")["chatBarText"] == "子育て"
+    view = line.view
+    assert view.shown_to("production", U1)["chatBarText"] == "子育て"
+    assert view.shown_to("production", U2)["chatBarText"] == "子育て"  # first segment by priority wins
+    assert view.links("production")[U3] == view.default("production")
+    assert view.shown_to("production", U9)["chatBarText"] == "メニュー"
+    line.segments.by_segment = {"kosodate": [U2], "senior": [U3]}  # U1's child grew up
+    calls = len(view.calls("production"))
+    await line.publisher.relink_citizen(U1)
+    assert U1 not in view.links("production")
+    await line.publisher.relink_citizen(U2)  # unchanged: LINE is not asked to change anything
+    assert [c for c in view.calls("production")[calls:] if c[0] != "GET"] == [("DELETE", f"/v2/bot/user/{U1}/richmenu")]
+    assert view.shown_to("production", U2)["chatBarText"] == "子育て"
 
 
 async def test_menus_no_longer_used_are_deleted_from_line(db: Database, line: Line) -> None:
-    main, living = await make_tabs(db)
+    main, _ = await make_tabs(db)
     await _target(db, "test", main)
     await line.publisher.publish("test", "editor")
     async with db.write() as s:
@@ -130,9 +172,9 @@ async def test_menus_no_longer_used_are_deleted_from_line(db: Database, line: Li
                                             layout=Layout(columns=2, rows=1, tiles=TILES[:2]))
         await services.set_targets(s, "test", default_menu_id=single.id, segments=[])
     await line.publisher.publish("test", "editor")
-    ch = line.fake.channels["test"]
-    assert len(ch.menus) == 1 and ch.menus[ch.default]["chatBarText"] == "お知らせ"
-    assert set(ch.aliases) == {alias_id(single.id)}
+    view = line.view
+    assert len(view.menus("test")) == 1 and view.menus("test")[view.default("test")]["chatBarText"] == "お知らせ"
+    assert set(view.aliases("test")) == {alias_id(single.id)}
 
 
 async def test_nothing_unready_reaches_line(db: Database, line: Line) -> None:
@@ -147,13 +189,14 @@ async def test_nothing_unready_reaches_line(db: Database, line: Line) -> None:
     with pytest.raises(RichMenuError) as exc:
         await line.publisher.publish("test", "editor")
     assert "「画像なし」" in exc.value.message and "画像がありません" in exc.value.message
-    assert line.fake.calls == []
+    assert line.view.calls("test") == []
 
 
 async def test_a_wrong_token_is_explained(db: Database, line: Line) -> None:
     main, _ = await make_tabs(db)
     await _target(db, "test", main)
-    line.publisher.apis.accounts["test"] = type(line.publisher.apis.accounts["test"])("bad", line.url, line.url)
+    url = line.view.sim.url
+    line.publisher.apis.accounts["test"] = AccountCredentials("not-the-token", url, url)
     with pytest.raises(RichMenuError) as exc:
         await line.publisher.publish("test", "editor")
     assert "チャネルアクセストークン" in exc.value.message

@@ -89,7 +89,7 @@ async def test_custom_roles_accept_patterns_and_refuse_unknown_permissions(db: D
         assert builtin.value.code == "builtin_role"
         await roles.delete_role(s, role)
         keys = [r.key for r in await roles.list_roles(s)]
-    assert keys == ["admin", "editor", "delivery", "facility", "viewer"]
+    assert keys == ["admin", "editor", "delivery", "facility", "counter", "viewer"]
 
 
 async def test_builtin_roles_are_created_once(db: Database) -> None:
@@ -97,4 +97,20 @@ async def test_builtin_roles_are_created_once(db: Database) -> None:
         async with db.write() as s:
             await roles.ensure_builtin_roles(s, NOW)
     async with db.read() as s:
-        assert len(await roles.list_roles(s)) == 5
+        assert len(await roles.list_roles(s)) == 6
+
+
+async def test_the_cli_can_reset_a_forgotten_administrator_password(db: Database) -> None:
+    from civic.staff.sessions import StaffSessions
+
+    clock = FrozenClock(NOW)
+    await accounts.create_staff(db, clock, "kanri", "first password", "管理者", "admin", passwords=PW)
+    sessions = StaffSessions(db, clock, PW)
+    for _ in range(5):
+        with pytest.raises(StaffError):
+            await sessions.login("kanri", "forgotten?")
+    await accounts.reset_staff_password(db, clock, "KANRI", "second password", passwords=PW)
+    assert (await sessions.login("kanri", "second password")).token
+    with pytest.raises(StaffError) as exc:
+        await accounts.reset_staff_password(db, clock, "nobody", "second password", passwords=PW)
+    assert "nobody" in exc.value.message

@@ -1,0 +1,152 @@
+"""Drafts with an idle time-out, and access counts, on the database (SQLite or PostgreSQL)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, delete, select
+
+from civic.clock import Clock, tokyo
+from civic.database import Database
+from civic.procedures.models import ProcedureAccess, ProcedureDraft
+from civic.procedures.tree import CHANNELS
+
+DEFAULT_IDLE = timedelta(minutes=15)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Draft:
+    event: str
+    channel: str
+    answers: dict[str, str]
+    household: dict[str, Any] | None
+    expires_at: datetime
+
+
+class DraftStore:
+    """Entries in progress: readable only with the token, gone after ``idle`` without activity."""
+
+    def __init__(self, db: Database, clock: Clock, idle: timedelta = DEFAULT_IDLE) -> None:
+        self.db, self.clock, self.idle = db, clock, idle
+
+    @staticmethod
+    def _draft(row: ProcedureDraft) -> Draft:
+        data = json.loads(row.data)
+        return Draft(row.event_code, row.channel, dict(data.get("answers") or {}), data.get("household"),
+                     row.expires_at)
+
+    async def create(self, event: str, channel: str) -> str:
+        token = secrets.token_urlsafe(32)
+        now = self.clock.now()
+        async with self.db.write() as s:
+            s.add(ProcedureDraft(token_hash=_hash(token), event_code=event, channel=channel,
+                                 data=json.dumps({"answers": {}, "household": None}), created_at=now,
+                                 expires_at=now + self.idle))
+        return token
+
+    async def load(self, token: str) -> Draft | None:
+        """The draft, its idle time restarted; None (and wiped) when it has expired."""
+        now = self.clock.now()
+        async with self.db.write() as s:
+            row = await s.get(ProcedureDraft, _hash(token))
+            if row is None:
+                return None
+            if row.expires_at <= now:
+                await s.delete(row)
+                return None
+            row.expires_at = now + self.idle
+            s.add(row)
+            return self._draft(row)
+
+    async def save(self, token: str, *, answers: dict[str, str] | None = None,
+                   household: dict[str, Any] | None = None) -> Draft | None:
+        now = self.clock.now()
+        async with self.db.write() as s:
+            row = await s.get(ProcedureDraft, _hash(token))
+            if row is None or row.expires_at <= now:
+                if row is not None:
+                    await s.delete(row)
+                return None
+            data = json.loads(row.data)
+            if answers is not None:
+                data["answers"] = answers
+            if household is not None:
+                data["household"] = household
+            row.data = json.dumps(data, ensure_ascii=False)
+            row.expires_at = now + self.idle
+            s.add(row)
+            return self._draft(row)
+
+    async def take(self, token: str) -> Draft | None:
+        """Read and delete in one transaction: after the QR code is issued the server keeps nothing."""
+        now = self.clock.now()
+        async with self.db.write() as s:
+            row = await s.get(ProcedureDraft, _hash(token))
+            if row is None:
+                return None
+            draft = self._draft(row)
+            await s.delete(row)
+            return draft if row.expires_at > now else None
+
+    async def discard(self, token: str) -> None:
+        async with self.db.write() as s:
+            await s.exec(delete(ProcedureDraft).where(col(ProcedureDraft.token_hash) == _hash(token)))
+
+    async def wipe_idle(self) -> int:
+        """Delete every draft idle past its time; returns how many (run it every minute)."""
+        async with self.db.write() as s:
+            result = await s.exec(delete(ProcedureDraft).where(col(ProcedureDraft.expires_at) <= self.clock.now()))
+            return result.rowcount or 0
+
+    async def count(self) -> int:
+        async with self.db.read() as s:
+            return (await s.exec(select(sa.func.count()).select_from(ProcedureDraft))).one()
+
+
+# ---- access counts (§8(6) z) ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AccessCount:
+    event: str
+    channel: str
+    count: int
+
+
+async def record_access(db: Database, clock: Clock, event: str, channel: str) -> None:
+    """Count one navigation started; the LINE dialogue calls this with ``channel="line"``."""
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}; expected one of {CHANNELS}")
+    day = tokyo(clock.now()).date()
+    insert = postgresql.insert if not db.is_sqlite else sqlite.insert
+    table = ProcedureAccess.__table__
+    stmt = insert(table).values(day=day, event_code=event, channel=channel, count=1)
+    stmt = stmt.on_conflict_do_update(index_elements=["day", "event_code", "channel"],
+                                      set_={"count": table.c.count + 1})
+    async with db.write() as s:
+        await s.exec(stmt)
+
+
+async def access_counts(db: Database, *, since: date | None = None, until: date | None = None
+                        ) -> list[AccessCount]:
+    """Totals per life event and channel over [since, until] (Tokyo dates, both inclusive)."""
+    total = sa.func.sum(ProcedureAccess.count)
+    query = select(ProcedureAccess.event_code, ProcedureAccess.channel, total).group_by(
+        ProcedureAccess.event_code, ProcedureAccess.channel).order_by(ProcedureAccess.event_code, ProcedureAccess.channel)
+    if since is not None:
+        query = query.where(col(ProcedureAccess.day) >= since)
+    if until is not None:
+        query = query.where(col(ProcedureAccess.day) <= until)
+    async with db.read() as s:
+        rows = (await s.exec(query)).all()
+    return [AccessCount(e, c, int(n)) for e, c, n in rows]

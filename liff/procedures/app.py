@@ -1,0 +1,106 @@
+"""``create_procedures_app``: the 手続きナビ page for browsers and LINE (LIFF), and the staff counter page.
+
+Mounted by the service at ``/liff/procedures``::
+
+    app.add_subapp("/liff/procedures", create_procedures_app(
+        db=db, clock=clock, content=load_content("content/midori/procedures"),
+        qr_keys=QrKeyring(parse_key(settings.procedures_qr_key)),
+        authenticator=staff_authenticator, kana_reader=SudachiKanaReader(),
+        id_token_verifier=HttpIdTokenVerifier(session, settings.line_api_base_url, settings.liff_channel_id),
+        liff_id=settings.procedures_liff_id, liff_sdk_url="https://static.line-scdn.net/liff/edge/2/sdk.js",
+        result_notifier=gateway_notifier))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from aiohttp import web
+
+from admin_api.auth import Authenticator
+from civic.clock import Clock
+from civic.database import Database
+from civic.procedures.kana import KanaReader, SudachiKanaReader
+from civic.procedures.payload import QrKeyring
+from civic.procedures.postal import PostalDirectory
+from civic.procedures.services import DEFAULT_IDLE, DraftStore
+from civic.procedures.tree import Content
+from liff.procedures.identity import IdTokenVerifier, ResultNotifier
+from liff.procedures.themes import THEMES
+
+STATIC = Path(__file__).with_name("static")
+COUNTER_PERMISSION = "procedures.counter"
+
+
+@dataclass
+class Deps:
+    db: Database
+    clock: Clock
+    content: Content
+    qr_keys: QrKeyring
+    authenticator: Authenticator
+    drafts: DraftStore
+    postal: PostalDirectory
+    kana: KanaReader
+    verifier: IdTokenVerifier | None
+    notifier: ResultNotifier | None
+    theme: str
+    liff_id: str
+    liff_sdk_url: str
+    qr_max_version: int
+
+
+DEPS = web.AppKey("procedures_deps", Deps)
+
+
+def _csp(liff_sdk_url: str) -> str:
+    script = "'self'"
+    connect = "'self'"
+    if liff_sdk_url:
+        origin = "/".join(liff_sdk_url.split("/")[:3])
+        script += f" {origin}"
+        connect += " https://api.line.me https://liffsdk.line-scdn.net"
+    return (f"default-src 'self'; script-src {script}; connect-src {connect}; img-src 'self' data:; "
+            "style-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+def create_procedures_app(*, db: Database, clock: Clock, content: Content, qr_keys: QrKeyring,
+                          authenticator: Authenticator, kana_reader: KanaReader | None = None,
+                          id_token_verifier: IdTokenVerifier | None = None,
+                          result_notifier: ResultNotifier | None = None, idle: timedelta = DEFAULT_IDLE,
+                          theme: str | None = None, liff_id: str = "", liff_sdk_url: str = "",
+                          qr_max_version: int = 25) -> web.Application:
+    """The sub-application; every dependency comes in as an argument (no globals, no import-time work).
+
+    ``theme`` overrides the town's base colour (blue/red/green/yellow/purple); ``idle`` is how long
+    entries live without activity (§8(6) x); ``liff_id``/``liff_sdk_url`` turn on LIFF inside LINE.
+    """
+    from liff.procedures import counter, views  # handlers, kept apart from the wiring
+
+    chosen = theme or content.town.theme
+    if chosen not in THEMES:
+        raise ValueError(f"unknown theme {chosen!r}; choose one of {', '.join(THEMES)}")
+    app = web.Application(middlewares=[_security_headers(_csp(liff_sdk_url))], client_max_size=6 * 1024 * 1024)
+    app[DEPS] = Deps(db, clock, content, qr_keys, authenticator, DraftStore(db, clock, idle),
+                     PostalDirectory(content.town), kana_reader or SudachiKanaReader(), id_token_verifier,
+                     result_notifier, chosen, liff_id, liff_sdk_url, qr_max_version)
+    views.add_routes(app)
+    counter.add_routes(app)
+    app.router.add_static("/static", STATIC, append_version=False)
+    return app
+
+
+def _security_headers(csp: str):
+    @web.middleware
+    async def middleware(request: web.Request, handler) -> web.StreamResponse:
+        response = await handler(request)
+        response.headers.setdefault("Content-Security-Policy", csp)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        if request.path.rsplit("/", 1)[-1] not in {"emblem.svg", "image.svg"} and "/static/" not in request.path:
+            response.headers.setdefault("Cache-Control", "no-store")  # personal data never cached
+        return response
+
+    return middleware

@@ -1,0 +1,70 @@
+"""Staff API: access counts per life event and channel; opening a counter code."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from admin_api.app import create_admin_app
+from admin_api.auth import Principal
+from admin_api.procedure_views import procedures_router
+from civic.clock import FrozenClock
+from civic.procedures.household import Address, Household, Person
+from civic.procedures.payload import QrKeyring, Ticket
+from civic.procedures.services import record_access
+from tests.procedures.conftest import CONTENT_DIR
+
+KEY = bytes(range(32))
+
+
+class Tokens:
+    async def authenticate(self, token: str, *, remote: str | None) -> Principal | None:
+        return {
+            "stats": Principal(1, "stats", "集計担当", frozenset({"procedures.stats"})),
+            "counter": Principal(2, "counter", "窓口", frozenset({"procedures.counter"})),
+        }.get(token)
+
+
+async def test_access_counts_per_event_and_channel(aiohttp_client, db) -> None:
+    from civic.procedures.loader import load_content
+
+    clock = FrozenClock(datetime(2026, 12, 1, 1, tzinfo=UTC))
+    content = load_content(CONTENT_DIR)
+    for channel in ["web", "web", "line"]:
+        await record_access(db, clock, "tennyu", channel)
+    clock.advance(timedelta(days=2))
+    await record_access(db, clock, "shibou", "line")
+    client = await aiohttp_client(create_admin_app(Tokens(), [procedures_router(db, clock, content, QrKeyring(KEY))]))
+    r = await client.get("/procedures/access-counts", headers={"Authorization": "Bearer counter"})
+    assert r.status == 403
+    r = await client.get("/procedures/access-counts", headers={"Authorization": "Bearer stats"})
+    rows = {row["event"]: row for row in await r.json()}
+    assert len(rows) == 9 and rows["tennyu"] == {"event": "tennyu", "title": "転入（町外からの引っ越し）", "web": 2,
+                                                 "line": 1, "total": 3}
+    assert rows["shibou"]["line"] == 1 and rows["shomei"]["total"] == 0
+    r = await client.get("/procedures/access-counts", params={"since": "2026-12-02"},
+                         headers={"Authorization": "Bearer stats"})
+    rows = {row["event"]: row for row in await r.json()}
+    assert rows["tennyu"]["total"] == 0 and rows["shibou"]["total"] == 1
+    r = await client.get("/procedures/access-counts", params={"since": "2026-12-05", "until": "2026-12-01"},
+                         headers={"Authorization": "Bearer stats"})
+    assert r.status == 422 and (await r.json())["error"]["field"] == "since"
+
+
+async def test_the_counter_opens_a_code_through_the_api(aiohttp_client, sqlite_db) -> None:
+    from civic.procedures.loader import load_content
+
+    clock = FrozenClock(datetime(2026, 12, 1, 1, tzinfo=UTC))
+    keys = QrKeyring(KEY)
+    router = procedures_router(sqlite_db, clock, load_content(CONTENT_DIR), keys)
+    client = await aiohttp_client(create_admin_app(Tokens(), [router]))
+    household = Household((Person("山田\u3000花子", "ヤマダ\u3000ハナコ", datetime(1990, 1, 1).date(), "女", "世帯主"),),
+                          (Address("current", "8390901", "福岡県みどり郡みどり町中央", "1番地"),))
+    text = keys.seal(Ticket("shomei", (171,), {"kind": "jumin"}, household, clock.now()))
+    auth = {"Authorization": "Bearer counter"}
+    r = await client.post("/procedures/counter/open", json={"texts": [text]}, headers=auth)
+    body = await r.json()
+    assert r.status == 200 and body["people"][0]["name"] == "山田\u3000花子" and body["procedures"] == [171]
+    r = await client.post("/procedures/counter/open", json={"texts": [text[:-2] + ("00" if text[-2:] != "00" else "11")]}, headers=auth)
+    assert r.status == 422 and (await r.json())["error"]["field"] == "texts"
+    r = await client.get("/openapi.json")
+    assert "/admin/api/v1/procedures/access-counts" in (await r.json())["paths"]
