@@ -16,10 +16,11 @@ from admin_api.errors import ApiError
 from admin_api.routing import ApiRouter, Call
 from civic.clock import Clock
 from civic.database import Database
-from civic.deliveries.models import Delivery
+from civic.deliveries.models import Delivery, MailRule
 from civic.segments import services as segments
 from civic.segments.models import Segment
 from civic.staff.privacy import PERSONAL_PERMISSION, Pseudonymizer
+from richmenus.models import RichMenuTarget
 
 READ, EDIT = "segments.read", "segments.edit"
 FILTER_DOC = ("条件の木（JSON）。葉: choice / has / number / date / age / text / friend_days / all、"
@@ -70,7 +71,7 @@ class SegmentOut(BaseModel):
     created_by: str
     created_at: datetime
     updated_at: datetime
-    deliveries: int = Field(description="このセグメントを使う配信の数")
+    deliveries: int = Field(description="このセグメントを使う配信・メール転送ルール・リッチメニューの数")
 
 
 def segment_router(db: Database, clock: Clock) -> ApiRouter:
@@ -78,7 +79,11 @@ def segment_router(db: Database, clock: Clock) -> ApiRouter:
     pseudonym = Pseudonymizer(db.cipher)
 
     async def _uses(s: Any, segment_id: int) -> int:
-        return len((await s.exec(select(Delivery.id).where(Delivery.segment_id == segment_id))).all())
+        """Deliveries, mail rules and rich-menu targets that name the segment."""
+        found = len((await s.exec(select(Delivery.id).where(Delivery.segment_id == segment_id))).all())
+        found += len((await s.exec(select(MailRule.id).where(MailRule.segment_id == segment_id))).all())
+        found += len((await s.exec(select(RichMenuTarget.id).where(RichMenuTarget.segment_id == str(segment_id)))).all())
+        return found
 
     async def _out(s: Any, row: Segment) -> SegmentOut:
         return SegmentOut(id=row.id, name=row.name, description=row.description, filter=json.loads(row.filter),  # type: ignore[arg-type]
@@ -153,8 +158,8 @@ def segment_router(db: Database, clock: Clock) -> ApiRouter:
         async with db.write() as s:
             before = await _out(s, await segments.get_segment(s, segment_id))
             if before.deliveries:
-                raise ApiError(409, "in_use", f"このセグメントは{before.deliveries}件の配信で使われているため削除できません。",
-                               "segment_id")
+                raise ApiError(409, "in_use", f"このセグメントは{before.deliveries}件の配信・メール転送ルール・"
+                               "リッチメニューで使われているため削除できません。", "segment_id")
             await segments.delete_segment(s, segment_id)
             await call.audit(s, "segments.delete", f"segment:{segment_id}", before=before.model_dump(mode="json"))
 

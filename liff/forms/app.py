@@ -30,6 +30,7 @@ from civic.citizens.models import Citizen
 from civic.clock import Clock
 from civic.database import Database
 from civic.segments import services as segments
+from civic.segments.errors import SegmentProblem
 from liff.forms.identity import IdTokenUnavailable, IdTokenVerifier
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,10 @@ def create_forms_liff_app(db: Database, clock: Clock, verifier: IdTokenVerifier,
             return False
         if form.segment_id is None:
             return True
-        node = await segments.segment_filter(s, form.segment_id)
+        try:
+            node = await segments.segment_filter(s, form.segment_id)
+        except SegmentProblem:  # the segment was deleted: nobody may answer until staff fix the form
+            return False
         return await segments.is_member(s, node, segments.today_in_tokyo(clock.now()), citizen.id)  # type: ignore[arg-type]
 
     def not_friend() -> web.Response:
