@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
@@ -11,6 +12,7 @@ from civic.attributes import services as attributes
 from civic.clock import FrozenClock
 from civic.database import Database
 from civic.deliveries import links
+from civic.deliveries.errors import DeliveryProblem
 from civic.deliveries.models import (
     AT,
     B_FAILED,
@@ -203,3 +205,23 @@ async def test_runs_are_due_at_their_time_and_recorded_once(db: Database, line: 
         (R_DONE, NOW + timedelta(minutes=30)), (R_DONE, NOW + timedelta(days=1, minutes=30))]
     async with db.read() as s:
         assert await DeliveryDesk().next_wakeup(s) == NOW + timedelta(days=2, minutes=30)
+
+
+async def test_editing_a_scheduled_delivery_moves_its_run(db: Database, line: Line) -> None:
+    clock = FrozenClock(NOW)
+    users = await line.citizens(db, 2)
+    delivery_id = await create(db, clock, timing=AT, send_at=NOW + timedelta(hours=1))
+    async with db.write() as s:
+        await DeliveryDesk().update(s, clock.now(), delivery_id, DeliveryInput(
+            title="変更後", messages=[{"type": "text", "text": "時間を変えました"}], timing=AT,
+            send_at=NOW + timedelta(hours=3)))
+    clock.advance(timedelta(hours=2))
+    assert await dispatcher(db, clock, line).tick() == 0
+    clock.advance(timedelta(hours=1))
+    assert await dispatcher(db, clock, line).tick() == 1
+    assert [m["text"] for m in line.sim.messages(users[0])] == ["時間を変えました"]
+    assert sorted(r.status for r in await runs(db)) == ["cancelled", R_DONE]
+    with pytest.raises(DeliveryProblem) as info:  # sent: it cannot be edited any more
+        async with db.write() as s:
+            await DeliveryDesk().update(s, clock.now(), delivery_id, DeliveryInput(title="x", messages=HELLO))
+    assert info.value.kind == "conflict"
