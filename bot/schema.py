@@ -21,6 +21,9 @@ MODEL_MODULES = [
     "civic.scenarios.models",
     "civic.staff.models",
     "richmenus.models",
+    "civic.attributes.models",
+    "civic.segments.models",
+    "civic.deliveries.models",
 ]
 
 

@@ -1,0 +1,177 @@
+"""Mail to LINE for staff (国富町 §9(2)(ア)⑥): rules (``/mail-rules``), received mails (``/mails``),
+uploading a raw mail (``.eml``) instead of sending it by SMTP, and a preview of a rule's rewriting."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import col, select
+
+from admin_api.errors import ApiError
+from admin_api.routing import ApiRouter, Call
+from civic.clock import Clock
+from civic.database import Database
+from civic.deliveries import mail
+from civic.deliveries.models import InboundMail, MailRule
+from civic.deliveries.services import DeliveryDesk
+from civic.segments.models import Segment
+from civic.staff.privacy import PERSONAL_PERMISSION, mask_text
+
+READ, SEND = "deliveries.read", "deliveries.send"
+MAIL_TYPES = ("message/rfc822", "application/octet-stream", "text/plain")
+REWRITE_DOC = ("書き換えの手順（順に適用）: cut_after（署名を削る）/ replace（正規表現で置換）/ remove_quotes / "
+               "prepend / append。例: [{\"type\": \"cut_after\", \"marker\": \"^-- ?$\"}, "
+               "{\"type\": \"prepend\", \"text\": \"【防災みどり】\"}]")
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MailRuleIn(_In):
+    name: str = Field(min_length=1, max_length=80)
+    priority: int = Field(default=100, ge=0, le=100000, description="小さいほど先に判定")
+    sender: str = Field(default="", max_length=254, description="差出人アドレス、@ドメイン、空（だれでも）")
+    subject: str = Field(default="", max_length=300, description="件名の正規表現（空: すべて）")
+    rewrite: list[dict[str, Any]] = Field(default_factory=list, max_length=30, description=REWRITE_DOC)
+    include_subject: bool = True
+    target: Literal["all", "segment"] = "all"
+    segment_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    needs_approval: bool = Field(default=False, description="職員が承認してから配信する")
+    active: bool = True
+
+
+class MailRuleOut(MailRuleIn):
+    id: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class InboundMailOut(BaseModel):
+    id: int
+    sender: str
+    subject: str
+    body: str = Field(description="本文（personal.view がなければ伏せ字）")
+    via: str
+    status: str = Field(description="delivered（配信）/ held（承認待ち）/ ignored（該当ルールなし）/ error")
+    rule_id: int | None
+    delivery_id: int | None
+    error: str | None
+    received_at: datetime
+
+
+class PreviewOut(BaseModel):
+    matches: bool
+    text: str
+
+
+def _rule_out(row: MailRule) -> MailRuleOut:
+    return MailRuleOut(id=row.id, name=row.name, priority=row.priority, sender=row.sender, subject=row.subject,  # type: ignore[arg-type]
+                       rewrite=json.loads(row.rewrite), include_subject=row.include_subject, target=row.target,  # type: ignore[arg-type]
+                       segment_id=row.segment_id, needs_approval=row.needs_approval, active=row.active,
+                       created_at=row.created_at, updated_at=row.updated_at)
+
+
+def mail_router(db: Database, clock: Clock, desk: DeliveryDesk | None = None, *,
+                wake: Callable[[], None] | None = None) -> ApiRouter:
+    router = ApiRouter("mail", description="メール転送（受信メールを LINE で再配信）")
+    desk = desk or DeliveryDesk()
+
+    async def _check(s: Any, body: MailRuleIn) -> str:
+        try:
+            steps = mail.check_rule_fields(body.model_dump())
+        except ValueError as exc:  # pydantic's, from the rewrite steps
+            raise ApiError(422, "invalid", f"書き換えの手順が正しくありません: {str(exc).splitlines()[-1]}",
+                           "rewrite") from None
+        if body.target == "segment" and (body.segment_id is None or await s.get(Segment, body.segment_id) is None):
+            raise ApiError(422, "invalid", f"セグメント（ID {body.segment_id}）がありません。", "segment_id")
+        return json.dumps([step.model_dump() for step in steps], ensure_ascii=False)
+
+    async def _get(s: Any, rule_id: int) -> MailRule:
+        row = await s.get(MailRule, rule_id)
+        if row is None:
+            raise ApiError(404, "not_found", f"メール転送ルール（ID {rule_id}）は見つかりません。", "rule_id")
+        return row
+
+    @router.route("GET", "/mail-rules", summary="メール転送ルール一覧", permission=READ, response=list[MailRuleOut])
+    async def list_mail_rules(call: Call) -> list[MailRuleOut]:
+        async with db.read() as s:
+            return [_rule_out(r) for r in await mail.rules(s)]
+
+    @router.route("POST", "/mail-rules", summary="メール転送ルールの作成", permission=SEND, body=MailRuleIn,
+                  response=MailRuleOut, status=201)
+    async def create_mail_rule(call: Call) -> MailRuleOut:
+        b: MailRuleIn = call.body
+        now = clock.now()
+        async with db.write() as s:
+            rewrite = await _check(s, b)
+            row = MailRule(**b.model_dump(exclude={"rewrite"}), rewrite=rewrite, created_at=now, updated_at=now)
+            s.add(row)
+            await s.flush()
+            out = _rule_out(row)
+            await call.audit(s, "mail_rules.create", f"mail_rule:{row.id}", after=out.model_dump(mode="json"))
+        return out
+
+    @router.route("PUT", "/mail-rules/{rule_id:\\d+}", summary="メール転送ルールの変更", permission=SEND,
+                  body=MailRuleIn, response=MailRuleOut)
+    async def update_mail_rule(call: Call) -> MailRuleOut:
+        b: MailRuleIn = call.body
+        async with db.write() as s:
+            row = await _get(s, call.path_int("rule_id"))
+            before = _rule_out(row).model_dump(mode="json")
+            rewrite = await _check(s, b)
+            for key, value in b.model_dump(exclude={"rewrite"}).items():
+                setattr(row, key, value)
+            row.rewrite, row.updated_at = rewrite, clock.now()
+            s.add(row)
+            await s.flush()
+            out = _rule_out(row)
+            await call.audit(s, "mail_rules.update", f"mail_rule:{row.id}", before=before,
+                             after=out.model_dump(mode="json"))
+        return out
+
+    @router.route("DELETE", "/mail-rules/{rule_id:\\d+}", summary="メール転送ルールの削除", permission=SEND)
+    async def delete_mail_rule(call: Call) -> None:
+        async with db.write() as s:
+            row = await _get(s, call.path_int("rule_id"))
+            before = _rule_out(row).model_dump(mode="json")
+            await s.delete(row)
+            await call.audit(s, "mail_rules.delete", f"mail_rule:{before['id']}", before=before)
+
+    @router.route("POST", "/mail-rules/{rule_id:\\d+}/preview", summary="ルールの書き換え結果の確認", permission=READ,
+                  consumes=MAIL_TYPES, response=PreviewOut, description="メール（.eml）を送ると、配信される本文を返します。")
+    async def preview_mail_rule(call: Call) -> PreviewOut:
+        parsed = mail.parse(call.body)
+        async with db.read() as s:
+            row = await _get(s, call.path_int("rule_id"))
+        return PreviewOut(matches=mail.matches(row, parsed), text=mail.message_text(row, parsed))
+
+    @router.route("GET", "/mails", summary="受信メール一覧", permission=READ, response=list[InboundMailOut])
+    async def list_mails(call: Call) -> list[InboundMailOut]:
+        see = call.principal is not None and call.principal.can(PERSONAL_PERMISSION)
+        async with db.read() as s:
+            rows = (await s.exec(select(InboundMail).order_by(col(InboundMail.id).desc()).limit(200))).all()
+        return [InboundMailOut(id=r.id, sender=r.sender, subject=r.subject,  # type: ignore[arg-type]
+                               body=r.body if see else (mask_text(r.body) or ""), via=r.via, status=r.status,
+                               rule_id=r.rule_id, delivery_id=r.delivery_id, error=r.error, received_at=r.received_at)
+                for r in rows]
+
+    @router.route("POST", "/mails", summary="メールの取り込み（.eml のアップロード）", permission=SEND,
+                  consumes=MAIL_TYPES, response=InboundMailOut, status=201)
+    async def upload_mail(call: Call) -> InboundMailOut:
+        async with db.write() as s:
+            row = await mail.receive(s, clock.now(), desk, call.body, via="upload")
+            await call.audit(s, "mails.upload", f"inbound_mail:{row.id}",
+                             after={"status": row.status, "delivery_id": row.delivery_id, "subject": row.subject})
+            out = InboundMailOut(id=row.id, sender=row.sender, subject=row.subject, body=row.body, via=row.via,  # type: ignore[arg-type]
+                                 status=row.status, rule_id=row.rule_id, delivery_id=row.delivery_id, error=row.error,
+                                 received_at=row.received_at)
+        if out.status == mail.DELIVERED and wake is not None:
+            wake()
+        return out
+
+    return router

@@ -1,0 +1,113 @@
+"""Time for deliveries: APScheduler (3.x ``AsyncIOScheduler``) drives the delivery dispatcher.
+
+Two jobs: ``deliveries.tick`` every ``interval`` seconds (the safety net: it also takes over runs
+another instance left behind), and ``deliveries.next`` at the exact time the next run or
+occurrence is due, moved after every tick. ``wake()`` runs a tick now (after staff send
+something "now"). Several service instances may run this at once: each run is claimed in the
+database before it is sent (``civic.deliveries.sending``), so nothing goes out twice.
+
+Wiring (``bot/service.py``)::
+
+    app.cleanup_ctx.append(delivery_scheduler_ctx(settings))   # after database_ctx and gateway_ctx
+
+and give the admin API's delivery router ``wake=lambda: app[DELIVERY_SCHEDULER].wake()``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.appkeys import CLOCK, DATABASE, GATEWAY
+from bot.settings import TEST, Settings
+from civic.deliveries.sending import DeliveryDispatcher, SendingConfig
+from civic.deliveries.services import DeliveryConfig, DeliveryDesk
+
+log = logging.getLogger(__name__)
+TICK, NEXT, WAKE = "deliveries.tick", "deliveries.next", "deliveries.wake"
+
+
+class DeliveryScheduler:
+    def __init__(self, dispatcher: DeliveryDispatcher, *, interval: float = 30.0,
+                 scheduler: AsyncIOScheduler | None = None) -> None:
+        self.dispatcher = dispatcher
+        self.interval = interval
+        self.scheduler = scheduler or AsyncIOScheduler(timezone=UTC)
+        self.ticks = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def start(self) -> None:
+        self.scheduler.add_job(self._tick, "interval", seconds=self.interval, id=TICK, max_instances=1,
+                               coalesce=True, next_run_time=datetime.now(UTC), misfire_grace_time=None)
+        self.scheduler.start()
+
+    def wake(self) -> None:
+        """Tick as soon as possible (something may be due now)."""
+        if self.scheduler.running:
+            self.scheduler.add_job(self._tick, "date", id=WAKE, replace_existing=True, misfire_grace_time=None)
+
+    async def _tick(self) -> None:
+        self._idle.clear()
+        try:
+            sent = await self.dispatcher.tick()
+            self.ticks += 1
+            if sent:
+                log.info("deliveries: %d run(s) sent", sent)
+            await self._plan_next()
+        except Exception:
+            log.exception("deliveries tick failed; the next tick tries again")
+        finally:
+            self._idle.set()
+
+    async def _plan_next(self) -> None:
+        async with self.dispatcher.db.read() as s:
+            due = await self.dispatcher.desk.next_wakeup(s)
+        if due is None or not self.scheduler.running:
+            return
+        # The scheduler runs on the wall clock; aim at the due time, never in the past.
+        at = max(due, datetime.now(UTC) + timedelta(milliseconds=100))
+        if at - datetime.now(UTC) < timedelta(seconds=self.interval):
+            self.scheduler.add_job(self._tick, "date", run_date=at, id=NEXT, replace_existing=True,
+                                   misfire_grace_time=None)
+
+    async def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await self._idle.wait()  # let a tick in progress record what it sent
+
+
+DELIVERY_SCHEDULER = web.AppKey("delivery_scheduler", DeliveryScheduler)
+
+
+def instance_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:64]
+
+
+def delivery_scheduler_ctx(settings: Settings, *, interval: float = 30.0, allow_http: bool = False,
+                           rate_per_second: float = 100.0
+                           ) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A ``cleanup_ctx`` that starts the scheduler after the database and the gateway exist."""
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        desk = DeliveryDesk(DeliveryConfig(
+            production_channel="production",
+            test_channel=TEST if settings.test_line is not None else "production",
+            allow_http=allow_http))
+        dispatcher = DeliveryDispatcher(
+            app[DATABASE], app[CLOCK], app[GATEWAY], instance=instance_name(), desk=desk,
+            config=SendingConfig(link_base_url=settings.public_base_url, rate_per_second=rate_per_second))
+        scheduler = DeliveryScheduler(dispatcher, interval=interval)
+        app[DELIVERY_SCHEDULER] = scheduler
+        scheduler.start()
+        yield
+        await scheduler.stop()
+
+    return ctx

@@ -1,0 +1,311 @@
+"""Sending due runs exactly once, in multicast batches of ≤ 500, at LINE's pace.
+
+1. **Claim.** A due run is taken with one conditional UPDATE (status, owner, lease). Only one
+   service instance can win it, on SQLite and on PostgreSQL; a run whose owner vanished (its lease
+   ran out) is taken over the same way.
+2. **Prepare** (once per run, one transaction): fix the recipients, cut them into batches, give
+   each batch a retry key derived from the run's seed and the batch number, fix the messages
+   (links rewritten for this run). A crash before the commit leaves nothing; after it, the plan is
+   fixed.
+3. **Send** in waves of a few batches: mark the wave's first attempt and renew the lease (one
+   write), multicast each batch with its retry key (rate-limited), record the outcomes (one
+   write). A batch sent but not recorded (a crash in between) is sent again with the *same* retry
+   key after the restart; LINE answers 409 and delivers nothing twice. LINE remembers a key for
+   24 hours, so a batch first tried longer ago than that is not retried blindly but marked failed.
+4. **Finish:** the run's figures are counted from its batches.
+
+Transient LINE trouble (429, 5xx, network) after the gateway's own retries leaves the batch
+pending; the run is released and tried again later, up to ``max_attempts`` times.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+
+from civic.clock import Clock
+from civic.database import Database
+from civic.deliveries import links, recipients
+from civic.deliveries.models import (
+    AT,
+    B_CANCELLED,
+    B_FAILED,
+    B_PENDING,
+    B_SENT,
+    D_CANCELLED,
+    D_FINISHED,
+    D_SCHEDULED,
+    NOW,
+    R_CANCELLED,
+    R_DONE,
+    R_DUE,
+    R_FAILED,
+    R_SENDING,
+    Delivery,
+    DeliveryBatch,
+    DeliveryRun,
+)
+from civic.deliveries.services import DeliveryDesk
+from civic.segments.services import today_in_tokyo
+
+log = logging.getLogger(__name__)
+RUN = DeliveryRun.__table__  # type: ignore[attr-defined]
+BATCH = DeliveryBatch.__table__  # type: ignore[attr-defined]
+DELIVERY = Delivery.__table__  # type: ignore[attr-defined]
+MULTICAST_MAX = 500
+RETRY_KEY_LIFETIME = timedelta(hours=23)  # LINE keeps a retry key 24 hours; leave a margin
+
+
+class Multicaster(Protocol):
+    """What sending needs of LINE (``bot.gateway.LineGateway`` fits). Errors carry ``status``
+    (None for network trouble) and ``message``; an already-accepted retry key is not an error."""
+
+    async def multicast(self, channel: str, to: list[str], messages: list[dict[str, Any]], retry_key: str, *,
+                        aggregation_unit: str | None = None) -> None: ...
+
+
+def is_transient(exc: BaseException) -> bool:
+    status = getattr(exc, "status", None)
+    return status is None or status == 429 or status >= 500
+
+
+def batch_key(seed: str, number: int) -> str:
+    return str(uuid.uuid5(uuid.UUID(seed), f"batch-{number}"))
+
+
+class RateLimiter:
+    """A token bucket: at most ``rate`` calls per second on average, bursts up to ``burst``."""
+
+    def __init__(self, rate: float, burst: int = 10, *, monotonic: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self.rate, self.burst = rate, burst
+        self._tokens = float(burst)
+        self._last = monotonic()
+        self._monotonic, self._sleep = monotonic, sleep
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            while True:
+                now = self._monotonic()
+                self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+                self._last = now
+                if self._tokens >= 1:
+                    self._tokens -= 1
+                    return
+                await self._sleep((1 - self._tokens) / self.rate)
+
+
+@dataclass(frozen=True)
+class SendingConfig:
+    batch_size: int = MULTICAST_MAX
+    #: LINE allows 200 multicast requests per second per channel; stay well below.
+    rate_per_second: float = 100.0
+    concurrency: int = 8
+    lease: timedelta = timedelta(minutes=2)
+    retry_after: timedelta = timedelta(minutes=1)
+    max_attempts: int = 5
+    #: Public base URL for tracked links (``{base}/r/{token}``); empty: links are left as they are.
+    link_base_url: str = ""
+
+
+class _LostClaim(Exception):
+    """Another instance owns the run now (our lease ran out), or it was cancelled."""
+
+
+class DeliveryDispatcher:
+    def __init__(self, db: Database, clock: Clock, line: Multicaster, *, instance: str,
+                 desk: DeliveryDesk | None = None, config: SendingConfig | None = None) -> None:
+        self.db, self.clock, self.line = db, clock, line
+        self.instance = instance[:64]
+        self.desk = desk or DeliveryDesk()
+        self.config = config or SendingConfig()
+        if not 1 <= self.config.batch_size <= MULTICAST_MAX:
+            raise ValueError(f"batch_size must be 1..{MULTICAST_MAX}")
+        self.limiter = RateLimiter(self.config.rate_per_second, burst=max(1, self.config.concurrency))
+        self._lock = asyncio.Lock()
+
+    async def tick(self) -> int:
+        """Turn due occurrences into runs, then send every due run this instance can claim."""
+        async with self._lock:  # one tick at a time per instance; other instances race in the database
+            await self.desk.materialize(self.db, self.clock.now())
+            done = 0
+            while (run_id := await self.claim()) is not None:
+                await self.process(run_id)
+                done += 1
+            return done
+
+    # ---- claiming -------------------------------------------------------------------------
+    def _claimable(self, now: datetime) -> Any:
+        return sa.or_(sa.and_(RUN.c.status == R_DUE, RUN.c.due_at <= now),
+                      sa.and_(RUN.c.status == R_SENDING, RUN.c.lease_until < now))
+
+    async def claim(self) -> int | None:
+        now = self.clock.now()
+        async with self.db.read() as s:
+            candidates = (await s.exec(select(RUN.c.id).where(self._claimable(now))  # type: ignore[call-overload]
+                                       .order_by(RUN.c.due_at, RUN.c.id).limit(20))).all()
+        for run_id in candidates:
+            async with self.db.write() as s:
+                won = await s.exec(sa.update(RUN).where(RUN.c.id == run_id, self._claimable(now)).values(  # type: ignore[call-overload]
+                    status=R_SENDING, claimed_by=self.instance, lease_until=now + self.config.lease,
+                    started_at=sa.func.coalesce(RUN.c.started_at, now), attempts=RUN.c.attempts + 1))
+                if won.rowcount == 1:
+                    return int(run_id)
+        return None
+
+    async def _renew(self, s: Any, run_id: int, now: datetime) -> None:
+        renewed = await s.exec(sa.update(RUN).where(RUN.c.id == run_id, RUN.c.claimed_by == self.instance,
+                                                    RUN.c.status == R_SENDING)
+                               .values(lease_until=now + self.config.lease))
+        if renewed.rowcount != 1:
+            raise _LostClaim
+
+    # ---- one run --------------------------------------------------------------------------
+    async def process(self, run_id: int) -> None:
+        try:
+            if await self._prepare(run_id):
+                await self._send(run_id)
+        except _LostClaim:
+            log.warning("run %s: claim lost to another instance; leaving it", run_id)
+
+    async def _prepare(self, run_id: int) -> bool:
+        """Fix recipients, batches and messages once; False when the run needs nothing more."""
+        now = self.clock.now()
+        async with self.db.write() as s:
+            run = await s.get(DeliveryRun, run_id)
+            delivery = await s.get(Delivery, run.delivery_id) if run else None
+            if run is None or delivery is None:
+                return False
+            if run.targeted is not None:
+                return True
+            await self._renew(s, run_id, now)
+            if delivery.status == D_CANCELLED and not run.is_test:
+                await s.exec(sa.update(RUN).where(RUN.c.id == run_id).values(  # type: ignore[call-overload]
+                    status=R_CANCELLED, finished_at=now, targeted=0))
+                return False
+            day = today_in_tokyo(run.due_at)
+            users = await recipients.resolve(s, delivery, run, day)
+            messages = await links.track(s, now, run_id, json.loads(delivery.messages), self.config.link_base_url)
+            size = self.config.batch_size
+            s.add_all([DeliveryBatch(run_id=run_id, number=i // size, recipients=json.dumps(users[i:i + size]),
+                                     size=len(users[i:i + size]), retry_key=batch_key(run.key_seed, i // size),
+                                     status=B_PENDING) for i in range(0, len(users), size)])
+            run.messages = json.dumps(messages, ensure_ascii=False)
+            run.aggregation_unit = f"d{delivery.id}r{run_id}"[:30]
+            run.targeted = len(users)
+            s.add(run)
+        return True
+
+    async def _send(self, run_id: int) -> None:
+        async with self.db.read() as s:
+            run = await s.get(DeliveryRun, run_id)
+            assert run is not None and run.messages is not None
+            pending = (await s.exec(select(DeliveryBatch.id).where(DeliveryBatch.run_id == run_id,
+                                                                   DeliveryBatch.status == B_PENDING)
+                                    .order_by(col(DeliveryBatch.number)))).all()
+        messages = json.loads(run.messages)
+        wave = max(1, self.config.concurrency)
+        transient: str | None = None
+        for start in range(0, len(pending), wave):
+            ids = list(pending[start:start + wave])
+            batches = await self._begin_wave(run, ids)
+            if batches is None:
+                return  # cancelled: the run was closed
+            outcomes = await asyncio.gather(*(self._send_batch(run, b, messages) for b in batches))
+            await self._record(run_id, outcomes)
+            transient = next((error for _, status, error in outcomes if status == B_PENDING), None)
+            if transient is not None:
+                break
+        await self._finish(run_id, transient)
+
+    async def _begin_wave(self, run: DeliveryRun, ids: list[int]) -> list[DeliveryBatch] | None:
+        now = self.clock.now()
+        async with self.db.write() as s:
+            await self._renew(s, run.id, now)  # type: ignore[arg-type]
+            status = (await s.exec(select(DELIVERY.c.status).where(DELIVERY.c.id == run.delivery_id))).one()  # type: ignore[call-overload]
+            if status == D_CANCELLED and not run.is_test:
+                await s.exec(sa.update(BATCH).where(BATCH.c.run_id == run.id, BATCH.c.status == B_PENDING)  # type: ignore[call-overload]
+                             .values(status=B_CANCELLED, error="配信の取り消しにより送信しませんでした"))
+                await self._count(s, run.id, R_CANCELLED, now)  # type: ignore[arg-type]
+                return None
+            await s.exec(sa.update(BATCH).where(BATCH.c.id.in_(ids), BATCH.c.first_attempt_at.is_(None))  # type: ignore[call-overload]
+                         .values(first_attempt_at=now))
+            return list((await s.exec(select(DeliveryBatch).where(col(DeliveryBatch.id).in_(ids))
+                                      .order_by(col(DeliveryBatch.number)))).all())
+
+    async def _send_batch(self, run: DeliveryRun, batch: DeliveryBatch,
+                          messages: list[dict[str, Any]]) -> tuple[int, str, str | None]:
+        if batch.status != B_PENDING:
+            return batch.id, batch.status, batch.error  # type: ignore[return-value]
+        now = self.clock.now()
+        if batch.first_attempt_at is not None and batch.attempts > 0 and \
+                now - batch.first_attempt_at > RETRY_KEY_LIFETIME:
+            return batch.id, B_FAILED, ("前回の送信から24時間以上たち、二重送信を防げないため再送しませんでした"  # type: ignore[return-value]
+                                        "（LINE側で届いている可能性があります）")
+        await self.limiter.acquire()
+        try:
+            await self.line.multicast(run.channel, json.loads(batch.recipients), messages, batch.retry_key,
+                                      aggregation_unit=run.aggregation_unit)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # LINE's answer (or the network's), recorded for staff
+            reason = f"{getattr(exc, 'status', None) or 'network'}: {getattr(exc, 'message', None) or exc}"[:300]
+            if is_transient(exc):
+                log.warning("run %s batch %s: transient LINE error %s", run.id, batch.number, reason)
+                return batch.id, B_PENDING, reason  # type: ignore[return-value]
+            return batch.id, B_FAILED, reason  # type: ignore[return-value]
+        return batch.id, B_SENT, None  # type: ignore[return-value]
+
+    async def _record(self, run_id: int, outcomes: list[tuple[int, str, str | None]]) -> None:
+        now = self.clock.now()
+        async with self.db.write() as s:
+            sent = [i for i, status, _ in outcomes if status == B_SENT]
+            if sent:
+                await s.exec(sa.update(BATCH).where(BATCH.c.id.in_(sent), BATCH.c.status == B_PENDING)  # type: ignore[call-overload]
+                             .values(status=B_SENT, sent_at=now, attempts=BATCH.c.attempts + 1, error=None))
+            for batch_id, status, error in outcomes:
+                if status in (B_FAILED, B_PENDING):
+                    await s.exec(sa.update(BATCH).where(BATCH.c.id == batch_id, BATCH.c.status == B_PENDING)  # type: ignore[call-overload]
+                                 .values(status=status, error=error, attempts=BATCH.c.attempts + 1))
+
+    async def _finish(self, run_id: int, transient: str | None) -> None:
+        now = self.clock.now()
+        async with self.db.write() as s:
+            run = await s.get(DeliveryRun, run_id)
+            if run is None or run.claimed_by != self.instance or run.status != R_SENDING:
+                return
+            if transient is not None:
+                if run.attempts < self.config.max_attempts:
+                    run.lease_until, run.error = now + self.config.retry_after, f"再試行待ち: {transient}"
+                    s.add(run)
+                    return
+                await s.exec(sa.update(BATCH).where(BATCH.c.run_id == run_id, BATCH.c.status == B_PENDING)  # type: ignore[call-overload]
+                             .values(status=B_FAILED, error=transient))
+            await self._count(s, run_id, None, now)
+
+    async def _count(self, s: Any, run_id: int, status: str | None, now: datetime) -> None:
+        rows = (await s.exec(select(BATCH.c.status, sa.func.sum(BATCH.c.size))  # type: ignore[call-overload]
+                             .where(BATCH.c.run_id == run_id).group_by(BATCH.c.status))).all()
+        sizes = {st: int(n or 0) for st, n in rows}
+        succeeded, failed = sizes.get(B_SENT, 0), sizes.get(B_FAILED, 0)
+        if status is None:
+            status = R_FAILED if failed and not succeeded else R_DONE
+        await s.exec(sa.update(RUN).where(RUN.c.id == run_id).values(  # type: ignore[call-overload]
+            status=status, succeeded=succeeded, failed=failed, finished_at=now, lease_until=None,
+            error=None if status == R_DONE else RUN.c.error))
+        run = await s.get(DeliveryRun, run_id)
+        if run is not None and not run.is_test:
+            await s.exec(sa.update(DELIVERY).where(  # type: ignore[call-overload]
+                DELIVERY.c.id == run.delivery_id, DELIVERY.c.status == D_SCHEDULED,
+                DELIVERY.c.timing.in_([NOW, AT])).values(status=D_FINISHED, updated_at=now))

@@ -1,0 +1,11 @@
+"""Segment errors staff can act on; ``kind`` picks the HTTP status in the admin API."""
+
+from __future__ import annotations
+
+
+class SegmentProblem(Exception):
+    """kind: invalid (422) | conflict (409) | not_found (404)."""
+
+    def __init__(self, kind: str, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.kind, self.code, self.message, self.field = kind, code, message, field

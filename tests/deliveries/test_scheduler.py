@@ -1,0 +1,61 @@
+"""The service with the delivery scheduler wired in: APScheduler ticks, wake-ups, a clean stop."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from aiohttp.test_utils import TestServer
+
+from bot.app import create_app
+from bot.delivery_scheduler import DELIVERY_SCHEDULER, delivery_scheduler_ctx
+from bot.settings import LineAccount, Settings
+from civic.clock import FrozenClock
+from civic.crypto import parse_key
+from civic.database import Database
+from civic.deliveries.services import DeliveryDesk, DeliveryInput
+from tests.attributes.support import NOW
+from tests.conftest import TEST_KEY
+from tests.deliveries.conftest import PROD_SECRET, PROD_TOKEN, TEST_SECRET, TEST_TOKEN, Line
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+async def _wait_for(predicate) -> None:
+    async with asyncio.timeout(10):
+        while not predicate():
+            await asyncio.sleep(0.05)
+
+
+async def test_the_service_sends_what_becomes_due(sqlite_db: Database, line: Line) -> None:
+    url = sqlite_db.url
+    users = await line.citizens(sqlite_db, 3)
+    testers = await line.citizens(sqlite_db, 1, test=True)
+    settings = Settings(line=LineAccount("production", PROD_SECRET, PROD_TOKEN, line.sim.url, line.sim.url),
+                        test_line=LineAccount("test", TEST_SECRET, TEST_TOKEN, line.sim.url, line.sim.url),
+                        database_url=url, data_key=parse_key(TEST_KEY), content_dir=REPO / "content",
+                        public_base_url="https://town.example")
+    clock = FrozenClock(NOW)
+    app = create_app(settings, clock=clock)
+    app.cleanup_ctx.append(delivery_scheduler_ctx(settings, interval=3600))  # only wake-ups and due times
+    server = TestServer(app)
+    await server.start_server()
+    try:
+        scheduler = app[DELIVERY_SCHEDULER]
+        await _wait_for(lambda: scheduler.ticks >= 1)  # the first tick runs at start
+        async with sqlite_db.write() as s:
+            row = await DeliveryDesk().create(s, clock.now(), DeliveryInput(
+                title="お知らせ", messages=[{"type": "text", "text": "水道工事のお知らせ"}]))
+            await DeliveryDesk().send_test(s, clock.now(), row.id)  # type: ignore[arg-type]
+        scheduler.wake()
+        await _wait_for(lambda: all(line.sim.messages(u) for u in users))
+        assert [len(line.sim.messages(u)) for u in users] == [1, 1, 1]
+        await _wait_for(lambda: bool(line.test_sim.messages(testers[0])))  # through the test channel
+        assert line.test_sim.calls("/v2/bot/message/multicast")[0].headers["Authorization"] == f"Bearer {TEST_TOKEN}"
+        ticks = scheduler.ticks
+        scheduler.wake()
+        await _wait_for(lambda: scheduler.ticks > ticks)
+        assert [len(line.sim.messages(u)) for u in users] == [1, 1, 1]  # nothing twice
+    finally:
+        await server.close()
+    assert not app[DELIVERY_SCHEDULER].scheduler.running
