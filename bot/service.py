@@ -10,6 +10,7 @@ feature takes its dependencies as arguments here; nothing is reached through glo
 ``/liff/procedures``  手続きナビ page and the staff counter page
 ``/liff/map``      facility map; ``/liff/webchat`` the web chat; ``/open311/v2`` GeoReport v2
 ``/api/nlu/parse`` the NLU's Rasa-shaped parse result, for the web
+``/liff/forms``    registration forms and delivery settings (LIFF); ``/r/<token>`` click tracking
 =================  ==============================================================
 """
 
@@ -23,17 +24,22 @@ from typing import Any
 from aiohttp import web
 
 from admin_api.app import PREFIX, create_admin_app
+from admin_api.attribute_views import attribute_router
 from admin_api.booking_views import booking_router
+from admin_api.delivery_views import create_redirect_app, delivery_router
 from admin_api.facility_views import facility_router
 from admin_api.log_views import log_router
+from admin_api.mail_views import mail_router
 from admin_api.procedure_views import procedures_router
 from admin_api.richmenu_views import richmenu_router
 from admin_api.routing import ApiRouter
+from admin_api.segment_views import segment_router
 from admin_api.staff_auth import StaffAuthenticator
 from admin_api.staff_views import staff_router
 from admin_api.stats_views import stats_router
 from bot.app import create_app
-from bot.appkeys import CLOCK, DATABASE, GATEWAY
+from bot.appkeys import CLOCK, DATABASE, GATEWAY, SETTINGS
+from bot.delivery_scheduler import DELIVERY_SCHEDULER, delivery_scheduler_ctx
 from bot.dialogue_wiring import (
     NOTIFIER,
     build_knowledge,
@@ -44,23 +50,29 @@ from bot.dialogue_wiring import (
     purge_report_drafts,
 )
 from bot.gateway import LineGateway
+from bot.insight import LineOpenStatistics
+from bot.mail_receiver import mail_receiver_ctx
 from bot.notifier import BookingNotices, ProcedureResults
 from bot.scheduler import Schedule, scheduler_ctx
-from bot.settings import Settings
+from bot.settings import PRODUCTION, TEST, Settings
 from bot.turn import Turn, TurnHandler
+from civic.attributes.catalogue import install_town
 from civic.booking.services import BookingService
 from civic.booking.tasks import expire_offers, send_reminders
 from civic.clock import TOKYO, Clock, SystemClock
+from civic.deliveries.services import DeliveryConfig, DeliveryDesk
 from civic.procedures.kana import SudachiKanaReader
 from civic.procedures.loader import load_content
 from civic.procedures.payload import QrKeyring
 from civic.procedures.services import DraftStore
 from civic.procedures.tasks import wipe_idle_drafts
+from civic.segments.services import SegmentMembers
 from civic.staff.audit import Auditor
 from civic.staff.sessions import StaffSessions
 from civic.staff.tasks import purge_operation_log, purge_sessions
 from dialogues.services import Knowledge
 from liff.booking.app import create_booking_liff_app
+from liff.forms.app import create_forms_liff_app
 from liff.identity import HttpIdTokenVerifier
 from liff.procedures.app import create_procedures_app
 from nlu.service import make_parse_handler
@@ -85,11 +97,9 @@ class _LateGateway:
         return getattr(self._app[GATEWAY], name)
 
 
-class NoSegments:
-    """Until segments are installed, per-segment menus link nobody."""
-
-    async def members(self, segment_id: int) -> list[str]:
-        return []
+def delivery_desk(settings: Settings) -> DeliveryDesk:
+    return DeliveryDesk(DeliveryConfig(production_channel=PRODUCTION,
+                                       test_channel=TEST if settings.test_line is not None else PRODUCTION))
 
 
 class RichMenuTaps:
@@ -134,9 +144,20 @@ def admin_api_routers(app: web.Application, knowledge: Knowledge, *, booking_not
                       procedures: Any, qr_keys: QrKeyring) -> list[ApiRouter]:
     db, clock = app[DATABASE], app[CLOCK]
     auditor = Auditor(db, clock)
-    publisher = RichMenuPublisher(db, clock, GatewayLineApis(_LateGateway(app)), NoSegments())
+    publisher = RichMenuPublisher(db, clock, GatewayLineApis(_LateGateway(app)), {
+        PRODUCTION: SegmentMembers(db, clock), TEST: SegmentMembers(db, clock, audience="test")})
     app[PUBLISHER] = publisher
+    desk = delivery_desk(app[SETTINGS])
+
+    def wake() -> None:
+        if DELIVERY_SCHEDULER in app:
+            app[DELIVERY_SCHEDULER].wake()
+
     return [
+        attribute_router(db, clock),
+        segment_router(db, clock),
+        delivery_router(db, clock, desk, opens=LineOpenStatistics(_LateGateway(app)), wake=wake),
+        mail_router(db, clock, desk, wake=wake),
         staff_router(db, clock, app[STAFF_SESSIONS]),
         log_router(db, clock),
         stats_router(db, clock),
@@ -188,6 +209,24 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
     admin_routers = admin_api_routers(app, knowledge, booking_notices=BookingNotices(notifier),
                                       procedures=procedures, qr_keys=qr_keys)
     app.add_subapp(PREFIX, create_admin_app(authenticator, admin_routers, auditor=Auditor(db, clock)))
+
+    app.add_subapp("/r", create_redirect_app(db, clock))
+    app.add_subapp("/liff/forms", create_forms_liff_app(
+        db, clock, verifier, liff_id=settings.liff_ids.get("forms", ""),
+        sdk_url=liff_sdk if settings.liff_ids.get("forms") else None,
+        on_saved=app[PUBLISHER].relink_citizen, title=f"{knowledge.town.name} 受信設定"))
+    app.cleanup_ctx.append(delivery_scheduler_ctx(settings))
+    if settings.mail_receiver_port:
+        app.cleanup_ctx.append(mail_receiver_ctx(
+            host=settings.host, port=settings.mail_receiver_port, recipients=set(settings.mail_recipients),
+            on_delivery=lambda a: a[DELIVERY_SCHEDULER].wake()))
+
+    async def install_catalogue(app: web.Application) -> AsyncIterator[None]:
+        async with db.write() as session:  # the town's attributes and forms; safe to repeat
+            await install_town(session, clock.now(), settings.town_dir)
+        yield
+
+    app.cleanup_ctx.append(install_catalogue)
 
     schedule = Schedule()
     schedule.every(15 * 60, "booking reminders", lambda: send_reminders(db, clock, BookingNotices(notifier)))

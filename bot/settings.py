@@ -66,6 +66,9 @@ class Settings:
     #: Where the trained NLU model is kept (trained at start-up when empty or missing).
     nlu_model_dir: Path | None = None
     open311_api_keys: tuple[str, ...] = ()
+    #: Mail to LINE (国富町 §9(2)(ア)⑥): the SMTP receiver's port (off when 0) and accepted addresses.
+    mail_receiver_port: int = 0
+    mail_recipients: tuple[str, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -145,6 +148,8 @@ class Settings:
                       for page in ("booking", "procedures", "forms") if env.get(f"LIFF_ID_{page.upper()}")},
             nlu_model_dir=Path(env["NLU_MODEL_DIR"]) if env.get("NLU_MODEL_DIR", "").strip() else None,
             open311_api_keys=tuple(k.strip() for k in env.get("OPEN311_API_KEYS", "").split(",") if k.strip()),
+            mail_receiver_port=_int(env, "MAIL_RECEIVER_PORT", 0, 0, 65535),
+            mail_recipients=tuple(a.strip().lower() for a in env.get("MAIL_RECIPIENTS", "").split(",") if a.strip()),
         )
 
 

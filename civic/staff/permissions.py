@@ -30,6 +30,7 @@ CATALOGUE: dict[str, str] = {
     "facilities.edit": "施設情報・料金・休館日の編集",
     "deliveries.read": "配信の閲覧",
     "deliveries.send": "メッセージ配信（作成・予約・送信）",
+    "deliveries.approve": "承認が必要な配信（メール転送など）の承認",
     "segments.read": "セグメント・利用者属性の閲覧",
     "segments.edit": "セグメント・利用者属性の編集",
     "faq.read": "FAQ・ごみ分別辞書の閲覧",

@@ -31,7 +31,7 @@ from civic.clock import Clock
 from civic.database import Database
 from civic.segments import services as segments
 from civic.segments.errors import SegmentProblem
-from liff.forms.identity import IdTokenUnavailable, IdTokenVerifier
+from liff.identity import IdTokenUnavailable, IdTokenVerifier
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")

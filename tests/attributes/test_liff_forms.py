@@ -16,7 +16,7 @@ from civic.clock import FrozenClock
 from civic.database import Database
 from civic.segments import services as segments
 from liff.forms.app import create_forms_liff_app
-from liff.forms.identity import HttpIdTokenVerifier, StaticIdTokenVerifier
+from liff.identity import HttpIdTokenVerifier, StaticIdTokenVerifier
 from linesim.testing import LineSim, line_sim, linesim_config, linesim_webhook_url  # noqa: F401
 from tests.attributes.support import NOW, install_demo
 from tests.browser import chromium_page

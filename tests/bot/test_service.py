@@ -22,7 +22,7 @@ def knowledge():
 async def test_every_feature_is_mounted_and_staff_can_log_in(aiohttp_client, sqlite_db, knowledge) -> None:
     app = build_service(make_settings(sqlite_db.url), knowledge=knowledge)
     client = await aiohttp_client(app)
-    for path in ("/liff/booking/", "/liff/procedures/", "/liff/webchat/", "/liff/map/", "/healthz",
+    for path in ("/liff/booking/", "/liff/procedures/", "/liff/webchat/", "/liff/map/", "/liff/forms/", "/healthz",
                  "/open311/v2/services.json", f"{PREFIX}/openapi.json"):
         r = await client.get(path)
         assert r.status == 200, path
