@@ -22,7 +22,9 @@ from aiohttp import web
 from bot.app import create_app
 from bot.appkeys import DATABASE
 from bot.dialogue_wiring import (
+    BOOKING,
     NOTIFIER,
+    PROCEDURES,
     build_knowledge,
     dialogue_handler_factory,
     install_dialogues,
@@ -46,7 +48,6 @@ from liff.booking.app import create_booking_liff_app
 from liff.identity import HttpIdTokenVerifier
 from liff.procedures.app import create_procedures_app
 
-BOOKING = web.AppKey("booking_service", BookingService)
 SCHEDULE = web.AppKey("schedule", Schedule)
 KNOWLEDGE = web.AppKey("knowledge", Knowledge)
 
@@ -71,6 +72,7 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
         sdk_url=liff_sdk if settings.liff_ids.get("booking") else None))
 
     procedures = load_content(settings.town_dir / "procedures")
+    app[PROCEDURES] = procedures
     qr_keys = QrKeyring(settings.qr_key_bytes())
     drafts_idle = timedelta(minutes=15)
     if authenticator is not None:
