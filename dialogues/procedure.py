@@ -35,6 +35,18 @@ _DATEY = re.compile(r"[0-9０-９元]|[年月日]|令和|平成|昭和|大正|�
 _MONTH_DAY = re.compile(r"^(\d{1,2})月(\d{1,2})日?$")
 
 
+def _unreadable() -> str:
+    """What ``parse_date`` says of text that is no date at all (as opposed to an impossible date)."""
+    try:
+        parse_date("?")
+    except DateProblem as exc:
+        return str(exc)
+    return ""
+
+
+UNREADABLE = _unreadable()
+
+
 def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower().replace(" ", "")
 
@@ -158,7 +170,7 @@ class ProcedureFlow(Flow):
             option = _option(question, text)
             return self.take(ctx, nav, current, question, option) if option is not None else False
         checked = nav.answer(current, question.id, text)
-        if isinstance(checked, ValidationProblem) and checked.code == "impossible_date":
+        if isinstance(checked, ValidationProblem) and checked.message == UNREADABLE:
             iso = await ctx.entity("date")
             if iso:  # 「昨日」「6月1日」: the NLU knows the date
                 return self.take(ctx, nav, current, question, iso)
