@@ -19,18 +19,17 @@ from civic.booking.notify import OFFER_ACCEPT, OFFER_DECLINE
 from civic.booking.types import Cancelled, ReservationView, Reserved, SlotTaken
 from civic.facilities.catalogue import FacilityBundle
 from civic.facilities.models import Unit
-from dialogues import booking_messages as bt
 from dialogues import messages as m
+from dialogues.booking import texts as bt
+from dialogues.booking.steps import AskSteps
 from dialogues.engine import Context, state
 
 if TYPE_CHECKING:
-    from dialogues.booking_desk import BookingDesk
+    from dialogues.booking.desk import BookingDesk
 
 
-class ManageSteps:
+class ManageSteps(AskSteps):
     """The booking flow's states for existing reservations (mixed into ``BookingFlow``)."""
-
-    desk: BookingDesk
 
     async def show_mine(self, ctx: Context) -> None:
         views = await self.desk.service.my_reservations(ctx.turn.user_id or "")
@@ -61,7 +60,7 @@ class ManageSteps:
                         before=bt.when_text(view.day, view.start_minute, view.end_minute))
         unit = bundle.unit(view.unit_id)
         assert unit is not None
-        self.ask_day(ctx, bundle, unit, f"予約番号 {number}（{view.facility_name} {view.unit_name}、"  # type: ignore[attr-defined]
+        self.ask_day(ctx, bundle, unit, f"予約番号 {number}（{view.facility_name} {view.unit_name}、"
                                         f"{ctx.data['before']}）の日時を変更します。")
 
     def ask_change(self, ctx: Context, bundle: FacilityBundle, unit: Unit, lead: str = "") -> None:
@@ -96,7 +95,7 @@ class ManageSteps:
     async def change_step(self, ctx: Context) -> bool:
         pb = ctx.postback
         if pb.get("edit") == "day":
-            return await self.edit(ctx, "day")  # type: ignore[attr-defined]
+            return await self.edit(ctx, "day")
         if pb.get("change") != "yes" and (ctx.text or "").strip() not in {"変更する", "はい"}:
             return False
         d = ctx.data
@@ -109,12 +108,12 @@ class ManageSteps:
             ctx.finish(m.text(f"ご予約を変更しました。予約番号は {result.number} のままです。\n"
                               f"新しい日時：{after}\n使用料：{bm.yen(result.fee)}"))
         elif isinstance(result, SlotTaken):
-            self.ask_taken(ctx, result)  # type: ignore[attr-defined]
+            self.ask_taken(ctx, result)
         else:
-            bundle, unit = await self.current(ctx)  # type: ignore[attr-defined]
+            bundle, unit = await self.current(ctx)
             d.pop("day", None)
             d.pop("start", None)
-            self.ask_day(ctx, bundle, unit, f"申し訳ありません。その日時には変更できません。\n{result.message}")  # type: ignore[attr-defined]
+            self.ask_day(ctx, bundle, unit, f"申し訳ありません。その日時には変更できません。\n{result.message}")
         return True
 
 
