@@ -191,7 +191,8 @@ async def test_the_date_picker_and_a_day_without_free_frames(town: CounterTown) 
     assert "6月24日(火) 夜間 18:00〜21:00ですね" in texts(out)
 
 
-async def test_a_slot_taken_meanwhile_is_answered_with_alternatives(town: CounterTown) -> None:
+async def test_a_slot_taken_meanwhile_is_answered_with_alternatives(any_town: CounterTown) -> None:
+    town = any_town
     chat = town.chat()
     await _to_summary(chat)
     await _book(town, "Uquicker", await _unit(town, "桜木", "全面"), SAT, AFTERNOON)  # someone else, just now
@@ -210,7 +211,8 @@ async def test_a_slot_taken_meanwhile_is_answered_with_alternatives(town: Counte
     assert [(r.start_minute, r.status) for r in mine] == [(NIGHT[0], "confirmed")]
 
 
-async def test_a_waitlist_offer_accepted(town: CounterTown) -> None:
+async def test_a_waitlist_offer_accepted(any_town: CounterTown) -> None:
+    town = any_town
     first, second = town.chat("先に予約した人"), town.chat("キャンセル待ちの人")
     await _to_summary(second)
     await _book(town, first.user, await _unit(town, "桜木", "全面"), SAT, AFTERNOON)
