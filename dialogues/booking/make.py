@@ -136,19 +136,19 @@ class MakeSteps(AskSteps):
                     else next((k for k, e in items.items() if normalize(e.name) == normalize(text)
                                or normalize(text) in normalize(e.name)), ""))
         chosen: dict[str, int] = ctx.data.setdefault("equipment", {})
+        if pick == "clear":
+            chosen.clear()
+            self.ask_equipment(ctx, bundle, unit, "選び直してください。")
+            return True
         if pick in {"done", "none"}:
             if pick == "none":
                 chosen.clear()
-                if ctx.postback.get("eq") == "none" and ctx.data.get("equipment_seen"):
-                    self.ask_equipment(ctx, bundle, unit, "選び直してください。")
-                    return True
             ctx.data["equipment_done"] = True
             await self.advance(ctx)
             return True
         if pick not in items:
             return False
         item = items[pick]
-        ctx.data["equipment_seen"] = True
         if chosen.get(pick, 0) >= item.quantity:
             self.ask_equipment(ctx, bundle, unit, f"{item.name}は{item.quantity}{item.unit_label}までです。")
             return True
@@ -285,7 +285,7 @@ class MakeSteps(AskSteps):
             return False
         unit_id, day, start, end, _, label = alts[int(pick)]
         if unit_id != ctx.data.get("unit_id"):
-            for key in ("equipment", "equipment_done", "equipment_seen"):
+            for key in ("equipment", "equipment_done"):
                 ctx.data.pop(key, None)
         ctx.data.update(unit_id=unit_id, day=day, start=start, end=end,
                         slot=bt.slot_label(Slot(unit_id, "", date.fromisoformat(day), start, end, label, "free")))

@@ -53,7 +53,7 @@ class Steps:
     async def edit(self, ctx: Context, what: str) -> bool:
         d = ctx.data
         drop = {"day": ("day", "start", "end", "slot"), "people": ("people",), "purpose": ("purpose", "said"),
-                "equipment": ("equipment", "equipment_done", "equipment_seen"), "resident": ()}.get(what)
+                "equipment": ("equipment", "equipment_done"), "resident": ()}.get(what)
         if drop is None:
             return False
         for key in drop:
@@ -134,7 +134,7 @@ class AskSteps(Steps):
         actions = [bt.act(e.name, f"{e.name}を追加", eq=e.id) for e in items]
         actions.append(bt.act("これで決定", eq="done") if chosen else bt.act("備品は使わない", eq="none"))
         if chosen:
-            actions.append(bt.act("選び直す", eq="none"))
+            actions.append(bt.act("選び直す", eq="clear"))
         fees = "、".join(f"{e.name} {bm.yen(e.fee)}{'/時間' if e.fee_per == 'hour' else ''}" for e in items if e.fee)
         ctx.ask("equipment", m.text(
             "備品や附属設備（照明など）をお使いになりますか？使うものを押してください（押すたびに1つ増えます）。\n"

@@ -148,7 +148,13 @@ async def test_what_the_sentence_says_is_not_asked_again(town: CounterTown) -> N
     assert quick_labels(out) == ["半面（東側）", "半面（西側）"]  # only the half courts
     out = await chat.tap_quick_reply("半面（東側）")
     assert "備品や附属設備" in texts(out)  # 午前 was taken from the sentence: no frame question
-    await chat.tap_quick_reply("備品は使わない")
+    await chat.tap_quick_reply("夜間照明")
+    out = await chat.tap_quick_reply("夜間照明")
+    assert "夜間照明は1式までです" in texts(out) and "選択中：夜間照明 1式" in texts(out)
+    out = await chat.tap_quick_reply("選び直す")
+    assert "選び直してください" in texts(out) and "選択中：なし" in texts(out)
+    out = await chat.tap_quick_reply("備品は使わない")
+    assert "利用目的を選んでください" in texts(out)
     out = await chat.tap_quick_reply("バドミントン")
     assert "人数" not in texts(out) and "利用者区分" not in texts(out)  # known: 8 people, outside the town
     out = await chat.tap_quick_reply("同意する")

@@ -176,3 +176,25 @@ async def test_a_long_result_is_split_over_messages(town: CounterTown, monkeypat
     joined = "\n\n".join(p["text"] for p in parts)
     numbers = [int(n) for n in re.findall(r"^(\d+)\. ", joined, re.M)]
     assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 5  # whole procedures, in order
+
+
+async def test_the_web_chat_navigates_and_sends_booking_to_line(town: CounterTown) -> None:
+    from bot.dialogue_wiring import DIALOGUE_HANDLER
+    from liff.webchat.app import WebTurn
+
+    handler = town.app[DIALOGUE_HANDLER]
+
+    async def web(text: str, state: dict[str, Any]) -> list[dict[str, Any]]:
+        async with town.db.write() as s:
+            turn = WebTurn("web:" + "1" * 32, {"type": "message", "message": {"type": "text", "text": text}},
+                           START, s, state)
+            await handler.handle(turn)
+        return turn.replies
+
+    state: dict[str, Any] = {}
+    out = await web("体育館を予約したい", state)
+    assert "施設の予約は、LINE のトーク画面からご利用いただけます" in texts(out)
+    assert "カレンダーで見る" in quick_labels(out)
+    out = await web("転入の手続きを知りたい", state)
+    assert "（0% 完了）" in texts(out) and state["flow"]["name"] == "procedure"
+    assert [(c.event, c.channel) for c in await access_counts(town.db)] == [("tennyu", "web")]
