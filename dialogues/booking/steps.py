@@ -180,9 +180,9 @@ class AskSteps(Steps):
     async def ask_confirm(self, ctx: Context, bundle: FacilityBundle, unit: Unit, lead: str = "") -> None:
         booker = await self.desk.booker(ctx.session, ctx.turn.user_id or "")
         request = self.request(ctx, bundle)
-        quote: Quote = await self.services.booking.quote(request, booker)  # type: ignore[union-attr]
+        quote: Quote = await self.desk.service.quote(request, booker)
         if any(v.code == "taken" for v in quote.violations):
-            taken = await self.services.booking.alternatives(request)  # type: ignore[union-attr]
+            taken = await self.desk.service.alternatives(request)
             self.ask_taken(ctx, SlotTaken(taken, waitlist_available=bundle.facility.waitlist_enabled), lead)
             return
         if quote.violations:
