@@ -6,30 +6,43 @@ import json
 
 from aiohttp import web
 
-from admin_api.auth import AUTHENTICATOR, Authenticator, make_auth_middleware
+from admin_api.auth import AUTHENTICATOR, Authenticator, make_auth_middleware, mark_public
 from admin_api.errors import error_middleware
-from admin_api.routing import ApiRouter, openapi_document
+from admin_api.keys import AUDITOR, DECLARED_PERMISSIONS, OPENAPI, OPERATIONS
+from admin_api.openapi import openapi_document
+from admin_api.routing import ApiRouter
+from civic.staff.audit import Auditor
 
 PREFIX = "/admin/api/v1"
 OPENAPI_PATH = "/openapi.json"
 
 
 def create_admin_app(authenticator: Authenticator, routers: list[ApiRouter], *,
+                     auditor: Auditor | None = None,
                      client_max_size: int = 8 * 1024 * 1024) -> web.Application:
-    """Routers come from each feature (staff, rich menus, bookings, …); the caller wires them."""
-    public = frozenset({OPENAPI_PATH} | {
-        op.path for r in routers for op in r.operations if op.public
-    })
+    """Routers come from each feature (staff, rich menus, bookings, …); the caller wires them.
+
+    With an ``auditor`` every successful change is written to the operation log.
+    """
     app = web.Application(
-        middlewares=[error_middleware, make_auth_middleware(public)], client_max_size=client_max_size
+        middlewares=[error_middleware, make_auth_middleware()], client_max_size=client_max_size
     )
     app[AUTHENTICATOR] = authenticator
+    if auditor is not None:
+        app[AUDITOR] = auditor
+    declared: dict[str, list[str]] = {}
     for router in routers:
         router.add_to(app)
+        for op in router.operations:
+            if op.permission:
+                declared.setdefault(op.permission, []).append(op.summary)
+    app[DECLARED_PERMISSIONS] = declared
+    app[OPERATIONS] = [op for router in routers for op in router.operations]
     document = openapi_document(routers, prefix=PREFIX, title="Madoguchi 管理 API", version="1")
+    app[OPENAPI] = document
 
     async def openapi(_: web.Request) -> web.Response:
         return web.json_response(document, dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
-    app.router.add_get(OPENAPI_PATH, openapi)
+    app.router.add_get(OPENAPI_PATH, mark_public(openapi))
     return app

@@ -12,6 +12,7 @@ from typing import Protocol
 from aiohttp import web
 
 from admin_api.errors import ApiError, Handler
+from civic.staff.permissions import grants
 
 
 @dataclass(frozen=True)
@@ -21,9 +22,11 @@ class Principal:
     display_name: str
     permissions: frozenset[str] = field(default_factory=frozenset)
     role: str = ""
+    session_id: int | None = None
 
     def can(self, permission: str) -> bool:
-        return permission in self.permissions or "*" in self.permissions
+        """Permissions are patterns: ``bookings.manage``, ``bookings.*``, ``*.read``, ``*``."""
+        return permission in self.permissions or grants(self.permissions, permission)
 
     def require(self, permission: str) -> None:
         if not self.can(permission):
@@ -36,7 +39,7 @@ class Authenticator(Protocol):
         ...
 
 
-PRINCIPAL = "madoguchi.principal"  # request key
+PRINCIPAL: web.RequestKey[Principal] = web.RequestKey("principal", Principal)
 AUTHENTICATOR = web.AppKey("authenticator", Authenticator)  # type: ignore[type-abstract]
 
 
@@ -47,14 +50,24 @@ def principal_of(request: web.Request) -> Principal:
     return principal
 
 
-def make_auth_middleware(public_paths: frozenset[str]):
-    """Every route needs a valid bearer token except ``public_paths`` (login, OpenAPI document)."""
+PUBLIC_ATTR = "madoguchi_public"
+
+
+def mark_public(handler: Handler) -> Handler:
+    """A handler anyone may call (login, the OpenAPI document), wherever the sub-app is mounted."""
+    setattr(handler, PUBLIC_ATTR, True)
+    return handler
+
+
+def make_auth_middleware(public_paths: frozenset[str] = frozenset()):
+    """Every route needs a valid bearer token except handlers marked public (and ``public_paths``)."""
 
     @web.middleware
     async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        route_handler = request.match_info.handler
         resource = request.match_info.route.resource
         canonical = resource.canonical if resource is not None else request.path
-        if canonical in public_paths:
+        if getattr(route_handler, PUBLIC_ATTR, False) or canonical in public_paths:
             return await handler(request)
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")

@@ -18,7 +18,7 @@ from civic.facilities.catalogue import touch
 from civic.facilities.content import ContentError, parse_minute, parse_range
 from civic.facilities.models import Facility, Unit
 
-VIEW, MANAGE = "facilities.view", "facilities.manage"
+VIEW, MANAGE = "facilities.read", "facilities.edit"
 NULLABLE = {"latitude", "longitude", "thumbnail_url", "guide_url", "max_active_per_booker", "max_per_day_per_booker",
             "capacity", "min_minutes", "max_minutes", "unit_id", "resident_type"}
 

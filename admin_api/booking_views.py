@@ -2,7 +2,7 @@
 reason sent to the citizen, approval, availability, lists and yearly counts as CSV, waitlist, bookers.
 
 ``booking_router(db, clock, notifier, audit)`` returns the router for ``create_admin_app``.
-Permissions: ``bookings.view`` (search, lists, CSV), ``bookings.manage`` (every change).
+Permissions: ``bookings.read`` (search, lists, CSV), ``bookings.manage`` (every change).
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ from civic.database import Database
 from civic.facilities.catalogue import load_catalogue
 from civic.facilities.models import Unit
 
-VIEW, MANAGE = "bookings.view", "bookings.manage"
+VIEW, MANAGE = "bookings.read", "bookings.manage"
 ID = r"{id:\d+}"
 
 

@@ -10,6 +10,8 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
+from civic.staff.errors import StaffError
+
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -55,7 +57,42 @@ _PYDANTIC_MESSAGES = {
     "model_type": "オブジェクトで指定してください。",
     "list_type": "配列で指定してください。",
     "dict_type": "オブジェクトで指定してください。",
+    "union_tag_invalid": "種類（type）は次のいずれかにしてください: {expected_tags}（いまは {tag}）",
+    "union_tag_not_found": "種類（type）を指定してください。",
+    "int_from_float": "整数で入力してください。",
+    "bool_type": "true か false で指定してください。",
+    "json_invalid": "JSON の形式が正しくありません。",
+    "url_parsing": "URL の形式が正しくありません。",
 }
+#: Lists whose items staff know by a name: errors say "領域3: …" rather than "areas.2".
+_ITEM_NAMES = {"areas": "領域", "tiles": "タイル", "segments": "セグメント指定", "permissions": "権限", "tabs": "タブ"}
+
+
+def _where(loc: tuple) -> str:
+    parts = []
+    for key, nxt in zip(loc, loc[1:], strict=False):
+        if key in _ITEM_NAMES and isinstance(nxt, int):
+            parts.append(f"{_ITEM_NAMES[key]}{nxt + 1}")
+    return "の".join(parts)
+
+
+_STATUS_OF_KIND = {"invalid": 422, "conflict": 409, "not_found": 404, "forbidden": 403,
+                   "unauthenticated": 401, "locked": 423, "unavailable": 503}
+
+
+def from_staff_error(exc: StaffError) -> ApiError:
+    return ApiError(_STATUS_OF_KIND.get(exc.kind, 400), exc.code, exc.message, exc.field)
+
+
+def domain_error(exc: Exception) -> ApiError | None:
+    """Any feature's error with ``kind``, ``code``, ``message`` and ``field`` (like ``StaffError``)
+    becomes an API error: kind invalid→422, conflict→409, not_found→404, forbidden→403,
+    unauthenticated→401, locked→423, unavailable→503 (a LINE outage). Features need not import aiohttp."""
+    kind = getattr(exc, "kind", None)
+    if kind in _STATUS_OF_KIND and isinstance(getattr(exc, "message", None), str):
+        return ApiError(_STATUS_OF_KIND[kind], str(getattr(exc, "code", kind)), exc.message,  # type: ignore[attr-defined]
+                        getattr(exc, "field", None))
+    return None
 
 
 def from_validation_error(exc: ValidationError) -> ApiError:
@@ -64,13 +101,18 @@ def from_validation_error(exc: ValidationError) -> ApiError:
     field = ".".join(str(p) for p in first.get("loc", ()) if p != "__root__") or None
     template = _PYDANTIC_MESSAGES.get(first["type"])
     ctx: dict[str, Any] = first.get("ctx") or {}
-    if template:
+    if first["type"] == "value_error" and "error" in ctx:
+        message = str(ctx["error"])  # our own validators speak Japanese already
+    elif template:
         try:
             message = template.format(**ctx)
         except (KeyError, IndexError):
             message = template
     else:
         message = f"値が正しくありません（{first.get('msg', '')}）。"
+    where = _where(tuple(first.get("loc", ())))
+    if where:
+        message = f"{where}: {message}"
     return ApiError(422, "invalid", message, field)
 
 
@@ -82,6 +124,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return exc.response()
     except ValidationError as exc:
         return from_validation_error(exc).response()
+    except StaffError as exc:
+        return from_staff_error(exc).response()
     except web.HTTPNotFound:
         return error_response(404, "not_found", "指定されたURLは存在しません。")
     except web.HTTPMethodNotAllowed:
@@ -90,6 +134,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(413, "too_large", "送信されたデータが大きすぎます。")
     except web.HTTPException:
         raise
-    except Exception:
+    except Exception as exc:
+        mapped = domain_error(exc)
+        if mapped is not None:
+            return mapped.response()
         log.exception("admin API error on %s %s", request.method, request.path)
         return error_response(500, "internal", "システムエラーが発生しました。時間をおいて再度お試しください。")

@@ -1,7 +1,7 @@
 """Staff API: facilities and everything about them (表3 no.3–15, 17–18, 21–22, 25).
 
 ``facility_router(db, clock, audit)`` returns the router to pass to ``create_admin_app``.
-Permissions: ``facilities.view`` (read, CSV export), ``facilities.manage`` (every change). Every
+Permissions: ``facilities.read`` (read, CSV export), ``facilities.edit`` (every change). Every
 change is written to the operation log in the same transaction.
 """
 

@@ -1,7 +1,7 @@
 """Staff API for the FAQ's results: 役に立った / 役に立たなかった per entry, the answers given, and the
 questions nobody could answer (to triage into new FAQ entries).
 
-Permissions: ``faq.view``, ``faq.manage`` (resolve unanswered questions).
+Permissions: ``faq.read``, ``faq.edit`` (resolve unanswered questions).
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def faq_router(*, db: Source, clock: Clock, questions: Callable[[], dict[str, st
                              faq_entry_id=row.faq_entry_id, handled_by=row.handled_by, handled_at=row.handled_at,
                              at=row.at)
 
-    @router.route("GET", "/faq/stats", summary="FAQ ごとの回答数と評価", permission="faq.view", query=StatsQuery,
+    @router.route("GET", "/faq/stats", summary="FAQ ごとの回答数と評価", permission="faq.read", query=StatsQuery,
                   response=list[EntryStatsOut])
     async def faq_stats(call: Call) -> list[EntryStatsOut]:
         async with _get(db).read() as s:
@@ -109,7 +109,7 @@ def faq_router(*, db: Source, clock: Clock, questions: Callable[[], dict[str, st
                                      helpful_rate=round(st.helpful / rated, 3) if rated else None))
         return out
 
-    @router.route("GET", "/faq/answers", summary="回答の記録（新しい順）", permission="faq.view", query=AnswersQuery,
+    @router.route("GET", "/faq/answers", summary="回答の記録（新しい順）", permission="faq.read", query=AnswersQuery,
                   response=list[AnswerOut])
     async def faq_answers(call: Call) -> list[AnswerOut]:
         q: AnswersQuery = call.query
@@ -128,7 +128,7 @@ def faq_router(*, db: Source, clock: Clock, questions: Callable[[], dict[str, st
         return [AnswerOut(id=r.id, entry_id=r.entry_id, question=r.question, how=r.how, channel=r.channel,  # type: ignore[arg-type]
                           helpful=r.helpful, at=r.at) for r in rows]
 
-    @router.route("GET", "/faq/unanswered", summary="答えられなかった質問", permission="faq.view",
+    @router.route("GET", "/faq/unanswered", summary="答えられなかった質問", permission="faq.read",
                   query=UnansweredQuery, response=list[UnansweredOut])
     async def faq_unanswered(call: Call) -> list[UnansweredOut]:
         q: UnansweredQuery = call.query
@@ -137,14 +137,14 @@ def faq_router(*, db: Source, clock: Clock, questions: Callable[[], dict[str, st
                                         offset=q.offset)
         return [unanswered_out(r) for r in rows]
 
-    @router.route("GET", "/faq/unanswered/count", summary="未対応の質問の件数", permission="faq.view", response=dict)
+    @router.route("GET", "/faq/unanswered/count", summary="未対応の質問の件数", permission="faq.read", response=dict)
     async def faq_unanswered_count(call: Call) -> dict[str, int]:
         async with _get(db).read() as s:
             n = (await s.exec(select(sa.func.count()).select_from(UnansweredQuestion)
                               .where(UnansweredQuestion.status == "open"))).one()
         return {"open": int(n)}
 
-    @router.route("POST", r"/faq/unanswered/{id:\d+}", summary="質問の対応を記録", permission="faq.manage",
+    @router.route("POST", r"/faq/unanswered/{id:\d+}", summary="質問の対応を記録", permission="faq.edit",
                   body=ResolveIn, response=UnansweredOut)
     async def resolve_question(call: Call) -> UnansweredOut:
         body: ResolveIn = call.body

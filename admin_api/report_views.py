@@ -2,7 +2,7 @@
 possible duplicates, status changes (受付 → 対応中 → 完了, 対応不可 / 重複) with a note, each
 pushed to the reporter in LINE.
 
-Permissions: ``reports.view`` (read), ``reports.manage`` (status changes).
+Permissions: ``reports.read`` (read), ``reports.manage`` (status changes).
 """
 
 from __future__ import annotations
@@ -155,12 +155,12 @@ def reports_router(
             raise ApiError(404, "not_found", f"通報 {report_id} は見つかりません。", "id")
         return report
 
-    @router.route("GET", "/reports/categories", summary="通報の種類の一覧", permission="reports.view",
+    @router.route("GET", "/reports/categories", summary="通報の種類の一覧", permission="reports.read",
                   response=list[CategoryOut])
     async def list_report_categories(call: Call) -> list[CategoryOut]:
         return [CategoryOut(code=k, label=v) for k, v in labels.items()]
 
-    @router.route("GET", "/reports", summary="通報の一覧（絞り込み・新しい順）", permission="reports.view",
+    @router.route("GET", "/reports", summary="通報の一覧（絞り込み・新しい順）", permission="reports.read",
                   query=ReportQuery, response=ReportPage)
     async def list_reports(call: Call) -> ReportPage:
         q: ReportQuery = call.query
@@ -174,7 +174,7 @@ def reports_router(
         return ReportPage(total=int(total), items=[summary(r) for r in rows])
 
     @router.route("GET", "/reports/geojson", summary="地図表示用の GeoJSON（FeatureCollection）",
-                  permission="reports.view", query=MapQuery, response=dict)
+                  permission="reports.read", query=MapQuery, response=dict)
     async def reports_geojson(call: Call) -> web.Response:
         database: Database = _get(db)
         async with database.read() as s:
@@ -190,7 +190,7 @@ def reports_router(
         body = {"type": "FeatureCollection", "features": features}
         return web.Response(text=json.dumps(body, ensure_ascii=False), content_type="application/geo+json")
 
-    @router.route("GET", r"/reports/{id:\d+}", summary="通報の詳細（履歴・重複の可能性）", permission="reports.view",
+    @router.route("GET", r"/reports/{id:\d+}", summary="通報の詳細（履歴・重複の可能性）", permission="reports.read",
                   response=ReportDetail)
     async def get_report(call: Call) -> ReportDetail:
         database: Database = _get(db)
@@ -198,7 +198,7 @@ def reports_router(
             return await detail(s, await load(s, call.path_int("id")))
 
     @router.route("GET", r"/reports/{id:\d+}/photo", summary="通報の写真（JPEG、位置情報などのメタデータは削除済み）",
-                  permission="reports.view", response=bytes, produces="image/jpeg")
+                  permission="reports.read", response=bytes, produces="image/jpeg")
     async def get_report_photo(call: Call) -> web.Response:
         database: Database = _get(db)
         async with database.read() as s:

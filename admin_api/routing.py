@@ -3,25 +3,33 @@
 Each feature owns an ``ApiRouter`` (one per feature, like aiogram's routers) and declares
 operations with ``@router.route(...)``. The router checks the permission, parses and validates the
 query string and JSON body into pydantic models (errors name the field, in Japanese), turns the
-return value into JSON, and describes all of it in the OpenAPI document, so the document and the
-routes cannot drift apart.
+return value into JSON, and describes all of it in the OpenAPI document (``admin_api.openapi``),
+so the document and the routes cannot drift apart.
+
+Every successful operation that changes something (POST/PUT/PATCH/DELETE) lands in the operation
+log: handlers call ``await call.audit(session, action, target, before=…, after=…)`` inside their
+transaction; if a handler does not, the framework writes a generic entry afterwards as a safety net.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 
-from admin_api.auth import Principal, principal_of
+from admin_api.auth import Principal, mark_public, principal_of
 from admin_api.errors import ApiError, from_validation_error
+from admin_api.keys import AUDITOR
 
 JSON_CT = "application/json"
+CSV_CT = "text/csv"
+PNG_CT = "image/png"
+MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_INT_MAX = 2**31 - 1  # the largest id every backend's INTEGER column holds
 
 
 @dataclass
@@ -32,17 +40,29 @@ class Call:
     principal: Principal | None
     body: Any = None
     query: Any = None
+    audited: bool = False
 
     def path_int(self, name: str) -> int:
         raw = self.request.match_info[name]
         try:
-            return int(raw)
+            value = int(raw)
         except ValueError:
-            raise ApiError(404, "not_found", f"{name} が正しくありません: {raw}", name) from None
+            value = -1
+        if not 0 <= value <= _INT_MAX:
+            raise ApiError(404, "not_found", f"{name} が正しくありません: {raw[:20]}", name)
+        return value
 
     @property
     def remote(self) -> str | None:
         return self.request.remote
+
+    async def audit(self, session: Any, action: str, target: str, *, before: Any = None,
+                    after: Any = None) -> None:
+        """Write an operation-log entry in ``session`` (the transaction of the change itself)."""
+        auditor = self.request.config_dict.get(AUDITOR)
+        if auditor is not None:
+            await auditor.record(session, self.principal, action, target, before, after, self.remote)
+        self.audited = True
 
 
 CallHandler = Callable[[Call], Awaitable[Any]]
@@ -60,9 +80,14 @@ class Operation:
     query: type[BaseModel] | None = None
     response: Any = None  # a pydantic model, list[Model], or None (no body)
     status: int = 200
-    produces: str = JSON_CT
+    produces: str | tuple[str, ...] = JSON_CT  # several: a file that may be PNG or JPEG
     public: bool = False
     operation_id: str = ""
+    #: Raw request bodies (uploads) of these media types, handed to the handler as bytes.
+    consumes: tuple[str, ...] = ()
+    #: Further error statuses this operation may answer with, and what they mean.
+    errors: dict[int, str] = field(default_factory=dict)
+    description: str = ""
 
 
 def _dump(value: Any) -> Any:
@@ -77,6 +102,7 @@ def _dump(value: Any) -> Any:
 class ApiRouter:
     tag: str
     operations: list[Operation] = field(default_factory=list)
+    description: str = ""
 
     def route(
         self,
@@ -84,18 +110,22 @@ class ApiRouter:
         path: str,
         *,
         summary: str,
-        permission: str | None,
+        permission: str | None,  # None: any logged-in staff member (unless public)
         body: type[BaseModel] | None = None,
         query: type[BaseModel] | None = None,
         response: Any = None,
         status: int = 200,
-        produces: str = JSON_CT,
+        produces: str | tuple[str, ...] = JSON_CT,
         public: bool = False,
+        consumes: tuple[str, ...] = (),
+        errors: dict[int, str] | None = None,
+        description: str = "",
     ) -> Callable[[CallHandler], CallHandler]:
         def register(handler: CallHandler) -> CallHandler:
             self.operations.append(
                 Operation(method.upper(), path, handler, summary, permission, self.tag, body, query,
-                          response, status, produces, public, operation_id=handler.__name__)
+                          response, status, produces, public, operation_id=handler.__name__,
+                          consumes=consumes, errors=dict(errors or {}), description=description)
             )
             return handler
 
@@ -106,13 +136,40 @@ class ApiRouter:
             app.router.add_route(op.method, op.path, _wrap(op))
 
 
+def _check_text(value: Any, path: str = "") -> None:
+    """JSON may carry NUL or lone surrogates, which no database column can store: refuse them here."""
+    if isinstance(value, str):
+        if "\x00" in value or any("\ud800" <= c <= "\udfff" for c in value):
+            raise ApiError(422, "invalid", "使用できない文字（NUL など）が含まれています。", path or None)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _check_text(k, path)
+            _check_text(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _check_text(v, f"{path}.{i}" if path else str(i))
+
+
 async def _read_json(request: web.Request) -> Any:
     if not request.can_read_body:
         raise ApiError(400, "body_required", "リクエスト本文（JSON）が必要です。")
     try:
-        return json.loads(await request.read())
-    except (ValueError, UnicodeDecodeError):
+        data = json.loads(await request.read())
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ApiError(400, "invalid_json", "リクエスト本文が正しい JSON ではありません。") from None
+    _check_text(data)
+    return data
+
+
+async def _read_raw(request: web.Request, media: tuple[str, ...]) -> bytes:
+    if request.content_type not in media:
+        raise ApiError(415, "unsupported_media_type",
+                       f"ファイルの種類が対応していません（{request.content_type or '不明'}）。"
+                       f"使える種類: {', '.join(media)}")
+    data = await request.read()
+    if not data:
+        raise ApiError(400, "body_required", "ファイルが空です。")
+    return data
 
 
 def _wrap(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -123,12 +180,18 @@ def _wrap(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse
         call = Call(request, principal)
         try:
             if op.query is not None:
-                call.query = op.query.model_validate(dict(request.query))
-            if op.body is not None:
+                query = dict(request.query)
+                _check_text(query)
+                call.query = op.query.model_validate(query)
+            if op.consumes:
+                call.body = await _read_raw(request, op.consumes)
+            elif op.body is not None:
                 call.body = op.body.model_validate(await _read_json(request))
         except ValidationError as exc:
             raise from_validation_error(exc) from None
         result = await op.handler(call)
+        if op.method in MUTATING and not op.public and not call.audited:
+            await _audit_fallback(op, call)
         if isinstance(result, web.StreamResponse):
             return result
         if op.response is None and result is None:
@@ -138,101 +201,14 @@ def _wrap(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse
         )
 
     handler.__name__ = op.handler.__name__
-    return handler
+    return mark_public(handler) if op.public else handler
 
 
-# ---- OpenAPI ---------------------------------------------------------------------------------
-
-_PARAM = re.compile(r"\{([^}:]+)(?::([^}]+))?\}")
-_ERROR_SCHEMA = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message", "field"],
-            "properties": {
-                "code": {"type": "string"},
-                "message": {"type": "string"},
-                "field": {"type": ["string", "null"]},
-            },
-        }
-    },
-}
-
-
-def _schema_of(annotation: Any, defs: dict[str, Any]) -> dict[str, Any]:
-    """A model becomes a named component (``$ref``); other annotations are described inline."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        schema = annotation.model_json_schema(ref_template="#/components/schemas/{model}")
-        defs.update(schema.pop("$defs", {}))
-        defs[annotation.__name__] = schema
-        return {"$ref": f"#/components/schemas/{annotation.__name__}"}
-    schema = TypeAdapter(annotation).json_schema(ref_template="#/components/schemas/{model}")
-    defs.update(schema.pop("$defs", {}))
-    return schema
-
-
-def openapi_document(routers: list[ApiRouter], *, prefix: str, title: str, version: str) -> dict[str, Any]:
-    paths: dict[str, Any] = {}
-    components: dict[str, Any] = {"Error": _ERROR_SCHEMA}
-    for router in routers:
-        for op in router.operations:
-            oa_path = prefix + _PARAM.sub(lambda m: "{" + m.group(1) + "}", op.path)
-            parameters = []
-            for m in _PARAM.finditer(op.path):
-                is_int = m.group(2) is not None and m.group(2).strip() in {r"\d+", "[0-9]+"}
-                parameters.append({
-                    "name": m.group(1), "in": "path", "required": True,
-                    "schema": {"type": "integer", "minimum": 0} if is_int else {"type": "string"},
-                })
-            if op.query is not None:
-                qschema = op.query.model_json_schema()
-                required = set(qschema.get("required", []))
-                for name, prop in qschema.get("properties", {}).items():
-                    parameters.append({"name": name, "in": "query", "required": name in required,
-                                       "schema": prop})
-            entry: dict[str, Any] = {
-                "operationId": op.operation_id,
-                "summary": op.summary,
-                "tags": [op.tag],
-                "parameters": parameters,
-                "responses": {},
-            }
-            if op.permission:
-                entry["x-permission"] = op.permission
-            if op.public:
-                entry["security"] = []
-            if op.body is not None:
-                entry["requestBody"] = {
-                    "required": True,
-                    "content": {JSON_CT: {"schema": _schema_of(op.body, components)}},
-                }
-            ok: dict[str, Any] = {"description": "成功"}
-            if op.response is not None:
-                ok["content"] = {op.produces: {"schema": (
-                    _schema_of(op.response, components) if op.produces == JSON_CT else {"type": "string"}
-                )}}
-            entry["responses"][str(op.status if op.response is not None or op.status != 200 else 204)] = ok
-            errors = {"400": "リクエストが正しくありません", "422": "入力値が正しくありません",
-                      "404": "見つかりません", "409": "競合しています"}
-            if not op.public:
-                errors.update({"401": "認証が必要です", "403": "権限がありません"})
-            for code, text in errors.items():
-                entry["responses"][code] = {
-                    "description": text,
-                    "content": {JSON_CT: {"schema": {"$ref": "#/components/schemas/Error"}}},
-                }
-            paths.setdefault(oa_path, {})[op.method.lower()] = entry
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": title, "version": version},
-        "paths": paths,
-        "components": {
-            "schemas": components,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        },
-        "security": [{"bearer": []}],
-    }
-
-
+async def _audit_fallback(op: Operation, call: Call) -> None:
+    auditor = call.request.config_dict.get(AUDITOR)
+    if auditor is None:
+        return
+    body = call.body.model_dump(mode="json") if isinstance(call.body, BaseModel) else None
+    target = f"{op.tag}:{call.request.path}"
+    await auditor.record_alone(call.principal, f"{op.tag}.{op.operation_id}", target,
+                               after=body, remote=call.remote)

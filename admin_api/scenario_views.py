@@ -1,6 +1,6 @@
 """Staff API for scenarios: author trees (JSON or YAML), keep a draft, publish, export.
 
-Permissions: ``scenarios.view``, ``scenarios.edit`` (drafts, import), ``scenarios.publish``.
+Permissions: ``scenarios.read``, ``scenarios.edit`` (drafts, import), ``scenarios.publish``.
 Test accounts (the town's test LINE channel) see drafts, so a scenario can be tried before it is
 published.
 """
@@ -123,7 +123,7 @@ def scenarios_router(*, db: Source, clock: Clock, faq_ids: Callable[[], Iterable
     def who(call: Call) -> str:
         return call.principal.display_name if call.principal else ""
 
-    @router.route("GET", "/scenarios", summary="シナリオの一覧", permission="scenarios.view",
+    @router.route("GET", "/scenarios", summary="シナリオの一覧", permission="scenarios.read",
                   response=list[ScenarioSummary])
     async def list_scenarios(call: Call) -> list[ScenarioSummary]:
         async with _get(db).read() as s:
@@ -141,7 +141,7 @@ def scenarios_router(*, db: Source, clock: Clock, faq_ids: Callable[[], Iterable
         except ScenarioError as exc:
             raise problem(exc) from None
 
-    @router.route("GET", r"/scenarios/{id:\d+}", summary="シナリオ（下書きと公開版）", permission="scenarios.view",
+    @router.route("GET", r"/scenarios/{id:\d+}", summary="シナリオ（下書きと公開版）", permission="scenarios.read",
                   response=ScenarioDetail)
     async def get_scenario(call: Call) -> ScenarioDetail:
         async with _get(db).read() as s:
@@ -179,7 +179,7 @@ def scenarios_router(*, db: Source, clock: Clock, faq_ids: Callable[[], Iterable
         async with _get(db).write() as s:
             await s.delete(await load(s, call))
 
-    @router.route("GET", r"/scenarios/{id:\d+}/export", summary="YAML で書き出し", permission="scenarios.view",
+    @router.route("GET", r"/scenarios/{id:\d+}/export", summary="YAML で書き出し", permission="scenarios.read",
                   query=ExportQuery, response=str, produces="application/yaml")
     async def export_scenario(call: Call) -> web.Response:
         async with _get(db).read() as s:

@@ -105,6 +105,14 @@ def main(argv: list[str] | None = None) -> int:
     faq_path = content / "faq.yml"
     faq_entries = yaml.safe_load(faq_path.read_text(encoding="utf-8")) if faq_path.is_file() else []
     faq = FaqIndex(faq_entries, synonyms=data.synonyms, morphology=morphology)
+    if "heldout" in figures:
+        # end to end, an out-of-scope message is also handled when it reaches the FAQ and the FAQ says "none"
+        oos = [e.text for e in load_training_data(args.heldout).examples if e.intent == "out_of_scope"]
+        handled = 0
+        for text in oos:
+            intent = interpreter.parse(text, now=now)["intent"]["name"]
+            handled += intent == "nlu_fallback" or (intent == "faq" and faq.search(text).outcome == "none")
+        figures["heldout"]["out_of_scope_handled_with_faq_none"] = round(handled / len(oos), 4) if oos else None
     garbage_csv = content / "garbage" / "target.csv"
     garbage = None
     if garbage_csv.is_file():
@@ -161,6 +169,6 @@ def main(argv: list[str] | None = None) -> int:
         h = figures["heldout"]
         print(f"{'held-out intent accuracy':<26} {h['intent_accuracy']!s:<10} ({h['examples']} sentences never trained on; "
               f"with fallback {h['intent_accuracy_with_fallback']}, out-of-scope fallback rate "
-              f"{h['out_of_scope_fallback_rate']})")
+              f"{h['out_of_scope_fallback_rate']}, or FAQ 'none' {h.get('out_of_scope_handled_with_faq_none')})")
     print(json.dumps(figures, ensure_ascii=False))
     return 0

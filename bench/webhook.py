@@ -160,7 +160,8 @@ async def _phase(http: aiohttp.ClientSession, bot: str, sim: str, rate: float, s
     }
 
 
-def start_processes(tmp: Path, profile: str | None = None) -> tuple[list[subprocess.Popen], str, str]:
+def start_processes(tmp: Path, profile: str | None = None, handler: str = "spine"
+                    ) -> tuple[list[subprocess.Popen], str, str]:
     """linesim and the bot as separate processes, as in production (blocking: before the loop starts)."""
     db_url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
     bot_port, sim_port = _free_port(), _free_port()
@@ -177,8 +178,8 @@ def start_processes(tmp: Path, profile: str | None = None) -> tuple[list[subproc
     subprocess.run([sys.executable, "-m", "bot", "migrate"], cwd=REPO, env=env, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     profiler = ["-m", "cProfile", "-o", profile] if profile else []
-    procs.append(subprocess.Popen([sys.executable, *profiler, "-m", "bot", "serve", "--port", str(bot_port),
-                                   "--skip-migrate"],
+    server = ["-m", "bench._spine_server"] if handler == "spine" else ["-m", "bot", "serve", "--skip-migrate"]
+    procs.append(subprocess.Popen([sys.executable, *profiler, *server, "--port", str(bot_port)],
                                   cwd=REPO, env=env, stdout=subprocess.DEVNULL,
                                   stderr=(tmp / "bot.log").open("wb")))
     return procs, bot, sim
@@ -194,7 +195,8 @@ async def run(args: argparse.Namespace, procs: list[subprocess.Popen], bot: str,
         await _phase(http, bot, sim, 200, 1, users, pid)  # warm-up
         ack = await _phase(http, bot, sim, args.ack_rate, args.seconds, users, pid)
         e2e = await _phase(http, bot, sim, args.e2e_rate, args.seconds, users, pid)
-    return {"ack_phase": ack, "e2e_phase": e2e, "users": args.users, "database": "sqlite"}
+    return {"ack_phase": ack, "e2e_phase": e2e, "users": args.users, "database": "sqlite",
+            "handler": args.handler}
 
 
 def main(argv: list[str]) -> int:
@@ -205,8 +207,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--users", type=int, default=200, help="distinct citizens sending")
     parser.add_argument("--connections", type=int, default=200, help="HTTP connections to the bot")
     parser.add_argument("--profile", metavar="FILE", help="run the bot under cProfile and write its stats here")
+    parser.add_argument("--handler", choices=["spine", "full"], default="spine",
+                        help="spine: the help responder (the platform alone); full: every dialogue, as served")
     args = parser.parse_args(argv)
-    procs, bot, sim = start_processes(Path(tempfile.mkdtemp(prefix="madoguchi-bench-")), args.profile)
+    procs, bot, sim = start_processes(Path(tempfile.mkdtemp(prefix="madoguchi-bench-")), args.profile, args.handler)
     try:
         result = asyncio.run(run(args, procs, bot, sim))
     finally:

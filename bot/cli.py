@@ -31,6 +31,17 @@ def _settings() -> Settings:
         raise SystemExit(2) from None
 
 
+def event_loop():  # -> asyncio.AbstractEventLoop
+    """uvloop's event loop (libuv: faster sockets and callbacks) where installed, else asyncio's."""
+    import asyncio
+
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings()
     from aiohttp import web
@@ -40,8 +51,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if not args.skip_migrate:
         upgrade(settings.database_url)
+    loop = event_loop()
     web.run_app(build_service(settings), host=args.host or settings.host, port=args.port or settings.port,
-                print=lambda s: print(s, file=sys.stderr))
+                print=lambda s: print(s, file=sys.stderr), loop=loop)
     return 0
 
 
@@ -58,6 +70,36 @@ def cmd_new_key(args: argparse.Namespace) -> int:
     from civic.crypto import new_key_text
 
     print(new_key_text())
+    return 0
+
+
+def cmd_create_staff(args: argparse.Namespace) -> int:
+    import asyncio
+    import getpass
+
+    settings = _settings()
+    from bot.migrate import upgrade
+    from civic.clock import SystemClock
+    from civic.database import Database
+    from civic.staff.errors import StaffError
+    from civic.staff.services import create_staff
+
+    password = args.password or getpass.getpass("パスワード: ")
+    upgrade(settings.database_url)
+
+    async def create() -> None:
+        db = Database(settings.database_url, settings.cipher())
+        try:
+            await create_staff(db, SystemClock(), args.login, password, args.name or args.login, args.role)
+        finally:
+            await db.dispose()
+
+    try:
+        asyncio.run(create())
+    except StaffError as exc:
+        print(f"madoguchi: {exc.message}", file=sys.stderr)
+        return 2
+    print(f"職員アカウント {args.login}（ロール {args.role}）を作成しました。", file=sys.stderr)
     return 0
 
 
@@ -79,6 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(func=cmd_migrate)
     new_key = sub.add_parser("new-key", help="print a new data-encryption key")
     new_key.set_defaults(func=cmd_new_key)
+    staff = sub.add_parser("create-staff", help="create a staff account (the first administrator)")
+    staff.add_argument("login")
+    staff.add_argument("--name", help="display name (default: the login)")
+    staff.add_argument("--role", default="admin", help="admin, editor, delivery, facility, counter, viewer")
+    staff.add_argument("--password", help="prompted for when not given")
+    staff.set_defaults(func=cmd_create_staff)
     demo = sub.add_parser("demo", help="service + local LINE emulator + chat simulator, demo town seeded")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000)

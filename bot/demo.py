@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 from aiohttp import web
 
-from bot.demo_seed import seed_demo
+from bot.demo_seed import demo_admin, seed_demo
 from bot.migrate import upgrade
 from bot.service import build_service
 from bot.settings import LineAccount, Settings
@@ -81,9 +81,15 @@ async def serve_demo(host: str, port: int, directory: Path, content_dir: Path,
         await web.TCPSite(runner, host, p).start()
     try:
         await seed_demo(bot_app)
+        login, password = await demo_admin(bot_app, directory)
         print(f"\nみどり町の LINE 窓口デモが起動しました。\n"
               f"  チャットシミュレーター: {sim_url}/simulator\n"
-              f"  ボット (webhook):       {bot_url}/callback\n"
+              f"  施設予約ページ:         {bot_url}/liff/booking/\n"
+              f"  手続きナビ:             {bot_url}/liff/procedures/\n"
+              f"  Web チャット:           {bot_url}/liff/webchat/\n"
+              f"  施設マップ:             {bot_url}/liff/map/\n"
+              f"  管理 API:               {bot_url}/admin/api/v1/openapi.json"
+              f"（ログイン {login} / {password}）\n"
               f"  終了するには Ctrl+C を押してください。\n", flush=True)
         if ready is not None:
             ready.set()

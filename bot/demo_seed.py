@@ -2,89 +2,46 @@
 
 from __future__ import annotations
 
-import io
 import logging
+import secrets
+from pathlib import Path
 
 from aiohttp import web
-from linebot.v3.messaging import RichMenuRequest
-from PIL import Image, ImageDraw, ImageFont
 
-from bot.appkeys import GATEWAY
-from bot.help_responder import MENU
+from bot.appkeys import CLOCK, DATABASE, SETTINGS
+from bot.dialogue_wiring import seed_dialogues
+from bot.service import KNOWLEDGE, PUBLISHER
+from civic.booking.demo import seed_booking_demo
+from civic.staff.errors import StaffError
+from civic.staff.services import create_staff
+from richmenus.demo import publish_demo_menus
 
 log = logging.getLogger(__name__)
 
-FONT_PATHS = [
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-]
-COLORS = ["#1b7f3b", "#1f6fb2", "#b5471d", "#6a4c93", "#8a6d00", "#00707a"]
+DEMO_ADMIN = "demo-admin"
 
 
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    for path in FONT_PATHS:
-        try:
-            return ImageFont.truetype(path, size)
-        except OSError:
-            continue
-    log.warning("no Japanese font found (install fonts-noto-cjk); the menu labels may not render")
-    return ImageFont.load_default()
-
-
-def render_main_menu(width: int = 2500, height: int = 843) -> bytes:
-    """A 3×2 grid of the main services (the staff rich-menu editor makes richer ones)."""
-    image = Image.new("RGB", (width, height), "white")
-    draw = ImageDraw.Draw(image)
-    font = _font(96)
-    cols, rows = 3, 2
-    w, h = width // cols, height // rows
-    for i, (label, _) in enumerate(MENU):
-        x, y = (i % cols) * w, (i // cols) * h
-        draw.rectangle([x + 6, y + 6, x + w - 6, y + h - 6], fill=COLORS[i % len(COLORS)])
-        box = draw.textbbox((0, 0), label, font=font)
-        draw.text((x + (w - (box[2] - box[0])) / 2, y + (h - (box[3] - box[1])) / 2 - box[1]), label,
-                  fill="white", font=font)
-    out = io.BytesIO()
-    image.save(out, "PNG", optimize=True)
-    return out.getvalue()
-
-
-def main_menu_request(width: int = 2500, height: int = 843) -> RichMenuRequest:
-    cols, w, h = 3, width // 3, height // 2
-    areas = []
-    for i, (label, text) in enumerate(MENU):
-        areas.append({
-            "bounds": {"x": (i % cols) * w, "y": (i // cols) * h, "width": w, "height": h},
-            "action": {"type": "message", "label": label, "text": text},
-        })
-    return RichMenuRequest.from_dict({
-        "size": {"width": width, "height": height}, "selected": True, "name": "みどり町 メインメニュー",
-        "chatBarText": "メニュー", "areas": areas,
-    })
-
-
-async def publish_main_menu(app: web.Application) -> None:
-    gateway = app[GATEWAY]
-    image = render_main_menu()
-    for channel in gateway.channels:
-        api, blob = gateway.messaging_api(channel), gateway.blob_api(channel)
-        current = await api.get_rich_menu_list()
-        if any(m.name == "みどり町 メインメニュー" for m in current.richmenus):
-            continue
-        created = await api.create_rich_menu(main_menu_request())
-        await blob.set_rich_menu_image(created.rich_menu_id, bytearray(image),
-                                       _headers={"Content-Type": "image/png"})
-        await api.set_default_rich_menu(created.rich_menu_id)
+async def demo_admin(app: web.Application, directory: Path) -> tuple[str, str]:
+    """A staff administrator for trying the admin API; the password is kept beside the demo data."""
+    path = directory / "admin-password.txt"
+    if path.exists():
+        return DEMO_ADMIN, path.read_text(encoding="utf-8").strip()
+    password = secrets.token_urlsafe(12)
+    try:
+        await create_staff(app[DATABASE], app[CLOCK], DEMO_ADMIN, password, "デモ管理者", "admin")
+    except StaffError as exc:
+        log.warning("demo administrator not created: %s", exc.message)
+        return DEMO_ADMIN, "(変更済み)"
+    path.write_text(password + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return DEMO_ADMIN, password
 
 
 async def seed_demo(app: web.Application) -> None:
     """Idempotent: a restarted demo keeps its data and adds nothing twice."""
-    from bot.appkeys import CLOCK, DATABASE, SETTINGS
-    from bot.dialogue_wiring import seed_dialogues
-    from bot.service import KNOWLEDGE
-    from civic.booking.demo import seed_booking_demo
-
-    await publish_main_menu(app)
-    result = await seed_booking_demo(app[DATABASE], app[CLOCK], app[SETTINGS].town_dir)
+    db, clock = app[DATABASE], app[CLOCK]
+    await publish_demo_menus(db, clock, app[PUBLISHER],
+                             app[SETTINGS].town_dir / "richmenus.yml", by="(demo)")
+    result = await seed_booking_demo(db, clock, app[SETTINGS].town_dir)
     log.info("demo facilities: %s", result)
     await seed_dialogues(app, app[KNOWLEDGE])

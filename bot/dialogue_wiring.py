@@ -7,6 +7,7 @@ before the app starts (``build_knowledge``), and shared by every turn. The help 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.appkeys import CLOCK, DATABASE, GATEWAY, SENDER, SETTINGS
-from bot.help_responder import MENU, WELCOME, help_message
+from bot.help_responder import MENU, help_message, welcome_text
 from bot.notifier import OutboxNotifier
 from bot.settings import Settings
 from bot.turn import TurnHandler
@@ -54,7 +55,8 @@ def dialogue_handler_factory(
         services = Services(knowledge, notifier=notifier, photo_policy=photo_policy or PhotoPolicy(),
                             timeout=timeout, public_base_url=app[SETTINGS].public_base_url, clock=app[CLOCK],
                             booking=app.get(BOOKING), procedures=app.get(PROCEDURES), extra=dict(extra or {}))
-        handler = DialogueHandler(services, help_message=help_message, welcome=WELCOME,
+        handler = DialogueHandler(services, help_message=functools.partial(help_message, town=knowledge.town.name),
+                                  welcome=welcome_text(knowledge.town.name),
                                   menu_texts={text: action for (_, text), action in zip(MENU, MENU_ACTIONS, strict=True)})
         app[NOTIFIER] = notifier
         app[DIALOGUE_SERVICES] = services

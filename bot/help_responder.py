@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from bot.turn import Turn
@@ -25,23 +26,33 @@ def quick_replies() -> dict[str, Any]:
 GUIDE = "下のボタンか画面下のメニューから、ご用件をお選びください。ご質問は、文章でそのままお送りいただいても大丈夫です。"
 
 
-def help_message(lead: str = "お問い合わせありがとうございます。みどり町 LINE 窓口です。") -> dict[str, Any]:
+def help_message(lead: str | None = None, *, town: str = "") -> dict[str, Any]:
+    """The help menu; ``town`` is the town's name from its content (no town is written in code)."""
+    lead = lead or f"お問い合わせありがとうございます。{town} LINE 窓口です。".replace("。 ", "。")
     return {"type": "text", "text": f"{lead}\n{GUIDE}", "quickReply": quick_replies()}
 
 
-WELCOME = (
-    "友だち追加ありがとうございます。みどり町の LINE 窓口です。\n"
-    "ごみの出し方、施設の検索や予約、道路の損傷の通報、手続きのご案内などを、24時間いつでもご利用いただけます。"
-)
+def welcome_text(town: str = "") -> str:
+    return (
+        f"友だち追加ありがとうございます。{town + 'の ' if town else ''}LINE 窓口です。\n"
+        "ごみの出し方、施設の検索や予約、道路の損傷の通報、手続きのご案内などを、24時間いつでもご利用いただけます。"
+    )
+
+
+_help_message = help_message
 
 
 class HelpResponder:
     """The spine's handler: every message gets a kind answer and a way forward."""
 
+    def __init__(self, town: str = "") -> None:
+        self.town = town
+
     async def handle(self, turn: Turn) -> None:
         kind = turn.event_type
+        help_message = functools.partial(_help_message, town=self.town)
         if kind == "follow":
-            turn.say(help_message(WELCOME))
+            turn.say(help_message(welcome_text(self.town)))
         elif kind == "message":
             mtype = turn.message.get("type")
             if mtype == "text":

@@ -19,6 +19,8 @@ MODEL_MODULES = [
     "civic.reports.models",
     "civic.faq.models",
     "civic.scenarios.models",
+    "civic.staff.models",
+    "richmenus.models",
 ]
 
 

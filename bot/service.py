@@ -5,27 +5,41 @@ feature takes its dependencies as arguments here; nothing is reached through glo
 
 =================  ==============================================================
 ``/callback``      LINE webhook (``/callback/test`` for the test account)
-``/admin/api/v1``  staff API (when staff accounts are installed)
+``/admin/api/v1``  staff API (OpenAPI at ``/admin/api/v1/openapi.json``)
 ``/liff/booking``  facility booking page (LIFF)
 ``/liff/procedures``  手続きナビ page and the staff counter page
 ``/liff/map``      facility map; ``/liff/webchat`` the web chat; ``/open311/v2`` GeoReport v2
+``/api/nlu/parse`` the NLU's Rasa-shaped parse result, for the web
 =================  ==============================================================
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 from aiohttp import web
 
+from admin_api.app import PREFIX, create_admin_app
+from admin_api.booking_views import booking_router
+from admin_api.facility_views import facility_router
+from admin_api.log_views import log_router
+from admin_api.procedure_views import procedures_router
+from admin_api.richmenu_views import richmenu_router
+from admin_api.routing import ApiRouter
+from admin_api.staff_auth import StaffAuthenticator
+from admin_api.staff_views import staff_router
+from admin_api.stats_views import stats_router
 from bot.app import create_app
-from bot.appkeys import DATABASE
+from bot.appkeys import CLOCK, DATABASE, GATEWAY
 from bot.dialogue_wiring import (
     BOOKING,
     NOTIFIER,
     PROCEDURES,
     build_knowledge,
+    dialogue_admin_routers,
     dialogue_handler_factory,
     install_dialogues,
     make_notifier,
@@ -35,33 +49,120 @@ from bot.gateway import LineGateway
 from bot.notifier import BookingNotices, ProcedureResults
 from bot.scheduler import Schedule, scheduler_ctx
 from bot.settings import Settings
+from bot.turn import Turn, TurnHandler
 from civic.booking.services import BookingService
 from civic.booking.tasks import expire_offers, send_reminders
-from civic.clock import Clock, SystemClock
+from civic.clock import TOKYO, Clock, SystemClock
 from civic.procedures.kana import SudachiKanaReader
 from civic.procedures.loader import load_content
 from civic.procedures.payload import QrKeyring
 from civic.procedures.services import DraftStore
 from civic.procedures.tasks import wipe_idle_drafts
+from civic.staff.audit import Auditor
+from civic.staff.sessions import StaffSessions
+from civic.staff.tasks import purge_operation_log, purge_sessions
 from dialogues.services import Knowledge
 from liff.booking.app import create_booking_liff_app
 from liff.identity import HttpIdTokenVerifier
 from liff.procedures.app import create_procedures_app
+from nlu.service import make_parse_handler
+from richmenus.line_api import GatewayLineApis
+from richmenus.publish import RichMenuPublisher
+from richmenus.taps import is_switch_data, record_tap
 
+STAFF_SESSIONS = web.AppKey("staff_sessions", StaffSessions)
+PUBLISHER = web.AppKey("richmenu_publisher", RichMenuPublisher)
 SCHEDULE = web.AppKey("schedule", Schedule)
 KNOWLEDGE = web.AppKey("knowledge", Knowledge)
 
 
+class _LateGateway:
+    """The gateway opens with the app; features built before that reach it through this."""
+
+    def __init__(self, app: web.Application) -> None:
+        self._app = app
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._app[GATEWAY], name)
+
+
+class NoSegments:
+    """Until segments are installed, per-segment menus link nobody."""
+
+    async def members(self, segment_id: int) -> list[str]:
+        return []
+
+
+class RichMenuTaps:
+    """Counts rich-menu taps (postback data of published areas) and keeps tab switches silent:
+    LINE already switched the menu, there is nothing to answer."""
+
+    def __init__(self, inner: TurnHandler) -> None:
+        self.inner = inner
+        self.prepare = getattr(inner, "prepare", None) or self._no_prepare
+
+    @staticmethod
+    async def _no_prepare(event: dict[str, Any]) -> None:
+        return None
+
+    async def handle(self, turn: Turn) -> None:
+        postback = turn.postback
+        if postback is not None and turn.user_id:
+            data = str(postback.get("data", ""))
+            await record_tap(turn.session, turn.user_id, data, turn.now)
+            if is_switch_data(data):
+                return
+        await self.inner.handle(turn)
+
+
+def nlu_parse_view(knowledge: Knowledge, clock: Clock) -> Any:
+    """``POST /api/nlu/parse {"text"}``: Rasa's ``/model/parse`` answer from the same model as LINE,
+    for the town's web pages and for staff checking the NLU (酒田市 spec 第5章 1(6))."""
+    handle = make_parse_handler(knowledge.interpreter, clock=lambda: clock.now().astimezone(TOKYO))
+
+    async def view(request: web.Request) -> web.Response:
+        try:
+            body = json.loads(await request.read())
+        except (ValueError, UnicodeDecodeError):
+            body = None
+        status, answer = handle(body)
+        return web.json_response(answer, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+    return view
+
+
+def admin_api_routers(app: web.Application, knowledge: Knowledge, *, booking_notices: BookingNotices,
+                      procedures: Any, qr_keys: QrKeyring) -> list[ApiRouter]:
+    db, clock = app[DATABASE], app[CLOCK]
+    auditor = Auditor(db, clock)
+    publisher = RichMenuPublisher(db, clock, GatewayLineApis(_LateGateway(app)), NoSegments())
+    app[PUBLISHER] = publisher
+    return [
+        staff_router(db, clock, app[STAFF_SESSIONS]),
+        log_router(db, clock),
+        stats_router(db, clock),
+        richmenu_router(db, clock, publisher),
+        facility_router(db, clock, auditor),
+        booking_router(db, clock, booking_notices, auditor),
+        procedures_router(db, clock, procedures, qr_keys),
+        *dialogue_admin_routers(app, knowledge),
+    ]
+
+
 def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: Knowledge | None = None,
-                  gateway: LineGateway | None = None, authenticator=None) -> web.Application:
+                  gateway: LineGateway | None = None) -> web.Application:
     clock = clock or SystemClock()
     knowledge = knowledge or build_knowledge(settings, model_dir=settings.nlu_model_dir)
-    app = create_app(settings, clock=clock, handler_factory=dialogue_handler_factory(knowledge), gateway=gateway)
+    dialogues = dialogue_handler_factory(knowledge)
+    app = create_app(settings, clock=clock, handler_factory=lambda app: RichMenuTaps(dialogues(app)),
+                     gateway=gateway)
     app[KNOWLEDGE] = knowledge
     db = app[DATABASE]
     notifier = make_notifier(app)
     app[NOTIFIER] = notifier
     install_dialogues(app, knowledge, open311_api_keys=settings.open311_api_keys)
+
+    app.router.add_post("/api/nlu/parse", nlu_parse_view(knowledge, clock))
 
     booking = BookingService(db, clock, BookingNotices(notifier))
     app[BOOKING] = booking
@@ -75,19 +176,27 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
     app[PROCEDURES] = procedures
     qr_keys = QrKeyring(settings.qr_key_bytes())
     drafts_idle = timedelta(minutes=15)
-    if authenticator is not None:
-        app.add_subapp("/liff/procedures", create_procedures_app(
-            db=db, clock=clock, content=procedures, qr_keys=qr_keys, authenticator=authenticator,
-            kana_reader=SudachiKanaReader(), id_token_verifier=verifier,
-            result_notifier=ProcedureResults(notifier, db), idle=drafts_idle,
-            liff_id=settings.liff_ids.get("procedures", ""),
-            liff_sdk_url=liff_sdk if settings.liff_ids.get("procedures") else ""))
+    sessions = StaffSessions(db, clock)
+    authenticator = StaffAuthenticator(sessions)
+    app[STAFF_SESSIONS] = sessions
+    app.add_subapp("/liff/procedures", create_procedures_app(
+        db=db, clock=clock, content=procedures, qr_keys=qr_keys, authenticator=authenticator,
+        kana_reader=SudachiKanaReader(), id_token_verifier=verifier,
+        result_notifier=ProcedureResults(notifier, db), idle=drafts_idle,
+        liff_id=settings.liff_ids.get("procedures", ""),
+        liff_sdk_url=liff_sdk if settings.liff_ids.get("procedures") else ""))
+
+    admin_routers = admin_api_routers(app, knowledge, booking_notices=BookingNotices(notifier),
+                                      procedures=procedures, qr_keys=qr_keys)
+    app.add_subapp(PREFIX, create_admin_app(authenticator, admin_routers, auditor=Auditor(db, clock)))
 
     schedule = Schedule()
     schedule.every(15 * 60, "booking reminders", lambda: send_reminders(db, clock, BookingNotices(notifier)))
     schedule.every(5 * 60, "booking waitlist offers", lambda: expire_offers(db, clock, BookingNotices(notifier)))
     schedule.every(60, "procedures idle wipe", lambda: wipe_idle_drafts(DraftStore(db, clock, drafts_idle)))
     schedule.every(24 * 3600, "report draft photos", lambda: purge_report_drafts(app))
+    schedule.every(3600, "expired staff sessions", lambda: purge_sessions(db, clock))
+    schedule.every(24 * 3600, "operation log retention", lambda: purge_operation_log(db, clock, keep_months=36))
     app[SCHEDULE] = schedule
     app.cleanup_ctx.append(scheduler_ctx(schedule))
 

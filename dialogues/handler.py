@@ -142,7 +142,7 @@ class DialogueHandler:
             return
         text = ctx.text
         if text is not None:
-            if is_cancel(text) or await self._stop_intent(ctx, text):
+            if is_cancel(text) or (not self._flow_word(ctx, text) and await self._stop_intent(ctx, text)):
                 await self.cancel(ctx)
                 return
             if is_help(text):
@@ -156,6 +156,12 @@ class DialogueHandler:
             await self.in_flow(ctx)
         else:
             await self.idle(ctx)
+
+    def _flow_word(self, ctx: Context, text: str) -> bool:
+        """A word the active flow takes itself (手続きナビ's 「戻る」): never a stop, whatever the NLU says."""
+        record = ctx.store.flow
+        flow = self.engine.flows.get(record["name"]) if record else None
+        return flow is not None and text.strip().rstrip("。") in getattr(flow, "own_words", frozenset())
 
     async def _stop_intent(self, ctx: Context, text: str) -> bool:
         if len(text) > 12:

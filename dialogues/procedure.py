@@ -72,6 +72,8 @@ class ProcedureFlow(Flow):
     name = "procedure"
     title = "手続きナビ"
     owns = frozenset({"procedure_nav"})
+    #: 「戻る」 goes back one question: never taken as 「やめる」 (the NLU may call it a stop).
+    own_words = frozenset(BACK_WORDS)
 
     @property
     def content(self) -> Content:

@@ -1,11 +1,14 @@
-"""Headless Chromium for page tests: Debian's /usr/bin/chromium driven by Playwright (never a download)."""
+"""Headless Chromium for page tests: Debian's /usr/bin/chromium driven by Playwright (never a download).
+
+The root ``conftest.py`` turns these into the ``browser`` and ``page`` fixtures every page test uses.
+"""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
 
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -15,16 +18,28 @@ CHROMIUM_ARGS = [
 
 
 @contextlib.asynccontextmanager
-async def chromium_page(width: int = 390, height: int = 844) -> AsyncIterator[Page]:
-    """A phone-sized page; JavaScript errors on the page fail the test."""
+async def chromium() -> AsyncIterator[Browser]:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = await browser.new_context(viewport={"width": width, "height": height}, locale="ja-JP")
-        page = await context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
         try:
-            yield page
+            yield browser
         finally:
             await browser.close()
-        assert errors == [], errors
+
+
+@contextlib.asynccontextmanager
+async def phone_page(browser: Browser, width: int = 390, height: int = 844) -> AsyncIterator[Page]:
+    """A phone-sized page; JavaScript errors on the page fail the test."""
+    context = await browser.new_context(viewport={"width": width, "height": height}, locale="ja-JP")
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    await context.close()
+    assert errors == [], errors
+
+
+@contextlib.asynccontextmanager
+async def chromium_page(width: int = 390, height: int = 844) -> AsyncIterator[Page]:
+    async with chromium() as browser, phone_page(browser, width, height) as page:
+        yield page

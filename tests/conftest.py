@@ -16,13 +16,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 import sqlalchemy as sa
+from playwright.async_api import Browser, Page
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.migrate import upgrade
 from bot.schema import load_metadata
 from civic.crypto import FieldCipher, parse_key
 from civic.database import Database
+from tests.browser import chromium, phone_page
 
 TEST_KEY = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 PG_SERVER = os.environ.get("MADOGUCHI_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432")
@@ -117,3 +120,17 @@ async def sqlite_db(sqlite_template: Path, tmp_path: Path, cipher: FieldCipher) 
         yield database
     finally:
         await database.dispose()
+
+
+@pytest_asyncio.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Headless Debian Chromium (see tests/browser.py)."""
+    async with chromium() as b:
+        yield b
+
+
+@pytest_asyncio.fixture
+async def page(browser: Browser) -> AsyncIterator[Page]:
+    """A phone-sized page in ``browser``; JavaScript errors on the page fail the test."""
+    async with phone_page(browser) as p:
+        yield p

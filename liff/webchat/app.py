@@ -24,15 +24,14 @@ import time
 import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.conversation.models import ConversationState
+from bot.turn import Turn, outbound_text
 from civic.clock import Clock
 from civic.database import Database
 from civic.talklog.models import TalkEntry
@@ -41,27 +40,6 @@ STATIC = Path(__file__).with_name("static")
 CHANNEL = "web"
 MAX_TEXT = 500
 _SESSION = re.compile(r"^[0-9a-f]{32}$")
-
-
-@dataclass
-class WebTurn:
-    """A turn from the web chat (fits ``dialogues.engine.TurnLike``)."""
-
-    user_id: str
-    event: dict[str, Any]
-    now: datetime
-    session: AsyncSession
-    state: dict[str, Any]
-    channel: str = CHANNEL
-    content: bytes | None = None
-    citizen: Any = None
-    prepared: Any = None
-    replies: list[dict[str, Any]] = field(default_factory=list)
-    intent: str | None = None
-    flow: str | None = None
-
-    def say(self, *messages: dict[str, Any]) -> None:
-        self.replies.extend(messages)
 
 
 class RateLimit:
@@ -155,18 +133,20 @@ def create_webchat_app(handler: Any | Callable[[], Any], db: Database | Callable
 
 async def _turn(handler: Any, db: Database, now: datetime, user: str, event: dict[str, Any], kind: str,
                 logged: str) -> list[dict[str, Any]]:
+    prepare = getattr(handler, "prepare", None)
+    prepared = await prepare(event) if prepare is not None else None  # outside the write lock
     async with db.write() as session:
         row = await session.get(ConversationState, user)
         state = json.loads(row.data) if row else {}
-        turn = WebTurn(user, event, now, session, state)
+        turn = Turn(CHANNEL, user, event, now, session, state, prepared=prepared)
         await handler.handle(turn)
         replies = turn.replies[:5]
         session.add(TalkEntry(channel_user_id=user, direction="in", kind=kind, text=logged[:2000],
                               intent=turn.intent, flow=turn.flow, at=now))
         for message in replies:
-            text = message.get("text") if message.get("type") == "text" else message.get("altText")
             session.add(TalkEntry(channel_user_id=user, direction="out", kind=str(message.get("type")),
-                                  text=str(text or "")[:5000], intent=turn.intent, flow=turn.flow, at=now))
+                                  text=(outbound_text(message) or "")[:5000], intent=turn.intent, flow=turn.flow,
+                                  at=now))
         data = json.dumps(turn.state, ensure_ascii=False)
         if row is None:
             session.add(ConversationState(channel_user_id=user, data=data, updated_at=now))

@@ -17,7 +17,7 @@ from civic.booking.services import BookingService
 from tests.booking.fakes import RecordingAuditLog, RecordingNotifier
 from tests.booking.town import build_town, citizen
 
-ALL = frozenset({"facilities.view", "facilities.manage", "bookings.view", "bookings.manage"})
+ALL = frozenset({"facilities.read", "facilities.edit", "bookings.read", "bookings.manage"})
 MANAGER = {"Authorization": "Bearer manager"}
 VIEWER = {"Authorization": "Bearer viewer"}
 
@@ -26,7 +26,7 @@ class Tokens:
     async def authenticate(self, token: str, *, remote: str | None) -> Principal | None:
         return {
             "manager": Principal(7, "kanri", "管理 花子", ALL),
-            "viewer": Principal(8, "etsuran", "閲覧 一郎", frozenset({"facilities.view", "bookings.view"})),
+            "viewer": Principal(8, "etsuran", "閲覧 一郎", frozenset({"facilities.read", "bookings.read"})),
         }.get(token)
 
 
@@ -173,5 +173,5 @@ async def test_waitlist_listing_and_openapi(api) -> None:
     assert r.status == 204
     doc = await (await client.get("/openapi.json")).json()
     assert doc["paths"]["/admin/api/v1/bookings"]["post"]["x-permission"] == "bookings.manage"
-    assert doc["paths"]["/admin/api/v1/facilities/{id}"]["patch"]["x-permission"] == "facilities.manage"
+    assert doc["paths"]["/admin/api/v1/facilities/{id}"]["patch"]["x-permission"] == "facilities.edit"
     assert "ProxyBookingIn" in doc["components"]["schemas"]

@@ -26,7 +26,7 @@ async def test_a_text_gets_a_polite_help_reply(start_service, database_url) -> N
     user = service.sim.create_user("山田花子")
     await service.sim.send_text(user, "こんにちは")
     [message] = await service.sim.wait_for_messages(user, 1)
-    assert message["type"] == "text" and "みどり町" in message["text"]
+    assert message["type"] == "text" and "LINE 窓口" in message["text"]
     labels = [i["action"]["label"] for i in message["quickReply"]["items"]]
     assert "ごみの出し方" in labels
     assert [c.path for c in service.sim.calls("/v2/bot/message")] == ["/v2/bot/message/reply"]
@@ -156,4 +156,4 @@ async def test_long_texts_and_emoji_get_a_reply(start_service, sqlite_db) -> Non
     await service.sim.send_text(user, "🙂🙂🙂")
     await service.sim.send_sticker(user)
     messages = await service.sim.wait_for_messages(user, 3)
-    assert all("みどり町" in m["text"] for m in messages)
+    assert all("LINE 窓口" in m["text"] for m in messages)

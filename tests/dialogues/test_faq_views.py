@@ -16,8 +16,8 @@ QUESTIONS = {"faq-001": "役場の開庁時間を教えてください。", "faq
 
 class Tokens:
     async def authenticate(self, token: str, *, remote: str | None) -> Principal | None:
-        return {"staff": Principal(1, "sato", "佐藤", frozenset({"faq.view", "faq.manage"})),
-                "viewer": Principal(2, "kato", "加藤", frozenset({"faq.view"}))}.get(token)
+        return {"staff": Principal(1, "sato", "佐藤", frozenset({"faq.read", "faq.edit"})),
+                "viewer": Principal(2, "kato", "加藤", frozenset({"faq.read"}))}.get(token)
 
 
 async def _seed(db) -> int:

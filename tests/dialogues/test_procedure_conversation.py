@@ -180,14 +180,14 @@ async def test_a_long_result_is_split_over_messages(town: CounterTown, monkeypat
 
 async def test_the_web_chat_navigates_and_sends_booking_to_line(town: CounterTown) -> None:
     from bot.dialogue_wiring import DIALOGUE_HANDLER
-    from liff.webchat.app import WebTurn
+    from bot.turn import Turn
 
     handler = town.app[DIALOGUE_HANDLER]
 
     async def web(text: str, state: dict[str, Any]) -> list[dict[str, Any]]:
         async with town.db.write() as s:
-            turn = WebTurn("web:" + "1" * 32, {"type": "message", "message": {"type": "text", "text": text}},
-                           START, s, state)
+            turn = Turn("web", "web:" + "1" * 32, {"type": "message", "message": {"type": "text", "text": text}},
+                        START, s, state)
             await handler.handle(turn)
         return turn.replies
 

@@ -92,7 +92,7 @@ async def test_draft_publish_import_export(db) -> None:
 class Tokens:
     async def authenticate(self, token: str, *, remote: str | None) -> Principal | None:
         return {
-            "editor": Principal(1, "sato", "佐藤", frozenset({"scenarios.view", "scenarios.edit"})),
+            "editor": Principal(1, "sato", "佐藤", frozenset({"scenarios.read", "scenarios.edit"})),
             "chief": Principal(2, "ito", "伊藤", frozenset({"*"})),
         }.get(token)
 

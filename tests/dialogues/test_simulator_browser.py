@@ -3,11 +3,8 @@ types, picks a photo, chooses the place in the location picker and taps the quic
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-import pytest_asyncio
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Page, expect
 from sqlmodel import select
 
 from civic.reports.models import Report
@@ -16,8 +13,6 @@ from linesim.testing import TEST_SECRET, TEST_TOKEN
 from tests.dialogues.conftest import INSIDE, Town, photo
 
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 WAIT = 20_000  # ms; the machine is shared
 
 
@@ -26,18 +21,6 @@ def linesim_config() -> SimConfig:
     return SimConfig(channels=[ChannelConfig("test", TEST_SECRET, TEST_TOKEN)],
                      places=[Place("本町の交差点", INSIDE[0], INSIDE[1], "みどり町本町1丁目")])
 
-
-@pytest_asyncio.fixture
-async def page() -> AsyncIterator[Page]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = await browser.new_context(viewport={"width": 390, "height": 844}, locale="ja-JP")
-        page = await context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        yield page
-        await browser.close()
-        assert errors == [], errors
 
 
 def bot_says(page: Page, text: str):

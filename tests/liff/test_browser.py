@@ -9,26 +9,12 @@ from __future__ import annotations
 import re
 from datetime import date
 
-import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
 from civic.booking.services import BookingService
 from liff.booking.app import create_booking_liff_app
 from liff.identity import StaticIdTokenVerifier
 from tests.booking.town import NOW, build_town, citizen
-
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture
-async def browser():
-    async with async_playwright() as p:
-        b = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            await b.close()
 
 
 async def test_book_a_slot_end_to_end(sqlite_db, aiohttp_server, browser) -> None:

@@ -21,13 +21,11 @@ from linebot.v3.messaging import (
 )
 from linesim_echo_bot import create_echo_bot
 from linesim_support import Sdk, make_image
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Page, expect
 
 from linesim.testing import LineSim
 
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 WAIT = 15_000  # ms; generous, the machine is shared
 PNG_1PX = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
 
@@ -42,18 +40,6 @@ async def echo_bot(line_sim: LineSim) -> AsyncIterator[str]:
     yield url
     await runner.cleanup()
 
-
-@pytest_asyncio.fixture
-async def sim_page() -> AsyncIterator[Page]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = await browser.new_context(viewport={"width": 390, "height": 844}, locale="ja-JP")
-        page = await context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        yield page
-        await browser.close()
-        assert errors == [], errors
 
 
 async def open_chat(page: Page, sim: LineSim, user_id: str) -> None:
@@ -95,8 +81,8 @@ async def tab_menus(sdk: Sdk) -> tuple[str, str]:
 
 
 async def test_chat_quick_replies_and_rich_menu_tabs(line_sim: LineSim, sdk: Sdk, echo_bot: str,
-                                                    sim_page: Page) -> None:
-    page = sim_page
+                                                    page: Page) -> None:
+    page = page
     menu_a, menu_b = await tab_menus(sdk)
     user = line_sim.create_user("山田花子")
     await open_chat(page, line_sim, user)
@@ -140,8 +126,8 @@ async def test_chat_quick_replies_and_rich_menu_tabs(line_sim: LineSim, sdk: Sdk
 
 
 async def test_new_citizen_location_sticker_image_flex_and_datetime(line_sim: LineSim, echo_bot: str,
-                                                                   sim_page: Page) -> None:
-    page = sim_page
+                                                                   page: Page) -> None:
+    page = page
     await page.goto(f"{line_sim.url}/simulator")
     await expect(page.get_by_test_id("new-user-name")).to_be_visible(timeout=WAIT)
     await page.get_by_test_id("new-user-name").fill("佐藤次郎")

@@ -38,6 +38,20 @@ def test_evaluate_prints_accuracy_tables(capsys):
     assert sum(sum(row.values()) for row in report["confusion"].values()) == report["examples"]
 
 
+def test_evaluate_heldout_trains_on_data_and_scores_the_other_file(tmp_path, capsys):
+    held = tmp_path / "held.yml"
+    held.write_text('version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - こんにちはー、はじめまして\n'
+                    "- intent: out_of_scope\n  examples: |\n    - 量子コンピューターの超伝導ジョセフソン接合\n",
+                    encoding="utf-8")
+    args = ["evaluate", "--data", str(FIXTURES / "nlu.yml"), "--heldout", str(held)]
+    assert main([*args, "--errors"]) == 0
+    out = capsys.readouterr().out
+    assert "held-out examples: 1  intent accuracy: 1.0000" in out and "fallback rate: 1.0000" in out
+    assert main([*args, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["out_of_scope"] == 1 and report["errors"] == []
+
+
 def test_eval_faq_and_garbage_print_one_json_line(capsys):
     assert main(["eval-faq", "--corpus", str(FIXTURES / "beir_corpus.jsonl"), "--queries",
                  str(FIXTURES / "beir_queries.jsonl"), "--qrels", str(FIXTURES / "beir_qrels.tsv"), "--baseline"]) == 0

@@ -21,8 +21,8 @@ VIEWER = {"Authorization": "Bearer viewer"}
 class Tokens:
     async def authenticate(self, token: str, *, remote: str | None) -> Principal | None:
         return {
-            "editor": Principal(3, "sato", "建設課 佐藤", frozenset({"reports.view", "reports.manage"})),
-            "viewer": Principal(4, "suzuki", "総務課 鈴木", frozenset({"reports.view"})),
+            "editor": Principal(3, "sato", "建設課 佐藤", frozenset({"reports.read", "reports.manage"})),
+            "viewer": Principal(4, "suzuki", "総務課 鈴木", frozenset({"reports.read"})),
         }.get(token)
 
 

@@ -10,15 +10,12 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from playwright.async_api import async_playwright
 
 from civic.procedures.payload import QrKeyring
 from civic.procedures.qr import read_image
 from tests.liff.procedures.conftest import QR_KEY
 
 AXE = Path(__file__).with_name("vendor") / "axe.min.js"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 THEMES = ["blue", "red", "green", "yellow", "purple"]
 
 
@@ -29,15 +26,6 @@ async def base_url(aiohttp_server, procedures_app) -> str:
     server = await aiohttp_server(root)
     return f"http://127.0.0.1:{server.port}/liff/procedures"
 
-
-@pytest.fixture
-async def browser():
-    async with async_playwright() as p:
-        chromium = await p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 async def new_page(browser, *, mobile: bool = False):

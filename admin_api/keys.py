@@ -1,0 +1,19 @@
+"""Typed application keys of the admin API sub-app (one module, so every router finds them)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from admin_api.routing import Operation
+    from civic.staff.audit import Auditor
+
+AUDITOR: web.AppKey[Auditor] = web.AppKey("auditor")
+#: Every permission the mounted routes declare, with the route summaries that need it.
+DECLARED_PERMISSIONS: web.AppKey[dict[str, list[str]]] = web.AppKey("declared_permissions")
+#: The OpenAPI document, as served.
+OPENAPI: web.AppKey[dict[str, Any]] = web.AppKey("openapi")
+#: Every operation of the mounted routers (what the OpenAPI document describes).
+OPERATIONS: web.AppKey[list[Operation]] = web.AppKey("operations")

@@ -1,0 +1,89 @@
+"""Permission names, the built-in roles, and pattern matching.
+
+A permission is ``<feature>.<action>``. Convention: ``<feature>.read`` only looks, so the 閲覧者
+role can be ``*.read``; anything that shows personal data or the operation log uses another verb
+(``personal.view``, ``audit.view``, ``talklog.view``) so that ``*.read`` never reaches it.
+A role holds patterns: an exact name, ``feature.*``, ``*.read`` or ``*`` (everything).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+#: Permissions of the features this package serves, with the label staff see.
+CATALOGUE: dict[str, str] = {
+    "staff.manage": "職員アカウント・ロールの管理",
+    "audit.view": "操作ログの閲覧・出力",
+    "talklog.view": "トークログの閲覧・出力",
+    "personal.view": "個人情報（ユーザーID・発言内容など）の閲覧",
+    "stats.read": "統計の閲覧・出力",
+    "richmenus.read": "リッチメニューの閲覧",
+    "richmenus.edit": "リッチメニューの作成・編集・テスト用アカウントへの公開",
+    "richmenus.publish": "リッチメニューの本番アカウントへの公開・ロールバック",
+    # Other features declare theirs on their routes; these are the names the built-in roles expect.
+    "bookings.read": "施設予約の閲覧",
+    "bookings.manage": "施設予約の管理（代行予約・変更・取消）",
+    "facilities.read": "施設情報の閲覧",
+    "facilities.edit": "施設情報・料金・休館日の編集",
+    "deliveries.read": "配信の閲覧",
+    "deliveries.send": "メッセージ配信（作成・予約・送信）",
+    "segments.read": "セグメント・利用者属性の閲覧",
+    "segments.edit": "セグメント・利用者属性の編集",
+    "faq.read": "FAQ・ごみ分別辞書の閲覧",
+    "faq.edit": "FAQ・ごみ分別辞書の編集",
+    "procedures.read": "手続きナビの閲覧",
+    "procedures.edit": "手続きナビの編集",
+    "procedures.stats": "手続きナビの利用件数の閲覧",
+    "procedures.counter": "窓口での手続きナビ二次元コードの読み取り（世帯の入力内容を表示）",
+    "reports.read": "通報の閲覧",
+    "reports.manage": "通報の対応",
+    "scenarios.read": "シナリオの閲覧",
+    "scenarios.edit": "シナリオの作成・編集・テスト",
+    "scenarios.publish": "シナリオの公開",
+}
+
+
+@dataclass(frozen=True)
+class BuiltinRole:
+    key: str
+    name: str
+    permissions: tuple[str, ...]
+
+
+BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
+    BuiltinRole("admin", "管理者", ("*",)),
+    BuiltinRole("editor", "編集者", (
+        "*.read", "richmenus.edit", "faq.edit", "procedures.edit", "procedures.stats", "facilities.edit",
+        "scenarios.edit", "scenarios.publish",
+    )),
+    BuiltinRole("delivery", "配信担当", ("*.read", "deliveries.*", "segments.*", "richmenus.edit")),
+    BuiltinRole("facility", "施設担当", ("*.read", "facilities.*", "bookings.*")),
+    BuiltinRole("counter", "窓口担当", ("*.read", "procedures.counter")),
+    BuiltinRole("viewer", "閲覧者", ("*.read", "procedures.stats")),
+)
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+_PATTERN = re.compile(r"^(\*|[a-z][a-z0-9_]*\.\*|\*\.[a-z][a-z0-9_]*)$")
+
+
+def matches(pattern: str, permission: str) -> bool:
+    return pattern == permission or ("*" in pattern and fnmatchcase(permission, pattern))
+
+
+def grants(patterns: Iterable[str], permission: str) -> bool:
+    return any(matches(p, permission) for p in patterns)
+
+
+def invalid_pattern(pattern: str, known: Mapping[str, str]) -> str | None:
+    """Why ``pattern`` cannot go into a role (Japanese), or None when it can."""
+    if _PATTERN.match(pattern):
+        return None
+    if not _NAME.match(pattern):
+        return (f"権限「{pattern}」の書き方が正しくありません"
+                "（例: bookings.manage、bookings.*、*.read、*）。")
+    if pattern not in known:
+        return f"権限「{pattern}」はありません。使える権限は「権限一覧」で確認してください。"
+    return None
