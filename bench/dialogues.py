@@ -41,6 +41,30 @@ def _photo() -> bytes:
     return out.getvalue()
 
 
+FRAMES = ("540-720", "780-1020", "1080-1260")  # 桜木体育館: 午前, 午後, 夜間
+
+
+def _booking_index(user: str, plan: dict[str, int]) -> int:
+    return plan.setdefault(user, len(plan))
+
+
+def _booking_day(user: str, plan: dict[str, int]) -> str:
+    """The n-th citizen's day: from 11 June 2025 on, three citizens a day, Mondays (closed) skipped."""
+    from datetime import date, timedelta
+
+    days, day = _booking_index(user, plan) // len(FRAMES), date(2025, 6, 11)
+    while True:
+        if day.weekday() != 0:
+            if days == 0:
+                return f"{day.month}月{day.day}日"
+            days -= 1
+        day += timedelta(days=1)
+
+
+def _booking_frame(user: str, plan: dict[str, int]) -> str:
+    return FRAMES[_booking_index(user, plan) % len(FRAMES)]
+
+
 def _percentile(samples: list[float], q: float) -> float:
     s = sorted(samples)
     return s[min(len(s) - 1, max(0, round(q * (len(s) - 1))))]
@@ -51,12 +75,15 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
 
     from bot.app import create_app
     from bot.appkeys import DATABASE, DISPATCHER
-    from bot.dialogue_wiring import dialogue_handler_factory
+    from bot.dialogue_wiring import BOOKING, NOTIFIER, PROCEDURES, dialogue_handler_factory, make_notifier
     from bot.migrate import upgrade
+    from bot.notifier import BookingNotices
     from bot.settings import LineAccount, Settings
+    from civic.booking.services import BookingService
     from civic.clock import TOKYO, FrozenClock
     from civic.crypto import parse_key
     from civic.facilities.content import read_facilities_file, seed_facilities
+    from civic.procedures.loader import load_content
     from dialogues.services import Knowledge
     from linesim.testing import TEST_SECRET, TEST_TOKEN, default_config, run_linesim
 
@@ -76,6 +103,10 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         settings = Settings(line=account, database_url=url, data_key=parse_key("0" * 64), content_dir=REPO / "content",
                             public_base_url="http://madoguchi.test", worker_concurrency=8)
         app = create_app(settings, clock=clock, handler_factory=dialogue_handler_factory(knowledge))
+        notifier = make_notifier(app)
+        app[NOTIFIER] = notifier
+        app[BOOKING] = BookingService(app[DATABASE], clock, BookingNotices(notifier))
+        app[PROCEDURES] = load_content(REPO / "content" / "midori" / "procedures")
         runner = web.AppRunner(app)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -114,7 +145,25 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
             "interruption": [lambda u: sim.send_postback(u, "action=report", None, "通報"),
                              lambda u: sim.send_text(u, "役場の駐車場は無料ですか？"),
                              lambda u: sim.send_text(u, "やめる")],
+            # each citizen books a different (day, frame) of 桜木体育館's whole court: a new reservation each time
+            "booking": [lambda u: sim.send_text(u, f"{_booking_day(u, plan)}に桜木体育館を借りたい"),
+                        lambda u: sim.send_text(u, "全面"),
+                        lambda u: sim.send_postback(u, f"flow=booking&slot={_booking_frame(u, plan)}", None, "枠"),
+                        lambda u: sim.send_postback(u, "flow=booking&eq=none", None, "備品は使わない"),
+                        lambda u: sim.send_postback(u, "flow=booking&purpose=0", None, "バレーボール"),
+                        lambda u: sim.send_text(u, "12"),
+                        lambda u: sim.send_postback(u, "flow=booking&rt=resident", None, "町内在住"),
+                        lambda u: sim.send_postback(u, "flow=booking&terms=yes", None, "同意する"),
+                        lambda u: sim.send_postback(u, "flow=booking&confirm=yes", None, "予約する")],
+            "procedure": [lambda u: sim.send_text(u, "転入の手続きを知りたい"),
+                          *[lambda u, q=q, v=v: sim.send_postback(u, f"flow=procedure&q={q}&v={v}", None, v)
+                            for q, v in (("from", "domestic"), ("online", "online"))],
+                          lambda u: sim.send_text(u, "2025年6月1日"),
+                          *[lambda u, q=q, v=v: sim.send_postback(u, f"flow=procedure&q={q}&v={v}", None, v)
+                            for q, v in (("card", "yes"), ("kokuho", "no"), ("elderly", "none"), ("children", "no"),
+                                         ("seal", ""), ("dog", "no"))]],
         }
+        plan: dict[str, int] = {}
         for flow in args.flows:
             for i in range(args.warmup + args.conversations):
                 user = sim.create_user(f"bench-{flow}-{i}")
@@ -122,11 +171,20 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
                     await turn(flow, user, lambda step=step, user=user: step(user))
                 if i < args.warmup:
                     results[flow], cpu[flow] = [], []
+        booked = None
+        if "booking" in args.flows:  # every booking conversation must have ended with a reservation number
+            from sqlmodel import func, select
+
+            from civic.booking.models import Reservation
+            async with app[DATABASE].read() as s:
+                booked = (await s.exec(select(func.count()).select_from(Reservation))).one()
         await runner.cleanup()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     summary: dict[str, Any] = {"knowledge_build_s": round(build_s, 2), "database": url.split(":")[0],
                                "load_average_1m": round(load, 2) if load is not None else None,
                                "cpus": os.cpu_count(), "flows": {}}
+    if booked is not None:
+        summary["booking_reservations"] = {"made": booked, "conversations": args.warmup + args.conversations}
     everything: list[float] = []
     for flow, samples in results.items():
         everything += samples
@@ -144,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench dialogues", description=__doc__.split("\n")[0])
     ap.add_argument("--conversations", type=int, default=20, help="conversations per flow (fresh citizens)")
     ap.add_argument("--warmup", type=int, default=2, help="conversations per flow not counted")
-    ap.add_argument("--flows", nargs="+", default=["faq", "garbage", "report", "facility", "interruption"])
+    ap.add_argument("--flows", nargs="+",
+                    default=["faq", "garbage", "report", "facility", "interruption", "booking", "procedure"])
     ap.add_argument("--model-dir", type=Path, default=None, help="a persisted NLU model (trained if missing)")
     ap.add_argument("--database-url", default="", help="default: a fresh SQLite file")
     args = ap.parse_args(argv)

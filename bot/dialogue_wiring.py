@@ -20,6 +20,8 @@ from bot.help_responder import MENU, help_message, welcome_text
 from bot.notifier import OutboxNotifier
 from bot.settings import Settings
 from bot.turn import TurnHandler
+from civic.booking.services import BookingService
+from civic.procedures.tree import Content as ProcedureContent
 from civic.reports.photos import PhotoPolicy
 from dialogues.engine import DEFAULT_TIMEOUT
 from dialogues.handler import MENU_ACTIONS, DialogueHandler
@@ -29,6 +31,9 @@ from dialogues.services import Knowledge, Services
 DIALOGUE_SERVICES = web.AppKey("dialogue_services", Services)
 DIALOGUE_HANDLER = web.AppKey("dialogue_handler", DialogueHandler)
 NOTIFIER = web.AppKey("notifier", OutboxNotifier)
+#: Set before the app starts (``bot.service.build_service``): the booking and 手続きナビ flows use them.
+BOOKING = web.AppKey("booking_service", BookingService)
+PROCEDURES = web.AppKey("procedures_content", ProcedureContent)
 
 
 def build_knowledge(settings: Settings, *, model_dir: str | Path | None = None) -> Knowledge:
@@ -49,7 +54,7 @@ def dialogue_handler_factory(
         notifier = app.get(NOTIFIER) or make_notifier(app)
         services = Services(knowledge, notifier=notifier, photo_policy=photo_policy or PhotoPolicy(),
                             timeout=timeout, public_base_url=app[SETTINGS].public_base_url, clock=app[CLOCK],
-                            extra=dict(extra or {}))
+                            booking=app.get(BOOKING), procedures=app.get(PROCEDURES), extra=dict(extra or {}))
         handler = DialogueHandler(services, help_message=functools.partial(help_message, town=knowledge.town.name),
                                   welcome=welcome_text(knowledge.town.name),
                                   menu_texts={text: action for (_, text), action in zip(MENU, MENU_ACTIONS, strict=True)})

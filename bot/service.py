@@ -41,7 +41,9 @@ from bot.app import create_app
 from bot.appkeys import CLOCK, DATABASE, GATEWAY, SETTINGS
 from bot.delivery_scheduler import DELIVERY_SCHEDULER, delivery_scheduler_ctx
 from bot.dialogue_wiring import (
+    BOOKING,
     NOTIFIER,
+    PROCEDURES,
     build_knowledge,
     dialogue_admin_routers,
     dialogue_handler_factory,
@@ -80,7 +82,6 @@ from richmenus.line_api import GatewayLineApis
 from richmenus.publish import RichMenuPublisher
 from richmenus.taps import is_switch_data, record_tap
 
-BOOKING = web.AppKey("booking_service", BookingService)
 STAFF_SESSIONS = web.AppKey("staff_sessions", StaffSessions)
 PUBLISHER = web.AppKey("richmenu_publisher", RichMenuPublisher)
 SCHEDULE = web.AppKey("schedule", Schedule)
@@ -193,6 +194,7 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
         sdk_url=liff_sdk if settings.liff_ids.get("booking") else None))
 
     procedures = load_content(settings.town_dir / "procedures")
+    app[PROCEDURES] = procedures
     qr_keys = QrKeyring(settings.qr_key_bytes())
     drafts_idle = timedelta(minutes=15)
     sessions = StaffSessions(db, clock)

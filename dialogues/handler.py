@@ -26,12 +26,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from civic.clock import TOKYO, utc
-from dialogues import facility, faq, scenario
+from dialogues import booking, facility, faq, scenario
 from dialogues import messages as m
 from dialogues.engine import Context, Engine, Flow, Store, TurnLike
 from dialogues.facility import FacilityFlow
 from dialogues.faq import FaqFlow
 from dialogues.garbage import GarbageFlow
+from dialogues.procedure import ProcedureFlow
 from dialogues.report import ReportFlow
 from dialogues.scenario import ScenarioFlow
 from dialogues.services import Services
@@ -141,7 +142,7 @@ class DialogueHandler:
             return
         text = ctx.text
         if text is not None:
-            if is_cancel(text) or await self._stop_intent(ctx, text):
+            if is_cancel(text) or (not self._flow_word(ctx, text) and await self._stop_intent(ctx, text)):
                 await self.cancel(ctx)
                 return
             if is_help(text):
@@ -155,6 +156,12 @@ class DialogueHandler:
             await self.in_flow(ctx)
         else:
             await self.idle(ctx)
+
+    def _flow_word(self, ctx: Context, text: str) -> bool:
+        """A word the active flow takes itself (手続きナビ's 「戻る」): never a stop, whatever the NLU says."""
+        record = ctx.store.flow
+        flow = self.engine.flows.get(record["name"]) if record else None
+        return flow is not None and text.strip().rstrip("。") in getattr(flow, "own_words", frozenset())
 
     async def _stop_intent(self, ctx: Context, text: str) -> bool:
         if len(text) > 12:
@@ -220,6 +227,8 @@ class DialogueHandler:
             if await facility.on_postback(ctx, pb):
                 self._resume_after_answer(ctx)
                 return
+        if await booking.on_offer_postback(ctx, self):  # booking.offer.accept:<number> (a waitlist offer)
+            return
         for key, handler in self.services.extra.get("postbacks", {}).items():
             if key in pb and await handler(ctx, pb, self):
                 return
@@ -425,5 +434,9 @@ def default_flows(services: Services) -> list[type[Flow]]:
     flows: list[type[Flow]] = [FaqFlow, GarbageFlow, ReportFlow, ScenarioFlow]
     if services.knowledge.facilities is not None:
         flows.append(FacilityFlow)
+    if services.booking is not None:
+        flows.append(booking.BookingFlow)
+    if services.procedures is not None:
+        flows.append(ProcedureFlow)
     flows.extend(services.extra.get("flows", ()))
     return flows

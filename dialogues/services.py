@@ -16,7 +16,9 @@ from typing import Any
 
 import yaml
 
+from civic.booking.services import BookingService
 from civic.clock import Clock
+from civic.procedures.tree import Content as ProcedureContent
 from civic.reports.photos import PhotoPolicy
 from civic.reports.services import CitizenNotifier
 from dialogues.collection_calendar import CollectionCalendar
@@ -172,6 +174,10 @@ class Services:
     public_base_url: str = ""
     #: The service's clock, for work done before a turn (parsing relative dates).
     clock: Clock | None = None
+    #: Facility booking (the booking flow is offered when set).
+    booking: BookingService | None = None
+    #: The town's 手続きナビ content (the procedure flow is offered when set).
+    procedures: ProcedureContent | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from civic.clock import Clock, tokyo
 from civic.database import Database
@@ -124,17 +125,23 @@ class AccessCount:
 
 
 async def record_access(db: Database, clock: Clock, event: str, channel: str) -> None:
-    """Count one navigation started; the LINE dialogue calls this with ``channel="line"``."""
+    """Count one navigation started (the web page; a dialogue turn uses ``record_access_in``)."""
+    async with db.write() as s:
+        await record_access_in(s, tokyo(clock.now()).date(), event, channel)
+
+
+async def record_access_in(session: AsyncSession, day: date, event: str, channel: str) -> None:
+    """``record_access`` inside the caller's transaction: the LINE dialogue's turn already holds the
+    database's write lock, so it counts with its own session (``channel="line"``)."""
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}; expected one of {CHANNELS}")
-    day = tokyo(clock.now()).date()
-    insert = postgresql.insert if not db.is_sqlite else sqlite.insert
+    is_sqlite = (await session.connection()).dialect.name == "sqlite"
+    insert = sqlite.insert if is_sqlite else postgresql.insert
     table = ProcedureAccess.__table__
     stmt = insert(table).values(day=day, event_code=event, channel=channel, count=1)
     stmt = stmt.on_conflict_do_update(index_elements=["day", "event_code", "channel"],
                                       set_={"count": table.c.count + 1})
-    async with db.write() as s:
-        await s.exec(stmt)
+    await session.exec(stmt)
 
 
 async def access_counts(db: Database, *, since: date | None = None, until: date | None = None

@@ -1,0 +1,149 @@
+"""Facility booking in the talk (国富町 spec §8 表4): 「来週の土曜に体育館を借りたい」 → reservation number.
+
+What the citizen already said (facility, date, time, people, purpose) is taken from the NLU
+entities; only what is missing is asked, in this order: facility → unit → day (LINE's date picker
+or free text) → free frame → equipment (optional) → purpose → people → activity (when the unit
+needs it) → resident type (asked once, remembered) → the facility's terms → a summary with the
+fee → 予約する → 予約番号. A slot taken meanwhile is answered with alternatives (and the waitlist).
+Prompts are in ``steps.py``, the states in ``make.py``, my reservations (change, cancel) and
+waitlist offers in ``manage.py``. See ``dialogues/booking.mmd``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from civic.booking.services import normalize
+from civic.facilities.catalogue import FacilityBundle
+from civic.facilities.models import Unit
+from dialogues import messages as m
+from dialogues.booking import texts as bt
+from dialogues.booking.desk import BookingDesk
+from dialogues.booking.make import MakeSteps
+from dialogues.booking.manage import ManageSteps
+from dialogues.booking.matching import facility_keys, match_option, unit_core
+from dialogues.engine import Context, Flow
+from dialogues.services import Services
+
+
+class BookingFlow(MakeSteps, ManageSteps, Flow):
+    name = "booking"
+    title = "施設の予約"
+    owns = frozenset({"booking_make", "booking_manage"})
+
+    def __init__(self, services: Services) -> None:
+        super().__init__(services)
+        assert services.booking is not None
+        self.desk = BookingDesk(services.booking)
+
+    # -- entry -----------------------------------------------------------------------------------
+    async def start(self, ctx: Context, **params: Any) -> None:
+        base = ctx.services.public_base_url
+        if not ctx.turn.user_id or ctx.turn.channel == "web":
+            ctx.finish(m.text("施設の予約は、LINE のトーク画面からご利用いただけます。空き状況はカレンダーでもご覧いただけます。",
+                              bt.calendar_link(base)))
+            return
+        pb = ctx.postback
+        text = params.get("text")
+        op = pb.get("op")
+        if op is None and text and (await ctx.nlu())["intent"]["name"] == "booking_manage":
+            op = "mine"
+        if op == "mine":
+            await self.show_mine(ctx)
+            return
+        if op in {"cancel", "change"} and pb.get("no"):
+            await self.open_reservation(ctx, op, pb["no"])
+            return
+        ctx.data["mode"] = "make"
+        if pb.get("unit", "").isdigit():
+            await self.prefill_unit(ctx, int(pb["unit"]))
+        elif text:
+            await self.prefill(ctx, text)
+        heard = [f"{bt.day_text(date.fromisoformat(ctx.data['day']))}" if ctx.data.get("day") else "",
+                 f"{ctx.data['people']}人" if ctx.data.get("people") else ""]
+        heard_text = f"（{'、'.join(h for h in heard if h)}）" if any(heard) else ""
+        await self.advance(ctx, f"施設のご予約ですね{heard_text}。ありがとうございます。")
+
+    async def prefill(self, ctx: Context, text: str) -> None:
+        """Facility, date, time and people from the sentence that started the flow."""
+        d = ctx.data
+        d["said"] = text
+        facility = await ctx.entity("facility")
+        pairs = await self.desk.bookable_units(facility) if facility else []
+        pairs = self.narrow(ctx, pairs, text) if pairs else []
+        facilities = list(dict.fromkeys(b.id for b, _ in pairs))
+        if len(facilities) == 1:
+            d["facility_id"] = facilities[0]
+            units = [u.id for _, u in pairs]
+            if len(units) == 1:
+                d["unit_id"] = units[0]
+            elif len(units) < len(await self.units_of(facilities[0])):
+                d["unit_choices"] = units
+        elif facilities:
+            d["choices"] = facilities
+        nlu = await ctx.nlu()
+        for e in nlu["entities"]:
+            if e.get("entity") == "date" and "day" not in d and str(e.get("value")) > ctx.local_now.date().isoformat():
+                d["day"] = str(e["value"])
+            elif e.get("entity") == "time" and e.get("role") in (None, "start") and "time" not in d:
+                d["time"] = str(e["value"])
+            elif e.get("entity") == "people" and str(e.get("value")).isdigit():
+                d["people"] = int(e["value"])
+
+    async def prefill_unit(self, ctx: Context, unit_id: int) -> None:
+        bundle = await self.desk.bundle(unit_id)
+        if bundle is not None and any(u.id == unit_id for u in await self.units_of(bundle.id)):
+            ctx.data.update(facility_id=bundle.id, unit_id=unit_id)
+
+    def narrow(self, ctx: Context, pairs: list[tuple[FacilityBundle, Unit]], text: str) -> list[tuple[FacilityBundle, Unit]]:
+        """Only the facilities (and units) the sentence names, when it names some: 「桜木体育館の半面」."""
+        said = normalize(text)
+        town = ctx.services.town.name
+        named = [(b, u) for b, u in pairs if any(normalize(k) in said for k in facility_keys(b.facility.name, town))]
+        pairs = named or pairs
+        units = [(b, u) for b, u in pairs if normalize(unit_core(u.name)) in said]
+        return units or pairs
+
+    # -- the next question -----------------------------------------------------------------------
+    async def advance(self, ctx: Context, lead: str = "") -> None:
+        """Ask the first thing still missing (what the citizen already said is skipped)."""
+        d = ctx.data
+        if d.get("unit_id") is None:
+            if d.get("facility_id") is None:
+                await self.ask_facility(ctx, lead)
+            else:
+                await self.ask_unit(ctx, lead)
+            return
+        bundle, unit = await self.current(ctx)
+        if bundle is None or unit is None:
+            ctx.finish(m.text("申し訳ありません。ご指定の施設は、現在ご予約いただけません。"))
+            return
+        if d.get("day") is None:
+            self.ask_day(ctx, bundle, unit, lead)
+        elif d.get("start") is None:
+            await self.ask_frame(ctx, bundle, unit, lead)
+        elif d.get("mode") == "change":
+            self.ask_change(ctx, bundle, unit, lead)
+        elif not d.get("equipment_done") and bundle.equipment_for(unit.id or 0):
+            self.ask_equipment(ctx, bundle, unit, lead)
+        elif bundle.purposes_for(unit.id or 0) and not d.get("purpose") and not self._guess_purpose(ctx, bundle, unit):
+            self.ask_purpose(ctx, bundle, unit, lead)
+        elif not d.get("people"):
+            self.ask_people(ctx, unit, lead)
+        elif unit.activity_required and not d.get("activity"):
+            ctx.ask("activity", m.text("活動内容を入力してください（例：剣道の練習、少年団の試合）。"), lead=lead)
+        elif d.get("ask_resident") or await self.desk.resident_type(ctx.session, ctx.turn.user_id or "") is None:
+            self.ask_resident(ctx, lead)
+        elif bundle.facility.terms.strip() and not d.get("terms"):
+            ctx.ask("terms", m.text(f"【{bundle.facility.name} 利用上の遵守事項】\n{bundle.facility.terms.strip()}\n\n"
+                                    "上記に同意のうえでご予約ください。",
+                                    [bt.act("同意する", terms="yes"), bt.act("同意しない", terms="no")]), lead=lead)
+        else:
+            await self.ask_confirm(ctx, bundle, unit, lead)
+
+    def _guess_purpose(self, ctx: Context, bundle: FacilityBundle, unit: Unit) -> bool:
+        found = match_option(bundle.purposes_for(unit.id or 0), str(ctx.data.get("said") or ""))
+        if found:
+            ctx.data["purpose"] = found
+        return bool(found)

@@ -1,0 +1,57 @@
+"""Reading the citizen's words: which facility a sentence names, which purpose, which frame."""
+
+from __future__ import annotations
+
+import re
+
+from civic.booking.services import normalize
+from civic.booking.types import Slot
+from dialogues.booking import texts as bt
+
+CATEGORY_SUFFIXES = ("体育館", "武道館", "運動公園", "グラウンド", "グランド", "広場", "キャンプ場", "テニスコート",
+                     "ドッグラン", "センター", "運動場", "球場")
+
+
+def facility_keys(name: str, town: str) -> list[str]:
+    """Words that name a facility in a sentence: 「桜木体育館」「桜木」「アリーナみどり」."""
+    keys = [bt.short_name(name, town)]
+    base = re.sub(r"[（(].*?[）)]", "", name)
+    if town and base.startswith(town):
+        base = base[len(town):]
+    keys.append(base)
+    for k in list(keys):
+        for suffix in CATEGORY_SUFFIXES:
+            if k.endswith(suffix) and len(k) - len(suffix) >= 2:
+                keys.append(k[: -len(suffix)])
+    return [k for k in dict.fromkeys(keys) if len(k) >= 2 and k not in CATEGORY_SUFFIXES]
+
+
+def unit_core(unit_name: str) -> str:
+    return re.sub(r"[（(].*?[）)]", "", unit_name)
+
+
+def match_option(options: list[str], text: str) -> str | None:
+    """The option the text names (exactly, or the longest one it contains)."""
+    t = normalize(text)
+    if not t:
+        return None
+    exact = [o for o in options if normalize(o) == t]
+    if exact:
+        return exact[0]
+    inside = [o for o in options if len(normalize(o)) >= 2 and normalize(o) in t and o != "その他"]
+    return max(inside, key=len) if inside else None
+
+
+def slot_at(choices: list[Slot], wanted: str) -> Slot | None:
+    """A frame for 「午前」「夜」「18時から」."""
+    bands = {"morning": (0, 12 * 60), "afternoon": (12 * 60, 17 * 60), "evening": (17 * 60, 48 * 60),
+             "night": (17 * 60, 48 * 60)}
+    if wanted in bands:
+        low, high = bands[wanted]
+        return next((s for s in choices if low <= s.start_minute < high), None)
+    hh, _, mm = wanted.partition(":")
+    if not (hh.isdigit() and mm.isdigit()):
+        return None
+    minute = int(hh) * 60 + int(mm)
+    return next((s for s in choices if s.start_minute == minute), None) or next(
+        (s for s in choices if s.start_minute <= minute < s.end_minute), None)

@@ -1,0 +1,337 @@
+"""Facility booking as whole conversations through the webhook and linesim (国富町 §8 表4).
+
+The demo town's facilities are seeded (no random bookings); the clock stands at Monday 9 June 2025,
+10:00, so 「来週の土曜」 is Saturday 21 June. 桜木体育館 has frames 9–12 (午前), 13–17 (午後) and
+18–21 (夜間); its whole court costs 800 yen an hour for residents (1,600 outside); bookings open two
+months ahead, close 24 hours before, and can be cancelled until 48 hours before.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from bot.conversation.models import ConversationState
+from civic.booking.models import BookerProfile, Reservation, ReservedEquipment, WaitlistEntry
+from civic.booking.types import Booker, BookingRequest, Reserved
+from civic.clock import FrozenClock
+from linesim.testing import LineSim
+from tests.dialogues.conftest import START, Chat, quick_labels, texts
+from tests.dialogues.counter_town import CounterTown, flex_actions, pick_date
+
+SAT = date(2025, 6, 21)
+MORNING, AFTERNOON, NIGHT = (540, 720), (780, 1020), (1080, 1260)
+
+
+@pytest.fixture
+async def town(line_sim: LineSim, knowledge: Any, sqlite_db: Any, aiohttp_client: Any) -> AsyncIterator[CounterTown]:
+    t = CounterTown(line_sim, knowledge, sqlite_db.url, FrozenClock(START), aiohttp_client)
+    await t.start()
+    await t.seed_facilities()
+    yield t
+
+
+@pytest.fixture
+async def any_town(line_sim: LineSim, knowledge: Any, database_url: str,
+                   aiohttp_client: Any) -> AsyncIterator[CounterTown]:
+    """The same, on SQLite and on PostgreSQL."""
+    t = CounterTown(line_sim, knowledge, database_url, FrozenClock(START), aiohttp_client)
+    await t.start()
+    await t.seed_facilities()
+    yield t
+
+
+async def _unit(town: CounterTown, facility: str, unit: str) -> int:
+    [found] = [u for u in await town.booking.find_units(facility) if u.unit_name == unit]
+    return found.unit_id
+
+
+async def _book(town: CounterTown, who: str, unit_id: int, day: date, frame: tuple[int, int]) -> Reserved:
+    """Someone books outside the talk (the LIFF page): their own transaction, as the service does."""
+    result = await town.booking.reserve(BookingRequest(unit_id, day, *frame, people=10, purpose="バレーボール",
+                                                       terms_accepted=True), Booker(who))
+    assert isinstance(result, Reserved), result
+    return result
+
+
+async def _reservations(town: CounterTown) -> list[Reservation]:
+    async with town.db.read() as s:
+        return list((await s.exec(select(Reservation).order_by(Reservation.id))).all())
+
+
+async def _flow(town: CounterTown, user: str) -> dict[str, Any] | None:
+    async with town.db.read() as s:
+        row = await s.get(ConversationState, user)
+    return json.loads(row.data).get("flow") if row else None
+
+
+async def _to_summary(chat: Chat, *, unit: str = "全面", frame: str = "午後 13:00〜17:00") -> list[dict[str, Any]]:
+    """From 「来週の土曜に桜木体育館を借りたい」 to the summary, as a resident, without equipment."""
+    out = await chat.say("来週の土曜に桜木体育館を借りたい")
+    assert "みどり町桜木体育館のどちらをご利用になりますか" in texts(out)
+    await chat.tap_quick_reply(unit)
+    await chat.tap_quick_reply(frame)
+    await chat.tap_quick_reply("備品は使わない")
+    await chat.tap_quick_reply("バレーボール")
+    out = await chat.say("12")
+    if "利用者区分を選んでください" in texts(out):
+        out = await chat.tap_quick_reply("町内在住")
+    out = await chat.tap_quick_reply("同意する")
+    assert "以下の内容で予約します" in texts(out)
+    return out
+
+
+async def test_one_sentence_to_a_reservation_number(any_town: CounterTown) -> None:
+    town = any_town
+    chat = town.chat("山田花子")
+    out = await chat.say("来週の土曜に体育館を借りたい")
+    assert "施設のご予約ですね（2025年6月21日(土)）" in texts(out)
+    assert "どちらの施設をご予約になりますか" in texts(out)
+    labels = quick_labels(out)
+    assert labels[:3] == ["アリーナみどり", "桜木体育館", "本郷東部体育館"] and labels[-1] == "カレンダーで見る"
+    assert out[-1]["quickReply"]["items"][-1]["action"]["uri"] == "http://madoguchi.test/liff/booking/"
+
+    out = await chat.tap_quick_reply("桜木体育館")
+    assert quick_labels(out) == ["全面", "半面（東側）", "半面（西側）"]
+    out = await chat.tap_quick_reply("全面")
+    # the date came with the sentence: straight to that day's free frames (no date picker)
+    assert "2025年6月21日(土)の全面の空いている時間帯です" in texts(out)
+    assert quick_labels(out)[:4] == ["午前 9:00〜12:00", "午後 13:00〜17:00", "夜間 18:00〜21:00", "別の日にする"]
+
+    out = await chat.tap_quick_reply("午後 13:00〜17:00")
+    assert "備品や附属設備" in texts(out) and "選択中：なし" in texts(out)
+    await chat.tap_quick_reply("卓球台")
+    out = await chat.tap_quick_reply("卓球台")
+    assert "選択中：卓球台 2台" in texts(out)
+    out = await chat.tap_quick_reply("これで決定")
+    assert "利用目的を選んでください" in texts(out)
+    out = await chat.say("バレーボール")  # typed rather than tapped
+    assert "人数を、数字で入力してください（定員120人）" in texts(out)
+    out = await chat.say("１２人")
+    assert "12人ですね" in texts(out) and "利用者区分を選んでください" in texts(out)
+    out = await chat.tap_quick_reply("町内在住")
+    assert "利用上の遵守事項" in texts(out) and "室内用の運動靴" in texts(out)
+    assert quick_labels(out) == ["同意する", "同意しない"]
+    out = await chat.tap_quick_reply("同意する")
+    summary = texts(out)
+    assert "以下の内容で予約します" in summary
+    for line in ("・施設：みどり町桜木体育館 全面", "・日時：2025年6月21日(土) 13:00〜17:00", "・利用目的：バレーボール",
+                 "・人数：12人", "・備品：卓球台 2台", "・利用者区分：町内在住", "・使用料：3,400円"):
+        assert line in summary
+    assert quick_labels(out)[:2] == ["予約する", "日時を変える"]
+
+    out = await chat.tap_quick_reply("予約する")
+    assert "ご予約を承りました。予約番号は 2506-00001 です。" in texts(out)
+    assert quick_labels(out) == ["予約の確認", "メニュー"]
+    [r] = await _reservations(town)
+    assert (r.number, r.status, r.source, r.channel_user_id) == ("2506-00001", "confirmed", "chat", chat.user)
+    assert (r.day, r.start_minute, r.end_minute, r.people, r.purpose, r.fee) == (SAT, *AFTERNOON, 12, "バレーボール", 3400)
+    assert r.terms_accepted_at is not None and r.resident_type == "resident"
+    async with town.db.read() as s:
+        [eq] = (await s.exec(select(ReservedEquipment))).all()
+        profile = (await s.exec(select(BookerProfile))).one()
+    assert (eq.reservation_id, eq.quantity) == (r.id, 2)
+    assert (profile.channel_user_id, profile.resident_type) == (chat.user, "resident")
+    assert await _flow(town, chat.user) is None
+
+
+async def test_what_the_sentence_says_is_not_asked_again(town: CounterTown) -> None:
+    chat = town.chat()
+    await town.booking.save_profile(chat.user, name=None, phone=None, resident_type="outside")
+    out = await chat.say("6月22日の午前に桜木体育館の半面を8人で借りたい")
+    assert "（2025年6月22日(日)、8人）" in texts(out)
+    assert quick_labels(out) == ["半面（東側）", "半面（西側）"]  # only the half courts
+    out = await chat.tap_quick_reply("半面（東側）")
+    assert "備品や附属設備" in texts(out)  # 午前 was taken from the sentence: no frame question
+    await chat.tap_quick_reply("夜間照明")
+    out = await chat.tap_quick_reply("夜間照明")
+    assert "夜間照明は1式までです" in texts(out) and "選択中：夜間照明 1式" in texts(out)
+    out = await chat.tap_quick_reply("選び直す")
+    assert "選び直してください" in texts(out) and "選択中：なし" in texts(out)
+    out = await chat.tap_quick_reply("備品は使わない")
+    assert "利用目的を選んでください" in texts(out)
+    out = await chat.tap_quick_reply("バドミントン")
+    assert "人数" not in texts(out) and "利用者区分" not in texts(out)  # known: 8 people, outside the town
+    out = await chat.tap_quick_reply("同意する")
+    assert "・日時：2025年6月22日(日) 9:00〜12:00" in texts(out) and "・人数：8人" in texts(out)
+    assert "・利用者区分：町外" in texts(out) and "・使用料：2,400円" in texts(out)  # 800 yen an hour outside
+    out = await chat.tap_quick_reply("区分を変える")
+    out = await chat.tap_quick_reply("町内在勤")
+    out = await chat.tap_quick_reply("予約する") if "以下の内容で予約します" in texts(out) else out
+    assert "予約番号は 2506-00001" in texts(out)
+    [r] = await _reservations(town)
+    assert (r.resident_type, r.fee, r.people, r.purpose) == ("worker", 1200, 8, "バドミントン")
+
+
+async def test_the_date_picker_and_a_day_without_free_frames(town: CounterTown) -> None:
+    whole = await _unit(town, "桜木", "全面")
+    for i, frame in enumerate((MORNING, AFTERNOON, NIGHT)):
+        await _book(town, f"Uother{i}", whole, SAT, frame)
+    chat = town.chat()
+    out = await chat.tap("action=booking", "施設の予約")
+    assert "どちらの施設をご予約になりますか" in texts(out)
+    await chat.tap_quick_reply("桜木体育館")
+    out = await chat.tap_quick_reply("全面")
+    assert "ご利用になる日を" in texts(out)
+    picker = next(i["action"] for i in out[-1]["quickReply"]["items"] if i["action"]["type"] == "datetimepicker")
+    assert (picker["mode"], picker["min"], picker["initial"]) == ("date", "2025-06-10", "2025-06-10")
+    assert picker["max"] >= "2025-08-09"  # two months ahead
+    assert quick_labels(out)[-1] == "カレンダーで見る"
+
+    out = await pick_date(chat, "2025-06-16")  # a Monday: closed
+    assert "2025年6月16日(月)は休館日です" in texts(out)
+    out = await pick_date(chat, "2025-06-21")
+    assert "2025年6月21日(土)は、空いている時間帯がありません" in texts(out)
+    labels = quick_labels(out)
+    assert labels[:2] == ["6月22日(日)", "6月20日(金)"] and "6月23日(月)" not in labels  # the nearest open days
+    out = await chat.tap_quick_reply("6月22日(日)")
+    assert "2025年6月22日(日)の全面の空いている時間帯です" in texts(out)
+    out = await chat.say("じゃあ24日は？")  # another day, typed at the frame step
+    assert "2025年6月24日(火)の全面の空いている時間帯です" in texts(out)
+    out = await chat.say("夜")
+    assert "6月24日(火) 夜間 18:00〜21:00ですね" in texts(out)
+
+
+async def test_a_slot_taken_meanwhile_is_answered_with_alternatives(any_town: CounterTown) -> None:
+    town = any_town
+    chat = town.chat()
+    await _to_summary(chat)
+    await _book(town, "Uquicker", await _unit(town, "桜木", "全面"), SAT, AFTERNOON)  # someone else, just now
+    out = await chat.tap_quick_reply("予約する")
+    body = texts(out)
+    assert "その枠はたった今ほかの方が予約されました" in body and "代わりに、次の枠が空いています" in body
+    assert "1. 2025年6月21日(土) 9:00〜12:00 全面" in body and "2. 2025年6月21日(土) 18:00〜21:00 全面" in body
+    labels = quick_labels(out)
+    assert labels[:2] == ["1. 6/21 9:00〜", "2. 6/21 18:00〜"]
+    assert "キャンセル待ちに登録" in labels and "別の日を選ぶ" in labels
+    out = await chat.tap_quick_reply("2. 6/21 18:00〜")
+    assert "・日時：2025年6月21日(土) 18:00〜21:00" in texts(out)
+    out = await chat.tap_quick_reply("予約する")
+    assert "予約番号は 2506-00002" in texts(out)
+    mine = [r for r in await _reservations(town) if r.channel_user_id == chat.user]
+    assert [(r.start_minute, r.status) for r in mine] == [(NIGHT[0], "confirmed")]
+
+
+async def test_a_waitlist_offer_accepted(any_town: CounterTown) -> None:
+    town = any_town
+    first, second = town.chat("先に予約した人"), town.chat("キャンセル待ちの人")
+    await _to_summary(second)
+    await _book(town, first.user, await _unit(town, "桜木", "全面"), SAT, AFTERNOON)
+    await second.tap_quick_reply("予約する")
+    out = await second.tap_quick_reply("キャンセル待ちに登録")
+    assert "キャンセル待ちに登録しました（1番目）" in texts(out)
+    async with town.db.read() as s:
+        [entry] = (await s.exec(select(WaitlistEntry))).all()
+    assert (entry.channel_user_id, entry.status) == (second.user, "waiting")
+
+    # the first citizen cancels in the talk; the freed slot is offered to the second one
+    out = await first.say("予約を取り消したい")
+    assert "ご予約は1件です" in texts(out)
+    [change, cancel] = flex_actions(out[-1])
+    assert (change["label"], cancel["label"]) == ("変更", "取消")
+    out = await first.tap(cancel["data"], cancel["displayText"])
+    assert "次のご予約を取り消します" in texts(out) and "予約番号：2506-00001" in texts(out)
+    out = await first.tap_quick_reply("取り消す")
+    assert "予約番号 2506-00001 のご予約を取り消しました" in texts(out)
+
+    offer = second._new()
+    assert "【キャンセル待ちのご案内】" in texts(offer) and quick_labels(offer) == ["予約する", "辞退する"]
+    assert offer[-1]["quickReply"]["items"][0]["action"]["data"].startswith("booking.offer.accept:")
+    out = await second.tap_quick_reply("予約する")
+    assert "キャンセル待ちの枠をご予約しました。予約番号は 2506-00002 です" in texts(out)
+    assert "6月21日(土) 13:00〜17:00" in texts(out)
+    [_, offered] = await _reservations(town)
+    assert (offered.channel_user_id, offered.status, offered.number) == (second.user, "confirmed", "2506-00002")
+    out = await second.tap(offer[-1]["quickReply"]["items"][1]["action"]["data"], "辞退する")
+    assert "このご案内はすでに終了しています" in texts(out)  # the offer is over: nothing changes
+    assert (await _reservations(town))[1].status == "confirmed"
+
+
+async def test_cancel_within_the_deadline_and_not_after(town: CounterTown) -> None:
+    chat = town.chat()
+    whole = await _unit(town, "桜木", "全面")
+    near = await _book(town, chat.user, whole, date(2025, 6, 14), MORNING)
+    later = await _book(town, chat.user, whole, SAT, MORNING)
+    out = await chat.tap("action=booking&op=mine", "予約の確認")
+    assert "ご予約は2件です" in texts(out) and out[-1]["type"] == "flex"
+    assert [a["label"] for a in flex_actions(out[-1])] == ["変更", "取消", "変更", "取消"]
+    cancel_near = flex_actions(out[-1])[1]
+    assert near.number in cancel_near["data"]
+    out = await chat.tap(cancel_near["data"], cancel_near["displayText"])
+    assert "2025年6月14日(土) 9:00〜12:00" in texts(out)
+    out = await chat.tap_quick_reply("取り消す")
+    assert f"予約番号 {near.number} のご予約を取り消しました" in texts(out)
+    rows = {r.number: r for r in await _reservations(town)}
+    assert (rows[near.number].status, rows[near.number].cancelled_by) == ("cancelled", "citizen")
+
+    town.advance(days=10)  # Thursday 19 June 10:00: 47 hours before Saturday 9:00
+    out = await chat.say("予約を確認したい")
+    assert "ご予約は1件です" in texts(out) and "変更・取消の受付期限を過ぎています" in texts(out)
+    assert flex_actions(out[-1]) == []
+    out = await chat.tap(f"action=booking&op=cancel&no={later.number}&restart=1", "取消")  # an old button
+    assert "取消の受付期限（ご利用の48時間前）を過ぎています" in texts(out)
+    assert "0000-00-2411" in texts(out)  # the facility's phone
+    assert (await _reservations(town))[1].status == "confirmed"
+
+
+async def test_change_the_date_and_frame(town: CounterTown) -> None:
+    chat = town.chat()
+    booked = await _book(town, chat.user, await _unit(town, "桜木", "全面"), SAT, MORNING)
+    out = await chat.tap(f"action=booking&op=change&no={booked.number}&restart=1", "変更")
+    assert f"予約番号 {booked.number}（みどり町桜木体育館 全面、2025年6月21日(土) 9:00〜12:00）の日時を変更します" in texts(out)
+    out = await pick_date(chat, "2025-06-22")
+    out = await chat.tap_quick_reply("午後 13:00〜17:00")
+    assert "変更前：2025年6月21日(土) 9:00〜12:00" in texts(out) and "変更後：2025年6月22日(日) 13:00〜17:00" in texts(out)
+    out = await chat.tap_quick_reply("変更する")
+    assert f"ご予約を変更しました。予約番号は {booked.number} のままです" in texts(out) and "使用料：3,200円" in texts(out)
+    [r] = await _reservations(town)
+    assert (r.day, r.start_minute, r.end_minute, r.fee, r.status) == (date(2025, 6, 22), *AFTERNOON, 3200, "confirmed")
+
+
+async def test_refusals_are_shown_as_they_are(town: CounterTown) -> None:
+    chat = town.chat()
+    whole = await _unit(town, "桜木", "全面")
+    await _book(town, chat.user, whole, SAT, MORNING)
+    await _book(town, chat.user, whole, SAT, NIGHT)
+    out = await chat.say("来週の土曜に桜木体育館を借りたい")
+    await chat.tap_quick_reply("半面（東側）")
+    await chat.tap_quick_reply("午後 13:00〜17:00")
+    await chat.tap_quick_reply("備品は使わない")
+    await chat.tap_quick_reply("バレーボール")
+    out = await chat.say("500人")
+    assert "半面（東側）の定員は60人です" in texts(out)
+    await chat.say("20")
+    await chat.tap_quick_reply("町内在住")
+    out = await chat.tap_quick_reply("同意する")
+    assert "このままではご予約をお受けできません" in texts(out)
+    assert "みどり町桜木体育館のご予約は1日2件までです。" in texts(out)  # the rule's own words
+    assert quick_labels(out) == ["日時を選び直す", "やめる"]
+    out = await chat.tap_quick_reply("日時を選び直す")
+    out = await pick_date(chat, "2025-06-22")
+    out = await chat.tap_quick_reply("午後 13:00〜17:00")
+    assert "以下の内容で予約します" in texts(out) and "2025年6月22日(日) 13:00〜17:00" in texts(out)
+
+
+async def test_cancel_catch_all_interruption_and_timeout(town: CounterTown) -> None:
+    chat = town.chat()
+    await chat.tap("action=booking", "施設の予約")
+    out = await chat.tap_quick_reply("桜木体育館")
+    out = await chat.send_sticker()
+    assert "いまは「施設の予約」の途中です" in texts(out) and "どちらをご利用になりますか" in texts(out)
+    out = await chat.say("役場の駐車場は無料ですか？")
+    assert "（「施設の予約」の続きです）" in texts(out) and "どちらをご利用になりますか" in texts(out)
+    out = await chat.say("やめる")
+    assert "「施設の予約」を中止しました" in texts(out) and "ごみの出し方" in quick_labels(out)
+    assert await _flow(town, chat.user) is None
+
+    await chat.say("体育館を予約したい")
+    town.advance(minutes=31)
+    out = await chat.say("こんにちは")
+    assert "「施設の予約」は、しばらく操作がなかったため終了しました" in texts(out)
+    assert not await _reservations(town)
+
