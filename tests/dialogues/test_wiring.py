@@ -49,7 +49,7 @@ async def test_everything_mounted_on_the_service(aiohttp_client, knowledge, sqli
 
 async def test_text_is_parsed_before_the_transaction(knowledge, sqlite_db) -> None:
     from dialogues.services import Services
-    from liff.webchat.app import WebTurn
+    from bot.turn import Turn
 
     handler = DialogueHandler(Services(knowledge, clock=FrozenClock(START)))
     event = {"type": "message", "message": {"type": "text", "text": "ペットボトルの捨て方"}}
@@ -59,8 +59,8 @@ async def test_text_is_parsed_before_the_transaction(knowledge, sqlite_db) -> No
     # the turn uses what was prepared (here a parse that says "thanks"), not a second parse
     fake = {"text": "ぴよぴよ", "intent": {"name": "thanks", "confidence": 0.99}, "intent_ranking": [], "entities": []}
     async with sqlite_db.write() as s:
-        turn = WebTurn("web:" + "0" * 32, {"type": "message", "message": {"type": "text", "text": "ぴよぴよ"}},
-                       START, s, {})
+        turn = Turn("web", "web:" + "0" * 32, {"type": "message", "message": {"type": "text", "text": "ぴよぴよ"}},
+                    START, s, {})
         turn.prepared = {"nlu": fake}
         await handler.handle(turn)
     assert "どういたしまして" in turn.replies[0]["text"] and turn.intent == "thanks"
