@@ -48,8 +48,8 @@ async def test_everything_mounted_on_the_service(aiohttp_client, knowledge, sqli
 
 
 async def test_text_is_parsed_before_the_transaction(knowledge, sqlite_db) -> None:
-    from dialogues.services import Services
     from bot.turn import Turn
+    from dialogues.services import Services
 
     handler = DialogueHandler(Services(knowledge, clock=FrozenClock(START)))
     event = {"type": "message", "message": {"type": "text", "text": "ペットボトルの捨て方"}}
