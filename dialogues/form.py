@@ -205,6 +205,7 @@ class FormFlow(Flow):
             return False, "ご本人の確認ができませんでした。"
         chat = FormChat()
         progress = ctx.data["progress"]
+        before = list(progress.get("pending") or []) if keep is None else []
         try:
             if keep is not None:  # 今のまま on a required question: answer what is registered
                 step = None
@@ -225,7 +226,6 @@ class FormFlow(Flow):
             return True, None
         ctx.data["progress"] = step.progress
         q = step.question or {}
-        before = list(progress.get("pending") or []) if keep is None else []
         picked = [v for v in q.get("pending") or [] if v not in before]
         labels = {c["value"]: c["label"] for c in q.get("choices") or []}
         lead = f"「{'、'.join(labels.get(v, v) for v in picked)}」を選びました。" if picked else ""
