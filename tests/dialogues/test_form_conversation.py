@@ -138,7 +138,8 @@ async def test_an_impossible_date_is_refused_kindly(town: Town) -> None:
     assert await _values(town, chat.user) == {}
 
 
-async def test_multiple_choice_by_repeated_taps_and_decide(town: Town) -> None:
+async def test_multiple_choice_by_repeated_taps_and_decide(any_town: Town) -> None:
+    town = any_town
     await _install(town)
     chat = town.chat()
     out = await chat.tap("action=form&key=first_questionnaire")
@@ -169,7 +170,8 @@ async def test_cancel_in_the_middle_saves_nothing(town: Town) -> None:
     assert await _values(town, chat.user) == {} and await _responses(town) == []
 
 
-async def test_stored_answers_are_shown_and_kept_when_answering_again(town: Town) -> None:
+async def test_stored_answers_are_shown_and_kept_when_answering_again(any_town: Town) -> None:
+    town = any_town
     await _install(town)
     chat = town.chat()
     await chat.say("こんにちは")  # the citizen record comes with the first message
@@ -213,3 +215,27 @@ async def test_unknown_form_is_apologised_for(town: Town) -> None:
     chat = town.chat()
     out = await chat.tap("action=form&key=no_such_form")
     assert "このフォームは現在ご利用いただけません" in texts(out)
+
+
+async def test_a_question_in_the_middle_is_answered_then_the_form_resumes(town: Town) -> None:
+    await _install(town)
+    chat = town.chat()
+    await chat.tap("action=form&key=first_questionnaire")
+    out = await chat.say("役場の駐車場は無料ですか？")
+    answer = texts(out)
+    assert "駐車場" in answer and "無料" in answer
+    assert "（「フォームへの回答」の続きです）" in answer and "(1/5) 年代" in answer
+    out = await chat.tap_quick_reply("10代以下")
+    assert "(2/5)" in texts(out)
+
+
+async def test_a_form_left_alone_times_out(town: Town) -> None:
+    await _install(town)
+    chat = town.chat()
+    await chat.tap("action=form&key=first_questionnaire")
+    await chat.tap_quick_reply("20代")
+    town.advance(minutes=31)
+    out = await chat.say("本町")
+    assert "「フォームへの回答」は、しばらく操作がなかったため終了しました" in texts(out)
+    assert "flow" not in await _state(town, chat.user)
+    assert await _values(town, chat.user) == {}
