@@ -239,3 +239,23 @@ async def test_a_form_left_alone_times_out(town: Town) -> None:
     assert "「フォームへの回答」は、しばらく操作がなかったため終了しました" in texts(out)
     assert "flow" not in await _state(town, chat.user)
     assert await _values(town, chat.user) == {}
+
+
+async def test_a_form_limited_to_a_segment_is_only_for_its_members(town: Town) -> None:
+    from civic.segments import services as segments
+
+    await _install(town)
+    outsider, member = town.chat("町民"), town.chat("職員")
+    await outsider.say("こんにちは")
+    await member.say("こんにちは")
+    async with town.db.write() as s:
+        staff = await services.citizen_by_user(s, member.user)
+        await services.set_values(s, START, staff.id, {"occupation": "job02"})  # type: ignore[union-attr,arg-type]
+        seg = await segments.create_segment(s, START, name="公務員", filter_data={
+            "type": "choice", "attribute": "occupation", "values": ["job02"]})
+        await forms.update_form(s, START, "staff_registration", {"segment_id": seg.id})
+    out = await outsider.tap("action=form&key=staff_registration")
+    assert "このフォームは現在ご利用いただけません" in texts(out)
+    assert "flow" not in await _state(town, outsider.user)
+    out = await member.tap("action=form&key=staff_registration")
+    assert "「職員専用：参集区分の登録」" in texts(out) and "(1/2)" in texts(out)
