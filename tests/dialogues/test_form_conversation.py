@@ -98,7 +98,8 @@ async def test_follow_offer_then_the_whole_questionnaire(any_town: Town) -> None
     assert "はじめてのアンケート" not in texts(out)
 
 
-async def test_later_is_remembered_and_the_intent_brings_it_back(town: Town) -> None:
+async def test_later_is_remembered_and_the_intent_brings_it_back(any_town: Town) -> None:
+    town = any_town
     await _install(town)
     chat = town.chat()
     await _follow(town, chat)
@@ -241,9 +242,10 @@ async def test_a_form_left_alone_times_out(town: Town) -> None:
     assert await _values(town, chat.user) == {}
 
 
-async def test_a_form_limited_to_a_segment_is_only_for_its_members(town: Town) -> None:
+async def test_a_form_limited_to_a_segment_is_only_for_its_members(any_town: Town) -> None:
     from civic.segments import services as segments
 
+    town = any_town
     await _install(town)
     outsider, member = town.chat("町民"), town.chat("職員")
     await outsider.say("こんにちは")
