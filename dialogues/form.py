@@ -332,10 +332,10 @@ async def offer_on_follow(ctx: Context) -> None:
     for form in await forms.follow_forms(ctx.session):
         if form.key in later or await answered(ctx, form, cid) or not await may_answer(ctx, form, cid):
             continue
-        lines = [f"よろしければ「{form.title}」にお答えください。"]
-        if form.description:
-            lines.append(form.description)
-        ctx.say(m.text("\n".join(lines), [
+        count = len(await forms.questions(ctx.session, form))
+        # the form's description is shown when it starts (it may greet the new friend again)
+        ctx.say(m.text(f"よろしければ「{form.title}」（全{count}問）にお答えください。"
+                       "あなたに合ったお知らせをお届けするのに使います。", [
             m.postback(ANSWER_NOW, m.data(action="form", key=form.key), ANSWER_NOW),
             m.postback(ANSWER_LATER, m.data(form="later", key=form.key), ANSWER_LATER)]))
         return

@@ -52,7 +52,7 @@ async def test_follow_offer_then_the_whole_questionnaire(any_town: Town) -> None
     chat = town.chat("山田花子")
     out = await _follow(town, chat)
     assert "友だち追加ありがとうございます" in texts(out)
-    assert "「はじめてのアンケート」にお答えください" in texts(out)
+    assert "「はじめてのアンケート」（全5問）にお答えください" in texts(out)
     assert quick_labels(out) == ["回答する", "あとで"]
 
     out = await chat.tap_quick_reply("回答する")
