@@ -31,6 +31,8 @@ from dialogues import messages as m
 from dialogues.engine import Context, Engine, Flow, Store, TurnLike
 from dialogues.facility import FacilityFlow
 from dialogues.faq import FaqFlow
+from dialogues.form import FormFlow, offer_on_follow
+from dialogues.form import on_postback as form_postback
 from dialogues.garbage import GarbageFlow
 from dialogues.procedure import ProcedureFlow
 from dialogues.report import ReportFlow
@@ -44,7 +46,7 @@ MENU_ACTIONS = ("garbage", "facility", "report", "faq", "booking", "procedure")
 #: NLU intents that start a flow.
 INTENT_FLOWS = {"garbage_lookup": "garbage", "report_damage": "report", "facility_search": "facility",
                 "booking_make": "booking", "booking_manage": "booking", "procedure_nav": "procedure",
-                "delivery_settings": "settings"}
+                "delivery_settings": "form"}
 NOT_YET = {"booking": "施設の予約", "procedure": "手続きナビ", "settings": "配信の設定", "facility": "施設の検索",
            "scenario": "このご案内"}
 
@@ -113,6 +115,8 @@ class DialogueHandler:
         if kind == "follow":
             turn.say(self.help_message(self.welcome))
             turn.intent = "follow"
+            if "form" in self.engine.flows:
+                await offer_on_follow(Context(turn, self.services, Store(turn.state)))
             return
         if kind not in {"message", "postback"}:
             return  # unfollow, join, leave…: recorded by the turn processor, no one to answer
@@ -201,6 +205,8 @@ class DialogueHandler:
                 self.help(ctx)
             elif action == "scenario" and "scenario" in self.engine.flows:
                 await self.engine.start(ctx, "scenario", key=pb.get("key", ""))
+            elif action in {"form", "settings"} and "form" in self.engine.flows:
+                await self.engine.start(ctx, "form", key=pb.get("key", ""))
             else:
                 await self.start_action(ctx, action, restart=pb.get("restart") == "1")
             return
@@ -228,6 +234,8 @@ class DialogueHandler:
                 self._resume_after_answer(ctx)
                 return
         if await booking.on_offer_postback(ctx, self):  # booking.offer.accept:<number> (a waitlist offer)
+            return
+        if "form" in pb and await form_postback(ctx, pb, self):
             return
         for key, handler in self.services.extra.get("postbacks", {}).items():
             if key in pb and await handler(ctx, pb, self):
@@ -438,5 +446,6 @@ def default_flows(services: Services) -> list[type[Flow]]:
         flows.append(booking.BookingFlow)
     if services.procedures is not None:
         flows.append(ProcedureFlow)
+    flows.append(FormFlow)
     flows.extend(services.extra.get("flows", ()))
     return flows

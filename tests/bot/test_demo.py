@@ -44,15 +44,16 @@ async def test_simulator_chat_and_rich_menu(tmp_path: Path) -> None:
             await page.get_by_test_id("create-user").click()
             bot = page.get_by_test_id("bot-message")
             await expect(bot.filter(has_text="友だち追加ありがとうございます")).to_have_count(1, timeout=WAIT)
+            await expect(bot.filter(has_text="「はじめてのアンケート」（全5問）")).to_have_count(1, timeout=WAIT)
             await page.get_by_test_id("message-input").fill("こんにちは")
             await page.get_by_test_id("send-button").click()
             await expect(page.get_by_test_id("user-message").filter(has_text="こんにちは")).to_have_count(1)
-            await expect(bot).to_have_count(2, timeout=WAIT)
+            await expect(bot).to_have_count(3, timeout=WAIT)  # welcome, the questionnaire offer, the answer
             # the demo town's rich menu (shown open, as `selected`): tap 「ごみ分別」
             toggle = page.get_by_test_id("richmenu-toggle")
             await expect(toggle).to_have_attribute("aria-expanded", "true", timeout=WAIT)
             await page.locator('[data-testid="richmenu-area"][aria-label="ごみ分別"]').click()
-            await expect(bot).to_have_count(3, timeout=WAIT)
+            await expect(bot).to_have_count(4, timeout=WAIT)
             await expect(bot.last).to_contain_text("ごみ")
             # a whole garbage lookup through the dialogue, in free text
             await page.get_by_test_id("message-input").fill("スプレー缶")
