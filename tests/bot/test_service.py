@@ -86,3 +86,30 @@ async def test_counter_staff_log_in_with_id_and_password_and_open_a_code(
     await page.get_by_role("button", name="読み取る").click()
     await page.locator("#ticket").wait_for(state="visible")
     assert "山田\u3000花子" in await page.locator("#t-people").text_content()
+
+
+async def test_tab_switches_stay_silent_and_other_postbacks_reach_the_dialogues(sqlite_db) -> None:
+    from datetime import UTC, datetime
+
+    from bot.service import RichMenuTaps
+    from bot.turn import Turn
+    from richmenus.render import SWITCH_DATA_PREFIX
+
+    class Inner:
+        def __init__(self) -> None:
+            self.seen: list[str] = []
+
+        async def handle(self, turn: Turn) -> None:
+            self.seen.append(turn.postback["data"])
+            turn.say({"type": "text", "text": "はい"})
+
+    inner = Inner()
+    taps = RichMenuTaps(inner)
+    now = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
+    async with sqlite_db.write() as session:
+        for data in (f"{SWITCH_DATA_PREFIX}living", "action=garbage"):
+            turn = Turn("production", "U1", {"type": "postback", "postback": {"data": data}}, now, session, {})
+            await taps.handle(turn)
+            assert bool(turn.replies) == (data == "action=garbage")
+    assert inner.seen == ["action=garbage"]
+    assert await taps.prepare({"type": "postback"}) is None
