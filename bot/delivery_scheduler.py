@@ -31,7 +31,7 @@ from civic.deliveries.sending import DeliveryDispatcher, SendingConfig
 from civic.deliveries.services import DeliveryConfig, DeliveryDesk
 
 log = logging.getLogger(__name__)
-TICK, NEXT, WAKE = "deliveries.tick", "deliveries.next", "deliveries.wake"
+TICK, NEXT = "deliveries.tick", "deliveries.next"
 
 
 class DeliveryScheduler:
@@ -43,6 +43,9 @@ class DeliveryScheduler:
         self.ticks = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._ticking = False
+        self._again = False
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def start(self) -> None:
         self.scheduler.add_job(self._tick, "interval", seconds=self.interval, id=TICK, max_instances=1,
@@ -50,21 +53,38 @@ class DeliveryScheduler:
         self.scheduler.start()
 
     def wake(self) -> None:
-        """Tick as soon as possible (something may be due now)."""
-        if self.scheduler.running:
-            self.scheduler.add_job(self._tick, "date", id=WAKE, replace_existing=True, misfire_grace_time=None)
+        """Tick as soon as possible (something may be due now). A wake during a tick is not lost:
+        the tick runs once more when it ends."""
+        if not self.scheduler.running:
+            return
+        if self._ticking:
+            self._again = True
+            return
+        task = asyncio.get_running_loop().create_task(self._tick())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _tick(self) -> None:
+        if self._ticking:  # a timed tick fired while another runs: one more after it, not two at once
+            self._again = True
+            return
+        self._ticking = True
         self._idle.clear()
         try:
-            sent = await self.dispatcher.tick()
-            self.ticks += 1
-            if sent:
-                log.info("deliveries: %d run(s) sent", sent)
-            await self._plan_next()
-        except Exception:
-            log.exception("deliveries tick failed; the next tick tries again")
+            while True:
+                self._again = False
+                try:
+                    sent = await self.dispatcher.tick()
+                    self.ticks += 1
+                    if sent:
+                        log.info("deliveries: %d run(s) sent", sent)
+                    await self._plan_next()
+                except Exception:
+                    log.exception("deliveries tick failed; the next tick tries again")
+                if not self._again:
+                    break
         finally:
+            self._ticking = False
             self._idle.set()
 
     async def _plan_next(self) -> None:
@@ -81,6 +101,8 @@ class DeliveryScheduler:
     async def stop(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._idle.wait()  # let a tick in progress record what it sent
 
 

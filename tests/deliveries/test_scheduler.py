@@ -59,3 +59,35 @@ async def test_the_service_sends_what_becomes_due(sqlite_db: Database, line: Lin
     finally:
         await server.close()
     assert not app[DELIVERY_SCHEDULER].scheduler.running
+
+
+async def test_a_wake_during_a_tick_is_not_lost() -> None:
+    """Staff send "now" while a tick is running: one more tick follows, never two at once."""
+    from bot.delivery_scheduler import DeliveryScheduler
+
+    class SlowDispatcher:
+        def __init__(self) -> None:
+            self.release = asyncio.Event()
+            self.running = 0
+            self.most = 0
+
+        async def tick(self) -> int:
+            self.running += 1
+            self.most = max(self.most, self.running)
+            await self.release.wait()
+            self.running -= 1
+            return 0
+
+    dispatcher = SlowDispatcher()
+    scheduler = DeliveryScheduler(dispatcher, interval=3600)  # type: ignore[arg-type]
+    scheduler._plan_next = lambda: asyncio.sleep(0)  # no database here: nothing to plan
+    scheduler.scheduler.start(paused=True)
+    scheduler.wake()
+    await asyncio.sleep(0.01)
+    scheduler.wake()
+    scheduler.wake()
+    dispatcher.release.set()
+    await _wait_for(lambda: scheduler.ticks >= 2)
+    await asyncio.sleep(0.05)
+    assert scheduler.ticks == 2 and dispatcher.most == 1
+    await scheduler.stop()
