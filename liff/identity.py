@@ -8,12 +8,14 @@ same endpoint, so the page works offline in the demo. Answers are cached until t
 
 from __future__ import annotations
 
+import json
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import aiohttp
+from aiohttp import web
 
 
 @dataclass(frozen=True)
@@ -85,3 +87,41 @@ class StaticIdTokenVerifier:
         self.calls += 1
         user = self.tokens.get(id_token)
         return VerifiedUser(user) if user else None
+
+
+def _json_error(status: int, code: str, message: str) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message, "field": None}}, status=status,
+                             dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Any) -> web.StreamResponse:
+    response = await handler(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    return response
+
+
+def id_token_middleware(verifier: web.AppKey, user: web.RequestKey, page: str) -> Any:
+    """API calls (``/api/`` paths) act for the user LINE vouches for; the page never sends a user id.
+
+    ``page`` names the page in the message that asks the citizen to open it again from LINE.
+    """
+
+    @web.middleware
+    async def identity(request: web.Request, handler: Any) -> web.StreamResponse:
+        if "/api/" not in request.path:
+            return await handler(request)
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return _json_error(401, "unauthenticated", f"LINEのトーク画面から{page}を開き直してください。")
+        try:
+            found = await request.config_dict[verifier].verify(token.strip())
+        except IdTokenUnavailable:
+            return _json_error(503, "line_unavailable", "ただいまLINEとの通信ができません。しばらくしてからお試しください。")
+        if found is None:
+            return _json_error(401, "unauthenticated", "ログインの有効期限が切れました。LINEのトーク画面から開き直してください。")
+        request[user] = found.user_id
+        return await handler(request)
+
+    return identity

@@ -14,14 +14,13 @@ Where the page gets the token (see static/booking.js ``idToken()``):
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 
 from aiohttp import web
 
 from civic.booking.services import BookingService
 from liff.booking.views import USER, add_api_routes
-from liff.identity import IdTokenUnavailable, IdTokenVerifier
+from liff.identity import IdTokenVerifier, id_token_middleware, security_headers
 
 STATIC = Path(__file__).with_name("static")
 SERVICE = web.AppKey("booking_service", BookingService)
@@ -29,41 +28,10 @@ VERIFIER = web.AppKey("id_token_verifier", IdTokenVerifier)  # type: ignore[type
 LIFF_SDK_URL = "https://static.line-scdn.net/liff/edge/2/sdk.js"
 
 
-def _error(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": message, "field": None}}, status=status,
-                             dumps=lambda o: json.dumps(o, ensure_ascii=False))
-
-
-@web.middleware
-async def _security_headers(request: web.Request, handler) -> web.StreamResponse:
-    response = await handler(request)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    return response
-
-
-@web.middleware
-async def _identity(request: web.Request, handler) -> web.StreamResponse:
-    """API calls act for the user LINE vouches for; the page never sends a user id."""
-    if "/api/" not in request.path:
-        return await handler(request)
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return _error(401, "unauthenticated", "LINEのトーク画面から予約ページを開き直してください。")
-    try:
-        user = await request.config_dict[VERIFIER].verify(token.strip())
-    except IdTokenUnavailable:
-        return _error(503, "line_unavailable", "ただいまLINEとの通信ができません。しばらくしてからお試しください。")
-    if user is None:
-        return _error(401, "unauthenticated", "ログインの有効期限が切れました。LINEのトーク画面から開き直してください。")
-    request[USER] = user.user_id
-    return await handler(request)
-
-
 def create_booking_liff_app(service: BookingService, verifier: IdTokenVerifier, *, liff_id: str = "",
                             sdk_url: str | None = LIFF_SDK_URL, title: str = "施設予約") -> web.Application:
     """The page and its API. ``sdk_url=None`` leaves the LIFF SDK out (emulator, tests)."""
-    app = web.Application(middlewares=[_security_headers, _identity])
+    app = web.Application(middlewares=[security_headers, id_token_middleware(VERIFIER, USER, "予約ページ")])
     app[SERVICE] = service
     app[VERIFIER] = verifier
     sdk = f'<script src="{html.escape(sdk_url)}"></script>' if sdk_url else ""

@@ -31,7 +31,7 @@ from civic.clock import Clock
 from civic.database import Database
 from civic.segments import services as segments
 from civic.segments.errors import SegmentProblem
-from liff.identity import IdTokenUnavailable, IdTokenVerifier
+from liff.identity import IdTokenVerifier, id_token_middleware, security_headers
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
@@ -50,36 +50,11 @@ def _json(data: Any, status: int = 200) -> web.Response:
     return web.json_response(data, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
 
-@web.middleware
-async def _security_headers(request: web.Request, handler: Any) -> web.StreamResponse:
-    response = await handler(request)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    return response
-
-
-@web.middleware
-async def _identity(request: web.Request, handler: Any) -> web.StreamResponse:
-    if "/api/" not in request.path:
-        return await handler(request)
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return _error(401, "unauthenticated", "LINEのトーク画面からフォームを開き直してください。")
-    try:
-        user = await request.config_dict[VERIFIER].verify(token.strip())
-    except IdTokenUnavailable:
-        return _error(503, "line_unavailable", "ただいまLINEとの通信ができません。しばらくしてからお試しください。")
-    if user is None:
-        return _error(401, "unauthenticated", "ログインの有効期限が切れました。LINEのトーク画面から開き直してください。")
-    request[USER] = user.user_id
-    return await handler(request)
-
-
 def create_forms_liff_app(db: Database, clock: Clock, verifier: IdTokenVerifier, *, liff_id: str = "",
                           sdk_url: str | None = LIFF_SDK_URL, on_saved: OnSaved | None = None,
-                          title: str = "みどり町 受信設定") -> web.Application:
+                          title: str = "受信設定") -> web.Application:
     """The page and its API. ``sdk_url=None`` leaves the LIFF SDK out (emulator, tests)."""
-    app = web.Application(middlewares=[_security_headers, _identity], client_max_size=256 * 1024)
+    app = web.Application(middlewares=[security_headers, id_token_middleware(VERIFIER, USER, "フォーム")], client_max_size=256 * 1024)
     app[VERIFIER] = verifier
     sdk = f'<script src="{html.escape(sdk_url)}"></script>' if sdk_url else ""
     page = (STATIC / "index.html").read_text(encoding="utf-8")
@@ -110,7 +85,7 @@ def create_forms_liff_app(db: Database, clock: Clock, verifier: IdTokenVerifier,
         return await segments.is_member(s, node, segments.today_in_tokyo(clock.now()), citizen.id)  # type: ignore[arg-type]
 
     def not_friend() -> web.Response:
-        return _error(403, "not_friend", "みどり町の公式アカウントを友だち追加してからお使いください。")
+        return _error(403, "not_friend", "LINE公式アカウントを友だち追加してからお使いください。")
 
     async def list_forms(request: web.Request) -> web.Response:
         async with db.read() as s:
