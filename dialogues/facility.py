@@ -2,6 +2,12 @@
 facilities, optionally of one kind, as a Flex carousel — thumbnail, name, kind, distance, today's
 hours, and buttons for the map (a LINE location message), the details and the map page. A keyword
 (「テニスコート」「武道館」) lists matching facilities in the staff's display order. See ``facility.mmd``.
+
+A facility citizens can book in the talk also gets 予約する (``action=booking&fac=ID``): the booking
+flow starts with that facility chosen. The search and the booking read the same catalogue rows
+(``civic.facilities.models.Facility``), so the link is the facility's id; "bookable" is what the
+booking flow itself offers (``BookingDesk.bookable_units``: a unit visible to citizens and bookable
+online, not availability-only).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from urllib.parse import urlencode
 
 from civic.facilities.models import Facility
 from dialogues import messages as m
+from dialogues.booking.desk import BookingDesk
 from dialogues.engine import Context, Flow, state
 from dialogues.facility_directory import FacilityDirectory, FacilityGroup, Found, distance_text
 
@@ -38,10 +45,24 @@ def thumbnail(ctx: Context, f: Facility) -> str | None:
     return f"{base.rstrip('/')}/liff/map/thumbs/{f.category}.png" if base else None
 
 
+async def bookable(ctx: Context) -> set[int]:
+    """Ids of the facilities this citizen can book in the talk (none without the booking service, or
+    on the web chat, where the booking flow only points to the calendar)."""
+    service = ctx.services.booking
+    if service is None or not ctx.turn.user_id or ctx.turn.channel == "web":
+        return set()
+    return {bundle.id for bundle, _ in await BookingDesk(service).bookable_units()}
+
+
+def book_action(f: Facility) -> dict[str, Any]:
+    return m.postback("予約する", m.data(action="booking", fac=f.id), f"{f.name}を予約したい")
+
+
 async def carousel(ctx: Context, found: list[Found], title: str) -> m.Message:
     d = directory(ctx)
     assert d is not None
     today = await d.today(ctx.session, [x.facility for x in found], ctx.local_now.date())
+    can_book = await bookable(ctx)
     bubbles = []
     for x in found[:10]:
         f = x.facility
@@ -54,6 +75,8 @@ async def carousel(ctx: Context, found: list[Found], title: str) -> m.Message:
             body.append(m.flex_text(f.address, size="xs", color="#888888"))
         footer = [m.flex_button(m.postback("地図", m.data(facility="map", id=f.id), f"{f.name}の地図"), style="primary"),
                   m.flex_button(m.postback("詳しく見る", m.data(facility="detail", id=f.id), f"{f.name}について"))]
+        if f.id in can_book:
+            footer.append(m.flex_button(book_action(f)))
         url = map_page_url(ctx, facility=f.code)
         if url:
             footer.append(m.flex_button(m.uri_action("地図ページで見る", url)))
@@ -64,7 +87,8 @@ async def carousel(ctx: Context, found: list[Found], title: str) -> m.Message:
 
 
 async def on_postback(ctx: Context, pb: dict[str, str]) -> bool:
-    """``facility=map&id=…`` (a location message) and ``facility=detail&id=…`` work at any time."""
+    """``facility=map&id=…`` (a location message) and ``facility=detail&id=…`` (with 予約する when
+    bookable) work at any time."""
     d = directory(ctx)
     if d is None:
         return False
@@ -86,8 +110,10 @@ async def on_postback(ctx: Context, pb: dict[str, str]) -> bool:
             lines.append(f.description)
         lines += [x for x in (today, f"住所：{f.address}" if f.address else "", f"電話：{f.phone}" if f.phone else "",
                               f"詳しくは：{f.guide_url}" if f.guide_url else "") if x]
-        actions = [m.postback("地図", m.data(facility="map", id=f.id), f"{f.name}の地図"),
-                   m.postback("ほかの施設をさがす", m.data(action="facility"), "ほかの施設をさがす")]
+        actions = [m.postback("地図", m.data(facility="map", id=f.id), f"{f.name}の地図")]
+        if f.id in await bookable(ctx):
+            actions.append(book_action(f))
+        actions.append(m.postback("ほかの施設をさがす", m.data(action="facility"), "ほかの施設をさがす"))
         ctx.say(m.text("\n".join(lines), actions))
         return True
     return False

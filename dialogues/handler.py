@@ -247,8 +247,11 @@ class DialogueHandler:
         record = ctx.store.flow
         if record is not None and record["name"] == flow_name and not restart:
             ctx.say(*self.engine.resume_prompt(ctx, f"「{self.engine.title(flow_name)}」の途中です。続きから進めます。"))
+            # the same button again (action=booking&fac=… keeps its facility), now restarting
+            again: dict[str, Any] = dict(ctx.postback) if ctx.postback.get("action") == action else {"action": action}
+            again["restart"] = 1
             ctx.say(m.text("はじめからやり直す場合は、下のボタンを押してください。",
-                           [m.postback("はじめからやり直す", m.data(action=action, restart=1), "はじめからやり直す")]))
+                           [m.postback("はじめからやり直す", m.data(**again), "はじめからやり直す")]))
             return
         if flow_name in self.engine.flows:
             await self.engine.start(ctx, flow_name)

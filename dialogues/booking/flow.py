@@ -56,14 +56,18 @@ class BookingFlow(MakeSteps, ManageSteps, Flow):
             await self.open_reservation(ctx, op, pb["no"])
             return
         ctx.data["mode"] = "make"
+        lead = ""
         if pb.get("unit", "").isdigit():
             await self.prefill_unit(ctx, int(pb["unit"]))
+        elif pb.get("fac", "").isdigit():
+            if not await self.prefill_facility(ctx, int(pb["fac"])):
+                lead = "申し訳ありません。その施設は、いまはLINEからご予約いただけません。"
         elif text:
             await self.prefill(ctx, text)
         heard = [f"{bt.day_text(date.fromisoformat(ctx.data['day']))}" if ctx.data.get("day") else "",
                  f"{ctx.data['people']}人" if ctx.data.get("people") else ""]
         heard_text = f"（{'、'.join(h for h in heard if h)}）" if any(heard) else ""
-        await self.advance(ctx, f"施設のご予約ですね{heard_text}。ありがとうございます。")
+        await self.advance(ctx, lead or f"施設のご予約ですね{heard_text}。ありがとうございます。")
 
     async def prefill(self, ctx: Context, text: str) -> None:
         """Facility, date, time and people from the sentence that started the flow."""
@@ -90,6 +94,16 @@ class BookingFlow(MakeSteps, ManageSteps, Flow):
                 d["time"] = str(e["value"])
             elif e.get("entity") == "people" and str(e.get("value")).isdigit():
                 d["people"] = int(e["value"])
+
+    async def prefill_facility(self, ctx: Context, facility_id: int) -> bool:
+        """``fac=ID`` (the facility search's 予約する): that facility, and its unit when it has only one."""
+        units = await self.units_of(facility_id)
+        if not units:
+            return False
+        ctx.data["facility_id"] = facility_id
+        if len(units) == 1:
+            ctx.data["unit_id"] = units[0].id
+        return True
 
     async def prefill_unit(self, ctx: Context, unit_id: int) -> None:
         bundle = await self.desk.bundle(unit_id)
