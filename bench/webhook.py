@@ -45,10 +45,22 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc), robust to other load on the machine."""
+def _own_cpu(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def cpu_seconds(pid: int) -> dict[str, float]:
+    """User + system CPU time so far (Linux /proc) of the bot's process and of its turn worker
+    (its child process, when there is one): robust to other load on the machine."""
+    return {"web": _own_cpu(pid), "worker": sum(_own_cpu(c) for c in _children(pid))}
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -146,7 +158,8 @@ async def _phase(http: aiohttp.ClientSession, bot: str, sim: str, rate: float, s
            if c["path"].endswith("/reply") and isinstance(c.get("body"), dict)
            and c["body"].get("replyToken") in sent_at]
     pushes = sum(1 for c in calls if c["path"].endswith("/push"))
-    bot_cpu_ms = (cpu_seconds(bot_pid) - cpu0) * 1000 / count
+    cpu1 = cpu_seconds(bot_pid)
+    bot_cpu_ms = {part: round((cpu1[part] - cpu0[part]) * 1000 / count, 3) for part in cpu1}
     await http.delete(f"{sim}/linesim/api/calls")
     return {
         "events": count, "rate_target": rate, "acked": len(acks), "errors": errors,
@@ -155,12 +168,13 @@ async def _phase(http: aiohttp.ClientSession, bot: str, sim: str, rate: float, s
         "processed_throughput": round(count / (send_elapsed + drain), 1),
         "e2e_ms": {p: round(_pct(e2e, p), 2) for p in (50, 95, 99)},
         "answered": len(e2e), "pushed_instead": pushes,
-        "bot_cpu_ms_per_event": round(bot_cpu_ms, 3),
+        "bot_cpu_ms_per_event": round(sum(bot_cpu_ms.values()), 3),
+        "bot_cpu_ms_per_event_by_process": bot_cpu_ms,
         "load_average": os.getloadavg()[0],
     }
 
 
-def start_processes(tmp: Path, profile: str | None = None, handler: str = "spine"
+def start_processes(tmp: Path, profile: str | None = None, handler: str = "spine", single_process: bool = False
                     ) -> tuple[list[subprocess.Popen], str, str]:
     """linesim and the bot as separate processes, as in production (blocking: before the loop starts)."""
     db_url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
@@ -179,6 +193,8 @@ def start_processes(tmp: Path, profile: str | None = None, handler: str = "spine
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     profiler = ["-m", "cProfile", "-o", profile] if profile else []
     server = ["-m", "bench._spine_server"] if handler == "spine" else ["-m", "bot", "serve", "--skip-migrate"]
+    if single_process:
+        server.append("--single-process")
     procs.append(subprocess.Popen([sys.executable, *profiler, *server, "--port", str(bot_port)],
                                   cwd=REPO, env=env, stdout=subprocess.DEVNULL,
                                   stderr=(tmp / "bot.log").open("wb")))
@@ -196,7 +212,7 @@ async def run(args: argparse.Namespace, procs: list[subprocess.Popen], bot: str,
         ack = await _phase(http, bot, sim, args.ack_rate, args.seconds, users, pid)
         e2e = await _phase(http, bot, sim, args.e2e_rate, args.seconds, users, pid)
     return {"ack_phase": ack, "e2e_phase": e2e, "users": args.users, "database": "sqlite",
-            "handler": args.handler}
+            "handler": args.handler, "processes": 1 if args.single_process else 2}
 
 
 def main(argv: list[str]) -> int:
@@ -209,8 +225,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--profile", metavar="FILE", help="run the bot under cProfile and write its stats here")
     parser.add_argument("--handler", choices=["spine", "full"], default="spine",
                         help="spine: the help responder (the platform alone); full: every dialogue, as served")
+    parser.add_argument("--single-process", action="store_true",
+                        help="turns in the web process (serve --single-process) instead of a worker process")
     args = parser.parse_args(argv)
-    procs, bot, sim = start_processes(Path(tempfile.mkdtemp(prefix="madoguchi-bench-")), args.profile, args.handler)
+    procs, bot, sim = start_processes(Path(tempfile.mkdtemp(prefix="madoguchi-bench-")), args.profile, args.handler,
+                                      args.single_process)
     try:
         result = asyncio.run(run(args, procs, bot, sim))
     finally:
@@ -224,7 +243,8 @@ def main(argv: list[str]) -> int:
     a, e = result["ack_phase"], result["e2e_phase"]
     print(f"ack phase: {a['ack_throughput']} events/s acknowledged (target rate {a['rate_target']}), "
           f"ack p50/p95/p99 = {a['ack_ms'][50]}/{a['ack_ms'][95]}/{a['ack_ms'][99]} ms, errors {a['errors']}, "
-          f"processed {a['processed_throughput']} events/s, bot CPU {a['bot_cpu_ms_per_event']} ms/event, "
+          f"processed {a['processed_throughput']} events/s, bot CPU {a['bot_cpu_ms_per_event']} ms/event "
+          f"{a['bot_cpu_ms_per_event_by_process']}, "
           f"load average {a['load_average']:.1f}")
     print(f"e2e phase: {e['rate_target']} events/s, end-to-end p50/p95/p99 = "
           f"{e['e2e_ms'][50]}/{e['e2e_ms'][95]}/{e['e2e_ms'][99]} ms, answered {e['answered']}/{e['events']}, "

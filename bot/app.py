@@ -1,21 +1,42 @@
 """``create_app(settings)``: the service as an aiohttp application, with no import-time side effects.
 
 Every resource (database, LINE gateway, inbox workers) is opened and closed in ``cleanup_ctx``.
+
+An app plays one of three roles (``Role``):
+
+* ``INLINE`` — everything in one process: webhook, turns, answers (tests, the demo,
+  ``python -m bot serve --single-process``);
+* ``WEB`` — the HTTP side: webhooks are verified, stored and acknowledged, and a child process
+  started with ``worker_command`` runs the turns (``python -m bot serve``; see
+  ``bot.inbox.worker_link``);
+* ``WORKER`` — that child: the inbox dispatcher, the turns and their answers (``bot.worker``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
+from enum import Enum
 
 from aiohttp import web
 from linebot.v3.webhook import WebhookParser
 
-from bot.appkeys import CLOCK, DATABASE, DISPATCHER, GATEWAY, INBOX_WRITER, PARSERS, SENDER, SETTINGS
+from bot.appkeys import (
+    CLOCK,
+    DATABASE,
+    DISPATCHER,
+    GATEWAY,
+    INBOX_DATABASE,
+    INBOX_WRITER,
+    PARSERS,
+    SENDER,
+    SETTINGS,
+)
 from bot.gateway import LineGateway
 from bot.help_responder import HelpResponder
 from bot.inbox.dispatcher import InboxDispatcher
+from bot.inbox.worker_link import WorkerLink
 from bot.inbox.writer import InboxWriter
 from bot.outbox.sender import OutboxSender
 from bot.settings import Settings
@@ -29,24 +50,42 @@ log = logging.getLogger(__name__)
 HandlerFactory = Callable[[web.Application], TurnHandler]
 
 
+class Role(Enum):
+    INLINE = "inline"
+    WEB = "web"
+    WORKER = "worker"
+
+
+ROLE = web.AppKey("role", Role)
+
+
 def create_app(
     settings: Settings,
     *,
     clock: Clock | None = None,
     handler_factory: HandlerFactory | None = None,
     gateway: LineGateway | None = None,
+    role: Role = Role.INLINE,
+    worker_command: Sequence[str] = (),
 ) -> web.Application:
+    if role is Role.WEB and not worker_command:
+        raise ValueError("the web role needs the command that starts its turn worker")
     app = web.Application(client_max_size=16 * 1024 * 1024)
+    app[ROLE] = role
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
     app[PARSERS] = {name: WebhookParser(a.channel_secret) for name, a in settings.accounts.items()}
 
     # Created here (no I/O until first use) so features' routers and pages can take it as an argument.
     app[DATABASE] = Database(settings.database_url, settings.cipher())
+    app[INBOX_DATABASE] = (app[DATABASE] if settings.inbox_url == settings.database_url
+                           else Database(settings.inbox_url, settings.cipher()))
 
     async def database_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
         await app[DATABASE].dispose()
+        if app[INBOX_DATABASE] is not app[DATABASE]:
+            await app[INBOX_DATABASE].dispose()
 
     async def gateway_ctx(app: web.Application) -> AsyncIterator[None]:
         app[GATEWAY] = gateway or LineGateway(settings.accounts, max_concurrency=settings.worker_concurrency)
@@ -54,21 +93,33 @@ def create_app(
         await app[GATEWAY].close()
 
     async def inbox_ctx(app: web.Application) -> AsyncIterator[None]:
-        db, clk = app[DATABASE], app[CLOCK]
+        db, inbox, clk = app[DATABASE], app[INBOX_DATABASE], app[CLOCK]
+        # Every role sends: the web process sends what staff and LIFF pages notify citizens of.
         sender = OutboxSender(db, app[GATEWAY], clk, reply_token_ttl=settings.reply_token_ttl_seconds)
-        handler = handler_factory(app) if handler_factory else HelpResponder()
-        processor = TurnProcessor(db, clk, handler, sender, app[GATEWAY])
         app[SENDER] = sender
-        app[INBOX_WRITER] = InboxWriter(db, clk)
-        app[DISPATCHER] = InboxDispatcher(db, processor, batch_size=settings.worker_concurrency)
+        # Built in every role: the web chat page answers with the same handler.
+        handler = handler_factory(app) if handler_factory else HelpResponder()
+        app[INBOX_WRITER] = InboxWriter(inbox, clk)
+        if role is Role.WEB:
+            link = WorkerLink(worker_command)
+            app[DISPATCHER] = link
+            await link.start()
+            yield
+            await link.stop()
+            await sender.close()
+            return
+        processor = TurnProcessor(db, inbox, clk, handler, sender, app[GATEWAY])
+        dispatcher = InboxDispatcher(db, inbox, processor, batch_size=settings.worker_concurrency)
+        app[DISPATCHER] = dispatcher
         resent = await sender.resend_unsent()
-        resumed = await app[DISPATCHER].resume_unfinished()
-        if resent or resumed:
-            log.info("after restart: %d answers resent, %d events resumed", resent, resumed)
+        if role is Role.INLINE:  # a worker resumes once its link to the web process is up (bot.worker)
+            resumed = await dispatcher.resume_unfinished()
+            if resent or resumed:
+                log.info("after restart: %d answers resent, %d events resumed", resent, len(resumed))
         sweeper = asyncio.get_running_loop().create_task(sender.sweep_forever())
         yield
         sweeper.cancel()
-        await app[DISPATCHER].stop()
+        await dispatcher.stop()
         await sender.close()
 
     app.cleanup_ctx.extend([database_ctx, gateway_ctx, inbox_ctx])

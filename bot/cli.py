@@ -1,4 +1,4 @@
-"""``python -m bot serve | demo | migrate | new-key``."""
+"""``python -m bot serve | worker | demo | migrate | create-staff | new-key``."""
 
 from __future__ import annotations
 
@@ -46,14 +46,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings()
     from aiohttp import web
 
+    from bot.app import Role
     from bot.migrate import upgrade
     from bot.service import build_service
 
     if not args.skip_migrate:
-        upgrade(settings.database_url)
+        upgrade(settings.database_url, settings.inbox_url)
     loop = event_loop()
-    web.run_app(build_service(settings), host=args.host or settings.host, port=args.port or settings.port,
+    if args.single_process:
+        app = build_service(settings)
+    else:
+        app = build_service(settings, role=Role.WEB, worker_command=[sys.executable, "-m", "bot", "worker"])
+    web.run_app(app, host=args.host or settings.host, port=args.port or settings.port,
                 print=lambda s: print(s, file=sys.stderr), loop=loop)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    settings = _settings()
+    from bot.app import Role
+    from bot.service import build_service
+    from bot.worker import serve_worker
+
+    app = build_service(settings, role=Role.WORKER)
+    loop = event_loop()
+    try:
+        loop.run_until_complete(serve_worker(app))
+    finally:
+        loop.close()
     return 0
 
 
@@ -61,7 +81,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     settings = _settings()
     from bot.migrate import upgrade
 
-    upgrade(settings.database_url)
+    upgrade(settings.database_url, settings.inbox_url)
     print("migrations applied", file=sys.stderr)
     return 0
 
@@ -85,7 +105,7 @@ def cmd_create_staff(args: argparse.Namespace) -> int:
     from civic.staff.services import create_staff
 
     password = args.password or getpass.getpass("パスワード: ")
-    upgrade(settings.database_url)
+    upgrade(settings.database_url, settings.inbox_url)
 
     async def create() -> None:
         db = Database(settings.database_url, settings.cipher())
@@ -116,7 +136,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--skip-migrate", action="store_true", help="do not apply migrations first")
+    serve.add_argument("--single-process", action="store_true",
+                       help="run turns in this process instead of a turn worker process")
     serve.set_defaults(func=cmd_serve)
+    worker = sub.add_parser("worker", help="the turn worker (started by serve; reads its events on stdin)")
+    worker.set_defaults(func=cmd_worker)
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.set_defaults(func=cmd_migrate)
     new_key = sub.add_parser("new-key", help="print a new data-encryption key")

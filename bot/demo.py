@@ -64,7 +64,7 @@ async def serve_demo(host: str, port: int, directory: Path, content_dir: Path,
     sim_port = port + 101
     sim_url, bot_url = f"http://{host}:{sim_port}", f"http://{host}:{port}"
     settings = demo_settings(host, port, sim_url, directory, content_dir)
-    await asyncio.to_thread(upgrade, settings.database_url)
+    await asyncio.to_thread(upgrade, settings.database_url, settings.inbox_url)
     sim_app = create_linesim(SimConfig(
         channels=[
             ChannelConfig(PRODUCTION[0], PRODUCTION[1], PRODUCTION[2], f"{bot_url}/callback",

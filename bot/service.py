@@ -17,7 +17,7 @@ feature takes its dependencies as arguments here; nothing is reached through glo
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -37,7 +37,7 @@ from admin_api.segment_views import segment_router
 from admin_api.staff_auth import StaffAuthenticator
 from admin_api.staff_views import staff_router
 from admin_api.stats_views import stats_router
-from bot.app import create_app
+from bot.app import Role, create_app
 from bot.appkeys import CLOCK, DATABASE, GATEWAY, SETTINGS
 from bot.delivery_scheduler import DELIVERY_SCHEDULER, delivery_scheduler_ctx
 from bot.dialogue_wiring import (
@@ -171,12 +171,15 @@ def admin_api_routers(app: web.Application, knowledge: Knowledge, *, booking_not
 
 
 def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: Knowledge | None = None,
-                  gateway: LineGateway | None = None) -> web.Application:
+                  gateway: LineGateway | None = None, role: Role = Role.INLINE,
+                  worker_command: Sequence[str] = ()) -> web.Application:
+    """The service in ``role`` (see ``bot.app``). A ``WORKER`` app starts no scheduler, mail
+    receiver or catalogue install: its web process does."""
     clock = clock or SystemClock()
     knowledge = knowledge or build_knowledge(settings, model_dir=settings.nlu_model_dir)
     dialogues = dialogue_handler_factory(knowledge)
     app = create_app(settings, clock=clock, handler_factory=lambda app: RichMenuTaps(dialogues(app)),
-                     gateway=gateway)
+                     gateway=gateway, role=role, worker_command=worker_command)
     app[KNOWLEDGE] = knowledge
     db = app[DATABASE]
     notifier = make_notifier(app)
@@ -217,6 +220,35 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
         db, clock, verifier, liff_id=settings.liff_ids.get("forms", ""),
         sdk_url=liff_sdk if settings.liff_ids.get("forms") else None,
         on_saved=app[PUBLISHER].relink_citizen, title=f"{knowledge.town.name} 受信設定"))
+    schedule = scheduled_jobs(app, notifier, drafts_idle)
+    app[SCHEDULE] = schedule
+    if role is not Role.WORKER:
+        start_jobs(app, settings, schedule)
+
+    async def close_verifier(app: web.Application) -> AsyncIterator[None]:
+        yield
+        await verifier.close()
+
+    app.cleanup_ctx.append(close_verifier)
+    return app
+
+
+def scheduled_jobs(app: web.Application, notifier: Any, drafts_idle: timedelta) -> Schedule:
+    db, clock = app[DATABASE], app[CLOCK]
+    schedule = Schedule()
+    schedule.every(15 * 60, "booking reminders", lambda: send_reminders(db, clock, BookingNotices(notifier)))
+    schedule.every(5 * 60, "booking waitlist offers", lambda: expire_offers(db, clock, BookingNotices(notifier)))
+    schedule.every(60, "procedures idle wipe", lambda: wipe_idle_drafts(DraftStore(db, clock, drafts_idle)))
+    schedule.every(24 * 3600, "report draft photos", lambda: purge_report_drafts(app))
+    schedule.every(3600, "expired staff sessions", lambda: purge_sessions(db, clock))
+    schedule.every(24 * 3600, "operation log retention", lambda: purge_operation_log(db, clock, keep_months=36))
+    return schedule
+
+
+def start_jobs(app: web.Application, settings: Settings, schedule: Schedule) -> None:
+    """What runs once per service, in the web (or inline) process: deliveries, the mail receiver,
+    the town's attribute catalogue and the scheduled jobs."""
+    db, clock = app[DATABASE], app[CLOCK]
     app.cleanup_ctx.append(delivery_scheduler_ctx(settings))
     if settings.mail_receiver_port:
         app.cleanup_ctx.append(mail_receiver_ctx(
@@ -229,21 +261,5 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
         yield
 
     app.cleanup_ctx.append(install_catalogue)
-
-    schedule = Schedule()
-    schedule.every(15 * 60, "booking reminders", lambda: send_reminders(db, clock, BookingNotices(notifier)))
-    schedule.every(5 * 60, "booking waitlist offers", lambda: expire_offers(db, clock, BookingNotices(notifier)))
-    schedule.every(60, "procedures idle wipe", lambda: wipe_idle_drafts(DraftStore(db, clock, drafts_idle)))
-    schedule.every(24 * 3600, "report draft photos", lambda: purge_report_drafts(app))
-    schedule.every(3600, "expired staff sessions", lambda: purge_sessions(db, clock))
-    schedule.every(24 * 3600, "operation log retention", lambda: purge_operation_log(db, clock, keep_months=36))
-    app[SCHEDULE] = schedule
     app.cleanup_ctx.append(scheduler_ctx(schedule))
-
-    async def close_verifier(app: web.Application) -> AsyncIterator[None]:
-        yield
-        await verifier.close()
-
-    app.cleanup_ctx.append(close_verifier)
-    return app
 

@@ -25,6 +25,20 @@ PRODUCTION = "production"
 TEST = "test"
 
 
+def default_inbox_url(database_url: str) -> str:
+    """The inbox store beside the database: on SQLite a file of its own next to the database file
+    (``madoguchi.db`` → ``madoguchi-inbox.db``), so acknowledging webhooks has its own write lock;
+    on PostgreSQL the same database."""
+    prefix = "sqlite+aiosqlite:///"
+    if not database_url.startswith(prefix):
+        return database_url
+    path = database_url[len(prefix):]
+    stem, dot, suffix = path.rpartition(".")
+    if not dot or "/" in suffix:
+        return f"{database_url}-inbox"
+    return f"{prefix}{stem}-inbox.{suffix}"
+
+
 class SettingsError(Exception):
     def __init__(self, variable: str, reason: str) -> None:
         super().__init__(f"{variable}: {reason}")
@@ -48,6 +62,8 @@ class Settings:
     line: LineAccount
     test_line: LineAccount | None = None
     database_url: str = DEFAULT_DATABASE_URL
+    #: Where accepted webhook events are stored (``bot.inbox.models``); empty: ``default_inbox_url``.
+    inbox_database_url: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
     data_key: bytes = b""
@@ -77,6 +93,10 @@ class Settings:
         if self.test_line is not None:
             accounts[TEST] = self.test_line
         return accounts
+
+    @property
+    def inbox_url(self) -> str:
+        return self.inbox_database_url or default_inbox_url(self.database_url)
 
     def cipher(self) -> FieldCipher:
         return FieldCipher(self.data_key, list(self.retired_data_keys))
@@ -120,6 +140,12 @@ class Settings:
             raise SettingsError(
                 "DATABASE_URL", "must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
             )
+        inbox_database_url = env.get("INBOX_DATABASE_URL", "").strip()
+        if inbox_database_url and not (inbox_database_url.startswith("sqlite+aiosqlite://")
+                                       or inbox_database_url.startswith("postgresql+asyncpg://")):
+            raise SettingsError(
+                "INBOX_DATABASE_URL", "must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
+            )
         data_key = _key(env, "DATA_ENCRYPTION_KEY", _required(env, "DATA_ENCRYPTION_KEY"))
         retired = tuple(
             _key(env, "DATA_ENCRYPTION_RETIRED_KEYS", part)
@@ -134,6 +160,7 @@ class Settings:
             line=line,
             test_line=test_line,
             database_url=database_url,
+            inbox_database_url=inbox_database_url,
             host=env.get("HOST", "").strip() or "127.0.0.1",
             port=_int(env, "PORT", 8000, 1, 65535),
             data_key=data_key,

@@ -1,7 +1,7 @@
 """One turn: an inbox event in, the citizen's state updated, answers out — in one transaction.
 
 Everything a turn changes (conversation state, citizen records, talk log, the outbound messages,
-the event's status) commits together. A crash before the commit replays the event once; a crash
+the event's outcome) commits together. A crash before the commit replays the event once; a crash
 after it leaves the answer in the outbox, which ``OutboxSender`` delivers exactly once.
 """
 
@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.conversation.models import ConversationState
 from bot.gateway import LineError, LineGateway
-from bot.inbox.models import DONE, FAILED, PENDING, InboxEvent
+from bot.inbox.models import DONE, FAILED, InboxOutcome, webhook_event
 from bot.outbox.models import OutboundMessage, Outgoing
 from bot.outbox.sender import OutboxSender
 from bot.settings import TEST
@@ -142,19 +142,24 @@ class TurnProcessor:
     """
 
     def __init__(
-        self, db: Database, clock: Clock, handler: TurnHandler, sender: OutboxSender, gateway: LineGateway
+        self, db: Database, inbox: Database, clock: Clock, handler: TurnHandler, sender: OutboxSender,
+        gateway: LineGateway,
     ) -> None:
         self._db = db
+        self._inbox = inbox
         self._clock = clock
         self._handler = handler
         self._sender = sender
         self._gateway = gateway
 
     async def __call__(self, event_ids: list[int]) -> None:
-        async with self._db.read() as session:
-            rows = list((await session.exec(
-                select(InboxEvent).where(col(InboxEvent.id).in_(event_ids), InboxEvent.status == PENDING)
-                .order_by(col(InboxEvent.id))
+        finished = await self._finished(event_ids)
+        wanted = [i for i in event_ids if i not in finished]
+        if not wanted:
+            return
+        async with self._inbox.read() as session:
+            rows = list((await (await session.connection()).execute(
+                sa.select(webhook_event).where(webhook_event.c.id.in_(wanted)).order_by(webhook_event.c.id)
             )).all())
         if not rows:
             return
@@ -189,6 +194,15 @@ class TurnProcessor:
                         outboxes.append(await self._fail(row, events[row.id], exc))
         await asyncio.gather(*(self._sender.send(o) for o in outboxes if o is not None))
 
+    async def _finished(self, event_ids: list[int], conn: Any = None) -> set[int]:
+        """Which of these events already have an outcome (in ``conn``'s transaction when given)."""
+        table = InboxOutcome.__table__  # type: ignore[attr-defined]
+        query = sa.select(table.c.event_id).where(table.c.event_id.in_(event_ids))
+        if conn is not None:
+            return set((await conn.execute(query)).scalars())
+        async with self._db.read() as session:
+            return set((await (await session.connection()).execute(query)).scalars())
+
     async def _fetch_content(self, channel: str, event: dict[str, Any]) -> bytes | None:
         message = event.get("message")
         if event.get("type") != "message" or not isinstance(message, dict) or message.get("type") != "image":
@@ -202,7 +216,7 @@ class TurnProcessor:
             log.warning("could not download image %s: %s", message.get("id"), exc)
             return None
 
-    async def _run(self, rows: list[InboxEvent], events: dict[Any, dict[str, Any]],
+    async def _run(self, rows: list[Any], events: dict[Any, dict[str, Any]],
                    contents: dict[Any, bytes | None], prepared: dict[Any, Any]) -> list[Outgoing]:
         """Run the batch's turns in one transaction. The turn loop's own rows (talk log, outbox,
         state, event status) are written with bulk Core statements: building ORM objects for
@@ -213,12 +227,9 @@ class TurnProcessor:
         saved_states: list[dict[str, Any]] = []
         async with self._db.write() as session:
             conn = await session.connection()
-            events_t, state_t = InboxEvent.__table__, ConversationState.__table__  # type: ignore[attr-defined]
-            pending = set((await conn.execute(
-                sa.select(events_t.c.id).where(events_t.c.id.in_([row.id for row in rows]),
-                                               events_t.c.status == PENDING)
-            )).scalars())
-            rows = [row for row in rows if row.id in pending]  # others finished meanwhile
+            state_t = ConversationState.__table__  # type: ignore[attr-defined]
+            finished = await self._finished([row.id for row in rows], conn)
+            rows = [row for row in rows if row.id not in finished]  # others finished meanwhile
             if not rows:
                 return []
             users = {u for row in rows if (u := _event_user(events[row.id]))}
@@ -257,10 +268,8 @@ class TurnProcessor:
                 )).all())
                 sent = [Outgoing(ids[o["retry_key"]], o["channel"], o["to"], o["reply_token"],
                                  o["token_issued_at"], o["retry_key"], o["messages"]) for o in outbox]
-            await conn.execute(
-                sa.update(events_t).where(events_t.c.id.in_([row.id for row in rows]))
-                .values(status=DONE, done_at=now, attempts=events_t.c.attempts + 1)
-            )
+            await conn.execute(sa.insert(InboxOutcome.__table__),  # type: ignore[attr-defined]
+                               [{"event_id": row.id, "status": DONE, "done_at": now} for row in rows])
         return sent
 
     def _upsert_states(self) -> Any:
@@ -271,7 +280,7 @@ class TurnProcessor:
             set_={"data": insert.excluded.data, "updated_at": insert.excluded.updated_at},
         )
 
-    def _answer(self, row: InboxEvent, event: dict[str, Any], turn: Turn, now: datetime,
+    def _answer(self, row: Any, event: dict[str, Any], turn: Turn, now: datetime,
                 talk: list[dict[str, Any]], outbox: list[dict[str, Any]]) -> None:
         if not turn.replies or not turn.user_id:
             return
@@ -288,7 +297,7 @@ class TurnProcessor:
             "created_at": now,
         })
 
-    async def _citizens(self, session: AsyncSession, rows: list[InboxEvent], events: dict[Any, dict[str, Any]],
+    async def _citizens(self, session: AsyncSession, rows: list[Any], events: dict[Any, dict[str, Any]],
                         users: set[str], now: datetime) -> dict[str, Citizen]:
         """The batch's citizens, created on first contact; follow/unfollow recorded in order."""
         if not users:
@@ -318,18 +327,15 @@ class TurnProcessor:
             session.add(FriendshipEvent(citizen_id=citizen.id, kind=kind, at=now))
         return citizens
 
-    async def _fail(self, row: InboxEvent, event: dict[str, Any], exc: BaseException | None) -> OutboundMessage | None:
+    async def _fail(self, row: Any, event: dict[str, Any], exc: BaseException | None) -> OutboundMessage | None:
         """The handler failed: never silence — the event is closed as failed with an apology."""
         now = self._clock.now()
         user_id = _event_user(event)
         async with self._db.write() as session:
-            current = await session.get(InboxEvent, row.id)
-            if current is None or current.status != PENDING:
+            if await self._finished([row.id], await session.connection()):
                 return None
-            current.status, current.error = FAILED, f"{type(exc).__name__}: {exc}"[:2000]
-            current.attempts += 1
-            current.done_at = now
-            session.add(current)
+            session.add(InboxOutcome(event_id=row.id, status=FAILED, done_at=now,
+                                     error=f"{type(exc).__name__}: {exc}"[:2000]))
             if not user_id or event.get("type") not in {"message", "postback"}:
                 return None
             token = event.get("replyToken") if isinstance(event.get("replyToken"), str) else None

@@ -21,8 +21,10 @@ import sqlalchemy as sa
 from playwright.async_api import Browser, Page
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.inbox.models import INBOX_METADATA
 from bot.migrate import upgrade
 from bot.schema import load_metadata
+from bot.settings import default_inbox_url
 from civic.crypto import FieldCipher, parse_key
 from civic.database import Database
 from tests.browser import chromium, phone_page
@@ -77,8 +79,17 @@ def postgres_database() -> Iterator[str]:
         _in_thread(lambda: asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')))
 
 
+def _sqlite_copy(template: Path, path: Path) -> str:
+    """Copy a migrated SQLite database and its inbox store (``bot.settings.default_inbox_url``)."""
+    shutil.copyfile(template, path)
+    url = f"sqlite+aiosqlite:///{path}"
+    shutil.copyfile(default_inbox_url(f"sqlite+aiosqlite:///{template}").split(":///", 1)[1],
+                    default_inbox_url(url).split(":///", 1)[1])
+    return url
+
+
 async def _truncate_all(url: str) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in load_metadata().sorted_tables)
+    tables = ", ".join(f'"{t.name}"' for t in [*load_metadata().sorted_tables, *INBOX_METADATA.sorted_tables])
     engine = create_async_engine(url)
     try:
         async with engine.begin() as conn:
@@ -92,9 +103,7 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     """The URL of an empty, migrated database (SQLite file or PostgreSQL)."""
     if request.param == "sqlite":
         template: Path = request.getfixturevalue("sqlite_template")
-        path = tmp_path / "madoguchi.db"
-        shutil.copyfile(template, path)
-        yield f"sqlite+aiosqlite:///{path}"
+        yield _sqlite_copy(template, tmp_path / "madoguchi.db")
     else:
         url: str = request.getfixturevalue("postgres_database")
         await _truncate_all(url)
@@ -113,9 +122,7 @@ async def db(database_url: str, cipher: FieldCipher) -> AsyncIterator[Database]:
 @pytest.fixture
 async def sqlite_db(sqlite_template: Path, tmp_path: Path, cipher: FieldCipher) -> AsyncIterator[Database]:
     """SQLite only, for tests about behaviour above the data layer."""
-    path = tmp_path / "madoguchi.db"
-    shutil.copyfile(sqlite_template, path)
-    database = Database(f"sqlite+aiosqlite:///{path}", cipher)
+    database = Database(_sqlite_copy(sqlite_template, tmp_path / "madoguchi.db"), cipher)
     try:
         yield database
     finally:

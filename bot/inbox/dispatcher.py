@@ -7,8 +7,8 @@ holds their previous one has committed and sent its answers, so per-user order i
 thousands of users share a few transactions a second. ``concurrency`` batches may be in flight at
 once (while one batch sends its answers, the next can already run its turns).
 
-On start, events that were accepted but not finished before a restart are loaded from the inbox
-and processed first, in their original order.
+On start, events that were accepted but not finished before a restart (inbox events without an
+outcome) are loaded from the inbox and processed first, in their original order.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 
-from sqlmodel import col, select
+import sqlalchemy as sa
 
-from bot.inbox.models import PENDING, InboxEvent
+from bot.inbox.models import InboxOutcome, webhook_event
 from bot.inbox.writer import Accepted
 from civic.database import Database
 
@@ -30,8 +30,12 @@ ProcessBatch = Callable[[list[int]], Awaitable[None]]
 
 
 class InboxDispatcher:
-    def __init__(self, db: Database, process: ProcessBatch, *, batch_size: int = 64, concurrency: int = 2) -> None:
+    """``inbox`` is the inbox store, ``db`` the main database (see ``bot.inbox.models``)."""
+
+    def __init__(self, db: Database, inbox: Database, process: ProcessBatch, *, batch_size: int = 64,
+                 concurrency: int = 2) -> None:
         self._db = db
+        self._inbox = inbox
         self._process = process
         self._batch_size = batch_size
         self._slots = concurrency
@@ -44,21 +48,27 @@ class InboxDispatcher:
         self._idle.set()
         self._stopping = False
         self.retry_delay = 1.0
+        #: Told the ids of every batch that finished (the turn worker reports them to the web process).
+        self.on_done: Callable[[list[int]], None] | None = None
 
-    async def resume_unfinished(self) -> int:
-        """Queue the events a previous run accepted but did not finish. Returns how many."""
+    async def resume_unfinished(self) -> list[int]:
+        """Queue the events a previous run accepted but did not finish. Returns their ids."""
+        async with self._inbox.read() as session:
+            events = (await (await session.connection()).execute(
+                sa.select(webhook_event.c.id, webhook_event.c.user_key).order_by(webhook_event.c.id)
+            )).all()
+        if not events:
+            return []
+        outcomes = InboxOutcome.__table__  # type: ignore[attr-defined]
         async with self._db.read() as session:
-            rows = (
-                await session.exec(
-                    select(InboxEvent.id, InboxEvent.user_key)
-                    .where(InboxEvent.status == PENDING)
-                    .order_by(col(InboxEvent.id))
-                )
-            ).all()
+            finished = set((await (await session.connection()).execute(
+                sa.select(outcomes.c.event_id).where(outcomes.c.event_id >= events[0].id)
+            )).scalars())
+        rows = [(id_, key) for id_, key in events if id_ not in finished]
         self.submit(Accepted(id_, key) for id_, key in rows)
         if rows:
             log.info("resuming %d unfinished inbox events", len(rows))
-        return len(rows)
+        return [id_ for id_, _ in rows]
 
     def submit(self, accepted: Iterable[Accepted]) -> None:
         for item in accepted:
@@ -69,22 +79,29 @@ class InboxDispatcher:
         self._schedule()
 
     def _schedule(self) -> None:
-        while not self._stopping and self._running < self._slots:
-            ready = [key for key in self._queues if key not in self._busy]
-            if not ready:
-                break
-            keys = ready[: self._batch_size]
-            batch = [self._queues[key][0] for key in keys]
-            self._busy.update(keys)
+        while not self._stopping and self._running < self._slots and self._has_ready():
             self._running += 1
             self._idle.clear()
-            task = asyncio.get_running_loop().create_task(self._run(keys, batch))
+            task = asyncio.get_running_loop().create_task(self._run())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         if not self._queues and self._running == 0:
             self._idle.set()
 
-    async def _run(self, keys: list[str], batch: list[int]) -> None:
+    def _has_ready(self) -> bool:
+        return any(key not in self._busy for key in self._queues)
+
+    async def _run(self) -> None:
+        # The batch is taken when the task starts, not when it was scheduled: events submitted in
+        # the meantime (the rest of a burst) join it.
+        keys = [] if self._stopping else [key for key in self._queues if key not in self._busy][: self._batch_size]
+        if not keys:
+            self._running -= 1
+            if not self._queues and self._running == 0:
+                self._idle.set()
+            return
+        batch = [self._queues[key][0] for key in keys]
+        self._busy.update(keys)
         try:
             await self._process(batch)
         except Exception:
@@ -103,6 +120,8 @@ class InboxDispatcher:
             if not queue:
                 del self._queues[key]
             self._busy.discard(key)
+        if self.on_done is not None:
+            self.on_done(batch)
         self._schedule()
 
     async def wait_idle(self) -> None:

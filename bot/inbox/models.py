@@ -1,4 +1,15 @@
-"""The durable event inbox: every accepted webhook event, committed before LINE gets its 200."""
+"""The durable event inbox: every accepted webhook event, committed before LINE gets its 200.
+
+Two tables in two stores, so that acknowledging never waits for a turn:
+
+* ``webhook_event`` — the inbox store (``INBOX_DATABASE_URL``): the events as LINE sent them,
+  appended by the web process and never updated. On SQLite it is a file of its own (its own write
+  lock: an acknowledgement never queues behind a turn's transaction, in this process or in the turn
+  worker); on PostgreSQL it is the main database.
+* ``inbox_outcome`` — the main database: one row per event that is finished (``done``, or
+  ``failed`` with the error), written in the turn's own transaction. An inbox event without an
+  outcome is unfinished; the turn re-checks under its write lock, so an event is processed once.
+"""
 
 from __future__ import annotations
 
@@ -9,25 +20,34 @@ from sqlmodel import Field, SQLModel
 
 from civic.types import EncryptedText, UTCDateTime
 
-PENDING = "pending"
 DONE = "done"
 FAILED = "failed"
 
+#: The inbox store's tables (its own migrations branch, ``inbox``; see ``bot.migrate``).
+INBOX_METADATA = sa.MetaData()
 
-class InboxEvent(SQLModel, table=True):
-    __tablename__ = "inbox_event"
-    __table_args__ = (sa.Index("ix_inbox_event_status_id", "status", "id"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    webhook_event_id: str = Field(sa_column=sa.Column(sa.String(64), unique=True, nullable=False))
-    channel: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+webhook_event = sa.Table(
+    "webhook_event",
+    INBOX_METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("webhook_event_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("channel", sa.String(32), nullable=False),
     #: Events of one key are processed one at a time, in order (a user, group or room).
-    user_key: str = Field(sa_column=sa.Column(sa.String(80), nullable=False))
-    event_type: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    sa.Column("user_key", sa.String(80), nullable=False),
+    sa.Column("event_type", sa.String(32), nullable=False),
     #: The event as LINE sent it (JSON), encrypted: it carries what citizens wrote.
-    payload: str = Field(sa_column=sa.Column(EncryptedText, nullable=False))
-    status: str = Field(default=PENDING, sa_column=sa.Column(sa.String(16), nullable=False))
-    attempts: int = Field(default=0, nullable=False)
-    received_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
-    done_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
+    sa.Column("payload", EncryptedText, nullable=False),
+    sa.Column("received_at", UTCDateTime, nullable=False, index=True),
+)
+
+
+class InboxOutcome(SQLModel, table=True):
+    """How an inbox event ended (main database)."""
+
+    __tablename__ = "inbox_outcome"
+
+    #: ``webhook_event.id`` (another store: no foreign key).
+    event_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    status: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    done_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False, index=True))
     error: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.inbox.models import PENDING, InboxEvent
+from bot.inbox.models import webhook_event
 from civic.clock import Clock
 from civic.database import Database
 
@@ -49,19 +49,19 @@ def _row(channel: str, event: dict[str, Any], now: datetime) -> dict[str, Any]:
         "user_key": user_key_of(event),
         "event_type": str(event.get("type", "unknown"))[:32],
         "payload": json.dumps(event, ensure_ascii=False),
-        "status": PENDING,
-        "attempts": 0,
         "received_at": now,
     }
 
 
 class InboxWriter:
+    """Writes to the inbox store (``db``: see ``bot.inbox.models``)."""
+
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
         self._queue: list[tuple[list[dict[str, Any]], asyncio.Future[list[Accepted]]]] = []
         self._flushing = False
-        self._table = InboxEvent.__table__  # type: ignore[attr-defined]
+        self._table = webhook_event
 
     async def add(self, channel: str, events: Iterable[dict[str, Any]]) -> list[Accepted]:
         """Store events; returns those that were new, after they are committed."""

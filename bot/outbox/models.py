@@ -20,7 +20,8 @@ class OutboundMessage(SQLModel, table=True):
     __table_args__ = (sa.Index("ix_outbound_message_status_id", "status", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    inbox_event_id: int | None = Field(default=None, foreign_key="inbox_event.id", index=True)
+    #: The inbox event (``webhook_event.id``, in the inbox store) the message answers, if any.
+    inbox_event_id: int | None = Field(default=None, index=True)
     channel: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
     to: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
     reply_token: str | None = Field(default=None, sa_column=sa.Column(sa.String(256), nullable=True))

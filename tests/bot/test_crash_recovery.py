@@ -1,9 +1,13 @@
 """SIGKILL mid-load: no accepted event is lost and none is answered twice.
 
-The bot runs as a real process (``python -m bot serve``) against an in-process linesim. Citizens
-send messages concurrently; the bot is killed with SIGKILL while it works, restarted, and — as LINE
-does — every event whose delivery was not acknowledged is redelivered. Every message must get
-exactly one answer.
+The bot runs as real processes (``python -m bot serve``: the web process and its turn worker)
+against an in-process linesim. Citizens send messages concurrently while
+
+* both processes are killed with SIGKILL (a machine crash); the bot is restarted and — as LINE
+  does — every event whose delivery was not acknowledged is redelivered;
+* only the turn worker is killed; the web process starts a new one, which resumes from the inbox.
+
+Every message must get exactly one answer.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.migrate import upgrade_async
+from bot.settings import default_inbox_url
 from linesim import ChannelConfig, SimConfig
 from linesim.testing import LineSim, run_linesim
 from tests.bot.helpers import KEY_HEX, REPO, SECRET, TOKEN
@@ -50,8 +55,14 @@ def _start_bot(port: int, db_url: str, sim_url: str, log: Path) -> subprocess.Po
     }
     return subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--port", str(port), "--skip-migrate"],
-        cwd=REPO, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        cwd=REPO, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
     )
+
+
+def _worker_of(proc: subprocess.Popen) -> int:
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+    assert len(children) == 1, children
+    return int(children[0])
 
 
 async def _wait_healthy(port: int, proc: subprocess.Popen) -> None:
@@ -69,7 +80,8 @@ async def _wait_healthy(port: int, proc: subprocess.Popen) -> None:
 
 
 @pytest.mark.slow
-async def test_sigkill_mid_load_loses_nothing_and_answers_nothing_twice(tmp_path: Path) -> None:
+@pytest.mark.parametrize("victim", ["both processes", "turn worker"])
+async def test_sigkill_mid_load_loses_nothing_and_answers_nothing_twice(tmp_path: Path, victim: str) -> None:
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'crash.db'}"
     await upgrade_async(db_url)
     port = _free_port()
@@ -93,20 +105,25 @@ async def test_sigkill_mid_load_loses_nothing_and_answers_nothing_twice(tmp_path
             async def killer() -> None:
                 while sum(sent.values()) < USERS * MESSAGES_PER_USER // 3:
                     await asyncio.sleep(0.005)
-                proc.send_signal(signal.SIGKILL)
-                proc.wait()
+                if victim == "turn worker":
+                    os.kill(_worker_of(proc), signal.SIGKILL)
+                else:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
                 killed.set()
 
             await asyncio.gather(killer(), *(citizen(u) for u in users))
             assert killed.is_set()
-            failed = {e for d in sim.deliveries if not d.ok for e in d.event_ids}
-            acked = {e for d in sim.deliveries if d.ok for e in d.event_ids}
-            assert failed, "the kill should have interrupted some deliveries"
-
-            proc = _start_bot(port, db_url, sim.url, log)
-            await _wait_healthy(port, proc)
-            for event_id in sorted(failed - acked):
-                await sim.redeliver(event_id)
+            if victim == "both processes":
+                failed = {e for d in sim.deliveries if not d.ok for e in d.event_ids}
+                acked = {e for d in sim.deliveries if d.ok for e in d.event_ids}
+                assert failed, "the kill should have interrupted some deliveries"
+                proc = _start_bot(port, db_url, sim.url, log)
+                await _wait_healthy(port, proc)
+                for event_id in sorted(failed - acked):
+                    await sim.redeliver(event_id)
+            else:
+                assert all(d.ok for d in sim.deliveries), "the web process kept acknowledging"
 
             async def all_answered() -> None:
                 while any(len(sim.messages(u)) < MESSAGES_PER_USER for u in users):
@@ -116,17 +133,23 @@ async def test_sigkill_mid_load_loses_nothing_and_answers_nothing_twice(tmp_path
             await asyncio.sleep(1.0)  # room for a duplicate to show up, if there were one
             answers = {u: len(sim.messages(u)) for u in users}
             assert answers == dict.fromkeys(users, MESSAGES_PER_USER), log.read_text()[-3000:]
+            if victim == "turn worker":
+                assert "the turn worker exited" in log.read_text()
         finally:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
                 try:
                     proc.wait(10)
                 except subprocess.TimeoutExpired:
-                    proc.kill()
+                    os.killpg(proc.pid, signal.SIGKILL)
     engine = create_async_engine(db_url)
-    async with engine.connect() as conn:
-        statuses = (await conn.execute(sa.text("SELECT status, count(*) FROM inbox_event GROUP BY status"))).all()
+    inbox = create_async_engine(default_inbox_url(db_url))
+    async with engine.connect() as conn, inbox.connect() as inbox_conn:
+        statuses = (await conn.execute(sa.text("SELECT status, count(*) FROM inbox_outcome GROUP BY status"))).all()
         unsent = (await conn.execute(sa.text("SELECT count(*) FROM outbound_message WHERE status != 'sent'"))).scalar()
+        stored = (await inbox_conn.execute(sa.text("SELECT count(*) FROM webhook_event"))).scalar()
     await engine.dispose()
+    await inbox.dispose()
+    assert stored == USERS * MESSAGES_PER_USER
     assert dict(statuses) == {"done": USERS * MESSAGES_PER_USER}
     assert unsent == 0

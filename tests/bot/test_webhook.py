@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlmodel import select
 
 from bot.app import create_app
-from bot.appkeys import DATABASE, DISPATCHER
-from bot.inbox.models import DONE, InboxEvent
+from bot.appkeys import DATABASE, DISPATCHER, INBOX_DATABASE
+from bot.inbox.models import DONE, InboxOutcome, webhook_event
 from bot.turn import Turn
 from tests.bot.helpers import body_of, make_settings, sign, text_event
 
@@ -30,9 +31,24 @@ async def _client(aiohttp_client, database_url: str, handler: Silent | None = No
     return await aiohttp_client(app), handler
 
 
-async def _inbox(client) -> list[InboxEvent]:
+@dataclass
+class Stored:
+    user_key: str
+    event_type: str
+    payload: str
+    status: str  # the outcome, or "pending"
+    error: str | None
+
+
+async def _inbox(client) -> list[Stored]:
+    """The inbox store's events with their outcomes from the main database."""
+    async with client.app[INBOX_DATABASE].read() as s:
+        events = (await (await s.connection()).execute(sa.select(webhook_event).order_by(webhook_event.c.id))).all()
     async with client.app[DATABASE].read() as s:
-        return list((await s.exec(select(InboxEvent).order_by(InboxEvent.id))).all())
+        outcomes = {o.event_id: o for o in (await s.exec(select(InboxOutcome))).all()}
+    return [Stored(e.user_key, e.event_type, e.payload,
+                   outcomes[e.id].status if e.id in outcomes else "pending",
+                   outcomes[e.id].error if e.id in outcomes else None) for e in events]
 
 
 async def test_valid_signature_is_stored_processed_and_acknowledged(aiohttp_client, database_url) -> None:
@@ -51,8 +67,8 @@ async def test_payload_is_encrypted_at_rest(aiohttp_client, database_url) -> Non
     client, _ = await _client(aiohttp_client, database_url)
     body = body_of(text_event("U1", "住所は本町1-2-3です"))
     await client.post("/callback", data=body, headers={"X-Line-Signature": sign(body)})
-    async with client.app[DATABASE].engine.connect() as conn:
-        raw = (await conn.execute(sa.text("SELECT payload FROM inbox_event"))).scalar_one()
+    async with client.app[INBOX_DATABASE].engine.connect() as conn:
+        raw = (await conn.execute(sa.text("SELECT payload FROM webhook_event"))).scalar_one()
     assert "本町" not in raw
 
 

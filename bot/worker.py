@@ -1,0 +1,102 @@
+"""The turn worker process (``python -m bot worker``), started by the web process.
+
+It runs an app built in the ``WORKER`` role (the inbox dispatcher, the turns, the answers) without
+listening on any port, and talks to its web process over stdin/stdout (the protocol is described
+in ``bot.inbox.worker_link``). End-of-file on stdin — the web process stopped or died — or SIGTERM
+or SIGINT ends it after the batches in hand are finished; what is left stays in the inbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from collections.abc import Iterable
+from typing import BinaryIO
+
+from aiohttp import web
+
+from bot.appkeys import DISPATCHER
+from bot.inbox.dispatcher import InboxDispatcher
+from bot.inbox.writer import Accepted
+
+log = logging.getLogger(__name__)
+
+#: The worker's scheduling priority relative to the web process (``nice``; 0–19, higher yields more).
+NICENESS = 0
+
+
+class Reporter:
+    """Writes the worker's reports to the web process; a closed pipe (web process gone) is ignored."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+        self._broken = False
+
+    def send(self, kind: str, ids: Iterable[int]) -> None:
+        if self._broken:
+            return
+        try:
+            self._out.write(f"{kind} {' '.join(map(str, ids))}\n".encode("ascii"))
+            self._out.flush()
+        except (BrokenPipeError, ValueError, OSError):
+            self._broken = True
+
+
+def parse_event_line(line: bytes) -> Accepted | None:
+    parts = line.decode("ascii", "replace").split()
+    if len(parts) == 3 and parts[0] == "E" and parts[1].isdigit():
+        return Accepted(int(parts[1]), parts[2])
+    return None
+
+
+async def _stdin_reader() -> asyncio.StreamReader:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    return reader
+
+
+async def serve_worker(app: web.Application, *, reader: asyncio.StreamReader | None = None,
+                       out: BinaryIO | None = None) -> None:
+    """Start ``app`` (built with ``role=Role.WORKER``), feed it the events announced on ``reader``
+    (stdin by default) and report back on ``out`` (stdout) until end-of-file or a stop signal."""
+    # Acknowledging is what LINE waits for; turns can wait a little. When both want the CPU, the
+    # kernel favours the web process.
+    with contextlib.suppress(OSError):
+        os.nice(NICENESS)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        dispatcher = app[DISPATCHER]
+        assert isinstance(dispatcher, InboxDispatcher), "serve_worker needs an app built in the WORKER role"
+        reporter = Reporter(out or sys.stdout.buffer)
+        dispatcher.on_done = lambda ids: reporter.send("D", ids)
+        reader = reader or await _stdin_reader()
+        resumed = await dispatcher.resume_unfinished()
+        reporter.send("R", resumed)
+
+        async def read() -> None:
+            while line := await reader.readline():
+                item = parse_event_line(line)
+                if item is None:
+                    log.warning("ignoring an unexpected line from the web process: %r", line[:80])
+                    continue
+                dispatcher.submit([item])
+
+        reading = loop.create_task(read())
+        stopping = loop.create_task(stop.wait())
+        await asyncio.wait({reading, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (reading, stopping):
+            task.cancel()
+        log.info("turn worker stopping; %d events left in the inbox for the next start", dispatcher.backlog)
+    finally:
+        await runner.cleanup()  # the dispatcher finishes the batches in hand
