@@ -108,7 +108,7 @@ def create_app(
             await link.stop()
             await sender.close()
             return
-        processor = TurnProcessor(db, inbox, clk, handler, sender, app[GATEWAY])
+        processor = TurnProcessor(db, clk, handler, sender, app[GATEWAY])
         dispatcher = InboxDispatcher(db, inbox, processor, batch_size=settings.worker_concurrency)
         app[DISPATCHER] = dispatcher
         resent = await sender.resend_unsent()

@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 import uuid
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -23,7 +24,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.conversation.models import ConversationState
 from bot.gateway import LineError, LineGateway
-from bot.inbox.models import DONE, FAILED, InboxOutcome, webhook_event
+from bot.inbox.models import DONE, FAILED, InboxOutcome
+from bot.inbox.writer import Accepted
 from bot.outbox.models import OutboundMessage, Outgoing
 from bot.outbox.sender import OutboxSender
 from bot.settings import TEST
@@ -142,27 +144,24 @@ class TurnProcessor:
     """
 
     def __init__(
-        self, db: Database, inbox: Database, clock: Clock, handler: TurnHandler, sender: OutboxSender,
-        gateway: LineGateway,
+        self, db: Database, clock: Clock, handler: TurnHandler, sender: OutboxSender, gateway: LineGateway
     ) -> None:
         self._db = db
-        self._inbox = inbox
         self._clock = clock
         self._handler = handler
         self._sender = sender
         self._gateway = gateway
+        outcomes = InboxOutcome.__table__  # type: ignore[attr-defined]
+        self._claim = ((sqlite if db.is_sqlite else postgresql).insert(outcomes)
+                       .on_conflict_do_nothing(index_elements=[outcomes.c.event_id]).returning(outcomes.c.event_id))
 
-    async def __call__(self, event_ids: list[int]) -> None:
-        finished = await self._finished(event_ids)
-        wanted = [i for i in event_ids if i not in finished]
-        if not wanted:
-            return
-        async with self._inbox.read() as session:
-            rows = list((await (await session.connection()).execute(
-                sa.select(webhook_event).where(webhook_event.c.id.in_(wanted)).order_by(webhook_event.c.id)
-            )).all())
+    async def __call__(self, rows: list[Accepted]) -> Awaitable[Any] | None:
+        """Run the turns of ``rows`` (at most one per user) and start sending their answers; returns
+        once the turns are committed, with the sending to await (None when nothing is sent). An
+        event that already has an outcome (announced twice, or finished by another worker) is
+        skipped inside the transaction."""
         if not rows:
-            return
+            return None
         events = {row.id: json.loads(row.payload) for row in rows}
         contents = dict(zip(
             [row.id for row in rows],
@@ -192,16 +191,14 @@ class TurnProcessor:
                     except Exception as exc:
                         log.exception("turn for inbox event %s failed", row.id)
                         outboxes.append(await self._fail(row, events[row.id], exc))
-        await asyncio.gather(*(self._sender.send(o) for o in outboxes if o is not None))
+        sends = [self._sender.send(o) for o in outboxes if o is not None]
+        return asyncio.gather(*sends) if sends else None
 
-    async def _finished(self, event_ids: list[int], conn: Any = None) -> set[int]:
-        """Which of these events already have an outcome (in ``conn``'s transaction when given)."""
+    @staticmethod
+    async def _finished(event_ids: list[int], conn: Any) -> set[int]:
+        """Which of these events already have an outcome (in ``conn``'s transaction)."""
         table = InboxOutcome.__table__  # type: ignore[attr-defined]
-        query = sa.select(table.c.event_id).where(table.c.event_id.in_(event_ids))
-        if conn is not None:
-            return set((await conn.execute(query)).scalars())
-        async with self._db.read() as session:
-            return set((await (await session.connection()).execute(query)).scalars())
+        return set((await conn.execute(sa.select(table.c.event_id).where(table.c.event_id.in_(event_ids)))).scalars())
 
     async def _fetch_content(self, channel: str, event: dict[str, Any]) -> bytes | None:
         message = event.get("message")
@@ -216,7 +213,7 @@ class TurnProcessor:
             log.warning("could not download image %s: %s", message.get("id"), exc)
             return None
 
-    async def _run(self, rows: list[Any], events: dict[Any, dict[str, Any]],
+    async def _run(self, rows: list[Accepted], events: dict[Any, dict[str, Any]],
                    contents: dict[Any, bytes | None], prepared: dict[Any, Any]) -> list[Outgoing]:
         """Run the batch's turns in one transaction. The turn loop's own rows (talk log, outbox,
         state, event status) are written with bulk Core statements: building ORM objects for
@@ -228,8 +225,12 @@ class TurnProcessor:
         async with self._db.write() as session:
             conn = await session.connection()
             state_t = ConversationState.__table__  # type: ignore[attr-defined]
-            finished = await self._finished([row.id for row in rows], conn)
-            rows = [row for row in rows if row.id not in finished]  # others finished meanwhile
+            # Claiming the events' outcomes first: the primary key lets one transaction claim an
+            # event; one finished meanwhile (announced twice, another worker) is skipped.
+            claimed = set((await conn.execute(
+                self._claim, [{"event_id": row.id, "status": DONE, "done_at": now} for row in rows]
+            )).scalars())
+            rows = [row for row in rows if row.id in claimed]
             if not rows:
                 return []
             users = {u for row in rows if (u := _event_user(events[row.id]))}
@@ -268,8 +269,6 @@ class TurnProcessor:
                 )).all())
                 sent = [Outgoing(ids[o["retry_key"]], o["channel"], o["to"], o["reply_token"],
                                  o["token_issued_at"], o["retry_key"], o["messages"]) for o in outbox]
-            await conn.execute(sa.insert(InboxOutcome.__table__),  # type: ignore[attr-defined]
-                               [{"event_id": row.id, "status": DONE, "done_at": now} for row in rows])
         return sent
 
     def _upsert_states(self) -> Any:
@@ -280,7 +279,7 @@ class TurnProcessor:
             set_={"data": insert.excluded.data, "updated_at": insert.excluded.updated_at},
         )
 
-    def _answer(self, row: Any, event: dict[str, Any], turn: Turn, now: datetime,
+    def _answer(self, row: Accepted, event: dict[str, Any], turn: Turn, now: datetime,
                 talk: list[dict[str, Any]], outbox: list[dict[str, Any]]) -> None:
         if not turn.replies or not turn.user_id:
             return
@@ -297,7 +296,7 @@ class TurnProcessor:
             "created_at": now,
         })
 
-    async def _citizens(self, session: AsyncSession, rows: list[Any], events: dict[Any, dict[str, Any]],
+    async def _citizens(self, session: AsyncSession, rows: list[Accepted], events: dict[Any, dict[str, Any]],
                         users: set[str], now: datetime) -> dict[str, Citizen]:
         """The batch's citizens, created on first contact; follow/unfollow recorded in order."""
         if not users:
@@ -327,7 +326,7 @@ class TurnProcessor:
             session.add(FriendshipEvent(citizen_id=citizen.id, kind=kind, at=now))
         return citizens
 
-    async def _fail(self, row: Any, event: dict[str, Any], exc: BaseException | None) -> OutboundMessage | None:
+    async def _fail(self, row: Accepted, event: dict[str, Any], exc: BaseException | None) -> OutboundMessage | None:
         """The handler failed: never silence — the event is closed as failed with an apology."""
         now = self._clock.now()
         user_id = _event_user(event)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import signal
 import sys
 from collections.abc import Iterable
@@ -21,12 +20,12 @@ from aiohttp import web
 
 from bot.appkeys import DISPATCHER
 from bot.inbox.dispatcher import InboxDispatcher
-from bot.inbox.writer import Accepted
+from bot.inbox.worker_link import parse_event_line
 
 log = logging.getLogger(__name__)
 
 #: The worker's scheduling priority relative to the web process (``nice``; 0–19, higher yields more).
-NICENESS = 0
+NICENESS = 5
 
 
 class Reporter:
@@ -46,13 +45,6 @@ class Reporter:
             self._broken = True
 
 
-def parse_event_line(line: bytes) -> Accepted | None:
-    parts = line.decode("ascii", "replace").split()
-    if len(parts) == 3 and parts[0] == "E" and parts[1].isdigit():
-        return Accepted(int(parts[1]), parts[2])
-    return None
-
-
 async def _stdin_reader() -> asyncio.StreamReader:
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
@@ -64,10 +56,6 @@ async def serve_worker(app: web.Application, *, reader: asyncio.StreamReader | N
                        out: BinaryIO | None = None) -> None:
     """Start ``app`` (built with ``role=Role.WORKER``), feed it the events announced on ``reader``
     (stdin by default) and report back on ``out`` (stdout) until end-of-file or a stop signal."""
-    # Acknowledging is what LINE waits for; turns can wait a little. When both want the CPU, the
-    # kernel favours the web process.
-    with contextlib.suppress(OSError):
-        os.nice(NICENESS)
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
     stop = asyncio.Event()

@@ -4,8 +4,8 @@ Each user (or group/room) key has a queue. The dispatcher takes the head event o
 has nothing in flight, up to ``batch_size`` of them, and hands them to the processor as one batch
 (one transaction for all of them: group commit). A user's next event waits until the batch that
 holds their previous one has committed and sent its answers, so per-user order is kept while
-thousands of users share a few transactions a second. ``concurrency`` batches may be in flight at
-once (while one batch sends its answers, the next can already run its turns).
+thousands of users share a few transactions a second. ``concurrency`` batches may run their turns
+at once; a batch gives up its slot when its turns are committed, while its answers are sent.
 
 On start, events that were accepted but not finished before a restart (inbox events without an
 outcome) are loaded from the inbox and processed first, in their original order.
@@ -17,16 +17,18 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 import sqlalchemy as sa
 
 from bot.inbox.models import InboxOutcome, webhook_event
-from bot.inbox.writer import Accepted
+from bot.inbox.writer import Accepted, accepted_of
 from civic.database import Database
 
 log = logging.getLogger(__name__)
 
-ProcessBatch = Callable[[list[int]], Awaitable[None]]
+#: Runs a batch's turns; returns once they are committed, with the sending of the answers to await.
+ProcessBatch = Callable[[list[Accepted]], Awaitable[Awaitable[Any] | None]]
 
 
 class InboxDispatcher:
@@ -39,7 +41,7 @@ class InboxDispatcher:
         self._process = process
         self._batch_size = batch_size
         self._slots = concurrency
-        self._queues: dict[str, deque[int]] = {}
+        self._queues: dict[str, deque[Accepted]] = {}
         self._busy: set[str] = set()
         self._queued: set[int] = set()
         self._running = 0
@@ -55,27 +57,35 @@ class InboxDispatcher:
         """Queue the events a previous run accepted but did not finish. Returns their ids."""
         async with self._inbox.read() as session:
             events = (await (await session.connection()).execute(
-                sa.select(webhook_event.c.id, webhook_event.c.user_key).order_by(webhook_event.c.id)
-            )).all()
+                sa.select(webhook_event.c.id).order_by(webhook_event.c.id)
+            )).scalars().all()
         if not events:
             return []
         outcomes = InboxOutcome.__table__  # type: ignore[attr-defined]
         async with self._db.read() as session:
             finished = set((await (await session.connection()).execute(
-                sa.select(outcomes.c.event_id).where(outcomes.c.event_id >= events[0].id)
+                sa.select(outcomes.c.event_id).where(outcomes.c.event_id >= events[0])
             )).scalars())
-        rows = [(id_, key) for id_, key in events if id_ not in finished]
-        self.submit(Accepted(id_, key) for id_, key in rows)
+        unfinished = [id_ for id_ in events if id_ not in finished]
+        rows = []
+        async with self._inbox.read() as session:
+            conn = await session.connection()
+            for start in range(0, len(unfinished), 500):
+                rows += (await conn.execute(
+                    sa.select(webhook_event).where(webhook_event.c.id.in_(unfinished[start:start + 500]))
+                    .order_by(webhook_event.c.id)
+                )).all()
+        self.submit(accepted_of(row.id, row) for row in rows)
         if rows:
             log.info("resuming %d unfinished inbox events", len(rows))
-        return [id_ for id_, _ in rows]
+        return [row.id for row in rows]
 
     def submit(self, accepted: Iterable[Accepted]) -> None:
         for item in accepted:
             if item.id in self._queued:
                 continue
             self._queued.add(item.id)
-            self._queues.setdefault(item.user_key, deque()).append(item.id)
+            self._queues.setdefault(item.user_key, deque()).append(item)
         self._schedule()
 
     def _schedule(self) -> None:
@@ -103,25 +113,34 @@ class InboxDispatcher:
         batch = [self._queues[key][0] for key in keys]
         self._busy.update(keys)
         try:
-            await self._process(batch)
+            sending = await self._process(batch)
         except Exception:
             # The processor closes events whose turns fail; an error here means the store itself
             # failed (database down, disk full). The events stay pending and are tried again.
-            log.exception("inbox batch %s could not be processed; retrying in %.0f s", batch, self.retry_delay)
+            log.exception("inbox batch %s could not be processed; retrying in %.0f s", [item.id for item in batch],
+                          self.retry_delay)
             self._running -= 1
             self._busy.difference_update(keys)
             asyncio.get_running_loop().call_later(self.retry_delay, self._schedule)
             return
+        # Committed: the next batch may start while these answers are sent. The batch's users stay
+        # busy until then, so a citizen's answers still arrive in order.
         self._running -= 1
-        for key, event_id in zip(keys, batch, strict=True):
+        self._schedule()
+        if sending is not None:
+            try:
+                await sending
+            except Exception:  # the sender keeps unsent answers for its sweeper; it does not raise
+                log.exception("sending the answers of inbox batch %s failed", [item.id for item in batch])
+        for key, item in zip(keys, batch, strict=True):
             queue = self._queues[key]
             queue.popleft()
-            self._queued.discard(event_id)
+            self._queued.discard(item.id)
             if not queue:
                 del self._queues[key]
             self._busy.discard(key)
         if self.on_done is not None:
-            self.on_done(batch)
+            self.on_done([item.id for item in batch])
         self._schedule()
 
     async def wait_idle(self) -> None:

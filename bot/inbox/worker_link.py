@@ -7,7 +7,9 @@ only verifies, stores and acknowledges.
 
 The link is a pair of pipes carrying line-based messages; the inbox stays the source of truth:
 
-* to the worker (its stdin): ``E <inbox id> <user key>`` for each newly committed event;
+* to the worker (its stdin): ``E <JSON>`` for each newly committed event — the event itself
+  travels with its announcement (``bot.inbox.writer.Accepted``), so the worker reads the inbox
+  only when it resumes;
 * from the worker (its stdout): ``R <ids…>`` the events it resumed from the inbox at start,
   ``D <ids…>`` events finished (answered or closed).
 
@@ -21,12 +23,30 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from bot.inbox.writer import Accepted
 
 log = logging.getLogger(__name__)
+
+
+def event_line(item: Accepted) -> bytes:
+    fields = [item.id, item.user_key, item.channel, item.received_at.isoformat(), item.payload]
+    return b"E " + json.dumps(fields, ensure_ascii=False).encode() + b"\n"
+
+
+def parse_event_line(line: bytes) -> Accepted | None:
+    """The inverse of ``event_line``; None for anything else."""
+    if not line.startswith(b"E "):
+        return None
+    try:
+        id_, user_key, channel, received_at, payload = json.loads(line[2:])
+        return Accepted(int(id_), str(user_key), str(channel), datetime.fromisoformat(received_at), str(payload))
+    except (ValueError, TypeError):
+        return None
 
 
 class WorkerLink:
@@ -100,7 +120,7 @@ class WorkerLink:
         proc = self._proc
         if proc is None or proc.stdin is None or proc.returncode is not None or proc.stdin.is_closing():
             return  # the next worker resumes them from the inbox
-        proc.stdin.write("".join(f"E {item.id} {item.user_key}\n" for item in items).encode())
+        proc.stdin.write(b"".join(event_line(item) for item in items))
 
     @property
     def backlog(self) -> int:

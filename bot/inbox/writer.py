@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.inbox.models import webhook_event
@@ -25,10 +24,16 @@ from civic.database import Database
 
 @dataclass(frozen=True)
 class Accepted:
-    """An event newly stored in the inbox (redeliveries of stored events are not returned)."""
+    """An event stored in the inbox, as the turn needs it. The writer returns the newly stored ones
+    (not redeliveries of stored events); they travel to the turn with their announcement, so the
+    inbox is read back only when resuming after a restart."""
 
     id: int
     user_key: str
+    channel: str
+    received_at: datetime
+    #: The event as LINE sent it (JSON text).
+    payload: str
 
 
 def user_key_of(event: dict[str, Any]) -> str:
@@ -53,6 +58,12 @@ def _row(channel: str, event: dict[str, Any], now: datetime) -> dict[str, Any]:
     }
 
 
+def accepted_of(id_: int, row: Any) -> Accepted:
+    """From a ``webhook_event`` row (a mapping, or a result row with those names)."""
+    get = row.__getitem__ if isinstance(row, dict) else row._mapping.__getitem__
+    return Accepted(id_, get("user_key"), get("channel"), get("received_at"), get("payload"))
+
+
 class InboxWriter:
     """Writes to the inbox store (``db``: see ``bot.inbox.models``)."""
 
@@ -62,6 +73,13 @@ class InboxWriter:
         self._queue: list[tuple[list[dict[str, Any]], asyncio.Future[list[Accepted]]]] = []
         self._flushing = False
         self._table = webhook_event
+        # One statement, executed with many parameter sets: compiled once and cached, where a
+        # multi-row VALUES clause would be compiled again for every batch size.
+        self._insert = (
+            (sqlite if db.is_sqlite else postgresql).insert(webhook_event)
+            .on_conflict_do_nothing(index_elements=["webhook_event_id"])
+            .returning(webhook_event.c.id, webhook_event.c.webhook_event_id)
+        )
 
     async def add(self, channel: str, events: Iterable[dict[str, Any]]) -> list[Accepted]:
         """Store events; returns those that were new, after they are committed."""
@@ -76,14 +94,6 @@ class InboxWriter:
             asyncio.get_running_loop().create_task(self._flush_loop())
         return await future
 
-    def _insert(self, rows: list[dict[str, Any]]) -> sa.Insert:
-        dialect = sqlite if self._db.is_sqlite else postgresql
-        return (
-            dialect.insert(self._table)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["webhook_event_id"])
-            .returning(self._table.c.id, self._table.c.user_key, self._table.c.webhook_event_id)
-        )
 
     async def _flush_loop(self) -> None:
         try:
@@ -106,11 +116,10 @@ class InboxWriter:
     async def _commit(self, rows: list[dict[str, Any]]) -> dict[str, Accepted]:
         # Within one batch the same event may come twice (a redelivery racing the original).
         unique = list({r["webhook_event_id"]: r for r in rows}.values())
+        by_id = {r["webhook_event_id"]: r for r in unique}
         accepted: dict[str, Accepted] = {}
         async with self._db.write(urgent=True) as session:
             conn = await session.connection()
-            for start in range(0, len(unique), 500):
-                result = await conn.execute(self._insert(unique[start:start + 500]))
-                for id_, user_key, event_id in result.all():
-                    accepted[event_id] = Accepted(id_, user_key)
+            for id_, event_id in (await conn.execute(self._insert, unique)).all():
+                accepted[event_id] = accepted_of(id_, by_id[event_id])
         return accepted
