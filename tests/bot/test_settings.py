@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from bot.settings import LINE_DATA_API, Settings, SettingsError
+from bot.settings import LINE_DATA_API, Settings, SettingsError, default_inbox_url
 from tests.bot.helpers import KEY_HEX, REPO
 
 GOOD = {
@@ -25,6 +25,19 @@ def test_defaults() -> None:
     assert s.line.data_api_base_url == LINE_DATA_API
     assert (s.host, s.port) == ("127.0.0.1", 8000)
     assert list(s.accounts) == ["production"]
+    assert s.inbox_url == "sqlite+aiosqlite:///./var/madoguchi-inbox.db"
+
+
+@pytest.mark.parametrize(("database", "inbox"), [
+    ("sqlite+aiosqlite:///./var/madoguchi.db", "sqlite+aiosqlite:///./var/madoguchi-inbox.db"),
+    ("sqlite+aiosqlite:////srv/town.v2/db", "sqlite+aiosqlite:////srv/town.v2/db-inbox"),
+    ("postgresql+asyncpg://u@db/town", "postgresql+asyncpg://u@db/town"),
+])
+def test_inbox_store_defaults_beside_the_database(database: str, inbox: str) -> None:
+    assert default_inbox_url(database) == inbox
+    assert Settings.from_env({**GOOD, "DATABASE_URL": database}).inbox_url == inbox
+    chosen = "sqlite+aiosqlite:////var/lib/madoguchi/inbox.db"
+    assert Settings.from_env({**GOOD, "DATABASE_URL": database, "INBOX_DATABASE_URL": chosen}).inbox_url == chosen
 
 
 def test_emulator_base_url_serves_data_host_too() -> None:
@@ -51,6 +64,7 @@ def test_test_account_is_optional_but_complete() -> None:
         ({"PORT": "eighty"}, "PORT"),
         ({"PORT": "70000"}, "PORT"),
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+        ({"INBOX_DATABASE_URL": "sqlite:///plain-driver.db"}, "INBOX_DATABASE_URL"),
         ({"LINE_API_BASE_URL": "ftp://x"}, "LINE_API_BASE_URL"),
         ({"TOWN": "atlantis"}, "TOWN"),
         ({"DATA_ENCRYPTION_RETIRED_KEYS": f"{KEY_HEX},bad"}, "DATA_ENCRYPTION_RETIRED_KEYS"),
