@@ -38,7 +38,7 @@ from admin_api.staff_auth import StaffAuthenticator
 from admin_api.staff_views import staff_router
 from admin_api.stats_views import stats_router
 from bot.app import Role, create_app
-from bot.appkeys import CLOCK, DATABASE, GATEWAY, SETTINGS
+from bot.appkeys import CLOCK, DATABASE, GATEWAY, INBOX_DATABASE, SETTINGS
 from bot.delivery_scheduler import DELIVERY_SCHEDULER, delivery_scheduler_ctx
 from bot.dialogue_wiring import (
     BOOKING,
@@ -52,6 +52,7 @@ from bot.dialogue_wiring import (
     purge_report_drafts,
 )
 from bot.gateway import LineGateway
+from bot.inbox.retention import purge_inbox
 from bot.insight import LineOpenStatistics
 from bot.mail_receiver import mail_receiver_ctx
 from bot.notifier import BookingNotices, ProcedureResults
@@ -242,6 +243,7 @@ def scheduled_jobs(app: web.Application, notifier: Any, drafts_idle: timedelta) 
     schedule.every(24 * 3600, "report draft photos", lambda: purge_report_drafts(app))
     schedule.every(3600, "expired staff sessions", lambda: purge_sessions(db, clock))
     schedule.every(24 * 3600, "operation log retention", lambda: purge_operation_log(db, clock, keep_months=36))
+    schedule.every(24 * 3600, "inbox retention", lambda: purge_inbox(db, app[INBOX_DATABASE], clock, keep_days=30))
     return schedule
 
 

@@ -38,6 +38,9 @@ webhook_event = sa.Table(
     #: The event as LINE sent it (JSON), encrypted: it carries what citizens wrote.
     sa.Column("payload", EncryptedText, nullable=False),
     sa.Column("received_at", UTCDateTime, nullable=False, index=True),
+    # Ids are never reused after old events are deleted (``bot.inbox.retention``): an outcome is
+    # keyed by the id.
+    sqlite_autoincrement=True,
 )
 
 

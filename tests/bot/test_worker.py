@@ -7,7 +7,7 @@ import json
 import os
 import signal
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,12 +17,14 @@ from bot.app import create_app
 from bot.appkeys import DATABASE, DISPATCHER, INBOX_DATABASE
 from bot.gateway import LineGateway
 from bot.inbox.models import InboxOutcome, webhook_event
+from bot.inbox.retention import Purged, purge_inbox
 from bot.inbox.worker_link import event_line, parse_event_line
 from bot.inbox.writer import Accepted, InboxWriter, accepted_of
 from bot.migrate import upgrade_async
 from bot.outbox.sender import OutboxSender
+from bot.settings import default_inbox_url
 from bot.turn import Turn, TurnProcessor
-from civic.clock import SystemClock
+from civic.clock import FrozenClock, SystemClock
 from civic.database import Database
 from tests.bot.helpers import body_of, make_settings, sign, text_event
 from tests.bot.test_crash_recovery import _free_port, _start_bot, _wait_healthy, _worker_of
@@ -122,3 +124,38 @@ def test_the_app_keys_share_one_database_when_the_urls_match(tmp_path: Path) -> 
     assert app[INBOX_DATABASE] is app[DATABASE]
     sqlite = create_app(make_settings(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"))
     assert sqlite[INBOX_DATABASE].url.endswith("m-inbox.db")
+
+
+async def test_retention_deletes_finished_old_events_and_never_orphans_one(database_url, cipher) -> None:
+    clock = FrozenClock(datetime(2026, 10, 1, 9, 0, tzinfo=UTC))
+    db = Database(database_url, cipher)
+    inbox = Database(default_inbox_url(database_url), cipher) if database_url.startswith("sqlite") else db
+    writer = InboxWriter(inbox, clock)
+    try:
+        old = await writer.add("production", [text_event(f"U{i}", f"古い用件{i}") for i in range(3)])
+        clock.advance(timedelta(days=40))
+        new = await writer.add("production", [text_event("U9", "新しい用件")])
+        async with db.write() as s:  # old[1] was never finished (the worker was down)
+            for a, at in ((old[0], old[0].received_at), (old[2], old[2].received_at), (new[0], clock.now())):
+                s.add(InboxOutcome(event_id=a.id, status="done", done_at=at))
+
+        purged = await purge_inbox(db, inbox, clock, keep_days=30)
+
+        async with inbox.read() as s:
+            left = list((await (await s.connection()).execute(sa.select(webhook_event.c.id))).scalars())
+        async with db.read() as s:
+            outcomes = set((await (await s.connection()).execute(sa.select(InboxOutcome.event_id))).scalars())
+        assert purged == Purged(events=2, outcomes=1, unfinished_kept=1)
+        assert sorted(left) == [old[1].id, new[0].id]
+        # old[2]'s outcome stays while an older event (old[1]) is in the inbox: nothing is orphaned
+        assert outcomes == {old[2].id, new[0].id}
+        clock.advance(timedelta(days=40))
+        async with db.write() as s:
+            s.add(InboxOutcome(event_id=old[1].id, status="done", done_at=clock.now()))
+        await purge_inbox(db, inbox, clock, keep_days=30)
+        later = await writer.add("production", [text_event("U1", "また来ました")])
+        assert later[0].id > new[0].id  # ids are not reused once the inbox is empty
+    finally:
+        await db.dispose()
+        if inbox is not db:
+            await inbox.dispose()

@@ -28,7 +28,8 @@ def upgrade() -> None:
     sa.Column('payload', civic.types.EncryptedText(), nullable=False),
     sa.Column('received_at', civic.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('webhook_event_id')
+    sa.UniqueConstraint('webhook_event_id'),
+    sqlite_autoincrement=True,
     )
     with op.batch_alter_table('webhook_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_webhook_event_received_at'), ['received_at'], unique=False)
