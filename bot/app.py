@@ -77,7 +77,8 @@ def create_app(
     app[PARSERS] = {name: WebhookParser(a.channel_secret) for name, a in settings.accounts.items()}
 
     # Created here (no I/O until first use) so features' routers and pages can take it as an argument.
-    app[DATABASE] = Database(settings.database_url, settings.cipher())
+    # The worker's statements run on its loop's thread (no HTTP to keep responsive there).
+    app[DATABASE] = Database(settings.database_url, settings.cipher(), inline=role is Role.WORKER)
     app[INBOX_DATABASE] = (app[DATABASE] if settings.inbox_url == settings.database_url
                            else Database(settings.inbox_url, settings.cipher()))
 

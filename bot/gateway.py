@@ -74,10 +74,24 @@ def _proxy_configured() -> bool:
     return any(os.environ.get(n) or os.environ.get(n.lower()) for n in names) or (Path.home() / ".netrc").exists()
 
 
+class JsonBody(dict):  # type: ignore[type-arg]
+    """A request body that is already plain JSON data (our messages come from ``json.loads``)."""
+
+
+class _ApiClient(AsyncApiClient):
+    """The SDK's client, minus re-walking bodies that are plain JSON already: the SDK's
+    ``sanitize_for_serialization`` visits every value of every message (~0.4 ms per reply)."""
+
+    def sanitize_for_serialization(self, obj: Any) -> Any:
+        if isinstance(obj, JsonBody):
+            return obj
+        return super().sanitize_for_serialization(obj)
+
+
 class _Account:
     def __init__(self, account: LineAccount) -> None:
         self.account = account
-        self.client = AsyncApiClient(
+        self.client = _ApiClient(
             Configuration(host=account.api_base_url, access_token=account.channel_access_token)
         )
         self.data_client = AsyncApiClient(
@@ -168,7 +182,7 @@ class LineGateway:
         )
 
     async def reply(self, channel: str, reply_token: str, messages: list[dict[str, Any]]) -> None:
-        body = {"replyToken": reply_token, "messages": messages}
+        body = JsonBody(replyToken=reply_token, messages=messages)
         try:
             await self._call("reply", lambda: self._post(channel, "/v2/bot/message/reply", body))
         except LineError as exc:
@@ -177,7 +191,7 @@ class LineGateway:
             raise
 
     async def push(self, channel: str, to: str, messages: list[dict[str, Any]], retry_key: str) -> None:
-        body = {"to": to, "messages": messages}
+        body = JsonBody(to=to, messages=messages)
         try:
             await self._call("push", lambda: self._post(channel, "/v2/bot/message/push", body, retry_key))
         except LineError as exc:
@@ -190,7 +204,7 @@ class LineGateway:
         aggregation_unit: str | None = None,
     ) -> None:
         """≤ 500 recipients. ``aggregation_unit`` names the delivery for LINE's per-unit statistics."""
-        body: dict[str, Any] = {"to": to, "messages": messages}
+        body = JsonBody(to=to, messages=messages)
         if aggregation_unit:
             body["customAggregationUnits"] = [aggregation_unit]
         try:

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from civic.crypto import FieldCipher
+from civic.inline_sqlite import connect_inline
 
 _IMMEDIATE = "madoguchi_immediate"
 
@@ -99,7 +100,10 @@ def ensure_sqlite_directory(url: str) -> None:
 class Database:
     """Owns the engine and hands out sessions. Create one per service (no module-level engine)."""
 
-    def __init__(self, url: str, cipher: FieldCipher, *, echo: bool = False, pool_size: int = 10) -> None:
+    def __init__(self, url: str, cipher: FieldCipher, *, echo: bool = False, pool_size: int = 10,
+                 inline: bool = False) -> None:
+        """``inline`` (SQLite only): statements run on the event loop's thread instead of a driver
+        thread (``civic.inline_sqlite``): for the turn worker, never for a process serving HTTP."""
         self.url = url
         self.cipher = cipher
         ensure_sqlite_directory(url)
@@ -109,6 +113,8 @@ class Database:
         if self.is_sqlite:
             # Keep connections: each aiosqlite connection is a thread, costly to open and close.
             kwargs.update(pool_size=max(pool_size, 16), max_overflow=32)
+            if inline:
+                kwargs["async_creator"] = connect_inline(make_url(url).database or ":memory:")
         else:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)

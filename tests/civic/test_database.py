@@ -16,6 +16,7 @@ from bot.settings import default_inbox_url
 from civic.citizens.models import Citizen
 from civic.crypto import DecryptionError, FieldCipher, parse_key
 from civic.database import Database
+from civic.inline_sqlite import InlineConnection
 
 
 def _diff(metadata: sa.MetaData, skip: set[str]):
@@ -88,3 +89,38 @@ async def test_key_rotation_keeps_old_values_readable(database_url: str) -> None
         async with only_new.read() as s:
             list((await s.exec(select(Citizen))).all())
     await only_new.dispose()
+
+
+async def test_the_inline_driver_keeps_the_database_contract(sqlite_db: Database) -> None:
+    """The turn worker's driver (statements on the event loop's thread): transactions, rollback,
+    encryption, aware times, BEGIN IMMEDIATE, and what another connection sees."""
+    inline = Database(sqlite_db.url, sqlite_db.cipher, inline=True)
+    try:
+        async with inline.write() as s:
+            s.add(Citizen(channel_user_id="U-inline", display_name="佐藤 一郎",
+                          created_at=datetime(2026, 1, 1, 9, 0, tzinfo=timezone(timedelta(hours=9)))))
+        with pytest.raises(RuntimeError):
+            async with inline.write() as s:
+                s.add(Citizen(channel_user_id="U-lost", created_at=datetime(2026, 1, 1, tzinfo=UTC)))
+                await s.flush()
+                raise RuntimeError("rolled back")
+        async with sqlite_db.read() as s:  # another driver, another connection
+            rows = (await s.exec(select(Citizen))).all()
+        assert [(c.channel_user_id, c.display_name, c.created_at) for c in rows] == [
+            ("U-inline", "佐藤 一郎", datetime(2026, 1, 1, 0, 0, tzinfo=UTC))]
+        async with inline.engine.connect() as conn:
+            raw = (await conn.execute(sa.text("SELECT display_name FROM citizen"))).scalar_one()
+            assert isinstance((await conn.get_raw_connection()).driver_connection, InlineConnection)
+        assert "佐藤" not in raw
+        async with inline.write() as s:  # the write lock is taken at BEGIN: other writers wait
+            await s.exec(sa.text("SELECT 1"))  # type: ignore[call-overload]
+            other = Database(sqlite_db.url, sqlite_db.cipher)
+            try:
+                async with other.engine.connect() as conn:
+                    await conn.exec_driver_sql("PRAGMA busy_timeout=0")
+                    with pytest.raises(sa.exc.OperationalError, match="locked"):
+                        await conn.exec_driver_sql("BEGIN IMMEDIATE")
+            finally:
+                await other.dispose()
+    finally:
+        await inline.dispose()
