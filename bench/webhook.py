@@ -1,9 +1,14 @@
 """Webhook benchmark: acknowledgement latency, end-to-end latency and throughput.
 
-Three processes on loopback, as in production: linesim (``python -m linesim``), the bot
-(``python -m bot serve``, SQLite under a temporary directory) and this load generator, which
-signs LINE webhook bodies itself (one event per request, reply tokens minted from linesim) and
-sends them open-loop at a fixed rate.
+Separate processes on loopback, as in production: linesim (``python -m linesim``), the bot
+(``python -m bot serve``: its web process and its turn worker; SQLite under a temporary
+directory) and this load generator, which signs LINE webhook bodies itself (one event per request,
+reply tokens minted from linesim) and sends them open-loop at a fixed rate. ``--handler spine``
+(the default) serves the help responder, the platform alone; ``--handler full`` every dialogue.
+
+linesim and the load generator stand in for LINE, which in production does not share the town's
+two cores; linesim runs at niceness 10 by default (``--linesim-nice 0`` to run it at the bot's
+priority). CPU per event is printed for every process.
 
 * Phase 1 — acknowledgement: ``--ack-rate`` events/s for ``--seconds``; latency from send to 200.
 * Phase 2 — end to end: ``--e2e-rate`` events/s; latency from send to the reply call received by
