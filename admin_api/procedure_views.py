@@ -11,6 +11,7 @@ from admin_api.errors import ApiError
 from admin_api.routing import ApiRouter, Call
 from civic.clock import Clock
 from civic.database import Database
+from civic.procedures.audit import opened_entry, refused_entry
 from civic.procedures.payload import PayloadError, QrKeyring, join_texts
 from civic.procedures.services import access_counts
 from civic.procedures.tree import CHANNELS, Content
@@ -87,10 +88,20 @@ def procedures_router(db: Database, clock: Clock, content: Content, qr_keys: QrK
         @router.route("POST", "/procedures/counter/open", summary="窓口: 事前申請の二次元コードを開く",
                       permission=COUNTER_PERMISSION, body=OpenCode, response=CounterTicket)
         async def open_counter_code(call: Call) -> CounterTicket:
+            # Logged like the counter page (小郡市 spec §12(4) ログ): the code's reference and kind,
+            # never the sealed text or the household; a refused code too.
+            joined: str | None = None
             try:
-                ticket = qr_keys.open(join_texts(call.body.texts))
+                joined = join_texts(call.body.texts)
+                ticket = qr_keys.open(joined)
             except PayloadError as exc:
+                entry = refused_entry(exc, joined, via="api", parts=len(call.body.texts))
+                async with db.write() as s:
+                    await call.audit(s, entry.action, entry.target, after=entry.after)
                 raise ApiError(422, exc.code, exc.message, "texts") from None
+            entry = opened_entry(ticket, joined, now=clock.now(), via="api")
+            async with db.write() as s:
+                await call.audit(s, entry.action, entry.target, after=entry.after)
             people = list(ticket.household.people) if ticket.household else []
             addresses = list(ticket.household.addresses) if ticket.household else []
             return CounterTicket(

@@ -203,9 +203,11 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
     drafts_idle = timedelta(minutes=15)
     sessions = StaffSessions(db, clock)
     authenticator = StaffAuthenticator(sessions)
+    auditor = Auditor(db, clock)
     app[STAFF_SESSIONS] = sessions
     app.add_subapp("/liff/procedures", create_procedures_app(
         db=db, clock=clock, content=procedures, qr_keys=qr_keys, authenticator=authenticator,
+        auditor=auditor,  # counter openings land in the operation log (小郡市 §12(4))
         kana_reader=SudachiKanaReader(), id_token_verifier=verifier,
         result_notifier=ProcedureResults(notifier, db), idle=drafts_idle,
         liff_id=settings.liff_ids.get("procedures", ""),
@@ -214,7 +216,7 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
 
     admin_routers = admin_api_routers(app, knowledge, booking_notices=BookingNotices(notifier),
                                       procedures=procedures, qr_keys=qr_keys)
-    app.add_subapp(PREFIX, create_admin_app(authenticator, admin_routers, auditor=Auditor(db, clock)))
+    app.add_subapp(PREFIX, create_admin_app(authenticator, admin_routers, auditor=auditor))
 
     app.add_subapp("/r", create_redirect_app(db, clock))
     app.add_subapp("/liff/forms", create_forms_liff_app(

@@ -35,6 +35,7 @@ from civic.procedures.household import SEXES, Address, Household, Person
 
 PREFIX = "MD1:"
 FORMAT = 1
+STALE_DAYS = 30
 _SEX_NAMES = {v: k for k, v in SEXES.items()}
 _PART = re.compile(r"^MD1P(\d)/(\d)\.([0-9A-Z]{4}):(.+)$")
 
@@ -71,6 +72,10 @@ class Ticket:
     household: Household | None
     issued_at: datetime
     extra: dict[str, str] = field(default_factory=dict)
+
+    def stale(self, now: datetime) -> bool:
+        """Issued more than ``STALE_DAYS`` ago: the counter still opens it but asks staff to check it."""
+        return (now - self.issued_at).days > STALE_DAYS
 
 
 # ---- compact encoding --------------------------------------------------------------------------
@@ -222,6 +227,14 @@ class QrKeyring:
         except InvalidTag:
             raise PayloadError("tampered", "二次元コードの内容が改ざんされているか、壊れています。受け付けできません。") from None
         return decode_ticket(blob, fmt)
+
+
+def reference(text: str) -> str:
+    """A short, stable name for one issued code: the same whether scanned whole or in parts (once
+    joined), different for every issue (each seal has its own nonce). It is a digest of the sealed
+    text, so it tells nothing of the household; the operation log and the counter name an
+    application by it. Its first four characters are the set id of the code's split parts."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16].upper()
 
 
 # ---- splitting into parts ----------------------------------------------------------------------

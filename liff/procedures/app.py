@@ -5,7 +5,7 @@ Mounted by the service at ``/liff/procedures``::
     app.add_subapp("/liff/procedures", create_procedures_app(
         db=db, clock=clock, content=load_content("content/midori/procedures"),
         qr_keys=QrKeyring(parse_key(settings.procedures_qr_key)),
-        authenticator=staff_authenticator, kana_reader=SudachiKanaReader(),
+        authenticator=staff_authenticator, auditor=Auditor(db, clock), kana_reader=SudachiKanaReader(),
         id_token_verifier=HttpIdTokenVerifier(settings.line.api_base_url, settings.line.liff_channel_id),
         liff_id=settings.procedures_liff_id, liff_sdk_url="https://static.line-scdn.net/liff/edge/2/sdk.js",
         result_notifier=gateway_notifier))
@@ -27,6 +27,7 @@ from civic.procedures.payload import QrKeyring
 from civic.procedures.postal import PostalDirectory
 from civic.procedures.services import DEFAULT_IDLE, DraftStore
 from civic.procedures.tree import Content
+from civic.staff.audit import Auditor
 from liff.procedures.identity import IdTokenVerifier, ResultNotifier
 from liff.procedures.themes import THEMES
 
@@ -41,6 +42,7 @@ class Deps:
     content: Content
     qr_keys: QrKeyring
     authenticator: Authenticator
+    auditor: Auditor
     drafts: DraftStore
     postal: PostalDirectory
     kana: KanaReader
@@ -68,7 +70,7 @@ def _csp(liff_sdk_url: str) -> str:
 
 
 def create_procedures_app(*, db: Database, clock: Clock, content: Content, qr_keys: QrKeyring,
-                          authenticator: Authenticator, kana_reader: KanaReader | None = None,
+                          authenticator: Authenticator, auditor: Auditor | None = None, kana_reader: KanaReader | None = None,
                           id_token_verifier: IdTokenVerifier | None = None,
                           result_notifier: ResultNotifier | None = None, idle: timedelta = DEFAULT_IDLE,
                           theme: str | None = None, liff_id: str = "", liff_sdk_url: str = "",
@@ -78,7 +80,10 @@ def create_procedures_app(*, db: Database, clock: Clock, content: Content, qr_ke
     ``theme`` overrides the town's base colour (blue/red/green/yellow/purple); ``idle`` is how long
     entries live without activity (§8(6) x); ``liff_id``/``liff_sdk_url`` turn on LIFF inside LINE.
     ``staff_login_url`` (the staff API's login) lets the counter page log in with ID and password;
-    without it the page asks for a token issued by the staff API.
+    without it the page asks for a token issued by the staff API. Every opening of a code at the
+    counter is written to the staff operation log through ``auditor`` (the service passes the one its
+    admin routers share; without one the app makes its own on ``db`` and ``clock``, so openings are
+    never unlogged).
     """
     from liff.procedures import counter, views  # handlers, kept apart from the wiring
 
@@ -86,9 +91,10 @@ def create_procedures_app(*, db: Database, clock: Clock, content: Content, qr_ke
     if chosen not in THEMES:
         raise ValueError(f"unknown theme {chosen!r}; choose one of {', '.join(THEMES)}")
     app = web.Application(middlewares=[_security_headers(_csp(liff_sdk_url))], client_max_size=6 * 1024 * 1024)
-    app[DEPS] = Deps(db, clock, content, qr_keys, authenticator, DraftStore(db, clock, idle),
-                     PostalDirectory(content.town), kana_reader or SudachiKanaReader(), id_token_verifier,
-                     result_notifier, chosen, liff_id, liff_sdk_url, qr_max_version, staff_login_url)
+    app[DEPS] = Deps(db, clock, content, qr_keys, authenticator, auditor or Auditor(db, clock),
+                     DraftStore(db, clock, idle), PostalDirectory(content.town), kana_reader or SudachiKanaReader(),
+                     id_token_verifier, result_notifier, chosen, liff_id, liff_sdk_url, qr_max_version,
+                     staff_login_url)
     views.add_routes(app)
     counter.add_routes(app)
     app.router.add_static("/static", STATIC, append_version=False)

@@ -2,6 +2,9 @@
 
 Login is required: the page sends the staff member's bearer token, resolved by the service's
 ``admin_api.auth.Authenticator``; opening a code needs the ``procedures.counter`` permission.
+Every opening, and every code refused, is written to the staff operation log before the answer
+leaves (小郡市 spec §12(4) ログ; entries in ``civic.procedures.audit``): a household's data is never
+shown without its entry.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ from aiohttp import web
 
 from admin_api.auth import Principal
 from civic.clock import tokyo
+from civic.procedures.audit import CounterEntry, opened_entry, refused_entry
 from civic.procedures.dates import display
 from civic.procedures.navigator import Navigator
-from civic.procedures.payload import PayloadError, Ticket, join_texts
+from civic.procedures.payload import PayloadError, Ticket, join_texts, reference
 from civic.procedures.qr import read_image
 from liff.procedures.app import COUNTER_PERMISSION, DEPS, Deps
 from liff.procedures.views import _error, _json, _page, result_json
@@ -70,9 +74,8 @@ def ticket_view(deps: Deps, ticket: Ticket) -> dict[str, Any]:
                            "text": a.text} for a in ticket.household.addresses],
         }
     issued = tokyo(ticket.issued_at)
-    age_days = (deps.clock.now() - ticket.issued_at).days
     return {"event": {"code": ticket.event, "title": event.title if event else ticket.event},
-            "issued_at": f"{display(issued.date())} {issued:%H:%M}", "stale": age_days > 30,
+            "issued_at": f"{display(issued.date())} {issued:%H:%M}", "stale": ticket.stale(deps.clock.now()),
             "procedures": procedures, "summary": summary, "household": household}
 
 
@@ -95,16 +98,20 @@ async def open_code(request: web.Request) -> web.Response:
         return principal
     deps = request.app[DEPS]
     texts: list[str] = []
+    via = "text"
     if request.content_type.startswith("multipart/"):
         reader = await request.multipart()
         async for part in reader:
             if getattr(part, "name", None) == "image":
+                via = "image"
                 data = await part.read(decode=False)
                 texts += read_image(bytes(data))
             elif getattr(part, "name", None) == "text":
                 texts += (await part.text()).splitlines()
         if not texts:
-            return _error(422, "no_code", "画像から二次元コードを読み取れませんでした。明るい場所で撮り直すか、内容を貼り付けてください。")
+            unread = PayloadError("no_code", "画像から二次元コードを読み取れませんでした。明るい場所で撮り直すか、内容を貼り付けてください。")
+            await _log(request, principal, refused_entry(unread, None, via=via, parts=0))
+            return _error(422, unread.code, unread.message)
     else:
         try:
             body = json.loads(await request.read() or b"{}")
@@ -114,11 +121,21 @@ async def open_code(request: web.Request) -> web.Response:
         if isinstance(raw, str):
             raw = raw.splitlines()
         texts = [str(t) for t in raw] if isinstance(raw, list) else []
+    joined: str | None = None
     try:
-        ticket = deps.qr_keys.open(join_texts(texts))
+        joined = join_texts(texts)
+        ticket = deps.qr_keys.open(joined)
     except PayloadError as exc:
+        await _log(request, principal, refused_entry(exc, joined, via=via, parts=len(texts)))
         return _error(422, exc.code, exc.message)
-    return _json(ticket_view(deps, ticket))
+    await _log(request, principal, opened_entry(ticket, joined, now=deps.clock.now(), via=via))
+    return _json({**ticket_view(deps, ticket), "reference": reference(joined)})
+
+
+async def _log(request: web.Request, principal: Principal, entry: CounterEntry) -> None:
+    """One operation-log entry in a transaction of its own, committed before the answer is sent."""
+    await request.app[DEPS].auditor.record_alone(principal, entry.action, entry.target, after=entry.after,
+                                                 remote=request.remote)
 
 
 def add_routes(app: web.Application) -> None:

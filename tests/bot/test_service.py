@@ -7,6 +7,7 @@ import pytest
 from admin_api.app import PREFIX
 from bot.appkeys import CLOCK, DATABASE
 from bot.service import build_service
+from civic.procedures.payload import reference
 from civic.staff.permissions import CATALOGUE
 from civic.staff.services import create_staff
 from tests.bot.helpers import make_settings
@@ -86,6 +87,18 @@ async def test_counter_staff_log_in_with_id_and_password_and_open_a_code(
     await page.get_by_role("button", name="読み取る").click()
     await page.locator("#ticket").wait_for(state="visible")
     assert "山田\u3000花子" in await page.locator("#t-people").text_content()
+    assert reference(code) in await page.locator("#t-issued").text_content()
+
+    # 小郡市 §12(4): the opening is in the staff operation log, under the staff member who opened it
+    await create_staff(app[DATABASE], app[CLOCK], "kansa1", "audit pass 2026", "監査 一郎", "admin")
+    login = await api.post(str(server.make_url(f"{PREFIX}/auth/login")),
+                           data={"login": "kansa1", "password": "audit pass 2026"})
+    auth = {"Authorization": f"Bearer {(await login.json())['token']}"}
+    r = await api.get(str(server.make_url(f"{PREFIX}/operation-logs")), headers=auth,
+                      params={"action": "procedures.counter_open"})
+    [entry] = (await r.json())["items"]
+    assert (entry["staff_login"], entry["target_id"]) == ("madoguchi1", reference(code))
+    assert entry["after"]["event"] == "shomei" and "山田" not in str(entry)
 
 
 async def test_tab_switches_stay_silent_and_other_postbacks_reach_the_dialogues(sqlite_db) -> None:

@@ -77,7 +77,7 @@
 
   function show(t) {
     $("t-title").textContent = `${t.event.title}（手続きナビ事前申請）`;
-    $("t-issued").textContent = `発行: ${t.issued_at}`;
+    $("t-issued").textContent = `発行: ${t.issued_at}　照会番号（操作ログの対象ID）: ${t.reference}`;
     $("t-stale").hidden = !t.stale;
     const addresses = $("t-addresses");
     if (t.household) {

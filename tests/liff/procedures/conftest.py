@@ -12,6 +12,7 @@ from civic.procedures.kana import SudachiKanaReader
 from civic.procedures.loader import load_content
 from civic.procedures.payload import QrKeyring
 from civic.procedures.tree import Content
+from civic.staff.audit import Auditor
 from liff.procedures import LineUser, create_procedures_app
 
 CONTENT_DIR = Path(__file__).resolve().parents[3] / "content" / "midori" / "procedures"
@@ -63,4 +64,12 @@ def talk() -> Talk:
 def procedures_app(sqlite_db, clock, content, kana_reader, talk):
     return create_procedures_app(db=sqlite_db, clock=clock, content=content, qr_keys=QrKeyring(QR_KEY),
                                  authenticator=StaffTokens(), kana_reader=kana_reader,
+                                 id_token_verifier=LineTokens(), result_notifier=talk)
+
+
+@pytest.fixture
+def audited_procedures_app(db, clock, content, kana_reader, talk):
+    """On SQLite and PostgreSQL, with the operation log wired the way the service wires it."""
+    return create_procedures_app(db=db, clock=clock, content=content, qr_keys=QrKeyring(QR_KEY),
+                                 authenticator=StaffTokens(), auditor=Auditor(db, clock), kana_reader=kana_reader,
                                  id_token_verifier=LineTokens(), result_notifier=talk)

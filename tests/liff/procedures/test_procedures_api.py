@@ -1,13 +1,19 @@
-"""The page's API: walk a tree, enter a household, issue the QR, open it at the counter."""
+"""The page's API: walk a tree, enter a household, issue the QR, open it at the counter (and log it)."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlmodel import select
 
-from civic.procedures.payload import QrKeyring
+from admin_api.app import create_admin_app
+from admin_api.auth import Principal
+from admin_api.log_views import log_router
+from civic.procedures.payload import QrKeyring, reference
 from civic.procedures.qr import png_bytes
+from civic.staff.models import OperationLog
 from liff.procedures.themes import THEMES, contrast, pairs
 from tests.liff.procedures.conftest import QR_KEY
 
@@ -200,3 +206,107 @@ async def test_the_counter_reads_an_uploaded_image(aiohttp_client, procedures_ap
     form.add_field("image", b"not an image", filename="x.png", content_type="image/png")
     r = await client.post("/counter/api/open", data=form, headers={"Authorization": "Bearer counter"})
     assert r.status == 422 and (await r.json())["error"]["code"] == "no_code"
+
+
+# ---- the operation log of the counter (小郡市 spec §12(4) ログ) ----------------------------------
+
+#: Everything of FAMILY that must never reach the log, in the forms it takes on the way.
+PERSONAL = [p[k] for p in FAMILY["people"] for k in ("name", "kana")] + [
+    "長谷川", "ハセガワ", "1979-04-12", "19790412", "昭和54", "1981-11-30", "19811130", "2010-07-05", "2015-02-22",
+    "グリーンハイツ", "二丁目1234番地5", "六丁目23番地4", "839-0902", "8390902", "150-0001", "1500001", "緑ヶ丘"]
+
+
+class LogReaders:
+    """A staff member who reads the operation log (no personal.view: what an auditor usually has)."""
+
+    async def authenticate(self, token: str, *, remote: str | None) -> Principal | None:
+        return Principal(9, "kansa", "監査 担当", frozenset({"audit.view"})) if token == "kansa" else None
+
+
+async def _log(db) -> list[OperationLog]:
+    async with db.read() as s:
+        return list((await s.exec(select(OperationLog).order_by(OperationLog.id))).all())
+
+
+def _leaks(entries, *secrets: str) -> list[str]:
+    text = " ".join(str(e.model_dump()) for e in entries)
+    return [word for word in (*PERSONAL, *secrets) if word in text]
+
+
+async def test_opening_a_code_at_the_counter_is_logged_once_without_personal_data(
+        aiohttp_client, audited_procedures_app, db, clock) -> None:
+    client = await aiohttp_client(audited_procedures_app)
+    text = await _issued(client)
+    assert await _log(db) == []  # issuing is the citizen's doing, not an opening
+    assert (await client.post("/counter/api/open", json={"texts": [text]})).status == 401
+    r = await client.post("/counter/api/open", json={"texts": [text]}, headers={"Authorization": "Bearer other"})
+    assert r.status == 403 and await _log(db) == []
+    r = await client.post("/counter/api/open", json={"texts": [text]}, headers={"Authorization": "Bearer counter"})
+    body = await r.json()
+    assert r.status == 200 and body["household"]["people"][0]["name"] == "長谷川\u3000龍之介"
+    assert body["reference"] == reference(text)
+    [entry] = await _log(db)
+    assert (entry.staff_id, entry.staff_login, entry.action) == (1, "madoguchi", "procedures.counter_open")
+    assert (entry.target_type, entry.target_id) == ("procedure_qr", reference(text))
+    assert entry.remote == "127.0.0.1" and entry.before is None and entry.at == clock.now()
+    after = json.loads(entry.after)
+    assert 101 in after["procedures"]
+    assert after == {"event": "tennyu", "procedures": after["procedures"], "issued_at": "2026-12-01T10:00+09:00",
+                     "stale": False, "people": 4, "via": "text"}
+    assert _leaks([entry], text) == []
+
+    log = await aiohttp_client(create_admin_app(LogReaders(), [log_router(db, clock)]))
+    r = await log.get("/operation-logs", params={"action": "procedures.counter_open"},
+                      headers={"Authorization": "Bearer kansa"})
+    page = await r.json()
+    assert r.status == 200 and page["total"] == 1
+    [item] = page["items"]
+    assert (item["staff_login"], item["staff_id"], item["target_id"]) == ("madoguchi", 1, reference(text))
+    assert item["after"]["event"] == "tennyu" and item["remote"] == "127.0.0.1"
+
+
+async def test_a_stale_code_is_opened_and_logged_as_stale(aiohttp_client, audited_procedures_app, db, clock) -> None:
+    client = await aiohttp_client(audited_procedures_app)
+    text = await _issued(client)
+    clock.advance(timedelta(days=40))
+    r = await client.post("/counter/api/open", json={"texts": [text]}, headers={"Authorization": "Bearer counter"})
+    assert r.status == 200 and (await r.json())["stale"]
+    [entry] = await _log(db)
+    assert entry.action == "procedures.counter_open" and json.loads(entry.after)["stale"] is True
+
+
+async def test_refused_codes_are_logged_as_failures_with_the_reason(aiohttp_client, audited_procedures_app,
+                                                                    db, clock) -> None:
+    import aiohttp
+
+    client = await aiohttp_client(audited_procedures_app)
+    text = await _issued(client)
+    auth = {"Authorization": "Bearer counter"}
+    tampered = text[:40] + ("A" if text[40] != "A" else "B") + text[41:]
+    for _ in range(2):  # the same bad code twice: one target, so an auditor can count the tries
+        assert (await client.post("/counter/api/open", json={"texts": [tampered]}, headers=auth)).status == 422
+    foreign = QrKeyring(bytes(32)).seal(QrKeyring(QR_KEY).open(text))
+    assert (await client.post("/counter/api/open", json={"texts": [foreign]}, headers=auth)).status == 422
+    assert (await client.post("/counter/api/open", json={"texts": ["hello"]}, headers=auth)).status == 422
+    form = aiohttp.FormData()
+    form.add_field("image", b"not an image", filename="x.png", content_type="image/png")
+    assert (await client.post("/counter/api/open", data=form, headers=auth)).status == 422
+    entries = await _log(db)
+    assert [e.action for e in entries] == ["procedures.counter_open_failed"] * 5
+    assert {(e.staff_id, e.staff_login, e.remote) for e in entries} == {(1, "madoguchi", "127.0.0.1")}
+    after = [json.loads(e.after) for e in entries]
+    assert after[0]["reason"] in {"tampered", "corrupt"} and after[0]["message"] and after[0]["via"] == "text"
+    assert [a["reason"] for a in after[2:]] == ["unknown_key", "foreign", "no_code"]
+    assert after[4]["via"] == "image"
+    assert [e.target_id for e in entries] == [reference(tampered)] * 2 + [reference(foreign), None, None]
+    assert _leaks(entries, text, tampered, foreign) == []
+
+    log = await aiohttp_client(create_admin_app(LogReaders(), [log_router(db, clock)]))
+    kansa = {"Authorization": "Bearer kansa"}
+    r = await log.get("/operation-logs", params={"action": "procedures.counter_open_failed"}, headers=kansa)
+    page = await r.json()
+    assert page["total"] == 5 and {i["staff_login"] for i in page["items"]} == {"madoguchi"}
+    assert page["items"][0]["after"]["reason"] == "no_code"  # newest first
+    r = await log.get("/operation-logs", params={"target_type": "procedure_qr", "target_id": reference(tampered)},
+                      headers=kansa)
+    assert (await r.json())["total"] == 2
