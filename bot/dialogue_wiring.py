@@ -1,7 +1,9 @@
 """Wiring the dialogues into the service: ``create_app(settings, handler_factory=dialogue_handler_factory(k))``.
 
 The town's ``Knowledge`` (NLU interpreter, FAQ index, garbage dictionary, calendar) is built once,
-before the app starts (``build_knowledge``), and shared by every turn. The help menu stays
+before the app starts (``build_knowledge``), and shared by every turn. A ``MenuRelinker`` set as
+``app[MENU_RELINKER]`` before the app starts (``bot.service.build_service``, in every role) relinks
+a citizen's rich menu after a turn in which they answered a form. The help menu stays
 ``bot.help_responder``'s; its message buttons map onto the rich menu's actions.
 """
 
@@ -17,6 +19,7 @@ from aiohttp import web
 
 from bot.appkeys import CLOCK, DATABASE, GATEWAY, SENDER, SETTINGS
 from bot.help_responder import MENU, help_message, welcome_text
+from bot.menu_relink import MenuRelinker
 from bot.notifier import OutboxNotifier
 from bot.settings import Settings
 from bot.turn import TurnHandler
@@ -31,6 +34,8 @@ from dialogues.services import Knowledge, Services
 DIALOGUE_SERVICES = web.AppKey("dialogue_services", Services)
 DIALOGUE_HANDLER = web.AppKey("dialogue_handler", DialogueHandler)
 NOTIFIER = web.AppKey("notifier", OutboxNotifier)
+#: Per-segment rich menus relinked after a turn's form answers commit (absent: no relinking).
+MENU_RELINKER = web.AppKey("menu_relinker", MenuRelinker)
 #: Set before the app starts (``bot.service.build_service``): the booking and 手続きナビ flows use them.
 BOOKING = web.AppKey("booking_service", BookingService)
 PROCEDURES = web.AppKey("procedures_content", ProcedureContent)
@@ -54,7 +59,8 @@ def dialogue_handler_factory(
         notifier = app.get(NOTIFIER) or make_notifier(app)
         services = Services(knowledge, notifier=notifier, photo_policy=photo_policy or PhotoPolicy(),
                             timeout=timeout, public_base_url=app[SETTINGS].public_base_url, clock=app[CLOCK],
-                            booking=app.get(BOOKING), procedures=app.get(PROCEDURES), extra=dict(extra or {}))
+                            booking=app.get(BOOKING), procedures=app.get(PROCEDURES), menus=app.get(MENU_RELINKER),
+                            extra=dict(extra or {}))
         handler = DialogueHandler(services, help_message=functools.partial(help_message, town=knowledge.town.name),
                                   welcome=welcome_text(knowledge.town.name),
                                   menu_texts={text: action for (_, text), action in zip(MENU, MENU_ACTIONS, strict=True)})

@@ -16,6 +16,8 @@ feature takes its dependencies as arguments here; nothing is reached through glo
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
@@ -42,6 +44,7 @@ from bot.appkeys import CLOCK, DATABASE, GATEWAY, INBOX_DATABASE, SETTINGS
 from bot.delivery_scheduler import DELIVERY_SCHEDULER, delivery_scheduler_ctx
 from bot.dialogue_wiring import (
     BOOKING,
+    MENU_RELINKER,
     NOTIFIER,
     PROCEDURES,
     build_knowledge,
@@ -55,6 +58,7 @@ from bot.gateway import LineGateway
 from bot.inbox.retention import purge_inbox
 from bot.insight import LineOpenStatistics
 from bot.mail_receiver import mail_receiver_ctx
+from bot.menu_relink import MenuRelinker
 from bot.notifier import BookingNotices, ProcedureResults
 from bot.scheduler import Schedule, scheduler_ctx
 from bot.settings import PRODUCTION, TEST, Settings
@@ -142,13 +146,25 @@ def nlu_parse_view(knowledge: Knowledge, clock: Clock) -> Any:
     return view
 
 
+def richmenu_publisher(app: web.Application) -> RichMenuPublisher:
+    """The rich-menu publisher on the service's gateway, segment members per account."""
+    db, clock = app[DATABASE], app[CLOCK]
+    return RichMenuPublisher(db, clock, GatewayLineApis(_LateGateway(app)), {
+        PRODUCTION: SegmentMembers(db, clock), TEST: SegmentMembers(db, clock, audience="test")})
+
+
+async def drain_menu_relinks(app: web.Application) -> AsyncIterator[None]:
+    """A ``cleanup_ctx``: at shutdown, the relinks under way get a few seconds to finish."""
+    yield
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(app[MENU_RELINKER].drain(), timeout=10)
+
+
 def admin_api_routers(app: web.Application, knowledge: Knowledge, *, booking_notices: BookingNotices,
                       procedures: Any, qr_keys: QrKeyring) -> list[ApiRouter]:
     db, clock = app[DATABASE], app[CLOCK]
     auditor = Auditor(db, clock)
-    publisher = RichMenuPublisher(db, clock, GatewayLineApis(_LateGateway(app)), {
-        PRODUCTION: SegmentMembers(db, clock), TEST: SegmentMembers(db, clock, audience="test")})
-    app[PUBLISHER] = publisher
+    publisher = app[PUBLISHER]
     desk = delivery_desk(app[SETTINGS])
 
     def wake() -> None:
@@ -214,6 +230,11 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
         liff_sdk_url=liff_sdk if settings.liff_ids.get("procedures") else "",
         staff_login_url=f"{PREFIX}/auth/login"))
 
+    app[PUBLISHER] = richmenu_publisher(app)
+    # A citizen's answers relink their per-segment menu: on the LIFF page after saving (``on_saved``),
+    # in the chat once the turn has committed (the form flow, through ``MENU_RELINKER``; every role).
+    app[MENU_RELINKER] = MenuRelinker(app[PUBLISHER].relink_citizen)
+    app.cleanup_ctx.append(drain_menu_relinks)
     admin_routers = admin_api_routers(app, knowledge, booking_notices=BookingNotices(notifier),
                                       procedures=procedures, qr_keys=qr_keys)
     app.add_subapp(PREFIX, create_admin_app(authenticator, admin_routers, auditor=auditor))

@@ -12,7 +12,9 @@ after the welcome on follow, the first-use questionnaire is offered (「回答�
 「あとで」 is remembered, and a form already answered is not offered again).
 
 Nothing is written until the last answer; then ``forms.submit`` writes every answer in the
-turn's transaction (``turn.session``).
+turn's transaction (``turn.session``), and the citizen's rich menu is relinked (their segments may
+have changed) once that transaction has committed (``services.menus``; the LIFF page does the same
+after saving).
 """
 
 from __future__ import annotations
@@ -222,6 +224,9 @@ class FormFlow(Flow):
         if step.error:
             return False, step.error
         if step.done:
+            menus = ctx.services.menus
+            if menus is not None and ctx.turn.user_id:
+                menus.relink_after_commit(ctx.session, ctx.turn.user_id)
             self.finish(ctx, step.saved, step.thanks)
             return True, None
         ctx.data["progress"] = step.progress

@@ -12,9 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from civic.booking.services import BookingService
 from civic.clock import Clock
@@ -162,6 +163,13 @@ def _descriptions(path: Path) -> dict[str, str]:
     return out
 
 
+class CitizenMenus(Protocol):
+    """A citizen's rich menu follows their segments: ``relink_after_commit`` once the transaction
+    that changed their attributes (the turn's) has committed (``bot.menu_relink.MenuRelinker``)."""
+
+    def relink_after_commit(self, session: AsyncSession, channel_user_id: str) -> None: ...
+
+
 @dataclass
 class Services:
     """Per service instance: the knowledge plus the parts that talk to the outside."""
@@ -178,6 +186,8 @@ class Services:
     booking: BookingService | None = None
     #: The town's 手続きナビ content (the procedure flow is offered when set).
     procedures: ProcedureContent | None = None
+    #: Per-segment rich menus (a citizen's chat answers to a form relink theirs when set).
+    menus: CitizenMenus | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

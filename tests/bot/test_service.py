@@ -6,7 +6,8 @@ import pytest
 
 from admin_api.app import PREFIX
 from bot.appkeys import CLOCK, DATABASE
-from bot.service import build_service
+from bot.dialogue_wiring import DIALOGUE_SERVICES, MENU_RELINKER
+from bot.service import PUBLISHER, build_service
 from civic.procedures.payload import reference
 from civic.staff.permissions import CATALOGUE
 from civic.staff.services import create_staff
@@ -23,6 +24,9 @@ def knowledge():
 async def test_every_feature_is_mounted_and_staff_can_log_in(aiohttp_client, sqlite_db, knowledge) -> None:
     app = build_service(make_settings(sqlite_db.url), knowledge=knowledge)
     client = await aiohttp_client(app)
+    # the form flow relinks through the publisher the LIFF forms page uses
+    assert app[DIALOGUE_SERVICES].menus is app[MENU_RELINKER]
+    assert app[MENU_RELINKER].relink == app[PUBLISHER].relink_citizen
     for path in ("/liff/booking/", "/liff/procedures/", "/liff/webchat/", "/liff/map/", "/liff/forms/", "/healthz",
                  "/open311/v2/services.json", f"{PREFIX}/openapi.json"):
         r = await client.get(path)

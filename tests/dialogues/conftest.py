@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw
 
 from bot.app import create_app
 from bot.appkeys import DATABASE, DISPATCHER
-from bot.dialogue_wiring import NOTIFIER, dialogue_handler_factory
+from bot.dialogue_wiring import MENU_RELINKER, NOTIFIER, dialogue_handler_factory
 from bot.settings import LineAccount
 from civic.clock import TOKYO, FrozenClock
 from civic.facilities.content import read_facilities_file, seed_facilities
@@ -155,6 +155,8 @@ class Town:
     async def settle(self) -> None:
         await self.app[DISPATCHER].wait_idle()
         await self.app[NOTIFIER].drain()
+        if MENU_RELINKER in self.app:
+            await self.app[MENU_RELINKER].drain()
 
     async def seed_facilities(self) -> None:
         """The demo town's 17 facilities (content/midori/facilities.yml)."""
