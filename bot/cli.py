@@ -52,25 +52,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if not args.skip_migrate:
         upgrade(settings.database_url, settings.inbox_url)
-    loop = event_loop()
-    if args.single_process:
-        app = build_service(settings)
-        web.run_app(app, host=args.host or settings.host, port=args.port or settings.port,
-                    print=lambda s: print(s, file=sys.stderr), loop=loop)
-        return 0
     import tempfile
 
     from bot.dialogue_wiring import build_knowledge
 
+    loop = event_loop()
     with tempfile.TemporaryDirectory(prefix="madoguchi-nlu-") as shared:
-        knowledge = build_knowledge(settings, model_dir=settings.nlu_model_dir)
-        if settings.nlu_model_dir is None:
-            # The worker loads the model trained here: both processes answer with the same model,
-            # and it is trained once.
-            knowledge.interpreter.persist(shared)
-            os.environ["NLU_MODEL_DIR"] = shared
-        app = build_service(settings, knowledge=knowledge, role=Role.WEB,
-                            worker_command=[sys.executable, "-m", "bot", "worker"])
+        if args.single_process:
+            app = build_service(settings)
+        else:
+            knowledge = build_knowledge(settings, model_dir=settings.nlu_model_dir)
+            if settings.nlu_model_dir is None:
+                # The worker loads the model trained here: both processes answer with the same
+                # model, and it is trained once.
+                knowledge.interpreter.persist(shared)
+                os.environ["NLU_MODEL_DIR"] = shared
+            app = build_service(settings, knowledge=knowledge, role=Role.WEB,
+                                worker_command=[sys.executable, "-m", "bot", "worker"])
         web.run_app(app, host=args.host or settings.host, port=args.port or settings.port,
                     print=lambda s: print(s, file=sys.stderr), loop=loop)
     return 0

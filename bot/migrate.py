@@ -37,7 +37,7 @@ def upgrade(url: str, inbox_url: str | None = None) -> None:
     cfg = alembic_config(url)
     for head in ScriptDirectory.from_config(cfg).get_revisions("heads"):
         if INBOX_BRANCH not in head.branch_labels:
-            command.upgrade(alembic_config(url), head.revision)
+            command.upgrade(cfg, head.revision)
     command.upgrade(alembic_config(inbox_url), f"{INBOX_BRANCH}@head")
 
 

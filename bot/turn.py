@@ -194,12 +194,6 @@ class TurnProcessor:
         sends = [self._sender.send(o) for o in outboxes if o is not None]
         return asyncio.gather(*sends) if sends else None
 
-    @staticmethod
-    async def _finished(event_ids: list[int], conn: Any) -> set[int]:
-        """Which of these events already have an outcome (in ``conn``'s transaction)."""
-        table = InboxOutcome.__table__  # type: ignore[attr-defined]
-        return set((await conn.execute(sa.select(table.c.event_id).where(table.c.event_id.in_(event_ids)))).scalars())
-
     async def _fetch_content(self, channel: str, event: dict[str, Any]) -> bytes | None:
         message = event.get("message")
         if event.get("type") != "message" or not isinstance(message, dict) or message.get("type") != "image":
@@ -331,10 +325,11 @@ class TurnProcessor:
         now = self._clock.now()
         user_id = _event_user(event)
         async with self._db.write() as session:
-            if await self._finished([row.id], await session.connection()):
+            claimed = (await (await session.connection()).execute(self._claim, [{
+                "event_id": row.id, "status": FAILED, "done_at": now, "error": f"{type(exc).__name__}: {exc}"[:2000],
+            }])).scalars().all()
+            if not claimed:  # finished meanwhile (announced twice, another worker)
                 return None
-            session.add(InboxOutcome(event_id=row.id, status=FAILED, done_at=now,
-                                     error=f"{type(exc).__name__}: {exc}"[:2000]))
             if not user_id or event.get("type") not in {"message", "postback"}:
                 return None
             token = event.get("replyToken") if isinstance(event.get("replyToken"), str) else None

@@ -20,12 +20,9 @@ from aiohttp import web
 
 from bot.appkeys import DISPATCHER
 from bot.inbox.dispatcher import InboxDispatcher
-from bot.inbox.worker_link import parse_event_line
+from bot.inbox.worker_link import parse_event_line, report_line
 
 log = logging.getLogger(__name__)
-
-#: The worker's scheduling priority relative to the web process (``nice``; 0–19, higher yields more).
-NICENESS = 5
 
 
 class Reporter:
@@ -39,7 +36,7 @@ class Reporter:
         if self._broken:
             return
         try:
-            self._out.write(f"{kind} {' '.join(map(str, ids))}\n".encode("ascii"))
+            self._out.write(report_line(kind, ids))
             self._out.flush()
         except (BrokenPipeError, ValueError, OSError):
             self._broken = True

@@ -21,7 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.inbox.models import InboxOutcome, webhook_event
+from bot.inbox.models import finished_among, webhook_event
 from bot.inbox.writer import Accepted, accepted_of
 from civic.database import Database
 
@@ -61,11 +61,8 @@ class InboxDispatcher:
             )).scalars().all()
         if not events:
             return []
-        outcomes = InboxOutcome.__table__  # type: ignore[attr-defined]
         async with self._db.read() as session:
-            finished = set((await (await session.connection()).execute(
-                sa.select(outcomes.c.event_id).where(outcomes.c.event_id >= events[0])
-            )).scalars())
+            finished = await finished_among(await session.connection(), events)
         unfinished = [id_ for id_ in events if id_ not in finished]
         rows = []
         async with self._inbox.read() as session:

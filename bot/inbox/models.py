@@ -13,7 +13,9 @@ Two tables in two stores, so that acknowledging never waits for a turn:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -54,3 +56,15 @@ class InboxOutcome(SQLModel, table=True):
     status: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
     done_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False, index=True))
     error: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+
+
+async def finished_among(conn: Any, event_ids: Sequence[int], *, chunk: int = 500) -> set[int]:
+    """Which of ``event_ids`` have an outcome, read through ``conn`` (an async connection of the
+    main database, inside a transaction when the answer must hold until it commits)."""
+    table = InboxOutcome.__table__  # type: ignore[attr-defined]
+    finished: set[int] = set()
+    for start in range(0, len(event_ids), chunk):
+        finished |= set((await conn.execute(
+            sa.select(table.c.event_id).where(table.c.event_id.in_(event_ids[start:start + chunk]))
+        )).scalars())
+    return finished

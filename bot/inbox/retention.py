@@ -15,7 +15,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from bot.inbox.models import InboxOutcome, webhook_event
+from bot.inbox.models import InboxOutcome, finished_among, webhook_event
 from civic.clock import Clock
 from civic.database import Database
 
@@ -41,13 +41,8 @@ async def purge_inbox(db: Database, inbox: Database, clock: Clock, *, keep_days:
         old = list((await (await session.connection()).execute(
             sa.select(webhook_event.c.id).where(webhook_event.c.received_at < cutoff).order_by(webhook_event.c.id)
         )).scalars())
-    finished: set[int] = set()
     async with db.read() as session:
-        conn = await session.connection()
-        for start in range(0, len(old), CHUNK):
-            chunk = old[start:start + CHUNK]
-            finished |= set((await conn.execute(
-                sa.select(outcomes.c.event_id).where(outcomes.c.event_id.in_(chunk)))).scalars())
+        finished = await finished_among(await session.connection(), old, chunk=CHUNK)
     doomed = [i for i in old if i in finished]
     for start in range(0, len(doomed), CHUNK):
         async with inbox.write() as session:

@@ -49,6 +49,11 @@ def parse_event_line(line: bytes) -> Accepted | None:
         return None
 
 
+def report_line(kind: str, ids: Iterable[int]) -> bytes:
+    """``R``/``D`` and event ids: the worker's reports (read by ``WorkerLink``)."""
+    return f"{kind} {' '.join(map(str, ids))}\n".encode("ascii")
+
+
 class WorkerLink:
     """Starts and supervises the worker process and announces accepted events to it."""
 
