@@ -107,6 +107,11 @@ class Flow:
     async def on_cancel(self, ctx: Context) -> None:
         """Clean up what the flow stored on the way (drafts); the state is dropped afterwards."""
 
+    async def on_unsend(self, ctx: Context, record: dict[str, Any], message_id: str) -> None:
+        """The citizen took back message ``message_id`` (LINE's 送信取消): drop what the flow kept of
+        it in ``record`` (the active or the suspended flow: its data, a stored draft, a prompt that
+        quotes it). Nothing is said: an unsend has no reply token."""
+
     async def fallback(self, ctx: Context) -> bool:
         """The catch-all of this flow, after the input was neither understood nor an interruption.
         False: the engine's default (the state's hint and the last prompt again)."""

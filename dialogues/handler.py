@@ -2,6 +2,8 @@
 
 Order for one input (see ``dialogues.mmd``):
 
+0. an emergency (「家が火事です」「子供が息をしていない」, ``nlu.emergency``) is answered with 119 / 110
+   and nothing else, whatever the state; a flow in progress stays as it was;
 1. a flow untouched past its timeout is dropped (with a polite note on this turn);
 2. やめる / キャンセル leaves the active flow; ヘルプ explains the step or shows the menu;
 3. postbacks: the rich menu (``action=…``) starts flows; ``flow=…`` goes to that flow's state
@@ -26,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from civic.clock import TOKYO, utc
-from dialogues import booking, facility, faq, scenario
+from dialogues import booking, facility, faq, safety, scenario
 from dialogues import messages as m
 from dialogues.engine import Context, Engine, Flow, Store, TurnLike
 from dialogues.facility import FacilityFlow
@@ -118,10 +120,16 @@ class DialogueHandler:
             if "form" in self.engine.flows:
                 await offer_on_follow(Context(turn, self.services, Store(turn.state)))
             return
+        if kind == "unsend":
+            await safety.forget_unsent(Context(turn, self.services, Store(turn.state)), self.engine)
+            return
         if kind not in {"message", "postback"}:
             return  # unfollow, join, leave…: recorded by the turn processor, no one to answer
         store = Store(turn.state)
         ctx = Context(turn, self.services, store)
+        if safety.answer_emergency(ctx):
+            self.polish(ctx)
+            return
         dropped = await self.engine.drop_expired(ctx)
         if dropped:
             ctx.say(m.text(f"「{dropped}」は、しばらく操作がなかったため終了しました。"
