@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 
+from civic.faq.services import forget_question
+from civic.talklog.services import message_text
 from dialogues import messages as m
 from dialogues.engine import Context, Engine
 
@@ -30,12 +32,21 @@ def answer_emergency(ctx: Context) -> bool:
 
 
 async def forget_unsent(ctx: Context, engine: Engine) -> None:
-    """What the active and the suspended flow kept of the unsent message goes (the turn processor
-    clears the talk log). An unsend has no reply token: nothing is said."""
+    """What the dialogues kept of the unsent message goes: the question in the FAQ's records and
+    pending candidates, and what the active and the suspended flow hold (a report's photo). The
+    turn processor clears the talk log afterwards. An unsend has no reply token: nothing is said."""
     unsend = ctx.turn.event.get("unsend")
     message_id = str(unsend.get("messageId") or "") if isinstance(unsend, dict) else ""
-    if not message_id:
+    user = ctx.turn.user_id
+    if not message_id or not user:
         return
+    said = await message_text(ctx.session, user, message_id)
+    if said is not None:
+        text, at = said
+        pending = ctx.memory.get("faq_pending")
+        if isinstance(pending, dict) and pending.get("q") == text.strip()[:500]:
+            ctx.memory.pop("faq_pending", None)
+        await forget_question(ctx.session, asker=user, question=text, at=at)
     for record in (ctx.store.flow, ctx.store.suspended):
         flow = engine.flows.get(record["name"]) if record else None
         if flow is not None and record is not None:

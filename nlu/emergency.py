@@ -143,3 +143,23 @@ def _merge(raw: dict[str, Any], kinds: dict[str, Kind], not_ja: list[re.Pattern[
     negative = raw.get("not") or {}
     not_ja += _compile(negative.get("ja"), f"{where} not.ja", japanese=True)
     not_en += _compile(negative.get("en"), f"{where} not.en", japanese=False)
+
+
+def evaluate_emergency(detector: EmergencyDetector, cases: str | Path | dict[str, Any]) -> dict[str, Any]:
+    """Recall on ``urgent`` (a hit with the wrong number counts as a miss) and the false-alarm
+    rate on ``not_urgent``; ``cases`` is a YAML file or its contents (content/<town>/eval/emergency.yml)."""
+    data = cases if isinstance(cases, dict) else yaml.safe_load(Path(cases).read_text(encoding="utf-8"))
+    urgent = [(str(c["text"]), str(c.get("number") or "")) for c in data.get("urgent") or ()]
+    calm = [str(t) for t in data.get("not_urgent") or ()]
+    misses = []
+    for text, number in urgent:
+        found = detector.detect(text)
+        if found is None or (number and found.number != number):
+            misses.append({"text": text, "expected": number, "got": found.number if found else None,
+                           "kind": found.kind if found else None})
+    alarms = [{"text": t, "kind": f.kind, "matched": f.matched} for t in calm if (f := detector.detect(t))]
+    return {
+        "urgent": len(urgent), "recall": round(1 - len(misses) / len(urgent), 4) if urgent else None,
+        "not_urgent": len(calm), "false_alarm_rate": round(len(alarms) / len(calm), 4) if calm else None,
+        "misses": misses, "false_alarms": alarms,
+    }

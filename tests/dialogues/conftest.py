@@ -131,10 +131,13 @@ class Town:
 
     public_base_url: str = "http://madoguchi.test"
     timeout: timedelta = timedelta(minutes=30)
+    #: Further settings (``group_policy="silent"``); change them, then ``restart()``.
+    settings: dict[str, Any] = field(default_factory=dict)
 
     async def start(self) -> None:
         account = LineAccount("production", TEST_SECRET, TEST_TOKEN, self.sim.url, self.sim.url)
-        settings = make_settings(self.database_url, line=account, public_base_url=self.public_base_url)
+        settings = make_settings(self.database_url, line=account, public_base_url=self.public_base_url,
+                                 **self.settings)
         app = create_app(settings, clock=self.clock, handler_factory=dialogue_handler_factory(self.knowledge, timeout=self.timeout))
         self.client = await self.aiohttp_client(app)
         self.sim.set_webhook_url(str(self.client.make_url("/callback")))
