@@ -182,6 +182,11 @@ class Context:
         self.cancelled = False
         #: A rich-menu action to start once this input is handled (a scenario option leading to a flow).
         self.then: str | None = None
+        #: How the input was answered, for the talk log's intent when the NLU could not place it
+        #: (``flow_answer``: a flow's question was answered; ``faq``, ``garbage_lookup`` …).
+        self.answered_as: str | None = None
+        #: The bot could not answer (an apology, the question recorded for staff).
+        self.fell_back = False
 
     # -- input --------------------------------------------------------------------------------
     @property
