@@ -192,6 +192,28 @@ async def any_town(line_sim: LineSim, knowledge: Knowledge, database_url: str,  
     yield t
 
 
+async def state_of(town: Town, user: str) -> dict[str, Any]:
+    """The citizen's conversation state, as the turn processor saved it."""
+    import json
+
+    from bot.conversation.models import ConversationState
+
+    async with town.db.read() as s:
+        row = await s.get(ConversationState, user)
+    return json.loads(row.data) if row else {}
+
+
+async def talk_of(town: Town, user: str) -> list[Any]:
+    """The citizen's talk-log rows, in order."""
+    from sqlmodel import col, select
+
+    from civic.talklog.models import TalkEntry
+
+    async with town.db.read() as s:
+        return list((await s.exec(select(TalkEntry).where(TalkEntry.channel_user_id == user)
+                                  .order_by(col(TalkEntry.id)))).all())
+
+
 def texts(messages: list[dict[str, Any]]) -> str:
     """Everything the citizen can read in these messages, joined (text, flex texts, alt texts)."""
     out: list[str] = []

@@ -3,21 +3,13 @@ webhook and linesim."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlmodel import select
 
-from bot.conversation.models import ConversationState
 from civic.talklog.models import TalkEntry
-from tests.dialogues.conftest import INSIDE, Chat, Town, texts
+from tests.dialogues.conftest import INSIDE, Chat, Town, state_of, texts
 from tests.dialogues.counter_town import CounterTown
-
-
-async def _state(town: Town, user: str) -> dict[str, Any]:
-    async with town.db.read() as s:
-        row = await s.get(ConversationState, user)
-    return json.loads(row.data) if row else {}
 
 
 def _quick_reply_data(messages: list[dict[str, Any]], label: str) -> str:
@@ -60,11 +52,11 @@ async def test_mid_report_a_collapse_is_not_taken_as_the_description(town: Town)
     await chat.tap("flow=report&photo=skip", "写真なしで進む")
     out = await chat.send_location(*INSIDE, address="みどり町本町1丁目")
     assert "短く教えてください" in texts(out)  # the free-text step: anything typed would be the description
-    before = (await _state(town, chat.user))["flow"]
+    before = (await state_of(town, chat.user))["flow"]
 
     out = await chat.say("人が倒れています！")
     assert len(out) == 1 and "今すぐ 119番" in texts(out) and "救急車" in texts(out)
-    assert (await _state(town, chat.user))["flow"] == before  # the report waits, untouched
+    assert (await state_of(town, chat.user))["flow"] == before  # the report waits, untouched
 
     out = await chat.say("歩道に大きな穴があいています")
     assert "説明：歩道に大きな穴があいています" in texts(out)
@@ -81,12 +73,12 @@ async def test_mid_booking_a_child_not_breathing_gets_119_at_once(line_sim: Any,
     chat: Chat = town.chat()
     asked = await chat.say("来週の土曜に桜木体育館を借りたい")
     assert "みどり町桜木体育館のどちらをご利用になりますか" in texts(asked)
-    before = (await _state(town, chat.user))["flow"]
+    before = (await state_of(town, chat.user))["flow"]
 
     out = await chat.say("子供が息をしていない")
     assert len(out) == 1
     assert "今すぐ 119番" in texts(out) and "予約" not in texts(out)
-    assert (await _state(town, chat.user))["flow"] == before
+    assert (await state_of(town, chat.user))["flow"] == before
 
     out = await chat.tap(_quick_reply_data(asked, "全面"), "全面")  # the booking goes on where it was
     assert "2025年6月21日(土)の全面の空いている時間帯です" in texts(out)
@@ -97,4 +89,4 @@ async def test_cancel_words_do_not_hide_an_emergency(town: Town) -> None:
     await chat.tap("action=faq", "よくある質問")
     out = await chat.say("やめて！助けて！")
     assert "119番" in texts(out) and "110番" in texts(out)
-    assert (await _state(town, chat.user))["flow"]["name"] == "faq"
+    assert (await state_of(town, chat.user))["flow"]["name"] == "faq"

@@ -3,34 +3,17 @@ so once and leaves (or, with GROUP_POLICY=silent, stays silent); group and priva
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from sqlmodel import select
 
-from sqlmodel import col, select
-
-from bot.conversation.models import ConversationState
 from civic.citizens.models import Citizen
-from civic.talklog.models import TalkEntry
-from tests.dialogues.conftest import Town, texts
-
-
-async def _state(town: Town, user: str) -> dict[str, Any]:
-    async with town.db.read() as s:
-        row = await s.get(ConversationState, user)
-    return json.loads(row.data) if row else {}
-
-
-async def _talk(town: Town, user: str) -> list[TalkEntry]:
-    async with town.db.read() as s:
-        return list((await s.exec(select(TalkEntry).where(TalkEntry.channel_user_id == user)
-                                  .order_by(col(TalkEntry.id)))).all())
+from tests.dialogues.conftest import Town, state_of, talk_of, texts
 
 
 async def test_added_to_a_group_it_says_so_once_and_leaves(any_town: Town) -> None:
     town = any_town
     chat, sister = town.chat("山田花子"), town.chat("山田春子")
     await chat.tap("action=garbage", "ごみの出し方")  # a private conversation in progress
-    private_state = await _state(town, chat.user)
+    private_state = await state_of(town, chat.user)
     group = town.sim.create_group([chat.user, sister.user], name="山田家")
 
     await town.sim.invite(group)
@@ -41,7 +24,7 @@ async def test_added_to_a_group_it_says_so_once_and_leaves(any_town: Town) -> No
     [leave] = town.sim.calls(f"/v2/bot/group/{group}/leave")
     assert leave.status == 200
     assert chat._new() == [] and sister._new() == []  # nothing in anyone's private chat
-    assert await _state(town, chat.user) == private_state
+    assert await state_of(town, chat.user) == private_state
 
     await town.sim.send_group_text(group, chat.user, "ごみの出し方")  # the account is gone: no event
     await town.settle()
@@ -65,8 +48,8 @@ async def test_silent_policy_never_answers_and_never_mixes_state(town: Town) -> 
     chat = town.chat("山田花子")
     stranger = town.sim.create_user("友だちではない人")  # in the group, never talked to the account
     await chat.tap("action=garbage", "ごみの出し方")
-    private_state = await _state(town, chat.user)
-    talk_before = len(await _talk(town, chat.user))
+    private_state = await state_of(town, chat.user)
+    talk_before = len(await talk_of(town, chat.user))
     group = town.sim.create_group([chat.user, stranger])
 
     await town.sim.invite(group)
@@ -76,8 +59,8 @@ async def test_silent_policy_never_answers_and_never_mixes_state(town: Town) -> 
     assert town.sim.messages(group) == [] and town.sim.in_chat(group)
     assert town.sim.calls("/v2/bot/group/") == []
     assert chat._new() == []
-    assert await _state(town, chat.user) == private_state
-    assert len(await _talk(town, chat.user)) == talk_before and await _talk(town, stranger) == []
+    assert await state_of(town, chat.user) == private_state
+    assert len(await talk_of(town, chat.user)) == talk_before and await talk_of(town, stranger) == []
     async with town.db.read() as s:
         assert (await s.exec(select(Citizen).where(Citizen.channel_user_id == stranger))).first() is None
 

@@ -6,27 +6,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import select
 
-from bot.conversation.models import ConversationState
 from civic.faq.models import UnansweredQuestion
 from civic.reports.models import Report, ReportPhoto
-from civic.talklog.models import TalkEntry
-from tests.dialogues.conftest import INSIDE, Chat, Town, photo, texts
+from tests.dialogues.conftest import INSIDE, Chat, Town, photo, state_of, talk_of, texts
 
 DESCRIPTION = "歩道のふたが外れていて、090-1234-5678 の家の前です"
 
 
-async def _state(town: Town, user: str) -> dict[str, Any]:
-    async with town.db.read() as s:
-        row = await s.get(ConversationState, user)
-    return json.loads(row.data) if row else {}
-
-
-async def _talk(town: Town, user: str) -> list[TalkEntry]:
-    async with town.db.read() as s:
-        return list((await s.exec(select(TalkEntry).where(TalkEntry.channel_user_id == user)
-                                  .order_by(col(TalkEntry.id)))).all())
 
 
 async def _rows(town: Town, model: Any) -> list[Any]:
@@ -56,20 +44,20 @@ async def test_an_unsent_photo_place_and_description_leave_the_report(any_town: 
     place_id = await _sent(town, chat, await town.sim.send_text(chat.user, "みどり町本町２－５－３"))
     said_id = await _sent(town, chat, await town.sim.send_text(chat.user, DESCRIPTION))
     assert len(await _rows(town, ReportPhoto)) == 1
-    assert any(DESCRIPTION in (e.text or "") for e in await _talk(town, chat.user) if e.direction == "out")
+    assert any(DESCRIPTION in (e.text or "") for e in await talk_of(town, chat.user) if e.direction == "out")
 
     await _unsend(town, chat, photo_id)
     await _unsend(town, chat, said_id)
     await _unsend(town, chat, place_id)
 
     assert await _rows(town, ReportPhoto) == []
-    flow = (await _state(town, chat.user))["flow"]
+    flow = (await state_of(town, chat.user))["flow"]
     assert flow["state"] == "confirm"
     assert "photo_id" not in flow["data"] and flow["data"]["description"] == ""
     assert "latitude" not in flow["data"] and "address" not in flow["data"]
     assert "本町２－５－３" not in json.dumps(flow, ensure_ascii=False)
     assert DESCRIPTION not in json.dumps(flow, ensure_ascii=False)  # nor in the summary kept to repeat
-    talk = await _talk(town, chat.user)
+    talk = await talk_of(town, chat.user)
     unsent = [e for e in talk if e.message_id in {photo_id, place_id, said_id}]
     assert [(e.kind, e.text) for e in unsent] == [("unsent", None)] * 3
     assert not any(DESCRIPTION in (e.text or "") or "本町２－５－３" in (e.text or "") for e in talk)
@@ -93,7 +81,7 @@ async def test_an_unsent_question_leaves_the_unanswered_list(town: Town) -> None
 
     await _unsend(town, chat, message_id)
     assert await _rows(town, UnansweredQuestion) == []
-    [entry] = [e for e in await _talk(town, chat.user) if e.direction == "in"]
+    [entry] = [e for e in await talk_of(town, chat.user) if e.direction == "in"]
     assert (entry.kind, entry.text, entry.message_id) == ("unsent", None, message_id)
     out = await chat.say("ごみの出し方を知りたい")  # the conversation simply goes on
     assert texts(out)
