@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
 from admin_api.errors import ApiError
-from admin_api.routing import ApiRouter, Call
+from admin_api.routing import ApiRouter, Call, JapanDateTime
 from civic.clock import Clock
 from civic.faq.models import FaqAnswer, UnansweredQuestion
 from civic.faq.services import feedback_stats, open_questions, resolve_unanswered
@@ -28,7 +28,7 @@ def _get(source: Source) -> Any:
 
 
 class StatsQuery(BaseModel):
-    since: datetime | None = Field(default=None, description="この日時以降の回答だけを数える")
+    since: JapanDateTime | None = Field(default=None, description="この日時以降の回答だけを数える（時差の記載がなければ日本時間）")
 
 
 class EntryStatsOut(BaseModel):

@@ -23,7 +23,7 @@ from typing import Any
 from aiohttp import web
 from sqlmodel import col, select
 
-from civic.clock import Clock, utc
+from civic.clock import Clock, tokyo, utc
 from civic.reports.models import OPEN_STATUSES, Report, ReportStatusChange
 from civic.reports.services import submit_report
 
@@ -81,8 +81,8 @@ def create_open311_app(
             "description": r.description or None,
             "agency_responsible": town or None,
             "service_notice": r.receipt_no,
-            "requested_datetime": r.created_at.isoformat(),
-            "updated_datetime": r.updated_at.isoformat(),
+            "requested_datetime": tokyo(r.created_at).isoformat(),  # Japan time, with its offset
+            "updated_datetime": tokyo(r.updated_at).isoformat(),
             "expected_datetime": None,
             "address": r.address or None,
             "address_id": None,

@@ -18,8 +18,8 @@ from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
 from admin_api.errors import ApiError
-from admin_api.routing import ApiRouter, Call
-from civic.clock import Clock
+from admin_api.routing import ApiRouter, Call, JapanDateTime
+from civic.clock import Clock, tokyo
 from civic.database import Database
 from civic.reports.models import STATUS_LABELS, STATUSES, Report
 from civic.reports.services import (
@@ -43,8 +43,8 @@ def _get(source: Source) -> Any:
 class ReportQuery(BaseModel):
     status: Status | None = Field(default=None, description="状態で絞り込み")
     category: str | None = Field(default=None, max_length=32, description="種類（コード）で絞り込み")
-    since: datetime | None = Field(default=None, description="この日時以降に受け付けたもの")
-    until: datetime | None = Field(default=None, description="この日時より前に受け付けたもの")
+    since: JapanDateTime | None = Field(default=None, description="この日時以降に受け付けたもの（時差の記載がなければ日本時間）")
+    until: JapanDateTime | None = Field(default=None, description="この日時より前に受け付けたもの（時差の記載がなければ日本時間）")
     open_only: bool = Field(default=False, description="受付・対応中のみ")
     limit: int = Field(default=50, ge=1, le=500)
     offset: int = Field(default=0, ge=0)
@@ -184,7 +184,7 @@ def reports_router(
             "geometry": {"type": "Point", "coordinates": [r.longitude, r.latitude]},
             "properties": {"receipt_no": r.receipt_no, "category": r.category,
                            "category_label": labels.get(r.category, r.category), "status": r.status,
-                           "status_label": STATUS_LABELS.get(r.status, r.status), "created_at": r.created_at.isoformat(),
+                           "status_label": STATUS_LABELS.get(r.status, r.status), "created_at": tokyo(r.created_at).isoformat(),
                            "has_photo": r.has_photo},
         } for r in rows]
         body = {"type": "FeatureCollection", "features": features}

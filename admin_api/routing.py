@@ -6,6 +6,10 @@ query string and JSON body into pydantic models (errors name the field, in Japan
 return value into JSON, and describes all of it in the OpenAPI document (``admin_api.openapi``),
 so the document and the routes cannot drift apart.
 
+Times: every date-time in a JSON answer is ISO 8601 in Japan time with its offset
+(``2026-12-01T09:00:00+09:00``), whatever the model holds (the database keeps UTC); ``_dump`` applies
+the rule once for every route.
+
 Every successful operation that changes something (POST/PUT/PATCH/DELETE) lands in the operation
 log: handlers call ``await call.audit(session, action, target, before=…, after=…)`` inside their
 transaction; if a handler does not, the framework writes a generic entry afterwards as a safety net.
@@ -16,14 +20,17 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 from aiohttp import web
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, ValidationError
+from pydantic_core import to_jsonable_python
 
 from admin_api.auth import Principal, mark_public, principal_of
 from admin_api.errors import ApiError, from_validation_error
 from admin_api.keys import AUDITOR
+from civic.clock import TOKYO
 
 JSON_CT = "application/json"
 CSV_CT = "text/csv"
@@ -92,9 +99,28 @@ class Operation:
 
 def _dump(value: Any) -> Any:
     if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
+        return to_jsonable_python(in_japan_time(value.model_dump(mode="python")))
     if isinstance(value, list):
         return [_dump(v) for v in value]
+    return value
+
+
+def _japan_if_naive(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=TOKYO)
+
+
+#: A date-time input; one written without an offset (``2026-12-01T09:00``) is Japan time.
+JapanDateTime = Annotated[datetime, AfterValidator(_japan_if_naive)]
+
+
+def in_japan_time(value: Any) -> Any:
+    """Date-times (naive ones are UTC, as stored) turned to Asia/Tokyo, anywhere in ``value``."""
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(TOKYO)
+    if isinstance(value, dict):
+        return {k: in_japan_time(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [in_japan_time(v) for v in value]
     return value
 
 

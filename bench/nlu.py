@@ -144,6 +144,19 @@ def main(argv: list[str] | None = None) -> int:
         report = evaluate_garbage(garbage, variants)
         figures["garbage"] = {k: v for k, v in report.items() if k != "misses"}
         figures["garbage_misses"] = len(report["misses"])
+    cases = content / "eval" / "emergency.yml"
+    if cases.is_file():
+        from nlu.emergency import EmergencyDetector, evaluate_emergency
+
+        detector = EmergencyDetector.load(content / "nlu" / "emergency.yml")
+        report = evaluate_emergency(detector, cases)
+        figures["emergency"] = {k: v for k, v in report.items() if k not in ("misses", "false_alarms")}
+        samples = []
+        for m in messages:  # the training examples: ordinary messages, the common case
+            t0 = time.perf_counter()
+            detector.detect(m)
+            samples.append((time.perf_counter() - t0) * 1000)
+        figures["emergency_detect"] = _percentiles(samples)
     figures["rss_end_mb"] = round(_rss_mb(), 1)
 
     targets = [
@@ -155,6 +168,9 @@ def main(argv: list[str] | None = None) -> int:
         ("train seconds (cold)", figures["train_seconds_cold"], "<= 10"),
         ("RSS with NLU loaded MB", figures["rss_loaded_mb"], "<= 400"),
         ("garbage top-1", (figures.get("garbage") or {}).get("top1"), ">= 0.98"),
+        ("emergency recall", (figures.get("emergency") or {}).get("recall"), "1.0 on the set"),
+        ("emergency false alarms", (figures.get("emergency") or {}).get("false_alarm_rate"), "0.0 on the set"),
+        ("emergency check median ms", (figures.get("emergency_detect") or {}).get("median_ms"), "(per message)"),
     ]
     print(f"load average {figures['load_average']} on {os.cpu_count()} cores (wall times suffer when it is high)")
     for name, value, target in targets:

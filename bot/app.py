@@ -34,6 +34,7 @@ from bot.appkeys import (
     SETTINGS,
 )
 from bot.gateway import LineGateway
+from bot.group_chats import GroupPolicy
 from bot.help_responder import HelpResponder
 from bot.inbox.dispatcher import InboxDispatcher
 from bot.inbox.worker_link import WorkerLink
@@ -109,7 +110,7 @@ def create_app(
             await link.stop()
             await sender.close()
             return
-        processor = TurnProcessor(db, clk, handler, sender, app[GATEWAY])
+        processor = TurnProcessor(db, clk, handler, sender, app[GATEWAY], GroupPolicy(settings.group_policy))
         dispatcher = InboxDispatcher(db, inbox, processor, batch_size=settings.worker_concurrency)
         app[DISPATCHER] = dispatcher
         resent = await sender.resend_unsent()

@@ -232,6 +232,18 @@ class LineGateway:
         data = await self._call("content", lambda: blob.get_message_content(message_id))
         return bytes(data)
 
+    async def leave_chat(self, channel: str, kind: str, chat_id: str) -> bool:
+        """Leave a group (``kind="group"``) or room; False when the account was not in it (404)."""
+        api = self._accounts[channel].messaging
+        leave = api.leave_group if kind == "group" else api.leave_room
+        try:
+            await self._call("leave", lambda: leave(chat_id))
+        except LineError as exc:
+            if exc.status in (400, 404):
+                return False
+            raise
+        return True
+
     async def profile(self, channel: str, user_id: str) -> dict[str, Any] | None:
         api = self._accounts[channel].messaging
         try:

@@ -6,6 +6,7 @@ import functools
 from typing import Any
 
 from bot.turn import Turn
+from nlu.emergency import EmergencyDetector
 
 MENU = [
     ("ごみの出し方", "ごみの出し方を教えて"),
@@ -45,12 +46,19 @@ _help_message = help_message
 class HelpResponder:
     """The spine's handler: every message gets a kind answer and a way forward."""
 
-    def __init__(self, town: str = "") -> None:
+    def __init__(self, town: str = "", emergency: EmergencyDetector | None = None) -> None:
         self.town = town
+        self.emergency = emergency or EmergencyDetector.load()
 
     async def handle(self, turn: Turn) -> None:
         kind = turn.event_type
         help_message = functools.partial(_help_message, town=self.town)
+        alarm = self.emergency.detect(turn.text)
+        if alarm is not None:  # 119 / 110 first (nlu.emergency)
+            turn.say({"type": "text", "text": alarm.answer.replace("{contact}", f"{self.town}役場"),
+                      "quickReply": quick_replies()})
+            turn.intent = "emergency"
+            return
         if kind == "follow":
             turn.say(help_message(welcome_text(self.town)))
         elif kind == "message":

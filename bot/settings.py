@@ -85,6 +85,8 @@ class Settings:
     #: Mail to LINE (国富町 §9(2)(ア)⑥): the SMTP receiver's port (off when 0) and accepted addresses.
     mail_receiver_port: int = 0
     mail_recipients: tuple[str, ...] = ()
+    #: Groups and rooms (``bot.group_chats``): "leave" (say so once, then leave) or "silent".
+    group_policy: str = "leave"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -177,6 +179,7 @@ class Settings:
             open311_api_keys=tuple(k.strip() for k in env.get("OPEN311_API_KEYS", "").split(",") if k.strip()),
             mail_receiver_port=_int(env, "MAIL_RECEIVER_PORT", 0, 0, 65535),
             mail_recipients=tuple(a.strip().lower() for a in env.get("MAIL_RECIPIENTS", "").split(",") if a.strip()),
+            group_policy=_choice(env, "GROUP_POLICY", ("leave", "silent")),
         )
 
 
@@ -184,6 +187,14 @@ def _required(env: Mapping[str, str], name: str) -> str:
     value = env.get(name, "").strip()
     if not value:
         raise SettingsError(name, "is required but not set (see .env.example)")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices`` (the first when not set)."""
+    value = env.get(name, "").strip().lower() or choices[0]
+    if value not in choices:
+        raise SettingsError(name, f"must be one of {', '.join(choices)}, got {value!r}")
     return value
 
 

@@ -24,6 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.conversation.models import ConversationState
 from bot.gateway import LineError, LineGateway
+from bot.group_chats import GroupPolicy, Leave, chat_of
 from bot.inbox.models import DONE, FAILED, InboxOutcome
 from bot.inbox.writer import Accepted
 from bot.outbox.models import OutboundMessage, Outgoing
@@ -33,6 +34,7 @@ from civic.citizens.models import Citizen, FriendshipEvent
 from civic.clock import Clock
 from civic.database import Database
 from civic.talklog.models import TalkEntry
+from civic.talklog.services import forget_message
 
 log = logging.getLogger(__name__)
 
@@ -123,16 +125,31 @@ def outbound_text(message: dict[str, Any]) -> str | None:
     return message.get("altText") or f"[{message.get('type')}]"
 
 
-def _talk(user_id: str, direction: str, kind: str, text: str | None, turn: Turn, now: datetime) -> dict[str, Any]:
+def _talk(user_id: str, direction: str, kind: str, text: str | None, turn: Turn, now: datetime,
+          message_id: str | None = None) -> dict[str, Any]:
     return {"channel_user_id": user_id, "direction": direction, "kind": kind, "text": text,
-            "intent": turn.intent, "flow": turn.flow, "at": now}
+            "intent": turn.intent, "flow": turn.flow, "at": now, "message_id": message_id}
 
 
 def _event_user(event: dict[str, Any]) -> str | None:
+    """The citizen of a one-to-one chat. Events from groups and rooms have none: they never touch
+    a citizen's state, records or talk log (``bot.group_chats``)."""
     source = event.get("source")
-    if isinstance(source, dict) and isinstance(source.get("userId"), str):
+    if isinstance(source, dict) and source.get("type", "user") == "user" and isinstance(source.get("userId"), str):
         return source["userId"]
     return None
+
+
+def _message_id(event: dict[str, Any]) -> str | None:
+    message = event.get("message")
+    value = message.get("id") if event.get("type") == "message" and isinstance(message, dict) else None
+    return str(value)[:64] if value is not None else None
+
+
+def _unsent_id(event: dict[str, Any]) -> str | None:
+    unsend = event.get("unsend")
+    value = unsend.get("messageId") if event.get("type") == "unsend" and isinstance(unsend, dict) else None
+    return str(value)[:64] if value is not None else None
 
 
 class TurnProcessor:
@@ -144,13 +161,15 @@ class TurnProcessor:
     """
 
     def __init__(
-        self, db: Database, clock: Clock, handler: TurnHandler, sender: OutboxSender, gateway: LineGateway
+        self, db: Database, clock: Clock, handler: TurnHandler, sender: OutboxSender, gateway: LineGateway,
+        groups: GroupPolicy | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
         self._handler = handler
         self._sender = sender
         self._gateway = gateway
+        self._groups = groups or GroupPolicy()
         outcomes = InboxOutcome.__table__  # type: ignore[attr-defined]
         self._claim = ((sqlite if db.is_sqlite else postgresql).insert(outcomes)
                        .on_conflict_do_nothing(index_elements=[outcomes.c.event_id]).returning(outcomes.c.event_id))
@@ -191,8 +210,21 @@ class TurnProcessor:
                     except Exception as exc:
                         log.exception("turn for inbox event %s failed", row.id)
                         outboxes.append(await self._fail(row, events[row.id], exc))
-        sends = [self._sender.send(o) for o in outboxes if o is not None]
+        leaves = [o for o in outboxes if isinstance(o, Leave)]
+        sends = [self._sender.send(o) for o in outboxes if o is not None and not isinstance(o, Leave)]
+        if leaves:
+            return self._send_then_leave(sends, leaves)
         return asyncio.gather(*sends) if sends else None
+
+    async def _send_then_leave(self, sends: list[Awaitable[Any]], leaves: list[Leave]) -> None:
+        """A group's notice first, then the account leaves (a failure is logged: the next event
+        from that group makes it leave again)."""
+        await asyncio.gather(*sends)
+        for leave in leaves:
+            try:
+                await self._gateway.leave_chat(leave.channel, leave.kind, leave.chat_id)
+            except LineError as exc:
+                log.warning("could not leave %s %s: %s", leave.kind, leave.chat_id, exc)
 
     async def _fetch_content(self, channel: str, event: dict[str, Any]) -> bytes | None:
         message = event.get("message")
@@ -208,7 +240,7 @@ class TurnProcessor:
             return None
 
     async def _run(self, rows: list[Accepted], events: dict[Any, dict[str, Any]],
-                   contents: dict[Any, bytes | None], prepared: dict[Any, Any]) -> list[Outgoing]:
+                   contents: dict[Any, bytes | None], prepared: dict[Any, Any]) -> list[Outgoing | Leave]:
         """Run the batch's turns in one transaction. The turn loop's own rows (talk log, outbox,
         state, event status) are written with bulk Core statements: building ORM objects for
         them cost more than the turn itself."""
@@ -216,6 +248,8 @@ class TurnProcessor:
         talk: list[dict[str, Any]] = []
         outbox: list[dict[str, Any]] = []
         saved_states: list[dict[str, Any]] = []
+        leaves: list[Leave] = []
+        unsent: list[tuple[str, str]] = []
         async with self._db.write() as session:
             conn = await session.connection()
             state_t = ConversationState.__table__  # type: ignore[attr-defined]
@@ -239,11 +273,21 @@ class TurnProcessor:
                 turn = Turn(row.channel, user_id, event, now, session, json.loads(before) if before else {},
                             citizens.get(user_id) if user_id else None, contents.get(row.id),
                             prepared.get(row.id))
+                chat = chat_of(event)
+                if chat is not None:  # a group or room: never the dialogues (bot.group_chats)
+                    messages, leave = self._groups.answer(turn.event_type)
+                    turn.say(*messages)
+                    if leave:
+                        leaves.append(Leave(row.channel, *chat))
+                    self._answer(row, event, turn, now, talk, outbox, to=chat[1])
+                    continue
                 kind, text = inbound_summary(event)
                 await self._handler.handle(turn)
-                if user_id and kind not in {"follow", "unfollow"}:
-                    talk.append(_talk(user_id, "in", kind, text, turn, now))
-                self._answer(row, event, turn, now, talk, outbox)
+                if user_id and kind not in {"follow", "unfollow", "unsend"}:
+                    talk.append(_talk(user_id, "in", kind, text, turn, now, _message_id(event)))
+                if user_id and (unsent_id := _unsent_id(event)):
+                    unsent.append((user_id, unsent_id))
+                self._answer(row, event, turn, now, talk, outbox, to=user_id)
                 if user_id:
                     after = json.dumps(turn.state, ensure_ascii=False)
                     if after != before:
@@ -252,9 +296,11 @@ class TurnProcessor:
             await session.flush()  # what handlers added through the ORM
             if talk:
                 await conn.execute(sa.insert(TalkEntry.__table__), talk)  # type: ignore[attr-defined]
+            for user_id, message_id in unsent:  # LINE's 送信取消: the text leaves the talk log
+                await forget_message(session, user_id, message_id)
             if saved_states:
                 await conn.execute(self._upsert_states(), saved_states)
-            sent: list[Outgoing] = []
+            sent: list[Outgoing | Leave] = []
             if outbox:
                 table = OutboundMessage.__table__  # type: ignore[attr-defined]
                 ids = dict((await conn.execute(
@@ -263,7 +309,7 @@ class TurnProcessor:
                 )).all())
                 sent = [Outgoing(ids[o["retry_key"]], o["channel"], o["to"], o["reply_token"],
                                  o["token_issued_at"], o["retry_key"], o["messages"]) for o in outbox]
-        return sent
+        return [*sent, *leaves]
 
     def _upsert_states(self) -> Any:
         table = ConversationState.__table__  # type: ignore[attr-defined]
@@ -274,17 +320,19 @@ class TurnProcessor:
         )
 
     def _answer(self, row: Accepted, event: dict[str, Any], turn: Turn, now: datetime,
-                talk: list[dict[str, Any]], outbox: list[dict[str, Any]]) -> None:
-        if not turn.replies or not turn.user_id:
+                talk: list[dict[str, Any]], outbox: list[dict[str, Any]], *, to: str | None) -> None:
+        """The turn's replies into the outbox, to the citizen (or the group or room of the event)."""
+        if not turn.replies or not to:
             return
         messages = turn.replies[:5]
         if len(turn.replies) > 5:
             log.error("turn produced %d messages; LINE accepts 5, the rest were dropped", len(turn.replies))
-        for message in messages:
-            talk.append(_talk(turn.user_id, "out", str(message.get("type")), outbound_text(message), turn, now))
+        if turn.user_id:
+            for message in messages:
+                talk.append(_talk(turn.user_id, "out", str(message.get("type")), outbound_text(message), turn, now))
         token = event.get("replyToken") if isinstance(event.get("replyToken"), str) else None
         outbox.append({
-            "inbox_event_id": row.id, "channel": row.channel, "to": turn.user_id, "reply_token": token,
+            "inbox_event_id": row.id, "channel": row.channel, "to": to, "reply_token": token,
             "token_issued_at": row.received_at if token else None, "retry_key": str(uuid.uuid4()),
             "messages": json.dumps(messages, ensure_ascii=False), "status": "pending", "attempts": 0,
             "created_at": now,

@@ -107,6 +107,11 @@ class Flow:
     async def on_cancel(self, ctx: Context) -> None:
         """Clean up what the flow stored on the way (drafts); the state is dropped afterwards."""
 
+    async def on_unsend(self, ctx: Context, record: dict[str, Any], message_id: str) -> None:
+        """The citizen took back message ``message_id`` (LINE's 送信取消): drop what the flow kept of
+        it in ``record`` (the active or the suspended flow: its data, a stored draft, a prompt that
+        quotes it). Nothing is said: an unsend has no reply token."""
+
     async def fallback(self, ctx: Context) -> bool:
         """The catch-all of this flow, after the input was neither understood nor an interruption.
         False: the engine's default (the state's hint and the last prompt again)."""
@@ -177,6 +182,11 @@ class Context:
         self.cancelled = False
         #: A rich-menu action to start once this input is handled (a scenario option leading to a flow).
         self.then: str | None = None
+        #: How the input was answered, for the talk log's intent when the NLU could not place it
+        #: (``flow_answer``: a flow's question was answered; ``faq``, ``garbage_lookup`` …).
+        self.answered_as: str | None = None
+        #: The bot could not answer (an apology, the question recorded for staff).
+        self.fell_back = False
 
     # -- input --------------------------------------------------------------------------------
     @property

@@ -31,6 +31,7 @@ async def answer_entry(ctx: Context, entry_id: str, question: str, *, how: str =
         return False
     row = await record_answer(ctx.session, entry_id=entry_id, question=question, channel=ctx.turn.channel,
                               asker=ctx.turn.user_id, now=ctx.now, how=how)
+    ctx.answered_as = ctx.answered_as or "faq"
     ctx.say(answer_message(entry.question, entry.answer, row.id))
     ctx.memory.pop("faq_pending", None)
     return True
@@ -63,6 +64,7 @@ def candidates_message(result: FaqSearchResult) -> m.Message:
 async def unanswered(ctx: Context, question: str, candidates: list[str]) -> None:
     await record_unanswered(ctx.session, question=question, channel=ctx.turn.channel, candidates=candidates,
                             now=ctx.now)
+    ctx.fell_back = True
     ctx.memory.pop("faq_pending", None)
     ctx.say(m.text("申し訳ありません。お調べしましたが、このご質問への回答が見つかりませんでした。"
                    "いただいたご質問は担当者に伝え、今後のご案内に役立てます。\n"

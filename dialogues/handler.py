@@ -2,6 +2,8 @@
 
 Order for one input (see ``dialogues.mmd``):
 
+0. an emergency (「家が火事です」「子供が息をしていない」, ``nlu.emergency``) is answered with 119 / 110
+   and nothing else, whatever the state; a flow in progress stays as it was;
 1. a flow untouched past its timeout is dropped (with a polite note on this turn);
 2. やめる / キャンセル leaves the active flow; ヘルプ explains the step or shows the menu;
 3. postbacks: the rich menu (``action=…``) starts flows; ``flow=…`` goes to that flow's state
@@ -26,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from civic.clock import TOKYO, utc
-from dialogues import booking, facility, faq, scenario
+from dialogues import booking, facility, faq, safety, scenario
 from dialogues import messages as m
 from dialogues.engine import Context, Engine, Flow, Store, TurnLike
 from dialogues.facility import FacilityFlow
@@ -38,6 +40,7 @@ from dialogues.procedure import ProcedureFlow
 from dialogues.report import ReportFlow
 from dialogues.scenario import ScenarioFlow
 from dialogues.services import Services
+from nlu.intent_classifier import FALLBACK_INTENT
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,8 @@ MENU_ACTIONS = ("garbage", "facility", "report", "faq", "booking", "procedure")
 INTENT_FLOWS = {"garbage_lookup": "garbage", "report_damage": "report", "facility_search": "facility",
                 "booking_make": "booking", "booking_manage": "booking", "procedure_nav": "procedure",
                 "delivery_settings": "form"}
+#: The talk log's intent of a text that answered the question a flow had asked.
+FLOW_ANSWER = "flow_answer"
 NOT_YET = {"booking": "施設の予約", "procedure": "手続きナビ", "settings": "配信の設定", "facility": "施設の検索",
            "scenario": "このご案内"}
 
@@ -118,10 +123,16 @@ class DialogueHandler:
             if "form" in self.engine.flows:
                 await offer_on_follow(Context(turn, self.services, Store(turn.state)))
             return
+        if kind == "unsend":
+            await safety.forget_unsent(Context(turn, self.services, Store(turn.state)), self.engine)
+            return
         if kind not in {"message", "postback"}:
             return  # unfollow, join, leave…: recorded by the turn processor, no one to answer
         store = Store(turn.state)
         ctx = Context(turn, self.services, store)
+        if safety.answer_emergency(ctx):
+            self.polish(ctx)
+            return
         dropped = await self.engine.drop_expired(ctx)
         if dropped:
             ctx.say(m.text(f"「{dropped}」は、しばらく操作がなかったため終了しました。"
@@ -130,6 +141,7 @@ class DialogueHandler:
         try:
             await self.route(ctx)
         finally:
+            settle_intent(ctx)
             self.polish(ctx)
 
     def _forget_stale(self, ctx: Context) -> None:
@@ -269,6 +281,7 @@ class DialogueHandler:
         if spec is not None and spec.free_text and ctx.text and await self.interrupt(ctx, strict=True):
             return
         if await self.engine.dispatch(ctx):
+            ctx.answered_as = ctx.answered_as or FLOW_ANSWER
             if ctx.then:
                 await self.start_action(ctx, ctx.then)
             return
@@ -383,6 +396,7 @@ class DialogueHandler:
         if garbage is not None and topic.get("name") == "garbage":
             lookup = garbage.lookup(text)
             if lookup.outcome != "none" and lookup.best is not None and len(lookup.best.matched) * 2 >= len(text):
+                ctx.answered_as = "garbage_lookup"
                 await self.engine.start(ctx, "garbage", text=text)
                 return
         result = faq.search(ctx, text)
@@ -392,11 +406,13 @@ class DialogueHandler:
         if garbage is not None:
             lookup = garbage.lookup(text)
             if lookup.outcome != "none" and lookup.best is not None and len(lookup.best.matched) * 2 >= len(text):
+                ctx.answered_as = "garbage_lookup"
                 await self.engine.start(ctx, "garbage", text=text)
                 return
         directory = self.services.knowledge.facilities
         if directory is not None and "facility" in self.engine.flows and len(text) <= 20 and (
                 directory.group_in(text) is not None or await directory.keyword(ctx.session, text)):
+            ctx.answered_as = "facility_search"
             await self.engine.start(ctx, "facility", text=text)
             return
         await faq.respond(ctx, text, result)
@@ -417,6 +433,16 @@ class DialogueHandler:
             merged = _merge_first_texts(replies)
             if not merged:
                 del replies[1]
+
+
+def settle_intent(ctx: Context) -> None:
+    """The talk log's intent says what happened, for the figures staff read (unanswered questions,
+    the fallback rate): ``nlu_fallback`` exactly when the bot could not answer a text; a text the NLU
+    could not place but a flow's step took (「本町」「4人」) or the FAQ answered is not a fallback."""
+    if ctx.fell_back and ctx.text:
+        ctx.turn.intent = FALLBACK_INTENT
+    elif ctx.turn.intent == FALLBACK_INTENT and ctx.answered_as:
+        ctx.turn.intent = ctx.answered_as
 
 
 def _merge_first_texts(replies: list[dict[str, Any]]) -> bool:

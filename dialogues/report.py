@@ -89,18 +89,21 @@ class ReportFlow(Flow):
             [m.postback(NO_DESCRIPTION, m.data(flow="report", desc="skip"), NO_DESCRIPTION)]), lead=lead)
 
     def ask_confirm(self, ctx: Context, lead: str = "") -> None:
-        d = ctx.data
+        ctx.ask("confirm", self.summary(ctx, ctx.data), lead=lead)
+
+    def summary(self, ctx: Context, d: dict[str, Any]) -> m.Message:
         category = ctx.services.town.category(str(d.get("category")))
+        place = (d.get("address") or "地図で指定した場所") if "latitude" in d else "（未入力）"
         lines = ["以下の内容で通報します。よろしいですか？",
                  f"・種類：{category.label if category else d.get('category')}",
                  f"・写真：{'あり' if d.get('photo_id') else 'なし'}",
-                 f"・場所：{d.get('address') or '地図で指定した場所'}",
+                 f"・場所：{place}",
                  f"・説明：{d.get('description') or '（なし）'}"]
         actions = [m.postback("送信する", m.data(flow="report", confirm="yes"), "送信する")]
         actions += [m.postback(f"{label}を修正", m.data(flow="report", edit=key), f"{label}を修正")
                     for key, label in EDITABLE.items()]
         actions.append(m.postback("やめる", m.data(action="cancel"), "やめる"))
-        ctx.ask("confirm", m.text("\n".join(lines), actions), lead=lead)
+        return m.text("\n".join(lines), actions)
 
     def next_step(self, ctx: Context, after: str, lead: str = "") -> None:
         """The step after ``after``, or back to the confirmation when the citizen is correcting."""
@@ -138,6 +141,7 @@ class ReportFlow(Flow):
             await discard_draft_photo(ctx.session, ctx.data.get("photo_id"), owner)
             row = await store_draft_photo(ctx.session, owner, clean, ctx.now)
             ctx.data["photo_id"] = row.id
+            ctx.data["photo_message"] = ctx.message.get("id")
             self.next_step(ctx, "photo", "写真を受け取りました。\n")
             return True
         if ctx.postback.get("photo") == "skip" or (ctx.text and _is_skip(ctx.text)):
@@ -156,7 +160,8 @@ class ReportFlow(Flow):
                                        f"{town.name}内の場所を選び直してください。\n")
                 return True
             ctx.data.update(latitude=spot["latitude"], longitude=spot["longitude"],
-                            address=spot["address"] or spot["title"], source="line")
+                            address=spot["address"] or spot["title"], source="line",
+                            location_message=ctx.message.get("id"))
             self.next_step(ctx, "location", "場所を受け取りました。\n")
             return True
         if not ctx.text:
@@ -170,7 +175,7 @@ class ReportFlow(Flow):
             self.ask_location(ctx, f"申し訳ありません。その場所は{town.name}の外のようです。\n")
             return True
         ctx.data.update(latitude=place.latitude, longitude=place.longitude, address=m.clip(ctx.text, 100),
-                        source="geocoded")
+                        source="geocoded", location_message=ctx.message.get("id"))
         self.next_step(ctx, "location", f"「{place.label}」付近として受け付けます。\n")
         return True
 
@@ -188,6 +193,7 @@ class ReportFlow(Flow):
             self.ask_description(ctx, f"申し訳ありません。{limit}文字までで入力してください（今は{len(text)}文字です）。\n")
             return True
         ctx.data["description"] = text
+        ctx.data["description_message"] = ctx.message.get("id")
         self.next_step(ctx, "description")
         return True
 
@@ -202,6 +208,10 @@ class ReportFlow(Flow):
              "description": self.ask_description}[edit](ctx)
             return True
         if pb.get("confirm") == "yes" or text in {"送信する", "送信", "はい", "お願いします", "OK", "ok"}:
+            if "latitude" not in ctx.data:  # the place was unsent (送信取消) after it was given
+                ctx.data["editing"] = True
+                self.ask_location(ctx, "送信の前に、場所をもう一度教えてください。\n")
+                return True
             await self.submit(ctx)
             return True
         return False
@@ -219,6 +229,27 @@ class ReportFlow(Flow):
             f"通報を受け付けました。受付番号は {report.receipt_no} です。\n"
             "対応の状況は、このトークでお知らせします。ご協力ありがとうございました。\n"
             f"お急ぎの場合：{ctx.services.town.report_contact}"))
+
+    async def on_unsend(self, ctx: Context, record: dict[str, Any], message_id: str) -> None:
+        """An unsent photo, place or description leaves the draft (the photo row is deleted); the
+        confirmation kept to be repeated is rebuilt without it."""
+        d = record.setdefault("data", {})
+        owner = ctx.turn.user_id or ""
+        changed = False
+        if message_id and d.get("photo_message") == message_id:
+            await discard_draft_photo(ctx.session, d.pop("photo_id", None), owner)
+            d.pop("photo_message", None)
+            changed = True
+        if message_id and d.get("location_message") == message_id:
+            for key in ("latitude", "longitude", "address", "source", "location_message"):
+                d.pop(key, None)
+            changed = True
+        if message_id and d.get("description_message") == message_id:
+            d["description"] = ""
+            d.pop("description_message", None)
+            changed = True
+        if changed and record.get("state") == "confirm":
+            record["prompt"] = [self.summary(ctx, d)]
 
     async def on_cancel(self, ctx: Context) -> None:
         flow = ctx.store.flow

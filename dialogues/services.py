@@ -26,6 +26,7 @@ from dialogues.collection_calendar import CollectionCalendar
 from dialogues.engine import DEFAULT_TIMEOUT
 from dialogues.facility_directory import FacilityDirectory
 from dialogues.geocoding import Geocoder, OfflineGeocoder, TownArea
+from nlu.emergency import EmergencyDetector
 from nlu.faq_retrieval import FaqEntry, FaqIndex
 from nlu.garbage_lookup import GarbageDictionary
 from nlu.interpreter import Interpreter
@@ -96,6 +97,8 @@ class Knowledge:
     calendar: CollectionCalendar | None = None
     garbage_categories: dict[str, str] = field(default_factory=dict)  # category -> description
     facilities: FacilityDirectory | None = None
+    #: 119 / 110 messages: the built-in words plus the town's ``nlu/emergency.yml``.
+    emergency: EmergencyDetector = field(default_factory=EmergencyDetector.load)
 
     @property
     def faq_entries(self) -> dict[str, FaqEntry]:
@@ -148,7 +151,8 @@ class Knowledge:
             f"{len(garbage.items) if garbage else 0} garbage items, "
             f"{len(calendar.areas) if calendar else 0} collection areas")
         facilities = FacilityDirectory.from_settings(town.facility_settings) if town.facility_settings else None
-        return cls(interpreter, faq, town, geocoder, garbage, calendar, descriptions, facilities)
+        emergency = EmergencyDetector.load(town_dir / "nlu" / "emergency.yml")
+        return cls(interpreter, faq, town, geocoder, garbage, calendar, descriptions, facilities, emergency)
 
 
 def _descriptions(path: Path) -> dict[str, str]:

@@ -77,7 +77,7 @@ class LineSim:
         """A citizen who is already a friend of the account (no follow event; call `follow` for one)."""
         return self.channel.add_user(display_name, user_id=user_id, picture_url=picture_url).user_id
 
-    async def _checked(self, action: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+    async def _checked(self, action: Awaitable[Any]) -> Any:
         before = len(self.channel.deliveries)
         event = await action
         if self.strict and self.channel.webhook_url:
@@ -112,6 +112,29 @@ class LineSim:
     async def unfollow(self, user_id: str) -> dict[str, Any]:
         return await self._checked(self.service.unfollow(self.channel, user_id))
 
+    async def unsend(self, user_id: str, message_id: str, chat_id: str | None = None) -> dict[str, Any] | None:
+        """送信取消 of the citizen's message ``message_id`` (the ``message.id`` of the event that sent
+        it), in their chat with the account or in group/room ``chat_id``."""
+        return await self._checked(self.service.unsend(self.channel, user_id, message_id, chat_id))
+
+    # groups and rooms -----------------------------------------------------------------------
+    def create_group(self, members: list[str], kind: str = "group", name: str = "") -> str:
+        """A group (``kind="room"``: a multi-person chat) of these citizens; the account is not in it yet."""
+        return self.service.create_group(self.channel, members, kind, name).chat_id
+
+    async def invite(self, chat_id: str) -> dict[str, Any]:
+        """A member adds the account to the group or room (a ``join`` event)."""
+        return await self._checked(self.service.invite(self.channel, chat_id))
+
+    async def send_group_text(self, chat_id: str, user_id: str, text: str) -> dict[str, Any] | None:
+        """A member writes in the group or room (no event while the account is not in it)."""
+        return await self._checked(self.service.send_group_text(self.channel, chat_id, user_id, text))
+
+    def in_chat(self, chat_id: str) -> bool:
+        """Whether the account is (still) in the group or room."""
+        group = self.channel.groups.get(chat_id)
+        return group is not None and group.bot_in
+
     async def redeliver(self, event: dict[str, Any] | str) -> dict[str, Any]:
         """Send an event again with the same ``webhookEventId`` and ``isRedelivery: true``."""
         return await self._checked(self.service.redeliver(self.channel, event))
@@ -143,7 +166,8 @@ class LineSim:
 
     # what the bot did -----------------------------------------------------------------------
     def messages(self, user_id: str) -> list[dict[str, Any]]:
-        """Every message the bot delivered to the citizen (reply, push, multicast, broadcast…)."""
+        """Every message the bot delivered to the citizen (reply, push, multicast, broadcast…), or
+        into the group or room with that id."""
         return [e.message for e in self.channel.bot_messages(user_id)]
 
     async def wait_for_messages(self, user_id: str, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:  # noqa: ASYNC109

@@ -11,13 +11,21 @@ from typing import Any
 from . import ids
 
 
-def event(kind: str, user_id: str, now: float, *, reply_token: str | None = None, **fields: Any) -> dict[str, Any]:
-    """The common part of every event from a one-to-one chat, plus the kind-specific ``fields``."""
+def event(kind: str, user_id: str | None, now: float, *, reply_token: str | None = None,
+          chat: tuple[str, str] | None = None, **fields: Any) -> dict[str, Any]:
+    """The common part of every event, plus the kind-specific ``fields``. The source is the
+    one-to-one chat with ``user_id``, or with ``chat`` = ("group" | "room", id) that group or room
+    (with ``userId`` when a member did something; none for the account's own join/leave)."""
+    source: dict[str, Any] = {"type": "user", "userId": user_id}
+    if chat is not None:
+        source = {"type": chat[0], f"{chat[0]}Id": chat[1]}
+        if user_id:
+            source["userId"] = user_id
     out: dict[str, Any] = {
         "type": kind,
         "mode": "active",
         "timestamp": int(now * 1000),
-        "source": {"type": "user", "userId": user_id},
+        "source": source,
         "webhookEventId": ids.webhook_event_id(now),
         "deliveryContext": {"isRedelivery": False},
     }

@@ -17,6 +17,14 @@ def user_id() -> str:
     return "U" + secrets.token_hex(16)
 
 
+def group_id() -> str:
+    return "C" + secrets.token_hex(16)
+
+
+def room_id() -> str:
+    return "R" + secrets.token_hex(16)
+
+
 def message_id() -> str:
     """An 18-digit decimal string, like LINE message ids."""
     return str(secrets.randbelow(9 * 10**17) + 10**17)

@@ -57,7 +57,7 @@ async def push(request: web.Request) -> web.Response:
     channel = channel_of(request)
     body = validate_send("push", json_body(request))
     key = _check_retry_key(request, channel, with_messages=True)
-    if body["to"] not in channel.users:
+    if body["to"] not in channel.users and not channel.can_receive(body["to"]):
         raise bad_request(INVALID_TO)
     sent = channel.deliver([body["to"]], body["messages"], "push", request[REQUEST_ID])
     _accept(request, channel, key, sent)
@@ -121,6 +121,19 @@ async def profile(request: web.Request) -> web.Response:
         "displayName": user.display_name, "userId": user.user_id, "language": user.language,
         "pictureUrl": picture, "statusMessage": user.status_message,
     })
+
+
+@routes.post("/v2/bot/group/{chatId}/leave")
+@routes.post("/v2/bot/room/{chatId}/leave")
+async def leave_chat(request: web.Request) -> web.Response:
+    """The account leaves a group or room (a ``leave`` event follows); 404 when it is not in it."""
+    channel = channel_of(request)
+    chat_id = request.match_info["chatId"]
+    kind = request.path.split("/")[3]
+    group = channel.groups.get(chat_id)
+    if group is None or group.kind != kind or not await request.app[SERVICE].bot_leaves(channel, chat_id):
+        raise not_found()
+    return web.json_response({})
 
 
 @routes.get("/v2/bot/followers/ids")

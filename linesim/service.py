@@ -10,7 +10,7 @@ from typing import Any
 
 from . import events, ids, idtoken
 from .config import SimConfig
-from .state import ChannelState, Content, SimState, User, WebhookDelivery
+from .state import ChannelState, Content, GroupChat, SimState, User, WebhookDelivery
 from .webhook_sender import WebhookSender
 
 
@@ -161,6 +161,80 @@ class LineSimService:
         event = events.event("unfollow", user_id, self._now())
         await self.dispatch(channel, [event])
         return event
+
+    async def unsend(self, channel: ChannelState, user_id: str, message_id: str,
+                     chat_id: str | None = None) -> dict[str, Any] | None:
+        """送信取消: the citizen takes back one of their own messages (in their chat with the account,
+        or in a group/room). The bot gets an ``unsend`` event (none from a group it is not in)."""
+        self._user(channel, user_id, following=chat_id is None)
+        if channel.unsend(chat_id or user_id, str(message_id), user_id) is None:
+            raise CitizenError(f"no message {message_id} of {user_id} to unsend", 404)
+        group = channel.groups.get(chat_id) if chat_id else None
+        if group is not None and not group.bot_in:
+            return None
+        event = events.event("unsend", user_id, self._now(), chat=(group.kind, group.chat_id) if group else None,
+                             unsend={"messageId": str(message_id)})
+        await self.dispatch(channel, [event])
+        return event
+
+    # groups and rooms -----------------------------------------------------------------------
+    def _group(self, channel: ChannelState, chat_id: str) -> GroupChat:
+        group = channel.groups.get(chat_id)
+        if group is None:
+            raise CitizenError(f"unknown group or room {chat_id}", 404)
+        return group
+
+    def create_group(self, channel: ChannelState, members: list[str], kind: str = "group",
+                     name: str = "") -> GroupChat:
+        """A group (or, with ``kind="room"``, a multi-person chat) of citizens, without the account."""
+        if kind not in ("group", "room"):
+            raise CitizenError("kind must be group or room")
+        try:
+            return channel.add_group(members, "room" if kind == "room" else "group", name)
+        except ValueError as exc:
+            raise CitizenError(str(exc)) from exc
+
+    async def invite(self, channel: ChannelState, chat_id: str) -> dict[str, Any]:
+        """A member adds the account to the group or room: a ``join`` event with a reply token."""
+        group = self._group(channel, chat_id)
+        if group.bot_in:
+            raise CitizenError(f"the account is already in {chat_id}", 409)
+        group.bot_in = True
+        channel.feed.notify()
+        token = channel.issue_reply_token(chat_id)
+        event = events.event("join", None, self._now(), reply_token=token, chat=(group.kind, chat_id))
+        await self.dispatch(channel, [event])
+        return event
+
+    async def send_group_text(self, channel: ChannelState, chat_id: str, user_id: str,
+                              text: str) -> dict[str, Any] | None:
+        """A member writes in the group; the bot gets the message event only while it is in it."""
+        group = self._group(channel, chat_id)
+        self._user(channel, user_id, following=False)
+        if user_id not in group.members:
+            raise CitizenError(f"{user_id} is not a member of {chat_id}")
+        if not text:
+            raise CitizenError("text is empty")
+        message = events.text_message(ids.message_id(), text)
+        channel.append(chat_id, "user", {"type": "text", "text": text}, "webhook", message_id=message["id"],
+                       author=user_id)
+        if not group.bot_in:
+            return None
+        token = channel.issue_reply_token(chat_id)
+        event = events.event("message", user_id, self._now(), reply_token=token, chat=(group.kind, chat_id),
+                             message=message)
+        await self.dispatch(channel, [event])
+        return event
+
+    async def bot_leaves(self, channel: ChannelState, chat_id: str) -> bool:
+        """The account leaves (the leave API): a ``leave`` event follows. False: it was not in it."""
+        group = channel.groups.get(chat_id)
+        if group is None or not group.bot_in:
+            return False
+        group.bot_in = False
+        channel.feed.notify()
+        await self.dispatch(channel, [events.event("leave", None, self._now(), chat=(group.kind, chat_id))])
+        return True
 
     # delivery -------------------------------------------------------------------------------
     async def dispatch(self, channel: ChannelState, batch: list[dict[str, Any]]) -> WebhookDelivery:

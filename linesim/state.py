@@ -36,6 +36,21 @@ class User:
 
 
 @dataclass
+class GroupChat:
+    """A group (``C…``) or multi-person chat (``R…``, a "room") of citizens; the account may be in it."""
+
+    chat_id: str
+    kind: Literal["group", "room"]
+    members: list[str]
+    name: str = ""
+    bot_in: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {"chatId": self.chat_id, "type": self.kind, "members": self.members, "name": self.name,
+                "botIn": self.bot_in}
+
+
+@dataclass
 class TimelineEntry:
     """One bubble in a citizen's chat: what the citizen sent, or what the bot delivered."""
 
@@ -46,6 +61,8 @@ class TimelineEntry:
     message: dict[str, Any]
     via: str
     request_id: str | None = None
+    #: In a group or room: the member who wrote it.
+    author: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -56,6 +73,7 @@ class TimelineEntry:
             "message": self.message,
             "via": self.via,
             "requestId": self.request_id,
+            "author": self.author,
         }
 
 
@@ -154,6 +172,8 @@ class ChannelState:
         self.clock = clock
         self.webhook_url = config.webhook_url
         self.users: dict[str, User] = {}
+        #: Groups and rooms by id; their timelines live in ``timelines`` under the same id.
+        self.groups: dict[str, GroupChat] = {}
         self.timelines: dict[str, list[TimelineEntry]] = {}
         self.reply_tokens: dict[str, ReplyToken] = {}
         self.retry_keys: dict[str, AcceptedRequest] = {}
@@ -189,23 +209,44 @@ class ChannelState:
     def followers(self) -> list[User]:
         return [u for u in self.users.values() if u.following]
 
+    def add_group(self, members: list[str], kind: Literal["group", "room"] = "group", name: str = "") -> GroupChat:
+        unknown = [m for m in members if m not in self.users]
+        if unknown:
+            raise ValueError(f"unknown users {unknown}")
+        chat_id = ids.group_id() if kind == "group" else ids.room_id()
+        group = self.groups[chat_id] = GroupChat(chat_id, kind, list(members), name)
+        self.timelines[chat_id] = []
+        self.feed.notify()
+        return group
+
+    def can_receive(self, chat_id: str | None) -> bool:
+        """A following citizen, or a group/room the account is in."""
+        if not chat_id:
+            return False
+        user = self.users.get(chat_id)
+        if user is not None:
+            return user.following
+        group = self.groups.get(chat_id)
+        return group is not None and group.bot_in
+
     # timelines ------------------------------------------------------------------------------
     def append(self, user_id: str, sender: Sender, message: dict[str, Any], via: str,
-               *, message_id: str | None = None, request_id: str | None = None) -> TimelineEntry:
+               *, message_id: str | None = None, request_id: str | None = None,
+               author: str | None = None) -> TimelineEntry:
         self._seq += 1
         entry = TimelineEntry(self._seq, message_id or ids.message_id(), sender, self.clock(), message,
-                              via, request_id)
+                              via, request_id, author)
         self.timelines.setdefault(user_id, []).append(entry)
         self.feed.notify()
         return entry
 
     def deliver(self, user_ids: Iterable[str | None], messages: list[dict[str, Any]], via: str,
                 request_id: str) -> list[dict[str, str]]:
-        """Put bot messages on the timelines of the (following) users; return ``sentMessages``."""
+        """Put bot messages on the timelines of the (following) users, or of groups and rooms the
+        account is in; return ``sentMessages``."""
         sent = [_sent_message(m) for m in messages]
         for uid in dict.fromkeys(user_ids):
-            user = self.users.get(uid) if uid else None
-            if user is None or not user.following:
+            if uid is None or not self.can_receive(uid):
                 continue
             for message, meta in zip(messages, sent, strict=True):
                 self.append(uid, "bot", message, via, message_id=meta["id"], request_id=request_id)
@@ -213,6 +254,17 @@ class ChannelState:
                     self.messages_sent += 1
             self.loading_until.pop(uid, None)
         return sent
+
+    def unsend(self, chat_id: str, message_id: str, user_id: str) -> TimelineEntry | None:
+        """Take a citizen's own message off a timeline (LINE's 送信取消); None when there is none."""
+        timeline = self.timelines.get(chat_id, [])
+        for i, entry in enumerate(timeline):
+            if entry.id == message_id and entry.sender == "user" and entry.via == "webhook" \
+                    and (entry.author or chat_id) == user_id:
+                del timeline[i]
+                self.feed.notify()
+                return entry
+        return None
 
     def bot_messages(self, user_id: str) -> list[TimelineEntry]:
         return [e for e in self.timelines.get(user_id, []) if e.sender == "bot"]

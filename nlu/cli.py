@@ -157,6 +157,18 @@ def cmd_eval_garbage(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval_emergency(args: argparse.Namespace) -> int:
+    from .emergency import EmergencyDetector, evaluate_emergency
+
+    report = evaluate_emergency(EmergencyDetector.load(*args.words), args.cases)
+    failed = bool(report["misses"] or report["false_alarms"])
+    if not args.errors:
+        report.pop("misses")
+        report.pop("false_alarms")
+    print(json.dumps(report, ensure_ascii=False))
+    return 1 if failed and not args.no_fail else 0
+
+
 def cmd_export_rasa(args: argparse.Namespace) -> int:
     from .rasa_export import export_rasa_project
     from .training_data import load_training_data
@@ -211,6 +223,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="word,name CSV (default: synonyms.csv beside the dictionary, if any)")
     g.add_argument("--misses", action="store_true", help="include the misses in the JSON")
     g.set_defaults(func=cmd_eval_garbage)
+
+    em = sub.add_parser("eval-emergency", help="recall and false alarms of the 119/110 detector on a labelled set")
+    em.add_argument("--cases", default="content/midori/eval/emergency.yml")
+    em.add_argument("--words", action="append", default=["content/midori/nlu/emergency.yml"],
+                    help="a town's emergency.yml added to the built-in words (repeatable)")
+    em.add_argument("--errors", action="store_true", help="list misses and false alarms")
+    em.add_argument("--no-fail", action="store_true", help="exit 0 even with misses or false alarms")
+    em.set_defaults(func=cmd_eval_emergency)
 
     x = sub.add_parser("export-rasa", help="write a Rasa 3.x project from our data")
     x.add_argument("directory")

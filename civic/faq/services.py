@@ -82,3 +82,23 @@ async def open_questions(session: AsyncSession, *, status: str | None = OPEN, li
         query = query.where(UnansweredQuestion.status == status)
     query = query.order_by(col(UnansweredQuestion.at).desc(), col(UnansweredQuestion.id).desc())
     return list((await session.exec(query.limit(limit).offset(offset))).all())
+
+
+async def forget_question(session: AsyncSession, *, asker: str, question: str, at: datetime) -> None:
+    """A question the citizen took back (LINE's 送信取消), asked in the turn at ``at``: it leaves the
+    answers given (the figures stay) and the open unanswered questions; one staff already handled
+    keeps its row without the text."""
+    question = question.strip()[:1000]
+    for answer in (await session.exec(select(FaqAnswer).where(
+            FaqAnswer.asker == asker, FaqAnswer.at == at))).all():
+        if answer.question == question:
+            answer.question = ""
+            session.add(answer)
+    for row in (await session.exec(select(UnansweredQuestion).where(UnansweredQuestion.at == at))).all():
+        if row.question == question:  # one row: another citizen may have asked the same in the same batch
+            if row.status == OPEN:
+                await session.delete(row)
+            else:
+                row.question = ""
+                session.add(row)
+            break

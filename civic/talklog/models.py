@@ -23,3 +23,5 @@ class TalkEntry(SQLModel, table=True):
     intent: str | None = Field(default=None, sa_column=sa.Column(sa.String(64), nullable=True))
     flow: str | None = Field(default=None, sa_column=sa.Column(sa.String(64), nullable=True))
     at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False, index=True))
+    #: LINE's id of the citizen's message (incoming rows), so an unsent message can be forgotten.
+    message_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(64), nullable=True, index=True))

@@ -24,6 +24,7 @@ from civic.booking.types import (
     SlotTaken,
     WaitlistJoined,
 )
+from civic.clock import tokyo
 from civic.facilities.models import PRIVATE, RESIDENT_TYPE_LABELS, RESIDENT_TYPES
 
 USER = web.RequestKey("liff_user", str)
@@ -81,7 +82,7 @@ def view_json(v: ReservationView) -> dict[str, Any]:
     data["day"] = v.day.isoformat()
     data["time"] = f"{hm(v.start_minute)}〜{hm(v.end_minute)}"
     data["equipment"] = [{"name": n, "quantity": q, "unit_label": u} for n, q, u in v.equipment]
-    data["offer_expires_at"] = v.offer_expires_at.isoformat() if v.offer_expires_at else None
+    data["offer_expires_at"] = tokyo(v.offer_expires_at).isoformat() if v.offer_expires_at else None  # +09:00
     return data
 
 

@@ -125,7 +125,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
 @routes.post("/linesim/api/users/{userId}/actions")
 async def act(request: web.Request) -> web.Response:
     """One citizen action: ``{"type": "text"|"location"|"sticker"|"postback"|"richmenuswitch"|
-    "follow"|"unfollow", ...}``. Answers with the webhook event and how the bot answered it."""
+    "follow"|"unfollow"|"unsend", ...}`` (unsend: ``messageId``, optional ``chatId``). Answers with the webhook event and how the bot answered it."""
     service = service_of(request)
     channel = channel_param(request)
     user_id = _user_id(request, channel)
@@ -150,13 +150,16 @@ async def act(request: web.Request) -> web.Response:
             event = await service.follow(channel, user_id)
         elif kind == "unfollow":
             event = await service.unfollow(channel, user_id)
+        elif kind == "unsend":
+            event = await service.unsend(channel, user_id, str(body["messageId"]), body.get("chatId"))
         else:
             raise error(400, f"unknown action type {kind!r}")
     except (KeyError, TypeError, ValueError) as exc:
         raise error(400, f"bad action: {exc}") from None
     except CitizenError as exc:
         raise error(exc.status, str(exc)) from None
-    return web.json_response({"event": event, "delivery": channel.deliveries[-1].as_json()})
+    delivery = channel.deliveries[-1].as_json() if event is not None and channel.deliveries else None
+    return web.json_response({"event": event, "delivery": delivery})
 
 
 @routes.post("/linesim/api/users/{userId}/images")

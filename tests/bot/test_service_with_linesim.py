@@ -157,3 +157,16 @@ async def test_long_texts_and_emoji_get_a_reply(start_service, sqlite_db) -> Non
     await service.sim.send_sticker(user)
     messages = await service.sim.wait_for_messages(user, 3)
     assert all("LINE 窓口" in m["text"] for m in messages)
+
+
+async def test_the_spine_answers_an_emergency_with_119_too(start_service, sqlite_db) -> None:
+    service = await start_service(sqlite_db.url)
+    user = service.sim.create_user("山田花子")
+    await service.sim.send_text(user, "隣の家が燃えてる！")
+    [message] = await service.sim.wait_for_messages(user, 1)
+    assert "今すぐ 119番" in message["text"] and "LINE 窓口" not in message["text"]
+    assert message["quickReply"]["items"]  # and the menu, for anything else
+    await settle(service)
+    async with service.app[DATABASE].read() as s:
+        entry = (await s.exec(select(TalkEntry).where(TalkEntry.direction == "in"))).one()
+    assert entry.intent == "emergency"

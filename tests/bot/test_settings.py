@@ -85,3 +85,11 @@ def test_cli_prints_one_clear_line(tmp_path) -> None:
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert lines == ["madoguchi: configuration error: LINE_CHANNEL_SECRET: is required but not set (see .env.example)"]
+
+
+def test_group_policy_is_leave_unless_silent_is_chosen() -> None:
+    assert Settings.from_env(GOOD).group_policy == "leave"
+    assert Settings.from_env({**GOOD, "GROUP_POLICY": " Silent "}).group_policy == "silent"
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({**GOOD, "GROUP_POLICY": "stay"})
+    assert caught.value.variable == "GROUP_POLICY" and "leave, silent" in str(caught.value)

@@ -131,10 +131,13 @@ class Town:
 
     public_base_url: str = "http://madoguchi.test"
     timeout: timedelta = timedelta(minutes=30)
+    #: Further settings (``group_policy="silent"``); change them, then ``restart()``.
+    settings: dict[str, Any] = field(default_factory=dict)
 
     async def start(self) -> None:
         account = LineAccount("production", TEST_SECRET, TEST_TOKEN, self.sim.url, self.sim.url)
-        settings = make_settings(self.database_url, line=account, public_base_url=self.public_base_url)
+        settings = make_settings(self.database_url, line=account, public_base_url=self.public_base_url,
+                                 **self.settings)
         app = create_app(settings, clock=self.clock, handler_factory=dialogue_handler_factory(self.knowledge, timeout=self.timeout))
         self.client = await self.aiohttp_client(app)
         self.sim.set_webhook_url(str(self.client.make_url("/callback")))
@@ -187,6 +190,28 @@ async def any_town(line_sim: LineSim, knowledge: Knowledge, database_url: str,  
     t = Town(line_sim, knowledge, database_url, FrozenClock(START), aiohttp_client)
     await t.start()
     yield t
+
+
+async def state_of(town: Town, user: str) -> dict[str, Any]:
+    """The citizen's conversation state, as the turn processor saved it."""
+    import json
+
+    from bot.conversation.models import ConversationState
+
+    async with town.db.read() as s:
+        row = await s.get(ConversationState, user)
+    return json.loads(row.data) if row else {}
+
+
+async def talk_of(town: Town, user: str) -> list[Any]:
+    """The citizen's talk-log rows, in order."""
+    from sqlmodel import col, select
+
+    from civic.talklog.models import TalkEntry
+
+    async with town.db.read() as s:
+        return list((await s.exec(select(TalkEntry).where(TalkEntry.channel_user_id == user)
+                                  .order_by(col(TalkEntry.id)))).all())
 
 
 def texts(messages: list[dict[str, Any]]) -> str:
