@@ -25,6 +25,19 @@ def _bad(reason: str) -> web.Response:
     return web.json_response({"message": reason}, status=400)
 
 
+async def _read_body(request: web.Request, limit: int) -> bytes | None:
+    """The whole body, however many TCP segments it comes in; None as soon as it passes ``limit``
+    (the rest is never read). One ``read(n)`` returns only what has arrived so far."""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(limit + 1 - size):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def callback(request: web.Request) -> web.Response:
     channel = request.match_info.get("channel", "production")
     parser: WebhookParser | None = request.app[PARSERS].get(channel)
@@ -33,8 +46,8 @@ async def callback(request: web.Request) -> web.Response:
     limit = request.app[SETTINGS].max_webhook_body
     if request.content_length is not None and request.content_length > limit:
         return web.json_response({"message": "body too large"}, status=413)
-    body = await request.content.read(limit + 1)
-    if len(body) > limit:
+    body = await _read_body(request, limit)
+    if body is None:
         return web.json_response({"message": "body too large"}, status=413)
     signature = request.headers.get("X-Line-Signature", "")
     if not signature:
