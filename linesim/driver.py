@@ -88,8 +88,7 @@ class LineSim:
     async def wait_held(self, count: int, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Until at least ``count`` calls are kept waiting by a ``hold`` outage."""
         async with asyncio.timeout(timeout):
-            while self.held < count:
-                await asyncio.sleep(0.01)
+            await self.service.state.faults.wait_held(count)
 
     # citizens -------------------------------------------------------------------------------
     def create_user(self, display_name: str = "テスト市民", *, user_id: str | None = None,

@@ -119,6 +119,7 @@ class FaultInjector:
     #: Calls waiting for a ``hold`` outage to be lifted.
     held: int = 0
     _lifted: asyncio.Event | None = None
+    _arrival: asyncio.Event | None = None
 
     def go_down(self, outage: Outage) -> None:
         if outage.mode not in OUTAGE_MODES:
@@ -140,6 +141,9 @@ class FaultInjector:
         if lifted is None:
             return
         self.held += 1
+        if self._arrival is not None:
+            self._arrival.set()
+            self._arrival = None
         try:
             await lifted.wait()
         finally:
@@ -158,6 +162,12 @@ class FaultInjector:
                     self.rules.remove(rule)
                 return rule.status
         return None
+
+    async def wait_held(self, count: int) -> None:
+        """Until ``count`` calls are held."""
+        while self.held < count:
+            self._arrival = self._arrival or asyncio.Event()
+            await self._arrival.wait()
 
     def clear(self) -> None:
         """Forget the per-path rules (an outage stays until it is lifted)."""
