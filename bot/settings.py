@@ -7,7 +7,7 @@ A missing or malformed setting stops start-up with one line naming the variable
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -211,26 +211,22 @@ def _url(env: Mapping[str, str], name: str, default: str) -> str:
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(name, f"must be an integer, got {raw!r}") from None
-    if not low <= value <= high:
-        raise SettingsError(name, f"must be between {low} and {high}, got {value}")
-    return value
+    return int(_bounded(env, name, default, low, high, int, "an integer"))
 
 
 def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    return _bounded(env, name, default, low, high, float, "a number")
+
+
+def _bounded(env: Mapping[str, str], name: str, default: float, low: float, high: float,
+             parse: Callable[[str], float], kind: str) -> float:
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
-        value = float(raw)
+        value = parse(raw)
     except ValueError:
-        raise SettingsError(name, f"must be a number, got {raw!r}") from None
+        raise SettingsError(name, f"must be {kind}, got {raw!r}") from None
     if not low <= value <= high:
         raise SettingsError(name, f"must be between {low:g} and {high:g}, got {raw}")
     return value

@@ -168,19 +168,21 @@ class Monotonic:
         return self.now
 
 
-def _outage_gateway(line: Line, monotonic: Monotonic) -> LineGateway:
+def _outage_sender(db: Database, clock: FrozenClock, line: Line, monotonic: Monotonic,
+                   **config) -> tuple[LineGateway, DeliveryDispatcher]:
+    """A dispatcher whose gateway's circuit breaker runs on ``monotonic``."""
     url = line.sim.url
-    return LineGateway({"production": LineAccount("production", PROD_SECRET, PROD_TOKEN, url, url)},
-                       retry=RetryPolicy(attempts=2, base_delay=0.01), sleep=_no_sleep, monotonic=monotonic)
+    gateway = LineGateway({"production": LineAccount("production", PROD_SECRET, PROD_TOKEN, url, url)},
+                          retry=RetryPolicy(attempts=2, base_delay=0.01), sleep=_no_sleep, monotonic=monotonic)
+    return gateway, DeliveryDispatcher(db, clock, gateway, instance="a", desk=DeliveryDesk(DeliveryConfig()),
+                                       config=SendingConfig(rate_per_second=1000.0, **config))
 
 
 async def test_a_long_outage_delays_a_delivery_but_does_not_fail_it(db: Database, line: Line) -> None:
     clock, monotonic = FrozenClock(NOW), Monotonic()
     users = await line.citizens(db, 120)
     await create(db, clock)
-    gateway = _outage_gateway(line, monotonic)
-    sender = DeliveryDispatcher(db, clock, gateway, instance="a", desk=DeliveryDesk(DeliveryConfig()),
-                                config=SendingConfig(batch_size=50, rate_per_second=1000.0, concurrency=1))
+    gateway, sender = _outage_sender(db, clock, line, monotonic, batch_size=50, concurrency=1)
     try:
         line.sim.line_down(status=503)
         for _ in range(12):  # LINE down for hours: many more tries than a handful
@@ -202,9 +204,7 @@ async def test_a_delivery_line_could_not_take_for_a_day_is_given_up(db: Database
     clock, monotonic = FrozenClock(NOW), Monotonic()
     users = await line.citizens(db, 10)
     await create(db, clock)
-    gateway = _outage_gateway(line, monotonic)
-    sender = DeliveryDispatcher(db, clock, gateway, instance="a", desk=DeliveryDesk(DeliveryConfig()),
-                                config=SendingConfig(rate_per_second=1000.0))
+    gateway, sender = _outage_sender(db, clock, line, monotonic)
     try:
         line.sim.line_down(status=503)
         await sender.tick()
