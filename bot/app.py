@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import timedelta
 from enum import Enum
 
 from aiohttp import web
@@ -33,13 +34,15 @@ from bot.appkeys import (
     SENDER,
     SETTINGS,
 )
+from bot.circuit import BreakerPolicy
 from bot.gateway import LineGateway
 from bot.group_chats import GroupPolicy
 from bot.help_responder import HelpResponder
 from bot.inbox.dispatcher import InboxDispatcher
 from bot.inbox.worker_link import WorkerLink
 from bot.inbox.writer import InboxWriter
-from bot.outbox.sender import OutboxSender
+from bot.outbox.backlog import outbox_backlog
+from bot.outbox.sender import OutboxSender, RetrySchedule
 from bot.settings import Settings
 from bot.turn import TurnHandler, TurnProcessor
 from bot.webhook import callback
@@ -90,14 +93,17 @@ def create_app(
             await app[INBOX_DATABASE].dispose()
 
     async def gateway_ctx(app: web.Application) -> AsyncIterator[None]:
-        app[GATEWAY] = gateway or LineGateway(settings.accounts, max_concurrency=settings.worker_concurrency)
+        app[GATEWAY] = gateway or LineGateway(
+            settings.accounts, max_concurrency=settings.worker_concurrency,
+            breaker=BreakerPolicy(failures=settings.line_breaker_failures, max_open=settings.line_breaker_max_seconds))
         yield
         await app[GATEWAY].close()
 
     async def inbox_ctx(app: web.Application) -> AsyncIterator[None]:
         db, inbox, clk = app[DATABASE], app[INBOX_DATABASE], app[CLOCK]
         # Every role sends: the web process sends what staff and LIFF pages notify citizens of.
-        sender = OutboxSender(db, app[GATEWAY], clk, reply_token_ttl=settings.reply_token_ttl_seconds)
+        sender = OutboxSender(db, app[GATEWAY], clk, reply_token_ttl=settings.reply_token_ttl_seconds,
+                              retry=retry_schedule(settings))
         app[SENDER] = sender
         # Built in every role: the web chat page answers with the same handler.
         handler = handler_factory(app) if handler_factory else HelpResponder()
@@ -118,9 +124,9 @@ def create_app(
             resumed = await dispatcher.resume_unfinished()
             if resent or resumed:
                 log.info("after restart: %d answers resent, %d events resumed", resent, len(resumed))
-        sweeper = asyncio.get_running_loop().create_task(sender.sweep_forever())
+        retries = asyncio.get_running_loop().create_task(sender.run_retries())
         yield
-        sweeper.cancel()
+        retries.cancel()
         await dispatcher.stop()
         await sender.close()
 
@@ -131,6 +137,15 @@ def create_app(
     return app
 
 
+def retry_schedule(settings: Settings) -> RetrySchedule:
+    return RetrySchedule(base_delay=settings.outbox_retry_base_seconds, max_delay=settings.outbox_retry_max_seconds,
+                         give_up=timedelta(hours=settings.outbox_give_up_hours))
+
+
 async def healthz(request: web.Request) -> web.Response:
+    """``backlog``: inbox events waiting for their turn here; ``outbox``: answers not yet delivered
+    to LINE (``pending``, ``oldest_pending_seconds``)."""
     dispatcher = request.app.get(DISPATCHER)
-    return web.json_response({"status": "ok", "backlog": dispatcher.backlog if dispatcher else None})
+    outbox = await outbox_backlog(request.app[DATABASE], request.app[CLOCK])
+    return web.json_response({"status": "ok", "backlog": dispatcher.backlog if dispatcher else None,
+                              "outbox": outbox.as_json()})

@@ -1,10 +1,13 @@
 """The LINE gateway: the only code that calls LINE (ARCHITECTURE.md principle 1).
 
 It uses line-bot-sdk's async clients, one pair (messaging + blob) per LINE account, configured
-with the account's base URLs (LINE's, or the local emulator's). Transient failures (429, 5xx,
-connection errors) are retried with exponential backoff; pushes carry an ``X-Line-Retry-Key`` so a
-retried push is delivered once (LINE answers 409 for a key it has already accepted). A semaphore
-bounds concurrent calls to LINE.
+with the account's base URLs (LINE's, or the local emulator's). Transient failures (connection
+errors, timeouts, 5xx, 429) are retried a few times at once, with exponential backoff and LINE's
+``Retry-After``; what still fails raises a ``LineError`` that says it is ``transient``, and the
+caller (the outbox) tries again later. Only 4xx answers that can never succeed (400, 403, …) are
+final. A circuit breaker per account (``bot.circuit``) stops calling LINE while it is down. Pushes
+carry an ``X-Line-Retry-Key`` so a retried push is delivered once (LINE answers 409 for a key it
+has already accepted). A semaphore bounds concurrent calls to LINE.
 
 Messages are sent as the JSON the turn produced, through the SDK client's ``call_api`` (its
 host, auth, session and error handling) rather than its pydantic request models: converting every
@@ -21,6 +24,8 @@ import os
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -34,17 +39,29 @@ from linebot.v3.messaging import (
     Configuration,
 )
 
+from bot.circuit import BreakerPolicy, Circuit, CircuitBreaker
 from bot.settings import LineAccount
+from civic.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+#: 4xx answers that may succeed later: 401 (the access token is being renewed), 408, 429.
+RETRYABLE_4XX = frozenset({401, 408, 429})
+
 
 class LineError(Exception):
-    def __init__(self, status: int | None, message: str) -> None:
+    def __init__(self, status: int | None, message: str, *, retry_after: float | None = None) -> None:
         super().__init__(f"LINE {status}: {message}")
         self.status = status
         self.message = message
+        #: LINE's ``Retry-After`` (or the circuit's cool-down), seconds.
+        self.retry_after = retry_after
+
+    @property
+    def transient(self) -> bool:
+        """Whether trying again later may succeed: network trouble (no status), 5xx, 401/408/429."""
+        return self.status is None or self.status >= 500 or self.status in RETRYABLE_4XX
 
 
 class InvalidReplyToken(LineError):
@@ -69,6 +86,21 @@ def _error_message(exc: ApiException | line_insight.ApiException) -> str:
         return str(exc.reason)
 
 
+def _retry_after(exc: ApiException | line_insight.ApiException, now: datetime) -> float | None:
+    """LINE's ``Retry-After`` in seconds (given as seconds or as an HTTP date), if any."""
+    value = (getattr(exc, "headers", None) or {}).get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, (parsedate_to_datetime(value) - now).total_seconds())
+    except (TypeError, ValueError):
+        return None
+
+
 def _proxy_configured() -> bool:
     names = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NETRC")
     return any(os.environ.get(n) or os.environ.get(n.lower()) for n in names) or (Path.home() / ".netrc").exists()
@@ -89,8 +121,9 @@ class _ApiClient(AsyncApiClient):
 
 
 class _Account:
-    def __init__(self, account: LineAccount) -> None:
+    def __init__(self, account: LineAccount, breaker: CircuitBreaker) -> None:
         self.account = account
+        self.breaker = breaker
         self.client = _ApiClient(
             Configuration(host=account.api_base_url, access_token=account.channel_access_token)
         )
@@ -129,11 +162,33 @@ class LineGateway:
         max_concurrency: int = 32,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        breaker: BreakerPolicy | None = None,
+        monotonic: Callable[[], float] | None = None,
+        clock: Clock | None = None,
     ) -> None:
-        self._accounts = {name: _Account(a) for name, a in accounts.items()}
+        #: Told the account's name when LINE answers again after its circuit was open.
+        self.on_recovery: list[Callable[[str], None]] = []
+        extra = {"monotonic": monotonic} if monotonic is not None else {}
+        self._accounts = {
+            name: _Account(a, CircuitBreaker(breaker, on_recovery=lambda name=name: self._recovered(name), **extra))
+            for name, a in accounts.items()
+        }
         self._limit = asyncio.Semaphore(max_concurrency)
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
+        self._clock = clock or SystemClock()
+
+    def _recovered(self, channel: str) -> None:
+        log.warning("LINE answers again (account %s): circuit closed", channel)
+        for listener in self.on_recovery:
+            listener(channel)
+
+    def circuit(self, channel: str) -> Circuit:
+        return self._accounts[channel].breaker.state
+
+    def blocked_for(self, channel: str) -> float | None:
+        """None when a call to LINE would go now; otherwise seconds until the circuit lets a probe go."""
+        return self._accounts[channel].breaker.blocked_for()
 
     @property
     def channels(self) -> list[str]:
@@ -150,25 +205,39 @@ class LineGateway:
         for account in self._accounts.values():
             await account.close()
 
-    async def _call(self, what: str, fn: Callable[[], Awaitable[T]]) -> T:
+    async def _call(self, channel: str, what: str, fn: Callable[[], Awaitable[T]]) -> T:
+        breaker = self._accounts[channel].breaker
         attempt = 0
         while True:
+            blocked = breaker.admit()
+            if blocked is not None:
+                raise LineError(None, "LINE is unavailable (circuit open)", retry_after=blocked)
             try:
                 async with self._limit:
-                    return await fn()
+                    result = await fn()
             except (ApiException, line_insight.ApiException) as exc:
-                status = exc.status
-                if status == 429 or (status is not None and status >= 500):
-                    if attempt + 1 >= self._retry.attempts:
-                        raise LineError(status, _error_message(exc)) from exc
-                    log.warning("%s: LINE answered %s, retrying", what, status)
-                else:
-                    raise LineError(status, _error_message(exc)) from exc
+                error = LineError(exc.status, _error_message(exc), retry_after=_retry_after(exc, self._clock.now()))
+                if not error.transient:
+                    breaker.success()  # LINE is up; this request cannot succeed
+                    raise error from exc
+                breaker.failure(error.retry_after)
+                wait = max(self._retry.delay(attempt), error.retry_after or 0.0)
+                if attempt + 1 >= self._retry.attempts or exc.status == 401 or wait > self._retry.max_delay:
+                    raise error from exc
+                log.warning("%s: LINE answered %s, retrying", what, exc.status)
             except (TimeoutError, aiohttp.ClientError) as exc:
+                breaker.failure()
                 if attempt + 1 >= self._retry.attempts:
                     raise LineError(None, f"{type(exc).__name__}: {exc}") from exc
                 log.warning("%s: %s, retrying", what, exc)
-            await self._sleep(self._retry.delay(attempt))
+                wait = self._retry.delay(attempt)
+            except BaseException:
+                breaker.abandon()
+                raise
+            else:
+                breaker.success()
+                return result
+            await self._sleep(wait)
             attempt += 1
 
     async def _post(self, channel: str, path: str, body: dict[str, Any], retry_key: str | None = None) -> None:
@@ -184,7 +253,7 @@ class LineGateway:
     async def reply(self, channel: str, reply_token: str, messages: list[dict[str, Any]]) -> None:
         body = JsonBody(replyToken=reply_token, messages=messages)
         try:
-            await self._call("reply", lambda: self._post(channel, "/v2/bot/message/reply", body))
+            await self._call(channel, "reply", lambda: self._post(channel, "/v2/bot/message/reply", body))
         except LineError as exc:
             if exc.status == 400 and "reply token" in exc.message.lower():
                 raise InvalidReplyToken(exc.status, exc.message) from exc
@@ -193,7 +262,7 @@ class LineGateway:
     async def push(self, channel: str, to: str, messages: list[dict[str, Any]], retry_key: str) -> None:
         body = JsonBody(to=to, messages=messages)
         try:
-            await self._call("push", lambda: self._post(channel, "/v2/bot/message/push", body, retry_key))
+            await self._call(channel, "push", lambda: self._post(channel, "/v2/bot/message/push", body, retry_key))
         except LineError as exc:
             if exc.status == 409:
                 return  # accepted earlier under this retry key: delivered once
@@ -208,7 +277,7 @@ class LineGateway:
         if aggregation_unit:
             body["customAggregationUnits"] = [aggregation_unit]
         try:
-            await self._call("multicast", lambda: self._post(channel, "/v2/bot/message/multicast", body, retry_key))
+            await self._call(channel, "multicast", lambda: self._post(channel, "/v2/bot/message/multicast", body, retry_key))
         except LineError as exc:
             if exc.status == 409:
                 return
@@ -219,7 +288,7 @@ class LineGateway:
         Japan time); None when LINE has none (404). LINE leaves figures under 20 people null."""
         api = self._accounts[channel].insight
         try:
-            result = await self._call("insight", lambda: api.get_statistics_per_unit(unit, since, until))
+            result = await self._call(channel, "insight", lambda: api.get_statistics_per_unit(unit, since, until))
         except LineError as exc:
             if exc.status == 404:
                 return None
@@ -229,7 +298,7 @@ class LineGateway:
     async def message_content(self, channel: str, message_id: str) -> bytes:
         """The bytes of an image (or other content) a citizen sent."""
         blob = self._accounts[channel].blob
-        data = await self._call("content", lambda: blob.get_message_content(message_id))
+        data = await self._call(channel, "content", lambda: blob.get_message_content(message_id))
         return bytes(data)
 
     async def leave_chat(self, channel: str, kind: str, chat_id: str) -> bool:
@@ -247,7 +316,7 @@ class LineGateway:
     async def profile(self, channel: str, user_id: str) -> dict[str, Any] | None:
         api = self._accounts[channel].messaging
         try:
-            profile = await self._call("profile", lambda: api.get_profile(user_id))
+            profile = await self._call(channel, "profile", lambda: api.get_profile(user_id))
         except LineError as exc:
             if exc.status == 404:
                 return None

@@ -2,8 +2,8 @@
 
 It writes an ``OutboundMessage`` (push, with its own retry key) and a talk-log entry in the
 caller's transaction, so the message exists exactly when the change that caused it commits; once
-the transaction commits, the outbox sender delivers it (and, after a crash, ``resend_unsent`` at
-start-up does). Implements ``civic.reports.services.CitizenNotifier``.
+the transaction commits, the outbox sender delivers it (and, after a failure or a crash, its retry
+loop does). Implements ``civic.reports.services.CitizenNotifier``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from sqlalchemy import event
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.outbox.backlog import waiting_recipients
 from bot.outbox.models import OutboundMessage
 from bot.outbox.sender import OutboxSender
 from bot.settings import PRODUCTION, TEST
@@ -49,8 +50,10 @@ class OutboxNotifier:
             log.info("no LINE account %r to notify %s through; skipped", channel, to[:6])
             return
         now = self._clock.now()
+        waiting = await waiting_recipients(await session.connection(), {(channel, to)})
         row = OutboundMessage(channel=channel, to=to, reply_token=None, retry_key=str(uuid.uuid4()),
-                              messages=json.dumps(messages[:5], ensure_ascii=False), created_at=now)
+                              messages=json.dumps(messages[:5], ensure_ascii=False), created_at=now,
+                              next_attempt_at=now if waiting else None)  # behind the citizen's waiting answers
         session.add(row)
         for message in messages[:5]:
             session.add(TalkEntry(channel_user_id=to, direction="out", kind=str(message.get("type")),
@@ -60,7 +63,7 @@ class OutboxNotifier:
         def after_commit(_session: object) -> None:
             sender = self._sender()
             if sender is None:
-                return  # not running (tests, CLI): resend_unsent delivers it at the next start
+                return  # not running (tests, CLI): the retry loop delivers it at the next start
             task = asyncio.get_running_loop().create_task(sender.send(row))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)

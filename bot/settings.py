@@ -7,7 +7,7 @@ A missing or malformed setting stops start-up with one line naming the variable
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -74,6 +74,15 @@ class Settings:
     worker_concurrency: int = 32
     max_webhook_body: int = 1024 * 1024
     reply_token_ttl_seconds: int = 50
+    #: Answers LINE could not take are tried again after this many seconds, doubling (with jitter)
+    #: up to the maximum, until they are delivered or ``outbox_give_up_hours`` have passed.
+    outbox_retry_base_seconds: float = 1.0
+    outbox_retry_max_seconds: float = 300.0
+    outbox_give_up_hours: float = 24.0
+    #: The circuit breaker: transient failures in a row that stop calls to LINE, and the longest
+    #: pause between probes while LINE is down (seconds).
+    line_breaker_failures: int = 5
+    line_breaker_max_seconds: float = 30.0
     #: The town's key for the 手続きナビ QR codes (the counter decrypts them); derived from the data
     #: key when not set.
     qr_key: bytes = b""
@@ -172,6 +181,12 @@ class Settings:
             public_base_url=_url(env, "PUBLIC_BASE_URL", "") if env.get("PUBLIC_BASE_URL") else "",
             worker_concurrency=_int(env, "WORKER_CONCURRENCY", 32, 1, 1024),
             max_webhook_body=_int(env, "MAX_WEBHOOK_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
+            outbox_retry_base_seconds=_number(env, "OUTBOX_RETRY_BASE_SECONDS", 1.0, 0.1, 60),
+            outbox_retry_max_seconds=_number(env, "OUTBOX_RETRY_MAX_SECONDS", 300.0, 1, 3600),
+            # LINE keeps a retry key 24 hours: a push tried later than that could arrive twice.
+            outbox_give_up_hours=_number(env, "OUTBOX_GIVE_UP_HOURS", 24.0, 0.1, 24),
+            line_breaker_failures=_int(env, "LINE_BREAKER_FAILURES", 5, 1, 1000),
+            line_breaker_max_seconds=_number(env, "LINE_BREAKER_MAX_SECONDS", 30.0, 1, 600),
             qr_key=_key(env, "QR_ENCRYPTION_KEY", env["QR_ENCRYPTION_KEY"]) if env.get("QR_ENCRYPTION_KEY") else b"",
             liff_ids={page: env.get(f"LIFF_ID_{page.upper()}", "").strip()
                       for page in ("booking", "procedures", "forms") if env.get(f"LIFF_ID_{page.upper()}")},
@@ -207,15 +222,24 @@ def _url(env: Mapping[str, str], name: str, default: str) -> str:
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    return int(_bounded(env, name, default, low, high, int, "an integer"))
+
+
+def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    return _bounded(env, name, default, low, high, float, "a number")
+
+
+def _bounded(env: Mapping[str, str], name: str, default: float, low: float, high: float,
+             parse: Callable[[str], float], kind: str) -> float:
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
-        value = int(raw)
+        value = parse(raw)
     except ValueError:
-        raise SettingsError(name, f"must be an integer, got {raw!r}") from None
+        raise SettingsError(name, f"must be {kind}, got {raw!r}") from None
     if not low <= value <= high:
-        raise SettingsError(name, f"must be between {low} and {high}, got {value}")
+        raise SettingsError(name, f"must be between {low:g} and {high:g}, got {raw}")
     return value
 
 

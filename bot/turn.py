@@ -27,6 +27,7 @@ from bot.gateway import LineError, LineGateway
 from bot.group_chats import GroupPolicy, Leave, chat_of
 from bot.inbox.models import DONE, FAILED, InboxOutcome
 from bot.inbox.writer import Accepted
+from bot.outbox.backlog import waiting_recipients
 from bot.outbox.models import OutboundMessage, Outgoing
 from bot.outbox.sender import OutboxSender
 from bot.settings import TEST
@@ -302,13 +303,19 @@ class TurnProcessor:
                 await conn.execute(self._upsert_states(), saved_states)
             sent: list[Outgoing | Leave] = []
             if outbox:
+                # A citizen with an answer still waiting for LINE gets this one queued behind it.
+                waiting = await waiting_recipients(conn, {(o["channel"], o["to"]) for o in outbox})
+                for o in outbox:
+                    if (o["channel"], o["to"]) in waiting:
+                        o["next_attempt_at"] = now
                 table = OutboundMessage.__table__  # type: ignore[attr-defined]
                 ids = dict((await conn.execute(
                     sa.insert(table).returning(table.c.retry_key, table.c.id, sort_by_parameter_order=True),
                     outbox,
                 )).all())
                 sent = [Outgoing(ids[o["retry_key"]], o["channel"], o["to"], o["reply_token"],
-                                 o["token_issued_at"], o["retry_key"], o["messages"]) for o in outbox]
+                                 o["token_issued_at"], o["retry_key"], o["messages"], now,
+                                 queued=o["next_attempt_at"] is not None) for o in outbox]
         return [*sent, *leaves]
 
     def _upsert_states(self) -> Any:
@@ -335,7 +342,7 @@ class TurnProcessor:
             "inbox_event_id": row.id, "channel": row.channel, "to": to, "reply_token": token,
             "token_issued_at": row.received_at if token else None, "retry_key": str(uuid.uuid4()),
             "messages": json.dumps(messages, ensure_ascii=False), "status": "pending", "attempts": 0,
-            "created_at": now,
+            "created_at": now, "next_attempt_at": None,
         })
 
     async def _citizens(self, session: AsyncSession, rows: list[Accepted], events: dict[Any, dict[str, Any]],
@@ -381,10 +388,12 @@ class TurnProcessor:
             if not user_id or event.get("type") not in {"message", "postback"}:
                 return None
             token = event.get("replyToken") if isinstance(event.get("replyToken"), str) else None
+            waiting = await waiting_recipients(await session.connection(), {(row.channel, user_id)})
             outbox = OutboundMessage(
                 inbox_event_id=row.id, channel=row.channel, to=user_id, reply_token=token,
                 token_issued_at=row.received_at if token else None, retry_key=str(uuid.uuid4()),
                 messages=json.dumps([APOLOGY], ensure_ascii=False), created_at=now,
+                next_attempt_at=now if waiting else None,
             )
             session.add(outbox)
             session.add(TalkEntry(channel_user_id=user_id, direction="out", kind="text", text=APOLOGY["text"],

@@ -5,7 +5,8 @@ is checked by line-bot-sdk's ``WebhookParser`` (its signature validator) before 
 stored. The events themselves are kept as LINE sent them; turning each into the SDK's models here
 would double the cost of an acknowledgement, and unknown event types must be stored all the same. Events are committed to
 the inbox before the 200; redeliveries (same ``webhookEventId``) are acknowledged and not queued
-again.
+again. If the store fails, the answer is 503 (LINE delivers again) and the log names the error's
+kind only: its text could quote what citizens wrote.
 """
 
 from __future__ import annotations
@@ -17,12 +18,26 @@ from aiohttp import web
 from linebot.v3.webhook import WebhookParser
 
 from bot.appkeys import DISPATCHER, INBOX_WRITER, PARSERS, SETTINGS
+from bot.inbox.writer import error_kind
 
 log = logging.getLogger(__name__)
 
 
 def _bad(reason: str) -> web.Response:
     return web.json_response({"message": reason}, status=400)
+
+
+async def _read_body(request: web.Request, limit: int) -> bytes | None:
+    """The whole body, however many TCP segments it comes in; None as soon as it passes ``limit``
+    (the rest is never read). One ``read(n)`` returns only what has arrived so far."""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(limit + 1 - size):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def callback(request: web.Request) -> web.Response:
@@ -33,8 +48,8 @@ async def callback(request: web.Request) -> web.Response:
     limit = request.app[SETTINGS].max_webhook_body
     if request.content_length is not None and request.content_length > limit:
         return web.json_response({"message": "body too large"}, status=413)
-    body = await request.content.read(limit + 1)
-    if len(body) > limit:
+    body = await _read_body(request, limit)
+    if body is None:
         return web.json_response({"message": "body too large"}, status=413)
     signature = request.headers.get("X-Line-Signature", "")
     if not signature:
@@ -55,6 +70,11 @@ async def callback(request: web.Request) -> web.Response:
         return _bad("events must be a list of objects")
     if any(not isinstance(e.get("webhookEventId"), str) or not e["webhookEventId"] for e in events):
         return _bad("every event needs a webhookEventId")
-    accepted = await request.app[INBOX_WRITER].add(channel, events)
+    try:
+        accepted = await request.app[INBOX_WRITER].add(channel, events)
+    except Exception as exc:  # the store failed; its text may quote the events, so only its kind is logged
+        log.error("%d webhook events could not be stored (%s); answered 503 so that LINE sends them again",
+                  len(events), error_kind(exc))
+        return web.json_response({"message": "events could not be stored; please retry"}, status=503)
     request.app[DISPATCHER].submit(accepted)
     return web.Response(text="OK")

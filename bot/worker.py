@@ -73,7 +73,8 @@ async def serve_worker(app: web.Application, *, reader: asyncio.StreamReader | N
             while line := await reader.readline():
                 item = parse_event_line(line)
                 if item is None:
-                    log.warning("ignoring an unexpected line from the web process: %r", line[:80])
+                    # An event line carries what a citizen wrote: its length only, never its text.
+                    log.warning("ignoring an unexpected line (%d bytes) from the web process", len(line))
                     continue
                 dispatcher.submit([item])
 

@@ -109,7 +109,8 @@ class Database:
         ensure_sqlite_directory(url)
         backend = make_url(url).get_backend_name()
         self.is_sqlite = backend == "sqlite"
-        kwargs: dict[str, Any] = {"echo": echo}
+        # Statement parameters are what citizens wrote: never in an exception's text (nor the logs).
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         if self.is_sqlite:
             # Keep connections: each aiosqlite connection is a thread, costly to open and close.
             kwargs.update(pool_size=max(pool_size, 16), max_overflow=32)
@@ -162,7 +163,7 @@ class Database:
     def _inline_engine(self) -> Engine:
         if self._inline is None:
             url = make_url(self.url).set(drivername="sqlite")
-            engine = create_engine(url, pool_size=1, max_overflow=0)
+            engine = create_engine(url, pool_size=1, max_overflow=0, hide_parameters=True)
             engine.dialect.madoguchi_cipher = self.cipher  # type: ignore[attr-defined]
             _prepare_sqlite(engine)
             self._inline = engine.execution_options(**{_IMMEDIATE: True})

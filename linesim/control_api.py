@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from .keys import SERVICE
+from .recorder import OUTAGE_MODES, Outage
 from .service import CitizenError, LineSimService
 from .state import ChannelState
 
@@ -93,6 +94,36 @@ async def add_fault(request: web.Request) -> web.Response:
 async def clear_faults(request: web.Request) -> web.Response:
     service_of(request).state.faults.clear()
     return web.json_response({})
+
+
+@routes.get("/linesim/api/outage")
+async def get_outage(request: web.Request) -> web.Response:
+    faults = service_of(request).state.faults
+    return web.json_response({"outage": faults.outage.as_json() if faults.outage else None, "held": faults.held})
+
+
+@routes.put("/linesim/api/outage")
+async def start_outage(request: web.Request) -> web.Response:
+    """``{"mode": "error" | "disconnect" | "hold", "status": 503, "retryAfter": 30}``: LINE is down
+    (every Messaging API call fails, loses its connection, or hangs) until ``DELETE``."""
+    body = await body_of(request)
+    mode, status, retry_after = body.get("mode", "error"), body.get("status", 503), body.get("retryAfter")
+    if mode not in OUTAGE_MODES:
+        raise error(400, f"mode must be one of {', '.join(OUTAGE_MODES)}")
+    if not isinstance(status, int) or not 400 <= status <= 599:
+        raise error(400, "status must be 400-599")
+    if retry_after is not None and (not isinstance(retry_after, int) or retry_after < 0):
+        raise error(400, "retryAfter must be a whole number of seconds")
+    outage = Outage(mode, status, retry_after)
+    service_of(request).state.faults.go_down(outage)
+    return web.json_response({"outage": outage.as_json()})
+
+
+@routes.delete("/linesim/api/outage")
+async def end_outage(request: web.Request) -> web.Response:
+    """LINE is back; calls held by a ``hold`` outage go on."""
+    service_of(request).state.faults.lift()
+    return web.json_response({"outage": None})
 
 
 @routes.put("/linesim/api/latency")

@@ -15,7 +15,7 @@ from aiohttp import web
 from .app import create_app
 from .config import DEMO_PLACES, ChannelConfig, SimConfig
 from .keys import SERVICE
-from .recorder import CallRecord
+from .recorder import CallRecord, Outage
 from .service import LineSimService
 from .state import ChannelState, WebhookDelivery
 
@@ -70,6 +70,25 @@ class LineSim:
 
     def set_latency(self, seconds: float) -> None:
         self.service.state.latency = seconds
+
+    def line_down(self, mode: str = "error", *, status: int = 503, retry_after: int | None = None) -> None:
+        """LINE is down until `line_up`: every Messaging API call is answered with ``status``
+        (``error``), loses its connection (``disconnect``) or hangs (``hold``)."""
+        self.service.state.faults.go_down(Outage(mode, status, retry_after))
+
+    def line_up(self) -> None:
+        """LINE is back; calls a ``hold`` outage kept waiting go on."""
+        self.service.state.faults.lift()
+
+    @property
+    def held(self) -> int:
+        """Calls waiting for a ``hold`` outage to end."""
+        return self.service.state.faults.held
+
+    async def wait_held(self, count: int, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Until at least ``count`` calls are kept waiting by a ``hold`` outage."""
+        async with asyncio.timeout(timeout):
+            await self.service.state.faults.wait_held(count)
 
     # citizens -------------------------------------------------------------------------------
     def create_user(self, display_name: str = "テスト市民", *, user_id: str | None = None,

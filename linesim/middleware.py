@@ -18,7 +18,7 @@ from .state import ChannelState
 
 API_PREFIXES = ("/v2/", "/oauth2/")
 UNAUTHENTICATED = ("/oauth2/",)
-FAULT_MESSAGES = {429: RATE_LIMITED, 500: SERVER_ERROR}
+FAULT_MESSAGES = {429: RATE_LIMITED, 500: SERVER_ERROR, 503: "Service Unavailable"}
 
 
 def channel_of(request: web.Request) -> ChannelState:
@@ -71,11 +71,23 @@ async def line_api(request: web.Request, handler: Any) -> web.StreamResponse:
         request_id=request_id,
     )
     state.calls.add(record)
+    outage = state.faults.outage
+    if outage is not None and outage.mode == "disconnect":
+        if request.transport is not None:
+            request.transport.abort()  # no answer at all: the client sees the connection drop
+        return web.Response(status=599)  # never sent; the record keeps status None
+    if outage is not None and outage.mode == "hold":
+        await state.faults.hold()
+        outage = None
     try:
         if channel is None and not request.path.startswith(UNAUTHENTICATED):
             has_bearer = request.headers.get("Authorization", "").startswith("Bearer ")
             raise LineApiError(401, AUTH_FAILED if has_bearer else AUTH_MISSING)
         request[CHANNEL] = channel
+        if outage is not None:
+            headers = {"Retry-After": str(outage.retry_after)} if outage.retry_after is not None else {}
+            raise LineApiError(outage.status, FAULT_MESSAGES.get(outage.status, f"Injected outage {outage.status}"),
+                               headers=headers)
         if state.latency > 0:
             await asyncio.sleep(state.latency)
         status = state.faults.take(request.method, request.path)

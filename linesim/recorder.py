@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,11 +91,63 @@ class FaultRule:
         return path == self.path
 
 
+OUTAGE_MODES = ("error", "disconnect", "hold")
+
+
+@dataclass(frozen=True)
+class Outage:
+    """LINE is down until the outage is lifted: every Messaging API call is answered with ``status``
+    (``error``; with ``Retry-After`` when ``retry_after`` is set), has its connection dropped without
+    an answer (``disconnect``: the client sees a network error), or waits unanswered until the
+    outage is lifted and is then handled as usual (``hold``: LINE hangs)."""
+
+    mode: str = "error"
+    status: int = 503
+    retry_after: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"mode": self.mode, "status": self.status, "retryAfter": self.retry_after}
+
+
 @dataclass
 class FaultInjector:
-    """Answer the next N requests on a path with an error status (a path ending in ``*`` is a prefix)."""
+    """Answer the next N requests on a path with an error status (a path ending in ``*`` is a prefix);
+    or take LINE down altogether (``Outage``) until it is lifted."""
 
     rules: list[FaultRule] = field(default_factory=list)
+    outage: Outage | None = None
+    #: Calls waiting for a ``hold`` outage to be lifted.
+    held: int = 0
+    _lifted: asyncio.Event | None = None
+    _arrival: asyncio.Event | None = None
+
+    def go_down(self, outage: Outage) -> None:
+        if outage.mode not in OUTAGE_MODES:
+            raise ValueError(f"mode must be one of {', '.join(OUTAGE_MODES)}")
+        self.lift()
+        self.outage = outage
+        if outage.mode == "hold":
+            self._lifted = asyncio.Event()
+
+    def lift(self) -> None:
+        """LINE is back: held calls go on."""
+        self.outage = None
+        if self._lifted is not None:
+            self._lifted.set()
+            self._lifted = None
+
+    async def hold(self) -> None:
+        lifted = self._lifted
+        if lifted is None:
+            return
+        self.held += 1
+        if self._arrival is not None:
+            self._arrival.set()
+            self._arrival = None
+        try:
+            await lifted.wait()
+        finally:
+            self.held -= 1
 
     def add(self, path: str, status: int, times: int = 1, method: str | None = None) -> FaultRule:
         rule = FaultRule(path, status, times, method)
@@ -110,5 +163,12 @@ class FaultInjector:
                 return rule.status
         return None
 
+    async def wait_held(self, count: int) -> None:
+        """Until ``count`` calls are held."""
+        while self.held < count:
+            self._arrival = self._arrival or asyncio.Event()
+            await self._arrival.wait()
+
     def clear(self) -> None:
+        """Forget the per-path rules (an outage stays until it is lifted)."""
         self.rules.clear()

@@ -34,6 +34,9 @@ class OutboundMessage(SQLModel, table=True):
     status: str = Field(default=PENDING, sa_column=sa.Column(sa.String(16), nullable=False))
     via: str | None = Field(default=None, sa_column=sa.Column(sa.String(8), nullable=True))  # reply | push
     attempts: int = Field(default=0, nullable=False)
+    #: When a pending message is tried again: after a transient failure, or (set at once) when it
+    #: is queued behind older ones for the same citizen. NULL: its sender is sending it now.
+    next_attempt_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
     created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
     sent_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
     error: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
@@ -50,8 +53,14 @@ class Outgoing:
     token_issued_at: datetime | None
     retry_key: str
     messages: str
+    created_at: datetime
+    #: Tries so far (a row tried before is sent under the recovery rules of ``bot.outbox.sender``).
+    attempts: int = 0
+    #: Queued behind older messages still waiting for the same citizen: the retry loop sends it.
+    queued: bool = False
 
     @classmethod
     def of(cls, row: OutboundMessage) -> Outgoing:
         assert row.id is not None
-        return cls(row.id, row.channel, row.to, row.reply_token, row.token_issued_at, row.retry_key, row.messages)
+        return cls(row.id, row.channel, row.to, row.reply_token, row.token_issued_at, row.retry_key, row.messages,
+                   row.created_at, row.attempts, row.next_attempt_at is not None)

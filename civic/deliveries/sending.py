@@ -14,8 +14,11 @@
    24 hours, so a batch first tried longer ago than that is not retried blindly but marked failed.
 4. **Finish:** the run's figures are counted from its batches.
 
-Transient LINE trouble (429, 5xx, network) after the gateway's own retries leaves the batch
-pending; the run is released and tried again later, up to ``max_attempts`` times.
+Transient LINE trouble (network, 5xx, 429, LINE's circuit open) after the gateway's own retries
+leaves the batch pending; the run is released and tried again later — after ``retry_after``,
+doubling with jitter up to ``retry_max``, never before LINE's ``Retry-After`` — however long LINE is
+down, until ``give_up`` has passed since the run started (LINE keeps a retry key 24 hours: later
+tries could deliver twice). Only LINE's final refusals (400, 403, …) fail a batch at once.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -33,7 +37,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from civic.clock import Clock
+from civic.clock import Clock, utc
 from civic.database import Database
 from civic.deliveries import links, recipients
 from civic.deliveries.models import (
@@ -75,6 +79,11 @@ class Multicaster(Protocol):
 
 
 def is_transient(exc: BaseException) -> bool:
+    """Whether trying again later may succeed: the error says so (``bot.gateway.LineError.transient``),
+    or, for errors that do not, network trouble (no status), 429 or 5xx."""
+    transient = getattr(exc, "transient", None)
+    if isinstance(transient, bool):
+        return transient
     status = getattr(exc, "status", None)
     return status is None or status == 429 or status >= 500
 
@@ -113,8 +122,11 @@ class SendingConfig:
     rate_per_second: float = 100.0
     concurrency: int = 8
     lease: timedelta = timedelta(minutes=2)
+    #: After transient trouble the run is tried again after ``retry_after``, doubling (with jitter)
+    #: up to ``retry_max``, until ``give_up`` has passed since it started.
     retry_after: timedelta = timedelta(minutes=1)
-    max_attempts: int = 5
+    retry_max: timedelta = timedelta(minutes=15)
+    give_up: timedelta = RETRY_KEY_LIFETIME
     #: Public base URL for tracked links (``{base}/r/{token}``); empty: links are left as they are.
     link_base_url: str = ""
 
@@ -134,6 +146,9 @@ class DeliveryDispatcher:
             raise ValueError(f"batch_size must be 1..{MULTICAST_MAX}")
         self.limiter = RateLimiter(self.config.rate_per_second, burst=max(1, self.config.concurrency))
         self._lock = asyncio.Lock()
+        #: LINE's Retry-After (seconds) seen while sending a run, for its next try.
+        self._retry_hint: dict[int, float] = {}
+        self._rng = random.random
 
     async def tick(self) -> int:
         """Turn due occurrences into runs, then send every due run this instance can claim."""
@@ -263,6 +278,9 @@ class DeliveryDispatcher:
             reason = f"{getattr(exc, 'status', None) or 'network'}: {getattr(exc, 'message', None) or exc}"[:300]
             if is_transient(exc):
                 log.warning("run %s batch %s: transient LINE error %s", run.id, batch.number, reason)
+                hint = getattr(exc, "retry_after", None)
+                if isinstance(hint, int | float):
+                    self._retry_hint[run.id] = max(self._retry_hint.get(run.id, 0.0), float(hint))  # type: ignore[index]
                 return batch.id, B_PENDING, reason  # type: ignore[return-value]
             return batch.id, B_FAILED, reason  # type: ignore[return-value]
         return batch.id, B_SENT, None  # type: ignore[return-value]
@@ -279,15 +297,22 @@ class DeliveryDispatcher:
                     await s.exec(sa.update(BATCH).where(BATCH.c.id == batch_id, BATCH.c.status == B_PENDING)  # type: ignore[call-overload]
                                  .values(status=status, error=error, attempts=BATCH.c.attempts + 1))
 
+    def _next_try(self, attempts: int, hint: float) -> timedelta:
+        backoff = min(self.config.retry_max, self.config.retry_after * 2 ** max(0, attempts - 1))
+        return max(backoff * (0.5 + self._rng() / 2), timedelta(seconds=hint))
+
     async def _finish(self, run_id: int, transient: str | None) -> None:
         now = self.clock.now()
+        hint = self._retry_hint.pop(run_id, 0.0)
         async with self.db.write() as s:
             run = await s.get(DeliveryRun, run_id)
             if run is None or run.claimed_by != self.instance or run.status != R_SENDING:
                 return
             if transient is not None:
-                if run.attempts < self.config.max_attempts:
-                    run.lease_until, run.error = now + self.config.retry_after, f"再試行待ち: {transient}"
+                started = utc(run.started_at) if run.started_at is not None else now
+                if now - started < self.config.give_up:
+                    run.lease_until = now + self._next_try(run.attempts, hint)
+                    run.error = f"再試行待ち: {transient}"
                     s.add(run)
                     return
                 await s.exec(sa.update(BATCH).where(BATCH.c.run_id == run_id, BATCH.c.status == B_PENDING)  # type: ignore[call-overload]

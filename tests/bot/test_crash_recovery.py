@@ -4,10 +4,13 @@ The bot runs as real processes (``python -m bot serve``: the web process and its
 against an in-process linesim. Citizens send messages concurrently while
 
 * both processes are killed with SIGKILL (a machine crash); the bot is restarted and — as LINE
-  does — every event whose delivery was not acknowledged is redelivered;
-* only the turn worker is killed; the web process starts a new one, which resumes from the inbox.
+  does — every event whose delivery was not acknowledged is redelivered. The processes are stopped
+  (SIGSTOP) first and one more message is sent to them, so a delivery is certainly cut off;
+* only the turn worker is killed, while LINE holds its answers unanswered (linesim's ``hold``
+  outage), so answers are certainly in flight; LINE then takes them (the dead worker never learns
+  of it) and the web process starts a new worker, which resumes from the inbox and the outbox.
 
-Every message must get exactly one answer.
+Every message must get exactly one answer; the bot is stopped before the answers are counted.
 """
 
 from __future__ import annotations
@@ -59,6 +62,17 @@ def _start_bot(port: int, db_url: str, sim_url: str, log: Path) -> subprocess.Po
     )
 
 
+def _stopped(pid: int) -> bool:
+    """Whether the process is stopped (SIGSTOP): state ``T`` in /proc/<pid>/stat."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "T"
+
+
+async def _until(predicate) -> None:
+    async with asyncio.timeout(60):  # a guard against a hang
+        while not predicate():
+            await asyncio.sleep(0.01)
+
+
 def _worker_of(proc: subprocess.Popen) -> int:
     children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
     assert len(children) == 1, children
@@ -89,6 +103,7 @@ async def test_sigkill_mid_load_loses_nothing_and_answers_nothing_twice(tmp_path
     async with run_linesim(config) as started:
         sim = LineSim(started.app, started.url, "production", strict=False)
         users = [sim.create_user(f"市民{i}") for i in range(USERS)]
+        latecomer = sim.create_user("遅れて来た市民")
         log = tmp_path / "bot.log"
         proc = _start_bot(port, db_url, sim.url, log)
         try:
@@ -106,11 +121,25 @@ async def test_sigkill_mid_load_loses_nothing_and_answers_nothing_twice(tmp_path
                 while sum(sent.values()) < USERS * MESSAGES_PER_USER // 3:
                     await asyncio.sleep(0.005)
                 if victim == "turn worker":
+                    sim.line_down("hold")  # LINE takes the worker's answers but does not answer yet
+                    await sim.wait_held(1, timeout=60)
                     os.kill(_worker_of(proc), signal.SIGKILL)
+                    sim.line_up()  # LINE goes on with what it held: the dead worker never hears of it
+                    await _until(lambda: sim.held == 0)
                 else:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
+                    worker = _worker_of(proc)
+                    os.killpg(proc.pid, signal.SIGSTOP)
+                    await _until(lambda: _stopped(proc.pid) and _stopped(worker))
+                    late = asyncio.create_task(sim.send_text(latecomer, "止まっている間のメッセージ"))
+                    await _until(lambda: any(d.event_ids and d.status is None and d.error is None
+                                             and latecomer_event(d) for d in sim.deliveries))
+                    os.killpg(proc.pid, signal.SIGKILL)  # that delivery is certainly cut off
+                    await asyncio.to_thread(proc.wait)
+                    await late
                 killed.set()
+
+            def latecomer_event(delivery) -> bool:
+                return any(sim.channel.events[e]["source"]["userId"] == latecomer for e in delivery.event_ids)
 
             await asyncio.gather(killer(), *(citizen(u) for u in users))
             assert killed.is_set()
@@ -124,15 +153,12 @@ async def test_sigkill_mid_load_loses_nothing_and_answers_nothing_twice(tmp_path
                     await sim.redeliver(event_id)
             else:
                 assert all(d.ok for d in sim.deliveries), "the web process kept acknowledging"
-
-            async def all_answered() -> None:
-                while any(len(sim.messages(u)) < MESSAGES_PER_USER for u in users):
-                    await asyncio.sleep(0.05)
-
-            await asyncio.wait_for(all_answered(), 60)
-            await asyncio.sleep(1.0)  # room for a duplicate to show up, if there were one
-            answers = {u: len(sim.messages(u)) for u in users}
-            assert answers == dict.fromkeys(users, MESSAGES_PER_USER), log.read_text()[-3000:]
+            expected = {**dict.fromkeys(users, MESSAGES_PER_USER), latecomer: 1 if victim == "both processes" else 0}
+            await _until(lambda: all(len(sim.messages(u)) >= n for u, n in expected.items()))
+            proc.send_signal(signal.SIGTERM)  # stopped: nothing more can arrive (no duplicate later)
+            assert await asyncio.to_thread(proc.wait, 30) == 0
+            answers = {u: len(sim.messages(u)) for u in [*users, latecomer]}
+            assert answers == expected, log.read_text()[-3000:]
             if victim == "turn worker":
                 assert "the turn worker exited" in log.read_text()
         finally:
@@ -150,6 +176,7 @@ async def test_sigkill_mid_load_loses_nothing_and_answers_nothing_twice(tmp_path
         stored = (await inbox_conn.execute(sa.text("SELECT count(*) FROM webhook_event"))).scalar()
     await engine.dispose()
     await inbox.dispose()
-    assert stored == USERS * MESSAGES_PER_USER
-    assert dict(statuses) == {"done": USERS * MESSAGES_PER_USER}
+    total = sum(expected.values())
+    assert stored == total
+    assert dict(statuses) == {"done": total}
     assert unsent == 0

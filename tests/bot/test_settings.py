@@ -26,6 +26,15 @@ def test_defaults() -> None:
     assert (s.host, s.port) == ("127.0.0.1", 8000)
     assert list(s.accounts) == ["production"]
     assert s.inbox_url == "sqlite+aiosqlite:///./var/madoguchi-inbox.db"
+    assert (s.outbox_retry_base_seconds, s.outbox_retry_max_seconds, s.outbox_give_up_hours) == (1.0, 300.0, 24.0)
+    assert (s.line_breaker_failures, s.line_breaker_max_seconds) == (5, 30.0)
+
+
+def test_retry_settings_are_read() -> None:
+    s = Settings.from_env({**GOOD, "OUTBOX_RETRY_BASE_SECONDS": "0.5", "OUTBOX_RETRY_MAX_SECONDS": "60",
+                           "OUTBOX_GIVE_UP_HOURS": "6", "LINE_BREAKER_FAILURES": "3", "LINE_BREAKER_MAX_SECONDS": "10"})
+    assert (s.outbox_retry_base_seconds, s.outbox_retry_max_seconds, s.outbox_give_up_hours) == (0.5, 60.0, 6.0)
+    assert (s.line_breaker_failures, s.line_breaker_max_seconds) == (3, 10.0)
 
 
 @pytest.mark.parametrize(("database", "inbox"), [
@@ -67,6 +76,9 @@ def test_test_account_is_optional_but_complete() -> None:
         ({"INBOX_DATABASE_URL": "sqlite:///plain-driver.db"}, "INBOX_DATABASE_URL"),
         ({"LINE_API_BASE_URL": "ftp://x"}, "LINE_API_BASE_URL"),
         ({"TOWN": "atlantis"}, "TOWN"),
+        ({"OUTBOX_GIVE_UP_HOURS": "48"}, "OUTBOX_GIVE_UP_HOURS"),  # LINE keeps a retry key 24 hours
+        ({"OUTBOX_RETRY_BASE_SECONDS": "soon"}, "OUTBOX_RETRY_BASE_SECONDS"),
+        ({"LINE_BREAKER_FAILURES": "0"}, "LINE_BREAKER_FAILURES"),
         ({"DATA_ENCRYPTION_RETIRED_KEYS": f"{KEY_HEX},bad"}, "DATA_ENCRYPTION_RETIRED_KEYS"),
     ],
 )

@@ -37,9 +37,12 @@ async def test_two_instances_on_one_database_send_every_run_once(database_url: s
             await create(first, clock, title=f"毎日{i}", messages=[{"type": "text", "text": f"毎日{i}"}],
                          timing="recurring", rule={"kind": "daily", "time": "10:00", "start": "2026-11-21"})
         clock.advance(timedelta(days=1))
-        line.sim.set_latency(0.003)  # both instances are mid-request at the same time
-        a, b = sender(first, clock, line.gateway, "instance-a"), sender(second, clock, line.gateway, "instance-b")
-        await asyncio.gather(a.tick(), b.tick(), a.tick(), b.tick())
+        meet = asyncio.Barrier(2)  # each instance's first multicast waits for the other's: both are mid-send
+        a = sender(first, clock, MeetOnce(line.gateway, meet), "instance-a")
+        b = sender(second, clock, MeetOnce(line.gateway, meet), "instance-b")
+        async with asyncio.timeout(60):  # a guard: without the overlap the barrier would never open
+            await asyncio.gather(a.tick(), b.tick(), a.tick(), b.tick())
+        assert a.line.met and b.line.met  # both sent, and met while sending
         done = await runs(first)
         assert len(done) == 6 + 3 * 2  # each recurring one: today's and yesterday's (skipped) occurrence
         assert Counter(r.status for r in done) == {R_DONE: 9, "skipped": 3}
@@ -52,6 +55,21 @@ async def test_two_instances_on_one_database_send_every_run_once(database_url: s
     finally:
         await first.dispose()
         await second.dispose()
+
+
+class MeetOnce:
+    """Passes multicasts to LINE; the first one waits at ``barrier`` until the other instance's first
+    one is there too, so the two instances are certainly sending at the same time."""
+
+    def __init__(self, inner: Multicaster, barrier: asyncio.Barrier) -> None:
+        self.inner, self.barrier, self.met = inner, barrier, False
+
+    async def multicast(self, channel: str, to: list[str], messages: list[dict[str, Any]], retry_key: str, *,
+                        aggregation_unit: str | None = None) -> None:
+        if not self.met:
+            self.met = True
+            await self.barrier.wait()
+        await self.inner.multicast(channel, to, messages, retry_key, aggregation_unit=aggregation_unit)
 
 
 class Crash(BaseException):

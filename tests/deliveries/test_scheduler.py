@@ -67,6 +67,7 @@ async def test_a_wake_during_a_tick_is_not_lost() -> None:
 
     class SlowDispatcher:
         def __init__(self) -> None:
+            self.started = asyncio.Event()
             self.release = asyncio.Event()
             self.running = 0
             self.most = 0
@@ -74,6 +75,7 @@ async def test_a_wake_during_a_tick_is_not_lost() -> None:
         async def tick(self) -> int:
             self.running += 1
             self.most = max(self.most, self.running)
+            self.started.set()
             await self.release.wait()
             self.running -= 1
             return 0
@@ -83,11 +85,9 @@ async def test_a_wake_during_a_tick_is_not_lost() -> None:
     scheduler._plan_next = lambda: asyncio.sleep(0)  # no database here: nothing to plan
     scheduler.scheduler.start(paused=True)
     scheduler.wake()
-    await asyncio.sleep(0.01)
-    scheduler.wake()
+    await dispatcher.started.wait()  # the first tick is certainly running …
+    scheduler.wake()  # … when these wakes arrive
     scheduler.wake()
     dispatcher.release.set()
-    await _wait_for(lambda: scheduler.ticks >= 2)
-    await asyncio.sleep(0.05)
+    await scheduler.stop()  # waits for the tick in progress and the one it owes
     assert scheduler.ticks == 2 and dispatcher.most == 1
-    await scheduler.stop()

@@ -8,6 +8,8 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
+from bot.gateway import LineGateway, RetryPolicy
+from bot.settings import LineAccount
 from civic.attributes import services as attributes
 from civic.clock import FrozenClock
 from civic.database import Database
@@ -18,6 +20,7 @@ from civic.deliveries.models import (
     B_FAILED,
     D_FINISHED,
     R_DONE,
+    R_FAILED,
     R_SENDING,
     SEGMENT,
     TEST_ACCOUNTS,
@@ -28,7 +31,7 @@ from civic.deliveries.sending import DeliveryDispatcher, SendingConfig
 from civic.deliveries.services import DeliveryConfig, DeliveryDesk, DeliveryInput
 from civic.segments import services as segments
 from tests.attributes.support import NOW, install_demo
-from tests.deliveries.conftest import Line
+from tests.deliveries.conftest import PROD_SECRET, PROD_TOKEN, Line, _no_sleep
 
 TEXT = "みどり町からのお知らせです。詳しくは https://www.town.midori.example.jp/news/1 をご覧ください $"
 HELLO = [{"type": "text", "text": TEXT,
@@ -153,6 +156,69 @@ async def test_transient_trouble_is_retried_later_with_the_same_keys(db: Databas
     assert all(len(line.sim.messages(u)) == 1 for u in users)
     keys = [c.headers["X-Line-Retry-Key"] for c in line.sim.calls("/v2/bot/message/multicast")]
     assert keys[0] == keys[1] == keys[2] and len(set(keys)) == 2  # batch 1 kept its key through the retries
+
+
+class Monotonic:
+    """The gateway's circuit-breaker time, moved with the test's clock."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _outage_sender(db: Database, clock: FrozenClock, line: Line, monotonic: Monotonic,
+                   **config) -> tuple[LineGateway, DeliveryDispatcher]:
+    """A dispatcher whose gateway's circuit breaker runs on ``monotonic``."""
+    url = line.sim.url
+    gateway = LineGateway({"production": LineAccount("production", PROD_SECRET, PROD_TOKEN, url, url)},
+                          retry=RetryPolicy(attempts=2, base_delay=0.01), sleep=_no_sleep, monotonic=monotonic)
+    return gateway, DeliveryDispatcher(db, clock, gateway, instance="a", desk=DeliveryDesk(DeliveryConfig()),
+                                       config=SendingConfig(rate_per_second=1000.0, **config))
+
+
+async def test_a_long_outage_delays_a_delivery_but_does_not_fail_it(db: Database, line: Line) -> None:
+    clock, monotonic = FrozenClock(NOW), Monotonic()
+    users = await line.citizens(db, 120)
+    await create(db, clock)
+    gateway, sender = _outage_sender(db, clock, line, monotonic, batch_size=50, concurrency=1)
+    try:
+        line.sim.line_down(status=503)
+        for _ in range(12):  # LINE down for hours: many more tries than a handful
+            await sender.tick()
+            clock.advance(timedelta(minutes=20))
+            monotonic.now += 20 * 60
+        (run,) = await runs(db)
+        assert run.status == R_SENDING and run.attempts == 12 and (run.error or "").startswith("再試行待ち")
+        line.sim.line_up()
+        assert await sender.tick() == 1
+        (run,) = await runs(db)
+        assert (run.status, run.succeeded, run.failed) == (R_DONE, 120, 0)
+        assert all(len(line.sim.messages(u)) == 1 for u in users)
+    finally:
+        await gateway.close()
+
+
+async def test_a_delivery_line_could_not_take_for_a_day_is_given_up(db: Database, line: Line) -> None:
+    clock, monotonic = FrozenClock(NOW), Monotonic()
+    users = await line.citizens(db, 10)
+    await create(db, clock)
+    gateway, sender = _outage_sender(db, clock, line, monotonic)
+    try:
+        line.sim.line_down(status=503)
+        await sender.tick()
+        clock.advance(timedelta(hours=23, minutes=1))
+        monotonic.now += 23 * 3600
+        await sender.tick()
+        (run,) = await runs(db)
+        assert (run.status, run.succeeded, run.failed) == (R_FAILED, 0, 10)
+        line.sim.line_up()
+        clock.advance(timedelta(hours=1))
+        assert await sender.tick() == 0
+        assert all(line.sim.messages(u) == [] for u in users)
+    finally:
+        await gateway.close()
 
 
 async def test_cancel_stops_what_has_not_been_sent(db: Database, line: Line) -> None:

@@ -44,6 +44,50 @@ async def test_faults_over_http_with_a_prefix(line_sim: LineSim, sdk: Sdk) -> No
     assert line_sim.messages(user) == [{"type": "text", "text": "y"}]
 
 
+async def test_an_outage_over_http_refuses_drops_or_holds_every_call_until_lifted(line_sim: LineSim, sdk: Sdk) -> None:
+    user = line_sim.create_user()
+
+    async def push(text: str, key: str) -> int | str:
+        try:
+            await sdk.api.push_message(PushMessageRequest(to=user, messages=[TextMessage(text=text)]),
+                                       x_line_retry_key=key)
+            return 200
+        except ApiException as exc:
+            return exc.status
+        except aiohttp.ClientError as exc:
+            return type(exc).__name__
+
+    async with aiohttp.ClientSession() as http:
+        async with http.put(f"{line_sim.url}/linesim/api/outage", json={"status": 503, "retryAfter": 7}) as r:
+            assert r.status == 200
+        key = str(uuid.uuid4())
+        with pytest.raises(ApiException) as caught:
+            await sdk.api.push_message(PushMessageRequest(to=user, messages=[TextMessage(text="a")]),
+                                       x_line_retry_key=key)
+        assert (caught.value.status, caught.value.headers["Retry-After"]) == (503, "7")
+        assert await push("a", key) == 503  # every call, not only the next one
+
+        async with http.put(f"{line_sim.url}/linesim/api/outage", json={"mode": "disconnect"}) as r:
+            assert r.status == 200
+        assert await push("a", key) == "ServerDisconnectedError"
+
+        async with http.put(f"{line_sim.url}/linesim/api/outage", json={"mode": "hold"}) as r:
+            assert r.status == 200
+        waiting = asyncio.create_task(push("a", key))
+        await line_sim.wait_held(1)
+        async with http.get(f"{line_sim.url}/linesim/api/outage") as r:
+            assert await r.json() == {"outage": {"mode": "hold", "status": 503, "retryAfter": None}, "held": 1}
+        assert not waiting.done()
+        async with http.delete(f"{line_sim.url}/linesim/api/outage") as r:
+            assert r.status == 200
+        assert await waiting == 200  # held, then handled as usual
+        assert await push("a", key) == 409
+        async with http.put(f"{line_sim.url}/linesim/api/outage", json={"mode": "flaky"}) as r:
+            assert r.status == 400
+    assert line_sim.messages(user) == [{"type": "text", "text": "a"}]
+    assert [c.status for c in line_sim.calls("/v2/bot/message/push")] == [503, 503, None, 200, 409]
+
+
 async def test_webhook_url_can_be_changed_over_http(line_sim: LineSim) -> None:
     async with aiohttp.ClientSession() as http:
         async with http.put(f"{line_sim.url}/linesim/api/webhook?channel=second",
