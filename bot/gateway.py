@@ -306,7 +306,7 @@ class LineGateway:
         api = self._accounts[channel].messaging
         leave = api.leave_group if kind == "group" else api.leave_room
         try:
-            await self._call("leave", lambda: leave(chat_id))
+            await self._call(channel, "leave", lambda: leave(chat_id))
         except LineError as exc:
             if exc.status in (400, 404):
                 return False
