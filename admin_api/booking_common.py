@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from sqlmodel import SQLModel, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from admin_api import downloads
 from admin_api.booking_schemas import FacilityOut, UnitOut, hm
 from admin_api.errors import ApiError
 from admin_api.routing import Call
@@ -106,8 +107,7 @@ async def has_reservations(s: AsyncSession, *where: Any) -> bool:
 
 
 def csv_response(text: str, filename: str) -> web.Response:
-    return web.Response(body=text.encode("utf-8"), content_type="text/csv", charset="utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return downloads.csv_response(filename, text.encode("utf-8"))
 
 
 
