@@ -177,3 +177,16 @@ async def test_facility_csv_export_neutralises_formulas(api) -> None:
         cells = [c for row in csv.reader(io.StringIO(text, newline="")) for c in row]
         assert "'" + evil in cells
         assert not [c for c in cells if c and c[0] in "=+@＝＋＠"], path
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(document.cookie)", "data:image/svg+xml,<svg onload=alert(1)>",
+                                 "http://example.jp/thumb.png"])
+async def test_thumbnail_and_guide_urls_must_be_https(api, url: str) -> None:
+    client, town, _ = api
+    for key in ("thumbnail_url", "guide_url"):
+        r = await client.patch(f"/facilities/{town.facilities['gym']}", json={key: url}, headers=MANAGER)
+        err = (await r.json())["error"]
+        assert r.status == 422 and err["field"] == key and "https://" in err["message"]
+    r = await client.patch(f"/facilities/{town.facilities['gym']}", json={"guide_url": "https://example.jp/gym"},
+                           headers=MANAGER)
+    assert r.status == 200 and (await r.json())["guide_url"] == "https://example.jp/gym"
