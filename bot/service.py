@@ -73,6 +73,7 @@ from civic.procedures.loader import load_content
 from civic.procedures.payload import QrKeyring
 from civic.procedures.services import DraftStore
 from civic.procedures.tasks import wipe_idle_drafts
+from civic.ratelimit import RateLimit
 from civic.segments.services import SegmentMembers
 from civic.staff.audit import Auditor
 from civic.staff.sessions import StaffSessions
@@ -130,12 +131,20 @@ class RichMenuTaps:
         await self.inner.handle(turn)
 
 
-def nlu_parse_view(knowledge: Knowledge, clock: Clock) -> Any:
+def nlu_parse_view(knowledge: Knowledge, clock: Clock, *, per_address_per_minute: int = 60) -> Any:
     """``POST /api/nlu/parse {"text"}``: Rasa's ``/model/parse`` answer from the same model as LINE,
-    for the town's web pages and for staff checking the NLU (酒田市 spec 第5章 1(6))."""
+    for the town's web pages and for staff checking the NLU (酒田市 spec 第5章 1(6)).
+
+    Public (the town's pages call it from citizens' browsers), so each client address may ask
+    ``per_address_per_minute`` times a minute; beyond that it answers 429 with ``Retry-After``."""
     handle = make_parse_handler(knowledge.interpreter, clock=lambda: clock.now().astimezone(TOKYO))
+    addresses = RateLimit(per_address_per_minute)
 
     async def view(request: web.Request) -> web.Response:
+        if not addresses.allow(request.remote or "-", clock.now().timestamp()):
+            return web.json_response(
+                {"error": {"field": "", "message": "短い時間に多くの解析が依頼されました。1分ほど待ってからお試しください。"}},
+                status=429, headers={"Retry-After": "60"}, dumps=lambda o: json.dumps(o, ensure_ascii=False))
         try:
             body = json.loads(await request.read())
         except (ValueError, UnicodeDecodeError):

@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from civic.client_address import Network, parse_networks
 from civic.crypto import FieldCipher, parse_key
 
 LINE_API = "https://api.line.me"
@@ -85,6 +86,8 @@ class Settings:
     #: Mail to LINE (国富町 §9(2)(ア)⑥): the SMTP receiver's port (off when 0) and accepted addresses.
     mail_receiver_port: int = 0
     mail_recipients: tuple[str, ...] = ()
+    #: Reverse proxies whose ``X-Forwarded-For`` names the client (``civic.client_address``); none by default.
+    trusted_proxies: tuple[Network, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -177,6 +180,7 @@ class Settings:
             open311_api_keys=tuple(k.strip() for k in env.get("OPEN311_API_KEYS", "").split(",") if k.strip()),
             mail_receiver_port=_int(env, "MAIL_RECEIVER_PORT", 0, 0, 65535),
             mail_recipients=tuple(a.strip().lower() for a in env.get("MAIL_RECIPIENTS", "").split(",") if a.strip()),
+            trusted_proxies=_networks(env, "TRUSTED_PROXIES"),
         )
 
 
@@ -213,3 +217,10 @@ def _key(env: Mapping[str, str], name: str, text: str) -> bytes:
         return parse_key(text)
     except ValueError as exc:
         raise SettingsError(name, f"{exc} (generate one with: python -m bot new-key)") from None
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[Network, ...]:
+    try:
+        return parse_networks(env.get(name, ""))
+    except ValueError as exc:
+        raise SettingsError(name, f"{exc} (comma-separated, e.g. 10.0.0.0/8,192.0.2.7)") from None

@@ -26,6 +26,9 @@ def test_defaults() -> None:
     assert (s.host, s.port) == ("127.0.0.1", 8000)
     assert list(s.accounts) == ["production"]
     assert s.inbox_url == "sqlite+aiosqlite:///./var/madoguchi-inbox.db"
+    assert s.trusted_proxies == ()
+    proxied = Settings.from_env({**GOOD, "TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7"})
+    assert [str(n) for n in proxied.trusted_proxies] == ["10.0.0.0/8", "192.0.2.7/32"]
 
 
 @pytest.mark.parametrize(("database", "inbox"), [
@@ -68,6 +71,7 @@ def test_test_account_is_optional_but_complete() -> None:
         ({"LINE_API_BASE_URL": "ftp://x"}, "LINE_API_BASE_URL"),
         ({"TOWN": "atlantis"}, "TOWN"),
         ({"DATA_ENCRYPTION_RETIRED_KEYS": f"{KEY_HEX},bad"}, "DATA_ENCRYPTION_RETIRED_KEYS"),
+        ({"TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"}, "TRUSTED_PROXIES"),
     ],
 )
 def test_bad_values_name_the_variable(change: dict[str, str], variable: str) -> None:
