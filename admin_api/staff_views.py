@@ -123,7 +123,8 @@ def staff_router(db: Database, clock: Clock, sessions: StaffSessions) -> ApiRout
     passwords = sessions.passwords
 
     @router.route("POST", "/auth/login", summary="ログイン", permission=None, public=True, body=LoginBody,
-                  response=LoginOut, errors={401: "ログインIDまたはパスワードが違います", 423: "ロック中"})
+                  response=LoginOut, errors={401: "ログインIDまたはパスワードが違います", 423: "ロック中",
+                                              429: "この接続元からの失敗が続いたため一時的に受け付けていません"})
     async def login(call: Call) -> LoginOut:
         result = await sessions.login(call.body.login, call.body.password, remote=call.remote)
         i = result.identity

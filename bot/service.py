@@ -77,7 +77,7 @@ from civic.ratelimit import RateLimit
 from civic.segments.services import SegmentMembers
 from civic.staff.audit import Auditor
 from civic.staff.sessions import StaffSessions
-from civic.staff.tasks import purge_operation_log, purge_sessions
+from civic.staff.tasks import purge_login_throttle, purge_operation_log, purge_sessions
 from dialogues.services import Knowledge
 from liff.booking.app import create_booking_liff_app
 from liff.forms.app import create_forms_liff_app
@@ -274,6 +274,7 @@ def scheduled_jobs(app: web.Application, notifier: Any, drafts_idle: timedelta) 
     schedule.every(60, "procedures idle wipe", lambda: wipe_idle_drafts(DraftStore(db, clock, drafts_idle)))
     schedule.every(24 * 3600, "report draft photos", lambda: purge_report_drafts(app))
     schedule.every(3600, "expired staff sessions", lambda: purge_sessions(db, clock))
+    schedule.every(3600, "stale sign-in counters", lambda: purge_login_throttle(db, clock))
     schedule.every(24 * 3600, "operation log retention", lambda: purge_operation_log(db, clock, keep_months=36))
     schedule.every(24 * 3600, "inbox retention", lambda: purge_inbox(db, app[INBOX_DATABASE], clock, keep_days=30))
     return schedule

@@ -61,7 +61,8 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
         "scenarios.edit", "scenarios.publish",
     )),
     BuiltinRole("delivery", "配信担当", ("*.read", "deliveries.*", "segments.*", "richmenus.edit")),
-    BuiltinRole("facility", "施設担当", ("*.read", "facilities.*", "bookings.*")),
+    # Bookings by phone and at the counter need the applicant's name and number (personal.view).
+    BuiltinRole("facility", "施設担当", ("*.read", "facilities.*", "bookings.*", "personal.view")),
     BuiltinRole("counter", "窓口担当", ("*.read", "procedures.counter")),
     BuiltinRole("viewer", "閲覧者", ("*.read", "procedures.stats")),
 )

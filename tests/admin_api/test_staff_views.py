@@ -98,3 +98,18 @@ async def test_permissions_list_includes_routes_of_mounted_features(env: AdminEn
     assert names["staff.manage"]["label"] == "職員アカウント・ロールの管理"
     assert "職員アカウント作成" in names["staff.manage"]["used_by"]
     assert "personal.view" in names
+
+
+async def test_sign_in_does_not_tell_which_ids_exist_and_throttles_an_address(env: AdminEnv, client) -> None:
+    known = await client.post("/auth/login", json={"login": "viewer-user", "password": "nope"})
+    unknown = await client.post("/auth/login", json={"login": "no-such-user", "password": "nope"})
+    assert known.status == unknown.status == 401 and await known.json() == await unknown.json()
+    for n in range(18):  # 20 failures from one address within 15 minutes
+        r = await client.post("/auth/login", json={"login": f"guess-{n}", "password": "nope"})
+        assert r.status == 401
+    r = await client.post("/auth/login", json={"login": "admin-user", "password": PASSWORD})
+    error = (await r.json())["error"]
+    assert r.status == 429 and error["code"] == "address_throttled" and "接続元" in error["message"]
+    env.clock.advance(timedelta(minutes=15))
+    r = await client.post("/auth/login", json={"login": "admin-user", "password": PASSWORD})
+    assert r.status == 200
