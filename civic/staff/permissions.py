@@ -79,6 +79,27 @@ def grants(patterns: Iterable[str], permission: str) -> bool:
     return any(matches(p, permission) for p in patterns)
 
 
+def covers(held: Iterable[str], pattern: str) -> bool:
+    """Whether someone holding ``held`` holds everything ``pattern`` grants, now and as features are
+    added (so may grant it): ``bookings.*`` is covered by ``bookings.*`` or ``*``, not by listing today's
+    bookings permissions one by one."""
+    held = set(held)
+    if "*" in held or pattern in held:
+        return True
+    return "*" not in pattern and grants(held, pattern)
+
+
+def not_held(held: Iterable[str], patterns: Iterable[str]) -> list[str]:
+    """The patterns of ``patterns`` that ``held`` does not cover."""
+    held = list(held)
+    return [p for p in patterns if not covers(held, p)]
+
+
+def is_administrator(patterns: Iterable[str]) -> bool:
+    """An administrator holds every permission (``*``): only one can make other administrators."""
+    return "*" in set(patterns)
+
+
 def invalid_pattern(pattern: str, known: Mapping[str, str]) -> str | None:
     """Why ``pattern`` cannot go into a role (Japanese), or None when it can."""
     if _PATTERN.match(pattern):
