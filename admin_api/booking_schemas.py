@@ -260,7 +260,8 @@ class BookingQuery(BaseModel):
     date_from: date | None = None
     date_to: date | None = None
     status: str | None = Field(default=None, description="カンマ区切り（pending,confirmed,offered,cancelled,rejected,expired）")
-    q: str | None = Field(default=None, max_length=100, description="予約番号・LINEユーザーID・申請者名・電話番号")
+    q: str | None = Field(default=None, max_length=100, description=(
+        "予約番号・LINEユーザーID・申請者名・電話番号（個人情報の閲覧権限 personal.view がなければ予約番号のみ）"))
     source: Literal["liff", "chat", "counter", "waitlist"] | None = None
     limit: int = Field(default=100, ge=1, le=500)
     offset: int = Field(default=0, ge=0)
@@ -461,5 +462,6 @@ class BookerOut(BookerIn):
 
 class BookerQuery(BaseModel):
     model_config = STRICT
-    q: str | None = Field(default=None, max_length=100)
+    q: str | None = Field(default=None, max_length=100, description=(
+        "LINEユーザーID・氏名・電話番号・団体名（personal.view がなければ一覧に表示される仮名のみ）"))
     limit: int = Field(default=100, ge=1, le=500)

@@ -2,7 +2,8 @@
 possible duplicates, status changes (受付 → 対応中 → 完了, 対応不可 / 重複) with a note, each
 pushed to the reporter in LINE.
 
-Permissions: ``reports.read`` (read), ``reports.manage`` (status changes).
+Permissions: ``reports.read`` (read), ``reports.manage`` (status changes). Without ``personal.view``
+what the reporter wrote and the staff notes are shown with names, phone numbers and such masked.
 """
 
 from __future__ import annotations
@@ -116,11 +117,12 @@ def reports_router(
     labels = dict(categories or {})
     photo_url = photo_path or (lambda rid: f"/admin/api/v1/reports/{rid}/photo")
 
-    def summary(r: Report) -> ReportSummary:
+    def summary(r: Report, call: Call) -> ReportSummary:
         assert r.id is not None
         return ReportSummary(
             id=r.id, receipt_no=r.receipt_no or "", category=r.category, category_label=labels.get(r.category, r.category),
-            status=r.status, status_label=STATUS_LABELS.get(r.status, r.status), description=r.description,  # type: ignore[arg-type]
+            status=r.status, status_label=STATUS_LABELS.get(r.status, r.status),  # type: ignore[arg-type]
+            description=call.redact(r.description) or "",
             address=r.address, latitude=r.latitude, longitude=r.longitude, has_photo=r.has_photo,
             created_at=r.created_at, updated_at=r.updated_at)
 
@@ -138,16 +140,16 @@ def reports_router(
                 query = query.where(col(Report.created_at) < q.until)
         return query
 
-    async def detail(session: Any, report: Report) -> ReportDetail:
+    async def detail(session: Any, report: Report, call: Call) -> ReportDetail:
         steps = await history(session, report.id)  # type: ignore[arg-type]
         dupes = await possible_duplicates(session, report) if report.status in ("received", "in_progress") else []
         return ReportDetail(
-            **summary(report).model_dump(), location_source=report.location_source, channel=report.channel,
+            **summary(report, call).model_dump(), location_source=report.location_source, channel=report.channel,
             duplicate_of=report.duplicate_of, photo_url=photo_url(report.id) if report.has_photo else None,  # type: ignore[arg-type]
             history=[StatusChangeOut(from_status=h.from_status, to_status=h.to_status,
-                                     to_label=STATUS_LABELS.get(h.to_status, h.to_status), note=h.note,
+                                     to_label=STATUS_LABELS.get(h.to_status, h.to_status), note=call.redact(h.note) or "",
                                      staff_name=h.staff_name, notified=h.notified, at=h.at) for h in steps],
-            possible_duplicates=[summary(d) for d in dupes])
+            possible_duplicates=[summary(d, call) for d in dupes])
 
     async def load(session: Any, report_id: int) -> Report:
         report = await session.get(Report, report_id)
@@ -171,7 +173,7 @@ def reports_router(
             total = (await s.exec(filtered(select(sa.func.count()).select_from(Report), q))).one()
             rows = (await s.exec(filtered(select(Report), q).order_by(col(Report.created_at).desc(), col(Report.id).desc())
                                  .limit(q.limit).offset(q.offset))).all()
-        return ReportPage(total=int(total), items=[summary(r) for r in rows])
+        return ReportPage(total=int(total), items=[summary(r, call) for r in rows])
 
     @router.route("GET", "/reports/geojson", summary="地図表示用の GeoJSON（FeatureCollection）",
                   permission="reports.read", query=MapQuery, response=dict)
@@ -195,7 +197,7 @@ def reports_router(
     async def get_report(call: Call) -> ReportDetail:
         database: Database = _get(db)
         async with database.read() as s:
-            return await detail(s, await load(s, call.path_int("id")))
+            return await detail(s, await load(s, call.path_int("id")), call)
 
     @router.route("GET", r"/reports/{id:\d+}/photo", summary="通報の写真（JPEG、位置情報などのメタデータは削除済み）",
                   permission="reports.read", response=bytes, produces="image/jpeg")
@@ -221,7 +223,7 @@ def reports_router(
                 report, _ = await change_status(s, call.path_int("id"), body.status, note=body.note, staff=staff,
                                                 now=clock.now(), notifier=_get(notifier), duplicate_of=body.duplicate_of,
                                                 town=town)
-                out = await detail(s, report)
+                out = await detail(s, report, call)
         except ReportError as exc:
             raise ApiError(404 if exc.code == "not_found" else 422, exc.code, exc.message, exc.field) from None
         return out

@@ -76,6 +76,7 @@ from civic.procedures.tasks import wipe_idle_drafts
 from civic.ratelimit import RateLimit
 from civic.segments.services import SegmentMembers
 from civic.staff.audit import Auditor
+from civic.staff.privacy import Redactor
 from civic.staff.sessions import StaffSessions
 from civic.staff.tasks import purge_login_throttle, purge_operation_log, purge_sessions
 from dialogues.services import Knowledge
@@ -246,7 +247,9 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
     app.cleanup_ctx.append(drain_menu_relinks)
     admin_routers = admin_api_routers(app, knowledge, booking_notices=BookingNotices(notifier),
                                       procedures=procedures, qr_keys=qr_keys)
-    app.add_subapp(PREFIX, create_admin_app(authenticator, admin_routers, auditor=auditor))
+    # Staff without personal.view see citizens' free text with names (SudachiPy's 人名) and numbers masked.
+    redactor = Redactor(knowledge.interpreter.morphology.person_names)
+    app.add_subapp(PREFIX, create_admin_app(authenticator, admin_routers, auditor=auditor, redactor=redactor))
 
     app.add_subapp("/r", create_redirect_app(db, clock))
     app.add_subapp("/liff/forms", create_forms_liff_app(

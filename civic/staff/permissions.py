@@ -4,6 +4,8 @@ A permission is ``<feature>.<action>``. Convention: ``<feature>.read`` only look
 role can be ``*.read``; anything that shows personal data or the operation log uses another verb
 (``personal.view``, ``audit.view``, ``talklog.view``) so that ``*.read`` never reaches it.
 A role holds patterns: an exact name, ``feature.*``, ``*.read`` or ``*`` (everything).
+``personal.view`` unmasks citizens' names, phone numbers, LINE user ids and free text wherever the
+staff API shows them (``civic.staff.privacy``); 管理者 and 施設担当 hold it.
 """
 
 from __future__ import annotations
