@@ -52,6 +52,8 @@ from bot.dialogue_wiring import (
     dialogue_handler_factory,
     install_dialogues,
     make_notifier,
+    open311_policy,
+    personal_data_redactor,
     purge_report_drafts,
 )
 from bot.gateway import LineGateway
@@ -76,7 +78,6 @@ from civic.procedures.tasks import wipe_idle_drafts
 from civic.ratelimit import RateLimit
 from civic.segments.services import SegmentMembers
 from civic.staff.audit import Auditor
-from civic.staff.privacy import Redactor
 from civic.staff.sessions import StaffSessions
 from civic.staff.tasks import purge_login_throttle, purge_operation_log, purge_sessions
 from dialogues.services import Knowledge
@@ -211,7 +212,8 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
     db = app[DATABASE]
     notifier = make_notifier(app)
     app[NOTIFIER] = notifier
-    install_dialogues(app, knowledge, open311_api_keys=settings.open311_api_keys)
+    install_dialogues(app, knowledge, open311_api_keys=settings.open311_api_keys,
+                      open311=open311_policy(settings, knowledge))
 
     app.router.add_post("/api/nlu/parse", nlu_parse_view(knowledge, clock))
 
@@ -248,7 +250,7 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
     admin_routers = admin_api_routers(app, knowledge, booking_notices=BookingNotices(notifier),
                                       procedures=procedures, qr_keys=qr_keys)
     # Staff without personal.view see citizens' free text with names (SudachiPy's 人名) and numbers masked.
-    redactor = Redactor(knowledge.interpreter.morphology.person_names)
+    redactor = personal_data_redactor(knowledge)
     app.add_subapp(PREFIX, create_admin_app(authenticator, admin_routers, auditor=auditor, redactor=redactor))
 
     app.add_subapp("/r", create_redirect_app(db, clock))

@@ -43,6 +43,7 @@ CATALOGUE: dict[str, str] = {
     "procedures.counter": "窓口での手続きナビ二次元コードの読み取り（世帯の入力内容を表示）",
     "reports.read": "通報の閲覧",
     "reports.manage": "通報の対応",
+    "reports.publish": "通報の説明文の公開（Open311）の承認",
     "scenarios.read": "シナリオの閲覧",
     "scenarios.edit": "シナリオの作成・編集・テスト",
     "scenarios.publish": "シナリオの公開",

@@ -165,3 +165,18 @@ async def test_the_operation_log_records_the_client_behind_a_trusted_proxy(aioht
     async with app[DATABASE].read() as s:
         entry = (await s.exec(select(OperationLog).where(OperationLog.action == "auth.login"))).one()
     assert entry.remote == "203.0.113.77"
+
+
+async def test_open311_reads_as_the_town_settings_say(aiohttp_client, sqlite_db, knowledge) -> None:
+    from bot.settings import SettingsError
+
+    client = await aiohttp_client(build_service(make_settings(sqlite_db.url), knowledge=knowledge))
+    assert (await client.get("/open311/v2/requests.json")).status == 404  # published by nobody's default
+    settings = make_settings(sqlite_db.url, open311_publish=True, open311_api_keys=("k-1",),
+                             open311_private_categories=("illegal_dumping",))
+    client = await aiohttp_client(build_service(settings, knowledge=knowledge))
+    assert (await client.get("/open311/v2/requests.json")).status == 403
+    assert (await client.get("/open311/v2/requests.json", params={"api_key": "k-1"})).status == 200
+    with pytest.raises(SettingsError) as err:
+        build_service(make_settings(sqlite_db.url, open311_private_categories=("ufo",)), knowledge=knowledge)
+    assert err.value.variable == "OPEN311_PRIVATE_CATEGORIES" and "ufo" in str(err.value)
