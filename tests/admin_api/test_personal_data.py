@@ -13,27 +13,18 @@ import pytest
 
 from admin_api.app import PREFIX
 from bot.appkeys import CLOCK, DATABASE
-from bot.service import build_service
 from civic.booking.services import BookingService
 from civic.deliveries.models import InboundMail
 from civic.faq.services import record_answer, record_unanswered
 from civic.reports.services import Staff, change_status, submit_report
 from civic.staff.services import create_staff
 from civic.talklog.models import TalkEntry
-from tests.booking.town import build_town, citizen
-from tests.bot.helpers import make_settings
+from tests.booking.town import citizen
 
 USER = "U" + "c" * 32
 NAME, PHONE, MAIL = "山田 花子", "090-1234-5678", "hanako@example.jp"
 SAID = f"山田花子です。{PHONE} か {MAIL} に連絡ください"
 PASSWORD = "staff-pass-2026"
-
-
-@pytest.fixture(scope="module")
-def knowledge():
-    from bot.dialogue_wiring import build_knowledge
-
-    return build_knowledge(make_settings("sqlite+aiosqlite://"))
 
 
 class Api:
@@ -47,15 +38,8 @@ class Api:
 
 
 @pytest.fixture
-async def api(aiohttp_client, sqlite_db, knowledge, monkeypatch) -> Api:
-    from argon2 import PasswordHasher
-
-    from civic.staff import passwords
-
-    monkeypatch.setattr(passwords, "PasswordHasher", lambda: PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    town = await build_town(sqlite_db)
-    app = build_service(make_settings(sqlite_db.url), knowledge=knowledge, clock=town.clock)
-    client = await aiohttp_client(app)
+async def api(service) -> Api:
+    app, client, town = service.app, service.client, service.town
     db, clock = app[DATABASE], app[CLOCK]
     await BookingService(db, clock).reserve(town.request("gym.half-a", activity=SAID), citizen(USER, name=NAME,
                                                                                                  phone=PHONE))
