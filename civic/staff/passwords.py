@@ -21,9 +21,7 @@ class Passwords:
 
     def __init__(self, hasher: PasswordHasher | None = None) -> None:
         self.hasher = hasher or PasswordHasher()
-        # Made now, with the same parameters as real hashes: an unknown login id then costs exactly
-        # one verification, the first one included.
-        self._dummy = self.hasher.hash("madoguchi-dummy-password")
+        self._dummy: str | None = None
 
     @classmethod
     def for_tests(cls) -> Passwords:
@@ -47,9 +45,17 @@ class Passwords:
         except InvalidHashError:
             return True
 
+    async def prepare(self) -> None:
+        """Make the dummy hash (same parameters as real ones) before any sign-in is answered, so the first
+        unknown login id costs no more than the first wrong password."""
+        if self._dummy is None:
+            self._dummy = await self.hash("madoguchi-dummy-password")
+
     async def burn(self, password: str) -> None:
         """Spend the time of one verification (unknown login), so timing does not reveal accounts."""
-        await self.verify(self._dummy, password)
+        if self._dummy is None:
+            await self.prepare()
+        await self.verify(self._dummy, password)  # type: ignore[arg-type]
 
 
 def password_problem(password: str, *, login: str = "") -> str | None:

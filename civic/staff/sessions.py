@@ -70,6 +70,7 @@ class StaffSessions:
         its time tells whether the id exists."""
         login = normalize_login(login)
         now = self.clock.now()
+        await self.passwords.prepare()  # whatever this sign-in is, before the answer depends on it
         result: LoginResult | None = None
         async with self.db.write() as s:
             address = await throttle.row_for(s, throttle.address_key(remote), now) if remote else None
