@@ -8,21 +8,24 @@ from aiohttp import web
 
 from admin_api.auth import AUTHENTICATOR, Authenticator, make_auth_middleware, mark_public
 from admin_api.errors import error_middleware
-from admin_api.keys import AUDITOR, DECLARED_PERMISSIONS, OPENAPI, OPERATIONS
+from admin_api.keys import AUDITOR, DECLARED_PERMISSIONS, OPENAPI, OPERATIONS, REDACTOR
 from admin_api.openapi import openapi_document
 from admin_api.routing import ApiRouter
 from civic.staff.audit import Auditor
+from civic.staff.privacy import Redactor
 
 PREFIX = "/admin/api/v1"
 OPENAPI_PATH = "/openapi.json"
 
 
 def create_admin_app(authenticator: Authenticator, routers: list[ApiRouter], *,
-                     auditor: Auditor | None = None,
+                     auditor: Auditor | None = None, redactor: Redactor | None = None,
                      client_max_size: int = 8 * 1024 * 1024) -> web.Application:
     """Routers come from each feature (staff, rich menus, bookings, …); the caller wires them.
 
-    With an ``auditor`` every successful change is written to the operation log.
+    With an ``auditor`` every successful change is written to the operation log. ``redactor`` masks
+    free text for staff without ``personal.view`` (``Call.redact``); by default phone numbers,
+    e-mail addresses and such by pattern, names only when it has a name finder.
     """
     app = web.Application(
         middlewares=[error_middleware, make_auth_middleware()], client_max_size=client_max_size
@@ -30,6 +33,7 @@ def create_admin_app(authenticator: Authenticator, routers: list[ApiRouter], *,
     app[AUTHENTICATOR] = authenticator
     if auditor is not None:
         app[AUDITOR] = auditor
+    app[REDACTOR] = redactor or Redactor()
     declared: dict[str, list[str]] = {}
     for router in routers:
         router.add_to(app)

@@ -9,7 +9,8 @@ from pydantic import BaseModel
 from sqlmodel import SQLModel, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from admin_api.booking_schemas import FacilityOut, UnitOut, hm
+from admin_api import downloads
+from admin_api.booking_schemas import BookerOut, FacilityOut, ReservationOut, UnitOut, WaitlistOut, hm
 from admin_api.errors import ApiError
 from admin_api.routing import Call
 from civic.booking.audit import AuditLog
@@ -17,6 +18,7 @@ from civic.booking.models import Reservation
 from civic.facilities.catalogue import touch
 from civic.facilities.content import ContentError, parse_minute, parse_range
 from civic.facilities.models import Facility, Unit
+from civic.staff.privacy import Pseudonymizer, mask_value
 
 VIEW, MANAGE = "facilities.read", "facilities.edit"
 NULLABLE = {"latitude", "longitude", "thumbnail_url", "guide_url", "max_active_per_booker", "max_per_day_per_booker",
@@ -106,8 +108,34 @@ async def has_reservations(s: AsyncSession, *where: Any) -> bool:
 
 
 def csv_response(text: str, filename: str) -> web.Response:
-    return web.Response(body=text.encode("utf-8"), content_type="text/csv", charset="utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return downloads.csv_response(filename, text.encode("utf-8"))
 
 
+class Shown:
+    """What the caller may see of bookings' personal data (``personal.view``, else masked)."""
 
+    def __init__(self, call: Call, pseudonym: Pseudonymizer) -> None:
+        self.call, self.pseudonym = call, pseudonym
+
+    def reservation(self, out: ReservationOut) -> ReservationOut:
+        if self.call.personal:
+            return out
+        r = self.call.redact
+        return out.model_copy(update={
+            "channel_user_id": self.pseudonym(out.channel_user_id), "applicant_name": mask_value(out.applicant_name),
+            "applicant_phone": mask_value(out.applicant_phone), "purpose": r(out.purpose) or "",
+            "activity": r(out.activity), "staff_note": r(out.staff_note), "cancel_reason": r(out.cancel_reason)})
+
+    def waitlist(self, out: WaitlistOut) -> WaitlistOut:
+        if self.call.personal:
+            return out
+        return out.model_copy(update={"channel_user_id": self.pseudonym(out.channel_user_id),
+                                      "applicant_name": mask_value(out.applicant_name)})
+
+    def booker(self, out: BookerOut) -> BookerOut:
+        if self.call.personal:
+            return out
+        return out.model_copy(update={
+            "channel_user_id": self.pseudonym(out.channel_user_id), "name": mask_value(out.name),
+            "phone": mask_value(out.phone), "group_name": self.call.redact(out.group_name),
+            "note": self.call.redact(out.note)})

@@ -5,13 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+
+from civic.urls import https_url
 
 TIME = r"^(翌)?\d{1,2}:\d{2}$"
 RANGE = r"^(翌)?\d{1,2}:\d{2}\s*[-〜～]\s*(翌)?\d{1,2}:\d{2}$"
 DayType = Literal["weekday", "saturday", "sunday", "holiday"]
 ResidentType = Literal["resident", "student", "worker", "outside"]
 STRICT = ConfigDict(extra="forbid")
+#: A thumbnail or guide page shown to citizens: https only (no javascript:, data:, http:).
+HttpsUrl = Annotated[str, Field(max_length=500, description="https:// で始まる URL"), AfterValidator(https_url)]
 
 
 def hm(minute: int) -> str:
@@ -45,8 +49,8 @@ class FacilityIn(BaseModel):
     longitude: float | None = Field(default=None, ge=-180, le=180)
     phone: str = Field(default="", max_length=40)
     description: str = Field(default="", max_length=4000)
-    thumbnail_url: str | None = Field(default=None, max_length=500)
-    guide_url: str | None = Field(default=None, max_length=500)
+    thumbnail_url: HttpsUrl | None = None
+    guide_url: HttpsUrl | None = None
     display_order: int = 0
     visibility: Literal["public", "private"] = "public"
     terms: str = Field(default="", max_length=8000)
@@ -74,6 +78,8 @@ FacilityPatch = patch_of(FacilityIn, "FacilityPatch")
 
 class FacilityOut(FacilityIn):
     model_config = ConfigDict(extra="ignore")
+    thumbnail_url: str | None = None  # as stored: an output is never refused
+    guide_url: str | None = None
     id: int
     updated_at: datetime
 
@@ -254,7 +260,8 @@ class BookingQuery(BaseModel):
     date_from: date | None = None
     date_to: date | None = None
     status: str | None = Field(default=None, description="カンマ区切り（pending,confirmed,offered,cancelled,rejected,expired）")
-    q: str | None = Field(default=None, max_length=100, description="予約番号・LINEユーザーID・申請者名・電話番号")
+    q: str | None = Field(default=None, max_length=100, description=(
+        "予約番号・LINEユーザーID・申請者名・電話番号（個人情報の閲覧権限 personal.view がなければ予約番号のみ）"))
     source: Literal["liff", "chat", "counter", "waitlist"] | None = None
     limit: int = Field(default=100, ge=1, le=500)
     offset: int = Field(default=0, ge=0)
@@ -455,5 +462,6 @@ class BookerOut(BookerIn):
 
 class BookerQuery(BaseModel):
     model_config = STRICT
-    q: str | None = Field(default=None, max_length=100)
+    q: str | None = Field(default=None, max_length=100, description=(
+        "LINEユーザーID・氏名・電話番号・団体名（personal.view がなければ一覧に表示される仮名のみ）"))
     limit: int = Field(default=100, ge=1, le=500)

@@ -2,7 +2,9 @@
 reason sent to the citizen, approval, availability, lists and yearly counts as CSV, waitlist, bookers.
 
 ``booking_router(db, clock, notifier, audit)`` returns the router for ``create_admin_app``.
-Permissions: ``bookings.read`` (search, lists, CSV), ``bookings.manage`` (every change).
+Permissions: ``bookings.read`` (search, lists, CSV), ``bookings.manage`` (every change). Without
+``personal.view`` the applicant's name and phone are masked, the LINE user id is a pseudonym and free
+text is redacted — in every answer, the CSV list included — and a search finds 予約番号 only.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from admin_api.booking_common import csv_response, get_or_404, invalid, log, range_of
+from admin_api.booking_common import Shown, csv_response, get_or_404, invalid, log, range_of
 from admin_api.booking_schemas import (
     BookerIn,
     BookerOut,
@@ -61,6 +63,7 @@ from civic.clock import Clock
 from civic.database import Database
 from civic.facilities.catalogue import load_catalogue
 from civic.facilities.models import Unit
+from civic.staff.privacy import Pseudonymizer
 
 VIEW, MANAGE = "bookings.read", "bookings.manage"
 ID = r"{id:\d+}"
@@ -117,6 +120,10 @@ def booker_out(p: BookerProfile) -> BookerOut:
 def booking_router(db: Database, clock: Clock, notifier: CitizenNotifier | None, audit: AuditLog) -> ApiRouter:
     router = ApiRouter("bookings")
     service = BookingService(db, clock, notifier)
+    pseudonym = Pseudonymizer(db.cipher)
+
+    def shown(call: Call) -> Shown:
+        return Shown(call, pseudonym)
 
     def staff(call: Call, channel_user_id: str | None, resident_type: str, name: str | None = None,
               phone: str | None = None) -> Booker:
@@ -143,15 +150,17 @@ def booking_router(db: Database, clock: Clock, notifier: CitizenNotifier | None,
                   response=ReservationPage)
     async def search_bookings(call: Call) -> ReservationPage:
         q = call.query
-        filters = reports.Filters(q.facility_id, q.unit_id, q.date_from, q.date_to, statuses_of(q.status), q.q, q.source)
+        filters = reports.Filters(q.facility_id, q.unit_id, q.date_from, q.date_to, statuses_of(q.status),
+                                  q.q if call.personal else None, q.source,
+                                  number=None if call.personal or not q.q else q.q)
         async with db.read() as s:
             rows, total = await reports.search(s, filters, limit=q.limit, offset=q.offset)
-            return ReservationPage(total=total, items=await outs(s, rows))
+            return ReservationPage(total=total, items=[shown(call).reservation(o) for o in await outs(s, rows)])
 
     @router.route("GET", f"/bookings/{ID}", summary="予約の詳細", permission=VIEW, response=ReservationOut)
     async def get_booking(call: Call) -> ReservationOut:
         async with db.read() as s:
-            return await one(s, call.path_int("id"))
+            return shown(call).reservation(await one(s, call.path_int("id")))
 
     # ---- proxy booking, change, cancel, approval ------------------------------------------
 
@@ -179,7 +188,7 @@ def booking_router(db: Database, clock: Clock, notifier: CitizenNotifier | None,
                 s.add(r)
                 out = (await outs(s, [r]))[0]
                 await log(audit, s, call, "booking.create", f"reservation:{r.id}", None, out)
-                return out
+                return shown(call).reservation(out)
         raise await taken(request)
 
     @router.route("PATCH", f"/bookings/{ID}", summary="予約の変更（理由は利用者にLINEで通知されます）", permission=MANAGE,
@@ -205,7 +214,7 @@ def booking_router(db: Database, clock: Clock, notifier: CitizenNotifier | None,
                     s.add(r)
                 after = await one(s, r.id or 0)
                 await log(audit, s, call, "booking.change", f"reservation:{r.id}", before, after)
-                return after
+                return shown(call).reservation(after)
         raise await taken(request)
 
     async def transition(call: Call, action: str, run: Any) -> ReservationOut:
@@ -218,7 +227,7 @@ def booking_router(db: Database, clock: Clock, notifier: CitizenNotifier | None,
             await s.refresh(r)
             after = await one(s, r.id or 0)
             await log(audit, s, call, action, f"reservation:{r.id}", before, after)
-        return after
+        return shown(call).reservation(after)
 
     @router.route("POST", f"/bookings/{ID}/cancel", summary="予約の取消（理由は利用者にLINEで通知されます）",
                   permission=MANAGE, body=ReasonIn, response=ReservationOut)
@@ -287,7 +296,7 @@ def booking_router(db: Database, clock: Clock, notifier: CitizenNotifier | None,
             raise invalid("day", "day（当日分）か month（月間分）を指定してください。")
         filters = reports.Filters(q.facility_id, None, start, end, statuses_of(q.status))
         async with db.read() as s:
-            text = await reports.list_csv(s, filters)
+            text = await reports.list_csv(s, filters, redact=None if call.personal else call.redact)
         return csv_response(text, name)
 
     @router.route("GET", "/bookings/counts.csv", summary="年度ごとの予約件数（条件別、CSV）", permission=VIEW,
@@ -314,10 +323,11 @@ def booking_router(db: Database, clock: Clock, notifier: CitizenNotifier | None,
             q = q.where(WaitlistEntry.status == call.query.status)
         async with db.read() as s:
             rows = (await s.exec(q.limit(1000))).all()
-        return [WaitlistOut(id=e.id or 0, facility_id=e.facility_id, unit_id=e.unit_id, day=e.day,
-                            time=span(e.start_minute, e.end_minute), channel_user_id=e.channel_user_id,
-                            applicant_name=e.applicant_name, people=e.people, status=e.status,
-                            reservation_id=e.reservation_id, created_at=e.created_at) for e in rows]
+        return [shown(call).waitlist(WaitlistOut(
+            id=e.id or 0, facility_id=e.facility_id, unit_id=e.unit_id, day=e.day,
+            time=span(e.start_minute, e.end_minute), channel_user_id=e.channel_user_id,
+            applicant_name=e.applicant_name, people=e.people, status=e.status,
+            reservation_id=e.reservation_id, created_at=e.created_at)) for e in rows]
 
     @router.route("POST", f"/waitlist/{ID}/cancel", summary="キャンセル待ちの取消", permission=MANAGE)
     async def cancel_waitlist(call: Call) -> None:
@@ -338,9 +348,12 @@ def booking_router(db: Database, clock: Clock, notifier: CitizenNotifier | None,
         async with db.read() as s:
             rows = (await s.exec(select(BookerProfile).order_by(col(BookerProfile.id)).limit(5000))).all()
         needle = (call.query.q or "").strip()
-        hits = [p for p in rows if not needle or needle == p.channel_user_id
-                or needle in (p.name or "") or needle in (p.phone or "") or needle in (p.group_name or "")]
-        return [booker_out(p) for p in hits[:call.query.limit]]
+        if call.personal:
+            hits = [p for p in rows if not needle or needle == p.channel_user_id
+                    or needle in (p.name or "") or needle in (p.phone or "") or needle in (p.group_name or "")]
+        else:  # nobody is looked up by personal data they may not see
+            hits = [p for p in rows if not needle or needle == pseudonym(p.channel_user_id)]
+        return [shown(call).booker(booker_out(p)) for p in hits[:call.query.limit]]
 
     @router.route("POST", "/bookers", summary="利用者の登録（属性は職員が確認して設定）", permission=MANAGE, body=BookerIn,
                   response=BookerOut, status=201)
@@ -354,7 +367,7 @@ def booking_router(db: Database, clock: Clock, notifier: CitizenNotifier | None,
             await s.flush()
             out = booker_out(p)
             await log(audit, s, call, "booker.create", f"booker:{p.id}", None, out)
-        return out
+        return shown(call).booker(out)
 
     @router.route("PATCH", f"/bookers/{ID}", summary="利用者の変更", permission=MANAGE, body=BookerPatch,
                   response=BookerOut)
@@ -371,7 +384,7 @@ def booking_router(db: Database, clock: Clock, notifier: CitizenNotifier | None,
             s.add(p)
             after = booker_out(p)
             await log(audit, s, call, "booker.update", f"booker:{p.id}", before, after)
-        return after
+        return shown(call).booker(after)
 
     @router.route("DELETE", f"/bookers/{ID}",
                   summary="利用者の抹消（個人情報を削除し、過去の予約は匿名化。今後の予約は先に取り消してください）",

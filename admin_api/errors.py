@@ -77,7 +77,7 @@ def _where(loc: tuple) -> str:
 
 
 _STATUS_OF_KIND = {"invalid": 422, "conflict": 409, "not_found": 404, "forbidden": 403,
-                   "unauthenticated": 401, "locked": 423, "unavailable": 503}
+                   "unauthenticated": 401, "locked": 423, "too_many": 429, "unavailable": 503}
 
 
 def from_staff_error(exc: StaffError) -> ApiError:

@@ -1,7 +1,8 @@
 """Staff API for the FAQ's results: 役に立った / 役に立たなかった per entry, the answers given, and the
 questions nobody could answer (to triage into new FAQ entries).
 
-Permissions: ``faq.read``, ``faq.edit`` (resolve unanswered questions).
+Permissions: ``faq.read``, ``faq.edit`` (resolve unanswered questions). The questions are what
+citizens wrote: without ``personal.view`` names, phone numbers and such in them are masked.
 """
 
 from __future__ import annotations
@@ -89,9 +90,9 @@ def faq_router(*, db: Source, clock: Clock, questions: Callable[[], dict[str, st
     def label(entry_id: str) -> str:
         return (questions() if questions else {}).get(entry_id, "")
 
-    def unanswered_out(row: UnansweredQuestion) -> UnansweredOut:
+    def unanswered_out(row: UnansweredQuestion, call: Call) -> UnansweredOut:
         assert row.id is not None
-        return UnansweredOut(id=row.id, question=row.question, channel=row.channel,
+        return UnansweredOut(id=row.id, question=call.redact(row.question) or "", channel=row.channel,
                              candidates=[c for c in row.candidates.split(",") if c], status=row.status, note=row.note,
                              faq_entry_id=row.faq_entry_id, handled_by=row.handled_by, handled_at=row.handled_at,
                              at=row.at)
@@ -125,7 +126,8 @@ def faq_router(*, db: Source, clock: Clock, questions: Callable[[], dict[str, st
         async with _get(db).read() as s:
             rows = (await s.exec(query.order_by(col(FaqAnswer.at).desc(), col(FaqAnswer.id).desc())
                                  .limit(q.limit).offset(q.offset))).all()
-        return [AnswerOut(id=r.id, entry_id=r.entry_id, question=r.question, how=r.how, channel=r.channel,  # type: ignore[arg-type]
+        return [AnswerOut(id=r.id, entry_id=r.entry_id, question=call.redact(r.question) or "", how=r.how,  # type: ignore[arg-type]
+                          channel=r.channel,
                           helpful=r.helpful, at=r.at) for r in rows]
 
     @router.route("GET", "/faq/unanswered", summary="答えられなかった質問", permission="faq.read",
@@ -135,7 +137,7 @@ def faq_router(*, db: Source, clock: Clock, questions: Callable[[], dict[str, st
         async with _get(db).read() as s:
             rows = await open_questions(s, status=None if q.status == "all" else q.status, limit=q.limit,
                                         offset=q.offset)
-        return [unanswered_out(r) for r in rows]
+        return [unanswered_out(r, call) for r in rows]
 
     @router.route("GET", "/faq/unanswered/count", summary="未対応の質問の件数", permission="faq.read", response=dict)
     async def faq_unanswered_count(call: Call) -> dict[str, int]:
@@ -156,6 +158,6 @@ def faq_router(*, db: Source, clock: Clock, questions: Callable[[], dict[str, st
                                            faq_entry_id=body.faq_entry_id, staff=staff, now=clock.now())
             if row is None:
                 raise ApiError(404, "not_found", "質問が見つかりません。", "id")
-            return unanswered_out(row)
+            return unanswered_out(row, call)
 
     return router

@@ -9,8 +9,11 @@ from aiohttp import web
 if TYPE_CHECKING:
     from admin_api.routing import Operation
     from civic.staff.audit import Auditor
+    from civic.staff.privacy import Redactor
 
 AUDITOR: web.AppKey[Auditor] = web.AppKey("auditor")
+#: Masks free text for staff without personal.view (names too, when the service gives it a finder).
+REDACTOR: web.AppKey[Redactor] = web.AppKey("redactor")
 #: Every permission the mounted routes declare, with the route summaries that need it.
 DECLARED_PERMISSIONS: web.AppKey[dict[str, list[str]]] = web.AppKey("declared_permissions")
 #: The OpenAPI document, as served.

@@ -16,7 +16,12 @@ from civic.clock import Clock, tokyo
 from civic.database import Database
 from civic.staff import audit, talklog
 from civic.staff.models import OperationLog
-from civic.staff.privacy import PERSONAL_PERMISSION, Pseudonymizer, mask_text
+from civic.staff.privacy import (
+    PERSONAL_PERMISSION,
+    Pseudonymizer,
+    mask_snapshot,
+    mask_snapshot_text,
+)
 from civic.stats.days import day_range
 
 AUDIT_VIEW = "audit.view"
@@ -103,22 +108,22 @@ def _log_query(q: OperationLogQuery) -> audit.LogQuery:
                           target_type=q.target_type, target_id=q.target_id)
 
 
-def _snapshot(text: str | None, personal: bool) -> Any:
+def _snapshot(text: str | None, call: Call, target_type: str) -> Any:
+    """A before/after snapshot; without ``personal.view`` citizens' fields masked and free text redacted."""
     if text is None:
         return None
-    if not personal:
-        text = mask_text(text)
     try:
-        return json.loads(text)  # type: ignore[arg-type]
+        data = json.loads(text)
     except ValueError:
-        return text
+        return call.redact(text)
+    return data if call.personal else mask_snapshot(data, target_type, call.redact)
 
 
-def _log_out(entry: OperationLog, personal: bool) -> OperationLogOut:
+def _log_out(entry: OperationLog, call: Call) -> OperationLogOut:
     return OperationLogOut(id=entry.id, at=entry.at, staff_id=entry.staff_id, staff_login=entry.staff_login,  # type: ignore[arg-type]
                            action=entry.action, target_type=entry.target_type, target_id=entry.target_id,
-                           before=_snapshot(entry.before, personal), after=_snapshot(entry.after, personal),
-                           remote=entry.remote)
+                           before=_snapshot(entry.before, call, entry.target_type),
+                           after=_snapshot(entry.after, call, entry.target_type), remote=entry.remote)
 
 
 def log_router(db: Database, clock: Clock) -> ApiRouter:
@@ -134,8 +139,7 @@ def log_router(db: Database, clock: Clock) -> ApiRouter:
         q = call.query
         async with db.read() as s:
             total, rows = await audit.search(s, _log_query(q), limit=q.limit, offset=q.offset)
-        see = personal(call)
-        return OperationLogPage(total=total, items=[_log_out(r, see) for r in rows])
+        return OperationLogPage(total=total, items=[_log_out(r, call) for r in rows])
 
     @router.route("GET", "/operation-logs.csv", summary="操作ログの CSV 出力", permission=AUDIT_VIEW,
                   query=OperationLogQuery, response=str, produces=CSV_CT)
@@ -144,8 +148,8 @@ def log_router(db: Database, clock: Clock) -> ApiRouter:
 
         async def rows() -> AsyncIterator[list[Any]]:
             async for e in audit.iterate(db, _log_query(call.query)):
-                before = e.before if see else mask_text(e.before)
-                after = e.after if see else mask_text(e.after)
+                before = e.before if see else mask_snapshot_text(e.before, e.target_type, call.redact)
+                after = e.after if see else mask_snapshot_text(e.after, e.target_type, call.redact)
                 yield [f"{tokyo(e.at):%Y-%m-%d %H:%M:%S}", e.staff_login, e.staff_id, e.action, e.target_type,
                        e.target_id, before, after, e.remote]
 
@@ -169,6 +173,11 @@ def log_router(db: Database, clock: Clock) -> ApiRouter:
             else:
                 raise ApiError(403, "forbidden", "LINE ユーザーIDでの検索には個人情報の閲覧権限（personal.view）が必要です。"
                                "一覧に表示される仮名（利用者-…）で検索してください。", "user")
+        if q.text and not personal(call):  # search what this role sees, so masked words cannot be probed
+            needle, by_user = q.text.casefold(), query.predicate
+            query.text = None
+            query.predicate = lambda e: ((by_user is None or by_user(e))
+                                         and needle in (call.redact(e.text) or "").casefold())
         return query
 
     @router.route("GET", "/talk-logs", summary="トークログの検索", permission=TALKLOG_VIEW,
@@ -177,7 +186,8 @@ def log_router(db: Database, clock: Clock) -> ApiRouter:
         q = call.query
         rows = await talklog.search(db, _talk_query(call), limit=q.limit, offset=q.offset)
         see = personal(call)
-        return TalkLogPage(items=[TalkEntryOut(**talklog.entry_view(r, personal=see, pseudonym=pseudonym))
+        return TalkLogPage(items=[TalkEntryOut(**talklog.entry_view(r, personal=see, pseudonym=pseudonym,
+                                                                    redact=call.redact))
                                   for r in rows], limit=q.limit, offset=q.offset)
 
     @router.route("GET", "/talk-logs.csv", summary="トークログの CSV 出力", permission=TALKLOG_VIEW,
@@ -188,7 +198,7 @@ def log_router(db: Database, clock: Clock) -> ApiRouter:
 
         async def rows() -> AsyncIterator[list[Any]]:
             async for e in talklog.iterate(db, query):
-                v = talklog.entry_view(e, personal=see, pseudonym=pseudonym)
+                v = talklog.entry_view(e, personal=see, pseudonym=pseudonym, redact=call.redact)
                 yield [f"{tokyo(e.at):%Y-%m-%d %H:%M:%S}", v["user"], _DIRECTIONS.get(e.direction, e.direction),
                        e.kind, v["text"], e.intent, e.flow]
 

@@ -19,7 +19,6 @@ from civic.deliveries import mail
 from civic.deliveries.models import InboundMail, MailRule
 from civic.deliveries.services import DeliveryDesk
 from civic.segments.models import Segment
-from civic.staff.privacy import PERSONAL_PERMISSION, mask_text
 
 READ, SEND = "deliveries.read", "deliveries.send"
 MAIL_TYPES = ("message/rfc822", "application/octet-stream", "text/plain")
@@ -152,11 +151,10 @@ def mail_router(db: Database, clock: Clock, desk: DeliveryDesk | None = None, *,
 
     @router.route("GET", "/mails", summary="受信メール一覧", permission=READ, response=list[InboundMailOut])
     async def list_mails(call: Call) -> list[InboundMailOut]:
-        see = call.principal is not None and call.principal.can(PERSONAL_PERMISSION)
         async with db.read() as s:
             rows = (await s.exec(select(InboundMail).order_by(col(InboundMail.id).desc()).limit(200))).all()
-        return [InboundMailOut(id=r.id, sender=r.sender, subject=r.subject,  # type: ignore[arg-type]
-                               body=r.body if see else (mask_text(r.body) or ""), via=r.via, status=r.status,
+        return [InboundMailOut(id=r.id, sender=call.redact(r.sender) or "", subject=call.redact(r.subject) or "",  # type: ignore[arg-type]
+                               body=call.redact(r.body) or "", via=r.via, status=r.status,
                                rule_id=r.rule_id, delivery_id=r.delivery_id, error=r.error, received_at=r.received_at)
                 for r in rows]
 

@@ -9,14 +9,23 @@ Mount ``create_open311_app(...)`` at ``/open311/v2``:
 * ``POST /requests.json`` — file a request (form-encoded or JSON; needs an ``api_key``).
 
 Our richer states map to Open311's two at the edge (as FixMyStreet does): 受付 / 対応中 → open;
-完了 / 対応不可 / 重複 → closed, with the latest staff note as ``status_notes``. The reporter's
-identity is never published; photos are published only when the town says so.
+完了 / 対応不可 / 重複 → closed, with the latest staff note as ``status_notes``.
+
+What citizens wrote often holds a phone number, an address or a name, and a report's location may
+be someone's home, so reading is governed by the town (``Open311Policy``, from ``OPEN311_*``
+settings): requests are not published at all unless the town turns it on; reading needs an
+``api_key`` unless the town makes it public; a description is published only as a staff member
+approved it (``PUT /admin/api/v1/reports/{id}/publication``), or — if the town chooses — with names,
+phone numbers and e-mail addresses removed; categories the town marks private get coordinates
+rounded to about 100 m and no address. The reporter's identity is never published; photos only when
+the town says so.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +35,22 @@ from sqlmodel import col, select
 from civic.clock import Clock, tokyo, utc
 from civic.reports.models import OPEN_STATUSES, Report, ReportStatusChange
 from civic.reports.services import submit_report
+from civic.staff.privacy import Redactor
+
+APPROVED, REDACTED = "approved", "redacted"
+#: Decimal places kept of a private category's coordinates (3: about 100 m).
+PRIVATE_PLACES = 3
+
+
+@dataclass(frozen=True)
+class Open311Policy:
+    """What the town publishes (``.env``: OPEN311_PUBLISH, OPEN311_READ, OPEN311_DESCRIPTIONS,
+    OPEN311_PRIVATE_CATEGORIES). The defaults publish nothing."""
+
+    publish: bool = False
+    public_read: bool = False
+    descriptions: str = APPROVED
+    private_categories: frozenset[str] = frozenset()
 
 
 def open311_status(status: str) -> str:
@@ -55,12 +80,16 @@ def _parse_when(value: str | None, name: str) -> datetime | None:
 
 def create_open311_app(
     db: Any, clock: Clock, *, categories: dict[str, str], api_keys: Iterable[str] = (), town: str = "",
-    jurisdiction_id: str = "", media_base_url: str | None = None,
+    jurisdiction_id: str = "", media_base_url: str | None = None, policy: Open311Policy | None = None,
+    redact: Callable[[str | None], str | None] | None = None,
 ) -> web.Application:
     """``db`` may be a zero-argument callable returning the Database (it is made at start-up).
-    ``media_base_url`` publishes ``media_url`` for reports with a photo (off by default)."""
+    ``media_base_url`` publishes ``media_url`` for reports with a photo (off by default). ``redact``
+    removes personal data from published text (the service's finds names too)."""
     app = web.Application()
     keys = frozenset(k for k in api_keys if k)
+    policy = policy or Open311Policy()
+    scrub = redact or Redactor()
 
     def database() -> Any:
         return db() if callable(db) else db
@@ -71,24 +100,39 @@ def create_open311_app(
             return _error(404, f"jurisdiction_id {given!r} is not served here")
         return None
 
+    def readable(request: web.Request) -> web.Response | None:
+        if (bad := check_jurisdiction(request)) is not None:
+            return bad
+        if not policy.publish:
+            return _error(404, "service requests are not published by this server")
+        if not policy.public_read and (not keys or request.query.get("api_key", "") not in keys):
+            return _error(403, "a valid api_key is required to read service requests")
+        return None
+
+    def description_of(r: Report) -> str | None:
+        if r.public_description:
+            return r.public_description
+        return (scrub(r.description) or None) if policy.descriptions == REDACTED else None
+
     def as_request(r: Report, note: str) -> dict[str, Any]:
+        private = r.category in policy.private_categories
         return {
             "service_request_id": str(r.id),
             "status": open311_status(r.status),
-            "status_notes": note or None,
+            "status_notes": scrub(note) or None,
             "service_name": categories.get(r.category, r.category),
             "service_code": r.category,
-            "description": r.description or None,
+            "description": description_of(r),
             "agency_responsible": town or None,
             "service_notice": r.receipt_no,
             "requested_datetime": tokyo(r.created_at).isoformat(),  # Japan time, with its offset
             "updated_datetime": tokyo(r.updated_at).isoformat(),
             "expected_datetime": None,
-            "address": r.address or None,
+            "address": None if private else (r.address or None),
             "address_id": None,
             "zipcode": None,
-            "lat": r.latitude,
-            "long": r.longitude,
+            "lat": round(r.latitude, PRIVATE_PLACES) if private else r.latitude,
+            "long": round(r.longitude, PRIVATE_PLACES) if private else r.longitude,
             "media_url": f"{media_base_url.rstrip('/')}/{r.id}.jpg" if media_base_url and r.has_photo else None,
         }
 
@@ -110,7 +154,7 @@ def create_open311_app(
                      "type": "realtime", "keywords": "", "group": "道路・公園"} for code, label in categories.items()])
 
     async def list_requests(request: web.Request) -> web.Response:
-        if (bad := check_jurisdiction(request)) is not None:
+        if (bad := readable(request)) is not None:
             return bad
         q = request.query
         query = select(Report)
@@ -146,7 +190,7 @@ def create_open311_app(
         return _ok([as_request(r, notes.get(r.id, "")) for r in rows])  # type: ignore[arg-type]
 
     async def get_request(request: web.Request) -> web.Response:
-        if (bad := check_jurisdiction(request)) is not None:
+        if (bad := readable(request)) is not None:
             return bad
         try:
             report_id = int(request.match_info["id"])

@@ -2,7 +2,9 @@
 possible duplicates, status changes (受付 → 対応中 → 完了, 対応不可 / 重複) with a note, each
 pushed to the reporter in LINE.
 
-Permissions: ``reports.read`` (read), ``reports.manage`` (status changes).
+Permissions: ``reports.read`` (read), ``reports.manage`` (status changes), ``reports.publish`` (approve
+the description published through Open311). Without ``personal.view``
+what the reporter wrote and the staff notes are shown with names, phone numbers and such masked.
 """
 
 from __future__ import annotations
@@ -25,12 +27,15 @@ from civic.reports.models import STATUS_LABELS, STATUSES, Report
 from civic.reports.services import (
     ReportError,
     Staff,
+    approve_publication,
     change_status,
     history,
     photo_bytes,
     photo_of,
     possible_duplicates,
+    withdraw_publication,
 )
+from civic.staff.privacy import Redactor
 
 Status = Literal["received", "in_progress", "done", "rejected", "duplicate"]
 Source = Any  # a value, or a zero-argument callable returning it (for things created at start-up)
@@ -94,6 +99,15 @@ class ReportDetail(ReportSummary):
     photo_url: str | None
     history: list[StatusChangeOut]
     possible_duplicates: list[ReportSummary]
+    public_description: str | None = Field(description="公開（Open311）が承認された説明文。null は未承認")
+    public_approved_by: str | None
+    public_approved_at: datetime | None
+    suggested_public_description: str = Field(description="氏名・電話番号・メールアドレスなどを伏せた説明文（承認の下書き）")
+
+
+class PublicationIn(BaseModel):
+    description: str | None = Field(default=None, max_length=1000, description=(
+        "公開する説明文。省略すると、氏名・電話番号・メールアドレスなどを伏せた説明文を公開します"))
 
 
 class StatusChangeIn(BaseModel):
@@ -110,17 +124,21 @@ class CategoryOut(BaseModel):
 def reports_router(
     *, db: Source, clock: Clock, notifier: Source = None, categories: dict[str, str] | None = None,
     town: str = "", photo_path: Callable[[int], str] | None = None,
+    redact: Callable[[str | None], str | None] | None = None,
 ) -> ApiRouter:
-    """``db``/``notifier`` may be callables (the service creates them at start-up)."""
+    """``db``/``notifier`` may be callables (the service creates them at start-up). ``redact`` removes
+    personal data from a description proposed for publication (the service's finds names too)."""
     router = ApiRouter("reports")
+    public_text = redact or Redactor()
     labels = dict(categories or {})
     photo_url = photo_path or (lambda rid: f"/admin/api/v1/reports/{rid}/photo")
 
-    def summary(r: Report) -> ReportSummary:
+    def summary(r: Report, call: Call) -> ReportSummary:
         assert r.id is not None
         return ReportSummary(
             id=r.id, receipt_no=r.receipt_no or "", category=r.category, category_label=labels.get(r.category, r.category),
-            status=r.status, status_label=STATUS_LABELS.get(r.status, r.status), description=r.description,  # type: ignore[arg-type]
+            status=r.status, status_label=STATUS_LABELS.get(r.status, r.status),  # type: ignore[arg-type]
+            description=call.redact(r.description) or "",
             address=r.address, latitude=r.latitude, longitude=r.longitude, has_photo=r.has_photo,
             created_at=r.created_at, updated_at=r.updated_at)
 
@@ -138,16 +156,18 @@ def reports_router(
                 query = query.where(col(Report.created_at) < q.until)
         return query
 
-    async def detail(session: Any, report: Report) -> ReportDetail:
+    async def detail(session: Any, report: Report, call: Call) -> ReportDetail:
         steps = await history(session, report.id)  # type: ignore[arg-type]
         dupes = await possible_duplicates(session, report) if report.status in ("received", "in_progress") else []
         return ReportDetail(
-            **summary(report).model_dump(), location_source=report.location_source, channel=report.channel,
+            **summary(report, call).model_dump(), location_source=report.location_source, channel=report.channel,
             duplicate_of=report.duplicate_of, photo_url=photo_url(report.id) if report.has_photo else None,  # type: ignore[arg-type]
             history=[StatusChangeOut(from_status=h.from_status, to_status=h.to_status,
-                                     to_label=STATUS_LABELS.get(h.to_status, h.to_status), note=h.note,
+                                     to_label=STATUS_LABELS.get(h.to_status, h.to_status), note=call.redact(h.note) or "",
                                      staff_name=h.staff_name, notified=h.notified, at=h.at) for h in steps],
-            possible_duplicates=[summary(d) for d in dupes])
+            possible_duplicates=[summary(d, call) for d in dupes], public_description=report.public_description,
+            public_approved_by=report.public_approved_by, public_approved_at=report.public_approved_at,
+            suggested_public_description=public_text(report.description) or "")
 
     async def load(session: Any, report_id: int) -> Report:
         report = await session.get(Report, report_id)
@@ -171,7 +191,7 @@ def reports_router(
             total = (await s.exec(filtered(select(sa.func.count()).select_from(Report), q))).one()
             rows = (await s.exec(filtered(select(Report), q).order_by(col(Report.created_at).desc(), col(Report.id).desc())
                                  .limit(q.limit).offset(q.offset))).all()
-        return ReportPage(total=int(total), items=[summary(r) for r in rows])
+        return ReportPage(total=int(total), items=[summary(r, call) for r in rows])
 
     @router.route("GET", "/reports/geojson", summary="地図表示用の GeoJSON（FeatureCollection）",
                   permission="reports.read", query=MapQuery, response=dict)
@@ -195,7 +215,7 @@ def reports_router(
     async def get_report(call: Call) -> ReportDetail:
         database: Database = _get(db)
         async with database.read() as s:
-            return await detail(s, await load(s, call.path_int("id")))
+            return await detail(s, await load(s, call.path_int("id")), call)
 
     @router.route("GET", r"/reports/{id:\d+}/photo", summary="通報の写真（JPEG、位置情報などのメタデータは削除済み）",
                   permission="reports.read", response=bytes, produces="image/jpeg")
@@ -221,10 +241,43 @@ def reports_router(
                 report, _ = await change_status(s, call.path_int("id"), body.status, note=body.note, staff=staff,
                                                 now=clock.now(), notifier=_get(notifier), duplicate_of=body.duplicate_of,
                                                 town=town)
-                out = await detail(s, report)
+                out = await detail(s, report, call)
         except ReportError as exc:
             raise ApiError(404 if exc.code == "not_found" else 422, exc.code, exc.message, exc.field) from None
         return out
+
+    @router.route("PUT", r"/reports/{id:\d+}/publication", summary="説明文の公開を承認（Open311）",
+                  permission="reports.publish", body=PublicationIn, response=ReportDetail,
+                  description="承認した説明文だけが Open311 の requests.json に載ります（OPEN311_DESCRIPTIONS=approved）。"
+                              "説明文を省略すると、氏名・電話番号・メールアドレスなどを伏せたものを承認します。")
+    async def approve_report_publication(call: Call) -> ReportDetail:
+        staff = Staff(call.principal.staff_id if call.principal else None,
+                      call.principal.display_name if call.principal else "")
+        database: Database = _get(db)
+        try:
+            async with database.write() as s:
+                report = await load(s, call.path_int("id"))
+                before = {"public_description": report.public_description}
+                text = call.body.description if call.body.description is not None else public_text(report.description)
+                report = await approve_publication(s, report.id, text=text or "", staff=staff,  # type: ignore[arg-type]
+                                                   now=clock.now())
+                await call.audit(s, "reports.publish", f"report:{report.id}", before=before,
+                                 after={"public_description": report.public_description})
+                return await detail(s, report, call)
+        except ReportError as exc:
+            raise ApiError(404 if exc.code == "not_found" else 422, exc.code, exc.message, exc.field) from None
+
+    @router.route("DELETE", r"/reports/{id:\d+}/publication", summary="説明文の公開の承認を取り消す（Open311）",
+                  permission="reports.publish", response=ReportDetail)
+    async def withdraw_report_publication(call: Call) -> ReportDetail:
+        database: Database = _get(db)
+        async with database.write() as s:
+            report = await load(s, call.path_int("id"))
+            before = {"public_description": report.public_description}
+            report = await withdraw_publication(s, report.id)  # type: ignore[arg-type]
+            await call.audit(s, "reports.unpublish", f"report:{report.id}", before=before,
+                             after={"public_description": None})
+            return await detail(s, report, call)
 
     return router
 

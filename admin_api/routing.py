@@ -29,8 +29,9 @@ from pydantic_core import to_jsonable_python
 
 from admin_api.auth import Principal, mark_public, principal_of
 from admin_api.errors import ApiError, from_validation_error
-from admin_api.keys import AUDITOR
+from admin_api.keys import AUDITOR, REDACTOR
 from civic.clock import TOKYO
+from civic.staff.privacy import PERSONAL_PERMISSION, mask_text
 
 JSON_CT = "application/json"
 CSV_CT = "text/csv"
@@ -62,6 +63,19 @@ class Call:
     @property
     def remote(self) -> str | None:
         return self.request.remote
+
+    @property
+    def personal(self) -> bool:
+        """Whether the caller may see personal data as it is (``personal.view``)."""
+        return self.principal is not None and self.principal.can(PERSONAL_PERMISSION)
+
+    def redact(self, text: str | None) -> str | None:
+        """Free text a citizen wrote, as the caller may see it: names, phone numbers, e-mail addresses
+        and such masked unless they hold ``personal.view``."""
+        if self.personal or not text:
+            return text
+        redactor = self.request.config_dict.get(REDACTOR)
+        return redactor(text) if redactor is not None else mask_text(text)
 
     async def audit(self, session: Any, action: str, target: str, *, before: Any = None,
                     after: Any = None) -> None:

@@ -118,12 +118,25 @@ def _role_out(role: StaffRole) -> RoleOut:
     return RoleOut(**role_service.role_view(role))
 
 
+async def _role_held(s, call: Call, role_id: int, *, what: str, field: str | None) -> StaffRole:
+    """The role, refused unless the caller holds every permission in it."""
+    role = await role_service.get_role(s, role_id)
+    assert call.principal is not None
+    role_service.ensure_held(call.principal.permissions, role_service.permissions_of(role),
+                             what=what.format(role=role.name), field=field)
+    return role
+
+
 def staff_router(db: Database, clock: Clock, sessions: StaffSessions) -> ApiRouter:
+    """Staff with ``staff.manage`` manage accounts and roles within their own permissions: nobody
+    grants a permission they do not hold, acts on an account holding more than they do, or changes
+    their own role; the last administrator (``*``) cannot be demoted or deactivated."""
     router = ApiRouter("staff", description="職員アカウント・ロール・ログイン")
     passwords = sessions.passwords
 
     @router.route("POST", "/auth/login", summary="ログイン", permission=None, public=True, body=LoginBody,
-                  response=LoginOut, errors={401: "ログインIDまたはパスワードが違います", 423: "ロック中"})
+                  response=LoginOut, errors={401: "ログインIDまたはパスワードが違います", 423: "ロック中",
+                                              429: "この接続元からの失敗が続いたため一時的に受け付けていません"})
     async def login(call: Call) -> LoginOut:
         result = await sessions.login(call.body.login, call.body.password, remote=call.remote)
         i = result.identity
@@ -172,6 +185,7 @@ def staff_router(db: Database, clock: Clock, sessions: StaffSessions) -> ApiRout
     async def create_staff(call: Call) -> StaffOut:
         b = call.body
         async with db.write() as s:
+            await _role_held(s, call, b.role_id, what="ロール「{role}」", field="role_id")
             account = await accounts.create_account(s, passwords, clock.now(), login=b.login, password=b.password,
                                                     display_name=b.display_name, role_id=b.role_id)
             out = await _view(s, account.id)
@@ -192,6 +206,12 @@ def staff_router(db: Database, clock: Clock, sessions: StaffSessions) -> ApiRout
             staff_id = call.path_int("staff_id")
             before = await _view(s, staff_id)
             account = await accounts.get_account(s, staff_id)
+            await _role_held(s, call, account.role_id, what="この職員のロール「{role}」", field=None)
+            if b.role_id is not None and b.role_id != account.role_id:
+                if call.principal is not None and staff_id == call.principal.staff_id:
+                    raise ApiError(403, "own_role", "自分のロールは変更できません。ほかの管理者に依頼してください。",
+                                   "role_id")
+                await _role_held(s, call, b.role_id, what="ロール「{role}」", field="role_id")
             await accounts.update_account(s, clock.now(), account, display_name=b.display_name,
                                           role_id=b.role_id, active=b.active)
             after = await _view(s, staff_id)
@@ -203,6 +223,7 @@ def staff_router(db: Database, clock: Clock, sessions: StaffSessions) -> ApiRout
     async def reset_password(call: Call) -> None:
         async with db.write() as s:
             account = await accounts.get_account(s, call.path_int("staff_id"))
+            await _role_held(s, call, account.role_id, what="この職員のロール「{role}」", field=None)
             await accounts.set_password(s, passwords, clock.now(), account, call.body.password)
             await call.audit(s, "staff.password_reset", f"staff:{account.id}")
 
@@ -224,6 +245,8 @@ def staff_router(db: Database, clock: Clock, sessions: StaffSessions) -> ApiRout
                   response=RoleOut, status=201)
     async def create_role(call: Call) -> RoleOut:
         b = call.body
+        assert call.principal is not None
+        role_service.ensure_held(call.principal.permissions, b.permissions, what="このロール", field="permissions")
         async with db.write() as s:
             role = await role_service.create_role(s, clock.now(), key=b.key, name=b.name,
                                                   permissions=b.permissions, known=_known(call))
@@ -236,8 +259,12 @@ def staff_router(db: Database, clock: Clock, sessions: StaffSessions) -> ApiRout
     async def update_role(call: Call) -> RoleOut:
         b = call.body
         async with db.write() as s:
-            role = await role_service.get_role(s, call.path_int("role_id"))
+            role = await _role_held(s, call, call.path_int("role_id"), what="ロール「{role}」", field=None)
             before = _role_out(role)
+            if b.permissions is not None:
+                assert call.principal is not None
+                role_service.ensure_held(call.principal.permissions, b.permissions, what="このロール",
+                                         field="permissions")
             await role_service.update_role(s, clock.now(), role, name=b.name, permissions=b.permissions,
                                            known=_known(call))
             out = _role_out(role)

@@ -12,7 +12,6 @@ from admin_api.errors import ApiError
 from admin_api.routing import CSV_CT, PNG_CT, ApiRouter, Call
 from civic.clock import Clock, tokyo
 from civic.database import Database
-from civic.staff.privacy import PERSONAL_PERMISSION, mask_text
 from civic.stats import services as stats
 from civic.stats.charts import Series, chart
 from civic.stats.csvfile import csv_bytes
@@ -186,13 +185,12 @@ def stats_router(db: Database, clock: Clock, line_apis: LineApiFactory | None = 
         since, until = call.query.resolve(clock)
         async with db.read() as s:
             found = await stats.unanswered(s, since, until, limit=call.query.limit)
-        personal = call.principal is not None and call.principal.can(PERSONAL_PERMISSION)
-        return [UnansweredOut(text=u.text if personal else (mask_text(u.text) or ""), count=u.count, users=u.users,
-                              last_at=u.last_at) for u in found]
+        return [UnansweredOut(text=call.redact(u.text) or "", count=u.count, users=u.users, last_at=u.last_at)
+                for u in found]
 
     @router.route("GET", "/stats/unanswered", summary="答えられなかった質問", permission=STATS_READ,
                   query=UnansweredQuery, response=list[UnansweredOut],
-                  description="個人情報の閲覧権限（personal.view）がない場合、電話番号などは伏せ字になります。")
+                  description="個人情報の閲覧権限（personal.view）がない場合、氏名・電話番号などは伏せ字になります。")
     async def unanswered_questions(call: Call) -> list[UnansweredOut]:
         return await _unanswered(call)
 

@@ -3,7 +3,8 @@
 ``python -m bench staff [--messages N] [--friends N]`` seeds a fresh database with a month of talk
 (N messages, half of them in), friendship events and rich-menu taps, then prints the time of each
 staff operation (median of 3): 30 days of daily figures, usage by intent, unanswered questions, a
-full talk-log CSV export, rendering the demo menu, one argon2id hash with the production parameters.
+full talk-log CSV export, a failed sign-in with a wrong password and with an unknown id, rendering
+the demo menu, one argon2id hash with the production parameters.
 """
 
 from __future__ import annotations
@@ -19,10 +20,14 @@ from datetime import UTC, date, datetime, timedelta
 
 from bot.migrate import upgrade
 from civic.citizens.models import Citizen, FriendshipEvent
+from civic.clock import SystemClock
 from civic.crypto import FieldCipher, parse_key
 from civic.database import Database
 from civic.staff import talklog
+from civic.staff.errors import StaffError
 from civic.staff.passwords import Passwords
+from civic.staff.services import create_staff
+from civic.staff.sessions import SessionPolicy, StaffSessions
 from civic.stats import services as stats
 from civic.stats.csvfile import csv_line
 from richmenus.demo import DEMO_FILE, load_menu_file
@@ -76,6 +81,25 @@ async def _timed(label: str, work, repeat: int = 3) -> None:
     print(f"{label:<44}{_median(times)}")
 
 
+async def _sign_in_figures(db: Database) -> None:
+    """A wrong password and an unknown login id should cost the same (the answer is the same too)."""
+    clock = SystemClock()
+    passwords = Passwords()
+    await create_staff(db, clock, "bench-admin", "correct horse battery staple", "ベンチ", passwords=passwords)
+    sessions = StaffSessions(db, clock, passwords, SessionPolicy(max_failures=10**6, address_max_failures=10**6))
+
+    def failing(login: str):
+        async def attempt():
+            try:
+                await sessions.login(login, "wrong password 123", remote="192.0.2.1")
+            except StaffError:
+                return
+        return attempt
+
+    await _timed("sign-in, wrong password", failing("bench-admin"), repeat=5)
+    await _timed("sign-in, unknown login id", failing("no-such-staff"), repeat=5)
+
+
 async def _run(messages: int, friends: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{os.path.join(tmp, 'bench.db')}"
@@ -108,6 +132,7 @@ async def _run(messages: int, friends: int) -> None:
             await _timed("chatbot use by intent, 30 days", usage)
             await _timed("unanswered questions (decrypt + group)", unanswered)
             await _timed(f"talk-log CSV export, all {messages} rows", export, repeat=1)
+            await _sign_in_figures(db)
         finally:
             await db.dispose()
     menus = load_menu_file(DEMO_FILE)

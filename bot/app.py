@@ -19,6 +19,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import timedelta
 from enum import Enum
+from typing import Any
 
 from aiohttp import web
 from linebot.v3.webhook import WebhookParser
@@ -46,6 +47,7 @@ from bot.outbox.sender import OutboxSender, RetrySchedule
 from bot.settings import Settings
 from bot.turn import TurnHandler, TurnProcessor
 from bot.webhook import callback
+from civic.client_address import TrustedProxies
 from civic.clock import Clock, SystemClock
 from civic.database import Database
 
@@ -74,7 +76,8 @@ def create_app(
 ) -> web.Application:
     if role is Role.WEB and not worker_command:
         raise ValueError("the web role needs the command that starts its turn worker")
-    app = web.Application(client_max_size=16 * 1024 * 1024)
+    middlewares = [client_address_middleware(TrustedProxies(settings.trusted_proxies))] if settings.trusted_proxies else []
+    app = web.Application(client_max_size=16 * 1024 * 1024, middlewares=middlewares)
     app[ROLE] = role
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
@@ -140,6 +143,21 @@ def create_app(
 def retry_schedule(settings: Settings) -> RetrySchedule:
     return RetrySchedule(base_delay=settings.outbox_retry_base_seconds, max_delay=settings.outbox_retry_max_seconds,
                          give_up=timedelta(hours=settings.outbox_give_up_hours))
+
+
+def client_address_middleware(proxies: TrustedProxies) -> Any:
+    """Every handler (sub-apps included) sees the client behind trusted proxies as ``request.remote``."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+        forwarded = request.headers.getall("X-Forwarded-For", [])
+        if forwarded:
+            client = proxies.client_of(request.remote, forwarded)
+            if client != request.remote:
+                request = request.clone(remote=client)
+        return await handler(request)
+
+    return middleware
 
 
 async def healthz(request: web.Request) -> web.Response:

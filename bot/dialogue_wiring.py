@@ -17,15 +17,17 @@ from typing import Any
 
 from aiohttp import web
 
+from admin_api.open311 import Open311Policy
 from bot.appkeys import CLOCK, DATABASE, GATEWAY, SENDER, SETTINGS
 from bot.help_responder import MENU, help_message, welcome_text
 from bot.menu_relink import MenuRelinker
 from bot.notifier import OutboxNotifier
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.turn import TurnHandler
 from civic.booking.services import BookingService
 from civic.procedures.tree import Content as ProcedureContent
 from civic.reports.photos import PhotoPolicy
+from civic.staff.privacy import Redactor
 from dialogues.engine import DEFAULT_TIMEOUT
 from dialogues.handler import MENU_ACTIONS, DialogueHandler
 from dialogues.services import Knowledge, Services
@@ -72,11 +74,28 @@ def dialogue_handler_factory(
     return factory
 
 
+def open311_policy(settings: Settings, knowledge: Knowledge) -> Open311Policy:
+    """The town's Open311 settings; a private category the town does not have stops start-up."""
+    codes = {c.code for c in knowledge.town.report_categories}
+    unknown = [c for c in settings.open311_private_categories if c not in codes]
+    if unknown:
+        raise SettingsError("OPEN311_PRIVATE_CATEGORIES",
+                            f"unknown report categories {', '.join(unknown)} (the town has {', '.join(sorted(codes))})")
+    return Open311Policy(publish=settings.open311_publish, public_read=settings.open311_public_read,
+                         descriptions=settings.open311_descriptions,
+                         private_categories=frozenset(settings.open311_private_categories))
+
+
+def personal_data_redactor(knowledge: Knowledge) -> Redactor:
+    """Masks personal data in free text, names included (SudachiPy's 人名, the NLU's own dictionary)."""
+    return Redactor(knowledge.interpreter.morphology.person_names)
+
+
 def install_dialogues(app: web.Application, knowledge: Knowledge, *, open311_api_keys: tuple[str, ...] = (),
-                      jurisdiction_id: str = "") -> None:
+                      jurisdiction_id: str = "", open311: Open311Policy | None = None) -> None:
     """Mount the dialogue features' pages on a service app made with ``dialogue_handler_factory``:
     ``/liff/map/`` (folium facility map), ``/liff/webchat/`` (web chat + ``embed.js``) and
-    ``/open311/v2/`` (GeoReport v2). Call before the app starts."""
+    ``/open311/v2/`` (GeoReport v2, read as ``open311`` allows: nothing by default). Call before the app starts."""
     from admin_api.open311 import create_open311_app
     from liff.map import create_map_app
     from liff.webchat import create_webchat_app
@@ -90,7 +109,8 @@ def install_dialogues(app: web.Application, knowledge: Knowledge, *, open311_api
         lambda: app[DIALOGUE_HANDLER], lambda: app[DATABASE], app[CLOCK], title=f"{town.name} よくある質問"))
     app.add_subapp("/open311/v2", create_open311_app(
         lambda: app[DATABASE], app[CLOCK], categories={c.code: c.label for c in town.report_categories},
-        api_keys=open311_api_keys, town=town.name, jurisdiction_id=jurisdiction_id))
+        api_keys=open311_api_keys, town=town.name, jurisdiction_id=jurisdiction_id, policy=open311,
+        redact=personal_data_redactor(knowledge)))
 
 
 def dialogue_admin_routers(app: web.Application, knowledge: Knowledge) -> list[Any]:
@@ -103,7 +123,8 @@ def dialogue_admin_routers(app: web.Application, knowledge: Knowledge) -> list[A
     town = knowledge.town
     return [
         reports_router(db=lambda: app[DATABASE], clock=app[CLOCK], notifier=lambda: app.get(NOTIFIER),
-                       categories={c.code: c.label for c in town.report_categories}, town=town.name),
+                       categories={c.code: c.label for c in town.report_categories}, town=town.name,
+                       redact=personal_data_redactor(knowledge)),
         faq_router(db=lambda: app[DATABASE], clock=app[CLOCK],
                    questions=lambda: {e.id: e.question for e in knowledge.faq.entries}),
         scenarios_router(db=lambda: app[DATABASE], clock=app[CLOCK], faq_ids=lambda: knowledge.faq_entries.keys()),

@@ -52,6 +52,8 @@ from bot.dialogue_wiring import (
     dialogue_handler_factory,
     install_dialogues,
     make_notifier,
+    open311_policy,
+    personal_data_redactor,
     purge_report_drafts,
 )
 from bot.gateway import LineGateway
@@ -73,10 +75,11 @@ from civic.procedures.loader import load_content
 from civic.procedures.payload import QrKeyring
 from civic.procedures.services import DraftStore
 from civic.procedures.tasks import wipe_idle_drafts
+from civic.ratelimit import RateLimit
 from civic.segments.services import SegmentMembers
 from civic.staff.audit import Auditor
 from civic.staff.sessions import StaffSessions
-from civic.staff.tasks import purge_operation_log, purge_sessions
+from civic.staff.tasks import purge_login_throttle, purge_operation_log, purge_sessions
 from dialogues.services import Knowledge
 from liff.booking.app import create_booking_liff_app
 from liff.forms.app import create_forms_liff_app
@@ -130,12 +133,20 @@ class RichMenuTaps:
         await self.inner.handle(turn)
 
 
-def nlu_parse_view(knowledge: Knowledge, clock: Clock) -> Any:
+def nlu_parse_view(knowledge: Knowledge, clock: Clock, *, per_address_per_minute: int = 60) -> Any:
     """``POST /api/nlu/parse {"text"}``: Rasa's ``/model/parse`` answer from the same model as LINE,
-    for the town's web pages and for staff checking the NLU (酒田市 spec 第5章 1(6))."""
+    for the town's web pages and for staff checking the NLU (酒田市 spec 第5章 1(6)).
+
+    Public (the town's pages call it from citizens' browsers), so each client address may ask
+    ``per_address_per_minute`` times a minute; beyond that it answers 429 with ``Retry-After``."""
     handle = make_parse_handler(knowledge.interpreter, clock=lambda: clock.now().astimezone(TOKYO))
+    addresses = RateLimit(per_address_per_minute)
 
     async def view(request: web.Request) -> web.Response:
+        if not addresses.allow(request.remote or "-", clock.now().timestamp()):
+            return web.json_response(
+                {"error": {"field": "", "message": "短い時間に多くの解析が依頼されました。1分ほど待ってからお試しください。"}},
+                status=429, headers={"Retry-After": "60"}, dumps=lambda o: json.dumps(o, ensure_ascii=False))
         try:
             body = json.loads(await request.read())
         except (ValueError, UnicodeDecodeError):
@@ -201,7 +212,8 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
     db = app[DATABASE]
     notifier = make_notifier(app)
     app[NOTIFIER] = notifier
-    install_dialogues(app, knowledge, open311_api_keys=settings.open311_api_keys)
+    install_dialogues(app, knowledge, open311_api_keys=settings.open311_api_keys,
+                      open311=open311_policy(settings, knowledge))
 
     app.router.add_post("/api/nlu/parse", nlu_parse_view(knowledge, clock))
 
@@ -237,7 +249,9 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
     app.cleanup_ctx.append(drain_menu_relinks)
     admin_routers = admin_api_routers(app, knowledge, booking_notices=BookingNotices(notifier),
                                       procedures=procedures, qr_keys=qr_keys)
-    app.add_subapp(PREFIX, create_admin_app(authenticator, admin_routers, auditor=auditor))
+    # Staff without personal.view see citizens' free text with names (SudachiPy's 人名) and numbers masked.
+    redactor = personal_data_redactor(knowledge)
+    app.add_subapp(PREFIX, create_admin_app(authenticator, admin_routers, auditor=auditor, redactor=redactor))
 
     app.add_subapp("/r", create_redirect_app(db, clock))
     app.add_subapp("/liff/forms", create_forms_liff_app(
@@ -265,6 +279,7 @@ def scheduled_jobs(app: web.Application, notifier: Any, drafts_idle: timedelta) 
     schedule.every(60, "procedures idle wipe", lambda: wipe_idle_drafts(DraftStore(db, clock, drafts_idle)))
     schedule.every(24 * 3600, "report draft photos", lambda: purge_report_drafts(app))
     schedule.every(3600, "expired staff sessions", lambda: purge_sessions(db, clock))
+    schedule.every(3600, "stale sign-in counters", lambda: purge_login_throttle(db, clock))
     schedule.every(24 * 3600, "operation log retention", lambda: purge_operation_log(db, clock, keep_months=36))
     schedule.every(24 * 3600, "inbox retention", lambda: purge_inbox(db, app[INBOX_DATABASE], clock, keep_days=30))
     return schedule

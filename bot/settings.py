@@ -10,11 +10,13 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from civic.client_address import Network, parse_networks
 from civic.crypto import FieldCipher, parse_key
 
 LINE_API = "https://api.line.me"
@@ -91,11 +93,19 @@ class Settings:
     #: Where the trained NLU model is kept (trained at start-up when empty or missing).
     nlu_model_dir: Path | None = None
     open311_api_keys: tuple[str, ...] = ()
+    #: Open311 reading (``admin_api.open311.Open311Policy``): off unless the town turns it on; with an
+    #: api_key unless public; descriptions as staff approved them (or ``redacted``); private categories.
+    open311_publish: bool = False
+    open311_public_read: bool = False
+    open311_descriptions: str = "approved"
+    open311_private_categories: tuple[str, ...] = ()
     #: Mail to LINE (国富町 §9(2)(ア)⑥): the SMTP receiver's port (off when 0) and accepted addresses.
     mail_receiver_port: int = 0
     mail_recipients: tuple[str, ...] = ()
     #: Groups and rooms (``bot.group_chats``): "leave" (say so once, then leave) or "silent".
     group_policy: str = "leave"
+    #: Reverse proxies whose ``X-Forwarded-For`` names the client (``civic.client_address``); none by default.
+    trusted_proxies: tuple[Network, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -192,9 +202,16 @@ class Settings:
                       for page in ("booking", "procedures", "forms") if env.get(f"LIFF_ID_{page.upper()}")},
             nlu_model_dir=Path(env["NLU_MODEL_DIR"]) if env.get("NLU_MODEL_DIR", "").strip() else None,
             open311_api_keys=tuple(k.strip() for k in env.get("OPEN311_API_KEYS", "").split(",") if k.strip()),
+            open311_publish=_choice(env, "OPEN311_PUBLISH", {"off": False, "on": True}, False),
+            open311_public_read=_choice(env, "OPEN311_READ", {"key": False, "public": True}, False),
+            open311_descriptions=_choice(env, "OPEN311_DESCRIPTIONS", {"approved": "approved", "redacted": "redacted"},
+                                         "approved"),
+            open311_private_categories=tuple(c.strip() for c in env.get("OPEN311_PRIVATE_CATEGORIES", "").split(",")
+                                             if c.strip()),
             mail_receiver_port=_int(env, "MAIL_RECEIVER_PORT", 0, 0, 65535),
             mail_recipients=tuple(a.strip().lower() for a in env.get("MAIL_RECIPIENTS", "").split(",") if a.strip()),
-            group_policy=_choice(env, "GROUP_POLICY", ("leave", "silent")),
+            group_policy=_choice(env, "GROUP_POLICY", {"leave": "leave", "silent": "silent"}, "leave"),
+            trusted_proxies=_networks(env, "TRUSTED_PROXIES"),
         )
 
 
@@ -202,14 +219,6 @@ def _required(env: Mapping[str, str], name: str) -> str:
     value = env.get(name, "").strip()
     if not value:
         raise SettingsError(name, "is required but not set (see .env.example)")
-    return value
-
-
-def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
-    """One of ``choices`` (the first when not set)."""
-    value = env.get(name, "").strip().lower() or choices[0]
-    if value not in choices:
-        raise SettingsError(name, f"must be one of {', '.join(choices)}, got {value!r}")
     return value
 
 
@@ -248,3 +257,19 @@ def _key(env: Mapping[str, str], name: str, text: str) -> bytes:
         return parse_key(text)
     except ValueError as exc:
         raise SettingsError(name, f"{exc} (generate one with: python -m bot new-key)") from None
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[Network, ...]:
+    try:
+        return parse_networks(env.get(name, ""))
+    except ValueError as exc:
+        raise SettingsError(name, f"{exc} (comma-separated, e.g. 10.0.0.0/8,192.0.2.7)") from None
+
+
+def _choice(env: Mapping[str, str], name: str, choices: Mapping[str, Any], default: Any) -> Any:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in choices:
+        raise SettingsError(name, f"must be one of {', '.join(choices)}, got {raw!r}")
+    return choices[raw]

@@ -7,6 +7,7 @@ would send (minting a reply token where LINE gives one) and delivers it to the b
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from . import events, ids, idtoken
 from .config import SimConfig
@@ -86,7 +87,7 @@ class LineSimService:
             raise CitizenError("image is empty")
         message = events.image_message(ids.message_id())
         channel.contents[message["id"]] = Content(data, content_type)
-        url = f"/linesim/api/content/{message['id']}?channel={channel.name}"
+        url = f"/linesim/api/content/{quote(message['id'], safe='')}?{urlencode({'channel': channel.name})}"
         shown = {"type": "image", "originalContentUrl": url, "previewImageUrl": url}
         return await self._message_event(channel, user_id, message, shown)
 

@@ -181,6 +181,18 @@ class Morphology:
         self._cache[key] = tokens
         return tokens
 
+    def person_names(self, text: str) -> list[tuple[int, int]]:
+        """Spans of personal names (Sudachi's 名詞-固有名詞-人名: 山田, 花子, やまだ) in ``text``;
+        not cached (free text for masking, not NLU input)."""
+        spans: list[tuple[int, int]] = []
+        for offset in range(0, len(text), _MAX_TOKENIZE_CHARS):
+            try:
+                morphemes = self._tok_c.tokenize(text[offset : offset + _MAX_TOKENIZE_CHARS])
+            except Exception:  # Sudachi rejects some malformed input: nothing found there
+                continue
+            spans += [(offset + m.begin(), offset + m.end()) for m in morphemes if m.part_of_speech()[2] == "人名"]
+        return spans
+
     def content_keys(self, text: str, mode: str = "C") -> list[str]:
         """Normalised, kana-folded content words of ``text`` (the BM25/classifier terms)."""
         return [t.key for t in self.tokenize(text, mode) if t.is_content and t.key]

@@ -11,10 +11,11 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from civic.urls import link_url
+
 MAX_AREAS = 20
 MIN_WIDTH, MAX_WIDTH, MIN_HEIGHT, MIN_RATIO = 800, 2500, 250, 1.45
 FULL, COMPACT = (2500, 1686), (2500, 843)
-_URI = re.compile(r"^(https?://[^\s]+|line://[^\s]+|tel:[0-9+\-]+|mailto:[^\s]+)$")
 
 
 def _one_line(value: str) -> str:
@@ -63,8 +64,8 @@ class MessageAction(_Strict):
 
 class UriAction(_Strict):
     type: Literal["uri"] = "uri"
-    uri: str = Field(min_length=1, max_length=1000, pattern=_URI.pattern,
-                     description="開くURL（https://、http://、line://、tel:、mailto:）")
+    uri: Annotated[str, AfterValidator(link_url)] = Field(
+        min_length=1, max_length=1000, description="開くURL（https://、line://、tel:、mailto:）")
 
 
 class DatetimePickerAction(_Strict):

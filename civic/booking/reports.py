@@ -7,7 +7,7 @@ so a search by them filters in memory after the database has narrowed by facilit
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,6 +21,7 @@ from civic.clock import tokyo
 from civic.facilities.catalogue import Catalogue, load_catalogue
 from civic.facilities.csvio import to_csv
 from civic.facilities.models import RESIDENT_TYPE_LABELS
+from civic.staff.privacy import mask_value
 
 SOURCE_LABELS = {"liff": "LINE（予約画面）", "chat": "LINE（トーク）", "counter": "窓口", "waitlist": "キャンセル待ち"}
 SCAN_LIMIT = 5000
@@ -36,6 +37,8 @@ class Filters:
     #: 予約番号, LINE userId, or part of the applicant's name or phone number.
     query: str | None = None
     source: str | None = None
+    #: 予約番号 only (a search by someone who may not look people up by their personal data).
+    number: str | None = None
 
 
 def _where(filters: Filters) -> list:
@@ -52,6 +55,8 @@ def _where(filters: Filters) -> list:
         w.append(col(Reservation.status).in_(list(filters.statuses)))
     if filters.source:
         w.append(Reservation.source == filters.source)
+    if filters.number is not None:
+        w.append(Reservation.number == filters.number.strip())
     return w
 
 
@@ -81,24 +86,31 @@ LIST_HEADER = ["予約番号", "状態", "利用日", "曜日", "開始", "終�
                "人数", "利用目的", "活動内容", "備品・附属設備", "使用料", "受付方法", "受付日時", "取消・不承認の理由"]
 
 
-async def list_csv(session: AsyncSession, filters: Filters) -> str:
-    """The daily or monthly list (当日／月間分の予約一覧) as CSV."""
+async def list_csv(session: AsyncSession, filters: Filters, *,
+                   redact: Callable[[str | None], str | None] | None = None) -> str:
+    """The daily or monthly list (当日／月間分の予約一覧) as CSV. With ``redact`` (staff who may not
+    see personal data) the applicant's name and phone are masked and free text goes through it."""
     rows, _ = await search(session, filters, limit=SCAN_LIMIT)
     catalogue = await load_catalogue(session, {r.facility_id for r in rows})
     equipment = await equipment_of(session, [r.id for r in rows if r.id is not None])
-    return to_csv(LIST_HEADER, (_row(r, catalogue, equipment.get(r.id or 0, {})) for r in rows))
+    return to_csv(LIST_HEADER, (_row(r, catalogue, equipment.get(r.id or 0, {}), redact) for r in rows))
 
 
-def _row(r: Reservation, catalogue: Catalogue, equipment: dict[int, int]) -> list:
+def _row(r: Reservation, catalogue: Catalogue, equipment: dict[int, int],
+         redact: Callable[[str | None], str | None] | None) -> list:
     bundle = catalogue.facilities.get(r.facility_id)
     unit = bundle.unit(r.unit_id) if bundle else None
     items = {e.id: e for e in bundle.equipment} if bundle else {}
     eq = "、".join(f"{items[e].name}×{q}{items[e].unit_label}" for e, q in sorted(equipment.items()) if e in items)
+    name, phone, purpose, activity, reason = r.applicant_name, r.applicant_phone, r.purpose, r.activity, r.cancel_reason
+    if redact is not None:
+        name, phone = mask_value(name), mask_value(phone)
+        purpose, activity, reason = redact(purpose), redact(activity), redact(reason)
     return [r.number, STATUS_LABELS.get(r.status, r.status), r.day.isoformat(), WEEKDAYS[r.day.weekday()],
             hm(r.start_minute), hm(r.end_minute), bundle.facility.name if bundle else r.facility_id,
-            unit.name if unit else r.unit_id, r.applicant_name, r.applicant_phone,
-            RESIDENT_TYPE_LABELS.get(r.resident_type, r.resident_type), r.people, r.purpose, r.activity, eq, r.fee,
-            SOURCE_LABELS.get(r.source, r.source), tokyo(r.created_at).strftime("%Y-%m-%d %H:%M"), r.cancel_reason]
+            unit.name if unit else r.unit_id, name, phone,
+            RESIDENT_TYPE_LABELS.get(r.resident_type, r.resident_type), r.people, purpose, activity, eq, r.fee,
+            SOURCE_LABELS.get(r.source, r.source), tokyo(r.created_at).strftime("%Y-%m-%d %H:%M"), reason]
 
 
 def fiscal_year_span(year: int) -> tuple[date, date]:

@@ -17,6 +17,7 @@ from linebot.v3.messaging import Message
 from pydantic.v1 import ValidationError as V1ValidationError
 
 from civic.deliveries.errors import DeliveryProblem
+from civic.urls import https_problem, link_problem
 
 MAX_MESSAGES = 5
 MAX_TEXT = 5000
@@ -37,8 +38,9 @@ def _problem(code: str, message: str, field: str) -> DeliveryProblem:
 
 
 def _url_ok(url: Any, allow_http: bool) -> bool:
-    return isinstance(url, str) and len(url) <= MAX_URL and (
-        url.startswith("https://") or (allow_http and url.startswith("http://")))
+    if allow_http and isinstance(url, str) and url.startswith("http://"):
+        return https_problem("https://" + url[7:], max_length=MAX_URL) is None
+    return https_problem(url, max_length=MAX_URL) is None
 
 
 def check_messages(messages: Any, *, allow_http: bool = False) -> list[dict[str, Any]]:
@@ -80,6 +82,7 @@ def _check(message: Any, i: int, allow_http: bool) -> dict[str, Any]:
                                f"{where}.{key}")
     if kind == "imagemap" and not _url_ok(data.get("baseUrl"), allow_http):
         raise _problem("image_url", f"{label}: 画像のURL（baseUrl）は https:// で始めてください。", f"{where}.baseUrl")
+    _check_links(data, where, label, allow_http)
     if kind == "flex":
         contents = data.get("contents") or {}
         if contents.get("type") == "carousel" and len(contents.get("contents") or []) > 12:
@@ -87,6 +90,28 @@ def _check(message: Any, i: int, allow_http: bool) -> dict[str, Any]:
         if len(json.dumps(contents, ensure_ascii=False).encode()) > MAX_FLEX_BYTES:
             raise _problem("flex_too_large", f"{label}: Flex メッセージが大きすぎます（50KBまで）。", f"{where}.contents")
     return data
+
+
+def _check_links(node: Any, where: str, label: str, allow_http: bool) -> None:
+    """Buttons open https (or tel:, mailto:, line://) only; images and icons come over https."""
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            _check_links(item, f"{where}.{i}", label, allow_http)
+        return
+    if not isinstance(node, dict):
+        return
+    if node.get("type") == "uri":
+        targets = [(key, node.get(key)) for key in ("uri", "linkUri") if key in node]
+        targets += [("altUri.desktop", (node.get("altUri") or {}).get("desktop"))] if node.get("altUri") else []
+        for key, target in targets:
+            if (problem := link_problem(target, max_length=MAX_URL)) and not (allow_http and _url_ok(target, True)):
+                raise _problem("link_url", f"{label}: ボタンのリンク先 — {problem}", f"{where}.{key}")
+    for key, value in node.items():
+        if isinstance(value, str) and (key == "url" or key.endswith("Url")) and not _url_ok(value, allow_http):
+            raise _problem("image_url", f"{label}: 画像などのURLは https:// で始まる{MAX_URL}文字以内にしてください。",
+                           f"{where}.{key}")
+        elif isinstance(value, dict | list):
+            _check_links(value, f"{where}.{key}", label, allow_http)
 
 
 def _short(exc: Exception) -> str:

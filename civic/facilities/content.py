@@ -55,6 +55,7 @@ from civic.facilities.models import (
     Unit,
     UnitArea,
 )
+from civic.urls import https_problem
 
 WEEKDAY_CODES = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 _TIME = re.compile(r"^\s*(翌)?(\d{1,2}):(\d{2})\s*$")
@@ -156,6 +157,9 @@ async def _seed_one(session: AsyncSession, spec: dict[str, Any], now: datetime) 
         weekly = [WEEKDAY_CODES[d] for d in closed.get("weekly") or []]
     except KeyError as exc:
         raise ContentError(f"{w}.closed.weekly: 曜日は mon〜sun で書いてください（{exc}）") from None
+    for key in ("thumbnail_url", "guide_url"):
+        if spec.get(key) and (problem := https_problem(spec[key], max_length=500)):
+            raise ContentError(f"{w}.{key}: {problem}")
     f = Facility(
         code=code, name=spec["name"], kana=spec.get("kana", ""), category=spec.get("category", "other"),
         address=spec.get("address", ""), latitude=lat, longitude=lon, phone=spec.get("phone", ""),

@@ -28,17 +28,14 @@ from civic.facilities.models import (
     Facility,
     Unit,
 )
+from civic.stats.csvfile import csv_text
 
 BOM = "\ufeff"
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
-    return BOM + out.getvalue()
+    """Excel-friendly CSV through the one shared writer (formula cells neutralised)."""
+    return csv_text(header, rows)
 
 
 KIND_WORDS = {

@@ -1,15 +1,27 @@
-"""Drafts with an idle time-out, and access counts, on the database (SQLite or PostgreSQL)."""
+"""Drafts with an idle time-out, and access counts, on the database (SQLite or PostgreSQL).
+
+A draft (the answers and the household's names, birth dates and addresses, 小郡市 §8(6)) is sealed
+with a key derived from its token, which only the citizen's browser holds (the database keeps the
+token's hash). Once the draft is erased — QR code issued, discarded or idle — what is left of it in
+SQLite's WAL, in free pages, in PostgreSQL's dead rows or in a backup cannot be read, not even with
+the data key: the erasure holds without relying on the storage engine to forget.
+"""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -24,6 +36,28 @@ DEFAULT_IDLE = timedelta(minutes=15)
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+_SEALED = "d1."
+
+
+def _aead(token: str) -> AESGCM:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"madoguchi procedure draft").derive(
+        token.encode("utf-8"))
+    return AESGCM(key)
+
+
+def _seal(token: str, data: dict[str, Any]) -> str:
+    nonce = os.urandom(12)
+    sealed = _aead(token).encrypt(nonce, json.dumps(data, ensure_ascii=False).encode("utf-8"), _hash(token).encode())
+    return _SEALED + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
+
+
+def _unseal(token: str, text: str) -> dict[str, Any]:
+    if not text.startswith(_SEALED):
+        return dict(json.loads(text))  # a draft from before sealing (at most ``idle`` old)
+    raw = base64.urlsafe_b64decode(text[len(_SEALED):])
+    return dict(json.loads(_aead(token).decrypt(raw[:12], raw[12:], _hash(token).encode())))
 
 
 @dataclass(frozen=True)
@@ -42,8 +76,8 @@ class DraftStore:
         self.db, self.clock, self.idle = db, clock, idle
 
     @staticmethod
-    def _draft(row: ProcedureDraft) -> Draft:
-        data = json.loads(row.data)
+    def _draft(row: ProcedureDraft, token: str) -> Draft:
+        data = _unseal(token, row.data)
         return Draft(row.event_code, row.channel, dict(data.get("answers") or {}), data.get("household"),
                      row.expires_at)
 
@@ -52,7 +86,7 @@ class DraftStore:
         now = self.clock.now()
         async with self.db.write() as s:
             s.add(ProcedureDraft(token_hash=_hash(token), event_code=event, channel=channel,
-                                 data=json.dumps({"answers": {}, "household": None}), created_at=now,
+                                 data=_seal(token, {"answers": {}, "household": None}), created_at=now,
                                  expires_at=now + self.idle))
         return token
 
@@ -68,7 +102,7 @@ class DraftStore:
                 return None
             row.expires_at = now + self.idle
             s.add(row)
-            return self._draft(row)
+            return self._draft(row, token)
 
     async def save(self, token: str, *, answers: dict[str, str] | None = None,
                    household: dict[str, Any] | None = None) -> Draft | None:
@@ -79,15 +113,15 @@ class DraftStore:
                 if row is not None:
                     await s.delete(row)
                 return None
-            data = json.loads(row.data)
+            data = _unseal(token, row.data)
             if answers is not None:
                 data["answers"] = answers
             if household is not None:
                 data["household"] = household
-            row.data = json.dumps(data, ensure_ascii=False)
+            row.data = _seal(token, data)
             row.expires_at = now + self.idle
             s.add(row)
-            return self._draft(row)
+            return self._draft(row, token)
 
     async def take(self, token: str) -> Draft | None:
         """Read and delete in one transaction: after the QR code is issued the server keeps nothing."""
@@ -96,7 +130,7 @@ class DraftStore:
             row = await s.get(ProcedureDraft, _hash(token))
             if row is None:
                 return None
-            draft = self._draft(row)
+            draft = self._draft(row, token)
             await s.delete(row)
             return draft if row.expires_at > now else None
 

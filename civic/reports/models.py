@@ -1,7 +1,7 @@
 """Road-damage reports from citizens (酒田市 spec 第5章 1(6)): photo, location, short text, status.
 
-States are richer than Open311's open/closed (FixMyStreet-style); ``civic.reports.open311`` maps
-them at the edge. The reporter's LINE user id is kept so each status change can be pushed to them.
+States are richer than Open311's open/closed (FixMyStreet-style); ``admin_api.open311`` maps
+them at the edge, and publishes a description only as staff approved it (``public_description``). The reporter's LINE user id is kept so each status change can be pushed to them.
 """
 
 from __future__ import annotations
@@ -78,6 +78,10 @@ class Report(SQLModel, table=True):
     has_photo: bool = Field(default=False, nullable=False)
     created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False, index=True))
     updated_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    #: The description as a staff member approved it for publication (Open311); None: not approved.
+    public_description: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    public_approved_by: str | None = Field(default=None, sa_column=sa.Column(sa.String(100), nullable=True))
+    public_approved_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
 
 
 class ReportStatusChange(SQLModel, table=True):

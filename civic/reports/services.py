@@ -172,3 +172,27 @@ async def history(session: AsyncSession, report_id: int) -> list[ReportStatusCha
 async def photo_of(session: AsyncSession, report_id: int) -> ReportPhoto | None:
     return (await session.exec(select(ReportPhoto).where(ReportPhoto.report_id == report_id)
                                .order_by(col(ReportPhoto.id)))).first()
+
+
+async def approve_publication(session: AsyncSession, report_id: int, *, text: str, staff: Staff,
+                              now: datetime) -> Report:
+    """A staff member approves ``text`` (the description, personal data removed) for publication."""
+    report = await session.get(Report, report_id, with_for_update=True)
+    if report is None:
+        raise ReportError("not_found", f"通報 {report_id} は見つかりません。", "id")
+    if not text.strip():
+        raise ReportError("invalid", "公開する説明文を入力してください（公開しない場合は承認を取り消してください）。",
+                          "description")
+    report.public_description = text.strip()[:1000]
+    report.public_approved_by, report.public_approved_at = staff.name[:100], now
+    session.add(report)
+    return report
+
+
+async def withdraw_publication(session: AsyncSession, report_id: int) -> Report:
+    report = await session.get(Report, report_id, with_for_update=True)
+    if report is None:
+        raise ReportError("not_found", f"通報 {report_id} は見つかりません。", "id")
+    report.public_description = report.public_approved_by = report.public_approved_at = None
+    session.add(report)
+    return report

@@ -26,6 +26,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from civic.scenarios.models import Scenario
+from civic.urls import https_problem
 
 FLOWS = ("garbage", "facility", "report", "faq", "booking", "procedure")
 TARGETS = ("next", "faq", "url", "flow")
@@ -109,8 +110,8 @@ def validate_tree(tree: Any, *, faq_ids: Iterable[str] | None = None) -> list[Pr
                 out.append(Problem(f"{at}.next", f"行き先のノード「{value}」がありません。"))
             elif target == "faq" and known_faq is not None and value not in known_faq:
                 out.append(Problem(f"{at}.faq", f"FAQ「{value}」がありません。"))
-            elif target == "url" and not (isinstance(value, str) and re.match(r"^https?://\S+$", value)):
-                out.append(Problem(f"{at}.url", "URL は http:// か https:// で始めてください。"))
+            elif target == "url" and (problem := https_problem(value)):
+                out.append(Problem(f"{at}.url", problem))
             elif target == "flow" and value not in FLOWS:
                 out.append(Problem(f"{at}.flow", f"フローは {', '.join(FLOWS)} のいずれかにしてください。"))
     if start in nodes and not out:

@@ -81,3 +81,20 @@ class OperationLog(SQLModel, table=True):
     before: str | None = Field(default=None, sa_column=sa.Column(EncryptedText, nullable=True))
     after: str | None = Field(default=None, sa_column=sa.Column(EncryptedText, nullable=True))
     remote: str | None = Field(default=None, sa_column=sa.Column(sa.String(64), nullable=True))
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed sign-ins counted where there is no account row to count them on: per login id without
+    an active account (so an unknown id is answered exactly like a known one) and per client address.
+
+    ``key`` is ``login:<sha-256 of the id>`` (a mistyped password in the id field is not kept) or
+    ``address:<ip>``. Rows in PostgreSQL are shared by every instance of the service.
+    """
+
+    __tablename__ = "staff_login_throttle"
+
+    key: str = Field(sa_column=sa.Column(sa.String(80), primary_key=True))
+    failed_logins: int = Field(default=0, nullable=False)
+    window_started_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    locked_until: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
+    updated_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False, index=True))

@@ -45,11 +45,17 @@ class Passwords:
         except InvalidHashError:
             return True
 
+    async def prepare(self) -> None:
+        """Make the dummy hash (same parameters as real ones) before any sign-in is answered, so the first
+        unknown login id costs no more than the first wrong password."""
+        if self._dummy is None:
+            self._dummy = await self.hash("madoguchi-dummy-password")
+
     async def burn(self, password: str) -> None:
         """Spend the time of one verification (unknown login), so timing does not reveal accounts."""
         if self._dummy is None:
-            self._dummy = await self.hash("madoguchi-dummy-password")
-        await self.verify(self._dummy, password)
+            await self.prepare()
+        await self.verify(self._dummy, password)  # type: ignore[arg-type]
 
 
 def password_problem(password: str, *, login: str = "") -> str | None:

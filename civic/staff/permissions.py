@@ -4,6 +4,8 @@ A permission is ``<feature>.<action>``. Convention: ``<feature>.read`` only look
 role can be ``*.read``; anything that shows personal data or the operation log uses another verb
 (``personal.view``, ``audit.view``, ``talklog.view``) so that ``*.read`` never reaches it.
 A role holds patterns: an exact name, ``feature.*``, ``*.read`` or ``*`` (everything).
+``personal.view`` unmasks citizens' names, phone numbers, LINE user ids and free text wherever the
+staff API shows them (``civic.staff.privacy``); 管理者 and 施設担当 hold it.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ CATALOGUE: dict[str, str] = {
     "procedures.counter": "窓口での手続きナビ二次元コードの読み取り（世帯の入力内容を表示）",
     "reports.read": "通報の閲覧",
     "reports.manage": "通報の対応",
+    "reports.publish": "通報の説明文の公開（Open311）の承認",
     "scenarios.read": "シナリオの閲覧",
     "scenarios.edit": "シナリオの作成・編集・テスト",
     "scenarios.publish": "シナリオの公開",
@@ -61,7 +64,8 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
         "scenarios.edit", "scenarios.publish",
     )),
     BuiltinRole("delivery", "配信担当", ("*.read", "deliveries.*", "segments.*", "richmenus.edit")),
-    BuiltinRole("facility", "施設担当", ("*.read", "facilities.*", "bookings.*")),
+    # Bookings by phone and at the counter need the applicant's name and number (personal.view).
+    BuiltinRole("facility", "施設担当", ("*.read", "facilities.*", "bookings.*", "personal.view")),
     BuiltinRole("counter", "窓口担当", ("*.read", "procedures.counter")),
     BuiltinRole("viewer", "閲覧者", ("*.read", "procedures.stats")),
 )
@@ -76,6 +80,27 @@ def matches(pattern: str, permission: str) -> bool:
 
 def grants(patterns: Iterable[str], permission: str) -> bool:
     return any(matches(p, permission) for p in patterns)
+
+
+def covers(held: Iterable[str], pattern: str) -> bool:
+    """Whether someone holding ``held`` holds everything ``pattern`` grants, now and as features are
+    added (so may grant it): ``bookings.*`` is covered by ``bookings.*`` or ``*``, not by listing today's
+    bookings permissions one by one."""
+    held = set(held)
+    if "*" in held or pattern in held:
+        return True
+    return "*" not in pattern and grants(held, pattern)
+
+
+def not_held(held: Iterable[str], patterns: Iterable[str]) -> list[str]:
+    """The patterns of ``patterns`` that ``held`` does not cover."""
+    held = list(held)
+    return [p for p in patterns if not covers(held, p)]
+
+
+def is_administrator(patterns: Iterable[str]) -> bool:
+    """An administrator holds every permission (``*``): only one can make other administrators."""
+    return "*" in set(patterns)
 
 
 def invalid_pattern(pattern: str, known: Mapping[str, str]) -> str | None:

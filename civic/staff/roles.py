@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from civic.staff.errors import StaffError
 from civic.staff.models import StaffAccount, StaffRole
-from civic.staff.permissions import BUILTIN_ROLES, CATALOGUE, grants, invalid_pattern
+from civic.staff.permissions import BUILTIN_ROLES, CATALOGUE, invalid_pattern, is_administrator, not_held
 
 
 def permissions_of(role: StaffRole) -> list[str]:
@@ -84,7 +84,7 @@ async def update_role(session: AsyncSession, now: datetime, role: StaffRole, *, 
         if role.key == "admin" and "*" not in cleaned:
             raise StaffError("invalid", "admin_role_fixed",
                              "管理者ロールの権限は変更できません（すべての権限「*」が必要です）。", "permissions")
-        if grants(permissions_of(role), "staff.manage") and not grants(cleaned, "staff.manage"):
+        if is_administrator(permissions_of(role)) and not is_administrator(cleaned):
             await keep_an_administrator(session, excluding_role=role.id)
         role.permissions = json.dumps(cleaned)
     if name is not None:
@@ -108,19 +108,32 @@ async def delete_role(session: AsyncSession, role: StaffRole) -> None:
     await session.flush()
 
 
+def ensure_held(held: Iterable[str], patterns: Iterable[str], *, what: str, field: str | None = None) -> None:
+    """Refuse to grant (or to act on someone holding) a permission the acting staff member lacks."""
+    missing = not_held(held, patterns)
+    if missing:
+        raise StaffError("forbidden", "permission_not_held",
+                         f"{what}には、あなたが持っていない権限（{'、'.join(missing)}）が含まれています。"
+                         "自分が持っている権限の範囲でのみ、付与や変更ができます。", field)
+
+
 async def keep_an_administrator(session: AsyncSession, *, excluding_role: int | None = None,
                                  excluding_staff: int | None = None) -> None:
-    """Refuse a change that would leave nobody able to manage staff accounts."""
+    """Refuse a change that would leave no active administrator (a role holding ``*``).
+
+    The administrators' rows are locked (PostgreSQL), so two administrators demoting each other at
+    the same moment are serialised: the second one sees the first change and is refused."""
     rows = (await session.exec(
         select(StaffAccount.id, StaffRole.id, StaffRole.permissions)
         .join(StaffRole, StaffRole.id == StaffAccount.role_id)
         .where(StaffAccount.active == True)  # noqa: E712
+        .with_for_update(of=StaffAccount)  # type: ignore[arg-type]
     )).all()
     for staff_id, role_id, permissions in rows:
         if staff_id == excluding_staff or role_id == excluding_role:
             continue
-        if grants(json.loads(permissions), "staff.manage"):
+        if is_administrator(json.loads(permissions)):
             return
     raise StaffError("conflict", "last_administrator",
-                     "職員アカウントを管理できる人がいなくなるため、この変更はできません。"
+                     "管理者（すべての権限を持つ職員）がいなくなるため、この変更はできません。"
                      "先に別の職員に管理者ロールを割り当ててください。")

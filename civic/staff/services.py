@@ -16,7 +16,7 @@ from civic.staff import audit
 from civic.staff.errors import StaffError
 from civic.staff.models import StaffAccount, StaffRole, StaffSession
 from civic.staff.passwords import Passwords, password_problem
-from civic.staff.permissions import grants
+from civic.staff.permissions import is_administrator
 from civic.staff.roles import (
     ensure_builtin_roles,
     get_role,
@@ -97,7 +97,7 @@ async def update_account(session: AsyncSession, now: datetime, account: StaffAcc
         account.display_name = display_name.strip()
     if role_id is not None and role_id != account.role_id:
         new_role = await get_role(session, role_id)
-        if not grants(permissions_of(new_role), "staff.manage"):
+        if not is_administrator(permissions_of(new_role)):
             await keep_an_administrator(session, excluding_staff=account.id)
         account.role_id = role_id
     if active is not None and active != account.active:

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from civic.clock import Clock, tokyo
 from civic.database import Database
-from civic.staff import audit
+from civic.staff import audit, throttle
 from civic.staff.errors import StaffError
 from civic.staff.models import StaffAccount, StaffRole, StaffSession
 from civic.staff.passwords import Passwords
@@ -23,8 +23,11 @@ TOKEN_PREFIX = "mdg_"
 
 @dataclass(frozen=True)
 class SessionPolicy:
-    max_failures: int = 5  # consecutive wrong passwords before the account locks
+    max_failures: int = 5  # consecutive wrong passwords before the login id locks (whether it exists or not)
     lockout: timedelta = timedelta(minutes=15)
+    address_max_failures: int = 20  # failures from one client address within the window before it is refused
+    address_window: timedelta = timedelta(minutes=15)
+    address_lockout: timedelta = timedelta(minutes=15)
     idle: timedelta = timedelta(hours=2)  # no request for this long ends the session
     lifetime: timedelta = timedelta(hours=12)  # a session never lives longer than this
     touch_every: timedelta = timedelta(minutes=1)  # how often last_seen_at is written
@@ -61,37 +64,55 @@ class StaffSessions:
         self.policy = policy or SessionPolicy()
 
     async def login(self, login: str, password: str, *, remote: str | None = None) -> LoginResult:
-        """A new session, or ``StaffError`` (unauthenticated / locked). Failures are logged and counted."""
+        """A new session, or ``StaffError`` (unauthenticated / locked / throttled). Failures are logged and
+        counted per login id and per client address. An unknown (or inactive) id costs one password
+        verification and counts towards a lock exactly like a wrong password, so neither the answer nor
+        its time tells whether the id exists."""
         login = normalize_login(login)
         now = self.clock.now()
+        await self.passwords.prepare()  # whatever this sign-in is, before the answer depends on it
+        result: LoginResult | None = None
         async with self.db.write() as s:
-            row = (await s.exec(
-                select(StaffAccount, StaffRole).join(StaffRole, StaffRole.id == StaffAccount.role_id)
-                .where(StaffAccount.login == login)
-            )).first()
-            if row is None or not row[0].active:
-                await self.passwords.burn(password)
-                await audit.record(s, audit.SimpleActor(None, login[:64] or "(empty)"), "auth.login_failed",
-                                   "staff", after={"reason": "unknown_or_inactive"}, remote=remote, at=now)
-                failure: StaffError | None = _wrong()
+            address = await throttle.row_for(s, throttle.address_key(remote), now) if remote else None
+            if address is not None and throttle.locked(address, now):
+                await audit.record(s, audit.SimpleActor(None, login[:64] or "(empty)"), "auth.login_throttled",
+                                   "staff", after={"until": address.locked_until.isoformat()},  # type: ignore[union-attr]
+                                   remote=remote, at=now)
+                failure: StaffError | None = _throttled(address.locked_until)  # type: ignore[arg-type]
             else:
-                account, role = row
-                failure = await self._check(s, account, password, now, remote)
-                if failure is None:
-                    result = await self._open(s, account, role, now, remote)
-                    await audit.record(s, result.identity, "auth.login", f"staff:{account.id}",
-                                       remote=remote, at=now)
+                row = (await s.exec(
+                    select(StaffAccount, StaffRole).join(StaffRole, StaffRole.id == StaffAccount.role_id)
+                    .where(StaffAccount.login == login)
+                )).first()
+                if row is not None and row[0].active:
+                    account, role = row
+                    failure = await self._check(s, account, account, password, now, remote)
+                    if failure is None:
+                        result = await self._open(s, account, role, now, remote)
+                        await audit.record(s, result.identity, "auth.login", f"staff:{account.id}",
+                                           remote=remote, at=now)
+                else:
+                    record = await throttle.row_for(s, throttle.login_key(login), now)
+                    record.updated_at = now
+                    failure = await self._check(s, None, record, password, now, remote, login=login)
+                if failure is not None and failure.code != "account_locked" and address is not None:
+                    throttle.count_in_window(address, now, limit=self.policy.address_max_failures,
+                                             window=self.policy.address_window, lockout=self.policy.address_lockout)
+                    s.add(address)
         if failure is not None:
             raise failure
+        assert result is not None
         return result
 
-    async def _check(self, s, account: StaffAccount, password: str, now: datetime,
-                     remote: str | None) -> StaffError | None:
-        if account.locked_until and account.locked_until > now:
-            await audit.record(s, account_actor(account), "auth.login_locked", f"staff:{account.id}",
-                               remote=remote, at=now)
-            return _locked(account.locked_until)
-        if await self.passwords.verify(account.password_hash, password):
+    async def _check(self, s, account: StaffAccount | None, record: throttle.Counted, password: str, now: datetime,
+                     remote: str | None, *, login: str = "") -> StaffError | None:
+        """The password against the account (or against a dummy hash when there is none), counted on ``record``."""
+        actor = account_actor(account) if account else audit.SimpleActor(None, login[:64] or "(empty)")
+        target = f"staff:{account.id}" if account else "staff"
+        if throttle.locked(record, now):
+            await audit.record(s, actor, "auth.login_locked", target, remote=remote, at=now)
+            return _locked(record.locked_until)  # type: ignore[arg-type]
+        if account is not None and await self.passwords.verify(account.password_hash, password):
             if self.passwords.needs_rehash(account.password_hash):
                 account.password_hash = await self.passwords.hash(password)
             account.failed_logins = 0
@@ -99,18 +120,18 @@ class StaffSessions:
             account.last_login_at = now
             s.add(account)
             return None
-        account.failed_logins += 1
-        details = {"failed_logins": account.failed_logins}
-        if account.failed_logins >= self.policy.max_failures:
-            account.locked_until = now + self.policy.lockout
-            account.failed_logins = 0
-            details["locked_until"] = account.locked_until.isoformat()
-        s.add(account)
-        await audit.record(s, account_actor(account), "auth.login_failed", f"staff:{account.id}",
-                           after=details, remote=remote, at=now)
-        if account.locked_until and account.locked_until > now:
-            return _locked(account.locked_until)
-        left = self.policy.max_failures - account.failed_logins
+        if account is None:
+            await self.passwords.burn(password)
+        left = throttle.count_failure(record, now, limit=self.policy.max_failures, lockout=self.policy.lockout)
+        s.add(record)
+        details: dict[str, object] = {"failed_logins": record.failed_logins}
+        if account is None:
+            details["reason"] = "unknown_or_inactive"
+        if left == 0:
+            details["locked_until"] = record.locked_until.isoformat()  # type: ignore[union-attr]
+        await audit.record(s, actor, "auth.login_failed", target, after=details, remote=remote, at=now)
+        if left == 0:
+            return _locked(record.locked_until)  # type: ignore[arg-type]
         return _wrong(f"あと{left}回失敗すると、アカウントが{_minutes(self.policy.lockout)}分間ロックされます。")
 
     async def _open(self, s, account: StaffAccount, role: StaffRole, now: datetime,
@@ -171,6 +192,12 @@ def _minutes(delta: timedelta) -> int:
 def _wrong(extra: str = "") -> StaffError:
     message = "ログインIDまたはパスワードが正しくありません。" + extra
     return StaffError("unauthenticated", "login_failed", message)
+
+
+def _throttled(until: datetime) -> StaffError:
+    return StaffError("too_many", "address_throttled",
+                      f"この接続元からのログインの失敗が続いたため、{tokyo(until):%H時%M分}までログインを受け付けていません。"
+                      "パスワードがわからない場合は、管理者に再設定を依頼してください。")
 
 
 def _locked(until: datetime) -> StaffError:

@@ -91,15 +91,17 @@ async def search(db: Database, query: TalkQuery, *, limit: int = 50, offset: int
     return found
 
 
-def entry_view(entry: Row | TalkEntry, *, personal: bool, pseudonym: Pseudonymizer) -> dict[str, Any]:
-    """One entry as a role may see it: without ``personal.view`` the user is a pseudonym, text masked."""
+def entry_view(entry: Row | TalkEntry, *, personal: bool, pseudonym: Pseudonymizer,
+               redact: Callable[[str | None], str | None] = mask_text) -> dict[str, Any]:
+    """One entry as a role may see it: without ``personal.view`` the user is a pseudonym, text masked
+    (``redact``: the admin API's, which masks names too)."""
     return {
         "id": entry.id,
         "at": entry.at,
         "user": entry.channel_user_id if personal else pseudonym(entry.channel_user_id),
         "direction": entry.direction,
         "kind": entry.kind,
-        "text": entry.text if personal else mask_text(entry.text),
+        "text": entry.text if personal else redact(entry.text),
         "intent": entry.intent,
         "flow": entry.flow,
     }

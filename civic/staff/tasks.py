@@ -1,4 +1,4 @@
-"""Housekeeping: drop ended sessions; drop operation-log entries past the retention period."""
+"""Housekeeping: drop ended sessions and stale sign-in counters; drop operation-log entries past the retention period."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from civic.clock import TOKYO, Clock
 from civic.database import Database
+from civic.staff import throttle
 from civic.staff.audit import MIN_RETENTION_MONTHS
 from civic.staff.models import OperationLog, StaffSession
 
@@ -24,6 +25,12 @@ async def purge_sessions(db: Database, clock: Clock, *, keep: timedelta = timede
     async with db.write() as s:
         result = await s.exec(sa.delete(StaffSession).where(StaffSession.expires_at < cutoff))  # type: ignore[call-overload]
     return result.rowcount or 0
+
+
+async def purge_login_throttle(db: Database, clock: Clock, *, keep: timedelta = timedelta(days=1)) -> int:
+    """Sign-in counters untouched for ``keep`` (failures counted by id and address; the log keeps each one)."""
+    async with db.write() as s:
+        return await throttle.purge(s, clock.now() - keep)
 
 
 async def purge_operation_log(db: Database, clock: Clock, *, keep_months: int = 36) -> int:

@@ -11,7 +11,8 @@
 
 A browser session is an anonymous random id (kept in the page's localStorage); its conversation
 state lives in ``conversation_state`` under ``web:<id>`` like a LINE user's, so flows work the same.
-Requests of one session are handled one at a time; sessions and addresses are rate-limited.
+Requests of one session are handled one at a time; sessions and addresses are rate-limited (the
+address is the client's behind the town's trusted proxies: ``bot.app`` rewrites ``request.remote``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import re
 import secrets
 import time
 import uuid
-from collections import defaultdict, deque
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -34,30 +34,13 @@ from bot.conversation.models import ConversationState
 from bot.turn import Turn, outbound_text
 from civic.clock import Clock
 from civic.database import Database
+from civic.ratelimit import RateLimit
 from civic.talklog.models import TalkEntry
 
 STATIC = Path(__file__).with_name("static")
 CHANNEL = "web"
 MAX_TEXT = 500
 _SESSION = re.compile(r"^[0-9a-f]{32}$")
-
-
-class RateLimit:
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
-        self._hits: dict[str, deque[float]] = defaultdict(deque)
-
-    def allow(self, key: str, now: float) -> bool:
-        hits = self._hits[key]
-        while hits and now - hits[0] > 60:
-            hits.popleft()
-        if len(hits) >= self.per_minute:
-            return False
-        hits.append(now)
-        if len(self._hits) > 10_000:  # forget idle keys
-            for k in [k for k, v in self._hits.items() if not v or now - v[-1] > 60][:5000]:
-                del self._hits[k]
-        return True
 
 
 def _error(status: int, code: str, message: str, field_: str | None = None) -> web.Response:

@@ -53,5 +53,8 @@ def test_the_built_in_roles_mean_what_their_names_say() -> None:
     assert can("delivery", "deliveries.send") and can("delivery", "segments.edit") and can("delivery", "richmenus.edit")
     assert can("facility", "bookings.manage") and can("facility", "facilities.edit")
     assert not can("facility", "richmenus.edit") and not can("facility", "deliveries.send")
+    assert can("facility", "personal.view")  # bookings by phone and at the counter need names and numbers
     for role in ("editor", "delivery", "facility", "viewer"):
-        assert not can(role, "staff.manage") and not can(role, "personal.view")
+        assert not can(role, "staff.manage") and not can(role, "audit.view") and not can(role, "talklog.view")
+    for role in ("editor", "delivery", "counter", "viewer"):
+        assert not can(role, "personal.view")

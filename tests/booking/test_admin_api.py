@@ -17,7 +17,7 @@ from civic.booking.services import BookingService
 from tests.booking.fakes import RecordingAuditLog, RecordingNotifier
 from tests.booking.town import build_town, citizen
 
-ALL = frozenset({"facilities.read", "facilities.edit", "bookings.read", "bookings.manage"})
+ALL = frozenset({"facilities.read", "facilities.edit", "bookings.read", "bookings.manage", "personal.view"})
 MANAGER = {"Authorization": "Bearer manager"}
 VIEWER = {"Authorization": "Bearer viewer"}
 
@@ -74,7 +74,7 @@ async def test_proxy_booking_at_the_counter(api) -> None:
 async def test_change_and_cancel_tell_the_citizen_and_are_logged(api) -> None:
     client, town, notifier, audit = api
     made = await BookingService(town.db, town.clock).reserve(town.request("gym.half-a"), citizen("U1"))
-    r = await client.get("/bookings", params={"q": made.number}, headers=VIEWER)
+    r = await client.get("/bookings", params={"q": made.number}, headers=MANAGER)
     page = await r.json()
     assert page["total"] == 1 and page["items"][0]["applicant_name"] == "山田 花子"
     ident = page["items"][0]["id"]
@@ -166,7 +166,7 @@ async def test_waitlist_listing_and_openapi(api) -> None:
     svc = BookingService(town.db, town.clock)
     await svc.reserve(town.request("gym.half-a"), citizen("U1"))
     await svc.join_waitlist(town.request("gym.half-a"), citizen("U2"))
-    r = await client.get("/waitlist", headers=VIEWER)
+    r = await client.get("/waitlist", headers=MANAGER)
     [entry] = await r.json()
     assert entry["channel_user_id"] == "U2" and entry["time"] == "9:00-12:00"
     r = await client.post(f"/waitlist/{entry['id']}/cancel", headers=MANAGER)

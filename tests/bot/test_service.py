@@ -130,3 +130,53 @@ async def test_tab_switches_stay_silent_and_other_postbacks_reach_the_dialogues(
             assert bool(turn.replies) == (data == "action=garbage")
     assert inner.seen == ["action=garbage"]
     assert await taps.prepare({"type": "postback"}) is None
+
+
+async def test_nlu_parse_is_rate_limited_per_client_behind_trusted_proxies(aiohttp_client, sqlite_db, knowledge) -> None:
+    from civic.client_address import parse_networks
+
+    settings = make_settings(sqlite_db.url, trusted_proxies=parse_networks("127.0.0.1/32"))
+    client = await aiohttp_client(build_service(settings, knowledge=knowledge))
+
+    async def parse(forwarded_for: str):
+        return await client.post("/api/nlu/parse", json={"text": "粗大ごみ"}, headers={"X-Forwarded-For": forwarded_for})
+
+    for _ in range(60):
+        assert (await parse("198.51.100.1")).status == 200
+    r = await parse("198.51.100.1")
+    body = await r.json()
+    assert r.status == 429 and r.headers["Retry-After"] == "60" and "1分ほど待って" in body["error"]["message"]
+    assert (await parse("198.51.100.2")).status == 200  # the limit is per citizen, not per proxy
+    assert (await parse("198.51.100.2, 198.51.100.1")).status == 429  # .1 naming .2 on the left is still .1
+
+
+async def test_the_operation_log_records_the_client_behind_a_trusted_proxy(aiohttp_client, sqlite_db, knowledge) -> None:
+    from sqlmodel import select
+
+    from civic.client_address import parse_networks
+    from civic.staff.models import OperationLog
+
+    app = build_service(make_settings(sqlite_db.url, trusted_proxies=parse_networks("127.0.0.0/8")), knowledge=knowledge)
+    client = await aiohttp_client(app)
+    await create_staff(app[DATABASE], app[CLOCK], "kanri", "correct horse battery", "管理 太郎", "admin")
+    r = await client.post(f"{PREFIX}/auth/login", json={"login": "kanri", "password": "correct horse battery"},
+                          headers={"X-Forwarded-For": "203.0.113.77"})
+    assert r.status == 200
+    async with app[DATABASE].read() as s:
+        entry = (await s.exec(select(OperationLog).where(OperationLog.action == "auth.login"))).one()
+    assert entry.remote == "203.0.113.77"
+
+
+async def test_open311_reads_as_the_town_settings_say(aiohttp_client, sqlite_db, knowledge) -> None:
+    from bot.settings import SettingsError
+
+    client = await aiohttp_client(build_service(make_settings(sqlite_db.url), knowledge=knowledge))
+    assert (await client.get("/open311/v2/requests.json")).status == 404  # published by nobody's default
+    settings = make_settings(sqlite_db.url, open311_publish=True, open311_api_keys=("k-1",),
+                             open311_private_categories=("illegal_dumping",))
+    client = await aiohttp_client(build_service(settings, knowledge=knowledge))
+    assert (await client.get("/open311/v2/requests.json")).status == 403
+    assert (await client.get("/open311/v2/requests.json", params={"api_key": "k-1"})).status == 200
+    with pytest.raises(SettingsError) as err:
+        build_service(make_settings(sqlite_db.url, open311_private_categories=("ufo",)), knowledge=knowledge)
+    assert err.value.variable == "OPEN311_PRIVATE_CATEGORIES" and "ufo" in str(err.value)

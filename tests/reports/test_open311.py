@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from admin_api.open311 import create_open311_app, open311_status
+from admin_api.open311 import REDACTED, Open311Policy, create_open311_app, open311_status
 from civic.clock import FrozenClock
 from civic.reports.services import Staff, change_status, submit_report
 
@@ -12,9 +12,12 @@ NOW = datetime(2025, 6, 9, 1, 0, tzinfo=UTC)
 CATEGORIES = {"road_surface": "道路の穴・段差", "street_light": "街灯・防犯灯"}
 
 
-async def _client(aiohttp_client, db):
+PUBLIC = Open311Policy(publish=True, public_read=True, descriptions=REDACTED)
+
+
+async def _client(aiohttp_client, db, policy: Open311Policy = PUBLIC, **kw):
     app = create_open311_app(lambda: db, FrozenClock(NOW), categories=CATEGORIES, api_keys=["k-123"], town="みどり町",
-                             jurisdiction_id="midori.example.jp")
+                             jurisdiction_id="midori.example.jp", policy=policy, **kw)
     return await aiohttp_client(app)
 
 
@@ -79,3 +82,113 @@ async def test_create_needs_a_key_and_valid_fields(aiohttp_client, sqlite_db) ->
     listed = await (await client.get("/requests.json")).json()
     assert {x["service_code"] for x in listed} == {"road_surface", "street_light"}
     assert listed[-1]["address"] == "本町1丁目" and listed[-1]["description"] == "段差があります"
+
+
+SAID = "山田です。自宅前の道路に穴があります。090-1234-5678 か yamada@example.jp に連絡ください"
+
+
+async def _report(db, category: str = "road_surface", description: str = SAID, lat: float = 35.681236,
+                  lon: float = 139.767125, address: str = "本町1丁目2-3") -> int:
+    async with db.write() as s:
+        report = await submit_report(s, category=category, description=description, latitude=lat, longitude=lon,
+                                     address=address, reporter="U-secret", now=NOW)
+    return report.id
+
+
+async def test_nothing_is_published_unless_the_town_turns_it_on(aiohttp_client, db) -> None:
+    rid = await _report(db)
+    client = await _client(aiohttp_client, db, Open311Policy())
+    for path in ("/requests.json", f"/requests/{rid}.json"):
+        r = await client.get(path, params={"api_key": "k-123"})
+        assert r.status == 404 and "not published" in (await r.json())[0]["description"]
+    assert (await client.get("/services.json")).status == 200  # the categories are no one's data
+    form = {"service_code": "road_surface", "lat": "35.6", "long": "139.7", "api_key": "k-123"}
+    assert (await client.post("/requests.json", data=form)).status == 201  # filing still works with a key
+
+
+async def test_reading_needs_an_api_key_unless_the_town_chooses_public(aiohttp_client, db) -> None:
+    rid = await _report(db)
+    client = await _client(aiohttp_client, db, Open311Policy(publish=True))
+    for params in ({}, {"api_key": "guess"}):
+        for path in ("/requests.json", f"/requests/{rid}.json"):
+            r = await client.get(path, params=params)
+            assert r.status == 403 and "api_key" in (await r.json())[0]["description"]
+    r = await client.get("/requests.json", params={"api_key": "k-123"})
+    assert r.status == 200 and [x["service_request_id"] for x in await r.json()] == [str(rid)]
+    public = await _client(aiohttp_client, db, Open311Policy(publish=True, public_read=True))
+    assert (await public.get(f"/requests/{rid}.json")).status == 200
+
+
+async def test_descriptions_are_published_only_as_a_staff_member_approved_them(aiohttp_client, db) -> None:
+    from sqlmodel import select
+
+    from admin_api.app import create_admin_app
+    from admin_api.auth import Principal
+    from admin_api.report_views import reports_router
+    from civic.staff.audit import Auditor
+    from civic.staff.models import OperationLog
+
+    class Tokens:
+        async def authenticate(self, token: str, *, remote: str | None) -> Principal | None:
+            return {"kacho": Principal(1, "kacho", "建設課長", frozenset({"reports.*", "personal.view"})),
+                    "tanto": Principal(2, "tanto", "建設課 担当", frozenset({"reports.read", "reports.manage"}))
+                    }.get(token)
+
+    rid = await _report(db)
+    open311 = await _client(aiohttp_client, db, Open311Policy(publish=True, public_read=True))
+    staff = await aiohttp_client(create_admin_app(Tokens(), [reports_router(db=lambda: db, clock=FrozenClock(NOW),
+                                                                            categories=CATEGORIES)],
+                                                  auditor=Auditor(db, FrozenClock(NOW))))
+    [before] = await (await open311.get(f"/requests/{rid}.json")).json()
+    assert before["description"] is None  # not approved: not published
+    detail = await (await staff.get(f"/reports/{rid}", headers={"Authorization": "Bearer kacho"})).json()
+    assert detail["public_description"] is None and "090" not in detail["suggested_public_description"]
+    r = await staff.put(f"/reports/{rid}/publication", json={}, headers={"Authorization": "Bearer tanto"})
+    assert r.status == 403 and "reports.publish" in (await r.json())["error"]["message"]
+    r = await staff.put(f"/reports/{rid}/publication", json={}, headers={"Authorization": "Bearer kacho"})
+    approved = await r.json()
+    assert r.status == 200 and approved["public_approved_by"] == "建設課長"
+    assert "090" not in approved["public_description"] and "yamada@" not in approved["public_description"]
+    [after] = await (await open311.get(f"/requests/{rid}.json")).json()
+    assert after["description"] == approved["public_description"]
+    r = await staff.put(f"/reports/{rid}/publication", json={"description": "道路に穴があります"},
+                        headers={"Authorization": "Bearer kacho"})
+    assert r.status == 200
+    [edited] = await (await open311.get(f"/requests/{rid}.json")).json()
+    assert edited["description"] == "道路に穴があります"
+    r = await staff.delete(f"/reports/{rid}/publication", headers={"Authorization": "Bearer kacho"})
+    assert r.status == 200 and (await r.json())["public_description"] is None
+    [withdrawn] = await (await open311.get(f"/requests/{rid}.json")).json()
+    assert withdrawn["description"] is None
+    doc = await (await staff.get("/openapi.json")).json()
+    assert doc["paths"]["/admin/api/v1/reports/{id}/publication"]["put"]["x-permission"] == "reports.publish"
+    async with db.read() as s:
+        log = (await s.exec(select(OperationLog.action, OperationLog.staff_login).order_by(OperationLog.id))).all()
+    assert log == [("reports.publish", "kacho"), ("reports.publish", "kacho"), ("reports.unpublish", "kacho")]
+
+
+async def test_redacted_descriptions_lose_names_phone_numbers_and_mail_addresses(aiohttp_client, db) -> None:
+    from civic.staff.privacy import Redactor
+    from nlu.normalize import Morphology
+
+    rid = await _report(db)
+    async with db.write() as s:
+        await change_status(s, rid, "in_progress", note="山田様へ 090-1234-5678 で連絡済み", staff=Staff(1, "佐藤"),
+                            now=NOW)
+    client = await _client(aiohttp_client, db, Open311Policy(publish=True, public_read=True, descriptions=REDACTED),
+                           redact=Redactor(Morphology().person_names))
+    [one] = await (await client.get(f"/requests/{rid}.json")).json()
+    for secret in ("山田", "090-1234-5678", "yamada@example.jp"):
+        assert secret not in one["description"] and secret not in one["status_notes"]
+    assert "自宅前の道路に穴があります" in one["description"]
+
+
+async def test_private_categories_publish_rounded_coordinates_and_no_address(aiohttp_client, db) -> None:
+    home = await _report(db, category="street_light")
+    road = await _report(db, category="road_surface")
+    client = await _client(aiohttp_client, db, Open311Policy(publish=True, public_read=True,
+                                                             private_categories=frozenset({"street_light"})))
+    listed = {x["service_request_id"]: x for x in await (await client.get("/requests.json")).json()}
+    private, public = listed[str(home)], listed[str(road)]
+    assert (private["lat"], private["long"], private["address"]) == (35.681, 139.767, None)
+    assert (public["lat"], public["long"], public["address"]) == (35.681236, 139.767125, "本町1丁目2-3")

@@ -114,3 +114,47 @@ async def test_the_cli_can_reset_a_forgotten_administrator_password(db: Database
     with pytest.raises(StaffError) as exc:
         await accounts.reset_staff_password(db, clock, "nobody", "second password", passwords=PW)
     assert "nobody" in exc.value.message
+
+
+@pytest.fixture
+async def pg_db(postgres_database: str, cipher) -> Database:
+    """PostgreSQL only: SQLite serialises every write transaction, so this race cannot happen there."""
+    from tests.conftest import _truncate_all
+
+    await _truncate_all(postgres_database)
+    database = Database(postgres_database, cipher)
+    yield database
+    await database.dispose()
+
+
+async def test_two_administrators_demoting_each_other_at_once_leave_one(pg_db: Database) -> None:
+    import asyncio
+
+    import sqlalchemy as sa
+
+    clock = FrozenClock(NOW)
+    a = await accounts.create_staff(pg_db, clock, "admin-a", "kanri pass 111", "A", "admin", passwords=PW)
+    b = await accounts.create_staff(pg_db, clock, "admin-b", "kanri pass 222", "B", "admin", passwords=PW)
+    async with pg_db.read() as s:
+        viewer = (await roles.role_by_key(s, "viewer")).id
+
+    async def demote(staff_id: int) -> None:
+        async with pg_db.write() as s:
+            await accounts.update_account(s, NOW, await accounts.get_account(s, staff_id), role_id=viewer)
+
+    async def waiting_on_a_lock() -> bool:
+        async with pg_db.read() as s:
+            n = (await s.exec(sa.text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                      "AND wait_event_type = 'Lock'"))).one()[0]
+        return n > 0
+
+    async with pg_db.write() as s:  # A demotes B, not yet committed …
+        await accounts.update_account(s, NOW, await accounts.get_account(s, b.id), role_id=viewer)
+        other = asyncio.create_task(demote(a.id))  # … while B demotes A
+        while not other.done() and not await waiting_on_a_lock():
+            await asyncio.sleep(0.01)  # until B's transaction waits for A's (or, unguarded, has finished)
+    with pytest.raises(StaffError) as exc:
+        await other
+    assert exc.value.code == "last_administrator"
+    async with pg_db.read() as s:
+        assert (await accounts.get_account(s, a.id)).role_id != viewer

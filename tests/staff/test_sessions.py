@@ -101,7 +101,72 @@ async def test_unknown_and_inactive_accounts_get_the_same_answer(db: Database, s
         s.add(row)
     with pytest.raises(StaffError) as inactive:
         await sessions.login("yamada", PASSWORD)
-    assert unknown.value.message == inactive.value.message == "ログインIDまたはパスワードが正しくありません。"
+    assert unknown.value.message == inactive.value.message
+    assert unknown.value.message.startswith("ログインIDまたはパスワードが正しくありません。")
+
+
+class CountingPasswords(Passwords):
+    """Counts the argon2 work each sign-in does (the time it takes is that work)."""
+
+    def __init__(self) -> None:
+        super().__init__(PW.hasher)
+        self.work: list[str] = []
+
+    async def prepare(self) -> None:
+        self.work.append("prepare")
+        await super().prepare()
+
+    async def hash(self, password: str) -> str:
+        self.work.append("hash")
+        return await super().hash(password)
+
+    async def verify(self, stored: str, password: str) -> bool:
+        self.work.append("verify")
+        return await super().verify(stored, password)
+
+
+async def test_an_unknown_id_is_answered_like_a_wrong_password_in_words_and_work(db: Database, setup) -> None:
+    """Same answer, same lock, same argon2 work for an id that does not exist as for a wrong password:
+    neither the message nor the time tells an attacker which login ids exist."""
+    clock, _, _ = setup
+    passwords = CountingPasswords()
+    sessions = StaffSessions(db, clock, passwords, SessionPolicy())
+
+    async def attempt(login: str) -> tuple[str, str, str, list[str]]:
+        passwords.work.clear()
+        with pytest.raises(StaffError) as exc:
+            await sessions.login(login, "wrong password", remote="198.51.100.7")
+        return exc.value.kind, exc.value.code, exc.value.message, list(passwords.work)
+
+    first = await attempt("suzuki-nobody")  # the very first sign-in makes the dummy hash, whatever its id
+    assert first[3] == ["prepare", "hash", "verify"]
+    for n in range(1, 7):
+        known, unknown = await attempt("yamada"), await attempt("tanaka-nobody")
+        assert known == unknown, n
+        # one verification each, none while locked (the dummy hash exists already)
+        assert known[3] == (["prepare"] if n == 6 else ["prepare", "verify"]), n
+        assert known[0] == ("unauthenticated" if n < 5 else "locked")
+    clock.advance(timedelta(minutes=15))
+    known, unknown = await attempt("yamada"), await attempt("tanaka-nobody")
+    assert known == unknown and "あと4回" in known[2]
+    assert (await sessions.login("yamada", PASSWORD)).token  # the account itself still works
+
+
+async def test_too_many_failures_from_one_address_are_refused_whatever_the_id(db: Database, setup) -> None:
+    clock, _, _ = setup
+    sessions = StaffSessions(db, clock, PW, SessionPolicy(address_max_failures=3))
+    for login in ("suzuki", "sato", "takahashi"):  # an attacker spraying ids: no id reaches its own lock
+        with pytest.raises(StaffError) as exc:
+            await sessions.login(login, "Password1!", remote="203.0.113.9")
+        assert exc.value.kind == "unauthenticated"
+    with pytest.raises(StaffError) as refused:  # even the right password, from that address
+        await sessions.login("yamada", PASSWORD, remote="203.0.113.9")
+    assert refused.value.kind == "too_many" and "接続元" in refused.value.message
+    assert "10時15分" in refused.value.message  # 01:15 UTC = 10:15 JST
+    assert (await sessions.login("yamada", PASSWORD, remote="192.0.2.44")).token  # other addresses are not affected
+    clock.advance(timedelta(minutes=15))
+    assert (await sessions.login("yamada", PASSWORD, remote="203.0.113.9")).token
+    assert "auth.login_throttled" in await _actions(db)
 
 
 async def test_password_change_and_deactivation_end_sessions(db: Database, setup) -> None:
@@ -127,3 +192,17 @@ async def test_weak_hashes_are_upgraded_on_login(db: Database, setup) -> None:
     async with db.read() as s:
         stored = (await s.get(StaffAccount, account.id)).password_hash
     assert "m=16,t=2" in stored and await stronger.verify(stored, PASSWORD)
+
+
+async def test_stale_sign_in_counters_are_purged(db: Database, setup) -> None:
+    from civic.staff.models import LoginThrottle
+    from civic.staff.tasks import purge_login_throttle
+
+    clock, _, sessions = setup
+    with pytest.raises(StaffError):
+        await sessions.login("nobody", "x", remote="203.0.113.9")
+    assert await purge_login_throttle(db, clock) == 0
+    clock.advance(timedelta(days=1, seconds=1))
+    assert await purge_login_throttle(db, clock) == 2  # the id's counter and the address's
+    async with db.read() as s:
+        assert (await s.exec(select(LoginThrottle))).all() == []
