@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from civic.staff.errors import StaffError
 
@@ -116,6 +118,26 @@ def from_validation_error(exc: ValidationError) -> ApiError:
     return ApiError(422, "invalid", message, field)
 
 
+_SQLITE_COLUMN = re.compile(r"constraint failed: \w+\.(\w+)")
+_POSTGRES_COLUMN = re.compile(r"Key \((\w+)")
+
+
+def from_integrity_error(exc: IntegrityError) -> ApiError:
+    """A change the database refused (a duplicate, a row that points nowhere): the handler should
+    have checked, but the caller still gets a 409/422 naming the column when the backend says it
+    (SQLite names it for duplicates only; PostgreSQL for both)."""
+    text = str(exc.orig)
+    found = _SQLITE_COLUMN.search(text) or _POSTGRES_COLUMN.search(text)
+    field = found.group(1) if found else None
+    lowered = text.lower()
+    if "unique" in lowered or "duplicate" in lowered:
+        return ApiError(409, "duplicate", f"同じ値がすでに登録されています{f'（{field}）' if field else ''}。", field)
+    if "foreign key" in lowered:
+        return ApiError(422, "missing_reference",
+                        f"指定された参照先が見つかりません{f'（{field}）' if field else ''}。", field)
+    return ApiError(409, "conflict", "ほかのデータと矛盾するため保存できませんでした。", field)
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
@@ -126,6 +148,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return from_validation_error(exc).response()
     except StaffError as exc:
         return from_staff_error(exc).response()
+    except IntegrityError as exc:
+        log.warning("admin API %s %s refused by the database: %s", request.method, request.path, exc.orig)
+        return from_integrity_error(exc).response()
     except web.HTTPNotFound:
         return error_response(404, "not_found", "指定されたURLは存在しません。")
     except web.HTTPMethodNotAllowed:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
 from admin_api.errors import ApiError
+from admin_api.fields import Offset
 from admin_api.routing import ApiRouter, Call
 from civic.clock import Clock
 from civic.database import Database
@@ -47,7 +48,7 @@ class ReportQuery(BaseModel):
     until: datetime | None = Field(default=None, description="この日時より前に受け付けたもの")
     open_only: bool = Field(default=False, description="受付・対応中のみ")
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 class MapQuery(BaseModel):

@@ -68,6 +68,7 @@ from civic.booking.services import BookingService
 from civic.booking.tasks import expire_offers, send_reminders
 from civic.clock import TOKYO, Clock, SystemClock
 from civic.deliveries.services import DeliveryConfig, DeliveryDesk
+from civic.inputs import loads_json
 from civic.procedures.kana import SudachiKanaReader
 from civic.procedures.loader import load_content
 from civic.procedures.payload import QrKeyring
@@ -137,8 +138,8 @@ def nlu_parse_view(knowledge: Knowledge, clock: Clock) -> Any:
 
     async def view(request: web.Request) -> web.Response:
         try:
-            body = json.loads(await request.read())
-        except (ValueError, UnicodeDecodeError):
+            body = loads_json(await request.read())
+        except ValueError:
             body = None
         status, answer = handle(body)
         return web.json_response(answer, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
