@@ -52,6 +52,7 @@ _PYDANTIC_MESSAGES = {
     "date_parsing": "日付は YYYY-MM-DD の形式で入力してください。",
     "datetime_parsing": "日時は ISO 8601 形式（例 2026-12-01T09:00:00+09:00）で入力してください。",
     "datetime_from_date_parsing": "日時は ISO 8601 形式（例 2026-12-01T09:00:00+09:00）で入力してください。",
+    "timezone_aware": "日時にはタイムゾーンを付けてください（例 2026-12-01T09:00:00+09:00）。",
     "literal_error": "次のいずれかを指定してください: {expected}",
     "enum": "次のいずれかを指定してください: {expected}",
     "extra_forbidden": "この項目は指定できません。",
@@ -126,7 +127,8 @@ def from_integrity_error(exc: IntegrityError) -> ApiError:
     """A change the database refused (a duplicate, a row that points nowhere): the handler should
     have checked, but the caller still gets a 409/422 naming the column when the backend says it
     (SQLite names it for duplicates only; PostgreSQL for both)."""
-    text = str(exc.orig)
+    detail = getattr(exc.orig.__cause__, "detail", None)  # asyncpg: "Key (column)=(value) already exists."
+    text = f"{exc.orig} {detail or ''}"
     found = _SQLITE_COLUMN.search(text) or _POSTGRES_COLUMN.search(text)
     field = found.group(1) if found else None
     lowered = text.lower()

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 from sqlmodel import col, select
 
 from admin_api.errors import ApiError
@@ -29,7 +29,7 @@ def _get(source: Source) -> Any:
 
 
 class StatsQuery(BaseModel):
-    since: datetime | None = Field(default=None, description="この日時以降の回答だけを数える")
+    since: AwareDatetime | None = Field(default=None, description="この日時以降の回答だけを数える")
 
 
 class EntryStatsOut(BaseModel):

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 from aiohttp import web
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 from sqlmodel import col, select
 
 from admin_api.errors import ApiError
@@ -44,8 +44,8 @@ def _get(source: Source) -> Any:
 class ReportQuery(BaseModel):
     status: Status | None = Field(default=None, description="状態で絞り込み")
     category: str | None = Field(default=None, max_length=32, description="種類（コード）で絞り込み")
-    since: datetime | None = Field(default=None, description="この日時以降に受け付けたもの")
-    until: datetime | None = Field(default=None, description="この日時より前に受け付けたもの")
+    since: AwareDatetime | None = Field(default=None, description="この日時以降に受け付けたもの")
+    until: AwareDatetime | None = Field(default=None, description="この日時より前に受け付けたもの")
     open_only: bool = Field(default=False, description="受付・対応中のみ")
     limit: int = Field(default=50, ge=1, le=500)
     offset: Offset = 0

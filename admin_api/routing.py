@@ -215,6 +215,7 @@ def _wrap(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse
         if principal is not None and op.permission:
             principal.require(op.permission)
         call = Call(request, principal)
+        _check_text(dict(request.match_info))  # path parameters too: ``/attributes/{key}`` with a NUL
         try:
             if op.query is not None:
                 query = dict(request.query)
