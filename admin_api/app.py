@@ -8,7 +8,7 @@ from aiohttp import web
 
 from admin_api.auth import AUTHENTICATOR, Authenticator, make_auth_middleware, mark_public
 from admin_api.errors import error_middleware
-from admin_api.keys import AUDITOR, DECLARED_PERMISSIONS, OPENAPI, OPERATIONS, REDACTOR
+from admin_api.keys import AUDITOR, BODY_LIMIT, DECLARED_PERMISSIONS, OPENAPI, OPERATIONS, REDACTOR
 from admin_api.openapi import openapi_document
 from admin_api.routing import ApiRouter
 from civic.staff.audit import Auditor
@@ -31,6 +31,7 @@ def create_admin_app(authenticator: Authenticator, routers: list[ApiRouter], *,
         middlewares=[error_middleware, make_auth_middleware()], client_max_size=client_max_size
     )
     app[AUTHENTICATOR] = authenticator
+    app[BODY_LIMIT] = client_max_size
     if auditor is not None:
         app[AUDITOR] = auditor
     app[REDACTOR] = redactor or Redactor()

@@ -13,6 +13,7 @@ from admin_api import downloads
 from admin_api.booking_schemas import BookerOut, FacilityOut, ReservationOut, UnitOut, WaitlistOut, hm
 from admin_api.errors import ApiError
 from admin_api.routing import Call
+from civic.booking import bookers
 from civic.booking.audit import AuditLog
 from civic.booking.models import Reservation
 from civic.facilities.catalogue import touch
@@ -41,6 +42,19 @@ def range_of(text: str, field: str) -> tuple[int, int]:
         return parse_range(text, field)
     except ContentError as exc:
         raise invalid(field, str(exc).split(": ", 1)[-1]) from None
+
+
+def booker_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """A blank LINE user id means none (the column is unique: two blanks would collide)."""
+    if "channel_user_id" in data and not (data["channel_user_id"] or "").strip():
+        data["channel_user_id"] = None
+    return data
+
+
+async def unique_channel_user(s: AsyncSession, channel_user_id: str | None) -> None:
+    """A LINE user has one booker profile: a second one is refused, naming the field."""
+    if channel_user_id and await bookers.profile_of(s, channel_user_id):
+        raise ApiError(409, "duplicate", "このLINEユーザーIDの利用者はすでに登録されています。", "channel_user_id")
 
 
 def changes(body: BaseModel) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
+from admin_api.fields import DisplayOrder, Offset
 from civic.urls import https_url
 
 TIME = r"^(翌)?\d{1,2}:\d{2}$"
@@ -51,7 +52,7 @@ class FacilityIn(BaseModel):
     description: str = Field(default="", max_length=4000)
     thumbnail_url: HttpsUrl | None = None
     guide_url: HttpsUrl | None = None
-    display_order: int = 0
+    display_order: DisplayOrder = 0
     visibility: Literal["public", "private"] = "public"
     terms: str = Field(default="", max_length=8000)
     weekly_closed_days: list[int] = Field(default_factory=list, description="0=月 … 6=日")
@@ -114,7 +115,7 @@ class UnitIn(BaseModel):
     approval_required: bool = False
     allowed_attributes: list[str] = Field(default_factory=list)
     activity_required: bool = False
-    display_order: int = 0
+    display_order: DisplayOrder = 0
     area_ids: list[int] = Field(default_factory=list,
                                 description="共有する物理エリア。空なら室場専用のエリアを自動で作ります")
 
@@ -179,7 +180,7 @@ class EquipmentIn(BaseModel):
     unit_label: str = Field(default="個", min_length=1, max_length=10)
     fee: int = Field(default=0, ge=0)
     fee_per: Literal["use", "hour"] = "use"
-    display_order: int = 0
+    display_order: DisplayOrder = 0
     active: bool = True
 
 
@@ -195,7 +196,7 @@ class PurposeIn(BaseModel):
     model_config = STRICT
     name: str = Field(min_length=1, max_length=60)
     unit_id: int | None = None
-    display_order: int = 0
+    display_order: DisplayOrder = 0
 
 
 class PurposeOut(PurposeIn):
@@ -264,7 +265,7 @@ class BookingQuery(BaseModel):
         "予約番号・LINEユーザーID・申請者名・電話番号（個人情報の閲覧権限 personal.view がなければ予約番号のみ）"))
     source: Literal["liff", "chat", "counter", "waitlist"] | None = None
     limit: int = Field(default=100, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 class FeeLineOut(BaseModel):

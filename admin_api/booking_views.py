@@ -15,7 +15,16 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from admin_api.booking_common import Shown, csv_response, get_or_404, invalid, log, range_of
+from admin_api.booking_common import (
+    Shown,
+    booker_fields,
+    csv_response,
+    get_or_404,
+    invalid,
+    log,
+    range_of,
+    unique_channel_user,
+)
 from admin_api.booking_schemas import (
     BookerIn,
     BookerOut,
@@ -359,10 +368,10 @@ def booking_router(db: Database, clock: Clock, notifier: CitizenNotifier | None,
                   response=BookerOut, status=201)
     async def create_booker(call: Call) -> BookerOut:
         now = clock.now()
+        data = booker_fields(call.body.model_dump())
         async with db.write() as s:
-            if call.body.channel_user_id and await bookers.profile_of(s, call.body.channel_user_id):
-                raise ApiError(409, "duplicate", "このLINEユーザーIDの利用者はすでに登録されています。", "channel_user_id")
-            p = BookerProfile(**call.body.model_dump(), created_at=now, updated_at=now)
+            await unique_channel_user(s, data.get("channel_user_id"))
+            p = BookerProfile(**data, created_at=now, updated_at=now)
             s.add(p)
             await s.flush()
             out = booker_out(p)
@@ -372,11 +381,13 @@ def booking_router(db: Database, clock: Clock, notifier: CitizenNotifier | None,
     @router.route("PATCH", f"/bookers/{ID}", summary="利用者の変更", permission=MANAGE, body=BookerPatch,
                   response=BookerOut)
     async def update_booker(call: Call) -> BookerOut:
-        data = call.body.model_dump(exclude_unset=True)
+        data = booker_fields(call.body.model_dump(exclude_unset=True))
         if data.get("attributes", []) is None:
             raise invalid("attributes", "この項目は空にできません。")
         async with db.write() as s:
             p = await get_or_404(s, BookerProfile, call.path_int("id"), "利用者")
+            if data.get("channel_user_id") not in (None, p.channel_user_id):
+                await unique_channel_user(s, data["channel_user_id"])
             before = booker_out(p)
             for k, v in data.items():
                 setattr(p, k, v)

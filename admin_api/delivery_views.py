@@ -16,6 +16,7 @@ from sqlmodel import col, select
 
 from admin_api.downloads import csv_response, stream_csv
 from admin_api.errors import ApiError
+from admin_api.fields import Offset
 from admin_api.routing import CSV_CT, ApiRouter, Call
 from civic.clock import Clock, tokyo
 from civic.database import Database
@@ -128,7 +129,7 @@ class HistoryQuery(_In):
     include_tests: bool = False
     delivery_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0, le=10**7)
+    offset: Offset = 0
     open_rates: bool = Field(default=True, description="LINE の開封数を取得する")
 
 
@@ -151,7 +152,7 @@ class TotalsOut(BaseModel):
 class ListQuery(_In):
     status: Literal["draft", "approval", "scheduled", "active", "finished", "cancelled"] | None = None
     limit: int = Field(default=100, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0, le=10**7)
+    offset: Offset = 0
 
 
 class ImportQuery(_In):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from civic.staff.errors import StaffError
 
@@ -50,6 +52,7 @@ _PYDANTIC_MESSAGES = {
     "date_parsing": "日付は YYYY-MM-DD の形式で入力してください。",
     "datetime_parsing": "日時は ISO 8601 形式（例 2026-12-01T09:00:00+09:00）で入力してください。",
     "datetime_from_date_parsing": "日時は ISO 8601 形式（例 2026-12-01T09:00:00+09:00）で入力してください。",
+    "timezone_aware": "日時にはタイムゾーンを付けてください（例 2026-12-01T09:00:00+09:00）。",
     "literal_error": "次のいずれかを指定してください: {expected}",
     "enum": "次のいずれかを指定してください: {expected}",
     "extra_forbidden": "この項目は指定できません。",
@@ -116,6 +119,27 @@ def from_validation_error(exc: ValidationError) -> ApiError:
     return ApiError(422, "invalid", message, field)
 
 
+_SQLITE_COLUMN = re.compile(r"constraint failed: \w+\.(\w+)")
+_POSTGRES_COLUMN = re.compile(r"Key \((\w+)")
+
+
+def from_integrity_error(exc: IntegrityError) -> ApiError:
+    """A change the database refused (a duplicate, a row that points nowhere): the handler should
+    have checked, but the caller still gets a 409/422 naming the column when the backend says it
+    (SQLite names it for duplicates only; PostgreSQL for both)."""
+    detail = getattr(exc.orig.__cause__, "detail", None)  # asyncpg: "Key (column)=(value) already exists."
+    text = f"{exc.orig} {detail or ''}"
+    found = _SQLITE_COLUMN.search(text) or _POSTGRES_COLUMN.search(text)
+    field = found.group(1) if found else None
+    lowered = text.lower()
+    if "unique" in lowered or "duplicate" in lowered:
+        return ApiError(409, "duplicate", f"同じ値がすでに登録されています{f'（{field}）' if field else ''}。", field)
+    if "foreign key" in lowered:
+        return ApiError(422, "missing_reference",
+                        f"指定された参照先が見つかりません{f'（{field}）' if field else ''}。", field)
+    return ApiError(409, "conflict", "ほかのデータと矛盾するため保存できませんでした。", field)
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
@@ -126,6 +150,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return from_validation_error(exc).response()
     except StaffError as exc:
         return from_staff_error(exc).response()
+    except IntegrityError as exc:
+        log.warning("admin API %s %s refused by the database: %s", request.method, request.path, exc.orig)
+        return from_integrity_error(exc).response()
     except web.HTTPNotFound:
         return error_response(404, "not_found", "指定されたURLは存在しません。")
     except web.HTTPMethodNotAllowed:

@@ -289,11 +289,11 @@ def add_setting_routes(router: ApiRouter, db: Database, clock: Clock, audit: Aud
 
     @router.route("POST", "/calendar-days/import",
                   summary="カレンダーCSVの取込（text/csv、列: 日付,施設コード,室場コード,区分,時間帯,理由。1件でも誤りがあれば全件取り込みません）",
-                  permission=MANAGE, response=CalendarImportOut, status=201)
+                  permission=MANAGE, response=CalendarImportOut, status=201,
+                  consumes=("text/csv", "application/octet-stream", "text/plain"))
     async def import_calendar(call: Call) -> CalendarImportOut:
-        raw = await call.request.read()
         try:
-            text = raw.decode("utf-8")
+            text = call.body.decode("utf-8")
         except UnicodeDecodeError:
             raise invalid("csv", "CSV は UTF-8 で保存してください（Excel では「CSV UTF-8」）。") from None
         async with db.write() as s:

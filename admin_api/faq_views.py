@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
 from admin_api.errors import ApiError
+from admin_api.fields import Offset
 from admin_api.routing import ApiRouter, Call, JapanDateTime
 from civic.clock import Clock
 from civic.faq.models import FaqAnswer, UnansweredQuestion
@@ -45,7 +46,7 @@ class AnswersQuery(BaseModel):
     entry_id: str | None = Field(default=None, max_length=64)
     helpful: Literal["yes", "no", "none"] | None = Field(default=None, description="評価で絞り込み（none: 未評価）")
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 class AnswerOut(BaseModel):
@@ -61,7 +62,7 @@ class AnswerOut(BaseModel):
 class UnansweredQuery(BaseModel):
     status: Literal["open", "answered", "dismissed", "all"] = "open"
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 class UnansweredOut(BaseModel):

@@ -20,3 +20,6 @@ DECLARED_PERMISSIONS: web.AppKey[dict[str, list[str]]] = web.AppKey("declared_pe
 OPENAPI: web.AppKey[dict[str, Any]] = web.AppKey("openapi")
 #: Every operation of the mounted routers (what the OpenAPI document describes).
 OPERATIONS: web.AppKey[list[Operation]] = web.AppKey("operations")
+#: The largest request body (bytes) the staff API reads. Set here because a mounted sub-app's own
+#: ``client_max_size`` is not the one aiohttp applies (the parent application's is).
+BODY_LIMIT: web.AppKey[int] = web.AppKey("body_limit", int)

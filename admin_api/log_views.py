@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from admin_api.downloads import stream_csv
 from admin_api.errors import ApiError
+from admin_api.fields import Offset
 from admin_api.routing import CSV_CT, ApiRouter, Call
 from civic.clock import Clock, tokyo
 from civic.database import Database
@@ -50,7 +51,7 @@ class OperationLogQuery(_DateRange):
 
 class OperationLogPageQuery(OperationLogQuery):
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0, le=1_000_000)
+    offset: Offset = 0
 
 
 class OperationLogOut(BaseModel):
@@ -82,7 +83,7 @@ class TalkLogQuery(_DateRange):
 
 class TalkLogPageQuery(TalkLogQuery):
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0, le=100_000)
+    offset: Offset = 0
 
 
 class TalkEntryOut(BaseModel):

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import col, select
 
-from admin_api.errors import ApiError
+from admin_api.errors import ApiError, from_validation_error
 from admin_api.routing import ApiRouter, Call
 from civic.clock import Clock
 from civic.database import Database
@@ -83,10 +83,15 @@ def mail_router(db: Database, clock: Clock, desk: DeliveryDesk | None = None, *,
     async def _check(s: Any, body: MailRuleIn) -> str:
         try:
             steps = mail.check_rule_fields(body.model_dump())
-        except ValueError as exc:  # pydantic's, from the rewrite steps
-            raise ApiError(422, "invalid", f"書き換えの手順が正しくありません: {str(exc).splitlines()[-1]}",
-                           "rewrite") from None
-        if body.target == "segment" and (body.segment_id is None or await s.get(Segment, body.segment_id) is None):
+        except ValidationError as exc:  # from the rewrite steps: say which one, in Japanese
+            step = exc.errors()[0]["loc"][:1]
+            which = f"{step[0] + 1}" if step and isinstance(step[0], int) else ""
+            raise ApiError(422, "invalid", f"書き換えの手順{which}が正しくありません: "
+                           f"{from_validation_error(exc).message}", "rewrite") from None
+        if body.target == "segment" and body.segment_id is None:
+            raise ApiError(422, "invalid", "配信先のセグメントを指定してください。", "segment_id")
+        # a segment id is kept even when the target is everyone: it must exist either way
+        if body.segment_id is not None and await s.get(Segment, body.segment_id) is None:
             raise ApiError(422, "invalid", f"セグメント（ID {body.segment_id}）がありません。", "segment_id")
         return json.dumps([step.model_dump() for step in steps], ensure_ascii=False)
 

@@ -33,6 +33,7 @@ from aiohttp import web
 from sqlmodel import col, select
 
 from civic.clock import Clock, tokyo, utc
+from civic.inputs import loads_json
 from civic.reports.models import OPEN_STATUSES, Report, ReportStatusChange
 from civic.reports.services import submit_report
 from civic.staff.privacy import Redactor
@@ -206,9 +207,11 @@ def create_open311_app(
     async def create_request(request: web.Request) -> web.Response:
         if request.content_type == "application/json":
             try:
-                form: dict[str, Any] = dict(await request.json())
+                form = loads_json(await request.read())
             except ValueError:
                 return _error(400, "body is not valid JSON")
+            if not isinstance(form, dict):
+                return _error(400, "body must be a JSON object")
         else:
             form = dict(await request.post())
         if not keys or str(form.get("api_key") or request.query.get("api_key") or "") not in keys:

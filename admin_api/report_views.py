@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
 from admin_api.errors import ApiError
+from admin_api.fields import Offset
 from admin_api.routing import ApiRouter, Call, JapanDateTime
 from civic.clock import Clock, tokyo
 from civic.database import Database
@@ -52,7 +53,7 @@ class ReportQuery(BaseModel):
     until: JapanDateTime | None = Field(default=None, description="この日時より前に受け付けたもの（時差の記載がなければ日本時間）")
     open_only: bool = Field(default=False, description="受付・対応中のみ")
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 class MapQuery(BaseModel):

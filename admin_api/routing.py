@@ -29,8 +29,9 @@ from pydantic_core import to_jsonable_python
 
 from admin_api.auth import Principal, mark_public, principal_of
 from admin_api.errors import ApiError, from_validation_error
-from admin_api.keys import AUDITOR, REDACTOR
+from admin_api.keys import AUDITOR, BODY_LIMIT, REDACTOR
 from civic.clock import TOKYO
+from civic.inputs import RefusedJson, loads_json
 from civic.staff.privacy import PERSONAL_PERMISSION, mask_text
 
 JSON_CT = "application/json"
@@ -38,6 +39,7 @@ CSV_CT = "text/csv"
 PNG_CT = "image/png"
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _INT_MAX = 2**31 - 1  # the largest id every backend's INTEGER column holds
+_INT_MIN = -(2**31)
 
 
 @dataclass
@@ -177,7 +179,8 @@ class ApiRouter:
 
 
 def _check_text(value: Any, path: str = "") -> None:
-    """JSON may carry NUL or lone surrogates, which no database column can store: refuse them here."""
+    """JSON may carry NUL or lone surrogates, which no database column can store: refuse them here.
+    (Recursive, but bodies are at most ``civic.inputs.MAX_DEPTH`` deep.)"""
     if isinstance(value, str):
         if "\x00" in value or any("\ud800" <= c <= "\udfff" for c in value):
             raise ApiError(422, "invalid", "使用できない文字（NUL など）が含まれています。", path or None)
@@ -190,13 +193,47 @@ def _check_text(value: Any, path: str = "") -> None:
             _check_text(v, f"{path}.{i}" if path else str(i))
 
 
+def _check_ints(value: Any, path: str = "") -> None:
+    """Every integer of a validated body or query must fit the database's INTEGER columns: a field
+    the schema leaves unbounded (an id, an amount, an order) is refused here, naming it, rather than
+    overflowing in the database (PostgreSQL: ±2³¹, SQLite: ±2⁶³)."""
+    if isinstance(value, BaseModel):
+        value = value.model_dump()
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not _INT_MIN <= value <= _INT_MAX:
+            raise ApiError(422, "invalid", f"値が範囲外です（{_INT_MIN}〜{_INT_MAX} の整数で入力してください）。",
+                           path or None)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _check_ints(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(value, list | tuple | set | frozenset):
+        for i, v in enumerate(value):
+            _check_ints(v, f"{path}.{i}" if path else str(i))
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError(413, "too_large", f"送信されたデータが大きすぎます（{limit // (1024 * 1024)} MB まで）。")
+
+
+async def _read_body(request: web.Request) -> bytes:
+    limit = request.config_dict.get(BODY_LIMIT)
+    if limit and (request.content_length or 0) > limit:
+        raise _too_large(limit)
+    data = await request.read()
+    if limit and len(data) > limit:
+        raise _too_large(limit)
+    return data
+
+
 async def _read_json(request: web.Request) -> Any:
     if not request.can_read_body:
         raise ApiError(400, "body_required", "リクエスト本文（JSON）が必要です。")
     try:
-        data = json.loads(await request.read())
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise ApiError(400, "invalid_json", "リクエスト本文が正しい JSON ではありません。") from None
+        data = loads_json(await _read_body(request))
+    except RefusedJson as exc:
+        if exc.reason == "invalid":
+            raise ApiError(400, "invalid_json", "リクエスト本文が正しい JSON ではありません。") from None
+        raise ApiError(413 if exc.reason == "too_large" else 400, exc.reason, exc.message) from None
     _check_text(data)
     return data
 
@@ -206,7 +243,7 @@ async def _read_raw(request: web.Request, media: tuple[str, ...]) -> bytes:
         raise ApiError(415, "unsupported_media_type",
                        f"ファイルの種類が対応していません（{request.content_type or '不明'}）。"
                        f"使える種類: {', '.join(media)}")
-    data = await request.read()
+    data = await _read_body(request)
     if not data:
         raise ApiError(400, "body_required", "ファイルが空です。")
     return data
@@ -218,15 +255,18 @@ def _wrap(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse
         if principal is not None and op.permission:
             principal.require(op.permission)
         call = Call(request, principal)
+        _check_text(dict(request.match_info))  # path parameters too: ``/attributes/{key}`` with a NUL
         try:
             if op.query is not None:
                 query = dict(request.query)
                 _check_text(query)
                 call.query = op.query.model_validate(query)
+                _check_ints(call.query)
             if op.consumes:
                 call.body = await _read_raw(request, op.consumes)
             elif op.body is not None:
                 call.body = op.body.model_validate(await _read_json(request))
+                _check_ints(call.body)
         except ValidationError as exc:
             raise from_validation_error(exc) from None
         result = await op.handler(call)

@@ -70,6 +70,7 @@ from civic.booking.services import BookingService
 from civic.booking.tasks import expire_offers, send_reminders
 from civic.clock import TOKYO, Clock, SystemClock
 from civic.deliveries.services import DeliveryConfig, DeliveryDesk
+from civic.inputs import loads_json
 from civic.procedures.kana import SudachiKanaReader
 from civic.procedures.loader import load_content
 from civic.procedures.payload import QrKeyring
@@ -148,8 +149,8 @@ def nlu_parse_view(knowledge: Knowledge, clock: Clock, *, per_address_per_minute
                 {"error": {"field": "", "message": "短い時間に多くの解析が依頼されました。1分ほど待ってからお試しください。"}},
                 status=429, headers={"Retry-After": "60"}, dumps=lambda o: json.dumps(o, ensure_ascii=False))
         try:
-            body = json.loads(await request.read())
-        except (ValueError, UnicodeDecodeError):
+            body = loads_json(await request.read())
+        except ValueError:
             body = None
         status, answer = handle(body)
         return web.json_response(answer, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))

@@ -61,7 +61,7 @@ class HttpIdTokenVerifier:
             raise IdTokenUnavailable(str(exc)) from exc
         if r.status != 200 or not isinstance(body, dict) or not body.get("sub"):
             return None
-        if str(body.get("aud", self.channel_id)) != str(self.channel_id):
+        if str(body.get("aud")) != str(self.channel_id):  # issued for our LINE Login channel, and said so
             return None
         user = VerifiedUser(str(body["sub"]), body.get("name"))
         expires = float(body.get("exp", now + 300))

@@ -18,8 +18,6 @@ the good rows and reports the others.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -32,6 +30,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from civic.deliveries.errors import DeliveryProblem
 from civic.deliveries.models import EVERYONE, RECURRING, SEGMENT
 from civic.deliveries.services import DeliveryDesk, DeliveryInput
+from civic.inputs import CsvRowError, csv_rows
 from civic.segments.models import Segment
 
 COLUMNS = ("タイトル", "本文", "画像URL", "セグメント", "繰り返し", "時刻", "開始日", "終了日", "祝日を除く")
@@ -140,26 +139,34 @@ def _yes(text: str) -> bool:
 
 async def import_csv(s: AsyncSession, now: datetime, desk: DeliveryDesk, data: bytes, *, by: str = "",
                      filename: str = "upload.csv", partial: bool = False) -> ImportResult:
-    reader = csv.DictReader(io.StringIO(decode(data)))
-    headers = [_fold(h) for h in reader.fieldnames or []]
+    reader = csv_rows(decode(data))
+    try:
+        headers = [_fold(h) for h in next(reader, [])]
+    except CsvRowError as exc:
+        raise DeliveryProblem("invalid", "unreadable", exc.message, "file") from None
     missing = [c for c in REQUIRED if c not in headers]
     if missing:
         raise DeliveryProblem("invalid", "columns", f"見出し行に {'・'.join(missing)} の列がありません"
                               f"（列: {'・'.join(COLUMNS)}）。", "file")
-    reader.fieldnames = headers
     segments = {row.name: row.id for row in (await s.exec(select(Segment))).all()}
     result = ImportResult()
     planned: list[tuple[int, DeliveryInput]] = []
-    for line, raw in enumerate(reader, start=2):
-        result.rows += 1
-        if result.rows > MAX_ROWS:
-            raise DeliveryProblem("invalid", "too_many_rows", f"一度に取り込めるのは{MAX_ROWS}行までです。", "file")
-        row = {k: (v or "") for k, v in raw.items() if k is not None}
-        if not any(_fold(v) for v in row.values()):
-            continue  # an empty line Excel left at the end
-        item = _row(line, row, segments, result)
-        if item is not None:
-            planned.append((line, item))
+    try:
+        for line, values in enumerate(reader, start=2):
+            if not values:
+                continue  # a blank line
+            result.rows += 1
+            if result.rows > MAX_ROWS:
+                raise DeliveryProblem("invalid", "too_many_rows", f"一度に取り込めるのは{MAX_ROWS}行までです。", "file")
+            row = dict(zip(headers, values, strict=False))
+            if not any(_fold(v) for v in row.values()):
+                continue  # an empty line Excel left at the end
+            item = _row(line, row, segments, result)
+            if item is not None:
+                planned.append((line, item))
+    except CsvRowError as exc:  # the rest of the file cannot be read: report the row, create nothing
+        result.errors.append(RowError(exc.row, "", exc.message.split(": ", 1)[-1]))
+        return result
     valid: list[tuple[int, DeliveryInput]] = []
     for line, item in planned:
         try:

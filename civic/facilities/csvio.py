@@ -6,8 +6,6 @@ Every CSV we write is Excel-friendly: UTF-8 with a BOM and CRLF line ends. Impor
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,6 +26,7 @@ from civic.facilities.models import (
     Facility,
     Unit,
 )
+from civic.inputs import CsvRowError, csv_rows
 from civic.stats.csvfile import csv_text
 
 BOM = "\ufeff"
@@ -72,7 +71,11 @@ async def import_calendar_csv(session: AsyncSession, text: str) -> CalendarImpor
     (``9:00-12:00`` otherwise); 区分 is 休館 / 利用不可 / 祝日 / 臨時開館. Rows already present are skipped.
     """
     result = CalendarImport()
-    rows = list(csv.reader(io.StringIO(text.lstrip(BOM))))
+    try:
+        rows = list(csv_rows(text.lstrip(BOM)))
+    except CsvRowError as exc:  # a cell over the size limit, a broken quote: nothing is imported
+        result.errors.append(exc.message)
+        return result
     if not rows:
         result.errors.append("CSV が空です。")
         return result

@@ -202,9 +202,37 @@ def export_yaml(scenario: Scenario, *, version: str = "draft") -> str:
     return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=120)
 
 
+MAX_YAML_DEPTH = 32
+
+
+class _StaffYaml(yaml.SafeLoader):
+    """Safe YAML without aliases (a few hundred bytes of ``*a`` can stand for billions of nodes)
+    and at most ``MAX_YAML_DEPTH`` levels deep (PyYAML recurses per level)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise _Refused("YAML の別名（*）は使えません", self.peek_event().start_mark)
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise _Refused(f"入れ子は{MAX_YAML_DEPTH}段までです", self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+class _Refused(yaml.YAMLError):
+    def __init__(self, reason: str, mark: Any) -> None:
+        super().__init__(reason)
+        self.reason, self.problem_mark = reason, mark
+
+
 def parse_yaml(text: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_StaffYaml)  # a SafeLoader
+    except _Refused as exc:
+        raise ScenarioError([Problem("yaml", f"YAML を読めません（{exc.problem_mark.line + 1}行目: {exc.reason}）。")],
+                            "invalid_yaml") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{mark.line + 1}行目" if mark is not None else ""

@@ -26,6 +26,7 @@ from civic.booking.types import (
 )
 from civic.clock import tokyo
 from civic.facilities.models import PRIVATE, RESIDENT_TYPE_LABELS, RESIDENT_TYPES
+from civic.inputs import loads_json
 
 USER = web.RequestKey("liff_user", str)
 ServiceOf = Callable[[web.Request], BookingService]
@@ -91,7 +92,7 @@ def add_api_routes(app: web.Application, service_of: ServiceOf) -> None:
 
     async def body_of(request: web.Request) -> dict[str, Any]:
         try:
-            data = json.loads(await request.read() or b"{}")
+            data = loads_json(await request.read() or b"{}")
         except ValueError:
             raise BadInput("送信内容が正しくありません。", "body") from None
         if not isinstance(data, dict):

@@ -29,6 +29,7 @@ from civic.attributes.errors import AttributeProblem
 from civic.citizens.models import Citizen
 from civic.clock import Clock
 from civic.database import Database
+from civic.inputs import loads_json
 from civic.segments import services as segments
 from civic.segments.errors import SegmentProblem
 from liff.identity import IdTokenVerifier, id_token_middleware, security_headers
@@ -114,8 +115,8 @@ def create_forms_liff_app(db: Database, clock: Clock, verifier: IdTokenVerifier,
 
     async def submit(request: web.Request) -> web.Response:
         try:
-            body = await request.json()
-        except (ValueError, UnicodeDecodeError):
+            body = loads_json(await request.read())
+        except ValueError:
             return _error(400, "invalid_json", "送信内容を読み取れませんでした。もう一度お試しください。")
         answers = body.get("answers") if isinstance(body, dict) else None
         if not isinstance(answers, dict):

@@ -9,13 +9,13 @@ shown without its entry.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
 
 from admin_api.auth import Principal
 from civic.clock import tokyo
+from civic.inputs import loads_json
 from civic.procedures.audit import CounterEntry, opened_entry, refused_entry
 from civic.procedures.dates import display
 from civic.procedures.navigator import Navigator
@@ -114,8 +114,8 @@ async def open_code(request: web.Request) -> web.Response:
             return _error(422, unread.code, unread.message)
     else:
         try:
-            body = json.loads(await request.read() or b"{}")
-        except (ValueError, UnicodeDecodeError):
+            body = loads_json(await request.read() or b"{}")
+        except ValueError:
             return _error(400, "invalid_json", "リクエストが正しくありません。")
         raw = body.get("texts") if isinstance(body, dict) else None
         if isinstance(raw, str):

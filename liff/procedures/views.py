@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from civic.clock import tokyo
+from civic.inputs import loads_json
 from civic.procedures.household import check_household, household_to_dict
 from civic.procedures.navigator import NavigationState, Navigator, ProcedureResult, ValidationProblem
 from civic.procedures.payload import Ticket
@@ -33,11 +34,13 @@ def _error(status: int, code: str, message: str, **extra: Any) -> web.Response:
 
 async def _body(request: web.Request) -> dict[str, Any]:
     try:
-        data = await request.json()
-    except (ValueError, UnicodeDecodeError):
-        raise web.HTTPBadRequest(text="JSON body required") from None
+        data = loads_json(await request.read())
+    except ValueError:
+        data = None
     if not isinstance(data, dict):
-        raise web.HTTPBadRequest(text="JSON object required")
+        raise web.HTTPBadRequest(text=json.dumps({"error": {
+            "code": "invalid_json", "message": "送信内容を読み取れませんでした。画面を開き直してお試しください。"}},
+            ensure_ascii=False), content_type="application/json")
     return data
 
 

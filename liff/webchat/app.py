@@ -34,6 +34,7 @@ from bot.conversation.models import ConversationState
 from bot.turn import Turn, outbound_text
 from civic.clock import Clock
 from civic.database import Database
+from civic.inputs import loads_json
 from civic.ratelimit import RateLimit
 from civic.talklog.models import TalkEntry
 
@@ -72,8 +73,8 @@ def create_webchat_app(handler: Any | Callable[[], Any], db: Database | Callable
 
     async def messages(request: web.Request) -> web.Response:
         try:
-            body = await request.json()
-        except (ValueError, UnicodeDecodeError):
+            body = loads_json(await request.read())
+        except ValueError:
             return _error(400, "invalid_json", "リクエスト本文が正しい JSON ではありません。")
         if not isinstance(body, dict):
             return _error(400, "invalid_json", "リクエスト本文はオブジェクトにしてください。")

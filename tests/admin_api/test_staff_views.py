@@ -57,7 +57,7 @@ async def test_admin_creates_staff_with_a_custom_role(env: AdminEnv, client) -> 
     r = await client.post("/auth/login", json={"login": "sato", "password": "hello kunitomi"})
     token = (await r.json())["token"]
     r = await client.get("/stats/daily", headers={"Authorization": f"Bearer {token}"})
-    assert r.status != 403
+    assert r.status == 200 and (await r.json())[-1]["day"] == "2026-11-21"  # stats.read: today's figures
     r = await client.get("/staff", headers={"Authorization": f"Bearer {token}"})
     assert r.status == 403 and "staff.manage" in (await r.json())["error"]["message"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlmodel import select
@@ -93,11 +93,15 @@ async def test_reminders_go_n_days_after_each_registered_date(db: Database, line
                  timing="reminder", rule={"attribute": "children_birth_dates", "offset": 90, "time": "10:30",
                                           "start": "2026-11-01"})
     sender = dispatcher(db, clock, line)
-    received = []
+    early, received = [], []
     for day in range(4):  # 22, 23, 24 November 10:30 (and the 21st, today)
+        clock.set(NOW + timedelta(days=day, minutes=29))  # a minute before the reminder's time
+        await sender.tick()
+        early.append([len(line.sim.messages(u)) for u in users])
         clock.set(NOW + timedelta(days=day, minutes=30))
         await sender.tick()
         received.append([len(line.sim.messages(u)) for u in users])
     # 2026-08-24 + 90 days = 2026-11-22; 08-25 → 11-23; 08-26 → 11-24. Twins' dates: one message.
     assert received == [[0, 0, 0, 0], [1, 0, 1, 0], [1, 1, 1, 0], [1, 1, 2, 0]]
-    assert date(2026, 8, 24) + timedelta(days=90) == date(2026, 11, 22)
+    assert early == [[0, 0, 0, 0], *received[:-1]]  # nothing goes before 10:30 on its day
+    assert {m["text"] for u in users for m in line.sim.messages(u)} == {"3か月健診のご案内です。"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from aiohttp import web
 
-from liff.identity import HttpIdTokenVerifier, IdTokenUnavailable
+from liff.identity import HttpIdTokenVerifier, IdTokenUnavailable, VerifiedUser
 
 
 @pytest.fixture
@@ -44,10 +44,24 @@ async def test_verifies_through_line_and_caches(line) -> None:
         await verifier.close()
 
 
-async def test_a_token_for_another_channel_is_refused(line) -> None:
-    server, _ = line
-    verifier = HttpIdTokenVerifier(str(server.make_url("/")), "999")
+async def test_the_verifier_checks_the_audience_itself(aiohttp_server) -> None:
+    """LINE's answer names the channel the token was issued for (``aud``); the verifier compares it
+    with its own channel rather than trusting whoever answered 200 (a proxy, a misconfigured base URL).
+    This stand-in answers 200 whatever the client_id, so only the verifier's own check refuses."""
+    answers = {"other": {"sub": "U9", "aud": "999", "exp": 4102444800},
+               "no-aud": {"sub": "U9", "exp": 4102444800},
+               "ours": {"sub": "U1234", "aud": "1650000000", "exp": 4102444800}}
+
+    async def verify(request: web.Request) -> web.Response:
+        return web.json_response(answers[str((await request.post())["id_token"])])
+
+    app = web.Application()
+    app.router.add_post("/oauth2/v2.1/verify", verify)
+    server = await aiohttp_server(app)
+    verifier = HttpIdTokenVerifier(str(server.make_url("/")), "1650000000", clock=lambda: 1_800_000_000)
     try:
-        assert await verifier.verify("good") is None
+        assert await verifier.verify("other") is None
+        assert await verifier.verify("no-aud") is None
+        assert await verifier.verify("ours") == VerifiedUser("U1234")
     finally:
         await verifier.close()

@@ -69,16 +69,34 @@ def test_server_errors_and_unreachable_servers_raise_backend_error(rasa_url):
 
 
 def test_async_parse_with_an_injected_client():
+    """The injected client's answer comes back in our shape: our text, ``confidence_entity`` read as
+    ``confidence``, Rasa's extras dropped; a failing client or a non-object answer is a backend error."""
     calls = []
 
     async def post(url, body, seconds):
         calls.append((url, body, seconds))
-        return RASA_ANSWER
+        return {**RASA_ANSWER, "text": "Rasa's own copy"}
 
     rasa = RasaHttpInterpreter("http://rasa:5005", timeout=1.5)
     result = asyncio.run(rasa.parse_async("明日体育館", post=post))
     assert calls == [("http://rasa:5005/model/parse", {"text": "明日体育館"}, 1.5)]
-    assert result["intent"]["name"] == "booking_make"
+    assert result == {
+        "text": "明日体育館",
+        "intent": {"name": "booking_make", "confidence": 0.93},
+        "intent_ranking": [{"name": "booking_make", "confidence": 0.93}, {"name": "faq", "confidence": 0.05}],
+        "entities": [{"entity": "facility", "value": "体育館", "start": 2, "end": 5, "confidence": 0.99,
+                      "role": None, "extractor": "DIETClassifier"}]}
+
+    async def down(url, body, seconds):
+        raise OSError("connection refused")
+
+    async def a_list(url, body, seconds):
+        return ["not", "an", "object"]
+
+    with pytest.raises(NluBackendError, match="failed: connection refused"):
+        asyncio.run(rasa.parse_async("x", post=down))
+    with pytest.raises(NluBackendError, match="expected a JSON object"):
+        asyncio.run(rasa.parse_async("x", post=a_list))
 
 
 def test_backend_is_chosen_by_settings(rasa_url, tmp_path, interpreter):
