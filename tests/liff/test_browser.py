@@ -2,6 +2,8 @@
 
 Offline there is no LIFF SDK: the page takes the ID token from ``?id_token=`` (as the local
 emulator passes it) and the server verifies it; the browser's clock is frozen with the server's.
+The page is a guarded one (``tests.browser``): a JavaScript error or a CSP violation fails the test,
+and axe-core checks each screen (WCAG 2.x AA).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from liff.identity import StaticIdTokenVerifier
 from tests.booking.town import NOW, build_town, citizen
 
 
-async def test_book_a_slot_end_to_end(sqlite_db, aiohttp_server, browser) -> None:
+async def test_book_a_slot_end_to_end(sqlite_db, aiohttp_server, page) -> None:
     town = await build_town(sqlite_db)
     svc = BookingService(sqlite_db, town.clock)
     # Someone has the afternoon of 12/5; the whole court is gone all day on 12/12.
@@ -26,7 +28,6 @@ async def test_book_a_slot_end_to_end(sqlite_db, aiohttp_server, browser) -> Non
         await svc.reserve(town.request("gym.whole", day=date(2026, 12, 12), time=time), citizen(f"Ubusy{i}"))
     app = create_booking_liff_app(svc, StaticIdTokenVerifier({"tok-alice": "Ualice"}), sdk_url=None)
     server = await aiohttp_server(app)
-    page = await browser.new_page(viewport={"width": 390, "height": 844}, locale="ja-JP")
     await page.clock.set_fixed_time(NOW)
     await page.goto(str(server.make_url("/")) + "?id_token=tok-alice")
 
@@ -71,4 +72,3 @@ async def test_book_a_slot_end_to_end(sqlite_db, aiohttp_server, browser) -> Non
     await page.get_by_role("button", name="半面A").click()
     await page.get_by_role("button", name="次の月").click()
     await expect(page.locator('[data-day="2026-12-05"] .m')).to_have_text("△")  # two of three frames gone
-    await page.close()
