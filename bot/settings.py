@@ -23,6 +23,8 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/madoguchi.db"
 
 PRODUCTION = "production"
 TEST = "test"
+#: The citizen pages that can run as LIFF apps (``LIFF_ID_<PAGE>``).
+LIFF_PAGES = ("booking", "procedures", "forms")
 
 
 def default_inbox_url(database_url: str) -> str:
@@ -54,6 +56,8 @@ class LineAccount:
     channel_access_token: str
     api_base_url: str = LINE_API
     data_api_base_url: str = LINE_DATA_API
+    #: The LINE Login channel of the LIFF pages: the ``aud`` of the ID tokens they send (empty: the
+    #: pages cannot tell who a citizen is, and their API answers 401).
     liff_channel_id: str = ""
 
 
@@ -117,13 +121,15 @@ class Settings:
         # The SDK sends content/rich-menu-image calls to the data host; an emulator serves both.
         data_default = LINE_DATA_API if api == LINE_API else api
         data_api = _url(env, "LINE_DATA_API_BASE_URL", data_default)
+        liff_ids = {page: env.get(f"LIFF_ID_{page.upper()}", "").strip()
+                    for page in LIFF_PAGES if env.get(f"LIFF_ID_{page.upper()}", "").strip()}
         line = LineAccount(
             PRODUCTION,
             _required(env, "LINE_CHANNEL_SECRET"),
             _required(env, "LINE_CHANNEL_ACCESS_TOKEN"),
             api,
             data_api,
-            env.get("LIFF_CHANNEL_ID", "").strip(),
+            env.get("LIFF_CHANNEL_ID", "").strip() or _liff_channel(liff_ids),
         )
         test_line = None
         if env.get("LINE_TEST_CHANNEL_SECRET") or env.get("LINE_TEST_CHANNEL_ACCESS_TOKEN"):
@@ -171,13 +177,23 @@ class Settings:
             worker_concurrency=_int(env, "WORKER_CONCURRENCY", 32, 1, 1024),
             max_webhook_body=_int(env, "MAX_WEBHOOK_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
             qr_key=_key(env, "QR_ENCRYPTION_KEY", env["QR_ENCRYPTION_KEY"]) if env.get("QR_ENCRYPTION_KEY") else b"",
-            liff_ids={page: env.get(f"LIFF_ID_{page.upper()}", "").strip()
-                      for page in ("booking", "procedures", "forms") if env.get(f"LIFF_ID_{page.upper()}")},
+            liff_ids=liff_ids,
             nlu_model_dir=Path(env["NLU_MODEL_DIR"]) if env.get("NLU_MODEL_DIR", "").strip() else None,
             open311_api_keys=tuple(k.strip() for k in env.get("OPEN311_API_KEYS", "").split(",") if k.strip()),
             mail_receiver_port=_int(env, "MAIL_RECEIVER_PORT", 0, 0, 65535),
             mail_recipients=tuple(a.strip().lower() for a in env.get("MAIL_RECIPIENTS", "").split(",") if a.strip()),
         )
+
+
+def _liff_channel(liff_ids: Mapping[str, str]) -> str:
+    """The LINE Login channel the LIFF apps belong to: a LIFF id is ``<channel id>-<suffix>``, and
+    the channel id is the ``aud`` of the ID tokens its pages send. Ids of two channels: say so."""
+    channels = {liff_id.partition("-")[0] for liff_id in liff_ids.values()}
+    if len(channels) > 1:
+        raise SettingsError("LIFF_CHANNEL_ID", "the LIFF ids belong to different channels "
+                            f"({', '.join(sorted(channels))}); set LIFF_CHANNEL_ID")
+    channel = next(iter(channels), "")
+    return channel if channel.isdigit() else ""
 
 
 def _required(env: Mapping[str, str], name: str) -> str:

@@ -107,15 +107,15 @@ async def axe_violations(page: Page, **options: Any) -> list[str]:
     return findings(result)
 
 
-async def until(page: Page, predicate: str, arg: Any = None, *, timeout: float = 10.0) -> None:
+async def until(page: Page, predicate: str, arg: Any = None, *, seconds: float = 10.0) -> None:
     """Wait until the JavaScript function ``predicate(arg)`` is truthy on the page.
 
     ``page.wait_for_function`` evaluates a string predicate with ``eval`` inside the page, which a
     strict CSP refuses; this polls through the driver instead (as ``expect`` does).
     """
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await page.evaluate(f"([arg]) => ({predicate})(arg)", [arg]):
-        if loop.time() > deadline:
-            raise AssertionError(f"still false after {timeout}s: {predicate}")
-        await asyncio.sleep(0.05)
+    try:
+        async with asyncio.timeout(seconds):
+            while not await page.evaluate(f"([arg]) => ({predicate})(arg)", [arg]):
+                await asyncio.sleep(0.05)
+    except TimeoutError:
+        raise AssertionError(f"still false after {seconds}s: {predicate}") from None

@@ -85,3 +85,21 @@ def test_cli_prints_one_clear_line(tmp_path) -> None:
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert lines == ["madoguchi: configuration error: LINE_CHANNEL_SECRET: is required but not set (see .env.example)"]
+
+
+def test_the_liff_channel_is_named_or_taken_from_the_liff_ids() -> None:
+    """The LIFF pages verify ID tokens for the LINE Login channel (their ``aud``); never a made-up id."""
+    assert Settings.from_env(GOOD).line.liff_channel_id == ""
+    ids = {"LIFF_ID_BOOKING": "1657000001-AbCdEfGh", "LIFF_ID_FORMS": "1657000001-XyZw1234"}
+    assert Settings.from_env({**GOOD, **ids}).line.liff_channel_id == "1657000001"
+    assert Settings.from_env({**GOOD, **ids, "LIFF_CHANNEL_ID": "1657000009"}).line.liff_channel_id == "1657000009"
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({**GOOD, **ids, "LIFF_ID_PROCEDURES": "1657000002-Qwerty12"})
+    assert refused.value.variable == "LIFF_CHANNEL_ID" and "1657000002" in str(refused.value)
+
+
+async def test_without_a_liff_channel_every_token_is_refused_without_asking_line() -> None:
+    from liff.identity import HttpIdTokenVerifier
+
+    verifier = HttpIdTokenVerifier("http://127.0.0.1:9", "")  # nothing listens there: it must not be asked
+    assert await verifier.verify("any.token.at-all") is None

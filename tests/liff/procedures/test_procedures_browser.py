@@ -8,6 +8,7 @@ violation fails the test.
 from __future__ import annotations
 
 import re
+
 import pytest
 from aiohttp import web
 
