@@ -60,7 +60,7 @@ def dialogue_handler_factory(
         services = Services(knowledge, notifier=notifier, photo_policy=photo_policy or PhotoPolicy(),
                             timeout=timeout, public_base_url=app[SETTINGS].public_base_url, clock=app[CLOCK],
                             booking=app.get(BOOKING), procedures=app.get(PROCEDURES), menus=app.get(MENU_RELINKER),
-                            extra=dict(extra or {}))
+                            liff_ids=dict(app[SETTINGS].liff_ids), extra=dict(extra or {}))
         handler = DialogueHandler(services, help_message=functools.partial(help_message, town=knowledge.town.name),
                                   welcome=welcome_text(knowledge.town.name),
                                   menu_texts={text: action for (_, text), action in zip(MENU, MENU_ACTIONS, strict=True)})

@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -105,7 +106,12 @@ async def test_tennyu_to_a_result_with_progress(any_town: CounterTown) -> None:
     assert all(m_["type"] != "text" or len(m_["text"]) <= 5000 for m_ in out)
     link = out[-1]
     assert link["type"] == "flex" and "事前に入力すると、窓口で読み取るQRコード" in texts([link])
-    assert link["contents"]["footer"]["contents"][0]["action"]["uri"] == "http://madoguchi.test/liff/procedures/"
+    # the page opens at this result: the talk's answers ride in the link's fragment, in asking order
+    uri = urlsplit(link["contents"]["footer"]["contents"][0]["action"]["uri"])
+    assert (uri.scheme, uri.netloc, uri.path, uri.query) == ("http", "madoguchi.test", "/liff/procedures/", "")
+    carried = parse_qsl(uri.fragment)
+    assert carried[0] == ("event", "tennyu") and ("q.from", "domestic") in carried
+    assert ("q.moved_on", "2025-06-01") in carried and ("q.card", "no") in carried
     assert "ごみの出し方" in quick_labels(out)  # back at the main menu
     assert await _flow(town, chat.user) is None
     counts = await access_counts(town.db)

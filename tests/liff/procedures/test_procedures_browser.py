@@ -8,12 +8,14 @@ violation fails the test.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from aiohttp import web
 
 from civic.procedures.payload import QrKeyring
 from civic.procedures.qr import read_image
+from dialogues.procedure import carry_over
 from tests.browser import axe_violations, findings, phone_page, run_axe, until
 from tests.liff.procedures.conftest import QR_KEY
 
@@ -57,6 +59,7 @@ async def walk_tennyu(page, base_url: str) -> None:
     await page.get_by_role("button", name=re.compile("転入（町外から）")).click()
     await page.get_by_role("progressbar").wait_for()
     assert await page.locator("#q-progress-text").text_content() == "0"
+    assert not await axe_violations(page)
     # required: "次へ" without a choice is refused on the page
     await page.get_by_role("button", name="次へ").click()
     assert "回答が必要" in await page.locator("#q-error").text_content()
@@ -75,11 +78,12 @@ async def walk_tennyu(page, base_url: str) -> None:
     for label in ["はい", "はい", "いない", "はい", "はい", "いいえ", "いいえ", "いいえ"]:
         await answer(page, label)
     await page.locator("#view-result").wait_for(state="visible")
-    results = await page.locator("#r-list > li h3").all_text_contents()
+    results = await page.locator("#r-list > li h2").all_text_contents()
     assert results[0] == "転入届" and "小学校・中学校の転入学の手続き" in results
     assert "2026年12月14日（月）まで" in await page.locator("#r-list > li").first.text_content()
     assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # responsive
     assert await page.get_by_role("button", name="印刷する").is_visible()
+    assert not await axe_violations(page)
 
     await page.get_by_role("button", name="世帯の情報を入力する").click()
     await page.locator("#view-household").wait_for(state="visible")
@@ -107,6 +111,7 @@ async def walk_tennyu(page, base_url: str) -> None:
     await page.locator("#a-new-postal_code-error", has_text="みどり町の住所ではありません").wait_for()
     assert await page.locator("#a-new-postal_code").get_attribute("aria-invalid") == "true"
     assert not await aaa_contrast_violations(page)  # the form with its error messages
+    assert not await axe_violations(page)
 
     await page.locator("#a-new-postal_code").fill("839-0902")
     await until(page, "() => document.getElementById('a-new-region').value.endsWith('緑ヶ丘')")
@@ -121,6 +126,7 @@ async def walk_tennyu(page, base_url: str) -> None:
     assert [p.kana for p in ticket.household.people][3] == "ハセガワ\u3000コタロウ"
     assert ticket.household.address("new").region == "福岡県みどり郡みどり町緑ヶ丘" and 101 in ticket.procedures
     assert not await aaa_contrast_violations(page)
+    assert not await axe_violations(page)
     # the page holds nothing to resend: the server draft is gone
     assert await page.locator("#h-people .person").count() == 0
 
@@ -187,3 +193,27 @@ async def test_the_contrast_check_catches_a_pale_colour(page, base_url) -> None:
     assert found and all(v.startswith("color-contrast-enhanced") for v in found)
     await set_strong(page, "#7A9CC6")  # a pale blue: about 2.5:1, fails AA too
     assert any(v.startswith("color-contrast ") for v in await aaa_contrast_violations(page))
+
+
+async def test_answers_from_the_talk_open_the_page_where_the_talk_left_off(page, base_url) -> None:
+    """The talk's result links here with its answers in the fragment (``dialogues.procedure.carry_over``):
+    the page opens at that result, not at the list of events, and the answers leave the address bar."""
+    answers = {"kind": "jumin", "requester": "self", "card": "no"}
+    await page.goto(f"{base_url}/#{carry_over('shomei', answers)}")
+    await page.locator("#view-result").wait_for(state="visible")
+    assert "住民票の写しの請求" in await page.locator("#r-list").text_content()
+    assert urlsplit(page.url).fragment == ""
+    assert not await axe_violations(page)
+    await page.get_by_role("button", name=re.compile("世帯の情報を入力する|二次元コード")).first.wait_for()
+
+
+async def test_answers_carried_over_in_part_open_the_next_question(page, base_url) -> None:
+    """Answered up to a point (or an answer the page refuses): the page asks the next question."""
+    await page.goto(f"{base_url}/#{carry_over('shomei', {'kind': 'jumin', 'requester': 'nobody-knows'})}")
+    await page.locator("#view-question").wait_for(state="visible")
+    assert int(await page.locator("#q-progress-text").text_content()) > 0
+    assert await page.locator("#q-back").is_visible()
+    await page.goto("about:blank")
+    await page.goto(f"{base_url}/#event=no-such-event")
+    await page.locator("#events button").first.wait_for()
+    assert await page.locator("#view-start").is_visible()
