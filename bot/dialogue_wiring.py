@@ -72,10 +72,21 @@ def dialogue_handler_factory(
     return factory
 
 
+def map_tiles(settings: Settings) -> Any:
+    """The facility map's tile server (``MAP_TILE_URL``: gsi, osm or a template of the town's own)."""
+    from liff.map import OPENSTREETMAP, TileServer
+
+    if settings.map_tile_url == "osm":
+        return OPENSTREETMAP
+    if settings.map_tile_url == "gsi":
+        return TileServer()
+    return TileServer(settings.map_tile_url, settings.map_tile_attribution, settings.map_tile_attribution_url)
+
+
 def install_dialogues(app: web.Application, knowledge: Knowledge, *, open311_api_keys: tuple[str, ...] = (),
                       jurisdiction_id: str = "") -> None:
     """Mount the dialogue features' pages on a service app made with ``dialogue_handler_factory``:
-    ``/liff/map/`` (folium facility map), ``/liff/webchat/`` (web chat + ``embed.js``) and
+    ``/liff/map/`` (facility map), ``/liff/webchat/`` (web chat + ``embed.js``) and
     ``/open311/v2/`` (GeoReport v2). Call before the app starts."""
     from admin_api.open311 import create_open311_app
     from liff.map import create_map_app
@@ -85,7 +96,7 @@ def install_dialogues(app: web.Application, knowledge: Knowledge, *, open311_api
     if knowledge.facilities is not None:
         app.add_subapp("/liff/map", create_map_app(
             lambda: app[DATABASE], app[CLOCK], knowledge.facilities, town=town.name,
-            center=(town.area.latitude, town.area.longitude)))
+            center=(town.area.latitude, town.area.longitude), tiles=map_tiles(app[SETTINGS])))
     app.add_subapp("/liff/webchat", create_webchat_app(
         lambda: app[DIALOGUE_HANDLER], lambda: app[DATABASE], app[CLOCK], title=f"{town.name} よくある質問"))
     app.add_subapp("/open311/v2", create_open311_app(

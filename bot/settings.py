@@ -89,6 +89,11 @@ class Settings:
     #: Mail to LINE (国富町 §9(2)(ア)⑥): the SMTP receiver's port (off when 0) and accepted addresses.
     mail_receiver_port: int = 0
     mail_recipients: tuple[str, ...] = ()
+    #: The facility map's background tiles: ``gsi`` (地理院タイル, default), ``osm`` or a ``{z}/{x}/{y}``
+    #: URL template, with its attribution text and link (``liff.map.TileServer``).
+    map_tile_url: str = "gsi"
+    map_tile_attribution: str = ""
+    map_tile_attribution_url: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -182,6 +187,10 @@ class Settings:
             open311_api_keys=tuple(k.strip() for k in env.get("OPEN311_API_KEYS", "").split(",") if k.strip()),
             mail_receiver_port=_int(env, "MAIL_RECEIVER_PORT", 0, 0, 65535),
             mail_recipients=tuple(a.strip().lower() for a in env.get("MAIL_RECIPIENTS", "").split(",") if a.strip()),
+            map_tile_url=_tiles(env),
+            map_tile_attribution=env.get("MAP_TILE_ATTRIBUTION", "").strip(),
+            map_tile_attribution_url=(_url(env, "MAP_TILE_ATTRIBUTION_URL", "")
+                                      if env.get("MAP_TILE_ATTRIBUTION_URL", "").strip() else ""),
         )
 
 
@@ -194,6 +203,17 @@ def _liff_channel(liff_ids: Mapping[str, str]) -> str:
                             f"({', '.join(sorted(channels))}); set LIFF_CHANNEL_ID")
     channel = next(iter(channels), "")
     return channel if channel.isdigit() else ""
+
+
+def _tiles(env: Mapping[str, str]) -> str:
+    value = env.get("MAP_TILE_URL", "").strip() or "gsi"
+    if value in {"gsi", "osm"}:
+        return value
+    if not value.startswith("https://") or not all(k in value for k in ("{z}", "{x}", "{y}")):
+        raise SettingsError("MAP_TILE_URL", f"must be gsi, osm or an https URL with {{z}}, {{x}} and {{y}}, got {value!r}")
+    if not env.get("MAP_TILE_ATTRIBUTION", "").strip():
+        raise SettingsError("MAP_TILE_ATTRIBUTION", "is required with a tile server of your own (its terms ask for it)")
+    return value
 
 
 def _required(env: Mapping[str, str], name: str) -> str:
