@@ -102,7 +102,7 @@ async def test_tennyu_to_a_result_with_progress(any_town: CounterTown) -> None:
     assert "ご回答ありがとうございました。" in body and "【転入（町外からの引っ越し）の手続き】" in body
     assert "1. 転入届" in body and "転出証明書" in body
     assert "期限: 2025年6月16日（月）まで（土日祝日・年末年始のため翌開庁日）" in body  # 14 days from 6/1
-    assert "お問い合わせ: みどり町役場 0942-00-1234" in body
+    assert "お問い合わせ: みどり町役場 0000-00-1111" in body
     assert all(m_["type"] != "text" or len(m_["text"]) <= 5000 for m_ in out)
     link = out[-1]
     assert link["type"] == "flex" and "事前に入力すると、窓口で読み取るQRコード" in texts([link])
