@@ -94,6 +94,7 @@ async def serve_demo(host: str, port: int, directory: Path, content_dir: Path,
         login, password = await demo_admin(bot_app, directory)
         print(f"\nみどり町の LINE 窓口デモが起動しました。\n"
               f"  チャットシミュレーター: {sim_url}/simulator\n"
+              f"  （施設予約・フォーム・手続きナビは、シミュレーターのボタンから開くと LINE と同じくログイン済みで開きます）\n"
               f"  施設予約ページ:         {bot_url}/liff/booking/\n"
               f"  手続きナビ:             {bot_url}/liff/procedures/\n"
               f"  Web チャット:           {bot_url}/liff/webchat/\n"
