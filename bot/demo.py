@@ -3,11 +3,17 @@
 Everything runs in one process on localhost: linesim (the LINE platform stand-in, with the browser
 simulator) on ``port + 101`` and the bot on ``port``, talking to each other over HTTP exactly as
 LINE and the bot would. The data lives in ``var/demo/`` (SQLite) with a key generated on first use.
+
+The citizen pages (booking, forms, 手続きナビ) are the LINE Login channel's LIFF apps in linesim:
+the simulator opens a link to them with an ID token for the citizen, and the bot verifies it for
+that channel (``LIFF_PAGES``), as in LINE. Both accounts share the login channel, as two Official
+Accounts of one provider share a LIFF app.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import shutil
 from pathlib import Path
@@ -20,7 +26,7 @@ from bot.migrate import upgrade
 from bot.service import build_service
 from bot.settings import LineAccount, Settings
 from civic.crypto import new_key_text, parse_key
-from linesim import ChannelConfig, Place, SimConfig
+from linesim import ChannelConfig, LiffApp, Place, SimConfig
 from linesim import create_app as create_linesim
 
 log = logging.getLogger(__name__)
@@ -28,6 +34,10 @@ log = logging.getLogger(__name__)
 DEMO_DIR = Path("var/demo")
 PRODUCTION = ("production", "demo-production-channel-secret", "demo-production-access-token")
 TEST = ("test", "demo-test-channel-secret", "demo-test-access-token")
+LOGIN = ("1650000000", "demo-login-channel-secret")  # the LIFF apps' LINE Login channel (id, secret)
+#: The pages opened as LIFF apps: LIFF id → path on the bot.
+LIFF_PAGES = {f"{LOGIN[0]}-booking": "/liff/booking/", f"{LOGIN[0]}-forms": "/liff/forms/",
+              f"{LOGIN[0]}-procedures": "/liff/procedures/"}
 
 
 def _demo_key(directory: Path) -> bytes:
@@ -45,10 +55,18 @@ def demo_places(town_dir: Path) -> list[Place]:
     return [Place(**item) for item in yaml.safe_load(path.read_text(encoding="utf-8"))]
 
 
+def demo_channels(bot_url: str) -> list[ChannelConfig]:
+    apps = tuple(LiffApp(liff_id, bot_url + path) for liff_id, path in LIFF_PAGES.items())
+    return [ChannelConfig(PRODUCTION[0], PRODUCTION[1], PRODUCTION[2], f"{bot_url}/callback", bot_display_name="みどり町",
+                          login_channel_id=LOGIN[0], login_channel_secret=LOGIN[1], liff_apps=apps),
+            ChannelConfig(TEST[0], TEST[1], TEST[2], f"{bot_url}/callback/test", bot_display_name="みどり町（テスト）",
+                          login_channel_id=LOGIN[0], login_channel_secret=LOGIN[1], liff_apps=apps)]
+
+
 def demo_settings(host: str, port: int, sim_url: str, directory: Path, content_dir: Path) -> Settings:
     return Settings(
-        line=LineAccount(PRODUCTION[0], PRODUCTION[1], PRODUCTION[2], sim_url, sim_url),
-        test_line=LineAccount(TEST[0], TEST[1], TEST[2], sim_url, sim_url),
+        line=LineAccount(PRODUCTION[0], PRODUCTION[1], PRODUCTION[2], sim_url, sim_url, liff_channel_id=LOGIN[0]),
+        test_line=LineAccount(TEST[0], TEST[1], TEST[2], sim_url, sim_url, liff_channel_id=LOGIN[0]),
         database_url=f"sqlite+aiosqlite:///{directory / 'madoguchi.db'}",
         host=host,
         port=port,
@@ -65,16 +83,8 @@ async def serve_demo(host: str, port: int, directory: Path, content_dir: Path,
     sim_url, bot_url = f"http://{host}:{sim_port}", f"http://{host}:{port}"
     settings = demo_settings(host, port, sim_url, directory, content_dir)
     await asyncio.to_thread(upgrade, settings.database_url, settings.inbox_url)
-    sim_app = create_linesim(SimConfig(
-        channels=[
-            ChannelConfig(PRODUCTION[0], PRODUCTION[1], PRODUCTION[2], f"{bot_url}/callback",
-                          bot_display_name="みどり町"),
-            ChannelConfig(TEST[0], TEST[1], TEST[2], f"{bot_url}/callback/test",
-                          bot_display_name="みどり町（テスト）"),
-        ],
-        places=demo_places(settings.town_dir),
-    ))
-    bot_app = await asyncio.to_thread(build_service, settings)
+    sim_app = create_linesim(SimConfig(channels=demo_channels(bot_url), places=demo_places(settings.town_dir)))
+    bot_app = await asyncio.to_thread(functools.partial(build_service, settings, install_content=False))
     runners = [web.AppRunner(sim_app), web.AppRunner(bot_app)]
     for runner, p in zip(runners, (sim_port, port), strict=True):
         await runner.setup()
@@ -84,6 +94,7 @@ async def serve_demo(host: str, port: int, directory: Path, content_dir: Path,
         login, password = await demo_admin(bot_app, directory)
         print(f"\nみどり町の LINE 窓口デモが起動しました。\n"
               f"  チャットシミュレーター: {sim_url}/simulator\n"
+              f"  （施設予約・フォーム・手続きナビは、シミュレーターのボタンから開くと LINE と同じくログイン済みで開きます）\n"
               f"  施設予約ページ:         {bot_url}/liff/booking/\n"
               f"  手続きナビ:             {bot_url}/liff/procedures/\n"
               f"  Web チャット:           {bot_url}/liff/webchat/\n"

@@ -62,7 +62,7 @@ def dialogue_handler_factory(
         services = Services(knowledge, notifier=notifier, photo_policy=photo_policy or PhotoPolicy(),
                             timeout=timeout, public_base_url=app[SETTINGS].public_base_url, clock=app[CLOCK],
                             booking=app.get(BOOKING), procedures=app.get(PROCEDURES), menus=app.get(MENU_RELINKER),
-                            extra=dict(extra or {}))
+                            liff_ids=dict(app[SETTINGS].liff_ids), extra=dict(extra or {}))
         handler = DialogueHandler(services, help_message=functools.partial(help_message, town=knowledge.town.name),
                                   welcome=welcome_text(knowledge.town.name),
                                   menu_texts={text: action for (_, text), action in zip(MENU, MENU_ACTIONS, strict=True)})
@@ -91,10 +91,21 @@ def personal_data_redactor(knowledge: Knowledge) -> Redactor:
     return Redactor(knowledge.interpreter.morphology.person_names)
 
 
+def map_tiles(settings: Settings) -> Any:
+    """The facility map's tile server (``MAP_TILE_URL``: gsi, osm or a template of the town's own)."""
+    from liff.map import OPENSTREETMAP, TileServer
+
+    if settings.map_tile_url == "osm":
+        return OPENSTREETMAP
+    if settings.map_tile_url == "gsi":
+        return TileServer()
+    return TileServer(settings.map_tile_url, settings.map_tile_attribution, settings.map_tile_attribution_url)
+
+
 def install_dialogues(app: web.Application, knowledge: Knowledge, *, open311_api_keys: tuple[str, ...] = (),
                       jurisdiction_id: str = "", open311: Open311Policy | None = None) -> None:
     """Mount the dialogue features' pages on a service app made with ``dialogue_handler_factory``:
-    ``/liff/map/`` (folium facility map), ``/liff/webchat/`` (web chat + ``embed.js``) and
+    ``/liff/map/`` (facility map), ``/liff/webchat/`` (web chat + ``embed.js``) and
     ``/open311/v2/`` (GeoReport v2, read as ``open311`` allows: nothing by default). Call before the app starts."""
     from admin_api.open311 import create_open311_app
     from liff.map import create_map_app
@@ -104,7 +115,7 @@ def install_dialogues(app: web.Application, knowledge: Knowledge, *, open311_api
     if knowledge.facilities is not None:
         app.add_subapp("/liff/map", create_map_app(
             lambda: app[DATABASE], app[CLOCK], knowledge.facilities, town=town.name,
-            center=(town.area.latitude, town.area.longitude)))
+            center=(town.area.latitude, town.area.longitude), tiles=map_tiles(app[SETTINGS])))
     app.add_subapp("/liff/webchat", create_webchat_app(
         lambda: app[DIALOGUE_HANDLER], lambda: app[DATABASE], app[CLOCK], title=f"{town.name} よくある質問"))
     app.add_subapp("/open311/v2", create_open311_app(

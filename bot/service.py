@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from typing import Any
@@ -41,6 +42,7 @@ from admin_api.staff_views import staff_router
 from admin_api.stats_views import stats_router
 from bot.app import Role, create_app
 from bot.appkeys import CLOCK, DATABASE, GATEWAY, INBOX_DATABASE, SETTINGS
+from bot.content_install import STARTUP_CONTENT, StartupContent, content_ctx
 from bot.delivery_scheduler import DELIVERY_SCHEDULER, delivery_scheduler_ctx
 from bot.dialogue_wiring import (
     BOOKING,
@@ -91,6 +93,7 @@ from richmenus.line_api import GatewayLineApis
 from richmenus.publish import RichMenuPublisher
 from richmenus.taps import is_switch_data, record_tap
 
+log = logging.getLogger(__name__)
 STAFF_SESSIONS = web.AppKey("staff_sessions", StaffSessions)
 PUBLISHER = web.AppKey("richmenu_publisher", RichMenuPublisher)
 SCHEDULE = web.AppKey("schedule", Schedule)
@@ -201,9 +204,10 @@ def admin_api_routers(app: web.Application, knowledge: Knowledge, *, booking_not
 
 def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: Knowledge | None = None,
                   gateway: LineGateway | None = None, role: Role = Role.INLINE,
-                  worker_command: Sequence[str] = ()) -> web.Application:
+                  worker_command: Sequence[str] = (), install_content: bool = True) -> web.Application:
     """The service in ``role`` (see ``bot.app``). A ``WORKER`` app starts no scheduler, mail
-    receiver or catalogue install: its web process does."""
+    receiver or content install: its web process does. ``install_content=False`` leaves the town's
+    facilities and first rich menus to the caller (the demo seeds them itself)."""
     clock = clock or SystemClock()
     knowledge = knowledge or build_knowledge(settings, model_dir=settings.nlu_model_dir)
     dialogues = dialogue_handler_factory(knowledge)
@@ -220,7 +224,10 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
 
     booking = BookingService(db, clock, BookingNotices(notifier))
     app[BOOKING] = booking
-    verifier = HttpIdTokenVerifier(settings.line.api_base_url, settings.line.liff_channel_id or "liff")
+    if not settings.line.liff_channel_id:
+        log.warning("LIFF_CHANNEL_ID is not set (nor LIFF_ID_*): the booking and forms pages cannot tell "
+                    "who a citizen is and answer 401 (see .env.example)")
+    verifier = HttpIdTokenVerifier(settings.line.api_base_url, settings.line.liff_channel_id)
     liff_sdk = "https://static.line-scdn.net/liff/edge/2/sdk.js"
     app.add_subapp("/liff/booking", create_booking_liff_app(
         booking, verifier, liff_id=settings.liff_ids.get("booking", ""),
@@ -262,7 +269,7 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
     schedule = scheduled_jobs(app, notifier, drafts_idle)
     app[SCHEDULE] = schedule
     if role is not Role.WORKER:
-        start_jobs(app, settings, schedule)
+        start_jobs(app, settings, schedule, install_content=install_content)
 
     async def close_verifier(app: web.Application) -> AsyncIterator[None]:
         yield
@@ -286,9 +293,9 @@ def scheduled_jobs(app: web.Application, notifier: Any, drafts_idle: timedelta) 
     return schedule
 
 
-def start_jobs(app: web.Application, settings: Settings, schedule: Schedule) -> None:
+def start_jobs(app: web.Application, settings: Settings, schedule: Schedule, *, install_content: bool = True) -> None:
     """What runs once per service, in the web (or inline) process: deliveries, the mail receiver,
-    the town's attribute catalogue and the scheduled jobs."""
+    the town's content (attribute catalogue, facilities, first rich menus) and the scheduled jobs."""
     db, clock = app[DATABASE], app[CLOCK]
     app.cleanup_ctx.append(delivery_scheduler_ctx(settings))
     if settings.mail_receiver_port:
@@ -302,5 +309,9 @@ def start_jobs(app: web.Application, settings: Settings, schedule: Schedule) -> 
         yield
 
     app.cleanup_ctx.append(install_catalogue)
+    if install_content:
+        report = app[STARTUP_CONTENT] = StartupContent()
+        app.cleanup_ctx.append(content_ctx(db, clock, settings.town_dir, lambda: app[PUBLISHER],
+                                           test_account=settings.test_line is not None, report=report))
     app.cleanup_ctx.append(scheduler_ctx(schedule))
 

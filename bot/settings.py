@@ -25,6 +25,8 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/madoguchi.db"
 
 PRODUCTION = "production"
 TEST = "test"
+#: The citizen pages that can run as LIFF apps (``LIFF_ID_<PAGE>``).
+LIFF_PAGES = ("booking", "procedures", "forms")
 
 
 def default_inbox_url(database_url: str) -> str:
@@ -56,6 +58,8 @@ class LineAccount:
     channel_access_token: str
     api_base_url: str = LINE_API
     data_api_base_url: str = LINE_DATA_API
+    #: The LINE Login channel of the LIFF pages: the ``aud`` of the ID tokens they send (empty: the
+    #: pages cannot tell who a citizen is, and their API answers 401).
     liff_channel_id: str = ""
 
 
@@ -106,6 +110,11 @@ class Settings:
     group_policy: str = "leave"
     #: Reverse proxies whose ``X-Forwarded-For`` names the client (``civic.client_address``); none by default.
     trusted_proxies: tuple[Network, ...] = ()
+    #: The facility map's background tiles: ``gsi`` (地理院タイル, default), ``osm`` or a ``{z}/{x}/{y}``
+    #: URL template, with its attribution text and link (``liff.map.TileServer``).
+    map_tile_url: str = "gsi"
+    map_tile_attribution: str = ""
+    map_tile_attribution_url: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -138,13 +147,15 @@ class Settings:
         # The SDK sends content/rich-menu-image calls to the data host; an emulator serves both.
         data_default = LINE_DATA_API if api == LINE_API else api
         data_api = _url(env, "LINE_DATA_API_BASE_URL", data_default)
+        liff_ids = {page: env.get(f"LIFF_ID_{page.upper()}", "").strip()
+                    for page in LIFF_PAGES if env.get(f"LIFF_ID_{page.upper()}", "").strip()}
         line = LineAccount(
             PRODUCTION,
             _required(env, "LINE_CHANNEL_SECRET"),
             _required(env, "LINE_CHANNEL_ACCESS_TOKEN"),
             api,
             data_api,
-            env.get("LIFF_CHANNEL_ID", "").strip(),
+            env.get("LIFF_CHANNEL_ID", "").strip() or _liff_channel(liff_ids),
         )
         test_line = None
         if env.get("LINE_TEST_CHANNEL_SECRET") or env.get("LINE_TEST_CHANNEL_ACCESS_TOKEN"):
@@ -198,8 +209,7 @@ class Settings:
             line_breaker_failures=_int(env, "LINE_BREAKER_FAILURES", 5, 1, 1000),
             line_breaker_max_seconds=_number(env, "LINE_BREAKER_MAX_SECONDS", 30.0, 1, 600),
             qr_key=_key(env, "QR_ENCRYPTION_KEY", env["QR_ENCRYPTION_KEY"]) if env.get("QR_ENCRYPTION_KEY") else b"",
-            liff_ids={page: env.get(f"LIFF_ID_{page.upper()}", "").strip()
-                      for page in ("booking", "procedures", "forms") if env.get(f"LIFF_ID_{page.upper()}")},
+            liff_ids=liff_ids,
             nlu_model_dir=Path(env["NLU_MODEL_DIR"]) if env.get("NLU_MODEL_DIR", "").strip() else None,
             open311_api_keys=tuple(k.strip() for k in env.get("OPEN311_API_KEYS", "").split(",") if k.strip()),
             open311_publish=_choice(env, "OPEN311_PUBLISH", {"off": False, "on": True}, False),
@@ -212,7 +222,33 @@ class Settings:
             mail_recipients=tuple(a.strip().lower() for a in env.get("MAIL_RECIPIENTS", "").split(",") if a.strip()),
             group_policy=_choice(env, "GROUP_POLICY", {"leave": "leave", "silent": "silent"}, "leave"),
             trusted_proxies=_networks(env, "TRUSTED_PROXIES"),
+            map_tile_url=_tiles(env),
+            map_tile_attribution=env.get("MAP_TILE_ATTRIBUTION", "").strip(),
+            map_tile_attribution_url=(_url(env, "MAP_TILE_ATTRIBUTION_URL", "")
+                                      if env.get("MAP_TILE_ATTRIBUTION_URL", "").strip() else ""),
         )
+
+
+def _liff_channel(liff_ids: Mapping[str, str]) -> str:
+    """The LINE Login channel the LIFF apps belong to: a LIFF id is ``<channel id>-<suffix>``, and
+    the channel id is the ``aud`` of the ID tokens its pages send. Ids of two channels: say so."""
+    channels = {liff_id.partition("-")[0] for liff_id in liff_ids.values()}
+    if len(channels) > 1:
+        raise SettingsError("LIFF_CHANNEL_ID", "the LIFF ids belong to different channels "
+                            f"({', '.join(sorted(channels))}); set LIFF_CHANNEL_ID")
+    channel = next(iter(channels), "")
+    return channel if channel.isdigit() else ""
+
+
+def _tiles(env: Mapping[str, str]) -> str:
+    value = env.get("MAP_TILE_URL", "").strip() or "gsi"
+    if value in {"gsi", "osm"}:
+        return value
+    if not value.startswith("https://") or not all(k in value for k in ("{z}", "{x}", "{y}")):
+        raise SettingsError("MAP_TILE_URL", f"must be gsi, osm or an https URL with {{z}}, {{x}} and {{y}}, got {value!r}")
+    if not env.get("MAP_TILE_ATTRIBUTION", "").strip():
+        raise SettingsError("MAP_TILE_ATTRIBUTION", "is required with a tile server of your own (its terms ask for it)")
+    return value
 
 
 def _required(env: Mapping[str, str], name: str) -> str:

@@ -5,7 +5,8 @@ renders them in LINE: one question at a time with its progress 「(2/5)」, quic
 (a numbered list to answer by number when they do not fit in 13 buttons), 「決定」 to finish picking
 several, 「スキップ」 / 「今のまま」 for optional questions and what is registered already, dates as
 typed text (西暦 or 和暦), then a summary and the form's thanks. The LIFF page
-(``/liff/forms/?form=<key>``) is offered as the alternative. See ``form.mmd``.
+(``/liff/forms/?form=<key>``) is offered as the alternative, as a URI button (LINE opens a LIFF
+link inside the chat, the citizen logged in). See ``form.mmd``.
 
 Entry: ``action=form&key=<form key>``; the ``delivery_settings`` intent (the settings form);
 after the welcome on follow, the first-use questionnaire is offered (「回答する / あとで」:
@@ -47,8 +48,7 @@ ANSWER_NOW = "回答する"
 
 
 def liff_url(ctx: Context, key: str) -> str:
-    base = ctx.services.public_base_url.rstrip("/")
-    return f"{base}/liff/forms/?{m.data(form=key)}" if base else ""
+    return ctx.services.page_url("forms", m.data(form=key))
 
 
 def citizen_id(ctx: Context) -> int | None:
@@ -104,11 +104,15 @@ class FormFlow(Flow):
         lines = [f"「{form.title}」にお答えください（全{total}問）。"]
         if form.description:
             lines.append(form.description)
+        lines.append("途中でやめる場合は「やめる」と送ってください。")
         url = liff_url(ctx, form.key)
         if url:
-            lines.append(f"画面でまとめて入力する場合はこちら：\n{url}")
-        lines.append("途中でやめる場合は「やめる」と送ってください。")
-        ctx.say(m.text("\n".join(lines)))
+            ctx.say(m.flex("\n".join(lines), m.bubble(
+                [m.flex_text(line, size="md" if i == 0 else "sm", weight="bold" if i == 0 else None)
+                 for i, line in enumerate(lines)],
+                footer=[m.flex_button(m.uri_action("画面でまとめて入力する", url), style="primary")])))
+        else:
+            ctx.say(m.text("\n".join(lines)))
         self.ask_question(ctx, step.question or {})
 
     async def put_off(self, ctx: Context, cid: int) -> str:

@@ -6,7 +6,8 @@ Entered from the rich menu (``action=procedure``) or a sentence (``procedure_nav
 its options as quick replies; date questions take 西暦 or 和暦 typed (or LINE's date picker) and
 impossible dates are refused kindly (§8(6) r); 「戻る」 goes back one question (§8(6) q). The
 navigator (``civic.procedures``) holds no state: the answers live in the flow's data. The result
-links to the web page for household pre-entry and the counter's QR code. See ``procedure.mmd``.
+links to the web page for household pre-entry and the counter's QR code, with the answers in the
+link's fragment (``carry_over``): the page opens at the same result. See ``procedure.mmd``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 import unicodedata
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from civic.clock import FrozenClock
 from civic.procedures.dates import DateProblem, display, parse_date
@@ -213,15 +215,20 @@ class ProcedureFlow(Flow):
         if len(chunks) > MAX_CHUNKS:  # very long: one message, whole procedures, the rest on the web page
             chunks = [format_result_text(nav.event, results, town)]
         messages = with_lead([m.text(c) for c in chunks], f"{lead}\nご回答ありがとうございました。".strip())
-        base = ctx.services.public_base_url
-        if base:
-            url = f"{base.rstrip('/')}/liff/procedures/"
+        url = ctx.services.page_url("procedures", fragment=carry_over(nav.event.code, ctx.data["answers"]))
+        if url:
             messages.append(m.flex("窓口での記入を減らせます（手続きナビのWebページ）", m.bubble(
                 [m.flex_text("窓口での記入を減らせます", size="md", weight="bold"),
                  m.flex_text("手続きナビのWebページで世帯の情報を事前に入力すると、窓口で読み取るQRコードを作れます。"
                              "窓口では、そのQRコードをお見せください。")],
                 footer=[m.flex_button(m.uri_action("事前入力とQRコード", url), style="primary")])))
         ctx.finish(*messages)
+
+
+def carry_over(event: str, answers: dict[str, str]) -> str:
+    """The talk's answers for the web page (its address's fragment, never sent to a server): the
+    page opens at the same point — the result — instead of the list of events."""
+    return urlencode([("event", event), *((f"q.{k}", v) for k, v in answers.items())])
 
 
 def _option(question: Question, text: str) -> str | None:

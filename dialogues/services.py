@@ -192,7 +192,22 @@ class Services:
     procedures: ProcedureContent | None = None
     #: Per-segment rich menus (a citizen's chat answers to a form relink theirs when set).
     menus: CitizenMenus | None = None
+    #: LIFF app ids of the citizen pages (booking, procedures, forms): see ``page_url``.
+    liff_ids: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def page_url(self, page: str, query: str = "", fragment: str = "") -> str:
+        """The link a URI button opens for a citizen page (``liff/<page>/``): the LIFF URL
+        ``https://liff.line.me/<id>`` when the page is a LIFF app, so LINE opens it inside the chat
+        with the citizen logged in; else its address under ``public_base_url``; '' without either."""
+        liff_id = self.liff_ids.get(page)
+        if liff_id:
+            url = f"https://liff.line.me/{liff_id}"
+        elif self.public_base_url:
+            url = f"{self.public_base_url.rstrip('/')}/liff/{page}/"
+        else:
+            return ""
+        return url + (f"?{query}" if query else "") + (f"#{fragment}" if fragment else "")
 
     @property
     def town(self) -> TownProfile:

@@ -3,6 +3,7 @@
 ``HttpIdTokenVerifier`` posts the token to ``{LINE_API_BASE_URL}/oauth2/v2.1/verify`` with the LINE
 Login channel id (``client_id``), as LINE documents; the local LINE emulator (linesim) answers the
 same endpoint, so the page works offline in the demo. Answers are cached until the token expires.
+Without a channel id no token can be for us: every token is refused (the pages answer 401).
 ``StaticIdTokenVerifier`` is the fake for tests. Every LIFF page (booking, procedures, forms) uses this module.
 """
 
@@ -46,6 +47,8 @@ class HttpIdTokenVerifier:
         self._clock = clock
 
     async def verify(self, id_token: str) -> VerifiedUser | None:
+        if not self.channel_id:
+            return None
         now = self._clock()
         hit = self._cache.get(id_token)
         if hit is not None and hit[0] > now:

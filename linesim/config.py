@@ -13,12 +13,26 @@ def _digest(*parts: str) -> str:
 
 
 @dataclass(frozen=True)
+class LiffApp:
+    """A LIFF app of the channel's LINE Login channel: ``https://liff.line.me/<liff_id>/<path>?<query>``
+    opens ``endpoint_url`` + path and query, inside LINE, where ``liff.getIDToken()`` works."""
+
+    liff_id: str
+    endpoint_url: str
+
+    def __post_init__(self) -> None:
+        if not self.liff_id or not self.endpoint_url.startswith(("http://", "https://")):
+            raise ValueError("a LIFF app needs an id and an http(s) endpoint URL")
+
+
+@dataclass(frozen=True)
 class ChannelConfig:
     """One LINE Official Account (Messaging API channel) and the LINE Login channel its LIFF apps use.
 
     The bot's access token selects the channel on every API call, so a production and a test
     account can share one linesim. Ids left empty are derived from the name, so they are stable
-    across restarts.
+    across restarts. ``liff_apps`` are the LIFF apps the simulator opens as LINE does (with an ID
+    token for the citizen).
     """
 
     name: str
@@ -30,6 +44,7 @@ class ChannelConfig:
     bot_display_name: str = ""
     login_channel_id: str = ""
     login_channel_secret: str = ""
+    liff_apps: tuple[LiffApp, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.name or not self.secret or not self.access_token:

@@ -6,11 +6,13 @@ would send (minting a reply token where LINE gives one) and delivers it to the b
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from . import events, ids, idtoken
-from .config import SimConfig
+from .config import LiffApp, SimConfig
 from .state import ChannelState, Content, GroupChat, SimState, User, WebhookDelivery
 from .webhook_sender import WebhookSender
 
@@ -261,6 +263,19 @@ class LineSimService:
             self._user(channel, user_id)
         return [channel.issue_reply_token(user_id) for _ in range(count)]
 
+    def open_liff(self, channel: ChannelState, user_id: str, uri: str) -> str | None:
+        """Where the LINE app goes when the citizen taps a URI action to ``uri``: for one of the
+        channel's LIFF apps (``https://liff.line.me/<id>…``, or a page under the app's endpoint URL)
+        the endpoint page with ``id_token`` (what ``liff.getIDToken()`` returns there) added to its
+        query; None for any other address (LINE's in-app browser opens it as it is)."""
+        target = _liff_target(channel.config.liff_apps, uri)
+        if target is None:
+            return None
+        token = self.mint_id_token(channel, user_id)
+        parts = urlsplit(target)
+        query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "id_token"]
+        return urlunsplit(parts._replace(query=urlencode([*query, ("id_token", token)])))
+
     def mint_id_token(self, channel: ChannelState, user_id: str, *, nonce: str | None = None,
                       expires_in: int = 3600) -> str:
         user = self._user(channel, user_id, following=False)
@@ -274,3 +289,19 @@ class LineSimService:
         if nonce:
             claims["nonce"] = nonce
         return idtoken.mint(claims, channel.config.login_channel_secret)
+
+
+LIFF_URL = re.compile(r"^https://liff\.line\.me/([^/?#]+)(.*)$")
+
+
+def _liff_target(apps: Sequence[LiffApp], uri: str) -> str | None:
+    """The endpoint page a URI opens as a LIFF app, or None. ``https://liff.line.me/<id>/<path>?<q>#<f>``
+    maps onto the app's endpoint; an address under an endpoint URL is that app's page already."""
+    found = LIFF_URL.match(uri)
+    if found is None:
+        return uri if any(uri.startswith(a.endpoint_url) for a in apps) else None
+    app = next((a for a in apps if a.liff_id == found.group(1)), None)
+    if app is None:
+        return None
+    rest = found.group(2)
+    return app.endpoint_url.rstrip("/") + rest if rest.startswith("/") else app.endpoint_url + rest

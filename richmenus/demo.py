@@ -2,6 +2,7 @@
 
 ``python -m bot demo`` calls ``publish_demo_menus``: the menus are created (or brought up to date,
 found again by name), rendered, published to the test account and then promoted to production.
+``python -m bot serve`` does the same once, while the town has no rich menu (``bot.content_install``).
 """
 
 from __future__ import annotations
@@ -106,9 +107,12 @@ async def install_menus(db: Database, clock: Clock, path: Path = DEMO_FILE) -> d
 
 
 async def publish_demo_menus(db: Database, clock: Clock, publisher: RichMenuPublisher, path: Path = DEMO_FILE,
-                             *, by: str = "(demo)") -> list[RichMenuRelease]:
-    """Install the menus, publish them to the test account, then the same release to production."""
+                             *, by: str = "(demo)", try_on_test: bool = True) -> list[RichMenuRelease]:
+    """Install the menus, publish them to the test account, then the same release to production
+    (``try_on_test=False``, a service without a test account: straight to production)."""
     await install_menus(db, clock, path)
+    if not try_on_test:
+        return [await publisher.publish("production", by)]
     tried = await publisher.publish("test", by)
     async with db.read() as s:
         production = await services.targets_of(s, "production")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from datetime import datetime
@@ -79,7 +80,8 @@ async def _render(s: AsyncSession, now: datetime, menu: RichMenu) -> None:
         members = await group_members(s, menu.group_id)
         tabs = [Tab(m.tab_label or m.name[:20], m.id) for m in members]  # type: ignore[arg-type]
         current = next(i for i, m in enumerate(members) if m.id == menu.id)
-    rendered = render(layout, tabs=tabs, current=current)
+    # drawing takes seconds (fonts, 2500 px images): off the event loop, which keeps answering LINE
+    rendered = await asyncio.to_thread(render, layout, tabs=tabs, current=current)
     if len(rendered.areas) > 20:
         raise RichMenuError("invalid", "too_many_areas",
                             f"「{menu.name}」のタイルとタブを合わせると領域が{len(rendered.areas)}個になります（上限20個）。"

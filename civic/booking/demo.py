@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sqlmodel import select
+
 from civic.booking.availability import load_availability
-from civic.booking.models import SOURCE_COUNTER, SOURCE_LIFF
+from civic.booking.models import SOURCE_COUNTER, SOURCE_LIFF, Reservation
 from civic.booking.reservations import reserve_in
 from civic.booking.types import Booker, BookingRequest, Reserved
 from civic.clock import Clock, tokyo
@@ -70,11 +72,13 @@ async def seed_booking_demo(db: Database, clock: Clock, content_dir: Path | str,
                             bookings: int = 60) -> DemoResult:
     """What the demo command calls: facilities from ``<content_dir>/facilities.yml`` plus bookings.
 
-    Idempotent for facilities (existing codes are skipped); bookings are only added on first seed.
+    Idempotent for facilities (existing codes are skipped); bookings are only added while there are
+    none (a service that installed the facilities itself still gets its demo bookings).
     """
     data = read_facilities_file(Path(content_dir) / "facilities.yml")
     now: datetime = clock.now()
     async with db.write() as s:
         seeded = await seed_facilities(s, data, now)
-    made = await seed_demo_bookings(db, clock, count=bookings) if seeded.created else 0
+        booked = (await s.exec(select(Reservation.id).limit(1))).first() is not None
+    made = 0 if booked else await seed_demo_bookings(db, clock, count=bookings)
     return DemoResult(seeded, made)

@@ -124,8 +124,13 @@ def read_facilities_file(path: Path | str) -> dict[str, Any]:
 async def seed_facilities(session: AsyncSession, data: dict[str, Any], now: datetime) -> SeedResult:
     """Create every facility of ``data`` whose code is not in the database yet (idempotent)."""
     result = SeedResult()
+    holidays = set((await session.exec(select(CalendarDay.day).where(
+        CalendarDay.facility_id.is_(None), CalendarDay.kind == "holiday"))).all())  # type: ignore[union-attr]
     for d in data.get("town_holidays") or []:
-        session.add(CalendarDay(day=_date(d["date"], "town_holidays"), kind="holiday", reason=d.get("reason", "")))
+        day = _date(d["date"], "town_holidays")
+        if day not in holidays:  # seeding again (every start of the service) adds no second row
+            holidays.add(day)
+            session.add(CalendarDay(day=day, kind="holiday", reason=d.get("reason", "")))
     existing = set((await session.exec(select(Facility.code))).all())
     for spec in data["facilities"]:
         code = spec.get("code")

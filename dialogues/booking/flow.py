@@ -39,10 +39,9 @@ class BookingFlow(MakeSteps, ManageSteps, Flow):
 
     # -- entry -----------------------------------------------------------------------------------
     async def start(self, ctx: Context, **params: Any) -> None:
-        base = ctx.services.public_base_url
         if not ctx.turn.user_id or ctx.turn.channel == "web":
             ctx.finish(m.text("施設の予約は、LINE のトーク画面からご利用いただけます。空き状況はカレンダーでもご覧いただけます。",
-                              bt.calendar_link(base)))
+                              bt.calendar_link(ctx.services)))
             return
         pb = ctx.postback
         text = params.get("text")

@@ -33,12 +33,11 @@ class ManageSteps(AskSteps):
 
     async def show_mine(self, ctx: Context) -> None:
         views = await self.desk.service.my_reservations(ctx.turn.user_id or "")
-        base = ctx.services.public_base_url
         book = m.postback("施設を予約する", m.data(action="booking", restart=1), "施設を予約する")
         if not views:
-            ctx.finish(m.text("現在、ご予約はありません。", [book, *bt.calendar_link(base)]))
+            ctx.finish(m.text("現在、ご予約はありません。", [book, *bt.calendar_link(ctx.services)]))
             return
-        ctx.finish(*bt.my_reservations(views, [book, *bt.calendar_link(base, "view=mine", "カレンダーで確認")]))
+        ctx.finish(*bt.my_reservations(views, [book, *bt.calendar_link(ctx.services, "view=mine", "カレンダーで確認")]))
 
     async def open_reservation(self, ctx: Context, op: str, number: str) -> None:
         view = await self.desk.service.reservation(ctx.turn.user_id or "", number)

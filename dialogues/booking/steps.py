@@ -73,7 +73,7 @@ class AskSteps(Steps):
         actions = [bt.act(bt.short_name(bundles[i].facility.name, town), bundles[i].facility.name, fac=i)
                    for i in ids[:MAX_FACILITIES] if i in bundles]
         ctx.ask("facility", m.text("どちらの施設をご予約になりますか？下のボタンから選ぶか、施設名を入力してください。",
-                                   actions + bt.calendar_link(ctx.services.public_base_url)), lead=lead)
+                                   actions + bt.calendar_link(ctx.services)), lead=lead)
 
     async def ask_unit(self, ctx: Context, lead: str = "") -> None:
         facility_id = int(ctx.data["facility_id"])
@@ -96,7 +96,7 @@ class AskSteps(Steps):
         low, high = self.day_bounds(ctx, bundle)
         actions = [bt.act(bm.day_label(d), bt.day_text(d), day=d.isoformat()) for d in suggested or []]
         actions += [bt.day_picker(low, high, (suggested or [low])[0]),
-                    *bt.calendar_link(ctx.services.public_base_url, f"unit={unit.id}")]
+                    *bt.calendar_link(ctx.services, f"unit={unit.id}")]
         prompt = "ご利用になる日を、下の「日付を選ぶ」から選ぶか、「6月21日」「来週の土曜」のように入力してください。"
         if suggested:
             prompt = "近い日で空きがあるのは、下の日です。ほかの日は「日付を選ぶ」からどうぞ。"
@@ -123,7 +123,7 @@ class AskSteps(Steps):
         actions = [bt.act(bt.slot_label(s), f"{bm.day_label(day)} {bt.slot_label(s)}", slot=f"{s.start_minute}-{s.end_minute}")
                    for s in choices[:MAX_SLOTS]]
         actions += [bt.act("別の日にする", edit="day"),
-                    *bt.calendar_link(ctx.services.public_base_url, f"unit={unit.id}")]
+                    *bt.calendar_link(ctx.services, f"unit={unit.id}")]
         note = "" if len(choices) <= MAX_SLOTS else "\n（ほかの時間帯はカレンダーからお選びいただけます）"
         ctx.ask("frame", m.text(f"{bt.day_text(day)}の{unit.name}の空いている時間帯です。ご希望の時間帯を選んでください。{note}",
                                 actions), lead=lead)

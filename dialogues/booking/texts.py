@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from civic.booking import messages as bm
 from civic.booking.notify import OFFER_ACCEPT, OFFER_DECLINE
 from civic.booking.types import Quote, ReservationView, Slot
 from civic.facilities.catalogue import FacilityBundle
 from dialogues import messages as m
+
+if TYPE_CHECKING:
+    from dialogues.services import Services
 
 FLOW = "booking"
 _BRACKETS = re.compile(r"[（(]([^）)]+)[）)]")
@@ -52,12 +55,10 @@ def day_picker(low: date, high: date, initial: date | None = None, label: str = 
             "initial": initial.isoformat(), "min": low.isoformat(), "max": high.isoformat()}
 
 
-def calendar_link(base_url: str, query: str = "", label: str = "カレンダーで見る") -> list[dict[str, Any]]:
+def calendar_link(services: Services, query: str = "", label: str = "カレンダーで見る") -> list[dict[str, Any]]:
     """The LIFF booking page (``?unit=<id>``, ``?view=mine``); empty when the service has no public address."""
-    if not base_url:
-        return []
-    uri = f"{base_url.rstrip('/')}/liff/booking/" + (f"?{query}" if query else "")
-    return [m.uri_action(label, uri)]
+    uri = services.page_url("booking", query)
+    return [m.uri_action(label, uri)] if uri else []
 
 
 def equipment_text(bundle: FacilityBundle, chosen: dict[str, int]) -> str:

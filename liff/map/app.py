@@ -1,36 +1,65 @@
-"""The facility map (国富町 spec §9(2)(イ) 地図上の位置): a folium (Leaflet) page with a marker and a
-popup per facility — all visible facilities, one kind (``?group=体育館`` / ``?category=tennis``) or one
-facility (``?facility=arena``, centred) — and the category thumbnails the search carousel shows.
+"""The facility map (国富町 spec §9(2)(イ) 地図上の位置): every visible facility as a marker with a
+popup and as a list — all of them, one kind (``?group=体育館`` / ``?category=tennis``) or one
+facility (``?facility=arena``, centred, its popup open) — and the category thumbnails the search
+carousel shows.
 
-Facilities come from the staff's catalogue each time (display order and visibility apply). The page
-is public information, so it needs no LINE login.
+The page works offline and on a slow line: Leaflet is served from ``static/vendor`` (see its
+THIRD_PARTY_NOTICES.txt; no CDN at run time), the list is in the HTML itself (read without
+JavaScript), and only the map tiles come from the tile server (``TileServer``; default 地理院タイル).
+When no tile can be loaded the markers and the list still show, with a note saying why the map is
+blank. Facilities come from the staff's catalogue each time (display order and visibility apply).
+The page is public information, so it needs no LINE login.
 """
 
 from __future__ import annotations
 
 import html
 import io
+import json
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
-import folium
 from aiohttp import web
 from PIL import Image, ImageDraw
 
 from civic.clock import Clock, tokyo
 from civic.database import Database
+from civic.facilities.models import Facility
 from dialogues.facility_directory import FacilityDirectory
 
+STATIC = Path(__file__).with_name("static")
 PALETTE = ["#2e7d32", "#1565c0", "#6a1b9a", "#ef6c00", "#00838f", "#ad1457", "#5d4037", "#455a64", "#827717"]
-ICON_COLORS = ["green", "blue", "purple", "orange", "cadetblue", "red", "darkred", "gray", "darkgreen"]
 
 
-def _color(category: str, palette: list[str]) -> str:
-    return palette[sum(map(ord, category)) % len(palette)]
+@dataclass(frozen=True)
+class TileServer:
+    """Where the background map comes from: a ``{z}/{x}/{y}`` URL template and its attribution."""
+
+    url: str = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"
+    attribution: str = "出典：国土地理院（地理院タイル）"
+    attribution_url: str = "https://maps.gsi.go.jp/development/ichiran.html"
+    max_zoom: int = 18
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.url.replace("{s}", "a"))
+        return f"{parts.scheme}://{parts.netloc}"
+
+
+OPENSTREETMAP = TileServer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "© OpenStreetMap contributors",
+                           "https://www.openstreetmap.org/copyright", 19)
+
+
+def palette_index(category: str) -> int:
+    return sum(map(ord, category)) % len(PALETTE)
 
 
 def thumbnail_png(category: str) -> bytes:
     """A simple drawn thumbnail per category (no text, so no font is needed)."""
-    image = Image.new("RGB", (400, 260), _color(category, PALETTE))
+    image = Image.new("RGB", (400, 260), PALETTE[palette_index(category)])
     draw = ImageDraw.Draw(image)
     seed = sum(map(ord, category))
     for i in range(6):
@@ -44,14 +73,52 @@ def thumbnail_png(category: str) -> bytes:
     return out.getvalue()
 
 
+def _csp(tiles: TileServer) -> str:
+    return (f"default-src 'self'; img-src 'self' data: {tiles.origin}; script-src 'self'; style-src 'self'; "
+            "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+
+def facility_json(f: Facility, label: str, today: str) -> dict[str, Any]:
+    guide = f.guide_url if f.guide_url and f.guide_url.startswith(("https://", "http://")) else None
+    return {"code": f.code, "name": f.name, "category": label, "colour": palette_index(f.category),
+            "lat": f.latitude, "lng": f.longitude, "today": today, "address": f.address or "",
+            "phone": f.phone or "", "description": f.description or "", "guide": guide}
+
+
+def list_item(item: dict[str, Any], focused: bool) -> str:
+    """One facility in the page's list (HTML, every text escaped): readable without the map."""
+    e = html.escape
+    lines = [f'<h3 class="name"><span class="pin pin-c{item["colour"]}" aria-hidden="true"></span>{e(item["name"])}</h3>',
+             f'<p class="kind">{e(item["category"])}{"　" + e(item["today"]) if item["today"] else ""}</p>']
+    if item["address"]:
+        lines.append(f'<p>{e(item["address"])}</p>')
+    if item["phone"]:
+        tel = "".join(c for c in item["phone"] if c.isdigit() or c == "+")
+        lines.append(f'<p>電話 <a href="tel:{e(tel)}">{e(item["phone"])}</a></p>')
+    if item["description"]:
+        lines.append(f'<p class="description">{e(item["description"])}</p>')
+    actions = [f'<button type="button" class="show-on-map" data-code="{e(item["code"])}" hidden>地図で見る</button>']
+    if item["guide"]:
+        actions.append(f'<a href="{e(item["guide"])}" target="_blank" rel="noopener">施設の案内（町のページ）</a>')
+    lines.append(f'<p class="actions">{"".join(actions)}</p>')
+    current = ' aria-current="true"' if focused else ""
+    return f'<li id="f-{e(item["code"])}" data-code="{e(item["code"])}"{current}>{"".join(lines)}</li>'
+
+
 def create_map_app(db: Database | Callable[[], Database], clock: Clock, directory: FacilityDirectory, *,
                    town: str = "", center: tuple[float, float] = (35.0, 135.0), zoom: int = 13,
-                   tiles: str = "OpenStreetMap") -> web.Application:
+                   tiles: TileServer | None = None) -> web.Application:
+    tiles = tiles or TileServer()
     app = web.Application()
     thumbs: dict[str, bytes] = {}
+    template = (STATIC / "index.html").read_text(encoding="utf-8")
+    headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Content-Security-Policy": _csp(tiles)}
 
     def database() -> Database:
         return db() if callable(db) else db
+
+    def not_found(text: str) -> web.HTTPNotFound:
+        return web.HTTPNotFound(text=text, headers={"X-Content-Type-Options": "nosniff"})
 
     async def page(request: web.Request) -> web.Response:
         q = request.query
@@ -60,7 +127,7 @@ def create_map_app(db: Database | Callable[[], Database], clock: Clock, director
         if q.get("group"):
             group = directory.group(q["group"])
             if group is None:
-                raise web.HTTPNotFound(text=f"施設の種類「{q['group']}」はありません")
+                raise not_found(f"施設の種類「{q['group']}」はありません")
             categories, title = group.categories, f"{title}（{group.label}）"
         elif q.get("category"):
             categories = (q["category"],)
@@ -71,34 +138,23 @@ def create_map_app(db: Database | Callable[[], Database], clock: Clock, director
             today = await directory.today(s, facilities, tokyo(clock.now()).date())
         focus = next((f for f in facilities if f.code == q.get("facility")), None) if q.get("facility") else None
         if q.get("facility") and focus is None:
-            raise web.HTTPNotFound(text="この施設は地図に表示できません")
+            raise not_found("この施設は地図に表示できません")
+        items = [facility_json(f, directory.label(f.category), today.get(f.id, "")) for f in facilities]  # type: ignore[arg-type]
         if focus is not None:
-            start, zoom_level = (focus.latitude, focus.longitude), 16
+            start, zoom_level = [focus.latitude, focus.longitude], 16
         elif facilities:
-            start = (sum(f.latitude for f in facilities) / len(facilities),  # type: ignore[misc]
-                     sum(f.longitude for f in facilities) / len(facilities))  # type: ignore[misc]
+            start = [sum(i["lat"] for i in items) / len(items), sum(i["lng"] for i in items) / len(items)]
             zoom_level = zoom
         else:
-            start, zoom_level = center, zoom
-        fmap = folium.Map(location=list(start), zoom_start=zoom_level, tiles=tiles, control_scale=True)
-        fmap.get_root().header.add_child(folium.Element(f"<title>{html.escape(title)}</title>"))
-        for f in facilities:
-            lines = [f"<strong>{html.escape(f.name)}</strong>", html.escape(directory.label(f.category)),
-                     html.escape(today.get(f.id, ""))]  # type: ignore[arg-type]
-            if f.address:
-                lines.append(html.escape(f.address))
-            if f.phone:
-                lines.append(f"電話 {html.escape(f.phone)}")
-            if f.description:
-                lines.append(f"<small>{html.escape(f.description)}</small>")
-            if f.guide_url and f.guide_url.startswith(("https://", "http://")):
-                lines.append(f'<a href="{html.escape(f.guide_url)}" target="_blank" rel="noopener">施設の案内</a>')
-            popup = folium.Popup("<br>".join(lines), max_width=280, show=focus is not None and f.id == focus.id)
-            folium.Marker([f.latitude, f.longitude], popup=popup, tooltip=html.escape(f.name),
-                          icon=folium.Icon(color=_color(f.category, ICON_COLORS), icon="info-sign")).add_to(fmap)
-        body = fmap.get_root().render()
-        return web.Response(text=body, content_type="text/html", charset="utf-8",
-                            headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+            start, zoom_level = list(center), zoom
+        config = {"center": start, "zoom": zoom_level, "focus": focus.code if focus else None, "facilities": items,
+                  "tiles": {"url": tiles.url, "attribution": tiles.attribution, "attributionUrl": tiles.attribution_url,
+                            "maxZoom": tiles.max_zoom}}
+        listing = "\n".join(list_item(i, focus is not None and i["code"] == focus.code) for i in items)
+        body = (template.replace("{{title}}", html.escape(title)).replace("{{count}}", str(len(items)))
+                .replace("{{config}}", json.dumps(config, ensure_ascii=False).replace("<", "\\u003c"))
+                .replace("{{list}}", listing or '<li class="empty">表示できる施設はありません。</li>'))
+        return web.Response(text=body, content_type="text/html", charset="utf-8", headers=headers)
 
     async def thumb(request: web.Request) -> web.Response:
         category = request.match_info["category"]
@@ -111,6 +167,5 @@ def create_map_app(db: Database | Callable[[], Database], clock: Clock, director
 
     app.router.add_get("/", page)
     app.router.add_get("/thumbs/{category}.png", thumb)
+    app.router.add_static("/static", STATIC, append_version=False)
     return app
-
-

@@ -133,7 +133,23 @@ async def _channel(deps: Deps, id_token: Any) -> tuple[str, str | None]:
     return "web", None
 
 
+def replay(nav: Navigator, answers: Any) -> NavigationState:
+    """The answers given elsewhere (the talk's 手続きナビ), taken in asking order through the same
+    checks as on the page; the first one missing or refused is where the page goes on."""
+    state = nav.start()
+    if not isinstance(answers, dict):
+        return state
+    while (q := nav.next_question(state.answers)) is not None and q.id in answers:
+        taken = nav.answer(state, q.id, str(answers[q.id]))
+        if isinstance(taken, ValidationProblem):
+            break
+        state = taken
+    return state
+
+
 async def start(request: web.Request) -> web.Response:
+    """``{"event", "id_token"?, "answers"?}``: a new draft; ``answers`` (question id → value) carries
+    over what the resident already answered in the talk, so the page opens where they left off."""
     deps = request.app[DEPS]
     body = await _body(request)
     event = deps.content.events.get(str(body.get("event", "")))
@@ -143,8 +159,11 @@ async def start(request: web.Request) -> web.Response:
     await record_access(deps.db, deps.clock, event.code, channel)
     token = await deps.drafts.create(event.code, channel)
     nav = Navigator(deps.content, event, deps.clock)
+    state = replay(nav, body.get("answers"))
+    if state.answers:
+        await deps.drafts.save(token, answers=state.answers)
     return _json({"token": token, "event": {"code": event.code, "title": event.title},
-                  "step": step_json(nav, nav.start())}, 201)
+                  "step": step_json(nav, state)}, 201)
 
 
 async def _draft(request: web.Request) -> tuple[Deps, str, Draft, Navigator] | web.Response:

@@ -162,6 +162,22 @@ async def act(request: web.Request) -> web.Response:
     return web.json_response({"event": event, "delivery": delivery})
 
 
+@routes.post("/linesim/api/users/{userId}/liff")
+async def open_liff(request: web.Request) -> web.Response:
+    """``{"uri"}`` of a tapped URI action: ``{"url"}``, the page to open — for the channel's LIFF
+    apps the endpoint page with an ID token for this citizen, as inside LINE; null otherwise."""
+    channel = channel_param(request)
+    user_id = _user_id(request, channel)
+    uri = (await body_of(request)).get("uri")
+    if not isinstance(uri, str) or not uri:
+        raise error(400, "uri is required")
+    try:
+        url = service_of(request).open_liff(channel, user_id, uri)
+    except CitizenError as exc:
+        raise error(exc.status, str(exc)) from None
+    return web.json_response({"url": url})
+
+
 @routes.post("/linesim/api/users/{userId}/images")
 async def send_image(request: web.Request) -> web.Response:
     """The image file as the raw body, with its Content-Type."""

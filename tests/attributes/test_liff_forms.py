@@ -19,7 +19,7 @@ from liff.forms.app import create_forms_liff_app
 from liff.identity import HttpIdTokenVerifier, StaticIdTokenVerifier
 from linesim.testing import LineSim, line_sim, linesim_config, linesim_webhook_url  # noqa: F401
 from tests.attributes.support import NOW, install_demo
-from tests.browser import chromium_page
+from tests.browser import axe_violations, chromium_page
 
 ALICE, BOB, STRANGER = "U" + "a" * 32, "U" + "b" * 32, "U" + "c" * 32
 
@@ -103,6 +103,7 @@ async def test_the_page_in_chromium_with_tokens_verified_by_linesim(sqlite_db: D
             assert "id_token" not in page.url  # the token left the address bar
             await page.click("#save")  # required answers missing
             await page.wait_for_selector("#q-age_group.has-error")
+            assert not await axe_violations(page)  # the form with its errors: contrast, names, landmarks
             await page.check("#q-age_group input[value='40s']")
             await page.select_option("#q-area select", "sakuradai")
             await page.check("#q-interests input[value='int01']")
@@ -112,6 +113,7 @@ async def test_the_page_in_chromium_with_tokens_verified_by_linesim(sqlite_db: D
             await page.fill("#q-children_birth_dates input[type=date] >> nth=1", "2023-01-20")
             await page.click("#save")
             await page.wait_for_selector("#thanks")
+            assert not await axe_violations(page)
         async with db.read() as s:
             (cid,) = (await s.exec(sa.text("SELECT id FROM citizen"))).one()
             values = await services.citizen_values(s, cid)

@@ -117,3 +117,21 @@ def test_group_policy_is_leave_unless_silent_is_chosen() -> None:
     with pytest.raises(SettingsError) as caught:
         Settings.from_env({**GOOD, "GROUP_POLICY": "stay"})
     assert caught.value.variable == "GROUP_POLICY" and "leave, silent" in str(caught.value)
+
+
+def test_the_liff_channel_is_named_or_taken_from_the_liff_ids() -> None:
+    """The LIFF pages verify ID tokens for the LINE Login channel (their ``aud``); never a made-up id."""
+    assert Settings.from_env(GOOD).line.liff_channel_id == ""
+    ids = {"LIFF_ID_BOOKING": "1657000001-AbCdEfGh", "LIFF_ID_FORMS": "1657000001-XyZw1234"}
+    assert Settings.from_env({**GOOD, **ids}).line.liff_channel_id == "1657000001"
+    assert Settings.from_env({**GOOD, **ids, "LIFF_CHANNEL_ID": "1657000009"}).line.liff_channel_id == "1657000009"
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({**GOOD, **ids, "LIFF_ID_PROCEDURES": "1657000002-Qwerty12"})
+    assert refused.value.variable == "LIFF_CHANNEL_ID" and "1657000002" in str(refused.value)
+
+
+async def test_without_a_liff_channel_every_token_is_refused_without_asking_line() -> None:
+    from liff.identity import HttpIdTokenVerifier
+
+    verifier = HttpIdTokenVerifier("http://127.0.0.1:9", "")  # nothing listens there: it must not be asked
+    assert await verifier.verify("any.token.at-all") is None

@@ -133,11 +133,12 @@ class Town:
     timeout: timedelta = timedelta(minutes=30)
     #: Further settings (``group_policy="silent"``); change them, then ``restart()``.
     settings: dict[str, Any] = field(default_factory=dict)
+    liff_ids: dict[str, str] = field(default_factory=dict)
 
     async def start(self) -> None:
         account = LineAccount("production", TEST_SECRET, TEST_TOKEN, self.sim.url, self.sim.url)
         settings = make_settings(self.database_url, line=account, public_base_url=self.public_base_url,
-                                 **self.settings)
+                                 liff_ids=dict(self.liff_ids), **self.settings)
         app = create_app(settings, clock=self.clock, handler_factory=dialogue_handler_factory(self.knowledge, timeout=self.timeout))
         self.client = await self.aiohttp_client(app)
         self.sim.set_webhook_url(str(self.client.make_url("/callback")))
@@ -243,3 +244,22 @@ def quick_labels(messages: list[dict[str, Any]]) -> list[str]:
     if not messages:
         return []
     return [i["action"].get("label", "") for i in messages[-1].get("quickReply", {}).get("items", [])]
+
+
+def uri_buttons(messages: list[dict[str, Any]]) -> dict[str, str]:
+    """label → address of every URI action the citizen can tap in these messages (buttons and quick replies)."""
+    found: dict[str, str] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            action = node.get("action")
+            if isinstance(action, dict) and action.get("type") == "uri":
+                found[action.get("label", "")] = action["uri"]
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(messages)
+    return found

@@ -12,7 +12,7 @@ from bot.conversation.models import ConversationState
 from civic.attributes import forms, services
 from civic.attributes.catalogue import install_town
 from civic.attributes.models import FormResponse
-from tests.dialogues.conftest import REPO, START, Chat, Town, quick_labels, texts
+from tests.dialogues.conftest import REPO, START, Chat, Town, quick_labels, texts, uri_buttons
 
 
 async def _install(town: Town) -> None:
@@ -56,7 +56,8 @@ async def test_follow_offer_then_the_whole_questionnaire(any_town: Town) -> None
     assert quick_labels(out) == ["回答する", "あとで"]
 
     out = await chat.tap_quick_reply("回答する")
-    assert "全5問" in texts(out) and "http://madoguchi.test/liff/forms/?form=first_questionnaire" in texts(out)
+    assert "全5問" in texts(out) and "http://" not in texts(out)  # the page is a button, not a bare address
+    assert uri_buttons(out) == {"画面でまとめて入力する": "http://madoguchi.test/liff/forms/?form=first_questionnaire"}
     assert "(1/5) 年代" in texts(out)
     assert quick_labels(out)[:8] == ["10代以下", "20代", "30代", "40代", "50代", "60代", "70代", "80代以上"]
     assert "スキップ" not in quick_labels(out)  # required
@@ -209,6 +210,24 @@ async def test_not_a_choice_is_asked_again_and_an_old_button_is_refused(town: To
     assert "前の質問のもの" in texts(out) and "(2/5)" in texts(out)
     out = await chat.tap_quick_reply("戻る")
     assert "(1/5) 年代" in texts(out)
+
+
+async def test_the_page_is_a_liff_link_when_the_forms_page_is_a_liff_app(town: Town) -> None:
+    """With ``LIFF_ID_FORMS`` the button opens the LIFF app (inside LINE, the citizen logged in)."""
+    town.liff_ids = {"forms": "1657000001-FoRmS123"}
+    await town.restart()
+    await _install(town)
+    out = await town.chat().tap("action=form&key=first_questionnaire")
+    assert uri_buttons(out) == {"画面でまとめて入力する": "https://liff.line.me/1657000001-FoRmS123?form=first_questionnaire"}
+    assert "(1/5) 年代" in texts(out)
+
+
+async def test_without_a_public_address_there_is_no_page_button(town: Town) -> None:
+    town.public_base_url = ""
+    await town.restart()
+    await _install(town)
+    out = await town.chat().tap("action=form&key=first_questionnaire")
+    assert uri_buttons(out) == {} and "全5問" in texts(out) and "(1/5) 年代" in texts(out)
 
 
 async def test_unknown_form_is_apologised_for(town: Town) -> None:

@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -101,11 +102,16 @@ async def test_tennyu_to_a_result_with_progress(any_town: CounterTown) -> None:
     assert "ご回答ありがとうございました。" in body and "【転入（町外からの引っ越し）の手続き】" in body
     assert "1. 転入届" in body and "転出証明書" in body
     assert "期限: 2025年6月16日（月）まで（土日祝日・年末年始のため翌開庁日）" in body  # 14 days from 6/1
-    assert "お問い合わせ: みどり町役場 0942-00-1234" in body
+    assert "お問い合わせ: みどり町役場 0000-00-1111" in body
     assert all(m_["type"] != "text" or len(m_["text"]) <= 5000 for m_ in out)
     link = out[-1]
     assert link["type"] == "flex" and "事前に入力すると、窓口で読み取るQRコード" in texts([link])
-    assert link["contents"]["footer"]["contents"][0]["action"]["uri"] == "http://madoguchi.test/liff/procedures/"
+    # the page opens at this result: the talk's answers ride in the link's fragment, in asking order
+    uri = urlsplit(link["contents"]["footer"]["contents"][0]["action"]["uri"])
+    assert (uri.scheme, uri.netloc, uri.path, uri.query) == ("http", "madoguchi.test", "/liff/procedures/", "")
+    carried = parse_qsl(uri.fragment)
+    assert carried[0] == ("event", "tennyu") and ("q.from", "domestic") in carried
+    assert ("q.moved_on", "2025-06-01") in carried and ("q.card", "no") in carried
     assert "ごみの出し方" in quick_labels(out)  # back at the main menu
     assert await _flow(town, chat.user) is None
     counts = await access_counts(town.db)

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-import pytest_asyncio
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Page, expect
 from sqlmodel import select
 
 from civic.clock import FrozenClock
@@ -14,6 +11,7 @@ from civic.faq.models import FaqAnswer, UnansweredQuestion
 from dialogues.handler import DialogueHandler
 from dialogues.services import Services
 from liff.webchat import create_webchat_app
+from tests.browser import axe_violations
 from tests.dialogues.conftest import START, Town, texts
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -84,24 +82,13 @@ async def test_bad_requests_and_rate_limit(town: Town, aiohttp_client) -> None:
     assert (await client.get("/embed.js")).status == 200
 
 
-@pytest_asyncio.fixture
-async def browser_page() -> AsyncIterator[Page]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = await (await browser.new_context(locale="ja-JP")).new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        yield page
-        await browser.close()
-        assert errors == [], errors
-
-
 @pytest.mark.browser
-async def test_the_widget_in_chromium(town: Town, aiohttp_client, browser_page: Page) -> None:
+async def test_the_widget_in_chromium(town: Town, aiohttp_client, page: Page) -> None:
+    """On the guarded phone-sized page (JavaScript errors and CSP violations fail it), checked with axe."""
     client = await _client(aiohttp_client, town.knowledge, town.db)
-    page = browser_page
     await page.goto(str(client.make_url("/")))
     await expect(page.locator("body[data-ready=true]")).to_have_count(1, timeout=WAIT)
+    assert not await axe_violations(page)
     await page.get_by_test_id("input").fill("図書館の休館日はいつですか")
     await page.get_by_test_id("send").click()
     card = page.get_by_test_id("card").filter(has_text="休館日")
@@ -111,6 +98,7 @@ async def test_the_widget_in_chromium(town: Town, aiohttp_client, browser_page: 
         1, timeout=WAIT)
     await page.get_by_test_id("quick-replies").get_by_text("ごみの出し方").click()
     await expect(page.get_by_test_id("bot").filter(has_text="調べたいごみの名前")).to_have_count(1, timeout=WAIT)
+    assert not await axe_violations(page)  # the conversation, its cards and quick replies
     async with town.db.read() as s:
         [answer] = (await s.exec(select(FaqAnswer))).all()
     assert answer.channel == "web" and answer.helpful is False

@@ -14,7 +14,7 @@ def test_the_line_text_lists_each_procedure_with_counter_deadline_and_things_to_
     results = nav.result(ANSWERS)
     text = format_result_text(nav.event, results, content.town)
     assert text.startswith("【転入（町外からの引っ越し）の手続き】\nみどり町役場で必要な手続きは10件です。\n\n1. 転入届\n")
-    assert "窓口: 1階 住民課 1番窓口" in text and "2階 学校教育課" in text
+    assert "窓口: 1階 住民課 1番窓口" in text and "2階 教育委員会 学校教育係" in text
     assert "期限: 2026年12月4日（金）まで" in text
     assert "持ち物: 本人確認書類" in text and "転出証明書" in text
     assert "<" not in text and len(text) <= 5000

@@ -140,12 +140,15 @@
         m.appendChild(h("p", { class: "error", text: "この施設は空き状況のみの公開です。予約は施設の窓口（" + (S.unit.phone || "") + "）へお申し込みください。" }));
       }
       var now = new Date(), thisMonth = now.getFullYear() + "-" + ("0" + (now.getMonth() + 1)).slice(-2);
+      // Buttons are named by what they show (WCAG 2.5.3); the arrows are decoration.
       var bar = h("div", { class: "monthbar" },
-        h("button", { type: "button", "aria-label": "前の月", disabled: S.month <= thisMonth,
-                      onclick: function () { S.month = shiftMonth(S.month, -1); calendarScreen(); } }, "‹ 前月"),
+        h("button", { type: "button", disabled: S.month <= thisMonth,
+                      onclick: function () { S.month = shiftMonth(S.month, -1); calendarScreen(); } },
+          h("span", { "aria-hidden": "true", text: "‹ " }), "前の月"),
         h("h3", { id: "month-title", "aria-live": "polite", text: p[0] + "年" + (+p[1]) + "月" }),
-        h("button", { type: "button", "aria-label": "次の月", disabled: S.month >= shiftMonth(thisMonth, 6),
-                      onclick: function () { S.month = shiftMonth(S.month, 1); calendarScreen(); } }, "翌月 ›"));
+        h("button", { type: "button", disabled: S.month >= shiftMonth(thisMonth, 6),
+                      onclick: function () { S.month = shiftMonth(S.month, 1); calendarScreen(); } },
+          "次の月", h("span", { "aria-hidden": "true", text: " ›" })));
       m.appendChild(bar);
       var table = h("table", { class: "cal", "aria-labelledby": "month-title" });
       var head = h("tr", {});
@@ -157,14 +160,18 @@
       r.data.days.forEach(function (d) {
         var date = parseDay(d.day), wd = date.getDay();
         if (wd === 0 && row.childNodes.length) { body.appendChild(row); row = h("tr", {}); }
-        var label = dayLabel(d.day) + " " + (STATE_LABEL[d.state] || "") + (d.note ? "（" + d.note + "）" : "");
         var off = d.state === "closed" || d.state === "past";
+        // The name is what the button shows, completed for the ear: 「11月24日(火) 休館 定休日」 — the
+        // month, weekday and the mark's meaning are read but not shown; the mark itself is not read.
         row.appendChild(h("td", { class: wd === 0 ? "sun" : (wd === 6 ? "sat" : "") },
-          h("button", { type: "button", class: d.state, disabled: off, "aria-label": label, "data-day": d.day,
+          h("button", { type: "button", class: d.state, disabled: off, "data-day": d.day,
                         onclick: function () { S.day = d.day; dayScreen(); } },
-            h("span", { class: "d", "aria-hidden": "true", text: String(date.getDate()) }),
+            h("span", { class: "visually-hidden", text: (date.getMonth() + 1) + "月" }),
+            h("span", { class: "d", text: String(date.getDate()) }),
+            h("span", { class: "visually-hidden", text: "日(" + WD[wd] + ")" }),
             h("span", { class: "m", "aria-hidden": "true", text: d.mark || " " }),
-            d.note ? h("span", { class: "note", "aria-hidden": "true", text: d.note }) : null)));
+            STATE_LABEL[d.state] ? h("span", { class: "visually-hidden", text: STATE_LABEL[d.state] }) : null,
+            d.note ? h("span", { class: "note", text: d.note }) : null)));
       });
       body.appendChild(row);
       table.appendChild(body);

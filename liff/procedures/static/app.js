@@ -78,8 +78,8 @@
     }
   }
 
-  async function start(code) {
-    const { data } = await api("POST", "/api/sessions", { event: code, id_token: state.idToken });
+  async function start(code, answers) {
+    const { data } = await api("POST", "/api/sessions", { event: code, id_token: state.idToken, answers });
     state.token = data.token;
     state.event = data.event;
     $("q-event").textContent = data.event.title;
@@ -146,7 +146,8 @@
   });
 
   // ---- the result (§8(6) a, s) --------------------------------------------------------------------
-  function resultItem(r) {
+  // h2 under the result's h1; h3 under the QR view's "必要な手続き" (h2): headings never skip a level.
+  function resultItem(r, heading = "h2") {
     const dl = el("dl", {});
     const row = (k, v) => { if (v) dl.append(el("dt", { text: k }), v instanceof Node ? el("dd", {}, v) : el("dd", { text: v })); };
     row("窓口", r.place);
@@ -159,7 +160,7 @@
         o.note ? document.createTextNode("：" + o.note) : null))));
     const notes = [].concat(r.explanation ? [r.explanation] : [], r.counter_note ? [r.counter_note] : [], r.notes || []);
     if (notes.length) row("ご案内", el("ul", {}, ...notes.map((n) => el("li", { text: n }))));
-    return el("li", { "data-code": String(r.code) }, el("h3", { text: r.name }), dl);
+    return el("li", { "data-code": String(r.code) }, el(heading, { text: r.name }), dl);
   }
 
   async function showResult() {
@@ -167,7 +168,7 @@
     state.result = data;
     $("r-title").textContent = `${data.event.title}に必要な手続き`;
     $("r-count").textContent = `必要な手続きは${data.results.length}件です。`;
-    $("r-list").replaceChildren(...data.results.map(resultItem));
+    $("r-list").replaceChildren(...data.results.map((r) => resultItem(r)));
     $("r-summary").replaceChildren(...data.summary.flatMap((s) => [el("dt", { text: s.question }), el("dd", { text: s.answer })]));
     $("r-household").hidden = !data.household;
     $("r-qr-only").hidden = !!data.household;
@@ -345,7 +346,7 @@
       el("img", { src: "data:image/svg+xml;charset=utf-8," + encodeURIComponent(c.svg), "data-text": c.text,
         alt: `窓口用の二次元コード（${i + 1}/${total}）`, width: String(c.modules * 4), height: String(c.modules * 4) }),
       total > 1 ? el("figcaption", { text: `${i + 1}枚目 / ${total}枚` }) : null)));
-    $("qr-results").replaceChildren(...state.result.results.map(resultItem));
+    $("qr-results").replaceChildren(...state.result.results.map((r) => resultItem(r, "h3")));
     $("qr-line").hidden = !data.notified_line;
     $("h-people").replaceChildren(); $("h-addresses").replaceChildren();
     clearTimeout(idleTimer);
@@ -357,7 +358,16 @@
   $("expired-restart").addEventListener("click", () => { wipePage(); show("start"); });
 
   // ---- LINE (LIFF) ---------------------------------------------------------------------------------
+  // Inside LINE the SDK gives the ID token; a LIFF page opened by the local emulator (linesim) gets
+  // it as ?id_token=… instead, kept for this tab only and taken out of the address bar.
   async function initLiff() {
+    const params = new URLSearchParams(location.search);
+    if (params.has("id_token")) {
+      sessionStorage.setItem("madoguchi.idToken", params.get("id_token"));
+      params.delete("id_token");
+      history.replaceState(null, "", location.pathname + (params.toString() ? "?" + params : "") + location.hash);
+    }
+    state.idToken = sessionStorage.getItem("madoguchi.idToken");
     if (!config.liffId || typeof window.liff === "undefined") return;
     try {
       await window.liff.init({ liffId: config.liffId });
@@ -365,9 +375,23 @@
     } catch (e) { /* the page works as a normal web page */ }
   }
 
+  // ---- carried over from the talk: #event=<code>&q.<question id>=<answer>… ------------------------
+  function carriedOver() {
+    const params = new URLSearchParams(location.hash.slice(1));
+    const code = params.get("event");
+    if (!code || !config.events.some((e) => e.code === code)) return null;
+    const answers = {};
+    for (const [k, v] of params) if (k.startsWith("q.")) answers[k.slice(2)] = v;
+    history.replaceState(null, "", location.pathname + location.search); // the answers leave the address bar
+    return { code, answers };
+  }
+
   $("idle-minutes").textContent = String(Math.round(config.idleSeconds / 60));
   $("f-hours").textContent = config.hours ? "受付: " + config.hours : "";
   $("f-phone").textContent = config.phone ? "電話: " + config.phone : "";
   renderEvents();
-  initLiff();
+  initLiff().then(() => {
+    const carried = carriedOver();
+    if (carried) start(carried.code, carried.answers);
+  });
 })();

@@ -80,7 +80,7 @@ function act(action) {
       if (action.inputOption === "closeRichMenu") richMenu.setOpen(false);
       return userAction(payload);
     }
-    case "uri": window.open(action.uri, "_blank", "noopener"); return undefined;
+    case "uri": return openUri(action.uri);
     case "datetimepicker": return openDatetime(action);
     case "camera":
     case "cameraRoll": $("image-input").click(); return undefined;
@@ -91,6 +91,22 @@ function act(action) {
       return undefined;
     default: toast(`未対応のアクション: ${action.type}`); return undefined;
   }
+}
+
+/** A URI action: a LIFF app of the channel opens with an ID token for this citizen (linesim issues
+ * it, as LINE does for liff.getIDToken()); any other address opens as it is. A new tab stands in
+ * for LINE's LIFF browser (the pages refuse to be framed). */
+async function openUri(uri) {
+  let url = uri;
+  if (state.user) {
+    try {
+      url = (await api(`/linesim/api/users/${state.user}/liff`, { method: "POST", json: { uri } })).url || uri;
+    } catch (err) {
+      toast(`ページを開けませんでした: ${err.message}`);
+      return;
+    }
+  }
+  window.open(url, "_blank", "noopener");
 }
 
 const richMenu = new RichMenuView($("richmenu"), $("richmenu-toggle"), act);

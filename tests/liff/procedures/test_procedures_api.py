@@ -150,7 +150,7 @@ async def test_kana_and_postal_helpers(aiohttp_client, procedures_app) -> None:
     client = await aiohttp_client(procedures_app)
     assert (await (await client.get("/api/kana", params={"name": "山田 花子"})).json())["kana"] == "ヤマダ\u3000ハナコ"
     body = await (await client.get("/api/postal", params={"code": "839-0903"})).json()
-    assert body == {"postal_code": "8390903", "region": "福岡県みどり郡みどり町大字緑川", "in_town": True}
+    assert body == {"postal_code": "8390903", "region": "福岡県みどり郡みどり町本町", "in_town": True}
     r = await client.get("/api/postal", params={"code": "0000000"})
     assert r.status == 404 and "見つかりません" in (await r.json())["error"]["message"]
     assert (await client.post("/api/sessions", json={"event": "nope"})).status == 404

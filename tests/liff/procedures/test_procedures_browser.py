@@ -1,21 +1,24 @@
 """The page in headless Chromium: walk a tree, enter a household, get the QR; AAA contrast with axe-core.
 
-The sub-app is mounted at /liff/procedures in a parent app, as the service mounts it.
+The sub-app is mounted at /liff/procedures in a parent app, as the service mounts it. Every page is
+a guarded one (``tests.browser``): the page's CSP stays on, and a JavaScript error or a CSP
+violation fails the test.
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from aiohttp import web
 
 from civic.procedures.payload import QrKeyring
 from civic.procedures.qr import read_image
+from dialogues.procedure import carry_over
+from tests.browser import axe_violations, findings, phone_page, run_axe, until
 from tests.liff.procedures.conftest import QR_KEY
 
-AXE = Path(__file__).with_name("vendor") / "axe.min.js"
 THEMES = ["blue", "red", "green", "yellow", "purple"]
 
 
@@ -28,25 +31,12 @@ async def base_url(aiohttp_server, procedures_app) -> str:
 
 
 
-async def new_page(browser, *, mobile: bool = False):
-    options = {"bypass_csp": True, "locale": "ja-JP"}  # bypass only so the test can inject axe
-    if mobile:
-        options.update(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-                       has_touch=True, user_agent=("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) "
-                                                   "AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Line/14.0.0"))
-    context = await browser.new_context(**options)
-    return await context.new_page()
-
-
 async def aaa_contrast_violations(page) -> list[str]:
     """WCAG AAA (7:1): axe's ``color-contrast-enhanced`` only judges ratios from 4.5 up (it leaves lower
     ratios to the AA rule, as the ACT rules do), so both rules run."""
-    if not await page.evaluate("typeof window.axe !== 'undefined'"):
-        await page.add_script_tag(path=str(AXE))
-    result = await page.evaluate(
-        "axe.run(document, {runOnly: {type: 'rule', values: ['color-contrast', 'color-contrast-enhanced']}})")
+    result = await run_axe(page, only=["color-contrast", "color-contrast-enhanced"])
     assert {p["id"] for p in result["passes"]} == {"color-contrast", "color-contrast-enhanced"}, "axe checked nothing"
-    return [f"{v['id']} {n['target']}: {n['failureSummary']}" for v in result["violations"] for n in v["nodes"]]
+    return findings(result)
 
 
 async def answer(page, label: str) -> None:
@@ -54,17 +44,22 @@ async def answer(page, label: str) -> None:
     before = await page.locator("#q-text").text_content()
     await page.get_by_label(label, exact=True).check()
     await page.get_by_role("button", name="次へ").click()
-    await page.wait_for_function(
-        "t => document.getElementById('view-question').hidden || document.getElementById('q-text').textContent !== t",
-        arg=before)
+    await until(page, "t => document.getElementById('view-question').hidden || "
+                      "document.getElementById('q-text').textContent !== t", before)
 
 
 async def test_a_family_walks_the_tennyu_tree_enters_the_household_and_gets_the_qr(browser, base_url) -> None:
-    page = await new_page(browser, mobile=True)
+    async with phone_page(browser, line=True) as page:  # as LINE's in-app browser on a phone
+        await walk_tennyu(page, base_url)
+
+
+async def walk_tennyu(page, base_url: str) -> None:
     await page.goto(base_url + "/")
+    assert not await axe_violations(page)
     await page.get_by_role("button", name=re.compile("転入（町外から）")).click()
     await page.get_by_role("progressbar").wait_for()
     assert await page.locator("#q-progress-text").text_content() == "0"
+    assert not await axe_violations(page)
     # required: "次へ" without a choice is refused on the page
     await page.get_by_role("button", name="次へ").click()
     assert "回答が必要" in await page.locator("#q-error").text_content()
@@ -83,20 +78,21 @@ async def test_a_family_walks_the_tennyu_tree_enters_the_household_and_gets_the_
     for label in ["はい", "はい", "いない", "はい", "はい", "いいえ", "いいえ", "いいえ"]:
         await answer(page, label)
     await page.locator("#view-result").wait_for(state="visible")
-    results = await page.locator("#r-list > li h3").all_text_contents()
+    results = await page.locator("#r-list > li h2").all_text_contents()
     assert results[0] == "転入届" and "小学校・中学校の転入学の手続き" in results
     assert "2026年12月14日（月）まで" in await page.locator("#r-list > li").first.text_content()
     assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # responsive
     assert await page.get_by_role("button", name="印刷する").is_visible()
+    assert not await axe_violations(page)
 
     await page.get_by_role("button", name="世帯の情報を入力する").click()
     await page.locator("#view-household").wait_for(state="visible")
     await page.get_by_label("郵便番号（7桁）").first.fill("8380141")  # 小郡市: not みどり町
     await page.locator("#a-new-region").wait_for()
-    await page.wait_for_function("document.getElementById('a-new-region').value.startsWith('福岡県小郡市')")
+    await until(page, "() => document.getElementById('a-new-region').value.startsWith('福岡県小郡市')")
     await page.locator("#a-new-detail").fill("二丁目1234番地5 グリーンハイツ305号室")
     await page.locator("#a-old-postal_code").fill("150-0001")
-    await page.wait_for_function("document.getElementById('a-old-region').value === '東京都渋谷区神宮前'")
+    await until(page, "() => document.getElementById('a-old-region').value === '東京都渋谷区神宮前'")
     await page.locator("#a-old-detail").fill("六丁目23番地4")
     family = [("長谷川 龍之介", "昭和54年4月12日", "男", "世帯主"), ("長谷川 美智恵", "1981-11-30", "女", "妻"),
               ("長谷川 陽菜乃", "平成22年7月5日", "女", "子"), ("長谷川 虎太郎", "2015/2/22", "男", "子")]
@@ -106,7 +102,7 @@ async def test_a_family_walks_the_tennyu_tree_enters_the_household_and_gets_the_
         box = page.locator(".person").nth(i)
         await box.locator("[name=name]").fill(name)
         await box.locator("[name=name]").blur()
-        await page.wait_for_function(f"document.querySelectorAll('.person [name=kana]')[{i}].value.startsWith('ハセガワ')")
+        await until(page, f"() => document.querySelectorAll('.person [name=kana]')[{i}].value.startsWith('ハセガワ')")
         await box.locator("[name=birth_date]").fill(born)
         await box.locator(f"input[type=radio][value='{sex}']").check()
         await box.locator("[name=relationship]").select_option(rel)
@@ -115,9 +111,10 @@ async def test_a_family_walks_the_tennyu_tree_enters_the_household_and_gets_the_
     await page.locator("#a-new-postal_code-error", has_text="みどり町の住所ではありません").wait_for()
     assert await page.locator("#a-new-postal_code").get_attribute("aria-invalid") == "true"
     assert not await aaa_contrast_violations(page)  # the form with its error messages
+    assert not await axe_violations(page)
 
     await page.locator("#a-new-postal_code").fill("839-0902")
-    await page.wait_for_function("document.getElementById('a-new-region').value.endsWith('緑ヶ丘')")
+    await until(page, "() => document.getElementById('a-new-region').value.endsWith('緑ヶ丘')")
     await page.get_by_role("button", name="確認して二次元コードを作る").click()
     await page.locator("#view-qr").wait_for(state="visible")
     image = page.locator("#qr-codes img")
@@ -129,13 +126,13 @@ async def test_a_family_walks_the_tennyu_tree_enters_the_household_and_gets_the_
     assert [p.kana for p in ticket.household.people][3] == "ハセガワ\u3000コタロウ"
     assert ticket.household.address("new").region == "福岡県みどり郡みどり町緑ヶ丘" and 101 in ticket.procedures
     assert not await aaa_contrast_violations(page)
+    assert not await axe_violations(page)
     # the page holds nothing to resend: the server draft is gone
     assert await page.locator("#h-people .person").count() == 0
 
 
 @pytest.mark.parametrize("theme", THEMES)
-async def test_every_base_colour_meets_wcag_aaa_contrast(browser, base_url, theme: str) -> None:
-    page = await new_page(browser)
+async def test_every_base_colour_meets_wcag_aaa_contrast(page, base_url, theme: str) -> None:
     await page.goto(f"{base_url}/?theme={theme}")
     header = await page.locator("header.site").evaluate("e => getComputedStyle(e).backgroundColor")
     assert header != "rgba(0, 0, 0, 0)"
@@ -154,8 +151,7 @@ async def test_every_base_colour_meets_wcag_aaa_contrast(browser, base_url, them
     assert not await aaa_contrast_violations(page)
 
 
-async def test_the_counter_page_opens_a_pasted_code(browser, base_url) -> None:
-    page = await new_page(browser)
+async def test_the_counter_page_opens_a_pasted_code(page, base_url) -> None:
     # a resident issues a code through the API
     request = page.request
     start = await (await request.post(f"{base_url}/api/sessions", data={"event": "shomei"})).json()
@@ -185,11 +181,39 @@ async def test_the_counter_page_opens_a_pasted_code(browser, base_url) -> None:
     await page.locator("#scan-error", has_text="壊れて").wait_for()  # tampered or corrupt, both refused
 
 
-async def test_the_contrast_check_catches_a_pale_colour(browser, base_url) -> None:
-    page = await new_page(browser)
+async def set_strong(page, colour: str) -> None:
+    """The theme's strong colour changed through the CSSOM (an inline <style> would break the CSP)."""
+    await page.evaluate("c => document.documentElement.style.setProperty('--strong', c)", colour)
+
+
+async def test_the_contrast_check_catches_a_pale_colour(page, base_url) -> None:
     await page.goto(f"{base_url}/?theme=blue")
-    await page.add_style_tag(content=":root{--strong:#3466A8}")  # AA (about 5.5:1) but not AAA
+    await set_strong(page, "#3466A8")  # AA (about 5.5:1) but not AAA
     found = await aaa_contrast_violations(page)
     assert found and all(v.startswith("color-contrast-enhanced") for v in found)
-    await page.add_style_tag(content=":root{--strong:#7A9CC6}")  # a pale blue: about 2.5:1, fails AA too
+    await set_strong(page, "#7A9CC6")  # a pale blue: about 2.5:1, fails AA too
     assert any(v.startswith("color-contrast ") for v in await aaa_contrast_violations(page))
+
+
+async def test_answers_from_the_talk_open_the_page_where_the_talk_left_off(page, base_url) -> None:
+    """The talk's result links here with its answers in the fragment (``dialogues.procedure.carry_over``):
+    the page opens at that result, not at the list of events, and the answers leave the address bar."""
+    answers = {"kind": "jumin", "requester": "self", "card": "no"}
+    await page.goto(f"{base_url}/#{carry_over('shomei', answers)}")
+    await page.locator("#view-result").wait_for(state="visible")
+    assert "住民票の写しの請求" in await page.locator("#r-list").text_content()
+    assert urlsplit(page.url).fragment == ""
+    assert not await axe_violations(page)
+    await page.get_by_role("button", name=re.compile("世帯の情報を入力する|二次元コード")).first.wait_for()
+
+
+async def test_answers_carried_over_in_part_open_the_next_question(page, base_url) -> None:
+    """Answered up to a point (or an answer the page refuses): the page asks the next question."""
+    await page.goto(f"{base_url}/#{carry_over('shomei', {'kind': 'jumin', 'requester': 'nobody-knows'})}")
+    await page.locator("#view-question").wait_for(state="visible")
+    assert int(await page.locator("#q-progress-text").text_content()) > 0
+    assert await page.locator("#q-back").is_visible()
+    await page.goto("about:blank")
+    await page.goto(f"{base_url}/#event=no-such-event")
+    await page.locator("#events button").first.wait_for()
+    assert await page.locator("#view-start").is_visible()
