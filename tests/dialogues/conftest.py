@@ -45,9 +45,20 @@ FAR_AWAY = (34.6937, 135.5023)     # Osaka
 
 
 @pytest.fixture(scope="session")
-def knowledge(tmp_path_factory: pytest.TempPathFactory) -> Knowledge:
-    return Knowledge.build(REPO / "content" / "midori", garbage_dir=FIXTURES / "garbage",
-                           model_dir=tmp_path_factory.mktemp("nlu-model"))
+def nlu_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("nlu-model")
+
+
+@pytest.fixture(scope="session")
+def knowledge(nlu_model_dir: Path) -> Knowledge:
+    return Knowledge.build(REPO / "content" / "midori", garbage_dir=FIXTURES / "garbage", model_dir=nlu_model_dir)
+
+
+@pytest.fixture(scope="session")
+def midori_knowledge(knowledge: Knowledge, nlu_model_dir: Path) -> Knowledge:
+    """The demo town as it ships: its whole garbage dictionary and its 20 collection areas (the
+    model trained for ``knowledge`` is loaded, not trained again)."""
+    return Knowledge.build(REPO / "content" / "midori", model_dir=nlu_model_dir)
 
 
 def photo(width: int = 800, height: int = 600, *, fmt: str = "JPEG", exif_gps: bool = False) -> bytes:
