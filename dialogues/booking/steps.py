@@ -23,11 +23,11 @@ from civic.facilities.models import RESIDENT_TYPE_LABELS, Unit
 from dialogues import messages as m
 from dialogues.booking import texts as bt
 from dialogues.booking.desk import BookingDesk
-from dialogues.booking.matching import slot_at
+from dialogues.booking.wish import Wish, fit
 from dialogues.engine import Context
+from dialogues.paging import page
 from dialogues.services import Services
 
-MAX_SLOTS = 10
 MAX_FACILITIES = 11
 
 
@@ -102,7 +102,9 @@ class AskSteps(Steps):
             prompt = "近い日で空きがあるのは、下の日です。ほかの日は「日付を選ぶ」からどうぞ。"
         ctx.ask("day", m.text(f"{bundle.facility.name} {unit.name}\n{prompt}", actions), lead=lead)
 
-    async def ask_frame(self, ctx: Context, bundle: FacilityBundle, unit: Unit, lead: str = "") -> None:
+    async def ask_frame(self, ctx: Context, bundle: FacilityBundle, unit: Unit, lead: str = "", number: int = 0) -> None:
+        """The day's free time slots, ten at a time; what the citizen said of the time (``wish``) is
+        taken when the slots give exactly that, otherwise it narrows the choice and says why."""
         d = ctx.data
         day = date.fromisoformat(d["day"])
         choices, every = await self.desk.free_slots(unit, day)
@@ -114,19 +116,26 @@ class AskSteps(Steps):
                 why += "\n近い日にも空きが見つかりませんでした。カレンダーで空き状況をご確認いただけます。"
             self.ask_day(ctx, bundle, unit, f"{lead}\n{why}".strip(), near)
             return
-        wanted = d.pop("time", None)
-        picked = slot_at(choices, str(wanted)) if wanted else None
-        if picked is not None:
-            d.update(start=picked.start_minute, end=picked.end_minute, slot=bt.slot_label(picked))
-            await self.advance(ctx, lead)
-            return
+        wish = Wish.load(d.get("wish"))
+        why, prompt = "", f"{bt.day_text(day)}の{unit.name}の空いている時間帯です。"
+        if wish is not None:
+            fitted = fit(wish, unit, choices, every)
+            if fitted.slot is not None:
+                d.pop("wish", None)
+                d.update(start=fitted.slot.start_minute, end=fitted.slot.end_minute, slot=bt.slot_label(fitted.slot))
+                await self.advance(ctx, f"{lead}\n{bm.day_label(day)} {bt.slot_label(fitted.slot)}ですね。".strip())
+                return
+            choices, why = fitted.options or choices, fitted.why
+            if fitted.options and not why:
+                prompt = f"{bt.day_text(day)}の{unit.name}で、{wish.said}ご利用いただける時間帯です。"
+        shown = page(choices, number)
         actions = [bt.act(bt.slot_label(s), f"{bm.day_label(day)} {bt.slot_label(s)}", slot=f"{s.start_minute}-{s.end_minute}")
-                   for s in choices[:MAX_SLOTS]]
+                   for s in shown.items]
+        actions += shown.more(flow=bt.FLOW, more="frame")
         actions += [bt.act("別の日にする", edit="day"),
                     *bt.calendar_link(ctx.services.public_base_url, f"unit={unit.id}")]
-        note = "" if len(choices) <= MAX_SLOTS else "\n（ほかの時間帯はカレンダーからお選びいただけます）"
-        ctx.ask("frame", m.text(f"{bt.day_text(day)}の{unit.name}の空いている時間帯です。ご希望の時間帯を選んでください。{note}",
-                                actions), lead=lead)
+        body = f"{why}\n" if why else ""
+        ctx.ask("frame", m.text(f"{body}{prompt}{shown.note()}ご希望の時間帯を選んでください。", actions), lead=lead)
 
     def ask_equipment(self, ctx: Context, bundle: FacilityBundle, unit: Unit, lead: str = "") -> None:
         chosen = ctx.data.setdefault("equipment", {})

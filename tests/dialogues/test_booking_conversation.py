@@ -79,8 +79,9 @@ async def _to_summary(chat: Chat, *, unit: str = "全面", frame: str = "午後 
     await chat.tap_quick_reply("備品は使わない")
     await chat.tap_quick_reply("バレーボール")
     out = await chat.say("12")
-    if "利用者区分を選んでください" in texts(out):
-        out = await chat.tap_quick_reply("町内在住")
+    assert "12人ですね" in texts(out) and "利用者区分を選んでください" in texts(out)  # a new citizen: asked once
+    out = await chat.tap_quick_reply("町内在住")
+    assert "利用上の遵守事項" in texts(out)
     out = await chat.tap_quick_reply("同意する")
     assert "以下の内容で予約します" in texts(out)
     return out
@@ -144,7 +145,7 @@ async def test_what_the_sentence_says_is_not_asked_again(town: CounterTown) -> N
     chat = town.chat()
     await town.booking.save_profile(chat.user, name=None, phone=None, resident_type="outside")
     out = await chat.say("6月22日の午前に桜木体育館の半面を8人で借りたい")
-    assert "（2025年6月22日(日)、8人）" in texts(out)
+    assert "（2025年6月22日(日)、午前、8人）" in texts(out)
     assert quick_labels(out) == ["半面（東側）", "半面（西側）"]  # only the half courts
     out = await chat.tap_quick_reply("半面（東側）")
     assert "備品や附属設備" in texts(out)  # 午前 was taken from the sentence: no frame question
@@ -161,8 +162,11 @@ async def test_what_the_sentence_says_is_not_asked_again(town: CounterTown) -> N
     assert "・日時：2025年6月22日(日) 9:00〜12:00" in texts(out) and "・人数：8人" in texts(out)
     assert "・利用者区分：町外" in texts(out) and "・使用料：2,400円" in texts(out)  # 800 yen an hour outside
     out = await chat.tap_quick_reply("区分を変える")
-    out = await chat.tap_quick_reply("町内在勤")
-    out = await chat.tap_quick_reply("予約する") if "以下の内容で予約します" in texts(out) else out
+    assert quick_labels(out) == ["町内在住", "町内在学", "町内在勤", "町外"]
+    out = await chat.tap_quick_reply("町内在勤")  # the terms were agreed already: straight back to the summary
+    assert "以下の内容で予約します" in texts(out)
+    assert "・利用者区分：町内在勤" in texts(out) and "・使用料：1,200円" in texts(out)
+    out = await chat.tap_quick_reply("予約する")
     assert "予約番号は 2506-00001" in texts(out)
     [r] = await _reservations(town)
     assert (r.resident_type, r.fee, r.people, r.purpose) == ("worker", 1200, 8, "バドミントン")
