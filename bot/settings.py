@@ -85,6 +85,8 @@ class Settings:
     #: Mail to LINE (国富町 §9(2)(ア)⑥): the SMTP receiver's port (off when 0) and accepted addresses.
     mail_receiver_port: int = 0
     mail_recipients: tuple[str, ...] = ()
+    #: A conversation flow left this long is dropped on the citizen's next message (a fresh start).
+    dialogue_timeout_minutes: int = 30
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -177,6 +179,7 @@ class Settings:
             open311_api_keys=tuple(k.strip() for k in env.get("OPEN311_API_KEYS", "").split(",") if k.strip()),
             mail_receiver_port=_int(env, "MAIL_RECEIVER_PORT", 0, 0, 65535),
             mail_recipients=tuple(a.strip().lower() for a in env.get("MAIL_RECIPIENTS", "").split(",") if a.strip()),
+            dialogue_timeout_minutes=_int(env, "DIALOGUE_TIMEOUT_MINUTES", 30, 1, 24 * 60),
         )
 
 

@@ -125,7 +125,7 @@ class DialogueHandler:
         ctx = Context(turn, self.services, store)
         dropped = await self.engine.drop_expired(ctx)
         if dropped:
-            ctx.say(m.text(f"「{dropped}」は、しばらく操作がなかったため終了しました。"
+            ctx.say(m.text(f"「{'」と「'.join(dropped)}」は、しばらく操作がなかったため終了しました。"
                            "お手数ですが、必要でしたらもう一度はじめからお願いします。"))
         self._forget_stale(ctx)
         try:

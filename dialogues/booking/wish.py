@@ -134,10 +134,10 @@ def fit(wish: Wish, unit: Unit, frames: list[Slot], every: list[Slot]) -> Fit:
     the day's cells with their status (free-interval units)."""
     if unit.booking_mode == FREE:
         return _fit_free(wish, unit, frames, every)
-    return _fit_frames(wish, unit, frames, every)
+    return _fit_frames(wish, frames, every)
 
 
-def _fit_frames(wish: Wish, unit: Unit, free: list[Slot], every: list[Slot]) -> Fit:
+def _fit_frames(wish: Wish, free: list[Slot], every: list[Slot]) -> Fit:
     nearby = [s for s in free if _in_band(s, wish.band)]
     nearby += [s for s in free if s not in nearby]  # the frames of the part of the day said first
     if wish.start is not None:

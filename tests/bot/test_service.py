@@ -130,3 +130,11 @@ async def test_tab_switches_stay_silent_and_other_postbacks_reach_the_dialogues(
             assert bool(turn.replies) == (data == "action=garbage")
     assert inner.seen == ["action=garbage"]
     assert await taps.prepare({"type": "postback"}) is None
+
+
+async def test_the_dialogue_timeout_is_the_settings(aiohttp_client, sqlite_db, knowledge) -> None:
+    from datetime import timedelta
+
+    app = build_service(make_settings(sqlite_db.url, dialogue_timeout_minutes=10), knowledge=knowledge)
+    await aiohttp_client(app)
+    assert app[DIALOGUE_SERVICES].timeout == timedelta(minutes=10)

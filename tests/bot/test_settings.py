@@ -85,3 +85,12 @@ def test_cli_prints_one_clear_line(tmp_path) -> None:
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert lines == ["madoguchi: configuration error: LINE_CHANNEL_SECRET: is required but not set (see .env.example)"]
+
+
+def test_dialogue_timeout() -> None:
+    assert Settings.from_env(GOOD).dialogue_timeout_minutes == 30
+    assert Settings.from_env({**GOOD, "DIALOGUE_TIMEOUT_MINUTES": "10"}).dialogue_timeout_minutes == 10
+    for bad in ("0", "ten", "100000"):
+        with pytest.raises(SettingsError) as err:
+            Settings.from_env({**GOOD, "DIALOGUE_TIMEOUT_MINUTES": bad})
+        assert "DIALOGUE_TIMEOUT_MINUTES" in str(err.value)
