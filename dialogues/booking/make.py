@@ -32,6 +32,10 @@ class MakeSteps(AskSteps):
     # -- states ----------------------------------------------------------------------------------
     @state("facility", hint="施設を、下のボタンから選ぶか施設名で入力してください。")
     async def facility(self, ctx: Context) -> bool:
+        number = requested(ctx.postback)
+        if number is not None:
+            await self.ask_facility(ctx, number=number)
+            return True
         pick = ctx.postback.get("fac")
         if pick and pick.isdigit():
             ctx.data["facility_id"] = int(pick)
@@ -62,6 +66,10 @@ class MakeSteps(AskSteps):
 
     @state("unit", hint="ご利用になる場所を、下のボタンから選んでください。")
     async def unit(self, ctx: Context) -> bool:
+        number = requested(ctx.postback)
+        if number is not None:
+            await self.ask_unit(ctx, number=number)
+            return True
         units = await self.units_of(int(ctx.data["facility_id"]))
         pick = ctx.postback.get("unit")
         chosen = next((u for u in units if str(u.id) == pick), None)
@@ -141,6 +149,10 @@ class MakeSteps(AskSteps):
         bundle, unit = await self.current(ctx)
         if bundle is None or unit is None:
             return False
+        number = requested(ctx.postback)
+        if number is not None:
+            self.ask_equipment(ctx, bundle, unit, number=number)
+            return True
         items = {str(e.id): e for e in bundle.equipment_for(unit.id or 0)}
         pick = ctx.postback.get("eq") or ""
         text = (ctx.text or "").strip()
@@ -174,6 +186,10 @@ class MakeSteps(AskSteps):
         bundle, unit = await self.current(ctx)
         if bundle is None or unit is None:
             return False
+        number = requested(ctx.postback)
+        if number is not None:
+            self.ask_purpose(ctx, bundle, unit, number=number)
+            return True
         purposes = bundle.purposes_for(unit.id or 0)
         pick = ctx.postback.get("purpose", "")
         found = purposes[int(pick)] if pick.isdigit() and int(pick) < len(purposes) else match_option(purposes, ctx.text or "")

@@ -28,8 +28,6 @@ from dialogues.engine import Context
 from dialogues.paging import page
 from dialogues.services import Services
 
-MAX_FACILITIES = 11
-
 
 class Steps:
     """What the booking flow's parts share (mixed into ``BookingFlow``)."""
@@ -53,7 +51,7 @@ class Steps:
     async def edit(self, ctx: Context, what: str) -> bool:
         d = ctx.data
         drop = {"day": ("day", "start", "end", "slot"), "people": ("people",), "purpose": ("purpose", "said"),
-                "equipment": ("equipment", "equipment_done"), "resident": ()}.get(what)
+                "equipment": ("equipment", "equipment_done", "eq_page"), "resident": ()}.get(what)
         if drop is None:
             return False
         for key in drop:
@@ -65,26 +63,30 @@ class Steps:
 
 
 class AskSteps(Steps):
-    async def ask_facility(self, ctx: Context, lead: str = "") -> None:
+    async def ask_facility(self, ctx: Context, lead: str = "", number: int = 0) -> None:
         pairs = await self.desk.bookable_units()
-        ids = ctx.data.get("choices") or list(dict.fromkeys(b.id for b, _ in pairs))
         bundles = {b.id: b for b, _ in pairs}
+        ids = [i for i in ctx.data.get("choices") or list(dict.fromkeys(b.id for b, _ in pairs)) if i in bundles]
         town = ctx.services.town.name
+        shown = page(ids, number)
         actions = [bt.act(bt.short_name(bundles[i].facility.name, town), bundles[i].facility.name, fac=i)
-                   for i in ids[:MAX_FACILITIES] if i in bundles]
+                   for i in shown.items]
+        actions += shown.more(flow=bt.FLOW, more="facility")
         ctx.ask("facility", m.text("どちらの施設をご予約になりますか？下のボタンから選ぶか、施設名を入力してください。",
                                    actions + bt.calendar_link(ctx.services.public_base_url)), lead=lead)
 
-    async def ask_unit(self, ctx: Context, lead: str = "") -> None:
+    async def ask_unit(self, ctx: Context, lead: str = "", number: int = 0) -> None:
         facility_id = int(ctx.data["facility_id"])
         units = await self.units_of(facility_id)
         only = ctx.data.get("unit_choices")
         units = [u for u in units if not only or u.id in only] or units
         bundle = await self.desk.facility(facility_id)
         name = bundle.facility.name if bundle else ""
+        shown = page(units, number)
         actions = [bt.act(u.name, f"{u.name}" + (f"（定員{u.capacity}人）" if u.capacity else ""), unit=u.id)
-                   for u in units[:12]]
-        ctx.ask("unit", m.text(f"{name}のどちらをご利用になりますか？", actions), lead=lead)
+                   for u in shown.items]
+        ctx.ask("unit", m.text(f"{name}のどちらをご利用になりますか？", actions + shown.more(flow=bt.FLOW, more="unit")),
+                lead=lead)
 
     def day_bounds(self, ctx: Context, bundle: FacilityBundle) -> tuple[date, date]:
         today = ctx.local_now.date()
@@ -137,10 +139,14 @@ class AskSteps(Steps):
         body = f"{why}\n" if why else ""
         ctx.ask("frame", m.text(f"{body}{prompt}{shown.note()}ご希望の時間帯を選んでください。", actions), lead=lead)
 
-    def ask_equipment(self, ctx: Context, bundle: FacilityBundle, unit: Unit, lead: str = "") -> None:
+    def ask_equipment(self, ctx: Context, bundle: FacilityBundle, unit: Unit, lead: str = "",
+                      number: int | None = None) -> None:
         chosen = ctx.data.setdefault("equipment", {})
-        items = bundle.equipment_for(unit.id or 0)[:10]
-        actions = [bt.act(e.name, f"{e.name}を追加", eq=e.id) for e in items]
+        number = ctx.data.get("eq_page", 0) if number is None else number
+        shown = page(bundle.equipment_for(unit.id or 0), number)
+        ctx.data["eq_page"] = number
+        items = shown.items
+        actions = [bt.act(e.name, f"{e.name}を追加", eq=e.id) for e in items] + shown.more(flow=bt.FLOW, more="eq")
         actions.append(bt.act("これで決定", eq="done") if chosen else bt.act("備品は使わない", eq="none"))
         if chosen:
             actions.append(bt.act("選び直す", eq="clear"))
@@ -149,9 +155,9 @@ class AskSteps(Steps):
             "備品や附属設備（照明など）をお使いになりますか？使うものを押してください（押すたびに1つ増えます）。\n"
             + (f"有料のもの：{fees}\n" if fees else "") + f"選択中：{bt.equipment_text(bundle, chosen)}", actions), lead=lead)
 
-    def ask_purpose(self, ctx: Context, bundle: FacilityBundle, unit: Unit, lead: str = "") -> None:
-        purposes = bundle.purposes_for(unit.id or 0)
-        actions = [bt.act(p, p, purpose=i) for i, p in enumerate(purposes[:13])]
+    def ask_purpose(self, ctx: Context, bundle: FacilityBundle, unit: Unit, lead: str = "", number: int = 0) -> None:
+        shown = page(list(enumerate(bundle.purposes_for(unit.id or 0))), number)
+        actions = [bt.act(p, p, purpose=i) for i, p in shown.items] + shown.more(flow=bt.FLOW, more="purpose")
         ctx.ask("purpose", m.text("利用目的を選んでください。", actions), lead=lead)
 
     def ask_people(self, ctx: Context, unit: Unit, lead: str = "") -> None:
