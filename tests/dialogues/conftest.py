@@ -200,6 +200,18 @@ async def any_town(line_sim: LineSim, knowledge: Knowledge, database_url: str,  
     yield t
 
 
+@pytest.fixture
+async def booking_town(line_sim: LineSim, knowledge: Knowledge, sqlite_db: Any,  # noqa: F811
+                       aiohttp_client: Any) -> AsyncIterator[Any]:
+    """The town with the booking service and 手続きナビ wired in and the demo facilities seeded."""
+    from tests.dialogues.counter_town import CounterTown
+
+    t = CounterTown(line_sim, knowledge, sqlite_db.url, FrozenClock(START), aiohttp_client)
+    await t.start()
+    await t.seed_facilities()
+    yield t
+
+
 def texts(messages: list[dict[str, Any]]) -> str:
     """Everything the citizen can read in these messages, joined (text, flex texts, alt texts)."""
     out: list[str] = []

@@ -18,7 +18,6 @@ from sqlmodel import select
 
 from bot.conversation.models import ConversationState
 from civic.booking.models import BookerProfile, Reservation, ReservedEquipment, WaitlistEntry
-from civic.booking.types import Booker, BookingRequest, Reserved
 from civic.clock import FrozenClock
 from linesim.testing import LineSim
 from tests.dialogues.conftest import START, Chat, quick_labels, texts
@@ -29,11 +28,8 @@ MORNING, AFTERNOON, NIGHT = (540, 720), (780, 1020), (1080, 1260)
 
 
 @pytest.fixture
-async def town(line_sim: LineSim, knowledge: Any, sqlite_db: Any, aiohttp_client: Any) -> AsyncIterator[CounterTown]:
-    t = CounterTown(line_sim, knowledge, sqlite_db.url, FrozenClock(START), aiohttp_client)
-    await t.start()
-    await t.seed_facilities()
-    yield t
+def town(booking_town: CounterTown) -> CounterTown:
+    return booking_town
 
 
 @pytest.fixture
@@ -44,19 +40,6 @@ async def any_town(line_sim: LineSim, knowledge: Any, database_url: str,
     await t.start()
     await t.seed_facilities()
     yield t
-
-
-async def _unit(town: CounterTown, facility: str, unit: str) -> int:
-    [found] = [u for u in await town.booking.find_units(facility) if u.unit_name == unit]
-    return found.unit_id
-
-
-async def _book(town: CounterTown, who: str, unit_id: int, day: date, frame: tuple[int, int]) -> Reserved:
-    """Someone books outside the talk (the LIFF page): their own transaction, as the service does."""
-    result = await town.booking.reserve(BookingRequest(unit_id, day, *frame, people=10, purpose="バレーボール",
-                                                       terms_accepted=True), Booker(who))
-    assert isinstance(result, Reserved), result
-    return result
 
 
 async def _reservations(town: CounterTown) -> list[Reservation]:
@@ -173,9 +156,9 @@ async def test_what_the_sentence_says_is_not_asked_again(town: CounterTown) -> N
 
 
 async def test_the_date_picker_and_a_day_without_free_frames(town: CounterTown) -> None:
-    whole = await _unit(town, "桜木", "全面")
+    whole = await town.unit_id("桜木", "全面")
     for i, frame in enumerate((MORNING, AFTERNOON, NIGHT)):
-        await _book(town, f"Uother{i}", whole, SAT, frame)
+        await town.book(f"Uother{i}", whole, SAT, frame)
     chat = town.chat()
     out = await chat.tap("action=booking", "施設の予約")
     assert "どちらの施設をご予約になりますか" in texts(out)
@@ -205,7 +188,7 @@ async def test_a_slot_taken_meanwhile_is_answered_with_alternatives(any_town: Co
     town = any_town
     chat = town.chat()
     await _to_summary(chat)
-    await _book(town, "Uquicker", await _unit(town, "桜木", "全面"), SAT, AFTERNOON)  # someone else, just now
+    await town.book("Uquicker", await town.unit_id("桜木", "全面"), SAT, AFTERNOON)  # someone else, just now
     out = await chat.tap_quick_reply("予約する")
     body = texts(out)
     assert "その枠はたった今ほかの方が予約されました" in body and "代わりに、次の枠が空いています" in body
@@ -225,7 +208,7 @@ async def test_a_waitlist_offer_accepted(any_town: CounterTown) -> None:
     town = any_town
     first, second = town.chat("先に予約した人"), town.chat("キャンセル待ちの人")
     await _to_summary(second)
-    await _book(town, first.user, await _unit(town, "桜木", "全面"), SAT, AFTERNOON)
+    await town.book(first.user, await town.unit_id("桜木", "全面"), SAT, AFTERNOON)
     await second.tap_quick_reply("予約する")
     out = await second.tap_quick_reply("キャンセル待ちに登録")
     assert "キャンセル待ちに登録しました（1番目）" in texts(out)
@@ -258,9 +241,9 @@ async def test_a_waitlist_offer_accepted(any_town: CounterTown) -> None:
 
 async def test_cancel_within_the_deadline_and_not_after(town: CounterTown) -> None:
     chat = town.chat()
-    whole = await _unit(town, "桜木", "全面")
-    near = await _book(town, chat.user, whole, date(2025, 6, 14), MORNING)
-    later = await _book(town, chat.user, whole, SAT, MORNING)
+    whole = await town.unit_id("桜木", "全面")
+    near = await town.book(chat.user, whole, date(2025, 6, 14), MORNING)
+    later = await town.book(chat.user, whole, SAT, MORNING)
     out = await chat.tap("action=booking&op=mine", "予約の確認")
     assert "ご予約は2件です" in texts(out) and out[-1]["type"] == "flex"
     assert [a["label"] for a in flex_actions(out[-1])] == ["変更", "取消", "変更", "取消"]
@@ -285,7 +268,7 @@ async def test_cancel_within_the_deadline_and_not_after(town: CounterTown) -> No
 
 async def test_change_the_date_and_frame(town: CounterTown) -> None:
     chat = town.chat()
-    booked = await _book(town, chat.user, await _unit(town, "桜木", "全面"), SAT, MORNING)
+    booked = await town.book(chat.user, await town.unit_id("桜木", "全面"), SAT, MORNING)
     out = await chat.tap(f"action=booking&op=change&no={booked.number}&restart=1", "変更")
     assert f"予約番号 {booked.number}（みどり町桜木体育館 全面、2025年6月21日(土) 9:00〜12:00）の日時を変更します" in texts(out)
     out = await pick_date(chat, "2025-06-22")
@@ -299,9 +282,9 @@ async def test_change_the_date_and_frame(town: CounterTown) -> None:
 
 async def test_refusals_are_shown_as_they_are(town: CounterTown) -> None:
     chat = town.chat()
-    whole = await _unit(town, "桜木", "全面")
-    await _book(town, chat.user, whole, SAT, MORNING)
-    await _book(town, chat.user, whole, SAT, NIGHT)
+    whole = await town.unit_id("桜木", "全面")
+    await town.book(chat.user, whole, SAT, MORNING)
+    await town.book(chat.user, whole, SAT, NIGHT)
     out = await chat.say("来週の土曜に桜木体育館を借りたい")
     await chat.tap_quick_reply("半面（東側）")
     await chat.tap_quick_reply("午後 13:00〜17:00")

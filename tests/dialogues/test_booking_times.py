@@ -8,7 +8,6 @@ until two hours before). 桜木体育館 is booked by frames: 午前 9–12, 午
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
@@ -16,10 +15,7 @@ import pytest
 from sqlmodel import select
 
 from civic.booking.models import Reservation
-from civic.booking.types import Booker, BookingRequest, Reserved
-from civic.clock import FrozenClock
-from linesim.testing import LineSim
-from tests.dialogues.conftest import START, Chat, quick_labels, texts
+from tests.dialogues.conftest import Chat, quick_labels, texts
 from tests.dialogues.counter_town import CounterTown, flex_actions
 
 SAT = date(2025, 6, 21)
@@ -28,23 +24,8 @@ TENNIS = "来週の土曜の{}テニスコートを借りたい"
 
 
 @pytest.fixture
-async def town(line_sim: LineSim, knowledge: Any, sqlite_db: Any, aiohttp_client: Any) -> AsyncIterator[CounterTown]:
-    t = CounterTown(line_sim, knowledge, sqlite_db.url, FrozenClock(START), aiohttp_client)
-    await t.start()
-    await t.seed_facilities()
-    yield t
-
-
-async def _unit(town: CounterTown, facility: str, unit: str) -> int:
-    [found] = [u for u in await town.booking.find_units(facility) if u.unit_name == unit]
-    return found.unit_id
-
-
-async def _book(town: CounterTown, who: str, unit_id: int, day: date, frame: tuple[int, int], purpose: str) -> Reserved:
-    result = await town.booking.reserve(BookingRequest(unit_id, day, *frame, people=4, purpose=purpose,
-                                                       terms_accepted=True), Booker(who))
-    assert isinstance(result, Reserved), result
-    return result
+def town(booking_town: CounterTown) -> CounterTown:
+    return booking_town
 
 
 async def _reservations(town: CounterTown) -> list[Reservation]:
@@ -137,10 +118,10 @@ async def test_a_frame_is_never_shortened_silently(town: CounterTown) -> None:
 
 async def test_tomorrows_reservation_is_cancelled_in_free_text(town: CounterTown) -> None:
     chat = town.chat()
-    court = await _unit(town, "テニスコート", "1番コート")
-    gym = await _unit(town, "桜木", "全面")
-    tomorrow = await _book(town, chat.user, court, TOMORROW, (18 * 60, 20 * 60), "テニス")
-    saturday = await _book(town, chat.user, gym, SAT, (540, 720), "バレーボール")
+    court = await town.unit_id("テニスコート", "1番コート")
+    gym = await town.unit_id("桜木", "全面")
+    tomorrow = await town.book(chat.user, court, TOMORROW, (18 * 60, 20 * 60), purpose="テニス", people=4)
+    saturday = await town.book(chat.user, gym, SAT, (540, 720), purpose="バレーボール", people=4)
     out = await chat.say("明日の予約をキャンセルして")
     said = texts(out)
     assert "次のご予約を取り消します。よろしいですか？" in said and f"予約番号：{tomorrow.number}" in said
@@ -154,9 +135,9 @@ async def test_tomorrows_reservation_is_cancelled_in_free_text(town: CounterTown
 
 async def test_free_text_cancel_names_none_or_several(town: CounterTown) -> None:
     chat = town.chat()
-    court, dogrun = await _unit(town, "テニスコート", "1番コート"), await _unit(town, "ドッグラン", "全エリア貸切")
-    await _book(town, chat.user, court, TOMORROW, (9 * 60, 10 * 60), "テニス")
-    await _book(town, chat.user, dogrun, TOMORROW, (15 * 60, 16 * 60), "しつけ教室")
+    court, dogrun = await town.unit_id("テニスコート", "1番コート"), await town.unit_id("ドッグラン", "全エリア貸切")
+    await town.book(chat.user, court, TOMORROW, (9 * 60, 10 * 60), purpose="テニス", people=4)
+    await town.book(chat.user, dogrun, TOMORROW, (15 * 60, 16 * 60), purpose="しつけ教室", people=4)
     out = await chat.say("明後日の予約を取り消したい")
     assert "2025年6月11日(水)のご予約は見つかりませんでした。" in texts(out)
     assert "ご予約は2件です。取り消すご予約の「取消」を押してください。" in texts(out)
@@ -167,8 +148,8 @@ async def test_free_text_cancel_names_none_or_several(town: CounterTown) -> None
 
 async def test_free_text_cancel_while_making_another_booking(town: CounterTown) -> None:
     chat = town.chat()
-    court = await _unit(town, "テニスコート", "1番コート")
-    booked = await _book(town, chat.user, court, TOMORROW, (18 * 60, 19 * 60), "テニス")
+    court = await town.unit_id("テニスコート", "1番コート")
+    booked = await town.book(chat.user, court, TOMORROW, (18 * 60, 19 * 60), purpose="テニス", people=4)
     await chat.say("来週の土曜に桜木体育館を借りたい")
     out = await chat.say("明日の予約をキャンセルして")
     said = texts(out)

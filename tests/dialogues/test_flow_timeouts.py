@@ -5,28 +5,22 @@ interrupted flow runs from the interruption. The default timeout is 30 minutes."
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from sqlmodel import select
 
 from bot.conversation.models import ConversationState
-from civic.clock import FrozenClock
 from civic.reports.models import ReportPhoto
-from linesim.testing import LineSim
-from tests.dialogues.conftest import START, photo, quick_labels, texts
+from tests.dialogues.conftest import photo, quick_labels, texts
 from tests.dialogues.counter_town import CounterTown
 
 GONE = "「施設の予約」は、しばらく操作がなかったため終了しました"
 
 
 @pytest.fixture
-async def town(line_sim: LineSim, knowledge: Any, sqlite_db: Any, aiohttp_client: Any) -> AsyncIterator[CounterTown]:
-    t = CounterTown(line_sim, knowledge, sqlite_db.url, FrozenClock(START), aiohttp_client)
-    await t.start()
-    await t.seed_facilities()
-    yield t
+def town(booking_town: CounterTown) -> CounterTown:
+    return booking_town
 
 
 async def _state(town: CounterTown, user: str) -> dict[str, Any]:

@@ -5,7 +5,6 @@ test_garbage_questions.py, test_form_conversation.py.)"""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -13,10 +12,7 @@ import pytest
 from sqlmodel import select
 
 from civic.booking.models import Reservation
-from civic.booking.types import Booker, BookingRequest, Reserved
-from civic.clock import FrozenClock
 from civic.scenarios.services import create, publish
-from linesim.testing import LineSim
 from tests.dialogues.conftest import FAR_AWAY, START, Chat, quick_labels, texts
 from tests.dialogues.counter_town import CounterTown, flex_actions
 
@@ -24,11 +20,8 @@ MORE = "もっと見る"
 
 
 @pytest.fixture
-async def town(line_sim: LineSim, knowledge: Any, sqlite_db: Any, aiohttp_client: Any) -> AsyncIterator[CounterTown]:
-    t = CounterTown(line_sim, knowledge, sqlite_db.url, FrozenClock(START), aiohttp_client)
-    await t.start()
-    await t.seed_facilities()
-    yield t
+def town(booking_town: CounterTown) -> CounterTown:
+    return booking_town
 
 
 def short(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -90,12 +83,7 @@ async def test_my_reservations_ten_at_a_time(town: CounterTown) -> None:
     while len(booked) < 11:
         for name, unit in gyms:
             if len(booked) < 11:
-                [found] = [u for u in await town.booking.find_units(name) if u.unit_name == unit]
-                result = await town.booking.reserve(BookingRequest(found.unit_id, day, 540, 720, people=10,
-                                                                   purpose="バレーボール", terms_accepted=True),
-                                                    Booker(chat.user))
-                assert isinstance(result, Reserved), result
-                booked.append(result.number)
+                booked.append((await town.book(chat.user, await town.unit_id(name, unit), day, (540, 720))).number)
         day += timedelta(days=7)
     out = short(await chat.say("予約を確認したい"))
     assert "ご予約は11件です。" in texts(out) and "（1〜10件目／全11件）" in texts(out)
