@@ -22,6 +22,7 @@ from dialogues.garbage_schedule import (
     category_text,
     collection_line,
     day_label,
+    day_text,
     schedule_question,
     schedule_text,
 )
@@ -75,21 +76,22 @@ class GarbageFlow(Flow):
             return True
         question = schedule_question(knowledge, text)
         if question is not None:
-            self.answer_schedule(ctx, question.area, question.categories)
+            self.answer_schedule(ctx, question.area, question.categories, question.on)
             return True
         if result.best is not None:
             self.suggest(ctx, result, text)
             return True
         categories = category_names(knowledge).named(text)
-        found = faq.search(ctx, text)
-        if found.outcome == "confident" and (categories or first):
+        found = faq.search(ctx, text) if categories or first else None
+        if found is not None and found.outcome == "confident":
             await faq.respond(ctx, text, found)
             ctx.memory["topic"] = {"name": "garbage", "at": ctx.now.isoformat()}
             ctx.finish()
             return True
         if categories:
             ctx.memory["topic"] = {"name": "garbage", "at": ctx.now.isoformat()}
-            ctx.finish(m.text("\n\n".join(category_text(ctx, c) for c in categories[:3]), [_more()]))
+            told = [category_text(ctx, c) for c in categories[:3]]
+            ctx.finish(m.text("\n\n".join([*told, f"お問い合わせ：{ctx.services.town.garbage_contact}"]), [_more()]))
             return True
         return False
 
@@ -172,17 +174,20 @@ class GarbageFlow(Flow):
         ctx.data.update(category=item.category, item=item.name)
         self.ask_area(ctx, "お住まいの地区を教えていただくと、次の収集日もご案内します。地区を選ぶか、地区名を送ってください。")
 
-    def answer_schedule(self, ctx: Context, area: str | None, categories: list[str]) -> None:
-        """Collection days of ``categories`` (every category when empty) in ``area`` or the citizen's."""
+    def answer_schedule(self, ctx: Context, area: str | None, categories: list[str], on: int | None = None) -> None:
+        """Collection days of ``categories`` (every category when empty) in ``area`` or the citizen's;
+        with ``on`` (「明日は何ごみ？」), that day's."""
         calendar = ctx.services.knowledge.calendar
         assert calendar is not None
         ctx.memory["topic"] = {"name": "garbage", "at": ctx.now.isoformat()}
-        area = area or ctx.memory.get("garbage_area")
+        mine = ctx.memory.get("garbage_area")
+        area = area or mine
         if area in calendar.areas:
-            ctx.finish(m.text(schedule_text(ctx, area, categories),
-                              [_more(), m.postback("地区を変更", m.data(garbage="area"), "地区を変更")]))
+            told = day_text(ctx, area, categories, on) if on is not None else schedule_text(ctx, area, categories)
+            change = "地区を変更" if mine in calendar.areas else "地区を登録"
+            ctx.finish(m.text(told, [_more(), m.postback(change, m.data(garbage="area"), change)]))
             return
-        ctx.data.update(schedule=True, categories=categories)
+        ctx.data.update(schedule=True, categories=categories, on=on)
         what = f"{categories[0]}の" if len(categories) == 1 else ""
         self.ask_area(ctx, f"{what}収集日は地区ごとに決まっています。お住まいの地区を選ぶか、地区名を送ってください。")
 
@@ -247,7 +252,10 @@ class GarbageFlow(Flow):
         named = category_names(ctx.services.knowledge).named(text) if text else []
         line = f"地区を「{chosen}」で登録しました。"
         if named or ctx.data.get("schedule"):
-            line += "\n" + schedule_text(ctx, chosen, named or list(ctx.data.get("categories") or []))
+            categories = named or list(ctx.data.get("categories") or [])
+            on = ctx.data.get("on")
+            line += "\n" + (day_text(ctx, chosen, categories, int(on)) if on is not None
+                            else schedule_text(ctx, chosen, categories))
         elif ctx.data.get("category"):
             line += "\n" + collection_line(ctx, chosen, str(ctx.data["category"]))
         ctx.finish(m.text(line, [_more()]))

@@ -34,7 +34,7 @@ CATEGORY_WORDS: tuple[tuple[str, ...], ...] = (
 )
 #: Words that ask when (with a category or a district): 「…の日」「何曜日」「いつ」; 「収集」「回収」 only
 #: when nothing is requested (「粗大ごみの収集を申し込みたい」 asks how to apply).
-DAY_WORDS = ("日", "曜", "いつ", "カレンダー")
+DAY_WORDS = ("日", "曜", "いつ", "カレンダー", "あした", "あす", "あさって", "きょう")
 WEAK_DAY_WORDS = ("収集", "回収", "予定")
 REQUEST_WORDS = ("申し込", "申込", "予約", "依頼", "頼", "お願い", "したい", "出し方", "捨て方", "方法")
 GARBAGE_WORDS = ("ごみ", "ゴミ", "資源", "収集", "回収")
@@ -96,12 +96,19 @@ def category_names(knowledge: Knowledge) -> CategoryNames:
     return cached
 
 
+#: 「明日は何ごみ？」: the day asked about, in days from today.
+RELATIVE_DAYS = (("明後日", 2), ("あさって", 2), ("明日", 1), ("あした", 1), ("あす", 1), ("今日", 0), ("きょう", 0),
+                 ("本日", 0))
+
+
 @dataclass(frozen=True)
 class ScheduleQuestion:
-    """「本町の燃やすごみの日」: area 本町, categories [燃やすごみ]; 「本町のごみの日」: every category."""
+    """「本町の燃やすごみの日」: area 本町, categories [燃やすごみ]; 「本町のごみの日」: every category;
+    「明日は何ごみ？」: ``on`` = 1 (days from today)."""
 
     area: str | None
     categories: list[str] = field(default_factory=list)
+    on: int | None = None
 
 
 def schedule_question(knowledge: Knowledge, text: str) -> ScheduleQuestion | None:
@@ -120,7 +127,8 @@ def schedule_question(knowledge: Knowledge, text: str) -> ScheduleQuestion | Non
     about_garbage = bool(categories) or any(w in text for w in GARBAGE_WORDS)
     bare = re.sub(r"(です|だよ|地区|地域|の?ごみ|[はをのにでも]|[\s。、！？!?])+$", "", text.strip())
     if (area and categories) or (asks_day and about_garbage) or (area and bare == area):
-        return ScheduleQuestion(area, categories)
+        on = next((n for word, n in RELATIVE_DAYS if word in text), None)
+        return ScheduleQuestion(area, categories, on)
     return None
 
 
@@ -150,10 +158,13 @@ def next_collection(ctx: Context, area: str, category: str) -> date | None:
     return calendar.next_day(area, category, start)
 
 
-def deadline_text(ctx: Context) -> str:
+def _deadline(ctx: Context) -> str:
     deadline = ctx.services.town.garbage_deadline
-    minute = f"{deadline.minute:02d}分" if deadline.minute else ""
-    return f"当日の朝{deadline.hour}時{minute}までに出してください。"
+    return f"{deadline.hour}時" + (f"{deadline.minute:02d}分" if deadline.minute else "")
+
+
+def deadline_text(ctx: Context) -> str:
+    return f"当日の朝{_deadline(ctx)}までに出してください。"
 
 
 def collection_line(ctx: Context, area: str, category: str) -> str:
@@ -194,6 +205,27 @@ def schedule_text(ctx: Context, area: str, categories: list[str]) -> str:
     return "\n".join(lines)
 
 
+def day_text(ctx: Context, area: str, categories: list[str], offset: int) -> str:
+    """「明日は何ごみ？」: what ``area`` puts out that day (or whether it is ``categories``' day)."""
+    calendar = ctx.services.knowledge.calendar
+    assert calendar is not None
+    today = ctx.local_now.date()
+    day = today + timedelta(days=offset)
+    names = category_names(ctx.services.knowledge)
+    collected = [names.label(c) for c in calendar.collections_on(area, day)]
+    when = f"{area}の{day_label(day, today)}"
+    if categories:
+        lines = [f"{when}は、{c}の収集日です。" if any(_key(c) == _key(x) for x in collected)
+                 else f"{when}は、{c}の収集日ではありません。" for c in categories]
+        return "\n".join(lines + [schedule_text(ctx, area, categories)])
+    if not collected:
+        return f"{when}は、収集はありません。\n" + schedule_text(ctx, area, [])
+    late = offset == 0 and ctx.local_now.time() >= ctx.services.town.garbage_deadline
+    return f"{when}は、{'・'.join(collected)}の収集日です。" + (
+        f"（出すのは朝{_deadline(ctx)}までです。過ぎてしまったときは次の収集日に出してください）" if late
+        else deadline_text(ctx))
+
+
 def category_text(ctx: Context, category: str) -> str:
     """「粗大ごみを申し込みたい」: the category's description (how to put it out, how to apply) and,
     for the citizen's district, the next collection."""
@@ -204,6 +236,4 @@ def category_text(ctx: Context, category: str) -> str:
     area = ctx.memory.get("garbage_area")
     if calendar is not None and area in calendar.areas and calendar.schedule(area, category) is not None:
         lines.append(collection_line(ctx, area, category))
-    if description:
-        lines.append(f"お問い合わせ：{ctx.services.town.garbage_contact}")
     return "\n".join(lines)

@@ -186,3 +186,18 @@ async def test_the_demo_towns_district_names_are_not_items(midori_town: Town) ->
     assert "包丁" not in texts(out) and "本町の燃やすごみの収集日は 毎週 月・木曜日 です" in texts(out)
     out = await chat.say("指定ごみ袋")
     assert "紙袋" not in texts(out) and "指定ごみ袋はどこで買えますか" in texts(out)
+
+
+async def test_what_goes_out_tomorrow_or_today(town: Town) -> None:
+    chat = town.chat()
+    out = await chat.say("明日は何ごみ？")
+    assert "収集日は地区ごとに決まっています" in texts(out)
+    out = await chat.tap_quick_reply("駅前")
+    assert "駅前の明日 6月10日（火）は、燃やすごみの収集日です。当日の朝8時30分までに出してください。" in texts(out)
+    out = await chat.say("明日は燃やさないごみの日？")
+    said = texts(out)
+    assert "駅前の明日 6月10日（火）は、燃やさないごみの収集日ではありません。" in said
+    assert "駅前の燃やさないごみの収集日は 第1・第3 水曜日 です。次は 6月18日（水） です。" in said
+    out = await chat.say("本町は今日何のごみの日？")  # Monday 10:00: past the 8:30 deadline
+    assert ("本町の今日 6月9日（月）は、燃やすごみの収集日です。（出すのは朝8時30分までです。"
+            "過ぎてしまったときは次の収集日に出してください）") in texts(out)
