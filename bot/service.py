@@ -210,7 +210,7 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
     facilities and first rich menus to the caller (the demo seeds them itself)."""
     clock = clock or SystemClock()
     knowledge = knowledge or build_knowledge(settings, model_dir=settings.nlu_model_dir)
-    dialogues = dialogue_handler_factory(knowledge)
+    dialogues = dialogue_handler_factory(knowledge, timeout=timedelta(minutes=settings.dialogue_timeout_minutes))
     app = create_app(settings, clock=clock, handler_factory=lambda app: RichMenuTaps(dialogues(app)),
                      gateway=gateway, role=role, worker_command=worker_command)
     app[KNOWLEDGE] = knowledge

@@ -115,6 +115,8 @@ class Settings:
     map_tile_url: str = "gsi"
     map_tile_attribution: str = ""
     map_tile_attribution_url: str = ""
+    #: A conversation flow left this long is dropped on the citizen's next message (a fresh start).
+    dialogue_timeout_minutes: int = 30
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -226,6 +228,7 @@ class Settings:
             map_tile_attribution=env.get("MAP_TILE_ATTRIBUTION", "").strip(),
             map_tile_attribution_url=(_url(env, "MAP_TILE_ATTRIBUTION_URL", "")
                                       if env.get("MAP_TILE_ATTRIBUTION_URL", "").strip() else ""),
+            dialogue_timeout_minutes=_int(env, "DIALOGUE_TIMEOUT_MINUTES", 30, 1, 24 * 60),
         )
 
 

@@ -162,6 +162,14 @@ class CollectionCalendar:
     def area_names(self) -> list[str]:
         return list(self.areas)
 
+    @property
+    def categories(self) -> list[str]:
+        """Every category some area collects, in the file's column order."""
+        return list(dict.fromkeys(c for a in self.areas.values() for c in a.schedules))
+
+    def categories_of(self, area: str) -> list[str]:
+        return list(self.areas[area].schedules) if area in self.areas else []
+
     def find_area(self, text: str) -> str | None:
         """The area a citizen means (``本町です`` → ``本町``): exact, then the longest contained name."""
         t = fold(text).replace("ケ", "ヶ")

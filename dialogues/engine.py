@@ -14,7 +14,9 @@ survives restarts and two messages of one citizen never race::
      "memory": {...}}                                     # what we keep for the citizen (their area)
 
 A flow untouched for longer than its timeout (30 minutes unless the flow or the service says
-otherwise) is dropped on the citizen's next turn, with a polite note.
+otherwise; ``DIALOGUE_TIMEOUT_MINUTES``) is dropped on the citizen's next turn, with a polite note —
+an interrupted (suspended) one too, its timeout counting from the interruption: an abandoned flow
+never comes back, whichever way the conversation goes on.
 """
 
 from __future__ import annotations
@@ -312,6 +314,20 @@ class Context:
         self.say(*messages)
 
 
+async def _cancel_record(ctx: Context, flow: Flow, record: dict[str, Any], kind: str) -> None:
+    """``flow.on_cancel`` for ``record`` (the active or the suspended flow), then forget it."""
+    if kind == "suspended":
+        active = ctx.store.raw.pop("flow", None)
+        ctx.store.set_flow(ctx.store.take_suspended())  # on_cancel sees the suspended flow's data
+        try:
+            await flow.on_cancel(ctx)
+        finally:
+            ctx.store.set_flow(active)
+        return
+    await flow.on_cancel(ctx)
+    ctx.store.set_flow(None)
+
+
 def with_lead(messages: list[Message], lead: str) -> list[Message]:
     """``lead`` on its own line before the first text message (or as a message of its own)."""
     lead = lead.strip()
@@ -342,11 +358,13 @@ class Engine:
         return flow.title if flow else name
 
     async def start(self, ctx: Context, name: str, **params: Any) -> None:
-        """Start flow ``name``; an active resumable flow of another kind is suspended."""
+        """Start flow ``name``; an active resumable flow of another kind is suspended (its timeout
+        counts from now: being interrupted is the citizen's last step in it)."""
         current = ctx.store.flow
         if current is not None:
             other = self.flows.get(current["name"])
             if current["name"] != name and other is not None and other.resumable:
+                current["at"] = ctx.now.isoformat()
                 ctx.store.suspend()
             else:
                 if other is not None:
@@ -392,20 +410,19 @@ class Engine:
         ctx.cancelled = True
         return self.title(record["name"])
 
-    async def drop_expired(self, ctx: Context) -> str | None:
-        """Drop a flow (and a suspended one) past its timeout. Returns the dropped title."""
-        dropped = None
-        suspended = ctx.store.suspended
-        if suspended is not None and self.expired(suspended, ctx.now):
-            ctx.store.take_suspended()
-        record = ctx.store.flow
-        if record is not None and self.expired(record, ctx.now):
+    async def drop_expired(self, ctx: Context) -> list[str]:
+        """Drop the active flow and the suspended one when past their timeout, cleaning up their
+        drafts: an abandoned flow never resumes, not even when the flow that interrupted it ends.
+        Returns the titles to mention (flows with ``notify_timeout``), the interrupted one first."""
+        dropped: list[str] = []
+        for record, kind in ((ctx.store.suspended, "suspended"), (ctx.store.flow, "flow")):
+            if record is None or not self.expired(record, ctx.now):
+                continue
             flow = self.flows.get(record["name"])
             if flow is not None:
-                await flow.on_cancel(ctx)
-            ctx.store.set_flow(None)
+                await _cancel_record(ctx, flow, record, kind)
             if flow is None or flow.notify_timeout:
-                dropped = self.title(record["name"])
+                dropped.append(self.title(record["name"]))
         return dropped
 
     def resume_prompt(self, ctx: Context, lead: str) -> list[Message]:

@@ -21,6 +21,7 @@ from dialogues import messages as m
 from dialogues.booking.desk import BookingDesk
 from dialogues.engine import Context, Flow, state
 from dialogues.facility_directory import FacilityDirectory, FacilityGroup, Found, distance_text
+from dialogues.paging import page, requested
 
 ALL = "すべて見る"
 _NEAR = re.compile(r"(近く|近い|最寄り|周辺|付近|そば)")
@@ -58,13 +59,18 @@ def book_action(f: Facility) -> dict[str, Any]:
     return m.postback("予約する", m.data(action="booking", fac=f.id), f"{f.name}を予約したい")
 
 
-async def carousel(ctx: Context, found: list[Found], title: str) -> m.Message:
+async def carousel(ctx: Context, found: list[Found], title: str, number: int = 0,
+                   more: dict[str, Any] | None = None) -> m.Message:
+    """Ten facilities per carousel; with ``more`` (the postback fields that find them again), a
+    「もっと見る」 quick reply shows the next ten (``facility=more&…&page=…``)."""
     d = directory(ctx)
     assert d is not None
+    shown = page(found, number)
+    found = shown.items
     today = await d.today(ctx.session, [x.facility for x in found], ctx.local_now.date())
     can_book = await bookable(ctx)
     bubbles = []
-    for x in found[:10]:
+    for x in found:
         f = x.facility
         body = [m.flex_text(f.name, size="md", weight="bold"),
                 m.flex_text(d.label(f.category), size="xs", color="#2e7d32")]
@@ -81,9 +87,25 @@ async def carousel(ctx: Context, found: list[Found], title: str) -> m.Message:
         if url:
             footer.append(m.flex_button(m.uri_action("地図ページで見る", url)))
         bubbles.append(m.bubble(body, footer=footer, hero_url=thumbnail(ctx, f), size="kilo"))
-    alt = title + "：" + "、".join(
+    alt = title + shown.note() + "：" + "、".join(
         x.facility.name + (f"（{distance_text(x.distance_m)}）" if x.distance_m is not None else "") for x in found[:5])
-    return m.flex(alt, m.carousel(bubbles))
+    return m.flex(alt, m.carousel(bubbles), shown.more(facility="more", **more) if more is not None else None)
+
+
+async def found_again(ctx: Context, pb: dict[str, str]) -> list[Found]:
+    """The list a 「もっと見る」 belongs to: near a point (``lat``/``lon``), a kind, or a keyword."""
+    d = directory(ctx)
+    assert d is not None
+    group = d.group(pb.get("g", ""))
+    categories = group.categories if group else None
+    try:
+        if pb.get("lat") and pb.get("lon"):
+            return await d.nearest(ctx.session, float(pb["lat"]), float(pb["lon"]), categories)
+    except ValueError:
+        return []
+    if pb.get("q"):
+        return await d.keyword(ctx.session, pb["q"])
+    return [Found(f) for f in await d.visible(ctx.session, categories)]
 
 
 async def on_postback(ctx: Context, pb: dict[str, str]) -> bool:
@@ -92,6 +114,14 @@ async def on_postback(ctx: Context, pb: dict[str, str]) -> bool:
     d = directory(ctx)
     if d is None:
         return False
+    number = requested(pb)
+    if pb.get("facility") == "more" and number is not None:
+        found = await found_again(ctx, pb)
+        if not found:
+            return False
+        more = {k: v for k, v in pb.items() if k in ("lat", "lon", "g", "q")}
+        ctx.say(await carousel(ctx, found, "施設の一覧", number, more))
+        return True
     try:
         facility_id = int(pb.get("id", ""))
     except ValueError:
@@ -141,11 +171,13 @@ class FacilityFlow(Flow):
             return
         self.ask_what(ctx)
 
-    def ask_what(self, ctx: Context, lead: str = "") -> None:
+    def ask_what(self, ctx: Context, lead: str = "", number: int = 0) -> None:
         d = directory(ctx)
         assert d is not None
         actions = [m.location_action("現在地から探す")]
-        actions += [m.postback(g.label, m.data(flow="facility", group=g.label), g.label) for g in d.groups[:10]]
+        shown = page(d.groups, number)
+        actions += [m.postback(g.label, m.data(flow="facility", group=g.label), g.label) for g in shown.items]
+        actions += shown.more(flow="facility", more="group")
         actions.append(m.postback(ALL, m.data(flow="facility", group="*"), ALL))
         ctx.ask("what", m.text("どの施設をおさがしですか？\n位置情報を送っていただくと、近くの施設をご案内します。"
                                "施設の種類や名前で探すこともできます。", actions), lead=lead)
@@ -174,7 +206,7 @@ class FacilityFlow(Flow):
             return True
         named = await d.keyword(ctx.session, text)
         if named:
-            ctx.finish(await carousel(ctx, named, "見つかった施設"))
+            ctx.finish(await carousel(ctx, named, "見つかった施設", more={"q": m.clip(text, 60)}))
             return True
         if group is not None:
             await self.show_group(ctx, group)
@@ -192,7 +224,7 @@ class FacilityFlow(Flow):
                               f"{town.name}の施設を一覧でご案内します。"))
             found = await d.visible(ctx.session, group.categories if group else None)
             if found:
-                ctx.say(await carousel(ctx, [Found(f) for f in found], "施設の一覧"))
+                ctx.say(await carousel(ctx, [Found(f) for f in found], "施設の一覧", more={"g": group.label if group else ""}))
             return
         found = await d.nearest(ctx.session, lat, lon, group.categories if group else None)
         what = group.label if group else "施設"
@@ -201,7 +233,8 @@ class FacilityFlow(Flow):
                               [m.postback(ALL, m.data(action="facility"), "施設をさがす")]))
             return
         where = f"{place}から" if place else ""
-        ctx.finish(m.text(f"{where}近い{what}を、近い順にご案内します。"), await carousel(ctx, found, f"近くの{what}"))
+        near = {"lat": f"{lat:.5f}", "lon": f"{lon:.5f}", "g": group.label if group else ""}
+        ctx.finish(m.text(f"{where}近い{what}を、近い順にご案内します。"), await carousel(ctx, found, f"近くの{what}", more=near))
 
     async def show_group(self, ctx: Context, group: FacilityGroup | None) -> None:
         d = directory(ctx)
@@ -211,7 +244,8 @@ class FacilityFlow(Flow):
             ctx.finish(m.text(f"申し訳ありません。{group.label if group else '施設'}は見つかりませんでした。"))
             return
         ctx.finish(await carousel(ctx, found, f"{group.label if group else '施設'}の一覧"))
-        actions = [m.location_action("近い順に並べる")]
+        actions = page(found).more(facility="more", g=group.label if group else "")  # on the last message
+        actions.append(m.location_action("近い順に並べる"))
         url = map_page_url(ctx, group=group.label if group else "")
         if url:
             actions.append(m.uri_action("地図で見る", url))
@@ -225,6 +259,10 @@ class FacilityFlow(Flow):
         spot = ctx.location
         if spot is not None:
             await self.show_nearest(ctx, spot["latitude"], spot["longitude"], None)
+            return True
+        number = requested(ctx.postback)
+        if number is not None:
+            self.ask_what(ctx, number=number)
             return True
         label = ctx.postback.get("group")
         if label == "*":

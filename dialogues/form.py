@@ -2,7 +2,8 @@
 
 The questions, their checks and the final write are ``civic.attributes.chat.FormChat``'s; this flow
 renders them in LINE: one question at a time with its progress 「(2/5)」, quick replies for choices
-(a numbered list to answer by number when they do not fit in 13 buttons), 「決定」 to finish picking
+(more than ten, or too long for a button: a numbered list ten at a time with 「もっと見る」, answered by
+number or name), 「決定」 to finish picking
 several, 「スキップ」 / 「今のまま」 for optional questions and what is registered already, dates as
 typed text (西暦 or 和暦), then a summary and the form's thanks. The LIFF page
 (``/liff/forms/?form=<key>``) is offered as the alternative, as a URI button (LINE opens a LIFF
@@ -33,6 +34,7 @@ from civic.segments import services as segments
 from civic.segments.errors import SegmentProblem
 from dialogues import messages as m
 from dialogues.engine import Context, Flow, state
+from dialogues.paging import PAGE_SIZE, page, requested
 
 if TYPE_CHECKING:
     from dialogues.handler import DialogueHandler
@@ -131,7 +133,8 @@ class FormFlow(Flow):
         return next((f.key for f in listed if not f.on_follow), "")
 
     # -- the question ------------------------------------------------------------------------------
-    def ask_question(self, ctx: Context, q: dict[str, Any], lead: str = "") -> None:
+    def ask_question(self, ctx: Context, q: dict[str, Any], lead: str = "", number: int = 0) -> None:
+        ctx.data["question"] = q  # kept to show another page of its choices (「もっと見る」)
         kind = str(q.get("kind"))
         index = int(q.get("index", 1))
         choices: list[dict[str, str]] = list(q.get("choices") or [])
@@ -157,17 +160,20 @@ class FormFlow(Flow):
         if index > 1:
             controls.append(self.control(index, "back"))
         offered = [c for c in choices if c["value"] not in pending] if kind in (SINGLE, MULTI) else []
-        as_buttons = len(offered) + len(controls) <= m.MAX_QUICK_REPLIES and all(
+        as_buttons = len(offered) <= PAGE_SIZE and len(offered) + len(controls) <= m.MAX_QUICK_REPLIES and all(
             len(c["label"]) <= m.MAX_LABEL for c in offered)
         actions: list[dict[str, Any]] = []
         if kind in (SINGLE, MULTI) and as_buttons:
             actions = [m.postback(c["label"], m.data(flow="form", q=index, v=c["value"]), c["label"]) for c in offered]
             lines.append("下のボタンから選んでください。" if kind == SINGLE else
                          "当てはまるものを1つずつ選び、選び終わったら「決定」を押してください。")
-        elif kind in (SINGLE, MULTI):
-            lines.append("\n".join(f"{n}. {c['label']}" for n, c in enumerate(choices, start=1)))
-            lines.append("番号か名前で送ってください。" if kind == SINGLE else
-                         "番号か名前を「、」で区切って送ってください（例：1、3）。1つずつ送って最後に「決定」でも大丈夫です。")
+        elif kind in (SINGLE, MULTI):  # numbered, ten at a time (numbers count from the first page)
+            shown = page(choices, number)
+            lines.append("\n".join(f"{shown.first + n}. {c['label']}" for n, c in enumerate(shown.items, start=1)))
+            lines.append((f"全{len(choices)}件のうち{shown.first + 1}〜{shown.first + len(shown.items)}件目です。"
+                          if shown.several else "") + ("番号か名前で送ってください。" if kind == SINGLE else
+                         "番号か名前を「、」で区切って送ってください（例：1、3）。1つずつ送って最後に「決定」でも大丈夫です。"))
+            actions = shown.more(flow="form", q=index)
         else:
             lines.append(self.entry_hint(kind, q))
         actions += controls
@@ -264,6 +270,10 @@ class FormFlow(Flow):
             if pb.get("q") != str(index):
                 ctx.say(m.text("申し訳ありません。そのボタンは前の質問のものです。"))
                 ctx.say(*self.repeat(ctx))
+                return True
+            number = requested(pb)
+            if number is not None and isinstance(ctx.data.get("question"), dict):
+                self.ask_question(ctx, ctx.data["question"], number=number)
                 return True
             control = pb.get("c")
             if control == "keep":

@@ -1,32 +1,43 @@
 """Garbage sorting (酒田市 spec 第5章 1(6) ごみ分別検索): item → category, notes and, when the
 citizen's area is known, the next collection day (5374 ``area_days.csv`` rules, centre closures).
 
-The area is asked once and remembered (``memory.garbage_area``); 「地区を変更」 changes it. Items
-with several kinds (バケツ: 金属製 / プラスチック製) offer the candidates; unknown items say so
-and give the contact. See ``garbage.mmd``.
+What a resident types is read in this order (``take``): an item of the dictionary (ペットボトル);
+a question about collection days (「本町の燃やすごみの日」, 「ごみの日はいつ？」, see
+``garbage_schedule``); a near spelling of an item, offered as 「もしかして」 rather than answered (a
+wrong category is worse than asking); a category (「粗大ごみを申し込みたい」: how to put it out and
+apply); a FAQ the town wrote (「指定ごみ袋」). The area is asked once and remembered
+(``memory.garbage_area``); a resident who answers the area question with another question gets that
+answer, not 「地区名が見つかりませんでした」. 「地区を変更」 changes it. See ``garbage.mmd``.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Any
 
+from dialogues import faq
 from dialogues import messages as m
 from dialogues.engine import Context, Flow, state
+from dialogues.garbage_schedule import (
+    category_names,
+    category_text,
+    collection_line,
+    day_label,
+    day_text,
+    schedule_question,
+    schedule_text,
+)
+from dialogues.paging import page, requested
 from nlu.garbage_lookup import GarbageItem, GarbageLookupResult
 
-WEEKDAY_JA = "月火水木金土日"
+__all__ = ["GarbageFlow", "day_label"]
+
 LATER = "あとで"
+NOT_LISTED = "どれでもない"
 MAX_CHOICES = 4
 
 
-def day_label(day: date, today: date) -> str:
-    base = f"{day.month}月{day.day}日（{WEEKDAY_JA[day.weekday()]}）"
-    if day == today:
-        return f"今日 {base}"
-    if day == today + timedelta(days=1):
-        return f"明日 {base}"
-    return base
+def _more() -> dict[str, Any]:
+    return m.postback("ほかの品目を調べる", m.data(action="garbage"), "ほかの品目を調べる")
 
 
 class GarbageFlow(Flow):
@@ -46,29 +57,56 @@ class GarbageFlow(Flow):
             self.ask_area(ctx, "お住まいの地区を選ぶか、地区名を送ってください。")
             return
         text = params.get("text")
-        if text:
-            result = knowledge.garbage.lookup(text)
-            if result.outcome == "none":
-                item = await ctx.entity("garbage_item")
-                if item:
-                    result = knowledge.garbage.lookup(item)
-            if result.outcome != "none":
-                await self.present(ctx, result)
-                return
-            if await ctx.entity("garbage_item") or not _generic(text):
-                self.unknown(ctx, text)
-                return
+        if text and await self.take(ctx, text, first=True):
+            return
+        if text and (await ctx.entity("garbage_item") or not _generic(text)):
+            self.unknown(ctx, text)
+            return
         self.ask_item(ctx)
+
+    async def take(self, ctx: Context, text: str, *, first: bool = False) -> bool:
+        """Answer ``text`` as a garbage question (see the module's docstring). False: it is none."""
+        knowledge = ctx.services.knowledge
+        assert knowledge.garbage is not None
+        result = knowledge.garbage.lookup(_without_areas(ctx, text))
+        if result.outcome == "none" and first and (item := await ctx.entity("garbage_item")):
+            result = knowledge.garbage.lookup(item)
+        if result.best is not None and result.best.how != "fuzzy":
+            await self.present(ctx, result)
+            return True
+        question = schedule_question(knowledge, text)
+        if question is not None:
+            self.answer_schedule(ctx, question.area, question.categories, question.on)
+            return True
+        if result.best is not None:
+            self.suggest(ctx, result, text)
+            return True
+        categories = category_names(knowledge).named(text)
+        found = faq.search(ctx, text) if categories or first else None
+        if found is not None and found.outcome == "confident":
+            await faq.respond(ctx, text, found)
+            ctx.memory["topic"] = {"name": "garbage", "at": ctx.now.isoformat()}
+            ctx.finish()
+            return True
+        if categories:
+            ctx.memory["topic"] = {"name": "garbage", "at": ctx.now.isoformat()}
+            told = [category_text(ctx, c) for c in categories[:3]]
+            ctx.finish(m.text("\n\n".join([*told, f"お問い合わせ：{ctx.services.town.garbage_contact}"]), [_more()]))
+            return True
+        return False
 
     def ask_item(self, ctx: Context, lead: str = "") -> None:
         ctx.ask("item", m.text("調べたいごみの名前を送ってください。\n（例：ペットボトル、乾電池、フライパン）"), lead=lead)
 
-    def ask_area(self, ctx: Context, lead: str) -> None:
+    def ask_area(self, ctx: Context, prompt: str, number: int = 0) -> None:
+        """The districts as buttons, ten at a time (「もっと見る」); typing the name works too."""
         calendar = ctx.services.knowledge.calendar
-        names = calendar.area_names if calendar else []
-        actions = [m.postback(n, m.data(flow="garbage", area=n), n) for n in names[:12]]
+        shown = page(calendar.area_names if calendar else [], number)
+        actions = [m.postback(n, m.data(flow="garbage", area=n), n) for n in shown.items]
+        actions += shown.more(flow="garbage", more="area")
         actions.append(m.postback(LATER, m.data(flow="garbage", area=""), LATER))
-        ctx.ask("area", m.text(lead, actions))
+        ctx.data["area_prompt"] = prompt
+        ctx.ask("area", m.text(prompt, actions))
 
     def unknown(self, ctx: Context, text: str) -> None:
         ctx.memory["topic"] = {"name": "garbage", "at": ctx.now.isoformat()}
@@ -76,12 +114,22 @@ class GarbageFlow(Flow):
             f"申し訳ありません。「{m.clip(text, 30)}」は、ごみの分別辞書に見つかりませんでした。"
             "別の言い方（例：「なべ」→「フライパン」）でもお試しください。\n"
             f"分別がわからないときは、{ctx.services.town.garbage_contact} へお問い合わせください。",
-            [m.postback("ほかの品目を調べる", m.data(action="garbage"), "ほかの品目を調べる")]))
+            [_more()]))
 
     async def present(self, ctx: Context, result: GarbageLookupResult) -> None:
         if result.outcome == "found" and result.best is not None:
             self.answer(ctx, result.best.item)
             return
+        self.offer(ctx, result, "いくつか候補があります。どれにあたりますか？")
+
+    def suggest(self, ctx: Context, result: GarbageLookupResult, text: str) -> None:
+        """A near spelling (ストブ → ストーブ) is asked about, never answered as if it were sure."""
+        ctx.data["asked"] = text
+        self.offer(ctx, result, f"「{m.clip(text, 30)}」は辞書に見つかりませんでした。もしかして、次のものですか？",
+                   extra=[m.postback(NOT_LISTED, m.data(flow="garbage", pick="none"), NOT_LISTED)])
+
+    def offer(self, ctx: Context, result: GarbageLookupResult, prompt: str,
+              extra: list[dict[str, Any]] | None = None) -> None:
         choices: list[GarbageItem] = []
         for match in [result.best, *result.alternatives]:
             if match is not None and match.item not in choices:
@@ -89,9 +137,9 @@ class GarbageFlow(Flow):
         choices = choices[:MAX_CHOICES]
         ctx.data["choices"] = [c.name for c in choices]
         actions = [m.postback(c.name, m.data(flow="garbage", pick=i), c.name) for i, c in enumerate(choices)]
-        ctx.ask("choose", m.text("いくつか候補があります。どれにあたりますか？", actions))
+        ctx.ask("choose", m.text(prompt, actions + (extra or [])))
 
-    # -- the answer -----------------------------------------------------------------------------
+    # -- the answers ------------------------------------------------------------------------------
     def answer(self, ctx: Context, item: GarbageItem) -> None:
         knowledge = ctx.services.knowledge
         town = ctx.services.town
@@ -104,12 +152,12 @@ class GarbageFlow(Flow):
         ctx.memory["topic"] = {"name": "garbage", "at": ctx.now.isoformat()}
         calendar = knowledge.calendar
         area = ctx.memory.get("garbage_area")
-        more = [m.postback("ほかの品目を調べる", m.data(action="garbage"), "ほかの品目を調べる")]
+        more = [_more()]
         if calendar is None:
             ctx.finish(m.text("\n".join(lines), more))
             return
         if area in calendar.areas:
-            lines.append(self.collection_line(ctx, area, item.category))
+            lines.append(collection_line(ctx, area, item.category))
             more.append(m.postback("地区を変更", m.data(garbage="area"), "地区を変更"))
             ctx.finish(m.text("\n".join(lines), more))
             return
@@ -117,41 +165,36 @@ class GarbageFlow(Flow):
             lines.append(f"定期の収集はありません。出し方は {town.garbage_contact} へお問い合わせください。")
             ctx.finish(m.text("\n".join(lines), more))
             return
+        if ctx.data.get("area_prompt") or ctx.memory.get("garbage_area_later"):
+            # the area question was put aside (another item instead, or あとで): not asked again
+            more.append(m.postback("地区を登録", m.data(garbage="area"), "地区を登録"))
+            ctx.finish(m.text("\n".join(lines), more))
+            return
         ctx.say(m.text("\n".join(lines)))
-        ctx.data["category"] = item.category
-        ctx.data["item"] = item.name
-        self.ask_area(ctx, "お住まいの地区を教えていただくと、次の収集日もご案内します。"
-                           "地区を選ぶか、地区名を送ってください。")
+        ctx.data.update(category=item.category, item=item.name)
+        self.ask_area(ctx, "お住まいの地区を教えていただくと、次の収集日もご案内します。地区を選ぶか、地区名を送ってください。")
 
-    def collection_line(self, ctx: Context, area: str, category: str) -> str:
+    def answer_schedule(self, ctx: Context, area: str | None, categories: list[str], on: int | None = None) -> None:
+        """Collection days of ``categories`` (every category when empty) in ``area`` or the citizen's;
+        with ``on`` (「明日は何ごみ？」), that day's."""
         calendar = ctx.services.knowledge.calendar
         assert calendar is not None
-        local = ctx.local_now
-        today = local.date()
-        start = today if local.time() < ctx.services.town.garbage_deadline else today + timedelta(days=1)
-        day = calendar.next_day(area, category, start)
-        if calendar.schedule(area, category) is None:
-            return f"{area}では、{category}の定期収集はありません。"
-        if day is None:
-            return f"{area}の{category}の収集予定は、いまのところありません。"
-        deadline = ctx.services.town.garbage_deadline
-        return (f"{area}の次の{category}の収集日は {day_label(day, today)} です。"
-                f"当日の朝{deadline.hour}時{deadline.minute:02d}分までに出してください。"
-                if deadline.minute else
-                f"{area}の次の{category}の収集日は {day_label(day, today)} です。"
-                f"当日の朝{deadline.hour}時までに出してください。")
+        ctx.memory["topic"] = {"name": "garbage", "at": ctx.now.isoformat()}
+        mine = ctx.memory.get("garbage_area")
+        area = area or mine
+        if area in calendar.areas:
+            told = day_text(ctx, area, categories, on) if on is not None else schedule_text(ctx, area, categories)
+            change = "地区を変更" if mine in calendar.areas else "地区を登録"
+            ctx.finish(m.text(told, [_more(), m.postback(change, m.data(garbage="area"), change)]))
+            return
+        ctx.data.update(schedule=True, categories=categories, on=on)
+        what = f"{categories[0]}の" if len(categories) == 1 else ""
+        self.ask_area(ctx, f"{what}収集日は地区ごとに決まっています。お住まいの地区を選ぶか、地区名を送ってください。")
 
     # -- states -----------------------------------------------------------------------------------
     @state("item", hint="ごみの名前を送ってください。")
     async def item(self, ctx: Context) -> bool:
-        text = ctx.text
-        if not text:
-            return False
-        result = ctx.services.knowledge.garbage.lookup(text)  # type: ignore[union-attr]
-        if result.outcome == "none":
-            return False
-        await self.present(ctx, result)
-        return True
+        return bool(ctx.text) and await self.take(ctx, ctx.text or "")
 
     async def fallback(self, ctx: Context) -> bool:
         """Text in the item state that is neither an item nor another question: an unknown item."""
@@ -165,16 +208,15 @@ class GarbageFlow(Flow):
         names: list[str] = list(ctx.data.get("choices") or [])
         picked: str | None = None
         pick = ctx.postback.get("pick")
+        if pick == "none":
+            self.unknown(ctx, str(ctx.data.get("asked") or "そのごみ"))
+            return True
         if pick is not None and pick.isdigit() and int(pick) < len(names):
             picked = names[int(pick)]
         elif ctx.text:
             picked = next((n for n in names if n == ctx.text), None)
             if picked is None:
-                result = ctx.services.knowledge.garbage.lookup(ctx.text)  # type: ignore[union-attr]
-                if result.outcome == "none":
-                    return False
-                await self.present(ctx, result)
-                return True
+                return await self.take(ctx, ctx.text)
         garbage = ctx.services.knowledge.garbage
         item = next((i for i in garbage.items if i.name == picked), None) if garbage and picked else None
         if item is None:
@@ -187,28 +229,48 @@ class GarbageFlow(Flow):
         calendar = ctx.services.knowledge.calendar
         if calendar is None:
             return False
+        number = requested(ctx.postback)
+        if number is not None:
+            self.ask_area(ctx, str(ctx.data.get("area_prompt") or "お住まいの地区を選んでください。"), number)
+            return True
         chosen = ctx.postback.get("area")
-        if chosen is None and ctx.text:
-            if ctx.text.strip() in {LATER, "わからない", "不明", "スキップ"}:
-                chosen = ""
-            else:
-                chosen = calendar.find_area(ctx.text)
+        text = ctx.text
+        if chosen is None and text:
+            chosen = "" if text.strip() in {LATER, "わからない", "不明", "スキップ"} else calendar.find_area(text)
+            if chosen is None:  # not a district: another garbage question instead, answered as such
+                return await self.take(ctx, text)
         if chosen is None:
             return False
         if chosen == "":
-            ctx.finish(m.text("承知しました。地区はいつでも「地区を変更」から登録できます。"))
+            ctx.memory["garbage_area_later"] = True
+            ctx.finish(m.text("承知しました。地区はいつでも「地区を変更」から登録できます。", [_more()]))
             return True
         if chosen not in calendar.areas:
             return False
         ctx.memory["garbage_area"] = chosen
-        category = ctx.data.get("category")
+        ctx.memory.pop("garbage_area_later", None)
+        named = category_names(ctx.services.knowledge).named(text) if text else []
         line = f"地区を「{chosen}」で登録しました。"
-        if category:
-            line += "\n" + self.collection_line(ctx, chosen, str(category))
-        ctx.finish(m.text(line, [m.postback("ほかの品目を調べる", m.data(action="garbage"), "ほかの品目を調べる")]))
+        if named or ctx.data.get("schedule"):
+            categories = named or list(ctx.data.get("categories") or [])
+            on = ctx.data.get("on")
+            line += "\n" + (day_text(ctx, chosen, categories, int(on)) if on is not None
+                            else schedule_text(ctx, chosen, categories))
+        elif ctx.data.get("category"):
+            line += "\n" + collection_line(ctx, chosen, str(ctx.data["category"]))
+        ctx.finish(m.text(line, [_more()]))
         return True
 
 
 def _generic(text: str) -> bool:
     """「ごみの出し方を教えて」: a request for the service, not an item."""
     return any(w in text for w in ("ごみ", "ゴミ", "分別", "出し方", "捨て方", "捨てたい", "収集"))
+
+
+def _without_areas(ctx: Context, text: str) -> str:
+    """The text with district names blanked: 「川原の瓦」 looks for 瓦, never for 川原 as an item."""
+    calendar = ctx.services.knowledge.calendar
+    for name in calendar.area_names if calendar else []:
+        if len(name) >= 2 and name in text and name != text.strip():
+            text = text.replace(name, " " * len(name))
+    return text

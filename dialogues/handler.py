@@ -36,6 +36,7 @@ from dialogues.faq import FaqFlow
 from dialogues.form import FormFlow, offer_on_follow
 from dialogues.form import on_postback as form_postback
 from dialogues.garbage import GarbageFlow
+from dialogues.garbage_schedule import names_garbage, schedule_question
 from dialogues.procedure import ProcedureFlow
 from dialogues.report import ReportFlow
 from dialogues.scenario import ScenarioFlow
@@ -135,7 +136,7 @@ class DialogueHandler:
             return
         dropped = await self.engine.drop_expired(ctx)
         if dropped:
-            ctx.say(m.text(f"「{dropped}」は、しばらく操作がなかったため終了しました。"
+            ctx.say(m.text(f"「{'」と「'.join(dropped)}」は、しばらく操作がなかったため終了しました。"
                            "お手数ですが、必要でしたらもう一度はじめからお願いします。"))
         self._forget_stale(ctx)
         try:
@@ -337,6 +338,9 @@ class DialogueHandler:
 
     # -- outside a flow ---------------------------------------------------------------------------
     async def start_intent(self, ctx: Context, flow_name: str, text: str) -> None:
+        if flow_name == "booking" and "garbage" in self.engine.flows and names_garbage(self.services.knowledge, text) \
+                and not await ctx.entity("facility"):
+            flow_name = "garbage"  # 「粗大ごみを申し込みたい」 is a garbage collection, not a facility booking
         if flow_name in self.engine.flows:
             await self.engine.start(ctx, flow_name, text=text)
         else:
@@ -363,6 +367,9 @@ class DialogueHandler:
             return
         if _AREA_CHANGE.search(text) and self.services.knowledge.calendar is not None:
             await self.engine.start(ctx, "garbage", ask_area=True)
+            return
+        if "garbage" in self.engine.flows and schedule_question(self.services.knowledge, text) is not None:
+            await self.engine.start(ctx, "garbage", text=text)  # 「本町の燃やすごみの日」
             return
         if "scenario" in self.engine.flows and await scenario.keyword_hook(ctx, text, self):
             return

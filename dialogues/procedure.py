@@ -26,6 +26,7 @@ from civic.procedures.text import format_question_text, format_result_text
 from civic.procedures.tree import Content, LifeEvent, Question
 from dialogues import messages as m
 from dialogues.engine import Context, Flow, state, with_lead
+from dialogues.paging import PAGE_SIZE, page, requested
 
 FLOW = "procedure"
 BACK_WORDS = {"戻る", "もどる", "戻って", "前へ", "前に戻る", "ひとつ前", "一つ前", "前の質問", "戻ります", "back"}
@@ -35,6 +36,7 @@ CHUNK = 4500  # characters per message (LINE allows 5000)
 MAX_CHUNKS = 3
 _DATEY = re.compile(r"[0-9０-９元]|[年月日]|令和|平成|昭和|大正|明治")
 _MONTH_DAY = re.compile(r"^(\d{1,2})月(\d{1,2})日?$")
+_NUMBERED = re.compile(r"^\d+\. ", re.M)
 
 
 def _unreadable() -> str:
@@ -96,10 +98,11 @@ class ProcedureFlow(Flow):
             return
         self.ask_event(ctx, "手続きナビです。いくつかの質問にお答えいただくと、必要な手続き・持ち物・窓口をご案内します。")
 
-    def ask_event(self, ctx: Context, lead: str = "") -> None:
+    def ask_event(self, ctx: Context, lead: str = "", number: int = 0) -> None:
         ctx.data.pop("event", None)
         ctx.data.pop("answers", None)
-        actions = [act(e.label, e.title, event=e.code) for e in self.content.ordered_events()[:13]]
+        shown = page(self.content.ordered_events(), number)
+        actions = [act(e.label, e.title, event=e.code) for e in shown.items] + shown.more(flow=FLOW, more="event")
         ctx.ask("event", m.text("どのような手続きですか？下のボタンから選んでください。", actions), lead=lead)
 
     async def begin(self, ctx: Context, event: LifeEvent) -> None:
@@ -109,7 +112,7 @@ class ProcedureFlow(Flow):
                                "「戻る」でひとつ前の質問に戻れます。")
 
     # -- questions -------------------------------------------------------------------------------
-    def ask_question(self, ctx: Context, lead: str = "") -> None:
+    def ask_question(self, ctx: Context, lead: str = "", number: int = 0) -> None:
         nav = self.nav(ctx)
         answers: dict[str, str] = ctx.data["answers"]
         question = nav.next_question(answers)
@@ -118,7 +121,9 @@ class ProcedureFlow(Flow):
             return
         actions: list[dict[str, Any]] = []
         if question.kind == "choice":
-            actions = [act(o.label, o.label, q=question.id, v=o.value) for o in question.options[:10]]
+            shown = page(question.options, number)
+            actions = [act(o.label, o.label, q=question.id, v=o.value) for o in shown.items]
+            actions += shown.more(flow=FLOW, q=question.id)
         else:
             actions = [self.picker(nav, question)]
         if not question.required:
@@ -141,6 +146,10 @@ class ProcedureFlow(Flow):
 
     @state("event", hint="手続きの種類を、下のボタンから選んでください。")
     async def event(self, ctx: Context) -> bool:
+        number = requested(ctx.postback)
+        if number is not None:
+            self.ask_event(ctx, number=number)
+            return True
         code = ctx.postback.get("event")
         chosen = self.content.events.get(code) if code else None
         if chosen is None and ctx.text:
@@ -165,6 +174,9 @@ class ProcedureFlow(Flow):
         if pb.get("q"):
             if pb["q"] != question.id:
                 self.ask_question(ctx, "このボタンは前の質問のものです。いまの質問はこちらです。")
+                return True
+            if (number := requested(pb)) is not None:
+                self.ask_question(ctx, number=number)
                 return True
             value = ctx.postback_params.get("date", "") if pb.get("pick") else pb.get("v", "")
             return self.take(ctx, nav, current, question, value)
@@ -212,8 +224,10 @@ class ProcedureFlow(Flow):
         town = self.content.town
         full = format_result_text(nav.event, results, town, limit=1_000_000)
         chunks = _split(full, CHUNK)
-        if len(chunks) > MAX_CHUNKS:  # very long: one message, whole procedures, the rest on the web page
-            chunks = [format_result_text(nav.event, results, town)]
+        if len(chunks) > MAX_CHUNKS:  # very long: the first ones here, every one on the web page
+            rest = sum(len(_NUMBERED.findall(c)) for c in chunks[MAX_CHUNKS:])
+            chunks = chunks[:MAX_CHUNKS]
+            chunks[-1] += f"\n\nほか{rest}件の手続きがあります。詳しくは手続きナビの画面をご覧ください。"
         messages = with_lead([m.text(c) for c in chunks], f"{lead}\nご回答ありがとうございました。".strip())
         url = ctx.services.page_url("procedures", fragment=carry_over(nav.event.code, ctx.data["answers"]))
         if url:
@@ -253,12 +267,17 @@ def _explain(question: Question, text: str, today: date) -> ValidationProblem | 
     return None
 
 
-def _split(text: str, size: int) -> list[str]:
-    """Whole blocks (procedures) per message, each within ``size`` characters."""
+def _split(text: str, size: int, per: int = PAGE_SIZE) -> list[str]:
+    """Whole blocks (procedures) per message, each within ``size`` characters and at most ``per``
+    numbered procedures (a phone shows ten; 38 in one bubble cannot be read)."""
     out: list[str] = []
+    counts: list[int] = []
     for block in text.split("\n\n"):
-        if out and len(out[-1]) + 2 + len(block) <= size:
+        numbered = 1 if _NUMBERED.match(block) else 0
+        if out and len(out[-1]) + 2 + len(block) <= size and counts[-1] + numbered <= per:
             out[-1] += "\n\n" + block
+            counts[-1] += numbered
         else:
             out.append(block[:size])
+            counts.append(numbered)
     return out

@@ -16,6 +16,7 @@ from civic.reports.photos import PhotoRejected, sanitize
 from civic.reports.services import discard_draft_photo, store_draft_photo, submit_report
 from dialogues import messages as m
 from dialogues.engine import Context, Flow, state
+from dialogues.paging import page, requested
 from dialogues.services import ReportCategory
 
 log = logging.getLogger(__name__)
@@ -66,8 +67,10 @@ class ReportFlow(Flow):
         return max(scored, key=lambda s: s[0])[1] if scored else None
 
     # -- prompts ----------------------------------------------------------------------------------
-    def ask_category(self, ctx: Context, lead: str = "") -> None:
-        actions = [m.postback(c.label, m.data(flow="report", cat=c.code), c.label) for c in self.categories(ctx)]
+    def ask_category(self, ctx: Context, lead: str = "", number: int = 0) -> None:
+        shown = page(self.categories(ctx), number)
+        actions = [m.postback(c.label, m.data(flow="report", cat=c.code), c.label) for c in shown.items]
+        actions += shown.more(flow="report", more="category")
         ctx.ask("category", m.text("どのような損傷ですか？下のボタンから選んでください。", actions), lead=lead)
 
     def ask_photo(self, ctx: Context, lead: str = "") -> None:
@@ -116,6 +119,10 @@ class ReportFlow(Flow):
     # -- states -----------------------------------------------------------------------------------
     @state("category", hint="通報の種類を、下のボタンから選んでください。")
     async def category(self, ctx: Context) -> bool:
+        number = requested(ctx.postback)
+        if number is not None:
+            self.ask_category(ctx, number=number)
+            return True
         code = ctx.postback.get("cat")
         chosen = ctx.services.town.category(code) if code else None
         if chosen is None and ctx.text:

@@ -14,6 +14,7 @@ from dialogues import faq
 from dialogues import messages as m
 from dialogues.engine import Context, Flow, state
 from dialogues.facility_directory import fold
+from dialogues.paging import page, requested
 
 
 def is_tester(ctx: Context) -> bool:
@@ -45,7 +46,7 @@ class ScenarioFlow(Flow):
         ctx.data.update(key=run.key, version=run.version, title=run.title)
         self.show(ctx, run.tree, str(run.tree.get("start")))
 
-    def show(self, ctx: Context, tree: dict[str, Any], node_id: str, lead: str = "") -> None:
+    def show(self, ctx: Context, tree: dict[str, Any], node_id: str, lead: str = "", number: int = 0) -> None:
         node = (tree.get("nodes") or {}).get(node_id)
         if node is None:
             ctx.finish(m.text("申し訳ありません。このご案内は内容が更新されました。お手数ですが、はじめからお試しください。"))
@@ -56,8 +57,9 @@ class ScenarioFlow(Flow):
         if not options:
             ctx.finish(*[m.text(t) for t in texts])
             return
-        actions = [m.postback(str(o["label"]), m.data(flow="scenario", opt=i), str(o["label"]))
-                   for i, o in enumerate(options)]
+        shown = page(list(enumerate(options)), number)  # staff may give 12: ten per message
+        actions = [m.postback(str(o["label"]), m.data(flow="scenario", opt=i), str(o["label"])) for i, o in shown.items]
+        actions += shown.more(flow="scenario", node=node_id)
         messages = [m.text(t) for t in texts[:-1]] + [m.text(texts[-1] if texts else "お選びください。", actions)]
         ctx.ask("node", *messages, lead=lead)
 
@@ -78,6 +80,10 @@ class ScenarioFlow(Flow):
             ctx.data["version"] = run.version
             self.show(ctx, run.tree, str(run.tree.get("start")),
                       "ご案内の内容が更新されたため、はじめからご案内します。")
+            return True
+        number = requested(ctx.postback)
+        if number is not None and ctx.postback.get("node") == str(ctx.data.get("node")):
+            self.show(ctx, tree, str(ctx.data.get("node")), number=number)
             return True
         options = ((tree.get("nodes") or {}).get(str(ctx.data.get("node"))) or {}).get("options") or []
         index: int | None = None

@@ -153,6 +153,7 @@ def cmd_eval_garbage(args: argparse.Namespace) -> int:
     report = evaluate_garbage(dictionary, args.queries)
     if not args.misses:
         report.pop("misses")
+        report.pop("wrong", None)
     print(json.dumps(report, ensure_ascii=False))
     return 0
 

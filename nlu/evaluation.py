@@ -229,16 +229,21 @@ def evaluate_retrieval(corpus: str | Path, queries: str | Path, qrels: str | Pat
 
 # -- garbage ------------------------------------------------------------------------------------
 def evaluate_garbage(dictionary: Any, queries: str | Path | Iterable[tuple[str, str]]) -> dict[str, Any]:
-    """``dictionary``: a GarbageDictionary; ``queries``: TSV path with header ``query<TAB>expected``."""
+    """``dictionary``: a GarbageDictionary; ``queries``: TSV path with header ``query<TAB>expected``.
+
+    ``expected`` ``-`` marks a query that names no item (「本町」, 「指定ごみ袋」): any item found for it
+    is a wrong answer (a wrong category is worse than asking); ``refused`` is the share of those
+    answered with nothing, ``wrong`` lists the others. ``top1``/``top3`` count the item queries only."""
     if isinstance(queries, str | Path):
         with open(queries, encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh, delimiter="\t"))
         pairs = [(r["query"], r["expected"]) for r in rows if r.get("query") is not None]
     else:
         pairs = list(queries)
-    top1 = top3 = 0
-    misses = []
-    for query, expected in pairs:
+    top1 = top3 = refused = 0
+    misses, wrong = [], []
+    items = [(q, e) for q, e in pairs if e.strip() != "-"]
+    for query, expected in items:
         result = dictionary.lookup(query)
         names = ([result.best] if result.best else []) + list(result.alternatives)
         want = fold_kana(expected)
@@ -249,5 +254,16 @@ def evaluate_garbage(dictionary: Any, queries: str | Path | Iterable[tuple[str, 
             misses.append({"query": query, "expected": expected, "got": result.best.item.name if result.best else None})
         if any(ok[:3]):
             top3 += 1
-    n = len(pairs) or 1
-    return {"queries": len(pairs), "top1": round(top1 / n, 4), "top3": round(top3 / n, 4), "misses": misses}
+    nothing = [q for q, e in pairs if e.strip() == "-"]
+    for query in nothing:
+        result = dictionary.lookup(query)
+        if result.best is None:
+            refused += 1
+        else:
+            wrong.append({"query": query, "got": result.best.item.name})
+    n = len(items) or 1
+    report: dict[str, Any] = {"queries": len(items), "top1": round(top1 / n, 4), "top3": round(top3 / n, 4),
+                              "misses": misses}
+    if nothing:
+        report.update(not_items=len(nothing), refused=round(refused / len(nothing), 4), wrong=wrong)
+    return report

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -251,12 +252,13 @@ class GarbageDictionary:
                     if not hits or (key_view == "reading" and len(acc) < 3 and (i > 0 or j < len(parts) - 1)):
                         continue
                     for idx in hits:
-                        offer(idx, starts[i], ends[j], key_view, _VIEW_SCORE[key_view])
+                        if key_view != "reading" or not self._other_word(text, starts[i], ends[j], idx, sound=False):
+                            offer(idx, starts[i], ends[j], key_view, _VIEW_SCORE[key_view])
         exact = [(s, e) for s, e, _, _ in spans.values()]
         longest = max((e - s for s, e in exact), default=0)
         for idx, (s, e, dist) in self._fuzzy(views, longer_than=longest).items():
             # with exact matches present, a fuzzy span must extend one of them (ペットボトルのキャプ)
-            if not exact or any(s <= a and b <= e for a, b in exact):
+            if (not exact or any(s <= a and b <= e for a, b in exact)) and not self._other_word(text, s, e, idx, sound=dist > 0):
                 offer(idx, s, e, "fuzzy", _FUZZY_SCORE * (1 - dist / max(3, e - s)))
         self._overlap(views, text, offer)
         if not spans:
@@ -334,6 +336,27 @@ class GarbageDictionary:
             if ks_base:
                 offer(idx, starts[min(ks_base)], ends[max(ks_base)], "overlap", 0.0)
 
+    def _other_word(self, text: str, start: int, end: int, idx: int, *, sound: bool = True) -> bool:
+        """Whether a fuzzy span is another word than the item: it holds a word written in kanji that
+        is not the item's, and none of the item's own words. The citizen chose those characters, so a
+        near reading is not a typo (本町 is not 包丁, ごみ袋 is not 紙袋); typos are kana slips
+        (ストブ, しょかき) or a slip beside the item's own word (冷蔵子). ``sound``: a word sounding
+        like part of the item counts as its own (わり箸 is 割りばし); not for exact readings, where a
+        homophone is another word unless it keeps one of the item's own (川原 is not 瓦, 消化器 is 消火器)."""
+        item = self.items[idx]
+        names = fold_kana("".join([item.name, *item.synonyms]))
+        reading = _plain_kana(self.morphology.reading(item.base_name) + item.reading)
+        foreign = own = False
+        for token in self.morphology.tokenize(text[start:end], "A"):
+            kanji = bool(_KANJI.search(token.surface))
+            mine = (token.key in self._tokens[idx] or fold_kana(token.surface) in names
+                    or (sound and _plain_kana(token.reading_key) in reading))
+            if mine and (kanji or len(token.surface) >= 2):
+                own = True
+            elif kanji and not mine:
+                foreign = True
+        return foreign and not own
+
     def _fuzzy(self, views: dict, longer_than: int) -> dict[int, tuple[int, int, float]]:
         """One wrong or missing kana (two for long names) on boundary-aligned spans longer than any
         exact match; a substitution in a 3-character name is not forgiven (うんち is not ぺんち)."""
@@ -363,6 +386,11 @@ class GarbageDictionary:
                         if prev is None or (e - s, -dist) > (prev[1] - prev[0], -prev[2]):
                             found[idx] = (s, e, dist)
         return found
+
+
+def _plain_kana(text: str) -> str:
+    """Kana without voicing marks: 割り箸 is わりばし, 箸 is はし (rendaku)."""
+    return "".join(ch for ch in unicodedata.normalize("NFD", text) if ch not in "\u3099\u309a")
 
 
 def _qualifier_words(qualifier: str) -> list[str]:

@@ -1,7 +1,7 @@
 """Facility booking in the talk (国富町 spec §8 表4): 「来週の土曜に体育館を借りたい」 → reservation number.
 
-What the citizen already said (facility, date, time, people, purpose) is taken from the NLU
-entities; only what is missing is asked, in this order: facility → unit → day (LINE's date picker
+What the citizen already said (facility, date, time and length, people, purpose) is taken from the
+NLU entities — the time exactly as said, or asked (``wish.py``); only what is missing is asked, in this order: facility → unit → day (LINE's date picker
 or free text) → free frame → equipment (optional) → purpose → people → activity (when the unit
 needs it) → resident type (asked once, remembered) → the facility's terms → a summary with the
 fee → 予約する → 予約番号. A slot taken meanwhile is answered with alternatives (and the waitlist).
@@ -23,7 +23,9 @@ from dialogues.booking.desk import BookingDesk
 from dialogues.booking.make import MakeSteps
 from dialogues.booking.manage import ManageSteps
 from dialogues.booking.matching import facility_keys, match_option, unit_core
+from dialogues.booking.wish import Wish
 from dialogues.engine import Context, Flow
+from dialogues.paging import requested
 from dialogues.services import Services
 
 
@@ -47,9 +49,10 @@ class BookingFlow(MakeSteps, ManageSteps, Flow):
         text = params.get("text")
         op = pb.get("op")
         if op is None and text and (await ctx.nlu())["intent"]["name"] == "booking_manage":
-            op = "mine"
+            await self.manage_from_text(ctx, text)  # 「明日の予約をキャンセルして」
+            return
         if op == "mine":
-            await self.show_mine(ctx)
+            await self.show_mine(ctx, number=requested(pb) or 0)
             return
         if op in {"cancel", "change"} and pb.get("no"):
             await self.open_reservation(ctx, op, pb["no"])
@@ -63,8 +66,9 @@ class BookingFlow(MakeSteps, ManageSteps, Flow):
                 lead = "申し訳ありません。その施設は、いまはLINEからご予約いただけません。"
         elif text:
             await self.prefill(ctx, text)
+        wish = Wish.load(ctx.data.get("wish"))
         heard = [f"{bt.day_text(date.fromisoformat(ctx.data['day']))}" if ctx.data.get("day") else "",
-                 f"{ctx.data['people']}人" if ctx.data.get("people") else ""]
+                 wish.said if wish else "", f"{ctx.data['people']}人" if ctx.data.get("people") else ""]
         heard_text = f"（{'、'.join(h for h in heard if h)}）" if any(heard) else ""
         await self.advance(ctx, lead or f"施設のご予約ですね{heard_text}。ありがとうございます。")
 
@@ -89,10 +93,11 @@ class BookingFlow(MakeSteps, ManageSteps, Flow):
         for e in nlu["entities"]:
             if e.get("entity") == "date" and "day" not in d and str(e.get("value")) > ctx.local_now.date().isoformat():
                 d["day"] = str(e["value"])
-            elif e.get("entity") == "time" and e.get("role") in (None, "start") and "time" not in d:
-                d["time"] = str(e["value"])
             elif e.get("entity") == "people" and str(e.get("value")).isdigit():
                 d["people"] = int(e["value"])
+        wish = Wish.from_entities(nlu["entities"])
+        if wish is not None:  # 「夜に2時間」: kept until the day's slots are known
+            d["wish"] = wish.dump()
 
     async def prefill_facility(self, ctx: Context, facility_id: int) -> bool:
         """``fac=ID`` (the facility search's 予約する): that facility, and its unit when it has only one."""
@@ -154,6 +159,19 @@ class BookingFlow(MakeSteps, ManageSteps, Flow):
                                     [bt.act("同意する", terms="yes"), bt.act("同意しない", terms="no")]), lead=lead)
         else:
             await self.ask_confirm(ctx, bundle, unit, lead)
+
+    async def fallback(self, ctx: Context) -> bool:
+        """「明日の予約をキャンセルして」 while making another one: that reservation is opened (the new
+        one being made is left, and said so)."""
+        nlu = await ctx.nlu()
+        if not ctx.text or nlu["intent"]["name"] != "booking_manage" or nlu["intent"]["confidence"] < 0.8:
+            return False
+        making = ctx.data.get("mode") == "make" and ctx.data.get("facility_id") is not None
+        ctx.data.clear()
+        if making:
+            ctx.say(m.text("入力中の新しいご予約は、ここで取りやめます。"))
+        await self.manage_from_text(ctx, ctx.text)
+        return True
 
     def _guess_purpose(self, ctx: Context, bundle: FacilityBundle, unit: Unit) -> bool:
         found = match_option(bundle.purposes_for(unit.id or 0), str(ctx.data.get("said") or ""))

@@ -17,9 +17,11 @@ from civic.booking.types import (
 from civic.facilities.models import RESIDENT_TYPE_LABELS
 from dialogues import messages as m
 from dialogues.booking import texts as bt
-from dialogues.booking.matching import match_option, slot_at, unit_core
+from dialogues.booking.matching import match_option, unit_core
 from dialogues.booking.steps import AskSteps
+from dialogues.booking.wish import Wish, bookable
 from dialogues.engine import Context, state
+from dialogues.paging import requested
 
 NONE_WORDS = ("なし", "無し", "いらない", "不要", "使わない", "使いません", "ありません", "大丈夫")
 DONE_WORDS = ("決定", "次へ", "以上", "これで", "OK", "ok", "完了")
@@ -30,6 +32,10 @@ class MakeSteps(AskSteps):
     # -- states ----------------------------------------------------------------------------------
     @state("facility", hint="施設を、下のボタンから選ぶか施設名で入力してください。")
     async def facility(self, ctx: Context) -> bool:
+        number = requested(ctx.postback)
+        if number is not None:
+            await self.ask_facility(ctx, number=number)
+            return True
         pick = ctx.postback.get("fac")
         if pick and pick.isdigit():
             ctx.data["facility_id"] = int(pick)
@@ -60,6 +66,10 @@ class MakeSteps(AskSteps):
 
     @state("unit", hint="ご利用になる場所を、下のボタンから選んでください。")
     async def unit(self, ctx: Context) -> bool:
+        number = requested(ctx.postback)
+        if number is not None:
+            await self.ask_unit(ctx, number=number)
+            return True
         units = await self.units_of(int(ctx.data["facility_id"]))
         pick = ctx.postback.get("unit")
         chosen = next((u for u in units if str(u.id) == pick), None)
@@ -94,31 +104,42 @@ class MakeSteps(AskSteps):
         ctx.data.update(day=day.isoformat())
         for key in ("start", "end", "slot"):
             ctx.data.pop(key, None)
+        wish = Wish.from_entities((await ctx.nlu())["entities"]) if ctx.text else None
+        if wish is not None:  # 「22日の夜に2時間」
+            ctx.data["wish"] = wish.dump()
         await self.advance(ctx)
         return True
 
-    @state("frame", hint="時間帯を、下のボタンから選んでください。")
+    @state("frame", hint="時間帯を、下のボタンから選ぶか「18時から2時間」のように入力してください。")
     async def frame(self, ctx: Context) -> bool:
         bundle, unit = await self.current(ctx)
         if bundle is None or unit is None or not ctx.data.get("day"):
             return False
         if ctx.postback.get("edit") == "day":
             return await self.edit(ctx, "day")
+        number = requested(ctx.postback)
+        if number is not None:
+            await self.ask_frame(ctx, bundle, unit, number=number)
+            return True
         if ctx.text and await ctx.entity("date"):
             return await self.day(ctx)  # 「じゃあ22日は？」: another day
-        choices, _ = await self.desk.free_slots(unit, date.fromisoformat(ctx.data["day"]))
+        day = date.fromisoformat(ctx.data["day"])
+        choices, every = await self.desk.free_slots(unit, day)
         pick = ctx.postback.get("slot")
-        chosen = next((s for s in choices if f"{s.start_minute}-{s.end_minute}" == pick), None)
+        chosen = bookable(unit, choices, every, pick) if pick else None
         if chosen is None and pick:
             await self.ask_frame(ctx, bundle, unit, "申し訳ありません。その時間帯は、たった今ほかの方が予約されました。")
             return True
         if chosen is None and ctx.text:
             chosen = next((s for s in choices if s.label and s.label == ctx.text.strip()), None)
-            if chosen is None:
-                times = [str(e["value"]) for e in (await ctx.nlu())["entities"] if e.get("entity") == "time"]
-                chosen = slot_at(choices, times[0]) if times else None
+            wish = Wish.from_entities((await ctx.nlu())["entities"]) if chosen is None else None
+            if wish is not None:  # 「夜に2時間」「18時から」: taken when exact, otherwise narrowed
+                ctx.data["wish"] = wish.dump()
+                await self.ask_frame(ctx, bundle, unit)
+                return True
         if chosen is None:
             return False
+        ctx.data.pop("wish", None)
         ctx.data.update(start=chosen.start_minute, end=chosen.end_minute, slot=bt.slot_label(chosen))
         await self.advance(ctx, f"{bm.day_label(chosen.day)} {bt.slot_label(chosen)}ですね。")
         return True
@@ -128,6 +149,10 @@ class MakeSteps(AskSteps):
         bundle, unit = await self.current(ctx)
         if bundle is None or unit is None:
             return False
+        number = requested(ctx.postback)
+        if number is not None:
+            self.ask_equipment(ctx, bundle, unit, number=number)
+            return True
         items = {str(e.id): e for e in bundle.equipment_for(unit.id or 0)}
         pick = ctx.postback.get("eq") or ""
         text = (ctx.text or "").strip()
@@ -161,6 +186,10 @@ class MakeSteps(AskSteps):
         bundle, unit = await self.current(ctx)
         if bundle is None or unit is None:
             return False
+        number = requested(ctx.postback)
+        if number is not None:
+            self.ask_purpose(ctx, bundle, unit, number=number)
+            return True
         purposes = bundle.purposes_for(unit.id or 0)
         pick = ctx.postback.get("purpose", "")
         found = purposes[int(pick)] if pick.isdigit() and int(pick) < len(purposes) else match_option(purposes, ctx.text or "")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from civic.booking import messages as bm
 from civic.booking.notify import OFFER_ACCEPT, OFFER_DECLINE
+from civic.booking.services import normalize
 from civic.booking.types import Cancelled, ReservationView, Reserved, SlotTaken
 from civic.facilities.catalogue import FacilityBundle
 from civic.facilities.models import Unit
@@ -27,17 +28,50 @@ from dialogues.engine import Context, state
 if TYPE_CHECKING:
     from dialogues.booking.desk import BookingDesk
 
+CANCEL_WORDS = ("キャンセル", "取り消", "取消", "とりけし", "やめ", "中止")
+CHANGE_WORDS = ("変更", "変え", "ずら", "移し", "移動")
+_OP_HINT = {"cancel": "取り消すご予約の「取消」を押してください。", "change": "変更するご予約の「変更」を押してください。",
+            "mine": "変更・取消は、それぞれの下のボタンからどうぞ。"}
+
 
 class ManageSteps(AskSteps):
     """The booking flow's states for existing reservations (mixed into ``BookingFlow``)."""
 
-    async def show_mine(self, ctx: Context) -> None:
-        views = await self.desk.service.my_reservations(ctx.turn.user_id or "")
+    async def show_mine(self, ctx: Context, views: list[ReservationView] | None = None, *, about: str = "",
+                        hint: str = "", number: int = 0) -> None:
+        """The citizen's reservations as a carousel, ten at a time (「もっと見る」: ``op=mine&page=…``)."""
+        if views is None:
+            views = await self.desk.service.my_reservations(ctx.turn.user_id or "")
         book = m.postback("施設を予約する", m.data(action="booking", restart=1), "施設を予約する")
         if not views:
             ctx.finish(m.text("現在、ご予約はありません。", [book, *bt.calendar_link(ctx.services)]))
             return
-        ctx.finish(*bt.my_reservations(views, [book, *bt.calendar_link(ctx.services, "view=mine", "カレンダーで確認")]))
+        intro = f"{about + 'の' if about else ''}ご予約は{len(views)}件です。" + (hint or _OP_HINT["mine"])
+        ctx.finish(*bt.my_reservations(views, [book, *bt.calendar_link(ctx.services, "view=mine", "カレンダーで確認")],
+                                       intro=intro, number=number))
+
+    async def manage_from_text(self, ctx: Context, text: str) -> None:
+        """「明日の予約をキャンセルして」「土曜の体育館の予約を変更したい」: the reservation the sentence
+        names (its day, its facility) is opened for that at once; several: those, as a carousel."""
+        op = "cancel" if any(w in text for w in CANCEL_WORDS) else "change" if any(w in text for w in CHANGE_WORDS) \
+            else "mine"
+        day, facility = await ctx.entity("date"), await ctx.entity("facility")
+        if op == "mine" or not (day or facility):
+            await self.show_mine(ctx, hint=_OP_HINT.get(op, ""))
+            return
+        views = [v for v in await self.desk.service.my_reservations(ctx.turn.user_id or "")
+                 if v.status in ("pending", "confirmed")]
+        named = [v for v in views if (not day or v.day.isoformat() == day)
+                 and (not facility or normalize(facility) in normalize(f"{v.facility_name}{v.unit_name}"))]
+        if len(named) == 1:
+            await self.open_reservation(ctx, op, named[0].number)
+            return
+        about = "の".join(x for x in (bt.day_text(date.fromisoformat(day)) if day else "", facility or "") if x)
+        if not named:
+            ctx.say(m.text(f"{about}のご予約は見つかりませんでした。"))
+            await self.show_mine(ctx, views, hint=_OP_HINT[op])
+            return
+        await self.show_mine(ctx, named, about=about, hint=_OP_HINT[op])
 
     async def open_reservation(self, ctx: Context, op: str, number: str) -> None:
         view = await self.desk.service.reservation(ctx.turn.user_id or "", number)

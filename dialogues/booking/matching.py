@@ -1,11 +1,10 @@
-"""Reading the citizen's words: which facility a sentence names, which purpose, which frame."""
+"""Reading the citizen's words: which facility a sentence names, which purpose (times: ``wish.py``)."""
 
 from __future__ import annotations
 
 import re
 
 from civic.booking.services import normalize
-from civic.booking.types import Slot
 from dialogues.booking import texts as bt
 
 CATEGORY_SUFFIXES = ("体育館", "武道館", "運動公園", "グラウンド", "グランド", "広場", "キャンプ場", "テニスコート",
@@ -40,18 +39,3 @@ def match_option(options: list[str], text: str) -> str | None:
         return exact[0]
     inside = [o for o in options if len(normalize(o)) >= 2 and normalize(o) in t and o != "その他"]
     return max(inside, key=len) if inside else None
-
-
-def slot_at(choices: list[Slot], wanted: str) -> Slot | None:
-    """A frame for 「午前」「夜」「18時から」."""
-    bands = {"morning": (0, 12 * 60), "afternoon": (12 * 60, 17 * 60), "evening": (17 * 60, 48 * 60),
-             "night": (17 * 60, 48 * 60)}
-    if wanted in bands:
-        low, high = bands[wanted]
-        return next((s for s in choices if low <= s.start_minute < high), None)
-    hh, _, mm = wanted.partition(":")
-    if not (hh.isdigit() and mm.isdigit()):
-        return None
-    minute = int(hh) * 60 + int(mm)
-    return next((s for s in choices if s.start_minute == minute), None) or next(
-        (s for s in choices if s.start_minute <= minute < s.end_minute), None)

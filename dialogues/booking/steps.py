@@ -23,12 +23,10 @@ from civic.facilities.models import RESIDENT_TYPE_LABELS, Unit
 from dialogues import messages as m
 from dialogues.booking import texts as bt
 from dialogues.booking.desk import BookingDesk
-from dialogues.booking.matching import slot_at
+from dialogues.booking.wish import Wish, fit
 from dialogues.engine import Context
+from dialogues.paging import page
 from dialogues.services import Services
-
-MAX_SLOTS = 10
-MAX_FACILITIES = 11
 
 
 class Steps:
@@ -53,7 +51,7 @@ class Steps:
     async def edit(self, ctx: Context, what: str) -> bool:
         d = ctx.data
         drop = {"day": ("day", "start", "end", "slot"), "people": ("people",), "purpose": ("purpose", "said"),
-                "equipment": ("equipment", "equipment_done"), "resident": ()}.get(what)
+                "equipment": ("equipment", "equipment_done", "eq_page"), "resident": ()}.get(what)
         if drop is None:
             return False
         for key in drop:
@@ -65,26 +63,30 @@ class Steps:
 
 
 class AskSteps(Steps):
-    async def ask_facility(self, ctx: Context, lead: str = "") -> None:
+    async def ask_facility(self, ctx: Context, lead: str = "", number: int = 0) -> None:
         pairs = await self.desk.bookable_units()
-        ids = ctx.data.get("choices") or list(dict.fromkeys(b.id for b, _ in pairs))
         bundles = {b.id: b for b, _ in pairs}
+        ids = [i for i in ctx.data.get("choices") or list(dict.fromkeys(b.id for b, _ in pairs)) if i in bundles]
         town = ctx.services.town.name
+        shown = page(ids, number)
         actions = [bt.act(bt.short_name(bundles[i].facility.name, town), bundles[i].facility.name, fac=i)
-                   for i in ids[:MAX_FACILITIES] if i in bundles]
+                   for i in shown.items]
+        actions += shown.more(flow=bt.FLOW, more="facility")
         ctx.ask("facility", m.text("どちらの施設をご予約になりますか？下のボタンから選ぶか、施設名を入力してください。",
                                    actions + bt.calendar_link(ctx.services)), lead=lead)
 
-    async def ask_unit(self, ctx: Context, lead: str = "") -> None:
+    async def ask_unit(self, ctx: Context, lead: str = "", number: int = 0) -> None:
         facility_id = int(ctx.data["facility_id"])
         units = await self.units_of(facility_id)
         only = ctx.data.get("unit_choices")
         units = [u for u in units if not only or u.id in only] or units
         bundle = await self.desk.facility(facility_id)
         name = bundle.facility.name if bundle else ""
+        shown = page(units, number)
         actions = [bt.act(u.name, f"{u.name}" + (f"（定員{u.capacity}人）" if u.capacity else ""), unit=u.id)
-                   for u in units[:12]]
-        ctx.ask("unit", m.text(f"{name}のどちらをご利用になりますか？", actions), lead=lead)
+                   for u in shown.items]
+        ctx.ask("unit", m.text(f"{name}のどちらをご利用になりますか？", actions + shown.more(flow=bt.FLOW, more="unit")),
+                lead=lead)
 
     def day_bounds(self, ctx: Context, bundle: FacilityBundle) -> tuple[date, date]:
         today = ctx.local_now.date()
@@ -102,7 +104,9 @@ class AskSteps(Steps):
             prompt = "近い日で空きがあるのは、下の日です。ほかの日は「日付を選ぶ」からどうぞ。"
         ctx.ask("day", m.text(f"{bundle.facility.name} {unit.name}\n{prompt}", actions), lead=lead)
 
-    async def ask_frame(self, ctx: Context, bundle: FacilityBundle, unit: Unit, lead: str = "") -> None:
+    async def ask_frame(self, ctx: Context, bundle: FacilityBundle, unit: Unit, lead: str = "", number: int = 0) -> None:
+        """The day's free time slots, ten at a time; what the citizen said of the time (``wish``) is
+        taken when the slots give exactly that, otherwise it narrows the choice and says why."""
         d = ctx.data
         day = date.fromisoformat(d["day"])
         choices, every = await self.desk.free_slots(unit, day)
@@ -114,24 +118,35 @@ class AskSteps(Steps):
                 why += "\n近い日にも空きが見つかりませんでした。カレンダーで空き状況をご確認いただけます。"
             self.ask_day(ctx, bundle, unit, f"{lead}\n{why}".strip(), near)
             return
-        wanted = d.pop("time", None)
-        picked = slot_at(choices, str(wanted)) if wanted else None
-        if picked is not None:
-            d.update(start=picked.start_minute, end=picked.end_minute, slot=bt.slot_label(picked))
-            await self.advance(ctx, lead)
-            return
+        wish = Wish.load(d.get("wish"))
+        why, prompt = "", f"{bt.day_text(day)}の{unit.name}の空いている時間帯です。"
+        if wish is not None:
+            fitted = fit(wish, unit, choices, every)
+            if fitted.slot is not None:
+                d.pop("wish", None)
+                d.update(start=fitted.slot.start_minute, end=fitted.slot.end_minute, slot=bt.slot_label(fitted.slot))
+                await self.advance(ctx, f"{lead}\n{bm.day_label(day)} {bt.slot_label(fitted.slot)}ですね。".strip())
+                return
+            choices, why = fitted.options or choices, fitted.why
+            if fitted.options and not why:
+                prompt = f"{bt.day_text(day)}の{unit.name}で、{wish.said}ご利用いただける時間帯です。"
+        shown = page(choices, number)
         actions = [bt.act(bt.slot_label(s), f"{bm.day_label(day)} {bt.slot_label(s)}", slot=f"{s.start_minute}-{s.end_minute}")
-                   for s in choices[:MAX_SLOTS]]
+                   for s in shown.items]
+        actions += shown.more(flow=bt.FLOW, more="frame")
         actions += [bt.act("別の日にする", edit="day"),
                     *bt.calendar_link(ctx.services, f"unit={unit.id}")]
-        note = "" if len(choices) <= MAX_SLOTS else "\n（ほかの時間帯はカレンダーからお選びいただけます）"
-        ctx.ask("frame", m.text(f"{bt.day_text(day)}の{unit.name}の空いている時間帯です。ご希望の時間帯を選んでください。{note}",
-                                actions), lead=lead)
+        body = f"{why}\n" if why else ""
+        ctx.ask("frame", m.text(f"{body}{prompt}{shown.note()}ご希望の時間帯を選んでください。", actions), lead=lead)
 
-    def ask_equipment(self, ctx: Context, bundle: FacilityBundle, unit: Unit, lead: str = "") -> None:
+    def ask_equipment(self, ctx: Context, bundle: FacilityBundle, unit: Unit, lead: str = "",
+                      number: int | None = None) -> None:
         chosen = ctx.data.setdefault("equipment", {})
-        items = bundle.equipment_for(unit.id or 0)[:10]
-        actions = [bt.act(e.name, f"{e.name}を追加", eq=e.id) for e in items]
+        number = ctx.data.get("eq_page", 0) if number is None else number
+        shown = page(bundle.equipment_for(unit.id or 0), number)
+        ctx.data["eq_page"] = number
+        items = shown.items
+        actions = [bt.act(e.name, f"{e.name}を追加", eq=e.id) for e in items] + shown.more(flow=bt.FLOW, more="eq")
         actions.append(bt.act("これで決定", eq="done") if chosen else bt.act("備品は使わない", eq="none"))
         if chosen:
             actions.append(bt.act("選び直す", eq="clear"))
@@ -140,9 +155,9 @@ class AskSteps(Steps):
             "備品や附属設備（照明など）をお使いになりますか？使うものを押してください（押すたびに1つ増えます）。\n"
             + (f"有料のもの：{fees}\n" if fees else "") + f"選択中：{bt.equipment_text(bundle, chosen)}", actions), lead=lead)
 
-    def ask_purpose(self, ctx: Context, bundle: FacilityBundle, unit: Unit, lead: str = "") -> None:
-        purposes = bundle.purposes_for(unit.id or 0)
-        actions = [bt.act(p, p, purpose=i) for i, p in enumerate(purposes[:13])]
+    def ask_purpose(self, ctx: Context, bundle: FacilityBundle, unit: Unit, lead: str = "", number: int = 0) -> None:
+        shown = page(list(enumerate(bundle.purposes_for(unit.id or 0))), number)
+        actions = [bt.act(p, p, purpose=i) for i, p in shown.items] + shown.more(flow=bt.FLOW, more="purpose")
         ctx.ask("purpose", m.text("利用目的を選んでください。", actions), lead=lead)
 
     def ask_people(self, ctx: Context, unit: Unit, lead: str = "") -> None:

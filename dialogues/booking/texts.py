@@ -11,6 +11,8 @@ from civic.booking.notify import OFFER_ACCEPT, OFFER_DECLINE
 from civic.booking.types import Quote, ReservationView, Slot
 from civic.facilities.catalogue import FacilityBundle
 from dialogues import messages as m
+from dialogues.booking.wish import length_text
+from dialogues.paging import page
 
 if TYPE_CHECKING:
     from dialogues.services import Services
@@ -35,8 +37,11 @@ def day_text(d: date) -> str:
 
 
 def slot_label(slot: Slot) -> str:
+    """「夜間 18:00〜21:00」 for a frame, 「18:00〜20:00（2時間）」 for a free interval."""
     times = f"{bm.hm(slot.start_minute)}〜{bm.hm(slot.end_minute)}"
-    return f"{slot.label} {times}" if slot.label else times
+    if slot.label:
+        return f"{slot.label} {times}"
+    return f"{times}（{length_text(slot.end_minute - slot.start_minute)}）"
 
 
 def when_text(d: date, start: int, end: int) -> str:
@@ -111,10 +116,12 @@ def reservation_bubble(view: ReservationView) -> dict[str, Any]:
     return m.bubble(body, footer=footer or None)
 
 
-def my_reservations(views: list[ReservationView], extra: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Up to 10 reservations as a carousel (with 変更 / 取消 buttons), introduced by a line."""
-    shown = views[:10]
-    more = f"（ほか{len(views) - len(shown)}件はカレンダーの「予約の確認」でご覧ください）" if len(views) > len(shown) else ""
-    lead = m.text(f"ご予約は{len(views)}件です。{more}\n変更・取消は、それぞれの下のボタンからどうぞ。")
-    alt = "ご予約の一覧: " + " / ".join(f"{v.facility_name} {bm.day_label(v.day)}" for v in shown)
-    return [lead, m.flex(alt, m.carousel([reservation_bubble(v) for v in shown]), extra or None)]
+def my_reservations(views: list[ReservationView], extra: list[dict[str, Any]], *, intro: str,
+                    number: int = 0) -> list[dict[str, Any]]:
+    """Reservations as a carousel of up to ten (with 変更 / 取消 buttons), introduced by a line; more
+    than ten: 「もっと見る」 (``action=booking&op=mine&page=…``) shows the next ten."""
+    shown = page(views, number)
+    alt = "ご予約の一覧: " + " / ".join(f"{v.facility_name} {bm.day_label(v.day)}" for v in shown.items)
+    more = shown.more(action=FLOW, op="mine", restart=1)
+    return [m.text(intro + shown.note()),
+            m.flex(alt, m.carousel([reservation_bubble(v) for v in shown.items]), [*more, *extra] or None)]

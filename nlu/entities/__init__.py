@@ -1,4 +1,4 @@
-"""Entity extraction: rule-based dates/times/counts/contacts plus gazetteer and YAML regexes."""
+"""Entity extraction: rule-based dates/times/durations/counts/contacts plus gazetteer and YAML regexes."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from ..normalize import Morphology
 from ..training_data import TrainingData
 from .dates import TOKYO, extract_dates, extract_times
+from .durations import extract_durations
 from .lookup import Gazetteer
 from .numbers import extract_counts
 from .patterns import RegexEntities, extract_contact
@@ -18,8 +19,8 @@ from .types import Entity, make_entity, resolve_overlaps
 __all__ = ["RULE_ENTITIES", "Entity", "EntityExtractor", "make_entity"]
 
 # entities our rules extract; annotated examples of these are not copied into the gazetteer
-RULE_ENTITIES = frozenset({"date", "time", "people", "count", "postal_code", "phone_number"})
-_PRIORITY = {"dates": 5, "counts": 4, "patterns": 4, "lookup": 3, "regex": 1}
+RULE_ENTITIES = frozenset({"date", "time", "duration", "people", "count", "postal_code", "phone_number"})
+_PRIORITY = {"dates": 5, "durations": 5, "counts": 4, "patterns": 4, "lookup": 3, "regex": 1}
 
 
 class EntityExtractor:
@@ -57,6 +58,7 @@ class EntityExtractor:
         found: list[Entity] = []
         found += extract_dates(text, now)
         found += extract_times(text)
+        found += extract_durations(text)
         found += extract_counts(text)
         found += extract_contact(text)
         found += self.regex_entities.extract(text)

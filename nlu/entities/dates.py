@@ -5,7 +5,8 @@ clock (来週の土曜, 明後日), rejection of impossible dates (2月30日 yie
 (12月5日(土)), era years (令和8年) and start/end roles for ranges (2時から4時まで).
 
 Values: dates ``"YYYY-MM-DD"``; clock times ``"HH:MM"``; a bare part of day (午前, 夜) gives
-``"morning"``/``"afternoon"``/``"evening"``/``"night"``. A bare hour from 1 to 6 without 午前/朝 is read
+``"morning"``/``"afternoon"``/``"evening"``/``"night"`` (``"day"`` for 終日), with ``additional_info.whole``
+when the whole part is meant (午後いっぱい). 「2時間」 is a length (``durations``), never 14:00. A bare hour from 1 to 6 without 午前/朝 is read
 as afternoon (13–18時): at a town counter "2時から4時" means 14:00–16:00.
 """
 
@@ -49,13 +50,16 @@ _WEEKEND = re.compile(r"(?P<week>来週|今週)?\s*の?\s*週末")
 _DAY_ONLY = re.compile(rf"(?<![0-9〇一二三四五六七八九十月/])(?P<d>{NUM})\s*日(?!間|後|前|以|目|曜|分|本|中|程|ほど|ぐらい|くらい)")
 
 _PERIOD = r"午前|午後|朝|夕方|夜|昼|am|pm"
-_TIME = rf"(?:(?P<p§>{_PERIOD})\s*)?(?:(?P<h§>{NUM})\s*時\s*(?:(?P<half§>半)|(?P<min§>{NUM})\s*分)?|(?P<hh§>\d{{1,2}}):(?P<mm§>\d{{2}}))|(?P<noon§>正午)"
+_TIME = rf"(?:(?P<p§>{_PERIOD})\s*)?(?:(?P<h§>{NUM})\s*時(?!間)\s*(?:(?P<half§>半)|(?P<min§>{NUM})\s*分)?|(?P<hh§>\d{{1,2}}):(?P<mm§>\d{{2}}))|(?P<noon§>正午)"
 _TIME_RANGE = re.compile(
     "(?:" + _TIME.replace("§", "1") + r")\s*(?:(?P<from>から|より|〜|~|-|ー|–)\s*(?:" + _TIME.replace("§", "2") + r")\s*(?P<until>まで)?|(?P<only_from>から)|(?P<only_until>まで))?"
 )
-_PART_OF_DAY = re.compile(r"(?P<pod>午前中?|午後|夕方|夜間?|朝|昼間?)(?![0-9〇一二三四五六七八九十]|\s*[0-9])")
+_PART_OF_DAY = re.compile(
+    r"(?P<pod>午前中?|午後|夕方|夜間?|朝|昼間?|終日|一日中|1日中|丸一日|まる一日)"
+    r"(?P<whole>\s*(?:いっぱい|一杯|ずっと|まるまる|まるごと|全部))?(?![0-9〇一二三四五六七八九十]|\s*[0-9])")
 _POD_VALUES = {"午前": "morning", "午前中": "morning", "朝": "morning", "午後": "afternoon", "昼": "afternoon",
                "昼間": "afternoon", "夕方": "evening", "夜": "night", "夜間": "night"}
+_WHOLE_DAY = ("終日", "一日中", "1日中", "丸一日", "まる一日")
 
 
 def local_today(now: datetime) -> date:
@@ -235,8 +239,11 @@ def extract_times(text: str, now: datetime | None = None) -> list[Entity]:
         if any(not (m.end() <= a or m.start() >= b) for a, b in covered):
             continue
         s, e = _span(index, m)
-        out.append(make_entity("time", _POD_VALUES[m.group("pod")], s, e, _EXTRACTOR, confidence=0.8,
-                               additional_info={"grain": "part_of_day"}))
+        pod = m.group("pod")
+        whole = bool(m.group("whole")) or pod in _WHOLE_DAY
+        info: dict[str, object] = {"grain": "part_of_day", **({"whole": True} if whole else {})}
+        out.append(make_entity("time", "day" if pod in _WHOLE_DAY else _POD_VALUES[pod], s, e, _EXTRACTOR,
+                               confidence=0.8, additional_info=info))
     return sorted(out, key=lambda e: e["start"])
 
 

@@ -180,3 +180,11 @@ async def test_open311_reads_as_the_town_settings_say(aiohttp_client, sqlite_db,
     with pytest.raises(SettingsError) as err:
         build_service(make_settings(sqlite_db.url, open311_private_categories=("ufo",)), knowledge=knowledge)
     assert err.value.variable == "OPEN311_PRIVATE_CATEGORIES" and "ufo" in str(err.value)
+
+
+async def test_the_dialogue_timeout_is_the_settings(aiohttp_client, sqlite_db, knowledge) -> None:
+    from datetime import timedelta
+
+    app = build_service(make_settings(sqlite_db.url, dialogue_timeout_minutes=10), knowledge=knowledge)
+    await aiohttp_client(app)
+    assert app[DIALOGUE_SERVICES].timeout == timedelta(minutes=10)

@@ -135,3 +135,12 @@ async def test_without_a_liff_channel_every_token_is_refused_without_asking_line
 
     verifier = HttpIdTokenVerifier("http://127.0.0.1:9", "")  # nothing listens there: it must not be asked
     assert await verifier.verify("any.token.at-all") is None
+
+
+def test_dialogue_timeout() -> None:
+    assert Settings.from_env(GOOD).dialogue_timeout_minutes == 30
+    assert Settings.from_env({**GOOD, "DIALOGUE_TIMEOUT_MINUTES": "10"}).dialogue_timeout_minutes == 10
+    for bad in ("0", "ten", "100000"):
+        with pytest.raises(SettingsError) as err:
+            Settings.from_env({**GOOD, "DIALOGUE_TIMEOUT_MINUTES": bad})
+        assert "DIALOGUE_TIMEOUT_MINUTES" in str(err.value)

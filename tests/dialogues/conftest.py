@@ -45,9 +45,20 @@ FAR_AWAY = (34.6937, 135.5023)     # Osaka
 
 
 @pytest.fixture(scope="session")
-def knowledge(tmp_path_factory: pytest.TempPathFactory) -> Knowledge:
-    return Knowledge.build(REPO / "content" / "midori", garbage_dir=FIXTURES / "garbage",
-                           model_dir=tmp_path_factory.mktemp("nlu-model"))
+def nlu_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("nlu-model")
+
+
+@pytest.fixture(scope="session")
+def knowledge(nlu_model_dir: Path) -> Knowledge:
+    return Knowledge.build(REPO / "content" / "midori", garbage_dir=FIXTURES / "garbage", model_dir=nlu_model_dir)
+
+
+@pytest.fixture(scope="session")
+def midori_knowledge(knowledge: Knowledge, nlu_model_dir: Path) -> Knowledge:
+    """The demo town as it ships: its whole garbage dictionary and its 20 collection areas (the
+    model trained for ``knowledge`` is loaded, not trained again)."""
+    return Knowledge.build(REPO / "content" / "midori", model_dir=nlu_model_dir)
 
 
 def photo(width: int = 800, height: int = 600, *, fmt: str = "JPEG", exif_gps: bool = False) -> bytes:
@@ -213,6 +224,18 @@ async def talk_of(town: Town, user: str) -> list[Any]:
     async with town.db.read() as s:
         return list((await s.exec(select(TalkEntry).where(TalkEntry.channel_user_id == user)
                                   .order_by(col(TalkEntry.id)))).all())
+
+
+@pytest.fixture
+async def booking_town(line_sim: LineSim, knowledge: Knowledge, sqlite_db: Any,  # noqa: F811
+                       aiohttp_client: Any) -> AsyncIterator[Any]:
+    """The town with the booking service and 手続きナビ wired in and the demo facilities seeded."""
+    from tests.dialogues.counter_town import CounterTown
+
+    t = CounterTown(line_sim, knowledge, sqlite_db.url, FrozenClock(START), aiohttp_client)
+    await t.start()
+    await t.seed_facilities()
+    yield t
 
 
 def texts(messages: list[dict[str, Any]]) -> str:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from bot.app import create_app
@@ -12,6 +13,7 @@ from bot.dialogue_wiring import BOOKING, NOTIFIER, PROCEDURES, dialogue_handler_
 from bot.notifier import BookingNotices
 from bot.settings import LineAccount
 from civic.booking.services import BookingService
+from civic.booking.types import Booker, BookingRequest, Reserved
 from civic.procedures.loader import load_content
 from linesim.testing import TEST_SECRET, TEST_TOKEN
 from tests.bot.helpers import make_settings
@@ -37,6 +39,18 @@ class CounterTown(Town):
     @property
     def booking(self) -> BookingService:
         return self.app[BOOKING]
+
+    async def unit_id(self, facility: str, unit: str) -> int:
+        [found] = [u for u in await self.booking.find_units(facility) if u.unit_name == unit]
+        return found.unit_id
+
+    async def book(self, who: str, unit_id: int, day: date, frame: tuple[int, int], *,
+                   purpose: str = "バレーボール", people: int = 10) -> Reserved:
+        """Someone books outside the talk (the LIFF page): their own transaction, as the service does."""
+        result = await self.booking.reserve(BookingRequest(unit_id, day, *frame, people=people, purpose=purpose,
+                                                           terms_accepted=True), Booker(who))
+        assert isinstance(result, Reserved), result
+        return result
 
 
 async def pick_date(chat: Chat, day: str) -> list[dict[str, Any]]:

@@ -64,11 +64,19 @@ async def test_follow_offer_then_the_whole_questionnaire(any_town: Town) -> None
 
     out = await chat.tap_quick_reply("30代")
     assert "(2/5) お住まいの地区を教えてください" in texts(out)
-    assert "22. 町外（県外）" in texts(out)  # 22 choices: a numbered list, answered by number or name
-    assert quick_labels(out) == ["戻る", "やめる"]
-    out = await chat.say("3")
+    # 22 choices: a numbered list, ten at a time, answered by number or name
+    assert "1. 本町" in texts(out) and "10. 桜台" in texts(out) and "11. " not in texts(out)
+    assert "全22件のうち1〜10件目です。" in texts(out)
+    assert quick_labels(out) == ["もっと見る", "戻る", "やめる"]
+    out = await chat.tap_quick_reply("もっと見る")
+    assert "11. 緑ヶ丘" in texts(out) and "20. 北原" in texts(out) and "10. " not in texts(out)
+    out = await chat.tap_quick_reply("もっと見る")
+    assert "21. 町外（県内）" in texts(out) and "22. 町外（県外）" in texts(out)
+    assert quick_labels(out) == ["戻る", "やめる"]  # the last page
+    out = await chat.say("3")  # numbers count from the first page
     assert "(3/5) 関心のある分野" in texts(out)
-    assert "38. 子ども食堂・居場所" in texts(out)
+    assert "10. ごみ・リサイクル" in texts(out) and "全38件のうち1〜10件目です。" in texts(out)
+    assert "38. 子ども食堂・居場所" not in texts(out)
     out = await chat.say("1、7")
     assert "(4/5) 受け取りたい防災情報" in texts(out)
     assert "決定" in quick_labels(out) and "避難情報" in quick_labels(out)

@@ -66,3 +66,24 @@ def test_times(text, expected):
 def test_invalid_times_are_dropped_and_parts_of_day_kept():
     assert extract_times("25時") == []
     assert [e["value"] for e in extract_times("午前中に")] == ["morning"]
+
+
+@pytest.mark.parametrize(("text", "times", "minutes"), [
+    ("夜に2時間", [("night", False)], ["120"]),  # 2時間 is a length, not 14:00
+    ("18時から2時間", [("18:00", False)], ["120"]),
+    ("午後いっぱい", [("afternoon", True)], []),
+    ("午前中いっぱい", [("morning", True)], []),
+    ("終日", [("day", True)], []),
+    ("1時間半", [], ["90"]),
+    ("一時間", [], ["60"]),
+    ("2時間30分", [], ["150"]),
+    ("90分", [], ["90"]),
+    ("10時30分から", [("10:30", False)], []),  # a clock time, not 30 minutes
+    ("30分前に", [], []),
+])
+def test_durations_and_whole_parts_of_the_day(text, times, minutes):
+    from nlu.entities.durations import extract_durations
+
+    got = [(e["value"], bool((e.get("additional_info") or {}).get("whole"))) for e in extract_times(text)]
+    assert got == times
+    assert [e["value"] for e in extract_durations(text)] == minutes

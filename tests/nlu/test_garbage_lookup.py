@@ -38,11 +38,33 @@ def garbage(morphology):
     ("ペットボトルのキャプ", "ペットボトルのキャップ"),  # a typo extending an exact match of a shorter item
     ("しょかき", "消火器"),  # a missing kana is preferred over a wrong one (食器)
     ("せんぷき", "扇風機"),  # not 栓抜き
+    ("冷蔵子", "冷蔵庫・冷凍庫"),  # a slip beside the item's own word
+    ("わり箸", "割りばし"),  # 箸 sounds like part of the item (rendaku: ばし)
+    ("消化器", "消火器"),  # an IME homophone that keeps the item's own 器
 ])
 def test_finds_the_item(garbage, query, expected):
     result = garbage.lookup(query)
     assert result.best is not None and result.best.item.name == expected, result
     assert result.outcome == "found"
+
+
+@pytest.mark.parametrize(("query", "not_this"), [
+    ("本町", "包丁"),  # a place written in kanji: ほんちょう is one kana from ほうちょう
+    ("本町の燃やすごみの日", "包丁"),
+    ("指定ごみ袋", "紙袋"),  # ごみぶくろ is one kana from かみぶくろ
+    ("ごみ袋の値段", "紙袋"),
+    ("川原", "瓦"),  # a homophone written in other kanji is another word
+])
+def test_a_near_reading_that_changes_the_word_is_not_accepted(garbage, query, not_this):
+    result = garbage.lookup(query)
+    assert result.outcome == "none", result
+    assert not_this in {i.name for i in garbage.items}
+
+
+def test_kana_slips_are_still_forgiven(garbage):
+    assert garbage.lookup("かわら").best.item.name == "瓦"  # kana: the reading itself
+    assert garbage.lookup("かみぶくろ").best.item.name == "紙袋"
+    assert garbage.lookup("ほうちょ").best.item.name == "包丁"
 
 
 def test_found_item_carries_category_and_notes(garbage):
