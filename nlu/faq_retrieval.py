@@ -12,6 +12,10 @@ Each FAQ entry is indexed in four fields, each its own BM25 index (k1=1.2, b=0.7
 The combined score ranks entries. The outcome uses how much of the query's informative terms the
 best entry covers and how far it stands from the runner-up: ``confident`` (answer directly),
 ``ambiguous`` (offer the candidates) or ``none`` (say we do not know, hand over to staff).
+
+Given a sentence encoder (``encoder=``), the index is hybrid: this lexical score is fused with a
+dense one (``faq_semantic``) and the outcome is decided on the dense score, its lead and whether
+both halves agree. Without one (``NLU_ENCODER=none``, or the package absent) it is lexical only.
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .encoder import EmbeddingCache
+from .faq_semantic import DenseFaqIndex, fuse, reciprocal_rank_fusion
+from .language import script_language
 from .normalize import Morphology, clean_text, fold_kana
 
 __all__ = ["BM25", "FaqEntry", "FaqHit", "FaqIndex", "FaqSearchResult"]
@@ -36,6 +43,18 @@ STOP_TERMS = frozenset(map(fold_kana, """
 つく 就く 付く 関する 対する 際 おく 置く しまう 仕舞う ちゃう 的 ね よ か
 """.split()))
 
+# hybrid outcome thresholds on the dense score (cosine + 0.3 × answer cosine), calibrated on both
+# evaluation sets (nlu/README.md): confident answers wrong ≤ 5 %
+DENSE_CONFIDENT = 0.80
+DENSE_MARGIN = 0.05
+DENSE_AMBIGUOUS = 0.55
+DENSE_AGREE = 0.65  # confident from this dense score when the lexical ranking agrees and covers the query
+# a question in another language: dense only (the lexical half matches noise), and cross-lingual
+# cosines run lower — calibrated on the translated subset (no confident answer wrong there)
+CROSS_CONFIDENT = 0.65
+CROSS_MARGIN = 0.08
+CROSS_AMBIGUOUS = 0.45
+
 _FIELD_WEIGHTS = {"question": 1.0, "answer": 0.35, "reading": 0.3, "chars": 0.25, "kanji": 0.3}
 
 
@@ -47,15 +66,30 @@ class FaqEntry:
     alternatives: tuple[str, ...] = ()
     category: str = ""
     keywords: tuple[str, ...] = ()
+    #: staff translations: (language code, question, answer), e.g. ("en", "...", "...")
+    translations: tuple[tuple[str, str, str], ...] = ()
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> FaqEntry:
         alts = d.get("alternatives") or d.get("paraphrases") or d.get("questions") or ()
         kws = d.get("keywords") or ()
+        trans = d.get("translations") or {}
         return cls(id=str(d.get("id") or d.get("_id")), question=str(d.get("question") or d.get("title") or ""),
                    answer=str(d.get("answer") or d.get("text") or ""),
                    alternatives=tuple(str(a) for a in alts), category=str(d.get("category") or ""),
-                   keywords=tuple(str(k) for k in kws))
+                   keywords=tuple(str(k) for k in kws),
+                   translations=tuple((str(lang), str(t.get("question") or ""), str(t.get("answer") or ""))
+                                      for lang, t in trans.items() if isinstance(t, Mapping)))
+
+    def translation(self, lang: str) -> tuple[str, str] | None:
+        """``(question, answer)`` in ``lang`` when staff gave both, else ``None``."""
+        for code, question, answer in self.translations:
+            if code == lang and question and answer:
+                return question, answer
+        return None
+
+    def translated_questions(self) -> list[str]:
+        return [q for _, q, _ in self.translations if q]
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +144,8 @@ class FaqIndex:
 
     def __init__(self, entries: Iterable[FaqEntry | Mapping[str, Any]], *, synonyms: Mapping[str, str] | None = None,
                  morphology: Morphology | None = None, confident_coverage: float = 0.5,
-                 confident_margin: float = 0.2, ambiguous_coverage: float = 0.3) -> None:
+                 confident_margin: float = 0.2, ambiguous_coverage: float = 0.3,
+                 encoder: EmbeddingCache | None = None) -> None:
         self.entries = [e if isinstance(e, FaqEntry) else FaqEntry.from_dict(e) for e in entries]
         self.morphology = morphology or Morphology()
         self.synonyms = {}
@@ -132,6 +167,7 @@ class FaqIndex:
             fields["kanji"].append(terms["kanji"])
             fields["answer"].append(self._terms(e.answer)["words"])
         self.indexes = {f: BM25(docs) for f, docs in fields.items()}
+        self.dense = DenseFaqIndex(self.entries, encoder) if encoder is not None else None
 
     def _keys_raw(self, text: str) -> list[str]:
         return [k for k in self.morphology.content_keys(clean_text(text), "C") if k not in STOP_TERMS]
@@ -189,6 +225,8 @@ class FaqIndex:
             return FaqSearchResult("none", [], 0.0)
         terms = self._terms(text)
         scores = self._combined(terms)
+        if self.dense is not None:
+            return self._hybrid(text, terms, scores, k)
         if not scores:
             return FaqSearchResult("none", [], 0.0)
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[: max(k, 2)]
@@ -207,9 +245,47 @@ class FaqIndex:
             outcome = "none"
         return FaqSearchResult(outcome, hits[:k], coverage)
 
-    def rank(self, query: str, k: int = 10) -> list[str]:
-        """Entry ids, best first (for evaluation)."""
-        return [h.entry_id for h in self.search(query, k).hits]
+    def _hybrid(self, text: str, terms: dict[str, list[str]], lexical: dict[int, float], k: int) -> FaqSearchResult:
+        """Fused ranking; the outcome from the dense score of the best entry and its lead, helped
+        when the lexical ranking puts the same entry first and covers the query."""
+        assert self.dense is not None
+        cross = script_language(text) != "ja"
+        ranking = fuse({} if cross else lexical, self.dense.scores(self.dense.embed(text)), k)
+        hits = [FaqHit(self.entries[i].id, s, self.entries[i].question)
+                for i, s in zip(ranking.order, ranking.scores, strict=True)]
+        coverage = 0.0 if cross or not terms["words"] else self._coverage(terms, ranking.order[0])
+        agree = ranking.lexical_agrees and coverage >= self.confident_coverage
+        top, lead = ranking.dense_top, ranking.dense_margin
+        if cross:
+            confident, ambiguous = top >= CROSS_CONFIDENT and lead >= CROSS_MARGIN, top >= CROSS_AMBIGUOUS
+        else:
+            confident = lead >= DENSE_MARGIN and (top >= DENSE_CONFIDENT or (agree and top >= DENSE_AGREE))
+            ambiguous = top >= DENSE_AMBIGUOUS
+        outcome: Outcome = "confident" if confident else "ambiguous" if ambiguous else "none"
+        return FaqSearchResult(outcome, hits[:k], coverage)
+
+    def rank(self, query: str, k: int = 10, *, mode: str = "auto") -> list[str]:
+        """Entry ids, best first (for evaluation). ``mode``: ``auto`` (as :meth:`search`), ``lexical``,
+        ``dense``, ``hybrid`` or ``rrf`` (reciprocal rank fusion, for comparison)."""
+        if mode == "auto":
+            return [h.entry_id for h in self.search(query, k).hits]
+        text = clean_text(query if isinstance(query, str) else "")[:500]
+        if not text or not self.entries:
+            return []
+        lexical = self._combined(self._terms(text))
+        if mode == "lexical":
+            order = sorted(lexical, key=lambda i: (-lexical[i], i))[:k]
+        else:
+            if self.dense is None:
+                raise ValueError(f"mode {mode!r} needs an encoder")
+            dense = self.dense.scores(self.dense.embed(text))
+            if mode == "dense":
+                order = sorted(range(len(dense)), key=lambda i: (-dense[i], i))[:k]
+            elif mode == "rrf":
+                order = reciprocal_rank_fusion(lexical, dense, k)
+            else:
+                order = fuse({} if script_language(text) != "ja" else lexical, dense, k).order[:k]
+        return [self.entries[i].id for i in order]
 
 
 def _in_doc(index: BM25, term: str, doc: int) -> bool:
