@@ -135,6 +135,16 @@ def cmd_eval_faq(args: argparse.Namespace) -> int:
     extra = None
     if args.faq:
         extra = {str(e["id"]): e for e in yaml.safe_load(Path(args.faq).read_text(encoding="utf-8")) or []}
+    if args.set:
+        from .encoder import load_encoder
+        from .faq_evaluation import evaluate_sets, format_table
+
+        sets = evaluate_sets(args.set, extra_fields=extra, synonyms=_synonyms(args.synonyms),
+                             encoder=load_encoder(args.encoder))
+        print(json.dumps(sets, ensure_ascii=False) if args.json else format_table(sets))
+        return 0
+    if not (args.corpus and args.queries and args.qrels):
+        raise ValueError("give --set DIR (repeatable) or all of --corpus, --queries and --qrels")
     report = evaluate_retrieval(args.corpus, args.queries, args.qrels, synonyms=_synonyms(args.synonyms),
                                 extra_fields=extra)
     print(json.dumps(report, ensure_ascii=False))
@@ -194,10 +204,15 @@ def build_parser() -> argparse.ArgumentParser:
                                      "(intent out_of_scope = should fall back)")
     e.set_defaults(func=cmd_evaluate)
 
-    f = sub.add_parser("eval-faq", help="hit@1/3/5 and MRR@10 on BEIR files, beside plain TF-IDF")
-    f.add_argument("--corpus", required=True)
-    f.add_argument("--queries", required=True)
-    f.add_argument("--qrels", required=True)
+    f = sub.add_parser("eval-faq", help="hit@1/3/5 and MRR@10 on BEIR files, beside plain TF-IDF; with --set, "
+                                         "lexical vs dense vs hybrid side by side on each set")
+    f.add_argument("--set", action="append", default=[],
+                   help="a BEIR directory (corpus.jsonl, queries.jsonl, qrels/test.tsv); repeat for several")
+    f.add_argument("--encoder", default="use", help="sentence encoder for --set: use (default) or none")
+    f.add_argument("--json", action="store_true", help="with --set: one JSON object instead of the table")
+    f.add_argument("--corpus")
+    f.add_argument("--queries")
+    f.add_argument("--qrels")
     f.add_argument("--faq", help="FAQ YAML whose alternatives/keywords enrich the corpus entries by id")
     f.add_argument("--synonyms", default=DEFAULT_DATA, help="Rasa YAML whose synonyms to use")
     f.add_argument("--baseline", action="store_true", help="(the TF-IDF baseline is always reported)")

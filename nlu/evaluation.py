@@ -173,7 +173,7 @@ def load_beir(corpus: str | Path, queries: str | Path, qrels: str | Path) -> tup
 def retrieval_metrics(rankings: dict[str, list[str]], qrels: dict[str, set[str]]) -> dict[str, float]:
     qids = [q for q in rankings if q in qrels]
     if not qids:
-        return {"queries": 0, "hit@1": 0.0, "hit@3": 0.0, "hit@5": 0.0, "mrr@10": 0.0}
+        return {"queries": 0, "hit@1": 0.0, "hit@3": 0.0, "hit@5": 0.0, "mrr@10": 0.0, "recall@10": 0.0}
     out: dict[str, float] = {"queries": len(qids)}
     for k in (1, 3, 5):
         out[f"hit@{k}"] = round(sum(bool(set(rankings[q][:k]) & qrels[q]) for q in qids) / len(qids), 4)
@@ -184,6 +184,7 @@ def retrieval_metrics(rankings: dict[str, list[str]], qrels: dict[str, set[str]]
                 mrr += 1 / rank
                 break
     out["mrr@10"] = round(mrr / len(qids), 4)
+    out["recall@10"] = round(sum(len(set(rankings[q][:10]) & qrels[q]) / len(qrels[q]) for q in qids) / len(qids), 4)
     return out
 
 

@@ -254,7 +254,7 @@ class FaqIndex:
         hits = [FaqHit(self.entries[i].id, s, self.entries[i].question)
                 for i, s in zip(ranking.order, ranking.scores, strict=True)]
         coverage = 0.0 if cross or not terms["words"] else self._coverage(terms, ranking.order[0])
-        agree = ranking.lexical_agrees and coverage >= self.confident_coverage
+        agree = ranking.lexical_agrees and coverage >= self.ambiguous_coverage
         top, lead = ranking.dense_top, ranking.dense_margin
         if cross:
             confident, ambiguous = top >= CROSS_CONFIDENT and lead >= CROSS_MARGIN, top >= CROSS_AMBIGUOUS
