@@ -81,6 +81,8 @@ class Settings:
     liff_ids: dict[str, str] = field(default_factory=dict)
     #: Where the trained NLU model is kept (trained at start-up when empty or missing).
     nlu_model_dir: Path | None = None
+    #: Sentence encoder for FAQ search and intents by meaning: ``use`` or ``none`` (lexical only).
+    nlu_encoder: str = "use"
     open311_api_keys: tuple[str, ...] = ()
     #: Mail to LINE (国富町 §9(2)(ア)⑥): the SMTP receiver's port (off when 0) and accepted addresses.
     mail_receiver_port: int = 0
@@ -174,6 +176,7 @@ class Settings:
             liff_ids={page: env.get(f"LIFF_ID_{page.upper()}", "").strip()
                       for page in ("booking", "procedures", "forms") if env.get(f"LIFF_ID_{page.upper()}")},
             nlu_model_dir=Path(env["NLU_MODEL_DIR"]) if env.get("NLU_MODEL_DIR", "").strip() else None,
+            nlu_encoder=_choice(env, "NLU_ENCODER", "use", ("use", "none")),
             open311_api_keys=tuple(k.strip() for k in env.get("OPEN311_API_KEYS", "").split(",") if k.strip()),
             mail_receiver_port=_int(env, "MAIL_RECEIVER_PORT", 0, 0, 65535),
             mail_recipients=tuple(a.strip().lower() for a in env.get("MAIL_RECIPIENTS", "").split(",") if a.strip()),
@@ -193,6 +196,13 @@ def _url(env: Mapping[str, str], name: str, default: str) -> str:
     if parsed.scheme not in {"http", "https"} or not parsed.netloc:
         raise SettingsError(name, f"must be an http(s) URL, got {value!r}")
     return value.rstrip("/")
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env.get(name, "").strip().lower() or default
+    if value not in choices:
+        raise SettingsError(name, f"must be one of {', '.join(choices)}, got {value!r}")
+    return value
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
