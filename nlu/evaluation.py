@@ -122,21 +122,29 @@ def cross_validate(data: TrainingData, *, folds: int = 5, seed: int = 0, thresho
 
 
 def evaluate_heldout(data: TrainingData, heldout: TrainingData, *, threshold: float = 0.4,
-                     morphology: Morphology | None = None) -> dict[str, Any]:
+                     morphology: Morphology | None = None, encoder: Any = None) -> dict[str, Any]:
     """Train on all of ``data``, score ``heldout`` (sentences never in the training data).
 
     Cross-validation over paraphrase families can flatter a model; a set written apart from the
     training data shows whether new phrasings are understood. Examples labelled ``out_of_scope``
-    should fall back (``nlu_fallback``); the others should get their intent above the threshold.
+    should fall back (``nlu_fallback``) or, when the data has that intent, be ``out_of_scope``; the
+    others should get their intent above the threshold. With ``encoder`` (an ``EmbeddingCache``)
+    intents are decided by the interpreter's lexical + semantic mix, as in the service.
     """
+    from .interpreter import Interpreter
+
     morphology = morphology or Morphology()
-    clf = IntentClassifier.train(data, morphology, threshold=threshold)
+    interpreter = Interpreter.train(data, threshold=threshold, morphology=morphology, encoder=encoder)
     gold, pred, errors = [], [], []
     oos_total = oos_fallback = 0
     for ex in heldout.examples:
-        name, confidence = clf.ranking(ex.text)[0]
+        top = next(r for r in interpreter.classify(ex.text)["intent_ranking"] if r["name"] != FALLBACK_INTENT)
+        name, confidence = top["name"], top["confidence"]
         if ex.intent == OUT_OF_SCOPE:
             oos_total += 1
+            if name == OUT_OF_SCOPE:  # recognised as out of scope: handled like a fallback
+                oos_fallback += 1
+                continue
             oos_fallback += confidence < threshold
             if confidence >= threshold:
                 errors.append({"text": ex.text, "gold": OUT_OF_SCOPE, "predicted": name, "confidence": round(confidence, 3)})

@@ -48,6 +48,7 @@ STOP_TERMS = frozenset(map(fold_kana, """
 DENSE_CONFIDENT = 0.80
 DENSE_MARGIN = 0.05
 DENSE_AMBIGUOUS = 0.55
+UNKNOWN_COVERAGE = 0.2  # below this lexical coverage a dense score under DENSE_AGREE is "none"
 DENSE_AGREE = 0.65  # confident from this dense score when the lexical ranking agrees and covers the query
 # a question in another language: dense only (the lexical half matches noise), and cross-lingual
 # cosines run lower — calibrated on the translated subset (no confident answer wrong there)
@@ -87,9 +88,6 @@ class FaqEntry:
             if code == lang and question and answer:
                 return question, answer
         return None
-
-    def translated_questions(self) -> list[str]:
-        return [q for _, q, _ in self.translations if q]
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +229,10 @@ class FaqIndex:
             return FaqSearchResult("none", [], 0.0)
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[: max(k, 2)]
         hits = [FaqHit(self.entries[i].id, s, self.entries[i].question) for i, s in ranked]
+        outcome, coverage = self._lexical_outcome(terms, ranked)
+        return FaqSearchResult(outcome, hits[:k], coverage)
+
+    def _lexical_outcome(self, terms: dict[str, list[str]], ranked: list[tuple[int, float]]) -> tuple[Outcome, float]:
         coverage = self._coverage(terms, ranked[0][0]) if terms["words"] else 0.0
         s1 = ranked[0][1]
         s2 = ranked[1][1] if len(ranked) > 1 else 0.0
@@ -238,12 +240,8 @@ class FaqIndex:
         # a runner-up that covers the query as well as the best one makes a small margin ambiguous
         tied = len(ranked) > 1 and self._coverage(terms, ranked[1][0]) >= coverage - 1e-9
         if coverage >= self.confident_coverage and margin >= self.confident_margin * (2 if tied else 1):
-            outcome: Outcome = "confident"
-        elif coverage >= self.ambiguous_coverage:
-            outcome = "ambiguous"
-        else:
-            outcome = "none"
-        return FaqSearchResult(outcome, hits[:k], coverage)
+            return "confident", coverage
+        return ("ambiguous" if coverage >= self.ambiguous_coverage else "none"), coverage
 
     def _hybrid(self, text: str, terms: dict[str, list[str]], lexical: dict[int, float], k: int) -> FaqSearchResult:
         """Fused ranking; the outcome from the dense score of the best entry and its lead, helped
@@ -258,9 +256,14 @@ class FaqIndex:
         top, lead = ranking.dense_top, ranking.dense_margin
         if cross:
             confident, ambiguous = top >= CROSS_CONFIDENT and lead >= CROSS_MARGIN, top >= CROSS_AMBIGUOUS
+        elif len(terms["cwords"]) <= 1 and lexical:
+            # a bare keyword (マイナンバー, ごみ) says too little for a sentence vector: the lexical rule
+            outcome, _ = self._lexical_outcome(terms, sorted(lexical.items(), key=lambda kv: (-kv[1], kv[0]))[:2])
+            return FaqSearchResult(outcome, hits[:k], coverage)
         else:
             confident = lead >= DENSE_MARGIN and (top >= DENSE_CONFIDENT or (agree and top >= DENSE_AGREE))
-            ambiguous = top >= DENSE_AMBIGUOUS
+            # words the FAQ has never seen (宇宙人の住民登録) and only a middling vector: nothing fits
+            ambiguous = top >= DENSE_AMBIGUOUS and (coverage >= UNKNOWN_COVERAGE or top >= DENSE_AGREE)
         outcome: Outcome = "confident" if confident else "ambiguous" if ambiguous else "none"
         return FaqSearchResult(outcome, hits[:k], coverage)
 

@@ -118,12 +118,13 @@ class Interpreter:
         if not isinstance(text, str):
             text = "" if text is None else str(text)
         work = text[:_MAX_TEXT]
-        result = self._intent(work)
+        result = self.classify(work)
         entities = self.entities.process(work, now or datetime.now(TOKYO))
         return {"text": text, "intent": result["intent"], "intent_ranking": result["intent_ranking"],
                 "entities": entities}
 
-    def _intent(self, text: str) -> dict[str, Any]:
+    def classify(self, text: str) -> dict[str, Any]:
+        """``{"intent", "intent_ranking"}`` alone (no entities)."""
         result = self.classifier.process(text, ranking_length=20)
         if (self.elsewhere is not None and result["intent"]["name"] not in _SMALL_TALK
                 and self.elsewhere.applies(text)):

