@@ -16,15 +16,17 @@ FLOW_INTENTS = {"garbage_lookup", "report_damage", "facility_search", "booking_m
 
 
 def rejected(interpreter: Any, faq: Any, garbage: Any, text: str, now: datetime) -> bool:
-    intent = interpreter.parse(text, now=now)["intent"]
-    name, confidence = intent["name"], float(intent["confidence"])
+    parsed = interpreter.parse(text, now=now)
+    name, confidence = parsed["intent"]["name"], float(parsed["intent"]["confidence"])
+    oos = next((float(r["confidence"]) for r in parsed["intent_ranking"] if r["name"] == "out_of_scope"), 0.0)
     if name in {"greet", "thanks"} and confidence >= 0.7 and len(text) <= 20:
         return False
     if (name == "help" and confidence >= 0.7) or (name in {"affirm", "deny"} and confidence >= 0.8 and len(text) <= 10):
         return False
     result = faq.search(text)
     if name == "out_of_scope":
-        return not (confidence < 1.0 and result.outcome == "confident")
+        if confidence >= 1.0 or result.outcome == "none" or (confidence >= 0.5 and result.outcome == "ambiguous"):
+            return True
     if name in FLOW_INTENTS and confidence >= 0.5:
         return False
     if result.outcome == "confident":
@@ -33,7 +35,7 @@ def rejected(interpreter: Any, faq: Any, garbage: Any, text: str, now: datetime)
         lookup = garbage.lookup(text)
         if lookup.outcome != "none" and lookup.best is not None and len(lookup.best.matched) * 2 >= len(text):
             return False
-    return result.outcome == "none"
+    return result.outcome == "none" or oos >= 0.35
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import yaml
 
+    from dialogues.services import faq_questions
     from nlu import FaqIndex, GarbageDictionary, Interpreter, Morphology, load_training_data
     from nlu.encoder import load_encoder
     from nlu.entities.dates import TOKYO
@@ -54,10 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     content = Path(args.content)
     morphology, encoder = Morphology(), load_encoder(args.encoder)
     data = load_training_data(content / "nlu")
-    interpreter = Interpreter.train(data, morphology=morphology, encoder=encoder)
+    entries = yaml.safe_load((content / "faq.yml").read_text(encoding="utf-8"))
+    interpreter = Interpreter.train(data, morphology=morphology, encoder=encoder,
+                                    semantic_examples={"faq": faq_questions(entries)})
     interpreter.set_home_places(["みどり町"])
-    faq = FaqIndex(yaml.safe_load((content / "faq.yml").read_text(encoding="utf-8")), synonyms=data.synonyms,
-                   morphology=morphology, encoder=encoder)
+    faq = FaqIndex(entries, synonyms=data.synonyms, morphology=morphology, encoder=encoder)
     garbage = GarbageDictionary.from_csv(content / "garbage" / "target.csv", synonyms=data.synonyms,
                                          morphology=morphology)
     now = datetime(2026, 11, 21, 10, 0, tzinfo=TOKYO)

@@ -131,11 +131,12 @@ class Knowledge:
                 say(f"NLU model loaded from {model_dir}")
             except (ValueError, FileNotFoundError) as exc:
                 log.warning("NLU model in %s not usable (%s); training", model_dir, exc)
+        faq_entries = yaml.safe_load((town_dir / "faq.yml").read_text(encoding="utf-8")) or []
         if interpreter is None:
-            interpreter = Interpreter.train(training, morphology=morphology, progress=say, encoder=encoder)
+            interpreter = Interpreter.train(training, morphology=morphology, progress=say, encoder=encoder,
+                                            semantic_examples={"faq": faq_questions(faq_entries)})
             if model_dir is not None:
                 interpreter.persist(model_dir)
-        faq_entries = yaml.safe_load((town_dir / "faq.yml").read_text(encoding="utf-8")) or []
         faq = FaqIndex(faq_entries, synonyms=training.synonyms, morphology=morphology, encoder=encoder)
         town = TownProfile.load(town_dir / "dialogues" / "town.yml")
         places = town_dir / "dialogues" / "places.csv"
@@ -159,6 +160,11 @@ class Knowledge:
             f"{len(calendar.areas) if calendar else 0} collection areas")
         facilities = FacilityDirectory.from_settings(town.facility_settings) if town.facility_settings else None
         return cls(interpreter, faq, town, geocoder, garbage, calendar, descriptions, facilities)
+
+
+def faq_questions(entries: list[dict[str, Any]]) -> list[str]:
+    """Every question and alternative phrasing of the FAQ: what ``faq`` means to the meaning model."""
+    return [str(q) for e in entries for q in [e.get("question"), *(e.get("alternatives") or ())] if q]
 
 
 def _place_names(path: Path) -> list[str]:

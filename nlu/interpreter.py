@@ -51,8 +51,10 @@ class Interpreter:
     @classmethod
     def train(cls, data: TrainingData | str | Path, *, threshold: float = DEFAULT_THRESHOLD,
               extra_lookups: dict[str, Iterable[str]] | None = None, morphology: Morphology | None = None,
-              progress: Callable[[str], None] | None = None, encoder: EmbeddingCache | None = None) -> Interpreter:
-        """Train in memory. ``extra_lookups`` adds entity tables (facility names, garbage items ...)."""
+              progress: Callable[[str], None] | None = None, encoder: EmbeddingCache | None = None,
+              semantic_examples: dict[str, list[str]] | None = None) -> Interpreter:
+        """Train in memory. ``extra_lookups`` adds entity tables (facility names, garbage items ...);
+        ``semantic_examples`` more examples by intent for the meaning model (the FAQ's questions)."""
         started = time.perf_counter()
         if not isinstance(data, TrainingData):
             data = load_training_data(data)
@@ -65,7 +67,7 @@ class Interpreter:
         semantic = None
         if encoder is not None:
             say(f"embedding {len(data.examples)} examples ({encoder.name})")
-            semantic = SemanticIntentModel.train(data, encoder)
+            semantic = SemanticIntentModel.train(data, encoder, extra=semantic_examples)
         metadata = {
             "format": MODEL_FORMAT,
             "intents": data.intents,

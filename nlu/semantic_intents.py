@@ -40,12 +40,16 @@ class SemanticIntentModel:
         self.labels, self.weights, self.bias, self.cache = labels, weights, bias, cache
 
     @classmethod
-    def train(cls, data: TrainingData, cache: EmbeddingCache, *, c: float = 10.0) -> SemanticIntentModel:
+    def train(cls, data: TrainingData, cache: EmbeddingCache, *, extra: dict[str, list[str]] | None = None,
+              c: float = 10.0) -> SemanticIntentModel:
+        """``extra``: more examples by intent for this model only — the FAQ's questions as ``faq``,
+        so every topic the town answers counts as in scope, not only the few in the YAML."""
         from sklearn.linear_model import LogisticRegression
 
-        texts = [embedding_key(e.text) for e in data.examples]
-        x = cache.encode(texts, keep=True)
-        y = [e.intent for e in data.examples]
+        pairs = [(e.text, e.intent) for e in data.examples]
+        pairs += [(t, intent) for intent, texts in (extra or {}).items() if intent in data.intents for t in texts]
+        x = cache.encode([embedding_key(t) for t, _ in pairs], keep=True)
+        y = [intent for _, intent in pairs]
         model = LogisticRegression(C=c, max_iter=2000).fit(x, y)
         return cls([str(c) for c in model.classes_], model.coef_.astype(np.float32),
                    model.intercept_.astype(np.float32), cache)
