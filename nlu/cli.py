@@ -160,11 +160,29 @@ def cmd_eval_garbage(args: argparse.Namespace) -> int:
     for path in [*args.synonyms_csv, *([beside] if beside.is_file() and not args.synonyms_csv else [])]:
         synonyms.update(GarbageDictionary.load_synonyms_csv(path))
     dictionary = GarbageDictionary.from_csv(args.dictionary, synonyms=synonyms)
-    report = evaluate_garbage(dictionary, args.queries)
+    from .garbage_evaluation import evaluate_wrong_category, variants
+
+    if args.variants:
+        pairs = variants(dictionary)
+        report = {k: v for k, v in evaluate_garbage(dictionary, pairs).items()}
+    elif args.queries:
+        report = evaluate_garbage(dictionary, args.queries)
+        pairs = [(m["query"], m["expected"]) for m in _tsv(args.queries)]
+    else:
+        raise ValueError("give --queries FILE or --variants")
+    wrong = evaluate_wrong_category(dictionary, pairs)
+    report["wrong_category"] = {k: v for k, v in wrong.items() if k != "wrong" or args.misses}
     if not args.misses:
         report.pop("misses")
     print(json.dumps(report, ensure_ascii=False))
     return 0
+
+
+def _tsv(path: str) -> list[dict[str, str]]:
+    import csv
+
+    with open(path, encoding="utf-8") as fh:
+        return [{"query": r["query"], "expected": r["expected"]} for r in csv.DictReader(fh, delimiter="\t")]
 
 
 def cmd_export_rasa(args: argparse.Namespace) -> int:
@@ -218,9 +236,11 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--baseline", action="store_true", help="(the TF-IDF baseline is always reported)")
     f.set_defaults(func=cmd_eval_faq)
 
-    g = sub.add_parser("eval-garbage", help="top-1/top-3 of garbage lookup on a query/expected TSV")
+    g = sub.add_parser("eval-garbage", help="top-1/top-3 and wrong-category rate of garbage lookup")
     g.add_argument("--dictionary", required=True)
-    g.add_argument("--queries", required=True)
+    g.add_argument("--queries", help="query<TAB>expected TSV")
+    g.add_argument("--variants", action="store_true",
+                   help="instead of --queries, make queries from the dictionary's own items (any town's 5374 data)")
     g.add_argument("--synonyms", default=DEFAULT_DATA)
     g.add_argument("--synonyms-csv", action="append", default=[],
                    help="word,name CSV (default: synonyms.csv beside the dictionary, if any)")
