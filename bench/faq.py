@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import yaml
 
+    from dialogues.services import faq_questions
     from nlu import FaqIndex, GarbageDictionary, Interpreter, Morphology, load_training_data
     from nlu.encoder import load_encoder
     from nlu.language import LanguageDetector
@@ -58,9 +59,10 @@ def main(argv: list[str] | None = None) -> int:
     figures["encoder"] = encoder.name if encoder else "none"
     figures["encoder_load_seconds"] = round(time.perf_counter() - t0, 2)
     t0 = time.perf_counter()
-    interpreter = Interpreter.train(data, morphology=morphology, encoder=encoder)
-    figures["interpreter_train_seconds"] = round(time.perf_counter() - t0, 2)
     base = yaml.safe_load((content / "faq.yml").read_text(encoding="utf-8"))
+    interpreter = Interpreter.train(data, morphology=morphology, encoder=encoder,
+                                    semantic_examples={"faq": faq_questions(base)})
+    figures["interpreter_train_seconds"] = round(time.perf_counter() - t0, 2)
     entries = synthetic_faq(base, args.entries)
     texts = sum(1 + len(e.get("alternatives") or []) + 1 for e in entries)
     t0 = time.perf_counter()

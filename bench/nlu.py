@@ -62,8 +62,13 @@ def main(argv: list[str] | None = None) -> int:
     encoder = load_encoder(args.encoder)
     figures["encoder"] = encoder.name if encoder else "none"
     figures["rss_after_encoder_mb"] = round(_rss_mb(), 1)
+    from dialogues.services import faq_questions
+
+    faq_path = content / "faq.yml"
+    faq_entries = yaml.safe_load(faq_path.read_text(encoding="utf-8")) if faq_path.is_file() else []
+    meaning = {"faq": faq_questions(faq_entries)}
     started = time.perf_counter()
-    interpreter = Interpreter.train(data, morphology=morphology, encoder=encoder)
+    interpreter = Interpreter.train(data, morphology=morphology, encoder=encoder, semantic_examples=meaning)
     interpreter.set_home_places(["みどり町"])
     figures["train_seconds"] = round(time.perf_counter() - started, 3)
     started = time.perf_counter()
@@ -77,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         figures["cv_intent_accuracy_with_fallback"] = cv["intent_accuracy_with_fallback"]
         figures["cv_entity_f1"] = cv["entity_f1"]
     if args.heldout and Path(args.heldout).is_file():
-        held = evaluate_heldout(data, load_training_data(args.heldout), morphology=morphology, encoder=encoder)
+        held = evaluate_heldout(data, load_training_data(args.heldout), morphology=morphology, encoder=encoder,
+                                semantic_examples=meaning)
         figures["heldout"] = {k: v for k, v in held.items() if k != "errors"}
 
     now = datetime(2026, 11, 21, 10, 0, tzinfo=TOKYO)
@@ -116,8 +122,6 @@ def main(argv: list[str] | None = None) -> int:
         long_costs[f"{length}_chars_ms"] = round((time.perf_counter() - t0) * 1000, 2)
     figures["parse_long"] = long_costs
 
-    faq_path = content / "faq.yml"
-    faq_entries = yaml.safe_load(faq_path.read_text(encoding="utf-8")) if faq_path.is_file() else []
     faq = FaqIndex(faq_entries, synonyms=data.synonyms, morphology=morphology, encoder=encoder)
     if "heldout" in figures:
         # end to end, an out-of-scope message is also handled when it reaches the FAQ and the FAQ says "none"
@@ -144,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
                                               / len(texts), 4)
     colloquial = content / "eval" / "intents" / "colloquial.yml"
     if colloquial.is_file():
-        held = evaluate_heldout(data, load_training_data(colloquial), morphology=morphology, encoder=encoder)
+        held = evaluate_heldout(data, load_training_data(colloquial), morphology=morphology, encoder=encoder,
+                                semantic_examples=meaning)
         figures["colloquial_intents"] = {k: v for k, v in held.items() if k != "errors"}
 
     beir = content / "eval" / "faq"

@@ -122,7 +122,8 @@ def cross_validate(data: TrainingData, *, folds: int = 5, seed: int = 0, thresho
 
 
 def evaluate_heldout(data: TrainingData, heldout: TrainingData, *, threshold: float = 0.4,
-                     morphology: Morphology | None = None, encoder: Any = None) -> dict[str, Any]:
+                     morphology: Morphology | None = None, encoder: Any = None,
+                     semantic_examples: dict[str, list[str]] | None = None) -> dict[str, Any]:
     """Train on all of ``data``, score ``heldout`` (sentences never in the training data).
 
     Cross-validation over paraphrase families can flatter a model; a set written apart from the
@@ -134,7 +135,8 @@ def evaluate_heldout(data: TrainingData, heldout: TrainingData, *, threshold: fl
     from .interpreter import Interpreter
 
     morphology = morphology or Morphology()
-    interpreter = Interpreter.train(data, threshold=threshold, morphology=morphology, encoder=encoder)
+    interpreter = Interpreter.train(data, threshold=threshold, morphology=morphology, encoder=encoder,
+                                    semantic_examples=semantic_examples)
     gold, pred, errors = [], [], []
     oos_total = oos_fallback = 0
     for ex in heldout.examples:

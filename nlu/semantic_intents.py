@@ -26,7 +26,7 @@ OUT_OF_SCOPE = "out_of_scope"
 MIX_BELOW = 0.8
 MIX_INTENTS = frozenset({"faq", OUT_OF_SCOPE})
 #: Share of the semantic model in the mixed confidence (measured: nlu/README.md).
-SEMANTIC_WEIGHT = 0.5
+SEMANTIC_WEIGHT = 0.3
 _FILE = "semantic_intents.npz"
 
 
