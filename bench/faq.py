@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     changed = [{**e, "answer": e["answer"] + "（更新）"} if i % 200 == 0 else e for i, e in enumerate(entries)]
     before = encoder.embedded if encoder else 0
     t0 = time.perf_counter()
-    index = FaqIndex(changed, synonyms=data.synonyms, morphology=morphology, encoder=encoder)
+    index = FaqIndex(changed, synonyms=data.synonyms, morphology=morphology, encoder=encoder, previous=index)
     figures["index_rebuild_10_changed_seconds"] = round(time.perf_counter() - t0, 2)
     figures["index_rebuild_texts_embedded"] = (encoder.embedded - before) if encoder else 0
 

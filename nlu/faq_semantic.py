@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -52,6 +52,10 @@ class DenseFaqIndex:
                     owner.append(i)
         self.n = len(entries)
         self.owner = np.asarray(owner, dtype=np.intp)
+        # texts are grouped by entry, in entry order: each entry's best text is one reduceat segment
+        self._starts = np.flatnonzero(np.r_[True, self.owner[1:] != self.owner[:-1]]) if owner else self.owner
+        self._with_texts = self.owner[self._starts]
+        self._limit = _one_blas_thread()
         self.vectors = cache.encode(texts, keep=True) if texts else np.zeros((0, cache.dim), np.float32)
         answers = [e.answer or e.question for e in entries]
         self.answers = cache.encode(answers, keep=True) if answers else np.zeros((0, cache.dim), np.float32)
@@ -64,8 +68,24 @@ class DenseFaqIndex:
         best = np.full(self.n, -1.0, dtype=np.float32)
         if self.n == 0:
             return best
-        np.maximum.at(best, self.owner, self.vectors @ qvec)
-        return best + self.answer_weight * (self.answers @ qvec)
+        with self._limit():
+            sims = self.vectors @ qvec
+            answers = self.answers @ qvec
+        if len(sims):
+            best[self._with_texts] = np.maximum.reduceat(sims, self._starts)
+        return best + self.answer_weight * answers
+
+
+def _one_blas_thread() -> Any:
+    """A matrix-vector product this small loses time to BLAS threads waking on busy cores."""
+    from contextlib import nullcontext
+
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        return nullcontext
+    controller = ThreadpoolController()
+    return lambda: controller.limit(limits=1, user_api="blas")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,18 +97,18 @@ class FusedRanking:
     lexical_agrees: bool      # the lexical ranking's first entry is the same entry
 
 
-def fuse(lexical: Mapping[int, float], dense: np.ndarray, k: int, *, lexical_weight: float = LEXICAL_WEIGHT
+def fuse(lexical: np.ndarray | None, dense: np.ndarray, k: int, *, lexical_weight: float = LEXICAL_WEIGHT
          ) -> FusedRanking:
-    """Dense score + ``lexical_weight`` × lexical score / the query's best lexical score."""
+    """Dense score + ``lexical_weight`` × lexical score / the query's best lexical score (per entry;
+    ``None`` for no lexical half)."""
     fused = dense.astype(np.float64, copy=True)
-    top_lex = max(lexical.values(), default=0.0)
-    if top_lex > 0:
-        idx = np.fromiter(lexical.keys(), dtype=np.intp, count=len(lexical))
-        fused[idx] += lexical_weight * np.fromiter(lexical.values(), dtype=np.float64, count=len(lexical)) / top_lex
+    lex_first = -1
+    if lexical is not None and len(lexical) and (top_lex := float(lexical.max())) > 0:
+        fused += lexical_weight * lexical / top_lex
+        lex_first = int(np.argmax(lexical))
     n = min(max(k, 2), len(fused))
     part = np.argpartition(-fused, n - 1)[:n] if n < len(fused) else np.arange(len(fused))
     order = sorted(part.tolist(), key=lambda i: (-fused[i], i))
-    lex_first = max(lexical.items(), key=lambda kv: (kv[1], -kv[0]))[0] if lexical else -1
     margin = float(dense[order[0]] - dense[order[1]]) if len(order) > 1 else float(dense[order[0]])
     return FusedRanking(order, [float(fused[i]) for i in order], float(dense[order[0]]), margin,
                         lex_first == order[0])

@@ -54,13 +54,15 @@ def test_vectors_are_unit_length_and_mean_something(encoder) -> None:
 
 def test_reindexing_embeds_only_the_entries_that_changed(encoder, morphology) -> None:
     entries = [dict(e) for e in FAQ[:20]]
-    FaqIndex(entries, morphology=morphology, encoder=encoder)
+    first = FaqIndex(entries, morphology=morphology, encoder=encoder)
     before = encoder.embedded
     FaqIndex(entries, morphology=morphology, encoder=encoder)
     assert encoder.embedded == before  # nothing changed: nothing embedded
     entries[3] = {**entries[3], "answer": entries[3]["answer"] + "（窓口は2階に移りました）"}
-    index = FaqIndex(entries, morphology=morphology, encoder=encoder)
+    index = FaqIndex(entries, morphology=morphology, encoder=encoder, previous=first)
     assert encoder.embedded == before + 1  # one changed answer, one text embedded
+    reused = [t for t, terms in index._analysed.items() if first._analysed.get(t) is terms]
+    assert len(reused) == len(index._analysed) - 1  # and only that text analysed again
     assert index.search(entries[3]["question"]).hits[0].entry_id == entries[3]["id"]
 
 
