@@ -8,6 +8,7 @@ the message ``out_of_scope``. 「東京都に引っ越す」 (a move away: ours)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from .normalize import Morphology, clean_text, fold_kana
@@ -17,6 +18,7 @@ __all__ = ["ElsewhereRule"]
 _SUFFIXES = frozenset("市区都府県町村")
 _OFFICES = frozenset({"市役所", "区役所", "役所", "役場", "町役場", "村役場", "県庁", "府庁", "都庁", "庁"})
 _AFTER = frozenset({"の", "で", "は", "では", "にある", "内"})
+_ANY_SUFFIX = re.compile("[市区都府県町村庁]|役所|役場")  # no such character: no tokenising at all
 
 
 class ElsewhereRule:
@@ -29,6 +31,8 @@ class ElsewhereRule:
         return any(key == h or h.startswith(key) for h in self.home)
 
     def applies(self, text: str) -> bool:
+        if not _ANY_SUFFIX.search(text):
+            return False
         tokens = self.morphology.tokenize(clean_text(text)[:300], "A")
         for i in range(len(tokens) - 1):
             place, nxt = tokens[i], tokens[i + 1]
