@@ -38,9 +38,16 @@ def _interpreter(args: argparse.Namespace) -> Any:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    import yaml
+
+    from .encoder import load_encoder
     from .interpreter import Interpreter
 
-    interpreter = Interpreter.train(args.data, threshold=args.threshold, progress=_say)
+    faq = Path(args.faq) if args.faq else None
+    questions = [str(q) for e in (yaml.safe_load(faq.read_text(encoding="utf-8")) or [])
+                 for q in [e.get("question"), *(e.get("alternatives") or ())] if q] if faq and faq.is_file() else []
+    interpreter = Interpreter.train(args.data, threshold=args.threshold, progress=_say,
+                                    encoder=load_encoder(args.encoder), semantic_examples={"faq": questions})
     out = interpreter.persist(args.out)
     _say(f"model written to {out}")
     return 0
@@ -202,6 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--data", default=DEFAULT_DATA)
     t.add_argument("--out", default=DEFAULT_MODEL)
     t.add_argument("--threshold", type=float, default=0.4)
+    t.add_argument("--encoder", default="use", help="use (intents by meaning too, as the service) or none")
+    t.add_argument("--faq", default="content/midori/faq.yml", help="FAQ whose questions teach the meaning model 'faq'")
     t.set_defaults(func=cmd_train)
 
     pa = sub.add_parser("parse", help="parse TEXT, or one message per stdin line (JSON lines out)")
