@@ -108,6 +108,9 @@ def cross_validate(data: TrainingData, *, folds: int = 5, seed: int = 0, thresho
         "examples": len(examples),
         "folds": folds,
         "intent_accuracy": round(sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold), 4),
+        # the intents the town answers, without out_of_scope (diverse small talk, recalled worst)
+        "intent_accuracy_in_scope": round(sum(g == p for g, p in zip(gold, pred, strict=True) if g != OUT_OF_SCOPE)
+                                          / (sum(g != OUT_OF_SCOPE for g in gold) or 1), 4),
         "intent_accuracy_with_fallback": round(sum(g == p for g, p in zip(gold, pred_fb, strict=True)) / len(gold), 4),
         "fallback_rate": round(sum(p == FALLBACK_INTENT for p in pred_fb) / len(gold), 4),
         "per_intent": prf_table(gold, pred),
