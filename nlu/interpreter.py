@@ -13,7 +13,7 @@ from .encoder import EmbeddingCache
 from .entities import EntityExtractor
 from .entities.dates import TOKYO
 from .intent_classifier import FALLBACK_INTENT, IntentClassifier
-from .normalize import Morphology, clean_text
+from .normalize import Morphology
 from .off_topic import ElsewhereRule
 from .semantic_intents import MIX_BELOW, MIX_INTENTS, OUT_OF_SCOPE, SemanticIntentModel, mix_rankings
 from .training_data import TrainingData, load_training_data
@@ -127,14 +127,16 @@ class Interpreter:
 
     def classify(self, text: str) -> dict[str, Any]:
         """``{"intent", "intent_ranking"}`` alone (no entities)."""
-        result = self.classifier.process(text, ranking_length=20)
+        result = self.classifier.process(text, ranking_length=10 if self.semantic is None else 20)
         if (self.elsewhere is not None and result["intent"]["name"] not in _SMALL_TALK
                 and self.elsewhere.applies(text)):
             out = {"name": OUT_OF_SCOPE, "confidence": 1.0}
             return {"intent": out, "intent_ranking": [out, *result["intent_ranking"][:9]]}
-        if self.semantic is None or not clean_text(text):
+        if self.semantic is None:
             return result
         lexical = [r for r in result["intent_ranking"] if r["name"] != FALLBACK_INTENT]
+        if not lexical:  # empty text: the fallback alone
+            return result
         if lexical[0]["confidence"] >= MIX_BELOW and lexical[0]["name"] not in MIX_INTENTS:
             return {"intent": result["intent"], "intent_ranking": result["intent_ranking"][:10]}
         ranking = mix_rankings(lexical, self.semantic.probabilities(text))[:10]
