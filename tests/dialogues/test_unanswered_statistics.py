@@ -66,6 +66,6 @@ async def test_a_head_count_given_when_asked_is_not_unanswered(line_sim: Any, kn
 
 async def test_a_question_the_faq_cannot_answer_counts_even_when_the_nlu_placed_it(town: Town) -> None:
     chat = town.chat()
-    out = await chat.say("東京タワーの高さは何メートルですか？")
+    out = await chat.say("町内で蜂の巣を見つけたらどうすればいいですか？")
     assert "回答が見つかりませんでした" in texts(out)
-    assert await _unanswered(town) == ["東京タワーの高さは何メートルですか？"]
+    assert await _unanswered(town) == ["町内で蜂の巣を見つけたらどうすればいいですか？"]

@@ -62,7 +62,8 @@ def test_eval_faq_and_garbage_print_one_json_line(capsys):
     assert main(["eval-garbage", "--dictionary", str(FIXTURES / "target.csv"), "--queries",
                  str(FIXTURES / "garbage_queries.tsv")]) == 0
     (line,) = capsys.readouterr().out.splitlines()
-    assert json.loads(line) == {"queries": 4, "top1": 1.0, "top3": 1.0}
+    assert json.loads(line) == {"queries": 4, "top1": 1.0, "top3": 1.0, "wrong_category": {
+        "queries": 4, "wrong_category": 0.0, "found": 1.0, "ambiguous": 0.0, "none": 0.0}}
 
 
 def test_missing_model_dir_falls_back_to_training_and_bad_paths_exit_2(tmp_path, capsys):
