@@ -272,7 +272,6 @@ def _url(env: Mapping[str, str], name: str, default: str) -> str:
     return value.rstrip("/")
 
 
-
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
     return int(_bounded(env, name, default, low, high, int, "an integer"))
 
