@@ -15,6 +15,7 @@ An app plays one of three roles (``Role``):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import timedelta
@@ -129,7 +130,9 @@ def create_app(
                 log.info("after restart: %d answers resent, %d events resumed", resent, len(resumed))
         retries = asyncio.get_running_loop().create_task(sender.run_retries())
         yield
-        retries.cancel()
+        retries.cancel()  # awaited: a pass cut off mid-query must end before the database is disposed
+        with contextlib.suppress(asyncio.CancelledError):
+            await retries
         await dispatcher.stop()
         await sender.close()
 
