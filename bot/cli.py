@@ -175,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # APScheduler logs every run of every job at INFO (twice a minute): our jobs log what they did.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     load_dotenv()
     args = build_parser().parse_args(argv)
     return args.func(args)

@@ -89,6 +89,8 @@ async def refuse_off_topic(ctx: Context, text: str, confidence: float) -> bool:
     """For an ``out_of_scope`` intent: refuse politely (True). A classifier's guess (not another
     town's name, confidence 1) yields to a confident FAQ answer, and an unsure one (< 0.5) to FAQ
     candidates: a bare topic word (マイナンバー) must not be refused."""
+    if confidence < 1.0 and ctx.services.knowledge.language.detect(text) != "ja":
+        return False  # the intent model knows Japanese only: its guess says nothing of a foreign question
     outcome = search(ctx, text).outcome if confidence < 1.0 else "none"
     if outcome == "confident" or (outcome == "ambiguous" and confidence < OUT_OF_SCOPE_SURE):
         return False
@@ -97,7 +99,10 @@ async def refuse_off_topic(ctx: Context, text: str, confidence: float) -> bool:
 
 
 async def _likely_off_topic(ctx: Context) -> bool:
-    """Candidates are no help for a message the intent model also finds out of scope."""
+    """Candidates are no help for a message the intent model also finds out of scope (a Japanese
+    one: the model knows no other language)."""
+    if ctx.text and ctx.services.knowledge.language.detect(ctx.text) != "ja":
+        return False
     ranking = (await ctx.nlu()).get("intent_ranking") or []
     return next((float(r["confidence"]) for r in ranking if r["name"] == OUT_OF_SCOPE), 0.0) >= OUT_OF_SCOPE_LIKELY
 

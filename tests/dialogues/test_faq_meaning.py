@@ -109,3 +109,13 @@ def test_the_lexical_path_still_answers_without_the_encoder(lexical_knowledge: K
     assert lexical_knowledge.faq.search(FUNERAL).hits[0].entry_id != "faq-041"  # what meaning adds
     parsed = lexical_knowledge.interpreter.parse("横浜市の粗大ごみの出し方を教えて")
     assert parsed["intent"] == {"name": "out_of_scope", "confidence": 1.0}
+
+
+@pytest.mark.parametrize("question", ["How do I sort my garbage?", "Where can I get a health checkup for my baby?"])
+async def test_a_foreign_question_about_the_towns_services_is_never_refused_as_off_topic(town: Town,
+                                                                                        question: str) -> None:
+    """The intent model learnt Japanese only: its out-of-scope guess must not turn away a resident
+    who writes in English about the town's own services (found trying the demo)."""
+    chat = town.chat()
+    out = await chat.say(question)
+    assert "手続きや暮らしについてのご質問にお答えしています" not in texts(out)
