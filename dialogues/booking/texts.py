@@ -22,7 +22,7 @@ _BRACKETS = re.compile(r"[（(]([^）)]+)[）)]")
 
 
 def short_name(name: str, town: str = "") -> str:
-    """「みどり町中央コミュニティセンター（アリーナみどり）」→「アリーナみどり」, 「みどり町桜木体育館」→「桜木体育館」."""
+    """「みどり町総合体育館（アリーナみどり）」→「アリーナみどり」, 「みどり町桜木体育館」→「桜木体育館」."""
     inner = _BRACKETS.search(name)
     if inner:
         return inner.group(1)

@@ -24,7 +24,7 @@ from linesim.testing import LineSim
 from tests.dialogues.conftest import INSIDE, START, quick_labels, texts
 from tests.dialogues.counter_town import CounterTown, pick_date
 
-ARENA = "みどり町中央コミュニティセンター（アリーナみどり）"
+ARENA = "みどり町総合体育館（アリーナみどり）"
 KITAHARA = "みどり町北原体育館"
 NEAR_KITAHARA = (35.0255, 135.0041)  # 北原小学校前
 
@@ -147,3 +147,13 @@ async def test_a_facility_that_cannot_be_booked_online_has_no_button(town: Count
     assert "申し訳ありません。その施設は、いまはLINEからご予約いただけません。" in said
     assert "どちらの施設をご予約になりますか" in said
     assert "北原体育館" not in quick_labels(out)
+
+
+async def test_the_towns_everyday_name_finds_the_facility(town: CounterTown) -> None:
+    """Residents and the town's FAQ call the arena 「総合体育館」: typed in the booking, it is that
+    facility, not a list of every gym (found trying the demo)."""
+    chat = town.chat()
+    await chat.say("来週の土曜に体育館を借りたい")
+    out = await chat.say("総合体育館")
+    assert "いくつか見つかりました" not in texts(out)
+    assert "アリーナみどり" in texts(out)

@@ -31,7 +31,7 @@ async def test_a_location_gives_the_nearest_facilities(fac_town: Town) -> None:
     assert "近い施設を、近い順にご案内します" in texts(out)
     shown = bubbles(out)
     assert len(shown) == 5
-    assert names(out)[:3] == ["みどり町中央コミュニティセンター（アリーナみどり）", "みどり町武道館", "みどり町運動公園"]
+    assert names(out)[:3] == ["みどり町総合体育館（アリーナみどり）", "みどり町武道館", "みどり町運動公園"]
     first = shown[0]
     body = [c["text"] for c in first["body"]["contents"]]
     assert body[1] == "体育館" and body[2] == "現在地から約450m"
@@ -65,7 +65,7 @@ async def test_near_a_kind_asks_for_the_location(fac_town: Town) -> None:
     assert quick_labels(out) == ["位置情報を送る", "一覧で見る"]
     out = await chat.send_location(*INSIDE)
     found = names(out)
-    assert found == ["みどり町中央コミュニティセンター（アリーナみどり）", "みどり町桜木体育館",  # gyms only, nearest first
+    assert found == ["みどり町総合体育館（アリーナみどり）", "みどり町桜木体育館",  # gyms only, nearest first
                      "みどり町農業者トレーニングセンター（三森体育館）", "みどり町本郷東部体育館",
                      "須川地区農業構造改善センター（須川体育館）"]
     assert "みどり町武道館" not in found
@@ -115,4 +115,4 @@ async def test_a_location_far_away_lists_the_towns_facilities(fac_town: Town) ->
     chat = fac_town.chat()
     out = await chat.send_location(*FAR_AWAY)
     assert "みどり町から離れているようです" in texts(out)
-    assert len(bubbles(out)) == 10 and names(out)[0] == "みどり町中央コミュニティセンター（アリーナみどり）"
+    assert len(bubbles(out)) == 10 and names(out)[0] == "みどり町総合体育館（アリーナみどり）"
