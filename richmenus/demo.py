@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from civic.clock import Clock
 from civic.database import Database
+from civic.rows import pk
 from richmenus import services
 from richmenus.errors import RichMenuError
 from richmenus.layout import Layout
@@ -96,7 +97,7 @@ async def install_menus(db: Database, clock: Clock, path: Path = DEMO_FILE) -> d
                 menu = await services.create_menu(s, now, name=entry.name, chat_bar_text=entry.chat_bar_text,
                                                   selected=entry.selected, layout=entry.layout, group_id=group_id,
                                                   tab_label=entry.tab_label)
-            ids[entry.key] = menu.id  # type: ignore[assignment]
+            ids[entry.key] = pk(menu)
             await services.update_menu(s, now, menu, chat_bar_text=entry.chat_bar_text, selected=entry.selected,
                                        layout=entry.layout, tab_label=entry.tab_label, tab_position=position)
         for account, targets in spec.targets.items():

@@ -9,7 +9,7 @@ from datetime import date
 
 import aiohttp
 from linebot.v3.insight.exceptions import ApiException as InsightApiException
-from sqlmodel import select
+from sqlmodel import col, select
 
 from civic.database import Database
 from richmenus.errors import RichMenuError
@@ -61,7 +61,7 @@ async def line_richmenu_clicks(apis: LineApiFactory, db: Database, account: str,
     async with db.read() as s:
         release = (await s.exec(select(RichMenuRelease).where(RichMenuRelease.account == account,
                                                               RichMenuRelease.status == "applied")
-                                .order_by(RichMenuRelease.number.desc()))).first()
+                                .order_by(col(RichMenuRelease.number).desc()))).first()
         uploads = {u.content_hash: u.line_rich_menu_id for u in (await s.exec(
             select(RichMenuUpload).where(RichMenuUpload.account == account))).all()}
     if release is None:

@@ -25,10 +25,11 @@ from linebot.v3.messaging import (
     UpdateRichMenuAliasRequest,
 )
 from linebot.v3.messaging.exceptions import ApiException
-from sqlmodel import select
+from sqlmodel import col, select
 
 from civic.clock import Clock
 from civic.database import Database
+from civic.rows import pk
 from richmenus import services
 from richmenus.errors import RichMenuError
 from richmenus.line_api import ACCOUNT_NAMES, LineApiFactory, LineApis, line_message
@@ -75,7 +76,7 @@ class RichMenuPublisher:
                                       status=PENDING, source=source, created_by=by[:64], created_at=self.clock.now())
             s.add(release)
             await s.flush()
-            return release.id  # type: ignore[return-value]
+            return pk(release)
 
     async def publish(self, account: str, by: str) -> RichMenuRelease:
         """The account's current draft (targets and menus) as a new release, applied now."""
@@ -91,7 +92,7 @@ class RichMenuPublisher:
         async with self.db.read() as s:
             tried = (await s.exec(select(RichMenuRelease).where(RichMenuRelease.account == source,
                                                                 RichMenuRelease.status == APPLIED)
-                                  .order_by(RichMenuRelease.number.desc()))).first()
+                                  .order_by(col(RichMenuRelease.number).desc()))).first()
         if tried is None:
             raise RichMenuError("conflict", "nothing_tried",
                                 f"{ACCOUNT_NAMES[source]}に公開済みのメニューがありません。先にテスト用アカウントに公開して確認してください。")
@@ -113,10 +114,10 @@ class RichMenuPublisher:
         _check_account(account)
         async with self.db.read() as s:
             latest = (await s.exec(select(RichMenuRelease).where(RichMenuRelease.account == account)
-                                   .order_by(RichMenuRelease.number.desc()))).first()
+                                   .order_by(col(RichMenuRelease.number).desc()))).first()
         if latest is None:
             raise RichMenuError("conflict", "nothing_published", f"{ACCOUNT_NAMES[account]}にはまだ公開した版がありません。")
-        return await self.apply(latest.id)  # type: ignore[arg-type]
+        return await self.apply(pk(latest))
 
     async def apply(self, release_id: int) -> RichMenuRelease:
         async with self.db.read() as s:
@@ -187,7 +188,7 @@ class RichMenuPublisher:
                 assert image is not None
                 await line.blob.set_rich_menu_image(row.line_rich_menu_id, body=bytearray(image.data),
                                                     _headers={"Content-Type": image.content_type})
-                await self._mark_uploaded(row.id)  # type: ignore[arg-type]
+                await self._mark_uploaded(pk(row))
             result[menu_id] = row.line_rich_menu_id
         return result
 
@@ -220,8 +221,8 @@ class RichMenuPublisher:
         if not line_ids:
             return
         async with self.db.write() as s:
-            await s.exec(sa.delete(RichMenuUpload).where(  # type: ignore[call-overload]
-                RichMenuUpload.account == account, RichMenuUpload.line_rich_menu_id.in_(line_ids)))
+            await s.exec(sa.delete(RichMenuUpload).where(
+                col(RichMenuUpload.account) == account, col(RichMenuUpload.line_rich_menu_id).in_(line_ids)))
 
     async def _ensure_aliases(self, line: LineApis, uploads: dict[str, str]) -> None:
         existing = {a.rich_menu_alias_id: a.rich_menu_id
@@ -278,8 +279,8 @@ class RichMenuPublisher:
             batch = gone[start:start + BATCH]
             await line.messaging.unlink_rich_menu_id_from_users(RichMenuBulkUnlinkRequest(userIds=batch))
             async with self.db.write() as s:
-                await s.exec(sa.delete(RichMenuUserLink).where(  # type: ignore[call-overload]
-                    RichMenuUserLink.account == account, RichMenuUserLink.channel_user_id.in_(batch)))
+                await s.exec(sa.delete(RichMenuUserLink).where(
+                    col(RichMenuUserLink.account) == account, col(RichMenuUserLink.channel_user_id).in_(batch)))
 
     async def _save_links(self, account: str, links: dict[str, tuple[str, str]]) -> None:
         now = self.clock.now()
@@ -310,7 +311,7 @@ class RichMenuPublisher:
             async with self.db.read() as s:
                 current = (await s.exec(select(RichMenuRelease).where(RichMenuRelease.account == account,
                                                                       RichMenuRelease.status == APPLIED)
-                                        .order_by(RichMenuRelease.number.desc()))).first()
+                                        .order_by(col(RichMenuRelease.number).desc()))).first()
                 link = await s.get(RichMenuUserLink, (account, channel_user_id))
                 uploads = {str(u.menu_id): u.line_rich_menu_id for u in (await s.exec(
                     select(RichMenuUpload).where(RichMenuUpload.account == account))).all()}

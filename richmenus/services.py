@@ -9,9 +9,10 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from civic.rows import pk
 from richmenus.errors import RichMenuError
 from richmenus.images import check_image
 from richmenus.layout import Layout
@@ -43,7 +44,7 @@ async def get_menu(s: AsyncSession, menu_id: int) -> RichMenu:
 
 
 async def list_menus(s: AsyncSession) -> list[RichMenu]:
-    return list((await s.exec(select(RichMenu).order_by(RichMenu.id))).all())
+    return list((await s.exec(select(RichMenu).order_by(col(RichMenu.id)))).all())
 
 
 async def get_group(s: AsyncSession, group_id: int) -> RichMenuGroup:
@@ -55,7 +56,7 @@ async def get_group(s: AsyncSession, group_id: int) -> RichMenuGroup:
 
 async def group_members(s: AsyncSession, group_id: int) -> list[RichMenu]:
     return list((await s.exec(select(RichMenu).where(RichMenu.group_id == group_id)
-                              .order_by(RichMenu.tab_position, RichMenu.id))).all())
+                              .order_by(col(RichMenu.tab_position), col(RichMenu.id)))).all())
 
 
 async def store_image(s: AsyncSession, now: datetime, data: bytes) -> RichMenuImage:
@@ -78,7 +79,7 @@ async def _render(s: AsyncSession, now: datetime, menu: RichMenu) -> None:
     current = 0
     if menu.group_id is not None:
         members = await group_members(s, menu.group_id)
-        tabs = [Tab(m.tab_label or m.name[:20], m.id) for m in members]  # type: ignore[arg-type]
+        tabs = [Tab(m.tab_label or m.name[:20], pk(m)) for m in members]
         current = next(i for i, m in enumerate(members) if m.id == menu.id)
     # drawing takes seconds (fonts, 2500 px images): off the event loop, which keeps answering LINE
     rendered = await asyncio.to_thread(render, layout, tabs=tabs, current=current)
@@ -226,7 +227,7 @@ async def set_targets(s: AsyncSession, account: str, *, default_menu_id: int | N
         await get_menu(s, menu_id)
     if default_menu_id is not None:
         await get_menu(s, default_menu_id)
-    await s.exec(sa.delete(RichMenuTarget).where(RichMenuTarget.account == account))  # type: ignore[call-overload]
+    await s.exec(sa.delete(RichMenuTarget).where(col(RichMenuTarget.account) == account))
     rows = []
     if default_menu_id is not None:
         rows.append(RichMenuTarget(account=account, segment_id=None, menu_id=default_menu_id, priority=0))
@@ -239,7 +240,7 @@ async def set_targets(s: AsyncSession, account: str, *, default_menu_id: int | N
 
 async def targets_of(s: AsyncSession, account: str) -> list[RichMenuTarget]:
     return list((await s.exec(select(RichMenuTarget).where(RichMenuTarget.account == account)
-                              .order_by(RichMenuTarget.priority))).all())
+                              .order_by(col(RichMenuTarget.priority)))).all())
 
 
 async def menu_problems(s: AsyncSession, menu: RichMenu) -> list[Problem]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from civic.stats.days import day_range
@@ -52,7 +52,7 @@ async def record_tap(session: AsyncSession, channel_user_id: str, data: str, at:
         snapshot = (await session.exec(
             select(RichMenuRelease.snapshot).where(RichMenuRelease.account == account,
                                                    RichMenuRelease.status == "applied")
-            .order_by(RichMenuRelease.number.desc()).limit(1))).first()
+            .order_by(col(RichMenuRelease.number).desc()).limit(1))).first()
         ref = _index(snapshot).get(data) if snapshot else None
         if ref is not None:
             tap = RichMenuTap(at=at, channel_user_id=channel_user_id[:64], data=data[:300], menu_id=ref.menu_id,
@@ -79,8 +79,8 @@ async def tap_counts(session: AsyncSession, since: datetime | None, until: datet
     if until:
         where.append(RichMenuTap.at < until)
     rows = (await session.exec(
-        select(RichMenuTap.menu_id, RichMenuTap.area_index, RichMenuTap.label, RichMenuTap.data,
-               sa.func.count(), sa.func.count(sa.distinct(RichMenuTap.channel_user_id)))
+        select(col(RichMenuTap.menu_id), col(RichMenuTap.area_index), col(RichMenuTap.label), col(RichMenuTap.data),
+               sa.func.count(), sa.func.count(sa.distinct(col(RichMenuTap.channel_user_id))))
         .where(*where)
         .group_by(RichMenuTap.menu_id, RichMenuTap.area_index, RichMenuTap.label, RichMenuTap.data)
         .order_by(sa.func.count().desc(), RichMenuTap.data)
@@ -92,6 +92,6 @@ async def taps_per_day(session: AsyncSession, since: date, until: date) -> dict[
     start, end = day_range(since, until)
     dialect = (await session.connection()).dialect.name
     bucket = tokyo_day(RichMenuTap.at, dialect).label("day")
-    rows = (await session.exec(select(bucket, sa.func.count()).where(RichMenuTap.at >= start, RichMenuTap.at < end)
+    rows = (await session.exec(select(bucket, sa.func.count()).where(col(RichMenuTap.at) >= start, col(RichMenuTap.at) < end)
                                .group_by(bucket))).all()
     return {date.fromisoformat(str(d)): n for d, n in rows}

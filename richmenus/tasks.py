@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
-from sqlmodel import select
+from sqlmodel import col, select
 
 from civic.database import Database
 from richmenus.models import RichMenu, RichMenuImage, RichMenuRelease
@@ -19,5 +19,5 @@ async def purge_unused_images(db: Database) -> int:
             used.update(entry.get("image") for entry in json.loads(snapshot)["menus"].values())
         unused = [sha for sha in (await s.exec(select(RichMenuImage.sha256))).all() if sha not in used]
         if unused:
-            await s.exec(sa.delete(RichMenuImage).where(RichMenuImage.sha256.in_(unused)))  # type: ignore[call-overload]
+            await s.exec(sa.delete(RichMenuImage).where(col(RichMenuImage.sha256).in_(unused)))
     return len(unused)

@@ -21,6 +21,7 @@ from civic.attributes import services
 from civic.attributes.errors import AttributeProblem, invalid, not_found
 from civic.attributes.kinds import AttributeSpec, normalize, to_json
 from civic.attributes.models import Form, FormResponse
+from civic.rows import table_of
 
 VIAS = ("liff", "chat", "staff")
 
@@ -204,7 +205,7 @@ async def follow_forms(s: AsyncSession) -> list[FormSpec]:
 
 
 async def response_counts(s: AsyncSession) -> dict[int, int]:
-    table = FormResponse.__table__  # type: ignore[attr-defined]
-    rows = (await s.exec(select(table.c.form_id, sa.func.count(sa.distinct(table.c.citizen_id)))  # type: ignore[call-overload]
+    table = table_of(FormResponse)
+    rows = (await s.exec(select(table.c.form_id, sa.func.count(sa.distinct(table.c.citizen_id)))
                          .group_by(table.c.form_id))).all()
     return {int(f): int(n) for f, n in rows}

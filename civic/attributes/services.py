@@ -27,8 +27,9 @@ from civic.attributes.models import (
 )
 from civic.citizens.models import Citizen
 from civic.database import Database
+from civic.rows import pk, table_of
 
-VALUE = CitizenAttributeValue.__table__  # type: ignore[attr-defined]
+VALUE = table_of(CitizenAttributeValue)
 
 
 # ---- definitions -----------------------------------------------------------------------------
@@ -88,7 +89,7 @@ async def value_count(s: AsyncSession, attribute_id: int, *, choice: str | None 
     query = select(sa.func.count(sa.distinct(VALUE.c.citizen_id))).where(VALUE.c.attribute_id == attribute_id)
     if choice is not None:
         query = query.where(VALUE.c.choice == choice)
-    return (await s.exec(query)).one()  # type: ignore[call-overload]
+    return (await s.exec(query)).one()
 
 
 async def update_definition(s: AsyncSession, now: datetime, key: str, changes: Mapping[str, Any]
@@ -99,7 +100,7 @@ async def update_definition(s: AsyncSession, now: datetime, key: str, changes: M
     spec = AttributeSpec.of(row)
     kind = changes.get("kind", row.kind)
     if kind != row.kind:
-        if await value_count(s, row.id) > 0:  # type: ignore[arg-type]
+        if await value_count(s, pk(row)) > 0:
             raise AttributeProblem("conflict", "kind_in_use",
                                    f"「{row.label}」はすでに回答があるため、種類を変更できません。", "kind")
         if kind not in KINDS:
@@ -107,7 +108,7 @@ async def update_definition(s: AsyncSession, now: datetime, key: str, changes: M
     choices = list(changes["choices"]) if changes.get("choices") is not None else list(spec.choices)
     removed = spec.choice_values() - {c.value for c in choices}
     for value in sorted(removed):
-        held = await value_count(s, row.id, choice=value)  # type: ignore[arg-type]
+        held = await value_count(s, pk(row), choice=value)
         if held:
             raise AttributeProblem("conflict", "choice_in_use",
                                    f"選択肢「{spec.label_of(value)}」は{held}人が選んでいるため削除できません"
@@ -192,7 +193,7 @@ async def set_values(s: AsyncSession, now: datetime, citizen_id: int, answers: M
         return normalized
     blind = blind_index_of(s)
     ids = [specs[k].id for k in normalized]
-    await s.exec(sa.delete(VALUE).where(VALUE.c.citizen_id == citizen_id, VALUE.c.attribute_id.in_(ids)))  # type: ignore[call-overload]
+    await s.exec(sa.delete(VALUE).where(VALUE.c.citizen_id == citizen_id, VALUE.c.attribute_id.in_(ids)))
     rows = [r for key, values in normalized.items() for r in value_rows(specs[key], citizen_id, values, now, blind)]
     if rows:
         s.add_all([CitizenAttributeValue(**r) for r in rows])  # through the ORM: secrets get encrypted
@@ -212,7 +213,7 @@ async def reindex_digests(db: Database, *, batch: int = 2000) -> int:
         async with db.write() as s:
             specs = {spec.id: spec for spec in await definitions(s, include_inactive=True)}
             blind = blind_index_of(s)
-            rows = (await s.exec(select(CitizenAttributeValue).where(CitizenAttributeValue.id > last,
+            rows = (await s.exec(select(CitizenAttributeValue).where(col(CitizenAttributeValue.id) > last,
                                                                      col(CitizenAttributeValue.secret).is_not(None))
                                  .order_by(col(CitizenAttributeValue.id)).limit(batch))).all()
             if not rows:
@@ -228,4 +229,4 @@ async def reindex_digests(db: Database, *, batch: int = 2000) -> int:
                 flag_modified(row, "secret")  # re-encrypted with the active key as well
                 s.add(row)
                 done += 1
-            last = rows[-1].id  # type: ignore[assignment]
+            last = rows[-1].id

@@ -31,6 +31,7 @@ from civic.deliveries.errors import DeliveryProblem
 from civic.deliveries.models import EVERYONE, RECURRING, SEGMENT
 from civic.deliveries.services import DeliveryDesk, DeliveryInput
 from civic.inputs import CsvRowError, csv_rows
+from civic.rows import pk
 from civic.segments.models import Segment
 
 COLUMNS = ("タイトル", "本文", "画像URL", "セグメント", "繰り返し", "時刻", "開始日", "終了日", "祝日を除く")
@@ -179,7 +180,7 @@ async def import_csv(s: AsyncSession, now: datetime, desk: DeliveryDesk, data: b
         return result  # nothing created: fix the file and upload it again
     for line, item in valid:
         created = await desk.create(s, now, item, by=by, source="csv", source_ref=f"{filename[:100]}:{line}")
-        result.created.append(created.id)  # type: ignore[arg-type]
+        result.created.append(pk(created))
     return result
 
 

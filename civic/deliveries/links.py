@@ -24,9 +24,10 @@ from civic.clock import TOKYO
 from civic.database import Database
 from civic.deliveries.content import rewrite_links
 from civic.deliveries.models import LinkClick, TrackedLink
+from civic.rows import pk, table_of
 
-LINK = TrackedLink.__table__  # type: ignore[attr-defined]
-CLICK = LinkClick.__table__  # type: ignore[attr-defined]
+LINK = table_of(TrackedLink)
+CLICK = table_of(LinkClick)
 
 
 def new_token() -> str:
@@ -67,7 +68,7 @@ async def follow(db: Database, now: datetime, token: str, *, remote: str | None,
         link = (await s.exec(select(TrackedLink).where(TrackedLink.token == token))).first()
         if link is None:
             return None
-        s.add(LinkClick(link_id=link.id, visitor=_visitor(s, remote, (agent or "")[:300], now), at=now))  # type: ignore[arg-type]
+        s.add(LinkClick(link_id=pk(link), visitor=_visitor(s, remote, (agent or "")[:300], now), at=now))
         return link.url
 
 
@@ -75,7 +76,7 @@ async def clicks_by_run(s: AsyncSession, run_ids: list[int]) -> dict[int, tuple[
     """run id → (clicks, unique visitors)."""
     if not run_ids:
         return {}
-    rows = (await s.exec(select(LINK.c.run_id, sa.func.count(CLICK.c.id),  # type: ignore[call-overload]
+    rows = (await s.exec(select(LINK.c.run_id, sa.func.count(CLICK.c.id),
                                 sa.func.count(sa.distinct(CLICK.c.visitor)))
                          .select_from(LINK.join(CLICK, CLICK.c.link_id == LINK.c.id))
                          .where(LINK.c.run_id.in_(run_ids)).group_by(LINK.c.run_id))).all()
@@ -84,7 +85,7 @@ async def clicks_by_run(s: AsyncSession, run_ids: list[int]) -> dict[int, tuple[
 
 async def links_of_run(s: AsyncSession, run_id: int) -> list[tuple[str, str, int, int]]:
     """(url, token, clicks, unique visitors) per link of a run."""
-    rows = (await s.exec(select(LINK.c.url, LINK.c.token, sa.func.count(CLICK.c.id),  # type: ignore[call-overload]
+    rows = (await s.exec(select(LINK.c.url, LINK.c.token, sa.func.count(CLICK.c.id),
                                 sa.func.count(sa.distinct(CLICK.c.visitor)))
                          .select_from(LINK.outerjoin(CLICK, CLICK.c.link_id == LINK.c.id))
                          .where(LINK.c.run_id == run_id).group_by(LINK.c.id, LINK.c.url, LINK.c.token)

@@ -110,7 +110,7 @@ class ParsedMail:
 def parse(raw: bytes) -> ParsedMail:
     if len(raw) > MAX_MAIL_BYTES:
         raise DeliveryProblem("invalid", "mail_too_large", "メールが大きすぎます（5MBまで）。", "mail")
-    message: EmailMessage = BytesParser(policy=policy.default).parsebytes(raw)  # type: ignore[assignment]
+    message: EmailMessage = BytesParser(policy=policy.default).parsebytes(raw)
     sender = parseaddr(str(message.get("From", "")))[1].lower()
     subject = " ".join(str(message.get("Subject", "")).split())
     message_id = str(message.get("Message-ID", "")).strip() or None

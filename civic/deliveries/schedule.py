@@ -41,7 +41,7 @@ class _Rule(BaseModel):
     skip_holidays: bool = False
 
     @model_validator(mode="after")
-    def _ordered(self):  # type: ignore[no-untyped-def]
+    def _ordered(self):
         if self.end is not None and self.end < self.start:
             raise ValueError("終了日が開始日より前になっています。")
         return self
@@ -86,7 +86,7 @@ class Recurrence(_Rule):
         return sorted(set(v))
 
     @model_validator(mode="after")
-    def _needs(self):  # type: ignore[no-untyped-def]
+    def _needs(self):
         needed = {"weekly": self.weekdays, "monthly_day": self.days, "monthly_nth": self.nth, "daily": [0]}
         if not needed[self.kind]:
             field = {"weekly": "weekdays", "monthly_day": "days", "monthly_nth": "nth"}[self.kind]

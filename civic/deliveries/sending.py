@@ -60,12 +60,13 @@ from civic.deliveries.models import (
     DeliveryRun,
 )
 from civic.deliveries.services import DeliveryDesk
+from civic.rows import pk, table_of
 from civic.segments.services import today_in_tokyo
 
 log = logging.getLogger(__name__)
-RUN = DeliveryRun.__table__  # type: ignore[attr-defined]
-BATCH = DeliveryBatch.__table__  # type: ignore[attr-defined]
-DELIVERY = Delivery.__table__  # type: ignore[attr-defined]
+RUN = table_of(DeliveryRun)
+BATCH = table_of(DeliveryBatch)
+DELIVERY = table_of(Delivery)
 MULTICAST_MAX = 500
 RETRY_KEY_LIFETIME = timedelta(hours=23)  # LINE keeps a retry key 24 hours; leave a margin
 
@@ -168,11 +169,11 @@ class DeliveryDispatcher:
     async def claim(self) -> int | None:
         now = self.clock.now()
         async with self.db.read() as s:
-            candidates = (await s.exec(select(RUN.c.id).where(self._claimable(now))  # type: ignore[call-overload]
+            candidates = (await s.exec(select(RUN.c.id).where(self._claimable(now))
                                        .order_by(RUN.c.due_at, RUN.c.id).limit(20))).all()
         for run_id in candidates:
             async with self.db.write() as s:
-                won = await s.exec(sa.update(RUN).where(RUN.c.id == run_id, self._claimable(now)).values(  # type: ignore[call-overload]
+                won = await s.exec(sa.update(RUN).where(RUN.c.id == run_id, self._claimable(now)).values(
                     status=R_SENDING, claimed_by=self.instance, lease_until=now + self.config.lease,
                     started_at=sa.func.coalesce(RUN.c.started_at, now), attempts=RUN.c.attempts + 1))
                 if won.rowcount == 1:
@@ -206,7 +207,7 @@ class DeliveryDispatcher:
                 return True
             await self._renew(s, run_id, now)
             if delivery.status == D_CANCELLED and not run.is_test:
-                await s.exec(sa.update(RUN).where(RUN.c.id == run_id).values(  # type: ignore[call-overload]
+                await s.exec(sa.update(RUN).where(RUN.c.id == run_id).values(
                     status=R_CANCELLED, finished_at=now, targeted=0))
                 return False
             day = today_in_tokyo(run.due_at)
@@ -247,14 +248,14 @@ class DeliveryDispatcher:
     async def _begin_wave(self, run: DeliveryRun, ids: list[int]) -> list[DeliveryBatch] | None:
         now = self.clock.now()
         async with self.db.write() as s:
-            await self._renew(s, run.id, now)  # type: ignore[arg-type]
-            status = (await s.exec(select(DELIVERY.c.status).where(DELIVERY.c.id == run.delivery_id))).one()  # type: ignore[call-overload]
+            await self._renew(s, pk(run), now)
+            status = (await s.exec(select(DELIVERY.c.status).where(DELIVERY.c.id == run.delivery_id))).one()
             if status == D_CANCELLED and not run.is_test:
-                await s.exec(sa.update(BATCH).where(BATCH.c.run_id == run.id, BATCH.c.status == B_PENDING)  # type: ignore[call-overload]
+                await s.exec(sa.update(BATCH).where(BATCH.c.run_id == run.id, BATCH.c.status == B_PENDING)
                              .values(status=B_CANCELLED, error="配信の取り消しにより送信しませんでした"))
-                await self._count(s, run.id, R_CANCELLED, now)  # type: ignore[arg-type]
+                await self._count(s, pk(run), R_CANCELLED, now)
                 return None
-            await s.exec(sa.update(BATCH).where(BATCH.c.id.in_(ids), BATCH.c.first_attempt_at.is_(None))  # type: ignore[call-overload]
+            await s.exec(sa.update(BATCH).where(BATCH.c.id.in_(ids), BATCH.c.first_attempt_at.is_(None))
                          .values(first_attempt_at=now))
             return list((await s.exec(select(DeliveryBatch).where(col(DeliveryBatch.id).in_(ids))
                                       .order_by(col(DeliveryBatch.number)))).all())
@@ -262,11 +263,11 @@ class DeliveryDispatcher:
     async def _send_batch(self, run: DeliveryRun, batch: DeliveryBatch,
                           messages: list[dict[str, Any]]) -> tuple[int, str, str | None]:
         if batch.status != B_PENDING:
-            return batch.id, batch.status, batch.error  # type: ignore[return-value]
+            return pk(batch), batch.status, batch.error
         now = self.clock.now()
         if batch.first_attempt_at is not None and batch.attempts > 0 and \
                 now - batch.first_attempt_at > RETRY_KEY_LIFETIME:
-            return batch.id, B_FAILED, ("前回の送信から24時間以上たち、二重送信を防げないため再送しませんでした"  # type: ignore[return-value]
+            return pk(batch), B_FAILED, ("前回の送信から24時間以上たち、二重送信を防げないため再送しませんでした"
                                         "（LINE側で届いている可能性があります）")
         await self.limiter.acquire()
         try:
@@ -280,21 +281,21 @@ class DeliveryDispatcher:
                 log.warning("run %s batch %s: transient LINE error %s", run.id, batch.number, reason)
                 hint = getattr(exc, "retry_after", None)
                 if isinstance(hint, int | float):
-                    self._retry_hint[run.id] = max(self._retry_hint.get(run.id, 0.0), float(hint))  # type: ignore[index]
-                return batch.id, B_PENDING, reason  # type: ignore[return-value]
-            return batch.id, B_FAILED, reason  # type: ignore[return-value]
-        return batch.id, B_SENT, None  # type: ignore[return-value]
+                    self._retry_hint[pk(run)] = max(self._retry_hint.get(pk(run), 0.0), float(hint))
+                return pk(batch), B_PENDING, reason
+            return pk(batch), B_FAILED, reason
+        return pk(batch), B_SENT, None
 
     async def _record(self, run_id: int, outcomes: list[tuple[int, str, str | None]]) -> None:
         now = self.clock.now()
         async with self.db.write() as s:
             sent = [i for i, status, _ in outcomes if status == B_SENT]
             if sent:
-                await s.exec(sa.update(BATCH).where(BATCH.c.id.in_(sent), BATCH.c.status == B_PENDING)  # type: ignore[call-overload]
+                await s.exec(sa.update(BATCH).where(BATCH.c.id.in_(sent), BATCH.c.status == B_PENDING)
                              .values(status=B_SENT, sent_at=now, attempts=BATCH.c.attempts + 1, error=None))
             for batch_id, status, error in outcomes:
                 if status in (B_FAILED, B_PENDING):
-                    await s.exec(sa.update(BATCH).where(BATCH.c.id == batch_id, BATCH.c.status == B_PENDING)  # type: ignore[call-overload]
+                    await s.exec(sa.update(BATCH).where(BATCH.c.id == batch_id, BATCH.c.status == B_PENDING)
                                  .values(status=status, error=error, attempts=BATCH.c.attempts + 1))
 
     def _next_try(self, attempts: int, hint: float) -> timedelta:
@@ -315,22 +316,22 @@ class DeliveryDispatcher:
                     run.error = f"再試行待ち: {transient}"
                     s.add(run)
                     return
-                await s.exec(sa.update(BATCH).where(BATCH.c.run_id == run_id, BATCH.c.status == B_PENDING)  # type: ignore[call-overload]
+                await s.exec(sa.update(BATCH).where(BATCH.c.run_id == run_id, BATCH.c.status == B_PENDING)
                              .values(status=B_FAILED, error=transient))
             await self._count(s, run_id, None, now)
 
     async def _count(self, s: Any, run_id: int, status: str | None, now: datetime) -> None:
-        rows = (await s.exec(select(BATCH.c.status, sa.func.sum(BATCH.c.size))  # type: ignore[call-overload]
+        rows = (await s.exec(select(BATCH.c.status, sa.func.sum(BATCH.c.size))
                              .where(BATCH.c.run_id == run_id).group_by(BATCH.c.status))).all()
         sizes = {st: int(n or 0) for st, n in rows}
         succeeded, failed = sizes.get(B_SENT, 0), sizes.get(B_FAILED, 0)
         if status is None:
             status = R_FAILED if failed and not succeeded else R_DONE
-        await s.exec(sa.update(RUN).where(RUN.c.id == run_id).values(  # type: ignore[call-overload]
+        await s.exec(sa.update(RUN).where(RUN.c.id == run_id).values(
             status=status, succeeded=succeeded, failed=failed, finished_at=now, lease_until=None,
             error=None if status == R_DONE else RUN.c.error))
         run = await s.get(DeliveryRun, run_id)
         if run is not None and not run.is_test:
-            await s.exec(sa.update(DELIVERY).where(  # type: ignore[call-overload]
+            await s.exec(sa.update(DELIVERY).where(
                 DELIVERY.c.id == run.delivery_id, DELIVERY.c.status == D_SCHEDULED,
                 DELIVERY.c.timing.in_([NOW, AT])).values(status=D_FINISHED, updated_at=now))

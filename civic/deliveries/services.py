@@ -44,10 +44,11 @@ from civic.deliveries.models import (
     Delivery,
     DeliveryRun,
 )
+from civic.rows import pk, table_of
 from civic.segments.models import Segment
 
-RUN = DeliveryRun.__table__  # type: ignore[attr-defined]
-DELIVERY = Delivery.__table__  # type: ignore[attr-defined]
+RUN = table_of(DeliveryRun)
+DELIVERY = table_of(Delivery)
 MAX_AHEAD = timedelta(days=366 * 2)
 EDITABLE = (D_DRAFT, D_APPROVAL, D_SCHEDULED, D_ACTIVE)
 
@@ -178,7 +179,7 @@ class DeliveryDesk:
 
     async def _add_run(self, s: AsyncSession, now: datetime, row: Delivery, due: datetime, *, is_test: bool = False,
                        status: str = R_DUE) -> DeliveryRun:
-        run = DeliveryRun(delivery_id=row.id, due_at=due, is_test=is_test, status=status,  # type: ignore[arg-type]
+        run = DeliveryRun(delivery_id=pk(row), due_at=due, is_test=is_test, status=status,
                           channel=self.channel_for(row, is_test), key_seed=str(uuid.uuid4()), created_at=now)
         s.add(run)
         await s.flush()
@@ -200,7 +201,7 @@ class DeliveryDesk:
         if sending is not None:
             raise _problem("sending", "送信中の配信は変更できません。", kind="conflict")
         messages, rule = await self.check(s, now, data)
-        await s.exec(sa.update(RUN).where(RUN.c.delivery_id == delivery_id, RUN.c.status == R_DUE,  # type: ignore[call-overload]
+        await s.exec(sa.update(RUN).where(RUN.c.delivery_id == delivery_id, RUN.c.status == R_DUE,
                                           RUN.c.is_test == sa.false()).values(status=R_CANCELLED))
         row.title, row.messages = data.title.strip(), json.dumps(messages, ensure_ascii=False)
         row.target, row.segment_id, row.timing = data.target, data.segment_id, data.timing
@@ -230,7 +231,7 @@ class DeliveryDesk:
             raise _problem("not_cancellable", "この配信はすでに終了しています。", kind="conflict")
         row.status, row.next_due_at, row.updated_at = D_CANCELLED, None, now
         s.add(row)
-        await s.exec(sa.update(RUN).where(RUN.c.delivery_id == delivery_id, RUN.c.status == R_DUE)  # type: ignore[call-overload]
+        await s.exec(sa.update(RUN).where(RUN.c.delivery_id == delivery_id, RUN.c.status == R_DUE)
                      .values(status=R_CANCELLED))
         await s.flush()
         return row
@@ -262,7 +263,7 @@ class DeliveryDesk:
                 assert rule is not None
                 times = [seen, *schedule.occurrences(rule, seen, now, limit=50)]
                 following = schedule.next_after(rule, times[-1])
-                moved = await s.exec(sa.update(DELIVERY).where(  # type: ignore[call-overload]
+                moved = await s.exec(sa.update(DELIVERY).where(
                     DELIVERY.c.id == delivery_id, DELIVERY.c.next_due_at == seen, DELIVERY.c.status == D_ACTIVE
                 ).values(next_due_at=following, status=D_ACTIVE if following else D_FINISHED, updated_at=now))
                 if moved.rowcount != 1:
@@ -275,8 +276,8 @@ class DeliveryDesk:
 
     async def next_wakeup(self, s: AsyncSession) -> datetime | None:
         """The earliest time something is due: for the scheduler's next precise wake-up."""
-        run_at = (await s.exec(select(sa.func.min(RUN.c.due_at)).where(RUN.c.status == R_DUE))).one()  # type: ignore[call-overload]
-        rule_at = (await s.exec(select(sa.func.min(DELIVERY.c.next_due_at)).where(  # type: ignore[call-overload]
+        run_at = (await s.exec(select(sa.func.min(RUN.c.due_at)).where(RUN.c.status == R_DUE))).one()
+        rule_at = (await s.exec(select(sa.func.min(DELIVERY.c.next_due_at)).where(
             DELIVERY.c.status == D_ACTIVE))).one()
         found = [t for t in (run_at, rule_at) if t is not None]
         return min(found) if found else None

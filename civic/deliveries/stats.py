@@ -39,9 +39,10 @@ from civic.deliveries.models import (
     DeliveryBatch,
     DeliveryRun,
 )
+from civic.rows import pk, table_of
 from civic.segments.models import Segment
 
-BATCH = DeliveryBatch.__table__  # type: ignore[attr-defined]
+BATCH = table_of(DeliveryBatch)
 LINE_PRIVACY_FLOOR = 20
 STATUS_LABELS = {"due": "送信待ち", "sending": "送信中", "done": "送信済み", "failed": "失敗", "skipped": "見送り",
                  "cancelled": "取り消し"}
@@ -139,10 +140,10 @@ async def history(s: AsyncSession, *, since: datetime | None = None, until: date
 async def _figures(s: AsyncSession, rows: Sequence[tuple[DeliveryRun, Delivery]]) -> list[RunFigures]:
     run_ids = [r.id for r, _ in rows]
     names = {sid: name for sid, name in (await s.exec(select(Segment.id, Segment.name))).all()}
-    clicks = await clicks_by_run(s, run_ids)  # type: ignore[arg-type]
+    clicks = await clicks_by_run(s, run_ids)
     reasons: dict[int, list[tuple[str, int]]] = {}
     if run_ids:
-        failed = (await s.exec(select(BATCH.c.run_id, BATCH.c.error, sa.func.sum(BATCH.c.size))  # type: ignore[call-overload]
+        failed = (await s.exec(select(BATCH.c.run_id, BATCH.c.error, sa.func.sum(BATCH.c.size))
                                .where(BATCH.c.run_id.in_(run_ids), BATCH.c.status == B_FAILED)
                                .group_by(BATCH.c.run_id, BATCH.c.error))).all()
         for run_id, error, size in failed:
@@ -150,14 +151,14 @@ async def _figures(s: AsyncSession, rows: Sequence[tuple[DeliveryRun, Delivery]]
     out = []
     for run, delivery in rows:
         messages = json.loads(run.messages or delivery.messages)
-        total_clicks, unique = clicks.get(run.id, (0, 0))  # type: ignore[arg-type]
+        total_clicks, unique = clicks.get(pk(run), (0, 0))
         out.append(RunFigures(
-            run_id=run.id, delivery_id=delivery.id, title=delivery.title,  # type: ignore[arg-type]
+            run_id=pk(run), delivery_id=pk(delivery), title=delivery.title,
             timing=TIMING_LABELS.get(delivery.timing, delivery.timing) + ("（テスト）" if run.is_test else ""),
             message_kinds=kinds_of(messages), target=_target_label(delivery, names, run.is_test),
             is_test=run.is_test, status=run.status, due_at=run.due_at, started_at=run.started_at,
             finished_at=run.finished_at, targeted=run.targeted or 0, sent=run.succeeded + run.failed,
-            succeeded=run.succeeded, failed=run.failed, failure_reasons=reasons.get(run.id, []),  # type: ignore[arg-type]
+            succeeded=run.succeeded, failed=run.failed, failure_reasons=reasons.get(pk(run), []),
             clicks=total_clicks, unique_clicks=unique, channel=run.channel, aggregation_unit=run.aggregation_unit))
     return out
 
@@ -190,19 +191,19 @@ class Totals:
 
 async def totals(s: AsyncSession, *, since: datetime | None = None, until: datetime | None = None) -> Totals:
     """過去の合計配信数: production runs only (test sends never count)."""
-    run = DeliveryRun.__table__  # type: ignore[attr-defined]
-    delivery = Delivery.__table__  # type: ignore[attr-defined]
+    run = table_of(DeliveryRun)
+    delivery = table_of(Delivery)
     town = [run.c.targeted.is_not(None), run.c.is_test == sa.false(), delivery.c.target != TEST_ACCOUNTS,
             run.c.delivery_id == delivery.c.id]
     if since is not None:
         town.append(run.c.due_at >= since)
     if until is not None:
         town.append(run.c.due_at < until)
-    query = select(sa.func.count(), sa.func.coalesce(sa.func.sum(run.c.targeted), 0),  # type: ignore[call-overload]
+    query = select(sa.func.count(), sa.func.coalesce(sa.func.sum(run.c.targeted), 0),
                    sa.func.coalesce(sa.func.sum(run.c.succeeded), 0), sa.func.coalesce(sa.func.sum(run.c.failed), 0)
                    ).select_from(run.join(delivery, run.c.delivery_id == delivery.c.id)).where(*town)
     count, targeted, succeeded, failed = (await s.exec(query)).one()
-    ids = (await s.exec(select(run.c.id).select_from(run.join(delivery, run.c.delivery_id == delivery.c.id))  # type: ignore[call-overload]
+    ids = (await s.exec(select(run.c.id).select_from(run.join(delivery, run.c.delivery_id == delivery.c.id))
                         .where(*town))).all()
     clicks = await clicks_by_run(s, list(ids))
     return Totals(int(count), int(targeted), int(succeeded) + int(failed), int(succeeded), int(failed),

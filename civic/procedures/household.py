@@ -109,7 +109,7 @@ def check_person(raw: Any, where: str, today: date, relationships: tuple[str, ..
         problems.append(EntryProblem(f"{where}.relationship", "続柄は一覧から選んでください。"))
     if problems:
         return None, problems
-    return Person(name, kana, birth, sex, relationship), []  # type: ignore[arg-type]
+    return Person(name, kana, birth, sex, relationship), []
 
 
 def check_address(raw: Any, rule: AddressRule, abroad: bool, postal: PostalDirectory, town: Town

@@ -399,7 +399,7 @@ def load_content(directory: str | Path, *, extra_checks: Callable[[Content], lis
         if event.code in events:
             problems.append(ContentProblem(rel, "code", f"ライフイベント {event.code} は {events[event.code].source} にもあります"))
         events[event.code] = event
-    content = Content(town, counters, catalogue, events, str(root), relationships)  # type: ignore[arg-type]
+    content = Content(town, counters, catalogue, events, str(root), relationships)
     if extra_checks is not None and not problems:
         problems.extend(extra_checks(content))
     if problems:

@@ -30,6 +30,7 @@ from civic.clock import Clock, tokyo
 from civic.database import Database
 from civic.procedures.models import ProcedureAccess, ProcedureDraft
 from civic.procedures.tree import CHANNELS
+from civic.rows import table_of
 
 DEFAULT_IDLE = timedelta(minutes=15)
 
@@ -171,7 +172,7 @@ async def record_access_in(session: AsyncSession, day: date, event: str, channel
         raise ValueError(f"unknown channel {channel!r}; expected one of {CHANNELS}")
     is_sqlite = (await session.connection()).dialect.name == "sqlite"
     insert = sqlite.insert if is_sqlite else postgresql.insert
-    table = ProcedureAccess.__table__
+    table = table_of(ProcedureAccess)
     stmt = insert(table).values(day=day, event_code=event, channel=channel, count=1)
     stmt = stmt.on_conflict_do_update(index_elements=["day", "event_code", "channel"],
                                       set_={"count": table.c.count + 1})

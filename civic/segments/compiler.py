@@ -25,6 +25,7 @@ from civic.attributes.kinds import AttributeSpec
 from civic.attributes.models import CitizenAttributeValue
 from civic.citizens.models import Citizen
 from civic.clock import TOKYO
+from civic.rows import table_of
 from civic.segments import dates
 from civic.segments.filters import (
     AgeBetween,
@@ -41,8 +42,8 @@ from civic.segments.filters import (
     TextEquals,
 )
 
-CITIZEN = Citizen.__table__  # type: ignore[attr-defined]
-VALUE = CitizenAttributeValue.__table__  # type: ignore[attr-defined]
+CITIZEN = table_of(Citizen)
+VALUE = table_of(CitizenAttributeValue)
 PRODUCTION, TEST = "production", "test"
 
 

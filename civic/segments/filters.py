@@ -70,7 +70,7 @@ class HasValue(_Node):
 
 class _Range(_Node):
     @model_validator(mode="after")
-    def _ordered(self):  # type: ignore[no-untyped-def]
+    def _ordered(self):
         low, high = getattr(self, "min", None), getattr(self, "max", None)
         if low is None and high is None:
             raise ValueError("min と max の少なくとも一方を指定してください。")
@@ -93,7 +93,7 @@ class DateBetween(_Node):
     to: date | None = None
 
     @model_validator(mode="after")
-    def _ordered(self):  # type: ignore[no-untyped-def]
+    def _ordered(self):
         if self.from_ is None and self.to is None:
             raise ValueError("from と to の少なくとも一方を指定してください。")
         if self.from_ is not None and self.to is not None and self.from_ > self.to:

@@ -55,7 +55,7 @@ async def checked(s: AsyncSession, data: Any) -> Filter:
 
 async def count(s: AsyncSession, node: Filter, today: date, *, audience: str = PRODUCTION) -> int:
     ctx = await context(s, today)
-    return int((await s.exec(compiler.count_query(node, ctx, audience))).one()[0])  # type: ignore[call-overload]
+    return int((await s.exec(compiler.count_query(node, ctx, audience))).one()[0])
 
 
 async def member_ids(s: AsyncSession, node: Filter, today: date, *, audience: str = PRODUCTION,
@@ -64,7 +64,7 @@ async def member_ids(s: AsyncSession, node: Filter, today: date, *, audience: st
     query = compiler.member_query(node, ctx, audience).order_by(CITIZEN.c.id)
     if limit is not None:
         query = query.limit(limit)
-    return [int(r[0]) for r in (await s.exec(query)).all()]  # type: ignore[call-overload]
+    return [int(r[0]) for r in (await s.exec(query)).all()]
 
 
 async def member_user_ids(s: AsyncSession, node: Filter, today: date, *,
@@ -73,7 +73,7 @@ async def member_user_ids(s: AsyncSession, node: Filter, today: date, *,
     ctx = await context(s, today)
     query = (sa.select(CITIZEN.c.channel_user_id).where(compiler.population(audience),
                                                         compiler.condition(node, ctx)).order_by(CITIZEN.c.id))
-    return [r[0] for r in (await s.exec(query)).all()]  # type: ignore[call-overload]
+    return [r[0] for r in (await s.exec(query)).all()]
 
 
 async def is_member(s: AsyncSession, node: Filter, today: date, citizen_id: int, *,
@@ -83,7 +83,7 @@ async def is_member(s: AsyncSession, node: Filter, today: date, citizen_id: int,
     query = sa.select(CITIZEN.c.id).where(CITIZEN.c.id == citizen_id, compiler.condition(node, ctx))
     if audience is not None:
         query = query.where(compiler.population(audience))
-    return (await s.exec(query)).first() is not None  # type: ignore[call-overload]
+    return (await s.exec(query)).first() is not None
 
 
 async def sample(s: AsyncSession, node: Filter, today: date, *, limit: int = 10,

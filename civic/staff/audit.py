@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 from pydantic import BaseModel
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from civic.clock import Clock
@@ -127,7 +127,7 @@ def _where(query: LogQuery) -> list[Any]:
     if query.staff_login:
         clauses.append(OperationLog.staff_login == query.staff_login)
     if query.action:
-        clauses.append(OperationLog.action.startswith(query.action, autoescape=True))
+        clauses.append(col(OperationLog.action).startswith(query.action, autoescape=True))
     if query.target_type:
         clauses.append(OperationLog.target_type == query.target_type)
     if query.target_id:
@@ -140,7 +140,7 @@ async def search(session: AsyncSession, query: LogQuery, *, limit: int = 50,
     where = _where(query)
     total = (await session.exec(select(sa.func.count()).select_from(OperationLog).where(*where))).one()
     rows = (await session.exec(
-        select(OperationLog).where(*where).order_by(OperationLog.at.desc(), OperationLog.id.desc())
+        select(OperationLog).where(*where).order_by(col(OperationLog.at).desc(), col(OperationLog.id).desc())
         .limit(limit).offset(offset)
     )).all()
     return total, rows
@@ -152,11 +152,11 @@ async def iterate(db: Database, query: LogQuery, *, batch: int = 500) -> AsyncIt
     while True:
         async with db.read() as session:
             rows = (await session.exec(
-                select(OperationLog).where(*_where(query), OperationLog.id > last_id)
-                .order_by(OperationLog.id).limit(batch)
+                select(OperationLog).where(*_where(query), col(OperationLog.id) > last_id)
+                .order_by(col(OperationLog.id)).limit(batch)
             )).all()
         for row in rows:
             yield row
         if len(rows) < batch:
             return
-        last_id = rows[-1].id  # type: ignore[assignment]
+        last_id = rows[-1].id

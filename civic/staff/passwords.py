@@ -55,7 +55,7 @@ class Passwords:
         """Spend the time of one verification (unknown login), so timing does not reveal accounts."""
         if self._dummy is None:
             await self.prepare()
-        await self.verify(self._dummy, password)  # type: ignore[arg-type]
+        await self.verify(self._dummy, password)
 
 
 def password_problem(password: str, *, login: str = "") -> str | None:

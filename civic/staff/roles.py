@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from civic.staff.errors import StaffError
@@ -36,7 +36,7 @@ async def ensure_builtin_roles(session: AsyncSession, now: datetime) -> None:
 
 
 async def list_roles(session: AsyncSession) -> list[StaffRole]:
-    return list((await session.exec(select(StaffRole).order_by(StaffRole.id))).all())
+    return list((await session.exec(select(StaffRole).order_by(col(StaffRole.id)))).all())
 
 
 async def get_role(session: AsyncSession, role_id: int) -> StaffRole:
@@ -49,7 +49,7 @@ async def get_role(session: AsyncSession, role_id: int) -> StaffRole:
 async def role_by_key(session: AsyncSession, key: str) -> StaffRole:
     role = (await session.exec(select(StaffRole).where(StaffRole.key == key))).first()
     if role is None:
-        keys = "、".join((await session.exec(select(StaffRole.key).order_by(StaffRole.id))).all())
+        keys = "、".join((await session.exec(select(col(StaffRole.key)).order_by(col(StaffRole.id)))).all())
         raise StaffError("invalid", "role_not_found", f"ロール「{key}」はありません（あるロール: {keys}）。", "role")
     return role
 
@@ -125,9 +125,9 @@ async def keep_an_administrator(session: AsyncSession, *, excluding_role: int | 
     the same moment are serialised: the second one sees the first change and is refused."""
     rows = (await session.exec(
         select(StaffAccount.id, StaffRole.id, StaffRole.permissions)
-        .join(StaffRole, StaffRole.id == StaffAccount.role_id)
+        .join(StaffRole, col(StaffRole.id) == col(StaffAccount.role_id))
         .where(StaffAccount.active == True)  # noqa: E712
-        .with_for_update(of=StaffAccount)  # type: ignore[arg-type]
+        .with_for_update(of=StaffAccount)
     )).all()
     for staff_id, role_id, permissions in rows:
         if staff_id == excluding_staff or role_id == excluding_role:

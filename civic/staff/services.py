@@ -7,11 +7,12 @@ import unicodedata
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from civic.clock import Clock
 from civic.database import Database
+from civic.rows import pk
 from civic.staff import audit
 from civic.staff.errors import StaffError
 from civic.staff.models import StaffAccount, StaffRole, StaffSession
@@ -64,8 +65,8 @@ async def get_account(session: AsyncSession, staff_id: int) -> StaffAccount:
 
 async def list_accounts(session: AsyncSession) -> list[tuple[StaffAccount, StaffRole]]:
     rows = await session.exec(
-        select(StaffAccount, StaffRole).join(StaffRole, StaffRole.id == StaffAccount.role_id)
-        .order_by(StaffAccount.id)
+        select(StaffAccount, StaffRole).join(StaffRole, col(StaffRole.id) == col(StaffAccount.role_id))
+        .order_by(col(StaffAccount.id))
     )
     return list(rows.all())
 
@@ -103,7 +104,7 @@ async def update_account(session: AsyncSession, now: datetime, account: StaffAcc
     if active is not None and active != account.active:
         if not active:
             await keep_an_administrator(session, excluding_staff=account.id)
-            await revoke_sessions(session, now, account.id)
+            await revoke_sessions(session, now, pk(account))
         account.active = active
     account.updated_at = now
     session.add(account)
@@ -121,7 +122,7 @@ async def set_password(session: AsyncSession, passwords: Passwords, now: datetim
     account.locked_until = None
     account.updated_at = now
     session.add(account)
-    await revoke_sessions(session, now, account.id, keep=keep_session)
+    await revoke_sessions(session, now, pk(account), keep=keep_session)
 
 
 async def unlock(session: AsyncSession, now: datetime, account: StaffAccount) -> None:
@@ -134,10 +135,10 @@ async def unlock(session: AsyncSession, now: datetime, account: StaffAccount) ->
 
 async def revoke_sessions(session: AsyncSession, now: datetime, staff_id: int, *,
                           keep: int | None = None) -> None:
-    stmt = sa.update(StaffSession).where(StaffSession.staff_id == staff_id, StaffSession.revoked_at.is_(None))
+    stmt = sa.update(StaffSession).where(col(StaffSession.staff_id) == staff_id, col(StaffSession.revoked_at).is_(None))
     if keep is not None:
-        stmt = stmt.where(StaffSession.id != keep)
-    await session.exec(stmt.values(revoked_at=now))  # type: ignore[call-overload]
+        stmt = stmt.where(col(StaffSession.id) != keep)
+    await session.exec(stmt.values(revoked_at=now))
 
 
 async def create_staff(db: Database, clock: Clock, login: str, password: str, display_name: str,
@@ -153,7 +154,7 @@ async def create_staff(db: Database, clock: Clock, login: str, password: str, di
         await ensure_builtin_roles(session, now)
         role_row = await role_by_key(session, role)
         account = await create_account(session, passwords, now, login=login, password=password,
-                                       display_name=display_name, role_id=role_row.id)
+                                       display_name=display_name, role_id=pk(role_row))
         await audit.record(session, audit.SYSTEM_CLI, "staff.create", f"staff:{account.id}",
                            after=account_view(account, role_row), at=now)
     return account

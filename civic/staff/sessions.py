@@ -7,10 +7,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from civic.clock import Clock, tokyo
 from civic.database import Database
+from civic.rows import pk
 from civic.staff import audit, throttle
 from civic.staff.errors import StaffError
 from civic.staff.models import StaffAccount, StaffRole, StaffSession
@@ -76,12 +77,12 @@ class StaffSessions:
             address = await throttle.row_for(s, throttle.address_key(remote), now) if remote else None
             if address is not None and throttle.locked(address, now):
                 await audit.record(s, audit.SimpleActor(None, login[:64] or "(empty)"), "auth.login_throttled",
-                                   "staff", after={"until": address.locked_until.isoformat()},  # type: ignore[union-attr]
+                                   "staff", after={"until": address.locked_until.isoformat()},
                                    remote=remote, at=now)
-                failure: StaffError | None = _throttled(address.locked_until)  # type: ignore[arg-type]
+                failure: StaffError | None = _throttled(address.locked_until)
             else:
                 row = (await s.exec(
-                    select(StaffAccount, StaffRole).join(StaffRole, StaffRole.id == StaffAccount.role_id)
+                    select(StaffAccount, StaffRole).join(StaffRole, col(StaffRole.id) == col(StaffAccount.role_id))
                     .where(StaffAccount.login == login)
                 )).first()
                 if row is not None and row[0].active:
@@ -111,7 +112,7 @@ class StaffSessions:
         target = f"staff:{account.id}" if account else "staff"
         if throttle.locked(record, now):
             await audit.record(s, actor, "auth.login_locked", target, remote=remote, at=now)
-            return _locked(record.locked_until)  # type: ignore[arg-type]
+            return _locked(record.locked_until)
         if account is not None and await self.passwords.verify(account.password_hash, password):
             if self.passwords.needs_rehash(account.password_hash):
                 account.password_hash = await self.passwords.hash(password)
@@ -128,22 +129,22 @@ class StaffSessions:
         if account is None:
             details["reason"] = "unknown_or_inactive"
         if left == 0:
-            details["locked_until"] = record.locked_until.isoformat()  # type: ignore[union-attr]
+            details["locked_until"] = record.locked_until.isoformat()
         await audit.record(s, actor, "auth.login_failed", target, after=details, remote=remote, at=now)
         if left == 0:
-            return _locked(record.locked_until)  # type: ignore[arg-type]
+            return _locked(record.locked_until)
         return _wrong(f"あと{left}回失敗すると、アカウントが{_minutes(self.policy.lockout)}分間ロックされます。")
 
     async def _open(self, s, account: StaffAccount, role: StaffRole, now: datetime,
                     remote: str | None) -> LoginResult:
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        session = StaffSession(token_hash=token_hash(token), staff_id=account.id, created_at=now,
+        session = StaffSession(token_hash=token_hash(token), staff_id=pk(account), created_at=now,
                                last_seen_at=now, expires_at=now + self.policy.lifetime,
                                remote=(remote or None) and remote[:64])
         s.add(session)
         await s.flush()
-        identity = Identity(account.id, account.login, account.display_name, role.key,  # type: ignore[arg-type]
-                            frozenset(permissions_of(role)), session.id)  # type: ignore[arg-type]
+        identity = Identity(pk(account), account.login, account.display_name, role.key,
+                            frozenset(permissions_of(role)), pk(session))
         return LoginResult(token, session.expires_at, identity)
 
     async def resolve(self, token: str) -> Identity | None:
@@ -154,8 +155,8 @@ class StaffSessions:
         async with self.db.read() as s:
             row = (await s.exec(
                 select(StaffSession, StaffAccount, StaffRole)
-                .join(StaffAccount, StaffAccount.id == StaffSession.staff_id)
-                .join(StaffRole, StaffRole.id == StaffAccount.role_id)
+                .join(StaffAccount, col(StaffAccount.id) == col(StaffSession.staff_id))
+                .join(StaffRole, col(StaffRole.id) == col(StaffAccount.role_id))
                 .where(StaffSession.token_hash == token_hash(token))
             )).first()
         if row is None:
@@ -170,8 +171,8 @@ class StaffSessions:
                 if fresh is not None:
                     fresh.last_seen_at = now
                     s.add(fresh)
-        return Identity(account.id, account.login, account.display_name, role.key,  # type: ignore[arg-type]
-                        frozenset(permissions_of(role)), session.id)  # type: ignore[arg-type]
+        return Identity(pk(account), account.login, account.display_name, role.key,
+                        frozenset(permissions_of(role)), pk(session))
 
     async def logout(self, session_id: int) -> None:
         async with self.db.write() as s:

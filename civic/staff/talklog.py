@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Row
-from sqlmodel import select
+from sqlmodel import col, select
 
 from civic.database import Database
 from civic.staff.privacy import Pseudonymizer, mask_text
@@ -61,7 +61,7 @@ async def iterate(db: Database, query: TalkQuery, *, batch: int = 500) -> AsyncI
         stmt = select(*_COLUMNS).where(*_where(query))
         if last is not None:
             # "at >= …" first, so the index on ``at`` bounds the scan; the OR only breaks ties.
-            stmt = stmt.where(TalkEntry.at >= last[0], sa.or_(TalkEntry.at > last[0], TalkEntry.id > last[1]))
+            stmt = stmt.where(col(TalkEntry.at) >= last[0], sa.or_(col(TalkEntry.at) > last[0], col(TalkEntry.id) > last[1]))
         async with db.read() as s:
             rows = (await s.exec(stmt.order_by(TalkEntry.at, TalkEntry.id).limit(batch))).all()
         for row in rows:
@@ -71,7 +71,7 @@ async def iterate(db: Database, query: TalkQuery, *, batch: int = 500) -> AsyncI
                 yield row
         if len(rows) < batch:
             return
-        last = (rows[-1].at, rows[-1].id)  # type: ignore[assignment]
+        last = (rows[-1].at, rows[-1].id)
 
 
 async def search(db: Database, query: TalkQuery, *, limit: int = 50, offset: int = 0) -> Sequence[Row]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from civic.clock import TOKYO, Clock
 from civic.database import Database
@@ -23,7 +24,7 @@ async def purge_sessions(db: Database, clock: Clock, *, keep: timedelta = timede
     """Sessions that ended more than ``keep`` ago (the operation log keeps the logins themselves)."""
     cutoff = clock.now() - keep
     async with db.write() as s:
-        result = await s.exec(sa.delete(StaffSession).where(StaffSession.expires_at < cutoff))  # type: ignore[call-overload]
+        result = await s.exec(sa.delete(StaffSession).where(col(StaffSession.expires_at) < cutoff))
     return result.rowcount or 0
 
 
@@ -39,5 +40,5 @@ async def purge_operation_log(db: Database, clock: Clock, *, keep_months: int = 
         raise ValueError(f"操作ログは{MIN_RETENTION_MONTHS}か月以上保存する必要があります（指定: {keep_months}か月）。")
     cutoff = months_before(clock.now(), keep_months)
     async with db.write() as s:
-        result = await s.exec(sa.delete(OperationLog).where(OperationLog.at < cutoff))  # type: ignore[call-overload]
+        result = await s.exec(sa.delete(OperationLog).where(col(OperationLog.at) < cutoff))
     return result.rowcount or 0

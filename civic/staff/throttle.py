@@ -14,9 +14,10 @@ from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from civic.rows import table_of
 from civic.staff.models import LoginThrottle
 
 
@@ -38,7 +39,7 @@ async def row_for(session: AsyncSession, key: str, now: datetime) -> LoginThrott
     sign-ins on PostgreSQL count one after the other)."""
     is_sqlite = (await session.connection()).dialect.name == "sqlite"
     insert = sqlite.insert if is_sqlite else postgresql.insert
-    await session.exec(insert(LoginThrottle.__table__).values(  # type: ignore[attr-defined]
+    await session.exec(insert(table_of(LoginThrottle)).values(
         key=key, failed_logins=0, window_started_at=now, updated_at=now).on_conflict_do_nothing())
     row = (await session.exec(select(LoginThrottle).where(LoginThrottle.key == key).with_for_update())).one()
     return row
@@ -74,7 +75,7 @@ def count_in_window(row: LoginThrottle, now: datetime, *, limit: int, window: ti
 
 async def purge(session: AsyncSession, older_than: datetime) -> int:
     """Rows untouched since ``older_than`` and not locked any more."""
-    result = await session.exec(sa.delete(LoginThrottle).where(  # type: ignore[call-overload]
-        LoginThrottle.updated_at < older_than,
-        sa.or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < older_than)))  # type: ignore[union-attr]
+    result = await session.exec(sa.delete(LoginThrottle).where(
+        col(LoginThrottle.updated_at) < older_than,
+        sa.or_(col(LoginThrottle.locked_until).is_(None), col(LoginThrottle.locked_until) < older_than)))
     return result.rowcount or 0

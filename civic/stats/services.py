@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from civic.citizens.models import FriendshipEvent
@@ -60,7 +60,7 @@ def tokyo_day(column: Any, dialect: str) -> Any:
 async def _friendship(session: AsyncSession, figures: dict[date, DailyFigures], since: date, until: date) -> None:
     _, end = day_range(None, until)
     rows = (await session.exec(select(FriendshipEvent.citizen_id, FriendshipEvent.kind, FriendshipEvent.at)
-                               .where(FriendshipEvent.at < end).order_by(FriendshipEvent.at, FriendshipEvent.id))).all()
+                               .where(col(FriendshipEvent.at) < end).order_by(col(FriendshipEvent.at), col(FriendshipEvent.id)))).all()
     state: dict[int, str] = {}
     friends = blocked = 0
     ordered = sorted(figures)
@@ -97,12 +97,12 @@ async def _talk(session: AsyncSession, figures: dict[date, DailyFigures], since:
     start, end = day_range(since, until)
     bucket = tokyo_day(TalkEntry.at, await _dialect(session)).label("day")
     rows = (await session.exec(
-        select(bucket, TalkEntry.direction, sa.func.count(),
-               sa.func.count(sa.distinct(TalkEntry.channel_user_id)),
-               sa.func.sum(sa.case((TalkEntry.intent == FALLBACK_INTENT, 1), else_=0)),
-               sa.func.sum(sa.case((sa.and_(TalkEntry.intent.is_not(None), TalkEntry.intent != FALLBACK_INTENT), 1),
+        select(bucket, col(TalkEntry.direction), sa.func.count(),
+               sa.func.count(sa.distinct(col(TalkEntry.channel_user_id))),
+               sa.func.sum(sa.case((col(TalkEntry.intent) == FALLBACK_INTENT, 1), else_=0)),
+               sa.func.sum(sa.case((sa.and_(col(TalkEntry.intent).is_not(None), col(TalkEntry.intent) != FALLBACK_INTENT), 1),
                                    else_=0)))
-        .where(TalkEntry.at >= start, TalkEntry.at < end)
+        .where(col(TalkEntry.at) >= start, col(TalkEntry.at) < end)
         .group_by(bucket, TalkEntry.direction)
     )).all()
     for day_text, direction, count, users, fallbacks, understood in rows:
@@ -136,7 +136,7 @@ async def usage_by(session: AsyncSession, what: str, since: date, until: date) -
     bucket = tokyo_day(TalkEntry.at, await _dialect(session)).label("day")
     rows = (await session.exec(
         select(bucket, column, sa.func.count())
-        .where(TalkEntry.at >= start, TalkEntry.at < end, TalkEntry.direction == "in", column.is_not(None))
+        .where(col(TalkEntry.at) >= start, col(TalkEntry.at) < end, col(TalkEntry.direction) == "in", column.is_not(None))
         .group_by(bucket, column).order_by(bucket, sa.func.count().desc(), column)
     )).all()
     return [(date.fromisoformat(str(d)), name, n) for d, name, n in rows]
@@ -160,7 +160,7 @@ async def unanswered(session: AsyncSession, since: date, until: date, *, limit: 
     start, end = day_range(since, until)
     rows = (await session.exec(
         select(TalkEntry.text, TalkEntry.channel_user_id, TalkEntry.at)
-        .where(TalkEntry.at >= start, TalkEntry.at < end, TalkEntry.direction == "in",
+        .where(col(TalkEntry.at) >= start, col(TalkEntry.at) < end, col(TalkEntry.direction) == "in",
                TalkEntry.intent == FALLBACK_INTENT)
     )).all()
     counts: Counter[str] = Counter()
