@@ -100,7 +100,7 @@ def cross_validate(data: TrainingData, *, folds: int = 5, seed: int = 0, thresho
     annotated = {a.entity for e in examples for a in e.entities}
     per_entity = {ent: _prf(c["tp"], c["fp"], c["fn"]) | {"support": c["tp"] + c["fn"]}
                   for ent, c in sorted(ent_counts.items())}
-    tot = Counter()
+    tot: Counter[str] = Counter()
     for ent, c in ent_counts.items():
         if ent in annotated:  # entities our rules find but the data never annotates are reported, not scored
             tot.update(c)

@@ -292,8 +292,8 @@ class FaqIndex:
         elif len(terms["cwords"]) <= 1 and lexical.any():
             # a bare keyword (マイナンバー, ごみ) says too little for a sentence vector: the lexical rule
             top2 = np.argsort(-lexical, kind="stable")[:2]
-            outcome, _ = self._lexical_outcome(terms, [(int(i), float(lexical[i])) for i in top2 if lexical[i] > 0])
-            return FaqSearchResult(outcome, hits[:k], coverage)
+            lexical_outcome, _ = self._lexical_outcome(terms, [(int(i), float(lexical[i])) for i in top2 if lexical[i] > 0])
+            return FaqSearchResult(lexical_outcome, hits[:k], coverage)
         else:
             confident = lead >= DENSE_MARGIN and (top >= DENSE_CONFIDENT or (agree and top >= DENSE_AGREE))
             # words the FAQ has never seen (宇宙人の住民登録) and only a middling vector: nothing fits

@@ -32,10 +32,14 @@ Outcome = Literal["confident", "ambiguous", "none"]
 
 
 class _Entry(Protocol):
-    id: str
-    question: str
-    answer: str
-    alternatives: tuple[str, ...]
+    @property
+    def id(self) -> str: ...
+    @property
+    def question(self) -> str: ...
+    @property
+    def answer(self) -> str: ...
+    @property
+    def alternatives(self) -> tuple[str, ...]: ...
 
 
 class DenseFaqIndex:

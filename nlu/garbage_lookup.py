@@ -375,7 +375,7 @@ class GarbageDictionary:
                 if abs(len(key) - len(cand)) > 2:
                     continue
                 allowed = 1 if len(key) < 7 else 2
-                dist = Levenshtein.distance(cand, key, score_cutoff=allowed)
+                dist: float = Levenshtein.distance(cand, key, score_cutoff=allowed)
                 if dist > allowed or (len(key) == 3 and len(cand) == 3 and dist):
                     continue
                 if dist and len(key) == len(cand) + 1:

@@ -20,6 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -190,7 +191,7 @@ class IntentClassifier:
         if not clean_text(text):
             fallback = {"name": FALLBACK_INTENT, "confidence": 1.0}
             return {"intent": fallback, "intent_ranking": [fallback]}
-        ranking = [{"name": name, "confidence": round(p, 6)} for name, p in self.ranking(text)[:ranking_length]]
+        ranking: list[dict[str, Any]] = [{"name": name, "confidence": round(p, 6)} for name, p in self.ranking(text)[:ranking_length]]
         top = ranking[0]
         if top["confidence"] < self.threshold:
             fallback = {"name": FALLBACK_INTENT, "confidence": self.threshold}

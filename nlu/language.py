@@ -13,6 +13,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lingua import LanguageDetector as LinguaDetector
 
 __all__ = ["LANGUAGES", "LanguageDetector", "script_language"]
 
@@ -52,7 +56,7 @@ class LanguageDetector:
 
     def __init__(self, *, min_confidence: float = 0.6) -> None:
         self.min_confidence = min_confidence
-        self._lingua = None
+        self._lingua: LinguaDetector | None = None
 
     def _latin(self, text: str) -> str:
         if _VIETNAMESE.search(text):

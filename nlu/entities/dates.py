@@ -82,7 +82,7 @@ def _span(index: list[int], m: re.Match, group: int | str = 0) -> tuple[int, int
     return index[m.start(group)], index[m.end(group) - 1] + 1
 
 
-def _with_weekday(candidates: list[date], wd: str | None) -> tuple[date, float] | None:
+def _with_weekday(candidates: list[date | None], wd: str | None) -> tuple[date, float] | None:
     valid = [c for c in candidates if c is not None]
     if not valid:
         return None
@@ -161,9 +161,9 @@ def extract_dates(text: str, now: datetime) -> list[Entity]:
             value = today + timedelta(days=delta)
         add(m, value)
     for m in _DAYS_LATER.finditer(folded):
-        n = to_int(m.group("n"))
-        if n is not None and n <= 3660:
-            add(m, today + timedelta(days=n * (7 if m.group("unit") == "週間" else 1)))
+        days = to_int(m.group("n"))
+        if days is not None and days <= 3660:
+            add(m, today + timedelta(days=days * (7 if m.group("unit") == "週間" else 1)))
     for m in _RELATIVE.finditer(folded):
         add(m, today + timedelta(days=_RELATIVE_DAYS[m.group(0)]))
     for m in _DAY_ONLY.finditer(folded):
@@ -184,6 +184,8 @@ def _add_months(d: date, months: int) -> date:
 
 
 def _clock(m: re.Match, i: int) -> tuple[int, int, str | None] | None:
+    h: int | None
+    minute: int | None
     if m.group(f"noon{i}"):
         return 12, 0, "noon"
     period = m.group(f"p{i}")

@@ -9,7 +9,7 @@ Values go through the synonym table (Rasa's EntitySynonymMapper): 蛍光灯 → 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from ..normalize import fold_kana, fold_kana_with_offsets
 from .types import Entity, make_entity
@@ -18,7 +18,7 @@ __all__ = ["Gazetteer"]
 
 
 class Gazetteer:
-    def __init__(self, tables: dict[str, Iterable[str]], synonyms: dict[str, str] | None = None,
+    def __init__(self, tables: Mapping[str, Iterable[str]], synonyms: dict[str, str] | None = None,
                  min_length: int = 2) -> None:
         """``tables``: entity name → surface strings; ``synonyms``: variant → canonical value."""
         self.synonyms = {fold_kana(k): v for k, v in (synonyms or {}).items() if fold_kana(k)}
