@@ -22,14 +22,16 @@ system:
 demo: setup
 	$(PY) -m bot demo
 
-## test: set everything up, then run every test (SQLite and PostgreSQL, headless Chromium)
+## test: set everything up, then lint, type-check and run every test (SQLite and PostgreSQL, headless Chromium)
 test: setup
 	sh scripts/ensure-postgres.sh
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 clean:
 	rm -rf $(VENV) var

@@ -122,7 +122,7 @@ class Database:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         # The cipher travels with the engine's dialect so EncryptedText columns can reach it.
-        self.engine.sync_engine.dialect.madoguchi_cipher = cipher
+        self.engine.sync_engine.dialect.madoguchi_cipher = cipher  # type: ignore[attr-defined]  # read by EncryptedText
         if self.is_sqlite:
             _prepare_sqlite(self.engine.sync_engine)
         self._inline: Engine | None = None
@@ -166,7 +166,7 @@ class Database:
         if self._inline is None:
             url = make_url(self.url).set(drivername="sqlite")
             engine = create_engine(url, pool_size=1, max_overflow=0, hide_parameters=True)
-            engine.dialect.madoguchi_cipher = self.cipher
+            engine.dialect.madoguchi_cipher = self.cipher  # type: ignore[attr-defined]  # read by EncryptedText
             _prepare_sqlite(engine)
             self._inline = engine.execution_options(**{_IMMEDIATE: True})
         return self._inline

@@ -79,7 +79,7 @@ async def tap_counts(session: AsyncSession, since: datetime | None, until: datet
     if until:
         where.append(RichMenuTap.at < until)
     rows = (await session.exec(
-        select(col(RichMenuTap.menu_id), col(RichMenuTap.area_index), col(RichMenuTap.label), col(RichMenuTap.data),
+        select(col(RichMenuTap.menu_id), col(RichMenuTap.area_index), col(RichMenuTap.label), col(RichMenuTap.data),  # type: ignore[call-overload]  # SQLModel's select() is typed for at most four columns
                sa.func.count(), sa.func.count(sa.distinct(col(RichMenuTap.channel_user_id))))
         .where(*where)
         .group_by(RichMenuTap.menu_id, RichMenuTap.area_index, RichMenuTap.label, RichMenuTap.data)

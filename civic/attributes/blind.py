@@ -29,7 +29,7 @@ class BlindIndex:
         found = getattr(cipher, "_madoguchi_blind", None)
         if found is None:
             found = cls(cipher.active)
-            cipher._madoguchi_blind = found
+            cipher._madoguchi_blind = found  # type: ignore[attr-defined]  # cached on the cipher it derives from
         return found
 
     def _digest(self, attribute_id: int, text: str) -> str:

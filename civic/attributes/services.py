@@ -229,4 +229,4 @@ async def reindex_digests(db: Database, *, batch: int = 2000) -> int:
                 flag_modified(row, "secret")  # re-encrypted with the active key as well
                 s.add(row)
                 done += 1
-            last = rows[-1].id
+            last = pk(rows[-1])

@@ -233,6 +233,7 @@ def _row(line: int, row: dict[str, str], segments: dict[str, int | None],
             fail(column, str(exc))
             continue
         if key is None:
+            assert isinstance(parsed, dict)  # the parsers with no key return several fields
             rule.update(parsed)
         else:
             rule[key] = parsed.isoformat() if isinstance(parsed, date) else parsed

@@ -20,6 +20,7 @@ birth date (健診の案内), a due date (negative: before):
 from __future__ import annotations
 
 import calendar
+import datetime as dt
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
@@ -47,7 +48,7 @@ class _Rule(BaseModel):
         return self
 
     @property
-    def clock_time(self) -> time:
+    def clock_time(self) -> dt.time:  # `time` is a field of this class
         hour, minute = self.time.split(":")
         return time(int(hour), int(minute))
 

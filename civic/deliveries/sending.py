@@ -234,7 +234,7 @@ class DeliveryDispatcher:
         wave = max(1, self.config.concurrency)
         transient: str | None = None
         for start in range(0, len(pending), wave):
-            ids = list(pending[start:start + wave])
+            ids = [i for i in pending[start:start + wave] if i is not None]  # primary keys, never NULL
             batches = await self._begin_wave(run, ids)
             if batches is None:
                 return  # cancelled: the run was closed

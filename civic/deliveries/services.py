@@ -255,6 +255,8 @@ class DeliveryDesk:
                 col(Delivery.next_due_at) <= now).order_by(col(Delivery.next_due_at)).limit(limit))).all()
         created = 0
         for delivery_id, seen in due:
+            if seen is None:  # excluded by the query
+                continue
             async with db.write() as s:
                 row = await s.get(Delivery, delivery_id)
                 if row is None or row.status != D_ACTIVE or row.next_due_at != seen:

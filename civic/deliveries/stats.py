@@ -138,8 +138,8 @@ async def history(s: AsyncSession, *, since: datetime | None = None, until: date
 
 
 async def _figures(s: AsyncSession, rows: Sequence[tuple[DeliveryRun, Delivery]]) -> list[RunFigures]:
-    run_ids = [r.id for r, _ in rows]
-    names = {sid: name for sid, name in (await s.exec(select(Segment.id, Segment.name))).all()}
+    run_ids = [pk(r) for r, _ in rows]
+    names = {sid: name for sid, name in (await s.exec(select(Segment.id, Segment.name))).all() if sid is not None}
     clicks = await clicks_by_run(s, run_ids)
     reasons: dict[int, list[tuple[str, int]]] = {}
     if run_ids:

@@ -107,7 +107,7 @@ def check_person(raw: Any, where: str, today: date, relationships: tuple[str, ..
         problems.append(EntryProblem(f"{where}.relationship", "続柄を選んでください。"))
     elif relationship not in relationships:
         problems.append(EntryProblem(f"{where}.relationship", "続柄は一覧から選んでください。"))
-    if problems:
+    if problems or birth is None:  # a missing birth date is always a problem above
         return None, problems
     return Person(name, kana, birth, sex, relationship), []
 
@@ -167,7 +167,8 @@ def check_household(spec: HouseholdSpec, raw: Any, *, answers: Mapping[str, str]
         if person:
             people.append(person)
     addresses = []
-    raw_addresses = raw.get("addresses") if isinstance(raw.get("addresses"), Mapping) else {}
+    given = raw.get("addresses")
+    raw_addresses: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
     for rule in spec.addresses:
         abroad = rule.abroad_when is not None and rule.abroad_when.holds(answers)
         address, found = check_address(raw_addresses.get(rule.role), rule, abroad, postal, town)

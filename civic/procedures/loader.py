@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,7 +86,7 @@ class _Checker:
     def fail(self, path: str, reason: str, node: Any = None) -> None:
         self.problems.append(ContentProblem(self.file, path, reason, getattr(node, "line", None)))
 
-    def mapping(self, node: Any, path: str, allowed: set[str], required: set[str] = frozenset()) -> dict:
+    def mapping(self, node: Any, path: str, allowed: AbstractSet[str], required: AbstractSet[str] = frozenset()) -> dict:
         if not isinstance(node, dict):
             self.fail(path, "項目（キー: 値）の形で書いてください")
             return {}
@@ -155,7 +156,7 @@ def _read(path: Path, root: Path, problems: list[ContentProblem]) -> Any:
     return None
 
 
-def _town(c: _Checker, raw: Any) -> tuple[Town | None, dict[str, Counter], tuple[str, ...]]:
+def _town(c: _Checker, raw: Any) -> tuple[Town, dict[str, Counter], tuple[str, ...]]:
     doc = c.mapping(raw, "", {"code", "name", "address_prefix", "postal_codes", "office", "hours", "theme",
                                "emblem", "image", "phone", "counters", "relationships"},
                     {"code", "name", "address_prefix", "postal_codes", "office", "counters"})

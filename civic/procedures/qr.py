@@ -72,5 +72,5 @@ def read_image(data: bytes) -> list[str]:
         image.load()
     except (UnidentifiedImageError, OSError, ValueError):
         return []
-    image = image.convert("L")
-    return [r.text for r in zxingcpp.read_barcodes(image) if r.text]
+    gray = image.convert("L")
+    return [r.text for r in zxingcpp.read_barcodes(gray) if r.text]

@@ -53,9 +53,14 @@ async def checked(s: AsyncSession, data: Any) -> Filter:
     return node
 
 
+async def _run(s: AsyncSession, query: sa.Select) -> sa.Result[Any]:
+    """A Core select built by the compiler (SQLModel's exec() is typed for its own select() only)."""
+    return await s.exec(query)  # type: ignore[call-overload]
+
+
 async def count(s: AsyncSession, node: Filter, today: date, *, audience: str = PRODUCTION) -> int:
     ctx = await context(s, today)
-    return int((await s.exec(compiler.count_query(node, ctx, audience))).one()[0])
+    return int((await _run(s, compiler.count_query(node, ctx, audience))).one()[0])
 
 
 async def member_ids(s: AsyncSession, node: Filter, today: date, *, audience: str = PRODUCTION,
@@ -64,7 +69,7 @@ async def member_ids(s: AsyncSession, node: Filter, today: date, *, audience: st
     query = compiler.member_query(node, ctx, audience).order_by(CITIZEN.c.id)
     if limit is not None:
         query = query.limit(limit)
-    return [int(r[0]) for r in (await s.exec(query)).all()]
+    return [int(r[0]) for r in (await _run(s, query)).all()]
 
 
 async def member_user_ids(s: AsyncSession, node: Filter, today: date, *,
@@ -73,7 +78,7 @@ async def member_user_ids(s: AsyncSession, node: Filter, today: date, *,
     ctx = await context(s, today)
     query = (sa.select(CITIZEN.c.channel_user_id).where(compiler.population(audience),
                                                         compiler.condition(node, ctx)).order_by(CITIZEN.c.id))
-    return [r[0] for r in (await s.exec(query)).all()]
+    return [r[0] for r in (await _run(s, query)).all()]
 
 
 async def is_member(s: AsyncSession, node: Filter, today: date, citizen_id: int, *,
@@ -83,7 +88,7 @@ async def is_member(s: AsyncSession, node: Filter, today: date, citizen_id: int,
     query = sa.select(CITIZEN.c.id).where(CITIZEN.c.id == citizen_id, compiler.condition(node, ctx))
     if audience is not None:
         query = query.where(compiler.population(audience))
-    return (await s.exec(query)).first() is not None
+    return (await _run(s, query)).first() is not None
 
 
 async def sample(s: AsyncSession, node: Filter, today: date, *, limit: int = 10,
@@ -116,7 +121,7 @@ async def _name_free(s: AsyncSession, name: str, except_id: int | None = None) -
     query = select(Segment.id).where(Segment.name == name)
     if except_id is not None:
         query = query.where(Segment.id != except_id)
-    if (await s.exec(query)).first() is not None:
+    if (await _run(s, query)).first() is not None:
         raise SegmentProblem("conflict", "duplicate_name", f"「{name}」という名前のセグメントはすでにあります。", "name")
 
 

@@ -26,6 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from civic.clock import Clock
 from civic.database import Database
+from civic.rows import pk
 from civic.staff.models import OperationLog
 
 #: Kept at least this long (国富町 表3 項番26: 最低でも 24 か月間).
@@ -159,4 +160,4 @@ async def iterate(db: Database, query: LogQuery, *, batch: int = 500) -> AsyncIt
             yield row
         if len(rows) < batch:
             return
-        last_id = rows[-1].id
+        last_id = pk(rows[-1])

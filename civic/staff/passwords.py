@@ -55,6 +55,7 @@ class Passwords:
         """Spend the time of one verification (unknown login), so timing does not reveal accounts."""
         if self._dummy is None:
             await self.prepare()
+        assert self._dummy is not None  # prepare() set it
         await self.verify(self._dummy, password)
 
 

@@ -76,6 +76,7 @@ class StaffSessions:
         async with self.db.write() as s:
             address = await throttle.row_for(s, throttle.address_key(remote), now) if remote else None
             if address is not None and throttle.locked(address, now):
+                assert address.locked_until is not None  # locked() means a lock time is set
                 await audit.record(s, audit.SimpleActor(None, login[:64] or "(empty)"), "auth.login_throttled",
                                    "staff", after={"until": address.locked_until.isoformat()},
                                    remote=remote, at=now)
@@ -111,6 +112,7 @@ class StaffSessions:
         actor = account_actor(account) if account else audit.SimpleActor(None, login[:64] or "(empty)")
         target = f"staff:{account.id}" if account else "staff"
         if throttle.locked(record, now):
+            assert record.locked_until is not None  # locked() means a lock time is set
             await audit.record(s, actor, "auth.login_locked", target, remote=remote, at=now)
             return _locked(record.locked_until)
         if account is not None and await self.passwords.verify(account.password_hash, password):
@@ -129,9 +131,11 @@ class StaffSessions:
         if account is None:
             details["reason"] = "unknown_or_inactive"
         if left == 0:
+            assert record.locked_until is not None  # count_failure() locked it
             details["locked_until"] = record.locked_until.isoformat()
         await audit.record(s, actor, "auth.login_failed", target, after=details, remote=remote, at=now)
         if left == 0:
+            assert record.locked_until is not None
             return _locked(record.locked_until)
         return _wrong(f"あと{left}回失敗すると、アカウントが{_minutes(self.policy.lockout)}分間ロックされます。")
 

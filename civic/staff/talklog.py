@@ -58,7 +58,7 @@ async def iterate(db: Database, query: TalkQuery, *, batch: int = 500) -> AsyncI
     last: tuple[datetime, int] | None = None
     needle = query.text.casefold() if query.text else None
     while True:
-        stmt = select(*_COLUMNS).where(*_where(query))
+        stmt = select(*_COLUMNS).where(*_where(query))  # type: ignore[call-overload]  # SQLModel's select()/exec() are typed for at most four columns
         if last is not None:
             # "at >= …" first, so the index on ``at`` bounds the scan; the OR only breaks ties.
             stmt = stmt.where(col(TalkEntry.at) >= last[0], sa.or_(col(TalkEntry.at) > last[0], col(TalkEntry.id) > last[1]))
@@ -77,7 +77,7 @@ async def iterate(db: Database, query: TalkQuery, *, batch: int = 500) -> AsyncI
 async def search(db: Database, query: TalkQuery, *, limit: int = 50, offset: int = 0) -> Sequence[Row]:
     if not query.text and query.predicate is None:
         async with db.read() as s:
-            return (await s.exec(select(*_COLUMNS).where(*_where(query))
+            return (await s.exec(select(*_COLUMNS).where(*_where(query))  # type: ignore[call-overload, return-value]  # see above
                                  .order_by(TalkEntry.at, TalkEntry.id).limit(limit).offset(offset))).all()
     found: list[Row] = []
     skipped = 0

@@ -93,7 +93,7 @@ def chart(title: str, days: Sequence[date], series: Sequence[Series], *, bars: b
             else:
                 run.append((x_of(i), y_of(v)))
     legend_font = font(26, "regular")
-    x = WIDTH - _RIGHT
+    x: float = WIDTH - _RIGHT
     for k, s in reversed(list(enumerate(series))):
         width = draw.textlength(s.name, font=legend_font)
         x -= width

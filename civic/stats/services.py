@@ -10,7 +10,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlmodel import col, select
@@ -97,7 +97,7 @@ async def _talk(session: AsyncSession, figures: dict[date, DailyFigures], since:
     start, end = day_range(since, until)
     bucket = tokyo_day(TalkEntry.at, await _dialect(session)).label("day")
     rows = (await session.exec(
-        select(bucket, col(TalkEntry.direction), sa.func.count(),
+        select(bucket, col(TalkEntry.direction), sa.func.count(),  # type: ignore[call-overload]  # SQLModel's select()/exec() are typed for at most four columns
                sa.func.count(sa.distinct(col(TalkEntry.channel_user_id))),
                sa.func.sum(sa.case((col(TalkEntry.intent) == FALLBACK_INTENT, 1), else_=0)),
                sa.func.sum(sa.case((sa.and_(col(TalkEntry.intent).is_not(None), col(TalkEntry.intent) != FALLBACK_INTENT), 1),
@@ -131,7 +131,7 @@ async def daily(session: AsyncSession, since: date, until: date,
 
 async def usage_by(session: AsyncSession, what: str, since: date, until: date) -> list[tuple[date, str, int]]:
     """(day, intent or flow, incoming messages) — chatbot use per day by ``what`` ("intent" or "flow")."""
-    column = TalkEntry.intent if what == "intent" else TalkEntry.flow
+    column = col(TalkEntry.intent) if what == "intent" else col(TalkEntry.flow)
     start, end = day_range(since, until)
     bucket = tokyo_day(TalkEntry.at, await _dialect(session)).label("day")
     rows = (await session.exec(
@@ -139,7 +139,7 @@ async def usage_by(session: AsyncSession, what: str, since: date, until: date) -
         .where(col(TalkEntry.at) >= start, col(TalkEntry.at) < end, col(TalkEntry.direction) == "in", column.is_not(None))
         .group_by(bucket, column).order_by(bucket, sa.func.count().desc(), column)
     )).all()
-    return [(date.fromisoformat(str(d)), name, n) for d, name, n in rows]
+    return [(date.fromisoformat(str(d)), cast(str, name), n) for d, name, n in rows]  # NULLs excluded above
 
 
 @dataclass(frozen=True)
