@@ -1,4 +1,4 @@
-"""Typed access to SQLModel rows and tables, so that callers need no `# type: ignore`.
+"""Typed access to SQLModel rows and tables, so that callers need no suppression comments.
 
 SQLModel declares a primary key as ``id: int | None`` (None until the row is flushed) and does not
 declare ``__table__`` on the class; these two helpers say what the code already relies on."""
