@@ -82,13 +82,15 @@ def unit_out(u: Unit, area_ids: list[int]) -> UnitOut:
     return UnitOut.model_validate({**u.model_dump(), "area_ids": sorted(area_ids)})
 
 
-def dump(m: BaseModel | None) -> dict[str, Any] | None:
-    return None if m is None else m.model_dump(mode="json")
+def dump(m: BaseModel | dict[str, Any] | None) -> dict[str, Any] | None:
+    return m if m is None or isinstance(m, dict) else m.model_dump(mode="json")
 
 
-async def log(audit: AuditLog, s: AsyncSession, call: Call, action: str, target: str, before: BaseModel | None,
-              after: BaseModel | None) -> None:
+async def log(audit: AuditLog, s: AsyncSession, call: Call, action: str, target: str,
+              before: BaseModel | dict[str, Any] | None, after: BaseModel | dict[str, Any] | None) -> None:
+    """The route's one operation-log entry, in ``s`` (the change's transaction): the framework then writes none."""
     await audit.record(s, call.principal, action, target, dump(before), dump(after), call.remote)
+    call.audited = True
 
 
 async def unit_checked(s: AsyncSession, facility_id: int, unit_id: int | None, field: str = "unit_id") -> None:
