@@ -137,7 +137,9 @@ def scenarios_router(*, db: Source, clock: Clock, faq_ids: Callable[[], Iterable
             async with _get(db).write() as s:
                 row = await create(s, call.body.model_dump(exclude_none=True), staff=who(call), now=clock.now(),
                                    faq_ids=known_faq())
-                return detail(row, True)
+                out = detail(row, True)
+                await call.audit(s, "scenarios.create", f"scenario:{row.id}", after=out)
+                return out
         except ScenarioError as exc:
             raise problem(exc) from None
 
@@ -152,9 +154,13 @@ def scenarios_router(*, db: Source, clock: Clock, faq_ids: Callable[[], Iterable
     async def update_scenario(call: Call) -> ScenarioDetail:
         try:
             async with _get(db).write() as s:
-                row = await update_draft(s, await load(s, call), call.body.model_dump(exclude_none=True),
+                row = await load(s, call)
+                before = detail(row).model_dump(mode="json")
+                row = await update_draft(s, row, call.body.model_dump(exclude_none=True),
                                          staff=who(call), now=clock.now(), faq_ids=known_faq())
-                return detail(row)
+                out = detail(row)
+                await call.audit(s, "scenarios.update", f"scenario:{row.id}", before=before, after=out)
+                return out
         except ScenarioError as exc:
             raise problem(exc) from None
 
@@ -163,8 +169,12 @@ def scenarios_router(*, db: Source, clock: Clock, faq_ids: Callable[[], Iterable
     async def publish_scenario(call: Call) -> ScenarioDetail:
         try:
             async with _get(db).write() as s:
-                row = await publish(s, await load(s, call), staff=who(call), now=clock.now(), faq_ids=known_faq())
-                return detail(row)
+                row = await load(s, call)
+                before = detail(row).model_dump(mode="json")
+                row = await publish(s, row, staff=who(call), now=clock.now(), faq_ids=known_faq())
+                out = detail(row)
+                await call.audit(s, "scenarios.publish", f"scenario:{row.id}", before=before, after=out)
+                return out
         except ScenarioError as exc:
             raise problem(exc) from None
 
@@ -172,12 +182,19 @@ def scenarios_router(*, db: Source, clock: Clock, faq_ids: Callable[[], Iterable
                   response=ScenarioDetail)
     async def unpublish_scenario(call: Call) -> ScenarioDetail:
         async with _get(db).write() as s:
-            return detail(await unpublish(s, await load(s, call)))
+            row = await load(s, call)
+            before = detail(row).model_dump(mode="json")
+            out = detail(await unpublish(s, row))
+            await call.audit(s, "scenarios.unpublish", f"scenario:{out.id}", before=before, after=out)
+            return out
 
     @router.route("DELETE", r"/scenarios/{id:\d+}", summary="シナリオの削除", permission="scenarios.publish")
     async def delete_scenario(call: Call) -> None:
         async with _get(db).write() as s:
-            await s.delete(await load(s, call))
+            row = await load(s, call)
+            before = detail(row).model_dump(mode="json")
+            await s.delete(row)
+            await call.audit(s, "scenarios.delete", f"scenario:{row.id}", before=before)
 
     @router.route("GET", r"/scenarios/{id:\d+}/export", summary="YAML で書き出し", permission="scenarios.read",
                   query=ExportQuery, response=str, produces="application/yaml")
@@ -198,7 +215,9 @@ def scenarios_router(*, db: Source, clock: Clock, faq_ids: Callable[[], Iterable
             async with _get(db).write() as s:
                 row, created = await import_yaml(s, call.body.yaml, staff=who(call), now=clock.now(),
                                                  faq_ids=known_faq())
-                return detail(row, created)
+                out = detail(row, created)
+                await call.audit(s, "scenarios.import", f"scenario:{row.id}", after=out)
+                return out
         except ScenarioError as exc:
             raise problem(exc) from None
 

@@ -9,6 +9,7 @@ the double entries (``facility.create`` and ``facilities.create_facility`` for o
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -205,3 +206,48 @@ async def test_a_facility_created_once_is_logged_once(
         await client.close()
     finally:
         await db.dispose()
+
+
+async def test_scenario_and_faq_changes_are_logged_once_in_their_transaction(
+        monkeypatch: Any, sqlite_db: Database, aiohttp_client: Any) -> None:
+    """The scenario and FAQ views relied on the framework's safety net (an entry in a transaction of its own,
+    named after the handler): now each change writes its entry with the change, with before/after."""
+    from civic.clock import FrozenClock
+    from tests.dialogues import test_faq_views as faq_tests
+    from tests.dialogues import test_scenarios as scenario_tests
+
+    written = Written()
+    auditor = RealAuditor(sqlite_db, FrozenClock(scenario_tests.NOW))
+    apps: list[web.Application] = []
+
+    def admin_app(tokens: Any, routers: Any, **kw: Any) -> web.Application:
+        app = create_admin_app(tokens, routers, auditor=auditor, **kw)
+        app.middlewares.insert(0, _counting(sqlite_db, written))
+        apps.append(app)
+        return app
+
+    monkeypatch.setattr(scenario_tests, "create_admin_app", admin_app)
+    monkeypatch.setattr(faq_tests, "create_admin_app", admin_app)
+    await scenario_tests.test_admin_api(aiohttp_client, sqlite_db)
+    client = await aiohttp_client(apps[0])
+    r = await client.post("/scenarios", headers={"Authorization": "Bearer editor"}, json={
+        "key": "pets", "title": "ペットの登録", "start": "root", "nodes": {"root": {"messages": ["犬の登録は住民課です。"]}}})
+    assert r.status == 201, await r.text()
+    for step in ("publish", "unpublish"):
+        r = await client.post(f"/scenarios/{(await r.json())['id']}/{step}", headers={"Authorization": "Bearer chief"})
+        assert r.status == 200, await r.text()
+    await faq_tests.test_stats_answers_and_unanswered(aiohttp_client, sqlite_db)
+
+    wrong = [(m, route, status, n, actions) for m, route, status, n, actions in written.requests
+             if n != (1 if status < 300 else 0)]
+    assert wrong == [], "each successful change writes one entry, each refused request none"
+    assert auditor.actions() == ["scenarios.import", "scenarios.publish", "scenarios.update", "scenarios.delete",
+                                 "scenarios.create", "scenarios.publish", "scenarios.unpublish", "faq.resolve"]
+    [update] = [e for e in await _rows(sqlite_db) if e.action == "scenarios.update"]
+    before, after = json.loads(update.before or "{}"), json.loads(update.after or "{}")
+    assert before["published_version"] == 1 and not before["unpublished_changes"] and after["unpublished_changes"]
+    assert (update.target_type, update.target_id, update.staff_login) == ("scenario", str(before["id"]), "sato")
+    mutating = {(op.method, re.sub(r"\{(\w+):[^}]+\}", r"{\1}", op.path)) for app in apps for op in app[OPERATIONS]
+                if op.method in MUTATING}
+    changed = {(m, route) for m, route, status, _, _ in written.requests if status < 300}
+    assert sorted(mutating - changed) == []
