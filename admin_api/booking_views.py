@@ -126,9 +126,11 @@ def booker_out(p: BookerProfile) -> BookerOut:
                      note=p.note, created_at=p.created_at, updated_at=p.updated_at)
 
 
-def booking_router(db: Database, clock: Clock, notifier: CitizenNotifier | None, audit: AuditLog) -> ApiRouter:
+def booking_router(db: Database, clock: Clock, notifier: CitizenNotifier | None, audit: AuditLog, *,
+                   service: BookingService | None = None) -> ApiRouter:
+    """``service``: the service's one ``BookingService`` (the composition root passes it; tests may not)."""
     router = ApiRouter("bookings")
-    service = BookingService(db, clock, notifier)
+    service = service or BookingService(db, clock, notifier)
     pseudonym = Pseudonymizer(db.cipher)
 
     def shown(call: Call) -> Shown:
