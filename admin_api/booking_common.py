@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel
@@ -19,15 +20,25 @@ from civic.booking.models import Reservation
 from civic.facilities.catalogue import touch
 from civic.facilities.content import ContentError, parse_minute, parse_range
 from civic.facilities.models import Facility, Unit
+from civic.facilities.services import FacilityError
 from civic.staff.privacy import Pseudonymizer, mask_value
 
 VIEW, MANAGE = "facilities.read", "facilities.edit"
+T = TypeVar("T")
 NULLABLE = {"latitude", "longitude", "thumbnail_url", "guide_url", "max_active_per_booker", "max_per_day_per_booker",
             "capacity", "min_minutes", "max_minutes", "unit_id", "resident_type"}
 
 
 def invalid(field: str, message: str) -> ApiError:
     return ApiError(422, "invalid", message, field)
+
+
+async def refused_as_api(work: Awaitable[T]) -> T:
+    """A ``civic.facilities.services`` refusal as the staff API answers it (422 invalid, 409 otherwise)."""
+    try:
+        return await work
+    except FacilityError as exc:
+        raise ApiError(422 if exc.kind == "invalid" else 409, exc.kind, exc.message, exc.field) from None
 
 
 def minutes_of(text: str, field: str) -> int:

@@ -7,7 +7,7 @@ published.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import Any, Literal
 
@@ -149,44 +149,35 @@ def scenarios_router(*, db: Source, clock: Clock, faq_ids: Callable[[], Iterable
         async with _get(db).read() as s:
             return detail(await load(s, call))
 
-    @router.route("PUT", r"/scenarios/{id:\d+}", summary="下書きの更新", permission="scenarios.edit",
-                  body=ScenarioUpdate, response=ScenarioDetail)
-    async def update_scenario(call: Call) -> ScenarioDetail:
+    async def change(call: Call, action: str, work: Callable[[Any, Scenario], Awaitable[Scenario]]) -> ScenarioDetail:
+        """Change one scenario in one transaction with its operation-log entry (before/after); a refused
+        change (``ScenarioError``) answers with the field at fault and logs nothing."""
         try:
             async with _get(db).write() as s:
                 row = await load(s, call)
                 before = detail(row).model_dump(mode="json")
-                row = await update_draft(s, row, call.body.model_dump(exclude_none=True),
-                                         staff=who(call), now=clock.now(), faq_ids=known_faq())
-                out = detail(row)
-                await call.audit(s, "scenarios.update", f"scenario:{row.id}", before=before, after=out)
+                out = detail(await work(s, row))
+                await call.audit(s, action, f"scenario:{out.id}", before=before, after=out)
                 return out
         except ScenarioError as exc:
             raise problem(exc) from None
+
+    @router.route("PUT", r"/scenarios/{id:\d+}", summary="下書きの更新", permission="scenarios.edit",
+                  body=ScenarioUpdate, response=ScenarioDetail)
+    async def update_scenario(call: Call) -> ScenarioDetail:
+        return await change(call, "scenarios.update", lambda s, row: update_draft(
+            s, row, call.body.model_dump(exclude_none=True), staff=who(call), now=clock.now(), faq_ids=known_faq()))
 
     @router.route("POST", r"/scenarios/{id:\d+}/publish", summary="下書きを公開", permission="scenarios.publish",
                   response=ScenarioDetail)
     async def publish_scenario(call: Call) -> ScenarioDetail:
-        try:
-            async with _get(db).write() as s:
-                row = await load(s, call)
-                before = detail(row).model_dump(mode="json")
-                row = await publish(s, row, staff=who(call), now=clock.now(), faq_ids=known_faq())
-                out = detail(row)
-                await call.audit(s, "scenarios.publish", f"scenario:{row.id}", before=before, after=out)
-                return out
-        except ScenarioError as exc:
-            raise problem(exc) from None
+        return await change(call, "scenarios.publish", lambda s, row: publish(
+            s, row, staff=who(call), now=clock.now(), faq_ids=known_faq()))
 
     @router.route("POST", r"/scenarios/{id:\d+}/unpublish", summary="公開をやめる", permission="scenarios.publish",
                   response=ScenarioDetail)
     async def unpublish_scenario(call: Call) -> ScenarioDetail:
-        async with _get(db).write() as s:
-            row = await load(s, call)
-            before = detail(row).model_dump(mode="json")
-            out = detail(await unpublish(s, row))
-            await call.audit(s, "scenarios.unpublish", f"scenario:{out.id}", before=before, after=out)
-            return out
+        return await change(call, "scenarios.unpublish", unpublish)
 
     @router.route("DELETE", r"/scenarios/{id:\d+}", summary="シナリオの削除", permission="scenarios.publish")
     async def delete_scenario(call: Call) -> None:
