@@ -222,7 +222,7 @@ def facility_router(db: Database, clock: Clock, audit: AuditLog) -> ApiRouter:
         found = (await s.exec(select(Area).where(col(Area.id).in_(area_ids)))).all()
         if len(found) != len(set(area_ids)) or any(a.facility_id != unit.facility_id for a in found):
             raise invalid("area_ids", "この施設にないエリアが指定されています。")
-        await s.exec(delete(UnitArea).where(UnitArea.unit_id == unit.id))  # type: ignore[call-overload]
+        await s.exec(delete(UnitArea).where(col(UnitArea.unit_id) == unit.id))
         for aid in sorted(set(area_ids)):
             s.add(UnitArea(unit_id=unit.id or 0, area_id=aid))
         return sorted(set(area_ids))
@@ -292,10 +292,10 @@ def facility_router(db: Database, clock: Clock, audit: AuditLog) -> ApiRouter:
                 raise ApiError(409, "in_use", "予約の記録がある室場は削除できません。非公開（visibility=private）にしてください。")
             before = unit_out(u, await unit_area_ids(s, uid))
             await touch_facility(s, u.facility_id, clock.now())
-            for model in (UnitArea, FeeRule):
-                await s.exec(delete(model).where(model.unit_id == uid))  # type: ignore[call-overload, attr-defined]
-            for model in (Frame, Equipment, Purpose, CalendarDay):
-                await s.exec(delete(model).where(model.unit_id == uid))  # type: ignore[call-overload, attr-defined]
+            for model, unit_column in ((UnitArea, UnitArea.unit_id), (FeeRule, FeeRule.unit_id),
+                                       (Frame, Frame.unit_id), (Equipment, Equipment.unit_id),
+                                       (Purpose, Purpose.unit_id), (CalendarDay, CalendarDay.unit_id)):
+                await s.exec(delete(model).where(col(unit_column) == uid))
             await s.delete(u)
             await log(audit, s, call, "unit.delete", f"unit:{uid}", before, None)
 

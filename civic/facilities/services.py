@@ -82,12 +82,13 @@ async def remove(s: AsyncSession, f: Facility) -> None:
     booked = (await s.exec(select(func.count()).select_from(Reservation).where(Reservation.facility_id == fid))).one()
     if booked:
         raise FacilityError("in_use", "予約の記録がある施設は削除できません。非公開（visibility=private）にしてください。")
-    units = [u.id for u in (await s.exec(select(Unit).where(Unit.facility_id == fid))).all()]
+    units = [u.id for u in (await s.exec(select(Unit).where(Unit.facility_id == fid))).all() if u.id is not None]
     if units:
-        await s.exec(delete(UnitArea).where(col(UnitArea.unit_id).in_(units)))  # type: ignore[call-overload]
-        await s.exec(delete(FeeRule).where(col(FeeRule.unit_id).in_(units)))  # type: ignore[call-overload]
-    for model in (Frame, Equipment, Purpose, CalendarDay, OpeningHours):
-        await s.exec(delete(model).where(model.facility_id == fid))  # type: ignore[call-overload, attr-defined]
-    for model in (Unit, Area):
-        await s.exec(delete(model).where(model.facility_id == fid))  # type: ignore[call-overload, attr-defined]
+        await s.exec(delete(UnitArea).where(col(UnitArea.unit_id).in_(units)))
+        await s.exec(delete(FeeRule).where(col(FeeRule.unit_id).in_(units)))
+    for model, facility_column in ((Frame, Frame.facility_id), (Equipment, Equipment.facility_id),
+                                   (Purpose, Purpose.facility_id), (CalendarDay, CalendarDay.facility_id),
+                                   (OpeningHours, OpeningHours.facility_id), (Unit, Unit.facility_id),
+                                   (Area, Area.facility_id)):
+        await s.exec(delete(model).where(col(facility_column) == fid))
     await s.delete(f)
