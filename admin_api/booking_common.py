@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel
@@ -19,15 +20,25 @@ from civic.booking.models import Reservation
 from civic.facilities.catalogue import touch
 from civic.facilities.content import ContentError, parse_minute, parse_range
 from civic.facilities.models import Facility, Unit
+from civic.facilities.services import FacilityError
 from civic.staff.privacy import Pseudonymizer, mask_value
 
 VIEW, MANAGE = "facilities.read", "facilities.edit"
+T = TypeVar("T")
 NULLABLE = {"latitude", "longitude", "thumbnail_url", "guide_url", "max_active_per_booker", "max_per_day_per_booker",
             "capacity", "min_minutes", "max_minutes", "unit_id", "resident_type"}
 
 
 def invalid(field: str, message: str) -> ApiError:
     return ApiError(422, "invalid", message, field)
+
+
+async def refused_as_api(work: Awaitable[T]) -> T:
+    """A ``civic.facilities.services`` refusal as the staff API answers it (422 invalid, 409 otherwise)."""
+    try:
+        return await work
+    except FacilityError as exc:
+        raise ApiError(422 if exc.kind == "invalid" else 409, exc.kind, exc.message, exc.field) from None
 
 
 def minutes_of(text: str, field: str) -> int:
@@ -82,13 +93,15 @@ def unit_out(u: Unit, area_ids: list[int]) -> UnitOut:
     return UnitOut.model_validate({**u.model_dump(), "area_ids": sorted(area_ids)})
 
 
-def dump(m: BaseModel | None) -> dict[str, Any] | None:
-    return None if m is None else m.model_dump(mode="json")
+def dump(m: BaseModel | dict[str, Any] | None) -> dict[str, Any] | None:
+    return m if m is None or isinstance(m, dict) else m.model_dump(mode="json")
 
 
-async def log(audit: AuditLog, s: AsyncSession, call: Call, action: str, target: str, before: BaseModel | None,
-              after: BaseModel | None) -> None:
+async def log(audit: AuditLog, s: AsyncSession, call: Call, action: str, target: str,
+              before: BaseModel | dict[str, Any] | None, after: BaseModel | dict[str, Any] | None) -> None:
+    """The route's one operation-log entry, in ``s`` (the change's transaction): the framework then writes none."""
     await audit.record(s, call.principal, action, target, dump(before), dump(after), call.remote)
+    call.audited = True
 
 
 async def unit_checked(s: AsyncSession, facility_id: int, unit_id: int | None, field: str = "unit_id") -> None:

@@ -126,9 +126,11 @@ def booker_out(p: BookerProfile) -> BookerOut:
                      note=p.note, created_at=p.created_at, updated_at=p.updated_at)
 
 
-def booking_router(db: Database, clock: Clock, notifier: CitizenNotifier | None, audit: AuditLog) -> ApiRouter:
+def booking_router(db: Database, clock: Clock, notifier: CitizenNotifier | None, audit: AuditLog, *,
+                   service: BookingService | None = None) -> ApiRouter:
+    """``service``: the service's one ``BookingService`` (the composition root passes it; tests may not)."""
     router = ApiRouter("bookings")
-    service = BookingService(db, clock, notifier)
+    service = service or BookingService(db, clock, notifier)
     pseudonym = Pseudonymizer(db.cipher)
 
     def shown(call: Call) -> Shown:
@@ -178,6 +180,7 @@ def booking_router(db: Database, clock: Clock, notifier: CitizenNotifier | None,
     async def quote_booking(call: Call) -> QuoteOut:
         b = call.body
         quote = await service.quote(request_of(b), staff(call, b.channel_user_id, b.resident_type))
+        call.audited = True  # a quote changes nothing: no operation-log entry
         return QuoteOut(fee=quote.fee, lines=[FeeLineOut(label=x.label, amount=x.amount) for x in quote.lines],
                         problems=[v.message for v in quote.violations])
 
@@ -346,8 +349,8 @@ def booking_router(db: Database, clock: Clock, notifier: CitizenNotifier | None,
                 raise ApiError(409, "not_waiting", "待機中のキャンセル待ちではありません。")
             e.status, e.updated_at = WL_CANCELLED, clock.now()
             s.add(e)
-            await audit.record(s, call.principal, "waitlist.cancel", f"waitlist:{e.id}", {"status": WAITING},
-                               {"status": WL_CANCELLED}, call.remote)
+            await log(audit, s, call, "waitlist.cancel", f"waitlist:{e.id}", {"status": WAITING},
+                      {"status": WL_CANCELLED})
 
     # ---- bookers (利用者) -----------------------------------------------------------------
 
@@ -408,8 +411,8 @@ def booking_router(db: Database, clock: Clock, notifier: CitizenNotifier | None,
                 raise ApiError(409, "has_upcoming", "今後の予約があります。先に予約を取り消してから抹消してください。")
             before = booker_out(p)
             count = await bookers.erase(s, p, now)
-            await audit.record(s, call.principal, "booker.erase", f"booker:{before.id}",
-                               {"id": before.id, "reservations": count}, None, call.remote)
+            await log(audit, s, call, "booker.erase", f"booker:{before.id}", {"id": before.id, "reservations": count},
+                      None)
 
     return router
 

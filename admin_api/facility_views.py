@@ -7,8 +7,6 @@ change is written to the operation log in the same transaction.
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -24,8 +22,8 @@ from admin_api.booking_common import (
     has_reservations,
     invalid,
     log,
-    minutes_of,
     range_of,
+    refused_as_api,
     touch_facility,
     unit_out,
 )
@@ -57,7 +55,8 @@ from civic.booking.models import HOLDING, Reservation
 from civic.booking.occupancy import lock_facility
 from civic.clock import Clock
 from civic.database import Database
-from civic.facilities.catalogue import load_catalogue, touch
+from civic.facilities import services as facilities
+from civic.facilities.catalogue import load_catalogue
 from civic.facilities.csvio import export_facilities_csv, export_units_csv
 from civic.facilities.models import (
     DAY_TYPES,
@@ -89,25 +88,11 @@ def facility_router(db: Database, clock: Clock, audit: AuditLog) -> ApiRouter:
             rows = (await s.exec(select(Facility).order_by(col(Facility.display_order), col(Facility.id)))).all()
         return [facility_out(f) for f in rows]
 
-    def apply_facility(f: Facility, data: dict[str, Any]) -> None:
-        if "booking_opens_at" in data:
-            f.booking_opens_minute = minutes_of(data.pop("booking_opens_at"), "booking_opens_at")
-        if any(d not in range(7) for d in data.get("weekly_closed_days", [])):
-            raise invalid("weekly_closed_days", "曜日は 0（月）〜6（日）で指定してください。")
-        for k, v in data.items():
-            setattr(f, k, v)
-        touch(f, clock.now())
-
     @router.route("POST", "/facilities", summary="施設の登録", permission=MANAGE, body=FacilityIn,
                   response=FacilityOut, status=201)
     async def create_facility(call: Call) -> FacilityOut:
-        now = clock.now()
         async with db.write() as s:
-            await code_free(s, Facility, call.body.code)
-            f = Facility(code="", name="", category="", created_at=now, updated_at=now)
-            apply_facility(f, call.body.model_dump())
-            s.add(f)
-            await s.flush()
+            f = await refused_as_api(facilities.create(s, call.body.model_dump(), clock.now()))
             out = facility_out(f)
             await log(audit, s, call, "facility.create", f"facility:{f.id}", None, out)
         return out
@@ -135,11 +120,7 @@ def facility_router(db: Database, clock: Clock, audit: AuditLog) -> ApiRouter:
         async with db.write() as s:
             f = await get_or_404(s, Facility, fid, "施設")
             before = facility_out(f)
-            if "code" in data:
-                await code_free(s, Facility, data["code"], exclude=fid)
-            apply_facility(f, data)
-            s.add(f)
-            after = facility_out(f)
+            after = facility_out(await refused_as_api(facilities.update(s, f, data, clock.now())))
             await log(audit, s, call, "facility.update", f"facility:{fid}", before, after)
         return after
 
@@ -148,18 +129,8 @@ def facility_router(db: Database, clock: Clock, audit: AuditLog) -> ApiRouter:
         fid = call.path_int("id")
         async with db.write() as s:
             f = await get_or_404(s, Facility, fid, "施設")
-            if await has_reservations(s, Reservation.facility_id == fid):
-                raise ApiError(409, "in_use", "予約の記録がある施設は削除できません。非公開（visibility=private）にしてください。")
             before = facility_out(f)
-            units = [u.id for u in (await s.exec(select(Unit).where(Unit.facility_id == fid))).all()]
-            if units:
-                await s.exec(delete(UnitArea).where(col(UnitArea.unit_id).in_(units)))  # type: ignore[call-overload]
-                await s.exec(delete(FeeRule).where(col(FeeRule.unit_id).in_(units)))  # type: ignore[call-overload]
-            for model in (Frame, Equipment, Purpose, CalendarDay, OpeningHours):
-                await s.exec(delete(model).where(model.facility_id == fid))  # type: ignore[call-overload, attr-defined]
-            for model in (Unit, Area):
-                await s.exec(delete(model).where(model.facility_id == fid))  # type: ignore[call-overload, attr-defined]
-            await s.delete(f)
+            await refused_as_api(facilities.remove(s, f))
             await log(audit, s, call, "facility.delete", f"facility:{fid}", before, None)
 
     @router.route("GET", "/facilities.csv", summary="施設情報のCSV出力", permission=VIEW, response=str,
@@ -251,7 +222,7 @@ def facility_router(db: Database, clock: Clock, audit: AuditLog) -> ApiRouter:
         found = (await s.exec(select(Area).where(col(Area.id).in_(area_ids)))).all()
         if len(found) != len(set(area_ids)) or any(a.facility_id != unit.facility_id for a in found):
             raise invalid("area_ids", "この施設にないエリアが指定されています。")
-        await s.exec(delete(UnitArea).where(UnitArea.unit_id == unit.id))  # type: ignore[call-overload]
+        await s.exec(delete(UnitArea).where(col(UnitArea.unit_id) == unit.id))
         for aid in sorted(set(area_ids)):
             s.add(UnitArea(unit_id=unit.id or 0, area_id=aid))
         return sorted(set(area_ids))
@@ -321,10 +292,10 @@ def facility_router(db: Database, clock: Clock, audit: AuditLog) -> ApiRouter:
                 raise ApiError(409, "in_use", "予約の記録がある室場は削除できません。非公開（visibility=private）にしてください。")
             before = unit_out(u, await unit_area_ids(s, uid))
             await touch_facility(s, u.facility_id, clock.now())
-            for model in (UnitArea, FeeRule):
-                await s.exec(delete(model).where(model.unit_id == uid))  # type: ignore[call-overload, attr-defined]
-            for model in (Frame, Equipment, Purpose, CalendarDay):
-                await s.exec(delete(model).where(model.unit_id == uid))  # type: ignore[call-overload, attr-defined]
+            for model, unit_column in ((UnitArea, UnitArea.unit_id), (FeeRule, FeeRule.unit_id),
+                                       (Frame, Frame.unit_id), (Equipment, Equipment.unit_id),
+                                       (Purpose, Purpose.unit_id), (CalendarDay, CalendarDay.unit_id)):
+                await s.exec(delete(model).where(col(unit_column) == uid))
             await s.delete(u)
             await log(audit, s, call, "unit.delete", f"unit:{uid}", before, None)
 

@@ -159,6 +159,7 @@ def faq_router(*, db: Source, clock: Clock, questions: Callable[[], dict[str, st
                                            faq_entry_id=body.faq_entry_id, staff=staff, now=clock.now())
             if row is None:
                 raise ApiError(404, "not_found", "質問が見つかりません。", "id")
+            await call.audit(s, "faq.resolve", f"unanswered:{row.id}", after=body)
             return unanswered_out(row, call)
 
     return router

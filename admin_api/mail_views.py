@@ -152,6 +152,7 @@ def mail_router(db: Database, clock: Clock, desk: DeliveryDesk | None = None, *,
         parsed = mail.parse(call.body)
         async with db.read() as s:
             row = await _get(s, call.path_int("rule_id"))
+        call.audited = True  # a preview changes nothing: no operation-log entry
         return PreviewOut(matches=mail.matches(row, parsed), text=mail.message_text(row, parsed))
 
     @router.route("GET", "/mails", summary="受信メール一覧", permission=READ, response=list[InboundMailOut])

@@ -243,6 +243,7 @@ def reports_router(
                                                 now=clock.now(), notifier=_get(notifier), duplicate_of=body.duplicate_of,
                                                 town=town)
                 out = await detail(s, report, call)
+                await call.audit(s, "reports.status", f"report:{report.id}", after=body)
         except ReportError as exc:
             raise ApiError(404 if exc.code == "not_found" else 422, exc.code, exc.message, exc.field) from None
         return out

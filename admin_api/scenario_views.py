@@ -7,7 +7,7 @@ published.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import Any, Literal
 
@@ -137,7 +137,9 @@ def scenarios_router(*, db: Source, clock: Clock, faq_ids: Callable[[], Iterable
             async with _get(db).write() as s:
                 row = await create(s, call.body.model_dump(exclude_none=True), staff=who(call), now=clock.now(),
                                    faq_ids=known_faq())
-                return detail(row, True)
+                out = detail(row, True)
+                await call.audit(s, "scenarios.create", f"scenario:{row.id}", after=out)
+                return out
         except ScenarioError as exc:
             raise problem(exc) from None
 
@@ -147,37 +149,43 @@ def scenarios_router(*, db: Source, clock: Clock, faq_ids: Callable[[], Iterable
         async with _get(db).read() as s:
             return detail(await load(s, call))
 
+    async def change(call: Call, action: str, work: Callable[[Any, Scenario], Awaitable[Scenario]]) -> ScenarioDetail:
+        """Change one scenario in one transaction with its operation-log entry (before/after); a refused
+        change (``ScenarioError``) answers with the field at fault and logs nothing."""
+        try:
+            async with _get(db).write() as s:
+                row = await load(s, call)
+                before = detail(row).model_dump(mode="json")
+                out = detail(await work(s, row))
+                await call.audit(s, action, f"scenario:{out.id}", before=before, after=out)
+                return out
+        except ScenarioError as exc:
+            raise problem(exc) from None
+
     @router.route("PUT", r"/scenarios/{id:\d+}", summary="下書きの更新", permission="scenarios.edit",
                   body=ScenarioUpdate, response=ScenarioDetail)
     async def update_scenario(call: Call) -> ScenarioDetail:
-        try:
-            async with _get(db).write() as s:
-                row = await update_draft(s, await load(s, call), call.body.model_dump(exclude_none=True),
-                                         staff=who(call), now=clock.now(), faq_ids=known_faq())
-                return detail(row)
-        except ScenarioError as exc:
-            raise problem(exc) from None
+        return await change(call, "scenarios.update", lambda s, row: update_draft(
+            s, row, call.body.model_dump(exclude_none=True), staff=who(call), now=clock.now(), faq_ids=known_faq()))
 
     @router.route("POST", r"/scenarios/{id:\d+}/publish", summary="下書きを公開", permission="scenarios.publish",
                   response=ScenarioDetail)
     async def publish_scenario(call: Call) -> ScenarioDetail:
-        try:
-            async with _get(db).write() as s:
-                row = await publish(s, await load(s, call), staff=who(call), now=clock.now(), faq_ids=known_faq())
-                return detail(row)
-        except ScenarioError as exc:
-            raise problem(exc) from None
+        return await change(call, "scenarios.publish", lambda s, row: publish(
+            s, row, staff=who(call), now=clock.now(), faq_ids=known_faq()))
 
     @router.route("POST", r"/scenarios/{id:\d+}/unpublish", summary="公開をやめる", permission="scenarios.publish",
                   response=ScenarioDetail)
     async def unpublish_scenario(call: Call) -> ScenarioDetail:
-        async with _get(db).write() as s:
-            return detail(await unpublish(s, await load(s, call)))
+        return await change(call, "scenarios.unpublish", unpublish)
 
     @router.route("DELETE", r"/scenarios/{id:\d+}", summary="シナリオの削除", permission="scenarios.publish")
     async def delete_scenario(call: Call) -> None:
         async with _get(db).write() as s:
-            await s.delete(await load(s, call))
+            row = await load(s, call)
+            before = detail(row).model_dump(mode="json")
+            await s.delete(row)
+            await call.audit(s, "scenarios.delete", f"scenario:{row.id}", before=before)
 
     @router.route("GET", r"/scenarios/{id:\d+}/export", summary="YAML で書き出し", permission="scenarios.read",
                   query=ExportQuery, response=str, produces="application/yaml")
@@ -198,7 +206,9 @@ def scenarios_router(*, db: Source, clock: Clock, faq_ids: Callable[[], Iterable
             async with _get(db).write() as s:
                 row, created = await import_yaml(s, call.body.yaml, staff=who(call), now=clock.now(),
                                                  faq_ids=known_faq())
-                return detail(row, created)
+                out = detail(row, created)
+                await call.audit(s, "scenarios.import", f"scenario:{row.id}", after=out)
+                return out
         except ScenarioError as exc:
             raise problem(exc) from None
 

@@ -111,6 +111,7 @@ def segment_router(db: Database, clock: Clock) -> ApiRouter:
     @router.route("POST", "/segments/preview", summary="条件の人数と例（保存せずに確認）", permission=READ,
                   body=PreviewIn, response=Preview)
     async def preview_segment(call: Call) -> Preview:
+        call.audited = True  # a preview changes nothing: no operation-log entry
         return await _preview(call, call.body.filter, call.body.sample)
 
     @router.route("POST", "/segments", summary="セグメントの作成", permission=EDIT, body=SegmentIn,

@@ -176,9 +176,9 @@ async def drain_menu_relinks(app: web.Application) -> AsyncIterator[None]:
 
 
 def admin_api_routers(app: web.Application, knowledge: Knowledge, *, booking_notices: BookingNotices,
-                      procedures: Any, qr_keys: QrKeyring) -> list[ApiRouter]:
+                      procedures: Any, qr_keys: QrKeyring, booking: BookingService,
+                      auditor: Auditor) -> list[ApiRouter]:
     db, clock = app[DATABASE], app[CLOCK]
-    auditor = Auditor(db, clock)
     publisher = app[PUBLISHER]
     desk = delivery_desk(app[SETTINGS])
 
@@ -196,7 +196,7 @@ def admin_api_routers(app: web.Application, knowledge: Knowledge, *, booking_not
         stats_router(db, clock),
         richmenu_router(db, clock, publisher),
         facility_router(db, clock, auditor),
-        booking_router(db, clock, booking_notices, auditor),
+        booking_router(db, clock, booking_notices, auditor, service=booking),
         procedures_router(db, clock, procedures, qr_keys),
         *dialogue_admin_routers(app, knowledge),
     ]
@@ -256,7 +256,7 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
     app[MENU_RELINKER] = MenuRelinker(app[PUBLISHER].relink_citizen)
     app.cleanup_ctx.append(drain_menu_relinks)
     admin_routers = admin_api_routers(app, knowledge, booking_notices=BookingNotices(notifier),
-                                      procedures=procedures, qr_keys=qr_keys)
+                                      procedures=procedures, qr_keys=qr_keys, booking=booking, auditor=auditor)
     # Staff without personal.view see citizens' free text with names (SudachiPy's 人名) and numbers masked.
     redactor = personal_data_redactor(knowledge)
     app.add_subapp(PREFIX, create_admin_app(authenticator, admin_routers, auditor=auditor, redactor=redactor))

@@ -1,6 +1,11 @@
 """``BookingService``: what a dialogue (and the LIFF page) calls to book a facility.
 
-Every method opens its own transaction; results are plain values (civic.booking.types)::
+Who commits: every change has a session-taking method (``reserve_in(session, …)``, ``cancel_in``, …)
+that works in the caller's transaction: a dialogue turn passes ``ctx.session`` (on SQLite the turn
+already holds the write lock), so a reservation and the answer announcing it commit together. The
+methods without a session (``reserve``, ``cancel``, …) are for an edge without a transaction of its
+own (the LIFF page): they open ``db.write()``, call the session-taking method and commit. Reads open
+their own read transactions (the catalogue is cached). Results are plain values (civic.booking.types)::
 
     units = await svc.find_units("アリーナ 半面")
     slots = await svc.available_frames(units[0].unit_id, date(2026, 12, 5))
@@ -24,9 +29,10 @@ from datetime import date, datetime, timedelta
 
 import jaconv
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from civic.booking.availability import load_availability
-from civic.booking.bookers import save_profile
+from civic.booking.bookers import profile_of, save_profile
 from civic.booking.ledger import equipment_of, load_for_unit, unknown_unit
 from civic.booking.models import (
     CANCELLED,
@@ -130,8 +136,14 @@ class BookingService:
                      phone: str | None = None) -> Booker:
         """The citizen as a booker: attributes staff verified (利用者登録) plus what they declare now."""
         async with self.db.read() as s:
-            profile = (await s.exec(select(BookerProfile).where(
-                BookerProfile.channel_user_id == channel_user_id))).first()
+            return await self.booker_in(s, channel_user_id, resident_type=resident_type, name=name, phone=phone)
+
+    @staticmethod
+    async def booker_in(session: AsyncSession, channel_user_id: str, *, resident_type: str | None = None,
+                        name: str | None = None, phone: str | None = None) -> Booker:
+        """As ``booker``, read in the caller's transaction (a turn sees a resident type it saved)."""
+        profile = (await session.exec(select(BookerProfile).where(
+            BookerProfile.channel_user_id == channel_user_id))).first()
         rt = resident_type or (profile.resident_type if profile else None) or RESIDENT
         return Booker(channel_user_id, rt if rt in RESIDENT_TYPES else RESIDENT,
                       frozenset(profile.attributes if profile else ()),
@@ -143,6 +155,20 @@ class BookingService:
         async with self.db.write() as s:
             await save_profile(s, channel_user_id, self.clock.now(), name=name, phone=phone,
                                resident_type=resident_type)
+
+    @staticmethod
+    async def resident_type_in(session: AsyncSession, channel_user_id: str) -> str | None:
+        """The resident type the citizen declared before (None: never asked)."""
+        profile = await profile_of(session, channel_user_id)
+        return profile.resident_type if profile is not None and profile.resident_type in RESIDENT_TYPES else None
+
+    @staticmethod
+    async def remember_resident_in(session: AsyncSession, channel_user_id: str, resident_type: str,
+                                   now: datetime) -> None:
+        """Save the declared resident type, keeping the name and phone already remembered."""
+        profile = await profile_of(session, channel_user_id)
+        await save_profile(session, channel_user_id, now, name=profile.name if profile else None,
+                           phone=profile.phone if profile else None, resident_type=resident_type)
 
     # ---- availability ----------------------------------------------------------------------
 
@@ -222,50 +248,93 @@ class BookingService:
     async def reserve(self, request: BookingRequest, booker: Booker, *,
                       source: str = SOURCE_CHAT) -> Reserved | SlotTaken | Refused:
         async with self.db.write() as s:
-            result = await reserve_in(s, request, booker, self.clock.now(), source=source, cache=self._catalogue)
-        if isinstance(result, SlotTaken):
-            return SlotTaken(await self.alternatives(request), result.message, result.waitlist_available)
-        return result
+            result = await self.reserve_in(s, request, booker, self.clock.now(), source=source, alternatives=False)
+        return await self._with_alternatives(result, request)
+
+    async def reserve_in(self, session: AsyncSession, request: BookingRequest, booker: Booker, now: datetime, *,
+                         source: str = SOURCE_CHAT, alternatives: bool = True) -> Reserved | SlotTaken | Refused:
+        """Book in the caller's transaction; a slot just taken comes with alternatives (unless not wanted yet)."""
+        result = await reserve_in(session, request, booker, now, source=source, cache=self._catalogue)
+        return await self._with_alternatives(result, request) if alternatives else result
 
     async def change(self, booker: Booker, number: str, request: BookingRequest) -> Reserved | SlotTaken | Refused:
         async with self.db.write() as s:
             result = await change_in(s, number, request, booker, self.clock.now(), notifier=self.notifier,
                                      cache=self._catalogue)
-        if isinstance(result, SlotTaken):
-            return SlotTaken(await self.alternatives(request), result.message, result.waitlist_available)
-        return result
+        return await self._with_alternatives(result, request)
 
     async def reschedule(self, booker: Booker, number: str, *, day: date, start_minute: int, end_minute: int,
                          unit_id: int | None = None) -> Reserved | SlotTaken | Refused:
         """Move a reservation to another time (or unit of the same facility), keeping everything else."""
         async with self.db.write() as s:
-            r = await by_number(s, number)
-            if r is None or r.channel_user_id != booker.channel_user_id:
-                return Refused((Violation("not_found", "ご指定の予約が見つかりません。", "number"),))
-            equipment = (await equipment_of(s, [r.id or 0])).get(r.id or 0, {})
-            request = BookingRequest(unit_id or r.unit_id, day, start_minute, end_minute, r.people, r.purpose,
-                                     r.activity, equipment, True)
-            result = await change_in(s, number, request, replace(booker, resident_type=r.resident_type),
-                                     self.clock.now(), notifier=self.notifier, cache=self._catalogue)
+            result, request = await self._reschedule(s, booker, number, day, start_minute, end_minute, unit_id,
+                                                     self.clock.now(), keep_equipment=True)
+        return await self._with_alternatives(result, request) if request is not None else result
+
+    async def reschedule_in(self, session: AsyncSession, booker: Booker, number: str, *, day: date,
+                            start_minute: int, end_minute: int, unit_id: int,
+                            now: datetime) -> Reserved | SlotTaken | Refused:
+        """As ``reschedule``, in the caller's transaction; the equipment is kept only on the same unit."""
+        result, request = await self._reschedule(session, booker, number, day, start_minute, end_minute, unit_id,
+                                                 now, keep_equipment=False)
+        return await self._with_alternatives(result, request) if request is not None else result
+
+    async def _reschedule(self, s: AsyncSession, booker: Booker, number: str, day: date, start_minute: int,
+                          end_minute: int, unit_id: int | None, now: datetime, *, keep_equipment: bool,
+                          ) -> tuple[Reserved | SlotTaken | Refused, BookingRequest | None]:
+        r = await by_number(s, number)
+        if r is None or r.channel_user_id != booker.channel_user_id:
+            return Refused((Violation("not_found", "ご指定の予約が見つかりません。", "number"),)), None
+        target = unit_id or r.unit_id
+        equipment = ((await equipment_of(s, [r.id or 0])).get(r.id or 0, {})
+                     if keep_equipment or target == r.unit_id else {})
+        request = BookingRequest(target, day, start_minute, end_minute, r.people, r.purpose, r.activity, equipment,
+                                 True)
+        result = await change_in(s, number, request, replace(booker, resident_type=r.resident_type), now,
+                                 notifier=self.notifier, cache=self._catalogue)
+        return result, request
+
+    async def _with_alternatives(self, result: Reserved | SlotTaken | Refused,
+                                 request: BookingRequest) -> Reserved | SlotTaken | Refused:
+        """A slot just taken comes with alternatives, read apart from the caller's transaction (committed
+        state: the slot's holder is in it, nothing of an unfinished turn is)."""
         if isinstance(result, SlotTaken):
             return SlotTaken(await self.alternatives(request), result.message, result.waitlist_available)
         return result
 
     async def cancel(self, booker: Booker, number: str) -> Cancelled | Refused:
         async with self.db.write() as s:
-            return await cancel_in(s, number, booker, self.clock.now(), notifier=self.notifier)
+            return await self.cancel_in(s, booker, number, self.clock.now())
+
+    async def cancel_in(self, session: AsyncSession, booker: Booker, number: str,
+                        now: datetime) -> Cancelled | Refused:
+        return await cancel_in(session, number, booker, now, notifier=self.notifier)
 
     async def join_waitlist(self, request: BookingRequest, booker: Booker) -> WaitlistJoined | Refused:
         async with self.db.write() as s:
-            return await join_in(s, request, booker, self.clock.now())
+            return await self.join_waitlist_in(s, request, booker, self.clock.now())
+
+    @staticmethod
+    async def join_waitlist_in(session: AsyncSession, request: BookingRequest, booker: Booker,
+                               now: datetime) -> WaitlistJoined | Refused:
+        return await join_in(session, request, booker, now)
 
     async def accept_offer(self, channel_user_id: str, number: str) -> Reserved | Refused:
         async with self.db.write() as s:
-            return await accept_offer_in(s, channel_user_id, number, self.clock.now())
+            return await self.accept_offer_in(s, channel_user_id, number, self.clock.now())
+
+    @staticmethod
+    async def accept_offer_in(session: AsyncSession, channel_user_id: str, number: str,
+                              now: datetime) -> Reserved | Refused:
+        return await accept_offer_in(session, channel_user_id, number, now)
 
     async def decline_offer(self, channel_user_id: str, number: str) -> Cancelled | Refused:
         async with self.db.write() as s:
-            return await decline_offer_in(s, channel_user_id, number, self.clock.now(), self.notifier)
+            return await self.decline_offer_in(s, channel_user_id, number, self.clock.now())
+
+    async def decline_offer_in(self, session: AsyncSession, channel_user_id: str, number: str,
+                               now: datetime) -> Cancelled | Refused:
+        return await decline_offer_in(session, channel_user_id, number, now, self.notifier)
 
     # ---- my bookings -----------------------------------------------------------------------
 

@@ -151,7 +151,7 @@ class BookingFlow(MakeSteps, ManageSteps, Flow):
             self.ask_people(ctx, unit, lead)
         elif unit.activity_required and not d.get("activity"):
             ctx.ask("activity", m.text("活動内容を入力してください（例：剣道の練習、少年団の試合）。"), lead=lead)
-        elif d.get("ask_resident") or await self.desk.resident_type(ctx.session, ctx.turn.user_id or "") is None:
+        elif d.get("ask_resident") or await self.desk.service.resident_type_in(ctx.session, ctx.turn.user_id or "") is None:
             self.ask_resident(ctx, lead)
         elif bundle.facility.terms.strip() and not d.get("terms"):
             ctx.ask("terms", m.text(f"【{bundle.facility.name} 利用上の遵守事項】\n{bundle.facility.terms.strip()}\n\n"

@@ -242,7 +242,7 @@ class MakeSteps(AskSteps):
                          or (c == "outside" and "町外" in text)), None)
         if code not in RESIDENT_TYPE_LABELS:
             return False
-        await self.desk.remember_resident(ctx.session, ctx.turn.user_id or "", str(code), ctx.now)
+        await self.desk.service.remember_resident_in(ctx.session, ctx.turn.user_id or "", str(code), ctx.now)
         await self.advance(ctx, f"{RESIDENT_TYPE_LABELS[str(code)]}ですね。")
         return True
 
@@ -275,8 +275,8 @@ class MakeSteps(AskSteps):
         bundle, unit = await self.current(ctx)
         if bundle is None or unit is None:
             return False
-        booker = await self.desk.booker(ctx.session, ctx.turn.user_id or "")
-        result = await self.desk.reserve(ctx.session, self.request(ctx, bundle), booker, ctx.now)
+        booker = await self.desk.service.booker_in(ctx.session, ctx.turn.user_id or "")
+        result = await self.desk.service.reserve_in(ctx.session, self.request(ctx, bundle), booker, ctx.now)
         if isinstance(result, Reserved):
             lines = bt.summary(self.lines(ctx, bundle, unit, booker.resident_type)) + f"\n・使用料：{bm.yen(result.fee)}"
             pending = ("\nこの施設は、担当者の承認のあと予約が確定します。結果はこのトークでお知らせします。"
@@ -300,8 +300,8 @@ class MakeSteps(AskSteps):
             bundle, _ = await self.current(ctx)
             if bundle is None:
                 return False
-            booker = await self.desk.booker(ctx.session, ctx.turn.user_id or "")
-            joined = await self.desk.join_waitlist(ctx.session, self.request(ctx, bundle), booker, ctx.now)
+            booker = await self.desk.service.booker_in(ctx.session, ctx.turn.user_id or "")
+            joined = await self.desk.service.join_waitlist_in(ctx.session, self.request(ctx, bundle), booker, ctx.now)
             if isinstance(joined, Refused):
                 ctx.finish(m.text(joined.message))
             else:

@@ -116,8 +116,8 @@ class ManageSteps(AskSteps):
             return True
         if answer != "yes":
             return False
-        booker = await self.desk.booker(ctx.session, ctx.turn.user_id or "")
-        result = await self.desk.cancel(ctx.session, booker, number, ctx.now)
+        booker = await self.desk.service.booker_in(ctx.session, ctx.turn.user_id or "")
+        result = await self.desk.service.cancel_in(ctx.session, booker, number, ctx.now)
         if isinstance(result, Cancelled):
             ctx.finish(m.text(f"予約番号 {result.number} のご予約を取り消しました。ご連絡ありがとうございました。"))
         else:
@@ -132,10 +132,10 @@ class ManageSteps(AskSteps):
         if pb.get("change") != "yes" and (ctx.text or "").strip() not in {"変更する", "はい"}:
             return False
         d = ctx.data
-        booker = await self.desk.booker(ctx.session, ctx.turn.user_id or "")
-        result = await self.desk.reschedule(ctx.session, booker, str(d["number"]), unit_id=int(d["unit_id"]),
-                                            day=date.fromisoformat(d["day"]), start_minute=int(d["start"]),
-                                            end_minute=int(d["end"]), now=ctx.now)
+        booker = await self.desk.service.booker_in(ctx.session, ctx.turn.user_id or "")
+        result = await self.desk.service.reschedule_in(
+            ctx.session, booker, str(d["number"]), unit_id=int(d["unit_id"]), day=date.fromisoformat(d["day"]),
+            start_minute=int(d["start"]), end_minute=int(d["end"]), now=ctx.now)
         if isinstance(result, Reserved):
             after = bt.when_text(date.fromisoformat(d["day"]), int(d["start"]), int(d["end"]))
             ctx.finish(m.text(f"ご予約を変更しました。予約番号は {result.number} のままです。\n"
@@ -179,7 +179,7 @@ async def on_offer_postback(ctx: Context, handler: Any) -> bool:
         return True
     desk: BookingDesk = flow.desk
     if kind == OFFER_ACCEPT:
-        result = await desk.accept_offer(ctx.session, user, number, ctx.now)
+        result = await desk.service.accept_offer_in(ctx.session, user, number, ctx.now)
         if isinstance(result, Reserved):
             wait = "\n施設の承認のあと確定します。結果はこのトークでお知らせします。" if result.status == "pending" else ""
             ctx.say(m.text(f"ありがとうございます。キャンセル待ちの枠をご予約しました。予約番号は {result.number} です。\n"
@@ -188,7 +188,7 @@ async def on_offer_postback(ctx: Context, handler: Any) -> bool:
         else:
             ctx.say(m.text(result.message))
     else:
-        declined = await desk.decline_offer(ctx.session, user, number, ctx.now)
+        declined = await desk.service.decline_offer_in(ctx.session, user, number, ctx.now)
         ctx.say(m.text("キャンセル待ちのご案内を辞退しました。ご連絡ありがとうございました。" if isinstance(declined, Cancelled)
                        else declined.message))
     handler._resume_after_answer(ctx)

@@ -193,7 +193,7 @@ class AskSteps(Steps):
         return out
 
     async def ask_confirm(self, ctx: Context, bundle: FacilityBundle, unit: Unit, lead: str = "") -> None:
-        booker = await self.desk.booker(ctx.session, ctx.turn.user_id or "")
+        booker = await self.desk.service.booker_in(ctx.session, ctx.turn.user_id or "")
         request = self.request(ctx, bundle)
         quote: Quote = await self.desk.service.quote(request, booker)
         if any(v.code == "taken" for v in quote.violations):

@@ -39,7 +39,7 @@ async def test_each_mutating_route_leaves_an_entry(env: AdminEnv, client) -> Non
                                  headers={**env.auth(role), **(headers or {})} if role else headers)
         assert r.status == expect, (method, path, r.status, await r.text())
         entries = await _entries(env)
-        assert len(entries) > before, f"{method} {route} wrote nothing to the operation log"
+        assert len(entries) == before + 1, f"{method} {route} wrote {len(entries) - before} operation-log entries, not one"
         entry = entries[-1]
         assert entry.at == env.clock.now() and entry.remote == "127.0.0.1"
         if role:
