@@ -74,8 +74,8 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
     from aiohttp import web
 
     from bot.app import create_app
-    from bot.appkeys import DATABASE, DISPATCHER
-    from bot.dialogue_wiring import BOOKING, NOTIFIER, PROCEDURES, dialogue_handler_factory, make_notifier
+    from bot.appkeys import BOOKING, DATABASE, DISPATCHER, NOTIFIER, PROCEDURES
+    from bot.dialogue_wiring import dialogue_handler_factory, make_notifier
     from bot.migrate import upgrade
     from bot.notifier import BookingNotices
     from bot.settings import LineAccount, Settings

@@ -33,6 +33,7 @@ from bot.appkeys import (
     INBOX_DATABASE,
     INBOX_WRITER,
     PARSERS,
+    ROLE,
     SENDER,
     SETTINGS,
 )
@@ -61,9 +62,6 @@ class Role(Enum):
     INLINE = "inline"
     WEB = "web"
     WORKER = "worker"
-
-
-ROLE = web.AppKey("role", Role)
 
 
 def create_app(

@@ -68,7 +68,6 @@ class StartupContent:
         return self.menus
 
 
-STARTUP_CONTENT = web.AppKey("startup_content", StartupContent)
 
 
 def content_ctx(db: Database, clock: Clock, town_dir: Path, publisher: Callable[[], RichMenuPublisher], *,

@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.appkeys import CLOCK, DATABASE, GATEWAY
+from bot.appkeys import CLOCK, DATABASE, DELIVERY_SCHEDULER, GATEWAY
 from bot.settings import TEST, Settings
 from civic.deliveries.sending import DeliveryDispatcher, SendingConfig
 from civic.deliveries.services import DeliveryConfig, DeliveryDesk
@@ -106,7 +106,6 @@ class DeliveryScheduler:
         await self._idle.wait()  # let a tick in progress record what it sent
 
 
-DELIVERY_SCHEDULER = web.AppKey("delivery_scheduler", DeliveryScheduler)
 
 
 def instance_name() -> str:

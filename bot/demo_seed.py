@@ -8,9 +8,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.appkeys import CLOCK, DATABASE, SETTINGS
+from bot.appkeys import CLOCK, DATABASE, KNOWLEDGE, PUBLISHER, SETTINGS
 from bot.dialogue_wiring import seed_dialogues
-from bot.service import KNOWLEDGE, PUBLISHER
 from civic.booking.demo import seed_booking_demo
 from civic.staff.errors import StaffError
 from civic.staff.services import create_staff

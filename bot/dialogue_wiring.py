@@ -18,29 +18,28 @@ from typing import Any
 from aiohttp import web
 
 from admin_api.open311 import Open311Policy
-from bot.appkeys import CLOCK, DATABASE, GATEWAY, SENDER, SETTINGS
+from bot.appkeys import (
+    BOOKING,
+    CLOCK,
+    DATABASE,
+    DIALOGUE_HANDLER,
+    DIALOGUE_SERVICES,
+    GATEWAY,
+    MENU_RELINKER,
+    NOTIFIER,
+    PROCEDURES,
+    SENDER,
+    SETTINGS,
+)
 from bot.help_responder import MENU, help_message, welcome_text
-from bot.menu_relink import MenuRelinker
 from bot.notifier import OutboxNotifier
 from bot.settings import Settings, SettingsError
 from bot.turn import TurnHandler
-from civic.booking.services import BookingService
-from civic.procedures.tree import Content as ProcedureContent
 from civic.reports.photos import PhotoPolicy
 from civic.staff.privacy import Redactor
 from dialogues.engine import DEFAULT_TIMEOUT
 from dialogues.handler import MENU_ACTIONS, DialogueHandler
 from dialogues.services import Knowledge, Services
-
-#: The service's dialogue parts, for sub-apps that answer like the bot (web chat) or notify citizens.
-DIALOGUE_SERVICES = web.AppKey("dialogue_services", Services)
-DIALOGUE_HANDLER = web.AppKey("dialogue_handler", DialogueHandler)
-NOTIFIER = web.AppKey("notifier", OutboxNotifier)
-#: Per-segment rich menus relinked after a turn's form answers commit (absent: no relinking).
-MENU_RELINKER = web.AppKey("menu_relinker", MenuRelinker)
-#: Set before the app starts (``bot.service.build_service``): the booking and 手続きナビ flows use them.
-BOOKING = web.AppKey("booking_service", BookingService)
-PROCEDURES = web.AppKey("procedures_content", ProcedureContent)
 
 
 def build_knowledge(settings: Settings, *, model_dir: str | Path | None = None) -> Knowledge:

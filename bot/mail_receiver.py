@@ -23,7 +23,7 @@ from typing import Any
 from aiohttp import web
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from bot.appkeys import CLOCK, DATABASE
+from bot.appkeys import CLOCK, DATABASE, MAIL_RECEIVER
 from civic.clock import Clock
 from civic.database import Database
 from civic.deliveries import mail
@@ -92,7 +92,6 @@ class MailReceiver:
             await self._server.wait_closed()
 
 
-MAIL_RECEIVER = web.AppKey("mail_receiver", MailReceiver)
 
 
 def mail_receiver_ctx(*, host: str = "127.0.0.1", port: int = 2525, recipients: set[str] | None = None,

@@ -41,14 +41,26 @@ from admin_api.staff_auth import StaffAuthenticator
 from admin_api.staff_views import staff_router
 from admin_api.stats_views import stats_router
 from bot.app import Role, create_app
-from bot.appkeys import CLOCK, DATABASE, GATEWAY, INBOX_DATABASE, SETTINGS
-from bot.content_install import STARTUP_CONTENT, StartupContent, content_ctx
-from bot.delivery_scheduler import DELIVERY_SCHEDULER, delivery_scheduler_ctx
-from bot.dialogue_wiring import (
+from bot.appkeys import (
     BOOKING,
+    CLOCK,
+    DATABASE,
+    DELIVERY_SCHEDULER,
+    GATEWAY,
+    INBOX_DATABASE,
+    KNOWLEDGE,
     MENU_RELINKER,
     NOTIFIER,
     PROCEDURES,
+    PUBLISHER,
+    SCHEDULE,
+    SETTINGS,
+    STAFF_SESSIONS,
+    STARTUP_CONTENT,
+)
+from bot.content_install import StartupContent, content_ctx
+from bot.delivery_scheduler import delivery_scheduler_ctx
+from bot.dialogue_wiring import (
     build_knowledge,
     dialogue_admin_routers,
     dialogue_handler_factory,
@@ -94,10 +106,6 @@ from richmenus.publish import RichMenuPublisher
 from richmenus.taps import is_switch_data, record_tap
 
 log = logging.getLogger(__name__)
-STAFF_SESSIONS = web.AppKey("staff_sessions", StaffSessions)
-PUBLISHER = web.AppKey("richmenu_publisher", RichMenuPublisher)
-SCHEDULE = web.AppKey("schedule", Schedule)
-KNOWLEDGE = web.AppKey("knowledge", Knowledge)
 
 
 class _LateGateway:

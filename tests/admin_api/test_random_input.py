@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
 from admin_api.app import PREFIX
-from bot.appkeys import CLOCK, DATABASE
+from bot.appkeys import CLOCK, DATABASE, STAFF_SESSIONS
 from bot.dialogue_wiring import build_knowledge
-from bot.service import STAFF_SESSIONS, build_service
+from bot.service import build_service
 from civic.booking.demo import seed_booking_demo
 from civic.clock import FrozenClock
 from civic.staff import services as accounts

@@ -10,9 +10,9 @@ import pytest
 from aiohttp.test_utils import TestServer
 from sqlmodel import select
 
-from bot.appkeys import DATABASE
-from bot.content_install import STARTUP_CONTENT, install_first_menus
-from bot.service import PUBLISHER, build_service
+from bot.appkeys import DATABASE, PUBLISHER, STARTUP_CONTENT
+from bot.content_install import install_first_menus
+from bot.service import build_service
 from bot.settings import LineAccount
 from civic.clock import FrozenClock
 from civic.facilities.content import read_facilities_file, seed_facilities

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from admin_api.app import PREFIX
-from bot.appkeys import CLOCK, DATABASE
-from bot.dialogue_wiring import DIALOGUE_SERVICES, MENU_RELINKER
-from bot.service import PUBLISHER, build_service
+from bot.appkeys import CLOCK, DATABASE, DIALOGUE_SERVICES, MENU_RELINKER, PUBLISHER
+from bot.service import build_service
 from civic.procedures.payload import reference
 from civic.staff.permissions import CATALOGUE
 from civic.staff.services import create_staff

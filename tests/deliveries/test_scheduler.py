@@ -8,7 +8,8 @@ from pathlib import Path
 from aiohttp.test_utils import TestServer
 
 from bot.app import create_app
-from bot.delivery_scheduler import DELIVERY_SCHEDULER, delivery_scheduler_ctx
+from bot.appkeys import DELIVERY_SCHEDULER
+from bot.delivery_scheduler import delivery_scheduler_ctx
 from bot.settings import LineAccount, Settings
 from civic.clock import FrozenClock
 from civic.crypto import parse_key

@@ -19,8 +19,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from bot.app import create_app
-from bot.appkeys import DATABASE, DISPATCHER
-from bot.dialogue_wiring import MENU_RELINKER, NOTIFIER, dialogue_handler_factory
+from bot.appkeys import DATABASE, DISPATCHER, MENU_RELINKER, NOTIFIER
+from bot.dialogue_wiring import dialogue_handler_factory
 from bot.settings import LineAccount
 from civic.clock import TOKYO, FrozenClock
 from civic.facilities.content import read_facilities_file, seed_facilities

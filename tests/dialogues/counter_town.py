@@ -8,8 +8,8 @@ from datetime import date
 from typing import Any
 
 from bot.app import create_app
-from bot.appkeys import DATABASE
-from bot.dialogue_wiring import BOOKING, NOTIFIER, PROCEDURES, dialogue_handler_factory, make_notifier
+from bot.appkeys import BOOKING, DATABASE, NOTIFIER, PROCEDURES
+from bot.dialogue_wiring import dialogue_handler_factory, make_notifier
 from bot.notifier import BookingNotices
 from bot.settings import LineAccount
 from civic.booking.services import BookingService

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 
 from bot.app import create_app
-from bot.dialogue_wiring import MENU_RELINKER, dialogue_handler_factory
+from bot.appkeys import MENU_RELINKER, PUBLISHER
+from bot.dialogue_wiring import dialogue_handler_factory
 from bot.menu_relink import MenuRelinker
-from bot.service import PUBLISHER, richmenu_publisher
+from bot.service import richmenu_publisher
 from bot.settings import LineAccount
 from bot.turn import APOLOGY, Turn
 from civic.attributes import services as attributes

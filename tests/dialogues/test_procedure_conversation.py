@@ -185,7 +185,7 @@ async def test_a_long_result_is_split_over_messages(town: CounterTown, monkeypat
 
 
 async def test_the_web_chat_navigates_and_sends_booking_to_line(town: CounterTown) -> None:
-    from bot.dialogue_wiring import DIALOGUE_HANDLER
+    from bot.appkeys import DIALOGUE_HANDLER
     from bot.turn import Turn
 
     handler = town.app[DIALOGUE_HANDLER]

@@ -241,7 +241,7 @@ async def test_rich_menu_tap_for_the_running_flow_offers_to_continue(town: Town)
 async def test_staff_status_change_reaches_the_reporter_in_line(any_town: Town, aiohttp_client) -> None:
     from admin_api.app import create_admin_app
     from admin_api.report_views import reports_router
-    from bot.dialogue_wiring import NOTIFIER
+    from bot.appkeys import NOTIFIER
     from tests.reports.test_report_views import EDITOR, Tokens
 
     town = any_town

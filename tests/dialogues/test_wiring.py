@@ -6,9 +6,8 @@ from datetime import timedelta
 
 from admin_api.app import create_admin_app
 from bot.app import create_app
-from bot.appkeys import DATABASE
+from bot.appkeys import DATABASE, DIALOGUE_HANDLER
 from bot.dialogue_wiring import (
-    DIALOGUE_HANDLER,
     dialogue_admin_routers,
     dialogue_handler_factory,
     install_dialogues,
