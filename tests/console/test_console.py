@@ -118,3 +118,56 @@ async def test_sign_in_dashboard_and_segment(tmp_path: Path) -> None:
         status, saved = await demo.admin_call("GET", "/segments", token=token)
         assert status == 200 and {"テストdesktop", "テストtablet"} <= {s["name"] for s in saved}
         assert saved[0]["filter"]["items"][0]["type"] == "not"
+
+
+async def test_viewer_sees_no_edit_buttons_and_the_api_refuses(tmp_path: Path) -> None:
+    async with running_demo(tmp_path) as demo, chromium() as browser:
+        admin = await demo.token(demo.login, demo.password)
+        status, roles = await demo.admin_call("GET", "/roles", token=admin)
+        viewer_role = next(r["id"] for r in roles if r["key"] == "viewer")
+        status, _ = await demo.admin_call("POST", "/staff", {"login": "mitarou", "display_name": "閲覧 太郎",
+                                                             "password": "viewer-pass-2026!", "role_id": viewer_role},
+                                          token=admin)
+        assert status == 201
+        status, _ = await demo.admin_call("POST", "/segments", {"name": "既存", "filter": {"type": "all"}}, token=admin)
+        assert status == 201
+        async with console_page(browser, 1280, 800) as page:
+            await sign_in(page, demo, "mitarou", "viewer-pass-2026!")
+            await expect(page.locator("svg.chart")).to_have_count(5, timeout=WAIT)
+            await page.get_by_role("link", name="セグメント").click()
+            await expect(page.get_by_role("cell", name="既存")).to_be_visible(timeout=WAIT)
+            await expect(page.get_by_role("button", name="新しいセグメントを作る")).to_have_count(0)
+            await expect(page.get_by_role("button", name="削除")).to_have_count(0)
+            await expect(page.get_by_role("button", name="コピー")).to_have_count(0)
+            await page.get_by_role("button", name="条件を見る").click()
+            await expect(page.get_by_role("button", name="保存する")).to_have_count(0)
+            await expect(page.get_by_label("名前")).to_be_disabled()
+            await look(page, "segment-viewer")
+        viewer = await demo.token("mitarou", "viewer-pass-2026!")
+        status, body = await demo.admin_call("POST", "/segments", {"name": "x", "filter": {"type": "all"}}, token=viewer)
+        assert status == 403 and "権限" in body["error"]["message"]
+        status, segments = await demo.admin_call("GET", "/segments", token=viewer)
+        assert [s["name"] for s in segments] == ["既存"]
+
+
+async def test_expired_session_returns_to_sign_in_keeping_the_draft(tmp_path: Path) -> None:
+    async with running_demo(tmp_path) as demo, chromium() as browser:
+        async with console_page(browser, 1280, 800, allowed=("/segments/preview", "/auth/logout")) as page:
+            await sign_in(page, demo, demo.login, demo.password)
+            await page.get_by_role("link", name="セグメント").click()
+            await page.get_by_role("button", name="新しいセグメントを作る").click()
+            await page.get_by_label("名前").fill("下書きのセグメント")
+            await page.get_by_role("button", name="条件を追加").click()
+            await expect(page.get_by_test_id("segment-count")).to_contain_text("該当する友だち", timeout=WAIT)
+            # the session ends on the server (as after the idle timeout)
+            token = await page.evaluate("sessionStorage.getItem('madoguchi.console.token')")
+            status, _ = await demo.admin_call("POST", "/auth/logout", token=token)
+            assert status in (200, 204)
+            await page.get_by_label("名前").fill("下書きのセグメント（続き）")
+            await expect(page.get_by_role("status").filter(has_text="有効期限が切れました")).to_be_visible(timeout=WAIT)
+            await page.locator('input[autocomplete="username"]').fill(demo.login)
+            await page.locator('input[autocomplete="current-password"]').fill(demo.password)
+            await page.get_by_role("button", name="ログイン").click()
+            await page.get_by_role("link", name="セグメント").click()
+            await page.get_by_role("button", name="新しいセグメントを作る").click()
+            await expect(page.get_by_label("名前")).to_have_value("下書きのセグメント（続き）", timeout=WAIT)

@@ -3,7 +3,8 @@ import { api, download } from "../api.js";
 import { chart } from "../chart.js";
 import { h, field, toast } from "../ui.js";
 
-const iso = (d) => d.toISOString().slice(0, 10);
+// A day as the town counts it (Asia/Tokyo), in the API's YYYY-MM-DD form.
+const iso = (d) => new Intl.DateTimeFormat("sv-SE", { timeZone: "Asia/Tokyo" }).format(d);
 
 export default async function dashboard(main, ctx) {
   const today = new Date();

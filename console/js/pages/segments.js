@@ -68,7 +68,8 @@ export default async function segments(main, ctx) {
           const p = await api("POST", "/segments/preview", { filter: filter(), sample: 5 });
           if (mine !== seq) return;
           count.textContent = `該当する友だち: ${p.count}人（テスト用アカウント ${p.test_accounts}件）`;
-          sample.replaceChildren(...p.sample.map((c) => h("li", {}, c.display_name || c.user)));
+          sample.replaceChildren(...(p.sample.length ? p.sample.map((c) => h("li", {}, c.display_name || c.user))
+            : [h("li", {}, "該当する人はいません。")]));
         } catch (err) { if (mine === seq) count.textContent = err.message; }
       }, 250);
     };
@@ -83,7 +84,7 @@ export default async function segments(main, ctx) {
       const inputs = h("span", { class: "inputs" });
       const not = h("input", { type: "checkbox", checked: negate });
       const spec = () => attrs.find((a) => a.key === attr.value);
-      const num = (label, value) => h("label", { class: "inline" }, label, h("input", { type: "number", value: value ?? "", "data-k": label, class: "short" }));
+      const num = (label, value) => h("label", { class: "inline" }, h("input", { type: "number", value: value ?? "", "data-k": label, class: "short" }), label);
       const drawKind = () => {
         const s = spec();
         kind.replaceChildren(...(s ? LEAVES[s.kind] || [["has", "回答あり"]] : [["friend_days", "日数の範囲"]]).map(([v, l]) => h("option", { value: v }, l)));
@@ -100,10 +101,10 @@ export default async function segments(main, ctx) {
           const unit = h("select", { "aria-label": "単位" }, UNITS.map(([v, l]) => h("option", { value: v, selected: (n.unit || "years") === v }, l)));
           inputs.append(num("から", n.min), num("まで", n.max), unit);
         } else if (k === "date") {
-          inputs.append(h("label", { class: "inline" }, "から", h("input", { type: "date", value: n.from || "", "data-k": "from" })),
-            h("label", { class: "inline" }, "まで", h("input", { type: "date", value: n.to || "", "data-k": "to" })));
+          inputs.append(h("label", { class: "inline" }, h("input", { type: "date", value: n.from || "", "data-k": "from" }), "から"),
+            h("label", { class: "inline" }, h("input", { type: "date", value: n.to || "", "data-k": "to" }), "まで"));
         } else if (k === "number" || k === "friend_days") {
-          inputs.append(num("から", n.min), num("まで", n.max));
+          inputs.append(num("から", n.min), num("まで", n.max), k === "friend_days" ? h("span", {}, "日（空欄は上限・下限なし）") : null);
         } else if (k === "text") {
           inputs.append(h("label", { class: "inline" }, "文字", h("input", { value: n.equals || "", "data-k": "equals" })));
         }
@@ -126,7 +127,7 @@ export default async function segments(main, ctx) {
       li.addEventListener("change", refresh);
       drawKind(); drawInputs();
       li.append(h("div", { class: "condition-head" }, attr, kind,
-        h("label", { class: "inline" }, not, "に当てはまらない人"),
+        h("label", { class: "inline" }, not, "この条件に当てはまらない人を選ぶ"),
         editable ? h("button", { type: "button", class: "secondary", onclick: () => { li.remove(); refresh(); } }, "条件を削除") : null), inputs);
       return li;
     }
@@ -140,6 +141,7 @@ export default async function segments(main, ctx) {
         h("button", { type: "button", class: "secondary", onclick: showList }, "一覧に戻る"),
         editable ? h("button", { type: "submit" }, "保存する") : null));
     form.addEventListener("change", refresh);
+    form.addEventListener("input", refresh);
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault(); clearErrors(form);
       const body = { name: name.value, description: description.value, filter: filter() };
