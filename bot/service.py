@@ -194,7 +194,7 @@ def admin_api_routers(app: web.Application, knowledge: Knowledge, *, booking_not
         mail_router(db, clock, desk, wake=wake),
         staff_router(db, clock, app[STAFF_SESSIONS]),
         log_router(db, clock),
-        stats_router(db, clock),
+        stats_router(db, clock, GatewayLineApis(_LateGateway(app))),  # LINE's own figures too
         richmenu_router(db, clock, publisher),
         facility_router(db, clock, auditor),
         booking_router(db, clock, booking_notices, auditor),

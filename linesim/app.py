@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from . import control_api, messaging_api, oauth_api, richmenu_api, simulator
+from . import control_api, insight_api, messaging_api, oauth_api, richmenu_api, simulator
 from .config import SimConfig
 from .keys import CONFIG, SERVICE, STOPPING
 from .middleware import line_api
@@ -34,6 +34,7 @@ def create_app(config: SimConfig) -> web.Application:
     app[STOPPING] = asyncio.Event()
     app.add_routes(messaging_api.routes)
     app.add_routes(richmenu_api.routes)
+    app.add_routes(insight_api.routes)
     app.add_routes(oauth_api.routes)
     app.add_routes(control_api.routes)
     simulator.add_routes(app)

@@ -88,6 +88,8 @@ async def test_sign_in_dashboard_and_segment(tmp_path: Path) -> None:
                 await expect(page.get_by_role("heading", name="ダッシュボード", level=1)).to_be_visible()
                 await expect(page.locator("svg.chart")).to_have_count(5, timeout=WAIT)
                 await expect(page.locator(".kpi").first).to_contain_text("友だち数")
+                # LINE's own figures, read through the service's gateway from linesim's insight endpoint
+                await expect(page.get_by_test_id("line-figures")).to_contain_text("友だち追加 3人、うちブロック 0人")
                 await look(page, "dashboard")
                 async with page.expect_download() as download:
                     await page.get_by_role("button", name="日別の統計をCSVで保存").click()

@@ -1,4 +1,4 @@
-// ダッシュボード: /stats/daily, /stats/usage, /stats/unanswered (3 API calls, in parallel).
+// ダッシュボード: /stats/daily, /stats/usage, /stats/unanswered /stats/line/followers, /stats/line/richmenu-clicks (5 API calls, in parallel).
 import { api, download } from "../api.js";
 import { chart } from "../chart.js";
 import { h, field, toast } from "../ui.js";
@@ -24,15 +24,16 @@ export default async function dashboard(main, ctx) {
   async function load() {
     body.replaceChildren(h("p", { class: "hint" }, "集計中…"));
     try {
-      const [days, usage, unanswered] = await Promise.all([
+      const [days, usage, unanswered, line, clicks] = await Promise.all([
         api("GET", `/stats/daily?${q()}`), api("GET", `/stats/usage?${q()}&by=intent`),
-        api("GET", `/stats/unanswered?${q()}&limit=20`)]);
-      render(days, usage, unanswered);
+        api("GET", `/stats/unanswered?${q()}&limit=20`), api("GET", "/stats/line/followers"),
+        api("GET", `/stats/line/richmenu-clicks?${q()}`)]);
+      render(days, usage, unanswered, line, clicks);
     } catch (err) {
       body.replaceChildren(h("p", { class: "field-error", role: "alert" }, err.message));
     }
   }
-  function render(days, usage, unanswered) {
+  function render(days, usage, unanswered, line, clicks) {
     const labels = days.map((d) => d.day);
     const col = (k) => days.map((d) => d[k]);
     const last = days[days.length - 1] || {};
@@ -57,7 +58,13 @@ export default async function dashboard(main, ctx) {
           h("meter", { min: 0, max: top, value: c, "aria-label": `${n} ${c}件` }), h("span", {}, `${c}件`)))) : h("p", {}, "この期間の利用はありません。")),
       h("section", { class: "card" }, h("h2", {}, "答えられなかった質問"),
         unanswered.length ? h("div", { class: "table-wrap" }, h("table", {}, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "質問"), h("th", { scope: "col" }, "回数"), h("th", { scope: "col" }, "人数"))),
-          h("tbody", {}, unanswered.map((u) => h("tr", {}, h("td", {}, u.text), h("td", {}, u.count), h("td", {}, u.users)))))) : h("p", {}, "この期間にはありません。")));
+          h("tbody", {}, unanswered.map((u) => h("tr", {}, h("td", {}, u.text), h("td", {}, u.count), h("td", {}, u.users)))))) : h("p", {}, "この期間にはありません。")),
+      h("section", { class: "card", "data-testid": "line-figures" }, h("h2", {}, "LINE が数えた数（公開用アカウント）"),
+        line.available ? h("p", {}, `${line.day} 時点: 友だち追加 ${line.followers ?? "—"}人、うちブロック ${line.blocks ?? "—"}人、配信が届く人 ${line.targeted_reaches ?? "—"}人`)
+          : h("p", {}, line.message || "LINE の集計を取得できませんでした。"),
+        clicks.available ? (clicks.items.length ? h("ul", {}, clicks.items.map((c) => h("li", {}, `${c.menu_name ?? ""} ${c.label ?? "（領域不明）"}: ${c.clicks}回`)))
+          : h("p", {}, "この期間のリッチメニューのクリックはありません。"))
+          : h("p", {}, `リッチメニュー: ${clicks.message || "LINE の集計を取得できませんでした。"}`)));
   }
   form.addEventListener("submit", (ev) => { ev.preventDefault(); load(); });
   main.replaceChildren(h("h1", {}, ctx.title), form, body);
