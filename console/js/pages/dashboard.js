@@ -26,7 +26,7 @@ export default async function dashboard(main, ctx) {
     try {
       const [days, usage, unanswered, line, clicks] = await Promise.all([
         api("GET", `/stats/daily?${q()}`), api("GET", `/stats/usage?${q()}&by=intent`),
-        api("GET", `/stats/unanswered?${q()}&limit=20`), api("GET", "/stats/line/followers"),
+        api("GET", `/stats/unanswered?${q()}&limit=20`), api("GET", `/stats/line/followers?day=${until.value}`),
         api("GET", `/stats/line/richmenu-clicks?${q()}`)]);
       render(days, usage, unanswered, line, clicks);
     } catch (err) {
@@ -60,7 +60,8 @@ export default async function dashboard(main, ctx) {
         unanswered.length ? h("div", { class: "table-wrap" }, h("table", {}, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "質問"), h("th", { scope: "col" }, "回数"), h("th", { scope: "col" }, "人数"))),
           h("tbody", {}, unanswered.map((u) => h("tr", {}, h("td", {}, u.text), h("td", {}, u.count), h("td", {}, u.users)))))) : h("p", {}, "この期間にはありません。")),
       h("section", { class: "card", "data-testid": "line-figures" }, h("h2", {}, "LINE が数えた数（公開用アカウント）"),
-        line.available ? h("p", {}, `${line.day} 時点: 友だち追加 ${line.followers ?? "—"}人、うちブロック ${line.blocks ?? "—"}人、配信が届く人 ${line.targeted_reaches ?? "—"}人`)
+        line.available && line.status !== "ready" ? h("p", {}, `${line.day} の集計は LINE でまだ準備中です（LINE の統計は前日分まで）。`)
+          : line.available ? h("p", {}, `${line.day} 時点: 友だち追加 ${line.followers ?? "—"}人、うちブロック ${line.blocks ?? "—"}人、配信が届く人 ${line.targeted_reaches ?? "—"}人`)
           : h("p", {}, line.message || "LINE の集計を取得できませんでした。"),
         clicks.available ? (clicks.items.length ? h("ul", {}, clicks.items.map((c) => h("li", {}, `${c.menu_name ?? ""} ${c.label ?? "（領域不明）"}: ${c.clicks}回`)))
           : h("p", {}, "この期間のリッチメニューのクリックはありません。"))
