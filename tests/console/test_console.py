@@ -78,6 +78,8 @@ async def test_sign_in_dashboard_and_segment(tmp_path: Path) -> None:
                 await page.goto(f"{demo.url}/admin/")
                 await expect(page.get_by_role("heading", name="窓口 管理画面 ログイン")).to_be_visible()
                 await look(page, "signin")
+                await expect(page.get_by_role("button", name="ログアウト")).to_be_hidden()
+                await expect(page.get_by_role("navigation", name="機能")).to_be_hidden()
                 # a wrong password: the API's plain Japanese message, shown on the form
                 await page.locator('input[autocomplete="username"]').fill(demo.login)
                 await page.locator('input[autocomplete="current-password"]').fill("wrong-password")
@@ -90,6 +92,7 @@ async def test_sign_in_dashboard_and_segment(tmp_path: Path) -> None:
                 await expect(page.locator(".kpi").first).to_contain_text("友だち数")
                 # LINE's own figures, read through the service's gateway from linesim's insight endpoint
                 await expect(page.get_by_test_id("line-figures")).to_contain_text("友だち追加 3人、うちブロック 0人")
+                await expect(page.get_by_test_id("delivery-figures")).to_contain_text("配信 0回・送信 0通")
                 await look(page, "dashboard")
                 async with page.expect_download() as download:
                     await page.get_by_role("button", name="日別の統計をCSVで保存").click()

@@ -1,4 +1,5 @@
-// ダッシュボード: /stats/daily, /stats/usage, /stats/unanswered /stats/line/followers, /stats/line/richmenu-clicks (5 API calls, in parallel).
+// ダッシュボード: /stats/daily, /stats/usage, /stats/unanswered, /stats/line/followers, /stats/line/richmenu-clicks,
+// /deliveries/totals and /deliveries/history (7 API calls, in parallel).
 import { api, download } from "../api.js";
 import { chart } from "../chart.js";
 import { h, field, toast } from "../ui.js";
@@ -24,16 +25,19 @@ export default async function dashboard(main, ctx) {
   async function load() {
     body.replaceChildren(h("p", { class: "hint" }, "集計中…"));
     try {
-      const [days, usage, unanswered, line, clicks] = await Promise.all([
+      const deliveries = ctx.can("deliveries.read");
+      const [days, usage, unanswered, line, clicks, totals, runs] = await Promise.all([
         api("GET", `/stats/daily?${q()}`), api("GET", `/stats/usage?${q()}&by=intent`),
         api("GET", `/stats/unanswered?${q()}&limit=20`), api("GET", `/stats/line/followers?day=${until.value}`),
-        api("GET", `/stats/line/richmenu-clicks?${q()}`)]);
-      render(days, usage, unanswered, line, clicks);
+        api("GET", `/stats/line/richmenu-clicks?${q()}`),
+        deliveries ? api("GET", `/deliveries/totals?${q()}`) : null,
+        deliveries ? api("GET", `/deliveries/history?${q()}&limit=10`) : null]);
+      render(days, usage, unanswered, line, clicks, totals, runs);
     } catch (err) {
       body.replaceChildren(h("p", { class: "field-error", role: "alert" }, err.message));
     }
   }
-  function render(days, usage, unanswered, line, clicks) {
+  function render(days, usage, unanswered, line, clicks, totals, runs) {
     const labels = days.map((d) => d.day);
     const col = (k) => days.map((d) => d[k]);
     const last = days[days.length - 1] || {};
@@ -59,6 +63,13 @@ export default async function dashboard(main, ctx) {
       h("section", { class: "card" }, h("h2", {}, "答えられなかった質問"),
         unanswered.length ? h("div", { class: "table-wrap" }, h("table", {}, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "質問"), h("th", { scope: "col" }, "回数"), h("th", { scope: "col" }, "人数"))),
           h("tbody", {}, unanswered.map((u) => h("tr", {}, h("td", {}, u.text), h("td", {}, u.count), h("td", {}, u.users)))))) : h("p", {}, "この期間にはありません。")),
+      totals ? h("section", { class: "card", "data-testid": "delivery-figures" }, h("h2", {}, "配信（期間内）"),
+        h("p", {}, `配信 ${totals.runs}回・送信 ${totals.sent}通（成功 ${totals.succeeded}・失敗 ${totals.failed}）・クリック ${totals.clicks}回`),
+        runs.length ? h("div", { class: "table-wrap" }, h("table", {}, h("caption", {}, "最近の配信（開封は LINE の統計）"),
+          h("thead", {}, h("tr", {}, ["配信", "日付", "送信", "開封"].map((t) => h("th", { scope: "col" }, t)))),
+          h("tbody", {}, runs.map((r) => h("tr", {}, h("td", {}, r.title), h("td", {}, r.date), h("td", {}, r.sent),
+            h("td", {}, r.opened ?? (r.open_note || "—")))))))
+          : h("p", {}, "この期間の配信はありません。")) : null,
       h("section", { class: "card", "data-testid": "line-figures" }, h("h2", {}, "LINE が数えた数（公開用アカウント）"),
         line.available && line.status !== "ready" ? h("p", {}, `${line.day} の集計は LINE でまだ準備中です（LINE の統計は前日分まで）。`)
           : line.available ? h("p", {}, `${line.day} 時点: 友だち追加 ${line.followers ?? "—"}人、うちブロック ${line.blocks ?? "—"}人、配信が届く人 ${line.targeted_reaches ?? "—"}人`)
