@@ -53,7 +53,6 @@ export default async function segments(main, ctx) {
     const count = h("p", { class: "count", "aria-live": "polite", "data-testid": "segment-count" });
     const sample = h("ul", { class: "sample" });
     const items = start.filter.type === "and" || start.filter.type === "or" ? start.filter.items : start.filter.type === "all" ? [] : [start.filter];
-    items.forEach((it) => list.append(conditionRow(it)));
     const filter = () => {
       const got = [...list.children].map((li) => li.read()).filter(Boolean);
       return got.length ? { type: mode.value, items: got } : { type: "all" };
@@ -131,6 +130,7 @@ export default async function segments(main, ctx) {
         editable ? h("button", { type: "button", class: "secondary", onclick: () => { li.remove(); refresh(); } }, "条件を削除") : null), inputs);
       return li;
     }
+    items.forEach((it) => list.append(conditionRow(it)));  // after refresh exists: rows listen with it
     const form = h("form", { class: "editor" },
       h("h1", {}, start.id ? `セグメント「${start.name}」` : "新しいセグメント"),
       field("名前", name), field("説明（任意）", description), field("条件の組み合わせ", mode),
