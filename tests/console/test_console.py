@@ -148,6 +148,7 @@ async def test_viewer_sees_no_edit_buttons_and_the_api_refuses(tmp_path: Path) -
             await page.get_by_role("button", name="条件を見る").click()
             await expect(page.get_by_role("button", name="保存する")).to_have_count(0)
             await expect(page.get_by_label("名前")).to_be_disabled()
+            await expect(page.get_by_text("閲覧のみの権限のため")).to_be_visible()
             await look(page, "segment-viewer")
         viewer = await demo.token("mitarou", "viewer-pass-2026!")
         status, body = await demo.admin_call("POST", "/segments", {"name": "x", "filter": {"type": "all"}}, token=viewer)
