@@ -99,6 +99,7 @@ async def serve_demo(host: str, port: int, directory: Path, content_dir: Path,
               f"  手続きナビ:             {bot_url}/liff/procedures/\n"
               f"  Web チャット:           {bot_url}/liff/webchat/\n"
               f"  施設マップ:             {bot_url}/liff/map/\n"
+              f"  管理画面:               {bot_url}/admin/（ログイン {login} / {password}）\n"
               f"  管理 API:               {bot_url}/admin/api/v1/openapi.json"
               f"（ログイン {login} / {password}）\n"
               f"  終了するには Ctrl+C を押してください。\n", flush=True)

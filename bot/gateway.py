@@ -201,6 +201,10 @@ class LineGateway:
     def blob_api(self, channel: str) -> AsyncMessagingApiBlob:
         return self._accounts[channel].blob
 
+    def insight_api(self, channel: str) -> Any:
+        """LINE's own statistics (followers, rich-menu clicks) for the staff dashboard."""
+        return self._accounts[channel].insight
+
     async def close(self) -> None:
         for account in self._accounts.values():
             await account.close()

@@ -95,6 +95,7 @@ from civic.segments.services import SegmentMembers
 from civic.staff.audit import Auditor
 from civic.staff.sessions import StaffSessions
 from civic.staff.tasks import purge_login_throttle, purge_operation_log, purge_sessions
+from console.app import add_console_routes
 from dialogues.services import Knowledge
 from liff.booking.app import create_booking_liff_app
 from liff.forms.app import create_forms_liff_app
@@ -201,7 +202,7 @@ def admin_api_routers(app: web.Application, knowledge: Knowledge, *, booking_not
         mail_router(db, clock, desk, wake=wake),
         staff_router(db, clock, app[STAFF_SESSIONS]),
         log_router(db, clock),
-        stats_router(db, clock),
+        stats_router(db, clock, GatewayLineApis(_LateGateway(app))),  # LINE's own figures too
         richmenu_router(db, clock, publisher),
         facility_router(db, clock, auditor),
         booking_router(db, clock, booking_notices, auditor, service=booking),
@@ -267,6 +268,7 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
                                       procedures=procedures, qr_keys=qr_keys, booking=booking, auditor=auditor)
     # Staff without personal.view see citizens' free text with names (SudachiPy's 人名) and numbers masked.
     redactor = personal_data_redactor(knowledge)
+    add_console_routes(app)  # the staff console at /admin/
     app.add_subapp(PREFIX, create_admin_app(authenticator, admin_routers, auditor=auditor, redactor=redactor))
 
     app.add_subapp("/r", create_redirect_app(db, clock))

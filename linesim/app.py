@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from . import control_api, messaging_api, oauth_api, richmenu_api, simulator
+from . import control_api, insight_api, messaging_api, oauth_api, richmenu_api, simulator
 from .config import SimConfig
-from .keys import CONFIG, SERVICE, STOPPING
+from .keys import CONFIG, SERVICE, STARTED, STOPPING
 from .middleware import line_api
 from .service import LineSimService
 
@@ -32,8 +34,10 @@ def create_app(config: SimConfig) -> web.Application:
     app[CONFIG] = config
     app[SERVICE] = LineSimService(config)
     app[STOPPING] = asyncio.Event()
+    app[STARTED] = datetime.fromtimestamp(config.clock(), ZoneInfo("Asia/Tokyo")).date()
     app.add_routes(messaging_api.routes)
     app.add_routes(richmenu_api.routes)
+    app.add_routes(insight_api.routes)
     app.add_routes(oauth_api.routes)
     app.add_routes(control_api.routes)
     simulator.add_routes(app)

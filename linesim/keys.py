@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 from typing import Any
 
 from aiohttp import web
@@ -13,6 +14,8 @@ from .service import LineSimService
 CONFIG = web.AppKey("linesim_config", SimConfig)
 SERVICE = web.AppKey("linesim_service", LineSimService)
 STOPPING = web.AppKey("linesim_stopping", asyncio.Event)
+#: The day (Japan time) linesim started: it has recorded state, and so insight figures, from then on.
+STARTED = web.AppKey("linesim_started", date)
 
 # request-scoped values; web.RequestKey is typed (aiohttp >= 3.12), plain strings before it
 _RequestKey: Any = getattr(web, "RequestKey", None)

@@ -115,5 +115,6 @@ class GatewayLineApis:
         if self.insight is not None and account in self.insight.accounts:
             async with self.insight(account) as own:
                 yield LineApis(self.gateway.messaging_api(account), self.gateway.blob_api(account), own.insight)
-        else:
-            yield LineApis(self.gateway.messaging_api(account), self.gateway.blob_api(account))
+        else:  # the gateway's own insight client, when it has one
+            insight = self.gateway.insight_api(account) if hasattr(self.gateway, "insight_api") else None
+            yield LineApis(self.gateway.messaging_api(account), self.gateway.blob_api(account), insight)

@@ -1,0 +1,44 @@
+"""``add_console_routes(app)``: serve the console's static files at ``/admin/`` (no build step).
+
+The pages talk to ``/admin/api/v1`` and nothing else; a strict Content-Security-Policy keeps them
+to their own origin (no CDN, no inline script).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+ROOT = Path(__file__).parent
+TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+       "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+
+
+def _headers(path: Path) -> dict[str, str]:
+    return {"Content-Type": TYPES[path.suffix] + "; charset=utf-8", "Content-Security-Policy": CSP,
+            "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-cache"}
+
+
+async def index(_: web.Request) -> web.Response:
+    path = ROOT / "index.html"
+    return web.Response(body=path.read_bytes(), headers=_headers(path))
+
+
+async def asset(request: web.Request) -> web.Response:
+    name = request.match_info["name"]
+    path = (ROOT / name).resolve()
+    if ROOT not in path.parents or path.suffix not in TYPES or not path.is_file():
+        raise web.HTTPNotFound()
+    return web.Response(body=path.read_bytes(), headers=_headers(path))
+
+
+async def to_index(_: web.Request) -> web.Response:
+    raise web.HTTPFound("/admin/")
+
+
+def add_console_routes(app: web.Application) -> None:
+    app.router.add_get("/admin", to_index)
+    app.router.add_get("/admin/", index)
+    app.router.add_get("/admin/{name:(?:js|css|vendor)/[A-Za-z0-9_./-]+}", asset)

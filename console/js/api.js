@@ -1,0 +1,46 @@
+// Every call to the admin API goes through here: the bearer token, JSON, and errors as ApiError.
+export const BASE = "/admin/api/v1";
+const KEY = "madoguchi.console.token";
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    const e = (body && body.error) || {};
+    super(e.message || `通信に失敗しました（${status}）。しばらくしてからもう一度お試しください。`);
+    this.status = status; this.code = e.code || ""; this.field = e.field || null;
+  }
+}
+
+export const session = {
+  get token() { return sessionStorage.getItem(KEY); },
+  set token(v) { v ? sessionStorage.setItem(KEY, v) : sessionStorage.removeItem(KEY); },
+  onExpired: () => {},
+};
+
+export async function api(method, path, body) {
+  const headers = { Accept: "application/json" };
+  if (session.token) headers.Authorization = `Bearer ${session.token}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let res;
+  try {
+    res = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, { error: { message: "サーバーに接続できません。ネットワークをご確認ください。" } });
+  }
+  const data = res.status === 204 ? null : await res.json().catch(() => null);
+  if (res.status === 401 && session.token && path !== "/auth/login") {
+    session.token = null;
+    session.onExpired();
+  }
+  if (!res.ok) throw new ApiError(res.status, data);
+  return data;
+}
+
+// A CSV (or other file) download with the token: fetched, then saved through a blob link.
+export async function download(path, filename) {
+  const res = await fetch(BASE + path, { headers: { Authorization: `Bearer ${session.token}` } });
+  if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => null));
+  const url = URL.createObjectURL(await res.blob());
+  const a = Object.assign(document.createElement("a"), { href: url, download: filename });
+  document.body.append(a); a.click(); a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}

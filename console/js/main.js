@@ -1,0 +1,99 @@
+// The console shell: sign-in, navigation by permission, one page module per feature (#/<path>).
+import { api, session } from "./api.js";
+import { h, field, showError, clearErrors, toast } from "./ui.js";
+import dashboard from "./pages/dashboard.js";
+import segments from "./pages/segments.js";
+
+// A page: path, title, the permission to see it, and render(main, ctx). Add a feature here.
+const PAGES = [
+  { path: "dashboard", title: "ダッシュボード", permission: "stats.read", render: dashboard },
+  { path: "segments", title: "セグメント", permission: "segments.read", render: segments },
+];
+
+const main = document.getElementById("main");
+let me = null;
+const can = (p) => !!me && me.granted.includes(p);
+
+session.onExpired = () => {
+  me = null;
+  signIn("ログインの有効期限が切れました。もう一度ログインしてください（入力中の内容はこの画面に残っています）。");
+};
+
+function signIn(notice) {
+  document.getElementById("top").hidden = true;
+  document.getElementById("nav").hidden = true;
+  document.title = "ログイン | 窓口 管理画面";
+  const login = h("input", { name: "login", autocomplete: "username", required: true });
+  const password = h("input", { name: "password", type: "password", autocomplete: "current-password", required: true });
+  const form = h("form", { class: "signin", novalidate: true },
+    h("h1", {}, "窓口 管理画面 ログイン"),
+    notice ? h("p", { class: "notice", role: "status" }, notice) : null,
+    field("ログインID", login), field("パスワード", password),
+    h("button", { type: "submit" }, "ログイン"));
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    if (!login.value || !password.value) {
+      showError(form, { field: login.value ? "password" : "login", message: "ログインIDとパスワードを入力してください。" });
+      return;
+    }
+    try {
+      const out = await api("POST", "/auth/login", { login: login.value, password: password.value });
+      session.token = out.token; me = out.staff;
+      start();
+    } catch (err) {
+      showError(form, { message: err.message });
+      password.value = ""; password.focus();
+    }
+  });
+  main.replaceChildren(form);
+  login.focus();
+}
+
+function nav() {
+  const list = document.getElementById("nav-list");
+  list.replaceChildren(...PAGES.filter((p) => can(p.permission)).map((p) =>
+    h("li", {}, h("a", { href: `#/${p.path}`, "data-path": p.path }, p.title))));
+  document.getElementById("nav").hidden = false;
+  document.getElementById("top").hidden = false;
+  document.getElementById("who").textContent = `${me.display_name}（${me.login}）`;
+}
+
+async function route() {
+  if (!me) return;
+  const allowed = PAGES.filter((p) => can(p.permission));
+  const path = location.hash.replace(/^#\/?/, "").split("?")[0];
+  const page = allowed.find((p) => p.path === path) || allowed[0];
+  document.querySelectorAll("#nav-list a").forEach((a) => {
+    if (a.dataset.path === page?.path) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+  });
+  if (!page) { main.replaceChildren(h("h1", {}, "表示できる機能がありません"), h("p", {}, "管理者に権限の設定を依頼してください。")); return; }
+  document.title = `${page.title} | 窓口 管理画面`;
+  main.replaceChildren(h("h1", {}, page.title), h("p", { class: "hint" }, "読み込み中…"));
+  try {
+    await page.render(main, { can, me, title: page.title });
+  } catch (err) {
+    if (err.status !== 401) main.append(h("p", { class: "field-error", role: "alert" }, err.message));
+  }
+  main.focus({ preventScroll: true });
+}
+
+function start() {
+  nav();
+  if (!location.hash) location.hash = "#/dashboard"; else route();
+}
+
+document.getElementById("signout").addEventListener("click", async () => {
+  try { await api("POST", "/auth/logout"); } catch { /* signed out either way */ }
+  session.token = null; me = null;
+  toast("ログアウトしました。");
+  signIn();
+});
+window.addEventListener("hashchange", route);
+
+(async () => {
+  if (session.token) {
+    try { me = await api("GET", "/auth/me"); start(); return; } catch { /* expired: sign in */ }
+  }
+  signIn();
+})();

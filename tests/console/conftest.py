@@ -1,0 +1,48 @@
+"""The console against the running demo (the service, linesim and the demo town), as staff meet it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+
+from bot.demo import serve_demo
+from bot.demo_seed import DEMO_ADMIN
+from tests.bot.helpers import REPO
+from tests.bot.test_demo import _free_pair
+
+
+@dataclass
+class Demo:
+    url: str
+    login: str
+    password: str
+
+    async def admin_call(self, method: str, path: str, body: object = None, *, token: str) -> tuple[int, dict]:
+        async with aiohttp.ClientSession() as http, http.request(
+                method, f"{self.url}/admin/api/v1{path}", json=body, headers={"Authorization": f"Bearer {token}"}) as r:
+            return r.status, (await r.json() if r.content_type == "application/json" else {})
+
+    async def token(self, login: str, password: str) -> str:
+        async with aiohttp.ClientSession() as http, http.post(
+                f"{self.url}/admin/api/v1/auth/login", json={"login": login, "password": password}) as r:
+            assert r.status == 200, await r.text()
+            return (await r.json())["token"]
+
+
+@contextlib.asynccontextmanager
+async def running_demo(directory: Path) -> AsyncIterator[Demo]:
+    port = _free_pair()
+    ready, stop = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(serve_demo("127.0.0.1", port, directory, REPO / "content", ready, stop))
+    try:
+        await asyncio.wait_for(ready.wait(), 90)
+        password = (directory / "admin-password.txt").read_text(encoding="utf-8").strip()
+        yield Demo(f"http://127.0.0.1:{port}", DEMO_ADMIN, password)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
