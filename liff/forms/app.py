@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
 LIFF_SDK_URL = "https://static.line-scdn.net/liff/edge/2/sdk.js"
 USER = web.RequestKey("forms_user", str)
-VERIFIER = web.AppKey("forms_id_token_verifier", IdTokenVerifier)  # type: ignore[type-abstract]
+VERIFIER = web.AppKey("forms_id_token_verifier", IdTokenVerifier)
 OnSaved = Callable[[str], Awaitable[None]]
 
 
