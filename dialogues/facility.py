@@ -222,9 +222,9 @@ class FacilityFlow(Flow):
         if not town.area.contains(lat, lon):
             ctx.finish(m.text(f"送っていただいた場所は{town.name}から離れているようです。"
                               f"{town.name}の施設を一覧でご案内します。"))
-            found = await d.visible(ctx.session, group.categories if group else None)
-            if found:
-                ctx.say(await carousel(ctx, [Found(f) for f in found], "施設の一覧", more={"g": group.label if group else ""}))
+            listed = await d.visible(ctx.session, group.categories if group else None)
+            if listed:
+                ctx.say(await carousel(ctx, [Found(f) for f in listed], "施設の一覧", more={"g": group.label if group else ""}))
             return
         found = await d.nearest(ctx.session, lat, lon, group.categories if group else None)
         what = group.label if group else "施設"
