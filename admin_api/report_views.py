@@ -138,7 +138,7 @@ def reports_router(
         assert r.id is not None
         return ReportSummary(
             id=r.id, receipt_no=r.receipt_no or "", category=r.category, category_label=labels.get(r.category, r.category),
-            status=r.status, status_label=STATUS_LABELS.get(r.status, r.status),  # type: ignore[arg-type]
+            status=r.status, status_label=STATUS_LABELS.get(r.status, r.status),
             description=call.redact(r.description) or "",
             address=r.address, latitude=r.latitude, longitude=r.longitude, has_photo=r.has_photo,
             created_at=r.created_at, updated_at=r.updated_at)
