@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from civic.rows import pk
 from richmenus import services
 from richmenus.layout import Layout
 from richmenus.models import RichMenu, RichMenuGroup, RichMenuImage, RichMenuRelease
@@ -136,7 +137,7 @@ async def menu_out(s, menu: RichMenu) -> MenuOut:
 
 
 async def group_out(s, group: RichMenuGroup) -> GroupOut:
-    members = await services.group_members(s, group.id)  # type: ignore[arg-type]
+    members = await services.group_members(s, pk(group))
     return GroupOut(id=group.id, name=group.name, menus=[
         GroupMember(id=m.id, name=m.name, tab_label=m.tab_label, tab_position=m.tab_position) for m in members])
 
