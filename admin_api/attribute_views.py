@@ -20,6 +20,7 @@ from civic.attributes.models import KIND_LABELS
 from civic.citizens.models import Citizen
 from civic.clock import Clock
 from civic.database import Database
+from civic.rows import pk
 from civic.staff.privacy import PERSONAL_PERMISSION
 
 READ, EDIT = "segments.read", "segments.edit"
@@ -196,7 +197,7 @@ def attribute_router(db: Database, clock: Clock) -> ApiRouter:
         async with db.write() as s:
             before = await services.get_spec(s, key)
             row = await services.update_definition(s, clock.now(), key, changes)
-            out = _attribute_out(AttributeSpec.of(row), await services.value_count(s, row.id))  # type: ignore[arg-type]
+            out = _attribute_out(AttributeSpec.of(row), await services.value_count(s, pk(row)))
             await call.audit(s, "attributes.update", f"attribute:{key}",
                              before=_attribute_out(before, out.answered).model_dump(), after=out.model_dump())
         return out

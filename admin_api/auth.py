@@ -40,7 +40,7 @@ class Authenticator(Protocol):
 
 
 PRINCIPAL: web.RequestKey[Principal] = web.RequestKey("principal", Principal)
-AUTHENTICATOR = web.AppKey("authenticator", Authenticator)  # type: ignore[type-abstract]
+AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
 
 
 def principal_of(request: web.Request) -> Principal:

@@ -112,11 +112,12 @@ async def unit_checked(s: AsyncSession, facility_id: int, unit_id: int | None, f
         raise invalid(field, f"室場（ID {unit_id}）はこの施設にありません。")
 
 
-async def code_free(s: AsyncSession, model: type[SQLModel], code: str, facility_id: int | None = None,
+async def code_free(s: AsyncSession, model: type[Any], code: str, facility_id: int | None = None,
                     exclude: int | None = None) -> None:
-    q = select(model).where(model.code == code)  # type: ignore[attr-defined]
+    """``model``: a table model with ``id`` and ``code`` columns (and ``facility_id`` when it is given)."""
+    q = select(model).where(model.code == code)
     if facility_id is not None:
-        q = q.where(model.facility_id == facility_id)  # type: ignore[attr-defined]
+        q = q.where(model.facility_id == facility_id)
     for other in (await s.exec(q)).all():
         if other.id != exclude:
             raise ApiError(409, "duplicate", f"コード {code} はすでに使われています。", "code")

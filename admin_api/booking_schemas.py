@@ -31,7 +31,8 @@ def patch_of(model: type[BaseModel], name: str) -> type[BaseModel]:
     """The same fields, all optional: a PATCH body (only the fields sent are changed)."""
     fields: dict[str, Any] = {}
     for k, f in model.model_fields.items():
-        kind = Annotated[f.annotation | None, *f.metadata] if f.metadata else f.annotation | None
+        annotation: Any = f.annotation  # a model field's type (pydantic types it ``type[Any] | None``)
+        kind = Annotated[annotation | None, *f.metadata] if f.metadata else annotation | None
         fields[k] = (kind, Field(default=None, description=f.description))
     return create_model(name, __config__=STRICT, **fields)
 

@@ -174,7 +174,7 @@ class ImportOut(BaseModel):
 
 def delivery_out(row: Delivery) -> DeliveryOut:
     rule = rule_of(row)
-    return DeliveryOut(id=row.id, title=row.title, messages=json.loads(row.messages), target=row.target,  # type: ignore[arg-type]
+    return DeliveryOut(id=row.id, title=row.title, messages=json.loads(row.messages), target=row.target,
                        segment_id=row.segment_id, timing=row.timing, timing_label=TIMING_LABELS[row.timing],
                        send_at=row.send_at, rule=json.loads(row.rule) if row.rule else None,
                        rule_text=rule.describe() if rule is not None else None, next_due_at=row.next_due_at,

@@ -127,7 +127,7 @@ def from_integrity_error(exc: IntegrityError) -> ApiError:
     """A change the database refused (a duplicate, a row that points nowhere): the handler should
     have checked, but the caller still gets a 409/422 naming the column when the backend says it
     (SQLite names it for duplicates only; PostgreSQL for both)."""
-    detail = getattr(exc.orig.__cause__, "detail", None)  # asyncpg: "Key (column)=(value) already exists."
+    detail = getattr(getattr(exc.orig, "__cause__", None), "detail", None)  # asyncpg: "Key (column)=(value) already exists."
     text = f"{exc.orig} {detail or ''}"
     found = _SQLITE_COLUMN.search(text) or _POSTGRES_COLUMN.search(text)
     field = found.group(1) if found else None

@@ -83,7 +83,7 @@ def purpose_out(p: Purpose) -> PurposeOut:
 
 def calendar_out(c: CalendarDay) -> CalendarDayOut:
     timed = c.start_minute is not None and c.end_minute is not None
-    return CalendarDayOut(id=c.id or 0, facility_id=c.facility_id, unit_id=c.unit_id, day=c.day, kind=c.kind,  # type: ignore[arg-type]
+    return CalendarDayOut(id=c.id or 0, facility_id=c.facility_id, unit_id=c.unit_id, day=c.day, kind=c.kind,
                           time=span(c.start_minute or 0, c.end_minute or 0) if timed else None, reason=c.reason)
 
 

@@ -127,7 +127,7 @@ def faq_router(*, db: Source, clock: Clock, questions: Callable[[], dict[str, st
         async with _get(db).read() as s:
             rows = (await s.exec(query.order_by(col(FaqAnswer.at).desc(), col(FaqAnswer.id).desc())
                                  .limit(q.limit).offset(q.offset))).all()
-        return [AnswerOut(id=r.id, entry_id=r.entry_id, question=call.redact(r.question) or "", how=r.how,  # type: ignore[arg-type]
+        return [AnswerOut(id=r.id, entry_id=r.entry_id, question=call.redact(r.question) or "", how=r.how,
                           channel=r.channel,
                           helpful=r.helpful, at=r.at) for r in rows]
 

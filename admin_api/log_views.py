@@ -121,7 +121,7 @@ def _snapshot(text: str | None, call: Call, target_type: str) -> Any:
 
 
 def _log_out(entry: OperationLog, call: Call) -> OperationLogOut:
-    return OperationLogOut(id=entry.id, at=entry.at, staff_id=entry.staff_id, staff_login=entry.staff_login,  # type: ignore[arg-type]
+    return OperationLogOut(id=entry.id, at=entry.at, staff_id=entry.staff_id, staff_login=entry.staff_login,
                            action=entry.action, target_type=entry.target_type, target_id=entry.target_id,
                            before=_snapshot(entry.before, call, entry.target_type),
                            after=_snapshot(entry.after, call, entry.target_type), remote=entry.remote)

@@ -69,8 +69,8 @@ class PreviewOut(BaseModel):
 
 
 def _rule_out(row: MailRule) -> MailRuleOut:
-    return MailRuleOut(id=row.id, name=row.name, priority=row.priority, sender=row.sender, subject=row.subject,  # type: ignore[arg-type]
-                       rewrite=json.loads(row.rewrite), include_subject=row.include_subject, target=row.target,  # type: ignore[arg-type]
+    return MailRuleOut(id=row.id, name=row.name, priority=row.priority, sender=row.sender, subject=row.subject,
+                       rewrite=json.loads(row.rewrite), include_subject=row.include_subject, target=row.target,
                        segment_id=row.segment_id, needs_approval=row.needs_approval, active=row.active,
                        created_at=row.created_at, updated_at=row.updated_at)
 
@@ -159,7 +159,7 @@ def mail_router(db: Database, clock: Clock, desk: DeliveryDesk | None = None, *,
     async def list_mails(call: Call) -> list[InboundMailOut]:
         async with db.read() as s:
             rows = (await s.exec(select(InboundMail).order_by(col(InboundMail.id).desc()).limit(200))).all()
-        return [InboundMailOut(id=r.id, sender=call.redact(r.sender) or "", subject=call.redact(r.subject) or "",  # type: ignore[arg-type]
+        return [InboundMailOut(id=r.id, sender=call.redact(r.sender) or "", subject=call.redact(r.subject) or "",
                                body=call.redact(r.body) or "", via=r.via, status=r.status,
                                rule_id=r.rule_id, delivery_id=r.delivery_id, error=r.error, received_at=r.received_at)
                 for r in rows]
@@ -171,7 +171,7 @@ def mail_router(db: Database, clock: Clock, desk: DeliveryDesk | None = None, *,
             row = await mail.receive(s, clock.now(), desk, call.body, via="upload")
             await call.audit(s, "mails.upload", f"inbound_mail:{row.id}",
                              after={"status": row.status, "delivery_id": row.delivery_id, "subject": row.subject})
-            out = InboundMailOut(id=row.id, sender=row.sender, subject=row.subject, body=row.body, via=row.via,  # type: ignore[arg-type]
+            out = InboundMailOut(id=row.id, sender=row.sender, subject=row.subject, body=row.body, via=row.via,
                                  status=row.status, rule_id=row.rule_id, delivery_id=row.delivery_id, error=row.error,
                                  received_at=row.received_at)
         if out.status == mail.DELIVERED and wake is not None:

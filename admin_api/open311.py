@@ -187,8 +187,8 @@ def create_open311_app(
                 query = query.where(col(Report.created_at) <= end)
         async with database().read() as s:
             rows = (await s.exec(query.order_by(col(Report.created_at).desc(), col(Report.id).desc()).limit(1000))).all()
-            notes = await latest_notes(s, [r.id for r in rows])  # type: ignore[misc]
-        return _ok([as_request(r, notes.get(r.id, "")) for r in rows])  # type: ignore[arg-type]
+            notes = await latest_notes(s, [r.id for r in rows])
+        return _ok([as_request(r, notes.get(r.id, "")) for r in rows])
 
     async def get_request(request: web.Request) -> web.Response:
         if (bad := readable(request)) is not None:

@@ -36,6 +36,7 @@ from civic.reports.services import (
     possible_duplicates,
     withdraw_publication,
 )
+from civic.rows import pk
 from civic.staff.privacy import Redactor
 
 Status = Literal["received", "in_progress", "done", "rejected", "duplicate"]
@@ -138,7 +139,7 @@ def reports_router(
         assert r.id is not None
         return ReportSummary(
             id=r.id, receipt_no=r.receipt_no or "", category=r.category, category_label=labels.get(r.category, r.category),
-            status=r.status, status_label=STATUS_LABELS.get(r.status, r.status),  # type: ignore[arg-type]
+            status=r.status, status_label=STATUS_LABELS.get(r.status, r.status),
             description=call.redact(r.description) or "",
             address=r.address, latitude=r.latitude, longitude=r.longitude, has_photo=r.has_photo,
             created_at=r.created_at, updated_at=r.updated_at)
@@ -158,11 +159,11 @@ def reports_router(
         return query
 
     async def detail(session: Any, report: Report, call: Call) -> ReportDetail:
-        steps = await history(session, report.id)  # type: ignore[arg-type]
+        steps = await history(session, pk(report))
         dupes = await possible_duplicates(session, report) if report.status in ("received", "in_progress") else []
         return ReportDetail(
             **summary(report, call).model_dump(), location_source=report.location_source, channel=report.channel,
-            duplicate_of=report.duplicate_of, photo_url=photo_url(report.id) if report.has_photo else None,  # type: ignore[arg-type]
+            duplicate_of=report.duplicate_of, photo_url=photo_url(pk(report)) if report.has_photo else None,
             history=[StatusChangeOut(from_status=h.from_status, to_status=h.to_status,
                                      to_label=STATUS_LABELS.get(h.to_status, h.to_status), note=call.redact(h.note) or "",
                                      staff_name=h.staff_name, notified=h.notified, at=h.at) for h in steps],
@@ -224,7 +225,7 @@ def reports_router(
         database: Database = _get(db)
         async with database.read() as s:
             report = await load(s, call.path_int("id"))
-            row = await photo_of(s, report.id)  # type: ignore[arg-type]
+            row = await photo_of(s, pk(report))
         if row is None:
             raise ApiError(404, "not_found", "この通報には写真がありません。", "id")
         return web.Response(body=photo_bytes(row), content_type=row.content_type,
@@ -261,7 +262,7 @@ def reports_router(
                 report = await load(s, call.path_int("id"))
                 before = {"public_description": report.public_description}
                 text = call.body.description if call.body.description is not None else public_text(report.description)
-                report = await approve_publication(s, report.id, text=text or "", staff=staff,  # type: ignore[arg-type]
+                report = await approve_publication(s, pk(report), text=text or "", staff=staff,
                                                    now=clock.now())
                 await call.audit(s, "reports.publish", f"report:{report.id}", before=before,
                                  after={"public_description": report.public_description})
@@ -276,7 +277,7 @@ def reports_router(
         async with database.write() as s:
             report = await load(s, call.path_int("id"))
             before = {"public_description": report.public_description}
-            report = await withdraw_publication(s, report.id)  # type: ignore[arg-type]
+            report = await withdraw_publication(s, pk(report))
             await call.audit(s, "reports.unpublish", f"report:{report.id}", before=before,
                              after={"public_description": None})
             return await detail(s, report, call)

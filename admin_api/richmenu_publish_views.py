@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from admin_api.richmenu_schemas import ReleaseOut, SegmentTarget, TargetsIn, TargetsOut, release_out
 from admin_api.routing import ApiRouter, Call
@@ -54,7 +54,7 @@ def add_account_routes(router: ApiRouter, db: Database, clock: Clock, publisher:
         async with db.read() as s:
             rows = (await s.exec(select(RichMenuRelease)
                                  .where(RichMenuRelease.account == call.request.match_info["account"])
-                                 .order_by(RichMenuRelease.number.desc()))).all()
+                                 .order_by(col(RichMenuRelease.number).desc()))).all()
         return [release_out(r) for r in rows]
 
     async def audited(call: Call, action: str, account: str, work: Callable[[], Awaitable[RichMenuRelease]],

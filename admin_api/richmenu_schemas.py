@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from civic.rows import pk
 from richmenus import services
 from richmenus.layout import Layout
 from richmenus.models import RichMenu, RichMenuGroup, RichMenuImage, RichMenuRelease
@@ -127,7 +128,7 @@ class ReleaseOut(BaseModel):
 async def menu_out(s, menu: RichMenu) -> MenuOut:
     spec = services.load_spec(menu)
     image = await s.get(RichMenuImage, menu.image_sha256) if menu.image_sha256 else None
-    return MenuOut(id=menu.id, name=menu.name, chat_bar_text=spec.chat_bar_text, selected=spec.selected,  # type: ignore[arg-type]
+    return MenuOut(id=menu.id, name=menu.name, chat_bar_text=spec.chat_bar_text, selected=spec.selected,
                    size=spec.size, areas=spec.areas, layout=services.load_layout(menu), group_id=menu.group_id,
                    tab_label=menu.tab_label, tab_position=menu.tab_position,
                    image=ImageOut(sha256=image.sha256, content_type=image.content_type, width=image.width,
@@ -136,9 +137,9 @@ async def menu_out(s, menu: RichMenu) -> MenuOut:
 
 
 async def group_out(s, group: RichMenuGroup) -> GroupOut:
-    members = await services.group_members(s, group.id)  # type: ignore[arg-type]
-    return GroupOut(id=group.id, name=group.name, menus=[  # type: ignore[arg-type]
-        GroupMember(id=m.id, name=m.name, tab_label=m.tab_label, tab_position=m.tab_position) for m in members])  # type: ignore[arg-type]
+    members = await services.group_members(s, pk(group))
+    return GroupOut(id=group.id, name=group.name, menus=[
+        GroupMember(id=m.id, name=m.name, tab_label=m.tab_label, tab_position=m.tab_position) for m in members])
 
 
 def release_out(r: RichMenuRelease) -> ReleaseOut:

@@ -6,7 +6,7 @@ What each account shows, publishing, versions and rollback are in ``richmenu_pub
 
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from admin_api.downloads import image_response
 from admin_api.errors import ApiError
@@ -122,7 +122,7 @@ def richmenu_router(db: Database, clock: Clock, publisher: RichMenuPublisher) ->
     @router.route("GET", "/richmenu-groups", summary="タブのグループ一覧", permission=READ, response=list[GroupOut])
     async def list_richmenu_groups(call: Call) -> list[GroupOut]:
         async with db.read() as s:
-            groups = (await s.exec(select(RichMenuGroup).order_by(RichMenuGroup.id))).all()
+            groups = (await s.exec(select(RichMenuGroup).order_by(col(RichMenuGroup.id)))).all()
             return [await group_out(s, g) for g in groups]
 
     @router.route("POST", "/richmenu-groups", summary="タブのグループ作成", permission=EDIT, body=GroupIn,

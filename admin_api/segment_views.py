@@ -17,6 +17,7 @@ from admin_api.routing import ApiRouter, Call
 from civic.clock import Clock
 from civic.database import Database
 from civic.deliveries.models import Delivery, MailRule
+from civic.rows import pk
 from civic.segments import services as segments
 from civic.segments.models import Segment
 from civic.staff.privacy import PERSONAL_PERMISSION, Pseudonymizer
@@ -86,9 +87,9 @@ def segment_router(db: Database, clock: Clock) -> ApiRouter:
         return found
 
     async def _out(s: Any, row: Segment) -> SegmentOut:
-        return SegmentOut(id=row.id, name=row.name, description=row.description, filter=json.loads(row.filter),  # type: ignore[arg-type]
+        return SegmentOut(id=row.id, name=row.name, description=row.description, filter=json.loads(row.filter),
                           created_by=row.created_by, created_at=row.created_at, updated_at=row.updated_at,
-                          deliveries=await _uses(s, row.id))  # type: ignore[arg-type]
+                          deliveries=await _uses(s, pk(row)))
 
     async def _preview(call: Call, data: dict[str, Any], sample: int) -> Preview:
         now = clock.now()
@@ -100,7 +101,7 @@ def segment_router(db: Database, clock: Clock) -> ApiRouter:
             testers = await segments.count(s, node, today, audience="test")
             people = await segments.sample(s, node, today, limit=sample) if sample else []
         return Preview(count=count, test_accounts=testers, counted_at=now, sample=[
-            SampleCitizen(citizen_id=c.id, user=c.channel_user_id if see else pseudonym(c.channel_user_id),  # type: ignore[arg-type]
+            SampleCitizen(citizen_id=c.id, user=c.channel_user_id if see else pseudonym(c.channel_user_id),
                           display_name=c.display_name if see else None) for c in people])
 
     @router.route("GET", "/segments", summary="セグメント一覧", permission=READ, response=list[SegmentOut])

@@ -12,6 +12,7 @@ from admin_api.keys import DECLARED_PERMISSIONS
 from admin_api.routing import ApiRouter, Call
 from civic.clock import Clock
 from civic.database import Database
+from civic.rows import pk
 from civic.staff import roles as role_service
 from civic.staff import services as accounts
 from civic.staff.models import StaffRole
@@ -188,7 +189,7 @@ def staff_router(db: Database, clock: Clock, sessions: StaffSessions) -> ApiRout
             await _role_held(s, call, b.role_id, what="ロール「{role}」", field="role_id")
             account = await accounts.create_account(s, passwords, clock.now(), login=b.login, password=b.password,
                                                     display_name=b.display_name, role_id=b.role_id)
-            out = await _view(s, account.id)
+            out = await _view(s, pk(account))
             await call.audit(s, "staff.create", f"staff:{account.id}", after=out)
         return out
 

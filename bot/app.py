@@ -154,7 +154,7 @@ def client_address_middleware(proxies: TrustedProxies) -> Any:
         forwarded = request.headers.getall("X-Forwarded-For", [])
         if forwarded:
             client = proxies.client_of(request.remote, forwarded)
-            if client != request.remote:
+            if client is not None and client != request.remote:  # None only when the peer is unknown
                 request = request.clone(remote=client)
         return await handler(request)
 

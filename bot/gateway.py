@@ -26,6 +26,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -106,7 +107,7 @@ def _proxy_configured() -> bool:
     return any(os.environ.get(n) or os.environ.get(n.lower()) for n in names) or (Path.home() / ".netrc").exists()
 
 
-class JsonBody(dict):  # type: ignore[type-arg]
+class JsonBody(dict):
     """A request body that is already plain JSON data (our messages come from ``json.loads``)."""
 
 
@@ -170,7 +171,7 @@ class LineGateway:
         self.on_recovery: list[Callable[[str], None]] = []
         extra = {"monotonic": monotonic} if monotonic is not None else {}
         self._accounts = {
-            name: _Account(a, CircuitBreaker(breaker, on_recovery=lambda name=name: self._recovered(name), **extra))
+            name: _Account(a, CircuitBreaker(breaker, on_recovery=partial(self._recovered, name), **extra))
             for name, a in accounts.items()
         }
         self._limit = asyncio.Semaphore(max_concurrency)

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from typing import Any, Protocol
 
-from bot.gateway import LineError, LineGateway
+from bot.gateway import LineError
 from civic.deliveries.stats import OpenFigures
 
 log = logging.getLogger(__name__)
 
 
+class UnitStatisticsSource(Protocol):
+    """What this needs of the LINE gateway (``bot.gateway.LineGateway``, or the service's late view of it)."""
+
+    async def unit_statistics(self, channel: str, unit: str, since: str, until: str) -> dict[str, Any] | None: ...
+
+
 class LineOpenStatistics:
-    def __init__(self, gateway: LineGateway) -> None:
+    def __init__(self, gateway: UnitStatisticsSource) -> None:
         self.gateway = gateway
 
     async def unit(self, channel: str, unit: str, since: date, until: date) -> OpenFigures:

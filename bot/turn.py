@@ -12,7 +12,7 @@ import json
 import logging
 import sys
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -34,6 +34,7 @@ from bot.settings import TEST
 from civic.citizens.models import Citizen, FriendshipEvent
 from civic.clock import Clock
 from civic.database import Database
+from civic.rows import pk, table_of
 from civic.talklog.models import TalkEntry
 from civic.talklog.services import forget_message
 
@@ -104,7 +105,9 @@ def inbound_summary(event: dict[str, Any]) -> tuple[str, str | None]:
     """(kind, text) for the talk log."""
     kind = str(event.get("type", "unknown"))
     if kind == "message":
-        message = event.get("message") if isinstance(event.get("message"), dict) else {}
+        message = event.get("message")
+        if not isinstance(message, dict):
+            message = {}
         mtype = str(message.get("type", "unknown"))
         if mtype == "text":
             return "text", str(message.get("text", ""))
@@ -115,7 +118,9 @@ def inbound_summary(event: dict[str, Any]) -> tuple[str, str | None]:
             return "sticker", None
         return mtype, None
     if kind == "postback":
-        postback = event.get("postback") if isinstance(event.get("postback"), dict) else {}
+        postback = event.get("postback")
+        if not isinstance(postback, dict):
+            postback = {}
         return "postback", str(postback.get("data", ""))
     return kind, None
 
@@ -171,7 +176,7 @@ class TurnProcessor:
         self._sender = sender
         self._gateway = gateway
         self._groups = groups or GroupPolicy()
-        outcomes = InboxOutcome.__table__  # type: ignore[attr-defined]
+        outcomes = table_of(InboxOutcome)
         self._claim = ((sqlite if db.is_sqlite else postgresql).insert(outcomes)
                        .on_conflict_do_nothing(index_elements=[outcomes.c.event_id]).returning(outcomes.c.event_id))
 
@@ -197,7 +202,8 @@ class TurnProcessor:
                 except Exception:
                     log.exception("preparing inbox event %s failed; the turn runs without it", row.id)
         try:
-            outboxes = await self._run(rows, events, contents, prepared)
+            outboxes: list[Outgoing | Leave | OutboundMessage | None] = [
+                *await self._run(rows, events, contents, prepared)]
         except Exception:
             if len(rows) == 1:
                 log.exception("turn for inbox event %s failed", rows[0].id)
@@ -217,7 +223,7 @@ class TurnProcessor:
             return self._send_then_leave(sends, leaves)
         return asyncio.gather(*sends) if sends else None
 
-    async def _send_then_leave(self, sends: list[Awaitable[Any]], leaves: list[Leave]) -> None:
+    async def _send_then_leave(self, sends: Sequence[Awaitable[Any]], leaves: list[Leave]) -> None:
         """A group's notice first, then the account leaves (a failure is logged: the next event
         from that group makes it leave again)."""
         await asyncio.gather(*sends)
@@ -253,7 +259,7 @@ class TurnProcessor:
         unsent: list[tuple[str, str]] = []
         async with self._db.write() as session:
             conn = await session.connection()
-            state_t = ConversationState.__table__  # type: ignore[attr-defined]
+            state_t = table_of(ConversationState)
             # Claiming the events' outcomes first: the primary key lets one transaction claim an
             # event; one finished meanwhile (announced twice, another worker) is skipped.
             claimed = set((await conn.execute(
@@ -263,7 +269,7 @@ class TurnProcessor:
             if not rows:
                 return []
             users = {u for row in rows if (u := _event_user(events[row.id]))}
-            states = dict((await conn.execute(
+            states: dict[str, Any] = dict((await conn.execute(
                 sa.select(state_t.c.channel_user_id, state_t.c.data).where(state_t.c.channel_user_id.in_(users))
             )).all()) if users else {}
             citizens = await self._citizens(session, rows, events, users, now)
@@ -296,7 +302,7 @@ class TurnProcessor:
                         saved_states.append({"channel_user_id": user_id, "data": after, "updated_at": now})
             await session.flush()  # what handlers added through the ORM
             if talk:
-                await conn.execute(sa.insert(TalkEntry.__table__), talk)  # type: ignore[attr-defined]
+                await conn.execute(sa.insert(table_of(TalkEntry)), talk)
             for user_id, message_id in unsent:  # LINE's 送信取消: the text leaves the talk log
                 await forget_message(session, user_id, message_id)
             if saved_states:
@@ -308,8 +314,8 @@ class TurnProcessor:
                 for o in outbox:
                     if (o["channel"], o["to"]) in waiting:
                         o["next_attempt_at"] = now
-                table = OutboundMessage.__table__  # type: ignore[attr-defined]
-                ids = dict((await conn.execute(
+                table = table_of(OutboundMessage)
+                ids: dict[str, int] = dict((await conn.execute(
                     sa.insert(table).returning(table.c.retry_key, table.c.id, sort_by_parameter_order=True),
                     outbox,
                 )).all())
@@ -319,7 +325,7 @@ class TurnProcessor:
         return [*sent, *leaves]
 
     def _upsert_states(self) -> Any:
-        table = ConversationState.__table__  # type: ignore[attr-defined]
+        table = table_of(ConversationState)
         insert = (sqlite if self._db.is_sqlite else postgresql).insert(table)
         return insert.on_conflict_do_update(
             index_elements=[table.c.channel_user_id],
@@ -372,7 +378,7 @@ class TurnProcessor:
             else:
                 citizen.unfollowed_at = now
             session.add(citizen)
-            session.add(FriendshipEvent(citizen_id=citizen.id, kind=kind, at=now))
+            session.add(FriendshipEvent(citizen_id=pk(citizen), kind=kind, at=now))
         return citizens
 
     async def _fail(self, row: Accepted, event: dict[str, Any], exc: BaseException | None) -> OutboundMessage | None:

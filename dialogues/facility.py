@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from civic.facilities.models import Facility
+from civic.rows import pk
 from dialogues import messages as m
 from dialogues.booking.desk import BookingDesk
 from dialogues.engine import Context, Flow, state
@@ -76,7 +77,7 @@ async def carousel(ctx: Context, found: list[Found], title: str, number: int = 0
                 m.flex_text(d.label(f.category), size="xs", color="#2e7d32")]
         if x.distance_m is not None:
             body.append(m.flex_text(f"現在地から{distance_text(x.distance_m)}", size="sm"))
-        body.append(m.flex_text(today.get(f.id, ""), size="sm", color="#555555"))  # type: ignore[arg-type]
+        body.append(m.flex_text(today.get(pk(f), ""), size="sm", color="#555555"))
         if f.address:
             body.append(m.flex_text(f.address, size="xs", color="#888888"))
         footer = [m.flex_button(m.postback("地図", m.data(facility="map", id=f.id), f"{f.name}の地図"), style="primary"),
@@ -134,7 +135,7 @@ async def on_postback(ctx: Context, pb: dict[str, str]) -> bool:
         ctx.say(m.location(f.name, f.address or f.name, f.latitude, f.longitude))
         return True
     if pb.get("facility") == "detail":
-        today = (await d.today(ctx.session, [f], ctx.local_now.date())).get(f.id, "")  # type: ignore[arg-type]
+        today = (await d.today(ctx.session, [f], ctx.local_now.date())).get(pk(f), "")
         lines = [f"【{f.name}】", d.label(f.category)]
         if f.description:
             lines.append(f.description)
@@ -222,9 +223,9 @@ class FacilityFlow(Flow):
         if not town.area.contains(lat, lon):
             ctx.finish(m.text(f"送っていただいた場所は{town.name}から離れているようです。"
                               f"{town.name}の施設を一覧でご案内します。"))
-            found = await d.visible(ctx.session, group.categories if group else None)
-            if found:
-                ctx.say(await carousel(ctx, [Found(f) for f in found], "施設の一覧", more={"g": group.label if group else ""}))
+            listed = await d.visible(ctx.session, group.categories if group else None)
+            if listed:
+                ctx.say(await carousel(ctx, [Found(f) for f in listed], "施設の一覧", more={"g": group.label if group else ""}))
             return
         found = await d.nearest(ctx.session, lat, lon, group.categories if group else None)
         what = group.label if group else "施設"

@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from civic.facilities.calendar import FacilityCalendar, load_calendar_days
 from civic.facilities.catalogue import FacilityBundle
 from civic.facilities.models import PRIVATE, Facility, OpeningHours
+from civic.rows import pk
 from dialogues.geocoding import distance_m
 
 
@@ -109,13 +110,13 @@ class FacilityDirectory:
         rows = await load_calendar_days(session, ids, day, day)
         out: dict[int, str] = {}
         for f in facilities:
-            plan = FacilityCalendar(FacilityBundle(f, hours=hours.get(f.id, {})), rows).plan(day)  # type: ignore[arg-type]
+            plan = FacilityCalendar(FacilityBundle(f, hours=hours.get(pk(f), {})), rows).plan(day)
             if plan.closed_all_day or plan.open_range is None:
                 reason = "・".join(plan.reasons) if plan.reasons else ""
-                out[f.id] = f"本日は休館日です（{reason}）" if reason else "本日は休館日です"  # type: ignore[index]
+                out[pk(f)] = f"本日は休館日です（{reason}）" if reason else "本日は休館日です"
             else:
                 start, end = plan.open_range
-                out[f.id] = f"本日 {hhmm(start)}〜{hhmm(end)}"  # type: ignore[index]
+                out[pk(f)] = f"本日 {hhmm(start)}〜{hhmm(end)}"
         return out
 
     @classmethod

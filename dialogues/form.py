@@ -310,8 +310,8 @@ class FormFlow(Flow):
         if not q.required:
             return await self.respond(ctx, "スキップ")
         current = (await forms.current_answers(ctx.session, form, cid)).get(q.attribute.key)
-        values = current if isinstance(current, list) else [current]
-        values = [str(v) for v in values if v not in (None, "")]
+        given = current if isinstance(current, list) else [current]
+        values = [str(v) for v in given if v not in (None, "")]
         if not values:
             return False, "今の登録が見つかりませんでした。お答えください。"
         if q.attribute.kind == MULTI:

@@ -7,7 +7,7 @@ bubbles. The builders cut labels and texts so a long FAQ question never breaks a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode
 
 Message = dict[str, Any]
@@ -39,7 +39,8 @@ def parse_data(raw: str | None) -> dict[str, str]:
         return {}
 
 
-def postback(label: str, data_: str, display: str | None = None) -> dict[str, Any]:
+def postback(label: str, data_: str, display: str | Literal[False] | None = None) -> dict[str, Any]:
+    """A postback button; its ``displayText`` is ``display`` (the label when None, none at all when False)."""
     action: dict[str, Any] = {"type": "postback", "label": clip(label, MAX_LABEL), "data": data_}
     if display is not False:
         action["displayText"] = clip(display or label, 300)

@@ -64,7 +64,7 @@ class InboxDispatcher:
         async with self._db.read() as session:
             finished = await finished_among(await session.connection(), events)
         unfinished = [id_ for id_ in events if id_ not in finished]
-        rows = []
+        rows: list[sa.Row[Any]] = []
         async with self._inbox.read() as session:
             conn = await session.connection()
             for start in range(0, len(unfinished), 500):

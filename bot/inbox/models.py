@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from civic.rows import table_of
 from civic.types import EncryptedText, UTCDateTime
 
 DONE = "done"
@@ -61,7 +62,7 @@ class InboxOutcome(SQLModel, table=True):
 async def finished_among(conn: Any, event_ids: Sequence[int], *, chunk: int = 500) -> set[int]:
     """Which of ``event_ids`` have an outcome, read through ``conn`` (an async connection of the
     main database, inside a transaction when the answer must hold until it commits)."""
-    table = InboxOutcome.__table__  # type: ignore[attr-defined]
+    table = table_of(InboxOutcome)
     finished: set[int] = set()
     for start in range(0, len(event_ids), chunk):
         finished |= set((await conn.execute(

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from bot.inbox.models import InboxOutcome, finished_among, webhook_event
 from civic.clock import Clock
 from civic.database import Database
+from civic.rows import table_of
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ async def purge_inbox(db: Database, inbox: Database, clock: Clock, *, keep_days:
     if keep_days < 1:
         raise ValueError("keep_days must be at least 1")
     cutoff = clock.now() - timedelta(days=keep_days)
-    outcomes = InboxOutcome.__table__  # type: ignore[attr-defined]
+    outcomes = table_of(InboxOutcome)
     async with inbox.read() as session:
         old = list((await (await session.connection()).execute(
             sa.select(webhook_event.c.id).where(webhook_event.c.received_at < cutoff).order_by(webhook_event.c.id)

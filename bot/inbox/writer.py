@@ -181,7 +181,7 @@ class InboxWriter:
 
 def error_kind(exc: BaseException) -> str:
     """The exception's class and its causes' (``StatementError/UnicodeEncodeError``), never their text."""
-    kinds = []
+    kinds: list[str] = []
     seen: BaseException | None = exc
     while seen is not None and len(kinds) < 4:
         kinds.append(type(seen).__name__)

@@ -16,9 +16,10 @@ target_metadata = load_metadata()
 
 
 def _url() -> str:
-    return config.attributes.get("url") or os.environ.get("DATABASE_URL") or config.get_main_option(
-        "sqlalchemy.url"
-    )
+    url = config.attributes.get("url") or os.environ.get("DATABASE_URL") or config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("no database URL: set DATABASE_URL or sqlalchemy.url")
+    return str(url)
 
 
 def _configure(connection=None, url: str | None = None) -> None:

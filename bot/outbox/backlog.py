@@ -16,8 +16,9 @@ import sqlalchemy as sa
 from bot.outbox.models import PENDING, OutboundMessage
 from civic.clock import Clock, utc
 from civic.database import Database
+from civic.rows import table_of
 
-OUTBOX = OutboundMessage.__table__  # type: ignore[attr-defined]
+OUTBOX = table_of(OutboundMessage)
 
 
 async def waiting_recipients(conn: Any, recipients: Collection[tuple[str, str]]) -> set[tuple[str, str]]:

@@ -27,7 +27,7 @@ import contextlib
 import json
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,9 +40,10 @@ from bot.gateway import InvalidReplyToken, LineError, LineGateway
 from bot.outbox.models import FAILED, PENDING, SENT, OutboundMessage, Outgoing
 from civic.clock import Clock, utc
 from civic.database import Database
+from civic.rows import table_of
 
 log = logging.getLogger(__name__)
-OUTBOX = OutboundMessage.__table__  # type: ignore[attr-defined]
+OUTBOX = table_of(OutboundMessage)
 
 
 @dataclass(frozen=True)
@@ -237,7 +238,7 @@ class OutboxSender:
         await self.flush()
         return tried, (0.0 if self._recovered or probing else wait)
 
-    def _plan(self, pending: list[Any], now: datetime, everything: bool) -> tuple[list[list[int]], float, bool]:
+    def _plan(self, pending: Sequence[Any], now: datetime, everything: bool) -> tuple[list[list[int]], float, bool]:
         """Which rows to send now, per citizen in order; the seconds until a row that waits is due;
         whether a row goes as the probe of a half-open circuit."""
         plans: dict[tuple[str, str], list[int]] = {}

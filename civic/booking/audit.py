@@ -13,9 +13,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 
 class AuditLog(Protocol):
-    async def record(self, session: AsyncSession, principal: Any, action: str, target: str,
+    async def record(self, session: AsyncSession, actor: Any, action: str, target: str,
                      before: dict[str, Any] | None, after: dict[str, Any] | None,
-                     remote: str | None) -> None:
-        """Who (``principal``: the staff member), what (``action`` like ``booking.cancel`` on
+                     remote: str | None) -> object:
+        """Who (``actor``: the staff member), what (``action`` like ``booking.cancel`` on
         ``target`` like ``reservation:42``), the state before and after (JSON-able dicts), from where."""
         ...

@@ -55,7 +55,7 @@ async def erase(session: AsyncSession, profile: BookerProfile, now: datetime) ->
     conds = [Reservation.booker_id == profile.id]
     if who:
         conds.append(Reservation.channel_user_id == who)
-    rows = []
+    rows: list[Reservation] = []
     for cond in conds:
         rows += (await session.exec(select(Reservation).where(cond))).all()
     seen = set()

@@ -21,6 +21,7 @@ from civic.clock import tokyo
 from civic.facilities.calendar import FacilityCalendar, load_calendar_days
 from civic.facilities.catalogue import CatalogueCache, FacilityBundle, load_catalogue
 from civic.facilities.models import Unit
+from civic.rows import pk
 
 
 @dataclass
@@ -94,12 +95,12 @@ async def write_holding(session: AsyncSession, r: Reservation, loaded: Loaded,
         r.number = make_number(r)
     else:
         await release(session, r.id)
-        await session.exec(delete(ReservedEquipment).where(  # type: ignore[call-overload]
+        await session.exec(delete(ReservedEquipment).where(
             col(ReservedEquipment.reservation_id) == r.id))
     items = {e.id: e for e in loaded.bundle.equipment_for(loaded.unit.id or 0)}
     minutes = r.end_minute - r.start_minute
     for eid, qty in sorted(equipment.items()):
-        session.add(ReservedEquipment(reservation_id=r.id, equipment_id=eid, quantity=qty,
+        session.add(ReservedEquipment(reservation_id=pk(r), equipment_id=eid, quantity=qty,
                                       fee=equipment_fee(items[eid], qty, minutes)))
     session.add(r)
     await session.flush()

@@ -73,13 +73,13 @@ async def occupy(session: AsyncSession, reservation: Reservation, area_ids: Iter
         return
     try:
         async with session.begin_nested():
-            await session.exec(sa.insert(Occupancy), params=rows)  # type: ignore[call-overload]
+            await session.exec(sa.insert(Occupancy), params=rows)
     except sa.exc.IntegrityError as exc:
         raise SlotConflict(str(exc.orig)) from None
 
 
 async def release(session: AsyncSession, reservation_id: int) -> None:
-    await session.exec(delete(Occupancy).where(col(Occupancy.reservation_id) == reservation_id))  # type: ignore[call-overload]
+    await session.exec(delete(Occupancy).where(col(Occupancy.reservation_id) == reservation_id))
 
 
 async def equipment_in_use(session: AsyncSession, equipment_ids: Iterable[int], starts_at: datetime,
@@ -88,7 +88,7 @@ async def equipment_in_use(session: AsyncSession, equipment_ids: Iterable[int], 
     ids = sorted(set(equipment_ids))
     if not ids:
         return {}
-    q = (select(ReservedEquipment.equipment_id, ReservedEquipment.quantity,
+    q = (select(ReservedEquipment.equipment_id, ReservedEquipment.quantity,  # type: ignore[call-overload]  # SQLModel's select()/exec() are typed for at most four columns
                 Reservation.starts_at, Reservation.ends_at, Reservation.id)
          .join(Reservation, col(Reservation.id) == ReservedEquipment.reservation_id)
          .where(col(ReservedEquipment.equipment_id).in_(ids), col(Reservation.status).in_(HOLDING),

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -41,22 +42,22 @@ class Filters:
     number: str | None = None
 
 
-def _where(filters: Filters) -> list:
-    w = []
+def _where(filters: Filters) -> list[ColumnElement[bool]]:
+    w: list[ColumnElement[bool]] = []
     if filters.facility_id is not None:
-        w.append(Reservation.facility_id == filters.facility_id)
+        w.append(col(Reservation.facility_id) == filters.facility_id)
     if filters.unit_id is not None:
-        w.append(Reservation.unit_id == filters.unit_id)
+        w.append(col(Reservation.unit_id) == filters.unit_id)
     if filters.date_from is not None:
-        w.append(Reservation.day >= filters.date_from)
+        w.append(col(Reservation.day) >= filters.date_from)
     if filters.date_to is not None:
-        w.append(Reservation.day <= filters.date_to)
+        w.append(col(Reservation.day) <= filters.date_to)
     if filters.statuses:
         w.append(col(Reservation.status).in_(list(filters.statuses)))
     if filters.source:
-        w.append(Reservation.source == filters.source)
+        w.append(col(Reservation.source) == filters.source)
     if filters.number is not None:
-        w.append(Reservation.number == filters.number.strip())
+        w.append(col(Reservation.number) == filters.number.strip())
     return w
 
 
@@ -102,7 +103,8 @@ def _row(r: Reservation, catalogue: Catalogue, equipment: dict[int, int],
     unit = bundle.unit(r.unit_id) if bundle else None
     items = {e.id: e for e in bundle.equipment} if bundle else {}
     eq = "、".join(f"{items[e].name}×{q}{items[e].unit_label}" for e, q in sorted(equipment.items()) if e in items)
-    name, phone, purpose, activity, reason = r.applicant_name, r.applicant_phone, r.purpose, r.activity, r.cancel_reason
+    name, phone, activity, reason = r.applicant_name, r.applicant_phone, r.activity, r.cancel_reason
+    purpose: str | None = r.purpose
     if redact is not None:
         name, phone = mask_value(name), mask_value(phone)
         purpose, activity, reason = redact(purpose), redact(activity), redact(reason)

@@ -12,6 +12,7 @@ import calendar as _calendar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -225,10 +226,11 @@ class Quota(Rule):
         f, who = ctx.bundle.facility, ctx.booker.channel_user_id
         if who is None or (f.max_active_per_booker is None and f.max_per_day_per_booker is None):
             return []
-        base = [Reservation.facility_id == f.id, Reservation.channel_user_id == who,
-                col(Reservation.status).in_(HOLDING), Reservation.ends_at > ctx.now]
+        base: list[ColumnElement[bool]] = [
+            col(Reservation.facility_id) == f.id, col(Reservation.channel_user_id) == who,
+            col(Reservation.status).in_(HOLDING), col(Reservation.ends_at) > ctx.now]
         if ctx.existing is not None:
-            base.append(Reservation.id != ctx.existing.id)
+            base.append(col(Reservation.id) != ctx.existing.id)
         out = []
         if f.max_active_per_booker is not None:
             active = (await ctx.session.exec(select(func.count()).where(*base))).one()

@@ -52,7 +52,7 @@ async def send_reminders(db: Database, clock: Clock, notifier: CitizenNotifier) 
         due = await due_reminders(s, now)
         catalogue = await load_catalogue(s, {r.facility_id for r in due})
         for r in due:
-            claimed = await s.exec(sa.update(Reservation).where(  # type: ignore[call-overload]
+            claimed = await s.exec(sa.update(Reservation).where(
                 col(Reservation.id) == r.id, col(Reservation.reminded_at).is_(None)).values(reminded_at=now))
             if claimed.rowcount != 1:
                 continue

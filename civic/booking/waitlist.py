@@ -42,6 +42,7 @@ from civic.booking.types import (
     WaitlistJoined,
 )
 from civic.facilities.catalogue import FacilityBundle
+from civic.rows import pk
 
 _WAITLIST_RULES = tuple(r for r in RULES if not isinstance(r, EquipmentAvailable))
 MAX_WAITING_PER_CITIZEN = 5
@@ -69,7 +70,7 @@ async def join_in(session: AsyncSession, request: BookingRequest, booker: Booker
     if len(entries) >= MAX_WAITING_PER_CITIZEN:
         return Refused((Violation("waitlist_quota", f"キャンセル待ちは{MAX_WAITING_PER_CITIZEN}件までです。"),))
     entry = WaitlistEntry(
-        facility_id=f.id, unit_id=request.unit_id, day=request.day, start_minute=request.start_minute,
+        facility_id=pk(f), unit_id=request.unit_id, day=request.day, start_minute=request.start_minute,
         end_minute=request.end_minute, starts_at=request.starts_at, channel_user_id=booker.channel_user_id,
         applicant_name=booker.name, applicant_phone=booker.phone, resident_type=booker.resident_type,
         attributes=sorted(booker.attributes), people=request.people, purpose=request.purpose,

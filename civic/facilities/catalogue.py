@@ -23,6 +23,7 @@ from civic.facilities.models import (
     Unit,
     UnitArea,
 )
+from civic.rows import pk
 
 
 @dataclass
@@ -96,7 +97,7 @@ async def load_catalogue(session: AsyncSession, facility_ids: Iterable[int] | No
     fq = select(Facility)
     if ids is not None:
         fq = fq.where(col(Facility.id).in_(ids))
-    bundles = {f.id: FacilityBundle(f) for f in (await session.exec(fq)).all()}
+    bundles = {pk(f): FacilityBundle(f) for f in (await session.exec(fq)).all()}
     if not bundles:
         return Catalogue({})
     fids = list(bundles)

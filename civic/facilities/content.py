@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from civic.facilities.models import (
@@ -124,8 +124,8 @@ def read_facilities_file(path: Path | str) -> dict[str, Any]:
 async def seed_facilities(session: AsyncSession, data: dict[str, Any], now: datetime) -> SeedResult:
     """Create every facility of ``data`` whose code is not in the database yet (idempotent)."""
     result = SeedResult()
-    holidays = set((await session.exec(select(CalendarDay.day).where(
-        CalendarDay.facility_id.is_(None), CalendarDay.kind == "holiday"))).all())  # type: ignore[union-attr]
+    holidays = set((await session.exec(select(col(CalendarDay.day)).where(
+        col(CalendarDay.facility_id).is_(None), CalendarDay.kind == "holiday"))).all())
     for d in data.get("town_holidays") or []:
         day = _date(d["date"], "town_holidays")
         if day not in holidays:  # seeding again (every start of the service) adds no second row
@@ -222,9 +222,12 @@ async def _seed_one(session: AsyncSession, spec: dict[str, Any], now: datetime) 
         where = f"{w}.calendar[{i}]"
         if c.get("kind") not in CALENDAR_KINDS:
             raise ContentError(f"{where}.kind: {', '.join(CALENDAR_KINDS)} のいずれかです")
-        s, e = parse_range(c["time"], where) if c.get("time") else (None, None)
+        start: int | None = None
+        end: int | None = None
+        if c.get("time"):
+            start, end = parse_range(c["time"], where)
         session.add(CalendarDay(facility_id=fid, unit_id=_ref(units, c.get("unit"), f"{where}.unit"),
-                                day=_date(c["date"], where), kind=c["kind"], start_minute=s, end_minute=e,
+                                day=_date(c["date"], where), kind=c["kind"], start_minute=start, end_minute=end,
                                 reason=c.get("reason", "")))
     await session.flush()
     return fid

@@ -114,7 +114,7 @@ async def import_calendar_csv(session: AsyncSession, text: str) -> CalendarImpor
         if fid is None and kind != CAL_HOLIDAY:
             result.errors.append(f"{line}行目: 休館・利用不可・臨時開館には施設コードが必要です。")
             continue
-        uid = units.get((fid, ucode)) if ucode else None
+        uid = units.get((fid, ucode)) if ucode and fid is not None else None
         if ucode and uid is None:
             result.errors.append(f"{line}行目: 室場コード {ucode} が施設 {fcode} にありません。")
             continue

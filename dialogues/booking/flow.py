@@ -14,7 +14,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from civic.booking.services import normalize
 from civic.facilities.catalogue import FacilityBundle
 from civic.facilities.models import Unit
 from dialogues import messages as m
@@ -22,7 +21,7 @@ from dialogues.booking import texts as bt
 from dialogues.booking.desk import BookingDesk
 from dialogues.booking.make import MakeSteps
 from dialogues.booking.manage import ManageSteps
-from dialogues.booking.matching import facility_keys, match_option, unit_core
+from dialogues.booking.matching import match_option
 from dialogues.booking.wish import Wish
 from dialogues.engine import Context, Flow
 from dialogues.paging import requested
@@ -113,15 +112,6 @@ class BookingFlow(MakeSteps, ManageSteps, Flow):
         bundle = await self.desk.bundle(unit_id)
         if bundle is not None and any(u.id == unit_id for u in await self.units_of(bundle.id)):
             ctx.data.update(facility_id=bundle.id, unit_id=unit_id)
-
-    def narrow(self, ctx: Context, pairs: list[tuple[FacilityBundle, Unit]], text: str) -> list[tuple[FacilityBundle, Unit]]:
-        """Only the facilities (and units) the sentence names, when it names some: 「桜木体育館の半面」."""
-        said = normalize(text)
-        town = ctx.services.town.name
-        named = [(b, u) for b, u in pairs if any(normalize(k) in said for k in facility_keys(b.facility.name, town))]
-        pairs = named or pairs
-        units = [(b, u) for b, u in pairs if normalize(unit_core(u.name)) in said]
-        return units or pairs
 
     # -- the next question -----------------------------------------------------------------------
     async def advance(self, ctx: Context, lead: str = "") -> None:

@@ -144,6 +144,9 @@ class ManageSteps(AskSteps):
             self.ask_taken(ctx, result)
         else:
             bundle, unit = await self.current(ctx)
+            if bundle is None or unit is None:  # the unit is no longer bookable: nothing to choose again
+                ctx.finish(m.text(f"申し訳ありません。その日時には変更できません。\n{result.message}"))
+                return True
             d.pop("day", None)
             d.pop("start", None)
             self.ask_day(ctx, bundle, unit, f"申し訳ありません。その日時には変更できません。\n{result.message}")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from civic.booking import messages as bm
+from civic.booking.services import normalize
 from civic.booking.types import (
     BLOCKED,
     CLOSED,
@@ -23,6 +25,7 @@ from civic.facilities.models import RESIDENT_TYPE_LABELS, Unit
 from dialogues import messages as m
 from dialogues.booking import texts as bt
 from dialogues.booking.desk import BookingDesk
+from dialogues.booking.matching import facility_keys, unit_core
 from dialogues.booking.wish import Wish, fit
 from dialogues.engine import Context
 from dialogues.paging import page
@@ -43,6 +46,15 @@ class Steps:
     async def units_of(self, facility_id: int) -> list[Unit]:
         bundle = await self.desk.facility(facility_id)
         return [u for b, u in await self.desk.bookable_units() if bundle is not None and b.id == bundle.id]
+
+    def narrow(self, ctx: Context, pairs: list[tuple[FacilityBundle, Unit]], text: str) -> list[tuple[FacilityBundle, Unit]]:
+        """Only the facilities (and units) the sentence names, when it names some: 「桜木体育館の半面」."""
+        said = normalize(text)
+        town = ctx.services.town.name
+        named = [(b, u) for b, u in pairs if any(normalize(k) in said for k in facility_keys(b.facility.name, town))]
+        pairs = named or pairs
+        units = [(b, u) for b, u in pairs if normalize(unit_core(u.name)) in said]
+        return units or pairs
 
     async def advance(self, ctx: Context, lead: str = "") -> None:
         """Ask the first thing still missing (``BookingFlow.advance``)."""
@@ -223,7 +235,7 @@ class AskSteps(Steps):
                                   actions), lead=lead)
 
     def ask_taken(self, ctx: Context, taken: SlotTaken, lead: str = "") -> None:
-        alts = [[s.unit_id, s.day.isoformat(), s.start_minute, s.end_minute, s.unit_name, s.label] for s in taken.alternatives[:5]]
+        alts: list[list[Any]] = [[s.unit_id, s.day.isoformat(), s.start_minute, s.end_minute, s.unit_name, s.label] for s in taken.alternatives[:5]]
         ctx.data["alts"] = alts
         ctx.data["waitlist"] = taken.waitlist_available
         lines = [f"{i + 1}. {bt.when_text(date.fromisoformat(a[1]), a[2], a[3])} {a[4]}" for i, a in enumerate(alts)]

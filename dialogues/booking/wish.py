@@ -65,7 +65,10 @@ class Wish:
 
     @classmethod
     def load(cls, raw: Any) -> Wish | None:
-        return cls(**{k: raw.get(k) for k in ("start", "end", "band", "minutes", "whole")}) if isinstance(raw, dict) else None
+        if not isinstance(raw, dict):
+            return None
+        fields: dict[str, Any] = {k: raw.get(k) for k in ("start", "end", "band", "minutes", "whole")}
+        return cls(**fields)
 
     def dump(self) -> dict[str, Any]:
         return asdict(self)

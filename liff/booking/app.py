@@ -24,7 +24,7 @@ from liff.identity import IdTokenVerifier, id_token_middleware, security_headers
 
 STATIC = Path(__file__).with_name("static")
 SERVICE = web.AppKey("booking_service", BookingService)
-VERIFIER = web.AppKey("id_token_verifier", IdTokenVerifier)  # type: ignore[type-abstract]
+VERIFIER = web.AppKey("id_token_verifier", IdTokenVerifier)
 LIFF_SDK_URL = "https://static.line-scdn.net/liff/edge/2/sdk.js"
 
 

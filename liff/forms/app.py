@@ -30,6 +30,7 @@ from civic.citizens.models import Citizen
 from civic.clock import Clock
 from civic.database import Database
 from civic.inputs import loads_json
+from civic.rows import pk
 from civic.segments import services as segments
 from civic.segments.errors import SegmentProblem
 from liff.identity import IdTokenVerifier, id_token_middleware, security_headers
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
 LIFF_SDK_URL = "https://static.line-scdn.net/liff/edge/2/sdk.js"
 USER = web.RequestKey("forms_user", str)
-VERIFIER = web.AppKey("forms_id_token_verifier", IdTokenVerifier)  # type: ignore[type-abstract]
+VERIFIER = web.AppKey("forms_id_token_verifier", IdTokenVerifier)
 OnSaved = Callable[[str], Awaitable[None]]
 
 
@@ -83,7 +84,7 @@ def create_forms_liff_app(db: Database, clock: Clock, verifier: IdTokenVerifier,
             node = await segments.segment_filter(s, form.segment_id)
         except SegmentProblem:  # the segment was deleted: nobody may answer until staff fix the form
             return False
-        return await segments.is_member(s, node, segments.today_in_tokyo(clock.now()), citizen.id)  # type: ignore[arg-type]
+        return await segments.is_member(s, node, segments.today_in_tokyo(clock.now()), pk(citizen))
 
     def not_friend() -> web.Response:
         return _error(403, "not_friend", "LINE公式アカウントを友だち追加してからお使いください。")
@@ -109,7 +110,7 @@ def create_forms_liff_app(db: Database, clock: Clock, verifier: IdTokenVerifier,
             if not await may_answer(s, form, citizen):
                 return _error(403, "not_for_you", "このフォームは現在ご利用いただけません。")
             asked = await forms.questions(s, form)
-            answers = await forms.current_answers(s, form, citizen.id)  # type: ignore[arg-type]
+            answers = await forms.current_answers(s, form, pk(citizen))
         return _json({"form": {"key": form.key, "title": form.title, "description": form.description,
                                "questions": [q.view() for q in asked]}, "answers": answers})
 
@@ -132,7 +133,7 @@ def create_forms_liff_app(db: Database, clock: Clock, verifier: IdTokenVerifier,
             if not await may_answer(s, form, citizen):
                 return _error(403, "not_for_you", "このフォームは現在ご利用いただけません。")
             try:
-                await forms.submit(s, clock.now(), form, citizen.id, answers, via="liff")  # type: ignore[arg-type]
+                await forms.submit(s, clock.now(), form, pk(citizen), answers, via="liff")
             except AttributeProblem as exc:
                 return _error(422 if exc.kind == "invalid" else 403, exc.code, exc.message, exc.field)
             user = citizen.channel_user_id

@@ -28,6 +28,7 @@ from PIL import Image, ImageDraw
 from civic.clock import Clock, tokyo
 from civic.database import Database
 from civic.facilities.models import Facility
+from civic.rows import pk
 from dialogues.facility_directory import FacilityDirectory
 
 STATIC = Path(__file__).with_name("static")
@@ -139,7 +140,7 @@ def create_map_app(db: Database | Callable[[], Database], clock: Clock, director
         focus = next((f for f in facilities if f.code == q.get("facility")), None) if q.get("facility") else None
         if q.get("facility") and focus is None:
             raise not_found("この施設は地図に表示できません")
-        items = [facility_json(f, directory.label(f.category), today.get(f.id, "")) for f in facilities]  # type: ignore[arg-type]
+        items = [facility_json(f, directory.label(f.category), today.get(pk(f), "")) for f in facilities]
         if focus is not None:
             start, zoom_level = [focus.latitude, focus.longitude], 16
         elif facilities:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from admin_api.auth import Principal
 from civic.clock import tokyo
@@ -102,6 +102,8 @@ async def open_code(request: web.Request) -> web.Response:
     if request.content_type.startswith("multipart/"):
         reader = await request.multipart()
         async for part in reader:
+            if not isinstance(part, BodyPartReader):  # a nested multipart has no name: skipped as before
+                continue
             if getattr(part, "name", None) == "image":
                 via = "image"
                 data = await part.read(decode=False)

@@ -249,7 +249,7 @@ async def issue_qr(request: web.Request) -> web.Response:
     if nav.event.household is not None and not draft.household:
         return _error(409, "no_household", "世帯の情報を入力してください。")
     household = None
-    if draft.household:
+    if draft.household and nav.event.household is not None:  # saved only while the event asks for one
         checked = check_household(nav.event.household, draft.household, answers=draft.answers,
                                   town=deps.content.town, postal=deps.postal, today=nav.today(),
                                   relationships=deps.content.relationships)

@@ -68,7 +68,7 @@ def create_webchat_app(handler: Any | Callable[[], Any], db: Database | Callable
                             headers={"Content-Security-Policy": csp, "Cache-Control": "no-store",
                                      "X-Content-Type-Options": "nosniff"})
 
-    async def embed(request: web.Request) -> web.Response:
+    async def embed(request: web.Request) -> web.StreamResponse:
         return web.FileResponse(STATIC / "embed.js", headers={"Cache-Control": "public, max-age=3600"})
 
     async def messages(request: web.Request) -> web.Response:
@@ -96,6 +96,7 @@ def create_webchat_app(handler: Any | Callable[[], Any], db: Database | Callable
                      "message": {"type": "text", "id": uuid.uuid4().hex, "text": text}}
             kind, logged = "text", text
         else:
+            assert data is not None  # exactly one of text and postback is set (checked above)
             event = {"type": "postback", "webhookEventId": uuid.uuid4().hex, "postback": {"data": data}}
             kind, logged = "postback", data
         user = f"{CHANNEL}:{sid}"

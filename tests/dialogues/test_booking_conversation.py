@@ -280,6 +280,27 @@ async def test_change_the_date_and_frame(town: CounterTown) -> None:
     assert (r.day, r.start_minute, r.end_minute, r.fee, r.status) == (date(2025, 6, 22), *AFTERNOON, 3200, "confirmed")
 
 
+async def test_a_refused_change_whose_unit_is_gone_ends_politely(town: CounterTown) -> None:
+    chat = town.chat()
+    booked = await town.book(chat.user, await town.unit_id("桜木", "全面"), SAT, MORNING)
+    await chat.tap(f"action=booking&op=change&no={booked.number}&restart=1", "変更")
+    await pick_date(chat, "2025-06-22")
+    out = await chat.tap_quick_reply("午後 13:00〜17:00")
+    assert "変更後：2025年6月22日(日) 13:00〜17:00" in texts(out)
+    async with town.db.write() as s:  # the unit the change was for no longer exists
+        row = await s.get(ConversationState, chat.user)
+        assert row is not None
+        raw = json.loads(row.data)
+        raw["flow"]["data"]["unit_id"] = 999_999
+        row.data = json.dumps(raw, ensure_ascii=False)
+        s.add(row)
+    out = await chat.tap_quick_reply("変更する")
+    assert "申し訳ありません。その日時には変更できません。" in texts(out)
+    assert await _flow(town, chat.user) is None
+    [r] = await _reservations(town)
+    assert (r.day, r.start_minute, r.end_minute, r.status) == (SAT, *MORNING, "confirmed")
+
+
 async def test_refusals_are_shown_as_they_are(town: CounterTown) -> None:
     chat = town.chat()
     whole = await town.unit_id("桜木", "全面")
