@@ -18,7 +18,8 @@ export const session = {
 
 export async function api(method, path, body) {
   const headers = { Accept: "application/json" };
-  if (session.token) headers.Authorization = `Bearer ${session.token}`;
+  const token = session.token;
+  if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let res;
   try {
@@ -27,7 +28,9 @@ export async function api(method, path, body) {
     throw new ApiError(0, { error: { message: "サーバーに接続できません。ネットワークをご確認ください。" } });
   }
   const data = res.status === 204 ? null : await res.json().catch(() => null);
-  if (res.status === 401 && session.token && path !== "/auth/login") {
+  // Only the token this call used expires: a late answer to a call made before a new sign-in
+  // must not sign the new session out.
+  if (res.status === 401 && token && token === session.token && path !== "/auth/login") {
     session.token = null;
     session.onExpired();
   }

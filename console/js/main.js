@@ -15,6 +15,9 @@ let me = null;
 const can = (p) => !!me && me.granted.includes(p);
 
 session.onExpired = () => {
+  // Several calls can fail at once when a session ends; the sign-in form is shown once, so
+  // what staff have started typing into it is not wiped by the next failing call.
+  if (!me) return;
   me = null;
   signIn("ログインの有効期限が切れました。もう一度ログインしてください（入力中の内容はこの画面に残っています）。");
 };
