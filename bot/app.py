@@ -25,6 +25,7 @@ from typing import Any
 from aiohttp import web
 from linebot.v3.webhook import WebhookParser
 
+from admin_api.address_allow_list import admin_allow_list_middleware
 from bot.appkeys import (
     CLOCK,
     DATABASE,
@@ -76,6 +77,8 @@ def create_app(
     if role is Role.WEB and not worker_command:
         raise ValueError("the web role needs the command that starts its turn worker")
     middlewares = [client_address_middleware(TrustedProxies(settings.trusted_proxies))] if settings.trusted_proxies else []
+    if settings.admin_allowed_networks:  # after the client address is known
+        middlewares.append(admin_allow_list_middleware(settings.admin_allowed_networks))
     app = web.Application(client_max_size=16 * 1024 * 1024, middlewares=middlewares)
     app[ROLE] = role
     app[SETTINGS] = settings
