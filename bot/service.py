@@ -40,6 +40,7 @@ from admin_api.segment_views import segment_router
 from admin_api.staff_auth import StaffAuthenticator
 from admin_api.staff_views import staff_router
 from admin_api.stats_views import stats_router
+from admin_api.two_factor_views import two_factor_router
 from bot.app import Role, create_app
 from bot.appkeys import (
     BOOKING,
@@ -201,6 +202,7 @@ def admin_api_routers(app: web.Application, knowledge: Knowledge, *, booking_not
         delivery_router(db, clock, desk, opens=LineOpenStatistics(_LateGateway(app)), wake=wake),
         mail_router(db, clock, desk, wake=wake),
         staff_router(db, clock, app[STAFF_SESSIONS]),
+        two_factor_router(db, clock, issuer=f"{knowledge.town.name} 窓口"),
         log_router(db, clock),
         stats_router(db, clock, GatewayLineApis(_LateGateway(app))),  # LINE's own figures too
         richmenu_router(db, clock, publisher),
