@@ -59,6 +59,7 @@ from bot.appkeys import (
     STAFF_SESSIONS,
     STARTUP_CONTENT,
 )
+from bot.citizen_erasure import citizen_erasure_router
 from bot.content_install import StartupContent, content_ctx
 from bot.delivery_scheduler import delivery_scheduler_ctx
 from bot.dialogue_wiring import (
@@ -203,6 +204,7 @@ def admin_api_routers(app: web.Application, knowledge: Knowledge, *, booking_not
         mail_router(db, clock, desk, wake=wake),
         staff_router(db, clock, app[STAFF_SESSIONS]),
         two_factor_router(db, clock, issuer=f"{knowledge.town.name} 窓口"),
+        citizen_erasure_router(app),
         log_router(db, clock),
         stats_router(db, clock, GatewayLineApis(_LateGateway(app))),  # LINE's own figures too
         richmenu_router(db, clock, publisher),

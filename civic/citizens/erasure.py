@@ -89,6 +89,18 @@ REGISTRY: dict[str, str] = {
 }
 
 
+#: The feature staff see for each table touched, in the erasure's summary.
+FEATURES: dict[str, str] = {
+    "citizen": "友だち情報", "citizen_attribute_value": "利用者属性", "attribute_form_response": "登録フォームの回答",
+    "talk_entry": "トークログ", "conversation_state": "会話の途中状態", "faq_answer": "FAQの回答履歴",
+    "faq_unanswered": "回答できなかった質問", "outbound_message": "送信メッセージ", "procedure_draft": "手続きナビの下書き",
+    "rich_menu_tap": "リッチメニューのタップ", "rich_menu_user_link": "リッチメニューの割り当て",
+    "booking_booker": "施設予約（予約者）", "booking_reservation": "施設予約", "booking_waitlist": "施設予約（キャンセル待ち）",
+    "report": "通報", "report_photo": "通報の写真", "report_status_change": "通報の対応メモ",
+    "delivery_batch": "配信の宛先", "operation_log": "操作ログの記録内容", "webhook_event": "受信イベント",
+}
+
+
 class CitizenNotFound(LookupError):
     pass
 
