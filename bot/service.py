@@ -73,11 +73,11 @@ from bot.dialogue_wiring import (
     purge_report_drafts,
 )
 from bot.gateway import LineGateway
-from bot.inbox.retention import purge_inbox
 from bot.insight import LineOpenStatistics
 from bot.mail_receiver import mail_receiver_ctx
 from bot.menu_relink import MenuRelinker
 from bot.notifier import BookingNotices, ProcedureResults
+from bot.retention import enforce_retention
 from bot.scheduler import Schedule, scheduler_ctx
 from bot.settings import PRODUCTION, TEST, Settings
 from bot.turn import Turn, TurnHandler
@@ -96,7 +96,7 @@ from civic.ratelimit import RateLimit
 from civic.segments.services import SegmentMembers
 from civic.staff.audit import Auditor
 from civic.staff.sessions import StaffSessions
-from civic.staff.tasks import purge_login_throttle, purge_operation_log, purge_sessions
+from civic.staff.tasks import purge_login_throttle, purge_sessions
 from console.app import add_console_routes
 from dialogues.services import Knowledge
 from liff.booking.app import create_booking_liff_app
@@ -302,8 +302,7 @@ def scheduled_jobs(app: web.Application, notifier: Any, drafts_idle: timedelta) 
     schedule.every(24 * 3600, "report draft photos", lambda: purge_report_drafts(app))
     schedule.every(3600, "expired staff sessions", lambda: purge_sessions(db, clock))
     schedule.every(3600, "stale sign-in counters", lambda: purge_login_throttle(db, clock))
-    schedule.every(24 * 3600, "operation log retention", lambda: purge_operation_log(db, clock, keep_months=36))
-    schedule.every(24 * 3600, "inbox retention", lambda: purge_inbox(db, app[INBOX_DATABASE], clock, keep_days=30))
+    schedule.every(24 * 3600, "retention", lambda: enforce_retention(db, app[INBOX_DATABASE], clock, app[SETTINGS].retention))
     return schedule
 
 

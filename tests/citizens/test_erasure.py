@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from bot.inbox.erasure import erase_inbox_events
 from bot.inbox.models import INBOX_METADATA
 from bot.schema import load_metadata
-from bot.settings import default_inbox_url
 from civic.citizens.erasure import CitizenNotFound, erase_citizen, preview_erasure, user_id_of
 from civic.database import Database
 from tests.citizens.seed import HANAKO, NOW, TARO, Person, seed
@@ -46,21 +45,11 @@ async def _scan(db: Database, metadata: sa.MetaData, who: Person) -> list[str]:
     return found
 
 
-async def _count(db: Database, table: str, **where: Any) -> int:
+async def count(db: Database, table: str, **where: Any) -> int:
     t = load_metadata().tables[table]
     async with db.read() as s:
         q = sa.select(sa.func.count()).select_from(t).where(*(t.c[k] == v for k, v in where.items()))
         return (await (await s.connection()).execute(q)).scalar_one()
-
-
-@pytest.fixture
-async def inbox(db: Database, cipher: Any) -> Any:
-    if not db.url.startswith("sqlite"):
-        yield db
-        return
-    store = Database(default_inbox_url(db.url), cipher)
-    yield store
-    await store.dispose()
 
 
 async def test_nothing_identifying_remains_after_erasure(db: Database, inbox: Database) -> None:
@@ -76,7 +65,7 @@ async def test_nothing_identifying_remains_after_erasure(db: Database, inbox: Da
     assert preview.counts["booking_reservation"] == {"anonymise": 1}
     assert preview.counts["report_photo"] == {"delete": 1}
     assert preview.counts["delivery_batch"] == {"anonymise": 1}
-    assert await _count(db, "talk_entry", channel_user_id=TARO.uid) == 4
+    assert await count(db, "talk_entry", channel_user_id=TARO.uid) == 4
 
     async with db.write() as s:
         uid = await user_id_of(s, taro)
@@ -89,22 +78,22 @@ async def test_nothing_identifying_remains_after_erasure(db: Database, inbox: Da
     assert await _scan(inbox, INBOX_METADATA, TARO) == []
     # the bystander keeps everything
     assert await _scan(db, load_metadata(), HANAKO) == hanako_before
-    assert await _count(db, "talk_entry", channel_user_id=HANAKO.uid) == 3
-    assert await _count(db, "citizen_attribute_value", citizen_id=hanako) == 1
-    assert await _count(db, "booking_booker", channel_user_id=HANAKO.uid) == 1
+    assert await count(db, "talk_entry", channel_user_id=HANAKO.uid) == 3
+    assert await count(db, "citizen_attribute_value", citizen_id=hanako) == 1
+    assert await count(db, "booking_booker", channel_user_id=HANAKO.uid) == 1
     assert len(await _scan(inbox, INBOX_METADATA, HANAKO)) >= 1
     async with db.read() as s:
         batch = (await (await s.connection()).execute(sa.text("SELECT recipients FROM delivery_batch"))).scalar_one()
     assert json.loads(batch) == [HANAKO.uid]
     # aggregates stay meaningful: the citizen row, its follow history, the occupied slot, the report
-    assert await _count(db, "citizen") == 2
-    assert await _count(db, "friendship_event", citizen_id=taro) == 1
-    assert await _count(db, "citizen", id=taro, is_friend=False) == 1
-    assert await _count(db, "booking_occupancy") == 2
-    assert await _count(db, "booking_reservation", status="confirmed") == 2
-    assert await _count(db, "report", category="road") == 2
-    assert await _count(db, "report_photo") == 1
-    assert await _count(db, "rich_menu_tap") == 2
+    assert await count(db, "citizen") == 2
+    assert await count(db, "friendship_event", citizen_id=taro) == 1
+    assert await count(db, "citizen", id=taro, is_friend=False) == 1
+    assert await count(db, "booking_occupancy") == 2
+    assert await count(db, "booking_reservation", status="confirmed") == 2
+    assert await count(db, "report", category="road") == 2
+    assert await count(db, "report_photo") == 1
+    assert await count(db, "rich_menu_tap") == 2
 
     async with db.write() as s:  # erased once: the id no longer names anybody
         with pytest.raises(CitizenNotFound):
