@@ -48,25 +48,21 @@ class Exported:
     tables: dict[str, int] = field(default_factory=dict)
 
 
+#: How each column type is written, for the README (first match wins: EncryptedText is a Text).
+_KINDS: list[tuple[type, str]] = [
+    (EncryptedText, "text (encrypted at rest; exported decrypted / 保存時は暗号化、ここでは復号済み)"),
+    (UTCDateTime, "date-time, ISO 8601 UTC / 日時（ISO 8601、UTC）"),
+    (sa.Boolean, "boolean: true/false"),
+    (sa.JSON, "JSON"),
+    (sa.LargeBinary, "binary, base64 / バイナリ（base64）"),
+    (sa.Date, "date, YYYY-MM-DD / 日付"),
+    (sa.Float, "number / 数値"),
+    (sa.Integer, "integer / 整数"),
+]
+
+
 def _kind(column: sa.Column) -> str:
-    t = column.type
-    if isinstance(t, EncryptedText):
-        return "text (encrypted at rest; exported decrypted / 保存時は暗号化、ここでは復号済み)"
-    if isinstance(t, UTCDateTime):
-        return "date-time, ISO 8601 UTC / 日時（ISO 8601、UTC）"
-    if isinstance(t, sa.Boolean):
-        return "boolean: true/false"
-    if isinstance(t, sa.JSON):
-        return "JSON"
-    if isinstance(t, sa.LargeBinary):
-        return "binary, base64 / バイナリ（base64）"
-    if isinstance(t, sa.Date):
-        return "date, YYYY-MM-DD / 日付"
-    if isinstance(t, sa.Float):
-        return "number / 数値"
-    if isinstance(t, sa.Integer):
-        return "integer / 整数"
-    return "text / 文字列"
+    return next((label for kind, label in _KINDS if isinstance(column.type, kind)), "text / 文字列")
 
 
 def _value(value: Any) -> Any:
