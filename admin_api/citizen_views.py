@@ -84,7 +84,7 @@ class _Tokens:
 
     def valid(self, token: str, citizen_id: int, user_id: str, staff_id: int, now: datetime) -> bool:
         stamp_text, _, mac = token.partition(".")
-        if not stamp_text.isdigit() or int(stamp_text) < now.timestamp():
+        if not (stamp_text.isascii() and stamp_text.isdigit()) or int(stamp_text) < now.timestamp():
             return False
         return hmac.compare_digest(mac, self._mac(citizen_id, user_id, staff_id, int(stamp_text)))
 

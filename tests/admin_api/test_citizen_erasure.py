@@ -83,6 +83,8 @@ async def test_confirm_then_erase_logged_once_without_personal_data(service) -> 
                                 params={"confirm": ask["confirm"]})).status == 404
     assert (await client.delete(path, headers=headers["admin"], params={"confirm": ask["confirm"][:-1] + "0"})
             ).status == 428
+    for odd in ("²³.x", "9" * 150 + ".abc", ".", ""):
+        assert (await client.delete(path, headers=headers["admin"], params={"confirm": odd})).status == 428
     clock.advance(timedelta(minutes=6))
     stale = await client.delete(path, headers=headers["admin"], params={"confirm": ask["confirm"]})
     assert stale.status == 428 and "期限" in (await stale.json())["error"]["message"]
