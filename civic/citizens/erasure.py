@@ -132,8 +132,52 @@ def _table(name: str) -> sa.Table:
     return table
 
 
-def _contains_any(value: str | None, needles: Iterable[str]) -> bool:
-    return value is not None and any(n in value for n in needles)
+def _plain(text: str) -> str:
+    return "".join(text.split())
+
+
+def _strings(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+@dataclass
+class Needles:
+    """How the citizen is recognised in rows found by content only. Distinctive values (user id,
+    phone numbers, e-mail addresses) anywhere in the text; names and what they wrote only as a whole
+    value (a JSON string, or the text itself, spaces ignored): "山田" inside "山田川の護岸" or another
+    citizen's "名前80" is not "名前8"."""
+
+    distinctive: set[str] = field(default_factory=set)
+    whole: set[str] = field(default_factory=set)
+
+    def add_distinctive(self, value: str | None) -> None:
+        if value and len(value.strip()) >= 6:  # shorter ones would match everybody's rows
+            self.distinctive.add(value.strip())
+            digits = "".join(ch for ch in value if ch.isdigit())
+            if len(digits) >= 10 and len(digits) >= len(_plain(value)) - 3:  # a phone number written without hyphens
+                self.distinctive.add(digits)
+
+    def add_whole(self, value: str | None) -> None:
+        if value and len(_plain(value)) >= 2:
+            self.whole.add(_plain(value))
+
+    def found_in(self, text: str | None) -> bool:
+        if not text:
+            return False
+        if any(n in text for n in self.distinctive):
+            return True
+        try:
+            values = list(_strings(json.loads(text)))
+        except ValueError:
+            values = [text]
+        return any(_plain(v) in self.whole for v in values)
 
 
 class _Run:
@@ -168,44 +212,43 @@ class _Run:
         self.result.add(name, ANONYMISE, n)
 
 
-async def _needles(run: _Run) -> tuple[set[str], set[str]]:
-    """(the citizen's identifying strings, the texts they wrote), read before anything changes."""
+async def _needles(run: _Run) -> Needles:
+    """What recognises the citizen in rows found by content, read before anything changes."""
     uid, cid = run.uid, run.citizen.id
-    names: set[str] = {uid}
-    if run.citizen.display_name:
-        names.add(run.citizen.display_name)
-    for tname, cols in (("booking_booker", ("name", "phone", "group_name")),
-                        ("booking_reservation", ("applicant_name", "applicant_phone")),
-                        ("booking_waitlist", ("applicant_name", "applicant_phone"))):
+    needles = Needles()
+    needles.add_distinctive(uid)
+    needles.add_whole(run.citizen.display_name)
+    for tname, names, phones in (("booking_booker", ("name", "group_name", "note"), ("phone",)),
+                                 ("booking_reservation", ("applicant_name",), ("applicant_phone",)),
+                                 ("booking_waitlist", ("applicant_name",), ("applicant_phone",))):
         table = run.table(tname)
         for row in await run.rows(table, table.c.channel_user_id == uid):
-            names |= {getattr(row, c) for c in cols if getattr(row, c)}
+            for column in names:
+                needles.add_whole(getattr(row, column))
+            for column in phones:
+                needles.add_distinctive(getattr(row, column))
     attr = run.table("citizen_attribute_value")
     for row in await run.rows(attr, attr.c.citizen_id == cid):
-        if row.secret:
-            names.add(row.secret)
-    texts: set[str] = set()
+        needles.add_distinctive(row.secret)  # e-mail addresses, phone numbers and such
     talk = run.table("talk_entry")
     for row in await run.rows(talk, sa.and_(talk.c.channel_user_id == uid, talk.c.direction == "in")):
-        if row.text:
-            texts.add(row.text)
+        needles.add_whole(row.text)
     faq = run.table("faq_answer")
     for row in await run.rows(faq, faq.c.asker == uid):
-        texts.add(row.question)
-    # Short values (an empty name, "田") would match everybody's rows.
-    return {n for n in names if len(n.strip()) >= 2}, texts
+        needles.add_whole(row.question)
+    return needles
 
 
-async def _by_content(run: _Run, names: set[str], texts: set[str]) -> None:
+async def _by_content(run: _Run, needles: Needles) -> None:
     unanswered = run.table("faq_unanswered")
-    ids = [r.id for r in await run.rows(unanswered, sa.true()) if r.question in texts or _contains_any(r.question, names)]
+    ids = [r.id for r in await run.rows(unanswered, sa.true()) if needles.found_in(r.question)]
     await run.delete("faq_unanswered", lambda t: t.c.id.in_(ids))
     drafts = run.table("procedure_draft")
-    hashes = [r.token_hash for r in await run.rows(drafts, sa.true()) if _contains_any(r.data, names)]
+    hashes = [r.token_hash for r in await run.rows(drafts, sa.true()) if needles.found_in(r.data)]
     await run.delete("procedure_draft", lambda t: t.c.token_hash.in_(hashes))
     log = run.table("operation_log")
     ids = [r.id for r in await run.rows(log, sa.or_(log.c.before.is_not(None), log.c.after.is_not(None)))
-           if _contains_any(r.before, names | texts) or _contains_any(r.after, names | texts)]
+           if needles.found_in(r.before) or needles.found_in(r.after)]
     await run.update("operation_log", lambda t: t.c.id.in_(ids), {"before": None, "after": None})
 
 
@@ -265,8 +308,7 @@ async def _erase(session: AsyncSession, citizen_id: int, now: datetime, *, apply
         raise CitizenNotFound(citizen_id)
     run = _Run(conn, citizen, now, apply)
     uid, cid = run.uid, citizen.id
-    names, texts = await _needles(run)
-    await _by_content(run, names, texts)
+    await _by_content(run, await _needles(run))
     await run.delete("citizen_attribute_value", lambda t: t.c.citizen_id == cid)
     await run.delete("attribute_form_response", lambda t: t.c.citizen_id == cid)
     await run.delete("talk_entry", lambda t: t.c.channel_user_id == uid)

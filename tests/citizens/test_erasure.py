@@ -14,7 +14,7 @@ from bot.inbox.models import INBOX_METADATA
 from bot.schema import load_metadata
 from civic.citizens.erasure import CitizenNotFound, erase_citizen, preview_erasure, user_id_of
 from civic.database import Database
-from tests.citizens.seed import HANAKO, NOW, TARO, Person, seed
+from tests.citizens.seed import HANAKO, NOW, TARO, Person, insert, seed
 
 
 def _texts(value: Any) -> list[str]:
@@ -54,6 +54,10 @@ async def count(db: Database, table: str, **where: Any) -> int:
 
 async def test_nothing_identifying_remains_after_erasure(db: Database, inbox: Database) -> None:
     taro, hanako = await seed(db, inbox)
+    async with db.write() as s:  # look alike, but are about somebody else: kept
+        for other in ({"applicant_name": TARO.name + "子"}, {"note": f"{TARO.name[:2]}川の護岸"}, {"phone": "090-1234-5679"}):
+            await insert(await s.connection(), "operation_log", staff_login="admin", action="other", target_type="x",
+                         at=NOW, after=json.dumps(other, ensure_ascii=False))
     hanako_before = await _scan(db, load_metadata(), HANAKO)
     before = await _scan(db, load_metadata(), TARO)
     assert len(before) > 30  # the scan sees the seeded data
@@ -74,6 +78,11 @@ async def test_nothing_identifying_remains_after_erasure(db: Database, inbox: Da
     assert done.counts == preview.counts
     assert done.line_unlinks == [("production", TARO.uid)]
 
+    log = load_metadata().tables["operation_log"]
+    async with db.write() as s:
+        kept = [r.after for r in (await (await s.connection()).execute(sa.select(log).where(log.c.action == "other")))]
+        await (await s.connection()).execute(sa.delete(log).where(log.c.action == "other"))  # for the scan below
+    assert all(kept) and len(kept) == 3
     assert await _scan(db, load_metadata(), TARO) == []
     assert await _scan(inbox, INBOX_METADATA, TARO) == []
     # the bystander keeps everything
