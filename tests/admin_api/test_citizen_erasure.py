@@ -9,18 +9,24 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlmodel import select
 
-from admin_api.app import PREFIX
+from admin_api.app import PREFIX, create_admin_app
+from admin_api.citizen_views import citizen_router
+from admin_api.staff_auth import StaffAuthenticator
 from bot.appkeys import CLOCK, DATABASE
+from bot.citizen_erasure import menu_unlinker
 from civic.booking.models import Reservation
 from civic.booking.services import BookingService
 from civic.citizens.models import Citizen
 from civic.faq.services import record_answer
 from civic.reports.services import submit_report
+from civic.staff.audit import Auditor
 from civic.staff.models import OperationLog
 from civic.staff.services import create_staff
 from civic.talklog.models import TalkEntry
 from richmenus.models import RichMenuUserLink
+from richmenus.publish import RichMenuPublisher
 from tests.booking.town import citizen
+from tests.richmenus.line_view import line_apis
 
 USER = "U" + "e" * 32
 NAME, PHONE = "鈴木 一郎", "090-5555-1234"
@@ -113,3 +119,32 @@ async def test_confirm_then_erase_logged_once_without_personal_data(service) -> 
 
     r = await client.delete(path, headers=headers["admin"], params={"confirm": token})
     assert r.status == 404  # erased: the id no longer names anybody
+
+
+async def test_the_rich_menu_is_unlinked_at_line(env, aiohttp_client) -> None:
+    """Through the publisher's LINE clients (linesim here): the user has no menu of their own any more."""
+    db, clock = env.db, env.clock
+    now = clock.now()
+    async with db.write() as s:
+        person = Citizen(channel_user_id=USER, display_name=NAME, created_at=now)
+        s.add(person)
+        s.add(RichMenuUserLink(account="production", channel_user_id=USER, line_rich_menu_id="richmenu-x",
+                               segment_id="all", linked_at=now))
+        await s.flush()
+        citizen_id = person.id
+    env.line.channel("production").user_rich_menus[USER] = "richmenu-x"
+    publisher = RichMenuPublisher(db, clock, line_apis(env.line.sim), env.segments)
+
+    async def no_inbox(_user: str, _apply: bool) -> int:
+        return 0
+
+    router = citizen_router(db, clock, erase_inbox=no_inbox, unlink=menu_unlinker(publisher))
+    client = await aiohttp_client(create_admin_app(StaffAuthenticator(env.sessions), [router],
+                                                   auditor=Auditor(db, clock)))
+    headers = env.auth("admin")
+    ask = await (await client.delete(f"/citizens/{citizen_id}", headers=headers)).json()
+    assert USER in env.line.links("production")  # asking changes nothing, at LINE neither
+    r = await client.delete(f"/citizens/{citizen_id}", headers=headers, params={"confirm": ask["confirm"]})
+    assert r.status == 200 and (await r.json())["line_rich_menu"] == "done"
+    assert USER not in env.line.links("production")
+    assert ("DELETE", f"/v2/bot/user/{USER}/richmenu") in env.line.calls("production")
