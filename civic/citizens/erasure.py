@@ -173,6 +173,10 @@ class Needles:
             return False
         if any(n in text for n in self.distinctive):
             return True
+        if "\\u" not in text:  # cheap first look; JSON written with ASCII escapes is parsed anyway
+            plain = _plain(text)
+            if not any(w in plain for w in self.whole):
+                return False
         try:
             values = list(_strings(json.loads(text)))
         except ValueError:
