@@ -12,7 +12,16 @@ import sqlalchemy as sa
 from bot.inbox.erasure import erase_inbox_events
 from bot.inbox.models import INBOX_METADATA
 from bot.schema import load_metadata
-from civic.citizens.erasure import CitizenNotFound, erase_citizen, preview_erasure, user_id_of
+from civic.citizens.erasure import (
+    ANONYMISE,
+    CONTENT,
+    DELETE,
+    REGISTRY,
+    CitizenNotFound,
+    erase_citizen,
+    preview_erasure,
+    user_id_of,
+)
 from civic.database import Database
 from tests.citizens.seed import HANAKO, NOW, TARO, Person, insert, seed
 
@@ -76,6 +85,9 @@ async def test_nothing_identifying_remains_after_erasure(db: Database, inbox: Da
         assert await erase_inbox_events(inbox, uid) == 2  # own event and the group event they sent
         done = await erase_citizen(s, taro, NOW)
     assert done.counts == preview.counts
+    # every table the registry says erasure changes was changed for this citizen, and no other
+    claimed = {t for t, how in REGISTRY.items() if how.startswith((DELETE, ANONYMISE, CONTENT))}
+    assert set(done.counts) == claimed
     assert done.line_unlinks == [("production", TARO.uid)]
 
     log = load_metadata().tables["operation_log"]
