@@ -11,13 +11,17 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
+from bot.appkeys import SCHEDULE
+from bot.dialogue_wiring import build_knowledge
 from bot.inbox.models import webhook_event
 from bot.retention import HANDOVER_PURGERS, Retention, enforce_retention
+from bot.service import build_service
 from bot.settings import Settings, SettingsError
 from civic.citizens.erasure import ERASED
 from civic.clock import FrozenClock
 from civic.database import Database
 from civic.reports.models import Report
+from tests.bot.helpers import make_settings
 from tests.citizens.seed import NOW, insert
 from tests.citizens.test_erasure import count
 
@@ -108,3 +112,18 @@ def test_retention_settings_have_documented_defaults_and_a_floor_for_the_operati
         _settings(OPERATION_LOG_KEEP_MONTHS="12")
     with pytest.raises(ValueError):
         Retention(operation_log_months=23)
+
+
+async def test_the_service_runs_it_daily_with_its_settings(sqlite_db: Database) -> None:
+    settings = make_settings(sqlite_db.url, retention=Retention(talk_log_months=2))
+    app = build_service(settings, knowledge=build_knowledge(settings), clock=FrozenClock(NOW))
+    seconds, job = app[SCHEDULE].jobs["retention"]
+    assert seconds == 24 * 3600
+    async with sqlite_db.write() as s:
+        for days in (40, 70):  # one month and a bit, two months and a bit
+            await insert(await s.connection(), "talk_entry", channel_user_id="U1", direction="in", kind="text",
+                         text=f"{days}", at=NOW - timedelta(days=days))
+    await job()
+    async with sqlite_db.read() as s:
+        left = list((await (await s.connection()).execute(sa.text("SELECT count(*) FROM talk_entry"))).scalars())
+    assert left == [1]
