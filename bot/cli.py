@@ -46,9 +46,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings()
     from aiohttp import web
 
-    from bot.app import Role
     from bot.migrate import upgrade
-    from bot.service import build_service
+    from bot.service import Role, build_service
 
     if not args.skip_migrate:
         upgrade(settings.database_url, settings.inbox_url)
@@ -76,8 +75,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     settings = _settings()
-    from bot.app import Role
-    from bot.service import build_service
+    from bot.service import Role, build_service
     from bot.worker import serve_worker
 
     app = build_service(settings, role=Role.WORKER)
