@@ -13,7 +13,7 @@ composition root ``bot.service`` passes the service's dialogue handler, built be
 A browser session is an anonymous random id (kept in the page's localStorage); its conversation
 state lives in ``conversation_state`` under ``web:<id>`` like a LINE user's, so flows work the same.
 Requests of one session are handled one at a time; sessions and addresses are rate-limited (the
-address is the client's behind the town's trusted proxies: ``bot.app`` rewrites ``request.remote``).
+address is the client's behind the town's trusted proxies: ``bot.app.client_address_middleware`` rewrites ``request.remote``).
 """
 
 from __future__ import annotations
