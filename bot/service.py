@@ -50,6 +50,7 @@ from typing import Any, Generic, TypeVar
 from aiohttp import web
 from linebot.v3.webhook import WebhookParser
 
+from admin_api.address_allow_list import admin_allow_list_middleware
 from admin_api.app import PREFIX, create_admin_app
 from admin_api.attribute_views import attribute_router
 from admin_api.booking_views import booking_router
@@ -68,6 +69,7 @@ from admin_api.segment_views import segment_router
 from admin_api.staff_auth import StaffAuthenticator
 from admin_api.staff_views import staff_router
 from admin_api.stats_views import stats_router
+from admin_api.two_factor_views import two_factor_router
 from bot.app import client_address_middleware, healthz, nlu_parse_view
 from bot.appkeys import (
     BOOKING,
@@ -272,6 +274,8 @@ def spine(core: Core, handler: TurnHandler, *, gateway: LineGateway | None = Non
     if role is Role.WEB and not worker_command:
         raise ValueError("the web role needs the command that starts its turn worker")
     middlewares = [client_address_middleware(TrustedProxies(settings.trusted_proxies))] if settings.trusted_proxies else []
+    if settings.admin_allowed_networks:  # after the client address is known
+        middlewares.append(admin_allow_list_middleware(settings.admin_allowed_networks))
     app = web.Application(client_max_size=16 * 1024 * 1024, middlewares=middlewares)
     app[ROLE], app[SETTINGS], app[CLOCK] = role, settings, clock
     app[PARSERS] = {name: WebhookParser(a.channel_secret) for name, a in settings.accounts.items()}
@@ -481,6 +485,7 @@ def admin_routers(core: Core, knowledge: Knowledge, sessions: StaffSessions, aud
         delivery_router(db, clock, desk, opens=LineOpenStatistics(core.gateway.get), wake=core.wake_deliveries),
         mail_router(db, clock, desk, wake=core.wake_deliveries),
         staff_router(db, clock, sessions),
+        two_factor_router(db, clock, issuer=f"{town.name} 窓口"),
         log_router(db, clock),
         stats_router(db, clock, GatewayLineApis(core.gateway.get)),  # LINE's own figures too
         richmenu_router(db, clock, core.publisher),
