@@ -26,11 +26,11 @@ from typing import Any
 
 from aiohttp import web
 
+from admin_api import booking_views, facility_views
 from admin_api.app import PREFIX, create_admin_app
 from admin_api.attribute_views import attribute_router
-from admin_api.booking_views import booking_router
+from admin_api.context import AdminContext
 from admin_api.delivery_views import create_redirect_app, delivery_router
-from admin_api.facility_views import facility_router
 from admin_api.log_views import log_router
 from admin_api.mail_views import mail_router
 from admin_api.procedure_views import procedures_router
@@ -184,9 +184,8 @@ async def drain_menu_relinks(app: web.Application) -> AsyncIterator[None]:
         await asyncio.wait_for(app[MENU_RELINKER].drain(), timeout=10)
 
 
-def admin_api_routers(app: web.Application, knowledge: Knowledge, *, booking_notices: BookingNotices,
-                      procedures: Any, qr_keys: QrKeyring, booking: BookingService,
-                      auditor: Auditor) -> list[ApiRouter]:
+def admin_api_routers(app: web.Application, knowledge: Knowledge, *, procedures: Any,
+                      qr_keys: QrKeyring) -> list[ApiRouter]:
     db, clock = app[DATABASE], app[CLOCK]
     publisher = app[PUBLISHER]
     desk = delivery_desk(app[SETTINGS])
@@ -204,8 +203,8 @@ def admin_api_routers(app: web.Application, knowledge: Knowledge, *, booking_not
         log_router(db, clock),
         stats_router(db, clock, GatewayLineApis(_LateGateway(app))),  # LINE's own figures too
         richmenu_router(db, clock, publisher),
-        facility_router(db, clock, auditor),
-        booking_router(db, clock, booking_notices, auditor, service=booking),
+        facility_views.router,
+        booking_views.router,
         procedures_router(db, clock, procedures, qr_keys),
         *dialogue_admin_routers(app, knowledge),
     ]
@@ -264,12 +263,13 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
     # in the chat once the turn has committed (the form flow, through ``MENU_RELINKER``; every role).
     app[MENU_RELINKER] = MenuRelinker(app[PUBLISHER].relink_citizen)
     app.cleanup_ctx.append(drain_menu_relinks)
-    admin_routers = admin_api_routers(app, knowledge, booking_notices=BookingNotices(notifier),
-                                      procedures=procedures, qr_keys=qr_keys, booking=booking, auditor=auditor)
+    admin_routers = admin_api_routers(app, knowledge, procedures=procedures, qr_keys=qr_keys)
+    admin_context = AdminContext(db, clock, auditor=auditor, booking_notices=BookingNotices(notifier),
+                                 booking_service=booking)
     # Staff without personal.view see citizens' free text with names (SudachiPy's 人名) and numbers masked.
     redactor = personal_data_redactor(knowledge)
     add_console_routes(app)  # the staff console at /admin/
-    app.add_subapp(PREFIX, create_admin_app(authenticator, admin_routers, auditor=auditor, redactor=redactor))
+    app.add_subapp(PREFIX, create_admin_app(authenticator, admin_routers, context=admin_context, redactor=redactor))
 
     app.add_subapp("/r", create_redirect_app(db, clock))
     app.add_subapp("/liff/forms", create_forms_liff_app(

@@ -20,9 +20,9 @@ from aiohttp import web
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from admin_api import booking_views, facility_views
 from admin_api.app import create_admin_app
-from admin_api.booking_views import booking_router
-from admin_api.facility_views import facility_router
+from admin_api.context import AdminContext
 from admin_api.keys import OPERATIONS
 from admin_api.routing import MUTATING
 from civic.booking.services import BookingService
@@ -97,8 +97,8 @@ async def _api(db: Database, aiohttp_client: Any, written: Written) -> tuple[Any
     town = await build_town(db)
     auditor = RealAuditor(db, town.clock)
     notifier = RecordingNotifier()
-    app = create_admin_app(Tokens(), [facility_router(db, town.clock, auditor),
-                                      booking_router(db, town.clock, notifier, auditor)], auditor=auditor)
+    app = create_admin_app(Tokens(), [facility_views.router, booking_views.router],
+                           context=AdminContext(db, town.clock, auditor=auditor, booking_notices=notifier))
     app.middlewares.insert(0, _counting(db, written))  # outermost: it sees the error middleware's answers
     return await aiohttp_client(app), town, notifier, auditor, app
 
