@@ -17,6 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
+from admin_api.context import ReportsConfig
 from admin_api.open311 import Open311Policy
 from bot.appkeys import (
     BOOKING,
@@ -128,20 +129,18 @@ def install_dialogues(app: web.Application, knowledge: Knowledge, *, open311_api
 
 def dialogue_admin_routers(app: web.Application, knowledge: Knowledge) -> list[Any]:
     """The staff API routers of the dialogue features (reports, FAQ results, scenarios), for
-    ``create_admin_app(authenticator, [..., *dialogue_admin_routers(app, knowledge)])``."""
-    from admin_api.faq_views import faq_router
-    from admin_api.report_views import reports_router
-    from admin_api.scenario_views import scenarios_router
+    ``create_admin_app(authenticator, [..., *dialogue_admin_routers(app, knowledge)], context=...)``; what they
+    need is on the ``AdminContext`` (``report_settings``, the FAQ's questions and ids)."""
+    from admin_api import faq_views, report_views, scenario_views
 
+    return [report_views.router, faq_views.router, scenario_views.router]
+
+
+def report_settings(knowledge: Knowledge, notifier: Any) -> ReportsConfig:
+    """What the staff API's report views need of the town (``AdminContext.reports``)."""
     town = knowledge.town
-    return [
-        reports_router(db=lambda: app[DATABASE], clock=app[CLOCK], notifier=lambda: app.get(NOTIFIER),
-                       categories={c.code: c.label for c in town.report_categories}, town=town.name,
-                       redact=personal_data_redactor(knowledge)),
-        faq_router(db=lambda: app[DATABASE], clock=app[CLOCK],
-                   questions=lambda: {e.id: e.question for e in knowledge.faq.entries}),
-        scenarios_router(db=lambda: app[DATABASE], clock=app[CLOCK], faq_ids=lambda: knowledge.faq_entries.keys()),
-    ]
+    return ReportsConfig(notifier=notifier, categories={c.code: c.label for c in town.report_categories},
+                         town=town.name, redact=personal_data_redactor(knowledge))
 
 
 async def seed_dialogues(app: web.Application, knowledge: Knowledge) -> list[str]:

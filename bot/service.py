@@ -69,6 +69,7 @@ from bot.dialogue_wiring import (
     open311_policy,
     personal_data_redactor,
     purge_report_drafts,
+    report_settings,
 )
 from bot.gateway import LineGateway
 from bot.inbox.retention import purge_inbox
@@ -265,7 +266,9 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
     app.cleanup_ctx.append(drain_menu_relinks)
     admin_routers = admin_api_routers(app, knowledge, procedures=procedures, qr_keys=qr_keys)
     admin_context = AdminContext(db, clock, auditor=auditor, booking_notices=BookingNotices(notifier),
-                                 booking_service=booking)
+                                 booking_service=booking, reports=report_settings(knowledge, notifier),
+                                 faq_questions=lambda: {e.id: e.question for e in knowledge.faq.entries},
+                                 faq_ids=lambda: knowledge.faq_entries.keys())
     # Staff without personal.view see citizens' free text with names (SudachiPy's 人名) and numbers masked.
     redactor = personal_data_redactor(knowledge)
     add_console_routes(app)  # the staff console at /admin/
