@@ -26,20 +26,17 @@ from typing import Any
 
 from aiohttp import web
 
-from admin_api import booking_views, facility_views
+from admin_api import booking_views, facility_views, log_views, staff_views, stats_views
 from admin_api.app import PREFIX, create_admin_app
 from admin_api.attribute_views import attribute_router
 from admin_api.context import AdminContext
 from admin_api.delivery_views import create_redirect_app, delivery_router
-from admin_api.log_views import log_router
 from admin_api.mail_views import mail_router
 from admin_api.procedure_views import procedures_router
 from admin_api.richmenu_views import richmenu_router
 from admin_api.routing import ApiRouter
 from admin_api.segment_views import segment_router
 from admin_api.staff_auth import StaffAuthenticator
-from admin_api.staff_views import staff_router
-from admin_api.stats_views import stats_router
 from bot.app import Role, create_app
 from bot.appkeys import (
     BOOKING,
@@ -200,9 +197,9 @@ def admin_api_routers(app: web.Application, knowledge: Knowledge, *, procedures:
         segment_router(db, clock),
         delivery_router(db, clock, desk, opens=LineOpenStatistics(_LateGateway(app)), wake=wake),
         mail_router(db, clock, desk, wake=wake),
-        staff_router(db, clock, app[STAFF_SESSIONS]),
-        log_router(db, clock),
-        stats_router(db, clock, GatewayLineApis(_LateGateway(app))),  # LINE's own figures too
+        staff_views.router,
+        log_views.router,
+        stats_views.router,
         richmenu_router(db, clock, publisher),
         facility_views.router,
         booking_views.router,
@@ -267,6 +264,7 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
     admin_routers = admin_api_routers(app, knowledge, procedures=procedures, qr_keys=qr_keys)
     admin_context = AdminContext(db, clock, auditor=auditor, booking_notices=BookingNotices(notifier),
                                  booking_service=booking, reports=report_settings(knowledge, notifier),
+                                 sessions=sessions, line_apis=GatewayLineApis(_LateGateway(app)),  # LINE's own figures
                                  faq_questions=lambda: {e.id: e.question for e in knowledge.faq.entries},
                                  faq_ids=lambda: knowledge.faq_entries.keys())
     # Staff without personal.view see citizens' free text with names (SudachiPy's 人名) and numbers masked.
