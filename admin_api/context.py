@@ -65,8 +65,8 @@ class AdminContext:
     publisher: RichMenuPublisher | None = None
     #: LINE's own figures (followers, rich-menu clicks) for the statistics views.
     line_apis: LineApiFactory | None = None
-    #: The procedure-navigation content as it is now (it may be reloaded).
-    procedures: Callable[[], Content] | None = None
+    #: The procedure-navigation content (life events, procedures) the access counts are labelled with.
+    procedures: Content | None = None
     qr_keys: QrKeyring | None = None
     reports: ReportsConfig = field(default_factory=ReportsConfig)
     #: ``{entry id: question}`` of the FAQ content (labels for the FAQ figures).

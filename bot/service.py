@@ -26,16 +26,22 @@ from typing import Any
 
 from aiohttp import web
 
-from admin_api import booking_views, facility_views, log_views, staff_views, stats_views
+from admin_api import (
+    booking_views,
+    facility_views,
+    log_views,
+    procedure_views,
+    segment_views,
+    staff_views,
+    stats_views,
+)
 from admin_api.app import PREFIX, create_admin_app
 from admin_api.attribute_views import attribute_router
 from admin_api.context import AdminContext
 from admin_api.delivery_views import create_redirect_app, delivery_router
 from admin_api.mail_views import mail_router
-from admin_api.procedure_views import procedures_router
 from admin_api.richmenu_views import richmenu_router
 from admin_api.routing import ApiRouter
-from admin_api.segment_views import segment_router
 from admin_api.staff_auth import StaffAuthenticator
 from bot.app import Role, create_app
 from bot.appkeys import (
@@ -182,8 +188,8 @@ async def drain_menu_relinks(app: web.Application) -> AsyncIterator[None]:
         await asyncio.wait_for(app[MENU_RELINKER].drain(), timeout=10)
 
 
-def admin_api_routers(app: web.Application, knowledge: Knowledge, *, procedures: Any,
-                      qr_keys: QrKeyring) -> list[ApiRouter]:
+def admin_api_routers(app: web.Application, knowledge: Knowledge) -> list[ApiRouter]:
+    """Every staff API router; what the converted ones need is on the ``AdminContext`` built in ``build_service``."""
     db, clock = app[DATABASE], app[CLOCK]
     publisher = app[PUBLISHER]
     desk = delivery_desk(app[SETTINGS])
@@ -194,7 +200,7 @@ def admin_api_routers(app: web.Application, knowledge: Knowledge, *, procedures:
 
     return [
         attribute_router(db, clock),
-        segment_router(db, clock),
+        segment_views.router,
         delivery_router(db, clock, desk, opens=LineOpenStatistics(_LateGateway(app)), wake=wake),
         mail_router(db, clock, desk, wake=wake),
         staff_views.router,
@@ -203,7 +209,7 @@ def admin_api_routers(app: web.Application, knowledge: Knowledge, *, procedures:
         richmenu_router(db, clock, publisher),
         facility_views.router,
         booking_views.router,
-        procedures_router(db, clock, procedures, qr_keys),
+        procedure_views.router,
         *dialogue_admin_routers(app, knowledge),
     ]
 
@@ -261,10 +267,11 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
     # in the chat once the turn has committed (the form flow, through ``MENU_RELINKER``; every role).
     app[MENU_RELINKER] = MenuRelinker(app[PUBLISHER].relink_citizen)
     app.cleanup_ctx.append(drain_menu_relinks)
-    admin_routers = admin_api_routers(app, knowledge, procedures=procedures, qr_keys=qr_keys)
+    admin_routers = admin_api_routers(app, knowledge)
     admin_context = AdminContext(db, clock, auditor=auditor, booking_notices=BookingNotices(notifier),
                                  booking_service=booking, reports=report_settings(knowledge, notifier),
                                  sessions=sessions, line_apis=GatewayLineApis(_LateGateway(app)),  # LINE's own figures
+                                 procedures=procedures, qr_keys=qr_keys, publisher=app[PUBLISHER],
                                  faq_questions=lambda: {e.id: e.question for e in knowledge.faq.entries},
                                  faq_ids=lambda: knowledge.faq_entries.keys())
     # Staff without personal.view see citizens' free text with names (SudachiPy's 人名) and numbers masked.

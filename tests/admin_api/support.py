@@ -58,7 +58,8 @@ async def build_env(db: Database, *, mount: bool = False) -> AdminEnv:
     segments = StaticSegments()
     publisher = RichMenuPublisher(db, clock, line_apis(sim), segments)
     routers = [staff_views.router, log_views.router, stats_views.router, richmenu_router(db, clock, publisher)]
-    context = AdminContext(db, clock, auditor=Auditor(db, clock), sessions=sessions, line_apis=line_apis(sim))
+    context = AdminContext(db, clock, auditor=Auditor(db, clock), sessions=sessions, line_apis=line_apis(sim),
+                           publisher=publisher)
     admin = create_admin_app(StaffAuthenticator(sessions), routers, context=context)
     app = admin
     if mount:
