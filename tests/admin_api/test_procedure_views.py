@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
+from admin_api import procedure_views
 from admin_api.app import create_admin_app
 from admin_api.auth import Principal
-from admin_api import procedure_views
 from admin_api.context import AdminContext
 from civic.clock import FrozenClock
 from civic.procedures.household import Address, Household, Person

@@ -7,11 +7,11 @@ from typing import Any
 import sqlalchemy as sa
 from aiohttp import web
 
+from admin_api import segment_views
 from admin_api.app import create_admin_app
 from admin_api.attribute_views import attribute_router
 from admin_api.auth import Principal
 from admin_api.delivery_views import create_redirect_app, delivery_router
-from admin_api import segment_views
 from civic.clock import FrozenClock
 from civic.database import Database
 from civic.deliveries.services import DeliveryConfig, DeliveryDesk
