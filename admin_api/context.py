@@ -25,6 +25,8 @@ from civic.database import Database
 if TYPE_CHECKING:
     from civic.booking.notify import CitizenNotifier
     from civic.booking.services import BookingService
+    from civic.deliveries.services import DeliveryDesk
+    from civic.deliveries.stats import OpenStatistics
     from civic.procedures.payload import QrKeyring
     from civic.procedures.tree import Content
     from civic.staff.audit import Auditor
@@ -73,8 +75,13 @@ class AdminContext:
     faq_questions: Callable[[], dict[str, str]] | None = None
     #: The FAQ entry ids a scenario may point to (``None``: not checked).
     faq_ids: Callable[[], Iterable[str]] | None = None
-    #: Further dependencies of features not converted yet (deliveries, mail…), by name.
-    extra: dict[str, Any] = field(default_factory=dict)
+    # For the delivery and mail views when they move here (they still take these as router arguments):
+    #: Checks and schedules deliveries (the town's limits); ``None``: the defaults.
+    delivery_desk: DeliveryDesk | None = None
+    #: LINE's open counts of past deliveries; ``None``: not available.
+    delivery_opens: OpenStatistics | None = None
+    #: Wakes the delivery scheduler after a change that may make something due now.
+    wake_deliveries: Callable[[], None] | None = None
 
     def __post_init__(self) -> None:
         if self.booking_service is None:

@@ -84,10 +84,11 @@ async def list_access_counts(call: Call) -> list[AccessRow]:
 async def open_counter_code(call: Call) -> CounterTicket:
     # Logged like the counter page (小郡市 spec §12(4) ログ): the code's reference and kind,
     # never the sealed text or the household; a refused code too.
+    keys = call.ctx.need(call.ctx.qr_keys, "窓口での二次元コードの読み取り")
     joined: str | None = None
     try:
         joined = join_texts(call.body.texts)
-        ticket = call.ctx.need(call.ctx.qr_keys, "窓口での二次元コードの読み取り").open(joined)
+        ticket = keys.open(joined)
     except PayloadError as exc:
         entry = refused_entry(exc, joined, via="api", parts=len(call.body.texts))
         async with call.ctx.db.write() as s:
