@@ -15,7 +15,7 @@ from admin_api.booking_schemas import BookerOut, FacilityOut, ReservationOut, Un
 from admin_api.errors import ApiError
 from admin_api.routing import Call
 from civic.booking import bookers
-from civic.facilities.content import ContentError, parse_minute, parse_range
+from civic.facilities.content import ContentError, parse_range
 from civic.facilities.models import Facility, Unit
 from civic.facilities.services import FacilityError
 from civic.staff.privacy import Pseudonymizer, mask_value
@@ -36,13 +36,6 @@ async def refused_as_api(work: Awaitable[T]) -> T:
         return await work
     except FacilityError as exc:
         raise ApiError(422 if exc.kind == "invalid" else 409, exc.kind, exc.message, exc.field) from None
-
-
-def minutes_of(text: str, field: str) -> int:
-    try:
-        return parse_minute(text, field)
-    except ContentError as exc:
-        raise invalid(field, str(exc).split(": ", 1)[-1]) from None
 
 
 def range_of(text: str, field: str) -> tuple[int, int]:

@@ -50,6 +50,10 @@ ID = r"{id:\d+}"
 router = ApiRouter("facilities")
 
 
+def area_out(a: Area) -> AreaOut:
+    return AreaOut(id=a.id or 0, facility_id=a.facility_id, code=a.code, name=a.name)
+
+
 # ---- facilities ----------------------------------------------------------------------
 
 @router.route("GET", "/facilities", summary="施設の一覧", permission=VIEW, response=list[FacilityOut])
@@ -78,7 +82,7 @@ async def get_facility(call: Call) -> FacilityDetail:
         b = (await load_catalogue(s, [fid])).facilities[fid]
     return FacilityDetail(
         facility=facility_out(b.facility),
-        areas=[AreaOut(id=a.id or 0, facility_id=fid, code=a.code, name=a.name) for a in b.areas],
+        areas=[area_out(a) for a in b.areas],
         units=[unit_out(u, list(b.areas_of(u.id or 0))) for u in b.units],
         hours=HoursIn(**{d: span(h.open_minute, h.close_minute) for d, h in b.hours.items()}),
         frames=[frame_out(f) for f in b.frames], fees=[fee_out(r) for rs in b.fees.values() for r in rs],
@@ -139,10 +143,6 @@ async def set_hours(call: Call) -> HoursIn:
 
 
 # ---- areas & units -------------------------------------------------------------------
-
-def area_out(a: Area) -> AreaOut:
-    return AreaOut(id=a.id or 0, facility_id=a.facility_id, code=a.code, name=a.name)
-
 
 @router.route("POST", f"/facilities/{ID}/areas", summary="共有エリアの登録（全面・半面で共有する物理的な場所）",
               permission=MANAGE, body=AreaIn, response=AreaOut, status=201)
