@@ -64,7 +64,6 @@ from civic.booking.models import (
     ReservedEquipment,
     WaitlistEntry,
 )
-from civic.booking.notify import CitizenNotifier
 from civic.booking.reservations import approve_in, cancel_in, change_in, reject_in, reserve_in
 from civic.booking.services import BookingService
 from civic.booking.types import Booker, BookingRequest, Refused, SlotTaken
@@ -72,6 +71,7 @@ from civic.clock import Clock
 from civic.database import Database
 from civic.facilities.catalogue import load_catalogue
 from civic.facilities.models import Unit
+from civic.notify import CitizenNotifier
 from civic.staff.privacy import Pseudonymizer
 
 VIEW, MANAGE = "bookings.read", "bookings.manage"

@@ -77,7 +77,6 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
     from bot.appkeys import BOOKING, DATABASE, DISPATCHER, NOTIFIER, PROCEDURES
     from bot.dialogue_wiring import dialogue_handler_factory, make_notifier
     from bot.migrate import upgrade
-    from bot.notifier import BookingNotices
     from bot.settings import LineAccount, Settings
     from civic.booking.services import BookingService
     from civic.clock import TOKYO, FrozenClock
@@ -105,7 +104,7 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         app = create_app(settings, clock=clock, handler_factory=dialogue_handler_factory(knowledge))
         notifier = make_notifier(app)
         app[NOTIFIER] = notifier
-        app[BOOKING] = BookingService(app[DATABASE], clock, BookingNotices(notifier))
+        app[BOOKING] = BookingService(app[DATABASE], clock, notifier)
         app[PROCEDURES] = load_content(REPO / "content" / "midori" / "procedures")
         runner = web.AppRunner(app)
         await runner.setup()

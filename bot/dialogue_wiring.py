@@ -57,14 +57,13 @@ def make_notifier(app: web.Application) -> OutboxNotifier:
 
 def dialogue_handler_factory(
     knowledge: Knowledge, *, timeout: timedelta = DEFAULT_TIMEOUT, photo_policy: PhotoPolicy | None = None,
-    extra: dict[str, Any] | None = None,
 ) -> Callable[[web.Application], TurnHandler]:
     def factory(app: web.Application) -> TurnHandler:
         notifier = app.get(NOTIFIER) or make_notifier(app)
         services = Services(knowledge, notifier=notifier, photo_policy=photo_policy or PhotoPolicy(),
                             timeout=timeout, public_base_url=app[SETTINGS].public_base_url, clock=app[CLOCK],
                             booking=app.get(BOOKING), procedures=app.get(PROCEDURES), menus=app.get(MENU_RELINKER),
-                            liff_ids=dict(app[SETTINGS].liff_ids), extra=dict(extra or {}))
+                            liff_ids=dict(app[SETTINGS].liff_ids), policy=app[SETTINGS].confidence)
         handler = DialogueHandler(services, help_message=functools.partial(help_message, town=knowledge.town.name),
                                   welcome=welcome_text(knowledge.town.name),
                                   menu_texts={text: action for (_, text), action in zip(MENU, MENU_ACTIONS, strict=True)})

@@ -75,7 +75,7 @@ from bot.inbox.retention import purge_inbox
 from bot.insight import LineOpenStatistics
 from bot.mail_receiver import mail_receiver_ctx
 from bot.menu_relink import MenuRelinker
-from bot.notifier import BookingNotices, ProcedureResults
+from bot.notifier import OutboxNotifier, ProcedureResults
 from bot.scheduler import Schedule, scheduler_ctx
 from bot.settings import PRODUCTION, TEST, Settings
 from bot.turn import Turn, TurnHandler
@@ -184,7 +184,7 @@ async def drain_menu_relinks(app: web.Application) -> AsyncIterator[None]:
         await asyncio.wait_for(app[MENU_RELINKER].drain(), timeout=10)
 
 
-def admin_api_routers(app: web.Application, knowledge: Knowledge, *, booking_notices: BookingNotices,
+def admin_api_routers(app: web.Application, knowledge: Knowledge, *, booking_notices: OutboxNotifier,
                       procedures: Any, qr_keys: QrKeyring, booking: BookingService,
                       auditor: Auditor) -> list[ApiRouter]:
     db, clock = app[DATABASE], app[CLOCK]
@@ -231,7 +231,7 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
 
     app.router.add_post("/api/nlu/parse", nlu_parse_view(knowledge, clock))
 
-    booking = BookingService(db, clock, BookingNotices(notifier))
+    booking = BookingService(db, clock, notifier)
     app[BOOKING] = booking
     if not settings.line.liff_channel_id:
         log.warning("LIFF_CHANNEL_ID is not set (nor LIFF_ID_*): the booking and forms pages cannot tell "
@@ -264,7 +264,7 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
     # in the chat once the turn has committed (the form flow, through ``MENU_RELINKER``; every role).
     app[MENU_RELINKER] = MenuRelinker(app[PUBLISHER].relink_citizen)
     app.cleanup_ctx.append(drain_menu_relinks)
-    admin_routers = admin_api_routers(app, knowledge, booking_notices=BookingNotices(notifier),
+    admin_routers = admin_api_routers(app, knowledge, booking_notices=notifier,
                                       procedures=procedures, qr_keys=qr_keys, booking=booking, auditor=auditor)
     # Staff without personal.view see citizens' free text with names (SudachiPy's 人名) and numbers masked.
     redactor = personal_data_redactor(knowledge)
@@ -292,8 +292,8 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
 def scheduled_jobs(app: web.Application, notifier: Any, drafts_idle: timedelta) -> Schedule:
     db, clock = app[DATABASE], app[CLOCK]
     schedule = Schedule()
-    schedule.every(15 * 60, "booking reminders", lambda: send_reminders(db, clock, BookingNotices(notifier)))
-    schedule.every(5 * 60, "booking waitlist offers", lambda: expire_offers(db, clock, BookingNotices(notifier)))
+    schedule.every(15 * 60, "booking reminders", lambda: send_reminders(db, clock, notifier))
+    schedule.every(5 * 60, "booking waitlist offers", lambda: expire_offers(db, clock, notifier))
     schedule.every(60, "procedures idle wipe", lambda: wipe_idle_drafts(DraftStore(db, clock, drafts_idle)))
     schedule.every(24 * 3600, "report draft photos", lambda: purge_report_drafts(app))
     schedule.every(3600, "expired staff sessions", lambda: purge_sessions(db, clock))

@@ -10,7 +10,6 @@ from typing import Any
 from bot.app import create_app
 from bot.appkeys import BOOKING, DATABASE, NOTIFIER, PROCEDURES
 from bot.dialogue_wiring import dialogue_handler_factory, make_notifier
-from bot.notifier import BookingNotices
 from bot.settings import LineAccount
 from civic.booking.services import BookingService
 from civic.booking.types import Booker, BookingRequest, Reserved
@@ -31,7 +30,7 @@ class CounterTown(Town):
                          handler_factory=dialogue_handler_factory(self.knowledge, timeout=self.timeout))
         notifier = make_notifier(app)
         app[NOTIFIER] = notifier
-        app[BOOKING] = BookingService(app[DATABASE], self.clock, BookingNotices(notifier))
+        app[BOOKING] = BookingService(app[DATABASE], self.clock, notifier)
         app[PROCEDURES] = load_content(PROCEDURES_DIR)
         self.client = await self.aiohttp_client(app)
         self.sim.set_webhook_url(str(self.client.make_url("/callback")))

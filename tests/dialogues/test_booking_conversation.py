@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.conversation.models import ConversationState
 from civic.booking.models import BookerProfile, Reservation, ReservedEquipment, WaitlistEntry
 from civic.clock import FrozenClock
+from conversation.state import ConversationState
 from linesim.testing import LineSim
 from tests.dialogues.conftest import START, Chat, quick_labels, texts
 from tests.dialogues.counter_town import CounterTown, flex_actions, pick_date
