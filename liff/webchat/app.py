@@ -10,7 +10,9 @@
   quick replies and Flex bubbles/carousels).
 
 A browser session is an anonymous random id (kept in the page's localStorage); its conversation
-state lives in ``conversation_state`` under ``web:<id>`` like a LINE user's, so flows work the same.
+state lives in ``conversation_state`` under ``web:<id>`` like a LINE user's, so flows work the same:
+each message is one turn through the conversation core (``conversation.loop.TurnBatch``, the loop
+LINE's turn worker uses), in its own write transaction. This package never imports ``bot/``.
 Requests of one session are handled one at a time; sessions and addresses are rate-limited (the
 address is the client's behind the town's trusted proxies: ``bot.app`` rewrites ``request.remote``).
 """
