@@ -54,7 +54,7 @@ class StateSpec:
 
 def state(name: str, *, free_text: bool = False, hint: str = "") -> Callable[[StateHandler], StateHandler]:
     def register(fn: StateHandler) -> StateHandler:
-        fn.__dialogue_state__ = StateSpec(name, fn, free_text, hint)  # type: ignore[attr-defined]
+        vars(fn)["__dialogue_state__"] = StateSpec(name, fn, free_text, hint)  # read by Flow.__init_subclass__
         return fn
 
     return register
