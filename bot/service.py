@@ -117,7 +117,7 @@ from bot.inbox.writer import InboxWriter
 from bot.insight import LineOpenStatistics
 from bot.mail_receiver import receiving_mail
 from bot.menu_relink import MenuRelinker
-from bot.notifier import BookingNotices, OutboxNotifier, ProcedureResults
+from bot.notifier import OutboxNotifier, ProcedureResults
 from bot.outbox.sender import OutboxSender, RetrySchedule
 from bot.scheduler import Schedule, running
 from bot.settings import PRODUCTION, TEST, Settings
@@ -211,7 +211,7 @@ class Core:
         self.sender: Opened[OutboxSender] = Opened("the outbox sender")
         self.deliveries: Opened[DeliveryScheduler] = Opened("the delivery scheduler")
         self.notifier = OutboxNotifier(self.sender.peek, self.clock, self.channels)
-        self.booking = BookingService(self.db, self.clock, BookingNotices(self.notifier)) if booking else None
+        self.booking = BookingService(self.db, self.clock, self.notifier) if booking else None
         self.procedures = procedures
         self.publisher: RichMenuPublisher | None = None
         self.menus: MenuRelinker | None = None
@@ -363,7 +363,7 @@ def dialogue_handler(knowledge: Knowledge, *, timeout: timedelta = DEFAULT_TIMEO
         services = Services(knowledge, notifier=core.notifier, photo_policy=photo_policy or PhotoPolicy(),
                             timeout=timeout, public_base_url=settings.public_base_url, clock=core.clock,
                             booking=core.booking, procedures=core.procedures, menus=core.menus,
-                            liff_ids=dict(settings.liff_ids))
+                            liff_ids=dict(settings.liff_ids), policy=settings.confidence)
         return DialogueHandler(services, help_message=functools.partial(help_message, town=knowledge.town.name),
                                welcome=welcome_text(knowledge.town.name),
                                menu_texts={text: action for (_, text), action in zip(MENU, MENU_ACTIONS, strict=True)})
@@ -506,7 +506,7 @@ def admin_context(core: Core, knowledge: Knowledge, sessions: StaffSessions, aud
                   qr_keys: QrKeyring) -> AdminContext:
     """What the staff API's views depend on, built once (``Call.ctx``)."""
     assert core.booking is not None and core.publisher is not None and core.procedures is not None
-    return AdminContext(core.db, core.clock, auditor=auditor, booking_notices=BookingNotices(core.notifier),
+    return AdminContext(core.db, core.clock, auditor=auditor, booking_notices=core.notifier,
                         booking_service=core.booking, reports=report_settings(knowledge, core.notifier),
                         sessions=sessions, line_apis=GatewayLineApis(core.gateway.get),  # LINE's own figures
                         procedures=core.procedures, qr_keys=qr_keys, publisher=core.publisher,
@@ -521,7 +521,7 @@ def delivery_desk(settings: Settings) -> DeliveryDesk:
 
 def scheduled_jobs(core: Core, drafts_idle: timedelta) -> Schedule:
     """Each job is the edge of its own work: it opens ``db.write()`` (or calls what does)."""
-    db, inbox, clock, notices = core.db, core.inbox_db, core.clock, BookingNotices(core.notifier)
+    db, inbox, clock, notices = core.db, core.inbox_db, core.clock, core.notifier
     schedule = Schedule()
     schedule.every(15 * 60, "booking reminders", functools.partial(send_reminders, db, clock, notices))
     schedule.every(5 * 60, "booking waitlist offers", functools.partial(expire_offers, db, clock, notices))

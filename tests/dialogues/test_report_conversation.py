@@ -9,8 +9,8 @@ import json
 from PIL import Image
 from sqlmodel import select
 
-from bot.conversation.models import ConversationState
 from civic.reports.models import RECEIVED, Report, ReportPhoto, ReportStatusChange
+from conversation.state import ConversationState
 from tests.dialogues.conftest import FAR_AWAY, INSIDE, Town, photo, quick_labels, texts
 
 

@@ -9,6 +9,7 @@ from admin_api.app import create_admin_app
 from admin_api.auth import Principal
 from admin_api.context import AdminContext, ReportsConfig
 from civic.clock import FrozenClock
+from civic.notify import Notice
 from civic.reports.photos import sanitize
 from civic.reports.services import store_draft_photo, submit_report
 from tests.dialogues.conftest import photo
@@ -31,8 +32,8 @@ class Notes:
     def __init__(self) -> None:
         self.sent: list[tuple[str, str, str]] = []
 
-    async def notify(self, session, *, channel: str, to: str, text: str) -> None:
-        self.sent.append((channel, to, text))
+    async def notify(self, session, notice: Notice) -> None:
+        self.sent.append((notice.channel, notice.channel_user_id, notice.text))
 
 
 async def _client(aiohttp_client, db, notes=None):
