@@ -31,6 +31,7 @@ from admin_api.attribute_views import attribute_router
 from admin_api.booking_views import booking_router
 from admin_api.delivery_views import create_redirect_app, delivery_router
 from admin_api.facility_views import facility_router
+from admin_api.image_views import MEDIA, create_media_app, image_router
 from admin_api.log_views import log_router
 from admin_api.mail_views import mail_router
 from admin_api.procedure_views import procedures_router
@@ -200,6 +201,7 @@ def admin_api_routers(app: web.Application, knowledge: Knowledge, *, booking_not
         segment_router(db, clock),
         delivery_router(db, clock, desk, opens=LineOpenStatistics(_LateGateway(app)), wake=wake),
         mail_router(db, clock, desk, wake=wake),
+        image_router(db, clock, app[SETTINGS].public_base_url),  # images for deliveries, served at /media
         staff_router(db, clock, app[STAFF_SESSIONS]),
         log_router(db, clock),
         stats_router(db, clock, GatewayLineApis(_LateGateway(app))),  # LINE's own figures too
@@ -272,6 +274,7 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
     app.add_subapp(PREFIX, create_admin_app(authenticator, admin_routers, auditor=auditor, redactor=redactor))
 
     app.add_subapp("/r", create_redirect_app(db, clock))
+    app.add_subapp(MEDIA, create_media_app(db))
     app.add_subapp("/liff/forms", create_forms_liff_app(
         db, clock, verifier, liff_id=settings.liff_ids.get("forms", ""),
         sdk_url=liff_sdk if settings.liff_ids.get("forms") else None,
