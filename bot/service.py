@@ -121,7 +121,9 @@ class _LateGateway:
 
 
 def delivery_desk(settings: Settings) -> DeliveryDesk:
-    return DeliveryDesk(DeliveryConfig(production_channel=PRODUCTION,
+    # A service on this machine (the demo) serves its uploaded images over http; LINE needs https.
+    local = settings.public_base_url.startswith(("http://127.0.0.1:", "http://localhost:"))
+    return DeliveryDesk(DeliveryConfig(production_channel=PRODUCTION, allow_http=local,
                                        test_channel=TEST if settings.test_line is not None else PRODUCTION))
 
 
