@@ -95,6 +95,18 @@ async def test_compose_preview_test_send_calendar_import_and_results(tmp_path: P
             await third.get_by_label("ボタンのリンク先").fill("https://example.jp/matsuri")
             await expect(preview.locator(".flex-bubble")).to_contain_text("中央公園", timeout=WAIT)
             await expect(preview.locator(".fx-button")).to_have_text("申し込む")
+            # an imagemap on the same upload, cut in two links
+            await page.get_by_role("button", name="メッセージを追加").click()
+            fourth = page.locator(".message-card").nth(3)
+            await fourth.get_by_label("メッセージの種類").select_option("imagemap")
+            await fourth.get_by_label("アップロード済みの画像から選ぶ").focus()
+            await expect(fourth.get_by_label("アップロード済みの画像から選ぶ").locator("option")).to_have_count(2, timeout=WAIT)
+            await fourth.get_by_label("アップロード済みの画像から選ぶ").select_option(index=1)
+            await fourth.get_by_label("リンクの分け方").select_option("cols")
+            await fourth.get_by_label("左のリンク先").fill("https://example.jp/left")
+            await fourth.get_by_label("右のリンク先").fill("https://example.jp/right")
+            await expect(preview.locator(".bubble.wide img[src$='/1040']")).to_be_visible(timeout=WAIT)
+            await expect(preview.locator(".bubble.wide .area")).to_have_count(2)
             await page.get_by_label("テスト用アカウントだけ").check()
             await expect(page.get_by_test_id("audience-count")).to_contain_text("テスト用アカウント: 1件", timeout=WAIT)
             await look(page, "delivery-editor")
@@ -103,12 +115,16 @@ async def test_compose_preview_test_send_calendar_import_and_results(tmp_path: P
             # it arrives at linesim, on the test account's chat
             for _ in range(300):
                 got = await timeline_of(demo, tester)
-                if len(got) >= 3:
+                if len(got) >= 4:
                     break
                 await asyncio.sleep(0.1)
-            kinds = [m["type"] for m in got[-3:]]
-            assert kinds == ["text", "image", "flex"], got
-            text, picture, flex = got[-3:]
+            kinds = [m["type"] for m in got[-4:]]
+            assert kinds == ["text", "image", "flex", "imagemap"], got
+            text, picture, flex, imagemap = got[-4:]
+            assert imagemap["baseUrl"] == picture["originalContentUrl"]
+            assert imagemap["baseSize"] == {"width": 1040, "height": 693}
+            assert [a["area"] for a in imagemap["actions"]] == [{"x": 0, "y": 0, "width": 520, "height": 693},
+                                                                 {"x": 520, "y": 0, "width": 520, "height": 693}]
             assert text["text"] == "秋祭りを開きます。$" and text["emojis"][0]["index"] == 9
             assert "/media/" in picture["originalContentUrl"] and picture["previewImageUrl"].endswith("/preview")
             assert "中央公園" in str(flex["contents"])
@@ -164,7 +180,7 @@ async def test_compose_preview_test_send_calendar_import_and_results(tmp_path: P
             await page.get_by_label("テスト送信も含める").check()
             await page.get_by_role("button", name="表示する").click()
             await expect(page.get_by_role("cell", name="秋祭りのお知らせ（テスト）")).to_be_visible(timeout=WAIT)
-            await page.get_by_role("button", name="詳しく").first.click()
+            await page.get_by_role("button", name="秋祭りのお知らせを詳しく").click()
             await expect(page.locator(".figures")).to_contain_text("成功", timeout=WAIT)
             async with page.expect_download() as download:
                 await page.get_by_role("button", name="CSVでダウンロード").click()
@@ -207,13 +223,14 @@ async def test_viewer_sees_no_send_or_edit_buttons_and_the_api_refuses(tmp_path:
             await expect(page.get_by_role("cell", name="下書きのお知らせ", exact=True)).to_be_visible(timeout=WAIT)
             await expect(page.get_by_role("button", name="新しい配信を作る")).to_have_count(0)
             await look(page, "deliveries-viewer")
-            await page.get_by_role("button", name="「下書きのお知らせ」を見る").click()
+            await page.get_by_role("button", name="「下書きのお知らせ」の内容を見る").click()
             await expect(page.get_by_text("閲覧のみの権限のため")).to_be_visible(timeout=WAIT)
             await expect(page.get_by_label("タイトル")).to_be_disabled()
             for name in ("保存する", "テスト用アカウントに送る", "メッセージを追加", "配信を取り消す"):
                 await expect(page.get_by_role("button", name=name)).to_have_count(0)
             await expect(page.get_by_test_id("preview")).to_contain_text("こんにちは")
             await look(page, "delivery-viewer")
+            await page.get_by_role("button", name="一覧に戻る").click()
             await page.get_by_role("link", name="CSVで一括登録").click()
             await expect(page.get_by_text("閲覧のみの権限のため")).to_be_visible(timeout=WAIT)
             await expect(page.get_by_role("button", name="登録する")).to_have_count(0)

@@ -21,12 +21,14 @@ export default async function deliveries(main, ctx) {
   const header = () => [h("h1", {}, ctx.title),
     h("nav", { class: "subnav", "aria-label": "配信の画面" }, h("ul", {}, VIEWS.map(([v, l]) =>
       h("li", {}, h("a", { href: `#/deliveries?view=${v}`, "aria-current": v === view ? "page" : null }, l))))),
-    canSend ? h("p", {}, h("button", { type: "button", onclick: () => open(null) }, "新しい配信を作る")) : null];
+    canSend ? h("p", {}, h("button", { type: "button", onclick: () => open(null) }, "新しい配信を作る")) : null].filter(Boolean);
 
   async function render() {
     const page = { list: listPage, calendar: calendarPage, results: resultsPage, import: importPage }[view];
+    const shown = location.hash;
     main.replaceChildren(...header(), h("p", { class: "hint" }, "読み込み中…"));
     const content = await page();
+    if (location.hash !== shown) return;  // staff moved on while this loaded: the newer view draws itself
     main.replaceChildren(...header(), ...content);
   }
 
@@ -44,7 +46,7 @@ export default async function deliveries(main, ctx) {
       { key: "next", label: "次の配信", sort: true, render: (r) => (["scheduled", "active"].includes(r.status) ? when(r.next) : "—") },
       { key: "updated_at", label: "更新日時", sort: true, render: (r) => when(r.updated_at) },
       { key: "id", label: "操作", render: (r) => h("div", { class: "row-actions" },
-        h("button", { type: "button", class: "secondary", onclick: () => open(r), "aria-label": `「${r.title}」を${canSend ? "開く" : "見る"}` }, canSend ? "開く" : "内容を見る")) },
+        h("button", { type: "button", class: "secondary", onclick: () => open(r), "aria-label": `「${r.title}」${canSend ? "を開く" : "の内容を見る"}` }, canSend ? "開く" : "内容を見る")) },
     ];
     return [h("div", { class: "toolbar" }, field("状態で絞り込み", filter)),
       listView({ rows, columns, searchKeys: ["title", "audience", "rule_text"], caption: "配信" })];
@@ -112,7 +114,7 @@ export default async function deliveries(main, ctx) {
       { key: "sent", label: "配信数", sort: true }, { key: "succeeded", label: "成功", sort: true }, { key: "failed", label: "失敗", sort: true },
       { key: "opened", label: "開封", render: (r) => (r.opened === null ? r.open_note : `${r.opened}（${pct(r.open_rate)}）`) },
       { key: "clicks", label: "クリック", sort: true },
-      { key: "run_id", label: "詳しく", render: (r) => h("button", { type: "button", class: "secondary", "aria-label": `${r.date} ${r.title} の詳しい結果`, onclick: () => show(r).catch((e) => toast(e.message, "error")) }, "詳しく") },
+      { key: "run_id", label: "詳しく", render: (r) => h("button", { type: "button", class: "secondary", "aria-label": `${r.date} ${r.title}を詳しく`, onclick: () => show(r).catch((e) => toast(e.message, "error")) }, "詳しく") },
     ];
     const apply = () => { location.hash = `#/deliveries?view=results&since=${since.value}&until=${until.value}&tests=${tests.checked ? 1 : 0}`; };
     return [h("div", { class: "toolbar" }, field("配信日（から）", since), field("配信日（まで）", until),

@@ -23,6 +23,7 @@ const tokyoLocal = (iso) => (iso ? new Date(new Date(iso).getTime() + 9 * 3600e3
 const today = () => tokyoLocal(new Date().toISOString()).slice(0, 10);
 
 export async function deliveryEditor(main, ctx, row, back) {
+  const shown = location.hash;
   const [segments, attributes, detail] = await Promise.all([api("GET", "/segments"), api("GET", "/attributes"),
     row ? api("GET", `/deliveries/${row.id}`) : null]);
   const editable = ctx.can("deliveries.send") && (!row || OPEN.includes(row.status));
@@ -172,7 +173,7 @@ export async function deliveryEditor(main, ctx, row, back) {
     h("div", { class: "compose" },
       h("div", { class: "compose-main" },
         field("タイトル（職員用。利用者には見えません）", titleInput),
-        h("h2", {}, `メッセージ（${MAX}件まで）`), list, addButton,
+        h("h2", {}, `メッセージ（${MAX}件まで）`), list, editable ? addButton : null,
         h("h2", {}, "配信先"), target, segmentField, count,
         h("h2", {}, "タイミング"), timing, atPanel, recurringPanel, reminderPanel, common),
       preview),
@@ -228,6 +229,7 @@ export async function deliveryEditor(main, ctx, row, back) {
     if (ev.target.name === "target" || ev.target === segment) refreshCount();
     drawTiming(); changed();
   });
+  if (location.hash !== shown) return;  // staff went elsewhere while it loaded
   main.replaceChildren(form);
   showState(); drawTiming(); drawPreview(); refreshCount();
   titleInput.focus();

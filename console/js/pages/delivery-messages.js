@@ -17,8 +17,8 @@ function imagePicker(start, onChange, editable, label = "画像") {
   const choose = h("select", { "aria-label": "アップロード済みの画像から選ぶ", disabled: !editable },
     h("option", { value: "" }, "アップロード済みの画像から選ぶ…"));
   let known = [];
-  const show = () => thumb.replaceChildren(value ? h("img", { src: value.preview_url || value.url, alt: `選んだ${label}` }) : h("p", { class: "hint" }, "まだ選ばれていません。"),
-    value?.name ? h("span", { class: "hint" }, `${value.name}${value.width ? `（${value.width}×${value.height}）` : ""}`) : null);
+  const show = () => thumb.replaceChildren(...[value ? h("img", { src: value.preview_url || value.url, alt: `選んだ${label}` }) : h("p", { class: "hint" }, "まだ選ばれていません。"),
+    value?.name ? h("span", { class: "hint" }, `${value.name}${value.width ? `（${value.width}×${value.height}）` : ""}`) : null].filter(Boolean));
   const loadKnown = async () => {
     try {
       known = await api("GET", "/images?limit=50");
@@ -46,7 +46,8 @@ function imagePicker(start, onChange, editable, label = "画像") {
     }
   });
   show();
-  const box = h("div", { class: "image-picker" }, field(`${label}（JPEG・PNG、5MBまで）`, file), choose, note, thumb);
+  const box = editable ? h("div", { class: "image-picker" }, field(`${label}（JPEG・PNG、5MBまで）`, file), choose, note, thumb)
+    : h("div", { class: "image-picker" }, h("p", { class: "field-label" }, label), thumb);
   box.value = () => value;
   return box;
 }
@@ -67,7 +68,7 @@ function textEditor(m, onChange, editable) {
         area.focus(); area.setSelectionRange(at + 1, at + 1);
         onChange();
       } }, e.glyph)));
-  const box = h("div", {}, field("本文", area, "絵文字は本文の「$」の位置に入ります（「$」を消すと絵文字も消えます）。"), picker);
+  const box = h("div", {}, field("本文", area, "絵文字は本文の「$」の位置に入ります（「$」を消すと絵文字も消えます）。"), editable ? picker : null);
   let last = area.value;
   area.addEventListener("input", () => {
     // a "$" removed by typing takes its emoji with it
