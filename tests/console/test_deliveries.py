@@ -65,7 +65,8 @@ async def test_compose_preview_test_send_calendar_import_and_results(tmp_path: P
         await add_friends(demo, ["山田 花子", "佐藤 一郎"])
         tester = await add_test_account(demo, "役場 テスト")
         image = poster(tmp_path / "お祭りのポスター.png")
-        async with console_page(browser, 1280, 800) as page:
+        # the one refusal the test provokes: a delivery without a title (POST /deliveries → 422)
+        async with console_page(browser, 1280, 800, allowed=("/admin/api/v1/deliveries",)) as page:
             await sign_in(page, demo, demo.login, demo.password)
             await open_editor(page)
             await page.get_by_label("タイトル").fill("秋祭りのお知らせ")
@@ -135,14 +136,19 @@ async def test_compose_preview_test_send_calendar_import_and_results(tmp_path: P
             # a recurring delivery, seen in the calendar
             await page.get_by_role("button", name="一覧に戻る").click()
             await page.get_by_role("button", name="新しい配信を作る").click()
-            await page.get_by_label("タイトル").fill("燃やすごみの日")
             await page.get_by_label("本文").fill("明日は燃やすごみの日です。")
             await page.get_by_label("繰り返し送る").check()
             await page.get_by_label("繰り返し方").select_option("weekly")
             await page.get_by_label("月", exact=True).check()
             await page.get_by_label("木", exact=True).check()
             await page.get_by_label("時刻（日本時間）").fill("19:00")
-            await look(page, "delivery-recurring")
+            # without a title: the API's message beside the field
+            await page.get_by_role("button", name="保存する").click()
+            await page.get_by_role("button", name="送る", exact=True).click()
+            await expect(page.locator('input[name="title"][aria-invalid="true"]')).to_be_visible(timeout=WAIT)
+            await expect(page.locator('input[name="title"] + .field-error')).to_be_visible()
+            await look(page, "delivery-recurring-error")
+            await page.get_by_label("タイトル").fill("燃やすごみの日")
             await page.get_by_role("button", name="保存する").click()
             await expect(page.get_by_role("dialog")).to_contain_text("友だち全員（いま2人）に繰り返し送ります")
             await page.get_by_role("button", name="送る", exact=True).click()

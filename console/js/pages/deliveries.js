@@ -64,15 +64,13 @@ export default async function deliveries(main, ctx) {
     const cells = [...Array(lead).fill(null), ...Array.from({ length: days }, (_, i) => i + 1)];
     while (cells.length % 7) cells.push(null);
     const weeks = Array.from({ length: cells.length / 7 }, (_, w) => cells.slice(w * 7, w * 7 + 7));
-    const all = await api("GET", "/deliveries?limit=1000");
-    const byId = Object.fromEntries(all.map((d) => [d.id, d]));
     const cell = (d) => {
       if (!d) return h("td", { class: "empty" });
       const date = `${month}-${String(d).padStart(2, "0")}`;
       const items = byDay[date] || [];
       return h("td", { "data-date": date }, h("span", { class: "day" }, d),
         items.length ? h("ul", {}, items.map((e) => h("li", { class: `cal-${e.timing}` },
-          h("button", { type: "button", class: "link", onclick: () => open(byId[e.delivery_id]) }, `${e.time} ${e.title}`)))) : null);
+          h("button", { type: "button", class: "link", onclick: () => open({ id: e.delivery_id }) }, `${e.time} ${e.title}`)))) : null);
     };
     return [
       h("div", { class: "toolbar cal-nav" },

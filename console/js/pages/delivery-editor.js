@@ -26,7 +26,7 @@ export async function deliveryEditor(main, ctx, row, back) {
   const shown = location.hash;
   const [segments, attributes, detail] = await Promise.all([api("GET", "/segments"), api("GET", "/attributes"),
     row ? api("GET", `/deliveries/${row.id}`) : null]);
-  const editable = ctx.can("deliveries.send") && (!row || OPEN.includes(row.status));
+  const editable = ctx.can("deliveries.send") && (!detail || OPEN.includes(detail.status));
   const draft = row ? null : JSON.parse(sessionStorage.getItem(DRAFT) || "null");
   const start = detail || draft || { title: "", messages: [{ type: "text", text: "" }], target: "all", segment_id: null, timing: "now", send_at: null, rule: null };
   let id = detail?.id ?? null, status = detail?.status ?? null, statusLabel = detail?.status_label ?? "";
@@ -195,8 +195,16 @@ export async function deliveryEditor(main, ctx, row, back) {
     id = out.id; status = out.status; statusLabel = out.status_label; sessionStorage.removeItem(DRAFT);
     return out;
   }
+  // A message the page itself can tell is wrong (JSON that does not parse) is shown before any call.
+  function localProblem() {
+    const i = [...list.children].findIndex((li) => li.read()?.invalid);
+    if (i < 0) return false;
+    placeError({ field: `messages.${i}.contents`, message: `メッセージ${i + 1}: ${list.children[i].read().invalid}` });
+    return true;
+  }
   async function testSend() {
     clearErrors(form);
+    if (localProblem()) return;
     try {
       if (!status || status === "draft") await save({ ...body(), timing: "draft", send_at: null, rule: null });
       const out = await api("POST", `/deliveries/${id}/test`);
@@ -212,6 +220,7 @@ export async function deliveryEditor(main, ctx, row, back) {
   }
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault(); clearErrors(form);
+    if (localProblem()) return;
     const b = body();
     if (b.timing !== "draft" && b.target !== "test") {
       const who = b.target === "segment" ? `セグメント「${segment.selectedOptions[0]?.textContent}」の人（いま${audience ?? "?"}人）` : `友だち全員（いま${audience ?? "?"}人）`;
