@@ -156,7 +156,7 @@ export async function deliveryEditor(main, ctx, row, back) {
   const state = h("p", { class: "notice", role: "status" });
   const showState = () => {
     state.hidden = !status;
-    state.textContent = status ? `状態: ${statusLabel}${editable ? "" : "（変更できません）"}` : "";
+    state.textContent = status ? `状態: ${statusLabel}` : "";
   };
   const runs = h("section", { class: "card" });
   const drawRuns = (d) => runs.replaceChildren(h("h2", {}, "送信の記録"), d && d.runs.length ? h("div", { class: "table-wrap" }, h("table", {},

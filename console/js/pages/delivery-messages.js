@@ -68,7 +68,7 @@ function textEditor(m, onChange, editable) {
         area.focus(); area.setSelectionRange(at + 1, at + 1);
         onChange();
       } }, e.glyph)));
-  const box = h("div", {}, field("本文", area, "絵文字は本文の「$」の位置に入ります（「$」を消すと絵文字も消えます）。"), editable ? picker : null);
+  const box = h("div", {}, field("本文", area, editable ? "絵文字は本文の「$」の位置に入ります（「$」を消すと絵文字も消えます）。" : null), editable ? picker : null);
   let last = area.value;
   area.addEventListener("input", () => {
     // a "$" removed by typing takes its emoji with it
