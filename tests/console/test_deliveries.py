@@ -65,6 +65,10 @@ async def test_compose_preview_test_send_calendar_import_and_results(tmp_path: P
         await add_friends(demo, ["山田 花子", "佐藤 一郎"])
         tester = await add_test_account(demo, "役場 テスト")
         image = poster(tmp_path / "お祭りのポスター.png")
+        admin = await demo.token(demo.login, demo.password)
+        status, _ = await demo.admin_call("POST", "/segments", {"name": "友だち追加から0日以上", "filter": {
+            "type": "friend_days", "min": 0}}, token=admin)
+        assert status == 201
         # the one refusal the test provokes: a delivery without a title (POST /deliveries → 422)
         async with console_page(browser, 1280, 800, allowed=("/admin/api/v1/deliveries",)) as page:
             await sign_in(page, demo, demo.login, demo.password)
@@ -108,6 +112,11 @@ async def test_compose_preview_test_send_calendar_import_and_results(tmp_path: P
             await fourth.get_by_label("右のリンク先").fill("https://example.jp/right")
             await expect(preview.locator(".bubble.wide img[src$='/1040']")).to_be_visible(timeout=WAIT)
             await expect(preview.locator(".bubble.wide .area")).to_have_count(2)
+            # the audience's live count: a segment, then the test accounts
+            await page.get_by_label("セグメント（条件に合う人）").check()
+            await expect(page.get_by_test_id("audience-count")).to_contain_text("セグメントを選ぶと", timeout=WAIT)
+            await page.get_by_label("セグメント", exact=True).select_option(label="友だち追加から0日以上")
+            await expect(page.get_by_test_id("audience-count")).to_contain_text("いま送ると届く人数: 2人", timeout=WAIT)
             await page.get_by_label("テスト用アカウントだけ").check()
             await expect(page.get_by_test_id("audience-count")).to_contain_text("テスト用アカウント: 1件", timeout=WAIT)
             await look(page, "delivery-editor")
