@@ -68,7 +68,9 @@ export default async function deliveries(main, ctx) {
       if (!d) return h("td", { class: "empty" });
       const date = `${month}-${String(d).padStart(2, "0")}`;
       const items = byDay[date] || [];
-      return h("td", { "data-date": date }, h("span", { class: "day" }, d),
+      const isToday = date === new Date(Date.now() + 9 * 3600e3).toISOString().slice(0, 10);
+      return h("td", { "data-date": date, class: isToday ? "today" : null, "aria-current": isToday ? "date" : null },
+        h("span", { class: "day" }, d, isToday ? "（今日）" : ""),
         items.length ? h("ul", {}, items.map((e) => h("li", { class: `cal-${e.timing}` },
           h("button", { type: "button", class: "link", onclick: () => open({ id: e.delivery_id }) }, `${e.time} ${e.title}`)))) : null);
     };
