@@ -67,6 +67,7 @@ from admin_api.app import PREFIX, create_admin_app
 from admin_api.attribute_views import attribute_router
 from admin_api.context import AdminContext
 from admin_api.delivery_views import create_redirect_app, delivery_router
+from admin_api.image_views import MEDIA, create_media_app, image_router
 from admin_api.mail_views import mail_router
 from admin_api.open311 import create_open311_app
 from admin_api.richmenu_views import richmenu_router
@@ -475,6 +476,7 @@ def mount_pages(app: web.Application, lifespan: Lifespan, core: Core, knowledge:
                                             context=admin_context(core, knowledge, sessions, auditor, qr_keys),
                                             redactor=redactor))
     app.add_subapp("/r", create_redirect_app(db, clock))
+    app.add_subapp(MEDIA, create_media_app(db))
 
 
 def admin_routers(core: Core, knowledge: Knowledge) -> list[ApiRouter]:
@@ -488,6 +490,7 @@ def admin_routers(core: Core, knowledge: Knowledge) -> list[ApiRouter]:
         segment_views.router,
         delivery_router(db, clock, desk, opens=LineOpenStatistics(core.gateway.get), wake=core.wake_deliveries),
         mail_router(db, clock, desk, wake=core.wake_deliveries),
+        image_router(db, clock, core.settings.public_base_url),  # images for deliveries, served at /media
         staff_views.router,
         two_factor_router(db, clock, issuer=f"{town.name} 窓口"),
         log_views.router,
@@ -515,7 +518,9 @@ def admin_context(core: Core, knowledge: Knowledge, sessions: StaffSessions, aud
 
 
 def delivery_desk(settings: Settings) -> DeliveryDesk:
-    return DeliveryDesk(DeliveryConfig(production_channel=PRODUCTION,
+    # A service on this machine (the demo) serves its uploaded images over http; LINE needs https.
+    local = settings.public_base_url.startswith(("http://127.0.0.1:", "http://localhost:"))
+    return DeliveryDesk(DeliveryConfig(production_channel=PRODUCTION, allow_http=local,
                                        test_channel=TEST if settings.test_line is not None else PRODUCTION))
 
 

@@ -16,14 +16,16 @@ export const session = {
   onExpired: () => {},
 };
 
-export async function api(method, path, body) {
+// With `contentType`, `body` (a File, Blob or string: an image, a CSV) is sent as it is.
+export async function api(method, path, body, contentType) {
   const headers = { Accept: "application/json" };
   const token = session.token;
   if (token) headers.Authorization = `Bearer ${token}`;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (body !== undefined) headers["Content-Type"] = contentType || "application/json";
+  const payload = body === undefined || contentType ? body : JSON.stringify(body);
   let res;
   try {
-    res = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    res = await fetch(BASE + path, { method, headers, body: payload });
   } catch {
     throw new ApiError(0, { error: { message: "サーバーに接続できません。ネットワークをご確認ください。" } });
   }
