@@ -11,11 +11,21 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from admin_api.richmenu_schemas import ReleaseOut, SegmentTarget, TargetsIn, TargetsOut, release_out
+from admin_api.richmenu_schemas import (
+    AccountInfo,
+    AccountsOut,
+    Choice,
+    ReleaseOut,
+    SegmentTarget,
+    TargetsIn,
+    TargetsOut,
+    release_out,
+)
 from admin_api.routing import ApiRouter, Call
 from civic.clock import Clock
 from civic.database import Database
 from richmenus import services
+from richmenus.editor import FLOWS, EditorOptions
 from richmenus.models import PRODUCTION, TEST, RichMenuRelease
 from richmenus.publish import RichMenuPublisher
 
@@ -42,7 +52,20 @@ def _named(name: str):
     return rename
 
 
-def add_account_routes(router: ApiRouter, db: Database, clock: Clock, publisher: RichMenuPublisher) -> None:
+def add_account_routes(router: ApiRouter, db: Database, clock: Clock, publisher: RichMenuPublisher,
+                       options: EditorOptions) -> None:
+    @router.route("GET", "/richmenu-accounts", summary="アカウントと編集画面の選択肢", permission=READ,
+                  response=AccountsOut,
+                  description="公開先のアカウント（テスト用アカウントを試すシミュレーターのURLつき）、"
+                              "ポストバックで始められる流れ、開ける LIFF ページ。")
+    async def richmenu_accounts(call: Call) -> AccountsOut:
+        simulator = f"{options.simulator_url}?channel={TEST}" if options.simulator_url else None
+        return AccountsOut(
+            accounts=[AccountInfo(account=a, name=NAMES[a], permission=WRITE_PERMISSION[a],
+                                  simulator_url=simulator if a == TEST else None) for a in (TEST, PRODUCTION)],
+            flows=[Choice(value=data, label=label) for data, label in FLOWS],
+            liff_pages=[Choice(value=url, label=name) for name, url in options.liff_pages()])
+
     @router.route("GET", "/richmenu-accounts/{account:production|test}/targets", summary="表示設定（既定・セグメント別）",
                   permission=READ, response=TargetsOut)
     async def get_richmenu_targets(call: Call) -> TargetsOut:

@@ -102,6 +102,7 @@ from liff.forms.app import create_forms_liff_app
 from liff.identity import HttpIdTokenVerifier
 from liff.procedures.app import create_procedures_app
 from nlu.service import make_parse_handler
+from richmenus.editor import EditorOptions
 from richmenus.line_api import GatewayLineApis
 from richmenus.publish import RichMenuPublisher
 from richmenus.taps import is_switch_data, record_tap
@@ -203,7 +204,7 @@ def admin_api_routers(app: web.Application, knowledge: Knowledge, *, booking_not
         staff_router(db, clock, app[STAFF_SESSIONS]),
         log_router(db, clock),
         stats_router(db, clock, GatewayLineApis(_LateGateway(app))),  # LINE's own figures too
-        richmenu_router(db, clock, publisher),
+        richmenu_router(db, clock, publisher, EditorOptions(app[SETTINGS].simulator_url, app[SETTINGS].liff_ids)),
         facility_router(db, clock, auditor),
         booking_router(db, clock, booking_notices, auditor, service=booking),
         procedures_router(db, clock, procedures, qr_keys),

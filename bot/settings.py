@@ -119,6 +119,9 @@ class Settings:
     map_tile_attribution_url: str = ""
     #: A conversation flow left this long is dropped on the citizen's next message (a fresh start).
     dialogue_timeout_minutes: int = 30
+    #: The chat simulator (linesim's ``/simulator``) the staff console opens to try a rich menu
+    #: published to the test account; empty where there is none. The demo sets it.
+    simulator_url: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -232,6 +235,7 @@ class Settings:
             map_tile_attribution_url=(_url(env, "MAP_TILE_ATTRIBUTION_URL", "")
                                       if env.get("MAP_TILE_ATTRIBUTION_URL", "").strip() else ""),
             dialogue_timeout_minutes=_int(env, "DIALOGUE_TIMEOUT_MINUTES", 30, 1, 24 * 60),
+            simulator_url=_url(env, "SIMULATOR_URL", "") if env.get("SIMULATOR_URL", "").strip() else "",
         )
 
 
