@@ -3,11 +3,13 @@ import { api, session } from "./api.js";
 import { h, field, showError, clearErrors, toast } from "./ui.js";
 import dashboard from "./pages/dashboard.js";
 import segments from "./pages/segments.js";
+import richmenus from "./pages/richmenus.js";
 
 // A page: path, title, the permission to see it, and render(main, ctx). Add a feature here.
 const PAGES = [
   { path: "dashboard", title: "ダッシュボード", permission: "stats.read", render: dashboard },
   { path: "segments", title: "セグメント", permission: "segments.read", render: segments },
+  { path: "richmenus", title: "リッチメニュー", permission: "richmenus.read", render: richmenus },
 ];
 
 const main = document.getElementById("main");
