@@ -218,7 +218,7 @@ async def test_viewer_sees_no_edit_buttons_and_the_api_refuses(tmp_path) -> None
             async with console_page(browser, width, height) as page:
                 await _richmenus(page, demo, "mitarou", "viewer-pass-2026!")
                 for name in ("新しいメニューを作る", "削除", "テスト用アカウントに公開", "表示設定を保存", "グループを作る",
-                             "テスト用の内容を公開用アカウントに反映"):
+                             "テスト用の内容を公開用アカウントに反映", "この表示設定で公開"):
                     await expect(page.get_by_role("button", name=name)).to_have_count(0)
                 await expect(page.get_by_label("テスト用アカウントで友だち全員に表示するメニュー")).to_be_disabled()
                 await look(page, "richmenus-viewer")

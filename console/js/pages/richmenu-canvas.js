@@ -36,10 +36,10 @@ export function drawingBoard({ size, areas, editable, onChange, taps = () => nul
       const b = a.bounds, on = i === selected;
       const g = s("g", { class: `area${on ? " selected" : ""}`, "data-index": i });
       g.append(s("rect", { x: b.x, y: b.y, width: b.width, height: b.height, class: "area-box", "data-index": i }));
-      const label = s("text", { x: b.x + 24, y: b.y + 90, class: "area-number" }); label.textContent = String(i + 1); g.append(label);
+      const label = s("text", { x: b.x + 28, y: b.y + 110, class: "area-number" }); label.textContent = String(i + 1); g.append(label);
       const n = taps(i);
       if (n !== null) {
-        const t = s("text", { x: b.x + b.width - 24, y: b.y + 90, "text-anchor": "end", class: "area-taps" });
+        const t = s("text", { x: b.x + b.width - 28, y: b.y + 110, "text-anchor": "end", class: "area-taps" });
         t.textContent = `${n}回`; g.append(t);
       }
       if (on && editable) {

@@ -68,6 +68,7 @@ export async function editMenu(main, ctx, { menu, all, groups, options, taps, ba
     },
   });
   const changed = () => {
+    if (!dirty) status.replaceChildren(h("p", { class: "notice", role: "status" }, "保存していない変更があります。保存すると、公開できるかどうかをここに表示します。"));
     dirty = true;
     sessionStorage.setItem(DRAFT, JSON.stringify({ id: menu.id, updated_at: menu.updated_at, areas }));
   };
@@ -126,7 +127,9 @@ export async function editMenu(main, ctx, { menu, all, groups, options, taps, ba
     return [field("タップしたときの動作", kind), inputs];
   }
 
+  const count = h("h2", {});
   function drawForms() {
+    count.textContent = `領域（${areas.length} / ${MAX_AREAS}）`;
     list.replaceChildren(...areas.map((area, i) => {
       const label = h("input", { name: `areas.${i}.label`, value: area.label || "", maxlength: 20 });
       label.addEventListener("input", () => { area.label = label.value || null; changed(); board.redraw(); });
@@ -201,14 +204,14 @@ export async function editMenu(main, ctx, { menu, all, groups, options, taps, ba
     h("div", { class: "editor-cols" },
       h("div", { class: "editor-main" },
         menu.image ? board.element : h("p", { class: "notice" }, "まだ画像がありません。下でアップロードするか、タイルから作ってください。"),
-        taps ? h("label", { class: "inline" }, showTaps, "タップ数（過去30日）を画像に重ねて表示") : null,
+        taps && menu.image ? h("label", { class: "inline check" }, showTaps, "タップ数（過去30日、公開した領域ごと）を画像に重ねて表示") : null,
         status, imageBox, tabStrip),
       h("div", { class: "editor-side" },
         h("h2", {}, "基本"),
         field("名前（管理用）", name), field("トーク画面下部の文字（14文字以内）", chatBar),
         h("label", { class: "inline check" }, selected, "トークを開いたときメニューを開いておく"),
         field("タブのグループ", group), field("タブの表示名（20文字以内）", tabLabel),
-        h("h2", {}, `領域（${areas.length} / ${MAX_AREAS}）`), list)),
+        count, list)),
     h("div", { class: "actions" },
       h("button", { type: "button", class: "secondary", onclick: () => back() }, "一覧に戻る"),
       editable && !tiled ? h("button", { type: "submit" }, "保存する") : null,
@@ -234,7 +237,7 @@ export async function editMenu(main, ctx, { menu, all, groups, options, taps, ba
   });
   main.replaceChildren(form);
   drawForms();
-  showProblems(menu);
+  if (fromDraft) changed(); else showProblems(menu);
   if (menu.image) imageUrl(menu).then((u) => { board.image.src = u; });
 }
 

@@ -48,7 +48,7 @@ export default async function richmenus(main, ctx) {
       { key: "group", label: "タブ", render: (r) => (r.group_id ? `${groups.find((g) => g.id === r.group_id)?.name ?? ""}／${r.tab_label || r.name}` : "—") },
       { key: "areas", label: "領域", render: (r) => `${r.areas.length}個` },
       { key: "problems", label: "状態", render: (r) => (r.problems.length ? `直すところ ${r.problems.length}件` : "公開できます") },
-      { key: "shown", label: "表示先", render: (r) => shownOn(r) },
+      { key: "shown", label: "表示設定", render: (r) => shownOn(r) },
       { key: "updated_at", label: "更新日時", sort: true, render: (r) => when(r.updated_at) },
       { key: "id", label: "操作", render: (r) => h("div", { class: "row-actions" },
         h("button", { type: "button", class: "secondary", onclick: () => open(r), "aria-label": `「${r.name}」を${editable ? "編集" : "見る"}` }, editable ? "編集" : "見る"),
@@ -172,6 +172,9 @@ export default async function richmenus(main, ctx) {
       may && !isTest ? h("button", { type: "button", onclick: () => act("POST", "/richmenu-accounts/production/promote",
         "テスト用アカウントで確かめた最新の版を、公開用アカウントに公開します。友だち全員のメニューが変わります。よろしいですか。", "公開する",
         (r) => `公開用アカウントに第${r.number}版を公開しました。`) }, "テスト用の内容を公開用アカウントに反映") : null,
+      may && !isTest ? h("button", { type: "button", class: "secondary", onclick: () => act("POST", "/richmenu-accounts/production/publish",
+        "公開用アカウントの表示設定で新しい版を作り、公開します。友だち全員のメニューが変わります。よろしいですか。", "公開する",
+        (r) => `公開用アカウントに第${r.number}版を公開しました。`) }, "この表示設定で公開") : null,
       may && latest?.status === "failed" ? h("button", { type: "button", class: "secondary", onclick: () => act("POST", `/richmenu-accounts/${a.account}/retry`, null, null, (r) => `第${r.number}版の公開を再実行しました。`) }, "失敗した公開を再実行") : null);
     const releases = h("div", { class: "table-wrap" }, h("table", { "data-testid": `releases-${a.account}` }, h("caption", {}, `${a.name}の版`),
       h("thead", {}, h("tr", {}, ["版", "状態", "内容", "公開した人", "日時", "操作"].map((t) => h("th", { scope: "col" }, t)))),
@@ -189,7 +192,8 @@ export default async function richmenus(main, ctx) {
     const section = h("section", { class: "card section", "aria-labelledby": `acc-${a.account}`, "data-account": a.account },
       h("h2", { id: `acc-${a.account}` }, a.name),
       h("p", { class: "hint" }, isTest ? "まずテスト用アカウントに公開し、シミュレーターや職員のスマートフォンで確かめてから、公開用アカウントに反映します。"
-        : "公開用アカウントは町民の皆さんが見ているメニューです。"),
+        : "町民の皆さんが見ているメニューです。「テスト用の内容を公開用アカウントに反映」は、テスト用アカウントで確かめた最新の版をそのまま公開します。"
+        + "「この表示設定で公開」は、下の表示設定で新しい版を作って公開します。"),
       targets, bar, releases);
     return section;
   }
