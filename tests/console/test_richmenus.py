@@ -179,6 +179,10 @@ async def test_draw_publish_to_test_promote_count_taps_and_roll_back(tmp_path) -
 
 async def test_tiles_render_an_image_with_one_area_per_tile_on_a_tablet(tmp_path) -> None:
     async with running_demo(tmp_path) as demo, chromium() as browser:
+        token = await demo.token(demo.login, demo.password)
+        status, segment = await demo.admin_call("POST", "/segments", {"name": "子育て世帯", "filter": {"type": "all"}},
+                                                token=token)
+        assert status == 201
         async with console_page(browser, 768, 1024) as page:
             await _richmenus(page, demo, demo.login, demo.password)
             await look(page, "richmenus")
@@ -204,11 +208,28 @@ async def test_tiles_render_an_image_with_one_area_per_tile_on_a_tablet(tmp_path
             await expect(page.locator('input[name="areas.2.action.text"]')).to_have_value("子育て")
             await expect(page.get_by_test_id("menu-problems")).to_contain_text("このメニューは公開できます")
             await look(page, "richmenu-from-tiles")
-        token = await demo.token(demo.login, demo.password)
+            # per-segment target on the test account: the new menu for 子育て世帯
+            await page.get_by_role("button", name="一覧に戻る").click()
+            test_account = await _open_section(page, "テスト用アカウント")
+            await test_account.get_by_role("button", name="セグメント別の表示を追加").click()
+            await test_account.get_by_label("セグメント", exact=True).select_option(label="子育て世帯")
+            await test_account.get_by_label("このセグメントに表示するメニュー").select_option(label="タイルのメニュー")
+            await test_account.get_by_role("button", name="表示設定を保存").click()
+            await expect(page.get_by_role("status").filter(has_text="表示設定を保存しました")).to_be_visible(timeout=WAIT)
+            await page.get_by_role("link", name="ダッシュボード").click()
+            await page.get_by_role("link", name="リッチメニュー").click()
+            test_account = await _open_section(page, "テスト用アカウント")
+            await expect(test_account.get_by_label("セグメント", exact=True)).to_have_value(str(segment["id"]), timeout=WAIT)
+            row = page.locator("tr", has=page.get_by_role("cell", name="タイルのメニュー", exact=True))
+            await expect(row).to_contain_text("テスト用アカウント（子育て世帯）")
+            await look(page, "richmenus-segment-target")
         status, menus = await demo.admin_call("GET", "/richmenus", token=token)
         made = next(m for m in menus if m["name"] == "タイルのメニュー")
         assert made["image"]["width"] == 2500 and made["layout"] is None
         assert [a["bounds"]["x"] for a in made["areas"]] == [0, 833, 1667]
+        status, targets = await demo.admin_call("GET", "/richmenu-accounts/test/targets", token=token)
+        assert targets["segments"] == [{"segment_id": str(segment["id"]), "menu_id": made["id"]}]
+        assert targets["default_menu_id"] == next(m["id"] for m in menus if m["name"] == "メインメニュー")
 
 
 async def test_viewer_sees_no_edit_buttons_and_the_api_refuses(tmp_path) -> None:
@@ -221,6 +242,7 @@ async def test_viewer_sees_no_edit_buttons_and_the_api_refuses(tmp_path) -> None
                              "テスト用の内容を公開用アカウントに反映", "この表示設定で公開"):
                     await expect(page.get_by_role("button", name=name)).to_have_count(0)
                 await expect(page.get_by_label("テスト用アカウントで友だち全員に表示するメニュー")).to_be_disabled()
+                await expect(page.locator("main")).not_to_contain_text("null")
                 await look(page, "richmenus-viewer")
                 await page.get_by_role("button", name="「メインメニュー」を見る").click()
                 await expect(page.get_by_text("閲覧のみの権限のため")).to_be_visible(timeout=WAIT)

@@ -24,7 +24,7 @@ export default async function richmenus(main, ctx) {
     accounts[a.account] = { ...a, targets, releases };
   }));
   const menuName = (id) => menus.find((m) => m.id === id)?.name ?? `（削除されたメニュー ${id}）`;
-  const segmentName = (id) => segments.find((s) => s.id === id)?.name ?? `セグメント ${id}`;
+  const segmentName = (id) => segments.find((s) => String(s.id) === id)?.name ?? `セグメント ${id}`;
 
   const reload = async (then) => {
     const [m, g] = await Promise.all([api("GET", "/richmenus"), api("GET", "/richmenu-groups")]);
@@ -54,10 +54,10 @@ export default async function richmenus(main, ctx) {
         h("button", { type: "button", class: "secondary", onclick: () => open(r), "aria-label": `「${r.name}」を${editable ? "編集" : "見る"}` }, editable ? "編集" : "見る"),
         editable ? h("button", { type: "button", class: "danger", onclick: () => remove(r), "aria-label": `「${r.name}」を削除` }, "削除") : null) },
     ];
-    main.replaceChildren(h("h1", {}, ctx.title),
+    main.replaceChildren(...[h("h1", {}, ctx.title),
       editable ? h("p", {}, h("button", { type: "button", onclick: create }, "新しいメニューを作る")) : null,
       listView({ rows: menus, columns, searchKeys: ["name", "tab_label"], caption: "リッチメニュー" }),
-      groupsSection(), ...options.accounts.map((a) => accountSection(accounts[a.account])));
+      groupsSection(), ...options.accounts.map((a) => accountSection(accounts[a.account]))].filter(Boolean));
   }
 
   async function remove(menu) {
@@ -124,7 +124,7 @@ export default async function richmenus(main, ctx) {
     def.name = "default_menu_id";
     const rows = h("ol", { class: "segment-targets" });
     const segRow = (t) => {
-      const seg = segments.length ? h("select", { "aria-label": "セグメント" }, segments.map((s) => h("option", { value: s.id, selected: s.id === t?.segment_id }, s.name)))
+      const seg = segments.length ? h("select", { "aria-label": "セグメント" }, segments.map((s) => h("option", { value: s.id, selected: String(s.id) === t?.segment_id }, s.name)))
         : h("input", { value: t?.segment_id || "", "aria-label": "セグメントID" });
       const menu = menuSelect(t?.menu_id, "このセグメントに表示するメニュー");
       const li = h("li", { class: "condition-head" }, seg, menu, may ? h("button", { type: "button", class: "secondary", onclick: () => li.remove() }, "削除") : null);
