@@ -46,8 +46,7 @@ export default async function richmenus(main, ctx) {
     const columns = [
       { key: "name", label: "名前", sort: true },
       { key: "group", label: "タブ", render: (r) => (r.group_id ? `${groups.find((g) => g.id === r.group_id)?.name ?? ""}／${r.tab_label || r.name}` : "—") },
-      { key: "areas", label: "領域", render: (r) => `${r.areas.length}個` },
-      { key: "problems", label: "状態", render: (r) => (r.problems.length ? `直すところ ${r.problems.length}件` : "公開できます") },
+      { key: "problems", label: "状態", render: (r) => `領域${r.areas.length}個・${r.problems.length ? `直すところ${r.problems.length}件` : "公開できます"}` },
       { key: "shown", label: "表示設定", render: (r) => shownOn(r) },
       { key: "updated_at", label: "更新日時", sort: true, render: (r) => when(r.updated_at) },
       { key: "id", label: "操作", render: (r) => h("div", { class: "row-actions" },
