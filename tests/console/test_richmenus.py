@@ -107,6 +107,13 @@ async def test_draw_publish_to_test_promote_count_taps_and_roll_back(tmp_path) -
                 await page.locator('input[name="areas.1.bounds.width"]').input_value()))))
             await page.keyboard.press("Shift+ArrowUp")
             await look(page, "richmenu-drawn")
+            # leaving before saving keeps the drawing as a draft in this tab
+            await page.get_by_role("link", name="ダッシュボード").click()
+            await page.get_by_role("link", name="リッチメニュー").click()
+            await page.get_by_role("button", name="「お試しメニュー」を編集").click()
+            await expect(page.get_by_text("保存していない編集を復元しました")).to_be_visible(timeout=WAIT)
+            await expect(page.locator(".area-key")).to_have_count(2)
+            await expect(page.locator('select[name="areas.1.flow"]')).to_have_value("action=faq")
             await page.get_by_role("button", name="保存する").click()
             await expect(page.get_by_role("status").filter(has_text="「お試しメニュー」を保存しました")).to_be_visible(timeout=WAIT)
             await expect(page.get_by_test_id("menu-problems")).to_contain_text("このメニューは公開できます", timeout=WAIT)
@@ -183,13 +190,21 @@ async def test_tiles_render_an_image_with_one_area_per_tile_on_a_tablet(tmp_path
         status, segment = await demo.admin_call("POST", "/segments", {"name": "子育て世帯", "filter": {"type": "all"}},
                                                 token=token)
         assert status == 201
-        async with console_page(browser, 768, 1024) as page:
+        # the new menu is the third (after the demo's two): its refused save is provoked below
+        async with console_page(browser, 768, 1024, allowed=("/richmenus/3",)) as page:
             await _richmenus(page, demo, demo.login, demo.password)
             await look(page, "richmenus")
             await page.get_by_role("button", name="「メインメニュー」を編集").click()
             await expect(page.locator(".area-key")).to_have_count(7, timeout=WAIT)
             await expect(page.get_by_role("button", name="「くらしの情報」を開く")).to_be_visible()  # the other tab, beside
             await look(page, "richmenu-tiled")
+            # a tiled menu's areas become drawable once its image is fixed (after a confirmation)
+            await page.get_by_role("button", name="画像を固定して領域を編集する").click()
+            await page.get_by_role("button", name="固定する").click()
+            await expect(page.get_by_role("status").filter(has_text="画像を保存しました")).to_be_visible(timeout=WAIT)
+            await expect(page.get_by_role("button", name="保存する")).to_be_visible(timeout=WAIT)
+            await page.get_by_role("button", name="領域1（ごみ分別）").click()
+            await expect(page.locator(".handle")).to_have_count(4)
             await page.get_by_role("button", name="一覧に戻る").click()
             await page.get_by_role("button", name="新しいメニューを作る").click()
             await page.get_by_label("名前（管理用）").fill("タイルのメニュー")
@@ -208,6 +223,18 @@ async def test_tiles_render_an_image_with_one_area_per_tile_on_a_tablet(tmp_path
             await expect(page.locator('input[name="areas.2.action.text"]')).to_have_value("子育て")
             await expect(page.get_by_test_id("menu-problems")).to_contain_text("このメニューは公開できます")
             await look(page, "richmenu-from-tiles")
+            # the API's refusal appears beside the field it is about (choosing area 3 opens its form)
+            await page.get_by_role("button", name="領域3（子育て）").click()
+            await page.locator('select[name="areas.2.action.type"]').select_option("uri")
+            await page.locator('input[name="areas.2.action.uri"]').fill("http://www.town.midori.example/kosodate/")
+            await page.get_by_role("button", name="保存する").click()
+            error = page.locator('input[name="areas.2.action.uri"] + .field-error')
+            await expect(error).to_contain_text("https://", timeout=WAIT)
+            await expect(page.locator('input[name="areas.2.action.uri"]')).to_have_attribute("aria-invalid", "true")
+            await look(page, "richmenu-field-error")
+            await page.locator('input[name="areas.2.action.uri"]').fill("https://www.town.midori.example/kosodate/")
+            await page.get_by_role("button", name="保存する").click()
+            await expect(page.get_by_role("status").filter(has_text="「タイルのメニュー」を保存しました")).to_be_visible(timeout=WAIT)
             # per-segment target on the test account: the new menu for 子育て世帯
             await page.get_by_role("button", name="一覧に戻る").click()
             test_account = await _open_section(page, "テスト用アカウント")
@@ -225,11 +252,13 @@ async def test_tiles_render_an_image_with_one_area_per_tile_on_a_tablet(tmp_path
             await look(page, "richmenus-segment-target")
         status, menus = await demo.admin_call("GET", "/richmenus", token=token)
         made = next(m for m in menus if m["name"] == "タイルのメニュー")
-        assert made["image"]["width"] == 2500 and made["layout"] is None
+        assert made["id"] == 3 and made["image"]["width"] == 2500 and made["layout"] is None
         assert [a["bounds"]["x"] for a in made["areas"]] == [0, 833, 1667]
+        assert made["areas"][2]["action"] == {"type": "uri", "uri": "https://www.town.midori.example/kosodate/"}
         status, targets = await demo.admin_call("GET", "/richmenu-accounts/test/targets", token=token)
         assert targets["segments"] == [{"segment_id": str(segment["id"]), "menu_id": made["id"]}]
-        assert targets["default_menu_id"] == next(m["id"] for m in menus if m["name"] == "メインメニュー")
+        main = next(m for m in menus if m["name"] == "メインメニュー")
+        assert targets["default_menu_id"] == main["id"] and main["layout"] is None and len(main["areas"]) == 7
 
 
 async def test_viewer_sees_no_edit_buttons_and_the_api_refuses(tmp_path) -> None:

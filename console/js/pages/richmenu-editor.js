@@ -182,7 +182,10 @@ export async function editMenu(main, ctx, { menu, all, groups, options, taps, ba
   const imageBox = h("section", { class: "card image-tools", "aria-labelledby": "image-tools-h" },
     h("h2", { id: "image-tools-h" }, "画像"),
     tiled ? h("p", { class: "notice" }, "このメニューはタイル配置から作られています。領域を自分で描くには、いまの画像を固定してください（タイル配置はやめます）。",
-      editable ? h("button", { type: "button", class: "secondary", onclick: async () => useImage(await api("GET", `/richmenus/${menu.id}/image`)) }, "画像を固定して領域を編集する") : null) : null,
+      editable ? h("button", { type: "button", class: "secondary", onclick: async () => {
+        if (!(await confirmAction("タイル配置をやめて、いまの画像と領域に固定します。このメニューをタイル配置に戻すことはできません。よろしいですか。", "固定する"))) return;
+        useImage(await api("GET", `/richmenus/${menu.id}/image`));
+      } }, "画像を固定して領域を編集する") : null) : null,
     editable ? field("画像をアップロード（PNG か JPEG、幅 800〜2500 ピクセル、1MB まで）", file) : null,
     editable ? tiles : null);
 
@@ -230,9 +233,11 @@ export async function editMenu(main, ctx, { menu, all, groups, options, taps, ba
       toast(`「${out.name}」を保存しました。`);
       reopen(out);
     } catch (err) {
-      const m = /^areas\.(\d+)\./.exec(err.field || "");
-      if (m) board.select(Number(m[1]));
-      showError(form, err);
+      // pydantic names the action's type in the path (areas.2.action.uri.uri): the input is areas.2.action.uri
+      const where = (err.field || "").replace(/^(areas\.\d+\.action)\.[a-z]+\.(.+)$/, "$1.$2");
+      const m = /^areas\.(\d+)\./.exec(where);
+      if (m) board.select(Number(m[1]));  // opens that area's form
+      showError(form, { message: err.message, field: where || null });
     }
   });
   main.replaceChildren(form);
