@@ -219,7 +219,7 @@ async def test_tiles_render_an_image_with_one_area_per_tile_on_a_tablet(tmp_path
             await look(page, "richmenu-tiles-preview")
             await page.get_by_role("button", name="この画像を使う").click()
             await expect(page.get_by_role("status").filter(has_text="画像を保存しました")).to_be_visible(timeout=WAIT)
-            await expect(page.locator(".area-key")).to_have_count(3, timeout=WAIT)
+            await expect(page.locator(".area-key")).to_have_count(6, timeout=WAIT)  # a full menu: 3 × 2 tiles
             await expect(page.locator('input[name="areas.2.action.text"]')).to_have_value("子育て")
             await expect(page.get_by_test_id("menu-problems")).to_contain_text("このメニューは公開できます")
             await look(page, "richmenu-from-tiles")
@@ -253,7 +253,8 @@ async def test_tiles_render_an_image_with_one_area_per_tile_on_a_tablet(tmp_path
         status, menus = await demo.admin_call("GET", "/richmenus", token=token)
         made = next(m for m in menus if m["name"] == "タイルのメニュー")
         assert made["id"] == 3 and made["image"]["width"] == 2500 and made["layout"] is None
-        assert [a["bounds"]["x"] for a in made["areas"]] == [0, 833, 1667]
+        assert [(a["bounds"]["x"], a["bounds"]["y"]) for a in made["areas"]] == [
+            (0, 0), (833, 0), (1667, 0), (0, 843), (833, 843), (1667, 843)]
         assert made["areas"][2]["action"] == {"type": "uri", "uri": "https://www.town.midori.example/kosodate/"}
         status, targets = await demo.admin_call("GET", "/richmenu-accounts/test/targets", token=token)
         assert targets["segments"] == [{"segment_id": str(segment["id"]), "menu_id": made["id"]}]

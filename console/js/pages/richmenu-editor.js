@@ -264,7 +264,7 @@ function tileBuilder(menu, useImage) {
     li.read = () => ({ label: text.value, color: color.value.toUpperCase(), columns: 1, ...(icon.value ? { icon: icon.value } : {}), action: { type: "message", text: text.value || "-" } });
     list.append(li);
   };
-  ["ごみ", "施設", "お知らせ"].forEach((l) => addTile(l));
+  ["ごみ", "施設", "お知らせ", "予約", "よくある質問", "手続き"].slice(0, compact ? 3 : 6).forEach((l) => addTile(l));
   const layout = () => ({ size: compact ? "compact" : "full", columns: Number(columns.value), rows: Number(rows.value), tiles: [...list.children].map((li) => li.read()) });
   const box = h("details", { class: "tile-builder" }, h("summary", {}, "タイルから画像を作る"),
     h("p", { class: "hint" }, "文字・絵・色を決めたタイルを並べた画像を作ります。作った画像を使うと、領域がまだないときはタイルごとに領域も作ります。"),
