@@ -31,7 +31,9 @@ export default async function richmenus(main, ctx) {
     menus.splice(0, menus.length, ...m); groups.splice(0, groups.length, ...g);
     then();
   };
-  const open = (menu) => editMenu(main, ctx, { menu, all: menus, groups, options, taps, back: () => reload(showList), reopen: (m) => reload(() => open(menus.find((x) => x.id === m.id) || m)) });
+  // tap counts only for menus some version published (an unpublished menu has no taps to show)
+  const published = (id) => Object.values(accounts).some((a) => a.releases.some((r) => r.menu_ids.includes(id)));
+  const open = (menu) => editMenu(main, ctx, { menu, all: menus, groups, options, taps: published(menu.id) ? taps : null, back: () => reload(showList), reopen: (m) => reload(() => open(menus.find((x) => x.id === m.id) || m)) });
 
   function shownOn(menu) {
     const out = [];
