@@ -223,6 +223,15 @@ async def test_tiles_render_an_image_with_one_area_per_tile_on_a_tablet(tmp_path
             await expect(page.locator('input[name="areas.2.action.text"]')).to_have_value("子育て")
             await expect(page.get_by_test_id("menu-problems")).to_contain_text("このメニューは公開できます")
             await look(page, "richmenu-from-tiles")
+            # without a mouse: add an area, move it with the arrow keys, then delete it
+            await page.get_by_role("button", name="領域を追加").click()
+            await expect(page.get_by_role("button", name="領域7", exact=False)).to_be_focused()
+            await page.keyboard.press("ArrowRight")
+            await page.keyboard.press("Shift+ArrowDown")
+            await expect(page.locator('input[name="areas.6.bounds.x"]')).to_have_value("25")
+            await expect(page.locator('input[name="areas.6.bounds.height"]')).to_have_value("425")
+            await page.locator('li[data-index="6"]').get_by_role("button", name="この領域を削除").click()
+            await expect(page.locator(".area-key")).to_have_count(6)
             # the API's refusal appears beside the field it is about (choosing area 3 opens its form)
             await page.get_by_role("button", name="領域3（子育て）").click()
             await page.locator('select[name="areas.2.action.type"]').select_option("uri")
@@ -250,6 +259,17 @@ async def test_tiles_render_an_image_with_one_area_per_tile_on_a_tablet(tmp_path
             row = page.locator("tr", has=page.get_by_role("cell", name="タイルのメニュー", exact=True))
             await expect(row).to_contain_text("テスト用アカウント（子育て世帯）")
             await look(page, "richmenus-segment-target")
+            # a group of tabs: made, renamed, deleted (after a confirmation)
+            await page.get_by_label("新しいグループの名前").fill("季節のメニュー")
+            await page.get_by_role("button", name="グループを作る").click()
+            await expect(page.get_by_role("heading", name="季節のメニュー", level=3)).to_be_visible(timeout=WAIT)
+            await page.get_by_label("グループ「季節のメニュー」の名前").fill("冬のメニュー")
+            await page.get_by_role("button", name="名前を変える").nth(1).click()
+            await expect(page.get_by_role("heading", name="冬のメニュー", level=3)).to_be_visible(timeout=WAIT)
+            await page.locator(".group", has=page.get_by_role("heading", name="冬のメニュー")).get_by_role(
+                "button", name="グループを削除").click()
+            await page.get_by_role("button", name="削除する").click()
+            await expect(page.get_by_role("heading", name="冬のメニュー", level=3)).to_have_count(0, timeout=WAIT)
         status, menus = await demo.admin_call("GET", "/richmenus", token=token)
         made = next(m for m in menus if m["name"] == "タイルのメニュー")
         assert made["id"] == 3 and made["image"]["width"] == 2500 and made["layout"] is None
@@ -269,7 +289,7 @@ async def test_viewer_sees_no_edit_buttons_and_the_api_refuses(tmp_path) -> None
             async with console_page(browser, width, height) as page:
                 await _richmenus(page, demo, "mitarou", "viewer-pass-2026!")
                 for name in ("新しいメニューを作る", "削除", "テスト用アカウントに公開", "表示設定を保存", "グループを作る",
-                             "テスト用の内容を公開用アカウントに反映", "この表示設定で公開"):
+                             "テスト用の内容を公開用アカウントに反映", "この表示設定で公開", "グループを削除", "名前を変える"):
                     await expect(page.get_by_role("button", name=name)).to_have_count(0)
                 await expect(page.get_by_label("テスト用アカウントで友だち全員に表示するメニュー")).to_be_disabled()
                 await expect(page.locator("main")).not_to_contain_text("null")

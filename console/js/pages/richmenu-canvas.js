@@ -19,7 +19,7 @@ export function drawingBoard({ size, areas, editable, onChange, taps = () => nul
   const svg = s("svg", { viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: "none", class: "areas-layer", "aria-hidden": "true" });
   const hint = h("p", { class: "hint", id: `board-hint-${Math.random().toString(36).slice(2)}` }, editable
     ? "画像の上をドラッグすると領域を追加できます（20個まで）。領域はドラッグで移動、四隅のつまみで大きさを変えられます。"
-      + "キーボードでは、領域のボタンを選んで矢印キーで移動、Shift＋矢印キーで大きさを変えられます。"
+      + "キーボードでは「領域を追加」で左上に作り、領域の番号のボタンで矢印キーを押すと移動、Shift＋矢印キーで大きさを変えられます。"
     : "領域の位置と番号です。");
   const keys = h("div", { class: "area-keys", role: "group", "aria-label": "領域の選択（矢印キーで移動・Shift＋矢印キーで大きさ）" });
   const wrap = h("div", { class: "board" }, img, svg);
@@ -63,6 +63,15 @@ export function drawingBoard({ size, areas, editable, onChange, taps = () => nul
   }
 
   // quiet: only the board changes (the page moved the selection itself, e.g. focus in a form)
+  // Without a mouse: a new area in the top-left corner, selected, to move and size with the arrow keys.
+  function add() {
+    if (areas.length >= MAX_AREAS) { onChange("full"); return; }
+    areas.push({ bounds: { x: 0, y: 0, width: Math.min(500, W), height: Math.min(400, H) }, label: null, action: { type: "message", text: "" } });
+    selected = areas.length - 1;
+    render(); onChange("add");
+    keys.querySelector(`[data-index="${selected}"]`)?.focus();
+  }
+
   function select(i, quiet = false) { selected = i; render(); if (!quiet) onChange("select"); }
 
   function key(ev, i) {
@@ -133,7 +142,8 @@ export function drawingBoard({ size, areas, editable, onChange, taps = () => nul
 
   render();
   return {
-    element: h("div", { class: "board-wrap" }, hint, wrap, h("div", { class: "area-keys-row" }, h("span", { class: "hint" }, "領域:"), keys)),
+    element: h("div", { class: "board-wrap" }, hint, wrap, h("div", { class: "area-keys-row" }, h("span", { class: "hint" }, "領域:"), keys,
+      editable ? h("button", { type: "button", class: "secondary", onclick: add }, "領域を追加") : null)),
     image: img,
     get selected() { return selected; },
     select,

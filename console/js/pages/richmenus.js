@@ -106,13 +106,29 @@ export default async function richmenus(main, ctx) {
     });
     return h("section", { class: "card section", "aria-labelledby": "groups-h" }, h("h2", { id: "groups-h" }, "タブ（切り替えるメニューのグループ）"),
       h("p", { class: "hint" }, "同じグループのメニューは、画像の上部のタブで切り替わります。メニューの編集画面でグループとタブの表示名を選んでください。"),
-      groups.length ? groups.map((g) => h("div", { class: "group" }, h("h3", {}, g.name),
+      groups.length ? groups.map((g) => h("div", { class: "group" }, h("h3", {}, g.name), editable ? groupTools(g) : null,
         h("ul", { class: "tab-strip" }, g.menus.map((gm) => {
           const m = menus.find((x) => x.id === gm.id), img = h("img", { alt: "" });
           if (m) imageUrl(m).then((u) => { if (u) img.src = u; });
           return h("li", {}, img, h("button", { type: "button", class: "secondary", onclick: () => m && open(m) }, `「${gm.tab_label || gm.name}」を開く`));
         })))) : h("p", {}, "グループはまだありません。"),
       editable ? add : null);
+  }
+
+  // Rename a group, or delete it once it has no menus (the API says so otherwise).
+  function groupTools(g) {
+    const name = h("input", { name: "name", value: g.name, maxlength: 100 });
+    const form = h("form", { class: "toolbar", novalidate: true }, field(`グループ「${g.name}」の名前`, name),
+      h("button", { type: "submit", class: "secondary" }, "名前を変える"),
+      h("button", { type: "button", class: "danger", onclick: async () => {
+        if (!(await confirmAction(`グループ「${g.name}」を削除します。よろしいですか。`, "削除する"))) return;
+        try { await api("DELETE", `/richmenu-groups/${g.id}`); toast(`グループ「${g.name}」を削除しました。`); reload(showList); } catch (err) { showError(form, err); }
+      } }, "グループを削除"));
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault(); clearErrors(form);
+      try { const out = await api("PATCH", `/richmenu-groups/${g.id}`, { name: name.value }); toast(`グループ名を「${out.name}」にしました。`); reload(showList); } catch (err) { showError(form, err); }
+    });
+    return form;
   }
 
   // One account: what it shows, publishing, the simulator, versions and rollback.
