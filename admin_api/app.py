@@ -6,9 +6,17 @@ import json
 
 from aiohttp import web
 
-from admin_api.auth import AUTHENTICATOR, Authenticator, make_auth_middleware, mark_public
+from admin_api.auth import Authenticator, make_auth_middleware, mark_public
 from admin_api.errors import error_middleware
-from admin_api.keys import AUDITOR, BODY_LIMIT, DECLARED_PERMISSIONS, OPENAPI, OPERATIONS, REDACTOR
+from admin_api.keys import (
+    AUDITOR,
+    AUTHENTICATOR,
+    BODY_LIMIT,
+    DECLARED_PERMISSIONS,
+    OPENAPI,
+    OPERATIONS,
+    REDACTOR,
+)
 from admin_api.openapi import openapi_document
 from admin_api.routing import ApiRouter
 from civic.staff.audit import Auditor

@@ -1,4 +1,9 @@
-"""Typed application keys of the admin API sub-app (one module, so every router finds them)."""
+"""Typed application keys of the admin API sub-app (one module, so every router finds them).
+
+The rule (see ``bot.appkeys``): the service app's keys live in ``bot.appkeys``; a sub-app's own
+keys live in its package's keys module — here for the staff API — and are set only by the function
+that builds that sub-app (``admin_api.app.create_admin_app``). ``admin_api`` does not import ``bot``.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,12 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 if TYPE_CHECKING:
+    from admin_api.auth import Authenticator
     from admin_api.routing import Operation
     from civic.staff.audit import Auditor
     from civic.staff.privacy import Redactor
 
+AUTHENTICATOR: web.AppKey[Authenticator] = web.AppKey("authenticator")
 AUDITOR: web.AppKey[Auditor] = web.AppKey("auditor")
 #: Masks free text for staff without personal.view (names too, when the service gives it a finder).
 REDACTOR: web.AppKey[Redactor] = web.AppKey("redactor")

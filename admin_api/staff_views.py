@@ -29,6 +29,8 @@ class _In(BaseModel):
 class LoginBody(_In):
     login: str = Field(min_length=1, max_length=64, description="ログインID")
     password: str = Field(min_length=1, max_length=256)
+    otp: str | None = Field(default=None, max_length=32,
+                            description="2段階認証の確認コード（認証アプリの6桁）または予備コード。必要なときだけ")
 
 
 class Me(BaseModel):
@@ -139,7 +141,7 @@ def staff_router(db: Database, clock: Clock, sessions: StaffSessions) -> ApiRout
                   response=LoginOut, errors={401: "ログインIDまたはパスワードが違います", 423: "ロック中",
                                               429: "この接続元からの失敗が続いたため一時的に受け付けていません"})
     async def login(call: Call) -> LoginOut:
-        result = await sessions.login(call.body.login, call.body.password, remote=call.remote)
+        result = await sessions.login(call.body.login, call.body.password, otp=call.body.otp, remote=call.remote)
         i = result.identity
         principal = Principal(i.staff_id, i.login, i.display_name, i.permissions, i.role, i.session_id)
         return LoginOut(token=result.token, expires_at=result.expires_at, staff=_me(call, principal))

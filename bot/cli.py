@@ -1,4 +1,4 @@
-"""``python -m bot serve | worker | demo | migrate | create-staff | new-key``."""
+"""``python -m bot serve | worker | demo | migrate | create-staff | new-key | backup | restore``."""
 
 from __future__ import annotations
 
@@ -7,8 +7,14 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from bot.backup import BackupConfig
+    from bot.backup.running import RunLock
+    from bot.backup.stores import Store
 
 
 def load_dotenv(path: Path = Path(".env")) -> None:
@@ -46,10 +52,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings()
     from aiohttp import web
 
-    from bot.app import Role
     from bot.migrate import upgrade
-    from bot.service import build_service
+    from bot.service import Role, build_service
 
+    running = _hold_run_lock(settings)  # kept referenced: the lock lives as long as this process serves
+    if running is False:
+        return 2
     if not args.skip_migrate:
         upgrade(settings.database_url, settings.inbox_url)
     import tempfile
@@ -74,10 +82,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _hold_run_lock(settings: Settings) -> RunLock | bool | None:
+    """On SQLite, hold the lock that tells ``restore`` (and a second ``serve``) that the service runs
+    on this database; it is released when the process ends, however it ends."""
+    from bot.backup.running import RunLock
+    from bot.backup.stores import Store
+
+    store = Store("main", settings.database_url)
+    if not store.sqlite:
+        return None
+    lock = RunLock(RunLock.path_for(store.path))
+    if lock.acquire():
+        return lock
+    print(f"madoguchi: このデータベース（{store.path}）では、すでにサービスが動いています"
+          f"（プロセス {lock.holder()}）", file=sys.stderr)
+    return False
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     settings = _settings()
-    from bot.app import Role
-    from bot.service import build_service
+    from bot.service import Role, build_service
     from bot.worker import serve_worker
 
     app = build_service(settings, role=Role.WORKER)
@@ -135,6 +159,56 @@ def cmd_create_staff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup_setup() -> tuple[BackupConfig, list[Store]]:
+    from bot.backup import BackupConfig
+    from bot.backup.stores import stores_of
+
+    settings = _settings()
+    try:
+        config = BackupConfig.from_env()
+    except ValueError as exc:
+        print(f"madoguchi: configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    return config, stores_of(settings.database_url, settings.inbox_url)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.backup.generations import BackupError, backup, latest, verify
+
+    config, stores = _backup_setup()
+    dest = Path(args.dest) if args.dest else config.dest
+    try:
+        if args.verify:
+            target = Path(args.verify) if args.verify != "latest" else latest(dest)
+            checked = asyncio.run(verify(target, stores, config.key))
+            print(f"{target} を試しに復元して確認しました（{checked.summary()}）。", file=sys.stderr)
+            return 0
+        made = asyncio.run(backup(stores, config.key, dest, args.keep or config.keep))
+    except BackupError as exc:
+        print(f"madoguchi: {exc}", file=sys.stderr)
+        return 2
+    print(f"バックアップを作成しました: {made}", file=sys.stderr)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.backup.generations import BackupError, restore
+
+    config, stores = _backup_setup()
+    try:
+        manifest = asyncio.run(restore(Path(args.backup), stores, config.key))
+    except BackupError as exc:
+        print(f"madoguchi: {exc}", file=sys.stderr)
+        return 2
+    print(f"{args.backup}（{manifest.created_at} 時点）を復元し、マイグレーションを適用しました。"
+          "サービスを起動してください。", file=sys.stderr)
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
@@ -163,6 +237,15 @@ def build_parser() -> argparse.ArgumentParser:
     staff.add_argument("--role", default="admin", help="admin, editor, delivery, facility, counter, viewer")
     staff.add_argument("--password", help="prompted for when not given")
     staff.set_defaults(func=cmd_create_staff)
+    backup = sub.add_parser("backup", help="an encrypted backup of the databases, keeping N generations")
+    backup.add_argument("--dest", help="directory of the generations (default BACKUP_DIR or var/backups)")
+    backup.add_argument("--keep", type=int, help="generations to keep (default BACKUP_KEEP or 7)")
+    backup.add_argument("--verify", nargs="?", const="latest", metavar="BACKUP",
+                        help="restore a backup (default the latest) into a scratch location and check it")
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser("restore", help="restore a backup into the stopped service, then migrate")
+    restore.add_argument("backup", help="the backup's directory")
+    restore.set_defaults(func=cmd_restore)
     demo = sub.add_parser("demo", help="service + local LINE emulator + chat simulator, demo town seeded")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000)

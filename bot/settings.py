@@ -112,6 +112,8 @@ class Settings:
     group_policy: str = "leave"
     #: Reverse proxies whose ``X-Forwarded-For`` names the client (``civic.client_address``); none by default.
     trusted_proxies: tuple[Network, ...] = ()
+    #: Where the staff console and admin API may be reached from (酒田市 4(4)); empty: anywhere.
+    admin_allowed_networks: tuple[Network, ...] = ()
     #: The facility map's background tiles: ``gsi`` (地理院タイル, default), ``osm`` or a ``{z}/{x}/{y}``
     #: URL template, with its attribution text and link (``liff.map.TileServer``).
     map_tile_url: str = "gsi"
@@ -230,6 +232,7 @@ class Settings:
             mail_recipients=tuple(a.strip().lower() for a in env.get("MAIL_RECIPIENTS", "").split(",") if a.strip()),
             group_policy=_choice(env, "GROUP_POLICY", {"leave": "leave", "silent": "silent"}, "leave"),
             trusted_proxies=_networks(env, "TRUSTED_PROXIES"),
+            admin_allowed_networks=_networks(env, "ADMIN_ALLOWED_NETWORKS"),
             map_tile_url=_tiles(env),
             map_tile_attribution=env.get("MAP_TILE_ATTRIBUTION", "").strip(),
             map_tile_attribution_url=(_url(env, "MAP_TILE_ATTRIBUTION_URL", "")

@@ -22,6 +22,10 @@ class StaffRole(SQLModel, table=True):
     #: JSON list of permission patterns.
     permissions: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     builtin: bool = Field(default=False, nullable=False)
+    #: Members must sign in with a second factor (TOTP); until they enrol they can do nothing else
+    #: (酒田市 第5章 1(5) 二段階認証).
+    require_two_factor: bool = Field(default=False, sa_column=sa.Column(sa.Boolean, nullable=False,
+                                                                         server_default=sa.false()))
     created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
 
@@ -40,6 +44,13 @@ class StaffAccount(SQLModel, table=True):
     locked_until: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
     last_login_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
     password_changed_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    #: TOTP (RFC 6238) secret, encrypted; set once enrolment is confirmed with a first code.
+    totp_secret: str | None = Field(default=None, sa_column=sa.Column(EncryptedText, nullable=True))
+    #: A secret shown for enrolment but not yet confirmed.
+    totp_pending: str | None = Field(default=None, sa_column=sa.Column(EncryptedText, nullable=True))
+    totp_enabled_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
+    #: The last time step whose code was accepted: a code is good once (no replay within its 30 s).
+    totp_last_step: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, nullable=True))
     created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
 
@@ -98,3 +109,15 @@ class LoginThrottle(SQLModel, table=True):
     window_started_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
     locked_until: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
     updated_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False, index=True))
+
+
+class StaffRecoveryCode(SQLModel, table=True):
+    """One-time codes for signing in without the authenticator app (a lost phone); kept as hashes."""
+
+    __tablename__ = "staff_recovery_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff_account.id", index=True)
+    code_hash: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    used_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from civic.clock import Clock, tokyo
 from civic.database import Database
 from civic.rows import pk
-from civic.staff import audit, throttle
+from civic.staff import audit, throttle, two_factor
 from civic.staff.errors import StaffError
 from civic.staff.models import StaffAccount, StaffRole, StaffSession
 from civic.staff.passwords import Passwords
@@ -44,6 +44,9 @@ class Identity:
     role: str
     permissions: frozenset[str]
     session_id: int
+    #: The role requires two-factor sign-in and this account has not enrolled: no permission but
+    #: enrolling (``civic.staff.two_factor``).
+    must_enrol: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,11 +67,13 @@ class StaffSessions:
         self.passwords = passwords or Passwords()
         self.policy = policy or SessionPolicy()
 
-    async def login(self, login: str, password: str, *, remote: str | None = None) -> LoginResult:
+    async def login(self, login: str, password: str, *, otp: str | None = None,
+                    remote: str | None = None) -> LoginResult:
         """A new session, or ``StaffError`` (unauthenticated / locked / throttled). Failures are logged and
         counted per login id and per client address. An unknown (or inactive) id costs one password
         verification and counts towards a lock exactly like a wrong password, so neither the answer nor
-        its time tells whether the id exists."""
+        its time tells whether the id exists. With two-factor sign-in on, the right password without a
+        code answers ``otp_required`` (not counted); a wrong code counts like a wrong password."""
         login = normalize_login(login)
         now = self.clock.now()
         await self.passwords.prepare()  # whatever this sign-in is, before the answer depends on it
@@ -89,7 +94,10 @@ class StaffSessions:
                 if row is not None and row[0].active:
                     account, role = row
                     failure = await self._check(s, account, account, password, now, remote)
+                    if failure is None and account.totp_secret:
+                        failure = await self._second_factor(s, account, otp, now, remote)
                     if failure is None:
+                        _succeeded(s, account, now)
                         result = await self._open(s, account, role, now, remote)
                         await audit.record(s, result.identity, "auth.login", f"staff:{account.id}",
                                            remote=remote, at=now)
@@ -97,7 +105,7 @@ class StaffSessions:
                     record = await throttle.row_for(s, throttle.login_key(login), now)
                     record.updated_at = now
                     failure = await self._check(s, None, record, password, now, remote, login=login)
-                if failure is not None and failure.code != "account_locked" and address is not None:
+                if failure is not None and failure.code not in ("account_locked", "otp_required") and address is not None:
                     throttle.count_in_window(address, now, limit=self.policy.address_max_failures,
                                              window=self.policy.address_window, lockout=self.policy.address_lockout)
                     s.add(address)
@@ -118,10 +126,7 @@ class StaffSessions:
         if account is not None and await self.passwords.verify(account.password_hash, password):
             if self.passwords.needs_rehash(account.password_hash):
                 account.password_hash = await self.passwords.hash(password)
-            account.failed_logins = 0
-            account.locked_until = None
-            account.last_login_at = now
-            s.add(account)
+                s.add(account)
             return None
         if account is None:
             await self.passwords.burn(password)
@@ -139,6 +144,25 @@ class StaffSessions:
             return _locked(record.locked_until)
         return _wrong(f"あと{left}回失敗すると、アカウントが{_minutes(self.policy.lockout)}分間ロックされます。")
 
+    async def _second_factor(self, s, account: StaffAccount, otp: str | None, now: datetime,
+                             remote: str | None) -> StaffError | None:
+        if not otp or not otp.strip():
+            return StaffError("unauthenticated", "otp_required",
+                              "確認コードを入力してください（認証アプリに表示される6桁の数字、または予備コード）。", "otp")
+        if await two_factor.use_second_factor(s, account, otp, now):
+            return None
+        left = throttle.count_failure(account, now, limit=self.policy.max_failures, lockout=self.policy.lockout)
+        s.add(account)
+        details: dict[str, object] = {"failed_logins": account.failed_logins, "reason": "second_factor"}
+        await audit.record(s, account_actor(account), "auth.login_failed", f"staff:{account.id}", after=details,
+                           remote=remote, at=now)
+        if left == 0:
+            assert account.locked_until is not None
+            return _locked(account.locked_until)
+        return StaffError("unauthenticated", "otp_wrong",
+                          "確認コードが正しくありません。認証アプリの最新の6桁の数字を入力してください。"
+                          f"あと{left}回失敗すると、アカウントが{_minutes(self.policy.lockout)}分間ロックされます。", "otp")
+
     async def _open(self, s, account: StaffAccount, role: StaffRole, now: datetime,
                     remote: str | None) -> LoginResult:
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -147,9 +171,7 @@ class StaffSessions:
                                remote=(remote or None) and remote[:64])
         s.add(session)
         await s.flush()
-        identity = Identity(pk(account), account.login, account.display_name, role.key,
-                            frozenset(permissions_of(role)), pk(session))
-        return LoginResult(token, session.expires_at, identity)
+        return LoginResult(token, session.expires_at, _identity(account, role, pk(session)))
 
     async def resolve(self, token: str) -> Identity | None:
         """The identity behind a token that is valid now; None for unknown, expired, idle or revoked ones."""
@@ -175,8 +197,7 @@ class StaffSessions:
                 if fresh is not None:
                     fresh.last_seen_at = now
                     s.add(fresh)
-        return Identity(pk(account), account.login, account.display_name, role.key,
-                        frozenset(permissions_of(role)), pk(session))
+        return _identity(account, role, pk(session))
 
     async def logout(self, session_id: int) -> None:
         async with self.db.write() as s:
@@ -184,6 +205,21 @@ class StaffSessions:
             if session is not None and session.revoked_at is None:
                 session.revoked_at = self.clock.now()
                 s.add(session)
+
+
+def _identity(account: StaffAccount, role: StaffRole, session_id: int) -> Identity:
+    enrol = two_factor.must_enrol(account, role)
+    permissions = frozenset() if enrol else frozenset(permissions_of(role))
+    return Identity(pk(account), account.login, account.display_name, role.key, permissions, session_id, enrol)
+
+
+def _succeeded(s, account: StaffAccount, now: datetime) -> None:
+    """Counters reset only when every factor was right: a known password does not reset the count of
+    wrong codes."""
+    account.failed_logins = 0
+    account.locked_until = None
+    account.last_login_at = now
+    s.add(account)
 
 
 def account_actor(account: StaffAccount) -> audit.SimpleActor:

@@ -4,17 +4,20 @@ import { h, field, showError, clearErrors, toast } from "./ui.js";
 import dashboard from "./pages/dashboard.js";
 import segments from "./pages/segments.js";
 import richmenus from "./pages/richmenus.js";
+import twoFactor from "./pages/two-factor.js";
 
 // A page: path, title, the permission to see it, and render(main, ctx). Add a feature here.
 const PAGES = [
   { path: "dashboard", title: "ダッシュボード", permission: "stats.read", render: dashboard },
   { path: "segments", title: "セグメント", permission: "segments.read", render: segments },
   { path: "richmenus", title: "リッチメニュー", permission: "richmenus.read", render: richmenus },
+  // everyone's own setting: no permission needed (null)
+  { path: "two-factor", title: "2段階認証", permission: null, render: twoFactor },
 ];
 
 const main = document.getElementById("main");
 let me = null;
-const can = (p) => !!me && me.granted.includes(p);
+const can = (p) => !!me && (p === null || me.granted.includes(p));
 
 session.onExpired = () => {
   // Several calls can fail at once when a session ends; the sign-in form is shown once, so
@@ -30,10 +33,14 @@ function signIn(notice) {
   document.title = "ログイン | 窓口 管理画面";
   const login = h("input", { name: "login", autocomplete: "username", required: true });
   const password = h("input", { name: "password", type: "password", autocomplete: "current-password", required: true });
+  // The second step (two-factor sign-in): shown when the API answers otp_required.
+  const otp = h("input", { name: "otp", autocomplete: "one-time-code", inputmode: "numeric", maxlength: "16" });
+  const otpField = field("確認コード", otp, "認証アプリに表示される6桁の数字。スマートフォンが手元にないときは予備コード（例: abcde-fghjk）。");
+  otpField.hidden = true;
   const form = h("form", { class: "signin", novalidate: true },
     h("h1", {}, "窓口 管理画面 ログイン"),
     notice ? h("p", { class: "notice", role: "status" }, notice) : null,
-    field("ログインID", login), field("パスワード", password),
+    field("ログインID", login), field("パスワード", password), otpField,
     h("button", { type: "submit" }, "ログイン"));
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
@@ -42,11 +49,19 @@ function signIn(notice) {
       showError(form, { field: login.value ? "password" : "login", message: "ログインIDとパスワードを入力してください。" });
       return;
     }
+    const body = { login: login.value, password: password.value };
+    if (!otpField.hidden && otp.value.trim()) body.otp = otp.value.trim();
     try {
-      const out = await api("POST", "/auth/login", { login: login.value, password: password.value });
+      const out = await api("POST", "/auth/login", body);
       session.token = out.token; me = out.staff;
       start();
     } catch (err) {
+      if (err.code === "otp_required" || err.code === "otp_wrong") {
+        otpField.hidden = false;
+        otp.value = "";
+        showError(form, err);  // beside the code field, which takes the focus
+        return;
+      }
       showError(form, { message: err.message });
       password.value = ""; password.focus();
     }
@@ -76,7 +91,8 @@ async function route() {
   document.title = `${page.title} | 窓口 管理画面`;
   main.replaceChildren(h("h1", {}, page.title), h("p", { class: "hint" }, "読み込み中…"));
   try {
-    await page.render(main, { can, me, title: page.title });
+    // reload: after a change to what the staff member may do (two-factor set up), the menus follow.
+    await page.render(main, { can, me, title: page.title, reload: async () => { me = await api("GET", "/auth/me"); nav(); } });
   } catch (err) {
     if (err.status !== 401) main.append(h("p", { class: "field-error", role: "alert" }, err.message));
   }
@@ -84,6 +100,8 @@ async function route() {
 }
 
 function start() {
+  // A role that requires two-factor sign-in grants nothing until it is set up: the only page left
+  // is 2段階認証, which says why.
   nav();
   if (!location.hash) location.hash = "#/dashboard"; else route();
 }

@@ -1,6 +1,7 @@
 """Web chat (酒田市 spec 第5章 1(6): the town's website answers exactly as LINE does).
 
-``create_webchat_app(handler, db, clock)`` is an aiohttp sub-app (mount at ``/liff/webchat``):
+``create_webchat_app(handler, db, clock)`` is an aiohttp sub-app (mount at ``/liff/webchat``; the
+composition root ``bot.service`` passes the service's dialogue handler, built before start):
 
 * ``GET /`` — the chat page (static HTML/JS/CSS, no inline script: a strict CSP holds);
 * ``GET /embed.js`` — one ``<script src=…/embed.js>`` on the town's site adds a chat button that
@@ -12,7 +13,7 @@
 A browser session is an anonymous random id (kept in the page's localStorage); its conversation
 state lives in ``conversation_state`` under ``web:<id>`` like a LINE user's, so flows work the same.
 Requests of one session are handled one at a time; sessions and addresses are rate-limited (the
-address is the client's behind the town's trusted proxies: ``bot.app`` rewrites ``request.remote``).
+address is the client's behind the town's trusted proxies: ``bot.app.client_address_middleware`` rewrites ``request.remote``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import re
 import secrets
 import time
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -49,19 +49,16 @@ def _error(status: int, code: str, message: str, field_: str | None = None) -> w
                              dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
 
-def create_webchat_app(handler: Any | Callable[[], Any], db: Database | Callable[[], Database], clock: Clock, *,
+def create_webchat_app(handler: Any, db: Database, clock: Clock, *,
                        title: str = "よくある質問 チャット", per_session_per_minute: int = 20,
                        per_address_per_minute: int = 120) -> web.Application:
-    """``handler`` (a ``DialogueHandler``) and ``db`` may be callables: the service makes them at start-up."""
+    """``handler``: a ``DialogueHandler`` (``handle(turn)``, optionally ``prepare(event)``)."""
     app = web.Application(client_max_size=16 * 1024)
     locks: dict[str, asyncio.Lock] = {}
     sessions, addresses = RateLimit(per_session_per_minute), RateLimit(per_address_per_minute)
     page = (STATIC / "index.html").read_text(encoding="utf-8").replace("{{title}}", title)
     csp = ("default-src 'self'; img-src 'self' data: https: http:; style-src 'self'; script-src 'self'; "
            "connect-src 'self'; frame-ancestors *")
-
-    def resolve(x: Any) -> Any:
-        return x() if callable(x) and not hasattr(x, "handle") else x
 
     async def index(_: web.Request) -> web.Response:
         return web.Response(text=page, content_type="text/html", charset="utf-8",
@@ -102,7 +99,7 @@ def create_webchat_app(handler: Any | Callable[[], Any], db: Database | Callable
         user = f"{CHANNEL}:{sid}"
         lock = locks.setdefault(sid, asyncio.Lock())
         async with lock:
-            replies = await _turn(resolve(handler), resolve(db), clock.now(), user, event, kind, logged)
+            replies = await _turn(handler, db, clock.now(), user, event, kind, logged)
         if not lock.locked() and len(locks) > 5000:
             locks.pop(sid, None)
         return web.json_response({"session": sid, "messages": replies},

@@ -15,6 +15,7 @@ from admin_api.richmenu_views import richmenu_router
 from admin_api.staff_auth import StaffAuthenticator
 from admin_api.staff_views import staff_router
 from admin_api.stats_views import stats_router
+from admin_api.two_factor_views import two_factor_router
 from civic.clock import FrozenClock
 from civic.database import Database
 from civic.staff import services as accounts
@@ -59,7 +60,7 @@ async def build_env(db: Database, *, mount: bool = False) -> AdminEnv:
     segments = StaticSegments()
     publisher = RichMenuPublisher(db, clock, line_apis(sim), segments)
     routers = [staff_router(db, clock, sessions), log_router(db, clock), stats_router(db, clock, line_apis(sim)),
-               richmenu_router(db, clock, publisher)]
+               richmenu_router(db, clock, publisher), two_factor_router(db, clock, "みどり町 窓口")]
     admin = create_admin_app(StaffAuthenticator(sessions), routers, auditor=Auditor(db, clock))
     app = admin
     if mount:

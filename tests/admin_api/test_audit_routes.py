@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
+import pyotp
 from PIL import Image
 from sqlmodel import select
 
@@ -101,6 +103,24 @@ async def test_each_mutating_route_leaves_an_entry(env: AdminEnv, client) -> Non
     empty = await call("POST", "/richmenu-groups", "/richmenu-groups", expect=201, json={"name": "空"})
     await call("DELETE", "/richmenu-groups/{group_id:\\d+}", f"/richmenu-groups/{empty['id']}", expect=204,
                action="richmenus.group_delete")
+    # two-factor sign-in: enrol, new recovery codes, turn off; an administrator's reset; a role requiring it
+    setup = await call("POST", "/auth/two-factor/setup", "/auth/two-factor/setup", role="editor", expect=200,
+                       action="auth.two_factor_setup")
+    assert setup is not None
+    totp = pyotp.TOTP(setup["secret"])
+    await call("POST", "/auth/two-factor/enable", "/auth/two-factor/enable", role="editor", expect=200,
+               json={"code": totp.at(env.clock.now())}, action="auth.two_factor_enable")
+    env.clock.advance(timedelta(seconds=30))
+    await call("POST", "/auth/two-factor/recovery-codes", "/auth/two-factor/recovery-codes", role="editor",
+               expect=200, json={"code": totp.at(env.clock.now())}, action="auth.two_factor_recovery_codes")
+    env.clock.advance(timedelta(seconds=30))
+    await call("POST", "/auth/two-factor/disable", "/auth/two-factor/disable", role="editor", expect=204,
+               json={"code": totp.at(env.clock.now())}, action="auth.two_factor_disable")
+    await call("POST", "/staff/{staff_id:\\d+}/two-factor/reset", f"/staff/{env.staff_ids['editor']}/two-factor/reset",
+               expect=204, action="staff.two_factor_reset")
+    viewer_role = next(r for r in await (await client.get("/roles", headers=env.auth())).json() if r["key"] == "viewer")
+    await call("PUT", "/roles/{role_id:\\d+}/two-factor", f"/roles/{viewer_role['id']}/two-factor", expect=200,
+               json={"required": True}, action="role.two_factor")
     await call("POST", "/auth/password", "/auth/password", role="viewer", expect=204, action="staff.password_change",
                json={"current_password": PASSWORD, "new_password": "viewer new pw"})
     await call("POST", "/auth/logout", "/auth/logout", role="viewer", expect=204, action="auth.logout")

@@ -69,7 +69,9 @@ async def test_every_route_checks_its_permission_for_every_role(env: AdminEnv, c
                 assert op.permission in (await r.json())["error"]["message"]
             checked += 1
     assert checked == len(declared) * len(ROLES)
-    assert succeeded >= len(declared) // 2  # most routes were really called, not just refused
+    # most routes that a bare request can complete (no body to send) were really called, not just refused
+    bare = [op for op in declared.values() if op.body is None and not op.consumes and not op.public]
+    assert succeeded >= len(bare) * 2 // 3
 
 
 def test_the_built_in_roles_mean_what_their_names_say() -> None:

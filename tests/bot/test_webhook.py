@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import select
 
-from bot.app import create_app
 from bot.appkeys import DATABASE, DISPATCHER, INBOX_DATABASE
 from bot.inbox.models import DONE, InboxOutcome, webhook_event
+from bot.service import create_app
 from bot.turn import Turn
 from tests.bot.helpers import body_of, make_settings, sign, text_event
 
