@@ -87,7 +87,7 @@ async def test_draw_publish_to_test_promote_count_taps_and_roll_back(tmp_path) -
             await expect(page.get_by_role("status").filter(has_text="画像を保存しました")).to_be_visible(timeout=WAIT)
             board = page.locator("svg.areas-layer")
             await expect(board).to_be_visible(timeout=WAIT)
-            await expect(page.locator(".board img")).to_have_js_property("complete", True)
+            await expect(page.locator(".board img")).to_have_js_property("naturalWidth", 2500, timeout=WAIT)
             box = await board.bounding_box()
             assert box is not None and abs(box["width"] / box["height"] - 2500 / 843) < 0.05
             await _drag(page, (0.02, 0.05), (0.48, 0.95))

@@ -23,6 +23,7 @@ export function drawingBoard({ size, areas, editable, onChange, taps = () => nul
     : "領域の位置と番号です。");
   const keys = h("div", { class: "area-keys", role: "group", "aria-label": "領域の選択（矢印キーで移動・Shift＋矢印キーで大きさ）" });
   const wrap = h("div", { class: "board" }, img, svg);
+  wrap.style.aspectRatio = `${W} / ${H}`;  // the right shape before the image arrives (CSSOM: allowed by the CSP)
 
   const point = (ev) => {
     const r = svg.getBoundingClientRect();
