@@ -153,6 +153,7 @@ from liff.map import create_map_app
 from liff.page import LiffPage
 from liff.procedures.app import create_procedures_app
 from liff.webchat import create_webchat_app
+from richmenus.editor import EditorOptions
 from richmenus.line_api import GatewayLineApis
 from richmenus.publish import RichMenuPublisher
 from richmenus.taps import is_switch_data, record_tap
@@ -495,7 +496,7 @@ def admin_routers(core: Core, knowledge: Knowledge) -> list[ApiRouter]:
         two_factor_router(db, clock, issuer=f"{town.name} 窓口"),
         log_views.router,
         stats_views.router,
-        richmenu_router(db, clock, core.publisher),
+        richmenu_router(db, clock, core.publisher, EditorOptions(core.settings.simulator_url, core.settings.liff_ids)),
         facility_views.router,
         booking_views.router,
         procedure_views.router,

@@ -124,6 +124,9 @@ class Settings:
     dialogue_timeout_minutes: int = 30
     #: How sure the NLU must be before the dialogues act on an intent (``CONFIDENCE_<NAME>``, 0–1).
     confidence: ConfidencePolicy = field(default_factory=ConfidencePolicy)
+    #: The chat simulator (linesim's ``/simulator``) the staff console opens to try a rich menu
+    #: published to the test account; empty where there is none. The demo sets it.
+    simulator_url: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -239,6 +242,7 @@ class Settings:
                                       if env.get("MAP_TILE_ATTRIBUTION_URL", "").strip() else ""),
             dialogue_timeout_minutes=_int(env, "DIALOGUE_TIMEOUT_MINUTES", 30, 1, 24 * 60),
             confidence=_confidence(env),
+            simulator_url=_url(env, "SIMULATOR_URL", "") if env.get("SIMULATOR_URL", "").strip() else "",
         )
 
 

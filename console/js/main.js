@@ -4,6 +4,7 @@ import { h, field, showError, clearErrors, toast } from "./ui.js";
 import dashboard from "./pages/dashboard.js";
 import segments from "./pages/segments.js";
 import deliveries from "./pages/deliveries.js";
+import richmenus from "./pages/richmenus.js";
 import twoFactor from "./pages/two-factor.js";
 
 // A page: path, title, the permission to see it, and render(main, ctx). Add a feature here.
@@ -11,6 +12,7 @@ const PAGES = [
   { path: "dashboard", title: "ダッシュボード", permission: "stats.read", render: dashboard },
   { path: "segments", title: "セグメント", permission: "segments.read", render: segments },
   { path: "deliveries", title: "配信", permission: "deliveries.read", render: deliveries },
+  { path: "richmenus", title: "リッチメニュー", permission: "richmenus.read", render: richmenus },
   // everyone's own setting: no permission needed (null)
   { path: "two-factor", title: "2段階認証", permission: null, render: twoFactor },
 ];

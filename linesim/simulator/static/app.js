@@ -339,8 +339,9 @@ async function main() {
   const select = $("channel-select");
   for (const c of channels) select.append(new Option(c.displayName || c.name, c.name));
   select.hidden = channels.length < 2;
-  const remembered = localStorage.getItem("linesim.channel");
-  const initial = channels.some((c) => c.name === remembered) ? remembered : channels[0].name;
+  // a ?channel= link (the staff console opens the test account so), else the channel last used
+  const wanted = [new URLSearchParams(location.search).get("channel"), localStorage.getItem("linesim.channel")];
+  const initial = wanted.find((name) => channels.some((c) => c.name === name)) || channels[0].name;
   select.value = initial;
   select.addEventListener("change", () => selectChannel(select.value, channels));
   await selectChannel(initial, channels);
