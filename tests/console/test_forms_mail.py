@@ -8,6 +8,7 @@ edits; axe-core on every screen at 1280×800 and 768×1024."""
 from __future__ import annotations
 
 import asyncio
+import json
 from email.header import Header
 from email.mime.text import MIMEText
 from pathlib import Path
@@ -155,7 +156,7 @@ async def test_mail_rule_preview_and_approving_a_held_mail(tmp_path: Path) -> No
     async with running_demo(tmp_path) as demo, chromium() as browser:
         await add_friends(demo, ["山田 花子", "佐藤 一郎"])
         token = await demo.token(demo.login, demo.password)
-        async with console_page(browser, 1280, 800) as page:
+        async with console_page(browser, 1280, 800, allowed=("/mail-rules/preview",)) as page:
             await sign_in(page, demo, demo.login, demo.password)
             await open_page(page, "メール転送")
             await expect(page.get_by_text("承認待ちのメールはありません。")).to_be_visible()
@@ -220,7 +221,7 @@ async def test_mail_rule_preview_and_approving_a_held_mail(tmp_path: Path) -> No
                 seen = []
                 for user in users:
                     async with http.get(f"{sim_url(demo)}/linesim/api/users/{user}/timeline") as r:
-                        seen.append("川や用水路に近づかないでください。" in await r.text())
+                        seen.append("川や用水路に近づかないでください。" in json.dumps(await r.json(), ensure_ascii=False))
                 if all(seen):
                     break
                 await asyncio.sleep(0.2)

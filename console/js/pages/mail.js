@@ -59,11 +59,9 @@ export default async function mailPage(main, ctx) {
     const ruleColumns = [
       { key: "priority", label: "優先順", sort: true },
       { key: "name", label: "名前", sort: true },
-      { key: "sender", label: "差出人", render: (r) => r.sender || "だれでも" },
-      { key: "subject", label: "件名の条件", render: (r) => r.subject || "すべて" },
+      { key: "sender", label: "当てはまるメール", render: (r) => h("span", {}, `差出人: ${r.sender || "だれでも"}`, h("br"), `件名: ${r.subject || "すべて"}`) },
       { key: "target", label: "配信先", render: (r) => (r.target === "segment" ? `セグメント「${segmentName(r.segment_id)}」` : "友だち全員") },
-      { key: "needs_approval", label: "承認", render: (r) => (r.needs_approval ? "承認してから送る" : "すぐに送る") },
-      { key: "active", label: "状態", render: (r) => (r.active ? "有効" : "無効") },
+      { key: "needs_approval", label: "送り方", render: (r) => `${r.needs_approval ? "承認してから送る" : "すぐに送る"}${r.active ? "" : "（無効）"}` },
       { key: "id", label: "操作", render: (r) => h("div", { class: "row-actions" },
         h("button", { type: "button", class: "secondary", "aria-label": `ルール「${r.name}」を${editable ? "編集" : "見る"}`, onclick: () => edit(r) }, editable ? "編集" : "見る"),
         editable ? h("button", { type: "button", class: "danger", "aria-label": `ルール「${r.name}」を削除`, onclick: () => remove(r) }, "削除") : null) },
@@ -143,7 +141,7 @@ export default async function mailPage(main, ctx) {
           verdict.textContent = "メールを貼り付けると、配信される本文をここに表示します。"; bubble.replaceChildren(); return;
         }
         try {
-          const p = await api("POST", "/mail-rules/preview", { rule: body(), sender: pasted.sender.value, subject: pasted.subject.value, body: pasted.body.value });
+          const p = await api("POST", "/mail-rules/preview", { rule: { ...body(), name: name.value || "（名前は未入力）" }, sender: pasted.sender.value, subject: pasted.subject.value, body: pasted.body.value });
           if (mine !== seq) return;
           clearErrors(form);
           verdict.textContent = p.matches ? "このルールに当てはまります。次の本文で配信されます。" : `このルールには当てはまりません: ${p.reason}（当てはまった場合の本文）`;
