@@ -19,7 +19,8 @@ from playwright.async_api import Page, expect
 from tests.browser import chromium
 from tests.console.conftest import Demo, running_demo
 from tests.console.helpers import add_viewer
-from tests.console.test_console import SIZES, WAIT, add_friends, console_page, look, sign_in
+from tests.console.test_console import SIZES, WAIT, add_friends, console_page, sign_in
+from tests.console.test_console import look as axe_and_shot
 
 SIGNATURE = "大雨注意報が発表されました。\n川や用水路に近づかないでください。\n-- \nみどり町 総務課 防災係\n電話 0000-00-1111"
 
@@ -41,6 +42,13 @@ async def answer(demo: Demo, user: str, form: str, answers: dict) -> None:
         async with http.post(f"{demo.url}/liff/forms/api/forms/{form}", json={"answers": answers},
                              headers={"Authorization": f"Bearer {token}"}) as r:
             assert r.status == 200, await r.text()
+
+
+async def look(page: Page, name: str) -> None:
+    """axe-core and a screenshot, after checking no "null" or "undefined" slipped onto the screen."""
+    text = await page.locator("main").inner_text()
+    assert "null" not in text and "undefined" not in text, text
+    await axe_and_shot(page, name)
 
 
 async def open_page(page: Page, name: str) -> None:

@@ -25,10 +25,10 @@ export default async function attributes(main, ctx) {
       { key: "key", label: "操作", render: (r) => h("button", { type: "button", class: "secondary", onclick: () => edit(r),
         "aria-label": `「${r.label}」を${editable ? "編集" : "見る"}` }, editable ? "編集" : "見る") },
     ];
-    main.replaceChildren(h("h1", {}, ctx.title),
+    main.replaceChildren(...[h("h1", {}, ctx.title),
       h("p", { class: "hint" }, "属性は、友だちに登録してもらう項目です（地区、関心のある分野、お子さんの生年月日など）。フォームの質問やセグメントの条件に使います。"),
       editable ? h("p", {}, h("button", { type: "button", onclick: () => edit(null) }, "新しい属性を追加")) : null,
-      listView({ rows, columns, searchKeys: ["label", "key", "category", "kind_label"], caption: "属性の一覧" }));
+      listView({ rows, columns, searchKeys: ["label", "key", "category", "kind_label"], caption: "属性の一覧" })].filter(Boolean));
   };
 
   function edit(attr) {
@@ -65,7 +65,7 @@ export default async function attributes(main, ctx) {
       const renumber = () => { value.name = `choices.${n()}.value`; text.name = `choices.${n()}.label`; };
       li.renumber = renumber;
       li.append(h("label", { class: "inline" }, "コード", value), h("label", { class: "inline" }, "表示名", text),
-        editable ? rowActions(choiceList, li, name, () => save()) : null);
+        ...(editable ? [rowActions(choiceList, li, name, () => save())] : []));
       return li;
     }
     (start.choices || []).forEach((c) => choiceList.append(choiceRow(c)));

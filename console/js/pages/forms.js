@@ -53,10 +53,10 @@ export default async function formsPage(main, ctx) {
         h("button", { type: "button", class: "secondary", "aria-label": `「${r.title}」を${editable ? "編集" : "見る"}`, onclick: () => edit(r) }, editable ? "編集" : "見る"),
         editable ? h("button", { type: "button", class: "danger", "aria-label": `「${r.title}」を削除`, onclick: () => remove(r) }, "削除") : null) },
     ];
-    main.replaceChildren(h("h1", {}, ctx.title),
+    main.replaceChildren(...[h("h1", {}, ctx.title),
       h("p", { class: "hint" }, "フォームは属性を組み合わせた質問票です（初回アンケート、受信設定、満足度調査など）。回答は友だちの属性として保存されます。"),
       editable ? h("p", {}, h("button", { type: "button", onclick: () => edit(null) }, "新しいフォームを作る")) : null,
-      listView({ rows, columns, searchKeys: ["title", "key"], caption: "フォームの一覧" }));
+      listView({ rows, columns, searchKeys: ["title", "key"], caption: "フォームの一覧" })].filter(Boolean));
   };
 
   async function remove(r) {
@@ -94,11 +94,11 @@ export default async function formsPage(main, ctx) {
       const label = a ? `${a.label}（${a.kind_label}）` : item.attribute;
       const name = () => `質問「${a ? a.label : item.attribute}」`;
       const required = h("input", { type: "checkbox", checked: !!item.required });
-      const prompt = h("input", { value: item.prompt || "", maxlength: 200, placeholder: a ? a.label : "", "aria-label": `${name()}の聞き方（空欄なら項目名）` });
+      const prompt = h("input", { value: item.prompt || "", maxlength: 200, placeholder: a ? a.label : "", "aria-label": `聞き方（任意）: ${name()}` });
       li.append(h("div", { class: "question-head" }, h("strong", {}, label),
         h("label", { class: "inline" }, required, "必須")),
         h("label", { class: "inline wide" }, "聞き方（任意）", prompt),
-        editable ? rowActions(list, li, name, () => refresh(), "外す") : null);
+        ...(editable ? [rowActions(list, li, name, () => refresh(), "外す")] : []));
       return li;
     }
     const items = () => [...list.children].map((li) => li.item());

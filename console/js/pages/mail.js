@@ -73,7 +73,7 @@ export default async function mailPage(main, ctx) {
       { key: "status", label: "処理", render: (r) => STATUS[r.status] || r.status },
       { key: "delivery_status_label", label: "配信の状態", render: (r) => r.delivery_status_label || "—" },
     ];
-    main.replaceChildren(h("h1", {}, ctx.title),
+    main.replaceChildren(...[h("h1", {}, ctx.title),
       h("p", { class: "hint" }, "防災メールなどの受信メールを、ルールに従って書き換え、LINE の友だちに配信します。"),
       h("h2", {}, `承認待ちのメール（${waiting.length}件）`),
       waiting.length ? h("div", { class: "held-list" }, await Promise.all(waiting.map(heldCard))) : h("p", {}, "承認待ちのメールはありません。"),
@@ -81,7 +81,7 @@ export default async function mailPage(main, ctx) {
       editable ? h("p", {}, h("button", { type: "button", onclick: () => edit(null) }, "新しいルールを作る")) : null,
       listView({ rows: rules, columns: ruleColumns, searchKeys: ["name", "sender", "subject"], caption: "転送ルール（優先順の小さいものから判定）" }),
       h("h2", {}, "受信したメール"),
-      listView({ rows: mails, columns: mailColumns, searchKeys: ["sender", "subject"], caption: "受信したメール（新しい順、最大200件）" }));
+      listView({ rows: mails, columns: mailColumns, searchKeys: ["sender", "subject"], caption: "受信したメール（新しい順、最大200件）" })].filter(Boolean));
   }
 
   async function remove(r) {
@@ -118,7 +118,7 @@ export default async function mailPage(main, ctx) {
         h("input", { "data-k": k, value: step[k] ?? "", placeholder: example, autocomplete: "off" })));
       li.read = () => Object.fromEntries([["type", step.type], ...[...li.querySelectorAll("[data-k]")].map((i) => [i.dataset.k, i.value])]);
       const n = () => `書き換え${[...steps.children].indexOf(li) + 1}「${label}」`;
-      li.append(h("strong", {}, label), ...boxes, editable ? rowActions(steps, li, n, () => refresh()) : null);
+      li.append(h("strong", {}, label), ...boxes, ...(editable ? [rowActions(steps, li, n, () => refresh())] : []));
       return li;
     }
     start.rewrite.forEach((s) => STEPS[s.type] && steps.append(stepRow(s)));
