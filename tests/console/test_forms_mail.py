@@ -136,6 +136,7 @@ async def test_attribute_form_preview_answers_and_csv(tmp_path: Path) -> None:
             await page.set_viewport_size({"width": 768, "height": 1024})
             await look(page, "form-answers")
             await page.get_by_role("button", name="一覧に戻る").click()
+            await expect(page.locator("tr", has_text="窓口満足度調査")).to_contain_text("3人")
             await look(page, "forms")
             await page.get_by_role("button", name="「窓口満足度調査」を編集").click()
             await look(page, "form-editor")

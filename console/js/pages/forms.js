@@ -121,7 +121,7 @@ export default async function formsPage(main, ctx) {
       editable ? null : h("p", { class: "notice" }, "閲覧のみの権限のため、このフォームは変更できません。"),
       h("div", { class: "split" },
         h("div", {},
-          field("タイトル", title), field("キー（英小文字・数字・_）", key, isNew ? "例: satisfaction_2026。LINEのリンクで使い、あとから変えられません。" : null),
+          field("タイトル", title), field("キー（英小文字・数字・_）", key, isNew ? "例: satisfaction_2026。LINEのリンクで使い、あとから変えられません。" : "キーは変えられません。"),
           field("説明（任意）", description), field("回答後のお礼の言葉（任意）", thanks),
           field("回答できる人", segment),
           h("div", { class: "field" }, h("label", { class: "inline" }, onFollow, "友だち追加のときに案内する（初回アンケート）")),
@@ -160,6 +160,7 @@ export default async function formsPage(main, ctx) {
 
   async function answers(formRow) {
     const [tallies, first] = await Promise.all([api("GET", `/forms/${formRow.id}/tallies`), api("GET", `/forms/${formRow.id}/answers?limit=${PAGE}`)]);
+    formRow.responses = tallies.responses;  // the list shows the figure just read, not the one loaded with it
     const table = h("div", { class: "table-wrap" });
     const pager = h("div", { class: "pager" });
     const showPage = (page) => {
