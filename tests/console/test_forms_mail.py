@@ -68,6 +68,7 @@ async def test_attribute_form_preview_answers_and_csv(tmp_path: Path) -> None:
             # a choice attribute without choices: the API's message beside the choices
             await page.get_by_role("button", name="保存する").click()
             await expect(page.locator("fieldset.choice-box + .field-error")).to_contain_text("選択肢", timeout=WAIT)
+            await look(page, "attribute-editor-error")
             for code, label in [("good", "満足"), ("fair", "ふつう"), ("poor", "不満")]:
                 await page.get_by_role("button", name="選択肢を追加").click()
                 row = page.locator(".choice-row").last
@@ -79,6 +80,7 @@ async def test_attribute_form_preview_answers_and_csv(tmp_path: Path) -> None:
             await expect(page.locator(".choice-row [data-k=label]").nth(1)).to_have_value("不満")
             await expect(page.get_by_role("button", name="選択肢「不満」を上へ")).to_be_focused()
             await page.get_by_role("button", name="選択肢「不満」を下へ").click()
+            await expect(page.locator(".field-error")).to_have_count(0)  # cleared when choices were added
             await look(page, "attribute-editor")
             await page.get_by_role("button", name="保存する").click()
             await expect(page.get_by_role("status").filter(has_text="属性「窓口の満足度」を保存しました")).to_be_visible(timeout=WAIT)
@@ -221,7 +223,7 @@ async def test_mail_rule_preview_and_approving_a_held_mail(tmp_path: Path) -> No
             await expect(page.get_by_role("status").filter(has_text="承認しました")).to_be_visible(timeout=WAIT)
             await expect(page.get_by_text("承認待ちのメールはありません。")).to_be_visible()
             row = page.locator("tr", has=page.get_by_role("cell", name="【大雨】注意報"))
-            await expect(row).to_contain_text("承認待ちにした")
+            await expect(row).to_contain_text("承認に回した")
             await expect(row.locator("td").last).not_to_have_text("承認待ち")
         # the delivery reaches the citizens in linesim
         users = await friends(demo)

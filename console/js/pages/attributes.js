@@ -52,7 +52,7 @@ export default async function attributes(main, ctx) {
     const choiceBox = h("fieldset", { class: "card choice-box", name: "choices" }, h("legend", {}, "選択肢"),
       h("p", { class: "hint" }, "「コード」はセグメントやCSVで使う英数字で、あとから変えられません。「表示名」は友だちに見える文字で、いつでも変えられます。"),
       choiceList,
-      editable ? h("button", { type: "button", class: "secondary", onclick: () => { choiceList.append(choiceRow({ value: "", label: "" })); save(); choiceList.lastElementChild.querySelector("input").focus(); } }, "選択肢を追加") : null);
+      editable ? h("button", { type: "button", class: "secondary", onclick: () => { clearErrors(form); choiceList.append(choiceRow({ value: "", label: "" })); save(); choiceList.lastElementChild.querySelector("input").focus(); } }, "選択肢を追加") : null);
     const numberBox = h("div", { class: "inline-fields" }, field("最小値（任意）", minNumber), field("最大値（任意）", maxNumber), field("単位（例: 人）", unit));
     const manyBox = field("登録できる件数", maxValues, "お子さんの生年月日のように、1人が複数登録する項目は2以上にします。");
 

@@ -8,7 +8,7 @@ import { h, field, listView, showError, clearErrors, toast, confirmAction } from
 import { rowActions, editorActions } from "../editor.js";
 
 const DRAFT = "madoguchi.console.mail-rule-draft";
-const STATUS = { delivered: "配信した", held: "承認待ちにした", ignored: "当てはまるルールなし", error: "エラー", duplicate: "重複" };
+const STATUS = { delivered: "配信した", held: "承認に回した", ignored: "当てはまるルールなし", error: "エラー", duplicate: "重複" };
 const STEPS = {
   cut_after: ["署名を削る（この行から後ろを削除）", [["marker", "目印の行（正規表現）", "^-- ?$"]]],
   remove_quotes: ["引用行（> で始まる行）を削る", []],
