@@ -52,9 +52,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings()
     from aiohttp import web
 
-    from bot.app import Role
     from bot.migrate import upgrade
-    from bot.service import build_service
+    from bot.service import Role, build_service
 
     running = _hold_run_lock(settings)  # kept referenced: the lock lives as long as this process serves
     if running is False:
@@ -102,8 +101,7 @@ def _hold_run_lock(settings: Settings) -> RunLock | bool | None:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     settings = _settings()
-    from bot.app import Role
-    from bot.service import build_service
+    from bot.service import Role, build_service
     from bot.worker import serve_worker
 
     app = build_service(settings, role=Role.WORKER)

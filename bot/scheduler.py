@@ -8,11 +8,11 @@ schedule safely.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
-from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 log = logging.getLogger(__name__)
@@ -42,16 +42,15 @@ def _logged(name: str, job: Job) -> Job:
     return run
 
 
-def scheduler_ctx(schedule: Schedule) -> Callable[[web.Application], AsyncIterator[None]]:
-    """A ``cleanup_ctx`` that starts the jobs with the app and stops them with it."""
-
-    async def ctx(app: web.Application) -> AsyncIterator[None]:
-        scheduler = AsyncIOScheduler(timezone="UTC")
-        for name, (seconds, job) in schedule.jobs.items():
-            scheduler.add_job(_logged(name, job), "interval", seconds=seconds, id=name, name=name,
-                              coalesce=True, max_instances=1, misfire_grace_time=max(1, int(seconds)))
-        scheduler.start()
+@contextlib.asynccontextmanager
+async def running(schedule: Schedule) -> AsyncIterator[None]:
+    """The jobs run while inside; leaving stops them (a run in progress is not awaited)."""
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    for name, (seconds, job) in schedule.jobs.items():
+        scheduler.add_job(_logged(name, job), "interval", seconds=seconds, id=name, name=name,
+                          coalesce=True, max_instances=1, misfire_grace_time=max(1, int(seconds)))
+    scheduler.start()
+    try:
         yield
+    finally:
         scheduler.shutdown(wait=False)
-
-    return ctx
