@@ -4,9 +4,9 @@ Prometheus project's own client: any monitoring a town runs (Prometheus, Zabbix,
 reads this format.
 
 ``python -m bot serve`` runs two processes (web and turn worker). Counters and histograms from both
-reach one ``/metrics`` through prometheus-client's multiprocess mode: ``enable_multiprocess`` sets
-``PROMETHEUS_MULTIPROC_DIR`` before either process imports the client, each process writes its
-values to files there, and the web process adds them up on a scrape. Gauges that describe the
+reach one ``/metrics`` through prometheus-client's multiprocess mode: ``serve`` sets
+``PROMETHEUS_MULTIPROC_DIR`` (``bot.cli``) before either process imports the client, each process
+writes its values to files there, and the web process adds them up on a scrape. Gauges that describe the
 service as a whole (backlog, answers waiting for LINE, age of the last backup) are read when scraped,
 by the web process, so they are never stale.
 
@@ -17,8 +17,6 @@ module-level singleton.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -28,20 +26,6 @@ from prometheus_client.exposition import generate_latest
 
 ENV = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-
-
-def enable_multiprocess() -> str:
-    """Before the web process imports the client and starts its worker: one directory for both
-    processes' values, fresh for this run (the caller removes it with ``disable_multiprocess``)."""
-    directory = tempfile.mkdtemp(prefix="madoguchi-metrics-")
-    os.environ[ENV] = directory
-    return directory
-
-
-def disable_multiprocess(directory: str) -> None:
-    shutil.rmtree(directory, ignore_errors=True)
-    if os.environ.get(ENV) == directory:
-        del os.environ[ENV]
 
 
 def multiprocess() -> bool:
@@ -63,21 +47,18 @@ class Metrics:
         # in one process this registry is what is scraped.
         self.registry = CollectorRegistry()
         r = self.registry
-        self.webhook_events = Counter("madoguchi_webhook_events", "Webhook events by what became of them "
-                                      "(accepted, duplicate, bad_signature, too_large, bad_body)",
-                                      ["outcome"], registry=r)
+        self.webhook_requests = Counter("madoguchi_webhook_requests", "Webhook requests by answer (accepted, "
+                                        "bad_signature, bad_request, too_large, store_failed)", ["outcome"], registry=r)
+        self.webhook_events = Counter("madoguchi_webhook_events", "Events in accepted webhook requests: newly "
+                                      "stored (accepted) or already stored (redelivered)", ["outcome"], registry=r)
         self.ack_seconds = Histogram("madoguchi_webhook_ack_seconds", "Time to acknowledge a webhook request",
                                      buckets=LATENCY_BUCKETS, registry=r)
         self.turn_seconds = Histogram("madoguchi_turn_seconds", "Time from accepting an event to the end of its turn",
                                       buckets=LATENCY_BUCKETS, registry=r)
         self.gateway_calls = Counter("madoguchi_line_api_calls", "Calls to the LINE Messaging API by outcome and status",
                                      ["outcome", "status"], registry=r)
-        self.deliveries = Counter("madoguchi_delivery_messages", "Delivery sends to LINE by result (sent, failed)",
-                                  ["result"], registry=r)
         self.job_runs = Counter("madoguchi_scheduler_job_runs", "Scheduled job runs by job and result (ok, failed)",
                                 ["job", "result"], registry=r)
-        self.logins_failed = Counter("madoguchi_staff_logins_failed", "Failed staff sign-ins by reason",
-                                     ["reason"], registry=r)
         self.readings: list[Reading] = []
 
     def read_at_scrape(self, name: str, help: str, read: Callable[[], Awaitable[float | None]]) -> None:
