@@ -39,15 +39,19 @@ async def test_ready_and_not_ready_with_reasons(aiohttp_client, sqlite_db, knowl
     assert (await client.get("/healthz")).status == 200
 
 
+def _replace_with_a_directory(path: Path) -> None:
+    """The database file is gone and a directory stands in its place: nothing can open it."""
+    path.unlink()
+    path.mkdir()
+
+
 async def test_not_ready_without_the_database(aiohttp_client, sqlite_db, knowledge) -> None:
     app = build_service(make_settings(sqlite_db.url), knowledge=knowledge)
     client = await aiohttp_client(app)
     from bot.appkeys import DATABASE
 
     await app[DATABASE].engine.dispose()
-    # the file is gone too: nothing to reconnect to
-    Path(sqlite_db.url.split(":///", 1)[1]).unlink()
-    Path(sqlite_db.url.split(":///", 1)[1]).mkdir()  # a directory where the database was: unopenable
+    _replace_with_a_directory(Path(sqlite_db.url.split(":///", 1)[1]))
     r = await client.get("/readyz")
     body = await r.json()
     assert r.status == 503 and "データベースに接続できません" in body["problems"]
