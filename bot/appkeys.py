@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from bot.content_install import StartupContent
     from bot.inbox.writer import Accepted, InboxWriter
     from bot.menu_relink import MenuRelinker
+    from bot.metrics import Metrics
     from bot.notifier import OutboxNotifier
     from bot.outbox.sender import OutboxSender
     from bot.scheduler import Schedule
@@ -52,6 +53,8 @@ class EventQueue(Protocol):
 ROLE: web.AppKey[Role] = web.AppKey("role")
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
+#: Counters and histograms for ``/metrics`` (``bot.metrics``), one per process.
+METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
 DATABASE: web.AppKey[Database] = web.AppKey("database")
 #: The inbox store (``bot.inbox.models``): the same object as ``DATABASE`` when they share a URL.
 INBOX_DATABASE: web.AppKey[Database] = web.AppKey("inbox_database")

@@ -50,6 +50,16 @@ def event_loop():  # -> asyncio.AbstractEventLoop
 
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings()
+    if not args.single_process and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Web process and turn worker add up in one /metrics (bot.metrics): the directory must be
+        # set before anything imports prometheus_client, and the worker inherits it.
+        import atexit
+        import shutil
+        import tempfile
+
+        metrics_dir = tempfile.mkdtemp(prefix="madoguchi-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+        atexit.register(shutil.rmtree, metrics_dir, True)
     from aiohttp import web
 
     from bot.migrate import upgrade

@@ -86,6 +86,7 @@ from bot.appkeys import (
     INBOX_WRITER,
     KNOWLEDGE,
     MENU_RELINKER,
+    METRICS,
     NOTIFIER,
     PARSERS,
     PROCEDURES,
@@ -110,6 +111,7 @@ from bot.dialogue_wiring import (
 )
 from bot.gateway import LineGateway
 from bot.group_chats import GroupPolicy
+from bot.health import metrics_view, readyz, register_readings
 from bot.help_responder import MENU, HelpResponder, help_message, welcome_text
 from bot.inbox.dispatcher import InboxDispatcher
 from bot.inbox.retention import purge_inbox
@@ -118,6 +120,7 @@ from bot.inbox.writer import InboxWriter
 from bot.insight import LineOpenStatistics
 from bot.mail_receiver import receiving_mail
 from bot.menu_relink import MenuRelinker
+from bot.metrics import Metrics
 from bot.notifier import OutboxNotifier, ProcedureResults
 from bot.outbox.sender import OutboxSender, RetrySchedule
 from bot.scheduler import Schedule, running
@@ -212,6 +215,8 @@ class Core:
         self.gateway: Opened[LineGateway] = Opened("the LINE gateway")
         self.sender: Opened[OutboxSender] = Opened("the outbox sender")
         self.deliveries: Opened[DeliveryScheduler] = Opened("the delivery scheduler")
+        #: ``/metrics``: this process's counters (web and worker add up, ``bot.metrics``).
+        self.metrics = Metrics()
         self.notifier = OutboxNotifier(self.sender.peek, self.clock, self.channels)
         self.booking = BookingService(self.db, self.clock, self.notifier) if booking else None
         self.procedures = procedures
@@ -286,6 +291,9 @@ def spine(core: Core, handler: TurnHandler, *, gateway: LineGateway | None = Non
     app[ROLE], app[SETTINGS], app[CLOCK] = role, settings, clock
     app[PARSERS] = {name: WebhookParser(a.channel_secret) for name, a in settings.accounts.items()}
     app[DATABASE], app[INBOX_DATABASE], app[NOTIFIER] = core.db, core.inbox_db, core.notifier
+    app[METRICS] = metrics = core.metrics
+    if role is not Role.WORKER:
+        register_readings(metrics, app)
 
     async def stores(stack: contextlib.AsyncExitStack[Any]) -> None:
         stack.push_async_callback(core.db.dispose)
@@ -297,6 +305,7 @@ def spine(core: Core, handler: TurnHandler, *, gateway: LineGateway | None = Non
             settings.accounts, max_concurrency=settings.worker_concurrency,
             breaker=BreakerPolicy(failures=settings.line_breaker_failures, max_open=settings.line_breaker_max_seconds)))
         stack.push_async_callback(opened.close)
+        opened.on_call.append(lambda outcome, status: metrics.gateway_calls.labels(outcome, str(status or "-")).inc())
         # Every role sends: the web process sends what staff and LIFF pages notify citizens of.
         sender = app[SENDER] = core.sender.open(OutboxSender(
             core.db, opened, clock, reply_token_ttl=settings.reply_token_ttl_seconds, retry=retry_schedule(settings)))
@@ -315,6 +324,8 @@ def spine(core: Core, handler: TurnHandler, *, gateway: LineGateway | None = Non
                                   GroupPolicy(settings.group_policy))
         dispatcher = InboxDispatcher(core.db, core.inbox_db, processor, batch_size=settings.worker_concurrency)
         app[DISPATCHER] = dispatcher
+        dispatcher.on_finished = lambda accepted_at: metrics.turn_seconds.observe(
+            max(0.0, (clock.now() - accepted_at).total_seconds()))
         stack.push_async_callback(dispatcher.stop)
         resent = await sender.resend_unsent()
         if role is Role.INLINE:  # a worker resumes once its link to the web process is up (bot.worker)
@@ -337,6 +348,8 @@ def spine(core: Core, handler: TurnHandler, *, gateway: LineGateway | None = Non
     app.router.add_post("/callback", callback)
     app.router.add_post("/callback/{channel}", callback)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics_view)
     return app, lifespan
 
 
@@ -573,4 +586,4 @@ def start_jobs(app: web.Application, lifespan: Lifespan, core: Core, schedule: S
         publisher = core.publisher
         lifespan.enter(lambda: installing_content(db, clock, settings.town_dir, publisher,
                                                   test_account=settings.test_line is not None, report=report))
-    lifespan.enter(lambda: running(schedule))
+    lifespan.enter(lambda: running(schedule, lambda job, result: core.metrics.job_runs.labels(job, result).inc()))

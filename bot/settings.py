@@ -115,6 +115,14 @@ class Settings:
     trusted_proxies: tuple[Network, ...] = ()
     #: Where the staff console and admin API may be reached from (酒田市 4(4)); empty: anywhere.
     admin_allowed_networks: tuple[Network, ...] = ()
+    #: Who may read ``/metrics``: these networks (default: this machine only) or a bearer token.
+    metrics_allowed_networks: tuple[Network, ...] = ()
+    metrics_token: str = ""
+    #: ``/readyz`` answers 503 above this many events waiting for their turn.
+    ready_max_backlog: int = 1000
+    #: ``/readyz`` answers 503 when the newest backup in ``BACKUP_DIR`` is older than this (0: not checked).
+    ready_max_backup_age_hours: int = 0
+    backup_dir: str = "var/backups"
     #: The facility map's background tiles: ``gsi`` (地理院タイル, default), ``osm`` or a ``{z}/{x}/{y}``
     #: URL template, with its attribution text and link (``liff.map.TileServer``).
     map_tile_url: str = "gsi"
@@ -236,6 +244,11 @@ class Settings:
             group_policy=_choice(env, "GROUP_POLICY", {"leave": "leave", "silent": "silent"}, "leave"),
             trusted_proxies=_networks(env, "TRUSTED_PROXIES"),
             admin_allowed_networks=_networks(env, "ADMIN_ALLOWED_NETWORKS"),
+            metrics_allowed_networks=_networks(env, "METRICS_ALLOWED_NETWORKS"),
+            metrics_token=env.get("METRICS_TOKEN", "").strip(),
+            ready_max_backlog=_int(env, "READY_MAX_BACKLOG", 1000, 1, 10_000_000),
+            ready_max_backup_age_hours=_int(env, "READY_MAX_BACKUP_AGE_HOURS", 0, 0, 24 * 366),
+            backup_dir=env.get("BACKUP_DIR", "").strip() or "var/backups",
             map_tile_url=_tiles(env),
             map_tile_attribution=env.get("MAP_TILE_ATTRIBUTION", "").strip(),
             map_tile_attribution_url=(_url(env, "MAP_TILE_ATTRIBUTION_URL", "")
