@@ -13,12 +13,13 @@ from aiohttp import web
 
 if TYPE_CHECKING:
     from admin_api.auth import Authenticator
+    from admin_api.context import AdminContext
     from admin_api.routing import Operation
-    from civic.staff.audit import Auditor
     from civic.staff.privacy import Redactor
 
 AUTHENTICATOR: web.AppKey[Authenticator] = web.AppKey("authenticator")
-AUDITOR: web.AppKey[Auditor] = web.AppKey("auditor")
+#: Everything the views depend on (``Call.ctx``), the operation log's auditor included: the one key they read.
+ADMIN_CONTEXT: web.AppKey[AdminContext] = web.AppKey("admin_context")
 #: Masks free text for staff without personal.view (names too, when the service gives it a finder).
 REDACTOR: web.AppKey[Redactor] = web.AppKey("redactor")
 #: Every permission the mounted routes declare, with the route summaries that need it.

@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from admin_api.context import ReportsConfig
 from admin_api.open311 import Open311Policy
 from bot.settings import Settings, SettingsError
 from civic.clock import Clock
@@ -58,6 +59,13 @@ def map_tiles(settings: Settings) -> TileServer:
     if settings.map_tile_url == "gsi":
         return TileServer()
     return TileServer(settings.map_tile_url, settings.map_tile_attribution, settings.map_tile_attribution_url)
+
+
+def report_settings(knowledge: Knowledge, notifier: Any) -> ReportsConfig:
+    """What the staff API's report views need of the town (``AdminContext.reports``)."""
+    town = knowledge.town
+    return ReportsConfig(notifier=notifier, categories={c.code: c.label for c in town.report_categories},
+                         town=town.name, redact=personal_data_redactor(knowledge))
 
 
 async def seed_dialogues(db: Database, clock: Clock, settings: Settings, knowledge: Knowledge) -> list[str]:

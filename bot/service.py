@@ -50,25 +50,28 @@ from typing import Any, Generic, TypeVar
 from aiohttp import web
 from linebot.v3.webhook import WebhookParser
 
+from admin_api import (
+    booking_views,
+    facility_views,
+    faq_views,
+    log_views,
+    procedure_views,
+    report_views,
+    scenario_views,
+    segment_views,
+    staff_views,
+    stats_views,
+)
 from admin_api.address_allow_list import admin_allow_list_middleware
 from admin_api.app import PREFIX, create_admin_app
 from admin_api.attribute_views import attribute_router
-from admin_api.booking_views import booking_router
+from admin_api.context import AdminContext
 from admin_api.delivery_views import create_redirect_app, delivery_router
-from admin_api.facility_views import facility_router
-from admin_api.faq_views import faq_router
-from admin_api.log_views import log_router
 from admin_api.mail_views import mail_router
 from admin_api.open311 import create_open311_app
-from admin_api.procedure_views import procedures_router
-from admin_api.report_views import reports_router
 from admin_api.richmenu_views import richmenu_router
 from admin_api.routing import ApiRouter
-from admin_api.scenario_views import scenarios_router
-from admin_api.segment_views import segment_router
 from admin_api.staff_auth import StaffAuthenticator
-from admin_api.staff_views import staff_router
-from admin_api.stats_views import stats_router
 from admin_api.two_factor_views import two_factor_router
 from bot.app import client_address_middleware, healthz, nlu_parse_view
 from bot.appkeys import (
@@ -102,6 +105,7 @@ from bot.dialogue_wiring import (
     open311_policy,
     personal_data_redactor,
     purge_report_drafts,
+    report_settings,
 )
 from bot.gateway import LineGateway
 from bot.group_chats import GroupPolicy
@@ -113,7 +117,7 @@ from bot.inbox.writer import InboxWriter
 from bot.insight import LineOpenStatistics
 from bot.mail_receiver import receiving_mail
 from bot.menu_relink import MenuRelinker
-from bot.notifier import BookingNotices, OutboxNotifier, ProcedureResults
+from bot.notifier import OutboxNotifier, ProcedureResults
 from bot.outbox.sender import OutboxSender, RetrySchedule
 from bot.scheduler import Schedule, running
 from bot.settings import PRODUCTION, TEST, Settings
@@ -207,7 +211,7 @@ class Core:
         self.sender: Opened[OutboxSender] = Opened("the outbox sender")
         self.deliveries: Opened[DeliveryScheduler] = Opened("the delivery scheduler")
         self.notifier = OutboxNotifier(self.sender.peek, self.clock, self.channels)
-        self.booking = BookingService(self.db, self.clock, BookingNotices(self.notifier)) if booking else None
+        self.booking = BookingService(self.db, self.clock, self.notifier) if booking else None
         self.procedures = procedures
         self.publisher: RichMenuPublisher | None = None
         self.menus: MenuRelinker | None = None
@@ -359,7 +363,7 @@ def dialogue_handler(knowledge: Knowledge, *, timeout: timedelta = DEFAULT_TIMEO
         services = Services(knowledge, notifier=core.notifier, photo_policy=photo_policy or PhotoPolicy(),
                             timeout=timeout, public_base_url=settings.public_base_url, clock=core.clock,
                             booking=core.booking, procedures=core.procedures, menus=core.menus,
-                            liff_ids=dict(settings.liff_ids))
+                            liff_ids=dict(settings.liff_ids), policy=settings.confidence)
         return DialogueHandler(services, help_message=functools.partial(help_message, town=knowledge.town.name),
                                welcome=welcome_text(knowledge.town.name),
                                menu_texts={text: action for (_, text), action in zip(MENU, MENU_ACTIONS, strict=True)})
@@ -467,41 +471,57 @@ def mount_pages(app: web.Application, lifespan: Lifespan, core: Core, knowledge:
 
     # -- staff: the admin API, the console, click tracking ----------------------------------------------
     add_console_routes(app)  # the staff console at /admin/
-    app.add_subapp(PREFIX, create_admin_app(authenticator, admin_routers(core, knowledge, sessions, auditor, qr_keys),
-                                            auditor=auditor, redactor=redactor))
+    app.add_subapp(PREFIX, create_admin_app(authenticator, admin_routers(core, knowledge),
+                                            context=admin_context(core, knowledge, sessions, auditor, qr_keys),
+                                            redactor=redactor))
     app.add_subapp("/r", create_redirect_app(db, clock))
 
 
-def admin_routers(core: Core, knowledge: Knowledge, sessions: StaffSessions, auditor: Auditor,
-                  qr_keys: QrKeyring) -> list[ApiRouter]:
+def admin_routers(core: Core, knowledge: Knowledge) -> list[ApiRouter]:
+    """Every staff API router. Converted features are module-level routers whose views read the
+    ``AdminContext`` (``admin_context``); the rest still take their dependencies as arguments."""
     db, clock, town = core.db, core.clock, knowledge.town
-    assert core.booking is not None and core.publisher is not None and core.procedures is not None
-    desk = DeliveryDesk(DeliveryConfig(production_channel=PRODUCTION,
-                                       test_channel=TEST if core.settings.test_line is not None else PRODUCTION))
-    categories = {c.code: c.label for c in town.report_categories}
+    assert core.publisher is not None
+    desk = delivery_desk(core.settings)
     return [
         attribute_router(db, clock),
-        segment_router(db, clock),
+        segment_views.router,
         delivery_router(db, clock, desk, opens=LineOpenStatistics(core.gateway.get), wake=core.wake_deliveries),
         mail_router(db, clock, desk, wake=core.wake_deliveries),
-        staff_router(db, clock, sessions),
+        staff_views.router,
         two_factor_router(db, clock, issuer=f"{town.name} 窓口"),
-        log_router(db, clock),
-        stats_router(db, clock, GatewayLineApis(core.gateway.get)),  # LINE's own figures too
+        log_views.router,
+        stats_views.router,
         richmenu_router(db, clock, core.publisher),
-        facility_router(db, clock, auditor),
-        booking_router(db, clock, BookingNotices(core.notifier), auditor, service=core.booking),
-        procedures_router(db, clock, core.procedures, qr_keys),
-        reports_router(db=db, clock=clock, notifier=core.notifier, categories=categories, town=town.name,
-                       redact=personal_data_redactor(knowledge)),
-        faq_router(db=db, clock=clock, questions=lambda: {e.id: e.question for e in knowledge.faq.entries}),
-        scenarios_router(db=db, clock=clock, faq_ids=knowledge.faq_entries.keys),
+        facility_views.router,
+        booking_views.router,
+        procedure_views.router,
+        report_views.router,
+        faq_views.router,
+        scenario_views.router,
     ]
+
+
+def admin_context(core: Core, knowledge: Knowledge, sessions: StaffSessions, auditor: Auditor,
+                  qr_keys: QrKeyring) -> AdminContext:
+    """What the staff API's views depend on, built once (``Call.ctx``)."""
+    assert core.booking is not None and core.publisher is not None and core.procedures is not None
+    return AdminContext(core.db, core.clock, auditor=auditor, booking_notices=core.notifier,
+                        booking_service=core.booking, reports=report_settings(knowledge, core.notifier),
+                        sessions=sessions, line_apis=GatewayLineApis(core.gateway.get),  # LINE's own figures
+                        procedures=core.procedures, qr_keys=qr_keys, publisher=core.publisher,
+                        faq_questions=lambda: {e.id: e.question for e in knowledge.faq.entries},
+                        faq_ids=knowledge.faq_entries.keys)
+
+
+def delivery_desk(settings: Settings) -> DeliveryDesk:
+    return DeliveryDesk(DeliveryConfig(production_channel=PRODUCTION,
+                                       test_channel=TEST if settings.test_line is not None else PRODUCTION))
 
 
 def scheduled_jobs(core: Core, drafts_idle: timedelta) -> Schedule:
     """Each job is the edge of its own work: it opens ``db.write()`` (or calls what does)."""
-    db, inbox, clock, notices = core.db, core.inbox_db, core.clock, BookingNotices(core.notifier)
+    db, inbox, clock, notices = core.db, core.inbox_db, core.clock, core.notifier
     schedule = Schedule()
     schedule.every(15 * 60, "booking reminders", functools.partial(send_reminders, db, clock, notices))
     schedule.every(5 * 60, "booking waitlist offers", functools.partial(expire_offers, db, clock, notices))

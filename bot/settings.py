@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from civic.client_address import Network, parse_networks
 from civic.crypto import FieldCipher, parse_key
+from conversation.policy import ConfidencePolicy
 
 LINE_API = "https://api.line.me"
 LINE_DATA_API = "https://api-data.line.me"
@@ -121,6 +122,8 @@ class Settings:
     map_tile_attribution_url: str = ""
     #: A conversation flow left this long is dropped on the citizen's next message (a fresh start).
     dialogue_timeout_minutes: int = 30
+    #: How sure the NLU must be before the dialogues act on an intent (``CONFIDENCE_<NAME>``, 0–1).
+    confidence: ConfidencePolicy = field(default_factory=ConfidencePolicy)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -235,6 +238,7 @@ class Settings:
             map_tile_attribution_url=(_url(env, "MAP_TILE_ATTRIBUTION_URL", "")
                                       if env.get("MAP_TILE_ATTRIBUTION_URL", "").strip() else ""),
             dialogue_timeout_minutes=_int(env, "DIALOGUE_TIMEOUT_MINUTES", 30, 1, 24 * 60),
+            confidence=_confidence(env),
         )
 
 
@@ -273,6 +277,13 @@ def _url(env: Mapping[str, str], name: str, default: str) -> str:
     if parsed.scheme not in {"http", "https"} or not parsed.netloc:
         raise SettingsError(name, f"must be an http(s) URL, got {value!r}")
     return value.rstrip("/")
+
+
+def _confidence(env: Mapping[str, str]) -> ConfidencePolicy:
+    """``CONFIDENCE_START_FLOW=0.5`` …: each threshold of ``conversation.policy.ConfidencePolicy``."""
+    default = ConfidencePolicy()
+    return ConfidencePolicy(**{name: _number(env, f"CONFIDENCE_{name.upper()}", getattr(default, name), 0.0, 1.0)
+                               for name in ConfidencePolicy.names()})
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

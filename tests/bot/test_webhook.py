@@ -168,7 +168,7 @@ async def test_a_failing_handler_closes_the_event_and_keeps_the_worker(aiohttp_c
 async def test_prepare_runs_before_the_turn_and_reaches_it(aiohttp_client, sqlite_db) -> None:
     class Preparing(Silent):
         async def prepare(self, event):
-            return {"upper": event["message"]["text"].upper()}
+            return {"upper": event.text.upper()}  # the event arrives typed (InboundEvent)
 
         async def handle(self, turn: Turn) -> None:
             self.seen.append(turn.prepared["upper"])

@@ -217,7 +217,7 @@ async def state_of(town: Town, user: str) -> dict[str, Any]:
     """The citizen's conversation state, as the turn processor saved it."""
     import json
 
-    from bot.conversation.models import ConversationState
+    from conversation.state import ConversationState
 
     async with town.db.read() as s:
         row = await s.get(ConversationState, user)
