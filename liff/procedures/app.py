@@ -10,6 +10,7 @@ and ``counter`` and read ``Deps`` (``deps``).
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from aiohttp import web
 
@@ -22,6 +23,7 @@ from civic.procedures.postal import PostalDirectory
 from civic.procedures.services import DEFAULT_IDLE, DraftStore
 from civic.procedures.tree import Content
 from civic.staff.audit import Auditor
+from liff.identity import security_headers
 from liff.page import PLAIN_PAGE, LiffPage
 from liff.procedures import counter, views
 from liff.procedures.deps import COUNTER_PERMISSION, DEPS, STATIC, Deps
@@ -60,7 +62,8 @@ def create_procedures_app(*, db: Database, clock: Clock, content: Content, qr_ke
     if chosen not in THEMES:
         raise ValueError(f"unknown theme {chosen!r}; choose one of {', '.join(THEMES)}")
     liff_sdk_url = page.sdk_url or ""
-    app = web.Application(middlewares=[_security_headers(_csp(liff_sdk_url))], client_max_size=6 * 1024 * 1024)
+    app = web.Application(middlewares=[security_headers, _page_policy(_csp(liff_sdk_url))],
+                          client_max_size=6 * 1024 * 1024)
     app[DEPS] = Deps(db, clock, content, qr_keys, authenticator, auditor or Auditor(db, clock),
                      DraftStore(db, clock, idle), PostalDirectory(content.town), kana_reader or SudachiKanaReader(),
                      id_token_verifier, result_notifier, chosen, page.liff_id, liff_sdk_url, qr_max_version,
@@ -71,13 +74,14 @@ def create_procedures_app(*, db: Database, clock: Clock, content: Content, qr_ke
     return app
 
 
-def _security_headers(csp: str):
+def _page_policy(csp: str) -> Any:
+    """Every response under the page's CSP; nothing with personal data cached (the emblem and
+    static files may be)."""
+
     @web.middleware
-    async def middleware(request: web.Request, handler) -> web.StreamResponse:
+    async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
         response = await handler(request)
         response.headers.setdefault("Content-Security-Policy", csp)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
         if request.path.rsplit("/", 1)[-1] not in {"emblem.svg", "image.svg"} and "/static/" not in request.path:
             response.headers.setdefault("Cache-Control", "no-store")  # personal data never cached
         return response
