@@ -95,6 +95,7 @@ def _with_time(data: dict[str, Any]) -> dict[str, Any]:
             data["start_minute"], data["end_minute"] = range_of(text, "time")
     return data
 
+
 router = ApiRouter("facilities")
 
 
