@@ -120,6 +120,7 @@ def booker_out(p: BookerProfile) -> BookerOut:
                      group_name=p.group_name, resident_type=p.resident_type, attributes=list(p.attributes),
                      note=p.note, created_at=p.created_at, updated_at=p.updated_at)
 
+
 router = ApiRouter("bookings")
 
 

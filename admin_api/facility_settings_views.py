@@ -5,13 +5,13 @@ Part of the facilities feature: ``facility_views.router`` includes this module's
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import jpholiday
 from pydantic import BaseModel
-from sqlmodel import col, func, or_, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel import col, or_, select
 
 from admin_api.booking_common import (
     MANAGE,
@@ -22,7 +22,6 @@ from admin_api.booking_common import (
     log,
     range_of,
     refused_as_api,
-    unit_checked,
 )
 from admin_api.booking_schemas import (
     CalendarDayIn,
@@ -46,7 +45,6 @@ from admin_api.booking_schemas import (
 )
 from admin_api.errors import ApiError
 from admin_api.routing import ApiRouter, Call
-from civic.booking.models import ReservedEquipment
 from civic.facilities import services as facilities
 from civic.facilities.csvio import import_calendar_csv
 from civic.facilities.models import (
@@ -59,6 +57,7 @@ from civic.facilities.models import (
     Purpose,
     Unit,
 )
+from civic.facilities.services import S, Setting
 
 ID = r"{id:\d+}"
 
@@ -96,16 +95,43 @@ def _with_time(data: dict[str, Any]) -> dict[str, Any]:
             data["start_minute"], data["end_minute"] = range_of(text, "time")
     return data
 
+
 router = ApiRouter("facilities")
 
 
-async def touch(call: Call, s: AsyncSession, facility_id: int | None) -> None:
-    await facilities.touch_facility(s, facility_id, call.ctx.clock.now())
+Out = Callable[[Any], BaseModel]
 
 
-async def facility_of_unit(s: AsyncSession, unit_id: int) -> int | None:
-    u = await s.get(Unit, unit_id)
-    return u.facility_id if u else None
+async def _create(call: Call, parent: type[Facility] | type[Unit], make: Callable[[int], S], target: str,
+                  out: Out) -> Any:
+    """A setting under the facility (or unit) of the path, made by ``make(parent id)``, with its log entry."""
+    parent_id = call.path_int("id")
+    async with call.ctx.db.write() as s:
+        await get_or_404(s, parent, parent_id, "施設" if parent is Facility else "室場")
+        row = await refused_as_api(facilities.add_setting(s, make(parent_id), call.ctx.clock.now()))
+        after = out(row)
+        await log(s, call, f"{target}.create", f"{target}:{row.id}", None, after)
+    return after
+
+
+async def _update(call: Call, model: type[Setting], label: str, target: str, out: Out) -> Any:
+    ident = call.path_int("id")
+    data = _with_time(changes(call.body))
+    async with call.ctx.db.write() as s:
+        row = await get_or_404(s, model, ident, label)
+        before = out(row)
+        after = out(await refused_as_api(facilities.change_setting(s, row, data, call.ctx.clock.now())))
+        await log(s, call, f"{target}.update", f"{target}:{ident}", before, after)
+    return after
+
+
+async def _delete(call: Call, model: type[Setting], label: str, target: str, out: Out) -> None:
+    ident = call.path_int("id")
+    async with call.ctx.db.write() as s:
+        row = await get_or_404(s, model, ident, label)
+        before = out(row)
+        await refused_as_api(facilities.remove_setting(s, row, call.ctx.clock.now()))
+        await log(s, call, f"{target}.delete", f"{target}:{ident}", before, None)
 
 
 # ---- frames --------------------------------------------------------------------------
@@ -113,34 +139,13 @@ async def facility_of_unit(s: AsyncSession, unit_id: int) -> int | None:
 @router.route("POST", f"/facilities/{ID}/frames", summary="予約枠の登録（unit_id 空欄で施設共通）", permission=MANAGE,
               body=FrameIn, response=FrameOut, status=201)
 async def create_frame(call: Call) -> FrameOut:
-    fid = call.path_int("id")
-    async with call.ctx.db.write() as s:
-        await get_or_404(s, Facility, fid, "施設")
-        await unit_checked(s, fid, call.body.unit_id)
-        f = Frame(facility_id=fid, **_with_time(call.body.model_dump()))
-        s.add(f)
-        await touch(call, s, fid)
-        await s.flush()
-        out = frame_out(f)
-        await log(s, call, "frame.create", f"frame:{f.id}", None, out)
-    return out
+    return await _create(call, Facility, lambda fid: Frame(facility_id=fid, **_with_time(call.body.model_dump())),
+                         "frame", frame_out)
 
 
 @router.route("PATCH", f"/frames/{ID}", summary="予約枠の変更", permission=MANAGE, body=FramePatch, response=FrameOut)
 async def update_frame(call: Call) -> FrameOut:
-    ident = call.path_int("id")
-    data = _with_time(changes(call.body))
-    async with call.ctx.db.write() as s:
-        f = await get_or_404(s, Frame, ident, "予約枠")
-        before = frame_out(f)
-        await unit_checked(s, f.facility_id, data.get("unit_id"))
-        for k, v in data.items():
-            setattr(f, k, v)
-        s.add(f)
-        await touch(call, s, f.facility_id)
-        after = frame_out(f)
-        await log(s, call, "frame.update", f"frame:{ident}", before, after)
-    return after
+    return await _update(call, Frame, "予約枠", "frame", frame_out)
 
 
 @router.route("DELETE", f"/frames/{ID}", summary="予約枠の削除（既存の予約はそのまま残ります）", permission=MANAGE)
@@ -153,33 +158,14 @@ async def delete_frame(call: Call) -> None:
 @router.route("POST", f"/units/{ID}/fees", summary="使用料の登録（利用者区分・曜日区分・時間帯ごと）",
               permission=MANAGE, body=FeeRuleIn, response=FeeRuleOut, status=201)
 async def create_fee(call: Call) -> FeeRuleOut:
-    uid = call.path_int("id")
-    async with call.ctx.db.write() as s:
-        u = await get_or_404(s, Unit, uid, "室場")
-        r = FeeRule(unit_id=uid, **_with_time(call.body.model_dump()))
-        s.add(r)
-        await touch(call, s, u.facility_id)
-        await s.flush()
-        out = fee_out(r)
-        await log(s, call, "fee.create", f"fee:{r.id}", None, out)
-    return out
+    return await _create(call, Unit, lambda uid: FeeRule(unit_id=uid, **_with_time(call.body.model_dump())),
+                         "fee", fee_out)
 
 
 @router.route("PATCH", f"/fees/{ID}", summary="使用料の変更", permission=MANAGE, body=FeeRulePatch,
               response=FeeRuleOut)
 async def update_fee(call: Call) -> FeeRuleOut:
-    ident = call.path_int("id")
-    data = _with_time(changes(call.body))
-    async with call.ctx.db.write() as s:
-        r = await get_or_404(s, FeeRule, ident, "使用料")
-        before = fee_out(r)
-        for k, v in data.items():
-            setattr(r, k, v)
-        s.add(r)
-        after = fee_out(r)
-        await touch(call, s, await facility_of_unit(s, r.unit_id))
-        await log(s, call, "fee.update", f"fee:{ident}", before, after)
-    return after
+    return await _update(call, FeeRule, "使用料", "fee", fee_out)
 
 
 @router.route("DELETE", f"/fees/{ID}", summary="使用料の削除", permission=MANAGE)
@@ -192,49 +178,19 @@ async def delete_fee(call: Call) -> None:
 @router.route("POST", f"/facilities/{ID}/equipment", summary="備品・附属設備の登録（数量・単位・料金）",
               permission=MANAGE, body=EquipmentIn, response=EquipmentOut, status=201)
 async def create_equipment(call: Call) -> EquipmentOut:
-    fid = call.path_int("id")
-    async with call.ctx.db.write() as s:
-        await get_or_404(s, Facility, fid, "施設")
-        await unit_checked(s, fid, call.body.unit_id)
-        await refused_as_api(facilities.code_free(s, Equipment, call.body.code, fid))
-        e = Equipment(facility_id=fid, **call.body.model_dump())
-        s.add(e)
-        await s.flush()
-        out = equipment_out(e)
-        await touch(call, s, fid)
-        await log(s, call, "equipment.create", f"equipment:{e.id}", None, out)
-    return out
+    return await _create(call, Facility, lambda fid: Equipment(facility_id=fid, **call.body.model_dump()),
+                         "equipment", equipment_out)
 
 
 @router.route("PATCH", f"/equipment/{ID}", summary="備品・附属設備の変更（数量を減らすと以後の予約に反映）",
               permission=MANAGE, body=EquipmentPatch, response=EquipmentOut)
 async def update_equipment(call: Call) -> EquipmentOut:
-    ident = call.path_int("id")
-    data = changes(call.body)
-    async with call.ctx.db.write() as s:
-        e = await get_or_404(s, Equipment, ident, "備品")
-        before = equipment_out(e)
-        await unit_checked(s, e.facility_id, data.get("unit_id"))
-        if "code" in data:
-            await refused_as_api(facilities.code_free(s, Equipment, data["code"], e.facility_id, exclude=ident))
-        for k, v in data.items():
-            setattr(e, k, v)
-        s.add(e)
-        after = equipment_out(e)
-        await touch(call, s, e.facility_id)
-        await log(s, call, "equipment.update", f"equipment:{ident}", before, after)
-    return after
+    return await _update(call, Equipment, "備品", "equipment", equipment_out)
 
 
 @router.route("DELETE", f"/equipment/{ID}", summary="備品・附属設備の削除（予約されたことがあれば active=false に）",
               permission=MANAGE)
 async def delete_equipment(call: Call) -> None:
-    ident = call.path_int("id")
-    async with call.ctx.db.read() as s:
-        used = (await s.exec(select(func.count()).select_from(ReservedEquipment).where(
-            ReservedEquipment.equipment_id == ident))).one()
-    if used:
-        raise ApiError(409, "in_use", "予約で使われたことのある備品は削除できません。active=false で貸出を止めてください。")
     await _delete(call, Equipment, "備品", "equipment", equipment_out)
 
 
@@ -243,17 +199,8 @@ async def delete_equipment(call: Call) -> None:
 @router.route("POST", f"/facilities/{ID}/purposes", summary="利用目的の登録（unit_id 空欄で施設共通）",
               permission=MANAGE, body=PurposeIn, response=PurposeOut, status=201)
 async def create_purpose(call: Call) -> PurposeOut:
-    fid = call.path_int("id")
-    async with call.ctx.db.write() as s:
-        await get_or_404(s, Facility, fid, "施設")
-        await unit_checked(s, fid, call.body.unit_id)
-        p = Purpose(facility_id=fid, **call.body.model_dump())
-        s.add(p)
-        await s.flush()
-        out = purpose_out(p)
-        await touch(call, s, fid)
-        await log(s, call, "purpose.create", f"purpose:{p.id}", None, out)
-    return out
+    return await _create(call, Facility, lambda fid: Purpose(facility_id=fid, **call.body.model_dump()),
+                         "purpose", purpose_out)
 
 
 @router.route("DELETE", f"/purposes/{ID}", summary="利用目的の削除", permission=MANAGE)
@@ -289,10 +236,8 @@ async def create_calendar_day(call: Call) -> CalendarDayOut:
     async with call.ctx.db.write() as s:
         if body.facility_id is not None:
             await get_or_404(s, Facility, body.facility_id, "施設")
-            await unit_checked(s, body.facility_id, body.unit_id)
-        c = CalendarDay(**_with_time(body.model_dump()))
-        s.add(c)
-        await s.flush()
+        c = await refused_as_api(facilities.add_setting(s, CalendarDay(**_with_time(body.model_dump())),
+                                                        call.ctx.clock.now()))
         out = calendar_out(c)
         await log(s, call, "calendar.create", f"calendar_day:{c.id}", None, out)
     return out
@@ -334,17 +279,3 @@ async def list_holidays(call: Call) -> list[HolidayOut]:
     out = [HolidayOut(day=d, name=name, source="national") for d, name in jpholiday.year_holidays(year)]
     out += [HolidayOut(day=c.day, name=c.reason or "町の休日", source="town") for c in town]
     return sorted(out, key=lambda h: h.day)
-
-
-async def _delete(call: Call, model: type, label: str, target: str, out: Any) -> None:
-    ident = call.path_int("id")
-    async with call.ctx.db.write() as s:
-        obj = await get_or_404(s, model, ident, label)
-        before: BaseModel = out(obj)
-        if model is FeeRule:
-            await touch(call, s, await facility_of_unit(s, obj.unit_id))
-        elif model is not CalendarDay:
-            await touch(call, s, obj.facility_id)
-        await s.delete(obj)
-        await log(s, call, f"{target}.delete", f"{target}:{ident}", before, None)
-

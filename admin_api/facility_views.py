@@ -47,6 +47,7 @@ from civic.facilities.models import DAY_TYPES, Area, Facility, Unit
 
 ID = r"{id:\d+}"
 
+
 router = ApiRouter("facilities")
 
 

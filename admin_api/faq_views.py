@@ -75,6 +75,7 @@ class ResolveIn(BaseModel):
     note: str = Field(default="", max_length=2000)
     faq_entry_id: str | None = Field(default=None, max_length=64, description="回答として追加・紹介した FAQ の ID")
 
+
 router = ApiRouter("faq")
 
 

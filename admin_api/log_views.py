@@ -124,6 +124,7 @@ def _log_out(entry: OperationLog, call: Call) -> OperationLogOut:
                            before=_snapshot(entry.before, call, entry.target_type),
                            after=_snapshot(entry.after, call, entry.target_type), remote=entry.remote)
 
+
 router = ApiRouter("logs", description="操作ログ・トークログ")
 
 

@@ -56,6 +56,7 @@ class CounterTicket(BaseModel):
     people: list[CounterPerson]
     addresses: list[CounterAddress]
 
+
 router = ApiRouter("procedures")
 
 

@@ -125,6 +125,7 @@ class CategoryOut(BaseModel):
     code: str
     label: str
 
+
 router = ApiRouter("reports")
 
 

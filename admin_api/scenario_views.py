@@ -83,6 +83,7 @@ class ScenarioDetail(ScenarioSummary):
 class ExportQuery(BaseModel):
     version: Literal["draft", "published"] = "draft"
 
+
 router = ApiRouter("scenarios")
 
 

@@ -72,6 +72,7 @@ class SegmentOut(BaseModel):
     updated_at: datetime
     deliveries: int = Field(description="このセグメントを使う配信・メール転送ルール・リッチメニューの数")
 
+
 router = ApiRouter("segments", description="セグメント（配信先の条件）")
 
 

@@ -128,6 +128,7 @@ async def _role_held(s, call: Call, role_id: int, *, what: str, field: str | Non
                              what=what.format(role=role.name), field=field)
     return role
 
+
 router = ApiRouter("staff", description="職員アカウント・ロール・ログイン")
 
 

@@ -140,6 +140,7 @@ NO_LINE = "このサービスでは LINE の集計を利用できません。"
 def _stamp(clock: Clock) -> str:
     return f"{tokyo(clock.now()):%Y%m%d}"
 
+
 router = ApiRouter("stats", description="統計（友だち・ブロック・利用状況・リッチメニュー）")
 
 

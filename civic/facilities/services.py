@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import col, delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from civic.booking.models import HOLDING, Reservation
+from civic.booking.models import HOLDING, Reservation, ReservedEquipment
 from civic.booking.occupancy import lock_facility
 from civic.facilities.catalogue import touch
 from civic.facilities.content import ContentError, parse_minute
@@ -241,3 +241,68 @@ async def touch_facility(s: AsyncSession, facility_id: int | None, now: datetime
     if f is not None:
         touch(f, now)
         s.add(f)
+
+
+# ---- settings under a facility: frames, fees, equipment, purposes, calendar days ------------------------------
+
+#: A setting row: ``Frame``, ``FeeRule`` (under a unit), ``Equipment``, ``Purpose`` or ``CalendarDay``.
+Setting = Frame | FeeRule | Equipment | Purpose | CalendarDay
+S = TypeVar("S", Frame, FeeRule, Equipment, Purpose, CalendarDay)
+
+
+async def facility_of(s: AsyncSession, row: Setting) -> int | None:
+    """The facility a setting belongs to (a fee through its unit; a town holiday: none)."""
+    if isinstance(row, FeeRule):
+        u = await s.get(Unit, row.unit_id)
+        return u.facility_id if u else None
+    return row.facility_id
+
+
+async def unit_in_facility(s: AsyncSession, facility_id: int | None, unit_id: int | None) -> None:
+    """A setting's ``unit_id`` names a unit of its own facility (or none: the whole facility)."""
+    if unit_id is None:
+        return
+    u = await s.get(Unit, unit_id)
+    if u is None or u.facility_id != facility_id:
+        raise FacilityError("invalid", f"室場（ID {unit_id}）はこの施設にありません。", "unit_id")
+
+
+async def _revised(s: AsyncSession, row: Setting, facility_id: int | None, now: datetime) -> None:
+    if not isinstance(row, CalendarDay):  # calendar days are read fresh, not from the cached catalogue
+        await touch_facility(s, facility_id, now)
+
+
+async def add_setting(s: AsyncSession, row: S, now: datetime) -> S:
+    """Add ``row`` (its unit within its facility, its code unused there) and bump the facility's revision."""
+    facility_id = await facility_of(s, row)
+    if not isinstance(row, FeeRule):
+        await unit_in_facility(s, facility_id, row.unit_id)
+    if isinstance(row, Equipment):
+        await code_free(s, Equipment, row.code, facility_id)
+    s.add(row)
+    await s.flush()
+    await _revised(s, row, facility_id, now)
+    return row
+
+
+async def change_setting(s: AsyncSession, row: S, data: dict[str, Any], now: datetime) -> S:
+    """Set the given fields of ``row``, checked as ``add_setting`` checks a new one."""
+    facility_id = await facility_of(s, row)
+    if "unit_id" in data and not isinstance(row, FeeRule):
+        await unit_in_facility(s, facility_id, data["unit_id"])
+    if "code" in data:
+        await code_free(s, type(row), data["code"], facility_id, exclude=row.id)
+    for k, v in data.items():
+        setattr(row, k, v)
+    s.add(row)
+    await _revised(s, row, facility_id, now)
+    return row
+
+
+async def remove_setting(s: AsyncSession, row: Setting, now: datetime) -> None:
+    """Delete ``row``; equipment ever booked is refused (it is stopped with ``active=false`` instead)."""
+    if isinstance(row, Equipment) and (await s.exec(select(func.count()).select_from(ReservedEquipment).where(
+            ReservedEquipment.equipment_id == row.id))).one():
+        raise FacilityError("in_use", "予約で使われたことのある備品は削除できません。active=false で貸出を止めてください。")
+    await _revised(s, row, await facility_of(s, row), now)
+    await s.delete(row)
