@@ -217,6 +217,10 @@ async def test_compose_preview_test_send_calendar_import_and_results(tmp_path: P
                 await page.get_by_role("link", name="配信一覧").click()
                 await page.get_by_role("button", name="「秋祭りのお知らせ」を開く").click()
                 await expect(page.get_by_test_id("preview").locator(".flex-bubble")).to_be_visible(timeout=WAIT)
+                # the saved imagemap opens with its own layout and links
+                imagemap = page.locator(".message-card").nth(3)
+                await expect(imagemap.get_by_label("リンクの分け方")).to_have_value("cols")
+                await expect(imagemap.get_by_label("右のリンク先")).to_have_value("https://example.jp/right")
                 await look(page, f"delivery-open-{size}")
 
 

@@ -114,9 +114,13 @@ function imagemapEditor(m, onChange, editable) {
   const start = m.baseUrl ? { url: m.baseUrl, preview_url: `${m.baseUrl}/460` } : null;
   const picker = imagePicker(start, (v) => { size = { width: 1040, height: Math.round((1040 * v.height) / v.width) }; onChange(); }, editable);
   const alt = h("input", { name: "altText", value: m.altText || "", maxlength: 400, disabled: !editable });
-  const guess = (m.actions || []).length;
+  // the layout whose areas the saved message has (the first one for a new message)
+  const acts = m.actions || [], W = size?.width || 1040, H = size?.height || 1040;
+  const fits = (k) => LAYOUTS[k][1].length === acts.length && LAYOUTS[k][1].every(([x, y], i) =>
+    Math.abs(acts[i].area.x - x * W) < 2 && Math.abs(acts[i].area.y - y * H) < 2);
+  const guess = Object.keys(LAYOUTS).find(fits) || "one";
   const layout = h("select", { name: "layout", disabled: !editable },
-    Object.entries(LAYOUTS).map(([k, [label, areas]]) => h("option", { value: k, selected: areas.length === guess || (k === "one" && !guess) }, label)));
+    Object.entries(LAYOUTS).map(([k, [label]]) => h("option", { value: k, selected: k === guess }, label)));
   const links = h("div", { class: "areas" });
   const drawLinks = () => {
     const names = AREA_NAMES[layout.value];
