@@ -47,7 +47,7 @@ export default async function richmenus(main, ctx) {
   function showList() {
     const columns = [
       { key: "name", label: "名前", sort: true },
-      { key: "group", label: "タブ", render: (r) => (r.group_id ? `${groups.find((g) => g.id === r.group_id)?.name ?? ""}／${r.tab_label || r.name}` : "—") },
+      { key: "group", label: "タブ", render: (r) => (r.group_id ? `「${r.tab_label || r.name}」（${groups.find((g) => g.id === r.group_id)?.name ?? ""}）` : "—") },
       { key: "problems", label: "状態", render: (r) => `領域${r.areas.length}個・${r.problems.length ? `直すところ${r.problems.length}件` : "公開できます"}` },
       { key: "shown", label: "表示設定", render: (r) => shownOn(r) },
       { key: "updated_at", label: "更新日時", sort: true, render: (r) => when(r.updated_at) },
@@ -57,7 +57,7 @@ export default async function richmenus(main, ctx) {
     ];
     main.replaceChildren(...[h("h1", {}, ctx.title),
       editable ? h("p", {}, h("button", { type: "button", onclick: create }, "新しいメニューを作る")) : null,
-      listView({ rows: menus, columns, searchKeys: ["name", "tab_label"], caption: "リッチメニュー" }),
+      h("div", { class: "richmenu-list" }, listView({ rows: menus, columns, searchKeys: ["name", "tab_label"], caption: "リッチメニュー" })),
       groupsSection(), ...options.accounts.map((a) => accountSection(accounts[a.account]))].filter(Boolean));
   }
 
@@ -149,6 +149,7 @@ export default async function richmenus(main, ctx) {
       return li;
     };
     a.targets.segments.forEach((t) => rows.append(segRow(t)));
+    if (!may && !a.targets.segments.length) rows.append(h("li", {}, "設定はありません。"));
     const targets = h("form", { class: "targets", novalidate: true },
       h("h3", {}, "表示するメニュー"), field("友だち全員（既定）", def),
       h("p", { class: "hint" }, "セグメント別（上にあるものが優先）："), rows,
