@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from aiohttp import web
 
-from admin_api.auth import AUTHENTICATOR, Authenticator, make_auth_middleware, mark_public
+from admin_api.auth import Authenticator, make_auth_middleware, mark_public
+from admin_api.context import AdminContext
 from admin_api.errors import error_middleware
-from admin_api.keys import AUDITOR, BODY_LIMIT, DECLARED_PERMISSIONS, OPENAPI, OPERATIONS, REDACTOR
+from admin_api.keys import (
+    ADMIN_CONTEXT,
+    AUTHENTICATOR,
+    BODY_LIMIT,
+    DECLARED_PERMISSIONS,
+    OPENAPI,
+    OPERATIONS,
+    REDACTOR,
+)
 from admin_api.openapi import openapi_document
 from admin_api.routing import ApiRouter
 from civic.staff.audit import Auditor
@@ -19,11 +29,14 @@ OPENAPI_PATH = "/openapi.json"
 
 
 def create_admin_app(authenticator: Authenticator, routers: list[ApiRouter], *,
-                     auditor: Auditor | None = None, redactor: Redactor | None = None,
+                     context: AdminContext | None = None, auditor: Auditor | None = None,
+                     redactor: Redactor | None = None,
                      client_max_size: int = 8 * 1024 * 1024) -> web.Application:
     """Routers come from each feature (staff, rich menus, bookings, …); the caller wires them.
 
-    With an ``auditor`` every successful change is written to the operation log. ``redactor`` masks
+    ``context``: what the views depend on (``Call.ctx``), stored under one key. With an auditor (the
+    context's, or ``auditor``: a context of that auditor's database and clock when none is given) every
+    successful change is written to the operation log. ``redactor`` masks
     free text for staff without ``personal.view`` (``Call.redact``); by default phone numbers,
     e-mail addresses and such by pattern, names only when it has a name finder.
     """
@@ -33,7 +46,10 @@ def create_admin_app(authenticator: Authenticator, routers: list[ApiRouter], *,
     app[AUTHENTICATOR] = authenticator
     app[BODY_LIMIT] = client_max_size
     if auditor is not None:
-        app[AUDITOR] = auditor
+        context = (replace(context, auditor=auditor) if context is not None
+                   else AdminContext(auditor.db, auditor.clock, auditor=auditor))
+    if context is not None:
+        app[ADMIN_CONTEXT] = context
     app[REDACTOR] = redactor or Redactor()
     declared: dict[str, list[str]] = {}
     for router in routers:

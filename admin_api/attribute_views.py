@@ -1,27 +1,33 @@
 """Citizen attributes, forms, and a citizen's settings for staff (``/attributes``, ``/forms``,
-``/citizens/{id}/attributes``) — 国富町 §9(2)(ア)①②④⑤⑦.
+``/citizens/{id}/attributes``) — 国富町 §9(2)(ア)①②④⑤⑦; a form's answers, tallies and CSV
+(``/forms/{id}/answers``, ``/tallies``, ``/answers.csv``) — 国富町 §9(3)(オ)⑦ (satisfaction survey).
 
 Seeing or changing one citizen's values needs ``personal.view`` as well (birth dates are personal);
-the operation log records which attributes were changed, never the values.
+the operation log records which attributes were changed, never the values. A form's answers are
+shown to anyone who may read forms, but without ``personal.view`` the citizen is a pseudonym, the
+display name is masked and so are dates and free text (choices and numbers are not personal).
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from admin_api.downloads import stream_csv
 from admin_api.errors import ApiError
-from admin_api.routing import ApiRouter, Call
-from civic.attributes import forms, services
+from admin_api.fields import Offset
+from admin_api.routing import CSV_CT, ApiRouter, Call
+from civic.attributes import answers, forms, services
 from civic.attributes.kinds import AttributeSpec, Choice, display, to_json
-from civic.attributes.models import KIND_LABELS
+from civic.attributes.models import DATE, KIND_LABELS, TEXT
 from civic.citizens.models import Citizen
-from civic.clock import Clock
+from civic.clock import Clock, tokyo
 from civic.database import Database
 from civic.rows import pk
-from civic.staff.privacy import PERSONAL_PERMISSION
+from civic.staff.privacy import MASK, PERSONAL_PERMISSION, Pseudonymizer, mask_value
 
 READ, EDIT = "segments.read", "segments.edit"
 KEY = r"^[a-z][a-z0-9_]{1,39}$"
@@ -142,6 +148,65 @@ class CitizenAttributesIn(_In):
     values: dict[str, Any] = Field(description="属性キー → 値（null / [] で消去）", max_length=100)
 
 
+class AnswersQuery(_In):
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: Offset = 0
+
+
+class AnswerCell(BaseModel):
+    attribute: str
+    text: str = Field(description="表示用（personal.view がなければ日付・テキストは伏せ字）")
+
+
+class FormAnswer(BaseModel):
+    citizen_id: int
+    user: str = Field(description="LINE のユーザーID（personal.view がなければ仮名）")
+    display_name: str | None = Field(description="表示名（personal.view がなければ伏せ字）")
+    submitted_at: datetime = Field(description="最後に回答した日時")
+    via: str = Field(description="最後の回答の経路: liff / chat / staff")
+    via_label: str
+    times: int = Field(description="回答した回数")
+    answers: list[AnswerCell]
+
+
+class QuestionHead(BaseModel):
+    attribute: str
+    label: str
+    kind: str
+
+
+class FormAnswersPage(BaseModel):
+    form_id: int
+    total: int = Field(description="回答した人数")
+    limit: int
+    offset: int
+    questions: list[QuestionHead]
+    items: list[FormAnswer]
+
+
+class TallyCount(BaseModel):
+    value: str
+    label: str
+    count: int = Field(description="人数")
+
+
+class QuestionTally(BaseModel):
+    attribute: str
+    label: str
+    kind: str
+    kind_label: str
+    answered: int = Field(description="この質問に回答がある人数")
+    counts: list[TallyCount] = Field(description="選択肢・数値ごとの人数（日付・テキストは個人情報のため集計しません）")
+    mean: float | None = Field(description="平均（数値のみ）")
+
+
+class FormTallies(BaseModel):
+    form_id: int
+    title: str
+    responses: int = Field(description="回答した人数")
+    questions: list[QuestionTally]
+
+
 def _attribute_out(spec: AttributeSpec, answered: int) -> AttributeOut:
     return AttributeOut(key=spec.key, label=spec.label, kind=spec.kind, kind_label=KIND_LABELS[spec.kind],
                         category=spec.category, description=spec.description,
@@ -164,6 +229,21 @@ def _items(items: list[FormItemIn]) -> list[forms.FormItem]:
 
 def attribute_router(db: Database, clock: Clock) -> ApiRouter:
     router = ApiRouter("attributes", description="利用者属性・フォーム・利用者ごとの設定")
+    pseudonym = Pseudonymizer(db.cipher)
+
+    def _cell(call: Call, spec: AttributeSpec, row: answers.AnswerRow) -> str:
+        values = row.values.get(spec.key, [])
+        if values and spec.kind in (DATE, TEXT) and not call.personal:
+            return MASK
+        return display(spec, values)
+
+    def _answer_out(call: Call, asked: list[AttributeSpec], row: answers.AnswerRow) -> FormAnswer:
+        see = call.personal
+        return FormAnswer(citizen_id=row.citizen_id,
+                          user=row.channel_user_id if see else pseudonym(row.channel_user_id) or "",
+                          display_name=row.display_name if see else mask_value(row.display_name),
+                          submitted_at=row.submitted_at, via=row.via, via_label=answers.VIA_LABELS.get(row.via, row.via),
+                          times=row.times, answers=[AnswerCell(attribute=a.key, text=_cell(call, a, row)) for a in asked])
 
     # ---- attributes -----------------------------------------------------------------------
     @router.route("GET", "/attributes", summary="属性一覧", permission=READ, response=list[AttributeOut])
@@ -252,6 +332,53 @@ def attribute_router(db: Database, clock: Clock) -> ApiRouter:
             before = await forms.get_form(s, form_id)
             await forms.delete_form(s, form_id)
             await call.audit(s, "forms.delete", f"form:{form_id}", before=_form_out(before, 0).model_dump())
+
+    # ---- a form's answers (§9(3)(オ)⑦) ------------------------------------------------------------
+    @router.route("GET", "/forms/{form_id:\\d+}/answers", summary="フォームの回答（回答した人ごと）", permission=READ,
+                  query=AnswersQuery, response=FormAnswersPage,
+                  description="回答は利用者の属性として保存されるため、各人が今の時点で登録している値を示します。")
+    async def list_form_answers(call: Call) -> FormAnswersPage:
+        q: AnswersQuery = call.query
+        async with db.read() as s:
+            form = await forms.get_form(s, call.path_int("form_id"))
+            total = await answers.responders(s, form)
+            asked, rows = await answers.answer_rows(s, form, limit=q.limit, offset=q.offset)
+        return FormAnswersPage(form_id=form.id, total=total, limit=q.limit, offset=q.offset,
+                               questions=[QuestionHead(attribute=a.key, label=a.label, kind=a.kind) for a in asked],
+                               items=[_answer_out(call, asked, r) for r in rows])
+
+    @router.route("GET", "/forms/{form_id:\\d+}/tallies", summary="フォームの質問ごとの集計", permission=READ,
+                  response=FormTallies)
+    async def form_tallies(call: Call) -> FormTallies:
+        async with db.read() as s:
+            form = await forms.get_form(s, call.path_int("form_id"))
+            total = await answers.responders(s, form)
+            found = await answers.tallies(s, form)
+        return FormTallies(form_id=form.id, title=form.title, responses=total, questions=[
+            QuestionTally(attribute=t.spec.key, label=t.spec.label, kind=t.spec.kind, kind_label=KIND_LABELS[t.spec.kind],
+                          answered=t.answered, mean=t.mean,
+                          counts=[TallyCount(value=v, label=label, count=n) for v, label, n in t.counts])
+            for t in found])
+
+    @router.route("GET", "/forms/{form_id:\\d+}/answers.csv", summary="フォームの回答の CSV 出力（Excel 用）",
+                  permission=READ, response=str, produces=CSV_CT,
+                  description="UTF-8（BOM つき）・改行 CRLF。personal.view がなければ利用者は仮名、日付・テキストは伏せ字です。")
+    async def export_form_answers(call: Call) -> Any:
+        async with db.read() as s:
+            form = await forms.get_form(s, call.path_int("form_id"))
+            asked = [q.attribute for q in await forms.questions(s, form)]
+
+        async def rows() -> AsyncIterator[list[Any]]:
+            async for row in answers.every_answer(db, form):
+                out = _answer_out(call, asked, row)
+                yield [f"{tokyo(row.submitted_at):%Y-%m-%d %H:%M}", out.user, out.display_name, out.via_label,
+                       out.times, *[c.text for c in out.answers]]
+
+        async with db.write() as s:
+            await call.audit(s, "forms.export", f"form:{form.id}", after={"personal": call.personal})
+        name = f"form-{form.key}-answers-{tokyo(clock.now()):%Y%m%d-%H%M}.csv"
+        return await stream_csv(call.request, name, ["最後の回答日時", "利用者", "表示名", "回答の経路", "回答回数",
+                                                     *[a.label for a in asked]], rows())
 
     # ---- one citizen's settings (§9(2)(ア)⑦) ------------------------------------------------
     async def _citizen(s: Any, citizen_id: int) -> Citizen:

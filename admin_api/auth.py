@@ -11,6 +11,7 @@ from typing import Protocol
 
 from aiohttp import web
 
+from admin_api import keys
 from admin_api.errors import ApiError, Handler
 from civic.staff.permissions import grants
 
@@ -40,7 +41,6 @@ class Authenticator(Protocol):
 
 
 PRINCIPAL: web.RequestKey[Principal] = web.RequestKey("principal", Principal)
-AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
 
 
 def principal_of(request: web.Request) -> Principal:
@@ -73,7 +73,7 @@ def make_auth_middleware(public_paths: frozenset[str] = frozenset()):
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise ApiError(401, "unauthenticated", "ログインしてください（Authorization ヘッダーがありません）。")
-        authenticator = request.config_dict[AUTHENTICATOR]
+        authenticator = request.config_dict[keys.AUTHENTICATOR]
         principal = await authenticator.authenticate(token.strip(), remote=request.remote)
         if principal is None:
             raise ApiError(401, "unauthenticated", "ログインの有効期限が切れたか、トークンが正しくありません。")

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel
-from sqlmodel import SQLModel, func, select
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from admin_api import downloads
@@ -15,10 +15,7 @@ from admin_api.booking_schemas import BookerOut, FacilityOut, ReservationOut, Un
 from admin_api.errors import ApiError
 from admin_api.routing import Call
 from civic.booking import bookers
-from civic.booking.audit import AuditLog
-from civic.booking.models import Reservation
-from civic.facilities.catalogue import touch
-from civic.facilities.content import ContentError, parse_minute, parse_range
+from civic.facilities.content import ContentError, parse_range
 from civic.facilities.models import Facility, Unit
 from civic.facilities.services import FacilityError
 from civic.staff.privacy import Pseudonymizer, mask_value
@@ -39,13 +36,6 @@ async def refused_as_api(work: Awaitable[T]) -> T:
         return await work
     except FacilityError as exc:
         raise ApiError(422 if exc.kind == "invalid" else 409, exc.kind, exc.message, exc.field) from None
-
-
-def minutes_of(text: str, field: str) -> int:
-    try:
-        return parse_minute(text, field)
-    except ContentError as exc:
-        raise invalid(field, str(exc).split(": ", 1)[-1]) from None
 
 
 def range_of(text: str, field: str) -> tuple[int, int]:
@@ -97,11 +87,11 @@ def dump(m: BaseModel | dict[str, Any] | None) -> dict[str, Any] | None:
     return m if m is None or isinstance(m, dict) else m.model_dump(mode="json")
 
 
-async def log(audit: AuditLog, s: AsyncSession, call: Call, action: str, target: str,
+async def log(s: AsyncSession, call: Call, action: str, target: str,
               before: BaseModel | dict[str, Any] | None, after: BaseModel | dict[str, Any] | None) -> None:
-    """The route's one operation-log entry, in ``s`` (the change's transaction): the framework then writes none."""
-    await audit.record(s, call.principal, action, target, dump(before), dump(after), call.remote)
-    call.audited = True
+    """The route's one operation-log entry, in ``s`` (the change's transaction), through ``Call.audit``
+    (the one audit path): the framework then writes none."""
+    await call.audit(s, action, target, before=dump(before), after=dump(after))
 
 
 async def unit_checked(s: AsyncSession, facility_id: int, unit_id: int | None, field: str = "unit_id") -> None:
@@ -110,29 +100,6 @@ async def unit_checked(s: AsyncSession, facility_id: int, unit_id: int | None, f
     u = await s.get(Unit, unit_id)
     if u is None or u.facility_id != facility_id:
         raise invalid(field, f"室場（ID {unit_id}）はこの施設にありません。")
-
-
-async def code_free(s: AsyncSession, model: type[Any], code: str, facility_id: int | None = None,
-                    exclude: int | None = None) -> None:
-    """``model``: a table model with ``id`` and ``code`` columns (and ``facility_id`` when it is given)."""
-    q = select(model).where(model.code == code)
-    if facility_id is not None:
-        q = q.where(model.facility_id == facility_id)
-    for other in (await s.exec(q)).all():
-        if other.id != exclude:
-            raise ApiError(409, "duplicate", f"コード {code} はすでに使われています。", "code")
-
-
-async def touch_facility(s: AsyncSession, facility_id: int | None, now: Any) -> None:
-    """Every change under a facility bumps its revision (cached catalogues then reload)."""
-    f = await s.get(Facility, facility_id) if facility_id is not None else None
-    if f is not None:
-        touch(f, now)
-        s.add(f)
-
-
-async def has_reservations(s: AsyncSession, *where: Any) -> bool:
-    return (await s.exec(select(func.count()).select_from(Reservation).where(*where))).one() > 0
 
 
 def csv_response(text: str, filename: str) -> web.Response:

@@ -5,9 +5,10 @@ schedules, and read the statistics (国富町 §9(2)(ア)③⑧⑨⑩⑪). Also 
 
 from __future__ import annotations
 
+import calendar
 import json
 from collections.abc import AsyncIterator, Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from aiohttp import web
@@ -22,15 +23,23 @@ from civic.clock import Clock, tokyo
 from civic.database import Database
 from civic.deliveries import csv_import, links, recipients, stats
 from civic.deliveries.models import (
+    AT,
     B_FAILED,
     B_PENDING,
+    D_ACTIVE,
+    D_APPROVAL,
+    D_FINISHED,
+    D_SCHEDULED,
     R_DUE,
     R_SENDING,
+    RECURRING,
+    REMINDER,
     TIMING_LABELS,
     Delivery,
     DeliveryBatch,
     DeliveryRun,
 )
+from civic.deliveries.schedule import Recurrence
 from civic.deliveries.services import DeliveryDesk, DeliveryInput, rule_of
 from civic.deliveries.stats import NoOpenStatistics, OpenStatistics
 from civic.segments.services import today_in_tokyo
@@ -155,6 +164,27 @@ class ListQuery(_In):
     offset: Offset = 0
 
 
+class CalendarQuery(_In):
+    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="月（例 2026-12）")
+
+
+class CalendarEntry(BaseModel):
+    date: str = Field(description="配信日（日本時間）")
+    time: str = Field(description="配信時刻（日本時間 HH:MM）")
+    delivery_id: int
+    title: str
+    timing: str
+    timing_label: str
+    status: str
+    status_label: str
+
+
+class CalendarOut(BaseModel):
+    month: str
+    entries: list[CalendarEntry] = Field(description="予約・繰り返しの配信日（取り消したものを除く）")
+    reminders: list[DeliveryOut] = Field(description="リマインド（該当する人がいる日に毎日送るもの）")
+
+
 class ImportQuery(_In):
     partial: bool = Field(default=False, description="正しい行だけ登録する（既定: 1行でも誤りがあれば何も登録しない）")
 
@@ -221,6 +251,38 @@ def delivery_router(db: Database, clock: Clock, desk: DeliveryDesk | None = None
             query = query.where(Delivery.status == q.status)
         async with db.read() as s:
             return [delivery_out(r) for r in (await s.exec(query)).all()]
+
+    @router.route("GET", "/deliveries/calendar", summary="配信カレンダー（月ごとの予約・繰り返しの配信日）",
+                  permission=READ, query=CalendarQuery, response=CalendarOut)
+    async def delivery_calendar(call: Call) -> CalendarOut:
+        year, month = (int(x) for x in call.query.month.split("-"))
+        first = date(year, month, 1)
+        days = [first + timedelta(days=i) for i in range(calendar.monthrange(year, month)[1])]
+        shown = (D_SCHEDULED, D_ACTIVE, D_APPROVAL, D_FINISHED)
+        async with db.read() as s:
+            rows = (await s.exec(select(Delivery).where(col(Delivery.status).in_(shown),
+                                                        col(Delivery.timing).in_((AT, RECURRING, REMINDER)))
+                                 .order_by(col(Delivery.id)))).all()
+        entries: list[CalendarEntry] = []
+        reminders: list[DeliveryOut] = []
+        for row in rows:
+            out = delivery_out(row)
+            rule = rule_of(row)
+            if row.timing == REMINDER:
+                reminders.append(out)
+                continue
+            if row.timing == AT and row.send_at is not None:
+                at = tokyo(row.send_at)
+                hits = [(at.date(), at.strftime("%H:%M"))] if (at.year, at.month) == (year, month) else []
+            elif isinstance(rule, Recurrence):
+                hits = [(d, rule.time) for d in days if rule.matches(d)]
+            else:
+                hits = []
+            entries += [CalendarEntry(date=d.isoformat(), time=t, delivery_id=row.id or 0, title=row.title,
+                                      timing=row.timing, timing_label=out.timing_label, status=row.status,
+                                      status_label=out.status_label) for d, t in hits]
+        entries.sort(key=lambda e: (e.date, e.time, e.delivery_id))
+        return CalendarOut(month=call.query.month, entries=entries, reminders=reminders)
 
     @router.route("POST", "/deliveries", summary="配信の作成（即時・予約・繰り返し・リマインド・下書き）", permission=SEND,
                   body=DeliveryIn, response=DeliveryDetail, status=201)

@@ -1,26 +1,27 @@
-"""Staff API, facility settings: frames, fees, equipment, purposes, the calendar and its CSV import."""
+"""Staff API, facility settings: frames, fees, equipment, purposes, the calendar and its CSV import.
+
+Part of the facilities feature: ``facility_views.router`` includes this module's ``router``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import jpholiday
 from pydantic import BaseModel
-from sqlmodel import col, func, or_, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel import col, or_, select
 
 from admin_api.booking_common import (
     MANAGE,
     VIEW,
     changes,
-    code_free,
     get_or_404,
     invalid,
     log,
     range_of,
-    touch_facility,
-    unit_checked,
+    refused_as_api,
 )
 from admin_api.booking_schemas import (
     CalendarDayIn,
@@ -44,10 +45,7 @@ from admin_api.booking_schemas import (
 )
 from admin_api.errors import ApiError
 from admin_api.routing import ApiRouter, Call
-from civic.booking.audit import AuditLog
-from civic.booking.models import ReservedEquipment
-from civic.clock import Clock
-from civic.database import Database
+from civic.facilities import services as facilities
 from civic.facilities.csvio import import_calendar_csv
 from civic.facilities.models import (
     CAL_HOLIDAY,
@@ -59,6 +57,7 @@ from civic.facilities.models import (
     Purpose,
     Unit,
 )
+from civic.facilities.services import S, Setting
 
 ID = r"{id:\d+}"
 
@@ -97,236 +96,186 @@ def _with_time(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def add_setting_routes(router: ApiRouter, db: Database, clock: Clock, audit: AuditLog) -> None:
+router = ApiRouter("facilities")
 
-    async def touch(s: AsyncSession, facility_id: int | None) -> None:
-        await touch_facility(s, facility_id, clock.now())
 
-    async def facility_of_unit(s: AsyncSession, unit_id: int) -> int | None:
-        u = await s.get(Unit, unit_id)
-        return u.facility_id if u else None
+Out = Callable[[Any], BaseModel]
 
-    # ---- frames --------------------------------------------------------------------------
 
-    @router.route("POST", f"/facilities/{ID}/frames", summary="予約枠の登録（unit_id 空欄で施設共通）", permission=MANAGE,
-                  body=FrameIn, response=FrameOut, status=201)
-    async def create_frame(call: Call) -> FrameOut:
-        fid = call.path_int("id")
-        async with db.write() as s:
-            await get_or_404(s, Facility, fid, "施設")
-            await unit_checked(s, fid, call.body.unit_id)
-            f = Frame(facility_id=fid, **_with_time(call.body.model_dump()))
-            s.add(f)
-            await touch(s, fid)
-            await s.flush()
-            out = frame_out(f)
-            await log(audit, s, call, "frame.create", f"frame:{f.id}", None, out)
-        return out
+async def _create(call: Call, parent: type[Facility] | type[Unit], make: Callable[[int], S], target: str,
+                  out: Out) -> Any:
+    """A setting under the facility (or unit) of the path, made by ``make(parent id)``, with its log entry."""
+    parent_id = call.path_int("id")
+    async with call.ctx.db.write() as s:
+        await get_or_404(s, parent, parent_id, "施設" if parent is Facility else "室場")
+        row = await refused_as_api(facilities.add_setting(s, make(parent_id), call.ctx.clock.now()))
+        after = out(row)
+        await log(s, call, f"{target}.create", f"{target}:{row.id}", None, after)
+    return after
 
-    @router.route("PATCH", f"/frames/{ID}", summary="予約枠の変更", permission=MANAGE, body=FramePatch, response=FrameOut)
-    async def update_frame(call: Call) -> FrameOut:
-        ident = call.path_int("id")
-        data = _with_time(changes(call.body))
-        async with db.write() as s:
-            f = await get_or_404(s, Frame, ident, "予約枠")
-            before = frame_out(f)
-            await unit_checked(s, f.facility_id, data.get("unit_id"))
-            for k, v in data.items():
-                setattr(f, k, v)
-            s.add(f)
-            await touch(s, f.facility_id)
-            after = frame_out(f)
-            await log(audit, s, call, "frame.update", f"frame:{ident}", before, after)
-        return after
 
-    @router.route("DELETE", f"/frames/{ID}", summary="予約枠の削除（既存の予約はそのまま残ります）", permission=MANAGE)
-    async def delete_frame(call: Call) -> None:
-        await _delete(call, Frame, "予約枠", "frame", frame_out)
+async def _update(call: Call, model: type[Setting], label: str, target: str, out: Out) -> Any:
+    ident = call.path_int("id")
+    data = _with_time(changes(call.body))
+    async with call.ctx.db.write() as s:
+        row = await get_or_404(s, model, ident, label)
+        before = out(row)
+        after = out(await refused_as_api(facilities.change_setting(s, row, data, call.ctx.clock.now())))
+        await log(s, call, f"{target}.update", f"{target}:{ident}", before, after)
+    return after
 
-    # ---- fees ----------------------------------------------------------------------------
 
-    @router.route("POST", f"/units/{ID}/fees", summary="使用料の登録（利用者区分・曜日区分・時間帯ごと）",
-                  permission=MANAGE, body=FeeRuleIn, response=FeeRuleOut, status=201)
-    async def create_fee(call: Call) -> FeeRuleOut:
-        uid = call.path_int("id")
-        async with db.write() as s:
-            u = await get_or_404(s, Unit, uid, "室場")
-            r = FeeRule(unit_id=uid, **_with_time(call.body.model_dump()))
-            s.add(r)
-            await touch(s, u.facility_id)
-            await s.flush()
-            out = fee_out(r)
-            await log(audit, s, call, "fee.create", f"fee:{r.id}", None, out)
-        return out
+async def _delete(call: Call, model: type[Setting], label: str, target: str, out: Out) -> None:
+    ident = call.path_int("id")
+    async with call.ctx.db.write() as s:
+        row = await get_or_404(s, model, ident, label)
+        before = out(row)
+        await refused_as_api(facilities.remove_setting(s, row, call.ctx.clock.now()))
+        await log(s, call, f"{target}.delete", f"{target}:{ident}", before, None)
 
-    @router.route("PATCH", f"/fees/{ID}", summary="使用料の変更", permission=MANAGE, body=FeeRulePatch,
-                  response=FeeRuleOut)
-    async def update_fee(call: Call) -> FeeRuleOut:
-        ident = call.path_int("id")
-        data = _with_time(changes(call.body))
-        async with db.write() as s:
-            r = await get_or_404(s, FeeRule, ident, "使用料")
-            before = fee_out(r)
-            for k, v in data.items():
-                setattr(r, k, v)
-            s.add(r)
-            after = fee_out(r)
-            await touch(s, await facility_of_unit(s, r.unit_id))
-            await log(audit, s, call, "fee.update", f"fee:{ident}", before, after)
-        return after
 
-    @router.route("DELETE", f"/fees/{ID}", summary="使用料の削除", permission=MANAGE)
-    async def delete_fee(call: Call) -> None:
-        await _delete(call, FeeRule, "使用料", "fee", fee_out)
+# ---- frames --------------------------------------------------------------------------
 
-    # ---- equipment -----------------------------------------------------------------------
+@router.route("POST", f"/facilities/{ID}/frames", summary="予約枠の登録（unit_id 空欄で施設共通）", permission=MANAGE,
+              body=FrameIn, response=FrameOut, status=201)
+async def create_frame(call: Call) -> FrameOut:
+    return await _create(call, Facility, lambda fid: Frame(facility_id=fid, **_with_time(call.body.model_dump())),
+                         "frame", frame_out)
 
-    @router.route("POST", f"/facilities/{ID}/equipment", summary="備品・附属設備の登録（数量・単位・料金）",
-                  permission=MANAGE, body=EquipmentIn, response=EquipmentOut, status=201)
-    async def create_equipment(call: Call) -> EquipmentOut:
-        fid = call.path_int("id")
-        async with db.write() as s:
-            await get_or_404(s, Facility, fid, "施設")
-            await unit_checked(s, fid, call.body.unit_id)
-            await code_free(s, Equipment, call.body.code, fid)
-            e = Equipment(facility_id=fid, **call.body.model_dump())
-            s.add(e)
-            await s.flush()
-            out = equipment_out(e)
-            await touch(s, fid)
-            await log(audit, s, call, "equipment.create", f"equipment:{e.id}", None, out)
-        return out
 
-    @router.route("PATCH", f"/equipment/{ID}", summary="備品・附属設備の変更（数量を減らすと以後の予約に反映）",
-                  permission=MANAGE, body=EquipmentPatch, response=EquipmentOut)
-    async def update_equipment(call: Call) -> EquipmentOut:
-        ident = call.path_int("id")
-        data = changes(call.body)
-        async with db.write() as s:
-            e = await get_or_404(s, Equipment, ident, "備品")
-            before = equipment_out(e)
-            await unit_checked(s, e.facility_id, data.get("unit_id"))
-            if "code" in data:
-                await code_free(s, Equipment, data["code"], e.facility_id, exclude=ident)
-            for k, v in data.items():
-                setattr(e, k, v)
-            s.add(e)
-            after = equipment_out(e)
-            await touch(s, e.facility_id)
-            await log(audit, s, call, "equipment.update", f"equipment:{ident}", before, after)
-        return after
+@router.route("PATCH", f"/frames/{ID}", summary="予約枠の変更", permission=MANAGE, body=FramePatch, response=FrameOut)
+async def update_frame(call: Call) -> FrameOut:
+    return await _update(call, Frame, "予約枠", "frame", frame_out)
 
-    @router.route("DELETE", f"/equipment/{ID}", summary="備品・附属設備の削除（予約されたことがあれば active=false に）",
-                  permission=MANAGE)
-    async def delete_equipment(call: Call) -> None:
-        ident = call.path_int("id")
-        async with db.read() as s:
-            used = (await s.exec(select(func.count()).select_from(ReservedEquipment).where(
-                ReservedEquipment.equipment_id == ident))).one()
-        if used:
-            raise ApiError(409, "in_use", "予約で使われたことのある備品は削除できません。active=false で貸出を止めてください。")
-        await _delete(call, Equipment, "備品", "equipment", equipment_out)
 
-    # ---- purposes ------------------------------------------------------------------------
+@router.route("DELETE", f"/frames/{ID}", summary="予約枠の削除（既存の予約はそのまま残ります）", permission=MANAGE)
+async def delete_frame(call: Call) -> None:
+    await _delete(call, Frame, "予約枠", "frame", frame_out)
 
-    @router.route("POST", f"/facilities/{ID}/purposes", summary="利用目的の登録（unit_id 空欄で施設共通）",
-                  permission=MANAGE, body=PurposeIn, response=PurposeOut, status=201)
-    async def create_purpose(call: Call) -> PurposeOut:
-        fid = call.path_int("id")
-        async with db.write() as s:
-            await get_or_404(s, Facility, fid, "施設")
-            await unit_checked(s, fid, call.body.unit_id)
-            p = Purpose(facility_id=fid, **call.body.model_dump())
-            s.add(p)
-            await s.flush()
-            out = purpose_out(p)
-            await touch(s, fid)
-            await log(audit, s, call, "purpose.create", f"purpose:{p.id}", None, out)
-        return out
 
-    @router.route("DELETE", f"/purposes/{ID}", summary="利用目的の削除", permission=MANAGE)
-    async def delete_purpose(call: Call) -> None:
-        await _delete(call, Purpose, "利用目的", "purpose", purpose_out)
+# ---- fees ----------------------------------------------------------------------------
 
-    # ---- calendar ------------------------------------------------------------------------
+@router.route("POST", f"/units/{ID}/fees", summary="使用料の登録（利用者区分・曜日区分・時間帯ごと）",
+              permission=MANAGE, body=FeeRuleIn, response=FeeRuleOut, status=201)
+async def create_fee(call: Call) -> FeeRuleOut:
+    return await _create(call, Unit, lambda uid: FeeRule(unit_id=uid, **_with_time(call.body.model_dump())),
+                         "fee", fee_out)
 
-    @router.route("GET", "/calendar-days", summary="休館日・利用不可・町の祝日・臨時開館の一覧", permission=VIEW,
-                  query=CalendarQuery, response=list[CalendarDayOut])
-    async def list_calendar_days(call: Call) -> list[CalendarDayOut]:
-        q = select(CalendarDay).order_by(col(CalendarDay.day), col(CalendarDay.id))
-        if call.query.facility_id is not None:
-            q = q.where(or_(col(CalendarDay.facility_id) == call.query.facility_id,
-                            col(CalendarDay.facility_id).is_(None)))
-        if call.query.date_from:
-            q = q.where(CalendarDay.day >= call.query.date_from)
-        if call.query.date_to:
-            q = q.where(CalendarDay.day <= call.query.date_to)
-        async with db.read() as s:
-            return [calendar_out(c) for c in (await s.exec(q.limit(2000))).all()]
 
-    @router.route("POST", "/calendar-days", summary="休館日・利用不可時間・町の祝日・臨時開館の登録", permission=MANAGE,
-                  body=CalendarDayIn, response=CalendarDayOut, status=201)
-    async def create_calendar_day(call: Call) -> CalendarDayOut:
-        body = call.body
-        if body.facility_id is None and body.kind != CAL_HOLIDAY:
-            raise invalid("facility_id", "休館・利用不可・臨時開館には施設を指定してください。")
-        if body.unit_id is not None and body.facility_id is None:
-            raise invalid("facility_id", "室場を指定するときは施設も指定してください。")
-        async with db.write() as s:
-            if body.facility_id is not None:
-                await get_or_404(s, Facility, body.facility_id, "施設")
-                await unit_checked(s, body.facility_id, body.unit_id)
-            c = CalendarDay(**_with_time(body.model_dump()))
-            s.add(c)
-            await s.flush()
-            out = calendar_out(c)
-            await log(audit, s, call, "calendar.create", f"calendar_day:{c.id}", None, out)
-        return out
+@router.route("PATCH", f"/fees/{ID}", summary="使用料の変更", permission=MANAGE, body=FeeRulePatch,
+              response=FeeRuleOut)
+async def update_fee(call: Call) -> FeeRuleOut:
+    return await _update(call, FeeRule, "使用料", "fee", fee_out)
 
-    @router.route("DELETE", f"/calendar-days/{ID}", summary="休館日などの削除", permission=MANAGE)
-    async def delete_calendar_day(call: Call) -> None:
-        await _delete(call, CalendarDay, "カレンダーの登録", "calendar_day", calendar_out)
 
-    @router.route("POST", "/calendar-days/import",
-                  summary="カレンダーCSVの取込（text/csv、列: 日付,施設コード,室場コード,区分,時間帯,理由。1件でも誤りがあれば全件取り込みません）",
-                  permission=MANAGE, response=CalendarImportOut, status=201,
-                  consumes=("text/csv", "application/octet-stream", "text/plain"))
-    async def import_calendar(call: Call) -> CalendarImportOut:
-        try:
-            text = call.body.decode("utf-8")
-        except UnicodeDecodeError:
-            raise invalid("csv", "CSV は UTF-8 で保存してください（Excel では「CSV UTF-8」）。") from None
-        async with db.write() as s:
-            result = await import_calendar_csv(s, text)
-            if result.errors:
-                shown = result.errors[:20]
-                more = f"\nほか{len(result.errors) - 20}件" if len(result.errors) > 20 else ""
-                raise ApiError(422, "invalid_csv", "\n".join(shown) + more, "csv")
-            out = CalendarImportOut(created=result.created, skipped=result.skipped)
-            await log(audit, s, call, "calendar.import", "calendar_day:*", None, out)
-        return out
+@router.route("DELETE", f"/fees/{ID}", summary="使用料の削除", permission=MANAGE)
+async def delete_fee(call: Call) -> None:
+    await _delete(call, FeeRule, "使用料", "fee", fee_out)
 
-    @router.route("GET", "/holidays", summary="祝日の一覧（国民の祝日と町が登録した休日）", permission=VIEW,
-                  query=HolidayQuery, response=list[HolidayOut])
-    async def list_holidays(call: Call) -> list[HolidayOut]:
-        year = call.query.year
-        async with db.read() as s:
-            town = (await s.exec(select(CalendarDay).where(
-                col(CalendarDay.facility_id).is_(None), CalendarDay.kind == CAL_HOLIDAY,
-                CalendarDay.day >= date(year, 1, 1), CalendarDay.day < date(year + 1, 1, 1)))).all()
-        out = [HolidayOut(day=d, name=name, source="national") for d, name in jpholiday.year_holidays(year)]
-        out += [HolidayOut(day=c.day, name=c.reason or "町の休日", source="town") for c in town]
-        return sorted(out, key=lambda h: h.day)
 
-    async def _delete(call: Call, model: type, label: str, target: str, out: Any) -> None:
-        ident = call.path_int("id")
-        async with db.write() as s:
-            obj = await get_or_404(s, model, ident, label)
-            before: BaseModel = out(obj)
-            if model is FeeRule:
-                await touch(s, await facility_of_unit(s, obj.unit_id))
-            elif model is not CalendarDay:
-                await touch(s, obj.facility_id)
-            await s.delete(obj)
-            await log(audit, s, call, f"{target}.delete", f"{target}:{ident}", before, None)
+# ---- equipment -----------------------------------------------------------------------
 
+@router.route("POST", f"/facilities/{ID}/equipment", summary="備品・附属設備の登録（数量・単位・料金）",
+              permission=MANAGE, body=EquipmentIn, response=EquipmentOut, status=201)
+async def create_equipment(call: Call) -> EquipmentOut:
+    return await _create(call, Facility, lambda fid: Equipment(facility_id=fid, **call.body.model_dump()),
+                         "equipment", equipment_out)
+
+
+@router.route("PATCH", f"/equipment/{ID}", summary="備品・附属設備の変更（数量を減らすと以後の予約に反映）",
+              permission=MANAGE, body=EquipmentPatch, response=EquipmentOut)
+async def update_equipment(call: Call) -> EquipmentOut:
+    return await _update(call, Equipment, "備品", "equipment", equipment_out)
+
+
+@router.route("DELETE", f"/equipment/{ID}", summary="備品・附属設備の削除（予約されたことがあれば active=false に）",
+              permission=MANAGE)
+async def delete_equipment(call: Call) -> None:
+    await _delete(call, Equipment, "備品", "equipment", equipment_out)
+
+
+# ---- purposes ------------------------------------------------------------------------
+
+@router.route("POST", f"/facilities/{ID}/purposes", summary="利用目的の登録（unit_id 空欄で施設共通）",
+              permission=MANAGE, body=PurposeIn, response=PurposeOut, status=201)
+async def create_purpose(call: Call) -> PurposeOut:
+    return await _create(call, Facility, lambda fid: Purpose(facility_id=fid, **call.body.model_dump()),
+                         "purpose", purpose_out)
+
+
+@router.route("DELETE", f"/purposes/{ID}", summary="利用目的の削除", permission=MANAGE)
+async def delete_purpose(call: Call) -> None:
+    await _delete(call, Purpose, "利用目的", "purpose", purpose_out)
+
+
+# ---- calendar ------------------------------------------------------------------------
+
+@router.route("GET", "/calendar-days", summary="休館日・利用不可・町の祝日・臨時開館の一覧", permission=VIEW,
+              query=CalendarQuery, response=list[CalendarDayOut])
+async def list_calendar_days(call: Call) -> list[CalendarDayOut]:
+    q = select(CalendarDay).order_by(col(CalendarDay.day), col(CalendarDay.id))
+    if call.query.facility_id is not None:
+        q = q.where(or_(col(CalendarDay.facility_id) == call.query.facility_id,
+                        col(CalendarDay.facility_id).is_(None)))
+    if call.query.date_from:
+        q = q.where(CalendarDay.day >= call.query.date_from)
+    if call.query.date_to:
+        q = q.where(CalendarDay.day <= call.query.date_to)
+    async with call.ctx.db.read() as s:
+        return [calendar_out(c) for c in (await s.exec(q.limit(2000))).all()]
+
+
+@router.route("POST", "/calendar-days", summary="休館日・利用不可時間・町の祝日・臨時開館の登録", permission=MANAGE,
+              body=CalendarDayIn, response=CalendarDayOut, status=201)
+async def create_calendar_day(call: Call) -> CalendarDayOut:
+    body = call.body
+    if body.facility_id is None and body.kind != CAL_HOLIDAY:
+        raise invalid("facility_id", "休館・利用不可・臨時開館には施設を指定してください。")
+    if body.unit_id is not None and body.facility_id is None:
+        raise invalid("facility_id", "室場を指定するときは施設も指定してください。")
+    async with call.ctx.db.write() as s:
+        if body.facility_id is not None:
+            await get_or_404(s, Facility, body.facility_id, "施設")
+        c = await refused_as_api(facilities.add_setting(s, CalendarDay(**_with_time(body.model_dump())),
+                                                        call.ctx.clock.now()))
+        out = calendar_out(c)
+        await log(s, call, "calendar.create", f"calendar_day:{c.id}", None, out)
+    return out
+
+
+@router.route("DELETE", f"/calendar-days/{ID}", summary="休館日などの削除", permission=MANAGE)
+async def delete_calendar_day(call: Call) -> None:
+    await _delete(call, CalendarDay, "カレンダーの登録", "calendar_day", calendar_out)
+
+
+@router.route("POST", "/calendar-days/import",
+              summary="カレンダーCSVの取込（text/csv、列: 日付,施設コード,室場コード,区分,時間帯,理由。1件でも誤りがあれば全件取り込みません）",
+              permission=MANAGE, response=CalendarImportOut, status=201,
+              consumes=("text/csv", "application/octet-stream", "text/plain"))
+async def import_calendar(call: Call) -> CalendarImportOut:
+    try:
+        text = call.body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise invalid("csv", "CSV は UTF-8 で保存してください（Excel では「CSV UTF-8」）。") from None
+    async with call.ctx.db.write() as s:
+        result = await import_calendar_csv(s, text)
+        if result.errors:
+            shown = result.errors[:20]
+            more = f"\nほか{len(result.errors) - 20}件" if len(result.errors) > 20 else ""
+            raise ApiError(422, "invalid_csv", "\n".join(shown) + more, "csv")
+        out = CalendarImportOut(created=result.created, skipped=result.skipped)
+        await log(s, call, "calendar.import", "calendar_day:*", None, out)
+    return out
+
+
+@router.route("GET", "/holidays", summary="祝日の一覧（国民の祝日と町が登録した休日）", permission=VIEW,
+              query=HolidayQuery, response=list[HolidayOut])
+async def list_holidays(call: Call) -> list[HolidayOut]:
+    year = call.query.year
+    async with call.ctx.db.read() as s:
+        town = (await s.exec(select(CalendarDay).where(
+            col(CalendarDay.facility_id).is_(None), CalendarDay.kind == CAL_HOLIDAY,
+            CalendarDay.day >= date(year, 1, 1), CalendarDay.day < date(year + 1, 1, 1)))).all()
+    out = [HolidayOut(day=d, name=name, source="national") for d, name in jpholiday.year_holidays(year)]
+    out += [HolidayOut(day=c.day, name=c.reason or "町の休日", source="town") for c in town]
+    return sorted(out, key=lambda h: h.day)

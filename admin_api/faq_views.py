@@ -7,9 +7,8 @@ citizens wrote: without ``personal.view`` names, phone numbers and such in them 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 import sqlalchemy as sa
 from pydantic import BaseModel, Field
@@ -18,15 +17,8 @@ from sqlmodel import col, select
 from admin_api.errors import ApiError
 from admin_api.fields import Offset
 from admin_api.routing import ApiRouter, Call, JapanDateTime
-from civic.clock import Clock
 from civic.faq.models import FaqAnswer, UnansweredQuestion
 from civic.faq.services import feedback_stats, open_questions, resolve_unanswered
-
-Source = Any
-
-
-def _get(source: Source) -> Any:
-    return source() if callable(source) else source
 
 
 class StatsQuery(BaseModel):
@@ -84,82 +76,88 @@ class ResolveIn(BaseModel):
     faq_entry_id: str | None = Field(default=None, max_length=64, description="回答として追加・紹介した FAQ の ID")
 
 
-def faq_router(*, db: Source, clock: Clock, questions: Callable[[], dict[str, str]] | None = None) -> ApiRouter:
-    """``questions()`` gives ``{entry id: question}`` (from the FAQ content) to label the figures."""
-    router = ApiRouter("faq")
+router = ApiRouter("faq")
 
-    def label(entry_id: str) -> str:
-        return (questions() if questions else {}).get(entry_id, "")
 
-    def unanswered_out(row: UnansweredQuestion, call: Call) -> UnansweredOut:
-        assert row.id is not None
-        return UnansweredOut(id=row.id, question=call.redact(row.question) or "", channel=row.channel,
-                             candidates=[c for c in row.candidates.split(",") if c], status=row.status, note=row.note,
-                             faq_entry_id=row.faq_entry_id, handled_by=row.handled_by, handled_at=row.handled_at,
-                             at=row.at)
+def label(call: Call, entry_id: str) -> str:
+    questions = call.ctx.faq_questions
+    return (questions() if questions else {}).get(entry_id, "")
 
-    @router.route("GET", "/faq/stats", summary="FAQ ごとの回答数と評価", permission="faq.read", query=StatsQuery,
-                  response=list[EntryStatsOut])
-    async def faq_stats(call: Call) -> list[EntryStatsOut]:
-        async with _get(db).read() as s:
-            stats = await feedback_stats(s, call.query.since)
-        out = []
-        for st in stats:
-            rated = st.helpful + st.not_helpful
-            out.append(EntryStatsOut(entry_id=st.entry_id, question=label(st.entry_id), answers=st.answers,
-                                     helpful=st.helpful, not_helpful=st.not_helpful,
-                                     helpful_rate=round(st.helpful / rated, 3) if rated else None))
-        return out
 
-    @router.route("GET", "/faq/answers", summary="回答の記録（新しい順）", permission="faq.read", query=AnswersQuery,
-                  response=list[AnswerOut])
-    async def faq_answers(call: Call) -> list[AnswerOut]:
-        q: AnswersQuery = call.query
-        query = select(FaqAnswer)
-        if q.entry_id:
-            query = query.where(FaqAnswer.entry_id == q.entry_id)
-        if q.helpful == "yes":
-            query = query.where(col(FaqAnswer.helpful).is_(True))
-        elif q.helpful == "no":
-            query = query.where(col(FaqAnswer.helpful).is_(False))
-        elif q.helpful == "none":
-            query = query.where(col(FaqAnswer.helpful).is_(None))
-        async with _get(db).read() as s:
-            rows = (await s.exec(query.order_by(col(FaqAnswer.at).desc(), col(FaqAnswer.id).desc())
-                                 .limit(q.limit).offset(q.offset))).all()
-        return [AnswerOut(id=r.id, entry_id=r.entry_id, question=call.redact(r.question) or "", how=r.how,
-                          channel=r.channel,
-                          helpful=r.helpful, at=r.at) for r in rows]
+def unanswered_out(row: UnansweredQuestion, call: Call) -> UnansweredOut:
+    assert row.id is not None
+    return UnansweredOut(id=row.id, question=call.redact(row.question) or "", channel=row.channel,
+                         candidates=[c for c in row.candidates.split(",") if c], status=row.status, note=row.note,
+                         faq_entry_id=row.faq_entry_id, handled_by=row.handled_by, handled_at=row.handled_at,
+                         at=row.at)
 
-    @router.route("GET", "/faq/unanswered", summary="答えられなかった質問", permission="faq.read",
-                  query=UnansweredQuery, response=list[UnansweredOut])
-    async def faq_unanswered(call: Call) -> list[UnansweredOut]:
-        q: UnansweredQuery = call.query
-        async with _get(db).read() as s:
-            rows = await open_questions(s, status=None if q.status == "all" else q.status, limit=q.limit,
-                                        offset=q.offset)
-        return [unanswered_out(r, call) for r in rows]
 
-    @router.route("GET", "/faq/unanswered/count", summary="未対応の質問の件数", permission="faq.read", response=dict)
-    async def faq_unanswered_count(call: Call) -> dict[str, int]:
-        async with _get(db).read() as s:
-            n = (await s.exec(select(sa.func.count()).select_from(UnansweredQuestion)
-                              .where(UnansweredQuestion.status == "open"))).one()
-        return {"open": int(n)}
+@router.route("GET", "/faq/stats", summary="FAQ ごとの回答数と評価", permission="faq.read", query=StatsQuery,
+              response=list[EntryStatsOut])
+async def faq_stats(call: Call) -> list[EntryStatsOut]:
+    async with call.ctx.db.read() as s:
+        stats = await feedback_stats(s, call.query.since)
+    out = []
+    for st in stats:
+        rated = st.helpful + st.not_helpful
+        out.append(EntryStatsOut(entry_id=st.entry_id, question=label(call, st.entry_id), answers=st.answers,
+                                 helpful=st.helpful, not_helpful=st.not_helpful,
+                                 helpful_rate=round(st.helpful / rated, 3) if rated else None))
+    return out
 
-    @router.route("POST", r"/faq/unanswered/{id:\d+}", summary="質問の対応を記録", permission="faq.edit",
-                  body=ResolveIn, response=UnansweredOut)
-    async def resolve_question(call: Call) -> UnansweredOut:
-        body: ResolveIn = call.body
-        if body.faq_entry_id and questions is not None and body.faq_entry_id not in questions():
-            raise ApiError(422, "unknown_faq", f"FAQ「{body.faq_entry_id}」がありません。", "faq_entry_id")
-        staff = call.principal.display_name if call.principal else ""
-        async with _get(db).write() as s:
-            row = await resolve_unanswered(s, call.path_int("id"), status=body.status, note=body.note,
-                                           faq_entry_id=body.faq_entry_id, staff=staff, now=clock.now())
-            if row is None:
-                raise ApiError(404, "not_found", "質問が見つかりません。", "id")
-            await call.audit(s, "faq.resolve", f"unanswered:{row.id}", after=body)
-            return unanswered_out(row, call)
 
-    return router
+@router.route("GET", "/faq/answers", summary="回答の記録（新しい順）", permission="faq.read", query=AnswersQuery,
+              response=list[AnswerOut])
+async def faq_answers(call: Call) -> list[AnswerOut]:
+    q: AnswersQuery = call.query
+    query = select(FaqAnswer)
+    if q.entry_id:
+        query = query.where(FaqAnswer.entry_id == q.entry_id)
+    if q.helpful == "yes":
+        query = query.where(col(FaqAnswer.helpful).is_(True))
+    elif q.helpful == "no":
+        query = query.where(col(FaqAnswer.helpful).is_(False))
+    elif q.helpful == "none":
+        query = query.where(col(FaqAnswer.helpful).is_(None))
+    async with call.ctx.db.read() as s:
+        rows = (await s.exec(query.order_by(col(FaqAnswer.at).desc(), col(FaqAnswer.id).desc())
+                             .limit(q.limit).offset(q.offset))).all()
+    return [AnswerOut(id=r.id, entry_id=r.entry_id, question=call.redact(r.question) or "", how=r.how,
+                      channel=r.channel,
+                      helpful=r.helpful, at=r.at) for r in rows]
+
+
+@router.route("GET", "/faq/unanswered", summary="答えられなかった質問", permission="faq.read",
+              query=UnansweredQuery, response=list[UnansweredOut])
+async def faq_unanswered(call: Call) -> list[UnansweredOut]:
+    q: UnansweredQuery = call.query
+    async with call.ctx.db.read() as s:
+        rows = await open_questions(s, status=None if q.status == "all" else q.status, limit=q.limit,
+                                    offset=q.offset)
+    return [unanswered_out(r, call) for r in rows]
+
+
+@router.route("GET", "/faq/unanswered/count", summary="未対応の質問の件数", permission="faq.read", response=dict)
+async def faq_unanswered_count(call: Call) -> dict[str, int]:
+    async with call.ctx.db.read() as s:
+        n = (await s.exec(select(sa.func.count()).select_from(UnansweredQuestion)
+                          .where(UnansweredQuestion.status == "open"))).one()
+    return {"open": int(n)}
+
+
+@router.route("POST", r"/faq/unanswered/{id:\d+}", summary="質問の対応を記録", permission="faq.edit",
+              body=ResolveIn, response=UnansweredOut)
+async def resolve_question(call: Call) -> UnansweredOut:
+    body: ResolveIn = call.body
+    questions = call.ctx.faq_questions
+    if body.faq_entry_id and questions is not None and body.faq_entry_id not in questions():
+        raise ApiError(422, "unknown_faq", f"FAQ「{body.faq_entry_id}」がありません。", "faq_entry_id")
+    staff = call.principal.display_name if call.principal else ""
+    async with call.ctx.db.write() as s:
+        row = await resolve_unanswered(s, call.path_int("id"), status=body.status, note=body.note,
+                                       faq_entry_id=body.faq_entry_id, staff=staff, now=call.ctx.clock.now())
+        if row is None:
+            raise ApiError(404, "not_found", "質問が見つかりません。", "id")
+        await call.audit(s, "faq.resolve", f"unanswered:{row.id}", after=body)
+        return unanswered_out(row, call)
+

@@ -1,4 +1,9 @@
-"""Typed application keys of the admin API sub-app (one module, so every router finds them)."""
+"""Typed application keys of the admin API sub-app (one module, so every router finds them).
+
+The rule (see ``bot.appkeys``): the service app's keys live in ``bot.appkeys``; a sub-app's own
+keys live in its package's keys module — here for the staff API — and are set only by the function
+that builds that sub-app (``admin_api.app.create_admin_app``). ``admin_api`` does not import ``bot``.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,14 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 if TYPE_CHECKING:
+    from admin_api.auth import Authenticator
+    from admin_api.context import AdminContext
     from admin_api.routing import Operation
-    from civic.staff.audit import Auditor
     from civic.staff.privacy import Redactor
 
-AUDITOR: web.AppKey[Auditor] = web.AppKey("auditor")
+AUTHENTICATOR: web.AppKey[Authenticator] = web.AppKey("authenticator")
+#: Everything the views depend on (``Call.ctx``), the operation log's auditor included: the one key they read.
+ADMIN_CONTEXT: web.AppKey[AdminContext] = web.AppKey("admin_context")
 #: Masks free text for staff without personal.view (names too, when the service gives it a finder).
 REDACTOR: web.AppKey[Redactor] = web.AppKey("redactor")
 #: Every permission the mounted routes declare, with the route summaries that need it.

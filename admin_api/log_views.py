@@ -13,13 +13,11 @@ from admin_api.downloads import stream_csv
 from admin_api.errors import ApiError
 from admin_api.fields import Offset
 from admin_api.routing import CSV_CT, ApiRouter, Call
-from civic.clock import Clock, tokyo
-from civic.database import Database
+from civic.clock import tokyo
 from civic.staff import audit, talklog
 from civic.staff.models import OperationLog
 from civic.staff.privacy import (
     PERSONAL_PERMISSION,
-    Pseudonymizer,
     mask_snapshot,
     mask_snapshot_text,
 )
@@ -127,86 +125,90 @@ def _log_out(entry: OperationLog, call: Call) -> OperationLogOut:
                            after=_snapshot(entry.after, call, entry.target_type), remote=entry.remote)
 
 
-def log_router(db: Database, clock: Clock) -> ApiRouter:
-    router = ApiRouter("logs", description="操作ログ・トークログ")
-    pseudonym = Pseudonymizer(db.cipher)
+router = ApiRouter("logs", description="操作ログ・トークログ")
 
-    def personal(call: Call) -> bool:
-        return call.principal is not None and call.principal.can(PERSONAL_PERMISSION)
 
-    @router.route("GET", "/operation-logs", summary="操作ログの検索", permission=AUDIT_VIEW,
-                  query=OperationLogPageQuery, response=OperationLogPage)
-    async def search_operation_log(call: Call) -> OperationLogPage:
-        q = call.query
-        async with db.read() as s:
-            total, rows = await audit.search(s, _log_query(q), limit=q.limit, offset=q.offset)
-        return OperationLogPage(total=total, items=[_log_out(r, call) for r in rows])
+def personal(call: Call) -> bool:
+    return call.principal is not None and call.principal.can(PERSONAL_PERMISSION)
 
-    @router.route("GET", "/operation-logs.csv", summary="操作ログの CSV 出力", permission=AUDIT_VIEW,
-                  query=OperationLogQuery, response=str, produces=CSV_CT)
-    async def export_operation_log(call: Call):
-        see = personal(call)
 
-        async def rows() -> AsyncIterator[list[Any]]:
-            async for e in audit.iterate(db, _log_query(call.query)):
-                before = e.before if see else mask_snapshot_text(e.before, e.target_type, call.redact)
-                after = e.after if see else mask_snapshot_text(e.after, e.target_type, call.redact)
-                yield [f"{tokyo(e.at):%Y-%m-%d %H:%M:%S}", e.staff_login, e.staff_id, e.action, e.target_type,
-                       e.target_id, before, after, e.remote]
+@router.route("GET", "/operation-logs", summary="操作ログの検索", permission=AUDIT_VIEW,
+              query=OperationLogPageQuery, response=OperationLogPage)
+async def search_operation_log(call: Call) -> OperationLogPage:
+    q = call.query
+    async with call.ctx.db.read() as s:
+        total, rows = await audit.search(s, _log_query(q), limit=q.limit, offset=q.offset)
+    return OperationLogPage(total=total, items=[_log_out(r, call) for r in rows])
 
-        async with db.write() as s:
-            await call.audit(s, "audit.export", "operation_log", after={
-                "filters": call.query.model_dump(mode="json", exclude_none=True), "personal": see})
-        name = f"operation-log-{tokyo(clock.now()):%Y%m%d-%H%M}.csv"
-        return await stream_csv(call.request, name, ["日時", "職員ログインID", "職員番号", "操作", "対象の種類",
-                                                     "対象ID", "変更前", "変更後", "接続元"], rows())
 
-    def _talk_query(call: Call) -> talklog.TalkQuery:
-        q = call.query
-        since, until = day_range(q.since, q.until)
-        query = talklog.TalkQuery(since=since, until=until, direction=q.direction, kind=q.kind, intent=q.intent,
-                                  flow=q.flow, text=q.text)
-        if q.user:
-            if q.user.startswith("利用者-"):
-                query.predicate = lambda e, wanted=q.user: pseudonym(e.channel_user_id) == wanted
-            elif personal(call):
-                query.channel_user_id = q.user
-            else:
-                raise ApiError(403, "forbidden", "LINE ユーザーIDでの検索には個人情報の閲覧権限（personal.view）が必要です。"
-                               "一覧に表示される仮名（利用者-…）で検索してください。", "user")
-        if q.text and not personal(call):  # search what this role sees, so masked words cannot be probed
-            needle, by_user = q.text.casefold(), query.predicate
-            query.text = None
-            query.predicate = lambda e: ((by_user is None or by_user(e))
-                                         and needle in (call.redact(e.text) or "").casefold())
-        return query
+@router.route("GET", "/operation-logs.csv", summary="操作ログの CSV 出力", permission=AUDIT_VIEW,
+              query=OperationLogQuery, response=str, produces=CSV_CT)
+async def export_operation_log(call: Call):
+    see = personal(call)
 
-    @router.route("GET", "/talk-logs", summary="トークログの検索", permission=TALKLOG_VIEW,
-                  query=TalkLogPageQuery, response=TalkLogPage)
-    async def search_talk_log(call: Call) -> TalkLogPage:
-        q = call.query
-        rows = await talklog.search(db, _talk_query(call), limit=q.limit, offset=q.offset)
-        see = personal(call)
-        return TalkLogPage(items=[TalkEntryOut(**talklog.entry_view(r, personal=see, pseudonym=pseudonym,
-                                                                    redact=call.redact))
-                                  for r in rows], limit=q.limit, offset=q.offset)
+    async def rows() -> AsyncIterator[list[Any]]:
+        async for e in audit.iterate(call.ctx.db, _log_query(call.query)):
+            before = e.before if see else mask_snapshot_text(e.before, e.target_type, call.redact)
+            after = e.after if see else mask_snapshot_text(e.after, e.target_type, call.redact)
+            yield [f"{tokyo(e.at):%Y-%m-%d %H:%M:%S}", e.staff_login, e.staff_id, e.action, e.target_type,
+                   e.target_id, before, after, e.remote]
 
-    @router.route("GET", "/talk-logs.csv", summary="トークログの CSV 出力", permission=TALKLOG_VIEW,
-                  query=TalkLogQuery, response=str, produces=CSV_CT)
-    async def export_talk_log(call: Call):
-        query = _talk_query(call)
-        see = personal(call)
+    async with call.ctx.db.write() as s:
+        await call.audit(s, "audit.export", "operation_log", after={
+            "filters": call.query.model_dump(mode="json", exclude_none=True), "personal": see})
+    name = f"operation-log-{tokyo(call.ctx.clock.now()):%Y%m%d-%H%M}.csv"
+    return await stream_csv(call.request, name, ["日時", "職員ログインID", "職員番号", "操作", "対象の種類",
+                                                 "対象ID", "変更前", "変更後", "接続元"], rows())
 
-        async def rows() -> AsyncIterator[list[Any]]:
-            async for e in talklog.iterate(db, query):
-                v = talklog.entry_view(e, personal=see, pseudonym=pseudonym, redact=call.redact)
-                yield [f"{tokyo(e.at):%Y-%m-%d %H:%M:%S}", v["user"], _DIRECTIONS.get(e.direction, e.direction),
-                       e.kind, v["text"], e.intent, e.flow]
 
-        async with db.write() as s:
-            await call.audit(s, "talklog.export", "talk_log", after={
-                "filters": call.query.model_dump(mode="json", exclude_none=True), "personal": see})
-        name = f"talk-log-{tokyo(clock.now()):%Y%m%d-%H%M}.csv"
-        return await stream_csv(call.request, name, ["日時", "利用者", "方向", "種類", "内容", "意図", "フロー"], rows())
+def _talk_query(call: Call) -> talklog.TalkQuery:
+    q = call.query
+    since, until = day_range(q.since, q.until)
+    query = talklog.TalkQuery(since=since, until=until, direction=q.direction, kind=q.kind, intent=q.intent,
+                              flow=q.flow, text=q.text)
+    if q.user:
+        if q.user.startswith("利用者-"):
+            pseudonym = call.ctx.pseudonym
+            query.predicate = lambda e, wanted=q.user: pseudonym(e.channel_user_id) == wanted
+        elif personal(call):
+            query.channel_user_id = q.user
+        else:
+            raise ApiError(403, "forbidden", "LINE ユーザーIDでの検索には個人情報の閲覧権限（personal.view）が必要です。"
+                           "一覧に表示される仮名（利用者-…）で検索してください。", "user")
+    if q.text and not personal(call):  # search what this role sees, so masked words cannot be probed
+        needle, by_user = q.text.casefold(), query.predicate
+        query.text = None
+        query.predicate = lambda e: ((by_user is None or by_user(e))
+                                     and needle in (call.redact(e.text) or "").casefold())
+    return query
 
-    return router
+
+@router.route("GET", "/talk-logs", summary="トークログの検索", permission=TALKLOG_VIEW,
+              query=TalkLogPageQuery, response=TalkLogPage)
+async def search_talk_log(call: Call) -> TalkLogPage:
+    q = call.query
+    rows = await talklog.search(call.ctx.db, _talk_query(call), limit=q.limit, offset=q.offset)
+    see = personal(call)
+    return TalkLogPage(items=[TalkEntryOut(**talklog.entry_view(r, personal=see, pseudonym=call.ctx.pseudonym,
+                                                                redact=call.redact))
+                              for r in rows], limit=q.limit, offset=q.offset)
+
+
+@router.route("GET", "/talk-logs.csv", summary="トークログの CSV 出力", permission=TALKLOG_VIEW,
+              query=TalkLogQuery, response=str, produces=CSV_CT)
+async def export_talk_log(call: Call):
+    query = _talk_query(call)
+    see = personal(call)
+
+    async def rows() -> AsyncIterator[list[Any]]:
+        async for e in talklog.iterate(call.ctx.db, query):
+            v = talklog.entry_view(e, personal=see, pseudonym=call.ctx.pseudonym, redact=call.redact)
+            yield [f"{tokyo(e.at):%Y-%m-%d %H:%M:%S}", v["user"], _DIRECTIONS.get(e.direction, e.direction),
+                   e.kind, v["text"], e.intent, e.flow]
+
+    async with call.ctx.db.write() as s:
+        await call.audit(s, "talklog.export", "talk_log", after={
+            "filters": call.query.model_dump(mode="json", exclude_none=True), "personal": see})
+    name = f"talk-log-{tokyo(call.ctx.clock.now()):%Y%m%d-%H%M}.csv"
+    return await stream_csv(call.request, name, ["日時", "利用者", "方向", "種類", "内容", "意図", "フロー"], rows())
+

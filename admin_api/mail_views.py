@@ -1,5 +1,9 @@
 """Mail to LINE for staff (国富町 §9(2)(ア)⑥): rules (``/mail-rules``), received mails (``/mails``),
-uploading a raw mail (``.eml``) instead of sending it by SMTP, and a preview of a rule's rewriting."""
+uploading a raw mail (``.eml``) instead of sending it by SMTP, and a preview of a rule's rewriting —
+of a saved rule on a raw mail, or of a rule being edited on a mail pasted as sender, subject and body.
+
+A held mail is approved or rejected through its delivery (``/deliveries/{id}/approve`` or
+``/cancel``); the list shows each mail's delivery status so staff see what became of it."""
 
 from __future__ import annotations
 
@@ -11,12 +15,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import col, select
 
+from admin_api.delivery_views import STATUS_LABELS
 from admin_api.errors import ApiError, from_validation_error
 from admin_api.routing import ApiRouter, Call
 from civic.clock import Clock
 from civic.database import Database
 from civic.deliveries import mail
-from civic.deliveries.models import InboundMail, MailRule
+from civic.deliveries.models import Delivery, InboundMail, MailRule
 from civic.deliveries.services import DeliveryDesk
 from civic.segments.models import Segment
 
@@ -61,11 +66,24 @@ class InboundMailOut(BaseModel):
     delivery_id: int | None
     error: str | None
     received_at: datetime
+    delivery_status: str | None = Field(default=None, description="配信の状態（approval: 承認待ち など）")
+    delivery_status_label: str | None = None
 
 
 class PreviewOut(BaseModel):
     matches: bool
     text: str
+
+
+class DraftPreviewIn(_In):
+    rule: MailRuleIn
+    sender: str = Field(default="", max_length=254, description="貼り付けたメールの差出人アドレス")
+    subject: str = Field(default="", max_length=2000)
+    body: str = Field(default="", max_length=100_000, description="貼り付けたメールの本文")
+
+
+class DraftPreviewOut(PreviewOut):
+    reason: str | None = Field(description="当てはまらないときの理由")
 
 
 def _rule_out(row: MailRule) -> MailRuleOut:
@@ -155,13 +173,42 @@ def mail_router(db: Database, clock: Clock, desk: DeliveryDesk | None = None, *,
         call.audited = True  # a preview changes nothing: no operation-log entry
         return PreviewOut(matches=mail.matches(row, parsed), text=mail.message_text(row, parsed))
 
+    @router.route("POST", "/mail-rules/preview", summary="編集中のルールの書き換え結果の確認（貼り付けたメール）",
+                  permission=READ, body=DraftPreviewIn, response=DraftPreviewOut,
+                  description="保存前のルールと、差出人・件名・本文を貼り付けたメールから、配信される本文を返します。")
+    async def preview_draft_rule(call: Call) -> DraftPreviewOut:
+        b: DraftPreviewIn = call.body
+        async with db.read() as s:
+            rewrite = await _check(s, b.rule)
+        call.audited = True  # a preview changes nothing: no operation-log entry
+        now = clock.now()
+        fields = b.rule.model_dump(exclude={"rewrite"})
+        rule = MailRule(**fields, rewrite=rewrite, created_at=now, updated_at=now)
+        text = b.body.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+        parsed = mail.ParsedMail(None, b.sender.strip().lower(), " ".join(b.subject.split()), text, 0)
+        matches = mail.matches(rule, parsed)
+        reason = None
+        if not rule.active:
+            reason = "このルールは無効になっています（有効にすると当てはまるか確かめられます）。"
+        elif not matches and not mail.matches(MailRule(**(fields | {"subject": ""}), created_at=now, updated_at=now),
+                                              parsed):
+            reason = f"差出人が「{rule.sender}」に当てはまりません。"
+        elif not matches:
+            reason = "件名が条件（正規表現）に当てはまりません。"
+        return DraftPreviewOut(matches=matches, text=mail.message_text(rule, parsed), reason=reason)
+
     @router.route("GET", "/mails", summary="受信メール一覧", permission=READ, response=list[InboundMailOut])
     async def list_mails(call: Call) -> list[InboundMailOut]:
         async with db.read() as s:
             rows = (await s.exec(select(InboundMail).order_by(col(InboundMail.id).desc()).limit(200))).all()
+            ids = [r.delivery_id for r in rows if r.delivery_id is not None]
+            status = dict((await s.exec(select(Delivery.id, Delivery.status).where(col(Delivery.id).in_(ids)))).all()
+                          ) if ids else {}
         return [InboundMailOut(id=r.id, sender=call.redact(r.sender) or "", subject=call.redact(r.subject) or "",
                                body=call.redact(r.body) or "", via=r.via, status=r.status,
-                               rule_id=r.rule_id, delivery_id=r.delivery_id, error=r.error, received_at=r.received_at)
+                               rule_id=r.rule_id, delivery_id=r.delivery_id, error=r.error, received_at=r.received_at,
+                               delivery_status=status.get(r.delivery_id),
+                               delivery_status_label=STATUS_LABELS.get(status.get(r.delivery_id) or ""))
                 for r in rows]
 
     @router.route("POST", "/mails", summary="メールの取り込み（.eml のアップロード）", permission=SEND,

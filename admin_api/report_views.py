@@ -10,7 +10,6 @@ what the reporter wrote and the staff notes are shown with names, phone numbers 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
@@ -22,8 +21,7 @@ from sqlmodel import col, select
 from admin_api.errors import ApiError
 from admin_api.fields import Offset
 from admin_api.routing import ApiRouter, Call, JapanDateTime
-from civic.clock import Clock, tokyo
-from civic.database import Database
+from civic.clock import tokyo
 from civic.reports.models import STATUS_LABELS, STATUSES, Report
 from civic.reports.services import (
     ReportError,
@@ -40,11 +38,16 @@ from civic.rows import pk
 from civic.staff.privacy import Redactor
 
 Status = Literal["received", "in_progress", "done", "rejected", "duplicate"]
-Source = Any  # a value, or a zero-argument callable returning it (for things created at start-up)
 
 
-def _get(source: Source) -> Any:
-    return source() if callable(source) else source
+def photo_url(call: Call, report_id: int) -> str:
+    path = call.ctx.reports.photo_path
+    return path(report_id) if path else f"/admin/api/v1/reports/{report_id}/photo"
+
+
+def public_text(call: Call, text: str | None) -> str | None:
+    """``text`` with personal data removed, as proposed for publication (the service's redactor finds names too)."""
+    return (call.ctx.reports.redact or Redactor())(text)
 
 
 class ReportQuery(BaseModel):
@@ -123,166 +126,168 @@ class CategoryOut(BaseModel):
     label: str
 
 
-def reports_router(
-    *, db: Source, clock: Clock, notifier: Source = None, categories: dict[str, str] | None = None,
-    town: str = "", photo_path: Callable[[int], str] | None = None,
-    redact: Callable[[str | None], str | None] | None = None,
-) -> ApiRouter:
-    """``db``/``notifier`` may be callables (the service creates them at start-up). ``redact`` removes
-    personal data from a description proposed for publication (the service's finds names too)."""
-    router = ApiRouter("reports")
-    public_text = redact or Redactor()
-    labels = dict(categories or {})
-    photo_url = photo_path or (lambda rid: f"/admin/api/v1/reports/{rid}/photo")
+router = ApiRouter("reports")
 
-    def summary(r: Report, call: Call) -> ReportSummary:
-        assert r.id is not None
-        return ReportSummary(
-            id=r.id, receipt_no=r.receipt_no or "", category=r.category, category_label=labels.get(r.category, r.category),
-            status=r.status, status_label=STATUS_LABELS.get(r.status, r.status),
-            description=call.redact(r.description) or "",
-            address=r.address, latitude=r.latitude, longitude=r.longitude, has_photo=r.has_photo,
-            created_at=r.created_at, updated_at=r.updated_at)
 
-    def filtered(query: Any, q: ReportQuery | MapQuery) -> Any:
-        if q.status:
-            query = query.where(Report.status == q.status)
-        if q.category:
-            query = query.where(Report.category == q.category)
-        if q.open_only:
-            query = query.where(col(Report.status).in_(("received", "in_progress")))
-        if isinstance(q, ReportQuery):
-            if q.since:
-                query = query.where(col(Report.created_at) >= q.since)
-            if q.until:
-                query = query.where(col(Report.created_at) < q.until)
-        return query
 
-    async def detail(session: Any, report: Report, call: Call) -> ReportDetail:
-        steps = await history(session, pk(report))
-        dupes = await possible_duplicates(session, report) if report.status in ("received", "in_progress") else []
-        return ReportDetail(
-            **summary(report, call).model_dump(), location_source=report.location_source, channel=report.channel,
-            duplicate_of=report.duplicate_of, photo_url=photo_url(pk(report)) if report.has_photo else None,
-            history=[StatusChangeOut(from_status=h.from_status, to_status=h.to_status,
-                                     to_label=STATUS_LABELS.get(h.to_status, h.to_status), note=call.redact(h.note) or "",
-                                     staff_name=h.staff_name, notified=h.notified, at=h.at) for h in steps],
-            possible_duplicates=[summary(d, call) for d in dupes], public_description=report.public_description,
-            public_approved_by=report.public_approved_by, public_approved_at=report.public_approved_at,
-            suggested_public_description=public_text(report.description) or "")
+def summary(r: Report, call: Call) -> ReportSummary:
+    assert r.id is not None
+    return ReportSummary(
+        id=r.id, receipt_no=r.receipt_no or "", category=r.category, category_label=call.ctx.reports.categories.get(r.category, r.category),
+        status=r.status, status_label=STATUS_LABELS.get(r.status, r.status),
+        description=call.redact(r.description) or "",
+        address=r.address, latitude=r.latitude, longitude=r.longitude, has_photo=r.has_photo,
+        created_at=r.created_at, updated_at=r.updated_at)
 
-    async def load(session: Any, report_id: int) -> Report:
-        report = await session.get(Report, report_id)
-        if report is None:
-            raise ApiError(404, "not_found", f"通報 {report_id} は見つかりません。", "id")
-        return report
 
-    @router.route("GET", "/reports/categories", summary="通報の種類の一覧", permission="reports.read",
-                  response=list[CategoryOut])
-    async def list_report_categories(call: Call) -> list[CategoryOut]:
-        return [CategoryOut(code=k, label=v) for k, v in labels.items()]
+def filtered(query: Any, q: ReportQuery | MapQuery) -> Any:
+    if q.status:
+        query = query.where(Report.status == q.status)
+    if q.category:
+        query = query.where(Report.category == q.category)
+    if q.open_only:
+        query = query.where(col(Report.status).in_(("received", "in_progress")))
+    if isinstance(q, ReportQuery):
+        if q.since:
+            query = query.where(col(Report.created_at) >= q.since)
+        if q.until:
+            query = query.where(col(Report.created_at) < q.until)
+    return query
 
-    @router.route("GET", "/reports", summary="通報の一覧（絞り込み・新しい順）", permission="reports.read",
-                  query=ReportQuery, response=ReportPage)
-    async def list_reports(call: Call) -> ReportPage:
-        q: ReportQuery = call.query
-        if q.since and q.until and q.since >= q.until:
-            raise ApiError(422, "invalid_range", "since は until より前の日時にしてください。", "since")
-        database: Database = _get(db)
-        async with database.read() as s:
-            total = (await s.exec(filtered(select(sa.func.count()).select_from(Report), q))).one()
-            rows = (await s.exec(filtered(select(Report), q).order_by(col(Report.created_at).desc(), col(Report.id).desc())
-                                 .limit(q.limit).offset(q.offset))).all()
-        return ReportPage(total=int(total), items=[summary(r, call) for r in rows])
 
-    @router.route("GET", "/reports/geojson", summary="地図表示用の GeoJSON（FeatureCollection）",
-                  permission="reports.read", query=MapQuery, response=dict)
-    async def reports_geojson(call: Call) -> web.Response:
-        database: Database = _get(db)
-        async with database.read() as s:
-            rows = (await s.exec(filtered(select(Report), call.query).order_by(col(Report.id)).limit(5000))).all()
-        features = [{
-            "type": "Feature", "id": r.id,
-            "geometry": {"type": "Point", "coordinates": [r.longitude, r.latitude]},
-            "properties": {"receipt_no": r.receipt_no, "category": r.category,
-                           "category_label": labels.get(r.category, r.category), "status": r.status,
-                           "status_label": STATUS_LABELS.get(r.status, r.status), "created_at": tokyo(r.created_at).isoformat(),
-                           "has_photo": r.has_photo},
-        } for r in rows]
-        body = {"type": "FeatureCollection", "features": features}
-        return web.Response(text=json.dumps(body, ensure_ascii=False), content_type="application/geo+json")
+async def detail(session: Any, report: Report, call: Call) -> ReportDetail:
+    steps = await history(session, pk(report))
+    dupes = await possible_duplicates(session, report) if report.status in ("received", "in_progress") else []
+    return ReportDetail(
+        **summary(report, call).model_dump(), location_source=report.location_source, channel=report.channel,
+        duplicate_of=report.duplicate_of, photo_url=photo_url(call, pk(report)) if report.has_photo else None,
+        history=[StatusChangeOut(from_status=h.from_status, to_status=h.to_status,
+                                 to_label=STATUS_LABELS.get(h.to_status, h.to_status), note=call.redact(h.note) or "",
+                                 staff_name=h.staff_name, notified=h.notified, at=h.at) for h in steps],
+        possible_duplicates=[summary(d, call) for d in dupes], public_description=report.public_description,
+        public_approved_by=report.public_approved_by, public_approved_at=report.public_approved_at,
+        suggested_public_description=public_text(call, report.description) or "")
 
-    @router.route("GET", r"/reports/{id:\d+}", summary="通報の詳細（履歴・重複の可能性）", permission="reports.read",
-                  response=ReportDetail)
-    async def get_report(call: Call) -> ReportDetail:
-        database: Database = _get(db)
-        async with database.read() as s:
-            return await detail(s, await load(s, call.path_int("id")), call)
 
-    @router.route("GET", r"/reports/{id:\d+}/photo", summary="通報の写真（JPEG、位置情報などのメタデータは削除済み）",
-                  permission="reports.read", response=bytes, produces="image/jpeg")
-    async def get_report_photo(call: Call) -> web.Response:
-        database: Database = _get(db)
-        async with database.read() as s:
-            report = await load(s, call.path_int("id"))
-            row = await photo_of(s, pk(report))
-        if row is None:
-            raise ApiError(404, "not_found", "この通報には写真がありません。", "id")
-        return web.Response(body=photo_bytes(row), content_type=row.content_type,
-                            headers={"Cache-Control": "private, no-store"})
+async def load(session: Any, report_id: int) -> Report:
+    report = await session.get(Report, report_id)
+    if report is None:
+        raise ApiError(404, "not_found", f"通報 {report_id} は見つかりません。", "id")
+    return report
 
-    @router.route("POST", r"/reports/{id:\d+}/status", summary="状態の変更（通報者に LINE でお知らせ）",
-                  permission="reports.manage", body=StatusChangeIn, response=ReportDetail)
-    async def change_report_status(call: Call) -> ReportDetail:
-        body: StatusChangeIn = call.body
-        principal = call.principal
-        staff = Staff(principal.staff_id if principal else None, principal.display_name if principal else "")
-        database: Database = _get(db)
-        try:
-            async with database.write() as s:
-                report, _ = await change_status(s, call.path_int("id"), body.status, note=body.note, staff=staff,
-                                                now=clock.now(), notifier=_get(notifier), duplicate_of=body.duplicate_of,
-                                                town=town)
-                out = await detail(s, report, call)
-                await call.audit(s, "reports.status", f"report:{report.id}", after=body)
-        except ReportError as exc:
-            raise ApiError(404 if exc.code == "not_found" else 422, exc.code, exc.message, exc.field) from None
-        return out
 
-    @router.route("PUT", r"/reports/{id:\d+}/publication", summary="説明文の公開を承認（Open311）",
-                  permission="reports.publish", body=PublicationIn, response=ReportDetail,
-                  description="承認した説明文だけが Open311 の requests.json に載ります（OPEN311_DESCRIPTIONS=approved）。"
-                              "説明文を省略すると、氏名・電話番号・メールアドレスなどを伏せたものを承認します。")
-    async def approve_report_publication(call: Call) -> ReportDetail:
-        staff = Staff(call.principal.staff_id if call.principal else None,
-                      call.principal.display_name if call.principal else "")
-        database: Database = _get(db)
-        try:
-            async with database.write() as s:
-                report = await load(s, call.path_int("id"))
-                before = {"public_description": report.public_description}
-                text = call.body.description if call.body.description is not None else public_text(report.description)
-                report = await approve_publication(s, pk(report), text=text or "", staff=staff,
-                                                   now=clock.now())
-                await call.audit(s, "reports.publish", f"report:{report.id}", before=before,
-                                 after={"public_description": report.public_description})
-                return await detail(s, report, call)
-        except ReportError as exc:
-            raise ApiError(404 if exc.code == "not_found" else 422, exc.code, exc.message, exc.field) from None
+@router.route("GET", "/reports/categories", summary="通報の種類の一覧", permission="reports.read",
+              response=list[CategoryOut])
+async def list_report_categories(call: Call) -> list[CategoryOut]:
+    return [CategoryOut(code=k, label=v) for k, v in call.ctx.reports.categories.items()]
 
-    @router.route("DELETE", r"/reports/{id:\d+}/publication", summary="説明文の公開の承認を取り消す（Open311）",
-                  permission="reports.publish", response=ReportDetail)
-    async def withdraw_report_publication(call: Call) -> ReportDetail:
-        database: Database = _get(db)
+
+@router.route("GET", "/reports", summary="通報の一覧（絞り込み・新しい順）", permission="reports.read",
+              query=ReportQuery, response=ReportPage)
+async def list_reports(call: Call) -> ReportPage:
+    q: ReportQuery = call.query
+    if q.since and q.until and q.since >= q.until:
+        raise ApiError(422, "invalid_range", "since は until より前の日時にしてください。", "since")
+    database = call.ctx.db
+    async with database.read() as s:
+        total = (await s.exec(filtered(select(sa.func.count()).select_from(Report), q))).one()
+        rows = (await s.exec(filtered(select(Report), q).order_by(col(Report.created_at).desc(), col(Report.id).desc())
+                             .limit(q.limit).offset(q.offset))).all()
+    return ReportPage(total=int(total), items=[summary(r, call) for r in rows])
+
+
+@router.route("GET", "/reports/geojson", summary="地図表示用の GeoJSON（FeatureCollection）",
+              permission="reports.read", query=MapQuery, response=dict)
+async def reports_geojson(call: Call) -> web.Response:
+    database = call.ctx.db
+    async with database.read() as s:
+        rows = (await s.exec(filtered(select(Report), call.query).order_by(col(Report.id)).limit(5000))).all()
+    features = [{
+        "type": "Feature", "id": r.id,
+        "geometry": {"type": "Point", "coordinates": [r.longitude, r.latitude]},
+        "properties": {"receipt_no": r.receipt_no, "category": r.category,
+                       "category_label": call.ctx.reports.categories.get(r.category, r.category), "status": r.status,
+                       "status_label": STATUS_LABELS.get(r.status, r.status), "created_at": tokyo(r.created_at).isoformat(),
+                       "has_photo": r.has_photo},
+    } for r in rows]
+    body = {"type": "FeatureCollection", "features": features}
+    return web.Response(text=json.dumps(body, ensure_ascii=False), content_type="application/geo+json")
+
+
+@router.route("GET", r"/reports/{id:\d+}", summary="通報の詳細（履歴・重複の可能性）", permission="reports.read",
+              response=ReportDetail)
+async def get_report(call: Call) -> ReportDetail:
+    database = call.ctx.db
+    async with database.read() as s:
+        return await detail(s, await load(s, call.path_int("id")), call)
+
+
+@router.route("GET", r"/reports/{id:\d+}/photo", summary="通報の写真（JPEG、位置情報などのメタデータは削除済み）",
+              permission="reports.read", response=bytes, produces="image/jpeg")
+async def get_report_photo(call: Call) -> web.Response:
+    database = call.ctx.db
+    async with database.read() as s:
+        report = await load(s, call.path_int("id"))
+        row = await photo_of(s, pk(report))
+    if row is None:
+        raise ApiError(404, "not_found", "この通報には写真がありません。", "id")
+    return web.Response(body=photo_bytes(row), content_type=row.content_type,
+                        headers={"Cache-Control": "private, no-store"})
+
+
+@router.route("POST", r"/reports/{id:\d+}/status", summary="状態の変更（通報者に LINE でお知らせ）",
+              permission="reports.manage", body=StatusChangeIn, response=ReportDetail)
+async def change_report_status(call: Call) -> ReportDetail:
+    body: StatusChangeIn = call.body
+    principal = call.principal
+    staff = Staff(principal.staff_id if principal else None, principal.display_name if principal else "")
+    database = call.ctx.db
+    try:
+        async with database.write() as s:
+            report, _ = await change_status(s, call.path_int("id"), body.status, note=body.note, staff=staff,
+                                            now=call.ctx.clock.now(), notifier=call.ctx.reports.notifier,
+                                            duplicate_of=body.duplicate_of, town=call.ctx.reports.town)
+            out = await detail(s, report, call)
+            await call.audit(s, "reports.status", f"report:{report.id}", after=body)
+    except ReportError as exc:
+        raise ApiError(404 if exc.code == "not_found" else 422, exc.code, exc.message, exc.field) from None
+    return out
+
+
+@router.route("PUT", r"/reports/{id:\d+}/publication", summary="説明文の公開を承認（Open311）",
+              permission="reports.publish", body=PublicationIn, response=ReportDetail,
+              description="承認した説明文だけが Open311 の requests.json に載ります（OPEN311_DESCRIPTIONS=approved）。"
+                          "説明文を省略すると、氏名・電話番号・メールアドレスなどを伏せたものを承認します。")
+async def approve_report_publication(call: Call) -> ReportDetail:
+    staff = Staff(call.principal.staff_id if call.principal else None,
+                  call.principal.display_name if call.principal else "")
+    database = call.ctx.db
+    try:
         async with database.write() as s:
             report = await load(s, call.path_int("id"))
             before = {"public_description": report.public_description}
-            report = await withdraw_publication(s, pk(report))
-            await call.audit(s, "reports.unpublish", f"report:{report.id}", before=before,
-                             after={"public_description": None})
+            text = call.body.description if call.body.description is not None else public_text(call, report.description)
+            report = await approve_publication(s, pk(report), text=text or "", staff=staff,
+                                               now=call.ctx.clock.now())
+            await call.audit(s, "reports.publish", f"report:{report.id}", before=before,
+                             after={"public_description": report.public_description})
             return await detail(s, report, call)
+    except ReportError as exc:
+        raise ApiError(404 if exc.code == "not_found" else 422, exc.code, exc.message, exc.field) from None
 
-    return router
+
+@router.route("DELETE", r"/reports/{id:\d+}/publication", summary="説明文の公開の承認を取り消す（Open311）",
+              permission="reports.publish", response=ReportDetail)
+async def withdraw_report_publication(call: Call) -> ReportDetail:
+    database = call.ctx.db
+    async with database.write() as s:
+        report = await load(s, call.path_int("id"))
+        before = {"public_description": report.public_description}
+        report = await withdraw_publication(s, pk(report))
+        await call.audit(s, "reports.unpublish", f"report:{report.id}", before=before,
+                         after={"public_description": None})
+        return await detail(s, report, call)
 
 
-__all__ = ["STATUSES", "reports_router"]
+
+__all__ = ["STATUSES", "router"]

@@ -125,6 +125,24 @@ class ReleaseOut(BaseModel):
     default_menu_id: int | None
 
 
+class AccountInfo(BaseModel):
+    account: str
+    name: str
+    permission: str = Field(description="表示設定の変更・公開・ロールバックに要る権限")
+    simulator_url: str | None = Field(description="このアカウントで試せるチャットシミュレーターのURL（ないときは null）")
+
+
+class Choice(BaseModel):
+    value: str
+    label: str
+
+
+class AccountsOut(BaseModel):
+    accounts: list[AccountInfo]
+    flows: list[Choice] = Field(description="ポストバックで始められるチャットボットの流れ（value が data）")
+    liff_pages: list[Choice] = Field(description="領域から開ける LIFF ページ（value が URL）")
+
+
 async def menu_out(s, menu: RichMenu) -> MenuOut:
     spec = services.load_spec(menu)
     image = await s.get(RichMenuImage, menu.image_sha256) if menu.image_sha256 else None

@@ -25,6 +25,7 @@ from admin_api.routing import PNG_CT, ApiRouter, Call
 from civic.clock import Clock
 from civic.database import Database
 from richmenus import services
+from richmenus.editor import EditorOptions
 from richmenus.models import RichMenuGroup, RichMenuImage
 from richmenus.publish import RichMenuPublisher
 from richmenus.render import Tab, render
@@ -33,7 +34,8 @@ READ, EDIT = "richmenus.read", "richmenus.edit"
 IMAGE_TYPES = ("image/png", "image/jpeg")
 
 
-def richmenu_router(db: Database, clock: Clock, publisher: RichMenuPublisher) -> ApiRouter:
+def richmenu_router(db: Database, clock: Clock, publisher: RichMenuPublisher,
+                    options: EditorOptions | None = None) -> ApiRouter:
     router = ApiRouter("richmenus", description="リッチメニュー（作成・タブ・表示設定・公開・版の管理）")
 
     @router.route("GET", "/richmenus", summary="リッチメニュー一覧", permission=READ, response=list[MenuOut])
@@ -160,5 +162,5 @@ def richmenu_router(db: Database, clock: Clock, publisher: RichMenuPublisher) ->
             await s.delete(group)
             await call.audit(s, "richmenus.group_delete", f"richmenu_group:{before.id}", before=before)
 
-    add_account_routes(router, db, clock, publisher)
+    add_account_routes(router, db, clock, publisher, options or EditorOptions())
     return router

@@ -21,7 +21,7 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aiohttp import web
 from pydantic import AfterValidator, BaseModel, ValidationError
@@ -29,10 +29,14 @@ from pydantic_core import to_jsonable_python
 
 from admin_api.auth import Principal, mark_public, principal_of
 from admin_api.errors import ApiError, from_validation_error
-from admin_api.keys import AUDITOR, BODY_LIMIT, REDACTOR
+from admin_api.keys import ADMIN_CONTEXT, BODY_LIMIT, REDACTOR
 from civic.clock import TOKYO
 from civic.inputs import RefusedJson, loads_json
 from civic.staff.privacy import PERSONAL_PERMISSION, mask_text
+
+if TYPE_CHECKING:
+    from admin_api.context import AdminContext
+    from civic.staff.audit import Auditor
 
 JSON_CT = "application/json"
 CSV_CT = "text/csv"
@@ -63,6 +67,19 @@ class Call:
         return value
 
     @property
+    def ctx(self) -> AdminContext:
+        """What the views depend on (database, clock, services…), as the service built it once."""
+        context = self.request.config_dict.get(ADMIN_CONTEXT)
+        if context is None:
+            raise RuntimeError("create_admin_app(..., context=AdminContext(...)) was not given a context")
+        return context
+
+    @property
+    def auditor(self) -> Auditor | None:
+        context = self.request.config_dict.get(ADMIN_CONTEXT)
+        return context.auditor if context is not None else None
+
+    @property
     def remote(self) -> str | None:
         return self.request.remote
 
@@ -81,8 +98,8 @@ class Call:
 
     async def audit(self, session: Any, action: str, target: str, *, before: Any = None,
                     after: Any = None) -> None:
-        """Write an operation-log entry in ``session`` (the transaction of the change itself)."""
-        auditor = self.request.config_dict.get(AUDITOR)
+        """Write the change's one operation-log entry in ``session`` (the transaction of the change itself)."""
+        auditor = self.auditor
         if auditor is not None:
             await auditor.record(session, self.principal, action, target, before, after, self.remote)
         self.audited = True
@@ -172,6 +189,10 @@ class ApiRouter:
             return handler
 
         return register
+
+    def include(self, other: ApiRouter) -> None:
+        """Serve ``other``'s operations as this router's (one feature declared in two modules)."""
+        self.operations.extend(other.operations)
 
     def add_to(self, app: web.Application) -> None:
         for op in self.operations:
@@ -285,10 +306,10 @@ def _wrap(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse
 
 
 async def _audit_fallback(op: Operation, call: Call) -> None:
-    auditor = call.request.config_dict.get(AUDITOR)
+    auditor = call.auditor
     if auditor is None:
         return
     body = call.body.model_dump(mode="json") if isinstance(call.body, BaseModel) else None
     target = f"{op.tag}:{call.request.path}"
-    await auditor.record_alone(call.principal, f"{op.tag}.{op.operation_id}", target,
-                               after=body, remote=call.remote)
+    async with call.ctx.db.write() as session:
+        await auditor.record(session, call.principal, f"{op.tag}.{op.operation_id}", target, None, body, call.remote)

@@ -17,7 +17,6 @@ from sqlmodel import col, select
 
 from admin_api.errors import ApiError
 from admin_api.routing import ApiRouter, Call
-from civic.clock import Clock
 from civic.scenarios.models import Scenario
 from civic.scenarios.services import (
     ScenarioError,
@@ -28,12 +27,6 @@ from civic.scenarios.services import (
     unpublish,
     update_draft,
 )
-
-Source = Any
-
-
-def _get(source: Source) -> Any:
-    return source() if callable(source) else source
 
 
 class OptionIn(BaseModel):
@@ -91,125 +84,142 @@ class ExportQuery(BaseModel):
     version: Literal["draft", "published"] = "draft"
 
 
-def scenarios_router(*, db: Source, clock: Clock, faq_ids: Callable[[], Iterable[str]] | None = None) -> ApiRouter:
-    router = ApiRouter("scenarios")
+router = ApiRouter("scenarios")
 
-    def known_faq() -> Iterable[str] | None:
-        return faq_ids() if faq_ids is not None else None
 
-    def summary(row: Scenario) -> ScenarioSummary:
-        assert row.id is not None
-        return ScenarioSummary(id=row.id, key=row.key, title=row.title, keywords=list(row.draft.get("keywords") or []),
-                               draft_version=row.draft_version, published_version=row.published_version,
-                               published_at=row.published_at,
-                               unpublished_changes=row.published_version != row.draft_version,
-                               updated_at=row.updated_at, updated_by=row.updated_by)
+def known_faq(call: Call) -> Iterable[str] | None:
+    """The FAQ entries a scenario may point to (``None``: not checked)."""
+    faq_ids = call.ctx.faq_ids
+    return faq_ids() if faq_ids is not None else None
 
-    def detail(row: Scenario, created: bool = False) -> ScenarioDetail:
-        return ScenarioDetail(**summary(row).model_dump(), draft=row.draft, published=row.published, created=created)
 
-    def problem(exc: ScenarioError) -> ApiError:
-        first = exc.problems[0]
-        status = 409 if exc.code == "duplicate_key" else 422
-        more = f"（ほか{len(exc.problems) - 1}件）" if len(exc.problems) > 1 else ""
-        return ApiError(status, exc.code, first.message + more, first.field or None)
+def summary(row: Scenario) -> ScenarioSummary:
+    assert row.id is not None
+    return ScenarioSummary(id=row.id, key=row.key, title=row.title, keywords=list(row.draft.get("keywords") or []),
+                           draft_version=row.draft_version, published_version=row.published_version,
+                           published_at=row.published_at,
+                           unpublished_changes=row.published_version != row.draft_version,
+                           updated_at=row.updated_at, updated_by=row.updated_by)
 
-    async def load(session: Any, call: Call) -> Scenario:
-        row = await session.get(Scenario, call.path_int("id"))
-        if row is None:
-            raise ApiError(404, "not_found", "シナリオが見つかりません。", "id")
-        return row
 
-    def who(call: Call) -> str:
-        return call.principal.display_name if call.principal else ""
+def detail(row: Scenario, created: bool = False) -> ScenarioDetail:
+    return ScenarioDetail(**summary(row).model_dump(), draft=row.draft, published=row.published, created=created)
 
-    @router.route("GET", "/scenarios", summary="シナリオの一覧", permission="scenarios.read",
-                  response=list[ScenarioSummary])
-    async def list_scenarios(call: Call) -> list[ScenarioSummary]:
-        async with _get(db).read() as s:
-            rows = (await s.exec(select(Scenario).order_by(col(Scenario.id)))).all()
-        return [summary(r) for r in rows]
 
-    @router.route("POST", "/scenarios", summary="シナリオの作成（下書き）", permission="scenarios.edit",
-                  body=ScenarioIn, response=ScenarioDetail, status=201)
-    async def create_scenario(call: Call) -> ScenarioDetail:
-        try:
-            async with _get(db).write() as s:
-                row = await create(s, call.body.model_dump(exclude_none=True), staff=who(call), now=clock.now(),
-                                   faq_ids=known_faq())
-                out = detail(row, True)
-                await call.audit(s, "scenarios.create", f"scenario:{row.id}", after=out)
-                return out
-        except ScenarioError as exc:
-            raise problem(exc) from None
+def problem(exc: ScenarioError) -> ApiError:
+    first = exc.problems[0]
+    status = 409 if exc.code == "duplicate_key" else 422
+    more = f"（ほか{len(exc.problems) - 1}件）" if len(exc.problems) > 1 else ""
+    return ApiError(status, exc.code, first.message + more, first.field or None)
 
-    @router.route("GET", r"/scenarios/{id:\d+}", summary="シナリオ（下書きと公開版）", permission="scenarios.read",
-                  response=ScenarioDetail)
-    async def get_scenario(call: Call) -> ScenarioDetail:
-        async with _get(db).read() as s:
-            return detail(await load(s, call))
 
-    async def change(call: Call, action: str, work: Callable[[Any, Scenario], Awaitable[Scenario]]) -> ScenarioDetail:
-        """Change one scenario in one transaction with its operation-log entry (before/after); a refused
-        change (``ScenarioError``) answers with the field at fault and logs nothing."""
-        try:
-            async with _get(db).write() as s:
-                row = await load(s, call)
-                before = detail(row).model_dump(mode="json")
-                out = detail(await work(s, row))
-                await call.audit(s, action, f"scenario:{out.id}", before=before, after=out)
-                return out
-        except ScenarioError as exc:
-            raise problem(exc) from None
+async def load(session: Any, call: Call) -> Scenario:
+    row = await session.get(Scenario, call.path_int("id"))
+    if row is None:
+        raise ApiError(404, "not_found", "シナリオが見つかりません。", "id")
+    return row
 
-    @router.route("PUT", r"/scenarios/{id:\d+}", summary="下書きの更新", permission="scenarios.edit",
-                  body=ScenarioUpdate, response=ScenarioDetail)
-    async def update_scenario(call: Call) -> ScenarioDetail:
-        return await change(call, "scenarios.update", lambda s, row: update_draft(
-            s, row, call.body.model_dump(exclude_none=True), staff=who(call), now=clock.now(), faq_ids=known_faq()))
 
-    @router.route("POST", r"/scenarios/{id:\d+}/publish", summary="下書きを公開", permission="scenarios.publish",
-                  response=ScenarioDetail)
-    async def publish_scenario(call: Call) -> ScenarioDetail:
-        return await change(call, "scenarios.publish", lambda s, row: publish(
-            s, row, staff=who(call), now=clock.now(), faq_ids=known_faq()))
+def who(call: Call) -> str:
+    return call.principal.display_name if call.principal else ""
 
-    @router.route("POST", r"/scenarios/{id:\d+}/unpublish", summary="公開をやめる", permission="scenarios.publish",
-                  response=ScenarioDetail)
-    async def unpublish_scenario(call: Call) -> ScenarioDetail:
-        return await change(call, "scenarios.unpublish", unpublish)
 
-    @router.route("DELETE", r"/scenarios/{id:\d+}", summary="シナリオの削除", permission="scenarios.publish")
-    async def delete_scenario(call: Call) -> None:
-        async with _get(db).write() as s:
+@router.route("GET", "/scenarios", summary="シナリオの一覧", permission="scenarios.read",
+              response=list[ScenarioSummary])
+async def list_scenarios(call: Call) -> list[ScenarioSummary]:
+    async with call.ctx.db.read() as s:
+        rows = (await s.exec(select(Scenario).order_by(col(Scenario.id)))).all()
+    return [summary(r) for r in rows]
+
+
+@router.route("POST", "/scenarios", summary="シナリオの作成（下書き）", permission="scenarios.edit",
+              body=ScenarioIn, response=ScenarioDetail, status=201)
+async def create_scenario(call: Call) -> ScenarioDetail:
+    try:
+        async with call.ctx.db.write() as s:
+            row = await create(s, call.body.model_dump(exclude_none=True), staff=who(call), now=call.ctx.clock.now(),
+                               faq_ids=known_faq(call))
+            out = detail(row, True)
+            await call.audit(s, "scenarios.create", f"scenario:{row.id}", after=out)
+            return out
+    except ScenarioError as exc:
+        raise problem(exc) from None
+
+
+@router.route("GET", r"/scenarios/{id:\d+}", summary="シナリオ（下書きと公開版）", permission="scenarios.read",
+              response=ScenarioDetail)
+async def get_scenario(call: Call) -> ScenarioDetail:
+    async with call.ctx.db.read() as s:
+        return detail(await load(s, call))
+
+
+async def change(call: Call, action: str, work: Callable[[Any, Scenario], Awaitable[Scenario]]) -> ScenarioDetail:
+    """Change one scenario in one transaction with its operation-log entry (before/after); a refused
+    change (``ScenarioError``) answers with the field at fault and logs nothing."""
+    try:
+        async with call.ctx.db.write() as s:
             row = await load(s, call)
             before = detail(row).model_dump(mode="json")
-            await s.delete(row)
-            await call.audit(s, "scenarios.delete", f"scenario:{row.id}", before=before)
+            out = detail(await work(s, row))
+            await call.audit(s, action, f"scenario:{out.id}", before=before, after=out)
+            return out
+    except ScenarioError as exc:
+        raise problem(exc) from None
 
-    @router.route("GET", r"/scenarios/{id:\d+}/export", summary="YAML で書き出し", permission="scenarios.read",
-                  query=ExportQuery, response=str, produces="application/yaml")
-    async def export_scenario(call: Call) -> web.Response:
-        async with _get(db).read() as s:
-            row = await load(s, call)
-        try:
-            text = export_yaml(row, version=call.query.version)
-        except ScenarioError as exc:
-            raise ApiError(404, exc.code, exc.problems[0].message, "version") from None
-        return web.Response(text=text, content_type="application/yaml", charset="utf-8",
-                            headers={"Content-Disposition": f'attachment; filename="{row.key}.yml"'})
 
-    @router.route("POST", "/scenarios/import", summary="YAML の取り込み（同じキーは下書きを置き換え）",
-                  permission="scenarios.edit", body=YamlIn, response=ScenarioDetail)
-    async def import_scenario(call: Call) -> ScenarioDetail:
-        try:
-            async with _get(db).write() as s:
-                row, created = await import_yaml(s, call.body.yaml, staff=who(call), now=clock.now(),
-                                                 faq_ids=known_faq())
-                out = detail(row, created)
-                await call.audit(s, "scenarios.import", f"scenario:{row.id}", after=out)
-                return out
-        except ScenarioError as exc:
-            raise problem(exc) from None
+@router.route("PUT", r"/scenarios/{id:\d+}", summary="下書きの更新", permission="scenarios.edit",
+              body=ScenarioUpdate, response=ScenarioDetail)
+async def update_scenario(call: Call) -> ScenarioDetail:
+    return await change(call, "scenarios.update", lambda s, row: update_draft(
+        s, row, call.body.model_dump(exclude_none=True), staff=who(call), now=call.ctx.clock.now(),
+        faq_ids=known_faq(call)))
 
-    return router
+
+@router.route("POST", r"/scenarios/{id:\d+}/publish", summary="下書きを公開", permission="scenarios.publish",
+              response=ScenarioDetail)
+async def publish_scenario(call: Call) -> ScenarioDetail:
+    return await change(call, "scenarios.publish", lambda s, row: publish(
+        s, row, staff=who(call), now=call.ctx.clock.now(), faq_ids=known_faq(call)))
+
+
+@router.route("POST", r"/scenarios/{id:\d+}/unpublish", summary="公開をやめる", permission="scenarios.publish",
+              response=ScenarioDetail)
+async def unpublish_scenario(call: Call) -> ScenarioDetail:
+    return await change(call, "scenarios.unpublish", unpublish)
+
+
+@router.route("DELETE", r"/scenarios/{id:\d+}", summary="シナリオの削除", permission="scenarios.publish")
+async def delete_scenario(call: Call) -> None:
+    async with call.ctx.db.write() as s:
+        row = await load(s, call)
+        before = detail(row).model_dump(mode="json")
+        await s.delete(row)
+        await call.audit(s, "scenarios.delete", f"scenario:{row.id}", before=before)
+
+
+@router.route("GET", r"/scenarios/{id:\d+}/export", summary="YAML で書き出し", permission="scenarios.read",
+              query=ExportQuery, response=str, produces="application/yaml")
+async def export_scenario(call: Call) -> web.Response:
+    async with call.ctx.db.read() as s:
+        row = await load(s, call)
+    try:
+        text = export_yaml(row, version=call.query.version)
+    except ScenarioError as exc:
+        raise ApiError(404, exc.code, exc.problems[0].message, "version") from None
+    return web.Response(text=text, content_type="application/yaml", charset="utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{row.key}.yml"'})
+
+
+@router.route("POST", "/scenarios/import", summary="YAML の取り込み（同じキーは下書きを置き換え）",
+              permission="scenarios.edit", body=YamlIn, response=ScenarioDetail)
+async def import_scenario(call: Call) -> ScenarioDetail:
+    try:
+        async with call.ctx.db.write() as s:
+            row, created = await import_yaml(s, call.body.yaml, staff=who(call), now=call.ctx.clock.now(),
+                                             faq_ids=known_faq(call))
+            out = detail(row, created)
+            await call.audit(s, "scenarios.import", f"scenario:{row.id}", after=out)
+            return out
+    except ScenarioError as exc:
+        raise problem(exc) from None
+

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from admin_api.auth import Principal
 from admin_api.errors import ApiError
 from admin_api.keys import DECLARED_PERMISSIONS
 from admin_api.routing import ApiRouter, Call
-from civic.clock import Clock
-from civic.database import Database
 from civic.rows import pk
 from civic.staff import roles as role_service
 from civic.staff import services as accounts
@@ -130,162 +129,178 @@ async def _role_held(s, call: Call, role_id: int, *, what: str, field: str | Non
     return role
 
 
-def staff_router(db: Database, clock: Clock, sessions: StaffSessions) -> ApiRouter:
-    """Staff with ``staff.manage`` manage accounts and roles within their own permissions: nobody
-    grants a permission they do not hold, acts on an account holding more than they do, or changes
-    their own role; the last administrator (``*``) cannot be demoted or deactivated."""
-    router = ApiRouter("staff", description="職員アカウント・ロール・ログイン")
-    passwords = sessions.passwords
+router = ApiRouter("staff", description="職員アカウント・ロール・ログイン")
 
-    @router.route("POST", "/auth/login", summary="ログイン", permission=None, public=True, body=LoginBody,
-                  response=LoginOut, errors={401: "ログインIDまたはパスワードが違います", 423: "ロック中",
-                                              429: "この接続元からの失敗が続いたため一時的に受け付けていません"})
-    async def login(call: Call) -> LoginOut:
-        result = await sessions.login(call.body.login, call.body.password, otp=call.body.otp, remote=call.remote)
-        i = result.identity
-        principal = Principal(i.staff_id, i.login, i.display_name, i.permissions, i.role, i.session_id)
-        return LoginOut(token=result.token, expires_at=result.expires_at, staff=_me(call, principal))
 
-    @router.route("POST", "/auth/logout", summary="ログアウト", permission=None)
-    async def logout(call: Call) -> None:
-        assert call.principal is not None
-        if call.principal.session_id is not None:
-            await sessions.logout(call.principal.session_id)
-        async with db.write() as s:
-            await call.audit(s, "auth.logout", f"staff:{call.principal.staff_id}")
+def sessions_of(call: Call) -> StaffSessions:
+    """The service's staff sign-in (argon2id passwords, lockout, sessions)."""
+    return call.ctx.need(call.ctx.sessions, "職員のログイン")
 
-    @router.route("GET", "/auth/me", summary="ログイン中の職員", permission=None, response=Me)
-    async def me(call: Call) -> Me:
-        assert call.principal is not None
-        return _me(call, call.principal)
 
-    @router.route("POST", "/auth/password", summary="自分のパスワード変更", permission=None, body=PasswordChange)
-    async def change_own_password(call: Call) -> None:
-        p = call.principal
-        assert p is not None
-        async with db.write() as s:
-            account = await accounts.get_account(s, p.staff_id)
-            if not await passwords.verify(account.password_hash, call.body.current_password):
-                raise ApiError(422, "wrong_password", "いまのパスワードが正しくありません。", "current_password")
-            await accounts.set_password(s, passwords, clock.now(), account, call.body.new_password,
-                                        keep_session=p.session_id)
-            await call.audit(s, "staff.password_change", f"staff:{account.id}")
+@router.route("POST", "/auth/login", summary="ログイン", permission=None, public=True, body=LoginBody,
+              response=LoginOut, errors={401: "ログインIDまたはパスワードが違います", 423: "ロック中",
+                                          429: "この接続元からの失敗が続いたため一時的に受け付けていません"})
+async def login(call: Call) -> LoginOut:
+    result = await sessions_of(call).login(call.body.login, call.body.password, otp=call.body.otp,
+                                            remote=call.remote)
+    i = result.identity
+    principal = Principal(i.staff_id, i.login, i.display_name, i.permissions, i.role, i.session_id)
+    return LoginOut(token=result.token, expires_at=result.expires_at, staff=_me(call, principal))
 
-    @router.route("GET", "/staff", summary="職員アカウント一覧", permission=STAFF_MANAGE, response=list[StaffOut])
-    async def list_staff(call: Call) -> list[StaffOut]:
-        async with db.read() as s:
-            rows = await accounts.list_accounts(s)
-        now = clock.now()
-        return [StaffOut(**accounts.account_view(a, r, now=now)) for a, r in rows]
 
-    async def _view(s, staff_id: int) -> StaffOut:
+@router.route("POST", "/auth/logout", summary="ログアウト", permission=None)
+async def logout(call: Call) -> None:
+    assert call.principal is not None
+    if call.principal.session_id is not None:
+        await sessions_of(call).logout(call.principal.session_id)
+    async with call.ctx.db.write() as s:
+        await call.audit(s, "auth.logout", f"staff:{call.principal.staff_id}")
+
+
+@router.route("GET", "/auth/me", summary="ログイン中の職員", permission=None, response=Me)
+async def me(call: Call) -> Me:
+    assert call.principal is not None
+    return _me(call, call.principal)
+
+
+@router.route("POST", "/auth/password", summary="自分のパスワード変更", permission=None, body=PasswordChange)
+async def change_own_password(call: Call) -> None:
+    p = call.principal
+    assert p is not None
+    async with call.ctx.db.write() as s:
+        account = await accounts.get_account(s, p.staff_id)
+        if not await sessions_of(call).passwords.verify(account.password_hash, call.body.current_password):
+            raise ApiError(422, "wrong_password", "いまのパスワードが正しくありません。", "current_password")
+        await accounts.set_password(s, sessions_of(call).passwords, call.ctx.clock.now(), account, call.body.new_password,
+                                    keep_session=p.session_id)
+        await call.audit(s, "staff.password_change", f"staff:{account.id}")
+
+
+@router.route("GET", "/staff", summary="職員アカウント一覧", permission=STAFF_MANAGE, response=list[StaffOut])
+async def list_staff(call: Call) -> list[StaffOut]:
+    async with call.ctx.db.read() as s:
+        rows = await accounts.list_accounts(s)
+    now = call.ctx.clock.now()
+    return [StaffOut(**accounts.account_view(a, r, now=now)) for a, r in rows]
+
+
+async def _view(call: Call, s: AsyncSession, staff_id: int) -> StaffOut:
+    account = await accounts.get_account(s, staff_id)
+    role = await s.get(StaffRole, account.role_id)
+    return StaffOut(**accounts.account_view(account, role, now=call.ctx.clock.now()))
+
+
+@router.route("POST", "/staff", summary="職員アカウント作成", permission=STAFF_MANAGE, body=StaffCreate,
+              response=StaffOut, status=201)
+async def create_staff(call: Call) -> StaffOut:
+    b = call.body
+    async with call.ctx.db.write() as s:
+        await _role_held(s, call, b.role_id, what="ロール「{role}」", field="role_id")
+        account = await accounts.create_account(s, sessions_of(call).passwords, call.ctx.clock.now(), login=b.login, password=b.password,
+                                                display_name=b.display_name, role_id=b.role_id)
+        out = await _view(call, s, pk(account))
+        await call.audit(s, "staff.create", f"staff:{account.id}", after=out)
+    return out
+
+
+@router.route("GET", "/staff/{staff_id:\\d+}", summary="職員アカウント", permission=STAFF_MANAGE,
+              response=StaffOut)
+async def get_staff(call: Call) -> StaffOut:
+    async with call.ctx.db.read() as s:
+        return await _view(call, s, call.path_int("staff_id"))
+
+
+@router.route("PATCH", "/staff/{staff_id:\\d+}", summary="職員アカウント変更（表示名・ロール・有効/無効）",
+              permission=STAFF_MANAGE, body=StaffUpdate, response=StaffOut)
+async def update_staff(call: Call) -> StaffOut:
+    b = call.body
+    async with call.ctx.db.write() as s:
+        staff_id = call.path_int("staff_id")
+        before = await _view(call, s, staff_id)
         account = await accounts.get_account(s, staff_id)
-        role = await s.get(StaffRole, account.role_id)
-        return StaffOut(**accounts.account_view(account, role, now=clock.now()))
-
-    @router.route("POST", "/staff", summary="職員アカウント作成", permission=STAFF_MANAGE, body=StaffCreate,
-                  response=StaffOut, status=201)
-    async def create_staff(call: Call) -> StaffOut:
-        b = call.body
-        async with db.write() as s:
+        await _role_held(s, call, account.role_id, what="この職員のロール「{role}」", field=None)
+        if b.role_id is not None and b.role_id != account.role_id:
+            if call.principal is not None and staff_id == call.principal.staff_id:
+                raise ApiError(403, "own_role", "自分のロールは変更できません。ほかの管理者に依頼してください。",
+                               "role_id")
             await _role_held(s, call, b.role_id, what="ロール「{role}」", field="role_id")
-            account = await accounts.create_account(s, passwords, clock.now(), login=b.login, password=b.password,
-                                                    display_name=b.display_name, role_id=b.role_id)
-            out = await _view(s, pk(account))
-            await call.audit(s, "staff.create", f"staff:{account.id}", after=out)
-        return out
+        await accounts.update_account(s, call.ctx.clock.now(), account, display_name=b.display_name,
+                                      role_id=b.role_id, active=b.active)
+        after = await _view(call, s, staff_id)
+        await call.audit(s, "staff.update", f"staff:{staff_id}", before=before, after=after)
+    return after
 
-    @router.route("GET", "/staff/{staff_id:\\d+}", summary="職員アカウント", permission=STAFF_MANAGE,
-                  response=StaffOut)
-    async def get_staff(call: Call) -> StaffOut:
-        async with db.read() as s:
-            return await _view(s, call.path_int("staff_id"))
 
-    @router.route("PATCH", "/staff/{staff_id:\\d+}", summary="職員アカウント変更（表示名・ロール・有効/無効）",
-                  permission=STAFF_MANAGE, body=StaffUpdate, response=StaffOut)
-    async def update_staff(call: Call) -> StaffOut:
-        b = call.body
-        async with db.write() as s:
-            staff_id = call.path_int("staff_id")
-            before = await _view(s, staff_id)
-            account = await accounts.get_account(s, staff_id)
-            await _role_held(s, call, account.role_id, what="この職員のロール「{role}」", field=None)
-            if b.role_id is not None and b.role_id != account.role_id:
-                if call.principal is not None and staff_id == call.principal.staff_id:
-                    raise ApiError(403, "own_role", "自分のロールは変更できません。ほかの管理者に依頼してください。",
-                                   "role_id")
-                await _role_held(s, call, b.role_id, what="ロール「{role}」", field="role_id")
-            await accounts.update_account(s, clock.now(), account, display_name=b.display_name,
-                                          role_id=b.role_id, active=b.active)
-            after = await _view(s, staff_id)
-            await call.audit(s, "staff.update", f"staff:{staff_id}", before=before, after=after)
-        return after
+@router.route("POST", "/staff/{staff_id:\\d+}/password", summary="パスワード再設定（管理者が行う）",
+              permission=STAFF_MANAGE, body=PasswordReset)
+async def reset_password(call: Call) -> None:
+    async with call.ctx.db.write() as s:
+        account = await accounts.get_account(s, call.path_int("staff_id"))
+        await _role_held(s, call, account.role_id, what="この職員のロール「{role}」", field=None)
+        await accounts.set_password(s, sessions_of(call).passwords, call.ctx.clock.now(), account, call.body.password)
+        await call.audit(s, "staff.password_reset", f"staff:{account.id}")
 
-    @router.route("POST", "/staff/{staff_id:\\d+}/password", summary="パスワード再設定（管理者が行う）",
-                  permission=STAFF_MANAGE, body=PasswordReset)
-    async def reset_password(call: Call) -> None:
-        async with db.write() as s:
-            account = await accounts.get_account(s, call.path_int("staff_id"))
-            await _role_held(s, call, account.role_id, what="この職員のロール「{role}」", field=None)
-            await accounts.set_password(s, passwords, clock.now(), account, call.body.password)
-            await call.audit(s, "staff.password_reset", f"staff:{account.id}")
 
-    @router.route("POST", "/staff/{staff_id:\\d+}/unlock", summary="ロック解除", permission=STAFF_MANAGE)
-    async def unlock_staff(call: Call) -> None:
-        async with db.write() as s:
-            account = await accounts.get_account(s, call.path_int("staff_id"))
-            before = {"locked_until": account.locked_until, "failed_logins": account.failed_logins}
-            await accounts.unlock(s, clock.now(), account)
-            await call.audit(s, "staff.unlock", f"staff:{account.id}", before=before,
-                             after={"locked_until": None, "failed_logins": 0})
+@router.route("POST", "/staff/{staff_id:\\d+}/unlock", summary="ロック解除", permission=STAFF_MANAGE)
+async def unlock_staff(call: Call) -> None:
+    async with call.ctx.db.write() as s:
+        account = await accounts.get_account(s, call.path_int("staff_id"))
+        before = {"locked_until": account.locked_until, "failed_logins": account.failed_logins}
+        await accounts.unlock(s, call.ctx.clock.now(), account)
+        await call.audit(s, "staff.unlock", f"staff:{account.id}", before=before,
+                         after={"locked_until": None, "failed_logins": 0})
 
-    @router.route("GET", "/roles", summary="ロール一覧", permission=STAFF_MANAGE, response=list[RoleOut])
-    async def list_roles(call: Call) -> list[RoleOut]:
-        async with db.read() as s:
-            return [_role_out(r) for r in await role_service.list_roles(s)]
 
-    @router.route("POST", "/roles", summary="ロール作成", permission=STAFF_MANAGE, body=RoleCreate,
-                  response=RoleOut, status=201)
-    async def create_role(call: Call) -> RoleOut:
-        b = call.body
-        assert call.principal is not None
-        role_service.ensure_held(call.principal.permissions, b.permissions, what="このロール", field="permissions")
-        async with db.write() as s:
-            role = await role_service.create_role(s, clock.now(), key=b.key, name=b.name,
-                                                  permissions=b.permissions, known=_known(call))
-            out = _role_out(role)
-            await call.audit(s, "roles.create", f"role:{role.id}", after=out)
-        return out
+@router.route("GET", "/roles", summary="ロール一覧", permission=STAFF_MANAGE, response=list[RoleOut])
+async def list_roles(call: Call) -> list[RoleOut]:
+    async with call.ctx.db.read() as s:
+        return [_role_out(r) for r in await role_service.list_roles(s)]
 
-    @router.route("PATCH", "/roles/{role_id:\\d+}", summary="ロール変更", permission=STAFF_MANAGE, body=RoleUpdate,
-                  response=RoleOut)
-    async def update_role(call: Call) -> RoleOut:
-        b = call.body
-        async with db.write() as s:
-            role = await _role_held(s, call, call.path_int("role_id"), what="ロール「{role}」", field=None)
-            before = _role_out(role)
-            if b.permissions is not None:
-                assert call.principal is not None
-                role_service.ensure_held(call.principal.permissions, b.permissions, what="このロール",
-                                         field="permissions")
-            await role_service.update_role(s, clock.now(), role, name=b.name, permissions=b.permissions,
-                                           known=_known(call))
-            out = _role_out(role)
-            await call.audit(s, "roles.update", f"role:{role.id}", before=before, after=out)
-        return out
 
-    @router.route("DELETE", "/roles/{role_id:\\d+}", summary="ロール削除", permission=STAFF_MANAGE)
-    async def delete_role(call: Call) -> None:
-        async with db.write() as s:
-            role = await role_service.get_role(s, call.path_int("role_id"))
-            before = _role_out(role)
-            await role_service.delete_role(s, role)
-            await call.audit(s, "roles.delete", f"role:{before.id}", before=before)
+@router.route("POST", "/roles", summary="ロール作成", permission=STAFF_MANAGE, body=RoleCreate,
+              response=RoleOut, status=201)
+async def create_role(call: Call) -> RoleOut:
+    b = call.body
+    assert call.principal is not None
+    role_service.ensure_held(call.principal.permissions, b.permissions, what="このロール", field="permissions")
+    async with call.ctx.db.write() as s:
+        role = await role_service.create_role(s, call.ctx.clock.now(), key=b.key, name=b.name,
+                                              permissions=b.permissions, known=_known(call))
+        out = _role_out(role)
+        await call.audit(s, "roles.create", f"role:{role.id}", after=out)
+    return out
 
-    @router.route("GET", "/permissions", summary="権限一覧", permission=STAFF_MANAGE, response=list[PermissionOut])
-    async def list_permissions(call: Call) -> list[PermissionOut]:
-        declared = call.request.config_dict.get(DECLARED_PERMISSIONS, {})
-        names = sorted(set(CATALOGUE) | set(declared))
-        return [PermissionOut(name=n, label=CATALOGUE.get(n, n), used_by=declared.get(n, [])) for n in names]
 
-    return router
+@router.route("PATCH", "/roles/{role_id:\\d+}", summary="ロール変更", permission=STAFF_MANAGE, body=RoleUpdate,
+              response=RoleOut)
+async def update_role(call: Call) -> RoleOut:
+    b = call.body
+    async with call.ctx.db.write() as s:
+        role = await _role_held(s, call, call.path_int("role_id"), what="ロール「{role}」", field=None)
+        before = _role_out(role)
+        if b.permissions is not None:
+            assert call.principal is not None
+            role_service.ensure_held(call.principal.permissions, b.permissions, what="このロール",
+                                     field="permissions")
+        await role_service.update_role(s, call.ctx.clock.now(), role, name=b.name, permissions=b.permissions,
+                                       known=_known(call))
+        out = _role_out(role)
+        await call.audit(s, "roles.update", f"role:{role.id}", before=before, after=out)
+    return out
+
+
+@router.route("DELETE", "/roles/{role_id:\\d+}", summary="ロール削除", permission=STAFF_MANAGE)
+async def delete_role(call: Call) -> None:
+    async with call.ctx.db.write() as s:
+        role = await role_service.get_role(s, call.path_int("role_id"))
+        before = _role_out(role)
+        await role_service.delete_role(s, role)
+        await call.audit(s, "roles.delete", f"role:{before.id}", before=before)
+
+
+@router.route("GET", "/permissions", summary="権限一覧", permission=STAFF_MANAGE, response=list[PermissionOut])
+async def list_permissions(call: Call) -> list[PermissionOut]:
+    declared = call.request.config_dict.get(DECLARED_PERMISSIONS, {})
+    names = sorted(set(CATALOGUE) | set(declared))
+    return [PermissionOut(name=n, label=CATALOGUE.get(n, n), used_by=declared.get(n, [])) for n in names]
+

@@ -11,8 +11,8 @@ import sys
 
 from aiohttp import web
 
-from bot.app import Role, create_app
 from bot.cli import event_loop
+from bot.service import Role, create_app
 from bot.settings import Settings
 from bot.worker import serve_worker
 

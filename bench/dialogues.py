@@ -73,13 +73,10 @@ def _percentile(samples: list[float], q: float) -> float:
 async def _run(args: argparse.Namespace) -> dict[str, Any]:
     from aiohttp import web
 
-    from bot.app import create_app
-    from bot.appkeys import BOOKING, DATABASE, DISPATCHER, NOTIFIER, PROCEDURES
-    from bot.dialogue_wiring import dialogue_handler_factory, make_notifier
+    from bot.appkeys import DATABASE, DISPATCHER
     from bot.migrate import upgrade
-    from bot.notifier import BookingNotices
+    from bot.service import Core, create_app, dialogue_handler
     from bot.settings import LineAccount, Settings
-    from civic.booking.services import BookingService
     from civic.clock import TOKYO, FrozenClock
     from civic.crypto import parse_key
     from civic.facilities.content import read_facilities_file, seed_facilities
@@ -102,11 +99,9 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         account = LineAccount("production", TEST_SECRET, TEST_TOKEN, sim.url, sim.url)
         settings = Settings(line=account, database_url=url, data_key=parse_key("0" * 64), content_dir=REPO / "content",
                             public_base_url="http://madoguchi.test", worker_concurrency=8)
-        app = create_app(settings, clock=clock, handler_factory=dialogue_handler_factory(knowledge))
-        notifier = make_notifier(app)
-        app[NOTIFIER] = notifier
-        app[BOOKING] = BookingService(app[DATABASE], clock, BookingNotices(notifier))
-        app[PROCEDURES] = load_content(REPO / "content" / "midori" / "procedures")
+        core = Core(settings, clock=clock, booking=True,
+                    procedures=load_content(REPO / "content" / "midori" / "procedures"))
+        app = create_app(settings, core=core, handler_factory=dialogue_handler(knowledge))
         runner = web.AppRunner(app)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)

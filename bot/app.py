@@ -1,152 +1,25 @@
-"""``create_app(settings)``: the service as an aiohttp application, with no import-time side effects.
+"""The spine's own HTTP handlers, which the composition root (``bot.service``) mounts: the client
+address behind trusted proxies, ``/healthz`` and the public NLU endpoint ``/api/nlu/parse``.
 
-Every resource (database, LINE gateway, inbox workers) is opened and closed in ``cleanup_ctx``.
-
-An app plays one of three roles (``Role``):
-
-* ``INLINE`` — everything in one process: webhook, turns, answers (tests, the demo,
-  ``python -m bot serve --single-process``);
-* ``WEB`` — the HTTP side: webhooks are verified, stored and acknowledged, and a child process
-  started with ``worker_command`` runs the turns (``python -m bot serve``; see
-  ``bot.inbox.worker_link``);
-* ``WORKER`` — that child: the inbox dispatcher, the turns and their answers (``bot.worker``).
+Nothing is built here: the app, its roles (``bot.service.Role``) and every resource are in
+``bot.service``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-from collections.abc import AsyncIterator, Callable, Sequence
-from datetime import timedelta
-from enum import Enum
+import json
 from typing import Any
 
 from aiohttp import web
-from linebot.v3.webhook import WebhookParser
 
-from admin_api.address_allow_list import admin_allow_list_middleware
-from bot.appkeys import (
-    CLOCK,
-    DATABASE,
-    DISPATCHER,
-    GATEWAY,
-    INBOX_DATABASE,
-    INBOX_WRITER,
-    PARSERS,
-    ROLE,
-    SENDER,
-    SETTINGS,
-)
-from bot.circuit import BreakerPolicy
-from bot.gateway import LineGateway
-from bot.group_chats import GroupPolicy
-from bot.help_responder import HelpResponder
-from bot.inbox.dispatcher import InboxDispatcher
-from bot.inbox.worker_link import WorkerLink
-from bot.inbox.writer import InboxWriter
+from bot.appkeys import CLOCK, DATABASE, DISPATCHER
 from bot.outbox.backlog import outbox_backlog
-from bot.outbox.sender import OutboxSender, RetrySchedule
-from bot.settings import Settings
-from bot.turn import TurnHandler, TurnProcessor
-from bot.webhook import callback
 from civic.client_address import TrustedProxies
-from civic.clock import Clock, SystemClock
-from civic.database import Database
-
-log = logging.getLogger(__name__)
-
-HandlerFactory = Callable[[web.Application], TurnHandler]
-
-
-class Role(Enum):
-    INLINE = "inline"
-    WEB = "web"
-    WORKER = "worker"
-
-
-def create_app(
-    settings: Settings,
-    *,
-    clock: Clock | None = None,
-    handler_factory: HandlerFactory | None = None,
-    gateway: LineGateway | None = None,
-    role: Role = Role.INLINE,
-    worker_command: Sequence[str] = (),
-) -> web.Application:
-    if role is Role.WEB and not worker_command:
-        raise ValueError("the web role needs the command that starts its turn worker")
-    middlewares = [client_address_middleware(TrustedProxies(settings.trusted_proxies))] if settings.trusted_proxies else []
-    if settings.admin_allowed_networks:  # after the client address is known
-        middlewares.append(admin_allow_list_middleware(settings.admin_allowed_networks))
-    app = web.Application(client_max_size=16 * 1024 * 1024, middlewares=middlewares)
-    app[ROLE] = role
-    app[SETTINGS] = settings
-    app[CLOCK] = clock or SystemClock()
-    app[PARSERS] = {name: WebhookParser(a.channel_secret) for name, a in settings.accounts.items()}
-
-    # Created here (no I/O until first use) so features' routers and pages can take it as an argument.
-    # The worker's statements run on its loop's thread (no HTTP to keep responsive there).
-    app[DATABASE] = Database(settings.database_url, settings.cipher(), inline=role is Role.WORKER)
-    app[INBOX_DATABASE] = (app[DATABASE] if settings.inbox_url == settings.database_url
-                           else Database(settings.inbox_url, settings.cipher()))
-
-    async def database_ctx(app: web.Application) -> AsyncIterator[None]:
-        yield
-        await app[DATABASE].dispose()
-        if app[INBOX_DATABASE] is not app[DATABASE]:
-            await app[INBOX_DATABASE].dispose()
-
-    async def gateway_ctx(app: web.Application) -> AsyncIterator[None]:
-        app[GATEWAY] = gateway or LineGateway(
-            settings.accounts, max_concurrency=settings.worker_concurrency,
-            breaker=BreakerPolicy(failures=settings.line_breaker_failures, max_open=settings.line_breaker_max_seconds))
-        yield
-        await app[GATEWAY].close()
-
-    async def inbox_ctx(app: web.Application) -> AsyncIterator[None]:
-        db, inbox, clk = app[DATABASE], app[INBOX_DATABASE], app[CLOCK]
-        # Every role sends: the web process sends what staff and LIFF pages notify citizens of.
-        sender = OutboxSender(db, app[GATEWAY], clk, reply_token_ttl=settings.reply_token_ttl_seconds,
-                              retry=retry_schedule(settings))
-        app[SENDER] = sender
-        # Built in every role: the web chat page answers with the same handler.
-        handler = handler_factory(app) if handler_factory else HelpResponder()
-        app[INBOX_WRITER] = InboxWriter(inbox, clk)
-        if role is Role.WEB:
-            link = WorkerLink(worker_command)
-            app[DISPATCHER] = link
-            await link.start()
-            yield
-            await link.stop()
-            await sender.close()
-            return
-        processor = TurnProcessor(db, clk, handler, sender, app[GATEWAY], GroupPolicy(settings.group_policy))
-        dispatcher = InboxDispatcher(db, inbox, processor, batch_size=settings.worker_concurrency)
-        app[DISPATCHER] = dispatcher
-        resent = await sender.resend_unsent()
-        if role is Role.INLINE:  # a worker resumes once its link to the web process is up (bot.worker)
-            resumed = await dispatcher.resume_unfinished()
-            if resent or resumed:
-                log.info("after restart: %d answers resent, %d events resumed", resent, len(resumed))
-        retries = asyncio.get_running_loop().create_task(sender.run_retries())
-        yield
-        retries.cancel()  # awaited: a pass cut off mid-query must end before the database is disposed
-        with contextlib.suppress(asyncio.CancelledError):
-            await retries
-        await dispatcher.stop()
-        await sender.close()
-
-    app.cleanup_ctx.extend([database_ctx, gateway_ctx, inbox_ctx])
-    app.router.add_post("/callback", callback)
-    app.router.add_post("/callback/{channel}", callback)
-    app.router.add_get("/healthz", healthz)
-    return app
-
-
-def retry_schedule(settings: Settings) -> RetrySchedule:
-    return RetrySchedule(base_delay=settings.outbox_retry_base_seconds, max_delay=settings.outbox_retry_max_seconds,
-                         give_up=timedelta(hours=settings.outbox_give_up_hours))
+from civic.clock import TOKYO, Clock
+from civic.inputs import loads_json
+from civic.ratelimit import RateLimit
+from dialogues.services import Knowledge
+from nlu.service import make_parse_handler
 
 
 def client_address_middleware(proxies: TrustedProxies) -> Any:
@@ -171,3 +44,27 @@ async def healthz(request: web.Request) -> web.Response:
     outbox = await outbox_backlog(request.app[DATABASE], request.app[CLOCK])
     return web.json_response({"status": "ok", "backlog": dispatcher.backlog if dispatcher else None,
                               "outbox": outbox.as_json()})
+
+
+def nlu_parse_view(knowledge: Knowledge, clock: Clock, *, per_address_per_minute: int = 60) -> Any:
+    """``POST /api/nlu/parse {"text"}``: Rasa's ``/model/parse`` answer from the same model as LINE,
+    for the town's web pages and for staff checking the NLU (酒田市 spec 第5章 1(6)).
+
+    Public (the town's pages call it from citizens' browsers), so each client address may ask
+    ``per_address_per_minute`` times a minute; beyond that it answers 429 with ``Retry-After``."""
+    handle = make_parse_handler(knowledge.interpreter, clock=lambda: clock.now().astimezone(TOKYO))
+    addresses = RateLimit(per_address_per_minute)
+
+    async def view(request: web.Request) -> web.Response:
+        if not addresses.allow(request.remote or "-", clock.now().timestamp()):
+            return web.json_response(
+                {"error": {"field": "", "message": "短い時間に多くの解析が依頼されました。1分ほど待ってからお試しください。"}},
+                status=429, headers={"Retry-After": "60"}, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+        try:
+            body = loads_json(await request.read())
+        except ValueError:
+            body = None
+        status, answer = handle(body)
+        return web.json_response(answer, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+    return view

@@ -1,9 +1,12 @@
 """Typed application keys of the service app (aiohttp ``web.AppKey``), in one place.
 
-Every key the service app (``bot.app`` / ``bot.service``) stores lives here; the admin
-sub-app keeps its own keys in ``admin_api.keys`` and each LIFF sub-app its own, since those
-packages do not import ``bot``.  Value types are imported for type checking only, so this
-module imports nothing that imports it back.
+The rule: every key of the service app lives here and is set only by the composition root
+(``bot.service``) — the built parts when it builds them, the opened ones (``SENDER``,
+``DISPATCHER``, ``INBOX_WRITER``) by its lifespan as it opens them. A sub-app keeps the keys of its
+own application in its own package (``admin_api.keys``; ``liff.page`` for what every LIFF page
+shares, and one ``…Deps`` key per page), because ``admin_api`` and ``liff`` must not import
+``bot``; no key is defined twice. Value types are imported for type checking only, so this module
+imports nothing that imports it back.
 """
 
 from __future__ import annotations
@@ -16,16 +19,14 @@ from aiohttp import web
 if TYPE_CHECKING:
     from linebot.v3.webhook import WebhookParser
 
-    from bot.app import Role
     from bot.content_install import StartupContent
-    from bot.delivery_scheduler import DeliveryScheduler
-    from bot.gateway import LineGateway
     from bot.inbox.writer import Accepted, InboxWriter
-    from bot.mail_receiver import MailReceiver
     from bot.menu_relink import MenuRelinker
+    from bot.metrics import Metrics
     from bot.notifier import OutboxNotifier
     from bot.outbox.sender import OutboxSender
     from bot.scheduler import Schedule
+    from bot.service import Role
     from bot.settings import Settings
     from civic.booking.services import BookingService
     from civic.clock import Clock
@@ -52,12 +53,13 @@ class EventQueue(Protocol):
 ROLE: web.AppKey[Role] = web.AppKey("role")
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
+#: Counters and histograms for ``/metrics`` (``bot.metrics``), one per process.
+METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
 DATABASE: web.AppKey[Database] = web.AppKey("database")
 #: The inbox store (``bot.inbox.models``): the same object as ``DATABASE`` when they share a URL.
 INBOX_DATABASE: web.AppKey[Database] = web.AppKey("inbox_database")
 
 # -- LINE edge: webhook, inbox, outbox ------------------------------------------------------
-GATEWAY: web.AppKey[LineGateway] = web.AppKey("gateway")
 PARSERS: web.AppKey[dict[str, WebhookParser]] = web.AppKey("parsers")
 INBOX_WRITER: web.AppKey[InboxWriter] = web.AppKey("inbox_writer")
 DISPATCHER: web.AppKey[EventQueue] = web.AppKey("dispatcher")
@@ -69,7 +71,7 @@ PUBLISHER: web.AppKey[RichMenuPublisher] = web.AppKey("richmenu_publisher")
 SCHEDULE: web.AppKey[Schedule] = web.AppKey("schedule")
 KNOWLEDGE: web.AppKey[Knowledge] = web.AppKey("knowledge")
 STARTUP_CONTENT: web.AppKey[StartupContent] = web.AppKey("startup_content")
-#: Set before the app starts (``bot.service.build_service``): the booking and 手続きナビ flows use them.
+#: The services the booking and 手続きナビ flows use (``bot.service.Core``).
 BOOKING: web.AppKey[BookingService] = web.AppKey("booking_service")
 PROCEDURES: web.AppKey[ProcedureContent] = web.AppKey("procedures_content")
 
@@ -80,7 +82,3 @@ DIALOGUE_HANDLER: web.AppKey[DialogueHandler] = web.AppKey("dialogue_handler")
 NOTIFIER: web.AppKey[OutboxNotifier] = web.AppKey("notifier")
 #: Per-segment rich menus relinked after a turn's form answers commit (absent: no relinking).
 MENU_RELINKER: web.AppKey[MenuRelinker] = web.AppKey("menu_relinker")
-
-# -- background jobs ---------------------------------------------------------------------------
-DELIVERY_SCHEDULER: web.AppKey[DeliveryScheduler] = web.AppKey("delivery_scheduler")
-MAIL_RECEIVER: web.AppKey[MailReceiver] = web.AppKey("mail_receiver")

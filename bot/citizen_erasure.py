@@ -3,12 +3,11 @@ view reaches through ports (civic and admin_api import nothing of the bot)."""
 
 from __future__ import annotations
 
-from aiohttp import web
-
 from admin_api.citizen_views import MenuUnlinker, citizen_router
 from admin_api.routing import ApiRouter
-from bot.appkeys import CLOCK, DATABASE, INBOX_DATABASE, PUBLISHER
 from bot.inbox.erasure import erase_inbox_events
+from civic.clock import Clock
+from civic.database import Database
 from richmenus.publish import RichMenuPublisher
 
 
@@ -22,11 +21,8 @@ def menu_unlinker(publisher: RichMenuPublisher) -> MenuUnlinker:
     return unlink
 
 
-def citizen_erasure_router(app: web.Application) -> ApiRouter:
+def citizen_erasure_router(db: Database, inbox: Database, clock: Clock, publisher: RichMenuPublisher) -> ApiRouter:
     async def erase_inbox(user_id: str, apply: bool) -> int:
-        return await erase_inbox_events(app[INBOX_DATABASE], user_id, apply=apply)
+        return await erase_inbox_events(inbox, user_id, apply=apply)
 
-    async def unlink(account: str, user_id: str) -> None:
-        await menu_unlinker(app[PUBLISHER])(account, user_id)  # the publisher is made with the app
-
-    return citizen_router(app[DATABASE], app[CLOCK], erase_inbox=erase_inbox, unlink=unlink)
+    return citizen_router(db, clock, erase_inbox=erase_inbox, unlink=menu_unlinker(publisher))

@@ -50,11 +50,20 @@ def event_loop():  # -> asyncio.AbstractEventLoop
 
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings()
+    if not args.single_process and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Web process and turn worker add up in one /metrics (bot.metrics): the directory must be
+        # set before anything imports prometheus_client, and the worker inherits it.
+        import atexit
+        import shutil
+        import tempfile
+
+        metrics_dir = tempfile.mkdtemp(prefix="madoguchi-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+        atexit.register(shutil.rmtree, metrics_dir, True)
     from aiohttp import web
 
-    from bot.app import Role
     from bot.migrate import upgrade
-    from bot.service import build_service
+    from bot.service import Role, build_service
 
     running = _hold_run_lock(settings)  # kept referenced: the lock lives as long as this process serves
     if running is False:
@@ -102,8 +111,7 @@ def _hold_run_lock(settings: Settings) -> RunLock | bool | None:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     settings = _settings()
-    from bot.app import Role
-    from bot.service import build_service
+    from bot.service import Role, build_service
     from bot.worker import serve_worker
 
     app = build_service(settings, role=Role.WORKER)

@@ -17,10 +17,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-from aiohttp import web
 from sqlmodel import select
 
 from civic.clock import Clock
@@ -70,30 +69,29 @@ class StartupContent:
 
 
 
-def content_ctx(db: Database, clock: Clock, town_dir: Path, publisher: Callable[[], RichMenuPublisher], *,
-                test_account: bool, report: StartupContent) -> Callable[[web.Application], AsyncIterator[None]]:
-    """A ``cleanup_ctx``: facilities before the service starts; the first menus beside it."""
+@contextlib.asynccontextmanager
+async def installing_content(db: Database, clock: Clock, town_dir: Path, publisher: RichMenuPublisher, *,
+                             test_account: bool, report: StartupContent) -> AsyncIterator[None]:
+    """Facilities before the service starts; the first menus beside it (cancelled on leaving)."""
+    seeded = report.facilities = await install_facilities(db, clock, town_dir)
+    if seeded is not None and seeded.created:
+        log.info("facilities installed from %s: %s", town_dir / "facilities.yml", ", ".join(seeded.created))
 
-    async def ctx(app: web.Application) -> AsyncIterator[None]:
-        seeded = report.facilities = await install_facilities(db, clock, town_dir)
-        if seeded is not None and seeded.created:
-            log.info("facilities installed from %s: %s", town_dir / "facilities.yml", ", ".join(seeded.created))
+    async def menus() -> None:
+        try:
+            releases = report.menus = await install_first_menus(db, clock, publisher, town_dir,
+                                                                test_account=test_account)
+        except Exception:  # LINE unreachable, a bad file: the service runs on; staff can publish later
+            log.exception("rich menus from %s not published", town_dir / "richmenus.yml")
+            return
+        if releases:
+            log.info("rich menus from %s published (%s)", town_dir / "richmenus.yml",
+                     ", ".join(f"{r.account} #{r.number}" for r in releases))
 
-        async def menus() -> None:
-            try:
-                releases = report.menus = await install_first_menus(db, clock, publisher(), town_dir,
-                                                                    test_account=test_account)
-            except Exception:  # LINE unreachable, a bad file: the service runs on; staff can publish later
-                log.exception("rich menus from %s not published", town_dir / "richmenus.yml")
-                return
-            if releases:
-                log.info("rich menus from %s published (%s)", town_dir / "richmenus.yml",
-                         ", ".join(f"{r.account} #{r.number}" for r in releases))
-
-        task = report._task = asyncio.create_task(menus())
+    task = report._task = asyncio.create_task(menus())
+    try:
         yield
+    finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-
-    return ctx

@@ -6,27 +6,26 @@ occurrence is due, moved after every tick. ``wake()`` runs a tick now (after sta
 something "now"). Several service instances may run this at once: each run is claimed in the
 database before it is sent (``civic.deliveries.sending``), so nothing goes out twice.
 
-Wiring (``bot/service.py``)::
-
-    app.cleanup_ctx.append(delivery_scheduler_ctx(settings))   # after database_ctx and gateway_ctx
-
-and give the admin API's delivery router ``wake=lambda: app[DELIVERY_SCHEDULER].wake()``.
+Wiring: the composition root (``bot/service.py``) enters ``running_deliveries(...)`` on the service's
+exit stack once the gateway is open, and gives the admin API's delivery router ``Core.wake_deliveries``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.appkeys import CLOCK, DATABASE, DELIVERY_SCHEDULER, GATEWAY
+from bot.gateway import LineGateway
 from bot.settings import TEST, Settings
+from civic.clock import Clock
+from civic.database import Database
 from civic.deliveries.sending import DeliveryDispatcher, SendingConfig
 from civic.deliveries.services import DeliveryConfig, DeliveryDesk
 
@@ -112,23 +111,21 @@ def instance_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:64]
 
 
-def delivery_scheduler_ctx(settings: Settings, *, interval: float = 30.0, allow_http: bool = False,
-                           rate_per_second: float = 100.0
-                           ) -> Callable[[web.Application], AsyncIterator[None]]:
-    """A ``cleanup_ctx`` that starts the scheduler after the database and the gateway exist."""
-
-    async def ctx(app: web.Application) -> AsyncIterator[None]:
-        desk = DeliveryDesk(DeliveryConfig(
-            production_channel="production",
-            test_channel=TEST if settings.test_line is not None else "production",
-            allow_http=allow_http))
-        dispatcher = DeliveryDispatcher(
-            app[DATABASE], app[CLOCK], app[GATEWAY], instance=instance_name(), desk=desk,
-            config=SendingConfig(link_base_url=settings.public_base_url, rate_per_second=rate_per_second))
-        scheduler = DeliveryScheduler(dispatcher, interval=interval)
-        app[DELIVERY_SCHEDULER] = scheduler
-        scheduler.start()
-        yield
+@contextlib.asynccontextmanager
+async def running_deliveries(settings: Settings, db: Database, clock: Clock, gateway: LineGateway, *,
+                             interval: float = 30.0, allow_http: bool = False,
+                             rate_per_second: float = 100.0) -> AsyncIterator[DeliveryScheduler]:
+    """The scheduler, started on the open database and gateway, and stopped on leaving."""
+    desk = DeliveryDesk(DeliveryConfig(
+        production_channel="production",
+        test_channel=TEST if settings.test_line is not None else "production",
+        allow_http=allow_http))
+    dispatcher = DeliveryDispatcher(
+        db, clock, gateway, instance=instance_name(), desk=desk,
+        config=SendingConfig(link_base_url=settings.public_base_url, rate_per_second=rate_per_second))
+    scheduler = DeliveryScheduler(dispatcher, interval=interval)
+    scheduler.start()
+    try:
+        yield scheduler
+    finally:
         await scheduler.stop()
-
-    return ctx

@@ -74,6 +74,7 @@ def demo_settings(host: str, port: int, sim_url: str, directory: Path, content_d
         content_dir=content_dir,
         nlu_model_dir=directory / "nlu-model",
         public_base_url=f"http://{host}:{port}",
+        simulator_url=f"{sim_url}/simulator",
     )
 
 

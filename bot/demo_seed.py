@@ -43,4 +43,4 @@ async def seed_demo(app: web.Application) -> None:
                              app[SETTINGS].town_dir / "richmenus.yml", by="(demo)")
     result = await seed_booking_demo(db, clock, app[SETTINGS].town_dir)
     log.info("demo facilities: %s", result)
-    await seed_dialogues(app, app[KNOWLEDGE])
+    await seed_dialogues(db, clock, app[SETTINGS], app[KNOWLEDGE])

@@ -169,6 +169,8 @@ class LineGateway:
     ) -> None:
         #: Told the account's name when LINE answers again after its circuit was open.
         self.on_recovery: list[Callable[[str], None]] = []
+        #: Told each attempt's outcome (ok, refused, failed, network, circuit_open) and LINE's status.
+        self.on_call: list[Callable[[str, int | None], None]] = []
         extra = {"monotonic": monotonic} if monotonic is not None else {}
         self._accounts = {
             name: _Account(a, CircuitBreaker(breaker, on_recovery=partial(self._recovered, name), **extra))
@@ -210,18 +212,24 @@ class LineGateway:
         for account in self._accounts.values():
             await account.close()
 
+    def _tell(self, outcome: str, status: int | None) -> None:
+        for listener in self.on_call:
+            listener(outcome, status)
+
     async def _call(self, channel: str, what: str, fn: Callable[[], Awaitable[T]]) -> T:
         breaker = self._accounts[channel].breaker
         attempt = 0
         while True:
             blocked = breaker.admit()
             if blocked is not None:
+                self._tell("circuit_open", None)
                 raise LineError(None, "LINE is unavailable (circuit open)", retry_after=blocked)
             try:
                 async with self._limit:
                     result = await fn()
             except (ApiException, line_insight.ApiException) as exc:
                 error = LineError(exc.status, _error_message(exc), retry_after=_retry_after(exc, self._clock.now()))
+                self._tell("failed" if error.transient else "refused", exc.status)
                 if not error.transient:
                     breaker.success()  # LINE is up; this request cannot succeed
                     raise error from exc
@@ -231,6 +239,7 @@ class LineGateway:
                     raise error from exc
                 log.warning("%s: LINE answered %s, retrying", what, exc.status)
             except (TimeoutError, aiohttp.ClientError) as exc:
+                self._tell("network", None)
                 breaker.failure()
                 if attempt + 1 >= self._retry.attempts:
                     raise LineError(None, f"{type(exc).__name__}: {exc}") from exc
@@ -241,6 +250,7 @@ class LineGateway:
                 raise
             else:
                 breaker.success()
+                self._tell("ok", 200)
                 return result
             await self._sleep(wait)
             attempt += 1

@@ -23,18 +23,6 @@ NOTICE = ("お招きいただきありがとうございます。このアカウ
           "このグループからは退出いたします。")
 
 
-def chat_of(event: dict[str, Any]) -> tuple[str, str] | None:
-    """("group" | "room", id) for an event from a group or room; None for a one-to-one chat."""
-    source = event.get("source")
-    if not isinstance(source, dict):
-        return None
-    kind = source.get("type")
-    if kind in ("group", "room"):
-        chat_id = source.get(f"{kind}Id")
-        return (str(kind), chat_id) if isinstance(chat_id, str) and chat_id else None
-    return None
-
-
 @dataclass(frozen=True)
 class Leave:
     """Leave this group or room once the batch's answers are sent."""

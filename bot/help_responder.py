@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from bot.turn import Turn
+from conversation.turn import Turn
 from nlu.emergency import EmergencyDetector
 
 MENU = [
@@ -62,7 +62,7 @@ class HelpResponder:
         if kind == "follow":
             turn.say(help_message(welcome_text(self.town)))
         elif kind == "message":
-            mtype = turn.message.get("type")
+            mtype = turn.inbound.message_type
             if mtype == "text":
                 turn.say(help_message())
             elif mtype == "image":

@@ -5,10 +5,8 @@ send the town's friends anything by guessing; the sender and subject are then ma
 staff's mail rules (``civic.deliveries.mail``). A mail is acknowledged (250) only after it is
 stored; if storing fails the answer is 451 and the sending server tries again later.
 
-Wiring (``bot/app.py``), after ``database_ctx``::
-
-    app.cleanup_ctx.append(mail_receiver_ctx(host="127.0.0.1", port=2525,
-                                             recipients={"line@town.example.jp"}))
+Wiring: the composition root (``bot/service.py``) enters ``receiving_mail(db, clock, port=…,
+recipients={"line@town.example.jp"}, on_delivery=…)`` on the service's exit stack.
 
 Put a TLS-terminating MTA (Postfix) in front of it on the public side; it relays to this port.
 """
@@ -16,14 +14,13 @@ Put a TLS-terminating MTA (Postfix) in front of it on the public side; it relays
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from aiohttp import web
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from bot.appkeys import CLOCK, DATABASE, MAIL_RECEIVER
 from civic.clock import Clock
 from civic.database import Database
 from civic.deliveries import mail
@@ -94,19 +91,16 @@ class MailReceiver:
 
 
 
-def mail_receiver_ctx(*, host: str = "127.0.0.1", port: int = 2525, recipients: set[str] | None = None,
-                      desk: DeliveryDesk | None = None, on_delivery: Callable[[web.Application], None] | None = None
-                      ) -> Callable[[web.Application], AsyncIterator[None]]:
-    """``on_delivery(app)`` runs after a mail became a delivery (e.g. the delivery scheduler's ``wake``)."""
-
-    async def ctx(app: web.Application) -> AsyncIterator[None]:
-        wake = (lambda: on_delivery(app)) if on_delivery is not None else None
-        intake = database_intake(app[DATABASE], app[CLOCK], desk or DeliveryDesk(), wake)
-        receiver = MailReceiver(MailHandler(intake, recipients), host, port)
-        await receiver.start()
-        app[MAIL_RECEIVER] = receiver
-        log.info("mail to LINE: SMTP on %s:%s", host, receiver.port)
-        yield
+@contextlib.asynccontextmanager
+async def receiving_mail(db: Database, clock: Clock, *, host: str = "127.0.0.1", port: int = 2525,
+                         recipients: set[str] | None = None, desk: DeliveryDesk | None = None,
+                         on_delivery: Callable[[], None] | None = None) -> AsyncIterator[MailReceiver]:
+    """``on_delivery()`` runs after a mail became a delivery (e.g. the delivery scheduler's ``wake``)."""
+    receiver = MailReceiver(MailHandler(database_intake(db, clock, desk or DeliveryDesk(), on_delivery), recipients),
+                            host, port)
+    await receiver.start()
+    log.info("mail to LINE: SMTP on %s:%s", host, receiver.port)
+    try:
+        yield receiver
+    finally:
         await receiver.stop()
-
-    return ctx

@@ -3,7 +3,8 @@
 It writes an ``OutboundMessage`` (push, with its own retry key) and a talk-log entry in the
 caller's transaction, so the message exists exactly when the change that caused it commits; once
 the transaction commits, the outbox sender delivers it (and, after a failure or a crash, its retry
-loop does). Implements ``civic.reports.services.CitizenNotifier``.
+loop does). Implements civic's one notifier port, ``civic.notify.CitizenNotifier``: a notice's
+buttons become quick replies.
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from bot.outbox.backlog import waiting_recipients
 from bot.outbox.models import OutboundMessage
 from bot.outbox.sender import OutboxSender
 from bot.settings import PRODUCTION, TEST
-from bot.turn import outbound_text
-from civic.booking.notify import Notice
 from civic.citizens.models import Citizen
 from civic.clock import Clock
 from civic.database import Database
+from civic.notify import Notice
 from civic.talklog.models import TalkEntry
+from conversation.turn import outbound_text
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +41,16 @@ class OutboxNotifier:
         self._channels = channels
         self._tasks: set[asyncio.Task[object]] = set()
 
-    async def notify(self, session: AsyncSession, *, channel: str, to: str, text: str) -> None:
-        await self.notify_messages(session, channel=channel, to=to,
-                                   messages=[{"type": "text", "text": text[:5000]}])
+    async def notify(self, session: AsyncSession, notice: Notice) -> None:
+        message: dict[str, Any] = {"type": "text", "text": notice.text[:5000]}
+        if notice.actions:
+            message["quickReply"] = {"items": [
+                {"type": "action", "action": {"type": "postback", "label": a.label[:20], "data": a.data,
+                                              "displayText": a.label}}
+                for a in notice.actions[:13]
+            ]}
+        channel = notice.channel or await channel_of(session, notice.channel_user_id)
+        await self.notify_messages(session, channel=channel, to=notice.channel_user_id, messages=[message])
 
     async def notify_messages(self, session: AsyncSession, *, channel: str, to: str,
                               messages: list[dict[str, Any]]) -> None:
@@ -82,23 +90,8 @@ async def channel_of(session: AsyncSession, channel_user_id: str) -> str:
     return TEST if citizen is not None and citizen.is_test_account else PRODUCTION
 
 
-class BookingNotices:
-    """``civic.booking.notify.CitizenNotifier`` on the outbox: the notice's buttons become quick replies."""
-
-    def __init__(self, notifier: OutboxNotifier) -> None:
-        self._notifier = notifier
-
-    async def notify(self, session: AsyncSession, notice: Notice) -> None:
-        message: dict[str, Any] = {"type": "text", "text": notice.text[:5000]}
-        if notice.actions:
-            message["quickReply"] = {"items": [
-                {"type": "action", "action": {"type": "postback", "label": a.label[:20], "data": a.data,
-                                              "displayText": a.label}}
-                for a in notice.actions[:13]
-            ]}
-        await self._notifier.notify_messages(
-            session, channel=await channel_of(session, notice.channel_user_id), to=notice.channel_user_id,
-            messages=[message])
+#: The notice a resident gets with the result of 手続きナビ.
+RESULT = "procedures.result"
 
 
 class ProcedureResults:
@@ -109,5 +102,4 @@ class ProcedureResults:
 
     async def send_result(self, line_user_id: str, text: str) -> None:
         async with self._db.write() as session:
-            await self._notifier.notify(session, channel=await channel_of(session, line_user_id),
-                                        to=line_user_id, text=text)
+            await self._notifier.notify(session, Notice(line_user_id, RESULT, text))

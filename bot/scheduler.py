@@ -8,11 +8,11 @@ schedule safely.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
-from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ class Schedule:
         self.jobs[name] = (seconds, job)
 
 
-def _logged(name: str, job: Job) -> Job:
+def _logged(name: str, job: Job, told: Callable[[str, str], None] | None = None) -> Job:
     async def run() -> None:
         try:
             result = await job()
@@ -38,20 +38,25 @@ def _logged(name: str, job: Job) -> Job:
                 log.info("job %s: %s", name, result)
         except Exception:
             log.exception("job %s failed; it runs again at its next time", name)
+            if told is not None:
+                told(name, "failed")
+        else:
+            if told is not None:
+                told(name, "ok")
 
     return run
 
 
-def scheduler_ctx(schedule: Schedule) -> Callable[[web.Application], AsyncIterator[None]]:
-    """A ``cleanup_ctx`` that starts the jobs with the app and stops them with it."""
-
-    async def ctx(app: web.Application) -> AsyncIterator[None]:
-        scheduler = AsyncIOScheduler(timezone="UTC")
-        for name, (seconds, job) in schedule.jobs.items():
-            scheduler.add_job(_logged(name, job), "interval", seconds=seconds, id=name, name=name,
-                              coalesce=True, max_instances=1, misfire_grace_time=max(1, int(seconds)))
-        scheduler.start()
+@contextlib.asynccontextmanager
+async def running(schedule: Schedule, told: Callable[[str, str], None] | None = None) -> AsyncIterator[None]:
+    """The jobs run while inside; leaving stops them (a run in progress is not awaited). ``told``
+    hears each run's job name and result (``ok``/``failed``), for ``/metrics``."""
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    for name, (seconds, job) in schedule.jobs.items():
+        scheduler.add_job(_logged(name, job, told), "interval", seconds=seconds, id=name, name=name,
+                          coalesce=True, max_instances=1, misfire_grace_time=max(1, int(seconds)))
+    scheduler.start()
+    try:
         yield
+    finally:
         scheduler.shutdown(wait=False)
-
-    return ctx

@@ -12,7 +12,7 @@ MODEL_MODULES = [
     "civic.talklog.models",
     "bot.inbox.models",
     "bot.outbox.models",
-    "bot.conversation.models",
+    "conversation.state",
     "civic.procedures.models",
     "civic.facilities.models",
     "civic.booking.models",

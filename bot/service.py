@@ -1,11 +1,33 @@
-"""The whole service: the spine (``create_app``) with every feature mounted — the composition root.
+"""The composition root: the one module that builds the service, and the one exit stack it runs on.
 
-``build_service(settings)`` is what ``python -m bot serve`` and ``python -m bot demo`` run. Each
-feature takes its dependencies as arguments here; nothing is reached through globals.
+``build_service(settings, role=…)`` is what ``python -m bot serve``, ``python -m bot worker`` and
+``python -m bot demo`` run; ``create_app(settings, handler_factory=…)`` is the same spine with a
+turn handler of the caller's and no features (the spine's own tests, benchmarks). Read it top to
+bottom to find where a dependency is built:
+
+1. ``Core`` — what every role builds, without I/O: settings, clock, the database (and the inbox
+   store), the notifier, one ``BookingService``, the 手続きナビ content, the rich-menu publisher and
+   relinker. The LINE gateway, the outbox sender and the delivery scheduler need a running event
+   loop: ``Core`` holds them as ``Opened[...]`` (a small typed provider; ``get()`` before start is
+   an error) and ``Lifespan`` opens them.
+2. the turn handler (``dialogue_handler``) on the core — built before start, so the web chat holds it.
+3. ``spine`` — the aiohttp app (``/callback``, ``/healthz``) and its ``Lifespan``: one
+   ``contextlib.AsyncExitStack``, driven by aiohttp's ``cleanup_ctx``, that opens the databases,
+   the gateway, the sender, the inbox dispatcher (or the link to the worker) and whatever the
+   features add, in that order, and closes them in reverse.
+4. ``mount_pages`` and ``start_jobs`` — the web (or inline) process only: the staff API and console,
+   the LIFF pages, map, web chat, Open311, click tracking; deliveries, mail, content, scheduled jobs.
+   The worker (``Role.WORKER``) builds none of them: the role chooses what is mounted and started.
+
+App keys (``bot.appkeys``) are set here and nowhere else: the built parts when they are built, the
+opened ones (``SENDER``, ``DISPATCHER``, ``INBOX_WRITER``) by the lifespan as it opens them.
+
+Who commits a transaction: the edge — a turn (``bot.turn``), an admin view, a LIFF view or a
+scheduled job opens ``db.write()``; civic services take its session.
 
 =================  ==============================================================
 ``/callback``      LINE webhook (``/callback/test`` for the test account)
-``/admin/api/v1``  staff API (OpenAPI at ``/admin/api/v1/openapi.json``)
+``/admin/api/v1``  staff API (OpenAPI at ``/admin/api/v1/openapi.json``); ``/admin/`` the console
 ``/liff/booking``  facility booking page (LIFF)
 ``/liff/procedures``  手続きナビ page and the staff counter page
 ``/liff/map``      facility map; ``/liff/webchat`` the web chat; ``/open311/v2`` GeoReport v2
@@ -18,112 +40,351 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
+import functools
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import timedelta
-from typing import Any
+from enum import Enum
+from typing import Any, Generic, TypeVar
 
 from aiohttp import web
+from linebot.v3.webhook import WebhookParser
 
+from admin_api import (
+    booking_views,
+    facility_views,
+    faq_views,
+    log_views,
+    procedure_views,
+    report_views,
+    scenario_views,
+    segment_views,
+    staff_views,
+    stats_views,
+)
+from admin_api.address_allow_list import admin_allow_list_middleware
 from admin_api.app import PREFIX, create_admin_app
 from admin_api.attribute_views import attribute_router
-from admin_api.booking_views import booking_router
+from admin_api.context import AdminContext
 from admin_api.delivery_views import create_redirect_app, delivery_router
-from admin_api.facility_views import facility_router
-from admin_api.log_views import log_router
+from admin_api.image_views import MEDIA, create_media_app, image_router
 from admin_api.mail_views import mail_router
-from admin_api.procedure_views import procedures_router
+from admin_api.open311 import create_open311_app
 from admin_api.richmenu_views import richmenu_router
 from admin_api.routing import ApiRouter
-from admin_api.segment_views import segment_router
 from admin_api.staff_auth import StaffAuthenticator
-from admin_api.staff_views import staff_router
-from admin_api.stats_views import stats_router
 from admin_api.two_factor_views import two_factor_router
-from bot.app import Role, create_app
+from bot.app import client_address_middleware, healthz, nlu_parse_view
 from bot.appkeys import (
     BOOKING,
     CLOCK,
     DATABASE,
-    DELIVERY_SCHEDULER,
-    GATEWAY,
+    DIALOGUE_HANDLER,
+    DIALOGUE_SERVICES,
+    DISPATCHER,
     INBOX_DATABASE,
+    INBOX_WRITER,
     KNOWLEDGE,
     MENU_RELINKER,
+    METRICS,
     NOTIFIER,
+    PARSERS,
     PROCEDURES,
     PUBLISHER,
+    ROLE,
     SCHEDULE,
+    SENDER,
     SETTINGS,
     STAFF_SESSIONS,
     STARTUP_CONTENT,
 )
+from bot.circuit import BreakerPolicy
 from bot.citizen_erasure import citizen_erasure_router
-from bot.content_install import StartupContent, content_ctx
-from bot.delivery_scheduler import delivery_scheduler_ctx
+from bot.content_install import StartupContent, installing_content
+from bot.delivery_scheduler import DeliveryScheduler, running_deliveries
 from bot.dialogue_wiring import (
     build_knowledge,
-    dialogue_admin_routers,
-    dialogue_handler_factory,
-    install_dialogues,
-    make_notifier,
+    map_tiles,
     open311_policy,
     personal_data_redactor,
     purge_report_drafts,
+    report_settings,
 )
 from bot.gateway import LineGateway
+from bot.group_chats import GroupPolicy
+from bot.health import metrics_view, readyz, register_readings
+from bot.help_responder import MENU, HelpResponder, help_message, welcome_text
+from bot.inbox.dispatcher import InboxDispatcher
+from bot.inbox.worker_link import WorkerLink
+from bot.inbox.writer import InboxWriter
 from bot.insight import LineOpenStatistics
-from bot.mail_receiver import mail_receiver_ctx
+from bot.mail_receiver import receiving_mail
 from bot.menu_relink import MenuRelinker
-from bot.notifier import BookingNotices, ProcedureResults
+from bot.metrics import Metrics
+from bot.notifier import OutboxNotifier, ProcedureResults
+from bot.outbox.sender import OutboxSender, RetrySchedule
 from bot.retention import enforce_retention
-from bot.scheduler import Schedule, scheduler_ctx
+from bot.scheduler import Schedule, running
 from bot.settings import PRODUCTION, TEST, Settings
-from bot.turn import Turn, TurnHandler
+from bot.turn import Turn, TurnHandler, TurnProcessor
+from bot.webhook import callback
 from civic.attributes.catalogue import install_town
 from civic.booking.services import BookingService
 from civic.booking.tasks import expire_offers, send_reminders
-from civic.clock import TOKYO, Clock, SystemClock
+from civic.client_address import TrustedProxies
+from civic.clock import Clock, SystemClock
+from civic.database import Database
 from civic.deliveries.services import DeliveryConfig, DeliveryDesk
-from civic.inputs import loads_json
 from civic.procedures.kana import SudachiKanaReader
 from civic.procedures.loader import load_content
 from civic.procedures.payload import QrKeyring
 from civic.procedures.services import DraftStore
 from civic.procedures.tasks import wipe_idle_drafts
-from civic.ratelimit import RateLimit
+from civic.procedures.tree import Content as ProcedureContent
+from civic.reports.photos import PhotoPolicy
 from civic.segments.services import SegmentMembers
 from civic.staff.audit import Auditor
 from civic.staff.sessions import StaffSessions
 from civic.staff.tasks import purge_login_throttle, purge_sessions
 from console.app import add_console_routes
-from dialogues.services import Knowledge
-from liff.booking.app import create_booking_liff_app
-from liff.forms.app import create_forms_liff_app
+from dialogues.engine import DEFAULT_TIMEOUT
+from dialogues.handler import MENU_ACTIONS, DialogueHandler
+from dialogues.services import Knowledge, Services
+from liff.booking.app import BookingDeps, create_booking_liff_app
+from liff.forms.app import FormsDeps, create_forms_liff_app
 from liff.identity import HttpIdTokenVerifier
+from liff.map import create_map_app
+from liff.page import LiffPage
 from liff.procedures.app import create_procedures_app
-from nlu.service import make_parse_handler
+from liff.webchat import create_webchat_app
+from richmenus.editor import EditorOptions
 from richmenus.line_api import GatewayLineApis
 from richmenus.publish import RichMenuPublisher
 from richmenus.taps import is_switch_data, record_tap
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
-class _LateGateway:
-    """The gateway opens with the app; features built before that reach it through this."""
+class Role(Enum):
+    """``INLINE`` — everything in one process: webhook, turns, answers (tests, the demo,
+    ``serve --single-process``); ``WEB`` — the HTTP side: webhooks are verified, stored and
+    acknowledged, and a child process started with ``worker_command`` runs the turns (``serve``;
+    see ``bot.inbox.worker_link``); ``WORKER`` — that child: the inbox dispatcher, the turns and
+    their answers (``bot.worker``), and no HTTP features."""
 
-    def __init__(self, app: web.Application) -> None:
-        self._app = app
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._app[GATEWAY], name)
+    INLINE = "inline"
+    WEB = "web"
+    WORKER = "worker"
 
 
-def delivery_desk(settings: Settings) -> DeliveryDesk:
-    return DeliveryDesk(DeliveryConfig(production_channel=PRODUCTION,
-                                       test_channel=TEST if settings.test_line is not None else PRODUCTION))
+class Opened(Generic[T]):
+    """A resource the lifespan opens when the app starts (it needs the running event loop).
+
+    Parts built before start hold this typed provider and call ``get()`` when they use the resource
+    (``GatewayLineApis(core.gateway.get)``); ``peek()`` is None until it is open."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self._value: T | None = None
+
+    def open(self, value: T) -> T:
+        self._value = value
+        return value
+
+    def get(self) -> T:
+        if self._value is None:
+            raise RuntimeError(f"{self.what} is not open: the service has not started")
+        return self._value
+
+    def peek(self) -> T | None:
+        return self._value
+
+
+class Core:
+    """What every role builds, once, without I/O. ``booking``, ``procedures`` and ``menus`` are the
+    dialogue features' services: ``build_service`` asks for all of them; a test town for fewer."""
+
+    def __init__(self, settings: Settings, *, role: Role = Role.INLINE, clock: Clock | None = None,
+                 booking: bool = False, procedures: ProcedureContent | None = None, menus: bool = False) -> None:
+        self.settings, self.role = settings, role
+        self.clock: Clock = clock or SystemClock()
+        # The worker's statements run on its loop's thread (no HTTP to keep responsive there).
+        self.db = Database(settings.database_url, settings.cipher(), inline=role is Role.WORKER)
+        self.inbox_db = (self.db if settings.inbox_url == settings.database_url
+                         else Database(settings.inbox_url, settings.cipher()))
+        self.gateway: Opened[LineGateway] = Opened("the LINE gateway")
+        self.sender: Opened[OutboxSender] = Opened("the outbox sender")
+        self.deliveries: Opened[DeliveryScheduler] = Opened("the delivery scheduler")
+        #: ``/metrics``: this process's counters (web and worker add up, ``bot.metrics``).
+        self.metrics = Metrics()
+        self.notifier = OutboxNotifier(self.sender.peek, self.clock, self.channels)
+        self.booking = BookingService(self.db, self.clock, self.notifier) if booking else None
+        self.procedures = procedures
+        self.publisher: RichMenuPublisher | None = None
+        self.menus: MenuRelinker | None = None
+        if menus:
+            self.publisher = RichMenuPublisher(self.db, self.clock, GatewayLineApis(self.gateway.get), {
+                PRODUCTION: SegmentMembers(self.db, self.clock),
+                TEST: SegmentMembers(self.db, self.clock, audience="test")})
+            # A citizen's answers relink their per-segment menu: on the LIFF page after saving, in
+            # the chat once the turn has committed (the form flow; every role).
+            self.menus = MenuRelinker(self.publisher.relink_citizen)
+
+    def channels(self) -> list[str]:
+        """The LINE accounts answers can go through: the open gateway's, else the settings'."""
+        gateway = self.gateway.peek()
+        return gateway.channels if gateway is not None else list(self.settings.accounts)
+
+    def wake_deliveries(self) -> None:
+        """Something may be due now (staff sent "now"): the delivery scheduler looks at once."""
+        scheduler = self.deliveries.peek()
+        if scheduler is not None:
+            scheduler.wake()
+
+
+HandlerFactory = Callable[[Core], TurnHandler]
+Step = Callable[[contextlib.AsyncExitStack[Any]], Awaitable[None]]
+
+
+class Lifespan:
+    """The app's one ``cleanup_ctx``: every step opens its resources on one ``AsyncExitStack`` (in
+    the order added) and registers their closing; leaving closes them in reverse order, and a step
+    that fails at start closes the ones already open."""
+
+    def __init__(self) -> None:
+        self.steps: list[Step] = []
+
+    def add(self, step: Step) -> None:
+        self.steps.append(step)
+
+    def enter(self, opening: Callable[[], contextlib.AbstractAsyncContextManager[Any]]) -> None:
+        """A step that enters the async context manager ``opening()`` returns."""
+
+        async def step(stack: contextlib.AsyncExitStack[Any]) -> None:
+            await stack.enter_async_context(opening())
+
+        self.add(step)
+
+    async def __call__(self, app: web.Application) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            for step in self.steps:
+                await step(stack)
+            yield
+
+
+def retry_schedule(settings: Settings) -> RetrySchedule:
+    return RetrySchedule(base_delay=settings.outbox_retry_base_seconds, max_delay=settings.outbox_retry_max_seconds,
+                         give_up=timedelta(hours=settings.outbox_give_up_hours))
+
+
+def spine(core: Core, handler: TurnHandler, *, gateway: LineGateway | None = None,
+          worker_command: Sequence[str] = ()) -> tuple[web.Application, Lifespan]:
+    """The LINE edge every role runs: webhook, inbox, turns, outbox. Features add steps to the
+    returned ``Lifespan`` (before the app starts)."""
+    settings, role, clock = core.settings, core.role, core.clock
+    if role is Role.WEB and not worker_command:
+        raise ValueError("the web role needs the command that starts its turn worker")
+    middlewares = [client_address_middleware(TrustedProxies(settings.trusted_proxies))] if settings.trusted_proxies else []
+    if settings.admin_allowed_networks:  # after the client address is known
+        middlewares.append(admin_allow_list_middleware(settings.admin_allowed_networks))
+    app = web.Application(client_max_size=16 * 1024 * 1024, middlewares=middlewares)
+    app[ROLE], app[SETTINGS], app[CLOCK] = role, settings, clock
+    app[PARSERS] = {name: WebhookParser(a.channel_secret) for name, a in settings.accounts.items()}
+    app[DATABASE], app[INBOX_DATABASE], app[NOTIFIER] = core.db, core.inbox_db, core.notifier
+    app[METRICS] = metrics = core.metrics
+    if role is not Role.WORKER:
+        register_readings(metrics, app)
+
+    async def stores(stack: contextlib.AsyncExitStack[Any]) -> None:
+        stack.push_async_callback(core.db.dispose)
+        if core.inbox_db is not core.db:
+            stack.push_async_callback(core.inbox_db.dispose)
+
+    async def line(stack: contextlib.AsyncExitStack[Any]) -> None:
+        opened = core.gateway.open(gateway or LineGateway(
+            settings.accounts, max_concurrency=settings.worker_concurrency,
+            breaker=BreakerPolicy(failures=settings.line_breaker_failures, max_open=settings.line_breaker_max_seconds)))
+        stack.push_async_callback(opened.close)
+        opened.on_call.append(lambda outcome, status: metrics.gateway_calls.labels(outcome, str(status or "-")).inc())
+        # Every role sends: the web process sends what staff and LIFF pages notify citizens of.
+        sender = app[SENDER] = core.sender.open(OutboxSender(
+            core.db, opened, clock, reply_token_ttl=settings.reply_token_ttl_seconds, retry=retry_schedule(settings)))
+        stack.push_async_callback(sender.close)
+        app[INBOX_WRITER] = InboxWriter(core.inbox_db, clock)
+
+    async def turns(stack: contextlib.AsyncExitStack[Any]) -> None:
+        sender = core.sender.get()
+        if role is Role.WEB:
+            link = WorkerLink(worker_command)
+            app[DISPATCHER] = link
+            await link.start()
+            stack.push_async_callback(link.stop)
+            return
+        processor = TurnProcessor(core.db, clock, handler, sender, core.gateway.get(),
+                                  GroupPolicy(settings.group_policy))
+        dispatcher = InboxDispatcher(core.db, core.inbox_db, processor, batch_size=settings.worker_concurrency)
+        app[DISPATCHER] = dispatcher
+        dispatcher.on_finished = lambda accepted_at: metrics.turn_seconds.observe(
+            max(0.0, (clock.now() - accepted_at).total_seconds()))
+        stack.push_async_callback(dispatcher.stop)
+        resent = await sender.resend_unsent()
+        if role is Role.INLINE:  # a worker resumes once its link to the web process is up (bot.worker)
+            resumed = await dispatcher.resume_unfinished()
+            if resent or resumed:
+                log.info("after restart: %d answers resent, %d events resumed", resent, len(resumed))
+        retries = asyncio.get_running_loop().create_task(sender.run_retries())
+
+        async def stop_retries() -> None:  # awaited: a pass cut off mid-query must end before disposal
+            retries.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await retries
+
+        stack.push_async_callback(stop_retries)
+
+    lifespan = Lifespan()
+    for step in (stores, line, turns):
+        lifespan.add(step)
+    app.cleanup_ctx.append(lifespan)
+    app.router.add_post("/callback", callback)
+    app.router.add_post("/callback/{channel}", callback)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics_view)
+    return app, lifespan
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None, handler_factory: HandlerFactory | None = None,
+               gateway: LineGateway | None = None, role: Role = Role.INLINE, worker_command: Sequence[str] = (),
+               core: Core | None = None) -> web.Application:
+    """The spine alone, answering with ``handler_factory(core)`` (default: the help menu)."""
+    core = core or Core(settings, role=role, clock=clock)
+    handler = handler_factory(core) if handler_factory is not None else HelpResponder()
+    app, _ = spine(core, handler, gateway=gateway, worker_command=worker_command)
+    if isinstance(handler, DialogueHandler):
+        app[DIALOGUE_HANDLER], app[DIALOGUE_SERVICES] = handler, handler.services
+    if core.booking is not None:
+        app[BOOKING] = core.booking
+    if core.publisher is not None and core.menus is not None:
+        app[PUBLISHER], app[MENU_RELINKER] = core.publisher, core.menus
+    return app
+
+
+def dialogue_handler(knowledge: Knowledge, *, timeout: timedelta = DEFAULT_TIMEOUT,
+                     photo_policy: PhotoPolicy | None = None) -> Callable[[Core], DialogueHandler]:
+    """The dialogues on a core: ``create_app(settings, handler_factory=dialogue_handler(knowledge))``."""
+
+    def build(core: Core) -> DialogueHandler:
+        settings = core.settings
+        services = Services(knowledge, notifier=core.notifier, photo_policy=photo_policy or PhotoPolicy(),
+                            timeout=timeout, public_base_url=settings.public_base_url, clock=core.clock,
+                            booking=core.booking, procedures=core.procedures, menus=core.menus,
+                            liff_ids=dict(settings.liff_ids), policy=settings.confidence)
+        return DialogueHandler(services, help_message=functools.partial(help_message, town=knowledge.town.name),
+                               welcome=welcome_text(knowledge.town.name),
+                               menu_texts={text: action for (_, text), action in zip(MENU, MENU_ACTIONS, strict=True)})
+
+    return build
 
 
 class RichMenuTaps:
@@ -148,183 +409,181 @@ class RichMenuTaps:
         await self.inner.handle(turn)
 
 
-def nlu_parse_view(knowledge: Knowledge, clock: Clock, *, per_address_per_minute: int = 60) -> Any:
-    """``POST /api/nlu/parse {"text"}``: Rasa's ``/model/parse`` answer from the same model as LINE,
-    for the town's web pages and for staff checking the NLU (酒田市 spec 第5章 1(6)).
-
-    Public (the town's pages call it from citizens' browsers), so each client address may ask
-    ``per_address_per_minute`` times a minute; beyond that it answers 429 with ``Retry-After``."""
-    handle = make_parse_handler(knowledge.interpreter, clock=lambda: clock.now().astimezone(TOKYO))
-    addresses = RateLimit(per_address_per_minute)
-
-    async def view(request: web.Request) -> web.Response:
-        if not addresses.allow(request.remote or "-", clock.now().timestamp()):
-            return web.json_response(
-                {"error": {"field": "", "message": "短い時間に多くの解析が依頼されました。1分ほど待ってからお試しください。"}},
-                status=429, headers={"Retry-After": "60"}, dumps=lambda o: json.dumps(o, ensure_ascii=False))
-        try:
-            body = loads_json(await request.read())
-        except ValueError:
-            body = None
-        status, answer = handle(body)
-        return web.json_response(answer, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
-
-    return view
-
-
-def richmenu_publisher(app: web.Application) -> RichMenuPublisher:
-    """The rich-menu publisher on the service's gateway, segment members per account."""
-    db, clock = app[DATABASE], app[CLOCK]
-    return RichMenuPublisher(db, clock, GatewayLineApis(_LateGateway(app)), {
-        PRODUCTION: SegmentMembers(db, clock), TEST: SegmentMembers(db, clock, audience="test")})
-
-
-async def drain_menu_relinks(app: web.Application) -> AsyncIterator[None]:
-    """A ``cleanup_ctx``: at shutdown, the relinks under way get a few seconds to finish."""
-    yield
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(app[MENU_RELINKER].drain(), timeout=10)
-
-
-def admin_api_routers(app: web.Application, knowledge: Knowledge, *, booking_notices: BookingNotices,
-                      procedures: Any, qr_keys: QrKeyring, booking: BookingService,
-                      auditor: Auditor) -> list[ApiRouter]:
-    db, clock = app[DATABASE], app[CLOCK]
-    publisher = app[PUBLISHER]
-    desk = delivery_desk(app[SETTINGS])
-
-    def wake() -> None:
-        if DELIVERY_SCHEDULER in app:
-            app[DELIVERY_SCHEDULER].wake()
-
-    return [
-        attribute_router(db, clock),
-        segment_router(db, clock),
-        delivery_router(db, clock, desk, opens=LineOpenStatistics(_LateGateway(app)), wake=wake),
-        mail_router(db, clock, desk, wake=wake),
-        staff_router(db, clock, app[STAFF_SESSIONS]),
-        two_factor_router(db, clock, issuer=f"{knowledge.town.name} 窓口"),
-        citizen_erasure_router(app),
-        log_router(db, clock),
-        stats_router(db, clock, GatewayLineApis(_LateGateway(app))),  # LINE's own figures too
-        richmenu_router(db, clock, publisher),
-        facility_router(db, clock, auditor),
-        booking_router(db, clock, booking_notices, auditor, service=booking),
-        procedures_router(db, clock, procedures, qr_keys),
-        *dialogue_admin_routers(app, knowledge),
-    ]
-
-
 def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: Knowledge | None = None,
                   gateway: LineGateway | None = None, role: Role = Role.INLINE,
                   worker_command: Sequence[str] = (), install_content: bool = True) -> web.Application:
-    """The service in ``role`` (see ``bot.app``). A ``WORKER`` app starts no scheduler, mail
+    """The service in ``role``. A ``WORKER`` app mounts no HTTP feature and starts no scheduler, mail
     receiver or content install: its web process does. ``install_content=False`` leaves the town's
     facilities and first rich menus to the caller (the demo seeds them itself)."""
-    clock = clock or SystemClock()
     knowledge = knowledge or build_knowledge(settings, model_dir=settings.nlu_model_dir)
-    dialogues = dialogue_handler_factory(knowledge, timeout=timedelta(minutes=settings.dialogue_timeout_minutes))
-    app = create_app(settings, clock=clock, handler_factory=lambda app: RichMenuTaps(dialogues(app)),
-                     gateway=gateway, role=role, worker_command=worker_command)
-    app[KNOWLEDGE] = knowledge
-    db = app[DATABASE]
-    notifier = make_notifier(app)
-    app[NOTIFIER] = notifier
-    install_dialogues(app, knowledge, open311_api_keys=settings.open311_api_keys,
-                      open311=open311_policy(settings, knowledge))
+    procedures = load_content(settings.town_dir / "procedures")
+    core = Core(settings, role=role, clock=clock, booking=True, procedures=procedures, menus=True)
+    assert core.booking is not None and core.publisher is not None and core.menus is not None
+    handler = dialogue_handler(knowledge, timeout=timedelta(minutes=settings.dialogue_timeout_minutes))(core)
+    app, lifespan = spine(core, RichMenuTaps(handler), gateway=gateway, worker_command=worker_command)
+    app[KNOWLEDGE], app[DIALOGUE_HANDLER], app[DIALOGUE_SERVICES] = knowledge, handler, handler.services
+    app[BOOKING], app[PROCEDURES] = core.booking, procedures
+    app[PUBLISHER], app[MENU_RELINKER] = core.publisher, core.menus
+    relinker = core.menus
 
-    app.router.add_post("/api/nlu/parse", nlu_parse_view(knowledge, clock))
+    async def drain_menu_relinks(stack: contextlib.AsyncExitStack[Any]) -> None:
+        async def drain() -> None:  # at shutdown, the relinks under way get a few seconds to finish
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(relinker.drain(), timeout=10)
 
-    booking = BookingService(db, clock, BookingNotices(notifier))
-    app[BOOKING] = booking
+        stack.push_async_callback(drain)
+
+    lifespan.add(drain_menu_relinks)
+    drafts_idle = timedelta(minutes=15)
+    app[SCHEDULE] = schedule = scheduled_jobs(core, drafts_idle)
+    if role is not Role.WORKER:
+        mount_pages(app, lifespan, core, knowledge, handler, drafts_idle=drafts_idle)
+        start_jobs(app, lifespan, core, schedule, install_content=install_content)
+    return app
+
+
+def mount_pages(app: web.Application, lifespan: Lifespan, core: Core, knowledge: Knowledge,
+                handler: DialogueHandler, *, drafts_idle: timedelta) -> None:
+    """Every HTTP feature of the web (or inline) process: LIFF pages, map, web chat, Open311, the
+    NLU parse endpoint, the staff API and console, click tracking."""
+    settings, db, clock, town = core.settings, core.db, core.clock, knowledge.town
+    assert core.booking is not None and core.procedures is not None and core.publisher is not None
     if not settings.line.liff_channel_id:
         log.warning("LIFF_CHANNEL_ID is not set (nor LIFF_ID_*): the booking and forms pages cannot tell "
                     "who a citizen is and answer 401 (see .env.example)")
     verifier = HttpIdTokenVerifier(settings.line.api_base_url, settings.line.liff_channel_id)
-    liff_sdk = "https://static.line-scdn.net/liff/edge/2/sdk.js"
-    app.add_subapp("/liff/booking", create_booking_liff_app(
-        booking, verifier, liff_id=settings.liff_ids.get("booking", ""),
-        sdk_url=liff_sdk if settings.liff_ids.get("booking") else None))
 
-    procedures = load_content(settings.town_dir / "procedures")
-    app[PROCEDURES] = procedures
-    qr_keys = QrKeyring(settings.qr_key_bytes())
-    drafts_idle = timedelta(minutes=15)
-    sessions = StaffSessions(db, clock)
+    async def close_verifier(stack: contextlib.AsyncExitStack[Any]) -> None:
+        stack.push_async_callback(verifier.close)
+
+    lifespan.add(close_verifier)
+    sessions = app[STAFF_SESSIONS] = StaffSessions(db, clock)
     authenticator = StaffAuthenticator(sessions)
-    auditor = Auditor(db, clock)
-    app[STAFF_SESSIONS] = sessions
+    auditor = Auditor(db, clock)  # one: the staff API and the counter page write the operation log through it
+    redactor = personal_data_redactor(knowledge)  # names (SudachiPy's 人名) and numbers, for staff without personal.view
+    qr_keys = QrKeyring(settings.qr_key_bytes())
+
+    # -- citizens' pages (LIFF and web) ------------------------------------------------------------
+    app.add_subapp("/liff/booking", create_booking_liff_app(
+        BookingDeps(db, clock, core.booking), verifier, LiffPage.of(settings.liff_ids.get("booking", ""), "施設予約")))
+    app.add_subapp("/liff/forms", create_forms_liff_app(
+        FormsDeps(db, clock, on_saved=core.publisher.relink_citizen), verifier,
+        LiffPage.of(settings.liff_ids.get("forms", ""), f"{town.name} 受信設定")))
     app.add_subapp("/liff/procedures", create_procedures_app(
-        db=db, clock=clock, content=procedures, qr_keys=qr_keys, authenticator=authenticator,
+        db=db, clock=clock, content=core.procedures, qr_keys=qr_keys, authenticator=authenticator,
         auditor=auditor,  # counter openings land in the operation log (小郡市 §12(4))
         kana_reader=SudachiKanaReader(), id_token_verifier=verifier,
-        result_notifier=ProcedureResults(notifier, db), idle=drafts_idle,
-        liff_id=settings.liff_ids.get("procedures", ""),
-        liff_sdk_url=liff_sdk if settings.liff_ids.get("procedures") else "",
-        staff_login_url=f"{PREFIX}/auth/login"))
+        result_notifier=ProcedureResults(core.notifier, db), idle=drafts_idle,
+        page=LiffPage.of(settings.liff_ids.get("procedures", ""), ""), staff_login_url=f"{PREFIX}/auth/login"))
+    if knowledge.facilities is not None:
+        app.add_subapp("/liff/map", create_map_app(
+            db, clock, knowledge.facilities, town=town.name, center=(town.area.latitude, town.area.longitude),
+            tiles=map_tiles(settings)))
+    app.add_subapp("/liff/webchat", create_webchat_app(handler, db, clock, title=f"{town.name} よくある質問"))
+    app.add_subapp("/open311/v2", create_open311_app(
+        db, clock, categories={c.code: c.label for c in town.report_categories}, api_keys=settings.open311_api_keys,
+        town=town.name, policy=open311_policy(settings, knowledge), redact=redactor))
+    app.router.add_post("/api/nlu/parse", nlu_parse_view(knowledge, clock))
 
-    app[PUBLISHER] = richmenu_publisher(app)
-    # A citizen's answers relink their per-segment menu: on the LIFF page after saving (``on_saved``),
-    # in the chat once the turn has committed (the form flow, through ``MENU_RELINKER``; every role).
-    app[MENU_RELINKER] = MenuRelinker(app[PUBLISHER].relink_citizen)
-    app.cleanup_ctx.append(drain_menu_relinks)
-    admin_routers = admin_api_routers(app, knowledge, booking_notices=BookingNotices(notifier),
-                                      procedures=procedures, qr_keys=qr_keys, booking=booking, auditor=auditor)
-    # Staff without personal.view see citizens' free text with names (SudachiPy's 人名) and numbers masked.
-    redactor = personal_data_redactor(knowledge)
+    # -- staff: the admin API, the console, click tracking ----------------------------------------------
     add_console_routes(app)  # the staff console at /admin/
-    app.add_subapp(PREFIX, create_admin_app(authenticator, admin_routers, auditor=auditor, redactor=redactor))
-
+    app.add_subapp(PREFIX, create_admin_app(authenticator, admin_routers(core, knowledge),
+                                            context=admin_context(core, knowledge, sessions, auditor, qr_keys),
+                                            redactor=redactor))
     app.add_subapp("/r", create_redirect_app(db, clock))
-    app.add_subapp("/liff/forms", create_forms_liff_app(
-        db, clock, verifier, liff_id=settings.liff_ids.get("forms", ""),
-        sdk_url=liff_sdk if settings.liff_ids.get("forms") else None,
-        on_saved=app[PUBLISHER].relink_citizen, title=f"{knowledge.town.name} 受信設定"))
-    schedule = scheduled_jobs(app, notifier, drafts_idle)
-    app[SCHEDULE] = schedule
-    if role is not Role.WORKER:
-        start_jobs(app, settings, schedule, install_content=install_content)
-
-    async def close_verifier(app: web.Application) -> AsyncIterator[None]:
-        yield
-        await verifier.close()
-
-    app.cleanup_ctx.append(close_verifier)
-    return app
+    app.add_subapp(MEDIA, create_media_app(db))
 
 
-def scheduled_jobs(app: web.Application, notifier: Any, drafts_idle: timedelta) -> Schedule:
-    db, clock = app[DATABASE], app[CLOCK]
+def admin_routers(core: Core, knowledge: Knowledge) -> list[ApiRouter]:
+    """Every staff API router. Converted features are module-level routers whose views read the
+    ``AdminContext`` (``admin_context``); the rest still take their dependencies as arguments."""
+    db, clock, town = core.db, core.clock, knowledge.town
+    assert core.publisher is not None
+    desk = delivery_desk(core.settings)
+    return [
+        attribute_router(db, clock),
+        segment_views.router,
+        delivery_router(db, clock, desk, opens=LineOpenStatistics(core.gateway.get), wake=core.wake_deliveries),
+        mail_router(db, clock, desk, wake=core.wake_deliveries),
+        image_router(db, clock, core.settings.public_base_url),  # images for deliveries, served at /media
+        staff_views.router,
+        two_factor_router(db, clock, issuer=f"{town.name} 窓口"),
+        citizen_erasure_router(db, core.inbox_db, clock, core.publisher),
+        log_views.router,
+        stats_views.router,
+        richmenu_router(db, clock, core.publisher, EditorOptions(core.settings.simulator_url, core.settings.liff_ids)),
+        facility_views.router,
+        booking_views.router,
+        procedure_views.router,
+        report_views.router,
+        faq_views.router,
+        scenario_views.router,
+    ]
+
+
+def admin_context(core: Core, knowledge: Knowledge, sessions: StaffSessions, auditor: Auditor,
+                  qr_keys: QrKeyring) -> AdminContext:
+    """What the staff API's views depend on, built once (``Call.ctx``)."""
+    assert core.booking is not None and core.publisher is not None and core.procedures is not None
+    return AdminContext(core.db, core.clock, auditor=auditor, booking_notices=core.notifier,
+                        booking_service=core.booking, reports=report_settings(knowledge, core.notifier),
+                        sessions=sessions, line_apis=GatewayLineApis(core.gateway.get),  # LINE's own figures
+                        procedures=core.procedures, qr_keys=qr_keys, publisher=core.publisher,
+                        faq_questions=lambda: {e.id: e.question for e in knowledge.faq.entries},
+                        faq_ids=knowledge.faq_entries.keys)
+
+
+def delivery_desk(settings: Settings) -> DeliveryDesk:
+    # A service on this machine (the demo) serves its uploaded images over http; LINE needs https.
+    local = settings.public_base_url.startswith(("http://127.0.0.1:", "http://localhost:"))
+    return DeliveryDesk(DeliveryConfig(production_channel=PRODUCTION, allow_http=local,
+                                       test_channel=TEST if settings.test_line is not None else PRODUCTION))
+
+
+def scheduled_jobs(core: Core, drafts_idle: timedelta) -> Schedule:
+    """Each job is the edge of its own work: it opens ``db.write()`` (or calls what does)."""
+    db, inbox, clock, notices = core.db, core.inbox_db, core.clock, core.notifier
     schedule = Schedule()
-    schedule.every(15 * 60, "booking reminders", lambda: send_reminders(db, clock, BookingNotices(notifier)))
-    schedule.every(5 * 60, "booking waitlist offers", lambda: expire_offers(db, clock, BookingNotices(notifier)))
-    schedule.every(60, "procedures idle wipe", lambda: wipe_idle_drafts(DraftStore(db, clock, drafts_idle)))
-    schedule.every(24 * 3600, "report draft photos", lambda: purge_report_drafts(app))
-    schedule.every(3600, "expired staff sessions", lambda: purge_sessions(db, clock))
-    schedule.every(3600, "stale sign-in counters", lambda: purge_login_throttle(db, clock))
-    schedule.every(24 * 3600, "retention", lambda: enforce_retention(db, app[INBOX_DATABASE], clock, app[SETTINGS].retention))
+    schedule.every(15 * 60, "booking reminders", functools.partial(send_reminders, db, clock, notices))
+    schedule.every(5 * 60, "booking waitlist offers", functools.partial(expire_offers, db, clock, notices))
+    schedule.every(60, "procedures idle wipe", functools.partial(wipe_idle_drafts, DraftStore(db, clock, drafts_idle)))
+    schedule.every(24 * 3600, "report draft photos", functools.partial(purge_report_drafts, db, clock))
+    schedule.every(3600, "expired staff sessions", functools.partial(purge_sessions, db, clock))
+    schedule.every(3600, "stale sign-in counters", functools.partial(purge_login_throttle, db, clock))
+    schedule.every(24 * 3600, "retention", functools.partial(enforce_retention, db, inbox, clock, core.settings.retention))
     return schedule
 
 
-def start_jobs(app: web.Application, settings: Settings, schedule: Schedule, *, install_content: bool = True) -> None:
+def open_deliveries(core: Core, *, interval: float = 30.0) -> Step:
+    """The step that starts the delivery scheduler on the open gateway (``core.deliveries``)."""
+
+    async def step(stack: contextlib.AsyncExitStack[Any]) -> None:
+        core.deliveries.open(await stack.enter_async_context(
+            running_deliveries(core.settings, core.db, core.clock, core.gateway.get(), interval=interval)))
+
+    return step
+
+
+def start_jobs(app: web.Application, lifespan: Lifespan, core: Core, schedule: Schedule, *,
+               install_content: bool = True) -> None:
     """What runs once per service, in the web (or inline) process: deliveries, the mail receiver,
     the town's content (attribute catalogue, facilities, first rich menus) and the scheduled jobs."""
-    db, clock = app[DATABASE], app[CLOCK]
-    app.cleanup_ctx.append(delivery_scheduler_ctx(settings))
+    settings, db, clock = core.settings, core.db, core.clock
+    lifespan.add(open_deliveries(core))
     if settings.mail_receiver_port:
-        app.cleanup_ctx.append(mail_receiver_ctx(
-            host=settings.host, port=settings.mail_receiver_port, recipients=set(settings.mail_recipients),
-            on_delivery=lambda a: a[DELIVERY_SCHEDULER].wake()))
+        lifespan.enter(lambda: receiving_mail(db, clock, host=settings.host, port=settings.mail_receiver_port,
+                                              recipients=set(settings.mail_recipients),
+                                              on_delivery=core.wake_deliveries))
 
-    async def install_catalogue(app: web.Application) -> AsyncIterator[None]:
+    async def catalogue(stack: contextlib.AsyncExitStack[Any]) -> None:
         async with db.write() as session:  # the town's attributes and forms; safe to repeat
             await install_town(session, clock.now(), settings.town_dir)
-        yield
 
-    app.cleanup_ctx.append(install_catalogue)
+    lifespan.add(catalogue)
     if install_content:
+        assert core.publisher is not None
         report = app[STARTUP_CONTENT] = StartupContent()
-        app.cleanup_ctx.append(content_ctx(db, clock, settings.town_dir, lambda: app[PUBLISHER],
-                                           test_account=settings.test_line is not None, report=report))
-    app.cleanup_ctx.append(scheduler_ctx(schedule))
-
+        publisher = core.publisher
+        lifespan.enter(lambda: installing_content(db, clock, settings.town_dir, publisher,
+                                                  test_account=settings.test_line is not None, report=report))
+    lifespan.enter(lambda: running(schedule, lambda job, result: core.metrics.job_runs.labels(job, result).inc()))

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from bot.retention import Retention
 from civic.client_address import Network, parse_networks
 from civic.crypto import FieldCipher, parse_key
+from conversation.policy import ConfidencePolicy
 
 LINE_API = "https://api.line.me"
 LINE_DATA_API = "https://api-data.line.me"
@@ -115,6 +116,14 @@ class Settings:
     trusted_proxies: tuple[Network, ...] = ()
     #: Where the staff console and admin API may be reached from (酒田市 4(4)); empty: anywhere.
     admin_allowed_networks: tuple[Network, ...] = ()
+    #: Who may read ``/metrics``: these networks (default: this machine only) or a bearer token.
+    metrics_allowed_networks: tuple[Network, ...] = ()
+    metrics_token: str = ""
+    #: ``/readyz`` answers 503 above this many events waiting for their turn.
+    ready_max_backlog: int = 1000
+    #: ``/readyz`` answers 503 when the newest backup in ``BACKUP_DIR`` is older than this (0: not checked).
+    ready_max_backup_age_hours: int = 0
+    backup_dir: str = "var/backups"
     #: The facility map's background tiles: ``gsi`` (地理院タイル, default), ``osm`` or a ``{z}/{x}/{y}``
     #: URL template, with its attribution text and link (``liff.map.TileServer``).
     map_tile_url: str = "gsi"
@@ -124,6 +133,11 @@ class Settings:
     #: How long each kind of personal data is kept (``bot.retention``).
     retention: Retention = field(default_factory=Retention)
     dialogue_timeout_minutes: int = 30
+    #: How sure the NLU must be before the dialogues act on an intent (``CONFIDENCE_<NAME>``, 0–1).
+    confidence: ConfidencePolicy = field(default_factory=ConfidencePolicy)
+    #: The chat simulator (linesim's ``/simulator``) the staff console opens to try a rich menu
+    #: published to the test account; empty where there is none. The demo sets it.
+    simulator_url: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -233,11 +247,18 @@ class Settings:
             group_policy=_choice(env, "GROUP_POLICY", {"leave": "leave", "silent": "silent"}, "leave"),
             trusted_proxies=_networks(env, "TRUSTED_PROXIES"),
             admin_allowed_networks=_networks(env, "ADMIN_ALLOWED_NETWORKS"),
+            metrics_allowed_networks=_networks(env, "METRICS_ALLOWED_NETWORKS"),
+            metrics_token=env.get("METRICS_TOKEN", "").strip(),
+            ready_max_backlog=_int(env, "READY_MAX_BACKLOG", 1000, 1, 10_000_000),
+            ready_max_backup_age_hours=_int(env, "READY_MAX_BACKUP_AGE_HOURS", 0, 0, 24 * 366),
+            backup_dir=env.get("BACKUP_DIR", "").strip() or "var/backups",
             map_tile_url=_tiles(env),
             map_tile_attribution=env.get("MAP_TILE_ATTRIBUTION", "").strip(),
             map_tile_attribution_url=(_url(env, "MAP_TILE_ATTRIBUTION_URL", "")
                                       if env.get("MAP_TILE_ATTRIBUTION_URL", "").strip() else ""),
             dialogue_timeout_minutes=_int(env, "DIALOGUE_TIMEOUT_MINUTES", 30, 1, 24 * 60),
+            confidence=_confidence(env),
+            simulator_url=_url(env, "SIMULATOR_URL", "") if env.get("SIMULATOR_URL", "").strip() else "",
             retention=_retention(env),
         )
 
@@ -289,6 +310,13 @@ def _url(env: Mapping[str, str], name: str, default: str) -> str:
     if parsed.scheme not in {"http", "https"} or not parsed.netloc:
         raise SettingsError(name, f"must be an http(s) URL, got {value!r}")
     return value.rstrip("/")
+
+
+def _confidence(env: Mapping[str, str]) -> ConfidencePolicy:
+    """``CONFIDENCE_START_FLOW=0.5`` …: each threshold of ``conversation.policy.ConfidencePolicy``."""
+    default = ConfidencePolicy()
+    return ConfidencePolicy(**{name: _number(env, f"CONFIDENCE_{name.upper()}", getattr(default, name), 0.0, 1.0)
+                               for name in ConfidencePolicy.names()})
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

@@ -13,18 +13,21 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 from aiohttp import web
 from linebot.v3.webhook import WebhookParser
 
-from bot.appkeys import DISPATCHER, INBOX_WRITER, PARSERS, SETTINGS
+from bot.appkeys import DISPATCHER, INBOX_WRITER, METRICS, PARSERS, SETTINGS
 from bot.inbox.writer import error_kind
 
 log = logging.getLogger(__name__)
 
 
 def _bad(reason: str) -> web.Response:
-    return web.json_response({"message": reason}, status=400)
+    response = web.json_response({"message": reason}, status=400)
+    response["outcome"] = "bad_signature" if "signature" in reason.lower() else "bad_request"
+    return response
 
 
 async def _read_body(request: web.Request, limit: int) -> bytes | None:
@@ -41,6 +44,27 @@ async def _read_body(request: web.Request, limit: int) -> bytes | None:
 
 
 async def callback(request: web.Request) -> web.Response:
+    """Acknowledge LINE's webhook, timed and counted by outcome for ``/metrics``."""
+    started = time.perf_counter()
+    response = await _callback(request)
+    metrics = request.app.get(METRICS)
+    if metrics is not None:
+        metrics.ack_seconds.observe(time.perf_counter() - started)
+        metrics.webhook_requests.labels(_outcome(response)).inc()
+    return response
+
+
+def _outcome(response: web.Response) -> str:
+    if response.status == 200:
+        return "accepted"
+    if response.status == 413:
+        return "too_large"
+    if response.status == 503:
+        return "store_failed"
+    return str(response.get("outcome", "bad_request"))
+
+
+async def _callback(request: web.Request) -> web.Response:
     channel = request.match_info.get("channel", "production")
     parser: WebhookParser | None = request.app[PARSERS].get(channel)
     if parser is None:
@@ -77,4 +101,8 @@ async def callback(request: web.Request) -> web.Response:
                   len(events), error_kind(exc))
         return web.json_response({"message": "events could not be stored; please retry"}, status=503)
     request.app[DISPATCHER].submit(accepted)
+    metrics = request.app.get(METRICS)
+    if metrics is not None:
+        metrics.webhook_events.labels("accepted").inc(len(accepted))
+        metrics.webhook_events.labels("redelivered").inc(len(events) - len(accepted))
     return web.Response(text="OK")

@@ -11,6 +11,9 @@ from pathlib import Path
 from aiohttp import web
 
 ROOT = Path(__file__).parent
+#: How LINE shows messages, one renderer for the simulator and the console's preview (``/admin/line/``).
+LINE_LOOK = Path(__file__).parent.parent / "linesim" / "simulator" / "static"
+LINE_FILES = ("render.js", "flex.js", "bubbles.css")
 TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
@@ -34,6 +37,11 @@ async def asset(request: web.Request) -> web.Response:
     return web.Response(body=path.read_bytes(), headers=_headers(path))
 
 
+async def line_look(request: web.Request) -> web.Response:
+    path = LINE_LOOK / request.match_info["name"]
+    return web.Response(body=path.read_bytes(), headers=_headers(path))
+
+
 async def to_index(_: web.Request) -> web.Response:
     raise web.HTTPFound("/admin/")
 
@@ -42,3 +50,4 @@ def add_console_routes(app: web.Application) -> None:
     app.router.add_get("/admin", to_index)
     app.router.add_get("/admin/", index)
     app.router.add_get("/admin/{name:(?:js|css|vendor)/[A-Za-z0-9_./-]+}", asset)
+    app.router.add_get(f"/admin/line/{{name:{'|'.join(n.replace('.', '[.]') for n in LINE_FILES)}}}", line_look)

@@ -24,10 +24,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from civic.clock import TOKYO, utc
-from dialogues.messages import Message, parse_data
+from conversation.events import InboundEvent
+from conversation.turn import Turn
+from dialogues.messages import Message
 
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
@@ -35,22 +37,6 @@ if TYPE_CHECKING:
     from dialogues.services import Services
 
 DEFAULT_TIMEOUT = timedelta(minutes=30)
-
-
-class TurnLike(Protocol):
-    """What the engine needs of a turn (``bot.turn.Turn`` and the web chat's turn both fit)."""
-
-    channel: str
-    user_id: str | None
-    event: dict[str, Any]
-    now: datetime
-    session: AsyncSession
-    state: dict[str, Any]
-    content: bytes | None
-    intent: str | None
-    flow: str | None
-
-    def say(self, *messages: dict[str, Any]) -> None: ...
 
 
 StateHandler = Callable[[Any, "Context"], Awaitable[bool]]
@@ -68,23 +54,50 @@ class StateSpec:
 
 def state(name: str, *, free_text: bool = False, hint: str = "") -> Callable[[StateHandler], StateHandler]:
     def register(fn: StateHandler) -> StateHandler:
-        fn.__dialogue_state__ = StateSpec(name, fn, free_text, hint)  # type: ignore[attr-defined]
+        vars(fn)["__dialogue_state__"] = StateSpec(name, fn, free_text, hint)  # read by Flow.__init_subclass__
         return fn
 
     return register
 
 
+@dataclass(frozen=True)
+class Entry:
+    """How a flow is entered: the router (``dialogues.handler``) reads these declarations.
+
+    * ``actions``: rich-menu and button postbacks ``action=<value>`` that start the flow (its
+      name when not declared). Pressed again while the flow runs, the citizen is offered to go on
+      or to start over; with ``action_params`` the flow starts afresh each time, with those
+      fields of the postback (``action=form&key=…``).
+    * ``intents``: NLU intents that start the flow from a free text, or interrupt another flow.
+    * ``postbacks``: postback fields (``faq=…``) the flow answers at any time, inside another flow
+      or not, in ``Flow.on_postback``.
+    * ``text_hook``: a text outside any flow is offered to ``Flow.on_text`` before the NLU decides.
+    * ``location``: a location sent outside any flow starts the flow with it.
+    """
+
+    actions: frozenset[str] | None = None
+    action_params: tuple[str, ...] = ()
+    intents: frozenset[str] = frozenset()
+    postbacks: tuple[str, ...] = ()
+    text_hook: bool = False
+    location: bool = False
+
+
 class Flow:
-    """Subclass per flow; declare ``name``, ``title``, ``start`` and ``@state`` handlers."""
+    """Subclass per flow; declare ``name``, ``title``, ``entrance``, ``start`` and ``@state`` handlers."""
 
     name: ClassVar[str] = ""
     title: ClassVar[str] = ""
+    #: How the flow is entered (``Entry``).
+    entrance: ClassVar[Entry] = Entry()
     #: None: the service default.
     timeout: ClassVar[timedelta | None] = None
     #: Whether another flow may suspend this one (and it resumes afterwards).
     resumable: ClassVar[bool] = True
     #: NLU intents that belong to this flow: never taken as an interruption while it runs.
     owns: ClassVar[frozenset[str]] = frozenset()
+    #: Words the flow takes itself (手続きナビ's 「戻る」): never taken as a stop, whatever the NLU says.
+    own_words: ClassVar[frozenset[str]] = frozenset()
     #: Whether a timed-out flow is mentioned on the next turn (a half-written report is; a
     #: garbage lookup the citizen simply walked away from is not).
     notify_timeout: ClassVar[bool] = True
@@ -105,6 +118,19 @@ class Flow:
 
     async def start(self, ctx: Context, **params: Any) -> None:
         raise NotImplementedError
+
+    @classmethod
+    def actions(cls) -> frozenset[str]:
+        """The ``action=…`` values that start this flow."""
+        return cls.entrance.actions if cls.entrance.actions is not None else frozenset({cls.name})
+
+    async def on_postback(self, ctx: Context, postback: dict[str, str], engine: Engine) -> bool:
+        """A postback with one of ``entrance.postbacks``, at any time. True: answered."""
+        return False
+
+    async def on_text(self, ctx: Context, text: str, engine: Engine) -> bool:
+        """A text outside any flow (``entrance.text_hook``). True: taken."""
+        return False
 
     async def on_cancel(self, ctx: Context) -> None:
         """Clean up what the flow stored on the way (drafts); the state is dropped afterwards."""
@@ -175,7 +201,7 @@ class Store:
 class Context:
     """What a flow's handlers see: the input, the flow's data, and ways to answer and move on."""
 
-    def __init__(self, turn: TurnLike, services: Services, store: Store) -> None:
+    def __init__(self, turn: Turn, services: Services, store: Store) -> None:
         self.turn = turn
         self.services = services
         self.store = store
@@ -204,44 +230,45 @@ class Context:
         return self.turn.session
 
     @property
-    def message(self) -> dict[str, Any]:
-        message = self.turn.event.get("message")
-        return message if self.turn.event.get("type") == "message" and isinstance(message, dict) else {}
+    def inbound(self) -> InboundEvent:
+        return self.turn.inbound
+
+    @property
+    def message_type(self) -> str | None:
+        """The type of the message the citizen sent (None when the input is not a message)."""
+        return self.inbound.message_type
+
+    @property
+    def message_id(self) -> str | None:
+        return self.inbound.message_id
 
     @property
     def text(self) -> str | None:
-        if self.message.get("type") == "text" and isinstance(self.message.get("text"), str):
-            return self.message["text"].strip()
-        return None
+        text = self.inbound.text
+        return text.strip() if text is not None else None
 
     @property
     def postback(self) -> dict[str, str]:
-        """The postback data, parsed (``{}`` when the input is not a postback)."""
-        if self.turn.event.get("type") != "postback":
-            return {}
-        pb = self.turn.event.get("postback")
-        return parse_data(pb.get("data")) if isinstance(pb, dict) else {}
+        """The postback's fields (``{}`` when the input is not a postback)."""
+        pb = self.inbound.postback
+        return dict(pb.fields) if pb is not None else {}
 
     @property
     def postback_params(self) -> dict[str, str]:
-        pb = self.turn.event.get("postback")
-        params = pb.get("params") if isinstance(pb, dict) else None
-        return params if isinstance(params, dict) else {}
+        pb = self.inbound.postback
+        return dict(pb.params) if pb is not None else {}
 
     @property
     def location(self) -> dict[str, Any] | None:
-        m = self.message
-        if m.get("type") == "location":
-            try:
-                return {"latitude": float(m["latitude"]), "longitude": float(m["longitude"]),
-                        "address": str(m.get("address") or ""), "title": str(m.get("title") or "")}
-            except (KeyError, TypeError, ValueError):
-                return None
-        return None
+        place = self.inbound.location
+        if place is None:
+            return None
+        return {"latitude": place.latitude, "longitude": place.longitude, "address": place.address,
+                "title": place.title}
 
     @property
     def is_image(self) -> bool:
-        return self.message.get("type") == "image"
+        return self.message_type == "image"
 
     @property
     def image(self) -> bytes | None:
@@ -251,7 +278,7 @@ class Context:
         """The NLU parse of the text (cached for the turn); an empty parse for non-text input."""
         if self._nlu is None:
             text = self.text
-            prepared = getattr(self.turn, "prepared", None)
+            prepared = self.turn.prepared
             if text and isinstance(prepared, dict) and isinstance(prepared.get("nlu"), dict):
                 self._nlu = prepared["nlu"]  # parsed before the transaction (DialogueHandler.prepare)
             elif text:
@@ -433,6 +460,13 @@ class Engine:
         record["at"] = ctx.now.isoformat()
         prompt = [dict(m) for m in record.get("prompt") or []]
         return with_lead(prompt, lead) if prompt else []
+
+    def resume_after_answer(self, ctx: Context) -> None:
+        """After answering something else inside a flow (a question, a button of an older
+        message): the flow's last prompt again, so the citizen knows where they were."""
+        record = ctx.store.flow
+        if record is not None:
+            ctx.say(*self.resume_prompt(ctx, f"（「{self.title(record['name'])}」の続きです）"))
 
     async def after(self, ctx: Context) -> None:
         """When a flow has just ended and another was suspended, bring that one back."""

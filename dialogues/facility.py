@@ -20,7 +20,7 @@ from civic.facilities.models import Facility
 from civic.rows import pk
 from dialogues import messages as m
 from dialogues.booking.desk import BookingDesk
-from dialogues.engine import Context, Flow, state
+from dialogues.engine import Context, Engine, Entry, Flow, state
 from dialogues.facility_directory import FacilityDirectory, FacilityGroup, Found, distance_text
 from dialogues.paging import page, requested
 
@@ -155,6 +155,14 @@ class FacilityFlow(Flow):
     title = "施設の検索"
     owns = frozenset({"facility_search"})
     notify_timeout = False
+    #: ``facility=map|detail|more`` at any time; a location sent outside a flow finds what is near.
+    entrance = Entry(intents=frozenset({"facility_search"}), postbacks=("facility",), location=True)
+
+    async def on_postback(self, ctx: Context, postback: dict[str, str], engine: Engine) -> bool:
+        if not await on_postback(ctx, postback):
+            return False
+        engine.resume_after_answer(ctx)
+        return True
 
     # -- entry -----------------------------------------------------------------------------------
     async def start(self, ctx: Context, **params: Any) -> None:

@@ -14,7 +14,7 @@ from civic.faq.models import CHOSEN, CONFIDENT
 from civic.faq.services import record_answer, record_feedback, record_unanswered
 from dialogues import faq_i18n as i18n
 from dialogues import messages as m
-from dialogues.engine import Context, Flow, state
+from dialogues.engine import Context, Engine, Entry, Flow, state
 from nlu.faq_retrieval import FaqSearchResult
 from nlu.semantic_intents import OUT_OF_SCOPE
 
@@ -183,6 +183,13 @@ class FaqFlow(Flow):
     title = "よくある質問"
     resumable = False
     owns = frozenset({"faq", "nlu_fallback", "greet", "thanks"})
+    entrance = Entry(postbacks=("faq",))  # faq=show|none|fb: a candidate, none fits, feedback
+
+    async def on_postback(self, ctx: Context, postback: dict[str, str], engine: Engine) -> bool:
+        if not await on_postback(ctx, postback):
+            return False
+        engine.resume_after_answer(ctx)
+        return True
 
     async def start(self, ctx: Context, **params: Any) -> None:
         question = params.get("text")

@@ -48,8 +48,8 @@ CONTACT = {
 
 async def citizen_language(ctx: Context, text: str) -> str:
     """The fixed language from the citizen's settings, else the message's language."""
-    citizen = getattr(ctx.turn, "citizen", None)
-    cid = getattr(citizen, "id", None)
+    citizen = ctx.turn.citizen
+    cid = citizen.id if citizen is not None else None
     if cid is not None:
         fixed = (await citizen_values(ctx.session, cid)).get(LANGUAGE_ATTRIBUTE) or []
         if fixed and str(fixed[0]) not in ("", "ja"):

@@ -22,7 +22,7 @@ after saving).
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlmodel import select
 
@@ -33,15 +33,12 @@ from civic.attributes.models import DATE, MULTI, NUMBER, SINGLE, FormResponse
 from civic.segments import services as segments
 from civic.segments.errors import SegmentProblem
 from dialogues import messages as m
-from dialogues.engine import Context, Flow, state
+from dialogues.engine import Context, Engine, Entry, Flow, state
 from dialogues.paging import PAGE_SIZE, page, requested
-
-if TYPE_CHECKING:
-    from dialogues.handler import DialogueHandler
 
 log = logging.getLogger(__name__)
 
-#: The form the ``delivery_settings`` intent opens (``services.extra["settings_form"]`` overrides).
+#: The form the ``delivery_settings`` intent opens.
 SETTINGS_FORM = "settings"
 #: Controls and the words ``FormChat`` understands for them.
 CONTROLS = {"done": "決定", "keep": "今のまま", "skip": "スキップ", "back": "戻る"}
@@ -54,8 +51,8 @@ def liff_url(ctx: Context, key: str) -> str:
 
 
 def citizen_id(ctx: Context) -> int | None:
-    citizen = getattr(ctx.turn, "citizen", None)
-    return getattr(citizen, "id", None)
+    citizen = ctx.turn.citizen
+    return citizen.id if citizen is not None else None
 
 
 async def may_answer(ctx: Context, form: forms.FormSpec, cid: int) -> bool:
@@ -81,6 +78,13 @@ class FormFlow(Flow):
     name = "form"
     title = "フォームへの回答"
     owns = frozenset({"delivery_settings"})
+    #: ``action=form&key=…`` and ``action=settings`` start a form afresh; 「受け取る情報を変えたい」;
+    #: ``form=later&key=…`` (the offer on follow put off) at any time.
+    entrance = Entry(actions=frozenset({"form", "settings"}), action_params=("key",),
+                  intents=frozenset({"delivery_settings"}), postbacks=("form",))
+
+    async def on_postback(self, ctx: Context, postback: dict[str, str], engine: Engine) -> bool:
+        return await on_postback(ctx, postback, engine)
 
     # -- entry -----------------------------------------------------------------------------------
     async def start(self, ctx: Context, **params: Any) -> None:
@@ -126,7 +130,7 @@ class FormFlow(Flow):
         return ""
 
     async def settings_form(self, ctx: Context) -> str:
-        wanted = str(ctx.services.extra.get("settings_form") or SETTINGS_FORM)
+        wanted = SETTINGS_FORM
         listed = await forms.list_forms(ctx.session, active_only=True)
         if any(f.key == wanted for f in listed):
             return wanted
@@ -360,7 +364,7 @@ async def offer_on_follow(ctx: Context) -> None:
         return
 
 
-async def on_postback(ctx: Context, pb: dict[str, str], handler: DialogueHandler) -> bool:
+async def on_postback(ctx: Context, pb: dict[str, str], engine: Engine) -> bool:
     """``form=later&key=…``: the offer put off; remembered so that it is not repeated on follow."""
     if pb.get("form") != "later":
         return False
@@ -371,7 +375,5 @@ async def on_postback(ctx: Context, pb: dict[str, str], handler: DialogueHandler
     ctx.memory["forms_later"] = later
     message = m.text("承知しました。あとでお答えいただける場合は、「受け取る情報を変えたい」と送ってください。")
     ctx.say(message)
-    record = ctx.store.flow
-    if record is not None:
-        ctx.say(*handler.engine.resume_prompt(ctx, f"（「{handler.engine.title(record['name'])}」の続きです）"))
+    engine.resume_after_answer(ctx)
     return True

@@ -12,11 +12,12 @@ answer, not 「地区名が見つかりませんでした」. 「地区を変更
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from dialogues import faq
 from dialogues import messages as m
-from dialogues.engine import Context, Flow, state
+from dialogues.engine import Context, Engine, Entry, Flow, state
 from dialogues.garbage_schedule import (
     category_names,
     category_text,
@@ -40,11 +41,32 @@ def _more() -> dict[str, Any]:
     return m.postback("ほかの品目を調べる", m.data(action="garbage"), "ほかの品目を調べる")
 
 
+#: 「地区を変更したい」: the citizen's collection area, asked again.
+AREA_CHANGE = re.compile(r"(地区|地域|住んでいる所).{0,4}(変更|変え|登録|設定)")
+
+
 class GarbageFlow(Flow):
     name = "garbage"
     title = "ごみの出し方"
     owns = frozenset({"garbage_lookup"})
     notify_timeout = False
+    #: ``garbage=area`` (「地区を変える」) at any time; 「地区を変更したい」 and 「本町の燃やすごみの日」 as texts.
+    entrance = Entry(intents=frozenset({"garbage_lookup"}), postbacks=("garbage",), text_hook=True)
+
+    async def on_postback(self, ctx: Context, postback: dict[str, str], engine: Engine) -> bool:
+        if postback["garbage"] != "area":
+            return False
+        await engine.start(ctx, self.name, ask_area=True)
+        return True
+
+    async def on_text(self, ctx: Context, text: str, engine: Engine) -> bool:
+        if AREA_CHANGE.search(text) and ctx.services.knowledge.calendar is not None:
+            await engine.start(ctx, self.name, ask_area=True)
+            return True
+        if schedule_question(ctx.services.knowledge, text) is not None:
+            await engine.start(ctx, self.name, text=text)  # 「本町の燃やすごみの日」
+            return True
+        return False
 
     # -- entry ----------------------------------------------------------------------------------
     async def start(self, ctx: Context, **params: Any) -> None:

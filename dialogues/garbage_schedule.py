@@ -86,13 +86,13 @@ def _key(label: str) -> str:
 
 def category_names(knowledge: Knowledge) -> CategoryNames:
     """The town's categories, from the calendar, the descriptions and the dictionary (built once)."""
-    cached = getattr(knowledge, "_category_names", None)
-    if cached is None:
+    cache = vars(knowledge)  # kept on the instance: knowledge is built once per service
+    cached = cache.get("_category_names")
+    if not isinstance(cached, CategoryNames):
         labels = list(knowledge.garbage_categories)
         labels += [i.category for i in (knowledge.garbage.items if knowledge.garbage else [])]
         labels += list(knowledge.calendar.categories if knowledge.calendar else [])
-        cached = CategoryNames(labels)
-        knowledge._category_names = cached  # type: ignore[attr-defined]
+        cached = cache["_category_names"] = CategoryNames(labels)
     return cached
 
 

@@ -28,15 +28,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from civic.clock import TOKYO, utc
-from dialogues import booking, facility, faq, safety, scenario
+from conversation.events import InboundEvent
+from conversation.turn import Turn
+from dialogues import booking, faq, safety
 from dialogues import messages as m
-from dialogues.engine import Context, Engine, Flow, Store, TurnLike
+from dialogues.engine import Context, Engine, Flow, Store
 from dialogues.facility import FacilityFlow
 from dialogues.faq import FaqFlow
 from dialogues.form import FormFlow, offer_on_follow
-from dialogues.form import on_postback as form_postback
 from dialogues.garbage import GarbageFlow
-from dialogues.garbage_schedule import names_garbage, schedule_question
+from dialogues.garbage_schedule import names_garbage
 from dialogues.procedure import ProcedureFlow
 from dialogues.report import ReportFlow
 from dialogues.scenario import ScenarioFlow
@@ -45,12 +46,12 @@ from nlu.intent_classifier import FALLBACK_INTENT
 
 log = logging.getLogger(__name__)
 
-#: The rich menu's postbacks (``action=…``) and the flows they start.
+#: The help menu's buttons (``action=…``), in the order of ``bot.help_responder.MENU``.
 MENU_ACTIONS = ("garbage", "facility", "report", "faq", "booking", "procedure")
-#: NLU intents that start a flow.
-INTENT_FLOWS = {"garbage_lookup": "garbage", "report_damage": "report", "facility_search": "facility",
-                "booking_make": "booking", "booking_manage": "booking", "procedure_nav": "procedure",
-                "delivery_settings": "form"}
+#: Every flow the dialogues know. A flow the town has not enabled (no booking service, no
+#: procedure content) is still named by its intents and actions: 「…は現在準備中です」.
+CATALOGUE: tuple[type[Flow], ...] = (FaqFlow, GarbageFlow, ReportFlow, ScenarioFlow, FacilityFlow,
+                                     booking.BookingFlow, ProcedureFlow, FormFlow)
 #: The talk log's intent of a text that answered the question a flow had asked.
 FLOW_ANSWER = "flow_answer"
 NOT_YET = {"booking": "施設の予約", "procedure": "手続きナビ", "settings": "配信の設定", "facility": "施設の検索",
@@ -60,7 +61,6 @@ CANCEL_WORDS = {"やめる", "やめます", "やめたい", "やめて", "止�
                 "中断", "終了", "終わり", "おわり", "もういい", "もういいです", "取り消し", "取消", "やっぱりやめる",
                 "やっぱりやめます", "cancel", "stop", "quit"}
 HELP_WORDS = {"ヘルプ", "help", "メニュー", "menu", "使い方", "つかいかた", "?", "？"}
-_AREA_CHANGE = re.compile(r"(地区|地域|住んでいる所).{0,4}(変更|変え|登録|設定)")
 _PUNCT = re.compile(r"[\s。、．，！!？?・ー〜~「」『』（）()]+")
 
 HelpMessage = Callable[[str], dict[str, Any]]
@@ -100,24 +100,29 @@ class DialogueHandler:
         self.services = services
         kinds = flows if flows is not None else default_flows(services)
         self.engine = Engine({f.name: f(services) for f in kinds}, timeout=services.timeout)
+        self.policy = services.policy
+        # How flows are entered, as they declare it (``Flow.entrance``):
+        #: NLU intent → the flow it starts.
+        self.intent_flows = {i: f.name for f in (*CATALOGUE, *kinds) for i in f.entrance.intents}
+        #: ``action=…`` → the enabled flow it starts.
+        self.action_flows = {a: flow for flow in self.engine.flows.values() for a in flow.actions()}
         self.help_message = help_message or default_help_message
         self.welcome = welcome
         #: Exact texts (the help menu's message buttons) → rich-menu actions.
         self.menu_texts = {_folded(k): v for k, v in (menu_texts or {}).items()}
 
     # -- entry ------------------------------------------------------------------------------------
-    async def prepare(self, event: dict[str, Any]) -> dict[str, Any] | None:
+    async def prepare(self, event: InboundEvent | dict[str, Any]) -> dict[str, Any] | None:
         """Before the turn's transaction (outside the database's write lock): parse the text."""
-        message = event.get("message") if event.get("type") == "message" else None
-        text = message.get("text") if isinstance(message, dict) and message.get("type") == "text" else None
-        if not isinstance(text, str) or not text.strip():
+        text = InboundEvent.of(event).text
+        if text is None or not text.strip():
             return None
         now = self.services.clock.now() if self.services.clock is not None else None
         local = now.astimezone(TOKYO) if now is not None else None
         return {"nlu": self.services.knowledge.interpreter.parse(text.strip(), now=local)}
 
-    async def handle(self, turn: TurnLike) -> None:
-        kind = turn.event.get("type")
+    async def handle(self, turn: Turn) -> None:
+        kind = turn.inbound.type
         if kind == "follow":
             turn.say(self.help_message(self.welcome))
             turn.intent = "follow"
@@ -178,13 +183,13 @@ class DialogueHandler:
         """A word the active flow takes itself (手続きナビ's 「戻る」): never a stop, whatever the NLU says."""
         record = ctx.store.flow
         flow = self.engine.flows.get(record["name"]) if record else None
-        return flow is not None and text.strip().rstrip("。") in getattr(flow, "own_words", frozenset())
+        return flow is not None and text.strip().rstrip("。") in flow.own_words
 
     async def _stop_intent(self, ctx: Context, text: str) -> bool:
         if len(text) > 12:
             return False
         nlu = await ctx.nlu()
-        return nlu["intent"]["name"] == "stop" and nlu["intent"]["confidence"] >= 0.8
+        return nlu["intent"]["name"] == "stop" and nlu["intent"]["confidence"] >= self.policy.stop
 
     # -- cancel / help ----------------------------------------------------------------------------
     async def cancel(self, ctx: Context) -> None:
@@ -216,12 +221,11 @@ class DialogueHandler:
                 await self.cancel(ctx)
             elif action in {"help", "menu"}:
                 self.help(ctx)
-            elif action == "scenario" and "scenario" in self.engine.flows:
-                await self.engine.start(ctx, "scenario", key=pb.get("key", ""))
-            elif action in {"form", "settings"} and "form" in self.engine.flows:
-                await self.engine.start(ctx, "form", key=pb.get("key", ""))
+            elif (flow := self.action_flows.get(action)) is not None and flow.entrance.action_params:
+                await self.engine.start(ctx, flow.name, **{k: pb.get(k, "") for k in flow.entrance.action_params})
             else:
-                await self.start_action(ctx, action, restart=pb.get("restart") == "1")
+                await self.start_action(ctx, flow.name if flow is not None else action,
+                                        restart=pb.get("restart") == "1")
             return
         if "flow" in pb:
             record = ctx.store.flow
@@ -234,29 +238,14 @@ class DialogueHandler:
                 else:
                     ctx.say(self.help_message("お手数ですが、もう一度ご用件をお選びください。"))
             return
-        if "faq" in pb:
-            if await faq.on_postback(ctx, pb):
-                self._resume_after_answer(ctx)
-                return
-        if "garbage" in pb:
-            if pb["garbage"] == "area":
-                await self.engine.start(ctx, "garbage", ask_area=True)
-                return
-        if "facility" in pb:
-            if await facility.on_postback(ctx, pb):
-                self._resume_after_answer(ctx)
-                return
-        if await booking.on_offer_postback(ctx, self):  # booking.offer.accept:<number> (a waitlist offer)
-            return
-        if "form" in pb and await form_postback(ctx, pb, self):
-            return
-        for key, handler in self.services.extra.get("postbacks", {}).items():
-            if key in pb and await handler(ctx, pb, self):
+        for flow in self.engine.flows.values():  # faq=…, garbage=…, facility=…, offer=…, form=… (Entry.postbacks)
+            if any(key in pb for key in flow.entrance.postbacks) and await flow.on_postback(ctx, pb, self.engine):
                 return
         ctx.say(self.help_message("申し訳ありません。この操作はいまは使えません。"))
 
     async def start_action(self, ctx: Context, action: str, *, restart: bool = False) -> None:
-        flow_name = {"settings": "settings"}.get(action, action)
+        """Start the flow ``action`` names; pressed again while it runs, offer to go on or start over."""
+        flow_name = action
         record = ctx.store.flow
         if record is not None and record["name"] == flow_name and not restart:
             ctx.say(*self.engine.resume_prompt(ctx, f"「{self.engine.title(flow_name)}」の途中です。続きから進めます。"))
@@ -272,7 +261,7 @@ class DialogueHandler:
         label = NOT_YET.get(flow_name, "この機能")
         ctx.say(self.help_message(f"申し訳ありません。「{label}」は現在準備中です。もうしばらくお待ちください。\n"
                                   f"お急ぎの場合は、{self.services.town.contact} へお問い合わせください。"))
-        self._resume_after_answer(ctx)
+        self.engine.resume_after_answer(ctx)
 
     # -- inside a flow ----------------------------------------------------------------------------
     async def in_flow(self, ctx: Context) -> None:
@@ -296,7 +285,7 @@ class DialogueHandler:
             return
         hint = spec.hint if spec and spec.hint else "申し訳ありません。うまく読み取れませんでした。"
         lead = f"{hint}\n（「やめる」で中止できます）" if ctx.text or ctx.postback else hint
-        if ctx.message.get("type") in {"sticker", "image", "video", "audio", "file", "location"} and ctx.text is None:
+        if ctx.inbound.is_media and ctx.text is None:
             lead = f"ありがとうございます。ただ、いまは「{flow.title}」の途中です。{hint}"
         ctx.say(*self.engine.resume_prompt(ctx, lead))
 
@@ -310,31 +299,27 @@ class DialogueHandler:
         intent, confidence = nlu["intent"]["name"], float(nlu["intent"]["confidence"] or 0.0)
         if intent in owned:
             return False
-        target = INTENT_FLOWS.get(intent or "")
-        if target and confidence >= (0.85 if strict else 0.7) and (current is None or target != current.name):
+        target = self.intent_flows.get(intent or "")
+        needed = self.policy.interrupt_free_text if strict else self.policy.interrupt
+        if target and confidence >= needed and (current is None or target != current.name):
             await self.start_intent(ctx, target, text)
             return True
-        if intent in {"greet", "thanks"} and confidence >= 0.85 and len(text) <= 15:
+        if intent in {"greet", "thanks"} and confidence >= self.policy.small_talk_in_flow and len(text) <= 15:
             ctx.say(m.text("こんにちは。" if intent == "greet" else "どういたしまして。"))
-            self._resume_after_answer(ctx)
+            self.engine.resume_after_answer(ctx)
             return True
         result = faq.search(ctx, text)
-        questionish = intent == "faq" and confidence >= 0.6
+        questionish = intent == "faq" and confidence >= self.policy.question
         if result.outcome == "confident" and (questionish or not strict or _looks_like_question(text)):
             await faq.respond(ctx, text, result)
-            self._resume_after_answer(ctx)
+            self.engine.resume_after_answer(ctx)
             return True
-        if not strict and intent == "faq" and confidence >= 0.8:
+        if not strict and intent == "faq" and confidence >= self.policy.clear_question:
             # clearly a question, and not one the FAQ knows well: candidates or an apology
             if await faq.respond(ctx, text, result) != "ambiguous":
-                self._resume_after_answer(ctx)
+                self.engine.resume_after_answer(ctx)
             return True
         return False
-
-    def _resume_after_answer(self, ctx: Context) -> None:
-        record = ctx.store.flow
-        if record is not None:
-            ctx.say(*self.engine.resume_prompt(ctx, f"（「{self.engine.title(record['name'])}」の続きです）"))
 
     # -- outside a flow ---------------------------------------------------------------------------
     async def start_intent(self, ctx: Context, flow_name: str, text: str) -> None:
@@ -347,10 +332,11 @@ class DialogueHandler:
             await self.start_action(ctx, flow_name)
 
     async def idle(self, ctx: Context) -> None:
-        kind = ctx.message.get("type")
+        kind = ctx.message_type
         if ctx.location is not None:
-            if "facility" in self.engine.flows:
-                await self.engine.start(ctx, "facility", location=ctx.location)
+            taker = next((f for f in self.engine.flows.values() if f.entrance.location), None)
+            if taker is not None:
+                await self.engine.start(ctx, taker.name, location=ctx.location)
             else:
                 ctx.say(self.help_message("位置情報を受け取りました。"))
             return
@@ -365,35 +351,27 @@ class DialogueHandler:
             lead = "スタンプありがとうございます。" if kind == "sticker" else "メッセージありがとうございます。"
             ctx.say(self.help_message(lead))
             return
-        if _AREA_CHANGE.search(text) and self.services.knowledge.calendar is not None:
-            await self.engine.start(ctx, "garbage", ask_area=True)
-            return
-        if "garbage" in self.engine.flows and schedule_question(self.services.knowledge, text) is not None:
-            await self.engine.start(ctx, "garbage", text=text)  # 「本町の燃やすごみの日」
-            return
-        if "scenario" in self.engine.flows and await scenario.keyword_hook(ctx, text, self):
-            return
-        for hook in self.services.extra.get("text_hooks", ()):
-            if await hook(ctx, text, self):
+        for flow in self.engine.flows.values():  # 「地区を変更したい」, a scenario's keyword … (Entry.text_hook)
+            if flow.entrance.text_hook and await flow.on_text(ctx, text, self.engine):
                 return
         nlu = await ctx.nlu()
         intent, confidence = nlu["intent"]["name"], float(nlu["intent"]["confidence"] or 0.0)
-        if intent == "greet" and confidence >= 0.7 and len(text) <= 20:
+        if intent == "greet" and confidence >= self.policy.small_talk and len(text) <= 20:
             ctx.say(self.help_message("こんにちは。"))
             return
-        if intent == "thanks" and confidence >= 0.7 and len(text) <= 20:
+        if intent == "thanks" and confidence >= self.policy.small_talk and len(text) <= 20:
             ctx.say(m.text("どういたしまして。ほかにもご用件があれば、お気軽にどうぞ。"))
             return
-        if intent == "help" and confidence >= 0.7:
+        if intent == "help" and confidence >= self.policy.small_talk:
             self.help(ctx)
             return
-        if intent in {"affirm", "deny"} and confidence >= 0.8 and len(text) <= 10:
+        if intent in {"affirm", "deny"} and confidence >= self.policy.yes_no and len(text) <= 10:
             ctx.say(self.help_message("ありがとうございます。"))
             return
         if intent == faq.OUT_OF_SCOPE and await faq.refuse_off_topic(ctx, text, confidence):
             return
-        target = INTENT_FLOWS.get(intent or "")
-        if target and confidence >= 0.5:
+        target = self.intent_flows.get(intent or "")
+        if target and confidence >= self.policy.start_flow:
             await self.start_intent(ctx, target, text)
             return
         await self.answer_question(ctx, text)
@@ -429,9 +407,7 @@ class DialogueHandler:
     # -- the reply as a whole ---------------------------------------------------------------------
     def polish(self, ctx: Context) -> None:
         """Never silence; the main menu when no flow is waiting; at most five messages."""
-        replies = ctx.turn.replies if hasattr(ctx.turn, "replies") else None
-        if replies is None:
-            return
+        replies = ctx.turn.replies
         if not replies:
             ctx.say(self.help_message("お問い合わせありがとうございます。"))
         if ctx.store.flow is None and replies and "quickReply" not in replies[-1]:
@@ -485,5 +461,4 @@ def default_flows(services: Services) -> list[type[Flow]]:
     if services.procedures is not None:
         flows.append(ProcedureFlow)
     flows.append(FormFlow)
-    flows.extend(services.extra.get("flows", ()))
     return flows

@@ -8,7 +8,8 @@ bubbles. The builders cut labels and texts so a long FAQ question never breaks a
 from __future__ import annotations
 
 from typing import Any, Literal
-from urllib.parse import parse_qsl, urlencode
+
+from conversation.postback import postback_data
 
 Message = dict[str, Any]
 
@@ -22,21 +23,8 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def data(**fields: Any) -> str:
-    """Postback data as a query string (``action=report``), ≤ 300 characters."""
-    encoded = urlencode({k: v for k, v in fields.items() if v is not None})
-    if len(encoded) > 300:
-        raise ValueError(f"postback data too long: {encoded[:60]}…")
-    return encoded
-
-
-def parse_data(raw: str | None) -> dict[str, str]:
-    if not raw:
-        return {}
-    try:
-        return dict(parse_qsl(raw, keep_blank_values=True))
-    except ValueError:
-        return {}
+#: Postback data in the one grammar (``conversation.postback``): ``m.data(action="report")``.
+data = postback_data
 
 
 def postback(label: str, data_: str, display: str | Literal[False] | None = None) -> dict[str, Any]:

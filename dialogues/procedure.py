@@ -25,7 +25,7 @@ from civic.procedures.services import record_access_in
 from civic.procedures.text import format_question_text, format_result_text
 from civic.procedures.tree import Content, LifeEvent, Question
 from dialogues import messages as m
-from dialogues.engine import Context, Flow, state, with_lead
+from dialogues.engine import Context, Entry, Flow, state, with_lead
 from dialogues.paging import PAGE_SIZE, page, requested
 
 FLOW = "procedure"
@@ -76,6 +76,7 @@ class ProcedureFlow(Flow):
     name = "procedure"
     title = "手続きナビ"
     owns = frozenset({"procedure_nav"})
+    entrance = Entry(intents=frozenset({"procedure_nav"}))
     #: 「戻る」 goes back one question: never taken as 「やめる」 (the NLU may call it a stop).
     own_words = frozenset(BACK_WORDS)
 

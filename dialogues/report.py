@@ -15,7 +15,7 @@ from typing import Any
 from civic.reports.photos import PhotoRejected, sanitize
 from civic.reports.services import discard_draft_photo, store_draft_photo, submit_report
 from dialogues import messages as m
-from dialogues.engine import Context, Flow, state
+from dialogues.engine import Context, Entry, Flow, state
 from dialogues.paging import page, requested
 from dialogues.services import ReportCategory
 
@@ -39,6 +39,7 @@ class ReportFlow(Flow):
     name = "report"
     title = "道路などの損傷の通報"
     owns = frozenset({"report_damage"})
+    entrance = Entry(intents=frozenset({"report_damage"}))
 
     # -- entry -----------------------------------------------------------------------------------
     async def start(self, ctx: Context, **params: Any) -> None:
@@ -148,7 +149,7 @@ class ReportFlow(Flow):
             await discard_draft_photo(ctx.session, ctx.data.get("photo_id"), owner)
             row = await store_draft_photo(ctx.session, owner, clean, ctx.now)
             ctx.data["photo_id"] = row.id
-            ctx.data["photo_message"] = ctx.message.get("id")
+            ctx.data["photo_message"] = ctx.message_id
             self.next_step(ctx, "photo", "写真を受け取りました。\n")
             return True
         if ctx.postback.get("photo") == "skip" or (ctx.text and _is_skip(ctx.text)):
@@ -168,7 +169,7 @@ class ReportFlow(Flow):
                 return True
             ctx.data.update(latitude=spot["latitude"], longitude=spot["longitude"],
                             address=spot["address"] or spot["title"], source="line",
-                            location_message=ctx.message.get("id"))
+                            location_message=ctx.message_id)
             self.next_step(ctx, "location", "場所を受け取りました。\n")
             return True
         if not ctx.text:
@@ -182,7 +183,7 @@ class ReportFlow(Flow):
             self.ask_location(ctx, f"申し訳ありません。その場所は{town.name}の外のようです。\n")
             return True
         ctx.data.update(latitude=place.latitude, longitude=place.longitude, address=m.clip(ctx.text, 100),
-                        source="geocoded", location_message=ctx.message.get("id"))
+                        source="geocoded", location_message=ctx.message_id)
         self.next_step(ctx, "location", f"「{place.label}」付近として受け付けます。\n")
         return True
 
@@ -200,7 +201,7 @@ class ReportFlow(Flow):
             self.ask_description(ctx, f"申し訳ありません。{limit}文字までで入力してください（今は{len(text)}文字です）。\n")
             return True
         ctx.data["description"] = text
-        ctx.data["description_message"] = ctx.message.get("id")
+        ctx.data["description_message"] = ctx.message_id
         self.next_step(ctx, "description")
         return True
 
@@ -225,12 +226,12 @@ class ReportFlow(Flow):
 
     async def submit(self, ctx: Context) -> None:
         d = ctx.data
-        citizen = getattr(ctx.turn, "citizen", None)
+        citizen = ctx.turn.citizen
         report = await submit_report(
             ctx.session, category=str(d["category"]), description=str(d.get("description") or ""),
             latitude=float(d["latitude"]), longitude=float(d["longitude"]), address=str(d.get("address") or ""),
             location_source=str(d.get("source") or "line"), channel=ctx.turn.channel, reporter=ctx.turn.user_id,
-            citizen_id=getattr(citizen, "id", None), photo_id=d.get("photo_id"), now=ctx.now,
+            citizen_id=citizen.id if citizen is not None else None, photo_id=d.get("photo_id"), now=ctx.now,
         )
         ctx.finish(m.text(
             f"通報を受け付けました。受付番号は {report.receipt_no} です。\n"

@@ -35,8 +35,7 @@ async def forget_unsent(ctx: Context, engine: Engine) -> None:
     """What the dialogues kept of the unsent message goes: the question in the FAQ's records and
     pending candidates, and what the active and the suspended flow hold (a report's photo). The
     turn processor clears the talk log afterwards. An unsend has no reply token: nothing is said."""
-    unsend = ctx.turn.event.get("unsend")
-    message_id = str(unsend.get("messageId") or "") if isinstance(unsend, dict) else ""
+    message_id = ctx.inbound.unsent_id
     user = ctx.turn.user_id
     if not message_id or not user:
         return

@@ -12,29 +12,30 @@ from civic.faq.models import SCENARIO
 from civic.scenarios.services import Runnable, find, match_keyword
 from dialogues import faq
 from dialogues import messages as m
-from dialogues.engine import Context, Flow, state
+from dialogues.engine import Context, Engine, Entry, Flow, state
 from dialogues.facility_directory import fold
 from dialogues.paging import page, requested
 
 
 def is_tester(ctx: Context) -> bool:
-    citizen = getattr(ctx.turn, "citizen", None)
-    return bool(getattr(citizen, "is_test_account", False)) or ctx.turn.channel == "test"
-
-
-async def keyword_hook(ctx: Context, text: str, handler: Any) -> bool:
-    """Idle text naming a scenario's keyword enters it."""
-    run = await match_keyword(ctx.session, text, tester=is_tester(ctx), fold=fold)
-    if run is None:
-        return False
-    await handler.engine.start(ctx, "scenario", run=run)
-    return True
+    citizen = ctx.turn.citizen
+    return (citizen is not None and citizen.is_test_account) or ctx.turn.channel == "test"
 
 
 class ScenarioFlow(Flow):
     name = "scenario"
     title = "ご案内"
     resumable = False
+    #: ``action=scenario&key=…`` (a rich-menu area or a button) starts that scenario afresh; a text
+    #: naming a scenario's keyword enters it.
+    entrance = Entry(action_params=("key",), text_hook=True)
+
+    async def on_text(self, ctx: Context, text: str, engine: Engine) -> bool:
+        run = await match_keyword(ctx.session, text, tester=is_tester(ctx), fold=fold)
+        if run is None:
+            return False
+        await engine.start(ctx, self.name, run=run)
+        return True
 
     async def start(self, ctx: Context, **params: Any) -> None:
         run: Runnable | None = params.get("run")

@@ -19,9 +19,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from civic.booking.services import BookingService
 from civic.clock import Clock
+from civic.notify import CitizenNotifier
 from civic.procedures.tree import Content as ProcedureContent
 from civic.reports.photos import PhotoPolicy
-from civic.reports.services import CitizenNotifier
+from conversation.policy import ConfidencePolicy
 from dialogues.collection_calendar import CollectionCalendar
 from dialogues.engine import DEFAULT_TIMEOUT
 from dialogues.facility_directory import FacilityDirectory
@@ -220,7 +221,8 @@ class Services:
     menus: CitizenMenus | None = None
     #: LIFF app ids of the citizen pages (booking, procedures, forms): see ``page_url``.
     liff_ids: dict[str, str] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
+    #: How sure the NLU must be before the router acts on an intent (``CONFIDENCE_*`` settings).
+    policy: ConfidencePolicy = field(default_factory=ConfidencePolicy)
 
     def page_url(self, page: str, query: str = "", fragment: str = "") -> str:
         """The link a URI button opens for a citizen page (``liff/<page>/``): the LIFF URL

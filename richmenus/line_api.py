@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -99,22 +99,25 @@ class GatewayLike(Protocol):
 class GatewayLineApis:
     """A ``LineApiFactory`` over the service's gateway: its clients, which the gateway opens and closes.
 
-    ``RichMenuPublisher(db, clock, GatewayLineApis(app[GATEWAY]), segments)``. LINE's insight figures
-    need their own client: pass ``insight=SdkLineApis(...)`` to add it.
+    ``gateway`` provides the gateway when a call is made (the service opens it when it starts, after
+    this is built): ``RichMenuPublisher(db, clock, GatewayLineApis(core.gateway.get), segments)``, or
+    ``GatewayLineApis(lambda: gateway)`` with one at hand. LINE's insight figures need their own
+    client: pass ``insight=SdkLineApis(...)`` to add it.
     """
 
-    def __init__(self, gateway: GatewayLike, *, insight: SdkLineApis | None = None) -> None:
-        self.gateway, self.insight = gateway, insight
+    def __init__(self, gateway: Callable[[], GatewayLike], *, insight: SdkLineApis | None = None) -> None:
+        self._gateway, self.insight = gateway, insight
 
     @contextlib.asynccontextmanager
     async def __call__(self, account: str) -> AsyncIterator[LineApis]:
-        if account not in self.gateway.channels:
+        gateway = self._gateway()
+        if account not in gateway.channels:
             raise RichMenuError("unavailable", "account_not_configured",
                                 f"{ACCOUNT_NAMES.get(account, account)}の LINE 設定がありません。サーバーの設定"
                                 "（テスト用アカウントは LINE_TEST_CHANNEL_SECRET と LINE_TEST_CHANNEL_ACCESS_TOKEN）を確認してください。")
         if self.insight is not None and account in self.insight.accounts:
             async with self.insight(account) as own:
-                yield LineApis(self.gateway.messaging_api(account), self.gateway.blob_api(account), own.insight)
+                yield LineApis(gateway.messaging_api(account), gateway.blob_api(account), own.insight)
         else:  # the gateway's own insight client, when it has one
-            insight = self.gateway.insight_api(account) if hasattr(self.gateway, "insight_api") else None
-            yield LineApis(self.gateway.messaging_api(account), self.gateway.blob_api(account), insight)
+            insight = gateway.insight_api(account) if hasattr(gateway, "insight_api") else None
+            yield LineApis(gateway.messaging_api(account), gateway.blob_api(account), insight)

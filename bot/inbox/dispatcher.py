@@ -17,6 +17,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -52,6 +53,8 @@ class InboxDispatcher:
         self.retry_delay = 1.0
         #: Told the ids of every batch that finished (the turn worker reports them to the web process).
         self.on_done: Callable[[list[int]], None] | None = None
+        #: Told, for each finished event, when it was accepted (``bot.metrics``: time to the end of its turn).
+        self.on_finished: Callable[[datetime], None] | None = None
 
     async def resume_unfinished(self) -> list[int]:
         """Queue the events a previous run accepted but did not finish. Returns their ids."""
@@ -138,6 +141,9 @@ class InboxDispatcher:
             self._busy.discard(key)
         if self.on_done is not None:
             self.on_done([item.id for item in batch])
+        if self.on_finished is not None:
+            for item in batch:
+                self.on_finished(item.received_at)
         self._schedule()
 
     async def wait_idle(self) -> None:

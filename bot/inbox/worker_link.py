@@ -128,6 +128,11 @@ class WorkerLink:
         proc.stdin.write(b"".join(event_line(item) for item in items))
 
     @property
+    def alive(self) -> bool:
+        """Whether the worker process is running now (``/readyz``)."""
+        return self._proc is not None and self._proc.returncode is None and not self._stopping
+
+    @property
     def backlog(self) -> int:
         return len(self._outstanding)
 

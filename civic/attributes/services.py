@@ -152,7 +152,7 @@ def value_rows(spec: AttributeSpec, citizen_id: int, values: list[Any], now: dat
     return rows
 
 
-def _decode(spec: AttributeSpec, row: Any) -> Any:
+def decode_value(spec: AttributeSpec, row: Any) -> Any:
     if spec.kind in (SINGLE, MULTI):
         return row.choice
     if spec.kind == NUMBER:
@@ -174,7 +174,7 @@ async def citizen_values(s: AsyncSession, citizen_id: int,
     for row in rows:
         spec = by_id.get(row.attribute_id)
         if spec is not None:
-            out.setdefault(spec.key, []).append(_decode(spec, row))
+            out.setdefault(spec.key, []).append(decode_value(spec, row))
     return out
 
 

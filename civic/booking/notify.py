@@ -1,19 +1,13 @@
-"""Telling a citizen about something they did not just ask for: staff changes and cancellations,
-approvals, waitlist offers and day-before reminders.
-
-The booking service only produces ``Notice``s; the running service implements ``CitizenNotifier``
-with its LINE gateway. The notifier is called *inside* the transaction that made the change, with
-its session, so an implementation that enqueues (an outbox row written with ``session``) sends a
-notice exactly when the change commits and never for a change that rolled back. It must not call
-LINE directly from ``notify``.
+"""The booking service's notices (``civic.notify``): staff changes and cancellations, approvals,
+waitlist offers and day-before reminders. Their kinds and the waitlist offer's buttons live here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from civic.notify import CitizenNotifier, Notice, NoticeAction
 
-from sqlmodel.ext.asyncio.session import AsyncSession
+__all__ = ["APPROVED", "OFFER_ACCEPT", "OFFER_DECLINE", "OFFER_LAPSED", "REJECTED", "REMINDER", "STAFF_CANCELLED",
+           "STAFF_CHANGED", "WAITLIST_OFFER", "CitizenNotifier", "Notice", "NoticeAction", "offer_actions"]
 
 # Notice kinds.
 STAFF_CHANGED = "booking.staff_changed"
@@ -24,31 +18,8 @@ WAITLIST_OFFER = "booking.waitlist_offer"
 OFFER_LAPSED = "booking.offer_lapsed"
 REMINDER = "booking.reminder"
 
-
-@dataclass(frozen=True)
-class NoticeAction:
-    """A button under the message. ``data`` is a postback the dialogue layer routes back, e.g.
-    ``booking.offer.accept:2612-00042`` (call ``BookingService.accept_offer``)."""
-
-    label: str
-    data: str
-
-
-@dataclass(frozen=True)
-class Notice:
-    channel_user_id: str
-    kind: str
-    text: str  # polite Japanese, ready to send as a text message
-    reservation_number: str | None = None
-    actions: tuple[NoticeAction, ...] = ()
-
-
-class CitizenNotifier(Protocol):
-    async def notify(self, session: AsyncSession, notice: Notice) -> None:
-        """Enqueue ``notice`` for delivery when the current transaction commits."""
-        ...
-
-
+#: A waitlist offer's buttons: ``<kind>:<reservation number>``, the spelling offers already sent
+#: carry; ``conversation.postback`` reads it into ``{"offer": "accept" | "decline", "no": …}``.
 OFFER_ACCEPT = "booking.offer.accept"
 OFFER_DECLINE = "booking.offer.decline"
 

@@ -3,8 +3,9 @@
 Who commits: every change has a session-taking method (``reserve_in(session, …)``, ``cancel_in``, …)
 that works in the caller's transaction: a dialogue turn passes ``ctx.session`` (on SQLite the turn
 already holds the write lock), so a reservation and the answer announcing it commit together. The
-methods without a session (``reserve``, ``cancel``, …) are for an edge without a transaction of its
-own (the LIFF page): they open ``db.write()``, call the session-taking method and commit. Reads open
+methods without a session (``reserve``, ``cancel``, …) are for callers without a transaction of
+their own (tests, scripts): they open ``db.write()``, call the session-taking method and commit. The
+LIFF page's views open ``db.write()`` themselves and call the ``*_in`` methods. Reads open
 their own read transactions (the catalogue is cached). Results are plain values (civic.booking.types)::
 
     units = await svc.find_units("アリーナ 半面")
@@ -272,11 +273,12 @@ class BookingService:
         return await self._with_alternatives(result, request) if request is not None else result
 
     async def reschedule_in(self, session: AsyncSession, booker: Booker, number: str, *, day: date,
-                            start_minute: int, end_minute: int, unit_id: int,
-                            now: datetime) -> Reserved | SlotTaken | Refused:
-        """As ``reschedule``, in the caller's transaction; the equipment is kept only on the same unit."""
+                            start_minute: int, end_minute: int, unit_id: int | None,
+                            now: datetime, keep_equipment: bool = False) -> Reserved | SlotTaken | Refused:
+        """As ``reschedule``, in the caller's transaction; the equipment is kept only on the same unit
+        unless ``keep_equipment`` (the LIFF page's choice). ``unit_id=None``: the same unit."""
         result, request = await self._reschedule(session, booker, number, day, start_minute, end_minute, unit_id,
-                                                 now, keep_equipment=False)
+                                                 now, keep_equipment=keep_equipment)
         return await self._with_alternatives(result, request) if request is not None else result
 
     async def _reschedule(self, s: AsyncSession, booker: Booker, number: str, day: date, start_minute: int,

@@ -174,3 +174,22 @@ class InboundMail(SQLModel, table=True):
     delivery_id: int | None = Field(default=None, nullable=True)
     error: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     received_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False, index=True))
+
+
+class DeliveryImage(SQLModel, table=True):
+    """An image staff uploaded for deliveries (``civic.deliveries.images``): kept in the database so
+    every instance serves it, on SQLite and PostgreSQL alike, at ``/media/{token}``."""
+
+    __tablename__ = "delivery_image"
+
+    id: int | None = Field(default=None, primary_key=True)
+    #: The unguessable part of its public URL.
+    token: str = Field(sa_column=sa.Column(sa.String(43), nullable=False, unique=True))
+    name: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
+    content_type: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    width: int = Field(nullable=False)
+    height: int = Field(nullable=False)
+    size: int = Field(nullable=False)
+    data: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
+    created_by: str = Field(default="", sa_column=sa.Column(sa.String(64), nullable=False, server_default=""))
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False, index=True))

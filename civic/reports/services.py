@@ -10,13 +10,13 @@ import base64
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from geopy.distance import geodesic
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from civic.clock import TOKYO
+from civic.notify import CitizenNotifier, Notice
 from civic.reports.models import (
     DUPLICATE,
     OPEN_STATUSES,
@@ -32,10 +32,8 @@ from civic.reports.photos import CleanPhoto
 DUPLICATE_RADIUS_M = 30.0
 
 
-class CitizenNotifier(Protocol):
-    """Sends a short text to a citizen on the channel they used, in the caller's transaction."""
-
-    async def notify(self, session: AsyncSession, *, channel: str, to: str, text: str) -> None: ...
+#: The notice a reporter gets when staff change their report's status.
+STATUS_CHANGED = "report.status_changed"
 
 
 class ReportError(ValueError):
@@ -156,8 +154,8 @@ async def change_status(
     report.updated_at = now
     session.add(report)
     if notifier is not None and report.reporter:
-        await notifier.notify(session, channel=report.channel, to=report.reporter,
-                              text=status_message(report, to_status, note, town))
+        await notifier.notify(session, Notice(report.reporter, STATUS_CHANGED,
+                                              status_message(report, to_status, note, town), channel=report.channel))
         change.notified = True
     session.add(change)
     await session.flush()

@@ -16,18 +16,23 @@ export const session = {
   onExpired: () => {},
 };
 
-export async function api(method, path, body) {
+// A Blob body (an image) is sent as it is, with its type; with `contentType`, `body` (a File, Blob or
+// string: an image, a CSV) is sent as it is with that type. An image answer comes back as a Blob.
+export async function api(method, path, body, contentType) {
   const headers = { Accept: "application/json" };
   const token = session.token;
+  const raw = body instanceof Blob;
   if (token) headers.Authorization = `Bearer ${token}`;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (body !== undefined) headers["Content-Type"] = contentType || (raw ? body.type : "application/json");
+  const payload = body === undefined || raw || contentType ? body : JSON.stringify(body);
   let res;
   try {
-    res = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    res = await fetch(BASE + path, { method, headers, body: payload });
   } catch {
     throw new ApiError(0, { error: { message: "サーバーに接続できません。ネットワークをご確認ください。" } });
   }
-  const data = res.status === 204 ? null : await res.json().catch(() => null);
+  const image = res.ok && (res.headers.get("Content-Type") || "").startsWith("image/");
+  const data = res.status === 204 ? null : image ? await res.blob() : await res.json().catch(() => null);
   // Only the token this call used expires: a late answer to a call made before a new sign-in
   // must not sign the new session out.
   if (res.status === 401 && token && token === session.token && path !== "/auth/login") {

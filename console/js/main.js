@@ -3,12 +3,22 @@ import { api, session } from "./api.js";
 import { h, field, showError, clearErrors, toast } from "./ui.js";
 import dashboard from "./pages/dashboard.js";
 import segments from "./pages/segments.js";
+import deliveries from "./pages/deliveries.js";
+import richmenus from "./pages/richmenus.js";
 import twoFactor from "./pages/two-factor.js";
+import attributes from "./pages/attributes.js";
+import forms from "./pages/forms.js";
+import mail from "./pages/mail.js";
 
 // A page: path, title, the permission to see it, and render(main, ctx). Add a feature here.
 const PAGES = [
   { path: "dashboard", title: "ダッシュボード", permission: "stats.read", render: dashboard },
   { path: "segments", title: "セグメント", permission: "segments.read", render: segments },
+  { path: "deliveries", title: "配信", permission: "deliveries.read", render: deliveries },
+  { path: "richmenus", title: "リッチメニュー", permission: "richmenus.read", render: richmenus },
+  { path: "attributes", title: "属性", permission: "segments.read", render: attributes },
+  { path: "forms", title: "フォーム", permission: "segments.read", render: forms },
+  { path: "mail", title: "メール転送", permission: "deliveries.read", render: mail },
   // everyone's own setting: no permission needed (null)
   { path: "two-factor", title: "2段階認証", permission: null, render: twoFactor },
 ];

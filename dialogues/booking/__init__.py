@@ -6,6 +6,5 @@ waitlist offers), ``desk.py`` (the booking service inside a turn's transaction),
 """
 
 from dialogues.booking.flow import BookingFlow
-from dialogues.booking.manage import on_offer_postback
 
-__all__ = ["BookingFlow", "on_offer_postback"]
+__all__ = ["BookingFlow"]

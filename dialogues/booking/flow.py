@@ -23,7 +23,7 @@ from dialogues.booking.make import MakeSteps
 from dialogues.booking.manage import ManageSteps
 from dialogues.booking.matching import match_option
 from dialogues.booking.wish import Wish
-from dialogues.engine import Context, Flow
+from dialogues.engine import Context, Engine, Entry, Flow
 from dialogues.paging import requested
 from dialogues.services import Services
 
@@ -32,6 +32,11 @@ class BookingFlow(MakeSteps, ManageSteps, Flow):
     name = "booking"
     title = "施設の予約"
     owns = frozenset({"booking_make", "booking_manage"})
+    #: ``offer=accept|decline&no=…``: a waitlist offer's buttons, at any time (``manage.py``).
+    entrance = Entry(intents=frozenset({"booking_make", "booking_manage"}), postbacks=("offer",))
+
+    async def on_postback(self, ctx: Context, postback: dict[str, str], engine: Engine) -> bool:
+        return await self.answer_offer(ctx, postback, engine)
 
     def __init__(self, services: Services) -> None:
         super().__init__(services)
@@ -154,7 +159,7 @@ class BookingFlow(MakeSteps, ManageSteps, Flow):
         """「明日の予約をキャンセルして」 while making another one: that reservation is opened (the new
         one being made is left, and said so)."""
         nlu = await ctx.nlu()
-        if not ctx.text or nlu["intent"]["name"] != "booking_manage" or nlu["intent"]["confidence"] < 0.8:
+        if not ctx.text or nlu["intent"]["name"] != "booking_manage" or nlu["intent"]["confidence"] < ctx.services.policy.manage_booking:
             return False
         making = ctx.data.get("mode") == "make" and ctx.data.get("facility_id") is not None
         ctx.data.clear()

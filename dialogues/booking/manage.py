@@ -5,17 +5,16 @@
   they work from any later moment, not only while a flow waits) within the facility's deadlines.
 * 取消: the reservation, then 「取り消す / 取り消さない」.
 * 変更: a new day and frame (the booking flow's own steps), then 「変更する」.
-* ``booking.offer.accept:<number>`` / ``booking.offer.decline:<number>``: the buttons of a waitlist
-  offer (sent by ``civic.booking`` as a notice); answered at any time, inside a flow or not.
+* ``offer=accept|decline&no=<number>`` (or, as ``civic.booking`` spells it in a notice,
+  ``booking.offer.accept:<number>``): the buttons of a waitlist offer; answered at any time,
+  inside a flow or not (``Entry.postbacks`` of ``BookingFlow``).
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
 
 from civic.booking import messages as bm
-from civic.booking.notify import OFFER_ACCEPT, OFFER_DECLINE
 from civic.booking.services import normalize
 from civic.booking.types import Cancelled, ReservationView, Reserved, SlotTaken
 from civic.facilities.catalogue import FacilityBundle
@@ -23,10 +22,7 @@ from civic.facilities.models import Unit
 from dialogues import messages as m
 from dialogues.booking import texts as bt
 from dialogues.booking.steps import AskSteps
-from dialogues.engine import Context, state
-
-if TYPE_CHECKING:
-    from dialogues.booking.desk import BookingDesk
+from dialogues.engine import Context, Engine, state
 
 CANCEL_WORDS = ("キャンセル", "取り消", "取消", "とりけし", "やめ", "中止")
 CHANGE_WORDS = ("変更", "変え", "ずら", "移し", "移動")
@@ -152,6 +148,33 @@ class ManageSteps(AskSteps):
             self.ask_day(ctx, bundle, unit, f"申し訳ありません。その日時には変更できません。\n{result.message}")
         return True
 
+    async def answer_offer(self, ctx: Context, postback: dict[str, str], engine: Engine) -> bool:
+        """``offer=accept|decline&no=<number>`` (a waitlist offer's buttons; the older spelling
+        ``booking.offer.accept:<number>`` arrives parsed the same, ``conversation.postback``)."""
+        kind, number = postback.get("offer"), postback.get("no", "")
+        if kind not in {"accept", "decline"}:
+            return False
+        user = ctx.turn.user_id
+        if not user or not number:
+            ctx.say(m.text("申し訳ありません。このご案内は LINE のトークからご利用ください。"))
+            return True
+        if kind == "accept":
+            result = await self.desk.service.accept_offer_in(ctx.session, user, number, ctx.now)
+            if isinstance(result, Reserved):
+                wait = "\n施設の承認のあと確定します。結果はこのトークでお知らせします。" if result.status == "pending" else ""
+                ctx.say(m.text(f"ありがとうございます。キャンセル待ちの枠をご予約しました。予約番号は {result.number} です。\n"
+                               f"日時：{bm.at_label(result.starts_at)}〜{bm.at_label(result.ends_at).split(' ')[-1]}\n"
+                               f"使用料：{bm.yen(result.fee)}{wait}"))
+            else:
+                ctx.say(m.text(result.message))
+        else:
+            declined = await self.desk.service.decline_offer_in(ctx.session, user, number, ctx.now)
+            ctx.say(m.text("キャンセル待ちのご案内を辞退しました。ご連絡ありがとうございました。"
+                           if isinstance(declined, Cancelled) else declined.message))
+        engine.resume_after_answer(ctx)
+        return True
+
+
 
 def _not_allowed(op: str, view: ReservationView, bundle: FacilityBundle | None) -> str:
     what = "取消" if op == "cancel" else "変更"
@@ -166,34 +189,3 @@ def _not_allowed(op: str, view: ReservationView, bundle: FacilityBundle | None) 
         hours = f.cancel_deadline_hours if op == "cancel" else f.change_deadline_hours
         return f"{what}の受付期限（ご利用の{hours}時間前）を過ぎています。お手数ですが {contact} へご連絡ください。"
     return f"このご予約は{what}できません。{contact} へご連絡ください。"
-
-
-async def on_offer_postback(ctx: Context, handler: Any) -> bool:
-    """``booking.offer.accept:<number>`` / ``booking.offer.decline:<number>`` (a waitlist offer's buttons)."""
-    pb = ctx.turn.event.get("postback") if ctx.turn.event.get("type") == "postback" else None
-    raw = str(pb.get("data") or "") if isinstance(pb, dict) else ""
-    kind, _, number = raw.partition(":")
-    flow = handler.engine.flows.get("booking")
-    if kind not in {OFFER_ACCEPT, OFFER_DECLINE} or flow is None:
-        return False
-    user = ctx.turn.user_id
-    if not user or not number:
-        ctx.say(m.text("申し訳ありません。このご案内は LINE のトークからご利用ください。"))
-        return True
-    desk: BookingDesk = flow.desk
-    if kind == OFFER_ACCEPT:
-        result = await desk.service.accept_offer_in(ctx.session, user, number, ctx.now)
-        if isinstance(result, Reserved):
-            wait = "\n施設の承認のあと確定します。結果はこのトークでお知らせします。" if result.status == "pending" else ""
-            ctx.say(m.text(f"ありがとうございます。キャンセル待ちの枠をご予約しました。予約番号は {result.number} です。\n"
-                           f"日時：{bm.at_label(result.starts_at)}〜{bm.at_label(result.ends_at).split(' ')[-1]}\n"
-                           f"使用料：{bm.yen(result.fee)}{wait}"))
-        else:
-            ctx.say(m.text(result.message))
-    else:
-        declined = await desk.service.decline_offer_in(ctx.session, user, number, ctx.now)
-        ctx.say(m.text("キャンセル待ちのご案内を辞退しました。ご連絡ありがとうございました。" if isinstance(declined, Cancelled)
-                       else declined.message))
-    handler._resume_after_answer(ctx)
-    return True
-

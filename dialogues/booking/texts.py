@@ -7,7 +7,6 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from civic.booking import messages as bm
-from civic.booking.notify import OFFER_ACCEPT, OFFER_DECLINE
 from civic.booking.types import Quote, ReservationView, Slot
 from civic.facilities.catalogue import FacilityBundle
 from dialogues import messages as m
@@ -99,8 +98,8 @@ def reservation_bubble(view: ReservationView) -> dict[str, Any]:
     if view.status == "offered":
         until = f"（{bm.at_label(view.offer_expires_at)}まで）" if view.offer_expires_at else ""
         body.append(m.flex_text(f"キャンセル待ちの枠をご案内しています{until}", color="#b45309", size="xs"))
-        footer = [m.flex_button(m.postback("予約する", f"{OFFER_ACCEPT}:{view.number}", "予約する"), style="primary"),
-                  m.flex_button(m.postback("辞退する", f"{OFFER_DECLINE}:{view.number}", "辞退する"))]
+        footer = [m.flex_button(m.postback("予約する", m.data(offer="accept", no=view.number), "予約する"), style="primary"),
+                  m.flex_button(m.postback("辞退する", m.data(offer="decline", no=view.number), "辞退する"))]
     elif view.cancel_reason is not None:
         body.append(m.flex_text(f"施設により取り消されました：{view.cancel_reason}", color="#b91c1c", size="xs"))
     else:

@@ -1,10 +1,15 @@
-"""The LIFF booking page's JSON API (every handler acts for the verified LINE user ``request[USER]``)."""
+"""The LIFF booking page's JSON API (every handler acts for the verified LINE user ``request[USER]``).
+
+Module-level views on ``BookingDeps`` (``request.config_dict[DEPS]``). Reads go through the
+``BookingService`` (its catalogue cache, its own read transactions); every change is made in the
+view's transaction: the view opens ``deps.db.write()`` and calls the service's session-taking
+``*_in(session, …)`` methods, and the commit is the view's.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
@@ -12,9 +17,8 @@ from aiohttp import web
 
 from civic.booking.messages import hm
 from civic.booking.models import SOURCE_LIFF
-from civic.booking.services import BookingService
+from civic.booking.services import BookingService, save_profile
 from civic.booking.types import (
-    Booker,
     BookingRequest,
     Cancelled,
     Refused,
@@ -24,12 +28,22 @@ from civic.booking.types import (
     SlotTaken,
     WaitlistJoined,
 )
-from civic.clock import tokyo
+from civic.clock import Clock, tokyo
+from civic.database import Database
 from civic.facilities.models import PRIVATE, RESIDENT_TYPE_LABELS, RESIDENT_TYPES
 from civic.inputs import loads_json
+from liff.page import USER
 
-USER = web.RequestKey("liff_user", str)
-ServiceOf = Callable[[web.Request], BookingService]
+
+@dataclass(frozen=True)
+class BookingDeps:
+    db: Database
+    clock: Clock
+    service: BookingService
+
+
+DEPS = web.AppKey("liff_booking_deps", BookingDeps)
+routes = web.RouteTableDef()
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -87,185 +101,216 @@ def view_json(v: ReservationView) -> dict[str, Any]:
     return data
 
 
-def add_api_routes(app: web.Application, service_of: ServiceOf) -> None:
-    routes = web.RouteTableDef()
+def deps_of(request: web.Request) -> BookingDeps:
+    return request.config_dict[DEPS]
 
-    async def body_of(request: web.Request) -> dict[str, Any]:
-        try:
-            data = loads_json(await request.read() or b"{}")
-        except ValueError:
-            raise BadInput("送信内容が正しくありません。", "body") from None
-        if not isinstance(data, dict):
-            raise BadInput("送信内容が正しくありません。", "body")
-        return data
 
-    def request_of(data: dict[str, Any]) -> BookingRequest:
-        equipment_raw = data.get("equipment") or {}
-        if not isinstance(equipment_raw, dict):
-            raise BadInput("備品の指定が正しくありません。", "equipment")
-        equipment = {_int(k, "equipment"): _int(v, f"equipment.{k}", high=999) for k, v in equipment_raw.items()}
-        return BookingRequest(
-            unit_id=_int(data.get("unit_id"), "unit_id"), day=_date(data.get("day")),
-            start_minute=_int(data.get("start_minute"), "start_minute", high=48 * 60),
-            end_minute=_int(data.get("end_minute"), "end_minute", high=48 * 60),
-            people=_int(data.get("people", 1), "people", low=1, high=10000),
-            purpose=_text(data.get("purpose"), "purpose", 60) or "",
-            activity=_text(data.get("activity"), "activity", 1000),
-            equipment={k: v for k, v in equipment.items() if v > 0}, terms_accepted=bool(data.get("terms_accepted")))
+async def body_of(request: web.Request) -> dict[str, Any]:
+    try:
+        data = loads_json(await request.read() or b"{}")
+    except ValueError:
+        raise BadInput("送信内容が正しくありません。", "body") from None
+    if not isinstance(data, dict):
+        raise BadInput("送信内容が正しくありません。", "body")
+    return data
 
-    async def booker_of(request: web.Request, data: dict[str, Any]) -> Booker:
-        rt = data.get("resident_type")
-        if rt is not None and rt not in RESIDENT_TYPES:
-            raise BadInput("利用者区分を選んでください。", "resident_type")
-        return await service_of(request).booker(request[USER], resident_type=rt,
-                                                name=_text(data.get("name"), "name", 100),
-                                                phone=_text(data.get("phone"), "phone", 40))
 
-    def refused(result: Refused) -> web.Response:
-        first = result.violations[0]
-        return _error(422, first.code, result.message, first.field,
-                      problems=[{"code": v.code, "message": v.message, "field": v.field} for v in result.violations])
+def request_of(data: dict[str, Any]) -> BookingRequest:
+    equipment_raw = data.get("equipment") or {}
+    if not isinstance(equipment_raw, dict):
+        raise BadInput("備品の指定が正しくありません。", "equipment")
+    equipment = {_int(k, "equipment"): _int(v, f"equipment.{k}", high=999) for k, v in equipment_raw.items()}
+    return BookingRequest(
+        unit_id=_int(data.get("unit_id"), "unit_id"), day=_date(data.get("day")),
+        start_minute=_int(data.get("start_minute"), "start_minute", high=48 * 60),
+        end_minute=_int(data.get("end_minute"), "end_minute", high=48 * 60),
+        people=_int(data.get("people", 1), "people", low=1, high=10000),
+        purpose=_text(data.get("purpose"), "purpose", 60) or "",
+        activity=_text(data.get("activity"), "activity", 1000),
+        equipment={k: v for k, v in equipment.items() if v > 0}, terms_accepted=bool(data.get("terms_accepted")))
 
-    def taken(result: SlotTaken) -> web.Response:
-        return _error(409, "slot_taken", result.message + "ほかの空いている枠をお選びください。", "start_minute",
-                      alternatives=[slot_json(a) for a in result.alternatives],
-                      waitlist_available=result.waitlist_available)
 
-    @routes.get("/api/facilities")
-    async def facilities(request: web.Request) -> web.Response:
-        catalogue = await service_of(request).catalogue()
-        out = []
-        for b in catalogue.ordered():
-            if b.facility.visibility == PRIVATE or not b.citizen_units():
-                continue
-            f = b.facility
-            out.append({"facility_id": f.id, "name": f.name, "category": f.category, "address": f.address,
-                        "description": f.description, "guide_url": f.guide_url, "phone": f.phone,
-                        "units": [{"unit_id": u.id, "name": u.name, "visibility": u.visibility,
-                                   "booking_mode": u.booking_mode, "capacity": u.capacity} for u in b.citizen_units()]})
-        return _json({"facilities": out, "resident_types": RESIDENT_TYPE_LABELS})
+def declared(data: dict[str, Any]) -> dict[str, str | None]:
+    """What the citizen declares about themselves for this booking (checked)."""
+    rt = data.get("resident_type")
+    if rt is not None and rt not in RESIDENT_TYPES:
+        raise BadInput("利用者区分を選んでください。", "resident_type")
+    return {"resident_type": rt, "name": _text(data.get("name"), "name", 100),
+            "phone": _text(data.get("phone"), "phone", 40)}
 
-    @routes.get(r"/api/units/{unit_id:\d+}")
-    async def unit(request: web.Request) -> web.Response:
-        unit_id = int(request.match_info["unit_id"])
-        catalogue = await service_of(request).catalogue()
-        b = catalogue.bundle_of_unit(unit_id)
-        u = b.unit(unit_id) if b else None
-        if b is None or u is None or u.visibility == PRIVATE or b.facility.visibility == PRIVATE:
-            return _error(404, "not_found", "施設が見つかりません。")
+
+def refused(result: Refused) -> web.Response:
+    first = result.violations[0]
+    return _error(422, first.code, result.message, first.field,
+                  problems=[{"code": v.code, "message": v.message, "field": v.field} for v in result.violations])
+
+
+def taken(result: SlotTaken) -> web.Response:
+    return _error(409, "slot_taken", result.message + "ほかの空いている枠をお選びください。", "start_minute",
+                  alternatives=[slot_json(a) for a in result.alternatives],
+                  waitlist_available=result.waitlist_available)
+
+
+@routes.get("/api/facilities")
+async def facilities(request: web.Request) -> web.Response:
+    catalogue = await deps_of(request).service.catalogue()
+    out = []
+    for b in catalogue.ordered():
+        if b.facility.visibility == PRIVATE or not b.citizen_units():
+            continue
         f = b.facility
-        return _json({
-            "unit_id": u.id, "name": u.name, "facility_id": f.id, "facility_name": f.name, "visibility": u.visibility,
-            "booking_mode": u.booking_mode, "slot_minutes": u.slot_minutes, "min_minutes": u.min_minutes,
-            "max_minutes": u.max_minutes, "capacity": u.capacity, "min_people": u.min_people,
-            "activity_required": u.activity_required, "approval_required": u.approval_required,
-            "purposes": b.purposes_for(unit_id), "terms": f.terms, "phone": f.phone,
-            "cancel_deadline_hours": f.cancel_deadline_hours if f.citizen_can_cancel else None,
-            "equipment": [{"id": e.id, "name": e.name, "kind": e.kind, "quantity": e.quantity,
-                           "unit_label": e.unit_label, "fee": e.fee, "fee_per": e.fee_per}
-                          for e in b.equipment_for(unit_id)]})
+        out.append({"facility_id": f.id, "name": f.name, "category": f.category, "address": f.address,
+                    "description": f.description, "guide_url": f.guide_url, "phone": f.phone,
+                    "units": [{"unit_id": u.id, "name": u.name, "visibility": u.visibility,
+                               "booking_mode": u.booking_mode, "capacity": u.capacity} for u in b.citizen_units()]})
+    return _json({"facilities": out, "resident_types": RESIDENT_TYPE_LABELS})
 
-    @routes.get(r"/api/units/{unit_id:\d+}/month")
-    async def month(request: web.Request) -> web.Response:
-        text = request.query.get("month", "")
-        try:
-            year, mon = (int(x) for x in text.split("-"))
-            date(year, mon, 1)
-        except ValueError:
-            raise BadInput("月は YYYY-MM で指定してください。", "month") from None
-        marks = await service_of(request).month(int(request.match_info["unit_id"]), year, mon)
-        return _json({"month": text, "days": [
-            {"day": m.day.isoformat(), "mark": m.mark, "state": m.state, "free": m.free, "total": m.total,
-             "bookable_online": m.bookable_online, "note": m.note} for m in marks]})
 
-    @routes.get(r"/api/units/{unit_id:\d+}/day")
-    async def day(request: web.Request) -> web.Response:
-        slots = await service_of(request).available_frames(int(request.match_info["unit_id"]),
-                                                           _date(request.query.get("day")))
-        return _json({"slots": [slot_json(s) for s in slots]})
+@routes.get(r"/api/units/{unit_id:\d+}")
+async def unit(request: web.Request) -> web.Response:
+    unit_id = int(request.match_info["unit_id"])
+    catalogue = await deps_of(request).service.catalogue()
+    b = catalogue.bundle_of_unit(unit_id)
+    u = b.unit(unit_id) if b else None
+    if b is None or u is None or u.visibility == PRIVATE or b.facility.visibility == PRIVATE:
+        return _error(404, "not_found", "施設が見つかりません。")
+    f = b.facility
+    return _json({
+        "unit_id": u.id, "name": u.name, "facility_id": f.id, "facility_name": f.name, "visibility": u.visibility,
+        "booking_mode": u.booking_mode, "slot_minutes": u.slot_minutes, "min_minutes": u.min_minutes,
+        "max_minutes": u.max_minutes, "capacity": u.capacity, "min_people": u.min_people,
+        "activity_required": u.activity_required, "approval_required": u.approval_required,
+        "purposes": b.purposes_for(unit_id), "terms": f.terms, "phone": f.phone,
+        "cancel_deadline_hours": f.cancel_deadline_hours if f.citizen_can_cancel else None,
+        "equipment": [{"id": e.id, "name": e.name, "kind": e.kind, "quantity": e.quantity,
+                       "unit_label": e.unit_label, "fee": e.fee, "fee_per": e.fee_per}
+                      for e in b.equipment_for(unit_id)]})
 
-    @routes.post("/api/quote")
-    async def quote(request: web.Request) -> web.Response:
-        data = await body_of(request)
-        q = await service_of(request).quote(request_of(data), await booker_of(request, data))
-        return _json({"fee": q.fee, "lines": [{"label": x.label, "amount": x.amount} for x in q.lines],
-                      "problems": [{"code": v.code, "message": v.message, "field": v.field} for v in q.violations]})
 
-    @routes.post("/api/reservations")
-    async def reserve(request: web.Request) -> web.Response:
-        data = await body_of(request)
-        svc = service_of(request)
-        booker = await booker_of(request, data)
-        result = await svc.reserve(request_of(data), booker, source=SOURCE_LIFF)
-        if isinstance(result, Refused):
-            return refused(result)
-        if isinstance(result, SlotTaken):
-            return taken(result)
-        if data.get("remember"):
-            await svc.save_profile(request[USER], name=booker.name, phone=booker.phone,
-                                   resident_type=booker.resident_type)
-        return _json({"number": result.number, "status": result.status, "fee": result.fee}, 201)
+@routes.get(r"/api/units/{unit_id:\d+}/month")
+async def month(request: web.Request) -> web.Response:
+    text = request.query.get("month", "")
+    try:
+        year, mon = (int(x) for x in text.split("-"))
+        date(year, mon, 1)
+    except ValueError:
+        raise BadInput("月は YYYY-MM で指定してください。", "month") from None
+    marks = await deps_of(request).service.month(int(request.match_info["unit_id"]), year, mon)
+    return _json({"month": text, "days": [
+        {"day": m.day.isoformat(), "mark": m.mark, "state": m.state, "free": m.free, "total": m.total,
+         "bookable_online": m.bookable_online, "note": m.note} for m in marks]})
 
-    @routes.get("/api/reservations")
-    async def mine(request: web.Request) -> web.Response:
-        views = await service_of(request).my_reservations(request[USER])
-        return _json({"reservations": [view_json(v) for v in views]})
 
-    @routes.post(r"/api/reservations/{number}/cancel")
-    async def cancel(request: web.Request) -> web.Response:
-        svc = service_of(request)
-        result = await svc.cancel(await svc.booker(request[USER]), request.match_info["number"])
-        if isinstance(result, Refused):
-            return refused(result)
-        return _json({"number": result.number, "status": "cancelled"})
+@routes.get(r"/api/units/{unit_id:\d+}/day")
+async def day(request: web.Request) -> web.Response:
+    slots = await deps_of(request).service.available_frames(int(request.match_info["unit_id"]),
+                                                            _date(request.query.get("day")))
+    return _json({"slots": [slot_json(s) for s in slots]})
 
-    @routes.post(r"/api/reservations/{number}/change")
-    async def change(request: web.Request) -> web.Response:
-        data = await body_of(request)
-        svc = service_of(request)
-        result = await svc.reschedule(
-            await svc.booker(request[USER]), request.match_info["number"], day=_date(data.get("day")),
-            start_minute=_int(data.get("start_minute"), "start_minute", high=48 * 60),
-            end_minute=_int(data.get("end_minute"), "end_minute", high=48 * 60),
-            unit_id=_int(data.get("unit_id"), "unit_id") if data.get("unit_id") is not None else None)
-        if isinstance(result, Refused):
-            return refused(result)
-        if isinstance(result, SlotTaken):
-            return taken(result)
-        return _json({"number": result.number, "status": result.status, "fee": result.fee})
 
-    @routes.post(r"/api/offers/{number}/{action:accept|decline}")
-    async def offer(request: web.Request) -> web.Response:
-        svc, number = service_of(request), request.match_info["number"]
+@routes.post("/api/quote")
+async def quote(request: web.Request) -> web.Response:
+    data = await body_of(request)
+    svc = deps_of(request).service
+    booking = request_of(data)
+    q = await svc.quote(booking, await svc.booker(request[USER], **declared(data)))
+    return _json({"fee": q.fee, "lines": [{"label": x.label, "amount": x.amount} for x in q.lines],
+                  "problems": [{"code": v.code, "message": v.message, "field": v.field} for v in q.violations]})
+
+
+@routes.post("/api/reservations")
+async def reserve(request: web.Request) -> web.Response:
+    data = await body_of(request)
+    deps, user = deps_of(request), request[USER]
+    who = declared(data)
+    booking = request_of(data)
+    async with deps.db.write() as s:
+        booker = await deps.service.booker_in(s, user, **who)
+        now = deps.clock.now()
+        result = await deps.service.reserve_in(s, booking, booker, now, source=SOURCE_LIFF, alternatives=False)
+        if isinstance(result, Reserved) and data.get("remember"):
+            await save_profile(s, user, now, name=booker.name, phone=booker.phone, resident_type=booker.resident_type)
+    if isinstance(result, Refused):
+        return refused(result)
+    if isinstance(result, SlotTaken):  # alternatives read once committed: the slot's holder is in them
+        return taken(SlotTaken(await deps.service.alternatives(booking), result.message, result.waitlist_available))
+    return _json({"number": result.number, "status": result.status, "fee": result.fee}, 201)
+
+
+@routes.get("/api/reservations")
+async def mine(request: web.Request) -> web.Response:
+    views = await deps_of(request).service.my_reservations(request[USER])
+    return _json({"reservations": [view_json(v) for v in views]})
+
+
+@routes.post(r"/api/reservations/{number}/cancel")
+async def cancel(request: web.Request) -> web.Response:
+    deps = deps_of(request)
+    async with deps.db.write() as s:
+        booker = await deps.service.booker_in(s, request[USER])
+        result = await deps.service.cancel_in(s, booker, request.match_info["number"], deps.clock.now())
+    if isinstance(result, Refused):
+        return refused(result)
+    return _json({"number": result.number, "status": "cancelled"})
+
+
+@routes.post(r"/api/reservations/{number}/change")
+async def change(request: web.Request) -> web.Response:
+    data = await body_of(request)
+    deps = deps_of(request)
+    day = _date(data.get("day"))
+    start_minute = _int(data.get("start_minute"), "start_minute", high=48 * 60)
+    end_minute = _int(data.get("end_minute"), "end_minute", high=48 * 60)
+    unit_id = _int(data.get("unit_id"), "unit_id") if data.get("unit_id") is not None else None
+    async with deps.db.write() as s:
+        booker = await deps.service.booker_in(s, request[USER])
+        result = await deps.service.reschedule_in(
+            s, booker, request.match_info["number"], day=day, start_minute=start_minute, end_minute=end_minute,
+            unit_id=unit_id, now=deps.clock.now(), keep_equipment=True)
+    if isinstance(result, Refused):
+        return refused(result)
+    if isinstance(result, SlotTaken):
+        return taken(result)
+    return _json({"number": result.number, "status": result.status, "fee": result.fee})
+
+
+@routes.post(r"/api/offers/{number}/{action:accept|decline}")
+async def offer(request: web.Request) -> web.Response:
+    deps, number, user = deps_of(request), request.match_info["number"], request[USER]
+    async with deps.db.write() as s:
         if request.match_info["action"] == "accept":
-            result: Reserved | Cancelled | Refused = await svc.accept_offer(request[USER], number)
+            result: Reserved | Cancelled | Refused = await deps.service.accept_offer_in(s, user, number,
+                                                                                        deps.clock.now())
         else:
-            result = await svc.decline_offer(request[USER], number)
-        if isinstance(result, Refused):
-            return refused(result)
-        return _json({"number": result.number, "status": getattr(result, "status", "cancelled")})
+            result = await deps.service.decline_offer_in(s, user, number, deps.clock.now())
+    if isinstance(result, Refused):
+        return refused(result)
+    return _json({"number": result.number, "status": getattr(result, "status", "cancelled")})
 
-    @routes.post("/api/waitlist")
-    async def waitlist(request: web.Request) -> web.Response:
-        data = await body_of(request)
-        result = await service_of(request).join_waitlist(request_of(data), await booker_of(request, data))
-        if isinstance(result, Refused):
-            return refused(result)
-        assert isinstance(result, WaitlistJoined)
-        return _json({"entry_id": result.entry_id, "position": result.position}, 201)
 
-    @routes.get("/api/profile")
-    async def profile(request: web.Request) -> web.Response:
-        b = await service_of(request).booker(request[USER])
-        return _json({"name": b.name, "phone": b.phone, "resident_type": b.resident_type})
+@routes.post("/api/waitlist")
+async def waitlist(request: web.Request) -> web.Response:
+    data = await body_of(request)
+    deps = deps_of(request)
+    booking, who = request_of(data), declared(data)
+    async with deps.db.write() as s:
+        booker = await deps.service.booker_in(s, request[USER], **who)
+        result = await deps.service.join_waitlist_in(s, booking, booker, deps.clock.now())
+    if isinstance(result, Refused):
+        return refused(result)
+    assert isinstance(result, WaitlistJoined)
+    return _json({"entry_id": result.entry_id, "position": result.position}, 201)
 
-    app.router.add_routes(routes)
 
-    @web.middleware
-    async def bad_input(request: web.Request, handler) -> web.StreamResponse:
-        try:
-            return await handler(request)
-        except BadInput as exc:
-            return _error(422, "invalid", exc.message, exc.field)
+@routes.get("/api/profile")
+async def profile(request: web.Request) -> web.Response:
+    b = await deps_of(request).service.booker(request[USER])
+    return _json({"name": b.name, "phone": b.phone, "resident_type": b.resident_type})
 
-    app.middlewares.append(bad_input)
+
+@web.middleware
+async def bad_input(request: web.Request, handler: Any) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except BadInput as exc:
+        return _error(422, "invalid", exc.message, exc.field)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import html
 import io
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -106,7 +105,7 @@ def list_item(item: dict[str, Any], focused: bool) -> str:
     return f'<li id="f-{e(item["code"])}" data-code="{e(item["code"])}"{current}>{"".join(lines)}</li>'
 
 
-def create_map_app(db: Database | Callable[[], Database], clock: Clock, directory: FacilityDirectory, *,
+def create_map_app(db: Database, clock: Clock, directory: FacilityDirectory, *,
                    town: str = "", center: tuple[float, float] = (35.0, 135.0), zoom: int = 13,
                    tiles: TileServer | None = None) -> web.Application:
     tiles = tiles or TileServer()
@@ -114,9 +113,6 @@ def create_map_app(db: Database | Callable[[], Database], clock: Clock, director
     thumbs: dict[str, bytes] = {}
     template = (STATIC / "index.html").read_text(encoding="utf-8")
     headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Content-Security-Policy": _csp(tiles)}
-
-    def database() -> Database:
-        return db() if callable(db) else db
 
     def not_found(text: str) -> web.HTTPNotFound:
         return web.HTTPNotFound(text=text, headers={"X-Content-Type-Options": "nosniff"})
@@ -133,7 +129,7 @@ def create_map_app(db: Database | Callable[[], Database], clock: Clock, director
         elif q.get("category"):
             categories = (q["category"],)
             title = f"{title}（{directory.label(q['category'])}）"
-        async with database().read() as s:
+        async with db.read() as s:
             facilities = [f for f in await directory.visible(s, categories)
                           if f.latitude is not None and f.longitude is not None]
             today = await directory.today(s, facilities, tokyo(clock.now()).date())

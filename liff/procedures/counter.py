@@ -21,7 +21,7 @@ from civic.procedures.dates import display
 from civic.procedures.navigator import Navigator
 from civic.procedures.payload import PayloadError, Ticket, join_texts, reference
 from civic.procedures.qr import read_image
-from liff.procedures.app import COUNTER_PERMISSION, DEPS, Deps
+from liff.procedures.deps import COUNTER_PERMISSION, DEPS, Deps
 from liff.procedures.views import _error, _json, _page, result_json
 
 

@@ -18,7 +18,7 @@ from civic.procedures.qr import render
 from civic.procedures.services import Draft, record_access
 from civic.procedures.text import format_result_text
 from civic.procedures.tree import LifeEvent, Question
-from liff.procedures.app import DEPS, STATIC, Deps
+from liff.procedures.deps import DEPS, STATIC, Deps
 from liff.procedures.themes import THEMES
 
 EXPIRED = "安全のため、一定時間操作がなかった入力内容は消去しました。お手数ですが、最初からやり直してください。"

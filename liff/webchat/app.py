@@ -1,6 +1,7 @@
 """Web chat (酒田市 spec 第5章 1(6): the town's website answers exactly as LINE does).
 
-``create_webchat_app(handler, db, clock)`` is an aiohttp sub-app (mount at ``/liff/webchat``):
+``create_webchat_app(handler, db, clock)`` is an aiohttp sub-app (mount at ``/liff/webchat``; the
+composition root ``bot.service`` passes the service's dialogue handler, built before start):
 
 * ``GET /`` — the chat page (static HTML/JS/CSS, no inline script: a strict CSP holds);
 * ``GET /embed.js`` — one ``<script src=…/embed.js>`` on the town's site adds a chat button that
@@ -10,9 +11,11 @@
   quick replies and Flex bubbles/carousels).
 
 A browser session is an anonymous random id (kept in the page's localStorage); its conversation
-state lives in ``conversation_state`` under ``web:<id>`` like a LINE user's, so flows work the same.
+state lives in ``conversation_state`` under ``web:<id>`` like a LINE user's, so flows work the same:
+each message is one turn through the conversation core (``conversation.loop.TurnBatch``, the loop
+LINE's turn worker uses), in its own write transaction. This package never imports ``bot/``.
 Requests of one session are handled one at a time; sessions and addresses are rate-limited (the
-address is the client's behind the town's trusted proxies: ``bot.app`` rewrites ``request.remote``).
+address is the client's behind the town's trusted proxies: ``bot.app.client_address_middleware`` rewrites ``request.remote``).
 """
 
 from __future__ import annotations
@@ -23,20 +26,19 @@ import re
 import secrets
 import time
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-from bot.conversation.models import ConversationState
-from bot.turn import Turn, outbound_text
 from civic.clock import Clock
 from civic.database import Database
 from civic.inputs import loads_json
 from civic.ratelimit import RateLimit
-from civic.talklog.models import TalkEntry
+from conversation.events import parse_event
+from conversation.loop import TurnBatch, prepare
+from conversation.turn import Message, TurnHandler
 
 STATIC = Path(__file__).with_name("static")
 CHANNEL = "web"
@@ -49,19 +51,16 @@ def _error(status: int, code: str, message: str, field_: str | None = None) -> w
                              dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
 
-def create_webchat_app(handler: Any | Callable[[], Any], db: Database | Callable[[], Database], clock: Clock, *,
+def create_webchat_app(handler: Any, db: Database, clock: Clock, *,
                        title: str = "よくある質問 チャット", per_session_per_minute: int = 20,
                        per_address_per_minute: int = 120) -> web.Application:
-    """``handler`` (a ``DialogueHandler``) and ``db`` may be callables: the service makes them at start-up."""
+    """``handler``: a ``DialogueHandler`` (``handle(turn)``, optionally ``prepare(event)``)."""
     app = web.Application(client_max_size=16 * 1024)
     locks: dict[str, asyncio.Lock] = {}
     sessions, addresses = RateLimit(per_session_per_minute), RateLimit(per_address_per_minute)
     page = (STATIC / "index.html").read_text(encoding="utf-8").replace("{{title}}", title)
     csp = ("default-src 'self'; img-src 'self' data: https: http:; style-src 'self'; script-src 'self'; "
            "connect-src 'self'; frame-ancestors *")
-
-    def resolve(x: Any) -> Any:
-        return x() if callable(x) and not hasattr(x, "handle") else x
 
     async def index(_: web.Request) -> web.Response:
         return web.Response(text=page, content_type="text/html", charset="utf-8",
@@ -94,15 +93,13 @@ def create_webchat_app(handler: Any | Callable[[], Any], db: Database | Callable
         if text is not None:
             event = {"type": "message", "webhookEventId": uuid.uuid4().hex,
                      "message": {"type": "text", "id": uuid.uuid4().hex, "text": text}}
-            kind, logged = "text", text
         else:
             assert data is not None  # exactly one of text and postback is set (checked above)
             event = {"type": "postback", "webhookEventId": uuid.uuid4().hex, "postback": {"data": data}}
-            kind, logged = "postback", data
         user = f"{CHANNEL}:{sid}"
         lock = locks.setdefault(sid, asyncio.Lock())
         async with lock:
-            replies = await _turn(resolve(handler), resolve(db), clock.now(), user, event, kind, logged)
+            replies = await _turn(handler, db, clock.now(), user, event)
         if not lock.locked() and len(locks) > 5000:
             locks.pop(sid, None)
         return web.json_response({"session": sid, "messages": replies},
@@ -116,26 +113,13 @@ def create_webchat_app(handler: Any | Callable[[], Any], db: Database | Callable
     return app
 
 
-async def _turn(handler: Any, db: Database, now: datetime, user: str, event: dict[str, Any], kind: str,
-                logged: str) -> list[dict[str, Any]]:
-    prepare = getattr(handler, "prepare", None)
-    prepared = await prepare(event) if prepare is not None else None  # outside the write lock
+async def _turn(handler: TurnHandler, db: Database, now: datetime, user: str, event: dict[str, Any]) -> list[Message]:
+    """One turn through the conversation core, as LINE's turn worker runs it (``conversation.loop``)."""
+    inbound = parse_event(event)
+    prepared = await prepare(handler, inbound)  # outside the write lock
     async with db.write() as session:
-        row = await session.get(ConversationState, user)
-        state = json.loads(row.data) if row else {}
-        turn = Turn(CHANNEL, user, event, now, session, state, prepared=prepared)
-        await handler.handle(turn)
-        replies = turn.replies[:5]
-        session.add(TalkEntry(channel_user_id=user, direction="in", kind=kind, text=logged[:2000],
-                              intent=turn.intent, flow=turn.flow, at=now))
-        for message in replies:
-            session.add(TalkEntry(channel_user_id=user, direction="out", kind=str(message.get("type")),
-                                  text=(outbound_text(message) or "")[:5000], intent=turn.intent, flow=turn.flow,
-                                  at=now))
-        data = json.dumps(turn.state, ensure_ascii=False)
-        if row is None:
-            session.add(ConversationState(channel_user_id=user, data=data, updated_at=now))
-        else:
-            row.data, row.updated_at = data, now
-            session.add(row)
+        batch = TurnBatch(session, now)
+        await batch.load_states({user})
+        replies = await batch.run(handler, batch.turn(CHANNEL, user, event, inbound, prepared=prepared))
+        await batch.save()
     return replies

@@ -9,12 +9,11 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
+from admin_api import log_views, staff_views, stats_views
 from admin_api.app import PREFIX, create_admin_app
-from admin_api.log_views import log_router
+from admin_api.context import AdminContext
 from admin_api.richmenu_views import richmenu_router
 from admin_api.staff_auth import StaffAuthenticator
-from admin_api.staff_views import staff_router
-from admin_api.stats_views import stats_router
 from admin_api.two_factor_views import two_factor_router
 from civic.clock import FrozenClock
 from civic.database import Database
@@ -59,9 +58,11 @@ async def build_env(db: Database, *, mount: bool = False) -> AdminEnv:
     sim = await stack.enter_async_context(run_linesim(sim_config()))
     segments = StaticSegments()
     publisher = RichMenuPublisher(db, clock, line_apis(sim), segments)
-    routers = [staff_router(db, clock, sessions), log_router(db, clock), stats_router(db, clock, line_apis(sim)),
-               richmenu_router(db, clock, publisher), two_factor_router(db, clock, "みどり町 窓口")]
-    admin = create_admin_app(StaffAuthenticator(sessions), routers, auditor=Auditor(db, clock))
+    routers = [staff_views.router, log_views.router, stats_views.router, richmenu_router(db, clock, publisher),
+               two_factor_router(db, clock, "みどり町 窓口")]
+    context = AdminContext(db, clock, auditor=Auditor(db, clock), sessions=sessions, line_apis=line_apis(sim),
+                           publisher=publisher)
+    admin = create_admin_app(StaffAuthenticator(sessions), routers, context=context)
     app = admin
     if mount:
         app = web.Application()

@@ -12,7 +12,9 @@ from datetime import date, timedelta
 
 from admin_api.app import PREFIX
 from bot.appkeys import CLOCK, DATABASE
+from civic.attributes import forms
 from civic.booking.services import BookingService
+from civic.citizens.models import Citizen
 from civic.deliveries.models import Delivery, DeliveryRun
 from civic.staff.services import create_staff
 from civic.talklog.models import TalkEntry
@@ -27,7 +29,7 @@ PARAMS: dict[str, dict[str, str]] = {
     "/stats/richmenu-taps.csv": {}, "/operation-logs.csv": {}, "/talk-logs.csv": {}, "/facilities.csv": {},
     "/facility-units.csv": {}, "/bookings/list.csv": {"month": "2026-12"},
     "/bookings/counts.csv": {"fiscal_year": "2026", "group_by": "purpose"},
-    "/deliveries/history.csv": {}, "/deliveries/import/template.csv": {},
+    "/deliveries/history.csv": {}, "/deliveries/import/template.csv": {}, "/forms/{form_id}/answers.csv": {},
 }
 DANGEROUS = tuple("=+-@\t\r＝＋－＠")
 
@@ -68,6 +70,19 @@ async def test_no_export_lets_a_cell_start_a_formula(service) -> None:
         await s.flush()
         s.add(DeliveryRun(delivery_id=delivery.id, due_at=now, status="done", channel="production",
                           key_seed=str(uuid.uuid4()), targeted=3, succeeded=3, error=EVIL[4], created_at=now))
+    # a survey whose free-text answers (what citizens typed) reach the answers CSV
+    r = await client.post(f"{PREFIX}/attributes", headers=auth, json={"key": "opinion", "label": "ご意見", "kind": "text"})
+    assert r.status == 201, await r.text()
+    r = await client.post(f"{PREFIX}/forms", headers=auth, json={"key": "survey", "title": EVIL[1],
+                                                                  "items": [{"attribute": "opinion"}]})
+    form_id = (await r.json())["id"]
+    async with db.write() as s:
+        form = await forms.get_form(s, form_id)
+        for n, evil in enumerate(EVIL[:4]):
+            person = Citizen(channel_user_id=f"Usurvey{n}", display_name=evil, created_at=now)
+            s.add(person)
+            await s.flush()
+            await forms.submit(s, now, form, person.id or 0, {"opinion": evil.strip()}, via="liff")
 
     document = await (await client.get(f"{PREFIX}/openapi.json")).json()
     exports = {path.removeprefix(PREFIX) for path, ops in document["paths"].items()
@@ -75,7 +90,7 @@ async def test_no_export_lets_a_cell_start_a_formula(service) -> None:
     assert exports == set(PARAMS), exports ^ set(PARAMS)
     seen_evil = set()
     for path, params in PARAMS.items():
-        r = await client.get(PREFIX + path, params=params, headers=auth)
+        r = await client.get(PREFIX + path.format(form_id=form_id), params=params, headers=auth)
         assert r.status == 200, (path, await r.text())
         text = (await r.read()).decode("utf-8")
         assert text.startswith("\ufeff"), path

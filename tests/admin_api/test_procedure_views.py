@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
+from admin_api import procedure_views
 from admin_api.app import create_admin_app
 from admin_api.auth import Principal
-from admin_api.procedure_views import procedures_router
+from admin_api.context import AdminContext
 from civic.clock import FrozenClock
 from civic.procedures.household import Address, Household, Person
 from civic.procedures.payload import QrKeyring, Ticket, reference
@@ -38,7 +39,8 @@ async def test_access_counts_per_event_and_channel(aiohttp_client, db) -> None:
         await record_access(db, clock, "tennyu", channel)
     clock.advance(timedelta(days=2))
     await record_access(db, clock, "shibou", "line")
-    client = await aiohttp_client(create_admin_app(Tokens(), [procedures_router(db, clock, content, QrKeyring(KEY))]))
+    client = await aiohttp_client(create_admin_app(Tokens(), [procedure_views.router], context=AdminContext(
+        db, clock, procedures=content, qr_keys=QrKeyring(KEY))))
     r = await client.get("/procedures/access-counts", headers={"Authorization": "Bearer counter"})
     assert r.status == 403
     r = await client.get("/procedures/access-counts", headers={"Authorization": "Bearer stats"})
@@ -60,8 +62,8 @@ async def test_the_counter_opens_a_code_through_the_api(aiohttp_client, db) -> N
 
     clock = FrozenClock(datetime(2026, 12, 1, 1, tzinfo=UTC))
     keys = QrKeyring(KEY)
-    router = procedures_router(db, clock, load_content(CONTENT_DIR), keys)
-    client = await aiohttp_client(create_admin_app(Tokens(), [router], auditor=Auditor(db, clock)))
+    context = AdminContext(db, clock, auditor=Auditor(db, clock), procedures=load_content(CONTENT_DIR), qr_keys=keys)
+    client = await aiohttp_client(create_admin_app(Tokens(), [procedure_views.router], context=context))
     household = Household((Person("山田\u3000花子", "ヤマダ\u3000ハナコ", datetime(1990, 1, 1).date(), "女", "世帯主"),),
                           (Address("current", "8390901", "福岡県みどり郡みどり町中央", "1番地"),))
     text = keys.seal(Ticket("shomei", (171,), {"kind": "jumin"}, household, clock.now()))

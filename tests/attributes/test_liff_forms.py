@@ -15,7 +15,7 @@ from civic.citizens.models import Citizen
 from civic.clock import FrozenClock
 from civic.database import Database
 from civic.segments import services as segments
-from liff.forms.app import create_forms_liff_app
+from liff.forms.app import FormsDeps, create_forms_liff_app
 from liff.identity import HttpIdTokenVerifier, StaticIdTokenVerifier
 from linesim.testing import LineSim, line_sim, linesim_config, linesim_webhook_url  # noqa: F401
 from tests.attributes.support import NOW, install_demo
@@ -46,8 +46,8 @@ async def test_form_api_acts_for_the_verified_user_only(aiohttp_client: Any, db:
 
     verifier = StaticIdTokenVerifier({"alice-token": ALICE, "stranger-token": STRANGER})
     app = web.Application()
-    app.add_subapp("/liff/forms", create_forms_liff_app(db, FrozenClock(NOW), verifier, sdk_url=None,
-                                                       on_saved=on_saved))
+    app.add_subapp("/liff/forms", create_forms_liff_app(FormsDeps(db, FrozenClock(NOW), on_saved=on_saved),
+                                                       verifier))
     client = await aiohttp_client(app)
     r = await client.get("/liff/forms/api/forms/settings")
     assert r.status == 401
@@ -92,7 +92,7 @@ async def test_the_page_in_chromium_with_tokens_verified_by_linesim(sqlite_db: D
         s.add(Citizen(channel_user_id=user, created_at=NOW, followed_at=NOW))
     verifier = HttpIdTokenVerifier(line_sim.url, line_sim.channel.config.login_channel_id)
     app = web.Application()
-    app.add_subapp("/liff/forms", create_forms_liff_app(db, FrozenClock(NOW), verifier, sdk_url=None))
+    app.add_subapp("/liff/forms", create_forms_liff_app(FormsDeps(db, FrozenClock(NOW)), verifier))
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     try:

@@ -8,10 +8,10 @@ import io
 
 import pytest
 
+from admin_api import booking_views, facility_views
 from admin_api.app import create_admin_app
 from admin_api.auth import Principal
-from admin_api.booking_views import booking_router
-from admin_api.facility_views import facility_router
+from admin_api.context import AdminContext
 from civic.booking.notify import STAFF_CANCELLED, STAFF_CHANGED
 from civic.booking.services import BookingService
 from tests.booking.fakes import RecordingAuditLog, RecordingNotifier
@@ -34,8 +34,8 @@ class Tokens:
 async def api(sqlite_db, aiohttp_client):
     town = await build_town(sqlite_db)
     notifier, audit = RecordingNotifier(), RecordingAuditLog()
-    app = create_admin_app(Tokens(), [facility_router(sqlite_db, town.clock, audit),
-                                      booking_router(sqlite_db, town.clock, notifier, audit)])
+    app = create_admin_app(Tokens(), [facility_views.router, booking_views.router],
+                           context=AdminContext(sqlite_db, town.clock, auditor=audit, booking_notices=notifier))
     client = await aiohttp_client(app)
     return client, town, notifier, audit
 

@@ -8,8 +8,9 @@ import io
 
 import pytest
 
+from admin_api import booking_views
 from admin_api.app import create_admin_app
-from admin_api.booking_views import booking_router
+from admin_api.context import AdminContext
 from civic.booking.services import BookingService
 from civic.staff.privacy import Redactor
 from nlu.normalize import Morphology
@@ -24,7 +25,8 @@ SECRETS = ("山田 花子", "090-1234-5678", USER)
 @pytest.fixture
 async def api(sqlite_db, aiohttp_client):
     town = await build_town(sqlite_db)
-    app = create_admin_app(Tokens(), [booking_router(sqlite_db, town.clock, RecordingNotifier(), RecordingAuditLog())],
+    ctx = AdminContext(sqlite_db, town.clock, auditor=RecordingAuditLog(), booking_notices=RecordingNotifier())
+    app = create_admin_app(Tokens(), [booking_views.router], context=ctx,
                            redactor=Redactor(Morphology().person_names))  # as the service wires it
     client = await aiohttp_client(app)
     svc = BookingService(town.db, town.clock)

@@ -11,7 +11,7 @@ import pytest_asyncio
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.app import create_app
+from bot.service import create_app
 from bot.turn import TurnHandler
 from civic.clock import Clock, FrozenClock
 from linesim import ChannelConfig, SimConfig

@@ -187,3 +187,43 @@ async def test_the_dialogue_timeout_is_the_settings(aiohttp_client, sqlite_db, k
     app = build_service(make_settings(sqlite_db.url, dialogue_timeout_minutes=10), knowledge=knowledge)
     await aiohttp_client(app)
     assert app[DIALOGUE_SERVICES].timeout == timedelta(minutes=10)
+
+
+def test_the_worker_builds_no_http_features(sqlite_db, knowledge, monkeypatch) -> None:
+    """The worker runs turns only: no staff API router, LIFF page, console, auditor or staff sessions
+    is built in it (they are the web process's), while the inline service builds them all."""
+    from aiohttp import web
+
+    import admin_api.routing
+    import bot.service
+    from bot.service import Role
+    from civic.staff.audit import Auditor
+    from civic.staff.sessions import StaffSessions
+
+    built: list[str] = []
+    for cls in (admin_api.routing.ApiRouter, Auditor, StaffSessions, bot.service.HttpIdTokenVerifier):
+        original = cls.__init__
+
+        def counting(self, *args, _original=original, _name=cls.__name__, **kw) -> None:
+            built.append(_name)
+            _original(self, *args, **kw)
+
+        monkeypatch.setattr(cls, "__init__", counting)
+    for name in ("create_admin_app", "create_booking_liff_app", "create_forms_liff_app", "create_procedures_app",
+                 "create_map_app", "create_webchat_app", "create_open311_app", "create_redirect_app",
+                 "add_console_routes"):
+        original_fn = getattr(bot.service, name)
+
+        def recording(*args, _original=original_fn, _name=name, **kw):
+            built.append(_name)
+            return _original(*args, **kw)
+
+        monkeypatch.setattr(bot.service, name, recording)
+
+    worker = build_service(make_settings(sqlite_db.url), knowledge=knowledge, role=Role.WORKER)
+    assert built == []
+    assert not [r for r in worker.router.resources() if isinstance(r, web.PrefixedSubAppResource)]
+    assert {r.canonical for r in worker.router.resources()} == {"/callback", "/callback/{channel}", "/healthz"}
+    inline = build_service(make_settings(sqlite_db.url), knowledge=knowledge)
+    assert {"create_admin_app", "create_booking_liff_app", "create_webchat_app", "Auditor", "ApiRouter"} <= set(built)
+    assert [r for r in inline.router.resources() if isinstance(r, web.PrefixedSubAppResource)]

@@ -136,7 +136,7 @@ async def test_image_content_is_downloaded_for_the_turn(start_service, sqlite_db
         content: bytes | None = None
 
         async def handle(self, turn: Turn) -> None:
-            if turn.message.get("type") == "image":
+            if turn.inbound.message_type == "image":
                 Keep.content = turn.content
                 turn.say({"type": "text", "text": "画像を受け付けました"})
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import select
 
-from bot.app import create_app
 from bot.appkeys import DATABASE, DISPATCHER, INBOX_DATABASE
 from bot.inbox.models import DONE, InboxOutcome, webhook_event
+from bot.service import create_app
 from bot.turn import Turn
 from tests.bot.helpers import body_of, make_settings, sign, text_event
 
@@ -168,7 +168,7 @@ async def test_a_failing_handler_closes_the_event_and_keeps_the_worker(aiohttp_c
 async def test_prepare_runs_before_the_turn_and_reaches_it(aiohttp_client, sqlite_db) -> None:
     class Preparing(Silent):
         async def prepare(self, event):
-            return {"upper": event["message"]["text"].upper()}
+            return {"upper": event.text.upper()}  # the event arrives typed (InboundEvent)
 
         async def handle(self, turn: Turn) -> None:
             self.seen.append(turn.prepared["upper"])

@@ -14,8 +14,8 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.app import create_app
 from bot.appkeys import DISPATCHER
+from bot.service import create_app
 from tests.bot.helpers import body_of, make_settings, sign, text_event
 from tests.bot.test_webhook import Silent, _inbox
 

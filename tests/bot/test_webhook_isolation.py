@@ -16,9 +16,9 @@ import pytest
 import sqlalchemy as sa
 from aiohttp.test_utils import TestServer
 
-from bot.app import create_app
 from bot.appkeys import DISPATCHER, INBOX_DATABASE, INBOX_WRITER
 from bot.inbox.writer import InboxWriter
+from bot.service import create_app
 from bot.settings import default_inbox_url
 from civic.clock import FrozenClock
 from civic.crypto import FieldCipher

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.app import create_app
 from bot.appkeys import DATABASE, DISPATCHER, INBOX_DATABASE
 from bot.gateway import LineGateway
 from bot.inbox.models import InboxOutcome, webhook_event
@@ -22,6 +21,7 @@ from bot.inbox.worker_link import event_line, parse_event_line
 from bot.inbox.writer import Accepted, InboxWriter, accepted_of
 from bot.migrate import upgrade_async
 from bot.outbox.sender import OutboxSender
+from bot.service import create_app
 from bot.settings import default_inbox_url
 from bot.turn import Turn, TurnProcessor
 from civic.clock import FrozenClock, SystemClock

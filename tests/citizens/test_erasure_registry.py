@@ -35,7 +35,8 @@ def test_a_table_with_a_citizen_column_is_not_waved_through() -> None:
     except the few whose reason is written down (staff names, facility phone numbers, digests)."""
     reviewed = {"staff_account", "staff_role", "facility", "facility_area", "facility_unit", "facility_equipment",
                 "facility_purpose", "attribute_definition", "rich_menu", "rich_menu_group", "segment",
-                "delivery_mail_rule", "delivery_inbound_mail", "delivery_link_click"}
+                "delivery_mail_rule", "delivery_inbound_mail", "delivery_link_click",
+                "delivery_image"}  # its name is the file name staff gave
     tables = load_metadata().tables
     suspicious = {name: cols for name, how in REGISTRY.items() if how.startswith(NONE)
                   and (cols := _identifying(tables[name])) and name not in reviewed}

@@ -27,6 +27,16 @@ class Demo:
                 method, f"{self.url}/admin/api/v1{path}", json=body, headers={"Authorization": f"Bearer {token}"}) as r:
             return r.status, (await r.json() if r.content_type == "application/json" else {})
 
+    async def add_staff(self, login: str, display_name: str, password: str, role: str) -> str:
+        """A staff member with the built-in ``role`` (viewer, editor, …); the administrator's token."""
+        admin = await self.token(self.login, self.password)
+        status, roles = await self.admin_call("GET", "/roles", token=admin)
+        role_id = next(r["id"] for r in roles if r["key"] == role)
+        status, body = await self.admin_call("POST", "/staff", {"login": login, "display_name": display_name,
+                                                                "password": password, "role_id": role_id}, token=admin)
+        assert status == 201, body
+        return admin
+
     async def token(self, login: str, password: str) -> str:
         async with aiohttp.ClientSession() as http, http.post(
                 f"{self.url}/admin/api/v1/auth/login", json={"login": login, "password": password}) as r:

@@ -128,13 +128,7 @@ async def test_sign_in_dashboard_and_segment(tmp_path: Path) -> None:
 
 async def test_viewer_sees_no_edit_buttons_and_the_api_refuses(tmp_path: Path) -> None:
     async with running_demo(tmp_path) as demo, chromium() as browser:
-        admin = await demo.token(demo.login, demo.password)
-        status, roles = await demo.admin_call("GET", "/roles", token=admin)
-        viewer_role = next(r["id"] for r in roles if r["key"] == "viewer")
-        status, _ = await demo.admin_call("POST", "/staff", {"login": "mitarou", "display_name": "閲覧 太郎",
-                                                             "password": "viewer-pass-2026!", "role_id": viewer_role},
-                                          token=admin)
-        assert status == 201
+        admin = await demo.add_staff("mitarou", "閲覧 太郎", "viewer-pass-2026!", "viewer")
         status, _ = await demo.admin_call("POST", "/segments", {"name": "既存", "filter": {"type": "all"}}, token=admin)
         assert status == 201
         async with console_page(browser, 1280, 800) as page:

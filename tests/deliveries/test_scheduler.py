@@ -7,9 +7,8 @@ from pathlib import Path
 
 from aiohttp.test_utils import TestServer
 
-from bot.app import create_app
-from bot.appkeys import DELIVERY_SCHEDULER
-from bot.delivery_scheduler import delivery_scheduler_ctx
+from bot.help_responder import HelpResponder
+from bot.service import Core, open_deliveries, spine
 from bot.settings import LineAccount, Settings
 from civic.clock import FrozenClock
 from civic.crypto import parse_key
@@ -37,12 +36,13 @@ async def test_the_service_sends_what_becomes_due(sqlite_db: Database, line: Lin
                         database_url=url, data_key=parse_key(TEST_KEY), content_dir=REPO / "content",
                         public_base_url="https://town.example")
     clock = FrozenClock(NOW)
-    app = create_app(settings, clock=clock)
-    app.cleanup_ctx.append(delivery_scheduler_ctx(settings, interval=3600))  # only wake-ups and due times
+    core = Core(settings, clock=clock)
+    app, lifespan = spine(core, HelpResponder())
+    lifespan.add(open_deliveries(core, interval=3600))  # only wake-ups and due times
     server = TestServer(app)
     await server.start_server()
     try:
-        scheduler = app[DELIVERY_SCHEDULER]
+        scheduler = core.deliveries.get()
         await _wait_for(lambda: scheduler.ticks >= 1)  # the first tick runs at start
         async with sqlite_db.write() as s:
             row = await DeliveryDesk().create(s, clock.now(), DeliveryInput(
@@ -59,7 +59,7 @@ async def test_the_service_sends_what_becomes_due(sqlite_db: Database, line: Lin
         assert [len(line.sim.messages(u)) for u in users] == [1, 1, 1]  # nothing twice
     finally:
         await server.close()
-    assert not app[DELIVERY_SCHEDULER].scheduler.running
+    assert not core.deliveries.get().scheduler.running
 
 
 async def test_a_wake_during_a_tick_is_not_lost() -> None:

@@ -99,7 +99,7 @@ async def test_line_unit_statistics_through_the_gateway() -> None:
     gateway = LineGateway({"production": LineAccount("production", "s", "t", url, url)},
                           retry=RetryPolicy(attempts=1))
     try:
-        source = LineOpenStatistics(gateway)
+        source = LineOpenStatistics(lambda: gateway)
         got = await source.unit("production", "d1r1", date(2026, 11, 21), date(2026, 11, 30))
         assert got == OpenFigures(840, None) and seen["from"] == "20261121" and seen["to"] == "20261130"
         missing = await source.unit("production", "missing", date(2026, 11, 21), date(2026, 11, 30))

@@ -18,9 +18,8 @@ from typing import Any
 import pytest
 from PIL import Image, ImageDraw
 
-from bot.app import create_app
 from bot.appkeys import DATABASE, DISPATCHER, MENU_RELINKER, NOTIFIER
-from bot.dialogue_wiring import dialogue_handler_factory
+from bot.service import create_app, dialogue_handler
 from bot.settings import LineAccount
 from civic.clock import TOKYO, FrozenClock
 from civic.facilities.content import read_facilities_file, seed_facilities
@@ -160,7 +159,7 @@ class Town:
         account = LineAccount("production", TEST_SECRET, TEST_TOKEN, self.sim.url, self.sim.url)
         settings = make_settings(self.database_url, line=account, public_base_url=self.public_base_url,
                                  liff_ids=dict(self.liff_ids), **self.settings)
-        app = create_app(settings, clock=self.clock, handler_factory=dialogue_handler_factory(self.knowledge, timeout=self.timeout))
+        app = create_app(settings, clock=self.clock, handler_factory=dialogue_handler(self.knowledge, timeout=self.timeout))
         self.client = await self.aiohttp_client(app)
         self.sim.set_webhook_url(str(self.client.make_url("/callback")))
 
@@ -218,7 +217,7 @@ async def state_of(town: Town, user: str) -> dict[str, Any]:
     """The citizen's conversation state, as the turn processor saved it."""
     import json
 
-    from bot.conversation.models import ConversationState
+    from conversation.state import ConversationState
 
     async with town.db.read() as s:
         row = await s.get(ConversationState, user)

@@ -7,10 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot.app import create_app
-from bot.appkeys import BOOKING, DATABASE, NOTIFIER, PROCEDURES
-from bot.dialogue_wiring import dialogue_handler_factory, make_notifier
-from bot.notifier import BookingNotices
+from bot.appkeys import BOOKING
+from bot.service import Core, create_app, dialogue_handler
 from bot.settings import LineAccount
 from civic.booking.services import BookingService
 from civic.booking.types import Booker, BookingRequest, Reserved
@@ -27,12 +25,8 @@ class CounterTown(Town):
     async def start(self) -> None:
         account = LineAccount("production", TEST_SECRET, TEST_TOKEN, self.sim.url, self.sim.url)
         settings = make_settings(self.database_url, line=account, public_base_url=self.public_base_url)
-        app = create_app(settings, clock=self.clock,
-                         handler_factory=dialogue_handler_factory(self.knowledge, timeout=self.timeout))
-        notifier = make_notifier(app)
-        app[NOTIFIER] = notifier
-        app[BOOKING] = BookingService(app[DATABASE], self.clock, BookingNotices(notifier))
-        app[PROCEDURES] = load_content(PROCEDURES_DIR)
+        core = Core(settings, clock=self.clock, booking=True, procedures=load_content(PROCEDURES_DIR))
+        app = create_app(settings, core=core, handler_factory=dialogue_handler(self.knowledge, timeout=self.timeout))
         self.client = await self.aiohttp_client(app)
         self.sim.set_webhook_url(str(self.client.make_url("/callback")))
 

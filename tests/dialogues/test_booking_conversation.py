@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.conversation.models import ConversationState
 from civic.booking.models import BookerProfile, Reservation, ReservedEquipment, WaitlistEntry
 from civic.clock import FrozenClock
+from conversation.state import ConversationState
 from linesim.testing import LineSim
 from tests.dialogues.conftest import START, Chat, quick_labels, texts
 from tests.dialogues.counter_town import CounterTown, flex_actions, pick_date
@@ -343,3 +343,24 @@ async def test_cancel_catch_all_interruption_and_timeout(town: CounterTown) -> N
     assert "「施設の予約」は、しばらく操作がなかったため終了しました" in texts(out)
     assert not await _reservations(town)
 
+
+
+async def test_an_offer_declined_from_my_reservations(town: CounterTown) -> None:
+    """While a waitlist offer stands, 「予約を確認したい」 shows it with buttons of its own, in the one
+    postback grammar (``offer=accept|decline&no=…``); they are answered as the notice's are."""
+    from civic.booking.types import Booker, BookingRequest, Cancelled, WaitlistJoined
+
+    unit = await town.unit_id("桜木", "全面")
+    taken = await town.book("Uearlier", unit, SAT, AFTERNOON)
+    chat = town.chat("キャンセル待ちの人")
+    wish = BookingRequest(unit, SAT, *AFTERNOON, people=10, purpose="バレーボール", terms_accepted=True)
+    assert isinstance(await town.booking.join_waitlist(wish, Booker(chat.user)), WaitlistJoined)
+    assert isinstance(await town.booking.cancel(Booker("Uearlier"), taken.number or ""), Cancelled)
+    await town.settle()
+    assert "【キャンセル待ちのご案内】" in texts(chat._new())
+    out = await chat.say("予約を確認したい")
+    buttons = {a["label"]: a["data"] for a in flex_actions(out[-1])}
+    assert buttons["辞退する"].startswith("offer=decline&no=") and buttons["予約する"].startswith("offer=accept&no=")
+    out = await chat.tap(buttons["辞退する"], "辞退する")
+    assert "キャンセル待ちのご案内を辞退しました" in texts(out)
+    assert [r.status for r in await _reservations(town) if r.channel_user_id == chat.user] == ["cancelled"]

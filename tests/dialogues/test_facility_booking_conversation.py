@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.conversation.models import ConversationState
 from civic.clock import FrozenClock
 from civic.facilities.catalogue import touch
 from civic.facilities.models import AVAILABILITY_ONLY, Facility, Unit
+from conversation.state import ConversationState
 from linesim.testing import LineSim
 from tests.dialogues.conftest import INSIDE, START, quick_labels, texts
 from tests.dialogues.counter_town import CounterTown, pick_date

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from admin_api import faq_views
 from admin_api.app import create_admin_app
 from admin_api.auth import Principal
-from admin_api.faq_views import faq_router
+from admin_api.context import AdminContext
 from civic.clock import FrozenClock
 from civic.faq.services import record_answer, record_feedback, record_unanswered
 
@@ -34,8 +35,8 @@ async def _seed(db) -> int:
 
 async def test_stats_answers_and_unanswered(aiohttp_client, db) -> None:
     qid = await _seed(db)
-    client = await aiohttp_client(create_admin_app(Tokens(), [faq_router(db=lambda: db, clock=FrozenClock(NOW),
-                                                                          questions=lambda: QUESTIONS)]))
+    client = await aiohttp_client(create_admin_app(Tokens(), [faq_views.router], context=AdminContext(
+        db, FrozenClock(NOW), faq_questions=lambda: QUESTIONS)))
     staff, viewer = {"Authorization": "Bearer staff"}, {"Authorization": "Bearer viewer"}
     stats = await (await client.get("/faq/stats", headers=viewer)).json()
     assert [(s["entry_id"], s["answers"], s["helpful"], s["not_helpful"], s["helpful_rate"]) for s in stats] == [

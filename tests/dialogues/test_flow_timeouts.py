@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.conversation.models import ConversationState
 from civic.reports.models import ReportPhoto
+from conversation.state import ConversationState
 from tests.dialogues.conftest import photo, quick_labels, texts
 from tests.dialogues.counter_town import CounterTown
 

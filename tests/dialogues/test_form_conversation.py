@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot.conversation.models import ConversationState
 from civic.attributes import forms, services
 from civic.attributes.catalogue import install_town
 from civic.attributes.models import FormResponse
+from conversation.state import ConversationState
 from tests.dialogues.conftest import REPO, START, Chat, Town, quick_labels, texts, uri_buttons
 
 

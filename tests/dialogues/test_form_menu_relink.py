@@ -11,11 +11,9 @@ from typing import Any
 
 import pytest
 
-from bot.app import create_app
-from bot.appkeys import MENU_RELINKER, PUBLISHER
-from bot.dialogue_wiring import dialogue_handler_factory
+from bot.appkeys import PUBLISHER
 from bot.menu_relink import MenuRelinker
-from bot.service import richmenu_publisher
+from bot.service import Core, create_app, dialogue_handler
 from bot.settings import LineAccount
 from bot.turn import APOLOGY, Turn
 from civic.attributes import services as attributes
@@ -56,17 +54,18 @@ class MenuTown(Town):
     async def start(self) -> None:
         account = LineAccount("production", TEST_SECRET, TEST_TOKEN, self.sim.url, self.sim.url)
         settings = make_settings(self.database_url, line=account, public_base_url=self.public_base_url)
-        dialogues = dialogue_handler_factory(self.knowledge, timeout=self.timeout)
-        app = create_app(settings, clock=self.clock,
-                         handler_factory=lambda app: FailingAfterTheDialogue(dialogues(app), self))
-        app[PUBLISHER] = richmenu_publisher(app)
-        publisher = app[PUBLISHER]
+        core = Core(settings, clock=self.clock, menus=True)  # the publisher as build_service makes it
+        publisher = core.publisher
+        assert publisher is not None
 
         async def relink(user: str) -> None:
             self.relinked.append(user)
             await publisher.relink_citizen(user)
 
-        app[MENU_RELINKER] = MenuRelinker(relink)
+        core.menus = MenuRelinker(relink)
+        dialogues = dialogue_handler(self.knowledge, timeout=self.timeout)
+        app = create_app(settings, core=core,
+                         handler_factory=lambda core: FailingAfterTheDialogue(dialogues(core), self))
         self.client = await self.aiohttp_client(app)
         self.sim.set_webhook_url(str(self.client.make_url("/callback")))
 

@@ -52,7 +52,7 @@ class WebChat:
 
 async def _web(aiohttp_client: Any, knowledge: Knowledge, town: Town) -> WebChat:
     handler = DialogueHandler(Services(knowledge, clock=town.clock))
-    return WebChat(await aiohttp_client(create_webchat_app(handler, lambda: town.db, town.clock)))
+    return WebChat(await aiohttp_client(create_webchat_app(handler, town.db, town.clock)))
 
 
 @pytest.fixture

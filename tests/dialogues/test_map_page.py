@@ -29,7 +29,7 @@ async def _app(db):
         await seed_facilities(s, read_facilities_file(REPO / "content/midori/facilities.yml"), NOW)
     town = TownProfile.load(REPO / "content/midori/dialogues/town.yml")
     directory = FacilityDirectory.from_settings(town.facility_settings)
-    return create_map_app(lambda: db, FrozenClock(NOW), directory, town="みどり町", tiles=TILES)
+    return create_map_app(db, FrozenClock(NOW), directory, town="みどり町", tiles=TILES)
 
 
 async def _client(aiohttp_client, db):

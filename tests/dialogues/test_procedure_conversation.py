@@ -14,9 +14,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from bot.conversation.models import ConversationState
 from civic.clock import FrozenClock
 from civic.procedures.services import access_counts
+from conversation.state import ConversationState
 from linesim.testing import LineSim
 from tests.dialogues.conftest import START, Chat, quick_labels, texts
 from tests.dialogues.counter_town import CounterTown, pick_date

@@ -9,8 +9,8 @@ import json
 from PIL import Image
 from sqlmodel import select
 
-from bot.conversation.models import ConversationState
 from civic.reports.models import RECEIVED, Report, ReportPhoto, ReportStatusChange
+from conversation.state import ConversationState
 from tests.dialogues.conftest import FAR_AWAY, INSIDE, Town, photo, quick_labels, texts
 
 
@@ -239,8 +239,9 @@ async def test_rich_menu_tap_for_the_running_flow_offers_to_continue(town: Town)
 
 
 async def test_staff_status_change_reaches_the_reporter_in_line(any_town: Town, aiohttp_client) -> None:
+    from admin_api import report_views
     from admin_api.app import create_admin_app
-    from admin_api.report_views import reports_router
+    from admin_api.context import AdminContext, ReportsConfig
     from bot.appkeys import NOTIFIER
     from tests.reports.test_report_views import EDITOR, Tokens
 
@@ -253,8 +254,8 @@ async def test_staff_status_change_reaches_the_reporter_in_line(any_town: Town, 
     await chat.tap_quick_reply("説明なしで進む")
     await chat.tap_quick_reply("送信する")
     [report] = await _reports(town)
-    staff = await aiohttp_client(create_admin_app(Tokens(), [reports_router(
-        db=lambda: town.db, clock=town.clock, notifier=lambda: town.app[NOTIFIER], town="みどり町")]))
+    staff = await aiohttp_client(create_admin_app(Tokens(), [report_views.router], context=AdminContext(
+        town.db, town.clock, reports=ReportsConfig(notifier=town.app[NOTIFIER], town="みどり町"))))
     r = await staff.post(f"/reports/{report.id}/status", json={"status": "in_progress", "note": "現地を確認します"},
                          headers=EDITOR)
     assert r.status == 200

@@ -9,9 +9,10 @@ import pytest
 import yaml
 from sqlmodel import select
 
+from admin_api import scenario_views
 from admin_api.app import create_admin_app
 from admin_api.auth import Principal
-from admin_api.scenario_views import scenarios_router
+from admin_api.context import AdminContext
 from civic.citizens.models import Citizen
 from civic.clock import FrozenClock
 from civic.faq.models import SCENARIO, FaqAnswer
@@ -100,8 +101,8 @@ class Tokens:
 
 
 async def test_admin_api(aiohttp_client, sqlite_db) -> None:
-    router = scenarios_router(db=lambda: sqlite_db, clock=FrozenClock(NOW), faq_ids=lambda: FAQ_IDS)
-    client = await aiohttp_client(create_admin_app(Tokens(), [router]))
+    context = AdminContext(sqlite_db, FrozenClock(NOW), faq_ids=lambda: FAQ_IDS)
+    client = await aiohttp_client(create_admin_app(Tokens(), [scenario_views.router], context=context))
     editor, chief = {"Authorization": "Bearer editor"}, {"Authorization": "Bearer chief"}
     r = await client.post("/scenarios/import", json={"yaml": MOVING}, headers=editor)
     body = await r.json()

@@ -21,7 +21,7 @@ WAIT = 20_000
 
 async def _client(aiohttp_client, knowledge, db, **kw):
     handler = DialogueHandler(Services(knowledge))
-    return await aiohttp_client(create_webchat_app(handler, lambda: db, FrozenClock(START), **kw))
+    return await aiohttp_client(create_webchat_app(handler, db, FrozenClock(START), **kw))
 
 
 async def test_same_answer_as_line(town: Town, aiohttp_client) -> None:
@@ -115,7 +115,7 @@ async def test_rate_limit_counts_the_client_behind_a_trusted_proxy(town: Town, a
     def service(trusted: str) -> web.Application:
         root = web.Application(middlewares=[client_address_middleware(TrustedProxies([trusted]))])
         handler = DialogueHandler(Services(town.knowledge))
-        root.add_subapp("/liff/webchat", create_webchat_app(handler, lambda: town.db, FrozenClock(START),
+        root.add_subapp("/liff/webchat", create_webchat_app(handler, town.db, FrozenClock(START),
                                                             per_address_per_minute=2))
         return root
 

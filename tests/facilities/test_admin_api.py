@@ -9,8 +9,9 @@ from datetime import date
 
 import pytest
 
+from admin_api import facility_views
 from admin_api.app import create_admin_app
-from admin_api.facility_views import facility_router
+from admin_api.context import AdminContext
 from civic.booking.services import BookingService
 from civic.booking.types import Reserved
 from tests.booking.fakes import RecordingAuditLog
@@ -22,7 +23,8 @@ from tests.booking.town import build_town, citizen
 async def api(sqlite_db, aiohttp_client):
     town = await build_town(sqlite_db)
     audit = RecordingAuditLog()
-    client = await aiohttp_client(create_admin_app(Tokens(), [facility_router(sqlite_db, town.clock, audit)]))
+    client = await aiohttp_client(create_admin_app(Tokens(), [facility_views.router],
+                                                   context=AdminContext(sqlite_db, town.clock, auditor=audit)))
     return client, town, audit
 
 

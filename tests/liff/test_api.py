@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from civic.booking.services import BookingService
-from liff.booking.app import create_booking_liff_app
+from liff.booking.app import BookingDeps, create_booking_liff_app
 from liff.identity import StaticIdTokenVerifier
+from liff.page import LiffPage
 from tests.booking.fakes import RecordingNotifier
 from tests.booking.town import build_town
 
@@ -19,7 +20,8 @@ async def liff(sqlite_db, aiohttp_client):
     town = await build_town(sqlite_db)
     svc = BookingService(sqlite_db, town.clock, RecordingNotifier())
     verifier = StaticIdTokenVerifier({"token-alice": "Ualice", "token-bob": "Ubob"})
-    app = create_booking_liff_app(svc, verifier, liff_id="1650000000-abcd", sdk_url=None)
+    app = create_booking_liff_app(BookingDeps(sqlite_db, town.clock, svc), verifier,
+                                  LiffPage("1650000000-abcd", None, "施設予約"))
     return await aiohttp_client(app), town, svc
 
 

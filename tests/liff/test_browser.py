@@ -14,7 +14,7 @@ from datetime import date
 from playwright.async_api import expect
 
 from civic.booking.services import BookingService
-from liff.booking.app import create_booking_liff_app
+from liff.booking.app import BookingDeps, create_booking_liff_app
 from liff.identity import StaticIdTokenVerifier
 from tests.booking.town import NOW, build_town, citizen
 from tests.browser import axe_violations
@@ -27,7 +27,7 @@ async def test_book_a_slot_end_to_end(sqlite_db, aiohttp_server, page) -> None:
     await svc.reserve(town.request("gym.half-a", time="13:00-17:00"), citizen("Uother"))
     for i, time in enumerate(("9:00-12:00", "13:00-17:00", "18:00-21:00")):
         await svc.reserve(town.request("gym.whole", day=date(2026, 12, 12), time=time), citizen(f"Ubusy{i}"))
-    app = create_booking_liff_app(svc, StaticIdTokenVerifier({"tok-alice": "Ualice"}), sdk_url=None)
+    app = create_booking_liff_app(BookingDeps(sqlite_db, town.clock, svc), StaticIdTokenVerifier({"tok-alice": "Ualice"}))
     server = await aiohttp_server(app)
     await page.clock.set_fixed_time(NOW)
     await page.goto(str(server.make_url("/")) + "?id_token=tok-alice")

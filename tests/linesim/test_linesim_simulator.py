@@ -163,3 +163,20 @@ async def test_new_citizen_location_sticker_image_flex_and_datetime(line_sim: Li
     await page.get_by_test_id("datetime-submit").click()
     await expect(bot_says(page, "postback: pick=date date=2025-04-01")).to_have_count(1, timeout=WAIT)
     assert [m["type"] for m in line_sim.messages(user)].count("flex") == 1
+
+
+async def test_line_emoji_are_drawn_where_the_text_has_them(line_sim: LineSim, sdk: Sdk, page: Page) -> None:
+    """The renderer shared with the staff console's preview: each emoji on the ``$`` its index names,
+    a ``$`` without one left as it is."""
+    from linebot.v3.messaging import Emoji, PushMessageRequest, TextMessage
+
+    user = line_sim.create_user("山田花子")
+    await open_chat(page, line_sim, user)
+    emojis = [Emoji(index=0, product_id="5ac1bfd5040ab15980c9b435", emoji_id="003"),
+              Emoji(index=11, product_id="5ac1bfd5040ab15980c9b435", emoji_id="009")]
+    await sdk.api.push_message(PushMessageRequest(to=user, messages=[TextMessage(text="$ 秋祭り 100$ $", emojis=emojis)]))
+    bubble = bot_says(page, "秋祭り")
+    await expect(bubble).to_have_count(1, timeout=WAIT)
+    await expect(bubble.get_by_role("img", name="星")).to_have_text("★")
+    await expect(bubble.get_by_role("img", name="注意")).to_have_text("⚠")
+    assert (await bubble.locator(".bubble").inner_text()).strip() == "★ 秋祭り 100$ ⚠"

@@ -122,9 +122,10 @@ async def test_reading_needs_an_api_key_unless_the_town_chooses_public(aiohttp_c
 async def test_descriptions_are_published_only_as_a_staff_member_approved_them(aiohttp_client, db) -> None:
     from sqlmodel import select
 
+    from admin_api import report_views
     from admin_api.app import create_admin_app
     from admin_api.auth import Principal
-    from admin_api.report_views import reports_router
+    from admin_api.context import AdminContext, ReportsConfig
     from civic.staff.audit import Auditor
     from civic.staff.models import OperationLog
 
@@ -136,9 +137,8 @@ async def test_descriptions_are_published_only_as_a_staff_member_approved_them(a
 
     rid = await _report(db)
     open311 = await _client(aiohttp_client, db, Open311Policy(publish=True, public_read=True))
-    staff = await aiohttp_client(create_admin_app(Tokens(), [reports_router(db=lambda: db, clock=FrozenClock(NOW),
-                                                                            categories=CATEGORIES)],
-                                                  auditor=Auditor(db, FrozenClock(NOW))))
+    staff = await aiohttp_client(create_admin_app(Tokens(), [report_views.router], context=AdminContext(
+        db, FrozenClock(NOW), auditor=Auditor(db, FrozenClock(NOW)), reports=ReportsConfig(categories=CATEGORIES))))
     [before] = await (await open311.get(f"/requests/{rid}.json")).json()
     assert before["description"] is None  # not approved: not published
     detail = await (await staff.get(f"/reports/{rid}", headers={"Authorization": "Bearer kacho"})).json()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from admin_api import report_views
 from admin_api.app import create_admin_app
 from admin_api.auth import Principal
-from admin_api.report_views import reports_router
+from admin_api.context import AdminContext, ReportsConfig
 from civic.clock import FrozenClock
+from civic.notify import Notice
 from civic.reports.photos import sanitize
 from civic.reports.services import store_draft_photo, submit_report
 from tests.dialogues.conftest import photo
@@ -30,14 +32,14 @@ class Notes:
     def __init__(self) -> None:
         self.sent: list[tuple[str, str, str]] = []
 
-    async def notify(self, session, *, channel: str, to: str, text: str) -> None:
-        self.sent.append((channel, to, text))
+    async def notify(self, session, notice: Notice) -> None:
+        self.sent.append((notice.channel, notice.channel_user_id, notice.text))
 
 
 async def _client(aiohttp_client, db, notes=None):
-    router = reports_router(db=lambda: db, clock=FrozenClock(NOW), notifier=notes, categories=CATEGORIES,
-                            town="みどり町")
-    return await aiohttp_client(create_admin_app(Tokens(), [router]))
+    context = AdminContext(db, FrozenClock(NOW), reports=ReportsConfig(notifier=notes, categories=CATEGORIES,
+                                                                       town="みどり町"))
+    return await aiohttp_client(create_admin_app(Tokens(), [report_views.router], context=context))
 
 
 async def _seed(db) -> list[int]:

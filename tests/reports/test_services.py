@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from civic.notify import Notice
 from civic.reports.models import DONE, DUPLICATE, IN_PROGRESS, RECEIVED, REJECTED, Report, ReportPhoto
 from civic.reports.photos import sanitize
 from civic.reports.services import (
@@ -31,8 +32,8 @@ class Notes:
     def __init__(self) -> None:
         self.sent: list[tuple[str, str, str]] = []
 
-    async def notify(self, session, *, channel: str, to: str, text: str) -> None:
-        self.sent.append((channel, to, text))
+    async def notify(self, session, notice: Notice) -> None:
+        self.sent.append((notice.channel, notice.channel_user_id, notice.text))
 
 
 def _offset(metres_north: float, metres_east: float = 0.0) -> tuple[float, float]:

@@ -39,7 +39,7 @@ class Gateway:
 async def test_the_gateways_clients_publish_and_a_missing_account_is_explained(db: Database, line: Line) -> None:
     gateway = Gateway(line.view.sim.url, ["production"])
     try:
-        publisher = RichMenuPublisher(db, line.clock, GatewayLineApis(gateway), line.segments)
+        publisher = RichMenuPublisher(db, line.clock, GatewayLineApis(lambda: gateway), line.segments)
         main, _ = await make_tabs(db)
         async with db.write() as s:
             await services.set_targets(s, "production", default_menu_id=main, segments=[])

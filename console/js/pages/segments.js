@@ -26,9 +26,9 @@ export default async function segments(main, ctx) {
         editable ? h("button", { type: "button", class: "secondary", onclick: () => edit({ ...r, id: null, name: `${r.name}のコピー` }) }, "コピー") : null,
         editable ? h("button", { type: "button", class: "danger", onclick: () => remove(r) }, "削除") : null) },
     ];
-    main.replaceChildren(h("h1", {}, ctx.title),
+    main.replaceChildren(...[h("h1", {}, ctx.title),
       editable ? h("p", {}, h("button", { type: "button", onclick: () => edit(null) }, "新しいセグメントを作る")) : null,
-      listView({ rows, columns, searchKeys: ["name", "description"], caption: "保存したセグメント" }));
+      listView({ rows, columns, searchKeys: ["name", "description"], caption: "保存したセグメント" })].filter(Boolean));
   };
   async function remove(r) {
     if (!(await confirmAction(`セグメント「${r.name}」を削除します。元に戻せません。よろしいですか。`, "削除する"))) return;
@@ -103,7 +103,7 @@ export default async function segments(main, ctx) {
           inputs.append(h("label", { class: "inline" }, h("input", { type: "date", value: n.from || "", "data-k": "from" }), "から"),
             h("label", { class: "inline" }, h("input", { type: "date", value: n.to || "", "data-k": "to" }), "まで"));
         } else if (k === "number" || k === "friend_days") {
-          inputs.append(num("から", n.min), num("まで", n.max), k === "friend_days" ? h("span", {}, "日（空欄は上限・下限なし）") : null);
+          inputs.append(num("から", n.min), num("まで", n.max), k === "friend_days" ? h("span", {}, "日（空欄は上限・下限なし）") : "");
         } else if (k === "text") {
           inputs.append(h("label", { class: "inline" }, "文字", h("input", { value: n.equals || "", "data-k": "equals" })));
         }

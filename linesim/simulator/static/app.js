@@ -1,5 +1,5 @@
 // linesim chat simulator: choose a citizen, chat with the bot, tap what it sends.
-import { renderMessage, STICKERS } from "./render.js";
+import { renderRow, STICKERS } from "./render.js";
 import { RichMenuView } from "./richmenu.js";
 
 const $ = (id) => document.getElementById(id);
@@ -161,22 +161,10 @@ function showQuickReplies(entry) {
 function addEntry(entry) {
   const list = $("messages");
   removeTyping();
-  const row = document.createElement("div");
-  row.className = `row ${entry.sender}`;
+  const row = renderRow(entry.message, act, { sender: entry.sender, initial: $("bot-name").textContent || "B",
+    time: timeFormat.format(new Date(entry.timestamp * 1000)) });
   row.dataset.testid = entry.sender === "bot" ? "bot-message" : "user-message";
-  row.dataset.type = entry.message.type;
   row.dataset.seq = String(entry.seq);
-  if (entry.sender === "bot") {
-    const avatar = document.createElement("div");
-    avatar.className = "avatar";
-    avatar.textContent = ($("bot-name").textContent || "B").slice(0, 1);
-    row.append(avatar);
-  }
-  row.append(renderMessage(entry.message, act));
-  const time = document.createElement("span");
-  time.className = "time";
-  time.textContent = timeFormat.format(new Date(entry.timestamp * 1000));
-  row.append(time);
   list.append(row);
   state.lastEntry = entry;
   showQuickReplies(entry);
@@ -351,8 +339,9 @@ async function main() {
   const select = $("channel-select");
   for (const c of channels) select.append(new Option(c.displayName || c.name, c.name));
   select.hidden = channels.length < 2;
-  const remembered = localStorage.getItem("linesim.channel");
-  const initial = channels.some((c) => c.name === remembered) ? remembered : channels[0].name;
+  // a ?channel= link (the staff console opens the test account so), else the channel last used
+  const wanted = [new URLSearchParams(location.search).get("channel"), localStorage.getItem("linesim.channel")];
+  const initial = wanted.find((name) => channels.some((c) => c.name === name)) || channels[0].name;
   select.value = initial;
   select.addEventListener("change", () => selectChannel(select.value, channels));
   await selectChannel(initial, channels);

@@ -1,5 +1,41 @@
 // Renders one message object (as the Messaging API sends it) into a chat bubble element.
+// Shared by the chat simulator and the staff console's delivery preview (served at /admin/line/),
+// so what staff preview is what the simulator shows: one renderer, one stylesheet (bubbles.css).
 import { renderFlex } from "./flex.js";
+
+// A few of LINE's own emoji (product 5ac1bfd5040ab15980c9b435, LINE's documented example set),
+// drawn here as the nearest Unicode symbols (in every font): LINE's images are not available offline.
+export const LINE_EMOJI = [
+  ["001", "☺", "にっこり"], ["002", "♥", "ハート"], ["003", "★", "星"], ["004", "♪", "音符"],
+  ["005", "☀", "晴れ"], ["006", "☂", "雨"], ["007", "❄", "雪"], ["008", "✿", "花"],
+  ["009", "⚠", "注意"], ["010", "✉", "お知らせ"], ["011", "☎", "電話"], ["012", "✔", "チェック"],
+].map(([emojiId, glyph, label]) => ({ productId: "5ac1bfd5040ab15980c9b435", emojiId, glyph, label }));
+
+export function emojiGlyph(emoji) {
+  const hit = LINE_EMOJI.find((e) => e.productId === emoji.productId && e.emojiId === emoji.emojiId);
+  return hit ? hit.glyph : "☺";
+}
+
+// Text with its LINE emoji in place of the "$" each one's index (in UTF-16 units) points at.
+function textWithEmoji(node, text, emojis) {
+  const at = new Map((emojis || []).map((e) => [e.index, e]));
+  let plain = "";
+  for (let i = 0; i < text.length; i++) {
+    const e = at.get(i);
+    if (e && text[i] === "$") {
+      if (plain) node.append(plain);
+      plain = "";
+      const span = el("span", "line-emoji", emojiGlyph(e));
+      span.setAttribute("role", "img");
+      span.setAttribute("aria-label", LINE_EMOJI.find((x) => x.emojiId === e.emojiId && x.productId === e.productId)?.label || "LINE絵文字");
+      node.append(span);
+    } else {
+      plain += text[i];
+    }
+  }
+  if (plain) node.append(plain);
+  return node;
+}
 
 export const STICKERS = [
   ["1988", "😀"], ["1989", "😍"], ["1990", "👍"], ["1991", "🙏"],
@@ -136,8 +172,8 @@ export function renderMessage(message, act) {
   switch (message.type) {
     case "text":
     case "textV2": {
-      const bubble = el("div", "bubble", message.text);
-      return bubble;
+      if (message.emojis?.length) return textWithEmoji(el("div", "bubble"), message.text || "", message.emojis);
+      return el("div", "bubble", message.text);
     }
     case "image": {
       const bubble = el("div", "bubble media");
@@ -193,4 +229,14 @@ export function renderMessage(message, act) {
     default:
       return el("div", "bubble", `[${message.type}] ${message.altText || ""}`);
   }
+}
+
+/** One row of the timeline: the bot's avatar (its initial), the bubble, and the time. */
+export function renderRow(message, act, { sender = "bot", initial = "", time = "" } = {}) {
+  const row = el("div", `row ${sender}`);
+  row.dataset.type = message.type;
+  if (sender === "bot") row.append(el("div", "avatar", initial.slice(0, 1)));
+  row.append(renderMessage(message, act));
+  row.append(el("span", "time", time));
+  return row;
 }

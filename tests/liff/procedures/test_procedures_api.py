@@ -8,9 +8,10 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlmodel import select
 
+from admin_api import log_views
 from admin_api.app import create_admin_app
 from admin_api.auth import Principal
-from admin_api.log_views import log_router
+from admin_api.context import AdminContext
 from civic.procedures.payload import QrKeyring, reference
 from civic.procedures.qr import png_bytes
 from civic.staff.models import OperationLog
@@ -255,7 +256,7 @@ async def test_opening_a_code_at_the_counter_is_logged_once_without_personal_dat
                      "stale": False, "people": 4, "via": "text"}
     assert _leaks([entry], text) == []
 
-    log = await aiohttp_client(create_admin_app(LogReaders(), [log_router(db, clock)]))
+    log = await aiohttp_client(create_admin_app(LogReaders(), [log_views.router], context=AdminContext(db, clock)))
     r = await log.get("/operation-logs", params={"action": "procedures.counter_open"},
                       headers={"Authorization": "Bearer kansa"})
     page = await r.json()
@@ -301,7 +302,7 @@ async def test_refused_codes_are_logged_as_failures_with_the_reason(aiohttp_clie
     assert [e.target_id for e in entries] == [reference(tampered)] * 2 + [reference(foreign), None, None]
     assert _leaks(entries, text, tampered, foreign) == []
 
-    log = await aiohttp_client(create_admin_app(LogReaders(), [log_router(db, clock)]))
+    log = await aiohttp_client(create_admin_app(LogReaders(), [log_views.router], context=AdminContext(db, clock)))
     kansa = {"Authorization": "Bearer kansa"}
     r = await log.get("/operation-logs", params={"action": "procedures.counter_open_failed"}, headers=kansa)
     page = await r.json()

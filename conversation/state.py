@@ -1,4 +1,4 @@
-"""Per-user conversation state (the dialogue engine's storage), persisted across restarts."""
+"""Per-user conversation state (the dialogue engine's storage), persisted across restarts (table ``conversation_state``)."""
 
 from __future__ import annotations
 
