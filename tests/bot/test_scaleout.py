@@ -173,7 +173,6 @@ async def test_citizens_sprayed_across_instances_are_answered_once_in_order(
             await _until_async(lambda: _split(pg_url, workers=2))
             tokens: dict[str, list[str]] = defaultdict(list)
             sent = Counter[str]()
-            failed: list[str] = []
 
             async def citizen(user: str) -> None:
                 for i in range(MESSAGES):
@@ -187,8 +186,12 @@ async def test_citizens_sprayed_across_instances_are_answered_once_in_order(
                 await asyncio.to_thread(procs[0].wait)
 
             await asyncio.gather(*(citizen(u) for u in users), *([killer()] if kill else []))
-            failed = [e for d in sim.deliveries if not d.ok for e in d.event_ids]
-            assert failed == [], "the proxy passes every webhook to a live instance"
+            failed = {e for d in sim.deliveries if not d.ok for e in d.event_ids}
+            acked = {e for d in sim.deliveries if d.ok for e in d.event_ids}
+            if not kill:
+                assert failed == set()
+            for event_id in sorted(failed - acked):  # as LINE does: redelivered
+                await sim.redeliver(event_id)
             await _until_long(lambda: all(len(_answers_by_request(sim, u)) >= MESSAGES for u in users))
             for proc in procs:
                 _stop(proc)
