@@ -128,7 +128,10 @@ class SharedInbox:
         self._stopping = True
         self._wake.set()
         if self._task is not None:
-            self._task.cancel()
+            # The pass under way ends by itself (cancelling a query leaves asyncpg's cancel request pending).
+            done, _ = await asyncio.wait({self._task}, timeout=5)
+            if not done:
+                self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         await self.dispatcher.stop()
