@@ -115,6 +115,8 @@ from bot.group_chats import GroupPolicy
 from bot.health import metrics_view, readyz, register_readings
 from bot.help_responder import MENU, HelpResponder, help_message, welcome_text
 from bot.inbox.dispatcher import InboxDispatcher
+from bot.inbox.shared import CHANNEL as SHARED_CHANNEL
+from bot.inbox.shared import SharedInbox
 from bot.inbox.worker_link import WorkerLink
 from bot.inbox.writer import InboxWriter
 from bot.insight import LineOpenStatistics
@@ -283,6 +285,7 @@ def spine(core: Core, handler: TurnHandler, *, gateway: LineGateway | None = Non
     """The LINE edge every role runs: webhook, inbox, turns, outbox. Features add steps to the
     returned ``Lifespan`` (before the app starts)."""
     settings, role, clock = core.settings, core.role, core.clock
+    shared = settings.instance_mode == "shared"
     if role is Role.WEB and not worker_command:
         raise ValueError("the web role needs the command that starts its turn worker")
     middlewares = [client_address_middleware(TrustedProxies(settings.trusted_proxies))] if settings.trusted_proxies else []
@@ -311,12 +314,12 @@ def spine(core: Core, handler: TurnHandler, *, gateway: LineGateway | None = Non
         sender = app[SENDER] = core.sender.open(OutboxSender(
             core.db, opened, clock, reply_token_ttl=settings.reply_token_ttl_seconds, retry=retry_schedule(settings)))
         stack.push_async_callback(sender.close)
-        app[INBOX_WRITER] = InboxWriter(core.inbox_db, clock)
+        app[INBOX_WRITER] = InboxWriter(core.inbox_db, clock, notify=SHARED_CHANNEL if shared else "")
 
     async def turns(stack: contextlib.AsyncExitStack[Any]) -> None:
         sender = core.sender.get()
         if role is Role.WEB:
-            link = WorkerLink(worker_command)
+            link = WorkerLink(worker_command, announce=not shared)
             app[DISPATCHER] = link
             await link.start()
             stack.push_async_callback(link.stop)
@@ -324,12 +327,16 @@ def spine(core: Core, handler: TurnHandler, *, gateway: LineGateway | None = Non
         processor = TurnProcessor(core.db, clock, handler, sender, core.gateway.get(),
                                   GroupPolicy(settings.group_policy))
         dispatcher = InboxDispatcher(core.db, core.inbox_db, processor, batch_size=settings.worker_concurrency)
-        app[DISPATCHER] = dispatcher
+        queue = SharedInbox(core.db, dispatcher) if shared else dispatcher
+        app[DISPATCHER] = queue
         dispatcher.on_finished = lambda accepted_at: metrics.turn_seconds.observe(
             max(0.0, (clock.now() - accepted_at).total_seconds()))
-        stack.push_async_callback(dispatcher.stop)
+        stack.push_async_callback(queue.stop)
         resent = await sender.resend_unsent()
-        if role is Role.INLINE:  # a worker resumes once its link to the web process is up (bot.worker)
+        if isinstance(queue, SharedInbox):  # the partitions it wins are its work (bot.inbox.shared)
+            if role is Role.INLINE:
+                await queue.start()
+        elif role is Role.INLINE:  # a worker resumes once its link to the web process is up (bot.worker)
             resumed = await dispatcher.resume_unfinished()
             if resent or resumed:
                 log.info("after restart: %d answers resent, %d events resumed", resent, len(resumed))

@@ -138,6 +138,10 @@ class Settings:
     #: The chat simulator (linesim's ``/simulator``) the staff console opens to try a rich menu
     #: published to the test account; empty where there is none. The demo sets it.
     simulator_url: str = ""
+    #: ``single`` (default): this instance's turn worker processes the events it accepted.
+    #: ``shared``: several instances on one PostgreSQL; workers take the inbox by partitions
+    #: (``bot.inbox.shared``). SQLite allows only ``single``.
+    instance_mode: str = "single"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -201,6 +205,13 @@ class Settings:
             raise SettingsError(
                 "INBOX_DATABASE_URL", "must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
             )
+        instance_mode = _choice(env, "INSTANCE_MODE", {"single": "single", "shared": "shared"}, "single")
+        if instance_mode == "shared" and not database_url.startswith("postgresql+asyncpg://"):
+            raise SettingsError("INSTANCE_MODE", "shared（複数インスタンス）には PostgreSQL が必要です。"
+                                "DATABASE_URL を postgresql+asyncpg:// にするか、INSTANCE_MODE=single にしてください")
+        if instance_mode == "shared" and inbox_database_url and inbox_database_url != database_url:
+            raise SettingsError("INSTANCE_MODE", "shared（複数インスタンス）では受信箱を本体と同じデータベースに置きます。"
+                                "INBOX_DATABASE_URL を外してください")
         data_key = _key(env, "DATA_ENCRYPTION_KEY", _required(env, "DATA_ENCRYPTION_KEY"))
         retired = tuple(
             _key(env, "DATA_ENCRYPTION_RETIRED_KEYS", part)
@@ -260,6 +271,7 @@ class Settings:
             confidence=_confidence(env),
             simulator_url=_url(env, "SIMULATOR_URL", "") if env.get("SIMULATOR_URL", "").strip() else "",
             retention=_retention(env),
+            instance_mode=instance_mode,
         )
 
 

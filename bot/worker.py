@@ -20,6 +20,7 @@ from aiohttp import web
 
 from bot.appkeys import DISPATCHER
 from bot.inbox.dispatcher import InboxDispatcher
+from bot.inbox.shared import SharedInbox
 from bot.inbox.worker_link import parse_event_line, report_line
 
 log = logging.getLogger(__name__)
@@ -61,13 +62,17 @@ async def serve_worker(app: web.Application, *, reader: asyncio.StreamReader | N
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     try:
-        dispatcher = app[DISPATCHER]
-        assert isinstance(dispatcher, InboxDispatcher), "serve_worker needs an app built in the WORKER role"
+        queue = app[DISPATCHER]
+        assert isinstance(queue, InboxDispatcher | SharedInbox), "serve_worker needs an app built in the WORKER role"
         reporter = Reporter(out or sys.stdout.buffer)
-        dispatcher.on_done = lambda ids: reporter.send("D", ids)
+        queue.on_done = lambda ids: reporter.send("D", ids)
         reader = reader or await _stdin_reader()
-        resumed = await dispatcher.resume_unfinished()
-        reporter.send("R", resumed)
+        if isinstance(queue, SharedInbox):  # shared mode: it takes what its partitions hold (no announcements)
+            queue.on_taken = lambda ids: reporter.send("R", ids)
+            await queue.start()
+        else:
+            reporter.send("R", await queue.resume_unfinished())
+        dispatcher = queue.dispatcher if isinstance(queue, SharedInbox) else queue
 
         async def read() -> None:
             while line := await reader.readline():
@@ -76,7 +81,7 @@ async def serve_worker(app: web.Application, *, reader: asyncio.StreamReader | N
                     # An event line carries what a citizen wrote: its length only, never its text.
                     log.warning("ignoring an unexpected line (%d bytes) from the web process", len(line))
                     continue
-                dispatcher.submit([item])
+                queue.submit([item])
 
         reading = loop.create_task(read())
         stopping = loop.create_task(stop.wait())

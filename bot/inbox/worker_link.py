@@ -57,8 +57,12 @@ def report_line(kind: str, ids: Iterable[int]) -> bytes:
 class WorkerLink:
     """Starts and supervises the worker process and announces accepted events to it."""
 
-    def __init__(self, command: Sequence[str], *, restart_delay: float = 1.0, stop_timeout: float = 30.0) -> None:
+    def __init__(self, command: Sequence[str], *, restart_delay: float = 1.0, stop_timeout: float = 30.0,
+                 announce: bool = True) -> None:
         self._command = list(command)
+        #: False in shared mode (``bot.inbox.shared``): workers take events from the inbox by partition
+        #: (woken by ``NOTIFY``), so nothing is announced; the backlog is what this worker has taken.
+        self._announce = announce
         self._restart_delay = restart_delay
         self._stop_timeout = stop_timeout
         self._proc: asyncio.subprocess.Process | None = None
@@ -118,7 +122,7 @@ class WorkerLink:
 
     def submit(self, accepted: Iterable[Accepted]) -> None:
         items = list(accepted)
-        if not items:
+        if not items or not self._announce:
             return
         self._outstanding.update(item.id for item in items)
         self._update_idle()

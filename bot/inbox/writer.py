@@ -99,9 +99,12 @@ def accepted_of(id_: int, row: Any) -> Accepted:
 class InboxWriter:
     """Writes to the inbox store (``db``: see ``bot.inbox.models``)."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, *, notify: str = "") -> None:
         self._db = db
         self._clock = clock
+        #: PostgreSQL only: the channel to ``NOTIFY`` when new events commit (shared mode wakes the
+        #: workers of every instance, ``bot.inbox.shared``).
+        self._notify = sa.text("SELECT pg_notify(:channel, '')").bindparams(channel=notify) if notify else None
         self._queue: list[Waiting] = []
         self._in_commit = 0
         self._flushing = False
@@ -175,7 +178,10 @@ class InboxWriter:
                 returned = conn.execute(self._insert, unique).all()
         else:
             async with self._db.write(urgent=True) as session:
-                returned = (await (await session.connection()).execute(self._insert, unique)).all()
+                pg = await session.connection()
+                returned = (await pg.execute(self._insert, unique)).all()
+                if returned and self._notify is not None:  # delivered when the transaction commits
+                    await pg.execute(self._notify)
         return {event_id: accepted_of(id_, by_id[event_id]) for id_, event_id in returned}
 
 
