@@ -303,7 +303,7 @@ async def whole(aiohttp_client: Any, sqlite_db: Database, knowledge: Any, monkey
 
 #: POSTs of the service that change nothing (a quote, previews): no entry, by design.
 PREVIEWS = {("POST", "/bookings/quote"), ("POST", "/richmenus/preview"), ("POST", "/segments/preview"),
-            ("POST", "/mail-rules/{rule_id}/preview")}
+            ("POST", "/mail-rules/{rule_id}/preview"), ("POST", "/mail-rules/preview")}
 #: Changes with no "before" (an action on a thing rather than an edit of it) although not a creation.
 NO_BEFORE = {("POST", "/auth/login"), ("POST", "/auth/logout"), ("POST", "/auth/password"),
              ("POST", "/staff/{staff_id}/password"), ("POST", "/staff/{staff_id}/unlock"),
@@ -414,6 +414,7 @@ async def test_every_mutating_route_of_the_service_writes_one_entry_in_its_trans
                                             "areas": [{"bounds": {"x": 0, "y": 0, "width": 2500, "height": 843},
                                                        "action": {"type": "message", "text": "こんにちは"}}]})
     await call("PUT", f"/richmenus/{own['id']}/image", data=_png(), content_type="image/png")
+    await call("POST", "/images", data=_png(1040, 1040), content_type="image/png", params={"name": "お知らせ"})
     for account in ("test", "production"):
         await call("PUT", f"/richmenu-accounts/{account}/targets", {"default_menu_id": menu["id"]})
         await call("POST", f"/richmenu-accounts/{account}/publish")
