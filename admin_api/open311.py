@@ -32,6 +32,7 @@ from typing import Any
 from aiohttp import web
 from sqlmodel import col, select
 
+from admin_api.keys import OPEN311
 from civic.clock import Clock, tokyo, utc
 from civic.database import Database
 from civic.inputs import loads_json
@@ -139,8 +140,6 @@ class Open311:
             "media_url": f"{media.rstrip('/')}/{r.id}.jpg" if media and r.has_photo else None,
         }
 
-
-OPEN311: web.AppKey[Open311] = web.AppKey("open311", Open311)
 
 
 def create_open311_app(
