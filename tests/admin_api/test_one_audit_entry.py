@@ -305,7 +305,8 @@ async def whole(aiohttp_client: Any, sqlite_db: Database, knowledge: Any, monkey
 PREVIEWS = {("POST", "/bookings/quote"), ("POST", "/richmenus/preview"), ("POST", "/segments/preview"),
             ("POST", "/mail-rules/{rule_id}/preview"), ("POST", "/mail-rules/preview")}
 #: Changes with no "before" (an action on a thing rather than an edit of it) although not a creation.
-NO_BEFORE = {("POST", "/auth/login"), ("POST", "/auth/logout"), ("POST", "/auth/password"),
+NO_BEFORE = {("DELETE", "/citizens/{citizen_id}"),  # erasure keeps no copy of what it erased
+             ("POST", "/auth/login"), ("POST", "/auth/logout"), ("POST", "/auth/password"),
              ("POST", "/staff/{staff_id}/password"), ("POST", "/staff/{staff_id}/unlock"),
              ("POST", "/auth/two-factor/setup"), ("POST", "/auth/two-factor/enable"),
              ("POST", "/auth/two-factor/recovery-codes"),
@@ -530,6 +531,16 @@ async def test_every_mutating_route_of_the_service_writes_one_entry_in_its_trans
                           (Address("current", "8390901", "福岡県みどり郡みどり町中央", "1番地"),))
     sealed = keys.seal(Ticket("shomei", (171,), {"kind": "jumin"}, household, now))
     await call("POST", "/procedures/counter/open", {"texts": [sealed]})
+    # citizen erasure (本人からの求め): the first call answers 428 with a token and writes nothing; the second erases
+    async with db.write() as s:
+        leaving = Citizen(channel_user_id="U" + "e" * 32, is_friend=True, followed_at=now, created_at=now)
+        s.add(leaving)
+        await s.flush()
+        leaving_id = leaving.id
+    before_ask = len(await _rows(db))
+    asked = await client.delete(f"{PREFIX}/citizens/{leaving_id}", headers=auth)
+    assert asked.status == 428 and len(await _rows(db)) == before_ask
+    await call("DELETE", f"/citizens/{leaving_id}", params={"confirm": (await asked.json())["confirm"]})
 
     assert sorted(mutating - set(done)) == [], "every mutating route of the document is driven"
     assert by_framework == [], "each route writes its own entry in its transaction, not the framework's safety net"
