@@ -13,7 +13,7 @@ not wired, and its views answer 503) and reads it through ``call.ctx.need(...)``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from civic.staff.audit import Auditor
     from civic.staff.privacy import Pseudonymizer
     from civic.staff.sessions import StaffSessions
+    from richmenus.editor import EditorOptions
     from richmenus.line_api import LineApiFactory
     from richmenus.publish import RichMenuPublisher
 
@@ -72,22 +73,39 @@ class AdminContext:
     qr_keys: QrKeyring | None = None
     reports: ReportsConfig = field(default_factory=ReportsConfig)
     #: ``{entry id: question}`` of the FAQ content (labels for the FAQ figures).
-    faq_questions: Callable[[], dict[str, str]] | None = None
+    faq_questions: dict[str, str] | None = None
     #: The FAQ entry ids a scenario may point to (``None``: not checked).
-    faq_ids: Callable[[], Iterable[str]] | None = None
-    # For the delivery and mail views when they move here (they still take these as router arguments):
-    #: Checks and schedules deliveries (the town's limits); ``None``: the defaults.
+    faq_ids: frozenset[str] | None = None
+    #: Checks and schedules deliveries (the town's limits); ``None``: the defaults (``desk``).
     delivery_desk: DeliveryDesk | None = None
-    #: LINE's open counts of past deliveries; ``None``: not available.
+    #: LINE's open counts of past deliveries; ``None``: not available (``opens``).
     delivery_opens: OpenStatistics | None = None
     #: Wakes the delivery scheduler after a change that may make something due now.
     wake_deliveries: Callable[[], None] | None = None
+    #: Where the service is reached from outside (the URLs of uploaded images, served at ``/media``).
+    public_base_url: str = ""
+    #: What the rich-menu editor offers (simulator link, LIFF ids); ``None``: the defaults.
+    editor_options: EditorOptions | None = None
+    #: The issuer name staff see in their authenticator app (two-factor sign-in).
+    totp_issuer: str = "Madoguchi"
 
     def __post_init__(self) -> None:
         if self.booking_service is None:
             from civic.booking.services import BookingService
 
             self.booking_service = BookingService(self.db, self.clock, self.booking_notices)
+
+    @cached_property
+    def desk(self) -> DeliveryDesk:
+        from civic.deliveries.services import DeliveryDesk
+
+        return self.delivery_desk or DeliveryDesk()
+
+    @cached_property
+    def opens(self) -> OpenStatistics:
+        from civic.deliveries.stats import NoOpenStatistics
+
+        return self.delivery_opens or NoOpenStatistics()
 
     @property
     def bookings(self) -> BookingService:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import calendar
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
@@ -40,8 +40,7 @@ from civic.deliveries.models import (
     DeliveryRun,
 )
 from civic.deliveries.schedule import Recurrence
-from civic.deliveries.services import DeliveryDesk, DeliveryInput, rule_of
-from civic.deliveries.stats import NoOpenStatistics, OpenStatistics
+from civic.deliveries.services import DeliveryInput, rule_of
 from civic.segments.services import today_in_tokyo
 from civic.stats.days import day_range
 
@@ -224,222 +223,235 @@ def run_out(f: stats.RunFigures) -> RunOut:
                   click_rate=f.click_rate)
 
 
-def delivery_router(db: Database, clock: Clock, desk: DeliveryDesk | None = None, *,
-                    opens: OpenStatistics | None = None, wake: Callable[[], None] | None = None) -> ApiRouter:
-    """``wake`` is called after a change that may make something due now (the scheduler's ``wake``)."""
-    router = ApiRouter("deliveries", description="メッセージ配信（即時・予約・繰り返し・リマインド・CSV一括・統計）")
-    desk = desk or DeliveryDesk()
-    opens = opens or NoOpenStatistics()
+router = ApiRouter("deliveries", description="メッセージ配信（即時・予約・繰り返し・リマインド・CSV一括・統計）")
 
-    def by(call: Call) -> str:
-        return call.principal.login if call.principal else ""
 
-    def poke() -> None:
-        if wake is not None:
-            wake()
+def by(call: Call) -> str:
+    return call.principal.login if call.principal else ""
 
-    async def _detail(s: Any, row: Delivery) -> DeliveryDetail:
-        figures = await stats.history(s, delivery_id=row.id, include_tests=True, limit=50)
-        estimate = await recipients.estimate(s, row, today_in_tokyo(clock.now()))
-        return DeliveryDetail(**delivery_out(row).model_dump(), estimate=estimate, runs=[run_out(f) for f in figures])
 
-    @router.route("GET", "/deliveries", summary="配信一覧", permission=READ, query=ListQuery, response=list[DeliveryOut])
-    async def list_deliveries(call: Call) -> list[DeliveryOut]:
-        q: ListQuery = call.query
-        query = select(Delivery).order_by(col(Delivery.id).desc()).offset(q.offset).limit(q.limit)
-        if q.status:
-            query = query.where(Delivery.status == q.status)
-        async with db.read() as s:
-            return [delivery_out(r) for r in (await s.exec(query)).all()]
+def _poke(call: Call) -> None:
+    """Wake the delivery scheduler after a change that may make something due now (``AdminContext.wake_deliveries``)."""
+    if call.ctx.wake_deliveries is not None:
+        call.ctx.wake_deliveries()
 
-    @router.route("GET", "/deliveries/calendar", summary="配信カレンダー（月ごとの予約・繰り返しの配信日）",
-                  permission=READ, query=CalendarQuery, response=CalendarOut)
-    async def delivery_calendar(call: Call) -> CalendarOut:
-        year, month = (int(x) for x in call.query.month.split("-"))
-        first = date(year, month, 1)
-        days = [first + timedelta(days=i) for i in range(calendar.monthrange(year, month)[1])]
-        shown = (D_SCHEDULED, D_ACTIVE, D_APPROVAL, D_FINISHED)
-        async with db.read() as s:
-            rows = (await s.exec(select(Delivery).where(col(Delivery.status).in_(shown),
-                                                        col(Delivery.timing).in_((AT, RECURRING, REMINDER)))
-                                 .order_by(col(Delivery.id)))).all()
-        entries: list[CalendarEntry] = []
-        reminders: list[DeliveryOut] = []
-        for row in rows:
-            out = delivery_out(row)
-            rule = rule_of(row)
-            if row.timing == REMINDER:
-                reminders.append(out)
-                continue
-            if row.timing == AT and row.send_at is not None:
-                at = tokyo(row.send_at)
-                hits = [(at.date(), at.strftime("%H:%M"))] if (at.year, at.month) == (year, month) else []
-            elif isinstance(rule, Recurrence):
-                hits = [(d, rule.time) for d in days if rule.matches(d)]
-            else:
-                hits = []
-            entries += [CalendarEntry(date=d.isoformat(), time=t, delivery_id=row.id or 0, title=row.title,
-                                      timing=row.timing, timing_label=out.timing_label, status=row.status,
-                                      status_label=out.status_label) for d, t in hits]
-        entries.sort(key=lambda e: (e.date, e.time, e.delivery_id))
-        return CalendarOut(month=call.query.month, entries=entries, reminders=reminders)
 
-    @router.route("POST", "/deliveries", summary="配信の作成（即時・予約・繰り返し・リマインド・下書き）", permission=SEND,
-                  body=DeliveryIn, response=DeliveryDetail, status=201)
-    async def create_delivery(call: Call) -> DeliveryDetail:
-        async with db.write() as s:
-            row = await desk.create(s, clock.now(), call.body.data(), by=by(call))
-            out = await _detail(s, row)
-            await call.audit(s, "deliveries.create", f"delivery:{row.id}", after=delivery_out(row).model_dump(mode="json"))
-        poke()
-        return out
+async def _detail(call: Call, s: Any, row: Delivery) -> DeliveryDetail:
+    figures = await stats.history(s, delivery_id=row.id, include_tests=True, limit=50)
+    estimate = await recipients.estimate(s, row, today_in_tokyo(call.ctx.clock.now()))
+    return DeliveryDetail(**delivery_out(row).model_dump(), estimate=estimate, runs=[run_out(f) for f in figures])
 
-    @router.route("GET", "/deliveries/{delivery_id:\\d+}", summary="配信（送信結果つき）", permission=READ,
-                  response=DeliveryDetail)
-    async def get_delivery(call: Call) -> DeliveryDetail:
-        async with db.read() as s:
-            return await _detail(s, await desk.get(s, call.path_int("delivery_id")))
 
-    @router.route("PUT", "/deliveries/{delivery_id:\\d+}", summary="配信の変更（送信前・繰り返しの今後の分）",
-                  permission=SEND, body=DeliveryIn, response=DeliveryDetail, errors={409: "送信済み・送信中"})
-    async def update_delivery(call: Call) -> DeliveryDetail:
-        delivery_id = call.path_int("delivery_id")
-        async with db.write() as s:
-            before = delivery_out(await desk.get(s, delivery_id)).model_dump(mode="json")
-            row = await desk.update(s, clock.now(), delivery_id, call.body.data())
-            out = await _detail(s, row)
-            await call.audit(s, "deliveries.update", f"delivery:{delivery_id}", before=before,
-                             after=delivery_out(row).model_dump(mode="json"))
-        poke()
-        return out
+@router.route("GET", "/deliveries", summary="配信一覧", permission=READ, query=ListQuery, response=list[DeliveryOut])
+async def list_deliveries(call: Call) -> list[DeliveryOut]:
+    q: ListQuery = call.query
+    query = select(Delivery).order_by(col(Delivery.id).desc()).offset(q.offset).limit(q.limit)
+    if q.status:
+        query = query.where(Delivery.status == q.status)
+    async with call.ctx.db.read() as s:
+        return [delivery_out(r) for r in (await s.exec(query)).all()]
 
-    async def _action(call: Call, action: str) -> DeliveryDetail:
-        delivery_id = call.path_int("delivery_id")
-        async with db.write() as s:
-            if action == "cancel":
-                row = await desk.cancel(s, clock.now(), delivery_id)
-            elif action == "approve":
-                row = await desk.approve(s, clock.now(), delivery_id, by(call))
-            else:
-                await desk.send_test(s, clock.now(), delivery_id)
-                row = await desk.get(s, delivery_id)
-            out = await _detail(s, row)
-            await call.audit(s, f"deliveries.{action}", f"delivery:{delivery_id}",
-                             after={"status": row.status, "title": row.title})
-        poke()
-        return out
 
-    @router.route("POST", "/deliveries/{delivery_id:\\d+}/cancel", summary="配信の取り消し・停止", permission=SEND,
-                  response=DeliveryDetail, errors={409: "すでに終了"})
-    async def cancel_delivery(call: Call) -> DeliveryDetail:
-        return await _action(call, "cancel")
+@router.route("GET", "/deliveries/calendar", summary="配信カレンダー（月ごとの予約・繰り返しの配信日）",
+              permission=READ, query=CalendarQuery, response=CalendarOut)
+async def delivery_calendar(call: Call) -> CalendarOut:
+    year, month = (int(x) for x in call.query.month.split("-"))
+    first = date(year, month, 1)
+    days = [first + timedelta(days=i) for i in range(calendar.monthrange(year, month)[1])]
+    shown = (D_SCHEDULED, D_ACTIVE, D_APPROVAL, D_FINISHED)
+    async with call.ctx.db.read() as s:
+        rows = (await s.exec(select(Delivery).where(col(Delivery.status).in_(shown),
+                                                    col(Delivery.timing).in_((AT, RECURRING, REMINDER)))
+                             .order_by(col(Delivery.id)))).all()
+    entries: list[CalendarEntry] = []
+    reminders: list[DeliveryOut] = []
+    for row in rows:
+        out = delivery_out(row)
+        rule = rule_of(row)
+        if row.timing == REMINDER:
+            reminders.append(out)
+            continue
+        if row.timing == AT and row.send_at is not None:
+            at = tokyo(row.send_at)
+            hits = [(at.date(), at.strftime("%H:%M"))] if (at.year, at.month) == (year, month) else []
+        elif isinstance(rule, Recurrence):
+            hits = [(d, rule.time) for d in days if rule.matches(d)]
+        else:
+            hits = []
+        entries += [CalendarEntry(date=d.isoformat(), time=t, delivery_id=row.id or 0, title=row.title,
+                                  timing=row.timing, timing_label=out.timing_label, status=row.status,
+                                  status_label=out.status_label) for d, t in hits]
+    entries.sort(key=lambda e: (e.date, e.time, e.delivery_id))
+    return CalendarOut(month=call.query.month, entries=entries, reminders=reminders)
 
-    @router.route("POST", "/deliveries/{delivery_id:\\d+}/approve", summary="配信の承認（メール転送など）",
-                  permission=APPROVE, response=DeliveryDetail, errors={409: "承認待ちではない"})
-    async def approve_delivery(call: Call) -> DeliveryDetail:
-        return await _action(call, "approve")
 
-    @router.route("POST", "/deliveries/{delivery_id:\\d+}/test", summary="テスト用アカウントへのテスト送信",
-                  permission=SEND, response=DeliveryDetail,
-                  description="テスト用アカウント（is_test_account）だけに、テスト用チャネルから今すぐ送ります。本番の利用者には届きません。")
-    async def test_delivery(call: Call) -> DeliveryDetail:
-        return await _action(call, "test")
+@router.route("POST", "/deliveries", summary="配信の作成（即時・予約・繰り返し・リマインド・下書き）", permission=SEND,
+              body=DeliveryIn, response=DeliveryDetail, status=201)
+async def create_delivery(call: Call) -> DeliveryDetail:
+    async with call.ctx.db.write() as s:
+        row = await call.ctx.desk.create(s, call.ctx.clock.now(), call.body.data(), by=by(call))
+        out = await _detail(call, s, row)
+        await call.audit(s, "deliveries.create", f"delivery:{row.id}", after=delivery_out(row).model_dump(mode="json"))
+    _poke(call)
+    return out
 
-    @router.route("POST", "/deliveries/import", summary="繰り返し配信の CSV 一括登録", permission=SEND,
-                  query=ImportQuery, consumes=("text/csv", "application/octet-stream"), response=ImportOut,
-                  description=csv_import.__doc__ or "")
-    async def import_deliveries(call: Call) -> ImportOut:
-        async with db.write() as s:
-            result = await csv_import.import_csv(s, clock.now(), desk, call.body, by=by(call),
-                                                 filename="upload.csv", partial=call.query.partial)
-            await call.audit(s, "deliveries.import", "deliveries:csv", after={
-                "rows": result.rows, "created": len(result.created), "errors": len(result.errors)})
-        poke()
-        return ImportOut(rows=result.rows, created=len(result.created), delivery_ids=result.created,
-                         errors=[ImportErrorOut(row=e.row, column=e.column, message=e.message) for e in result.errors])
 
-    @router.route("GET", "/deliveries/import/template.csv", summary="CSV 一括登録のひな形", permission=READ,
-                  response=str, produces=CSV_CT)
-    async def import_template(call: Call) -> web.Response:
-        return csv_response("deliveries-template.csv", ("\ufeff" + csv_import.TEMPLATE).encode("utf-8"))
+@router.route("GET", "/deliveries/{delivery_id:\\d+}", summary="配信（送信結果つき）", permission=READ,
+              response=DeliveryDetail)
+async def get_delivery(call: Call) -> DeliveryDetail:
+    async with call.ctx.db.read() as s:
+        return await _detail(call, s, await call.ctx.desk.get(s, call.path_int("delivery_id")))
 
-    # ---- statistics -----------------------------------------------------------------------
-    @router.route("GET", "/deliveries/history", summary="配信履歴と統計（配信ごと）", permission=READ,
-                  query=HistoryQuery, response=list[RunOut])
-    async def delivery_history(call: Call) -> list[RunOut]:
-        q: HistoryQuery = call.query
-        since, until = day_range(q.since, q.until) if (q.since or q.until) else (None, None)
-        async with db.read() as s:
-            figures = await stats.history(s, since=since, until=until, include_tests=q.include_tests,
-                                          delivery_id=q.delivery_id, limit=q.limit, offset=q.offset)
-        if q.open_rates:
-            await stats.add_open_figures(figures, opens, today_in_tokyo(clock.now()))
-        return [run_out(f) for f in figures]
 
-    @router.route("GET", "/deliveries/totals", summary="過去の合計配信数", permission=READ, query=ExportQuery,
-                  response=TotalsOut)
-    async def delivery_totals(call: Call) -> TotalsOut:
-        q: ExportQuery = call.query
-        since, until = day_range(q.since, q.until) if (q.since or q.until) else (None, None)
-        async with db.read() as s:
-            t = await stats.totals(s, since=since, until=until)
-        return TotalsOut(**t.__dict__)
+@router.route("PUT", "/deliveries/{delivery_id:\\d+}", summary="配信の変更（送信前・繰り返しの今後の分）",
+              permission=SEND, body=DeliveryIn, response=DeliveryDetail, errors={409: "送信済み・送信中"})
+async def update_delivery(call: Call) -> DeliveryDetail:
+    delivery_id = call.path_int("delivery_id")
+    async with call.ctx.db.write() as s:
+        before = delivery_out(await call.ctx.desk.get(s, delivery_id)).model_dump(mode="json")
+        row = await call.ctx.desk.update(s, call.ctx.clock.now(), delivery_id, call.body.data())
+        out = await _detail(call, s, row)
+        await call.audit(s, "deliveries.update", f"delivery:{delivery_id}", before=before,
+                         after=delivery_out(row).model_dump(mode="json"))
+    _poke(call)
+    return out
 
-    @router.route("GET", "/deliveries/history.csv", summary="配信履歴の CSV 出力（Excel 用）", permission=READ,
-                  query=ExportQuery, response=str, produces=CSV_CT)
-    async def export_history(call: Call) -> web.StreamResponse:
-        q: ExportQuery = call.query
-        since, until = day_range(q.since, q.until) if (q.since or q.until) else (None, None)
 
-        async def rows() -> AsyncIterator[list[Any]]:
-            async with db.read() as s:
-                async for row in stats.csv_rows(s, since=since, until=until, include_tests=q.include_tests):
-                    yield row
+async def _action(call: Call, action: str) -> DeliveryDetail:
+    delivery_id = call.path_int("delivery_id")
+    async with call.ctx.db.write() as s:
+        if action == "cancel":
+            row = await call.ctx.desk.cancel(s, call.ctx.clock.now(), delivery_id)
+        elif action == "approve":
+            row = await call.ctx.desk.approve(s, call.ctx.clock.now(), delivery_id, by(call))
+        else:
+            await call.ctx.desk.send_test(s, call.ctx.clock.now(), delivery_id)
+            row = await call.ctx.desk.get(s, delivery_id)
+        out = await _detail(call, s, row)
+        await call.audit(s, f"deliveries.{action}", f"delivery:{delivery_id}",
+                         after={"status": row.status, "title": row.title})
+    _poke(call)
+    return out
 
-        name = f"deliveries-{tokyo(clock.now()):%Y%m%d-%H%M}.csv"
-        return await stream_csv(call.request, name, stats.CSV_HEADERS, rows())
 
-    @router.route("GET", "/deliveries/runs/{run_id:\\d+}", summary="1回の配信の結果（リンク別クリック数つき）",
-                  permission=READ, response=RunDetail)
-    async def get_run(call: Call) -> RunDetail:
-        run_id = call.path_int("run_id")
-        async with db.read() as s:
-            run = await s.get(DeliveryRun, run_id)
-            if run is None or run.targeted is None:
-                raise ApiError(404, "not_found", f"配信結果（ID {run_id}）は見つかりません。", "run_id")
-            (figure,) = [f for f in await stats.history(s, delivery_id=run.delivery_id, include_tests=True, limit=10**6)
-                         if f.run_id == run_id]
-            per_link = await links.links_of_run(s, run_id)
-        await stats.add_open_figures([figure], opens, today_in_tokyo(clock.now()))
-        return RunDetail(**run_out(figure).model_dump(), links=[
-            {"url": u, "token": t, "clicks": c, "unique_clicks": n} for u, t, c, n in per_link])
+@router.route("POST", "/deliveries/{delivery_id:\\d+}/cancel", summary="配信の取り消し・停止", permission=SEND,
+              response=DeliveryDetail, errors={409: "すでに終了"})
+async def cancel_delivery(call: Call) -> DeliveryDetail:
+    return await _action(call, "cancel")
 
-    @router.route("POST", "/deliveries/runs/{run_id:\\d+}/retry", summary="失敗した分の再送", permission=SEND,
-                  response=RunOut, errors={409: "再送できる失敗がない"},
-                  description="LINE が受け付けなかったバッチだけを同じ再送キーで送り直します（届いた人には届きません）。")
-    async def retry_run(call: Call) -> RunOut:
-        run_id = call.path_int("run_id")
-        async with db.write() as s:
-            run = await s.get(DeliveryRun, run_id)
-            if run is None or run.status in (R_DUE, R_SENDING) or run.targeted is None:
-                raise ApiError(409, "not_retryable", "この配信は送信待ち・送信中のため再送できません。", "run_id")
-            failed = (await s.exec(select(DeliveryBatch).where(DeliveryBatch.run_id == run_id,
-                                                               DeliveryBatch.status == B_FAILED))).all()
-            retryable = [b for b in failed if not (b.error or "").startswith("前回の送信から24時間")]
-            if not retryable:
-                raise ApiError(409, "nothing_to_retry", "再送できる失敗がありません。", "run_id")
-            for b in retryable:
-                b.status, b.error = B_PENDING, None
-                s.add(b)
-            run.status, run.attempts, run.claimed_by, run.lease_until = R_DUE, 0, None, None
-            s.add(run)
-            await call.audit(s, "deliveries.retry", f"delivery_run:{run_id}", after={"batches": len(retryable)})
-            figure = [f for f in await stats.history(s, delivery_id=run.delivery_id, include_tests=True, limit=10**6)
-                      if f.run_id == run_id][0]
-        poke()
-        return run_out(figure)
 
-    return router
+@router.route("POST", "/deliveries/{delivery_id:\\d+}/approve", summary="配信の承認（メール転送など）",
+              permission=APPROVE, response=DeliveryDetail, errors={409: "承認待ちではない"})
+async def approve_delivery(call: Call) -> DeliveryDetail:
+    return await _action(call, "approve")
+
+
+@router.route("POST", "/deliveries/{delivery_id:\\d+}/test", summary="テスト用アカウントへのテスト送信",
+              permission=SEND, response=DeliveryDetail,
+              description="テスト用アカウント（is_test_account）だけに、テスト用チャネルから今すぐ送ります。本番の利用者には届きません。")
+async def test_delivery(call: Call) -> DeliveryDetail:
+    return await _action(call, "test")
+
+
+@router.route("POST", "/deliveries/import", summary="繰り返し配信の CSV 一括登録", permission=SEND,
+              query=ImportQuery, consumes=("text/csv", "application/octet-stream"), response=ImportOut,
+              description=csv_import.__doc__ or "")
+async def import_deliveries(call: Call) -> ImportOut:
+    async with call.ctx.db.write() as s:
+        result = await csv_import.import_csv(s, call.ctx.clock.now(), call.ctx.desk, call.body, by=by(call),
+                                             filename="upload.csv", partial=call.query.partial)
+        await call.audit(s, "deliveries.import", "deliveries:csv", after={
+            "rows": result.rows, "created": len(result.created), "errors": len(result.errors)})
+    _poke(call)
+    return ImportOut(rows=result.rows, created=len(result.created), delivery_ids=result.created,
+                     errors=[ImportErrorOut(row=e.row, column=e.column, message=e.message) for e in result.errors])
+
+
+@router.route("GET", "/deliveries/import/template.csv", summary="CSV 一括登録のひな形", permission=READ,
+              response=str, produces=CSV_CT)
+async def import_template(call: Call) -> web.Response:
+    return csv_response("deliveries-template.csv", ("\ufeff" + csv_import.TEMPLATE).encode("utf-8"))
+
+
+# ---- statistics -----------------------------------------------------------------------
+@router.route("GET", "/deliveries/history", summary="配信履歴と統計（配信ごと）", permission=READ,
+              query=HistoryQuery, response=list[RunOut])
+async def delivery_history(call: Call) -> list[RunOut]:
+    q: HistoryQuery = call.query
+    since, until = day_range(q.since, q.until) if (q.since or q.until) else (None, None)
+    async with call.ctx.db.read() as s:
+        figures = await stats.history(s, since=since, until=until, include_tests=q.include_tests,
+                                      delivery_id=q.delivery_id, limit=q.limit, offset=q.offset)
+    if q.open_rates:
+        await stats.add_open_figures(figures, call.ctx.opens, today_in_tokyo(call.ctx.clock.now()))
+    return [run_out(f) for f in figures]
+
+
+@router.route("GET", "/deliveries/totals", summary="過去の合計配信数", permission=READ, query=ExportQuery,
+              response=TotalsOut)
+async def delivery_totals(call: Call) -> TotalsOut:
+    q: ExportQuery = call.query
+    since, until = day_range(q.since, q.until) if (q.since or q.until) else (None, None)
+    async with call.ctx.db.read() as s:
+        t = await stats.totals(s, since=since, until=until)
+    return TotalsOut(**t.__dict__)
+
+
+@router.route("GET", "/deliveries/history.csv", summary="配信履歴の CSV 出力（Excel 用）", permission=READ,
+              query=ExportQuery, response=str, produces=CSV_CT)
+async def export_history(call: Call) -> web.StreamResponse:
+    q: ExportQuery = call.query
+    since, until = day_range(q.since, q.until) if (q.since or q.until) else (None, None)
+
+    async def rows() -> AsyncIterator[list[Any]]:
+        async with call.ctx.db.read() as s:
+            async for row in stats.csv_rows(s, since=since, until=until, include_tests=q.include_tests):
+                yield row
+
+    name = f"deliveries-{tokyo(call.ctx.clock.now()):%Y%m%d-%H%M}.csv"
+    return await stream_csv(call.request, name, stats.CSV_HEADERS, rows())
+
+
+@router.route("GET", "/deliveries/runs/{run_id:\\d+}", summary="1回の配信の結果（リンク別クリック数つき）",
+              permission=READ, response=RunDetail)
+async def get_run(call: Call) -> RunDetail:
+    run_id = call.path_int("run_id")
+    async with call.ctx.db.read() as s:
+        run = await s.get(DeliveryRun, run_id)
+        if run is None or run.targeted is None:
+            raise ApiError(404, "not_found", f"配信結果（ID {run_id}）は見つかりません。", "run_id")
+        (figure,) = [f for f in await stats.history(s, delivery_id=run.delivery_id, include_tests=True, limit=10**6)
+                     if f.run_id == run_id]
+        per_link = await links.links_of_run(s, run_id)
+    await stats.add_open_figures([figure], call.ctx.opens, today_in_tokyo(call.ctx.clock.now()))
+    return RunDetail(**run_out(figure).model_dump(), links=[
+        {"url": u, "token": t, "clicks": c, "unique_clicks": n} for u, t, c, n in per_link])
+
+
+@router.route("POST", "/deliveries/runs/{run_id:\\d+}/retry", summary="失敗した分の再送", permission=SEND,
+              response=RunOut, errors={409: "再送できる失敗がない"},
+              description="LINE が受け付けなかったバッチだけを同じ再送キーで送り直します（届いた人には届きません）。")
+async def retry_run(call: Call) -> RunOut:
+    run_id = call.path_int("run_id")
+    async with call.ctx.db.write() as s:
+        run = await s.get(DeliveryRun, run_id)
+        if run is None or run.status in (R_DUE, R_SENDING) or run.targeted is None:
+            raise ApiError(409, "not_retryable", "この配信は送信待ち・送信中のため再送できません。", "run_id")
+        failed = (await s.exec(select(DeliveryBatch).where(DeliveryBatch.run_id == run_id,
+                                                           DeliveryBatch.status == B_FAILED))).all()
+        retryable = [b for b in failed if not (b.error or "").startswith("前回の送信から24時間")]
+        if not retryable:
+            raise ApiError(409, "nothing_to_retry", "再送できる失敗がありません。", "run_id")
+        for b in retryable:
+            b.status, b.error = B_PENDING, None
+            s.add(b)
+        run.status, run.attempts, run.claimed_by, run.lease_until = R_DUE, 0, None, None
+        s.add(run)
+        await call.audit(s, "deliveries.retry", f"delivery_run:{run_id}", after={"batches": len(retryable)})
+        figure = [f for f in await stats.history(s, delivery_id=run.delivery_id, include_tests=True, limit=10**6)
+                  if f.run_id == run_id][0]
+    _poke(call)
+    return run_out(figure)
 
 
 def create_redirect_app(db: Database, clock: Clock) -> web.Application:

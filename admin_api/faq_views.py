@@ -80,8 +80,7 @@ router = ApiRouter("faq")
 
 
 def label(call: Call, entry_id: str) -> str:
-    questions = call.ctx.faq_questions
-    return (questions() if questions else {}).get(entry_id, "")
+    return (call.ctx.faq_questions or {}).get(entry_id, "")
 
 
 def unanswered_out(row: UnansweredQuestion, call: Call) -> UnansweredOut:
@@ -150,7 +149,7 @@ async def faq_unanswered_count(call: Call) -> dict[str, int]:
 async def resolve_question(call: Call) -> UnansweredOut:
     body: ResolveIn = call.body
     questions = call.ctx.faq_questions
-    if body.faq_entry_id and questions is not None and body.faq_entry_id not in questions():
+    if body.faq_entry_id and questions is not None and body.faq_entry_id not in questions:
         raise ApiError(422, "unknown_faq", f"FAQ「{body.faq_entry_id}」がありません。", "faq_entry_id")
     staff = call.principal.display_name if call.principal else ""
     async with call.ctx.db.write() as s:

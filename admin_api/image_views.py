@@ -15,7 +15,6 @@ from sqlmodel import select
 
 from admin_api.fields import Offset
 from admin_api.routing import ApiRouter, Call
-from civic.clock import Clock
 from civic.database import Database
 from civic.deliveries import images
 from civic.deliveries.models import DeliveryImage
@@ -49,43 +48,41 @@ class ImageOut(BaseModel):
     created_at: datetime
 
 
-def image_router(db: Database, clock: Clock, public_base_url: str = "") -> ApiRouter:
-    """``public_base_url``: where LINE reaches the service (``PUBLIC_BASE_URL``); without it the
-    address the staff member's browser used."""
-    router = ApiRouter("images", description="配信に使う画像のアップロード（サービスが公開URLで配信）")
+router = ApiRouter("images", description="配信に使う画像のアップロード（サービスが公開URLで配信）")
 
-    def out(call: Call, row: DeliveryImage) -> ImageOut:
-        base = (public_base_url or str(call.request.url.origin())).rstrip("/")
-        url = f"{base}{MEDIA}/{row.token}"
-        return ImageOut(id=row.id or 0, name=row.name, content_type=row.content_type, width=row.width,
-                        height=row.height, size=row.size, url=url, preview_url=f"{url}/preview",
-                        imagemap_widths=list(images.IMAGEMAP_WIDTHS), created_by=row.created_by,
-                        created_at=row.created_at)
 
-    @router.route("POST", "/images", summary="画像のアップロード（JPEG・PNG）", permission=SEND, query=UploadQuery,
-                  consumes=tuple(images.FORMATS.values()), response=ImageOut, status=201,
-                  errors={422: "形式・大きさが使えない画像"},
-                  description=(f"本文に画像ファイルそのもの（Content-Type: image/jpeg か image/png、"
-                               f"{images.MAX_BYTES // 1024 // 1024}MBまで、縦横{images.MAX_SIDE}ピクセルまで）。"
-                               "位置情報などのメタデータは取り除いて保存し、推測できないURLで公開します。"))
-    async def upload_image(call: Call) -> ImageOut:
-        by = call.principal.login if call.principal else ""
-        async with db.write() as s:
-            row = await images.store(s, clock.now(), call.body, name=call.query.name, by=by)
-            result = out(call, row)
-            await call.audit(s, "images.upload", f"delivery_image:{row.id}", after={
-                "name": row.name, "content_type": row.content_type, "width": row.width, "height": row.height,
-                "size": row.size})
-        return result
+def out(call: Call, row: DeliveryImage) -> ImageOut:
+    base = (call.ctx.public_base_url or str(call.request.url.origin())).rstrip("/")
+    url = f"{base}{MEDIA}/{row.token}"
+    return ImageOut(id=row.id or 0, name=row.name, content_type=row.content_type, width=row.width,
+                    height=row.height, size=row.size, url=url, preview_url=f"{url}/preview",
+                    imagemap_widths=list(images.IMAGEMAP_WIDTHS), created_by=row.created_by,
+                    created_at=row.created_at)
 
-    @router.route("GET", "/images", summary="アップロードした画像の一覧（新しい順）", permission=READ,
-                  query=ImagesQuery, response=list[ImageOut])
-    async def list_images(call: Call) -> list[ImageOut]:
-        async with db.read() as s:
-            rows = await images.recent(s, limit=call.query.limit, offset=call.query.offset)
-        return [out(call, r) for r in rows]
 
-    return router
+@router.route("POST", "/images", summary="画像のアップロード（JPEG・PNG）", permission=SEND, query=UploadQuery,
+              consumes=tuple(images.FORMATS.values()), response=ImageOut, status=201,
+              errors={422: "形式・大きさが使えない画像"},
+              description=(f"本文に画像ファイルそのもの（Content-Type: image/jpeg か image/png、"
+                           f"{images.MAX_BYTES // 1024 // 1024}MBまで、縦横{images.MAX_SIDE}ピクセルまで）。"
+                           "位置情報などのメタデータは取り除いて保存し、推測できないURLで公開します。"))
+async def upload_image(call: Call) -> ImageOut:
+    by = call.principal.login if call.principal else ""
+    async with call.ctx.db.write() as s:
+        row = await images.store(s, call.ctx.clock.now(), call.body, name=call.query.name, by=by)
+        result = out(call, row)
+        await call.audit(s, "images.upload", f"delivery_image:{row.id}", after={
+            "name": row.name, "content_type": row.content_type, "width": row.width, "height": row.height,
+            "size": row.size})
+    return result
+
+
+@router.route("GET", "/images", summary="アップロードした画像の一覧（新しい順）", permission=READ,
+              query=ImagesQuery, response=list[ImageOut])
+async def list_images(call: Call) -> list[ImageOut]:
+    async with call.ctx.db.read() as s:
+        rows = await images.recent(s, limit=call.query.limit, offset=call.query.offset)
+    return [out(call, r) for r in rows]
 
 
 def create_media_app(db: Database, *, cache_size: int = 64) -> web.Application:

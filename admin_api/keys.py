@@ -14,6 +14,7 @@ from aiohttp import web
 if TYPE_CHECKING:
     from admin_api.auth import Authenticator
     from admin_api.context import AdminContext
+    from admin_api.open311 import Open311
     from admin_api.routing import Operation
     from civic.staff.privacy import Redactor
 
@@ -31,3 +32,5 @@ OPERATIONS: web.AppKey[list[Operation]] = web.AppKey("operations")
 #: The largest request body (bytes) the staff API reads. Set here because a mounted sub-app's own
 #: ``client_max_size`` is not the one aiohttp applies (the parent application's is).
 BODY_LIMIT: web.AppKey[int] = web.AppKey("body_limit", int)
+#: What the Open311 views depend on (database, clock, categories, the town's publication policy): ``create_open311_app``.
+OPEN311: web.AppKey[Open311] = web.AppKey("open311")

@@ -25,14 +25,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 from sqlmodel import col, select
 
+from admin_api.keys import OPEN311
 from civic.clock import Clock, tokyo, utc
+from civic.database import Database
 from civic.inputs import loads_json
 from civic.reports.models import OPEN_STATUSES, Report, ReportStatusChange
 from civic.reports.services import submit_report
@@ -79,52 +81,53 @@ def _parse_when(value: str | None, name: str) -> datetime | None:
     return utc(parsed)
 
 
-def create_open311_app(
-    db: Any, clock: Clock, *, categories: dict[str, str], api_keys: Iterable[str] = (), town: str = "",
-    jurisdiction_id: str = "", media_base_url: str | None = None, policy: Open311Policy | None = None,
-    redact: Callable[[str | None], str | None] | None = None,
-) -> web.Application:
-    """``db`` may be a zero-argument callable returning the Database (it is made at start-up).
-    ``media_base_url`` publishes ``media_url`` for reports with a photo (off by default). ``redact``
-    removes personal data from published text (the service's finds names too)."""
-    app = web.Application()
-    keys = frozenset(k for k in api_keys if k)
-    policy = policy or Open311Policy()
-    scrub = redact or Redactor()
+@dataclass(frozen=True)
+class Open311:
+    """What the Open311 views depend on, built once by ``create_open311_app`` (one key of its app)."""
 
-    def database() -> Any:
-        return db() if callable(db) else db
+    db: Database
+    clock: Clock
+    categories: dict[str, str]
+    keys: frozenset[str] = frozenset()
+    town: str = ""
+    jurisdiction_id: str = ""
+    #: Publishes ``media_url`` for reports with a photo (off by default).
+    media_base_url: str | None = None
+    policy: Open311Policy = field(default_factory=Open311Policy)
+    #: Removes personal data from published text (the service's finds names too).
+    scrub: Callable[[str | None], str | None] = field(default_factory=Redactor)
 
-    def check_jurisdiction(request: web.Request) -> web.Response | None:
+    def check_jurisdiction(self, request: web.Request) -> web.Response | None:
         given = request.query.get("jurisdiction_id")
-        if given and jurisdiction_id and given != jurisdiction_id:
+        if given and self.jurisdiction_id and given != self.jurisdiction_id:
             return _error(404, f"jurisdiction_id {given!r} is not served here")
         return None
 
-    def readable(request: web.Request) -> web.Response | None:
-        if (bad := check_jurisdiction(request)) is not None:
+    def readable(self, request: web.Request) -> web.Response | None:
+        if (bad := self.check_jurisdiction(request)) is not None:
             return bad
-        if not policy.publish:
+        if not self.policy.publish:
             return _error(404, "service requests are not published by this server")
-        if not policy.public_read and (not keys or request.query.get("api_key", "") not in keys):
+        if not self.policy.public_read and (not self.keys or request.query.get("api_key", "") not in self.keys):
             return _error(403, "a valid api_key is required to read service requests")
         return None
 
-    def description_of(r: Report) -> str | None:
+    def description_of(self, r: Report) -> str | None:
         if r.public_description:
             return r.public_description
-        return (scrub(r.description) or None) if policy.descriptions == REDACTED else None
+        return (self.scrub(r.description) or None) if self.policy.descriptions == REDACTED else None
 
-    def as_request(r: Report, note: str) -> dict[str, Any]:
-        private = r.category in policy.private_categories
+    def as_request(self, r: Report, note: str) -> dict[str, Any]:
+        private = r.category in self.policy.private_categories
+        media = self.media_base_url
         return {
             "service_request_id": str(r.id),
             "status": open311_status(r.status),
-            "status_notes": scrub(note) or None,
-            "service_name": categories.get(r.category, r.category),
+            "status_notes": self.scrub(note) or None,
+            "service_name": self.categories.get(r.category, r.category),
             "service_code": r.category,
-            "description": description_of(r),
-            "agency_responsible": town or None,
+            "description": self.description_of(r),
+            "agency_responsible": self.town or None,
             "service_notice": r.receipt_no,
             "requested_datetime": tokyo(r.created_at).isoformat(),  # Japan time, with its offset
             "updated_datetime": tokyo(r.updated_at).isoformat(),
@@ -134,108 +137,132 @@ def create_open311_app(
             "zipcode": None,
             "lat": round(r.latitude, PRIVATE_PLACES) if private else r.latitude,
             "long": round(r.longitude, PRIVATE_PLACES) if private else r.longitude,
-            "media_url": f"{media_base_url.rstrip('/')}/{r.id}.jpg" if media_base_url and r.has_photo else None,
+            "media_url": f"{media.rstrip('/')}/{r.id}.jpg" if media and r.has_photo else None,
         }
 
-    async def latest_notes(session: Any, ids: list[int]) -> dict[int, str]:
-        if not ids:
-            return {}
-        rows = (await session.exec(select(ReportStatusChange).where(col(ReportStatusChange.report_id).in_(ids))
-                                   .order_by(col(ReportStatusChange.at), col(ReportStatusChange.id)))).all()
-        notes: dict[int, str] = {}
-        for row in rows:
-            if row.note and row.from_status is not None:
-                notes[row.report_id] = row.note
-        return notes
 
-    async def services(request: web.Request) -> web.Response:
-        if (bad := check_jurisdiction(request)) is not None:
-            return bad
-        return _ok([{"service_code": code, "service_name": label, "description": label, "metadata": False,
-                     "type": "realtime", "keywords": "", "group": "道路・公園"} for code, label in categories.items()])
 
-    async def list_requests(request: web.Request) -> web.Response:
-        if (bad := readable(request)) is not None:
-            return bad
-        q = request.query
-        query = select(Report)
-        if q.get("service_request_id"):
-            try:
-                ids = [int(x) for x in q["service_request_id"].split(",") if x.strip()]
-            except ValueError:
-                return _error(400, "service_request_id must be comma-separated numbers")
-            query = query.where(col(Report.id).in_(ids))
-        else:
-            if q.get("service_code"):
-                query = query.where(col(Report.category).in_(q["service_code"].split(",")))
-            status = q.get("status")
-            if status:
-                wanted = set(status.split(","))
-                if not wanted <= {"open", "closed"}:
-                    return _error(400, "status must be open or closed")
-                if wanted == {"open"}:
-                    query = query.where(col(Report.status).in_(OPEN_STATUSES))
-                elif wanted == {"closed"}:
-                    query = query.where(col(Report.status).not_in(OPEN_STATUSES))
-            try:
-                start, end = _parse_when(q.get("start_date"), "start_date"), _parse_when(q.get("end_date"), "end_date")
-            except ValueError as exc:
-                return _error(400, str(exc))
-            if start:
-                query = query.where(col(Report.created_at) >= start)
-            if end:
-                query = query.where(col(Report.created_at) <= end)
-        async with database().read() as s:
-            rows = (await s.exec(query.order_by(col(Report.created_at).desc(), col(Report.id).desc()).limit(1000))).all()
-            notes = await latest_notes(s, [r.id for r in rows])
-        return _ok([as_request(r, notes.get(r.id, "")) for r in rows])
-
-    async def get_request(request: web.Request) -> web.Response:
-        if (bad := readable(request)) is not None:
-            return bad
-        try:
-            report_id = int(request.match_info["id"])
-        except ValueError:
-            return _error(404, "no such service request")
-        async with database().read() as s:
-            report = await s.get(Report, report_id)
-            notes = await latest_notes(s, [report_id]) if report else {}
-        if report is None:
-            return _error(404, f"service request {report_id} not found")
-        return _ok([as_request(report, notes.get(report_id, ""))])
-
-    async def create_request(request: web.Request) -> web.Response:
-        if request.content_type == "application/json":
-            try:
-                form = loads_json(await request.read())
-            except ValueError:
-                return _error(400, "body is not valid JSON")
-            if not isinstance(form, dict):
-                return _error(400, "body must be a JSON object")
-        else:
-            form = dict(await request.post())
-        if not keys or str(form.get("api_key") or request.query.get("api_key") or "") not in keys:
-            return _error(403, "a valid api_key is required to create service requests")
-        code = str(form.get("service_code") or "")
-        if code not in categories:
-            return _error(400, f"service_code {code!r} is not one of {sorted(categories)}")
-        try:
-            lat, lon = float(form["lat"]), float(form["long"])
-        except (KeyError, TypeError, ValueError):
-            return _error(400, "lat and long are required (decimal degrees)")
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            return _error(400, "lat/long out of range")
-        description = str(form.get("description") or "")[:1000]
-        now = clock.now()
-        async with database().write() as s:
-            report = await submit_report(s, category=code, description=description, latitude=lat, longitude=lon,
-                                         address=str(form.get("address_string") or "")[:200], location_source="open311",
-                                         channel="open311", reporter=None, now=now)
-        return _ok([{"service_request_id": str(report.id), "service_notice": report.receipt_no, "account_id": None}],
-                   status=201)
-
+def create_open311_app(
+    db: Database, clock: Clock, *, categories: dict[str, str], api_keys: Iterable[str] = (), town: str = "",
+    jurisdiction_id: str = "", media_base_url: str | None = None, policy: Open311Policy | None = None,
+    redact: Callable[[str | None], str | None] | None = None,
+) -> web.Application:
+    """The Open311 sub-app: its views are this module's functions, reading ``Open311`` from the app."""
+    app = web.Application()
+    app[OPEN311] = Open311(db, clock, dict(categories), frozenset(k for k in api_keys if k), town, jurisdiction_id,
+                           media_base_url, policy or Open311Policy(), redact or Redactor())
     app.router.add_get("/services.json", services)
     app.router.add_get("/requests.json", list_requests)
     app.router.add_post("/requests.json", create_request)
     app.router.add_get("/requests/{id}.json", get_request)
     return app
+
+
+async def latest_notes(session: Any, ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = (await session.exec(select(ReportStatusChange).where(col(ReportStatusChange.report_id).in_(ids))
+                               .order_by(col(ReportStatusChange.at), col(ReportStatusChange.id)))).all()
+    notes: dict[int, str] = {}
+    for row in rows:
+        if row.note and row.from_status is not None:
+            notes[row.report_id] = row.note
+    return notes
+
+
+async def services(request: web.Request) -> web.Response:
+    o = request.app[OPEN311]
+    if (bad := o.check_jurisdiction(request)) is not None:
+        return bad
+    return _ok([{"service_code": code, "service_name": label, "description": label, "metadata": False,
+                 "type": "realtime", "keywords": "", "group": "道路・公園"} for code, label in o.categories.items()])
+
+
+def _filtered(q: Any) -> Any:
+    """The ``Report`` query of ``GET /requests.json``'s filters (``ValueError``: a filter is wrong, said in English)."""
+    query = select(Report)
+    if q.get("service_request_id"):
+        try:
+            ids = [int(x) for x in q["service_request_id"].split(",") if x.strip()]
+        except ValueError:
+            raise ValueError("service_request_id must be comma-separated numbers") from None
+        return query.where(col(Report.id).in_(ids))
+    if q.get("service_code"):
+        query = query.where(col(Report.category).in_(q["service_code"].split(",")))
+    status = q.get("status")
+    if status:
+        wanted = set(status.split(","))
+        if not wanted <= {"open", "closed"}:
+            raise ValueError("status must be open or closed")
+        if wanted == {"open"}:
+            query = query.where(col(Report.status).in_(OPEN_STATUSES))
+        elif wanted == {"closed"}:
+            query = query.where(col(Report.status).not_in(OPEN_STATUSES))
+    start, end = _parse_when(q.get("start_date"), "start_date"), _parse_when(q.get("end_date"), "end_date")
+    if start:
+        query = query.where(col(Report.created_at) >= start)
+    if end:
+        query = query.where(col(Report.created_at) <= end)
+    return query
+
+
+async def list_requests(request: web.Request) -> web.Response:
+    o = request.app[OPEN311]
+    if (bad := o.readable(request)) is not None:
+        return bad
+    try:
+        query = _filtered(request.query)
+    except ValueError as exc:
+        return _error(400, str(exc))
+    async with o.db.read() as s:
+        rows = (await s.exec(query.order_by(col(Report.created_at).desc(), col(Report.id).desc()).limit(1000))).all()
+        notes = await latest_notes(s, [r.id for r in rows])
+    return _ok([o.as_request(r, notes.get(r.id, "")) for r in rows])
+
+
+async def get_request(request: web.Request) -> web.Response:
+    o = request.app[OPEN311]
+    if (bad := o.readable(request)) is not None:
+        return bad
+    try:
+        report_id = int(request.match_info["id"])
+    except ValueError:
+        return _error(404, "no such service request")
+    async with o.db.read() as s:
+        report = await s.get(Report, report_id)
+        notes = await latest_notes(s, [report_id]) if report else {}
+    if report is None:
+        return _error(404, f"service request {report_id} not found")
+    return _ok([o.as_request(report, notes.get(report_id, ""))])
+
+
+async def create_request(request: web.Request) -> web.Response:
+    o = request.app[OPEN311]
+    if request.content_type == "application/json":
+        try:
+            form = loads_json(await request.read())
+        except ValueError:
+            return _error(400, "body is not valid JSON")
+        if not isinstance(form, dict):
+            return _error(400, "body must be a JSON object")
+    else:
+        form = dict(await request.post())
+    if not o.keys or str(form.get("api_key") or request.query.get("api_key") or "") not in o.keys:
+        return _error(403, "a valid api_key is required to create service requests")
+    code = str(form.get("service_code") or "")
+    if code not in o.categories:
+        return _error(400, f"service_code {code!r} is not one of {sorted(o.categories)}")
+    try:
+        lat, lon = float(form["lat"]), float(form["long"])
+    except (KeyError, TypeError, ValueError):
+        return _error(400, "lat and long are required (decimal degrees)")
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return _error(400, "lat/long out of range")
+    description = str(form.get("description") or "")[:1000]
+    now = o.clock.now()
+    async with o.db.write() as s:
+        report = await submit_report(s, category=code, description=description, latitude=lat, longitude=lon,
+                                     address=str(form.get("address_string") or "")[:200], location_source="open311",
+                                     channel="open311", reporter=None, now=now)
+    return _ok([{"service_request_id": str(report.id), "service_notice": report.receipt_no, "account_id": None}],
+               status=201)

@@ -46,26 +46,17 @@ async def _targets_out(db: Database, account: str) -> TargetsOut:
 router = ApiRouter("richmenus")
 
 
-def add_account_routes(router_: ApiRouter, db: Any, clock: Any, publisher: Any,
-                       options: EditorOptions | None = None) -> None:
-    """Serve this module's routes on the rich-menu router (``richmenu_views`` still passes its database, clock and
-    publisher; the views here take them from ``call.ctx``), and the editor's choices of this service."""
-    router_.include(router)
-    add_editor_options_route(router_, options or EditorOptions())
-
-
-def add_editor_options_route(router_: ApiRouter, options: EditorOptions) -> None:
-    @router_.route("GET", "/richmenu-accounts", summary="アカウントと編集画面の選択肢", permission=READ,
-                   response=AccountsOut,
-                   description="公開先のアカウント（テスト用アカウントを試すシミュレーターのURLつき）、"
-                               "ポストバックで始められる流れ、開ける LIFF ページ。")
-    async def richmenu_accounts(call: Call) -> AccountsOut:
-        simulator = f"{options.simulator_url}?channel={TEST}" if options.simulator_url else None
-        return AccountsOut(
-            accounts=[AccountInfo(account=a, name=NAMES[a], permission=WRITE_PERMISSION[a],
-                                  simulator_url=simulator if a == TEST else None) for a in (TEST, PRODUCTION)],
-            flows=[Choice(value=data, label=label) for data, label in FLOWS],
-            liff_pages=[Choice(value=url, label=name) for name, url in options.liff_pages()])
+@router.route("GET", "/richmenu-accounts", summary="アカウントと編集画面の選択肢", permission=READ, response=AccountsOut,
+              description="公開先のアカウント（テスト用アカウントを試すシミュレーターのURLつき）、"
+                          "ポストバックで始められる流れ、開ける LIFF ページ。")
+async def richmenu_accounts(call: Call) -> AccountsOut:
+    options = call.ctx.editor_options or EditorOptions()
+    simulator = f"{options.simulator_url}?channel={TEST}" if options.simulator_url else None
+    return AccountsOut(
+        accounts=[AccountInfo(account=a, name=NAMES[a], permission=WRITE_PERMISSION[a],
+                              simulator_url=simulator if a == TEST else None) for a in (TEST, PRODUCTION)],
+        flows=[Choice(value=data, label=label) for data, label in FLOWS],
+        liff_pages=[Choice(value=url, label=name) for name, url in options.liff_pages()])
 
 
 def publisher_of(call: Call) -> RichMenuPublisher:

@@ -89,8 +89,7 @@ router = ApiRouter("scenarios")
 
 def known_faq(call: Call) -> Iterable[str] | None:
     """The FAQ entries a scenario may point to (``None``: not checked)."""
-    faq_ids = call.ctx.faq_ids
-    return faq_ids() if faq_ids is not None else None
+    return call.ctx.faq_ids
 
 
 def summary(row: Scenario) -> ScenarioSummary:

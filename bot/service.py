@@ -51,29 +51,31 @@ from aiohttp import web
 from linebot.v3.webhook import WebhookParser
 
 from admin_api import (
+    attribute_views,
     booking_views,
+    delivery_views,
     facility_views,
     faq_views,
+    image_views,
     log_views,
+    mail_views,
     procedure_views,
     report_views,
+    richmenu_views,
     scenario_views,
     segment_views,
     staff_views,
     stats_views,
+    two_factor_views,
 )
 from admin_api.address_allow_list import admin_allow_list_middleware
 from admin_api.app import PREFIX, create_admin_app
-from admin_api.attribute_views import attribute_router
 from admin_api.context import AdminContext
-from admin_api.delivery_views import create_redirect_app, delivery_router
-from admin_api.image_views import MEDIA, create_media_app, image_router
-from admin_api.mail_views import mail_router
+from admin_api.delivery_views import create_redirect_app
+from admin_api.image_views import MEDIA, create_media_app
 from admin_api.open311 import create_open311_app
-from admin_api.richmenu_views import richmenu_router
 from admin_api.routing import ApiRouter
 from admin_api.staff_auth import StaffAuthenticator
-from admin_api.two_factor_views import two_factor_router
 from bot.app import client_address_middleware, healthz, nlu_parse_view
 from bot.appkeys import (
     BOOKING,
@@ -494,31 +496,30 @@ def mount_pages(app: web.Application, lifespan: Lifespan, core: Core, knowledge:
 
     # -- staff: the admin API, the console, click tracking ----------------------------------------------
     add_console_routes(app)  # the staff console at /admin/
-    app.add_subapp(PREFIX, create_admin_app(authenticator, admin_routers(core, knowledge),
+    app.add_subapp(PREFIX, create_admin_app(authenticator, admin_routers(core),
                                             context=admin_context(core, knowledge, sessions, auditor, qr_keys),
                                             redactor=redactor))
     app.add_subapp("/r", create_redirect_app(db, clock))
     app.add_subapp(MEDIA, create_media_app(db))
 
 
-def admin_routers(core: Core, knowledge: Knowledge) -> list[ApiRouter]:
-    """Every staff API router. Converted features are module-level routers whose views read the
-    ``AdminContext`` (``admin_context``); the rest still take their dependencies as arguments."""
-    db, clock, town = core.db, core.clock, knowledge.town
+def admin_routers(core: Core) -> list[ApiRouter]:
+    """Every staff API router: module-level routers whose views read the ``AdminContext`` built by
+    ``admin_context`` (``call.ctx``), never arguments captured in a closure (citizen erasure, merged
+    later, is still a small factory)."""
     assert core.publisher is not None
-    desk = delivery_desk(core.settings)
     return [
-        attribute_router(db, clock),
+        attribute_views.router,
         segment_views.router,
-        delivery_router(db, clock, desk, opens=LineOpenStatistics(core.gateway.get), wake=core.wake_deliveries),
-        mail_router(db, clock, desk, wake=core.wake_deliveries),
-        image_router(db, clock, core.settings.public_base_url),  # images for deliveries, served at /media
+        delivery_views.router,
+        mail_views.router,
+        image_views.router,  # images for deliveries, served at /media
         staff_views.router,
-        two_factor_router(db, clock, issuer=f"{town.name} 窓口"),
-        citizen_erasure_router(db, core.inbox_db, clock, core.publisher),
+        two_factor_views.router,
+        citizen_erasure_router(core.db, core.inbox_db, core.clock, core.publisher),
         log_views.router,
         stats_views.router,
-        richmenu_router(db, clock, core.publisher, EditorOptions(core.settings.simulator_url, core.settings.liff_ids)),
+        richmenu_views.router,
         facility_views.router,
         booking_views.router,
         procedure_views.router,
@@ -536,8 +537,13 @@ def admin_context(core: Core, knowledge: Knowledge, sessions: StaffSessions, aud
                         booking_service=core.booking, reports=report_settings(knowledge, core.notifier),
                         sessions=sessions, line_apis=GatewayLineApis(core.gateway.get),  # LINE's own figures
                         procedures=core.procedures, qr_keys=qr_keys, publisher=core.publisher,
-                        faq_questions=lambda: {e.id: e.question for e in knowledge.faq.entries},
-                        faq_ids=knowledge.faq_entries.keys)
+                        faq_questions={e.id: e.question for e in knowledge.faq.entries},
+                        faq_ids=frozenset(knowledge.faq_entries),
+                        delivery_desk=delivery_desk(core.settings), wake_deliveries=core.wake_deliveries,
+                        delivery_opens=LineOpenStatistics(core.gateway.get),  # LINE's open counts
+                        public_base_url=core.settings.public_base_url,  # image URLs (served at /media)
+                        editor_options=EditorOptions(core.settings.simulator_url, core.settings.liff_ids),
+                        totp_issuer=f"{knowledge.town.name} 窓口")
 
 
 def delivery_desk(settings: Settings) -> DeliveryDesk:

@@ -9,12 +9,10 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from admin_api import log_views, staff_views, stats_views
+from admin_api import log_views, richmenu_views, staff_views, stats_views, two_factor_views
 from admin_api.app import PREFIX, create_admin_app
 from admin_api.context import AdminContext
-from admin_api.richmenu_views import richmenu_router
 from admin_api.staff_auth import StaffAuthenticator
-from admin_api.two_factor_views import two_factor_router
 from civic.clock import FrozenClock
 from civic.database import Database
 from civic.staff import services as accounts
@@ -58,10 +56,10 @@ async def build_env(db: Database, *, mount: bool = False) -> AdminEnv:
     sim = await stack.enter_async_context(run_linesim(sim_config()))
     segments = StaticSegments()
     publisher = RichMenuPublisher(db, clock, line_apis(sim), segments)
-    routers = [staff_views.router, log_views.router, stats_views.router, richmenu_router(db, clock, publisher),
-               two_factor_router(db, clock, "みどり町 窓口")]
+    routers = [staff_views.router, log_views.router, stats_views.router, richmenu_views.router,
+               two_factor_views.router]
     context = AdminContext(db, clock, auditor=Auditor(db, clock), sessions=sessions, line_apis=line_apis(sim),
-                           publisher=publisher)
+                           publisher=publisher, totp_issuer="みどり町 窓口")
     admin = create_admin_app(StaffAuthenticator(sessions), routers, context=context)
     app = admin
     if mount:

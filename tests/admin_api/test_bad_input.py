@@ -12,14 +12,20 @@ import pytest
 from aiohttp import web
 from sqlalchemy.exc import IntegrityError
 
-from admin_api import booking_views, facility_views, faq_views, report_views, scenario_views
+from admin_api import (
+    attribute_views,
+    booking_views,
+    delivery_views,
+    facility_views,
+    faq_views,
+    mail_views,
+    report_views,
+    scenario_views,
+)
 from admin_api.app import PREFIX, create_admin_app
-from admin_api.attribute_views import attribute_router
 from admin_api.auth import Principal
 from admin_api.context import AdminContext
-from admin_api.delivery_views import delivery_router
 from admin_api.errors import from_integrity_error
-from admin_api.mail_views import mail_router
 from civic.booking.models import BookerProfile
 from civic.clock import FrozenClock
 from civic.database import Database
@@ -40,8 +46,8 @@ class Administrator:
 async def api(db: Database, aiohttp_client):
     clock = FrozenClock(NOW)
     audit = RecordingAuditLog()
-    routers = [booking_views.router, facility_views.router, mail_router(db, clock),
-               delivery_router(db, clock), attribute_router(db, clock), report_views.router,
+    routers = [booking_views.router, facility_views.router, mail_views.router,
+               delivery_views.router, attribute_views.router, report_views.router,
                faq_views.router, scenario_views.router]
     parent = web.Application(client_max_size=16 * 1024 * 1024)  # as bot.app builds it
     parent.add_subapp(PREFIX, create_admin_app(Administrator(), routers, context=AdminContext(db, clock, auditor=audit)))

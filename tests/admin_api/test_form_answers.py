@@ -9,8 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from aiohttp import web
 
+from admin_api import attribute_views
 from admin_api.app import create_admin_app
-from admin_api.attribute_views import attribute_router
 from civic.attributes import forms, services
 from civic.citizens.models import Citizen
 from civic.clock import FrozenClock
@@ -28,7 +28,7 @@ async def _setup(aiohttp_client: Any, db: Database) -> tuple[Any, int]:
     await install_demo(db)
     clock = FrozenClock(NOW)
     app = web.Application()
-    app.add_subapp(API, create_admin_app(Tokens(), [attribute_router(db, clock)], auditor=Auditor(db, clock)))
+    app.add_subapp(API, create_admin_app(Tokens(), [attribute_views.router], auditor=Auditor(db, clock)))
     client = await aiohttp_client(app)
     r = await client.post(f"{API}/attributes", headers=auth("delivery"), json={
         "key": "satisfaction", "label": "満足度", "kind": "single",

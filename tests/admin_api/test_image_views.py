@@ -13,8 +13,10 @@ from aiohttp import web
 from PIL import Image
 from sqlmodel import select
 
+from admin_api import image_views
 from admin_api.app import PREFIX, create_admin_app
-from admin_api.image_views import MEDIA, create_media_app, image_router
+from admin_api.context import AdminContext
+from admin_api.image_views import MEDIA, create_media_app
 from admin_api.staff_auth import StaffAuthenticator
 from civic.clock import FrozenClock
 from civic.database import Database
@@ -44,7 +46,8 @@ class Env:
 async def env(db: Database, aiohttp_client: Any) -> Env:
     clock = FrozenClock(NOW)
     sessions = StaffSessions(db, clock, Passwords.for_tests())
-    admin = create_admin_app(StaffAuthenticator(sessions), [image_router(db, clock, BASE)], auditor=Auditor(db, clock))
+    admin = create_admin_app(StaffAuthenticator(sessions), [image_views.router],
+                             context=AdminContext(db, clock, auditor=Auditor(db, clock), public_base_url=BASE))
     app = web.Application(client_max_size=16 * 1024 * 1024)  # as bot.app's
     app.add_subapp(PREFIX, admin)
     app.add_subapp(MEDIA, create_media_app(db))

@@ -9,9 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 from aiohttp import web
 
+from admin_api import delivery_views, mail_views
 from admin_api.app import create_admin_app
-from admin_api.delivery_views import delivery_router
-from admin_api.mail_views import mail_router
+from admin_api.context import AdminContext
 from civic.clock import FrozenClock
 from civic.database import Database
 from civic.deliveries.services import DeliveryConfig, DeliveryDesk
@@ -31,8 +31,9 @@ async def _client(aiohttp_client: Any, db: Database) -> Any:
     clock = FrozenClock(NOW)
     desk = DeliveryDesk(DeliveryConfig())
     app = web.Application()
-    app.add_subapp("/api", create_admin_app(Tokens(), [mail_router(db, clock, desk), delivery_router(db, clock, desk)],
-                                            auditor=Auditor(db, clock)))
+    app.add_subapp("/api", create_admin_app(Tokens(), [mail_views.router, delivery_views.router],
+                                            context=AdminContext(db, clock, auditor=Auditor(db, clock),
+                                                                 delivery_desk=desk)))
     return await aiohttp_client(app)
 
 

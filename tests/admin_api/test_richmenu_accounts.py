@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from admin_api import richmenu_views
 from admin_api.app import create_admin_app
-from admin_api.richmenu_views import richmenu_router
+from admin_api.context import AdminContext
 from admin_api.staff_auth import StaffAuthenticator
 from bot.settings import Settings, SettingsError
 from dialogues.handler import MENU_ACTIONS
@@ -21,7 +22,8 @@ from tests.richmenus.line_view import line_apis
 async def test_the_editor_options_name_the_simulator_flows_and_liff_pages(env: AdminEnv, aiohttp_client) -> None:
     publisher = RichMenuPublisher(env.db, env.clock, line_apis(env.line.sim), StaticSegments())
     options = EditorOptions("http://127.0.0.1:8101/simulator", {"booking": "1650000000-booking", "forms": ""})
-    app = create_admin_app(StaffAuthenticator(env.sessions), [richmenu_router(env.db, env.clock, publisher, options)])
+    context = AdminContext(env.db, env.clock, publisher=publisher, editor_options=options)
+    app = create_admin_app(StaffAuthenticator(env.sessions), [richmenu_views.router], context=context)
     client = await aiohttp_client(app)
     r = await client.get("/richmenu-accounts", headers=env.auth("viewer"))
     assert r.status == 200

@@ -223,7 +223,10 @@ def test_the_worker_builds_no_http_features(sqlite_db, knowledge, monkeypatch) -
     worker = build_service(make_settings(sqlite_db.url), knowledge=knowledge, role=Role.WORKER)
     assert built == []
     assert not [r for r in worker.router.resources() if isinstance(r, web.PrefixedSubAppResource)]
-    assert {r.canonical for r in worker.router.resources()} == {"/callback", "/callback/{channel}", "/healthz"}
+    # the spine only: LINE callbacks and the operations endpoints every process serves (issue #18)
+    assert {r.canonical for r in worker.router.resources()} == {"/callback", "/callback/{channel}", "/healthz",
+                                                                "/readyz", "/metrics"}
     inline = build_service(make_settings(sqlite_db.url), knowledge=knowledge)
-    assert {"create_admin_app", "create_booking_liff_app", "create_webchat_app", "Auditor", "ApiRouter"} <= set(built)
+    # (every ApiRouter is a module-level object now, made at import: building the service makes none)
+    assert {"create_admin_app", "create_booking_liff_app", "create_webchat_app", "Auditor", "StaffSessions"} <= set(built)
     assert [r for r in inline.router.resources() if isinstance(r, web.PrefixedSubAppResource)]

@@ -17,8 +17,9 @@ import pytest
 from aiohttp import web
 from sqlmodel import select
 
+from admin_api import mail_views
 from admin_api.app import create_admin_app
-from admin_api.mail_views import mail_router
+from admin_api.context import AdminContext
 from bot.mail_receiver import MailHandler, MailReceiver, database_intake
 from civic.clock import FrozenClock
 from civic.database import Database
@@ -141,7 +142,7 @@ async def test_smtp_receiver_end_to_end(db: Database) -> None:
 
 async def test_upload_preview_and_rule_routes(aiohttp_client: Any, db: Database) -> None:
     app = web.Application()
-    app.add_subapp("/api", create_admin_app(Tokens(), [mail_router(db, FrozenClock(NOW))]))
+    app.add_subapp("/api", create_admin_app(Tokens(), [mail_views.router], context=AdminContext(db, FrozenClock(NOW))))
     client = await aiohttp_client(app)
     r = await client.post("/api/mail-rules", headers=auth("delivery"), json={
         "name": "防災", "sender": "@town.midori.example.jp", "rewrite": [{"type": "replace", "pattern": "("}]})

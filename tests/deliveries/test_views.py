@@ -7,11 +7,11 @@ from typing import Any
 import sqlalchemy as sa
 from aiohttp import web
 
-from admin_api import segment_views
+from admin_api import attribute_views, delivery_views, segment_views
 from admin_api.app import create_admin_app
-from admin_api.attribute_views import attribute_router
 from admin_api.auth import Principal
-from admin_api.delivery_views import create_redirect_app, delivery_router
+from admin_api.context import AdminContext
+from admin_api.delivery_views import create_redirect_app
 from civic.clock import FrozenClock
 from civic.database import Database
 from civic.deliveries.services import DeliveryConfig, DeliveryDesk
@@ -39,10 +39,11 @@ def auth(role: str) -> dict[str, str]:
 
 async def _client(aiohttp_client: Any, db: Database, clock: FrozenClock, woken: list[int] | None = None):
     desk = DeliveryDesk(DeliveryConfig())
-    routers = [attribute_router(db, clock), segment_views.router,
-               delivery_router(db, clock, desk, wake=(lambda: woken.append(1)) if woken is not None else None)]
+    routers = [attribute_views.router, segment_views.router, delivery_views.router]
+    context = AdminContext(db, clock, auditor=Auditor(db, clock), delivery_desk=desk,
+                           wake_deliveries=(lambda: woken.append(1)) if woken is not None else None)
     app = web.Application()
-    app.add_subapp("/admin/api/v1", create_admin_app(Tokens(), routers, auditor=Auditor(db, clock)))
+    app.add_subapp("/admin/api/v1", create_admin_app(Tokens(), routers, context=context))
     app.add_subapp("/r", create_redirect_app(db, clock))
     return await aiohttp_client(app)
 

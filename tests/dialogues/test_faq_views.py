@@ -36,7 +36,7 @@ async def _seed(db) -> int:
 async def test_stats_answers_and_unanswered(aiohttp_client, db) -> None:
     qid = await _seed(db)
     client = await aiohttp_client(create_admin_app(Tokens(), [faq_views.router], context=AdminContext(
-        db, FrozenClock(NOW), faq_questions=lambda: QUESTIONS)))
+        db, FrozenClock(NOW), faq_questions=QUESTIONS)))
     staff, viewer = {"Authorization": "Bearer staff"}, {"Authorization": "Bearer viewer"}
     stats = await (await client.get("/faq/stats", headers=viewer)).json()
     assert [(s["entry_id"], s["answers"], s["helpful"], s["not_helpful"], s["helpful_rate"]) for s in stats] == [

@@ -101,7 +101,7 @@ class Tokens:
 
 
 async def test_admin_api(aiohttp_client, sqlite_db) -> None:
-    context = AdminContext(sqlite_db, FrozenClock(NOW), faq_ids=lambda: FAQ_IDS)
+    context = AdminContext(sqlite_db, FrozenClock(NOW), faq_ids=frozenset(FAQ_IDS))
     client = await aiohttp_client(create_admin_app(Tokens(), [scenario_views.router], context=context))
     editor, chief = {"Authorization": "Bearer editor"}, {"Authorization": "Bearer chief"}
     r = await client.post("/scenarios/import", json={"yaml": MOVING}, headers=editor)

@@ -16,7 +16,7 @@ PUBLIC = Open311Policy(publish=True, public_read=True, descriptions=REDACTED)
 
 
 async def _client(aiohttp_client, db, policy: Open311Policy = PUBLIC, **kw):
-    app = create_open311_app(lambda: db, FrozenClock(NOW), categories=CATEGORIES, api_keys=["k-123"], town="みどり町",
+    app = create_open311_app(db, FrozenClock(NOW), categories=CATEGORIES, api_keys=["k-123"], town="みどり町",
                              jurisdiction_id="midori.example.jp", policy=policy, **kw)
     return await aiohttp_client(app)
 
