@@ -118,6 +118,7 @@ from bot.inbox.retention import purge_inbox
 from bot.inbox.worker_link import WorkerLink
 from bot.inbox.writer import InboxWriter
 from bot.insight import LineOpenStatistics
+from bot.logs import access_log_middleware
 from bot.mail_receiver import receiving_mail
 from bot.menu_relink import MenuRelinker
 from bot.metrics import Metrics
@@ -285,6 +286,7 @@ def spine(core: Core, handler: TurnHandler, *, gateway: LineGateway | None = Non
     if role is Role.WEB and not worker_command:
         raise ValueError("the web role needs the command that starts its turn worker")
     middlewares = [client_address_middleware(TrustedProxies(settings.trusted_proxies))] if settings.trusted_proxies else []
+    middlewares.append(access_log_middleware())  # after the client address is known, before any refusal
     if settings.admin_allowed_networks:  # after the client address is known
         middlewares.append(admin_allow_list_middleware(settings.admin_allowed_networks))
     app = web.Application(client_max_size=16 * 1024 * 1024, middlewares=middlewares)
