@@ -197,7 +197,7 @@ def mail_router(db: Database, clock: Clock, desk: DeliveryDesk | None = None, *,
             reason = "件名が条件（正規表現）に当てはまりません。"
         return DraftPreviewOut(matches=matches, text=mail.message_text(rule, parsed), reason=reason)
 
-    @router.route("GET", "/mails", summary="受信メール一覧", permission=READ, response=list[InboundMailOut])
+    @router.route("GET", "/mails", personal="received_mails", summary="受信メール一覧", permission=READ, response=list[InboundMailOut])
     async def list_mails(call: Call) -> list[InboundMailOut]:
         async with db.read() as s:
             rows = (await s.exec(select(InboundMail).order_by(col(InboundMail.id).desc()).limit(200))).all()
