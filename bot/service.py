@@ -98,6 +98,8 @@ from bot.appkeys import (
     STAFF_SESSIONS,
     STARTUP_CONTENT,
 )
+from bot.backup.daily import CHECK_SECONDS as BACKUP_CHECK_SECONDS
+from bot.backup.daily import daily_backup
 from bot.circuit import BreakerPolicy
 from bot.content_install import StartupContent, installing_content
 from bot.delivery_scheduler import DeliveryScheduler, running_deliveries
@@ -553,6 +555,9 @@ def scheduled_jobs(core: Core, drafts_idle: timedelta) -> Schedule:
     schedule.every(24 * 3600, "operation log retention",
                    functools.partial(purge_operation_log, db, clock, keep_months=36))
     schedule.every(24 * 3600, "inbox retention", functools.partial(purge_inbox, db, inbox, clock, keep_days=30))
+    daily = daily_backup(core.settings, clock)  # BACKUP_AT with BACKUP_ENCRYPTION_KEY
+    if daily is not None:
+        schedule.every(BACKUP_CHECK_SECONDS, "daily backup", daily)
     return schedule
 
 
