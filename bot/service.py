@@ -55,6 +55,7 @@ from admin_api import (
     facility_views,
     faq_views,
     log_views,
+    maintenance_views,
     procedure_views,
     report_views,
     scenario_views,
@@ -122,13 +123,14 @@ from bot.inbox.writer import InboxWriter
 from bot.insight import LineOpenStatistics
 from bot.logs import access_log_middleware
 from bot.mail_receiver import receiving_mail
+from bot.maintenance import DuringMaintenance, maintenance_view
 from bot.menu_relink import MenuRelinker
 from bot.metrics import Metrics
 from bot.notifier import OutboxNotifier, ProcedureResults
 from bot.outbox.sender import OutboxSender, RetrySchedule
 from bot.scheduler import Schedule, running
 from bot.settings import PRODUCTION, TEST, Settings
-from bot.turn import Turn, TurnHandler, TurnProcessor
+from bot.turn import HandlerWrapper, Turn, TurnHandler, TurnProcessor
 from bot.webhook import callback
 from civic.attributes.catalogue import install_town
 from civic.booking.services import BookingService
@@ -298,6 +300,8 @@ def spine(core: Core, handler: TurnHandler, *, gateway: LineGateway | None = Non
     app[METRICS] = metrics = core.metrics
     if role is not Role.WORKER:
         register_readings(metrics, app)
+        # The maintenance notice the LIFF pages and the web chat show in advance (bot.maintenance).
+        app.router.add_get("/api/maintenance", maintenance_view(core.db, clock))
 
     async def stores(stack: contextlib.AsyncExitStack[Any]) -> None:
         stack.push_async_callback(core.db.dispose)
@@ -324,7 +328,7 @@ def spine(core: Core, handler: TurnHandler, *, gateway: LineGateway | None = Non
             await link.start()
             stack.push_async_callback(link.stop)
             return
-        processor = TurnProcessor(core.db, clock, handler, sender, core.gateway.get(),
+        processor = TurnProcessor(core.db, clock, DuringMaintenance(handler), sender, core.gateway.get(),
                                   GroupPolicy(settings.group_policy))
         dispatcher = InboxDispatcher(core.db, core.inbox_db, processor, batch_size=settings.worker_concurrency)
         app[DISPATCHER] = dispatcher
@@ -390,17 +394,9 @@ def dialogue_handler(knowledge: Knowledge, *, timeout: timedelta = DEFAULT_TIMEO
     return build
 
 
-class RichMenuTaps:
+class RichMenuTaps(HandlerWrapper):
     """Counts rich-menu taps (postback data of published areas) and keeps tab switches silent:
     LINE already switched the menu, there is nothing to answer."""
-
-    def __init__(self, inner: TurnHandler) -> None:
-        self.inner = inner
-        self.prepare = getattr(inner, "prepare", None) or self._no_prepare
-
-    @staticmethod
-    async def _no_prepare(event: dict[str, Any]) -> None:
-        return None
 
     async def handle(self, turn: Turn) -> None:
         postback = turn.postback
@@ -520,6 +516,7 @@ def admin_routers(core: Core, knowledge: Knowledge) -> list[ApiRouter]:
         report_views.router,
         faq_views.router,
         scenario_views.router,
+        maintenance_views.router,
     ]
 
 
