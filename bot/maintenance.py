@@ -3,6 +3,7 @@
 - ``DuringMaintenance``: during the window, a citizen's message or postback is answered kindly with
   the notice instead of going to the dialogues (which may depend on what is being maintained).
   Follows, unfollows and the rest go on as usual.
+- ``GET /api/maintenance.js``: the banner script those pages load.
 - ``GET /api/maintenance``: what the LIFF pages and the web chat show in advance (public, no
   personal data): ``{"notice": null}`` or ``{"notice": {"starts_at", "ends_at", "message", "active"}}``.
 """
@@ -18,6 +19,7 @@ from bot.turn import HandlerWrapper, Turn
 from civic.clock import TOKYO, Clock
 from civic.database import Database
 from civic.maintenance.services import current
+from liff.page import MAINTENANCE_SCRIPT_FILE
 
 ANSWERED = frozenset({"message", "postback"})
 
@@ -31,6 +33,12 @@ class DuringMaintenance(HandlerWrapper):
                 turn.say({"type": "text", "text": notice.text()})
                 return
         await self.inner.handle(turn)
+
+
+async def banner_script(request: web.Request) -> web.Response:
+    """``GET /api/maintenance.js``: the banner every citizen's page loads (``liff.page.with_maintenance_banner``)."""
+    return web.Response(text=MAINTENANCE_SCRIPT_FILE.read_text(encoding="utf-8"), content_type="text/javascript",
+                        charset="utf-8", headers={"Cache-Control": "public, max-age=300"})
 
 
 def maintenance_view(db: Database, clock: Clock) -> Any:

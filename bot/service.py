@@ -123,7 +123,7 @@ from bot.inbox.writer import InboxWriter
 from bot.insight import LineOpenStatistics
 from bot.logs import access_log_middleware
 from bot.mail_receiver import receiving_mail
-from bot.maintenance import DuringMaintenance, maintenance_view
+from bot.maintenance import DuringMaintenance, banner_script, maintenance_view
 from bot.menu_relink import MenuRelinker
 from bot.metrics import Metrics
 from bot.notifier import OutboxNotifier, ProcedureResults
@@ -302,6 +302,7 @@ def spine(core: Core, handler: TurnHandler, *, gateway: LineGateway | None = Non
         register_readings(metrics, app)
         # The maintenance notice the LIFF pages and the web chat show in advance (bot.maintenance).
         app.router.add_get("/api/maintenance", maintenance_view(core.db, clock))
+        app.router.add_get("/api/maintenance.js", banner_script)
 
     async def stores(stack: contextlib.AsyncExitStack[Any]) -> None:
         stack.push_async_callback(core.db.dispose)
@@ -478,7 +479,7 @@ def mount_pages(app: web.Application, lifespan: Lifespan, core: Core, knowledge:
         app.add_subapp("/liff/map", create_map_app(
             db, clock, knowledge.facilities, town=town.name, center=(town.area.latitude, town.area.longitude),
             tiles=map_tiles(settings)))
-    app.add_subapp("/liff/webchat", create_webchat_app(handler, db, clock, title=f"{town.name} よくある質問"))
+    app.add_subapp("/liff/webchat", create_webchat_app(DuringMaintenance(handler), db, clock, title=f"{town.name} よくある質問"))
     app.add_subapp("/open311/v2", create_open311_app(
         db, clock, categories={c.code: c.label for c in town.report_categories}, api_keys=settings.open311_api_keys,
         town=town.name, policy=open311_policy(settings, knowledge), redact=redactor))

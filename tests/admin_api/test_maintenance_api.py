@@ -61,3 +61,25 @@ async def test_staff_schedule_change_and_cancel_the_notice(service) -> None:
     assert [e.action for e in await _log(service)] == ["maintenance.update", "maintenance.cancel"]
     assert (await (await client.get("/api/maintenance")).json()) == {"notice": None}
     assert (await client.delete(f"{PREFIX}/maintenance", headers=tokens["admin"])).status == 404
+
+
+async def test_pages_load_the_banner_and_the_web_chat_answers_with_the_notice(service) -> None:
+    from civic.maintenance.services import Notice, schedule
+    from liff.page import MAINTENANCE_TAG
+
+    client, clock, db = service.client, service.app[CLOCK], service.app[DATABASE]
+    for page in ("/liff/booking/", "/liff/forms/", "/liff/webchat/"):
+        r = await client.get(page)
+        assert r.status == 200 and MAINTENANCE_TAG in await r.text(), page
+    script = await client.get("/api/maintenance.js")
+    assert script.status == 200 and script.content_type == "text/javascript"
+    assert "/api/maintenance" in await script.text()
+
+    r = await client.post("/liff/webchat/api/messages", json={"text": "こんにちは"})
+    assert r.status == 200 and "メンテナンス" not in json.dumps(await r.json(), ensure_ascii=False)
+    now = clock.now()
+    async with db.write() as s:
+        await schedule(s, Notice(now - timedelta(minutes=5), now + timedelta(hours=1), "点検中です。"), by="kanri", now=now)
+    r = await client.post("/liff/webchat/api/messages", json={"text": "ごみの出し方"})
+    [message] = (await r.json())["messages"]
+    assert "メンテナンス中" in message["text"] and "点検中です。" in message["text"]
