@@ -4,7 +4,7 @@ window the bot answers their messages with it (``bot.maintenance``)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
 
@@ -13,6 +13,7 @@ from admin_api.routing import ApiRouter, Call, JapanDateTime
 from civic.maintenance.services import Notice, cancel, current, schedule
 
 PERMISSION = "staff.manage"
+HORIZON = timedelta(days=366)
 router = ApiRouter("maintenance", description="メンテナンスのお知らせ（利用者への事前告知と期間中の自動応答）")
 
 
@@ -48,9 +49,14 @@ async def put_maintenance(call: Call) -> NoticeOut:
     body: NoticeIn = call.body
     if body.ends_at <= body.starts_at:
         raise ApiError(422, "invalid", "終了日時は開始日時より後にしてください。", "ends_at")
+    if not body.message.strip():
+        raise ApiError(422, "invalid", "お知らせの文を入力してください。", "message")
     now = call.ctx.clock.now()
     if body.ends_at <= now:
         raise ApiError(422, "invalid", "終了日時が過ぎています。", "ends_at")
+    for name, value in (("starts_at", body.starts_at), ("ends_at", body.ends_at)):
+        if abs(value - now) > HORIZON:
+            raise ApiError(422, "invalid", "メンテナンスの予定は前後1年以内の日時で設定してください。", name)
     notice = Notice(body.starts_at, body.ends_at, body.message.strip())
     async with call.ctx.db.write() as s:
         before = await current(s)

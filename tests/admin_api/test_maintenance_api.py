@@ -45,6 +45,11 @@ async def test_staff_schedule_change_and_cancel_the_notice(service) -> None:
     assert (await client.put(f"{PREFIX}/maintenance", json=body, headers=tokens["viewer"])).status == 403
     bad = await client.put(f"{PREFIX}/maintenance", json={**body, "ends_at": body["starts_at"]}, headers=tokens["admin"])
     assert bad.status == 422 and (await bad.json())["error"]["field"] == "ends_at"
+    far = await client.put(f"{PREFIX}/maintenance", json={**body, "ends_at": "9999-12-31T23:59-23:59"},
+                           headers=tokens["admin"])
+    assert far.status == 422 and (await far.json())["error"]["field"] == "ends_at"
+    blank = await client.put(f"{PREFIX}/maintenance", json={**body, "message": "　 "}, headers=tokens["admin"])
+    assert blank.status == 422 and (await blank.json())["error"]["field"] == "message"
     assert await _log(service) == []
 
     r = await client.put(f"{PREFIX}/maintenance", json=body, headers=tokens["admin"])
