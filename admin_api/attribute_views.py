@@ -342,7 +342,7 @@ async def delete_form(call: Call) -> None:
 
 
 # ---- a form's answers (§9(3)(オ)⑦) ------------------------------------------------------------
-@router.route("GET", "/forms/{form_id:\\d+}/answers", summary="フォームの回答（回答した人ごと）", permission=READ,
+@router.route("GET", "/forms/{form_id:\\d+}/answers", personal="form_answers", summary="フォームの回答（回答した人ごと）", permission=READ,
               query=AnswersQuery, response=FormAnswersPage,
               description="回答は利用者の属性として保存されるため、各人が今の時点で登録している値を示します。")
 async def list_form_answers(call: Call) -> FormAnswersPage:
@@ -370,7 +370,7 @@ async def form_tallies(call: Call) -> FormTallies:
         for t in found])
 
 
-@router.route("GET", "/forms/{form_id:\\d+}/answers.csv", summary="フォームの回答の CSV 出力（Excel 用）",
+@router.route("GET", "/forms/{form_id:\\d+}/answers.csv", personal="form_answers", summary="フォームの回答の CSV 出力（Excel 用）",
               permission=READ, response=str, produces=CSV_CT,
               description="UTF-8（BOM つき）・改行 CRLF。personal.view がなければ利用者は仮名、日付・テキストは伏せ字です。")
 async def export_form_answers(call: Call) -> Any:
@@ -407,7 +407,8 @@ async def _values_out(s: Any, citizen_id: int) -> CitizenAttributes:
                      text=display(spec, values.get(spec.key, []))) for spec in specs.values() if spec.active])
 
 
-@router.route("GET", "/citizens/{citizen_id:\\d+}/attributes", summary="利用者の属性（受信設定）",
+@router.route("GET", "/citizens/{citizen_id:\\d+}/attributes", personal="citizen_attributes",
+              summary="利用者の属性（受信設定）",
               permission=PERSONAL_PERMISSION, response=CitizenAttributes)
 async def get_citizen_attributes(call: Call) -> CitizenAttributes:
     call.principal.require(READ)  # type: ignore[union-attr]

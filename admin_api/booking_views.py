@@ -153,7 +153,7 @@ def request_of(body: ProxyBookingIn) -> BookingRequest:
 
 # ---- search --------------------------------------------------------------------------
 
-@router.route("GET", "/bookings", summary="予約の検索（施設・期間・利用者・状態）", permission=VIEW, query=BookingQuery,
+@router.route("GET", "/bookings", personal="bookings", summary="予約の検索（施設・期間・利用者・状態）", permission=VIEW, query=BookingQuery,
               response=ReservationPage)
 async def search_bookings(call: Call) -> ReservationPage:
     q = call.query
@@ -165,7 +165,7 @@ async def search_bookings(call: Call) -> ReservationPage:
         return ReservationPage(total=total, items=[shown(call).reservation(o) for o in await outs(s, rows)])
 
 
-@router.route("GET", f"/bookings/{ID}", summary="予約の詳細", permission=VIEW, response=ReservationOut)
+@router.route("GET", f"/bookings/{ID}", personal="bookings", summary="予約の詳細", permission=VIEW, response=ReservationOut)
 async def get_booking(call: Call) -> ReservationOut:
     async with call.ctx.db.read() as s:
         return shown(call).reservation(await one(s, call.path_int("id")))
@@ -297,7 +297,7 @@ async def day_availability(call: Call) -> list[SlotOut]:
 
 # ---- lists and counts (CSV) ----------------------------------------------------------
 
-@router.route("GET", "/bookings/list.csv", summary="予約一覧の帳票（当日分 day= / 月間分 month=、CSV）",
+@router.route("GET", "/bookings/list.csv", personal="bookings", summary="予約一覧の帳票（当日分 day= / 月間分 month=、CSV）",
               permission=VIEW, query=ListQuery, response=str, produces="text/csv")
 async def list_csv(call: Call) -> Any:
     q = call.query
@@ -334,7 +334,7 @@ async def counts_csv(call: Call) -> Any:
 
 # ---- waitlist ------------------------------------------------------------------------
 
-@router.route("GET", "/waitlist", summary="キャンセル待ちの一覧", permission=VIEW, query=WaitlistQuery,
+@router.route("GET", "/waitlist", personal="waitlist", summary="キャンセル待ちの一覧", permission=VIEW, query=WaitlistQuery,
               response=list[WaitlistOut])
 async def list_waitlist(call: Call) -> list[WaitlistOut]:
     q = select(WaitlistEntry).order_by(col(WaitlistEntry.id))
@@ -365,7 +365,7 @@ async def cancel_waitlist(call: Call) -> None:
 
 # ---- bookers (利用者) -----------------------------------------------------------------
 
-@router.route("GET", "/bookers", summary="利用者の一覧・検索（氏名・電話・LINEユーザーID）", permission=VIEW,
+@router.route("GET", "/bookers", personal="bookers", summary="利用者の一覧・検索（氏名・電話・LINEユーザーID）", permission=VIEW,
               query=BookerQuery, response=list[BookerOut])
 async def list_bookers(call: Call) -> list[BookerOut]:
     async with call.ctx.db.read() as s:

@@ -105,7 +105,7 @@ async def faq_stats(call: Call) -> list[EntryStatsOut]:
     return out
 
 
-@router.route("GET", "/faq/answers", summary="回答の記録（新しい順）", permission="faq.read", query=AnswersQuery,
+@router.route("GET", "/faq/answers", personal="faq_questions", summary="回答の記録（新しい順）", permission="faq.read", query=AnswersQuery,
               response=list[AnswerOut])
 async def faq_answers(call: Call) -> list[AnswerOut]:
     q: AnswersQuery = call.query
@@ -126,7 +126,7 @@ async def faq_answers(call: Call) -> list[AnswerOut]:
                       helpful=r.helpful, at=r.at) for r in rows]
 
 
-@router.route("GET", "/faq/unanswered", summary="答えられなかった質問", permission="faq.read",
+@router.route("GET", "/faq/unanswered", personal="faq_questions", summary="答えられなかった質問", permission="faq.read",
               query=UnansweredQuery, response=list[UnansweredOut])
 async def faq_unanswered(call: Call) -> list[UnansweredOut]:
     q: UnansweredQuery = call.query

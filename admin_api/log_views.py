@@ -132,7 +132,7 @@ def personal(call: Call) -> bool:
     return call.principal is not None and call.principal.can(PERSONAL_PERMISSION)
 
 
-@router.route("GET", "/operation-logs", summary="操作ログの検索", permission=AUDIT_VIEW,
+@router.route("GET", "/operation-logs", personal="operation_log", summary="操作ログの検索", permission=AUDIT_VIEW,
               query=OperationLogPageQuery, response=OperationLogPage)
 async def search_operation_log(call: Call) -> OperationLogPage:
     q = call.query
@@ -141,7 +141,7 @@ async def search_operation_log(call: Call) -> OperationLogPage:
     return OperationLogPage(total=total, items=[_log_out(r, call) for r in rows])
 
 
-@router.route("GET", "/operation-logs.csv", summary="操作ログの CSV 出力", permission=AUDIT_VIEW,
+@router.route("GET", "/operation-logs.csv", personal="operation_log", summary="操作ログの CSV 出力", permission=AUDIT_VIEW,
               query=OperationLogQuery, response=str, produces=CSV_CT)
 async def export_operation_log(call: Call):
     see = personal(call)
@@ -183,7 +183,7 @@ def _talk_query(call: Call) -> talklog.TalkQuery:
     return query
 
 
-@router.route("GET", "/talk-logs", summary="トークログの検索", permission=TALKLOG_VIEW,
+@router.route("GET", "/talk-logs", personal="talk_log", summary="トークログの検索", permission=TALKLOG_VIEW,
               query=TalkLogPageQuery, response=TalkLogPage)
 async def search_talk_log(call: Call) -> TalkLogPage:
     q = call.query
@@ -194,7 +194,7 @@ async def search_talk_log(call: Call) -> TalkLogPage:
                               for r in rows], limit=q.limit, offset=q.offset)
 
 
-@router.route("GET", "/talk-logs.csv", summary="トークログの CSV 出力", permission=TALKLOG_VIEW,
+@router.route("GET", "/talk-logs.csv", personal="talk_log", summary="トークログの CSV 出力", permission=TALKLOG_VIEW,
               query=TalkLogQuery, response=str, produces=CSV_CT)
 async def export_talk_log(call: Call):
     query = _talk_query(call)

@@ -199,7 +199,8 @@ async def preview_draft_rule(call: Call) -> DraftPreviewOut:
     return DraftPreviewOut(matches=matches, text=mail.message_text(rule, parsed), reason=reason)
 
 
-@router.route("GET", "/mails", summary="受信メール一覧", permission=READ, response=list[InboundMailOut])
+@router.route("GET", "/mails", personal="received_mails", summary="受信メール一覧", permission=READ,
+              response=list[InboundMailOut])
 async def list_mails(call: Call) -> list[InboundMailOut]:
     async with call.ctx.db.read() as s:
         rows = (await s.exec(select(InboundMail).order_by(col(InboundMail.id).desc()).limit(200))).all()

@@ -182,7 +182,7 @@ async def list_report_categories(call: Call) -> list[CategoryOut]:
     return [CategoryOut(code=k, label=v) for k, v in call.ctx.reports.categories.items()]
 
 
-@router.route("GET", "/reports", summary="通報の一覧（絞り込み・新しい順）", permission="reports.read",
+@router.route("GET", "/reports", personal="reports", summary="通報の一覧（絞り込み・新しい順）", permission="reports.read",
               query=ReportQuery, response=ReportPage)
 async def list_reports(call: Call) -> ReportPage:
     q: ReportQuery = call.query
@@ -214,7 +214,7 @@ async def reports_geojson(call: Call) -> web.Response:
     return web.Response(text=json.dumps(body, ensure_ascii=False), content_type="application/geo+json")
 
 
-@router.route("GET", r"/reports/{id:\d+}", summary="通報の詳細（履歴・重複の可能性）", permission="reports.read",
+@router.route("GET", r"/reports/{id:\d+}", personal="reports", summary="通報の詳細（履歴・重複の可能性）", permission="reports.read",
               response=ReportDetail)
 async def get_report(call: Call) -> ReportDetail:
     database = call.ctx.db
@@ -222,7 +222,7 @@ async def get_report(call: Call) -> ReportDetail:
         return await detail(s, await load(s, call.path_int("id")), call)
 
 
-@router.route("GET", r"/reports/{id:\d+}/photo", summary="通報の写真（JPEG、位置情報などのメタデータは削除済み）",
+@router.route("GET", r"/reports/{id:\d+}/photo", personal="report_photo", personal_always=True, summary="通報の写真（JPEG、位置情報などのメタデータは削除済み）",
               permission="reports.read", response=bytes, produces="image/jpeg")
 async def get_report_photo(call: Call) -> web.Response:
     database = call.ctx.db

@@ -13,6 +13,14 @@ the rule once for every route.
 Every successful operation that changes something (POST/PUT/PATCH/DELETE) lands in the operation
 log: handlers call ``await call.audit(session, action, target, before=…, after=…)`` inside their
 transaction; if a handler does not, the framework writes a generic entry afterwards as a safety net.
+
+Reads of personal data are recorded too (小郡市 8(2)c コ, PIA): a GET declared with
+``personal="bookings"`` writes one ``read.bookings`` entry (who, when, which path and query, from
+where) after it answers successfully — when the caller saw the data as it is, that is when they hold
+``personal.view``. A masked read (a role without ``personal.view``: pseudonyms, masked text) leaves no
+entry. A route that shows personal data to everyone it admits, unmasked (a report's photo), says
+``personal_always=True``: every successful read is recorded. ``tests/admin_api/test_personal_reads.py``
+makes sure every GET whose answer carries personal data is declared so.
 """
 
 from __future__ import annotations
@@ -128,6 +136,10 @@ class Operation:
     #: Further error statuses this operation may answer with, and what they mean.
     errors: dict[int, str] = field(default_factory=dict)
     description: str = ""
+    #: What personal data a GET answers with (``read.<personal>`` in the operation log), or "".
+    personal: str = ""
+    #: The answer is never masked: every successful read is recorded, not only ``personal.view`` holders'.
+    personal_always: bool = False
 
 
 def _dump(value: Any) -> Any:
@@ -179,12 +191,18 @@ class ApiRouter:
         consumes: tuple[str, ...] = (),
         errors: dict[int, str] | None = None,
         description: str = "",
+        personal: str = "",
+        personal_always: bool = False,
     ) -> Callable[[CallHandler], CallHandler]:
+        if (personal or personal_always) and (method.upper() != "GET" or public or not personal):
+            raise ValueError(f"{method} {path}: personal= marks a GET for logged-in staff, naming what it reads")
+
         def register(handler: CallHandler) -> CallHandler:
             self.operations.append(
                 Operation(method.upper(), path, handler, summary, permission, self.tag, body, query,
                           response, status, produces, public, operation_id=handler.__name__,
-                          consumes=consumes, errors=dict(errors or {}), description=description)
+                          consumes=consumes, errors=dict(errors or {}), description=description,
+                          personal=personal, personal_always=personal_always)
             )
             return handler
 
@@ -293,6 +311,8 @@ def _wrap(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse
         result = await op.handler(call)
         if op.method in MUTATING and not op.public and not call.audited:
             await _audit_fallback(op, call)
+        if op.personal and (call.personal or op.personal_always):
+            await _record_read(op, call)
         if isinstance(result, web.StreamResponse):
             return result
         if op.response is None and result is None:
@@ -313,3 +333,16 @@ async def _audit_fallback(op: Operation, call: Call) -> None:
     target = f"{op.tag}:{call.request.path}"
     async with call.ctx.db.write() as session:
         await auditor.record(session, call.principal, f"{op.tag}.{op.operation_id}", target, None, body, call.remote)
+
+
+async def _record_read(op: Operation, call: Call) -> None:
+    """``read.<what>``: who read which personal data (the path and query: which booking, which day,
+    what was searched for), when and from where. The query is kept in the entry's encrypted snapshot."""
+    auditor = call.auditor
+    if auditor is None:
+        return
+    request = call.request
+    target = op.personal + (":" + "/".join(request.match_info.values()) if request.match_info else "")
+    async with call.ctx.db.write() as session:
+        await auditor.record(session, call.principal, f"read.{op.personal}", target, None,
+                             {"path": request.path, "query": dict(request.query)}, call.remote)

@@ -136,7 +136,7 @@ async def get_segment(call: Call) -> SegmentOut:
         return await _out(s, await segments.get_segment(s, call.path_int("segment_id")))
 
 
-@router.route("GET", "/segments/{segment_id:\\d+}/count", summary="セグメントの人数と例", permission=READ,
+@router.route("GET", "/segments/{segment_id:\\d+}/count", personal="segment_sample", summary="セグメントの人数と例", permission=READ,
               response=Preview)
 async def count_segment(call: Call) -> Preview:
     async with call.ctx.db.read() as s:

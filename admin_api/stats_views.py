@@ -197,14 +197,14 @@ async def _unanswered(call: Call) -> list[UnansweredOut]:
             for u in found]
 
 
-@router.route("GET", "/stats/unanswered", summary="答えられなかった質問", permission=STATS_READ,
+@router.route("GET", "/stats/unanswered", personal="unanswered_questions", summary="答えられなかった質問", permission=STATS_READ,
               query=UnansweredQuery, response=list[UnansweredOut],
               description="個人情報の閲覧権限（personal.view）がない場合、氏名・電話番号などは伏せ字になります。")
 async def unanswered_questions(call: Call) -> list[UnansweredOut]:
     return await _unanswered(call)
 
 
-@router.route("GET", "/stats/unanswered.csv", summary="答えられなかった質問（CSV）", permission=STATS_READ,
+@router.route("GET", "/stats/unanswered.csv", personal="unanswered_questions", summary="答えられなかった質問（CSV）", permission=STATS_READ,
               query=UnansweredQuery, response=str, produces=CSV_CT)
 async def unanswered_questions_csv(call: Call):
     rows = [[u.text, u.count, u.users, f"{tokyo(u.last_at):%Y-%m-%d %H:%M}"] for u in await _unanswered(call)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from pathlib import Path
@@ -88,7 +87,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             app = build_service(settings, knowledge=knowledge, role=Role.WEB,
                                 worker_command=[sys.executable, "-m", "bot", "worker"])
         web.run_app(app, host=args.host or settings.host, port=args.port or settings.port,
-                    print=lambda s: print(s, file=sys.stderr), loop=loop)
+                    print=lambda s: print(s, file=sys.stderr), loop=loop,
+                    access_log=None)  # bot.logs.access_log_middleware writes the access log
     return 0
 
 
@@ -298,11 +298,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    # APScheduler logs every run of every job at INFO (twice a minute): our jobs log what they did.
-    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    from bot.logs import LogConfig, LogSettingsError, configure
+
     load_dotenv()
     args = build_parser().parse_args(argv)
+    try:
+        config = LogConfig.from_env(os.environ)
+    except LogSettingsError as exc:
+        print(f"madoguchi: configuration error: {exc}", file=sys.stderr)
+        return 2
+    # The worker writes its own file (LOG_DIR): two processes rotating one file would lose lines.
+    configure(config, "worker" if args.command == "worker" else "web")
     return args.func(args)

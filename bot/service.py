@@ -59,6 +59,7 @@ from admin_api import (
     image_views,
     log_views,
     mail_views,
+    maintenance_views,
     procedure_views,
     report_views,
     richmenu_views,
@@ -100,6 +101,8 @@ from bot.appkeys import (
     STAFF_SESSIONS,
     STARTUP_CONTENT,
 )
+from bot.backup.daily import CHECK_SECONDS as BACKUP_CHECK_SECONDS
+from bot.backup.daily import daily_backup
 from bot.circuit import BreakerPolicy
 from bot.citizen_erasure import citizen_erasure_router
 from bot.content_install import StartupContent, installing_content
@@ -122,7 +125,9 @@ from bot.inbox.shared import SharedInbox
 from bot.inbox.worker_link import WorkerLink
 from bot.inbox.writer import InboxWriter
 from bot.insight import LineOpenStatistics
+from bot.logs import access_log_middleware
 from bot.mail_receiver import receiving_mail
+from bot.maintenance import DuringMaintenance, banner_script, maintenance_view
 from bot.menu_relink import MenuRelinker
 from bot.metrics import Metrics
 from bot.notifier import OutboxNotifier, ProcedureResults
@@ -130,7 +135,7 @@ from bot.outbox.sender import OutboxSender, RetrySchedule
 from bot.retention import enforce_retention
 from bot.scheduler import Schedule, running
 from bot.settings import PRODUCTION, TEST, Settings
-from bot.turn import Turn, TurnHandler, TurnProcessor
+from bot.turn import HandlerWrapper, Turn, TurnHandler, TurnProcessor
 from bot.webhook import callback
 from civic.attributes.catalogue import install_town
 from civic.booking.services import BookingService
@@ -291,6 +296,7 @@ def spine(core: Core, handler: TurnHandler, *, gateway: LineGateway | None = Non
     if role is Role.WEB and not worker_command:
         raise ValueError("the web role needs the command that starts its turn worker")
     middlewares = [client_address_middleware(TrustedProxies(settings.trusted_proxies))] if settings.trusted_proxies else []
+    middlewares.append(access_log_middleware())  # after the client address is known, before any refusal
     if settings.admin_allowed_networks:  # after the client address is known
         middlewares.append(admin_allow_list_middleware(settings.admin_allowed_networks))
     app = web.Application(client_max_size=16 * 1024 * 1024, middlewares=middlewares)
@@ -300,6 +306,9 @@ def spine(core: Core, handler: TurnHandler, *, gateway: LineGateway | None = Non
     app[METRICS] = metrics = core.metrics
     if role is not Role.WORKER:
         register_readings(metrics, app)
+        # The maintenance notice the LIFF pages and the web chat show in advance (bot.maintenance).
+        app.router.add_get("/api/maintenance", maintenance_view(core.db, clock))
+        app.router.add_get("/api/maintenance.js", banner_script)
 
     async def stores(stack: contextlib.AsyncExitStack[Any]) -> None:
         stack.push_async_callback(core.db.dispose)
@@ -326,7 +335,7 @@ def spine(core: Core, handler: TurnHandler, *, gateway: LineGateway | None = Non
             await link.start()
             stack.push_async_callback(link.stop)
             return
-        processor = TurnProcessor(core.db, clock, handler, sender, core.gateway.get(),
+        processor = TurnProcessor(core.db, clock, DuringMaintenance(handler), sender, core.gateway.get(),
                                   GroupPolicy(settings.group_policy))
         dispatcher = InboxDispatcher(core.db, core.inbox_db, processor, batch_size=settings.worker_concurrency)
         queue = SharedInbox(core.db, dispatcher) if shared else dispatcher
@@ -396,17 +405,9 @@ def dialogue_handler(knowledge: Knowledge, *, timeout: timedelta = DEFAULT_TIMEO
     return build
 
 
-class RichMenuTaps:
+class RichMenuTaps(HandlerWrapper):
     """Counts rich-menu taps (postback data of published areas) and keeps tab switches silent:
     LINE already switched the menu, there is nothing to answer."""
-
-    def __init__(self, inner: TurnHandler) -> None:
-        self.inner = inner
-        self.prepare = getattr(inner, "prepare", None) or self._no_prepare
-
-    @staticmethod
-    async def _no_prepare(event: dict[str, Any]) -> None:
-        return None
 
     async def handle(self, turn: Turn) -> None:
         postback = turn.postback
@@ -488,7 +489,7 @@ def mount_pages(app: web.Application, lifespan: Lifespan, core: Core, knowledge:
         app.add_subapp("/liff/map", create_map_app(
             db, clock, knowledge.facilities, town=town.name, center=(town.area.latitude, town.area.longitude),
             tiles=map_tiles(settings)))
-    app.add_subapp("/liff/webchat", create_webchat_app(handler, db, clock, title=f"{town.name} よくある質問"))
+    app.add_subapp("/liff/webchat", create_webchat_app(DuringMaintenance(handler), db, clock, title=f"{town.name} よくある質問"))
     app.add_subapp("/open311/v2", create_open311_app(
         db, clock, categories={c.code: c.label for c in town.report_categories}, api_keys=settings.open311_api_keys,
         town=town.name, policy=open311_policy(settings, knowledge), redact=redactor))
@@ -526,6 +527,7 @@ def admin_routers(core: Core) -> list[ApiRouter]:
         report_views.router,
         faq_views.router,
         scenario_views.router,
+        maintenance_views.router,
     ]
 
 
@@ -564,6 +566,9 @@ def scheduled_jobs(core: Core, drafts_idle: timedelta) -> Schedule:
     schedule.every(3600, "expired staff sessions", functools.partial(purge_sessions, db, clock))
     schedule.every(3600, "stale sign-in counters", functools.partial(purge_login_throttle, db, clock))
     schedule.every(24 * 3600, "retention", functools.partial(enforce_retention, db, inbox, clock, core.settings.retention))
+    daily = daily_backup(core.settings, clock)  # BACKUP_AT with BACKUP_ENCRYPTION_KEY
+    if daily is not None:
+        schedule.every(BACKUP_CHECK_SECONDS, "daily backup", daily)
     return schedule
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -124,6 +125,8 @@ class Settings:
     #: ``/readyz`` answers 503 when the newest backup in ``BACKUP_DIR`` is older than this (0: not checked).
     ready_max_backup_age_hours: int = 0
     backup_dir: str = "var/backups"
+    #: The daily backup inside the service (``bot.backup.daily``): Japan time of day, None: off.
+    backup_at: time | None = None
     #: The facility map's background tiles: ``gsi`` (地理院タイル, default), ``osm`` or a ``{z}/{x}/{y}``
     #: URL template, with its attribution text and link (``liff.map.TileServer``).
     map_tile_url: str = "gsi"
@@ -263,6 +266,7 @@ class Settings:
             ready_max_backlog=_int(env, "READY_MAX_BACKLOG", 1000, 1, 10_000_000),
             ready_max_backup_age_hours=_int(env, "READY_MAX_BACKUP_AGE_HOURS", 0, 0, 24 * 366),
             backup_dir=env.get("BACKUP_DIR", "").strip() or "var/backups",
+            backup_at=_time_of_day(env, "BACKUP_AT"),
             map_tile_url=_tiles(env),
             map_tile_attribution=env.get("MAP_TILE_ATTRIBUTION", "").strip(),
             map_tile_attribution_url=(_url(env, "MAP_TILE_ATTRIBUTION_URL", "")
@@ -358,6 +362,18 @@ def _key(env: Mapping[str, str], name: str, text: str) -> bytes:
         return parse_key(text)
     except ValueError as exc:
         raise SettingsError(name, f"{exc} (generate one with: python -m bot new-key)") from None
+
+
+def _time_of_day(env: Mapping[str, str], name: str) -> time | None:
+    """``03:00`` (Japan time) → 03:00; empty → None (off)."""
+    text = env.get(name, "").strip()
+    if not text:
+        return None
+    hours, sep, minutes = text.partition(":")
+    if not (sep and hours.isdigit() and minutes.isdigit() and len(minutes) == 2
+            and 0 <= int(hours) <= 23 and 0 <= int(minutes) <= 59):
+        raise SettingsError(name, f"must be a time of day like 03:00 (Japan time), got {text!r}")
+    return time(int(hours), int(minutes))
 
 
 def _networks(env: Mapping[str, str], name: str) -> tuple[Network, ...]:

@@ -44,7 +44,7 @@ from conversation.events import InboundEvent, parse_event
 from conversation.loop import TurnBatch, prepare
 from conversation.turn import Turn, TurnHandler, outbound_text
 
-__all__ = ["APOLOGY", "Turn", "TurnHandler", "TurnProcessor", "outbound_text"]
+__all__ = ["APOLOGY", "HandlerWrapper", "Turn", "TurnHandler", "TurnProcessor", "outbound_text"]
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,21 @@ APOLOGY = {
     "text": "申し訳ありません。ただいまシステムで問題が起きており、お返事できませんでした。"
     "お手数ですが、しばらくしてからもう一度お送りください。お急ぎの場合は役場（代表）へお電話ください。",
 }
+
+
+class HandlerWrapper:
+    """A handler in front of another: keeps the inner one's ``prepare`` (the NLU, outside the transaction)."""
+
+    def __init__(self, inner: TurnHandler) -> None:
+        self.inner = inner
+        self.prepare = getattr(inner, "prepare", None) or self._no_prepare
+
+    @staticmethod
+    async def _no_prepare(event: dict[str, Any]) -> None:
+        return None
+
+    async def handle(self, turn: Turn) -> None:
+        await self.inner.handle(turn)
 
 
 def _reply_token(turn: Turn) -> str | None:

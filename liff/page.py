@@ -67,6 +67,17 @@ def liff_app(verifier: IdTokenVerifier, *, name: str, client_max_size: int = 102
     return app
 
 
+#: The maintenance banner every citizen's page loads (``liff/common/maintenance.js``, served by the
+#: service at ``/api/maintenance.js``; ``bot.maintenance``).
+MAINTENANCE_SCRIPT_FILE = Path(__file__).parent / "common" / "maintenance.js"
+MAINTENANCE_TAG = '<script src="/api/maintenance.js" defer></script>'
+
+
+def with_maintenance_banner(page_html: str) -> str:
+    """The page with the maintenance banner's script in its head."""
+    return page_html.replace("</head>", MAINTENANCE_TAG + "\n</head>", 1)
+
+
 def static_page(app: web.Application, static: Path, page: LiffPage, *, csp: str, title: str,
                 append_version: bool = False) -> None:
     """``GET /`` — ``static/index.html`` with ``{{title}}`` (the page's, else ``title``), ``{{liff_id}}``
@@ -74,7 +85,7 @@ def static_page(app: web.Application, static: Path, page: LiffPage, *, csp: str,
     text = (static / "index.html").read_text(encoding="utf-8")
     sdk = f'<script src="{html.escape(page.sdk_url)}"></script>' if page.sdk_url else ""
     text = text.replace("{{title}}", html.escape(page.title or title)).replace("{{liff_id}}", html.escape(page.liff_id))
-    text = text.replace("{{sdk_script}}", sdk)
+    text = with_maintenance_banner(text.replace("{{sdk_script}}", sdk))
     headers = {"Content-Security-Policy": csp, "Cache-Control": "no-store"}
 
     async def index(_: web.Request) -> web.Response:

@@ -76,6 +76,7 @@ REGISTRY: dict[str, str] = {
     "delivery": NONE,
     "delivery_link": NONE,
     "delivery_image": NONE + " (images staff uploaded for deliveries)",
+    "maintenance_notice": NONE + " (the maintenance window staff announce)",
     "delivery_mail_rule": NONE,
     "delivery_inbound_mail": NONE + " (mail from the town's systems)",
     "operation_log": CONTENT + " (snapshots naming the citizen are redacted; the entries stay)",

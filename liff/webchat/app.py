@@ -39,6 +39,7 @@ from civic.ratelimit import RateLimit
 from conversation.events import parse_event
 from conversation.loop import TurnBatch, prepare
 from conversation.turn import Message, TurnHandler
+from liff.page import with_maintenance_banner
 
 STATIC = Path(__file__).with_name("static")
 CHANNEL = "web"
@@ -58,7 +59,7 @@ def create_webchat_app(handler: Any, db: Database, clock: Clock, *,
     app = web.Application(client_max_size=16 * 1024)
     locks: dict[str, asyncio.Lock] = {}
     sessions, addresses = RateLimit(per_session_per_minute), RateLimit(per_address_per_minute)
-    page = (STATIC / "index.html").read_text(encoding="utf-8").replace("{{title}}", title)
+    page = with_maintenance_banner((STATIC / "index.html").read_text(encoding="utf-8").replace("{{title}}", title))
     csp = ("default-src 'self'; img-src 'self' data: https: http:; style-src 'self'; script-src 'self'; "
            "connect-src 'self'; frame-ancestors *")
 

@@ -526,6 +526,11 @@ async def test_every_mutating_route_of_the_service_writes_one_entry_in_its_trans
     await call("DELETE", f"/scenarios/{scenario['id']}")
     await call("POST", "/scenarios/import", {"yaml": "key: cats\ntitle: 猫\nstart: root\nnodes:\n  root:\n"
                                                      "    messages: [猫の登録はありません。]\n"})
+    window = {"starts_at": (now + timedelta(days=1)).isoformat(), "ends_at": (now + timedelta(days=1, hours=2)).isoformat(),
+              "message": "点検のため停止します。"}
+    await call("PUT", "/maintenance", window)
+    await call("PUT", "/maintenance", {**window, "message": "点検のため予約を停止します。"})  # the second has a before
+    await call("DELETE", "/maintenance")
     keys = QrKeyring(whole.settings.qr_key_bytes())
     household = Household((Person("山田\u3000花子", "ヤマダ\u3000ハナコ", date(1990, 1, 1), "女", "世帯主"),),
                           (Address("current", "8390901", "福岡県みどり郡みどり町中央", "1番地"),))
