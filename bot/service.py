@@ -52,6 +52,7 @@ from linebot.v3.webhook import WebhookParser
 
 from admin_api import (
     booking_views,
+    disaster_views,
     facility_views,
     faq_views,
     log_views,
@@ -516,6 +517,7 @@ def admin_routers(core: Core, knowledge: Knowledge) -> list[ApiRouter]:
         report_views.router,
         faq_views.router,
         scenario_views.router,
+        disaster_views.router,
     ]
 
 

@@ -85,13 +85,19 @@ class RichMenuPublisher:
             snap = await services.snapshot(s, account)
         return await self.apply(await self._new_release(account, snap, "draft", by))
 
+    async def apply_snapshot(self, account: str, snap: dict[str, Any], source: str, by: str) -> RichMenuRelease:
+        """A release of ``snap`` built elsewhere (a 防災モード switch: ``richmenus.modes``), applied now."""
+        _check_account(account)
+        return await self.apply(await self._new_release(account, snap, source, by))
+
     async def promote(self, by: str, source: str = "test", target: str = "production") -> RichMenuRelease:
         """What was tried on the test account, unchanged, on the production account."""
         _check_account(source)
         _check_account(target)
         async with self.db.read() as s:
             tried = (await s.exec(select(RichMenuRelease).where(RichMenuRelease.account == source,
-                                                                RichMenuRelease.status == APPLIED)
+                                                                RichMenuRelease.status == APPLIED,
+                                                                col(RichMenuRelease.source).not_like("mode:%"))
                                   .order_by(col(RichMenuRelease.number).desc()))).first()
         if tried is None:
             raise RichMenuError("conflict", "nothing_tried",
