@@ -90,17 +90,26 @@ async def answer_nearest(ctx: Context, latitude: float, longitude: float) -> Non
         ctx.say(m.text("申し訳ありません。避難所の情報がまだ登録されていません。\n"
                        f"お問い合わせ：{ctx.services.town.contact}"))
         return
+    usable = [v for v in ranked if v.shelter.state not in (FULL, CLOSED)][:SHOWN]
+    reach = max((v.distance_m or 0.0 for v in usable), default=float("inf"))
+    refused = [v for v in ranked if v.shelter.state in (FULL, CLOSED) and (v.distance_m or 0.0) <= reach][:SHOWN]
     lines = ["お近くの避難所です（開設中の避難所を近い順に表示しています）。"]
-    for i, v in enumerate(ranked[:SHOWN], 1):
-        f, sh = v.facility, v.shelter
-        state = STATE_LABELS.get(sh.state, sh.state)
-        if sh.state in (FULL, CLOSED):
-            state += "（受け入れできません）"
-        kinds = "・".join(KIND_LABELS[k] for k in v.kinds if k in KIND_LABELS)
-        count = f" {sh.occupancy}/{sh.capacity}人" if sh.capacity else ""
-        lines.append(f"{i}. {f.name}【{state}】{distance_text(v.distance_m or 0.0)}{count}"
-                     + (f"\n　{kinds}" if kinds else "")
-                     + f"\n　地図：{MAP_URL.format(lat=f.latitude, lon=f.longitude)}")
+    lines += [_line(i, v) for i, v in enumerate(usable, 1)]
     if not any(v.shelter.state in shelters.OPEN_STATES for v in ranked):
         lines.append("現在、開設している避難所はありません。町の発表に注意してください。")
+    if refused:
+        lines.append("次の避難所は満員または閉鎖のため、受け入れできません。")
+        lines += [_line(i, v) for i, v in enumerate(refused, len(usable) + 1)]
     ctx.say(m.text("\n".join(lines)))
+
+
+def _line(i: int, v: shelters.ShelterView) -> str:
+    f, sh = v.facility, v.shelter
+    state = STATE_LABELS.get(sh.state, sh.state)
+    if sh.state in (FULL, CLOSED):
+        state += "（受け入れできません）"
+    kinds = "・".join(KIND_LABELS[k] for k in v.kinds if k in KIND_LABELS)
+    count = f" {sh.occupancy}/{sh.capacity}人" if sh.capacity else ""
+    return (f"{i}. {f.name}【{state}】{distance_text(v.distance_m or 0.0)}{count}"
+            + (f"\n　{kinds}" if kinds else "")
+            + f"\n　地図：{MAP_URL.format(lat=f.latitude, lon=f.longitude)}")
