@@ -13,6 +13,7 @@ from admin_api import log_views, staff_views, stats_views
 from admin_api.app import PREFIX, create_admin_app
 from admin_api.context import AdminContext
 from admin_api.richmenu_views import richmenu_router
+from admin_api.routing import ApiRouter
 from admin_api.staff_auth import StaffAuthenticator
 from admin_api.two_factor_views import two_factor_router
 from civic.clock import FrozenClock
@@ -50,7 +51,7 @@ class AdminEnv:
         await self.stack.aclose()
 
 
-async def build_env(db: Database, *, mount: bool = False) -> AdminEnv:
+async def build_env(db: Database, *, mount: bool = False, extra: tuple[ApiRouter, ...] = ()) -> AdminEnv:
     """The admin app (at the root, or mounted at /admin/api/v1 under a parent when ``mount``)."""
     clock = FrozenClock(NOW)
     sessions = StaffSessions(db, clock, Passwords.for_tests())
@@ -59,7 +60,7 @@ async def build_env(db: Database, *, mount: bool = False) -> AdminEnv:
     segments = StaticSegments()
     publisher = RichMenuPublisher(db, clock, line_apis(sim), segments)
     routers = [staff_views.router, log_views.router, stats_views.router, richmenu_router(db, clock, publisher),
-               two_factor_router(db, clock, "みどり町 窓口")]
+               two_factor_router(db, clock, "みどり町 窓口"), *extra]
     context = AdminContext(db, clock, auditor=Auditor(db, clock), sessions=sessions, line_apis=line_apis(sim),
                            publisher=publisher)
     admin = create_admin_app(StaffAuthenticator(sessions), routers, context=context)
