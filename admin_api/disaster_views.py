@@ -20,6 +20,7 @@ from civic.disaster.models import (
     MODE_LABELS,
     STATE_LABELS,
     DisasterModeChange,
+    Shelter,
 )
 from richmenus import services as menus
 from richmenus.errors import RichMenuError
@@ -155,12 +156,15 @@ async def put_mode_menus(call: Call) -> ModeMenusIn:
     body: ModeMenusIn = call.body
     mode, account = call.request.match_info["mode"], call.request.match_info["account"]
     async with call.ctx.db.write() as s:
+        before = [{"segment_id": r.segment_id, "menu_id": r.menu_id}
+                  for r in await menus.mode_targets_of(s, account, mode)]
         try:
             await menus.set_mode_targets(s, mode, account, default_menu_id=body.default_menu_id,
                                          segments=list(body.segments))
         except RichMenuError as exc:
             raise ApiError(404 if exc.kind == "not_found" else 422, exc.code, exc.message, exc.field) from exc
-        await call.audit(s, "disaster.menus", f"disaster_menus:{mode}:{account}", after=body.model_dump(mode="json"))
+        await call.audit(s, "disaster.menus", f"disaster_menus:{mode}:{account}", before={"targets": before},
+                         after=body.model_dump(mode="json"))
     return body
 
 
@@ -178,6 +182,8 @@ async def update_shelter(call: Call) -> ShelterOut:
     facility_id = call.path_int("facility_id")
     by = call.principal.login if call.principal is not None else "system"
     async with call.ctx.db.write() as s:
+        old = await s.get(Shelter, facility_id)
+        before = {"state": old.state, "occupancy": old.occupancy, "capacity": old.capacity} if old else {}
         try:
             view = await disaster.update_shelter(s, call.ctx.clock.now(), facility_id, by=by, state=body.state,
                                                  capacity=body.capacity, occupancy=body.occupancy,
@@ -185,6 +191,6 @@ async def update_shelter(call: Call) -> ShelterOut:
         except disaster.DisasterError as exc:
             raise _refused(exc) from exc
         out = _shelter_out(view)
-        await call.audit(s, "shelters.update", f"shelter:{facility_id}", after=body.model_dump(mode="json",
-                                                                                            exclude_none=True))
+        await call.audit(s, "shelters.update", f"shelter:{facility_id}", before=before,
+                         after=body.model_dump(mode="json", exclude_none=True))
     return out

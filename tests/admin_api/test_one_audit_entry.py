@@ -530,6 +530,15 @@ async def test_every_mutating_route_of_the_service_writes_one_entry_in_its_trans
     sealed = keys.seal(Ticket("shomei", (171,), {"kind": "jumin"}, household, now))
     await call("POST", "/procedures/counter/open", {"texts": [sealed]})
 
+    # 防災モード (issue #22): the switch, the menus prepared for it, a shelter
+    await call("PUT", "/disaster-mode", {"mode": "alert", "reason": "大雨警報", "confirm": True})
+    await call("PUT", "/disaster-mode/menus/disaster/production", {"default_menu_id": None})
+    async with db.write() as s:
+        from civic.disaster.content import seed_shelters
+        [shelter_id] = await seed_shelters(s, [{"code": "shelter-x", "name": "避難所", "location": [35.0, 135.0],
+                                                "capacity": 10}], now)
+    await call("PUT", f"/shelters/{shelter_id}", {"state": "open", "occupancy": 3})
+
     assert sorted(mutating - set(done)) == [], "every mutating route of the document is driven"
     assert by_framework == [], "each route writes its own entry in its transaction, not the framework's safety net"
     missing = [(m, t, e.action) for (m, t), e in done.items()
