@@ -100,16 +100,24 @@ class DisasterSwitch:
                 return None
             if record is not None:
                 await record(s, change)
-            change_id = change.id
+        return await self.settle()
+
+    async def settle(self) -> DisasterModeChange | None:
+        """Relink the menus of the latest change if that is still to do (a switch recorded elsewhere, e.g.
+        by a mail rule in the mail's transaction: ``civic.deliveries.mail``). The latest change, or None."""
+        async with self.db.read() as s:
+            change = await disaster.latest_change(s)
+        if change is None or change.menus != "pending":
+            return change
         status, error = "none", None
         if self.menus is not None:
             try:
-                status = "applied" if await self.menus.switch(mode, by) else "none"
+                status = "applied" if await self.menus.switch(change.mode, change.changed_by) else "none"
             except RichMenuError as exc:
                 status, error = "failed", exc.message
-                log.warning("disaster mode %s: menus not relinked: %s", mode, exc.message)
+                log.warning("disaster mode %s: menus not relinked: %s", change.mode, exc.message)
         async with self.db.write() as s:
-            row = await s.get(DisasterModeChange, change_id)
+            row = await s.get(DisasterModeChange, change.id)
             assert row is not None
             row.menus, row.error = status, error
             s.add(row)

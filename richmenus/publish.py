@@ -296,9 +296,9 @@ class RichMenuPublisher:
         async with self.db.write() as s:
             await s.exec(sa.delete(RichMenuUserLink).where(
                 col(RichMenuUserLink.account) == account, col(RichMenuUserLink.channel_user_id).in_(list(links))))
-            await s.execute(sa.insert(RichMenuUserLink), [
+            await s.exec(sa.insert(RichMenuUserLink).values([  # at most BATCH rows: one multi-row INSERT
                 {"account": account, "channel_user_id": user, "line_rich_menu_id": line_id, "segment_id": segment,
-                 "linked_at": now} for user, (line_id, segment) in links.items()])
+                 "linked_at": now} for user, (line_id, segment) in links.items()]))
 
     async def _cleanup(self, line: LineApis, account: str, keep: set[str]) -> None:
         for alias in (await line.messaging.get_rich_menu_alias_list()).aliases:
