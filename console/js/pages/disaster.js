@@ -54,12 +54,12 @@ export default async function disasterPage(main, ctx) {
   if (!shelters.length) return;
   const editable = ctx.can("disaster.shelters");
   main.append(h("h2", {}, "避難所"), h("table", { id: "shelters" },
-    h("thead", {}, h("tr", {}, ["避難所", "種別", "状態", "人数 / 収容", ""].map((t) => h("th", { scope: "col" }, t)))),
+    h("thead", {}, h("tr", {}, ["避難所", "種別", "状態", "人数 / 収容", "操作"].map((t) => h("th", { scope: "col" }, t)))),
     h("tbody", {}, shelters.map((s) => {
       const st = h("select", { name: "state", "aria-label": `${s.name}の状態`, disabled: !editable },
         Object.entries(STATES).map(([v, label]) => h("option", { value: v, selected: v === s.state }, label)));
       const count = h("input", { name: "occupancy", type: "number", min: "0", max: "100000", value: String(s.occupancy),
-        "aria-label": `${s.name}の現在の人数`, disabled: !editable, style: "width:6em" });
+        "aria-label": `${s.name}の現在の人数`, disabled: !editable, class: "count-input" });
       const save = editable && h("button", { type: "button", class: "secondary", onclick: async () => {
         try {
           const out = await api("PUT", `/shelters/${s.facility_id}`, { state: st.value, occupancy: Number(count.value) });
