@@ -43,6 +43,9 @@ class MailRuleIn(_In):
     segment_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     needs_approval: bool = Field(default=False, description="職員が承認してから配信する")
     active: bool = True
+    disaster_mode: Literal["alert", "disaster"] | None = Field(
+        default=None, description="当てはまるメールで防災モードを切り替える（alert: 警戒 / disaster: 災害）。"
+                                  "disaster.manage の権限が必要です")
 
 
 class MailRuleOut(MailRuleIn):
@@ -86,7 +89,15 @@ def _rule_out(row: MailRule) -> MailRuleOut:
     return MailRuleOut(id=row.id, name=row.name, priority=row.priority, sender=row.sender, subject=row.subject,
                        rewrite=json.loads(row.rewrite), include_subject=row.include_subject, target=row.target,
                        segment_id=row.segment_id, needs_approval=row.needs_approval, active=row.active,
+                       disaster_mode=row.disaster_mode,
                        created_at=row.created_at, updated_at=row.updated_at)
+
+
+def _may_switch(call: Call, b: MailRuleIn) -> None:
+    """A rule that switches the 防災モード needs the right to switch it (issue #22)."""
+    if b.disaster_mode and call.principal is not None and not call.principal.can("disaster.manage"):
+        raise ApiError(403, "forbidden", "防災モードを切り替えるルールには「防災モードの切り替え」の権限が必要です。",
+                       "disaster_mode")
 
 
 router = ApiRouter("mail", description="メール転送（受信メールを LINE で再配信）")
@@ -125,6 +136,7 @@ async def list_mail_rules(call: Call) -> list[MailRuleOut]:
               response=MailRuleOut, status=201)
 async def create_mail_rule(call: Call) -> MailRuleOut:
     b: MailRuleIn = call.body
+    _may_switch(call, b)
     now = call.ctx.clock.now()
     async with call.ctx.db.write() as s:
         rewrite = await _check(s, b)
@@ -140,6 +152,7 @@ async def create_mail_rule(call: Call) -> MailRuleOut:
               body=MailRuleIn, response=MailRuleOut)
 async def update_mail_rule(call: Call) -> MailRuleOut:
     b: MailRuleIn = call.body
+    _may_switch(call, b)
     async with call.ctx.db.write() as s:
         row = await _get(s, call.path_int("rule_id"))
         before = _rule_out(row).model_dump(mode="json")

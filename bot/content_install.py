@@ -24,6 +24,7 @@ from sqlmodel import select
 
 from civic.clock import Clock
 from civic.database import Database
+from civic.disaster.content import read_shelters_file, seed_shelters
 from civic.facilities.content import SeedResult, read_facilities_file, seed_facilities
 from richmenus.demo import publish_demo_menus
 from richmenus.models import RichMenu, RichMenuRelease
@@ -39,6 +40,16 @@ async def install_facilities(db: Database, clock: Clock, town_dir: Path) -> Seed
     data = read_facilities_file(path)
     async with db.write() as s:
         return await seed_facilities(s, data, clock.now())
+
+
+async def install_shelters(db: Database, clock: Clock, town_dir: Path) -> int:
+    """The town's shelters (``shelters.yml``, issue #22): created or updated; staff's state and count kept."""
+    path = town_dir / "shelters.yml"
+    if not path.is_file():
+        return 0
+    entries = read_shelters_file(path)
+    async with db.write() as s:
+        return len(await seed_shelters(s, entries, clock.now()))
 
 
 async def install_first_menus(db: Database, clock: Clock, publisher: RichMenuPublisher, town_dir: Path, *,
@@ -76,6 +87,8 @@ async def installing_content(db: Database, clock: Clock, town_dir: Path, publish
     seeded = report.facilities = await install_facilities(db, clock, town_dir)
     if seeded is not None and seeded.created:
         log.info("facilities installed from %s: %s", town_dir / "facilities.yml", ", ".join(seeded.created))
+    if shelters := await install_shelters(db, clock, town_dir):
+        log.info("%d shelters installed from %s", shelters, town_dir / "shelters.yml")
 
     async def menus() -> None:
         try:

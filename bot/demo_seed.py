@@ -9,6 +9,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.appkeys import CLOCK, DATABASE, KNOWLEDGE, PUBLISHER, SETTINGS
+from bot.content_install import install_shelters
 from bot.dialogue_wiring import seed_dialogues
 from civic.booking.demo import seed_booking_demo
 from civic.staff.errors import StaffError
@@ -43,4 +44,5 @@ async def seed_demo(app: web.Application) -> None:
                              app[SETTINGS].town_dir / "richmenus.yml", by="(demo)")
     result = await seed_booking_demo(db, clock, app[SETTINGS].town_dir)
     log.info("demo facilities: %s", result)
+    log.info("demo shelters: %d", await install_shelters(db, clock, app[SETTINGS].town_dir))  # issue #22
     await seed_dialogues(db, clock, app[SETTINGS], app[KNOWLEDGE])

@@ -58,13 +58,20 @@ class MailHandler:
 
 
 def database_intake(db: Database, clock: Clock, desk: DeliveryDesk,
-                    on_delivery: Callable[[], None] | None = None) -> Intake:
+                    on_delivery: Callable[[], None] | None = None,
+                    on_committed: Callable[[], Awaitable[Any]] | None = None) -> Intake:
+    """``on_committed()`` runs after each mail's transaction (the 防災モード's menus: a rule may switch it)."""
     async def intake(raw: bytes, envelope_from: str | None) -> Any:
         async with db.write() as s:
             row = await mail.receive(s, clock.now(), desk, raw, via="smtp", envelope_from=envelope_from)
             status = row.status
         if status == mail.DELIVERED and on_delivery is not None:
             on_delivery()
+        if on_committed is not None:
+            try:
+                await on_committed()
+            except Exception:
+                log.exception("mail receiver: the disaster mode's menus were not relinked")
         return row
 
     return intake
@@ -94,10 +101,11 @@ class MailReceiver:
 @contextlib.asynccontextmanager
 async def receiving_mail(db: Database, clock: Clock, *, host: str = "127.0.0.1", port: int = 2525,
                          recipients: set[str] | None = None, desk: DeliveryDesk | None = None,
-                         on_delivery: Callable[[], None] | None = None) -> AsyncIterator[MailReceiver]:
+                         on_delivery: Callable[[], None] | None = None,
+                         on_committed: Callable[[], Awaitable[Any]] | None = None) -> AsyncIterator[MailReceiver]:
     """``on_delivery()`` runs after a mail became a delivery (e.g. the delivery scheduler's ``wake``)."""
-    receiver = MailReceiver(MailHandler(database_intake(db, clock, desk or DeliveryDesk(), on_delivery), recipients),
-                            host, port)
+    intake = database_intake(db, clock, desk or DeliveryDesk(), on_delivery, on_committed)
+    receiver = MailReceiver(MailHandler(intake, recipients), host, port)
     await receiver.start()
     log.info("mail to LINE: SMTP on %s:%s", host, receiver.port)
     try:

@@ -25,6 +25,7 @@ MODEL_MODULES = [
     "civic.segments.models",
     "civic.deliveries.models",
     "civic.maintenance.models",
+    "civic.disaster.models",
 ]
 
 

@@ -54,6 +54,7 @@ from admin_api import (
     attribute_views,
     booking_views,
     delivery_views,
+    disaster_views,
     facility_views,
     faq_views,
     image_views,
@@ -168,6 +169,7 @@ from liff.procedures.app import create_procedures_app
 from liff.webchat import create_webchat_app
 from richmenus.editor import EditorOptions
 from richmenus.line_api import GatewayLineApis
+from richmenus.modes import DisasterSwitch, ModeMenus
 from richmenus.publish import RichMenuPublisher
 from richmenus.taps import is_switch_data, record_tap
 
@@ -528,6 +530,7 @@ def admin_routers(core: Core) -> list[ApiRouter]:
         faq_views.router,
         scenario_views.router,
         maintenance_views.router,
+        disaster_views.router,
     ]
 
 
@@ -591,7 +594,9 @@ def start_jobs(app: web.Application, lifespan: Lifespan, core: Core, schedule: S
     if settings.mail_receiver_port:
         lifespan.enter(lambda: receiving_mail(db, clock, host=settings.host, port=settings.mail_receiver_port,
                                               recipients=set(settings.mail_recipients),
-                                              on_delivery=core.wake_deliveries))
+                                              on_delivery=core.wake_deliveries,
+                                              on_committed=DisasterSwitch(db, clock, ModeMenus(core.publisher)
+                                                                          if core.publisher else None).settle))
 
     async def catalogue(stack: contextlib.AsyncExitStack[Any]) -> None:
         async with db.write() as session:  # the town's attributes and forms; safe to repeat

@@ -215,6 +215,8 @@ class Context:
         self.answered_as: str | None = None
         #: The bot could not answer (an apology, the question recorded for staff).
         self.fell_back = False
+        #: The town's 防災モード for this turn (``civic.disaster``: normal / alert / disaster).
+        self.mode = "normal"
 
     # -- input --------------------------------------------------------------------------------
     @property

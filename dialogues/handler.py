@@ -28,9 +28,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from civic.clock import TOKYO, utc
+from civic.disaster.models import NORMAL
+from civic.disaster.services import current_mode
 from conversation.events import InboundEvent
 from conversation.turn import Turn
-from dialogues import booking, faq, safety
+from dialogues import booking, disaster, faq, safety
 from dialogues import messages as m
 from dialogues.engine import Context, Engine, Flow, Store
 from dialogues.facility import FacilityFlow
@@ -123,8 +125,9 @@ class DialogueHandler:
 
     async def handle(self, turn: Turn) -> None:
         kind = turn.inbound.type
+        mode = await current_mode(turn.session) if kind in {"follow", "message", "postback"} else NORMAL
         if kind == "follow":
-            turn.say(self.help_message(self.welcome))
+            turn.say(disaster.welcome(mode) or self.help_message(self.welcome))
             turn.intent = "follow"
             if "form" in self.engine.flows:
                 await offer_on_follow(Context(turn, self.services, Store(turn.state)))
@@ -136,6 +139,7 @@ class DialogueHandler:
             return  # unfollow, join, leave…: recorded by the turn processor, no one to answer
         store = Store(turn.state)
         ctx = Context(turn, self.services, store)
+        ctx.mode = mode
         if safety.answer_emergency(ctx):
             self.polish(ctx)
             return
@@ -146,6 +150,8 @@ class DialogueHandler:
         self._forget_stale(ctx)
         try:
             await self.route(ctx)
+            if ctx.mode != NORMAL and ctx.fell_back and ctx.store.flow is None:
+                ctx.turn.replies[:] = [disaster.fallback(ctx, ctx.mode)]  # the mode's answer (issue #22)
         finally:
             settle_intent(ctx)
             self.polish(ctx)
@@ -173,6 +179,11 @@ class DialogueHandler:
             action = self.menu_texts.get(_folded(text))
             if action:
                 await self.start_action(ctx, action)
+                return
+            if disaster.asks_for_shelter(text):  # 「近くの避難所」, in any mode (issue #22)
+                disaster.ask_location(ctx)
+                if ctx.store.flow is not None:
+                    self.engine.resume_after_answer(ctx)
                 return
         if ctx.store.flow is not None:
             await self.in_flow(ctx)
@@ -333,6 +344,9 @@ class DialogueHandler:
 
     async def idle(self, ctx: Context) -> None:
         kind = ctx.message_type
+        if ctx.location is not None and (ctx.mode != NORMAL or disaster.waiting_for_location(ctx)):
+            await disaster.answer_nearest(ctx, ctx.location["latitude"], ctx.location["longitude"])
+            return
         if ctx.location is not None:
             taker = next((f for f in self.engine.flows.values() if f.entrance.location), None)
             if taker is not None:

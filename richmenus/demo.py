@@ -36,6 +36,8 @@ class MenuEntry(_Strict):
     tab_label: Line | None = Field(default=None, max_length=20)
     chat_bar_text: Line = Field(min_length=1, max_length=14)
     selected: bool = True
+    #: Outside the group of tabs (a 防災モード menu, shown alone).
+    standalone: bool = False
     layout: Layout
 
 
@@ -54,6 +56,8 @@ class MenuFile(_Strict):
     group: str | None = Field(default=None, max_length=100)
     menus: list[MenuEntry] = Field(min_length=1)
     targets: dict[str, AccountTargets] = Field(default_factory=dict)
+    #: Menus prepared for the 防災モード (``alert`` / ``disaster``) per account (issue #22).
+    modes: dict[str, dict[str, AccountTargets]] = Field(default_factory=dict)
 
 
 def load_menu_file(path: Path) -> MenuFile:
@@ -67,7 +71,10 @@ def load_menu_file(path: Path) -> MenuFile:
         where = ".".join(str(p) for p in first["loc"])
         raise RichMenuError("invalid", "menu_file", f"{path} の {where}: {first['msg']}") from exc
     keys = [m.key for m in menus.menus]
-    for account, targets in menus.targets.items():
+    every = [*menus.targets.items(), *(item for per in menus.modes.values() for item in per.items())]
+    if any(mode not in ("alert", "disaster") for mode in menus.modes):
+        raise RichMenuError("invalid", "menu_file", f"{path}: modes は alert か disaster です。")
+    for account, targets in every:
         if account not in ACCOUNTS:
             raise RichMenuError("invalid", "menu_file", f"{path}: targets のアカウント「{account}」は production か test です。")
         for key in [targets.default, *(s.menu for s in targets.segments)]:
@@ -91,11 +98,12 @@ async def install_menus(db: Database, clock: Clock, path: Path = DEMO_FILE) -> d
                 await s.flush()
             group_id = group.id
         for position, entry in enumerate(spec.menus):
+            in_group = None if entry.standalone else group_id
             menu = (await s.exec(select(RichMenu).where(RichMenu.name == entry.name,
-                                                        RichMenu.group_id == group_id))).first()
+                                                        RichMenu.group_id == in_group))).first()
             if menu is None:
                 menu = await services.create_menu(s, now, name=entry.name, chat_bar_text=entry.chat_bar_text,
-                                                  selected=entry.selected, layout=entry.layout, group_id=group_id,
+                                                  selected=entry.selected, layout=entry.layout, group_id=in_group,
                                                   tab_label=entry.tab_label)
             ids[entry.key] = pk(menu)
             await services.update_menu(s, now, menu, chat_bar_text=entry.chat_bar_text, selected=entry.selected,
@@ -104,6 +112,11 @@ async def install_menus(db: Database, clock: Clock, path: Path = DEMO_FILE) -> d
             await services.set_targets(
                 s, account, default_menu_id=ids[targets.default] if targets.default else None,
                 segments=[(t.segment, ids[t.menu]) for t in targets.segments])
+        for mode, per_account in spec.modes.items():
+            for account, targets in per_account.items():
+                await services.set_mode_targets(
+                    s, mode, account, default_menu_id=ids[targets.default] if targets.default else None,
+                    segments=[(t.segment, ids[t.menu]) for t in targets.segments])
     return ids
 
 

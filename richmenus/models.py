@@ -128,3 +128,21 @@ class RichMenuTap(SQLModel, table=True):
     menu_id: int | None = Field(default=None, sa_column=sa.Column(sa.Integer, nullable=True))
     area_index: int | None = Field(default=None, sa_column=sa.Column(sa.Integer, nullable=True))
     label: str | None = Field(default=None, sa_column=sa.Column(sa.String(40), nullable=True))
+
+
+class RichMenuModeTarget(SQLModel, table=True):
+    """What an account shows in a 防災モード (``alert`` / ``disaster``), prepared beforehand (issue #22).
+
+    Its menus are published with every release of the account (``services.snapshot``), so switching
+    the mode only points the default menu and the segment links at them (``modes.ModeMenus``)."""
+
+    __tablename__ = "rich_menu_mode_target"
+    __table_args__ = (sa.UniqueConstraint("mode", "account", "segment_id", name="uq_rich_menu_mode_target"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    mode: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    account: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    #: Null for the mode's default menu.
+    segment_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(64), nullable=True))
+    menu_id: int = Field(foreign_key="rich_menu.id", index=True)
+    priority: int = Field(default=0, nullable=False)

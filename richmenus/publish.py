@@ -85,13 +85,19 @@ class RichMenuPublisher:
             snap = await services.snapshot(s, account)
         return await self.apply(await self._new_release(account, snap, "draft", by))
 
+    async def apply_snapshot(self, account: str, snap: dict[str, Any], source: str, by: str) -> RichMenuRelease:
+        """A release of ``snap`` built elsewhere (a 防災モード switch: ``richmenus.modes``), applied now."""
+        _check_account(account)
+        return await self.apply(await self._new_release(account, snap, source, by))
+
     async def promote(self, by: str, source: str = "test", target: str = "production") -> RichMenuRelease:
         """What was tried on the test account, unchanged, on the production account."""
         _check_account(source)
         _check_account(target)
         async with self.db.read() as s:
             tried = (await s.exec(select(RichMenuRelease).where(RichMenuRelease.account == source,
-                                                                RichMenuRelease.status == APPLIED)
+                                                                RichMenuRelease.status == APPLIED,
+                                                                col(RichMenuRelease.source).not_like("mode:%"))
                                   .order_by(col(RichMenuRelease.number).desc()))).first()
         if tried is None:
             raise RichMenuError("conflict", "nothing_tried",
@@ -283,15 +289,16 @@ class RichMenuPublisher:
                     col(RichMenuUserLink.account) == account, col(RichMenuUserLink.channel_user_id).in_(batch)))
 
     async def _save_links(self, account: str, links: dict[str, tuple[str, str]]) -> None:
+        """Replace the users' link rows in two statements (a 防災モード switch relinks everyone: issue #22)."""
+        if not links:
+            return
         now = self.clock.now()
         async with self.db.write() as s:
-            for user, (line_id, segment) in links.items():
-                row = await s.get(RichMenuUserLink, (account, user))
-                if row is None:
-                    row = RichMenuUserLink(account=account, channel_user_id=user, line_rich_menu_id=line_id,
-                                           segment_id=segment, linked_at=now)
-                row.line_rich_menu_id, row.segment_id, row.linked_at = line_id, segment, now
-                s.add(row)
+            await s.exec(sa.delete(RichMenuUserLink).where(
+                col(RichMenuUserLink.account) == account, col(RichMenuUserLink.channel_user_id).in_(list(links))))
+            await s.exec(sa.insert(RichMenuUserLink).values([  # at most BATCH rows: one multi-row INSERT
+                {"account": account, "channel_user_id": user, "line_rich_menu_id": line_id, "segment_id": segment,
+                 "linked_at": now} for user, (line_id, segment) in links.items()]))
 
     async def _cleanup(self, line: LineApis, account: str, keep: set[str]) -> None:
         for alias in (await line.messaging.get_rich_menu_alias_list()).aliases:

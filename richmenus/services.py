@@ -17,7 +17,14 @@ from richmenus.errors import RichMenuError
 from richmenus.images import check_image
 from richmenus.layout import Layout
 from richmenus.line_api import ACCOUNT_NAMES
-from richmenus.models import ACCOUNTS, RichMenu, RichMenuGroup, RichMenuImage, RichMenuTarget
+from richmenus.models import (
+    ACCOUNTS,
+    RichMenu,
+    RichMenuGroup,
+    RichMenuImage,
+    RichMenuModeTarget,
+    RichMenuTarget,
+)
 from richmenus.render import Tab, render
 from richmenus.spec import MenuSpec, Problem, Size, problems, switch_targets
 
@@ -200,6 +207,9 @@ async def delete_menu(s: AsyncSession, now: datetime, menu: RichMenu) -> None:
         where = "、".join(sorted({ACCOUNT_NAMES.get(t.account, t.account) for t in targets}))
         raise RichMenuError("conflict", "menu_in_use",
                             f"「{menu.name}」は{where}で表示するメニューに設定されています。先に表示設定から外してください。")
+    if (await s.exec(select(RichMenuModeTarget).where(RichMenuModeTarget.menu_id == menu.id))).first():
+        raise RichMenuError("conflict", "menu_in_use",
+                            f"「{menu.name}」は防災モードのメニューに設定されています。先に防災モードの設定から外してください。")
     for other in await list_menus(s):
         if other.id != menu.id and menu.id in switch_targets(load_spec(other)):
             if other.group_id is not None and other.group_id == menu.group_id and other.layout is not None:
@@ -262,13 +272,25 @@ async def menu_problems(s: AsyncSession, menu: RichMenu) -> list[Problem]:
 
 
 async def snapshot(s: AsyncSession, account: str) -> dict[str, Any]:
-    """What ``account`` should show, frozen: every targeted menu and every menu reachable by a tab switch."""
+    """What ``account`` should show, frozen: every targeted menu and every menu reachable by a tab switch,
+    and the menus of the 防災モード prepared for the account (published beforehand, shown only when the
+    mode is switched: ``richmenus.modes``)."""
     targets = await targets_of(s, account)
     if not targets:
         raise RichMenuError("invalid", "nothing_to_publish",
                             f"{ACCOUNT_NAMES.get(account, account)}に表示するメニューが設定されていません。"
                             "先に「表示設定」で既定のメニューを選んでください。", "targets")
-    pending = [t.menu_id for t in targets]
+    menus = await freeze_menus(s, [t.menu_id for t in targets])
+    standby = await freeze_menus(s, [t.menu_id for t in await mode_targets_of(s, account)])
+    menus.update({k: v for k, v in standby.items() if k not in menus})
+    default = next((t.menu_id for t in targets if t.segment_id is None), None)
+    return {"menus": menus, "default": default,
+            "segments": [{"segment_id": t.segment_id, "menu_id": t.menu_id} for t in targets if t.segment_id]}
+
+
+async def freeze_menus(s: AsyncSession, menu_ids: list[int]) -> dict[str, Any]:
+    """The menus ``menu_ids`` and every menu reachable from them by a tab switch, as a release holds them."""
+    pending = list(menu_ids)
     menus: dict[str, Any] = {}
     while pending:
         menu_id = pending.pop()
@@ -283,9 +305,35 @@ async def snapshot(s: AsyncSession, account: str) -> dict[str, Any]:
         spec = load_spec(menu)
         menus[str(menu_id)] = {"name": menu.name, "spec": spec.model_dump(mode="json"), "image": menu.image_sha256}
         pending.extend(switch_targets(spec))
-    default = next((t.menu_id for t in targets if t.segment_id is None), None)
-    return {"menus": menus, "default": default,
-            "segments": [{"segment_id": t.segment_id, "menu_id": t.menu_id} for t in targets if t.segment_id]}
+    return menus
+
+
+async def mode_targets_of(s: AsyncSession, account: str, mode: str | None = None) -> list[RichMenuModeTarget]:
+    """The menus prepared for the 防災モード on ``account`` (every mode, or ``mode``), by priority."""
+    query = select(RichMenuModeTarget).where(RichMenuModeTarget.account == account)
+    if mode is not None:
+        query = query.where(RichMenuModeTarget.mode == mode)
+    return list((await s.exec(query.order_by(col(RichMenuModeTarget.priority)))).all())
+
+
+async def set_mode_targets(s: AsyncSession, mode: str, account: str, *, default_menu_id: int | None,
+                           segments: list[tuple[str, int]]) -> list[RichMenuModeTarget]:
+    """Replace what ``account`` shows in ``mode`` (``alert`` / ``disaster``): its default and segment menus."""
+    if account not in ACCOUNTS:
+        raise RichMenuError("not_found", "unknown_account", f"アカウント「{account}」はありません（production または test）。")
+    for menu_id in [default_menu_id, *(mid for _, mid in segments)]:
+        if menu_id is not None:
+            await get_menu(s, menu_id)
+    await s.exec(sa.delete(RichMenuModeTarget).where(col(RichMenuModeTarget.account) == account,
+                                                     col(RichMenuModeTarget.mode) == mode))
+    rows = []
+    if default_menu_id is not None:
+        rows.append(RichMenuModeTarget(mode=mode, account=account, segment_id=None, menu_id=default_menu_id))
+    rows += [RichMenuModeTarget(mode=mode, account=account, segment_id=seg, menu_id=mid, priority=i + 1)
+             for i, (seg, mid) in enumerate(segments)]
+    s.add_all(rows)
+    await s.flush()
+    return rows
 
 
 def snapshot_text(snap: dict[str, Any]) -> str:

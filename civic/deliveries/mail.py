@@ -40,6 +40,7 @@ from civic.deliveries.content import MAX_TEXT, utf16_len
 from civic.deliveries.errors import DeliveryProblem
 from civic.deliveries.models import EVERYONE, NOW, SEGMENT, InboundMail, MailRule
 from civic.deliveries.services import DeliveryDesk, DeliveryInput
+from civic.disaster import services as disaster
 
 DELIVERED, HELD, IGNORED, ERROR, DUPLICATE = "delivered", "held", "ignored", "error", "duplicate"
 MAX_MAIL_BYTES = 5 * 1024 * 1024
@@ -207,6 +208,9 @@ async def receive(s: AsyncSession, now: datetime, desk: DeliveryDesk, raw: bytes
     if rule is None:
         return row
     row.rule_id = rule.id
+    if rule.disaster_mode:  # a 避難指示 / 気象警報 mail switches the town's mode (issue #22); menus follow after commit
+        await disaster.change_mode(s, now, mode=rule.disaster_mode, by=f"mail-rule:{rule.id}",
+                                   reason=f"メール「{mail.subject or rule.name}」（ルール「{rule.name}」）")
     text = message_text(rule, mail)
     if not text.strip():
         row.status, row.error = ERROR, "書き換えの結果、本文が空になりました。"

@@ -153,6 +153,8 @@ class MailRule(SQLModel, table=True):
         sa.Integer, sa.ForeignKey("segment.id", ondelete="RESTRICT"), nullable=True))
     needs_approval: bool = Field(default=False, nullable=False)
     active: bool = Field(default=True, nullable=False)
+    #: A matching mail also switches the town's 防災モード (``alert`` / ``disaster``; issue #22).
+    disaster_mode: str | None = Field(default=None, sa_column=sa.Column(sa.String(16), nullable=True))
     created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
 

@@ -49,6 +49,9 @@ CATALOGUE: dict[str, str] = {
     "scenarios.read": "シナリオの閲覧",
     "scenarios.edit": "シナリオの作成・編集・テスト",
     "scenarios.publish": "シナリオの公開",
+    "disaster.read": "防災モード・避難所の閲覧",
+    "disaster.manage": "防災モードの切り替え",
+    "disaster.shelters": "避難所の状態・人数の更新",
 }
 
 
@@ -67,7 +70,8 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
     )),
     BuiltinRole("delivery", "配信担当", ("*.read", "deliveries.*", "segments.*", "richmenus.edit")),
     # Bookings by phone and at the counter need the applicant's name and number (personal.view).
-    BuiltinRole("facility", "施設担当", ("*.read", "facilities.*", "bookings.*", "personal.view")),
+    BuiltinRole("facility", "施設担当", ("*.read", "facilities.*", "bookings.*", "personal.view",
+                                         "disaster.shelters")),
     BuiltinRole("counter", "窓口担当", ("*.read", "procedures.counter")),
     BuiltinRole("viewer", "閲覧者", ("*.read", "procedures.stats")),
 )

@@ -9,6 +9,7 @@ import twoFactor from "./pages/two-factor.js";
 import attributes from "./pages/attributes.js";
 import forms from "./pages/forms.js";
 import mail from "./pages/mail.js";
+import disaster from "./pages/disaster.js";
 
 // A page: path, title, the permission to see it, and render(main, ctx). Add a feature here.
 const PAGES = [
@@ -19,6 +20,7 @@ const PAGES = [
   { path: "attributes", title: "属性", permission: "segments.read", render: attributes },
   { path: "forms", title: "フォーム", permission: "segments.read", render: forms },
   { path: "mail", title: "メール転送", permission: "deliveries.read", render: mail },
+  { path: "disaster", title: "防災モード", permission: "disaster.read", render: disaster },
   // everyone's own setting: no permission needed (null)
   { path: "two-factor", title: "2段階認証", permission: null, render: twoFactor },
 ];
@@ -107,7 +109,20 @@ async function route() {
   main.focus({ preventScroll: true });
 }
 
+// The town's 防災モード in the header, on every page (issue #22); a link to its page.
+async function showMode() {
+  const badge = document.getElementById("mode");
+  if (!badge || !me) return;
+  try {
+    const state = await api("GET", "/disaster-mode");
+    badge.textContent = `防災モード：${state.mode_label}`;
+    badge.className = `mode-badge mode-${state.mode}`;
+    badge.hidden = false;
+  } catch { badge.hidden = true; }
+}
+
 function start() {
+  showMode();
   // A role that requires two-factor sign-in grants nothing until it is set up: the only page left
   // is 2段階認証, which says why.
   nav();

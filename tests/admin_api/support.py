@@ -12,6 +12,7 @@ from aiohttp import web
 from admin_api import log_views, richmenu_views, staff_views, stats_views, two_factor_views
 from admin_api.app import PREFIX, create_admin_app
 from admin_api.context import AdminContext
+from admin_api.routing import ApiRouter
 from admin_api.staff_auth import StaffAuthenticator
 from civic.clock import FrozenClock
 from civic.database import Database
@@ -48,7 +49,7 @@ class AdminEnv:
         await self.stack.aclose()
 
 
-async def build_env(db: Database, *, mount: bool = False) -> AdminEnv:
+async def build_env(db: Database, *, mount: bool = False, extra: tuple[ApiRouter, ...] = ()) -> AdminEnv:
     """The admin app (at the root, or mounted at /admin/api/v1 under a parent when ``mount``)."""
     clock = FrozenClock(NOW)
     sessions = StaffSessions(db, clock, Passwords.for_tests())
@@ -57,7 +58,7 @@ async def build_env(db: Database, *, mount: bool = False) -> AdminEnv:
     segments = StaticSegments()
     publisher = RichMenuPublisher(db, clock, line_apis(sim), segments)
     routers = [staff_views.router, log_views.router, stats_views.router, richmenu_views.router,
-               two_factor_views.router]
+               two_factor_views.router, *extra]
     context = AdminContext(db, clock, auditor=Auditor(db, clock), sessions=sessions, line_apis=line_apis(sim),
                            publisher=publisher, totp_issuer="みどり町 窓口")
     admin = create_admin_app(StaffAuthenticator(sessions), routers, context=context)

@@ -542,6 +542,14 @@ async def test_every_mutating_route_of_the_service_writes_one_entry_in_its_trans
     asked = await client.delete(f"{PREFIX}/citizens/{citizen_id}", headers=auth)
     assert asked.status == 428
     await call("DELETE", f"/citizens/{citizen_id}", params={"confirm": (await asked.json())["confirm"]})
+    # 防災モード (issue #22): the switch, the menus prepared for it, a shelter
+    await call("PUT", "/disaster-mode", {"mode": "alert", "reason": "大雨警報", "confirm": True})
+    await call("PUT", "/disaster-mode/menus/disaster/production", {"default_menu_id": None})
+    async with db.write() as s:
+        from civic.disaster.content import seed_shelters
+        [shelter_id] = await seed_shelters(s, [{"code": "shelter-x", "name": "避難所", "location": [35.0, 135.0],
+                                                "capacity": 10}], now)
+    await call("PUT", f"/shelters/{shelter_id}", {"state": "open", "occupancy": 3})
 
     assert sorted(mutating - set(done)) == [], "every mutating route of the document is driven"
     assert by_framework == [], "each route writes its own entry in its transaction, not the framework's safety net"

@@ -15,6 +15,8 @@ from bot.content_install import install_first_menus
 from bot.service import build_service
 from bot.settings import LineAccount
 from civic.clock import FrozenClock
+from civic.disaster.content import read_shelters_file
+from civic.disaster.models import Shelter
 from civic.facilities.content import read_facilities_file, seed_facilities
 from civic.facilities.models import CalendarDay, Facility
 from linesim.testing import LineSim, line_sim, linesim_config, linesim_webhook_url  # noqa: F401
@@ -25,6 +27,7 @@ from tests.bot.helpers import REPO, make_settings
 pytestmark = pytest.mark.slow
 CLOCK = FrozenClock(datetime(2026, 6, 1, tzinfo=UTC))
 FACILITIES = read_facilities_file(REPO / "content" / "midori" / "facilities.yml")
+SHELTERS = read_shelters_file(REPO / "content" / "midori" / "shelters.yml")
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +58,9 @@ async def test_serve_installs_facilities_and_first_menus_and_a_restart_keeps_sta
     try:
         async with app[DATABASE].read() as s:
             codes = set((await s.exec(select(Facility.code))).all())
-        assert codes == {f["code"] for f in FACILITIES["facilities"]}
+        # the facilities, and the 8 shelters of shelters.yml (facilities too: issue #22)
+        assert codes == {f["code"] for f in FACILITIES["facilities"]} | {e["code"] for e in SHELTERS}
+        assert len(SHELTERS) == 8
         [release] = await releases(app)
         assert (release.account, release.status, release.created_by) == ("production", APPLIED, "(content)")
         assert len(line_sim.calls("/v2/bot/richmenu", method="POST")) >= 1
@@ -72,7 +77,8 @@ async def test_serve_installs_facilities_and_first_menus_and_a_restart_keeps_sta
         async with again.app[DATABASE].read() as s:
             arena = (await s.exec(select(Facility).where(Facility.code == "arena"))).one()
             assert arena.name == "アリーナみどり（改装後）"
-            assert len((await s.exec(select(Facility))).all()) == len(FACILITIES["facilities"])
+            assert len((await s.exec(select(Facility))).all()) == len(FACILITIES["facilities"]) + len(SHELTERS)
+            assert len((await s.exec(select(Shelter))).all()) == len(SHELTERS)
             assert len((await s.exec(select(RichMenu))).all()) == len(menus)
         assert await install_first_menus(again.app[DATABASE], CLOCK, again.app[PUBLISHER], REPO / "content" / "midori", test_account=False) == []
         assert len(await releases(again.app)) == 1  # nothing published again
