@@ -24,6 +24,7 @@ MODEL_MODULES = [
     "civic.attributes.models",
     "civic.segments.models",
     "civic.deliveries.models",
+    "civic.handover.models",
 ]
 
 
