@@ -75,7 +75,7 @@ async def assign(session: AsyncSession, handover_id: int, staff: Staff) -> Hando
     row = await load(session, handover_id)
     if row.status != OPEN:
         raise HandoverError(409, "closed", "このハンドオーバーはすでに終了しています。")
-    result = await session.exec(  # type: ignore[call-overload]
+    result = await session.exec(
         sa.update(Handover)
         .where(col(Handover.id) == handover_id, col(Handover.status) == OPEN,
                sa.or_(col(Handover.assignee_id).is_(None), col(Handover.assignee_id) == staff.id))
@@ -131,7 +131,7 @@ async def close(session: AsyncSession, handover_id: int, *, by: str, now: dateti
     row = await load(session, handover_id)
     if row.status != OPEN:
         raise HandoverError(409, "closed", "このハンドオーバーはすでに終了しています。")
-    result = await session.exec(  # type: ignore[call-overload]
+    result = await session.exec(
         sa.update(Handover).where(col(Handover.id) == handover_id, col(Handover.status) == OPEN)
         .values(status=CLOSED, closed_at=now, closed_by=by).execution_options(synchronize_session=False))
     if result.rowcount != 1:
