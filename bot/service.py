@@ -54,6 +54,7 @@ from admin_api import (
     booking_views,
     facility_views,
     faq_views,
+    handover_views,
     log_views,
     procedure_views,
     report_views,
@@ -516,6 +517,7 @@ def admin_routers(core: Core, knowledge: Knowledge) -> list[ApiRouter]:
         report_views.router,
         faq_views.router,
         scenario_views.router,
+        handover_views.router,
     ]
 
 
@@ -528,7 +530,7 @@ def admin_context(core: Core, knowledge: Knowledge, sessions: StaffSessions, aud
                         sessions=sessions, line_apis=GatewayLineApis(core.gateway.get),  # LINE's own figures
                         procedures=core.procedures, qr_keys=qr_keys, publisher=core.publisher,
                         faq_questions=lambda: {e.id: e.question for e in knowledge.faq.entries},
-                        faq_ids=knowledge.faq_entries.keys)
+                        faq_ids=knowledge.faq_entries.keys, handover_notices=core.notifier)
 
 
 def delivery_desk(settings: Settings) -> DeliveryDesk:

@@ -176,3 +176,13 @@ async def listing(session: AsyncSession, status: str | None, *, limit: int = 200
 def _id(handover: Handover) -> int:
     assert handover.id is not None
     return handover.id
+
+
+async def last_message_ids(session: AsyncSession, handover_ids: list[int]) -> dict[int, int]:
+    """The newest message id of each hand-over (the console's unread check)."""
+    if not handover_ids:
+        return {}
+    rows = (await session.exec(select(HandoverMessage.handover_id, sa.func.max(HandoverMessage.id))
+                               .where(col(HandoverMessage.handover_id).in_(handover_ids))
+                               .group_by(col(HandoverMessage.handover_id)))).all()
+    return {int(h): int(m or 0) for h, m in rows}

@@ -47,6 +47,7 @@ CATALOGUE: dict[str, str] = {
     "scenarios.read": "シナリオの閲覧",
     "scenarios.edit": "シナリオの作成・編集・テスト",
     "scenarios.publish": "シナリオの公開",
+    "handovers.answer": "有人チャット（利用者との1対1のやりとり）の対応",
 }
 
 
@@ -66,7 +67,7 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
     BuiltinRole("delivery", "配信担当", ("*.read", "deliveries.*", "segments.*", "richmenus.edit")),
     # Bookings by phone and at the counter need the applicant's name and number (personal.view).
     BuiltinRole("facility", "施設担当", ("*.read", "facilities.*", "bookings.*", "personal.view")),
-    BuiltinRole("counter", "窓口担当", ("*.read", "procedures.counter")),
+    BuiltinRole("counter", "窓口担当", ("*.read", "procedures.counter", "handovers.answer")),
     BuiltinRole("viewer", "閲覧者", ("*.read", "procedures.stats")),
 )
 
