@@ -13,11 +13,13 @@ LINE user id is a pseudonym without ``personal.view``.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from admin_api.errors import ApiError
 from admin_api.routing import ApiRouter, Call
@@ -152,14 +154,10 @@ async def list_handover_messages(call: Call) -> list[MessageOut]:
 @router.route("POST", r"/handovers/{id:\d+}/assign", summary="担当する（ほかの職員が担当中なら 409）",
               permission=PERMISSION, response=HandoverDetail, errors={409: "ほかの職員が担当中、または終了済み"})
 async def assign_handover(call: Call) -> HandoverDetail:
-    handover_id = call.path_int("id")
-    async with call.ctx.db.write() as s:
-        try:
-            row = await handovers.assign(s, handover_id, _staff(call))
-        except handovers.HandoverError as exc:
-            raise _fail(exc) from exc
-        await call.audit(s, "handover.assign", f"handover:{handover_id}", after={"assignee": row.assignee_name})
-    return await _detail(call, handover_id)
+    async def take(s: AsyncSession, handover_id: int) -> dict[str, Any]:
+        return {"assignee": (await handovers.assign(s, handover_id, _staff(call))).assignee_name}
+
+    return await _change(call, "handover.assign", take)
 
 
 @router.route("POST", r"/handovers/{id:\d+}/messages", summary="利用者へ返信（LINE のプッシュ、再送キー付き）・職員メモ",
@@ -187,12 +185,22 @@ async def post_handover_message(call: Call) -> MessageOut:
 @router.route("POST", r"/handovers/{id:\d+}/close", summary="終了する（利用者にお知らせし、満足／不満をうかがいます）",
               permission=PERMISSION, response=HandoverDetail, errors={409: "終了済み"})
 async def close_handover(call: Call) -> HandoverDetail:
+    async def end(s: AsyncSession, handover_id: int) -> dict[str, Any]:
+        row = await handovers.close(s, handover_id, by="staff", now=call.ctx.clock.now(),
+                                    notifier=call.ctx.handover_notices)
+        return {"status": row.status}
+
+    return await _change(call, "handover.close", end)
+
+
+async def _change(call: Call, action: str,
+                  change: Callable[[AsyncSession, int], Awaitable[dict[str, Any]]]) -> HandoverDetail:
+    """One state change of the hand-over in the path, audited in its transaction; its detail after."""
     handover_id = call.path_int("id")
     async with call.ctx.db.write() as s:
         try:
-            await handovers.close(s, handover_id, by="staff", now=call.ctx.clock.now(),
-                                  notifier=call.ctx.handover_notices)
+            after = await change(s, handover_id)
         except handovers.HandoverError as exc:
             raise _fail(exc) from exc
-        await call.audit(s, "handover.close", f"handover:{handover_id}", after={"status": "closed"})
+        await call.audit(s, action, f"handover:{handover_id}", after=after)
     return await _detail(call, handover_id)
