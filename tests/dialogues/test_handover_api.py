@@ -52,6 +52,8 @@ class StaffTown(Town):
                                                 context=context))
         self.client = await self.aiohttp_client(app)
         self.sim.set_webhook_url(str(self.client.make_url("/callback")))
+        if self.tokens:
+            return  # restarted: the staff and their sessions are in the database
         for login, role in (("hanako", "counter"), ("taro", "counter"), ("miru", "viewer")):
             await accounts.create_staff(db, self.clock, login, PASSWORD, f"{login} さん", role,
                                         passwords=sessions.passwords)
@@ -147,3 +149,27 @@ async def test_a_role_without_the_permission_cannot_answer(staff_town: StaffTown
     [item] = (await town.api("GET", "?status=open"))[1]
     status, _ = await town.api("POST", f"/{item['id']}/messages", "miru", json={"text": "こんにちは"})
     assert status == 403 and chat._new() == []
+
+
+async def test_a_crash_mid_hand_over_loses_no_message_and_sends_none_twice(staff_town: StaffTown) -> None:
+    town = staff_town
+    chat = town.chat()
+    await chat.say("職員と話したい")
+    [item] = (await town.api("GET", "?status=open"))[1]
+    town.sim.line_down("error", status=503)
+    status, _ = await town.api("POST", f"/{item['id']}/messages", json={"text": "お待たせしました。"})
+    assert status == 201 and chat._new() == []  # committed; LINE cannot take it yet
+    await town.restart()  # the service goes down after the commit and comes back
+    town.sim.line_up()
+    town.advance(minutes=10)  # past the push's retry backoff
+    for _ in range(300):
+        if len(town.sim.messages(chat.user)) > chat.seen:
+            break
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.5)  # anything sent twice would have arrived by now
+    assert [m["text"] for m in chat._new()] == ["【職員より】\nお待たせしました。"]
+
+    assert await chat.say("ありがとうございます。もう一つ質問です") == []  # still with staff after the restart
+    _, messages = await town.api("GET", f"/{item['id']}/messages")
+    assert [(m["author"], m["text"]) for m in messages] == [
+        ("staff", "お待たせしました。"), ("citizen", "ありがとうございます。もう一つ質問です")]
