@@ -14,7 +14,7 @@ LINE user id is a pseudonym without ``personal.view``.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -133,6 +133,33 @@ async def list_handovers(call: Call) -> list[HandoverOut]:
         rows = await handovers.listing(s, q.status)
         lasts = await handovers.last_message_ids(s, [r.id for r in rows if r.id is not None])
     return [_out(call, r, lasts.get(r.id or 0, 0)) for r in rows]
+
+
+class FiguresQuery(BaseModel):
+    since: date = Field(description="この日から（日本時間）")
+    until: date = Field(description="この日まで（日本時間、この日を含む）")
+
+
+class DayFiguresOut(BaseModel):
+    day: date
+    handovers: int = Field(description="受け付けた件数")
+    answered: int = Field(description="職員が返信した件数")
+    first_reply_p50: float | None = Field(description="最初の返信までの待ち時間の中央値（秒）")
+    first_reply_p90: float | None = Field(description="最初の返信までの待ち時間の90パーセンタイル（秒）")
+    satisfied: int
+    dissatisfied: int
+    handled_by: dict[str, int] = Field(description="職員ごとの担当件数")
+
+
+@router.route("GET", "/handovers/figures", summary="有人チャットの統計（日ごと：件数・待ち時間・満足度・担当者）",
+              permission=PERMISSION, query=FiguresQuery, response=list[DayFiguresOut])
+async def handover_figures(call: Call) -> list[DayFiguresOut]:
+    q: FiguresQuery = call.query
+    if q.until < q.since or (q.until - q.since).days > 366:
+        raise ApiError(422, "invalid_range", "期間は since から until まで、1年以内で指定してください。", "until")
+    async with call.ctx.db.read() as s:
+        days = await handovers.figures(s, q.since, q.until)
+    return [DayFiguresOut(**vars(d)) for d in days]
 
 
 @router.route("GET", r"/handovers/{id:\d+}", summary="有人チャットの内容（メッセージとボットとのやりとり）",

@@ -8,13 +8,15 @@ key per staff message, sent once the change commits — exactly once, even acros
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from civic.clock import TOKYO, utc
 from civic.handover.models import CITIZEN, CLOSED, NOTE, OPEN, STAFF, Handover, HandoverMessage
 from civic.notify import CitizenNotifier, Notice, NoticeAction
 
@@ -186,3 +188,49 @@ async def last_message_ids(session: AsyncSession, handover_ids: list[int]) -> di
                                .where(col(HandoverMessage.handover_id).in_(handover_ids))
                                .group_by(col(HandoverMessage.handover_id)))).all()
     return {int(h): int(m or 0) for h, m in rows}
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    day: date
+    handovers: int
+    answered: int
+    #: Waiting time to the first staff reply, in seconds (None: no reply that day).
+    first_reply_p50: float | None
+    first_reply_p90: float | None
+    satisfied: int
+    dissatisfied: int
+    handled_by: dict[str, int]
+
+
+async def figures(session: AsyncSession, since: date, until: date) -> list[DayFigures]:
+    """Hand-overs per day (Japan time) from ``since`` to ``until`` inclusive: how many, the waiting
+    time to the first staff reply (median, 90th percentile), satisfaction, who handled them."""
+    start = datetime.combine(since, time(0), tzinfo=TOKYO)
+    end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=TOKYO)
+    rows = (await session.exec(select(Handover).where(col(Handover.waiting_since) >= start,
+                                                      col(Handover.waiting_since) < end))).all()
+    by_day: dict[date, list[Handover]] = {}
+    for row in rows:
+        by_day.setdefault(utc(row.waiting_since).astimezone(TOKYO).date(), []).append(row)
+    out: list[DayFigures] = []
+    day = since
+    while day <= until:
+        today = by_day.get(day, [])
+        waits = sorted((utc(r.first_reply_at) - utc(r.waiting_since)).total_seconds() for r in today
+                       if r.first_reply_at is not None)
+        handled: dict[str, int] = {}
+        for r in today:
+            if r.assignee_name:
+                handled[r.assignee_name] = handled.get(r.assignee_name, 0) + 1
+        out.append(DayFigures(day, len(today), len(waits), _percentile(waits, 0.5), _percentile(waits, 0.9),
+                              sum(r.rating == "good" for r in today), sum(r.rating == "bad" for r in today), handled))
+        day += timedelta(days=1)
+    return out
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    """Nearest-rank percentile of sorted ``values``."""
+    if not values:
+        return None
+    return values[max(0, math.ceil(q * len(values)) - 1)]

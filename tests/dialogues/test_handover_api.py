@@ -173,3 +173,22 @@ async def test_a_crash_mid_hand_over_loses_no_message_and_sends_none_twice(staff
     _, messages = await town.api("GET", f"/{item['id']}/messages")
     assert [(m["author"], m["text"]) for m in messages] == [
         ("staff", "お待たせしました。"), ("citizen", "ありがとうございます。もう一つ質問です")]
+
+
+async def test_figures_per_day_waiting_time_satisfaction_and_who(staff_town: StaffTown) -> None:
+    town = staff_town
+    for n, minutes in enumerate((2, 4, 30)):
+        chat = town.chat(f"市民{n}")
+        await chat.say("職員と話したい")
+        hid = (await town.api("GET", "?status=open"))[1][0]["id"]
+        town.advance(minutes=minutes)
+        await town.api("POST", f"/{hid}/messages", "hanako" if n < 2 else "taro", json={"text": "お待たせしました。"})
+        await town.api("POST", f"/{hid}/close", "hanako" if n < 2 else "taro")
+        await chat.tap(f"handover=rate&id={hid}&v={'good' if n else 'bad'}", "満足")
+    day = town.clock.now().date().isoformat()
+    status, [figures] = await town.api("GET", f"/figures?since={day}&until={day}")
+    assert status == 200 and figures["handovers"] == 3 and figures["answered"] == 3
+    assert figures["first_reply_p50"] == 240 and figures["first_reply_p90"] == 1800
+    assert figures["satisfied"] == 2 and figures["dissatisfied"] == 1
+    assert figures["handled_by"] == {"hanako さん": 2, "taro さん": 1}
+    assert (await town.api("GET", f"/figures?since={day}&until=2020-01-01"))[0] == 422
