@@ -13,10 +13,12 @@ LINE user id is a pseudonym without ``personal.view``.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any, Literal
 
+from aiohttp import web
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -57,6 +59,7 @@ class MessageOut(BaseModel):
     kind: str
     text: str
     staff_name: str
+    has_image: bool = Field(description="画像あり（GET /handovers/{id}/messages/{message_id}/image）")
     at: datetime
 
 
@@ -102,7 +105,7 @@ def _out(call: Call, row: Handover, last: int) -> HandoverOut:
 def _message(row: HandoverMessage) -> MessageOut:
     assert row.id is not None
     return MessageOut(id=row.id, author=row.author, kind=row.kind, text=row.text,
-                      staff_name=row.staff_name, at=row.at)
+                      staff_name=row.staff_name, has_image=row.image is not None, at=row.at)
 
 
 def _fail(exc: handovers.HandoverError) -> ApiError:
@@ -176,6 +179,17 @@ async def list_handover_messages(call: Call) -> list[MessageOut]:
         if await s.get(Handover, handover_id) is None:
             raise ApiError(404, "not_found", f"ハンドオーバー {handover_id} はありません。", "id")
         return [_message(m) for m in await handovers.messages_of(s, handover_id, after=call.query.after)]
+
+
+@router.route("GET", r"/handovers/{id:\d+}/messages/{message_id:\d+}/image", summary="利用者が送った画像（JPEG、位置情報などは削除済み）",
+              permission=PERMISSION, response=bytes, produces="image/jpeg")
+async def get_handover_image(call: Call) -> web.Response:
+    async with call.ctx.db.read() as s:
+        row = await s.get(HandoverMessage, call.path_int("message_id"))
+    if row is None or row.handover_id != call.path_int("id") or row.image is None:
+        raise ApiError(404, "not_found", "この画像はありません。", "message_id")
+    return web.Response(body=base64.b64decode(row.image), content_type="image/jpeg",
+                        headers={"Cache-Control": "private, no-store"})
 
 
 @router.route("POST", r"/handovers/{id:\d+}/assign", summary="担当する（ほかの職員が担当中なら 409）",

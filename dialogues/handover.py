@@ -19,6 +19,7 @@ import unicodedata
 from civic.handover import services as handovers
 from civic.handover.hours import OfficeHours
 from civic.handover.models import CITIZEN
+from civic.reports.photos import PhotoRejected, sanitize
 from dialogues import messages as m
 from dialogues.engine import Context
 
@@ -115,8 +116,14 @@ async def intercept(ctx: Context) -> str | None:
         await start(ctx, reason="asked")  # 「すでにおつなぎしています」
         return "answered"
     kind, body = _what(ctx)
+    jpeg = None
+    if kind == "image":
+        try:
+            jpeg = sanitize(ctx.image, ctx.services.photo_policy).jpeg  # EXIF (the position) removed
+        except PhotoRejected:
+            body = "[画像（受け取れない形式でした）]"
     await handovers.record_citizen(ctx.session, open_row, kind=kind, text=body, now=ctx.now,
-                                   message_id=ctx.message_id if kind == "image" else None)
+                                   message_id=ctx.message_id if kind == "image" else None, jpeg=jpeg)
     if pb:
         ctx.say(m.text("ただいま職員とのやりとり中です。メッセージは職員にお届けしました。\n"
                        "ボットのご案内に戻るときは「終了」と送ってください。"))

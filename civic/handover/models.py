@@ -61,4 +61,6 @@ class HandoverMessage(SQLModel, table=True):
     staff_name: str = Field(default="", sa_column=sa.Column(sa.String(100), nullable=False))
     #: LINE's message id of a citizen's image (staff fetch it through the gateway later).
     message_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(64), nullable=True))
+    #: A photo the citizen sent: base64 of the sanitised JPEG (no EXIF), encrypted.
+    image: str | None = Field(default=None, sa_column=sa.Column(EncryptedText, nullable=True))
     at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))

@@ -8,6 +8,7 @@ key per staff message, sent once the change commits — exactly once, even acros
 
 from __future__ import annotations
 
+import base64
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -56,9 +57,10 @@ async def request(session: AsyncSession, channel_user_id: str, *, channel: str, 
 
 
 async def record_citizen(session: AsyncSession, handover: Handover, *, kind: str, text: str, now: datetime,
-                         message_id: str | None = None) -> HandoverMessage:
+                         message_id: str | None = None, jpeg: bytes | None = None) -> HandoverMessage:
+    """A citizen's message for staff; a photo (``jpeg``, already sanitised) is kept with it."""
     row = HandoverMessage(handover_id=_id(handover), author=CITIZEN, kind=kind, text=text, message_id=message_id,
-                          at=now)
+                          image=base64.b64encode(jpeg).decode("ascii") if jpeg else None, at=now)
     session.add(row)
     await session.flush()
     return row

@@ -28,7 +28,7 @@ from civic.staff.sessions import StaffSessions
 from dialogues.services import Knowledge
 from linesim.testing import TEST_SECRET, TEST_TOKEN, LineSim
 from tests.bot.helpers import make_settings
-from tests.dialogues.conftest import START, Town, texts
+from tests.dialogues.conftest import START, Town, photo, texts
 
 PASSWORD = "staff-pass-2026"
 API = f"{PREFIX}/handovers"
@@ -101,8 +101,14 @@ async def test_ask_staff_answer_citizen_talks_staff_close_bot_again(staff_town: 
     assert [m["text"] for m in out] == ["【職員より】\nご用件をお聞かせください。"]
 
     assert await chat.say("粗大ごみの出し方を教えてください") == []  # to staff, not the bot
+    assert await chat.send_photo(photo(exif_gps=True)) == []
     status, new = await town.api("GET", f"/{hid}/messages?after={sent['id']}")
-    assert status == 200 and [(m["author"], m["text"]) for m in new] == [("citizen", "粗大ごみの出し方を教えてください")]
+    assert status == 200 and [(m["author"], m["text"], m["has_image"]) for m in new] == [
+        ("citizen", "粗大ごみの出し方を教えてください", False), ("citizen", "[画像]", True)]
+    r = await town.client.get(f"{API}/{hid}/messages/{new[1]['id']}/image", headers=town.auth("hanako"))
+    assert r.status == 200 and r.content_type == "image/jpeg"
+    assert b"PhoneMaker" not in await r.read()  # EXIF (and the position in it) removed
+    assert (await town.client.get(f"{API}/{hid}/messages/{new[0]['id']}/image", headers=town.auth("hanako"))).status == 404
 
     status, note = await town.api("POST", f"/{hid}/messages", json={"text": "粗大ごみの件", "note": True})
     assert status == 201 and note["author"] == "note" and chat._new() == []  # a note is never sent

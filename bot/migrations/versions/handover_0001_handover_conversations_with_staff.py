@@ -46,6 +46,7 @@ def upgrade() -> None:
     sa.Column('staff_id', sa.Integer(), nullable=True),
     sa.Column('staff_name', sa.String(length=100), nullable=False),
     sa.Column('message_id', sa.String(length=64), nullable=True),
+    sa.Column('image', civic.types.EncryptedText(), nullable=True),
     sa.Column('at', civic.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['handover_id'], ['handover.id'], ),
     sa.PrimaryKeyConstraint('id')

@@ -47,9 +47,20 @@ export default async function handovers(main, ctx) {
   }
 
   function line(m) {
-    return h("li", { class: `msg ${m.author}`, "data-message": m.id },
+    const item = h("li", { class: `msg ${m.author}`, "data-message": m.id },
       h("span", { class: "who" }, m.author === "staff" ? `${AUTHORS.staff}（${m.staff_name}）` : AUTHORS[m.author]),
       " ", h("time", { datetime: m.at }, time(m.at)), h("p", {}, m.text));
+    if (m.has_image) {
+      const handover = state.selected;
+      const show = h("button", { type: "button", onclick: async () => {
+        try {
+          const blob = await api("GET", `/handovers/${handover}/messages/${m.id}/image`);
+          show.replaceWith(h("img", { src: URL.createObjectURL(blob), alt: "利用者が送った画像", class: "handover-image" }));
+        } catch (err) { toast(err.message, "error"); }
+      } }, "画像を表示");
+      item.append(show);
+    }
+    return item;
   }
 
   async function open(id) {
