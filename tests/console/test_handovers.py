@@ -17,6 +17,7 @@ from tests.browser import chromium
 from tests.console.conftest import Demo, running_demo
 from tests.console.test_console import WAIT, console_page, look, sign_in
 from tests.console.test_deliveries import sim_url
+from tests.dialogues.conftest import photo
 
 
 async def _citizen(demo: Demo, name: str) -> str:
@@ -57,6 +58,13 @@ async def test_staff_see_a_citizen_message_live_and_reply(tmp_path: Path) -> Non
                 await _say(demo, user, text)
                 await expect(page.locator(".handover-log").get_by_text(text)).to_be_visible(timeout=WAIT)
                 to_screen.append(time.perf_counter() - started)
+
+            async with aiohttp.ClientSession() as http, http.post(
+                    f"{sim_url(demo)}/linesim/api/users/{user}/images", data=photo(),
+                    headers={"Content-Type": "image/jpeg"}) as r:
+                assert r.status < 300, await r.text()
+            await page.get_by_role("button", name="画像を表示").click(timeout=WAIT)
+            await expect(page.get_by_role("img", name="利用者が送った画像")).to_be_visible(timeout=WAIT)
 
             await page.get_by_label("返信").fill("担当の窓口です。ご用件を承ります。")
             started = time.perf_counter()
