@@ -159,15 +159,18 @@ class DialogueHandler:
 
     def _offer_person(self, ctx: Context) -> None:
         """After two failed answers in a row, or a 役に立たなかった, offer a person (issue #17)."""
+        if not handover.available(ctx):
+            return
+        menu = self.help_message("").get("quickReply", {}).get("items", [])
         pb = ctx.postback
         if pb.get("faq") == "fb" and pb.get("v") == "0":
-            ctx.say(handover.offer())
+            ctx.say(handover.offer(menu))
             return
         if ctx.text is None:
             return
         misses = int(ctx.memory.get("misses") or 0) + 1 if ctx.fell_back else 0
         if misses >= 2:
-            ctx.say(handover.offer())
+            ctx.say(handover.offer(menu))
             misses = 0
         if misses:
             ctx.memory["misses"] = misses

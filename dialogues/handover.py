@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 from civic.handover import services as handovers
 from civic.handover.hours import OfficeHours
@@ -48,11 +49,21 @@ def is_end(text: str) -> bool:
     return _fold(text) in {_fold(w) for w in END_WORDS}
 
 
-def offer() -> dict[str, object]:
-    """The offer after failed answers (two in a row, or 役に立たなかった)."""
-    return m.text("うまくお答えできず申し訳ありません。よろしければ、町の職員がこのトークで直接お答えします。",
-                  [m.postback("職員と話す", m.data(handover="ask"), "職員と話したい"),
-                   m.postback("メニュー", m.data(action="help"), "メニュー")])
+#: Channels whose citizens staff cannot answer yet: the web chat (``liff.webchat``) shows replies only
+#: in the HTTP answer to the citizen's own message, so a staff reply would never reach them.
+NO_HANDOVER_CHANNELS = frozenset({"web"})
+
+
+def available(ctx: Context) -> bool:
+    return bool(ctx.turn.user_id) and ctx.turn.channel not in NO_HANDOVER_CHANNELS
+
+
+def offer(menu: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The offer after failed answers (two in a row, or 役に立たなかった), with the main menu after it."""
+    message = m.text("うまくお答えできず申し訳ありません。よろしければ、町の職員がこのトークで直接お答えします。",
+                     [m.postback("職員と話す", m.data(handover="ask"), "職員と話したい")])
+    message["quickReply"]["items"].extend((menu or [])[:12])
+    return message
 
 
 def hours_of(ctx: Context) -> OfficeHours:
@@ -96,10 +107,16 @@ async def intercept(ctx: Context) -> str | None:
     user = ctx.turn.user_id
     if "handover" in pb:
         return await _postback(ctx, pb)
+    text = ctx.text
     if not user:
         return None
+    if not available(ctx):
+        if text and wants_person(text):
+            ctx.say(m.text("申し訳ありません。このチャットでは職員におつなぎできません。"
+                           f"LINE のトークか、お電話でお問い合わせください。\n{ctx.services.town.contact}"))
+            return "answered"
+        return None
     open_row = await handovers.open_for(ctx.session, user)
-    text = ctx.text
     if open_row is None:
         if text and wants_person(text):
             await start(ctx, reason="asked")
@@ -133,7 +150,7 @@ async def intercept(ctx: Context) -> str | None:
 
 async def _postback(ctx: Context, pb: dict[str, str]) -> str:
     kind = pb.get("handover")
-    if kind == "ask":
+    if kind == "ask" and available(ctx):
         await start(ctx, reason="offered")
         return "answered"
     if kind == "rate":

@@ -98,3 +98,16 @@ async def test_two_failed_answers_in_a_row_offer_a_person(town: Town) -> None:
     assert "職員におつなぎします" in texts(out)
     row = await _handover(town, chat.user)
     assert row is not None and row.reason == "offered"
+
+
+async def test_not_helpful_offers_a_person_beside_the_menu(town: Town) -> None:
+    import json
+    import re
+
+    chat = town.chat()
+    out = await chat.say("図書館の休館日はいつですか")
+    found = re.search(r"faq=fb&a=\d+&v=0", json.dumps(out, ensure_ascii=False))
+    assert found is not None
+    out = await chat.tap(found.group(0), "役に立たなかった")
+    labels = [i["action"]["label"] for i in out[-1]["quickReply"]["items"]]
+    assert labels[0] == "職員と話す" and "ごみの出し方" in labels
