@@ -111,3 +111,14 @@ async def test_not_helpful_offers_a_person_beside_the_menu(town: Town) -> None:
     out = await chat.tap(found.group(0), "役に立たなかった")
     labels = [i["action"]["label"] for i in out[-1]["quickReply"]["items"]]
     assert labels[0] == "職員と話す" and "ごみの出し方" in labels
+
+
+async def test_the_web_chat_cannot_hand_over_yet_and_says_where_to_ask(town: Town, aiohttp_client: object) -> None:
+    from tests.dialogues.test_webchat import _client
+
+    client = await _client(aiohttp_client, town.knowledge, town.db)
+    r = await client.post("/api/messages", json={"text": "職員と話したい"})
+    answer = texts((await r.json())["messages"])
+    assert "このチャットでは職員におつなぎできません" in answer and "0000-00-1111" in answer
+    async with town.db.read() as s:
+        assert (await s.exec(select(Handover))).all() == []
