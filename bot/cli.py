@@ -1,4 +1,4 @@
-"""``python -m bot serve | worker | demo | migrate | create-staff | new-key | backup | restore``."""
+"""``python -m bot serve | worker | demo | migrate | create-staff | new-key | backup | restore | export``."""
 
 from __future__ import annotations
 
@@ -219,6 +219,36 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.export import WARNING_EN, WARNING_JA, ExportError, export_all
+    from civic.clock import SystemClock
+    from civic.database import Database
+
+    settings = _settings()
+
+    async def run() -> int:
+        db = Database(settings.database_url, settings.cipher())
+        inbox = Database(settings.inbox_url, settings.cipher()) if settings.inbox_url != settings.database_url else db
+        try:
+            done = await export_all(db, inbox, Path(args.directory), SystemClock())
+        finally:
+            await db.dispose()
+            if inbox is not db:
+                await inbox.dispose()
+        print(f"{len(done.tables)} 個の表（{sum(done.tables.values())} 件）を {done.directory} に書き出しました"
+              "（README.md に形式の説明があります）。", file=sys.stderr)
+        return 0
+
+    print(f"\n*** {WARNING_JA}\n*** {WARNING_EN}\n", file=sys.stderr)
+    try:
+        return asyncio.run(run())
+    except ExportError as exc:
+        print(f"madoguchi: {exc}", file=sys.stderr)
+        return 2
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
@@ -256,6 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
     restore = sub.add_parser("restore", help="restore a backup into the stopped service, then migrate")
     restore.add_argument("backup", help="the backup's directory")
     restore.set_defaults(func=cmd_restore)
+    export = sub.add_parser("export", help="every table as CSV and JSON Lines, DECRYPTED, for a hand-over to another vendor")
+    export.add_argument("directory", help="a new (or empty) directory")
+    export.set_defaults(func=cmd_export)
     demo = sub.add_parser("demo", help="service + local LINE emulator + chat simulator, demo town seeded")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000)

@@ -100,6 +100,7 @@ from bot.appkeys import (
     STARTUP_CONTENT,
 )
 from bot.circuit import BreakerPolicy
+from bot.citizen_erasure import citizen_erasure_router
 from bot.content_install import StartupContent, installing_content
 from bot.delivery_scheduler import DeliveryScheduler, running_deliveries
 from bot.dialogue_wiring import (
@@ -115,7 +116,6 @@ from bot.group_chats import GroupPolicy
 from bot.health import metrics_view, readyz, register_readings
 from bot.help_responder import MENU, HelpResponder, help_message, welcome_text
 from bot.inbox.dispatcher import InboxDispatcher
-from bot.inbox.retention import purge_inbox
 from bot.inbox.worker_link import WorkerLink
 from bot.inbox.writer import InboxWriter
 from bot.insight import LineOpenStatistics
@@ -124,6 +124,7 @@ from bot.menu_relink import MenuRelinker
 from bot.metrics import Metrics
 from bot.notifier import OutboxNotifier, ProcedureResults
 from bot.outbox.sender import OutboxSender, RetrySchedule
+from bot.retention import enforce_retention
 from bot.scheduler import Schedule, running
 from bot.settings import PRODUCTION, TEST, Settings
 from bot.turn import Turn, TurnHandler, TurnProcessor
@@ -145,7 +146,7 @@ from civic.reports.photos import PhotoPolicy
 from civic.segments.services import SegmentMembers
 from civic.staff.audit import Auditor
 from civic.staff.sessions import StaffSessions
-from civic.staff.tasks import purge_login_throttle, purge_operation_log, purge_sessions
+from civic.staff.tasks import purge_login_throttle, purge_sessions
 from console.app import add_console_routes
 from dialogues.engine import DEFAULT_TIMEOUT
 from dialogues.handler import MENU_ACTIONS, DialogueHandler
@@ -508,6 +509,7 @@ def admin_routers(core: Core, knowledge: Knowledge) -> list[ApiRouter]:
         image_router(db, clock, core.settings.public_base_url),  # images for deliveries, served at /media
         staff_views.router,
         two_factor_router(db, clock, issuer=f"{town.name} 窓口"),
+        citizen_erasure_router(db, core.inbox_db, clock, core.publisher),
         log_views.router,
         stats_views.router,
         richmenu_router(db, clock, core.publisher, EditorOptions(core.settings.simulator_url, core.settings.liff_ids)),
@@ -550,9 +552,7 @@ def scheduled_jobs(core: Core, drafts_idle: timedelta) -> Schedule:
     schedule.every(24 * 3600, "report draft photos", functools.partial(purge_report_drafts, db, clock))
     schedule.every(3600, "expired staff sessions", functools.partial(purge_sessions, db, clock))
     schedule.every(3600, "stale sign-in counters", functools.partial(purge_login_throttle, db, clock))
-    schedule.every(24 * 3600, "operation log retention",
-                   functools.partial(purge_operation_log, db, clock, keep_months=36))
-    schedule.every(24 * 3600, "inbox retention", functools.partial(purge_inbox, db, inbox, clock, keep_days=30))
+    schedule.every(24 * 3600, "retention", functools.partial(enforce_retention, db, inbox, clock, core.settings.retention))
     return schedule
 
 

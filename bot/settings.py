@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from bot.retention import Retention
 from civic.client_address import Network, parse_networks
 from civic.crypto import FieldCipher, parse_key
 from conversation.policy import ConfidencePolicy
@@ -129,6 +130,8 @@ class Settings:
     map_tile_attribution: str = ""
     map_tile_attribution_url: str = ""
     #: A conversation flow left this long is dropped on the citizen's next message (a fresh start).
+    #: How long each kind of personal data is kept (``bot.retention``).
+    retention: Retention = field(default_factory=Retention)
     dialogue_timeout_minutes: int = 30
     #: How sure the NLU must be before the dialogues act on an intent (``CONFIDENCE_<NAME>``, 0–1).
     confidence: ConfidencePolicy = field(default_factory=ConfidencePolicy)
@@ -256,7 +259,20 @@ class Settings:
             dialogue_timeout_minutes=_int(env, "DIALOGUE_TIMEOUT_MINUTES", 30, 1, 24 * 60),
             confidence=_confidence(env),
             simulator_url=_url(env, "SIMULATOR_URL", "") if env.get("SIMULATOR_URL", "").strip() else "",
+            retention=_retention(env),
         )
+
+
+def _retention(env: Mapping[str, str]) -> Retention:
+    """Retention periods per kind of personal data (``bot.retention``; 国富町 機能要件 26: the operation log
+    at least 24 months)."""
+    return Retention(
+        talk_log_months=_int(env, "TALK_LOG_KEEP_MONTHS", 13, 1, 120),
+        inbox_days=_int(env, "INBOX_KEEP_DAYS", 30, 1, 3650),
+        report_months=_int(env, "REPORT_KEEP_MONTHS", 36, 1, 240),
+        handover_months=_int(env, "HANDOVER_KEEP_MONTHS", 13, 1, 120),
+        operation_log_months=_int(env, "OPERATION_LOG_KEEP_MONTHS", 36, 24, 240),
+    )
 
 
 def _liff_channel(liff_ids: Mapping[str, str]) -> str:

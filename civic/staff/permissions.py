@@ -22,6 +22,8 @@ CATALOGUE: dict[str, str] = {
     "talklog.view": "トークログの閲覧・出力",
     "personal.view": "個人情報（ユーザーID・発言内容など）の閲覧",
     "stats.read": "統計の閲覧・出力",
+    # Only administrators (``*``) hold it: no built-in role below lists it (国富町 §9(4)(キ)).
+    "citizens.erase": "利用者の個人データの削除（本人からの削除の求め）",
     "richmenus.read": "リッチメニューの閲覧",
     "richmenus.edit": "リッチメニューの作成・編集・テスト用アカウントへの公開",
     "richmenus.publish": "リッチメニューの本番アカウントへの公開・ロールバック",
