@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from civic.booking.services import BookingService
     from civic.deliveries.services import DeliveryDesk
     from civic.deliveries.stats import OpenStatistics
+    from civic.notify import CitizenNotifier as HandoverNotifier
     from civic.procedures.payload import QrKeyring
     from civic.procedures.tree import Content
     from civic.staff.audit import Auditor
@@ -88,6 +89,8 @@ class AdminContext:
     editor_options: EditorOptions | None = None
     #: The issuer name staff see in their authenticator app (two-factor sign-in).
     totp_issuer: str = "Madoguchi"
+    #: Sends staff replies of hand-overs (有人チャット) to citizens through the outbox; ``None``: 503.
+    handover_notices: HandoverNotifier | None = None
 
     def __post_init__(self) -> None:
         if self.booking_service is None:

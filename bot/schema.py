@@ -26,6 +26,7 @@ MODEL_MODULES = [
     "civic.deliveries.models",
     "civic.maintenance.models",
     "civic.disaster.models",
+    "civic.handover.models",
 ]
 
 

@@ -57,6 +57,7 @@ from admin_api import (
     disaster_views,
     facility_views,
     faq_views,
+    handover_views,
     image_views,
     log_views,
     mail_views,
@@ -531,6 +532,7 @@ def admin_routers(core: Core) -> list[ApiRouter]:
         scenario_views.router,
         maintenance_views.router,
         disaster_views.router,
+        handover_views.router,
     ]
 
 
@@ -548,7 +550,8 @@ def admin_context(core: Core, knowledge: Knowledge, sessions: StaffSessions, aud
                         delivery_opens=LineOpenStatistics(core.gateway.get),  # LINE's open counts
                         public_base_url=core.settings.public_base_url,  # image URLs (served at /media)
                         editor_options=EditorOptions(core.settings.simulator_url, core.settings.liff_ids),
-                        totp_issuer=f"{knowledge.town.name} 窓口")
+                        totp_issuer=f"{knowledge.town.name} 窓口",
+                        handover_notices=core.notifier)
 
 
 def delivery_desk(settings: Settings) -> DeliveryDesk:

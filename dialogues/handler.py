@@ -32,7 +32,7 @@ from civic.disaster.models import NORMAL
 from civic.disaster.services import current_mode
 from conversation.events import InboundEvent
 from conversation.turn import Turn
-from dialogues import booking, disaster, faq, safety
+from dialogues import booking, disaster, faq, handover, safety
 from dialogues import messages as m
 from dialogues.engine import Context, Engine, Flow, Store
 from dialogues.facility import FacilityFlow
@@ -143,6 +143,12 @@ class DialogueHandler:
         if safety.answer_emergency(ctx):
             self.polish(ctx)
             return
+        taken = await handover.intercept(ctx)  # 有人チャット: an open hand-over takes the message (issue #17)
+        if taken == "silent":
+            return  # it went to staff: the bot does not answer
+        if taken == "answered":
+            self.polish(ctx)
+            return
         dropped = await self.engine.drop_expired(ctx)
         if dropped:
             ctx.say(m.text(f"「{'」と「'.join(dropped)}」は、しばらく操作がなかったため終了しました。"
@@ -154,7 +160,28 @@ class DialogueHandler:
                 ctx.turn.replies[:] = [disaster.fallback(ctx, ctx.mode)]  # the mode's answer (issue #22)
         finally:
             settle_intent(ctx)
+            self._offer_person(ctx)
             self.polish(ctx)
+
+    def _offer_person(self, ctx: Context) -> None:
+        """After two failed answers in a row, or a 役に立たなかった, offer a person (issue #17)."""
+        if not handover.available(ctx):
+            return
+        menu = self.help_message("").get("quickReply", {}).get("items", [])
+        pb = ctx.postback
+        if pb.get("faq") == "fb" and pb.get("v") == "0":
+            ctx.say(handover.offer(menu))
+            return
+        if ctx.text is None:
+            return
+        misses = int(ctx.memory.get("misses") or 0) + 1 if ctx.fell_back else 0
+        if misses >= 2:
+            ctx.say(handover.offer(menu))
+            misses = 0
+        if misses:
+            ctx.memory["misses"] = misses
+        else:
+            ctx.memory.pop("misses", None)
 
     def _forget_stale(self, ctx: Context) -> None:
         for key, minutes in (("faq_pending", 60), ("topic", 10)):

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from civic.booking.services import BookingService
 from civic.clock import Clock
+from civic.handover.hours import OfficeHours
 from civic.notify import CitizenNotifier
 from civic.procedures.tree import Content as ProcedureContent
 from civic.reports.photos import PhotoPolicy
@@ -61,6 +62,8 @@ class TownProfile:
     report_categories: tuple[ReportCategory, ...] = ()
     max_description: int = 200
     facility_settings: dict[str, Any] = field(default_factory=dict)
+    #: When staff answer hand-overs (有人チャット, issue #17): ``handover:`` in town.yml.
+    handover_hours: OfficeHours = field(default_factory=OfficeHours)
 
     @classmethod
     def load(cls, path: str | Path) -> TownProfile:
@@ -87,6 +90,7 @@ class TownProfile:
             ),
             max_description=int(reports.get("max_description", 200)),
             facility_settings=dict(facilities),
+            handover_hours=OfficeHours.from_settings(raw.get("handover")),
         )
 
     def category(self, code: str) -> ReportCategory | None:

@@ -70,6 +70,8 @@ REGISTRY: dict[str, str] = {
     "report": ANONYMISE,
     "report_photo": DELETE,
     "report_status_change": ANONYMISE + " (staff notes of the citizen's reports)",
+    "handover": ANONYMISE + " (有人チャット: kept for the figures, the user id replaced)",
+    "handover_message": DELETE + " (what the citizen and staff wrote in 有人チャット)",
     "delivery_batch": ANONYMISE + " (the user id is taken out of the recipient lists)",
     "delivery_link_click": NONE + " (a keyed, irreversible digest of address and browser)",
     "delivery_run": NONE,
@@ -102,6 +104,7 @@ FEATURES: dict[str, str] = {
     "rich_menu_tap": "リッチメニューのタップ", "rich_menu_user_link": "リッチメニューの割り当て",
     "booking_booker": "施設予約（予約者）", "booking_reservation": "施設予約", "booking_waitlist": "施設予約（キャンセル待ち）",
     "report": "通報", "report_photo": "通報の写真", "report_status_change": "通報の対応メモ",
+    "handover": "有人チャット", "handover_message": "有人チャットのメッセージ",
     "delivery_batch": "配信の宛先", "operation_log": "操作ログの記録内容", "webhook_event": "受信イベント",
 }
 
@@ -309,6 +312,13 @@ async def _rich_menus(run: _Run) -> None:
     await run.update("rich_menu_tap", lambda t: t.c.channel_user_id == run.uid, {"channel_user_id": run.pseudonym})
 
 
+async def _handovers(run: _Run) -> None:
+    handover = run.table("handover")
+    ids = [r.id for r in await run.rows(handover, handover.c.channel_user_id == run.uid)]
+    await run.delete("handover_message", lambda t: t.c.handover_id.in_(ids))
+    await run.update("handover", lambda t: t.c.id.in_(ids), {"channel_user_id": run.pseudonym})
+
+
 async def _erase(session: AsyncSession, citizen_id: int, now: datetime, *, apply: bool) -> Erasure:
     conn = await session.connection()
     citizens = table_of(Citizen)
@@ -327,6 +337,7 @@ async def _erase(session: AsyncSession, citizen_id: int, now: datetime, *, apply
     await _rich_menus(run)
     await _bookings(run)
     await _reports(run)
+    await _handovers(run)
     await _deliveries(run)
     await run.update("citizen", lambda t: t.c.id == cid,
                      {"channel_user_id": run.pseudonym, "display_name": None, "is_friend": False,

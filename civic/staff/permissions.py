@@ -52,6 +52,7 @@ CATALOGUE: dict[str, str] = {
     "disaster.read": "防災モード・避難所の閲覧",
     "disaster.manage": "防災モードの切り替え",
     "disaster.shelters": "避難所の状態・人数の更新",
+    "handovers.answer": "有人チャット（利用者との1対1のやりとり）の対応",
 }
 
 
@@ -72,7 +73,7 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
     # Bookings by phone and at the counter need the applicant's name and number (personal.view).
     BuiltinRole("facility", "施設担当", ("*.read", "facilities.*", "bookings.*", "personal.view",
                                          "disaster.shelters")),
-    BuiltinRole("counter", "窓口担当", ("*.read", "procedures.counter")),
+    BuiltinRole("counter", "窓口担当", ("*.read", "procedures.counter", "handovers.answer")),
     BuiltinRole("viewer", "閲覧者", ("*.read", "procedures.stats")),
 )
 

@@ -537,6 +537,15 @@ async def test_every_mutating_route_of_the_service_writes_one_entry_in_its_trans
     sealed = keys.seal(Ticket("shomei", (171,), {"kind": "jumin"}, household, now))
     await call("POST", "/procedures/counter/open", {"texts": [sealed]})
 
+    # hand-overs (有人チャット, issue #17)
+    from civic.handover import services as handovers
+    async with db.write() as s:
+        handover, _ = await handovers.request(s, "U" + "h" * 32, channel="production", now=now)
+        handover_id = handover.id
+    await call("POST", f"/handovers/{handover_id}/assign")
+    await call("POST", f"/handovers/{handover_id}/messages", {"text": "お待たせしました。"})
+    await call("POST", f"/handovers/{handover_id}/close")
+
     # an image for deliveries; a citizen erased on request (the first call only asks for confirmation)
     await call("POST", "/images", data=_png(1200, 800), content_type="image/png")
     asked = await client.delete(f"{PREFIX}/citizens/{citizen_id}", headers=auth)

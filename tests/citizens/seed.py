@@ -120,6 +120,10 @@ async def _person(conn: Any, who: Person, p: dict[str, int], n: int) -> int:
     await insert(conn, "report_photo", report_id=report, owner=who.uid, content_type="image/jpeg", data=who.photo)
     await insert(conn, "report_status_change", report_id=report, to_status="done", staff_name="職員",
                  note=f"{who.name}さんに電話（{who.phone}）")
+    handover = await insert(conn, "handover", channel_user_id=who.uid, status="closed", rating="good",
+                            assignee_name="職員", waiting_since=NOW)
+    await insert(conn, "handover_message", handover_id=handover, author="citizen", text=f"{who.name}です。{who.phone}",
+                 at=NOW)
     await insert(conn, "operation_log", staff_login="admin", action="booking.create", target_type="reservation",
                  target_id=str(reservation), after=json.dumps({"applicant_name": who.name}, ensure_ascii=False))
     return cid
