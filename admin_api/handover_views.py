@@ -165,8 +165,11 @@ async def handover_figures(call: Call) -> list[DayFiguresOut]:
     return [DayFiguresOut(**vars(d)) for d in days]
 
 
+# Staff answering see what the citizen wrote as it is (they need it to answer): every opening of a
+# conversation and of a photo is recorded (小郡市 8(2)c コ). The 3-second polling of new messages in an
+# open conversation is not: its opening is.
 @router.route("GET", r"/handovers/{id:\d+}", summary="有人チャットの内容（メッセージとボットとのやりとり）",
-              permission=PERMISSION, response=HandoverDetail)
+              permission=PERMISSION, response=HandoverDetail, personal="handover_chat", personal_always=True)
 async def get_handover(call: Call) -> HandoverDetail:
     return await _detail(call, call.path_int("id"))
 
@@ -182,7 +185,8 @@ async def list_handover_messages(call: Call) -> list[MessageOut]:
 
 
 @router.route("GET", r"/handovers/{id:\d+}/messages/{message_id:\d+}/image", summary="利用者が送った画像（JPEG、位置情報などは削除済み）",
-              permission=PERMISSION, response=bytes, produces="image/jpeg")
+              permission=PERMISSION, response=bytes, produces="image/jpeg", personal="handover_photo",
+              personal_always=True)
 async def get_handover_image(call: Call) -> web.Response:
     async with call.ctx.db.read() as s:
         row = await s.get(HandoverMessage, call.path_int("message_id"))

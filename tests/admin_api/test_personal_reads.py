@@ -26,6 +26,8 @@ PERSONAL_FIELDS = {"applicant_name", "applicant_phone", "channel_user_id", "user
 #: GET routes whose answer has such a field name, or no model to look into (files, CSV, opaque JSON),
 #: and still carry no citizen's personal data — each with the reason.
 NOT_PERSONAL = {
+    r"/handovers/{id:\d+}/messages": "new messages of an open conversation, polled every few seconds; "
+                                     "opening the conversation (GET /handovers/{id}) is recorded",
     "/attributes": "the attributes' definitions",
     "/forms": "the forms' definitions",
     r"/forms/{form_id:\d+}": "a form's definition",

@@ -31,12 +31,20 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.migrate import upgrade_async
 from bot.settings import default_inbox_url
+from dialogues import handover
 from linesim import ChannelConfig, SimConfig
 from linesim.testing import LineSim, run_linesim
 from tests.bot.helpers import KEY_HEX, REPO, SECRET, TOKEN
 
 USERS = 8
 MESSAGES_PER_USER = 25
+#: After two failed answers in a row the answer carries a second message, the offer of a person
+#: (issue #17); each event's own answer is what is counted (a duplicated answer still shows twice).
+OFFER_TEXT = handover.offer()["text"]
+
+
+def _answers(sim: LineSim, user: str) -> list[dict]:
+    return [m for m in sim.messages(user) if m.get("text") != OFFER_TEXT]
 
 
 def _free_port() -> int:
@@ -154,10 +162,10 @@ async def test_sigkill_mid_load_loses_nothing_and_answers_nothing_twice(tmp_path
             else:
                 assert all(d.ok for d in sim.deliveries), "the web process kept acknowledging"
             expected = {**dict.fromkeys(users, MESSAGES_PER_USER), latecomer: 1 if victim == "both processes" else 0}
-            await _until(lambda: all(len(sim.messages(u)) >= n for u, n in expected.items()))
+            await _until(lambda: all(len(_answers(sim, u)) >= n for u, n in expected.items()))
             proc.send_signal(signal.SIGTERM)  # stopped: nothing more can arrive (no duplicate later)
             assert await asyncio.to_thread(proc.wait, 30) == 0
-            answers = {u: len(sim.messages(u)) for u in [*users, latecomer]}
+            answers = {u: len(_answers(sim, u)) for u in [*users, latecomer]}
             assert answers == expected, log.read_text()[-3000:]
             if victim == "turn worker":
                 assert "the turn worker exited" in log.read_text()
