@@ -24,9 +24,13 @@ from bot.inbox.writer import error_kind
 log = logging.getLogger(__name__)
 
 
+#: What became of a webhook request, for ``/metrics`` (set on refusals; 200/413/503 speak for themselves).
+OUTCOME = web.ResponseKey("outcome", str)
+
+
 def _bad(reason: str) -> web.Response:
     response = web.json_response({"message": reason}, status=400)
-    response["outcome"] = "bad_signature" if "signature" in reason.lower() else "bad_request"
+    response[OUTCOME] = "bad_signature" if "signature" in reason.lower() else "bad_request"
     return response
 
 
@@ -61,7 +65,7 @@ def _outcome(response: web.Response) -> str:
         return "too_large"
     if response.status == 503:
         return "store_failed"
-    return str(response.get("outcome", "bad_request"))
+    return response.get(OUTCOME, "bad_request")
 
 
 async def _callback(request: web.Request) -> web.Response:
