@@ -16,7 +16,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -24,7 +24,7 @@ from aiohttp import web
 from sqlmodel import col
 
 from bot.appkeys import CLOCK, DATABASE, DISPATCHER, INBOX_DATABASE, METRICS, SETTINGS
-from bot.backup.generations import MANIFEST, generations
+from bot.backup.generations import newest_at
 from bot.metrics import Metrics
 from bot.outbox.backlog import outbox_backlog
 from civic.client_address import Network, parse_address
@@ -34,16 +34,6 @@ from civic.deliveries.models import B_FAILED, B_SENT, DeliveryBatch
 from civic.staff.models import OperationLog
 
 LOOPBACK: tuple[Network, ...] = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
-
-
-def newest_backup_at(directory: Path) -> datetime | None:
-    found = generations(directory)
-    if not found:
-        return None
-    try:
-        return datetime.fromisoformat(json.loads((found[-1] / MANIFEST).read_text(encoding="utf-8"))["created_at"])
-    except (OSError, ValueError, KeyError):
-        return None
 
 
 async def _answers(db: Database) -> bool:
@@ -73,7 +63,7 @@ async def readyz(request: web.Request) -> web.Response:
             problems.append(f"処理待ちのメッセージが多すぎます（{dispatcher.backlog}件）")
     backup_age = None
     if settings.ready_max_backup_age_hours:
-        newest = newest_backup_at(Path(settings.backup_dir))
+        newest = newest_at(Path(settings.backup_dir))
         backup_age = None if newest is None else (clock.now() - newest).total_seconds()
         if backup_age is None or backup_age > settings.ready_max_backup_age_hours * 3600:
             problems.append("最新のバックアップが古すぎるか、ありません")
@@ -119,7 +109,7 @@ def register_readings(metrics: Metrics, app: web.Application) -> None:
         return (await outbox_backlog(db, clock)).oldest_pending_seconds or 0.0
 
     async def backup_age() -> float | None:
-        newest = newest_backup_at(Path(settings.backup_dir))
+        newest = newest_at(Path(settings.backup_dir))
         return None if newest is None else (clock.now() - newest).total_seconds()
 
     async def failed_logins() -> float | None:

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from bot.backup import BackupConfig
-from bot.backup.generations import backup, generations, verify
+from bot.backup.generations import backup, newest_at, verify
 from bot.backup.stores import Store, stores_of
 from civic.clock import TOKYO, Clock
 
@@ -38,16 +38,6 @@ log = logging.getLogger(__name__)
 LOCK_KEY = 0x6D61646F_62616B31  # "madobak1"
 #: How often the scheduler looks whether the day's backup is due.
 CHECK_SECONDS = 5 * 60
-
-
-def newest_generation_at(dest: Path) -> datetime | None:
-    """When the newest complete generation in ``dest`` was made (its directory name, UTC)."""
-    for directory in reversed(generations(dest)):
-        try:
-            return datetime.strptime(directory.name, "%Y%m%d-%H%M%S").replace(tzinfo=UTC)
-        except ValueError:
-            continue
-    return None
 
 
 @dataclass
@@ -65,7 +55,7 @@ class DailyBackup:
         today = datetime.combine(now.astimezone(TOKYO).date(), self.at, TOKYO).astimezone(UTC)
         if now < today:
             return None
-        newest = newest_generation_at(self.dest)
+        newest = newest_at(self.dest)
         return today if newest is None or newest < today else None
 
     async def __call__(self) -> str | None:

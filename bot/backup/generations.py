@@ -81,6 +81,16 @@ def generations(dest: Path) -> list[Path]:
                   and (p / MANIFEST).is_file())
 
 
+def newest_at(dest: Path) -> datetime | None:
+    """When the newest complete generation in ``dest`` was made (its manifest's time), or None."""
+    for directory in reversed(generations(dest)):
+        try:
+            return datetime.fromisoformat(Manifest.read(directory).created_at)
+        except (BackupError, ValueError):
+            continue
+    return None
+
+
 def prune(dest: Path, keep: int) -> list[Path]:
     """Remove all but the newest ``keep`` generations, and leftovers of cut-off backups."""
     removed = []

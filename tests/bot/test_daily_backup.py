@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from bot.backup.cipher import parse_key
-from bot.backup.daily import LOCK_KEY, DailyBackup, daily_backup, newest_generation_at
-from bot.backup.generations import generations, verify
+from bot.backup.daily import LOCK_KEY, DailyBackup, daily_backup
+from bot.backup.generations import generations, newest_at, verify
 from bot.backup.stores import stores_of
 from bot.settings import Settings, SettingsError, default_inbox_url
 from civic.clock import TOKYO, FrozenClock
@@ -51,7 +51,7 @@ async def test_runs_once_a_day_after_backup_at_and_catches_up(sqlite_db: Databas
     clock.set(_japan(7, 10, 30))  # down over the 6th and at 03:00 on the 7th: caught up when back
     assert await job() is not None
     assert [g.name for g in generations(dest)] == ["20261204-180500", "20261207-013000"]  # BACKUP_KEEP=2
-    assert newest_generation_at(dest) == _japan(7, 10, 30).astimezone(UTC)
+    assert newest_at(dest) == _japan(7, 10, 30).astimezone(UTC)
     clock.set(_japan(7, 23, 59))
     assert await job() is None
 

@@ -31,7 +31,8 @@ async def test_ready_and_not_ready_with_reasons(aiohttp_client, sqlite_db, knowl
     # a backup made now (its manifest is what counts)
     generation = tmp_path / "backups" / "20261204-030000"
     generation.mkdir(parents=True)
-    (generation / "manifest.json").write_text(json.dumps({"created_at": datetime.now(UTC).isoformat()}))
+    (generation / "manifest.json").write_text(json.dumps({
+        "created_at": datetime.now(UTC).isoformat(), "backend": "sqlite", "key_id": "0" * 16, "stores": {}, "format": 1}))
     r = await client.get("/readyz")
     body = await r.json()
     assert r.status == 200 and body["status"] == "ready" and body["problems"] == [] and body["backlog"] == 0
