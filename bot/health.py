@@ -102,11 +102,10 @@ def register_readings(metrics: Metrics, app: web.Application) -> None:
         dispatcher = app.get(DISPATCHER)
         return None if dispatcher is None else float(dispatcher.backlog)
 
-    async def outbox_pending() -> float | None:
-        return float((await outbox_backlog(db, clock)).pending)
-
-    async def outbox_oldest() -> float | None:
-        return (await outbox_backlog(db, clock)).oldest_pending_seconds or 0.0
+    async def outbox() -> dict[str, float | None]:
+        backlog = await outbox_backlog(db, clock)
+        return {"madoguchi_outbox_pending": float(backlog.pending),
+                "madoguchi_outbox_oldest_pending_seconds": backlog.oldest_pending_seconds or 0.0}
 
     async def backup_age() -> float | None:
         newest = newest_at(Path(settings.backup_dir))
@@ -133,9 +132,9 @@ def register_readings(metrics: Metrics, app: web.Application) -> None:
     metrics.read_at_scrape("madoguchi_delivery_recipients_failed", "Recipients of delivery batches that failed (all time)",
                            lambda: delivered(B_FAILED))
     metrics.read_at_scrape("madoguchi_inbox_backlog", "Accepted events waiting for their turn", backlog)
-    metrics.read_at_scrape("madoguchi_outbox_pending", "Answers not yet delivered to LINE", outbox_pending)
-    metrics.read_at_scrape("madoguchi_outbox_oldest_pending_seconds", "Age of the oldest undelivered answer",
-                           outbox_oldest)
+    metrics.read_several_at_scrape({"madoguchi_outbox_pending": "Answers not yet delivered to LINE",
+                                    "madoguchi_outbox_oldest_pending_seconds": "Age of the oldest undelivered answer"},
+                                   outbox)
     metrics.read_at_scrape("madoguchi_backup_age_seconds", "Age of the newest backup in BACKUP_DIR", backup_age)
     metrics.read_at_scrape("madoguchi_staff_logins_failed_last_hour",
                            "Failed, throttled or locked staff sign-ins in the last hour (operation log)", failed_logins)

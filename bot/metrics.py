@@ -34,11 +34,10 @@ def multiprocess() -> bool:
 
 @dataclass(frozen=True)
 class Reading:
-    """A figure read at scrape time."""
+    """Figures read at scrape time by one query: ``read`` answers a value (or None) per name."""
 
-    name: str
-    help: str
-    read: Callable[[], Awaitable[float | None]]
+    helps: dict[str, str]
+    read: Callable[[], Awaitable[dict[str, float | None]]]
 
 
 class Metrics:
@@ -62,17 +61,26 @@ class Metrics:
         self.readings: list[Reading] = []
 
     def read_at_scrape(self, name: str, help: str, read: Callable[[], Awaitable[float | None]]) -> None:
-        self.readings.append(Reading(name, help, read))
+        async def one() -> dict[str, float | None]:
+            return {name: await read()}
+
+        self.readings.append(Reading({name: help}, one))
+
+    def read_several_at_scrape(self, helps: dict[str, str], read: Callable[[], Awaitable[dict[str, float | None]]]) -> None:
+        """Several gauges from one query (read once per scrape)."""
+        self.readings.append(Reading(helps, read))
 
     async def exposition(self) -> bytes:
         """The text a scrape gets: this process's (or every process's) counters and the readings."""
         families: list[Metric] = []
         for reading in self.readings:
-            value = await reading.read()
-            if value is not None:
-                family = GaugeMetricFamily(reading.name, reading.help)
-                family.add_metric([], value)
-                families.append(family)
+            values = await reading.read()
+            for name, help in reading.helps.items():
+                value = values.get(name)
+                if value is not None:
+                    family = GaugeMetricFamily(name, help)
+                    family.add_metric([], value)
+                    families.append(family)
         return generate_latest(_Scrape(self._collected(), families))
 
     def _collected(self) -> CollectorRegistry:
