@@ -96,12 +96,10 @@ async def _preview(call: Call, data: dict[str, Any], sample: int) -> Preview:
     see = call.principal is not None and call.principal.can(PERSONAL_PERMISSION)
     async with call.ctx.db.read() as s:
         node = await segments.checked(s, data)
-        count = await segments.count(s, node, today)
-        testers = await segments.count(s, node, today, audience="test")
-        people = await segments.sample(s, node, today, limit=sample) if sample else []
-    return Preview(count=count, test_accounts=testers, counted_at=now, sample=[
+        found = await segments.preview(s, node, today, limit=sample)
+    return Preview(count=found.count, test_accounts=found.test_accounts, counted_at=now, sample=[
         SampleCitizen(citizen_id=c.id, user=c.channel_user_id if see else call.ctx.pseudonym(c.channel_user_id),
-                      display_name=c.display_name if see else None) for c in people])
+                      display_name=c.display_name if see else None) for c in found.sample])
 
 
 @router.route("GET", "/segments", summary="セグメント一覧", permission=READ, response=list[SegmentOut])

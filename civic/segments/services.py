@@ -7,6 +7,7 @@ is the ``segment`` row id as text.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -93,10 +94,35 @@ async def is_member(s: AsyncSession, node: Filter, today: date, citizen_id: int,
 
 async def sample(s: AsyncSession, node: Filter, today: date, *, limit: int = 10,
                  audience: str = PRODUCTION) -> list[Citizen]:
-    ids = await member_ids(s, node, today, audience=audience, limit=limit)
-    if not ids:
+    return await _sample(s, node, await context(s, today), limit, audience)
+
+
+async def _sample(s: AsyncSession, node: Filter, ctx: Context, limit: int, audience: str) -> list[Citizen]:
+    if limit <= 0:
         return []
-    return list((await s.exec(select(Citizen).where(col(Citizen.id).in_(ids)).order_by(col(Citizen.id)))).all())
+    members = compiler.member_query(node, ctx, audience).order_by(CITIZEN.c.id).limit(limit).subquery()
+    query = select(Citizen).where(col(Citizen.id).in_(sa.select(members.c.id))).order_by(col(Citizen.id))
+    return list((await s.exec(query)).all())
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the console shows before saving: friends, test accounts and a few examples."""
+
+    count: int
+    test_accounts: int
+    sample: list[Citizen]
+
+
+async def preview(s: AsyncSession, node: Filter, today: date, *, limit: int = 10) -> Preview:
+    """Both audiences counted in one grouped pass (one filter evaluation), then the sample."""
+    ctx = await context(s, today)
+    grouped = (sa.select(CITIZEN.c.is_test_account, sa.func.count())
+               .where(CITIZEN.c.is_friend == sa.true(), compiler.condition(node, ctx))
+               .group_by(CITIZEN.c.is_test_account))
+    rows: list[Any] = list((await _run(s, grouped)).all())
+    counts = {bool(test): int(n) for test, n in rows}
+    return Preview(counts.get(False, 0), counts.get(True, 0), await _sample(s, node, ctx, limit, PRODUCTION))
 
 
 # ---- saved segments ------------------------------------------------------------------------
