@@ -9,7 +9,9 @@ shows names and LINE user ids to whoever may erase."""
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
@@ -47,7 +49,7 @@ def _folded(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
-def _found(row: sa.Row) -> CitizenFound:
+def _found(row: sa.Row[Any]) -> CitizenFound:
     return CitizenFound(id=row.id, display_name=row.display_name, channel_user_id=row.channel_user_id,
                         is_friend=row.is_friend, followed_at=row.followed_at, created_at=row.created_at)
 
@@ -61,7 +63,7 @@ async def search_citizens(call: Call) -> SearchOut:
                citizen.c.followed_at, citizen.c.created_at]
     async with call.ctx.db.read() as s:
         conn = await s.connection()
-        exact = []
+        exact: Sequence[sa.Row[Any]] = ()
         if q.isascii() and q.isdigit() and len(q) <= 9:
             exact = (await conn.execute(sa.select(*columns).where(citizen.c.id == int(q)))).all()
         elif q.isascii() and q.startswith("U") and len(q) > 8:
