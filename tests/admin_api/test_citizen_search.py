@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from admin_api.app import PREFIX
 from admin_api.citizen_search_views import LIMIT
 from bot.appkeys import CLOCK, DATABASE
+from civic.booking.models import BookerProfile
 from civic.citizens.models import Citizen
 from civic.staff.models import OperationLog
 from civic.staff.services import create_staff
@@ -26,6 +27,9 @@ async def _people(service) -> tuple[list[int], dict[str, dict[str, str]]]:
         people += [Citizen(channel_user_id=f"U{100 + i:032x}", display_name=f"ｽｽﾞｷ {i}", created_at=now)
                    for i in range(LIMIT + 1)]
         s.add_all(people)
+        # the name staff hear is often only in the booking profile (LINE display names are nicknames)
+        s.add(BookerProfile(channel_user_id=f"U{3:032x}", name="高橋 三郎", phone="090-1234-5678",
+                           created_at=now, updated_at=now))
         await s.flush()
         ids = [p.id for p in people]
     headers = {}
@@ -50,7 +54,10 @@ async def test_found_by_name_number_and_line_user_id(service) -> None:
     assert [c["id"] for c in (await _search(service, "山田花子", admin))["items"]] == [ids[0]]  # spaces ignored
     assert (await _search(service, str(ids[2]), admin))["items"][0]["display_name"] == "佐藤 一郎"
     one = (await _search(service, f"U{3:032x}", admin))["items"]
-    assert [(c["id"], c["display_name"], c["is_friend"]) for c in one] == [(ids[3], None, True)]
+    assert [(c["id"], c["display_name"], c["is_friend"], c["matched"]) for c in one] == [
+        (ids[3], None, True, "LINE ユーザーID")]
+    for q, matched in (("高橋三郎", "予約者の氏名"), ("09012345678", "予約者の電話番号"), ("０９０-１２３４-５６７８", "予約者の電話番号")):
+        assert [(c["id"], c["matched"]) for c in (await _search(service, q, admin))["items"]] == [(ids[3], matched)], q
     many = await _search(service, "スズキ", admin)  # widths folded: ｽｽﾞｷ
     assert len(many["items"]) == LIMIT and many["more"] is True
     assert (await _search(service, "いない人", admin)) == {"items": [], "more": False}
