@@ -91,7 +91,7 @@ def _signed(event: dict[str, Any]) -> tuple[bytes, str]:
 
 async def _wait_http(url: str, proc: subprocess.Popen, what: str) -> None:
     async with aiohttp.ClientSession() as http:
-        for _ in range(300):
+        for _ in range(1200):  # two minutes: start-up on a loaded machine is slow
             if proc.poll() is not None:
                 raise SystemExit(f"{what} exited during start-up")
             try:
