@@ -140,7 +140,7 @@ def register_readings(metrics: Metrics, app: web.Application) -> None:
     metrics.read_at_scrape("madoguchi_staff_logins_failed_last_hour",
                            "Failed, throttled or locked staff sign-ins in the last hour (operation log)", failed_logins)
 
-    async def count(query: sa.Select[tuple[int]]) -> float | None:
+    async def count(query: sa.Select[int]) -> float | None:
         async with db.read() as s:
             return float((await (await s.connection()).execute(query)).scalar_one())
 
