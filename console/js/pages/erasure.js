@@ -2,7 +2,8 @@
 // erased feature by feature, confirm, and see what was erased. Nothing is erased before the second step.
 // API calls: GET /citizens/search?q=; DELETE /citizens/{id} (answers 428 with what would be erased and a
 // confirmation token, changing nothing); DELETE /citizens/{id}?confirm=<token> (erases; answers the counts).
-// Open with #/erasure?citizen=<id> to start from one citizen.
+// Open with #/erasure?citizen=<id> or #/erasure?q=<LINE user id> to start from one citizen (the 有人チャット
+// screen links here).
 import { api } from "../api.js";
 import { h, field, showError, clearErrors, toast, confirmAction } from "../ui.js";
 
@@ -121,8 +122,9 @@ export default async function erasurePage(main, ctx) {
     q.value = "";
   }
 
-  const start = new URLSearchParams(location.hash.split("?")[1] || "").get("citizen");
-  if (start && /^\d+$/.test(start)) {
+  const params = new URLSearchParams(location.hash.split("?")[1] || "");
+  const start = params.get("citizen") || params.get("q");  // from where a citizen is shown (有人チャット)
+  if (start) {
     q.value = start;
     search.requestSubmit();
   }
