@@ -91,7 +91,7 @@ def _signed(event: dict[str, Any]) -> tuple[bytes, str]:
 
 async def _wait_http(url: str, proc: subprocess.Popen, what: str) -> None:
     async with aiohttp.ClientSession() as http:
-        for _ in range(300):
+        for _ in range(1200):  # two minutes: start-up on a loaded machine is slow
             if proc.poll() is not None:
                 raise SystemExit(f"{what} exited during start-up")
             try:
@@ -184,14 +184,16 @@ async def _phase(http: aiohttp.ClientSession, bot: str, sim: str, rate: float, s
 
 
 def start_processes(tmp: Path, profile: str | None = None, handler: str = "spine", single_process: bool = False,
-                    linesim_nice: int = 0) -> tuple[list[subprocess.Popen], str, str]:
-    """linesim and the bot as separate processes, as in production (blocking: before the loop starts)."""
-    db_url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
+                    linesim_nice: int = 0, db_url: str | None = None,
+                    extra_env: dict[str, str] | None = None) -> tuple[list[subprocess.Popen], str, str]:
+    """linesim and the bot as separate processes, as in production (blocking: before the loop starts).
+    ``db_url``: an existing database (default: a new SQLite file under ``tmp``)."""
+    db_url = db_url or f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
     bot_port, sim_port = _free_port(), _free_port()
     bot, sim = f"http://127.0.0.1:{bot_port}", f"http://127.0.0.1:{sim_port}"
     env = {**os.environ, "LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
            "LINE_API_BASE_URL": sim, "DATABASE_URL": db_url, "DATA_ENCRYPTION_KEY": KEY,
-           "CONTENT_DIR": str(REPO / "content"), "LOG_LEVEL": "WARNING"}
+           "CONTENT_DIR": str(REPO / "content"), "LOG_LEVEL": "WARNING", **(extra_env or {})}
     procs = [
         subprocess.Popen([sys.executable, "-m", "linesim", "--port", str(sim_port), "--webhook-url",
                           f"{bot}/callback", "--channel-secret", SECRET, "--channel-access-token", TOKEN,

@@ -31,7 +31,8 @@ from civic.client_address import Network, parse_address
 from civic.clock import Clock
 from civic.database import Database
 from civic.deliveries.models import B_FAILED, B_SENT, DeliveryBatch
-from civic.staff.models import OperationLog
+from civic.handover.models import OPEN, Handover
+from civic.staff.models import LoginThrottle, OperationLog
 
 LOOPBACK: tuple[Network, ...] = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
 
@@ -138,3 +139,17 @@ def register_readings(metrics: Metrics, app: web.Application) -> None:
     metrics.read_at_scrape("madoguchi_backup_age_seconds", "Age of the newest backup in BACKUP_DIR", backup_age)
     metrics.read_at_scrape("madoguchi_staff_logins_failed_last_hour",
                            "Failed, throttled or locked staff sign-ins in the last hour (operation log)", failed_logins)
+
+    async def count(query: sa.Select[int]) -> float | None:
+        async with db.read() as s:
+            return float((await (await s.connection()).execute(query)).scalar_one())
+
+    metrics.read_at_scrape("madoguchi_staff_addresses_blocked",
+                           "Client addresses refused staff sign-in now after too many failures",
+                           lambda: count(sa.select(sa.func.count()).select_from(LoginThrottle).where(
+                               col(LoginThrottle.key).startswith("address:"),
+                               col(LoginThrottle.locked_until) > clock.now())))
+    metrics.read_at_scrape("madoguchi_handovers_waiting",
+                           "Hand-overs (有人チャット) open and not yet answered by staff",
+                           lambda: count(sa.select(sa.func.count()).select_from(Handover).where(
+                               col(Handover.status) == OPEN, col(Handover.first_reply_at).is_(None))))

@@ -14,6 +14,7 @@ HTTP request, the access log, and rotated log files (issue #18).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import logging.handlers
@@ -21,7 +22,7 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -126,6 +127,25 @@ def configure(config: LogConfig, process: str) -> logging.Handler:
     # aiohttp's own access log names the proxy, not the citizen: ``access_log_middleware`` writes ours.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     return handler
+
+
+@contextlib.contextmanager
+def bound_request_id(*request_ids: str) -> Iterator[None]:
+    """Records logged inside carry these request ids (the turn worker: the webhook requests that
+    brought the events it is running; several are joined with ``,``, unknown ones left out)."""
+    token = REQUEST_ID.set(joined_ids(request_ids))
+    try:
+        yield
+    finally:
+        REQUEST_ID.reset(token)
+
+
+def joined_ids(request_ids: Iterable[str], most: int = 8) -> str:
+    """``a,b,c`` (each once, in order, at most ``most`` and then ``…``); ``-`` when none is known."""
+    known = list(dict.fromkeys(i for i in request_ids if i and i != "-"))
+    if not known:
+        return "-"
+    return ",".join(known[:most]) + (",…" if len(known) > most else "")
 
 
 def request_id_of(headers: Mapping[str, str]) -> str:

@@ -53,6 +53,7 @@ from linebot.v3.webhook import WebhookParser
 from admin_api import (
     attribute_views,
     booking_views,
+    citizen_search_views,
     delivery_views,
     disaster_views,
     facility_views,
@@ -521,6 +522,7 @@ def admin_routers(core: Core) -> list[ApiRouter]:
         staff_views.router,
         two_factor_views.router,
         citizen_erasure_router(core.db, core.inbox_db, core.clock, core.publisher),
+        citizen_search_views.router,  # the 個人データ削除 screen finds the citizen
         log_views.router,
         stats_views.router,
         richmenu_views.router,

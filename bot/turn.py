@@ -30,6 +30,7 @@ from bot.gateway import LineError, LineGateway
 from bot.group_chats import GroupPolicy, Leave
 from bot.inbox.models import DONE, FAILED, InboxOutcome
 from bot.inbox.writer import Accepted
+from bot.logs import bound_request_id
 from bot.outbox.backlog import waiting_recipients
 from bot.outbox.models import OutboundMessage, Outgoing
 from bot.outbox.sender import OutboxSender
@@ -102,9 +103,14 @@ class TurnProcessor:
         """Run the turns of ``rows`` (at most one per user) and start sending their answers; returns
         once the turns are committed, with the sending to await (None when nothing is sent). An
         event that already has an outcome (announced twice, or finished by another worker) is
-        skipped inside the transaction."""
+        skipped inside the transaction. Records logged meanwhile carry the ids of the webhook requests
+        that brought the events (each event's own where one event is handled)."""
         if not rows:
             return None
+        with bound_request_id(*(row.request_id for row in rows)):
+            return await self._turns(rows)
+
+    async def _turns(self, rows: list[Accepted]) -> Awaitable[Any] | None:
         events = {row.id: json.loads(row.payload) for row in rows}
         inbound = {key: parse_event(event) for key, event in events.items()}  # parsed once, here
         contents = dict(zip(
@@ -115,9 +121,11 @@ class TurnProcessor:
         prepared: dict[Any, Any] = {}
         for row in rows:
             try:
-                prepared[row.id] = await prepare(self._handler, inbound[row.id])
+                with bound_request_id(row.request_id):
+                    prepared[row.id] = await prepare(self._handler, inbound[row.id])
             except Exception:
-                log.exception("preparing inbox event %s failed; the turn runs without it", row.id)
+                with bound_request_id(row.request_id):
+                    log.exception("preparing inbox event %s failed; the turn runs without it", row.id)
         try:
             outboxes: list[Outgoing | Leave | OutboundMessage | None] = [
                 *await self._run(rows, events, inbound, contents, prepared)]
@@ -129,11 +137,12 @@ class TurnProcessor:
                 log.warning("a turn in a batch of %d failed; running them one by one", len(rows))
                 outboxes = []
                 for row in rows:
-                    try:
-                        outboxes += await self._run([row], events, inbound, contents, prepared)
-                    except Exception as exc:
-                        log.exception("turn for inbox event %s failed", row.id)
-                        outboxes.append(await self._fail(row, inbound[row.id], exc))
+                    with bound_request_id(row.request_id):
+                        try:
+                            outboxes += await self._run([row], events, inbound, contents, prepared)
+                        except Exception as exc:
+                            log.exception("turn for inbox event %s failed", row.id)
+                            outboxes.append(await self._fail(row, inbound[row.id], exc))
         leaves = [o for o in outboxes if isinstance(o, Leave)]
         sends = [self._sender.send(o) for o in outboxes if o is not None and not isinstance(o, Leave)]
         if leaves:
@@ -196,7 +205,8 @@ class TurnProcessor:
                         leaves.append(Leave(row.channel, *event.chat))
                     self._answer(row, turn, batch.replies(turn), now, outbox, to=event.chat[1])
                     continue
-                replies = await batch.run(self._handler, turn)
+                with bound_request_id(row.request_id):
+                    replies = await batch.run(self._handler, turn)
                 if user_id and event.unsent_id:
                     unsent.append((user_id, event.unsent_id))
                 self._answer(row, turn, replies, now, outbox, to=user_id)

@@ -41,6 +41,8 @@ webhook_event = sa.Table(
     #: The event as LINE sent it (JSON), encrypted: it carries what citizens wrote.
     sa.Column("payload", EncryptedText, nullable=False),
     sa.Column("received_at", UTCDateTime, nullable=False, index=True),
+    #: The webhook request's id (``bot.logs``): the turn worker logs under it when it runs the event.
+    sa.Column("request_id", sa.String(64), nullable=True),
     # Ids are never reused after old events are deleted (``bot.inbox.retention``): an outcome is
     # keyed by the id.
     sqlite_autoincrement=True,

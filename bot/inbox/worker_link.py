@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 
 def event_line(item: Accepted) -> bytes:
-    fields = [item.id, item.user_key, item.channel, item.received_at.isoformat(), item.payload]
+    fields = [item.id, item.user_key, item.channel, item.received_at.isoformat(), item.payload, item.request_id]
     return b"E " + json.dumps(fields, ensure_ascii=False).encode() + b"\n"
 
 
@@ -43,8 +43,9 @@ def parse_event_line(line: bytes) -> Accepted | None:
     if not line.startswith(b"E "):
         return None
     try:
-        id_, user_key, channel, received_at, payload = json.loads(line[2:])
-        return Accepted(int(id_), str(user_key), str(channel), datetime.fromisoformat(received_at), str(payload))
+        id_, user_key, channel, received_at, payload, request_id = json.loads(line[2:])
+        return Accepted(int(id_), str(user_key), str(channel), datetime.fromisoformat(received_at), str(payload),
+                        str(request_id))
     except (ValueError, TypeError):
         return None
 

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.inbox.models import webhook_event
+from bot.logs import REQUEST_ID
 from civic.clock import Clock
 from civic.database import Database
 
@@ -51,6 +52,9 @@ class Accepted:
     received_at: datetime
     #: The event as LINE sent it (JSON text).
     payload: str
+    #: The id of the webhook request that brought it (``bot.logs.REQUEST_ID``; ``-`` when unknown):
+    #: the turn worker's log lines about this event carry it.
+    request_id: str = "-"
 
 
 def user_key_of(event: dict[str, Any]) -> str:
@@ -75,7 +79,7 @@ def storable(value: Any) -> Any:
     return value
 
 
-def _row(channel: str, event: dict[str, Any], now: datetime) -> dict[str, Any]:
+def _row(channel: str, event: dict[str, Any], now: datetime, request_id: str) -> dict[str, Any]:
     payload = json.dumps(event, ensure_ascii=False)
     if _UNSTORABLE.search(payload) or "\\u0000" in payload:  # rare: repair, keep the rest as sent
         event = storable(event)
@@ -87,13 +91,15 @@ def _row(channel: str, event: dict[str, Any], now: datetime) -> dict[str, Any]:
         "event_type": str(event.get("type", "unknown"))[:32],
         "payload": payload,
         "received_at": now,
+        "request_id": request_id,
     }
 
 
 def accepted_of(id_: int, row: Any) -> Accepted:
     """From a ``webhook_event`` row (a mapping, or a result row with those names)."""
-    get = row.__getitem__ if isinstance(row, dict) else row._mapping.__getitem__
-    return Accepted(id_, get("user_key"), get("channel"), get("received_at"), get("payload"))
+    mapping = row if isinstance(row, dict) else row._mapping
+    return Accepted(id_, mapping["user_key"], mapping["channel"], mapping["received_at"], mapping["payload"],
+                    mapping.get("request_id") or "-")
 
 
 class InboxWriter:
@@ -120,7 +126,8 @@ class InboxWriter:
     async def add(self, channel: str, events: Iterable[dict[str, Any]]) -> list[Accepted]:
         """Store events; returns those that were new, after they are committed."""
         now = self._clock.now()
-        rows = [_row(channel, e, now) for e in events]
+        request_id = REQUEST_ID.get()  # the webhook request's (bot.logs.access_log_middleware)
+        rows = [_row(channel, e, now, request_id) for e in events]
         if not rows:
             return []
         future: asyncio.Future[list[Accepted]] = asyncio.get_running_loop().create_future()

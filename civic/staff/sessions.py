@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +19,8 @@ from civic.staff.models import StaffAccount, StaffRole, StaffSession
 from civic.staff.passwords import Passwords
 from civic.staff.roles import permissions_of
 from civic.staff.services import normalize_login
+
+log = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "mdg_"
 
@@ -106,8 +109,16 @@ class StaffSessions:
                     record.updated_at = now
                     failure = await self._check(s, None, record, password, now, remote, login=login)
                 if failure is not None and failure.code not in ("account_locked", "otp_required") and address is not None:
-                    throttle.count_in_window(address, now, limit=self.policy.address_max_failures,
-                                             window=self.policy.address_window, lockout=self.policy.address_lockout)
+                    if throttle.count_in_window(address, now, limit=self.policy.address_max_failures,
+                                                window=self.policy.address_window, lockout=self.policy.address_lockout):
+                        # an alert for whoever watches the log (and /metrics: addresses blocked now)
+                        log.warning("staff sign-ins from %s are refused until %s: %d failed sign-ins within %s",
+                                    remote, address.locked_until, self.policy.address_max_failures,
+                                    self.policy.address_window)
+                        await audit.record(s, None, "auth.address_blocked", "staff",
+                                           after={"until": address.locked_until and address.locked_until.isoformat(),
+                                                  "failures": self.policy.address_max_failures},
+                                           remote=remote, at=now)
                     s.add(address)
         if failure is not None:
             raise failure

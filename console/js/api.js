@@ -7,6 +7,7 @@ export class ApiError extends Error {
     const e = (body && body.error) || {};
     super(e.message || `通信に失敗しました（${status}）。しばらくしてからもう一度お試しください。`);
     this.status = status; this.code = e.code || ""; this.field = e.field || null;
+    this.body = body;  // the whole answer (a 428 confirmation carries what it asks about)
   }
 }
 

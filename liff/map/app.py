@@ -29,6 +29,7 @@ from civic.database import Database
 from civic.facilities.models import Facility
 from civic.rows import pk
 from dialogues.facility_directory import FacilityDirectory
+from liff.page import with_maintenance_banner
 
 STATIC = Path(__file__).with_name("static")
 PALETTE = ["#2e7d32", "#1565c0", "#6a1b9a", "#ef6c00", "#00838f", "#ad1457", "#5d4037", "#455a64", "#827717"]
@@ -111,7 +112,7 @@ def create_map_app(db: Database, clock: Clock, directory: FacilityDirectory, *,
     tiles = tiles or TileServer()
     app = web.Application()
     thumbs: dict[str, bytes] = {}
-    template = (STATIC / "index.html").read_text(encoding="utf-8")
+    template = with_maintenance_banner((STATIC / "index.html").read_text(encoding="utf-8"))
     headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Content-Security-Policy": _csp(tiles)}
 
     def not_found(text: str) -> web.HTTPNotFound:

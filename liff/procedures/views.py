@@ -18,6 +18,7 @@ from civic.procedures.qr import render
 from civic.procedures.services import Draft, record_access
 from civic.procedures.text import format_result_text
 from civic.procedures.tree import LifeEvent, Question
+from liff.page import with_maintenance_banner
 from liff.procedures.deps import DEPS, STATIC, Deps
 from liff.procedures.themes import THEMES
 
@@ -88,7 +89,7 @@ def _page(deps: Deps, request: web.Request, file: str, extra: dict[str, Any]) ->
               "office": town.office, "hours": town.hours, "phone": town.phone, "theme": theme,
               "idleSeconds": int(deps.drafts.idle.total_seconds()), "liffId": deps.liff_id,
               "themes": {k: t.label for k, t in THEMES.items()}, **extra}
-    text = (STATIC / file).read_text(encoding="utf-8")
+    text = with_maintenance_banner((STATIC / file).read_text(encoding="utf-8"))
     config_json = json.dumps(config, ensure_ascii=False).replace("<", "\\u003c")
     replacements = {
         "{{base}}": html.escape(base), "{{town}}": html.escape(town.name), "{{theme}}": theme, "{{config}}": config_json, "{{office}}": html.escape(town.office),

@@ -76,6 +76,7 @@ async def test_metrics_count_webhooks_and_are_not_for_everyone(aiohttp_client, s
     assert "madoguchi_webhook_ack_seconds_count 3.0" in text
     assert "madoguchi_inbox_backlog" in text and "madoguchi_outbox_pending" in text
     assert "madoguchi_staff_logins_failed_last_hour 0.0" in text
+    assert "madoguchi_staff_addresses_blocked 0.0" in text and "madoguchi_handovers_waiting 0.0" in text
 
     outside = {"X-Forwarded-For": "203.0.113.5"}
     assert (await client.get("/metrics", headers=outside)).status == 403

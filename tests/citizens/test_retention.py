@@ -127,3 +127,23 @@ async def test_the_service_runs_it_daily_with_its_settings(sqlite_db: Database) 
     async with sqlite_db.read() as s:
         left = list((await (await s.connection()).execute(sa.text("SELECT count(*) FROM talk_entry"))).scalars())
     assert left == [1]
+
+
+async def test_closed_hand_overs_go_after_their_period_with_their_messages(db: Database, inbox: Database) -> None:
+    from civic.handover.models import CLOSED, OPEN, Handover, HandoverMessage
+
+    async with db.write() as s:
+        for days, status in ((500, CLOSED), (500, OPEN), (30, CLOSED)):
+            at = NOW - timedelta(days=days)
+            row = Handover(channel_user_id="U" + "a" * 32, status=status, waiting_since=at,
+                           closed_at=at if status == CLOSED else None)
+            s.add(row)
+            await s.flush()
+            assert row.id is not None
+            s.add(HandoverMessage(handover_id=row.id, author="citizen", text="山田です。相談があります", image="aGVsbG8=", at=at))
+    purged = await enforce_retention(db, inbox, FrozenClock(NOW), Retention())
+    assert purged.rows["handover"] == 1  # the old closed one; the old open one is still being answered
+    async with db.read() as s:
+        left = (await s.exec(select(Handover.status, Handover.closed_at))).all()
+        messages = (await s.exec(select(HandoverMessage.handover_id))).all()
+    assert sorted(status for status, _ in left) == [CLOSED, OPEN] and len(messages) == 2

@@ -152,7 +152,7 @@ async def test_an_unknown_id_is_answered_like_a_wrong_password_in_words_and_work
     assert (await sessions.login("yamada", PASSWORD)).token  # the account itself still works
 
 
-async def test_too_many_failures_from_one_address_are_refused_whatever_the_id(db: Database, setup) -> None:
+async def test_too_many_failures_from_one_address_are_refused_whatever_the_id(db: Database, setup, caplog) -> None:
     clock, _, _ = setup
     sessions = StaffSessions(db, clock, PW, SessionPolicy(address_max_failures=3))
     for login in ("suzuki", "sato", "takahashi"):  # an attacker spraying ids: no id reaches its own lock
@@ -167,6 +167,10 @@ async def test_too_many_failures_from_one_address_are_refused_whatever_the_id(db
     clock.advance(timedelta(minutes=15))
     assert (await sessions.login("yamada", PASSWORD, remote="203.0.113.9")).token
     assert "auth.login_throttled" in await _actions(db)
+    # blocking the address is alerted: one warning in the log and one operation-log entry
+    [alert] = [r for r in caplog.records if "refused until" in r.getMessage()]
+    assert alert.levelname == "WARNING" and "203.0.113.9" in alert.getMessage()
+    assert (await _actions(db)).count("auth.address_blocked") == 1
 
 
 async def test_password_change_and_deactivation_end_sessions(db: Database, setup) -> None:

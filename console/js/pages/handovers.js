@@ -99,7 +99,11 @@ export default async function handovers(main, ctx) {
     const who = d.assignee ? `担当: ${d.assignee}` : "未割り当て";
     pane.replaceChildren(h("h2", { id: "handover-title" }, `利用者 ${d.citizen.slice(0, 10)} との会話`),
       h("p", {}, `${who} ・ 待ち始め ${time(d.waiting_since)}`), history, log, form,
-      h("div", { class: "actions" }, d.assignee_id === ctx.me.id ? null : take, close));
+      h("div", { class: "actions" }, d.assignee_id === ctx.me.id ? null : take, close,
+        // a deletion request made in the chat: to 個人データ削除 with this citizen (their LINE user id)
+        ctx.can("citizens.erase") && /^U[0-9a-f]{32}$/.test(d.citizen)
+          ? h("a", { class: "button secondary", href: `#/erasure?q=${encodeURIComponent(d.citizen)}` }, "この利用者の個人データを削除…")
+          : null));
     pane.dataset.handover = String(id);
     refreshList();
   }
