@@ -11,6 +11,8 @@ import forms from "./pages/forms.js";
 import mail from "./pages/mail.js";
 import disaster from "./pages/disaster.js";
 import handovers from "./pages/handovers.js";
+import faq from "./pages/faq.js";
+import garbage from "./pages/garbage.js";
 
 // A page: path, title, the permission to see it, and render(main, ctx). Add a feature here.
 const PAGES = [
@@ -23,6 +25,8 @@ const PAGES = [
   { path: "mail", title: "メール転送", permission: "deliveries.read", render: mail },
   { path: "disaster", title: "防災モード", permission: "disaster.read", render: disaster },
   { path: "handovers", title: "有人チャット", permission: "handovers.answer", render: handovers },
+  { path: "faq", title: "FAQ", permission: "faq.read", render: faq },
+  { path: "garbage", title: "ごみ分別辞書", permission: "garbage.read", render: garbage },
   // everyone's own setting: no permission needed (null)
   { path: "two-factor", title: "2段階認証", permission: null, render: twoFactor },
 ];
