@@ -198,9 +198,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--encoder", default="use", help="use | none")
     ap.add_argument("--skip-processes", action="store_true")
+    ap.add_argument("--skip-in-process", action="store_true")
     args = ap.parse_args(argv)
-    figures = in_process(args)
-    print(f"re-index in this process ({args.encoder}): {figures['faq_entries']} FAQ entries cold "
+    figures: dict[str, Any] = {}
+    if not args.skip_in_process:
+        figures = in_process(args)
+        print(f"re-index in this process ({args.encoder}): {figures['faq_entries']} FAQ entries cold "
           f"{figures['faq_reindex_cold_s']} s, after one edit {figures['faq_reindex_one_edit_s']} s; "
           f"{figures['garbage_items']} garbage items {figures['garbage_reindex_s']} s")
     if not args.skip_processes:
