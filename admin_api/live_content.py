@@ -19,6 +19,10 @@ class LiveContent(Protocol):
         """Re-index now (this process); the others notice the new version within seconds."""
         ...
 
+    async def group_questions(self, texts: list[str], *, threshold: float | None = None) -> list[list[int]]:
+        """Questions asking the same thing, together (indexes into ``texts``), largest group first."""
+        ...
+
     def status(self) -> dict[str, Any]:
         """The versions this process answers from, and the last re-index times."""
         ...

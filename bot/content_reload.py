@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from aiohttp import web
 
 from civic.clock import Clock
@@ -179,6 +180,36 @@ class ContentReloader:
         best = out.get("best")
         out["description"] = self.knowledge.garbage_categories.get(best["item"]["category"], "") if best else ""
         return out
+
+    async def group_questions(self, texts: list[str], *, threshold: float | None = None) -> list[list[int]]:
+        """Questions that ask the same thing, together (indexes into ``texts``, largest group first):
+        by meaning (sentence vectors, cosine ≥ 0.7, embedded off the loop) when the service has an
+        encoder, else by shared content words (Jaccard ≥ 0.5)."""
+        index = self.knowledge.faq
+        if not texts:
+            return []
+        cache = index.dense.cache if index.dense is not None else None
+        if cache is not None:
+            vectors = await asyncio.to_thread(cache.encode, texts)
+            norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+            vectors = vectors / np.where(norms == 0, 1, norms)
+
+            def similar(i: int, j: int) -> bool:
+                return float(vectors[i] @ vectors[j]) >= (threshold or 0.7)
+        else:
+            keys = [set(index.morphology.content_keys(clean_text(t), "C")) for t in texts]
+
+            def similar(i: int, j: int) -> bool:
+                union = keys[i] | keys[j]
+                return bool(union) and len(keys[i] & keys[j]) / len(union) >= (threshold or 0.5)
+        groups: list[list[int]] = []
+        for i in range(len(texts)):
+            home = next((g for g in groups if similar(g[0], i)), None)
+            if home is None:
+                groups.append([i])
+            else:
+                home.append(i)
+        return sorted(groups, key=lambda g: (-len(g), g[0]))
 
     # -- building ---------------------------------------------------------------------------------
     def _morphology(self) -> Morphology:

@@ -72,6 +72,7 @@ from admin_api import (
     staff_views,
     stats_views,
     two_factor_views,
+    unanswered_views,
 )
 from admin_api.address_allow_list import admin_allow_list_middleware
 from admin_api.app import PREFIX, create_admin_app
@@ -539,6 +540,7 @@ def admin_routers(core: Core) -> list[ApiRouter]:
         report_views.router,
         faq_views.router,
         faq_entry_views.router,
+        unanswered_views.router,
         garbage_views.router,
         scenario_views.router,
         maintenance_views.router,

@@ -10,11 +10,13 @@ import csv
 import io
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from admin_api.app import PREFIX
+from bot.appkeys import DATABASE
 from civic.database import Database
 
 ANSWER = "ドローンを飛ばすときは、建設課（0000-00-1181）に事前にご相談ください。"
@@ -241,3 +243,47 @@ async def test_two_instances_on_one_database_both_follow_a_change(db: Database, 
             await eventually(lambda k=k: k.faq_entries[row.id].answer == "開庁時間が変わりました。")
         assert first.faq is not knowledge.faq and second.faq is not first.faq
         assert knowledge.faq_entries[row.id].answer != "開庁時間が変わりました。"
+
+
+async def test_unanswered_questions_grouped_and_turned_into_an_faq(console: Console) -> None:
+    from civic.clock import SystemClock
+    from civic.faq.services import record_unanswered
+
+    db = console.app[DATABASE]
+    now = SystemClock().now()
+    asked = ["ドローンを飛ばしてもいいですか", "ドローンを飛ばしてもいいですか？", "ドローンを飛ばしても大丈夫ですか",
+             "熊を見ました", "ドローン 飛ばしていい？"]
+    async with db.write() as s:
+        for i, text in enumerate(asked):
+            await record_unanswered(s, question=text, channel="production", candidates=["faq-101"],
+                                    now=now - timedelta(minutes=i))
+    out = await console.get("/faq/unanswered/groups")
+    groups = out["groups"]
+    drone = groups[0]
+    assert drone["size"] >= 3 and all("ドローン" in q["question"] for q in drone["questions"])
+    assert [q["question"] for g in groups for q in g["questions"]].count("熊を見ました") == 1
+    assert not any("熊" in q["question"] for q in drone["questions"])
+    assert drone["candidates"][0]["entry_id"] == "faq-101" and drone["candidates"][0]["times"] == drone["size"]
+    assert out["fallback"]["recent_questions"] == 5 and out["fallback"]["recent"] == 1.0
+
+    r = await console.client.post(f"{PREFIX}/faq/unanswered/groups/resolve", headers=console.auth, json={
+        "question_ids": [q["id"] for q in drone["questions"]], "action": "new_entry",
+        "entry": {"question": "ドローンを飛ばしてもいいですか", "alternatives": ["ドローンを飛ばしても大丈夫ですか"],
+                  "answer": ANSWER, "status": "published"}})
+    assert r.status == 200, await r.text()
+    made = await r.json()
+    assert made["resolved"] == drone["size"] and made["faq_entry_id"]
+    left = (await console.get("/faq/unanswered/groups"))["groups"]
+    assert sum(g["size"] for g in left) == 5 - drone["size"]
+    await eventually(lambda: made["faq_entry_id"] in console.knowledge.faq_entries)
+    tried = await console.get("/faq/try", q="ドローンを飛ばしてもいいですか")
+    assert tried["hits"][0]["entry_id"] == made["faq_entry_id"]
+    # the rest: added as other phrasings of an entry
+    rest = [q["id"] for g in left for q in g["questions"]]
+    r = await console.client.post(f"{PREFIX}/faq/unanswered/groups/resolve", headers=console.auth, json={
+        "question_ids": rest, "action": "alternatives", "faq_entry_id": made["faq_entry_id"],
+        "alternatives": ["ドローンの飛行ルール"]})
+    assert (await r.json())["resolved"] == len(rest)
+    entry = await console.get(f"/faq/entries/{made['faq_entry_id']}")
+    assert entry["alternatives"] == ["ドローンを飛ばしても大丈夫ですか", "ドローンの飛行ルール"]
+    assert (await console.get("/faq/unanswered/groups"))["groups"] == []

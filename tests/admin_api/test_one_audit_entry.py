@@ -531,6 +531,12 @@ async def test_every_mutating_route_of_the_service_writes_one_entry_in_its_trans
     item = await call("POST", "/garbage/items", {"name": "割りばし", "category": "燃やすごみ"})
     await call("PATCH", f"/garbage/items/{item['id']}", {"notes": "短く折ってください"})
     await call("DELETE", f"/garbage/items/{item['id']}")
+    async with db.write() as s:
+        other = UnansweredQuestion(question="ドローンは飛ばせますか", channel="line", at=now)
+        s.add(other)
+        await s.flush()
+        other_id = other.id
+    await call("POST", "/faq/unanswered/groups/resolve", {"question_ids": [other_id], "action": "dismiss"})
     tree = {"title": "ペットの登録", "start": "root", "nodes": {"root": {"messages": ["犬の登録は住民課です。"]}}}
     scenario = await call("POST", "/scenarios", {"key": "pets", **tree})
     await call("PUT", f"/scenarios/{scenario['id']}", {**tree, "title": "犬の登録"})

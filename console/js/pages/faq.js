@@ -5,6 +5,7 @@
 import { api, download } from "../api.js";
 import { h, field, listView, showError, clearErrors, toast, confirmAction } from "../ui.js";
 import { lines, upload, when } from "./content-common.js";
+import { unansweredSection } from "./faq-unanswered.js";
 
 const STATUS = { published: "公開中", draft: "下書き" };
 const OUTCOME = { confident: "この FAQ で回答します", ambiguous: "候補として示します（どれか選んでもらいます）", none: "答えられません（担当課の案内になります）" };
@@ -83,6 +84,7 @@ export default async function faqPage(main, ctx) {
     main.replaceChildren(...[h("h1", {}, ctx.title),
       h("p", { class: "hint" }, "公開中の FAQ は、保存すると数秒で LINE とホームページの自動応答に反映されます（再起動は不要です）。下書きは応答に使われません。"),
       tryBox(ctx, { label: "質問を試す", placeholder: "例: 住民票はどこで取れますか", run: tryFaq }),
+      await unansweredSection(ctx, showAll),
       h("h2", {}, "FAQ の一覧"),
       search,
       h("div", { class: "row-actions" },
