@@ -124,7 +124,7 @@ async def processes(args: argparse.Namespace) -> dict[str, Any]:
                         break
                     await asyncio.sleep(0.1)
                 base = yaml.safe_load((REPO / "content" / "midori" / "faq.yml").read_text(encoding="utf-8"))
-                extra = [e for e in synthetic_faq(base, args.entries) if "-0" not in e["id"]][: max(0, args.entries - len(base))]
+                extra = [e for e in synthetic_faq(base, args.entries) if not e["id"].endswith("-0")][: max(0, args.entries - len(base))]
                 if extra:
                     out = io.StringIO()
                     writer = csv.writer(out)

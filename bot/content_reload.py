@@ -118,6 +118,10 @@ class ContentReloader:
     async def running(self) -> AsyncIterator[ContentReloader]:
         if self.seed_content:
             await self.seed()
+        try:  # what staff edited since the files: answered from the first request on (the web process)
+            await self.check()
+        except Exception:
+            log.exception("content not loaded from the database at start; retrying every %s s", self.interval)
         task = asyncio.create_task(self._loop(), name="content reloader")
         try:
             yield self

@@ -112,3 +112,33 @@ async def test_a_5374_target_csv_imported_in_the_console_is_answered_in_the_chat
             await ask_until(demo, user, "ぬいぐるみは何ごみですか", "もえるごみ")
             await page.get_by_role("button", name="「サバ缶」を編集").click()
             await look(page, "garbage-editor")
+
+
+async def test_a_group_of_unanswered_questions_becomes_an_faq_in_the_console(tmp_path: Path) -> None:
+    question = "宇宙人の住民登録はできますか"
+    async with running_demo(tmp_path) as demo, chromium() as browser:
+        users = [await citizen(demo, f"市民{i}") for i in range(2)]
+        token = await demo.token(demo.login, demo.password)
+        async with aiohttp.ClientSession() as http:
+            for user, text in zip(users, [question, "宇宙人は住民登録できますか"], strict=True):
+                async with http.post(f"{sim_url(demo)}/linesim/api/users/{user}/actions",
+                                     json={"type": "text", "text": text}) as r:
+                    assert r.status < 300
+        for _ in range(100):  # both recorded as questions the bot could not answer
+            status, body = await demo.admin_call("GET", "/faq/unanswered/count", token=token)
+            if body.get("open", 0) >= 2:
+                break
+            await asyncio.sleep(0.2)
+        assert body["open"] >= 2, body
+        async with console_page(browser, 1280, 800) as page:
+            await sign_in(page, demo, demo.login, demo.password)
+            await page.get_by_role("navigation", name="機能").get_by_role("link", name="FAQ").click()
+            group = page.get_by_role("article", name="宇宙人", exact=False).first
+            await expect(group).to_be_visible(timeout=WAIT)
+            await expect(page.get_by_test_id("fallback-rate")).to_contain_text("答えられなかった割合")
+            await look(page, "faq-unanswered")
+            await group.get_by_label("回答").fill("宇宙人の方の住民登録については、住民課（0000-00-1121）にご相談ください。")
+            await group.get_by_role("button", name="FAQ を作って公開する").click()
+            await expect(page.get_by_role("status").filter(has_text="に反映しました")).to_be_visible(timeout=WAIT)
+            await expect(page.get_by_role("article", name="宇宙人", exact=False)).to_have_count(0, timeout=WAIT)
+        await ask_until(demo, users[0], question, "住民課（0000-00-1121）にご相談")
