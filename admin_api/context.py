@@ -23,6 +23,7 @@ from civic.clock import Clock
 from civic.database import Database
 
 if TYPE_CHECKING:
+    from admin_api.live_content import LiveContent
     from civic.booking.notify import CitizenNotifier
     from civic.booking.services import BookingService
     from civic.deliveries.services import DeliveryDesk
@@ -91,6 +92,8 @@ class AdminContext:
     totp_issuer: str = "Madoguchi"
     #: Sends staff replies of hand-overs (有人チャット) to citizens through the outbox; ``None``: 503.
     handover_notices: HandoverNotifier | None = None
+    #: The FAQ index and garbage dictionary in use, and their reloader (``bot.content_reload``); ``None``: 503.
+    live_content: LiveContent | None = None
 
     def __post_init__(self) -> None:
         if self.booking_service is None:

@@ -86,7 +86,8 @@ def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
         entry["security"] = []
     if op.consumes:
         entry["requestBody"] = {"required": True, "content": {
-            media: {"schema": {"type": "string", "format": "binary"}} for media in op.consumes
+            media: {"schema": op.form if op.form is not None and media == "multipart/form-data"
+                    else {"type": "string", "format": "binary"}} for media in op.consumes
         }}
     elif op.body is not None:
         entry["requestBody"] = {"required": True,

@@ -140,6 +140,8 @@ class Operation:
     personal: str = ""
     #: The answer is never masked: every successful read is recorded, not only ``personal.view`` holders'.
     personal_always: bool = False
+    #: The fields of a ``multipart/form-data`` body (its OpenAPI schema), when ``consumes`` takes one.
+    form: dict[str, Any] | None = None
 
 
 def _dump(value: Any) -> Any:
@@ -193,6 +195,7 @@ class ApiRouter:
         description: str = "",
         personal: str = "",
         personal_always: bool = False,
+        form: dict[str, Any] | None = None,
     ) -> Callable[[CallHandler], CallHandler]:
         if (personal or personal_always) and (method.upper() != "GET" or public or not personal):
             raise ValueError(f"{method} {path}: personal= marks a GET for logged-in staff, naming what it reads")
@@ -202,7 +205,7 @@ class ApiRouter:
                 Operation(method.upper(), path, handler, summary, permission, self.tag, body, query,
                           response, status, produces, public, operation_id=handler.__name__,
                           consumes=consumes, errors=dict(errors or {}), description=description,
-                          personal=personal, personal_always=personal_always)
+                          personal=personal, personal_always=personal_always, form=form)
             )
             return handler
 

@@ -57,7 +57,9 @@ from admin_api import (
     delivery_views,
     disaster_views,
     facility_views,
+    faq_entry_views,
     faq_views,
+    garbage_views,
     handover_views,
     image_views,
     log_views,
@@ -71,6 +73,7 @@ from admin_api import (
     staff_views,
     stats_views,
     two_factor_views,
+    unanswered_views,
 )
 from admin_api.address_allow_list import admin_allow_list_middleware
 from admin_api.app import PREFIX, create_admin_app
@@ -109,6 +112,7 @@ from bot.backup.daily import daily_backup
 from bot.circuit import BreakerPolicy
 from bot.citizen_erasure import citizen_erasure_router
 from bot.content_install import StartupContent, installing_content
+from bot.content_reload import RELOADER, ContentReloader, refresh_labels
 from bot.delivery_scheduler import DeliveryScheduler, running_deliveries
 from bot.dialogue_wiring import (
     build_knowledge,
@@ -448,6 +452,10 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
         stack.push_async_callback(drain)
 
     lifespan.add(drain_menu_relinks)
+    # FAQ and garbage dictionary edited live: every process polls the content versions (issue #16).
+    reloader = app[RELOADER] = ContentReloader(core.db, core.clock, knowledge, settings.town_dir,
+                                               seed=role is not Role.WORKER)
+    lifespan.enter(reloader.running)
     drafts_idle = timedelta(minutes=15)
     app[SCHEDULE] = schedule = scheduled_jobs(core, drafts_idle)
     if role is not Role.WORKER:
@@ -501,9 +509,11 @@ def mount_pages(app: web.Application, lifespan: Lifespan, core: Core, knowledge:
 
     # -- staff: the admin API, the console, click tracking ----------------------------------------------
     add_console_routes(app)  # the staff console at /admin/
-    app.add_subapp(PREFIX, create_admin_app(authenticator, admin_routers(core),
-                                            context=admin_context(core, knowledge, sessions, auditor, qr_keys),
-                                            redactor=redactor))
+    context = admin_context(core, knowledge, sessions, auditor, qr_keys)
+    if RELOADER in app:
+        context.live_content = app[RELOADER]
+        app[RELOADER].on_swap = refresh_labels(context, knowledge)
+    app.add_subapp(PREFIX, create_admin_app(authenticator, admin_routers(core), context=context, redactor=redactor))
     app.add_subapp("/r", create_redirect_app(db, clock))
     app.add_subapp(MEDIA, create_media_app(db))
 
@@ -531,6 +541,9 @@ def admin_routers(core: Core) -> list[ApiRouter]:
         procedure_views.router,
         report_views.router,
         faq_views.router,
+        faq_entry_views.router,
+        unanswered_views.router,
+        garbage_views.router,
         scenario_views.router,
         maintenance_views.router,
         disaster_views.router,

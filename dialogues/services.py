@@ -113,11 +113,13 @@ class Knowledge:
 
     @property
     def faq_entries(self) -> dict[str, FaqEntry]:
+        """By id, for the index in use (``faq`` is swapped when staff publish a change)."""
+        index = self.faq
         cached = getattr(self, "_entries", None)
-        if cached is None:
-            cached = {e.id: e for e in self.faq.entries}
+        if cached is None or cached[0] is not index:
+            cached = (index, {e.id: e for e in index.entries})
             self._entries = cached
-        return cached
+        return cached[1]
 
     @classmethod
     def build(cls, town_dir: str | Path, *, model_dir: str | Path | None = None,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Protocol
@@ -51,6 +52,9 @@ class EmbeddingCache:
         self._kept: dict[bytes, np.ndarray] = {}
         self._recent: OrderedDict[bytes, np.ndarray] = OrderedDict()
         self.embedded = 0  # texts actually sent to the encoder (for tests and benchmarks)
+        # A re-index after a staff edit embeds in a worker thread while turns embed queries on the
+        # event loop: the dictionaries are touched under this lock (the model runs outside it).
+        self._lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -67,24 +71,34 @@ class EmbeddingCache:
     def encode(self, texts: Sequence[str], *, keep: bool = False) -> np.ndarray:
         keys = [self._key(t) for t in texts]
         missing: dict[bytes, str] = {}
-        for key, text in zip(keys, texts, strict=True):
-            if key not in self._kept and key not in self._recent and key not in missing:
-                missing[key] = text
+        with self._lock:
+            for key, text in zip(keys, texts, strict=True):
+                if key not in self._kept and key not in self._recent and key not in missing:
+                    missing[key] = text
+        fresh: dict[bytes, np.ndarray] = {}
         if missing:
             vectors = self.encoder.encode(list(missing.values()))
-            self.embedded += len(missing)
-            for key, vec in zip(missing, vectors, strict=True):
-                self._store(key, vec, keep)
+            fresh = dict(zip(missing, vectors, strict=True))
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for i, key in enumerate(keys):
-            vec = self._kept.get(key)
-            if vec is None:
-                vec = self._recent[key]
-                if keep:
-                    self._kept[key] = self._recent.pop(key)
-                else:
-                    self._recent.move_to_end(key)
-            out[i] = vec
+        with self._lock:
+            self.embedded += len(missing)
+            for key, new in fresh.items():
+                self._store(key, new, keep)
+            for i, key in enumerate(keys):
+                vec: np.ndarray | None = self._kept.get(key)
+                if vec is None:
+                    vec = self._recent.get(key)
+                    if vec is None:  # evicted meanwhile by the other thread's texts
+                        vec = fresh.get(key)
+                        if vec is None:  # (the model under the lock: only in this rare race)
+                            vec = self.encoder.encode([texts[i]])[0]
+                        if keep:
+                            self._kept[key] = vec
+                    elif keep:
+                        self._kept[key] = self._recent.pop(key)
+                    else:
+                        self._recent.move_to_end(key)
+                out[i] = vec
         return out
 
     def _store(self, key: bytes, vec: np.ndarray, keep: bool) -> None:

@@ -125,21 +125,39 @@ class BM25:
         self.n = len(docs)
         self.lengths = [len(d) for d in docs]
         self.avgdl = (sum(self.lengths) / self.n) if self.n else 1.0
-        postings: dict[str, list[tuple[int, int]]] = {}
+        # flat (term, document, tf) triples, weighted and split per term with numpy: a staff edit
+        # re-indexes 2,000 entries in well under a second (a dict of Python lists took seconds)
+        term_ids: dict[str, int] = {}
+        tids: list[int] = []
+        dids: list[int] = []
+        tfs: list[int] = []
         self.doc_terms: list[frozenset[str]] = []
         for i, d in enumerate(docs):
             counts = Counter(d)
             self.doc_terms.append(frozenset(counts))
             for term, tf in counts.items():
-                postings.setdefault(term, []).append((i, tf))
-        self.idf = {t: math.log(1 + (self.n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in postings.items()}
-        norm = [self.k1 * (1 - self.b + self.b * (dl / self.avgdl if self.avgdl else 0)) for dl in self.lengths]
+                tids.append(term_ids.setdefault(term, len(term_ids)))
+                dids.append(i)
+                tfs.append(tf)
+        names = list(term_ids)
+        df = np.bincount(np.asarray(tids, dtype=np.intp), minlength=len(names)).tolist()
+        idfs = [math.log(1 + (self.n - n + 0.5) / (n + 0.5)) for n in df]
+        self.idf = dict(zip(names, idfs, strict=True))
+        norm = np.asarray([self.k1 * (1 - self.b + self.b * (dl / self.avgdl if self.avgdl else 0))
+                           for dl in self.lengths], dtype=np.float64)
         self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for term, plist in postings.items():
-            idf = self.idf[term]
-            self.postings[term] = (np.fromiter((d for d, _ in plist), dtype=np.intp, count=len(plist)),
-                                   np.fromiter((idf * tf * (self.k1 + 1) / (tf + norm[d]) for d, tf in plist),
-                                               dtype=np.float64, count=len(plist)))
+        if not tids:
+            return
+        t = np.asarray(tids, dtype=np.intp)
+        docs_of = np.asarray(dids, dtype=np.intp)
+        tf_of = np.asarray(tfs, dtype=np.float64)
+        weights = np.asarray(idfs, dtype=np.float64)[t] * tf_of * (self.k1 + 1) / (tf_of + norm[docs_of])
+        order = np.argsort(t, kind="stable")  # by term, documents ascending within each
+        t, docs_of, weights = t[order], docs_of[order], weights[order]
+        starts = np.r_[0, np.flatnonzero(np.diff(t)) + 1]
+        ends = np.r_[starts[1:], len(t)]
+        for tid, start, end in zip(t[starts].tolist(), starts.tolist(), ends.tolist(), strict=True):
+            self.postings[names[tid]] = (docs_of[start:end], weights[start:end])
 
     def score_array(self, query: Iterable[str]) -> np.ndarray:
         out = np.zeros(self.n, dtype=np.float64)

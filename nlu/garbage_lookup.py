@@ -173,14 +173,19 @@ class GarbageDictionary:
     @staticmethod
     def load_synonyms_csv(source: str | Path) -> dict[str, str]:
         """``word,name`` rows (header optional): another way of writing an item → the item's name."""
-        out: dict[str, str] = {}
         with open(source, encoding="utf-8-sig") as fh:
-            for i, row in enumerate(csv.reader(fh)):
-                if len(row) < 2 or not row[0].strip() or not row[1].strip():
-                    continue
-                if i == 0 and row[0].strip().lower() in ("word", "synonym", "別名", "variant"):
-                    continue
-                out[row[0].strip()] = row[1].strip()
+            return GarbageDictionary.parse_synonyms(fh.read())
+
+    @staticmethod
+    def parse_synonyms(text: str) -> dict[str, str]:
+        """``synonyms.csv``'s text (staff keep it in the database once they edit the dictionary)."""
+        out: dict[str, str] = {}
+        for i, row in enumerate(csv.reader(io.StringIO(text.lstrip("\ufeff")))):
+            if len(row) < 2 or not row[0].strip() or not row[1].strip():
+                continue
+            if i == 0 and row[0].strip().lower() in ("word", "synonym", "別名", "variant"):
+                continue
+            out[row[0].strip()] = row[1].strip()
         return out
 
     @staticmethod

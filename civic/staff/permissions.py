@@ -37,8 +37,10 @@ CATALOGUE: dict[str, str] = {
     "deliveries.approve": "承認が必要な配信（メール転送など）の承認",
     "segments.read": "セグメント・利用者属性の閲覧",
     "segments.edit": "セグメント・利用者属性の編集",
-    "faq.read": "FAQ・ごみ分別辞書の閲覧",
-    "faq.edit": "FAQ・ごみ分別辞書の編集",
+    "faq.read": "FAQ の閲覧",
+    "faq.edit": "FAQ の編集・公開",
+    "garbage.read": "ごみ分別辞書の閲覧",
+    "garbage.edit": "ごみ分別辞書の編集・取り込み",
     "procedures.read": "手続きナビの閲覧",
     "procedures.edit": "手続きナビの編集",
     "procedures.stats": "手続きナビの利用件数の閲覧",
@@ -66,7 +68,7 @@ class BuiltinRole:
 BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
     BuiltinRole("admin", "管理者", ("*",)),
     BuiltinRole("editor", "編集者", (
-        "*.read", "richmenus.edit", "faq.edit", "procedures.edit", "procedures.stats", "facilities.edit",
+        "*.read", "richmenus.edit", "faq.edit", "garbage.edit", "procedures.edit", "procedures.stats", "facilities.edit",
         "scenarios.edit", "scenarios.publish",
     )),
     BuiltinRole("delivery", "配信担当", ("*.read", "deliveries.*", "segments.*", "richmenus.edit")),

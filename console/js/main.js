@@ -13,6 +13,8 @@ import disaster from "./pages/disaster.js";
 import handovers from "./pages/handovers.js";
 import maintenance from "./pages/maintenance.js";
 import erasure from "./pages/erasure.js";
+import faq from "./pages/faq.js";
+import garbage from "./pages/garbage.js";
 
 // A page: path, title, the permission to see it, and render(main, ctx). Add a feature here.
 const PAGES = [
@@ -27,6 +29,8 @@ const PAGES = [
   { path: "handovers", title: "有人チャット", permission: "handovers.answer", render: handovers },
   { path: "maintenance", title: "メンテナンスのお知らせ", permission: "staff.manage", render: maintenance },
   { path: "erasure", title: "個人データ削除", permission: "citizens.erase", render: erasure },
+  { path: "faq", title: "FAQ", permission: "faq.read", render: faq },
+  { path: "garbage", title: "ごみ分別辞書", permission: "garbage.read", render: garbage },
   // everyone's own setting: no permission needed (null)
   { path: "two-factor", title: "2段階認証", permission: null, render: twoFactor },
 ];

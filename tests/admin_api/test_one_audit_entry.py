@@ -311,6 +311,7 @@ NO_BEFORE = {("POST", "/auth/login"), ("POST", "/auth/logout"), ("POST", "/auth/
              ("POST", "/auth/two-factor/recovery-codes"),
              ("POST", "/procedures/counter/open"), ("POST", "/calendar-days/import"), ("POST", "/deliveries/import"),
              ("POST", "/deliveries/runs/{run_id}/retry"), ("POST", "/mails"), ("POST", "/scenarios/import"),
+             ("POST", "/faq/import"), ("POST", "/garbage/import"),
              # which of a citizen's attributes staff set, never the values (personal data): no before
              ("PUT", "/citizens/{citizen_id}/attributes"),
              # an erasure logs row counts per table, never what was erased (personal data): no before
@@ -518,6 +519,24 @@ async def test_every_mutating_route_of_the_service_writes_one_entry_in_its_trans
     await call("PUT", f"/reports/{report_id}/publication", {})
     await call("DELETE", f"/reports/{report_id}/publication")
     await call("POST", f"/faq/unanswered/{question_id}", {"status": "answered", "note": "FAQ に追加しました"})
+    # the FAQ and the garbage dictionary edited live (issue #16)
+    from tests.admin_api.test_content_api import multipart
+    entry = await call("POST", "/faq/entries", {"question": "犬の登録はどこでできますか", "answer": "住民課です。",
+                                                 "status": "published"})
+    await call("PATCH", f"/faq/entries/{entry['id']}", {"answer": "環境課です。"})
+    await call("DELETE", f"/faq/entries/{entry['id']}")
+    await call("POST", "/faq/import", data="question,answer\r\n猫の登録は,ありません\r\n".encode(), content_type="text/csv")
+    body, ctype = multipart({"target": "label,name\r\n燃やすごみ,紙くず\r\n".encode(), "mode": "merge"})
+    await call("POST", "/garbage/import", data=body, content_type=ctype)
+    item = await call("POST", "/garbage/items", {"name": "割りばし", "category": "燃やすごみ"})
+    await call("PATCH", f"/garbage/items/{item['id']}", {"notes": "短く折ってください"})
+    await call("DELETE", f"/garbage/items/{item['id']}")
+    async with db.write() as s:
+        other = UnansweredQuestion(question="ドローンは飛ばせますか", channel="line", at=now)
+        s.add(other)
+        await s.flush()
+        other_id = other.id
+    await call("POST", "/faq/unanswered/groups/resolve", {"question_ids": [other_id], "action": "dismiss"})
     tree = {"title": "ペットの登録", "start": "root", "nodes": {"root": {"messages": ["犬の登録は住民課です。"]}}}
     scenario = await call("POST", "/scenarios", {"key": "pets", **tree})
     await call("PUT", f"/scenarios/{scenario['id']}", {**tree, "title": "犬の登録"})

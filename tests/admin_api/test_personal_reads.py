@@ -55,6 +55,11 @@ NOT_PERSONAL = {
     "/faq/stats": "counts per FAQ entry (question: the entry's own)",
     "/faq/unanswered/count": "a count",
     "/scenarios": "scenarios", r"/scenarios/{id:\d+}": "a scenario", r"/scenarios/{id:\d+}/export": "a scenario",
+    "/faq/entries": "the town's FAQ", r"/faq/entries/{id:[A-Za-z0-9_.\-]+}": "an FAQ entry",
+    "/faq/export": "the town's FAQ", "/faq/try": "the staff member's own test question and FAQ entries",
+    "/content/status": "content versions",
+    "/garbage/export": "the garbage dictionary", "/garbage/items": "the garbage dictionary",
+    "/garbage/categories": "the garbage dictionary", "/garbage/try": "the dictionary's answer to a test word",
 }
 NOT_PERSONAL.pop("/operation-logs.csv")
 

@@ -1,0 +1,28 @@
+"""What the content views need of the running service: ask the FAQ index and the garbage dictionary
+in use ("try it"), and tell this process's reloader that content changed (``bot.content_reload``)."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class LiveContent(Protocol):
+    def try_faq(self, question: str, k: int) -> dict[str, Any]:
+        """Which published entries ``question`` finds, their scores and the words they share."""
+        ...
+
+    def try_garbage(self, text: str) -> dict[str, Any]:
+        """What the garbage dictionary in use finds for ``text``."""
+        ...
+
+    def changed(self) -> None:
+        """Re-index now (this process); the others notice the new version within seconds."""
+        ...
+
+    async def group_questions(self, texts: list[str], *, threshold: float | None = None) -> list[list[int]]:
+        """Questions asking the same thing, together (indexes into ``texts``), largest group first."""
+        ...
+
+    def status(self) -> dict[str, Any]:
+        """The versions this process answers from, and the last re-index times."""
+        ...
