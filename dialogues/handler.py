@@ -42,6 +42,7 @@ from dialogues.garbage import GarbageFlow
 from dialogues.garbage_schedule import names_garbage
 from dialogues.procedure import ProcedureFlow
 from dialogues.report import ReportFlow
+from dialogues.safety_check import SafetyCheckFlow
 from dialogues.scenario import ScenarioFlow
 from dialogues.services import Services
 from nlu.intent_classifier import FALLBACK_INTENT
@@ -502,4 +503,5 @@ def default_flows(services: Services) -> list[type[Flow]]:
     if services.procedures is not None:
         flows.append(ProcedureFlow)
     flows.append(FormFlow)
+    flows.append(SafetyCheckFlow)  # 安否確認's answers (issue #22)
     return flows
