@@ -58,6 +58,7 @@ from admin_api import (
     facility_views,
     faq_views,
     handover_views,
+    safety_views,
     image_views,
     log_views,
     mail_views,
@@ -533,6 +534,7 @@ def admin_routers(core: Core) -> list[ApiRouter]:
         maintenance_views.router,
         disaster_views.router,
         handover_views.router,
+        safety_views.router,
     ]
 
 
