@@ -456,6 +456,7 @@ class DialogueHandler:
             menu = self.help_message("").get("quickReply")
             if menu:
                 replies[-1] = {**replies[-1], "quickReply": menu}
+        disaster.lead_menu(ctx)  # 警戒 / 災害: the way to shelters first (issue #22)
         while len(replies) > 5:
             merged = _merge_first_texts(replies)
             if not merged:
