@@ -35,6 +35,13 @@ async def test_staff_switch_the_mode_and_update_a_shelter(tmp_path: Path) -> Non
             await expect(page.get_by_role("cell", name="避難指示（土砂災害）の発令")).to_be_visible()
             await look(page, "disaster-on")
 
+            # the dashboard says so too, with since when and why
+            await page.get_by_role("navigation", name="機能").get_by_role("link", name="ダッシュボード").click()
+            await expect(page.locator("#dashboard-mode")).to_contain_text("防災モード：災害", timeout=WAIT)
+            await expect(page.locator("#dashboard-mode")).to_contain_text("避難指示（土砂災害）の発令")
+            await look(page, "dashboard-disaster")
+            await page.get_by_role("navigation", name="機能").get_by_role("link", name="防災モード").click()
+            await expect(page.locator("#shelters tbody tr")).to_have_count(8, timeout=WAIT)
             row = page.locator("#shelters tbody tr").first
             await row.get_by_role("combobox").select_option("open")
             await row.get_by_role("spinbutton").fill("35")
