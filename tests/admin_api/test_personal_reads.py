@@ -54,6 +54,7 @@ NOT_PERSONAL = {
     "/reports/geojson": "places, categories and states, no description or photo",
     "/faq/stats": "counts per FAQ entry (question: the entry's own)",
     "/faq/unanswered/count": "a count",
+    "/shelters/import/template.csv": "an empty template",
     "/safety-checks": "安否確認 staff sent (question: the town's) and counts per answer",
     r"/safety-checks/{check_id:\d+}": "a 安否確認 and counts per answer and district",
     "/scenarios": "scenarios", r"/scenarios/{id:\d+}": "a scenario", r"/scenarios/{id:\d+}/export": "a scenario",

@@ -48,6 +48,15 @@ async def test_staff_switch_the_mode_and_update_a_shelter(tmp_path: Path) -> Non
             await row.get_by_role("button", name="保存").click()
             await expect(page.get_by_role("status").filter(has_text="開設、35人にしました")).to_be_visible(timeout=WAIT)
 
+            # a shelter added from a CSV file (Shift_JIS, as Excel saves it)
+            csv = ("code,name,address,latitude,longitude,capacity,kinds,state,occupancy\r\n"
+                   "shelter-kita,北山公民館,みどり町北山1,35.01,135.0,60,指定避難所・ペット可,開設,4\r\n").encode("cp932")
+            await page.get_by_label("CSV ファイル（UTF-8 または Shift_JIS）").set_input_files(
+                {"name": "shelters.csv", "mimeType": "text/csv", "buffer": csv})
+            await page.get_by_role("button", name="取り込む").click()
+            await expect(page.locator("#shelters tbody tr")).to_have_count(9, timeout=WAIT)
+            await expect(page.get_by_role("cell", name="北山公民館")).to_be_visible()
+
             await page.get_by_label("切り替え先").select_option("normal")
             await page.get_by_label("理由（履歴と操作ログに残ります）").fill("避難指示の解除")
             await page.get_by_role("button", name="切り替える").click()
