@@ -110,11 +110,10 @@ async def one(db: Any, url: str, n: int, rate: float, *, to_segment: bool) -> di
 
 
 async def run(args: argparse.Namespace) -> None:
+    from bench.deliveries import KEY
     from bot.migrate import upgrade
     from civic.crypto import FieldCipher, parse_key
     from civic.database import Database
-
-    from bench.deliveries import KEY
 
     n = args.citizens
     port = _free_port()
