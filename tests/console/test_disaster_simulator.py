@@ -1,5 +1,5 @@
 """The demo shows 防災モード in the chat simulator (issue #22), headless Chromium against the running demo:
-a citizen's chat is open; staff switch to 災害 (admin API) and the simulator's menu becomes the
+a citizen's chat is open; staff switch to 警戒, then 災害 (admin API) and the simulator's menu becomes the
 災害時メニュー as it happens; a 安否確認 arrives with its one-tap answers and the tap is counted;
 switching back brings the usual menu back."""
 
@@ -27,6 +27,10 @@ async def test_the_simulator_shows_a_switch_to_disaster_and_back(tmp_path: Path)
             toggle = page.get_by_test_id("richmenu-toggle")
             await expect(toggle).to_contain_text("メニュー", timeout=WAIT)
 
+            status, body = await demo.admin_call("PUT", "/disaster-mode", {
+                "mode": "alert", "reason": "大雨警報（土砂災害）", "confirm": True}, token=admin)
+            assert status == 200 and body["history"][0]["menus"] == "applied", body
+            await expect(toggle).to_contain_text("警戒時メニュー", timeout=WAIT)
             status, body = await demo.admin_call("PUT", "/disaster-mode", {
                 "mode": "disaster", "reason": "避難指示（土砂災害）の発令", "confirm": True}, token=admin)
             assert status == 200 and body["history"][0]["menus"] == "applied", body
