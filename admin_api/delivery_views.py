@@ -67,10 +67,11 @@ class DeliveryIn(_In):
     timing: Literal["now", "at", "recurring", "reminder", "draft"] = "now"
     send_at: datetime | None = Field(default=None, description="予約配信の日時（例 2026-12-01T09:00:00+09:00）")
     rule: dict[str, Any] | None = Field(default=None, description=RULE_DOC)
+    urgent: bool = Field(default=False, description="緊急配信：ほかのすべての配信より先に送ります（全員あてはブロードキャスト）")
 
     def data(self) -> DeliveryInput:
         return DeliveryInput(title=self.title, messages=self.messages, target=self.target, segment_id=self.segment_id,
-                             timing=self.timing, send_at=self.send_at, rule=self.rule)
+                             timing=self.timing, send_at=self.send_at, rule=self.rule, urgent=self.urgent)
 
 
 class DeliveryOut(BaseModel):
@@ -93,6 +94,7 @@ class DeliveryOut(BaseModel):
     approved_by: str | None
     created_at: datetime
     updated_at: datetime
+    urgent: bool = False
 
 
 class RunOut(BaseModel):
@@ -209,7 +211,7 @@ def delivery_out(row: Delivery) -> DeliveryOut:
                        rule_text=rule.describe() if rule is not None else None, next_due_at=row.next_due_at,
                        status=row.status, status_label=STATUS_LABELS.get(row.status, row.status), source=row.source,
                        source_ref=row.source_ref, created_by=row.created_by, approved_by=row.approved_by,
-                       created_at=row.created_at, updated_at=row.updated_at)
+                       created_at=row.created_at, updated_at=row.updated_at, urgent=row.urgent)
 
 
 def run_out(f: stats.RunFigures) -> RunOut:

@@ -10,11 +10,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
+from admin_api.downloads import csv_response
 from admin_api.errors import ApiError
 from admin_api.routing import ApiRouter, Call
 from civic.disaster import services as disaster
+from civic.disaster import shelter_import
 from civic.disaster.models import (
     KIND_LABELS,
     MODE_LABELS,
@@ -194,3 +197,34 @@ async def update_shelter(call: Call) -> ShelterOut:
         await call.audit(s, "shelters.update", f"shelter:{facility_id}", before=before,
                          after=body.model_dump(mode="json", exclude_none=True))
     return out
+
+
+# ---- shelters from a CSV file ------------------------------------------------------------------
+class ShelterImportOut(BaseModel):
+    rows: int
+    created: int
+    updated: int
+
+
+@router.route("POST", "/shelters/import", summary="避難所の CSV 一括登録・更新", permission=SHELTERS,
+              consumes=("text/csv", "application/octet-stream"), response=ShelterImportOut,
+              errors={422: "取り込めない行がありました（何も保存していません）"},
+              description=shelter_import.__doc__ or "")
+async def import_shelters(call: Call) -> ShelterImportOut:
+    by = call.principal.login if call.principal is not None else "system"
+    async with call.ctx.db.write() as s:
+        result = await shelter_import.import_shelters(s, call.ctx.clock.now(), call.body, by=by)
+        if result.problems or not result.rows:
+            listed = "／".join(f"{p.line}行目 {p.column}：{p.message}" for p in result.problems[:5])
+            raise ApiError(422, "invalid_rows", f"{len(result.problems)}件の問題があったため、何も保存していません。"
+                           f"{listed}" if result.problems else "取り込む行がありません。", "file")
+        out = ShelterImportOut(rows=result.rows, created=result.created, updated=result.updated)
+        await call.audit(s, "shelters.import", "shelters:csv",
+                         after={"rows": result.rows, "created": result.created, "updated": result.updated})
+    return out
+
+
+@router.route("GET", "/shelters/import/template.csv", summary="避難所 CSV のひな形", permission=READ,
+              response=str, produces="text/csv")
+async def shelter_template(call: Call) -> web.Response:
+    return csv_response("shelters-template.csv", ("\ufeff" + shelter_import.TEMPLATE).encode("utf-8"))

@@ -298,6 +298,18 @@ class LineGateway:
                 return
             raise
 
+    async def broadcast(self, channel: str, messages: list[dict[str, Any]], retry_key: str) -> None:
+        """Every friend of the channel in one call (urgent deliveries to everyone, issue #22). LINE's
+        broadcast takes no aggregation unit: its figures are the day's broadcast statistics."""
+        body = JsonBody(messages=messages)
+        try:
+            await self._call(channel, "broadcast", lambda: self._post(channel, "/v2/bot/message/broadcast", body,
+                                                                      retry_key))
+        except LineError as exc:
+            if exc.status == 409:
+                return
+            raise
+
     async def unit_statistics(self, channel: str, unit: str, since: str, until: str) -> dict[str, Any] | None:
         """LINE's per-unit statistics of messages sent with ``aggregation_unit`` (dates ``yyyyMMdd``,
         Japan time); None when LINE has none (404). LINE leaves figures under 20 people null."""

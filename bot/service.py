@@ -68,6 +68,7 @@ from admin_api import (
     procedure_views,
     report_views,
     richmenu_views,
+    safety_views,
     scenario_views,
     segment_views,
     staff_views,
@@ -548,6 +549,7 @@ def admin_routers(core: Core) -> list[ApiRouter]:
         maintenance_views.router,
         disaster_views.router,
         handover_views.router,
+        safety_views.router,
     ]
 
 

@@ -29,6 +29,12 @@ async def index(_: web.Request) -> web.Response:
     return web.Response(body=path.read_bytes(), headers=_headers(path))
 
 
+async def shelter_page(_: web.Request) -> web.Response:
+    """The shelter staff's phone page (issue #22)."""
+    path = ROOT / "shelter.html"
+    return web.Response(body=path.read_bytes(), headers=_headers(path))
+
+
 async def asset(request: web.Request) -> web.Response:
     name = request.match_info["name"]
     path = (ROOT / name).resolve()
@@ -49,5 +55,6 @@ async def to_index(_: web.Request) -> web.Response:
 def add_console_routes(app: web.Application) -> None:
     app.router.add_get("/admin", to_index)
     app.router.add_get("/admin/", index)
+    app.router.add_get("/admin/shelter", shelter_page)
     app.router.add_get("/admin/{name:(?:js|css|vendor)/[A-Za-z0-9_./-]+}", asset)
     app.router.add_get(f"/admin/line/{{name:{'|'.join(n.replace('.', '[.]') for n in LINE_FILES)}}}", line_look)

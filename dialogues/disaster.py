@@ -50,6 +50,32 @@ def _quick(mode: str) -> list[dict[str, Any]]:
     return [m.location_action("近くの避難所を探す"), m.say_action("近くの避難所")]
 
 
+#: The FAQ category offered first in 警戒 / 災害 (the town's own ``faq.yml`` categories).
+FAQ_CATEGORY = "防災"
+FAQ_OFFERED = 4
+
+
+def faq_offers(ctx: Context) -> list[dict[str, Any]]:
+    """In 警戒 / 災害: the town's 防災 FAQ entries, as buttons asking them (none in normal mode)."""
+    if ctx.mode == NORMAL:
+        return []
+    entries = [e for e in ctx.services.knowledge.faq_entries.values() if e.category == FAQ_CATEGORY]
+    return [m.say_action(e.question) for e in entries[:FAQ_OFFERED]]
+
+
+def lead_menu(ctx: Context) -> None:
+    """In 警戒 / 災害, the quick replies outside a flow start with the way to shelters (then what was there)."""
+    replies = ctx.turn.replies
+    if ctx.mode == NORMAL or ctx.store.flow is not None or not replies or "quickReply" not in replies[-1]:
+        return
+    items = replies[-1]["quickReply"].get("items", [])
+    ways = _quick(ctx.mode)
+    first: list[dict[str, Any]] = [{"type": "action", "action": a} for a in ways]
+    labels = {a.get("label") for a in ways}
+    rest = [i for i in items if i.get("action", {}).get("label") not in labels]
+    replies[-1] = {**replies[-1], "quickReply": {"items": (first + rest)[:m.MAX_QUICK_REPLIES]}}
+
+
 def welcome(mode: str) -> m.Message | None:
     """The greeting of a new friend in ``mode`` (None in normal mode: the town's own)."""
     if mode == NORMAL or mode not in WELCOME:

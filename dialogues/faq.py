@@ -12,6 +12,7 @@ from typing import Any
 
 from civic.faq.models import CHOSEN, CONFIDENT
 from civic.faq.services import record_answer, record_feedback, record_unanswered
+from dialogues import disaster
 from dialogues import faq_i18n as i18n
 from dialogues import messages as m
 from dialogues.engine import Context, Engine, Entry, Flow, state
@@ -196,6 +197,11 @@ class FaqFlow(Flow):
         if question:
             await respond(ctx, question)
             ctx.finish()
+            return
+        offers = disaster.faq_offers(ctx)  # 警戒 / 災害: the 防災 questions first (issue #22)
+        if offers:
+            ctx.ask("question", m.text("ご質問を文章でお送りください。防災についてよくあるご質問は下のボタンからどうぞ。",
+                                       offers))
             return
         ctx.ask("question", m.text("ご質問を文章でお送りください。\n（例：住民票はどこで取れますか／粗大ごみの出し方）"))
 

@@ -42,6 +42,7 @@ from dialogues.garbage import GarbageFlow
 from dialogues.garbage_schedule import names_garbage
 from dialogues.procedure import ProcedureFlow
 from dialogues.report import ReportFlow
+from dialogues.safety_check import SafetyCheckFlow
 from dialogues.scenario import ScenarioFlow
 from dialogues.services import Services
 from nlu.intent_classifier import FALLBACK_INTENT
@@ -455,6 +456,7 @@ class DialogueHandler:
             menu = self.help_message("").get("quickReply")
             if menu:
                 replies[-1] = {**replies[-1], "quickReply": menu}
+        disaster.lead_menu(ctx)  # 警戒 / 災害: the way to shelters first (issue #22)
         while len(replies) > 5:
             merged = _merge_first_texts(replies)
             if not merged:
@@ -502,4 +504,5 @@ def default_flows(services: Services) -> list[type[Flow]]:
     if services.procedures is not None:
         flows.append(ProcedureFlow)
     flows.append(FormFlow)
+    flows.append(SafetyCheckFlow)  # 安否確認's answers (issue #22)
     return flows

@@ -87,6 +87,8 @@ REGISTRY: dict[str, str] = {
     "disaster_mode_change": NONE + " (the town's mode, its reason and the staff member who switched it)",
     "rich_menu_mode_target": NONE + " (which menus each disaster mode shows)",
     "shelter": NONE + " (a shelter's state and head count, no names)",
+    "safety_check": NONE + " (the 安否確認 staff sent: its question and audience)",
+    "safety_answer": DELETE + " (the citizen's 安否確認 answers: how they are, where, what they wrote)",
     "delivery_mail_rule": NONE,
     "delivery_inbound_mail": NONE + " (mail from the town's systems)",
     "operation_log": CONTENT + " (snapshots naming the citizen are redacted; the entries stay)",
@@ -110,7 +112,7 @@ FEATURES: dict[str, str] = {
     "booking_booker": "施設予約（予約者）", "booking_reservation": "施設予約", "booking_waitlist": "施設予約（キャンセル待ち）",
     "report": "通報", "report_photo": "通報の写真", "report_status_change": "通報の対応メモ",
     "handover": "有人チャット", "handover_message": "有人チャットのメッセージ",
-    "delivery_batch": "配信の宛先", "operation_log": "操作ログの記録内容", "webhook_event": "受信イベント",
+    "delivery_batch": "配信の宛先", "safety_answer": "安否確認の回答", "operation_log": "操作ログの記録内容", "webhook_event": "受信イベント",
 }
 
 
@@ -339,6 +341,7 @@ async def _erase(session: AsyncSession, citizen_id: int, now: datetime, *, apply
     await run.delete("conversation_state", lambda t: t.c.channel_user_id == uid)
     await run.delete("faq_answer", lambda t: t.c.asker == uid)
     await run.delete("outbound_message", lambda t: t.c.to == uid)
+    await run.delete("safety_answer", lambda t: t.c.citizen_id == cid)
     await _rich_menus(run)
     await _bookings(run)
     await _reports(run)

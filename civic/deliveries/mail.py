@@ -219,7 +219,9 @@ async def receive(s: AsyncSession, now: datetime, desk: DeliveryDesk, raw: bytes
     data = DeliveryInput(title=(f"メール: {mail.subject}" if mail.subject else f"メール: {rule.name}")[:100],
                          messages=[{"type": "text", "text": text}],
                          target=SEGMENT if rule.target == SEGMENT else EVERYONE,
-                         segment_id=rule.segment_id if rule.target == SEGMENT else None, timing=NOW)
+                         segment_id=rule.segment_id if rule.target == SEGMENT else None, timing=NOW,
+                         # a warning that switches the town to 警戒 / 災害 goes out before everything else
+                         urgent=rule.disaster_mode in ("alert", "disaster"))
     try:
         delivery = await desk.create(s, now, data, by=f"mail:{rule.name}"[:64], source="mail",
                                      source_ref=f"mail:{row.id}", needs_approval=rule.needs_approval)

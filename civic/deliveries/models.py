@@ -28,6 +28,9 @@ D_DRAFT, D_APPROVAL, D_SCHEDULED, D_ACTIVE, D_FINISHED, D_CANCELLED = (
     "draft", "approval", "scheduled", "active", "finished", "cancelled")
 # run.status
 R_DUE, R_SENDING, R_DONE, R_FAILED, R_SKIPPED, R_CANCELLED = "due", "sending", "done", "failed", "skipped", "cancelled"
+# delivery_run.priority and .method (urgent deliveries, issue #22)
+ROUTINE, URGENT = 0, 1
+MULTICAST, BROADCAST = "multicast", "broadcast"
 # batch.status
 B_PENDING, B_SENT, B_FAILED, B_CANCELLED = "pending", "sent", "failed", "cancelled"
 
@@ -54,6 +57,8 @@ class Delivery(SQLModel, table=True):
     source: str = Field(default="api", sa_column=sa.Column(sa.String(8), nullable=False, server_default="api"))
     source_ref: str | None = Field(default=None, sa_column=sa.Column(sa.String(120), nullable=True))
     created_by: str = Field(default="", sa_column=sa.Column(sa.String(64), nullable=False, server_default=""))
+    #: 緊急配信 (issue #22): sent before every other delivery, by LINE's broadcast when it goes to everyone.
+    urgent: bool = Field(default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false()))
     approved_by: str | None = Field(default=None, sa_column=sa.Column(sa.String(64), nullable=True))
     created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
@@ -71,6 +76,11 @@ class DeliveryRun(SQLModel, table=True):
                                                  nullable=False, index=True))
     due_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
     is_test: bool = Field(default=False, nullable=False)
+    #: 1 for an urgent delivery's run (claimed before every routine one, also after a crash), else 0.
+    priority: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
+    #: How it goes out: ``multicast`` (batches of ≤ 500) or ``broadcast`` (an urgent one to everyone: one call).
+    method: str = Field(default="multicast", sa_column=sa.Column(sa.String(10), nullable=False,
+                                                                 server_default="multicast"))
     status: str = Field(sa_column=sa.Column(sa.String(10), nullable=False))
     channel: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
     claimed_by: str | None = Field(default=None, sa_column=sa.Column(sa.String(64), nullable=True))

@@ -46,15 +46,18 @@ from civic.deliveries.models import (
     B_FAILED,
     B_PENDING,
     B_SENT,
+    BROADCAST,
     D_CANCELLED,
     D_FINISHED,
     D_SCHEDULED,
+    EVERYONE,
     NOW,
     R_CANCELLED,
     R_DONE,
     R_DUE,
     R_FAILED,
     R_SENDING,
+    ROUTINE,
     Delivery,
     DeliveryBatch,
     DeliveryRun,
@@ -77,6 +80,13 @@ class Multicaster(Protocol):
 
     async def multicast(self, channel: str, to: list[str], messages: list[dict[str, Any]], retry_key: str, *,
                         aggregation_unit: str | None = None) -> None: ...
+
+
+class Broadcaster(Protocol):
+    """LINE's broadcast (every friend of the channel, one call): urgent deliveries to everyone use it
+    when the sender has it (``bot.gateway.LineGateway`` does)."""
+
+    async def broadcast(self, channel: str, messages: list[dict[str, Any]], retry_key: str) -> None: ...
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -128,6 +138,8 @@ class SendingConfig:
     retry_after: timedelta = timedelta(minutes=1)
     retry_max: timedelta = timedelta(minutes=15)
     give_up: timedelta = RETRY_KEY_LIFETIME
+    #: Urgent deliveries to everyone go out by LINE's broadcast (one call) rather than multicast batches.
+    broadcast_urgent: bool = True
     #: Public base URL for tracked links (``{base}/r/{token}``); empty: links are left as they are.
     link_base_url: str = ""
 
@@ -166,11 +178,15 @@ class DeliveryDispatcher:
         return sa.or_(sa.and_(RUN.c.status == R_DUE, RUN.c.due_at <= now),
                       sa.and_(RUN.c.status == R_SENDING, RUN.c.lease_until < now))
 
-    async def claim(self) -> int | None:
+    async def claim(self, *, urgent_only: bool = False) -> int | None:
+        """The next run this instance wins: urgent ones first (also one left behind by a crash), then by due time."""
         now = self.clock.now()
+        where = self._claimable(now)
+        if urgent_only:
+            where = sa.and_(where, RUN.c.priority > ROUTINE)
         async with self.db.read() as s:
-            candidates = (await s.exec(select(RUN.c.id).where(self._claimable(now))
-                                       .order_by(RUN.c.due_at, RUN.c.id).limit(20))).all()
+            candidates = (await s.exec(select(RUN.c.id).where(where)
+                                       .order_by(RUN.c.priority.desc(), RUN.c.due_at, RUN.c.id).limit(20))).all()
         for run_id in candidates:
             async with self.db.write() as s:
                 won = await s.exec(sa.update(RUN).where(RUN.c.id == run_id, self._claimable(now)).values(
@@ -186,6 +202,15 @@ class DeliveryDispatcher:
                                .values(lease_until=now + self.config.lease))
         if renewed.rowcount != 1:
             raise _LostClaim
+
+    async def _urgent_first(self, run: DeliveryRun) -> None:
+        """Between two waves of a routine run: send every urgent run that has become due (緊急配信 goes
+        before everything else); the routine run goes on afterwards, its lease renewed by the next wave."""
+        if run.priority > ROUTINE:
+            return
+        while (urgent := await self.claim(urgent_only=True)) is not None:
+            log.info("run %s: paused for urgent run %s", run.id, urgent)
+            await self.process(urgent)
 
     # ---- one run --------------------------------------------------------------------------
     async def process(self, run_id: int) -> None:
@@ -214,14 +239,25 @@ class DeliveryDispatcher:
             users = await recipients.resolve(s, delivery, run, day)
             messages = await links.track(s, now, run_id, json.loads(delivery.messages), self.config.link_base_url)
             size = self.config.batch_size
-            s.add_all([DeliveryBatch(run_id=run_id, number=i // size, recipients=json.dumps(users[i:i + size]),
-                                     size=len(users[i:i + size]), retry_key=batch_key(run.key_seed, i // size),
-                                     status=B_PENDING) for i in range(0, len(users), size)])
+            if self._broadcasts(delivery, run) and users:
+                # every friend in one call: the fastest LINE offers (issue #22); the count is who we know of
+                run.method = BROADCAST
+                s.add(DeliveryBatch(run_id=run_id, number=0, recipients="[]", size=len(users),
+                                    retry_key=batch_key(run.key_seed, 0), status=B_PENDING))
+            else:
+                s.add_all([DeliveryBatch(run_id=run_id, number=i // size,
+                                         recipients=json.dumps(users[i:i + size]), size=len(users[i:i + size]),
+                                         retry_key=batch_key(run.key_seed, i // size), status=B_PENDING)
+                           for i in range(0, len(users), size)])
             run.messages = json.dumps(messages, ensure_ascii=False)
             run.aggregation_unit = f"d{delivery.id}r{run_id}"[:30]
             run.targeted = len(users)
             s.add(run)
         return True
+
+    def _broadcasts(self, delivery: Delivery, run: DeliveryRun) -> bool:
+        return (delivery.urgent and delivery.target == EVERYONE and not run.is_test
+                and self.config.broadcast_urgent and hasattr(self.line, "broadcast"))
 
     async def _send(self, run_id: int) -> None:
         async with self.db.read() as s:
@@ -234,6 +270,7 @@ class DeliveryDispatcher:
         wave = max(1, self.config.concurrency)
         transient: str | None = None
         for start in range(0, len(pending), wave):
+            await self._urgent_first(run)
             ids = [i for i in pending[start:start + wave] if i is not None]  # primary keys, never NULL
             batches = await self._begin_wave(run, ids)
             if batches is None:
@@ -271,8 +308,12 @@ class DeliveryDispatcher:
                                         "（LINE側で届いている可能性があります）")
         await self.limiter.acquire()
         try:
-            await self.line.multicast(run.channel, json.loads(batch.recipients), messages, batch.retry_key,
-                                      aggregation_unit=run.aggregation_unit)
+            if run.method == BROADCAST:
+                line: Broadcaster = self.line  # type: ignore[assignment]  # checked by _broadcasts
+                await line.broadcast(run.channel, messages, batch.retry_key)
+            else:
+                await self.line.multicast(run.channel, json.loads(batch.recipients), messages, batch.retry_key,
+                                          aggregation_unit=run.aggregation_unit)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # LINE's answer (or the network's), recorded for staff

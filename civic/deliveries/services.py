@@ -38,9 +38,11 @@ from civic.deliveries.models import (
     R_SKIPPED,
     RECURRING,
     REMINDER,
+    ROUTINE,
     SEGMENT,
     TEST_ACCOUNTS,
     TIMINGS,
+    URGENT,
     Delivery,
     DeliveryRun,
 )
@@ -99,6 +101,8 @@ class DeliveryInput:
     timing: str = NOW
     send_at: datetime | None = None
     rule: dict[str, Any] | None = None
+    #: 緊急配信: before every other delivery (issue #22).
+    urgent: bool = False
 
 
 class DeliveryDesk:
@@ -150,7 +154,7 @@ class DeliveryDesk:
                        send_at=data.send_at if data.timing == AT else None,
                        rule=rule.model_dump_json() if rule is not None else None,
                        status=D_DRAFT, source=source, source_ref=source_ref, created_by=by[:64],
-                       created_at=now, updated_at=now)
+                       urgent=data.urgent, created_at=now, updated_at=now)
         s.add(row)
         await s.flush()
         if needs_approval and data.timing != DRAFT:
@@ -180,6 +184,7 @@ class DeliveryDesk:
     async def _add_run(self, s: AsyncSession, now: datetime, row: Delivery, due: datetime, *, is_test: bool = False,
                        status: str = R_DUE) -> DeliveryRun:
         run = DeliveryRun(delivery_id=pk(row), due_at=due, is_test=is_test, status=status,
+                          priority=URGENT if row.urgent else ROUTINE,
                           channel=self.channel_for(row, is_test), key_seed=str(uuid.uuid4()), created_at=now)
         s.add(run)
         await s.flush()
@@ -205,6 +210,7 @@ class DeliveryDesk:
                                           RUN.c.is_test == sa.false()).values(status=R_CANCELLED))
         row.title, row.messages = data.title.strip(), json.dumps(messages, ensure_ascii=False)
         row.target, row.segment_id, row.timing = data.target, data.segment_id, data.timing
+        row.urgent = data.urgent
         row.send_at = data.send_at if data.timing == AT else None
         row.rule = rule.model_dump_json() if rule is not None else None
         row.next_due_at = None

@@ -13,7 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from civic.types import UTCDateTime
+from civic.types import EncryptedText, UTCDateTime
 
 NORMAL, ALERT, DISASTER = "normal", "alert", "disaster"
 MODES = (NORMAL, ALERT, DISASTER)
@@ -56,3 +56,52 @@ class Shelter(SQLModel, table=True):
     kinds: str = Field(default=DESIGNATED, sa_column=sa.Column(sa.String(100), nullable=False))
     updated_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
     updated_by: str = Field(default="", sa_column=sa.Column(sa.String(80), nullable=False))
+
+
+# ---- 安否確認 (safety check) ------------------------------------------------------------------------
+# Answers: 無事 / 支援が必要 / 避難中.
+SAFE, NEED_HELP, EVACUATING = "safe", "need_help", "evacuating"
+ANSWERS = (SAFE, NEED_HELP, EVACUATING)
+ANSWER_LABELS = {SAFE: "無事", NEED_HELP: "支援が必要", EVACUATING: "避難中"}
+CHECK_OPEN, CHECK_CLOSED = "open", "closed"
+
+
+class SafetyCheck(SQLModel, table=True):
+    """A 安否確認 staff sent to everyone or a segment (as an urgent delivery)."""
+
+    __tablename__ = "safety_check"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(sa_column=sa.Column(sa.String(100), nullable=False))
+    question: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    target: str = Field(default="all", sa_column=sa.Column(sa.String(8), nullable=False))
+    segment_id: int | None = Field(default=None, sa_column=sa.Column(
+        sa.Integer, sa.ForeignKey("segment.id", ondelete="RESTRICT"), nullable=True))
+    delivery_id: int | None = Field(default=None, sa_column=sa.Column(
+        sa.Integer, sa.ForeignKey("delivery.id", ondelete="SET NULL"), nullable=True))
+    status: str = Field(default=CHECK_OPEN, sa_column=sa.Column(sa.String(8), nullable=False))
+    created_by: str = Field(default="", sa_column=sa.Column(sa.String(80), nullable=False))
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    closed_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
+
+
+class SafetyAnswer(SQLModel, table=True):
+    """One citizen's answer to a 安否確認 (the latest one counts); where and what they wrote, encrypted."""
+
+    __tablename__ = "safety_answer"
+    __table_args__ = (sa.UniqueConstraint("check_id", "citizen_id", name="uq_safety_answer_citizen"),
+                      sa.Index("ix_safety_answer_check_status", "check_id", "status"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    check_id: int = Field(sa_column=sa.Column(sa.Integer, sa.ForeignKey("safety_check.id", ondelete="CASCADE"),
+                                              nullable=False))
+    citizen_id: int = Field(sa_column=sa.Column(sa.Integer, sa.ForeignKey("citizen.id", ondelete="CASCADE"),
+                                                nullable=False, index=True))
+    status: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    #: Where they are (a shelter's name, an address they wrote, or the sent location's address).
+    place: str | None = Field(default=None, sa_column=sa.Column(EncryptedText, nullable=True))
+    #: ``latitude,longitude`` of a sent location.
+    location: str | None = Field(default=None, sa_column=sa.Column(EncryptedText, nullable=True))
+    note: str | None = Field(default=None, sa_column=sa.Column(EncryptedText, nullable=True))
+    answered_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    updated_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))

@@ -15,6 +15,7 @@ import maintenance from "./pages/maintenance.js";
 import erasure from "./pages/erasure.js";
 import faq from "./pages/faq.js";
 import garbage from "./pages/garbage.js";
+import safety from "./pages/safety.js";
 
 // A page: path, title, the permission to see it, and render(main, ctx). Add a feature here.
 const PAGES = [
@@ -26,6 +27,7 @@ const PAGES = [
   { path: "forms", title: "フォーム", permission: "segments.read", render: forms },
   { path: "mail", title: "メール転送", permission: "deliveries.read", render: mail },
   { path: "disaster", title: "防災モード", permission: "disaster.read", render: disaster },
+  { path: "safety", title: "安否確認", permission: "disaster.read", render: safety },
   { path: "handovers", title: "有人チャット", permission: "handovers.answer", render: handovers },
   { path: "maintenance", title: "メンテナンスのお知らせ", permission: "staff.manage", render: maintenance },
   { path: "erasure", title: "個人データ削除", permission: "citizens.erase", render: erasure },

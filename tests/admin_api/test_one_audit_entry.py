@@ -578,6 +578,11 @@ async def test_every_mutating_route_of_the_service_writes_one_entry_in_its_trans
         [shelter_id] = await seed_shelters(s, [{"code": "shelter-x", "name": "避難所", "location": [35.0, 135.0],
                                                 "capacity": 10}], now)
     await call("PUT", f"/shelters/{shelter_id}", {"state": "open", "occupancy": 3})
+    await call("POST", "/shelters/import", data=("code,name,latitude,longitude\r\nshelter-y,避難所Y,35.0,135.0\r\n")
+               .encode(), content_type="text/csv")
+    # 安否確認 (issue #22): sent (an urgent delivery), then closed
+    check = await call("POST", "/safety-checks", {"title": "安否確認", "question": "状況を教えてください。"})
+    await call("POST", f"/safety-checks/{check['id']}/close")
 
     assert sorted(mutating - set(done)) == [], "every mutating route of the document is driven"
     assert by_framework == [], "each route writes its own entry in its transaction, not the framework's safety net"

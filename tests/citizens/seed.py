@@ -78,6 +78,8 @@ async def _parents(conn: Any) -> dict[str, int]:
     p["delivery"] = await insert(conn, "delivery", title="お知らせ", messages="[]")
     p["run"] = await insert(conn, "delivery_run", delivery_id=p["delivery"])
     p["link"] = await insert(conn, "delivery_link", token="tok1", run_id=p["run"], url="https://example.jp/")
+    p["safety"] = await insert(conn, "safety_check", title="安否確認", question="状況を教えてください。", target="all",
+                               status="open", created_at=NOW)
     return p
 
 
@@ -124,6 +126,9 @@ async def _person(conn: Any, who: Person, p: dict[str, int], n: int) -> int:
                             assignee_name="職員", waiting_since=NOW)
     await insert(conn, "handover_message", handover_id=handover, author="citizen", text=f"{who.name}です。{who.phone}",
                  at=NOW)
+    await insert(conn, "safety_answer", check_id=p["safety"], citizen_id=cid, status="need_help",
+                 place=f"{who.name}の自宅", location="32.000000,131.000000", note=f"{who.name}です。{who.phone}",
+                 answered_at=NOW, updated_at=NOW)
     await insert(conn, "operation_log", staff_login="admin", action="booking.create", target_type="reservation",
                  target_id=str(reservation), after=json.dumps({"applicant_name": who.name}, ensure_ascii=False))
     return cid

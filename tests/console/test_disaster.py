@@ -35,11 +35,27 @@ async def test_staff_switch_the_mode_and_update_a_shelter(tmp_path: Path) -> Non
             await expect(page.get_by_role("cell", name="避難指示（土砂災害）の発令")).to_be_visible()
             await look(page, "disaster-on")
 
+            # the dashboard says so too, with since when and why
+            await page.get_by_role("navigation", name="機能").get_by_role("link", name="ダッシュボード").click()
+            await expect(page.locator("#dashboard-mode")).to_contain_text("防災モード：災害", timeout=WAIT)
+            await expect(page.locator("#dashboard-mode")).to_contain_text("避難指示（土砂災害）の発令")
+            await look(page, "dashboard-disaster")
+            await page.get_by_role("navigation", name="機能").get_by_role("link", name="防災モード").click()
+            await expect(page.locator("#shelters tbody tr")).to_have_count(8, timeout=WAIT)
             row = page.locator("#shelters tbody tr").first
             await row.get_by_role("combobox").select_option("open")
             await row.get_by_role("spinbutton").fill("35")
             await row.get_by_role("button", name="保存").click()
             await expect(page.get_by_role("status").filter(has_text="開設、35人にしました")).to_be_visible(timeout=WAIT)
+
+            # a shelter added from a CSV file (Shift_JIS, as Excel saves it)
+            csv = ("code,name,address,latitude,longitude,capacity,kinds,state,occupancy\r\n"
+                   "shelter-kita,北山公民館,みどり町北山1,35.01,135.0,60,指定避難所・ペット可,開設,4\r\n").encode("cp932")
+            await page.get_by_label("CSV ファイル（UTF-8 または Shift_JIS）").set_input_files(
+                {"name": "shelters.csv", "mimeType": "text/csv", "buffer": csv})
+            await page.get_by_role("button", name="取り込む").click()
+            await expect(page.locator("#shelters tbody tr")).to_have_count(9, timeout=WAIT)
+            await expect(page.get_by_role("cell", name="北山公民館")).to_be_visible()
 
             await page.get_by_label("切り替え先").select_option("normal")
             await page.get_by_label("理由（履歴と操作ログに残ります）").fill("避難指示の解除")

@@ -24,20 +24,21 @@ async def test_demo_menus_publish_to_test_then_production(db: Database, line: Li
         assert shown["chatBarText"] == "メニュー" and shown["size"] == {"width": 2500, "height": 1686}
         postbacks = [a["action"]["data"] for a in shown["areas"] if a["action"]["type"] == "postback"]
         assert postbacks == ACTIONS
-        # the two tabs, and the 防災モード's menu published beforehand, standing by (issue #22)
-        assert len(view.menus(account)) == 3 and view.images(account) == set(view.menus(account))
-        assert sorted(m["chatBarText"] for m in view.menus(account).values()) == ["くらしの情報", "メニュー", "災害時メニュー"]
+        # the two tabs, and the 防災モード's menus (警戒, 災害) published beforehand, standing by (issue #22)
+        assert len(view.menus(account)) == 4 and view.images(account) == set(view.menus(account))
+        assert sorted(m["chatBarText"] for m in view.menus(account).values()) == [
+            "くらしの情報", "メニュー", "災害時メニュー", "警戒時メニュー"]
     again = await publish_demo_menus(db, line.clock, line.publisher)  # idempotent: same menus, nothing new
     assert [r.number for r in again] == [2, 2]
-    assert len(view.menus("production")) == 3
+    assert len(view.menus("production")) == 4
     async with db.read() as s:
-        assert len(await services.list_menus(s)) == 3
-        assert [t.mode for t in await services.mode_targets_of(s, "production")] == ["disaster"]
+        assert len(await services.list_menus(s)) == 4
+        assert sorted(t.mode for t in await services.mode_targets_of(s, "production")) == ["alert", "disaster"]
 
 
 async def test_the_data_file_is_checked_with_a_clear_message(db: Database, tmp_path: Path) -> None:
     menus = load_menu_file(DEMO_FILE)
-    assert [m.key for m in menus.menus] == ["main", "living", "disaster"]
+    assert [m.key for m in menus.menus] == ["main", "living", "disaster", "alert"]
     broken = tmp_path / "richmenus.yml"
     broken.write_text(DEMO_FILE.read_text(encoding="utf-8").replace("default: main", "default: mian", 1),
                       encoding="utf-8")

@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import smtplib
 
+from sqlmodel import select
+
 from bot.mail_receiver import MailHandler, MailReceiver, database_intake
 from civic.clock import FrozenClock
 from civic.database import Database
-from civic.deliveries.models import MailRule
+from civic.deliveries.models import Delivery, MailRule
 from civic.deliveries.services import DeliveryDesk
 from civic.disaster import services as disaster
 from richmenus import services as menus
@@ -55,5 +57,8 @@ async def test_a_warning_mail_switches_the_mode_and_another_does_not(db: Databas
         assert (change.mode, change.menus) == ("disaster", "applied")
         assert change.changed_by.startswith("mail-rule:") and "【避難指示】みどり町 土砂災害" in change.reason
         assert chat_bar[line.view.default("production")] == "災害時メニュー"
+        async with db.read() as s:  # the warning itself goes out as an urgent delivery, before everything else
+            [delivery] = (await s.exec(select(Delivery))).all()
+        assert delivery.urgent and delivery.source == "mail"
     finally:
         await receiver.stop()

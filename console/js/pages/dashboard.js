@@ -1,5 +1,5 @@
 // ダッシュボード: /stats/daily, /stats/usage, /stats/unanswered, /stats/line/followers, /stats/line/richmenu-clicks,
-// /deliveries/totals and /deliveries/history (7 API calls, in parallel).
+// /deliveries/totals and /deliveries/history (7 API calls, in parallel); the 防災モード (GET /disaster-mode).
 import { api, download } from "../api.js";
 import { chart } from "../chart.js";
 import { h, field, toast } from "../ui.js";
@@ -79,6 +79,11 @@ export default async function dashboard(main, ctx) {
           : h("p", {}, `リッチメニュー: ${clicks.message || "LINE の集計を取得できませんでした。"}`)));
   }
   form.addEventListener("submit", (ev) => { ev.preventDefault(); load(); });
-  main.replaceChildren(h("h1", {}, ctx.title), form, body);
+  // The town's 防災モード at the top (issue #22): since when and why, when it is not 通常.
+  const mode = await api("GET", "/disaster-mode").catch(() => null);
+  const modeNote = mode ? h("p", { class: `mode-now mode-${mode.mode}`, id: "dashboard-mode", role: "status" },
+    `防災モード：${mode.mode_label}` + (mode.mode !== "normal" && mode.history.length
+      ? `（${new Date(mode.since).toLocaleString("ja-JP")} から。理由：${mode.history[0].reason}）` : "")) : null;
+  main.replaceChildren(h("h1", {}, ctx.title), modeNote, form, body);
   await load();
 }

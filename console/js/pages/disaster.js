@@ -1,8 +1,9 @@
 // 防災モード (issue #22): the town's mode with its history, the switch (a reason and a confirmation:
 // every citizen's menu, greeting and answers change), and shelters' state and count.
 // API calls: page = GET /disaster-mode + GET /shelters; switch = PUT /disaster-mode {mode, reason, confirm};
-// shelter = PUT /shelters/{facility_id} {state, occupancy}.
-import { api } from "../api.js";
+// shelter = PUT /shelters/{facility_id} {state, occupancy}; CSV = POST /shelters/import (the file as it is),
+// template = GET /shelters/import/template.csv.
+import { api, download } from "../api.js";
 import { h, field, showError, clearErrors, toast, confirmAction } from "../ui.js";
 
 const MODES = { normal: "通常", alert: "警戒", disaster: "災害" };
@@ -51,8 +52,29 @@ export default async function disasterPage(main, ctx) {
       h("td", {}, when(c.changed_at)), h("td", {}, c.mode_label), h("td", {}, MODES[c.previous] || c.previous),
       h("td", {}, c.reason), h("td", {}, c.changed_by), h("td", {}, (MENUS[c.menus] || c.menus) + (c.error ? `：${c.error}` : "")))))));
 
-  if (!shelters.length) return;
   const editable = ctx.can("disaster.shelters");
+  if (editable) {
+    const file = h("input", { type: "file", name: "file", id: "shelter-file", accept: ".csv,text/csv" });
+    const form = h("form", { class: "card", "aria-label": "避難所の CSV 取り込み" },
+      h("h2", {}, "避難所を CSV で取り込む"),
+      h("p", {}, "コードが同じ避難所は更新し、新しいコードは追加します。1行でも誤りがあると何も保存しません。"),
+      field("CSV ファイル（UTF-8 または Shift_JIS）", file),
+      h("div", { class: "actions" }, h("button", { type: "submit" }, "取り込む"),
+        h("button", { type: "button", class: "secondary", onclick: () => download("/shelters/import/template.csv", "避難所ひな形.csv")
+          .catch((e) => toast(e.message, "error")) }, "ひな形をダウンロード")));
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      clearErrors(form);
+      if (!file.files.length) { showError(form, { field: "file", message: "CSV ファイルを選んでください。" }); return; }
+      try {
+        const out = await api("POST", "/shelters/import", file.files[0], "text/csv");
+        toast(`${out.rows}件を取り込みました（追加 ${out.created}件・更新 ${out.updated}件）。`);
+        location.reload();
+      } catch (err) { showError(form, err); }
+    });
+    main.append(form);
+  }
+  if (!shelters.length) return;
   main.append(h("h2", {}, "避難所"), h("table", { id: "shelters" },
     h("thead", {}, h("tr", {}, ["避難所", "種別", "状態", "人数 / 収容", "操作"].map((t) => h("th", { scope: "col" }, t)))),
     h("tbody", {}, shelters.map((s) => {
