@@ -499,7 +499,7 @@ def mount_pages(app: web.Application, lifespan: Lifespan, core: Core, knowledge:
     app.router.add_post("/api/nlu/parse", nlu_parse_view(knowledge, clock))
 
     # -- staff: the admin API, the console, click tracking ----------------------------------------------
-    add_console_routes(app)  # the staff console at /admin/
+    add_console_routes(app, tile_origin=map_tiles(settings).origin)  # the staff console at /admin/ (inbox map tiles)
     app.add_subapp(PREFIX, create_admin_app(authenticator, admin_routers(core),
                                             context=admin_context(core, knowledge, sessions, auditor, qr_keys),
                                             redactor=redactor))
@@ -541,7 +541,7 @@ def admin_context(core: Core, knowledge: Knowledge, sessions: StaffSessions, aud
     """What the staff API's views depend on, built once (``Call.ctx``)."""
     assert core.booking is not None and core.publisher is not None and core.procedures is not None
     return AdminContext(core.db, core.clock, auditor=auditor, booking_notices=core.notifier,
-                        booking_service=core.booking, reports=report_settings(knowledge, core.notifier),
+                        booking_service=core.booking, reports=report_settings(knowledge, core.notifier, map_tiles(core.settings)),
                         sessions=sessions, line_apis=GatewayLineApis(core.gateway.get),  # LINE's own figures
                         procedures=core.procedures, qr_keys=qr_keys, publisher=core.publisher,
                         faq_questions={e.id: e.question for e in knowledge.faq.entries},

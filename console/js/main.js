@@ -11,6 +11,7 @@ import forms from "./pages/forms.js";
 import mail from "./pages/mail.js";
 import disaster from "./pages/disaster.js";
 import handovers from "./pages/handovers.js";
+import reports from "./pages/reports.js";
 
 // A page: path, title, the permission to see it, and render(main, ctx). Add a feature here.
 const PAGES = [
@@ -23,6 +24,7 @@ const PAGES = [
   { path: "mail", title: "メール転送", permission: "deliveries.read", render: mail },
   { path: "disaster", title: "防災モード", permission: "disaster.read", render: disaster },
   { path: "handovers", title: "有人チャット", permission: "handovers.answer", render: handovers },
+  { path: "reports", title: "通報", permission: "reports.read", render: reports },
   // everyone's own setting: no permission needed (null)
   { path: "two-factor", title: "2段階認証", permission: null, render: twoFactor },
 ];

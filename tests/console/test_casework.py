@@ -1,0 +1,131 @@
+"""Casework screens of the console (issue #16) in headless Chromium against the running demo: the 通報
+inbox (map without any tile server, list, filters, detail, department, status change pushed to the
+reporter at linesim, CSV/GeoJSON), with axe-core and a screenshot of every page."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import aiohttp
+from playwright.async_api import Page, expect
+
+from tests.browser import chromium
+from tests.console.conftest import Demo, running_demo
+from tests.console.test_console import WAIT, console_page, look, sign_in
+from tests.console.test_deliveries import sim_url
+from tests.dialogues.conftest import INSIDE
+
+#: The demo's map tiles (地理院タイル): cut off in the tests, as on a machine without the internet.
+TILES = "https://cyberjapandata.gsi.go.jp/"
+
+
+async def _bot_texts(demo: Demo, user: str) -> list[str]:
+    async with aiohttp.ClientSession() as http, http.get(f"{sim_url(demo)}/linesim/api/users/{user}/timeline") as r:
+        return [str(e["message"].get("text", "")) for e in (await r.json())["entries"] if e["sender"] == "bot"]
+
+
+async def _act(demo: Demo, user: str, action: dict, expect_text: str) -> None:
+    """One citizen action in linesim, then wait until the bot's answer says ``expect_text``."""
+    seen = len(await _bot_texts(demo, user))
+    async with aiohttp.ClientSession() as http, http.post(
+            f"{sim_url(demo)}/linesim/api/users/{user}/actions", json=action) as r:
+        assert r.status < 300, await r.text()
+    for _ in range(400):
+        if any(expect_text in t for t in (await _bot_texts(demo, user))[seen:]):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no {expect_text!r} in {(await _bot_texts(demo, user))[seen:]}")
+
+
+async def citizen_reports(demo: Demo, name: str, where: tuple[float, float], address: str, text: str) -> str:
+    """A citizen in linesim reports road damage through the whole conversation; their user id."""
+    async with aiohttp.ClientSession() as http, http.post(
+            f"{sim_url(demo)}/linesim/api/users", json={"displayName": name, "follow": True}) as r:
+        user = str((await r.json())["userId"])
+    await _act(demo, user, {"type": "postback", "data": "action=report", "displayText": "道路の損傷を通報"}, "どのような損傷ですか")
+    await _act(demo, user, {"type": "text", "text": "道路の穴・段差"}, "写真を1枚送ってください")
+    await _act(demo, user, {"type": "text", "text": "写真なしで進む"}, "場所を教えてください")
+    await _act(demo, user, {"type": "location", "latitude": where[0], "longitude": where[1], "address": address},
+               "短く教えてください")
+    await _act(demo, user, {"type": "text", "text": text}, "以下の内容で通報します")
+    await _act(demo, user, {"type": "text", "text": "送信する"}, "受付番号は")
+    return user
+
+
+async def _cut_tiles(page: Page) -> None:
+    await page.route(f"{TILES}**", lambda route: route.abort("internetdisconnected"))
+
+
+async def test_report_inbox_status_change_reaches_the_reporter(tmp_path: Path) -> None:
+    async with running_demo(tmp_path) as demo, chromium() as browser:
+        first = await citizen_reports(demo, "通報 一郎", INSIDE, "みどり町本町1丁目", "歩道に大きな穴があります")
+        # 10 m away, the same kind: a possible duplicate
+        await citizen_reports(demo, "通報 二郎", (INSIDE[0] + 0.00009, INSIDE[1]), "みどり町本町1丁目", "穴があって危ないです")
+        await citizen_reports(demo, "通報 三郎", (INSIDE[0] + 0.01, INSIDE[1] + 0.01), "みどり町緑ヶ丘3丁目", "段差でつまずきます")
+        async with console_page(browser, 1280, 800, unreachable=(TILES,)) as page:
+            await _cut_tiles(page)
+            await sign_in(page, demo, demo.login, demo.password)
+            await page.get_by_role("link", name="通報").click()
+            await expect(page.get_by_role("heading", name="通報", level=1)).to_be_visible(timeout=WAIT)
+            # no tile server: the markers are there all the same, with a note saying why the map is blank
+            await expect(page.locator("#report-map path.report-marker")).to_have_count(3, timeout=WAIT)
+            await expect(page.locator(".map-note")).to_contain_text("背景の地図を読み込めませんでした", timeout=WAIT)
+            await expect(page.locator("tr[data-report]")).to_have_count(3)
+            await look(page, "reports")
+            # the area filter
+            await page.get_by_label("地区・住所").fill("緑ヶ丘")
+            await page.get_by_role("button", name="絞り込む").click()
+            await expect(page.locator("tr[data-report]")).to_have_count(1, timeout=WAIT)
+            await expect(page.locator("#report-map path.report-marker")).to_have_count(1)
+            await page.get_by_label("地区・住所").fill("")
+            await page.get_by_role("button", name="絞り込む").click()
+            await expect(page.locator("tr[data-report]")).to_have_count(3, timeout=WAIT)
+            # the first report: detail with its possible duplicate 10 m away
+            first_row = page.locator("tr[data-report]").last  # newest first: the first report is last
+            no1 = (await first_row.get_by_role("button").inner_text()).strip()
+            no2 = no1.replace("-00001", "-00002")
+            assert no1.endswith("-00001"), no1
+            await first_row.get_by_role("button").click()
+            await expect(page.get_by_role("heading", name=f"通報 {no1}")).to_be_visible(timeout=WAIT)
+            await expect(page.locator(".report-text")).to_have_text("歩道に大きな穴があります")
+            await expect(page.locator(".report-dupes li")).to_have_count(1)
+            await expect(page.locator(".report-dupes")).to_contain_text(no2)
+            # a department
+            await page.locator(".report-assign").get_by_label("担当課").fill("土木課")
+            await page.get_by_role("button", name="担当課を保存する").click()
+            await expect(page.get_by_role("status").filter(has_text="担当課を「土木課」にしました")).to_be_visible(timeout=WAIT)
+            await expect(page.locator("tr[data-report]", has_text=no1)).to_contain_text("土木課")
+            # a status change with a template, confirmed, pushed to the reporter
+            await page.get_by_label("新しい状態").select_option(label="対応中")
+            await page.get_by_label("回答テンプレート").select_option(index=1)
+            note = page.get_by_label("通報者へのお知らせ（担当者より）")
+            await expect(note).to_have_value("現地を確認し、補修の準備を進めています。完了しましたらお知らせします。")
+            await look(page, "report-detail")
+            await page.get_by_role("button", name="変更して通報者に知らせる").click()
+            await expect(page.get_by_role("dialog")).to_contain_text(f"受付番号 {no1} を「対応中」に")
+            await page.get_by_role("button", name="変更して知らせる").click()
+            await expect(page.get_by_role("status").filter(has_text="「対応中」に変更し")).to_be_visible(timeout=WAIT)
+            await expect(page.locator(".report-history li")).to_have_count(2)
+            for _ in range(300):
+                pushed = [t for t in await _bot_texts(demo, first) if f"{no1} の通報の状況が「対応中」" in t]
+                if pushed:
+                    break
+                await asyncio.sleep(0.05)
+            assert pushed and "担当者より：現地を確認し、補修の準備を進めています。" in pushed[0], await _bot_texts(demo, first)
+            # exports: the filtered list as CSV, the map as GeoJSON
+            async with page.expect_download() as saved:
+                await page.get_by_role("button", name="一覧をCSVで保存").click()
+            csv = await asyncio.to_thread(Path(await (await saved.value).path()).read_text, encoding="utf-8-sig")
+            assert csv.startswith("受付番号,受付日時,種類,状態,担当課") and "土木課" in csv and csv.count("\n") == 4
+            async with page.expect_download() as saved:
+                await page.get_by_role("button", name="地図データ（GeoJSON）を保存").click()
+            geo = json.loads(await asyncio.to_thread(Path(await (await saved.value).path()).read_text, encoding="utf-8"))
+            assert geo["type"] == "FeatureCollection" and len(geo["features"]) == 3
+        async with console_page(browser, 768, 1024, unreachable=(TILES,)) as page:
+            await _cut_tiles(page)
+            await sign_in(page, demo, demo.login, demo.password)
+            await page.goto(f"{demo.url}/admin/#/reports")
+            await expect(page.locator("#report-map path.report-marker")).to_have_count(3, timeout=WAIT)
+            await look(page, "reports")
