@@ -12,6 +12,7 @@ import mail from "./pages/mail.js";
 import disaster from "./pages/disaster.js";
 import handovers from "./pages/handovers.js";
 import reports from "./pages/reports.js";
+import bookings from "./pages/bookings.js";
 
 // A page: path, title, the permission to see it, and render(main, ctx). Add a feature here.
 const PAGES = [
@@ -25,6 +26,7 @@ const PAGES = [
   { path: "disaster", title: "防災モード", permission: "disaster.read", render: disaster },
   { path: "handovers", title: "有人チャット", permission: "handovers.answer", render: handovers },
   { path: "reports", title: "通報", permission: "reports.read", render: reports },
+  { path: "bookings", title: "施設予約", permission: "bookings.read", render: bookings },
   // everyone's own setting: no permission needed (null)
   { path: "two-factor", title: "2段階認証", permission: null, render: twoFactor },
 ];

@@ -129,3 +129,64 @@ async def test_report_inbox_status_change_reaches_the_reporter(tmp_path: Path) -
             await page.goto(f"{demo.url}/admin/#/reports")
             await expect(page.locator("#report-map path.report-marker")).to_have_count(3, timeout=WAIT)
             await look(page, "reports")
+
+
+async def test_proxy_booking_for_a_caller_then_cancel_and_print_the_list(tmp_path: Path) -> None:
+    async with running_demo(tmp_path) as demo, chromium() as browser:
+        async with console_page(browser, 1280, 800) as page:
+            await sign_in(page, demo, demo.login, demo.password)
+            await page.get_by_role("link", name="施設予約").click()
+            await expect(page.locator(".booking-calendar")).to_be_visible(timeout=WAIT)
+            await look(page, "bookings")
+            # next month (online booking may not be open yet: staff book all the same)
+            month = await page.evaluate("(() => { const d = new Date(); d.setDate(1); d.setMonth(d.getMonth() + 1);"
+                                        " return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`; })()")
+            await page.get_by_label("月", exact=True).fill(month)
+            year, number = (int(x) for x in month.split("-"))
+            await expect(page.locator(".booking-calendar caption")).to_contain_text(f"{year}年{number}月", timeout=WAIT)
+            open_day = page.locator(".booking-calendar td.state-available").nth(3)
+            await expect(open_day).to_be_visible(timeout=WAIT)
+            day = await open_day.get_attribute("data-day")
+            await open_day.get_by_role("button").click()
+            form = page.locator(".proxy-form")
+            await expect(form).to_be_visible(timeout=WAIT)
+            await form.get_by_label("人数").fill("12")
+            await form.get_by_label("申請者の氏名").fill("電話 花子")
+            await form.get_by_label("電話番号").fill("0985-75-0000")
+            await form.get_by_role("button", name="使用料を試算する").click()
+            await expect(form.locator(".quote")).to_contain_text("使用料", timeout=WAIT)
+            await look(page, "booking-day")
+            await form.get_by_role("button", name="予約する").click()
+            booked = page.get_by_test_id("booked")
+            await expect(booked).to_contain_text("予約番号", timeout=WAIT)
+            card = page.locator(".booking-card", has_text="電話 花子")
+            await expect(card).to_have_count(1)
+            await expect(page.locator(f'td[data-day="{day}"] .day-bookings')).to_contain_text("電話 花子")
+            token = await demo.token(demo.login, demo.password)
+            status, found = await demo.admin_call("GET", f"/bookings?date_from={day}&date_to={day}", token=token)
+            [booking] = [b for b in found["items"] if b["applicant_name"] == "電話 花子"]
+            assert (booking["source"], booking["people"], booking["status"]) == ("counter", 12, "confirmed")
+            # the month's list, printable
+            await page.get_by_label("表示", exact=True).select_option("list")
+            await expect(page.locator(".booking-list")).to_contain_text("電話 花子", timeout=WAIT)
+            await look(page, "booking-list")
+            await page.emulate_media(media="print")
+            await page.screenshot(path="/tmp/console-shots/booking-list-print.png", full_page=True)
+            await expect(page.get_by_role("navigation", name="機能")).to_be_hidden()
+            await page.emulate_media(media="screen")
+            async with page.expect_download() as saved:
+                await page.get_by_role("button", name="CSVで保存").click()
+            csv = await asyncio.to_thread(Path(await (await saved.value).path()).read_text, encoding="utf-8-sig")
+            assert "電話 花子" in csv and booking["number"] in csv
+            # cancel with a reason
+            await page.get_by_label("表示", exact=True).select_option("calendar")
+            await page.locator(f'td[data-day="{day}"]').get_by_role("button").click()
+            card = page.locator(".booking-card", has_text="電話 花子")
+            await card.get_by_role("button", name="取消…").click()
+            await card.get_by_label("理由（利用者に LINE でお知らせします）").fill("ご本人からお電話で取消のご連絡がありました。")
+            await card.get_by_role("button", name="取り消す").click()
+            await page.locator("#confirm-yes").click()
+            await expect(page.get_by_role("status").filter(has_text="取り消しました")).to_be_visible(timeout=WAIT)
+            await expect(page.locator(".booking-card", has_text="電話 花子")).to_have_count(0)
+            status, after = await demo.admin_call("GET", f"/bookings/{booking['id']}", token=token)
+            assert after["status"] == "cancelled" and "お電話で取消" in after["cancel_reason"]
