@@ -13,6 +13,8 @@ import disaster from "./pages/disaster.js";
 import handovers from "./pages/handovers.js";
 import reports from "./pages/reports.js";
 import bookings from "./pages/bookings.js";
+import staffPage from "./pages/staff.js";
+import logs from "./pages/logs.js";
 
 // A page: path, title, the permission to see it, and render(main, ctx). Add a feature here.
 const PAGES = [
@@ -27,6 +29,8 @@ const PAGES = [
   { path: "handovers", title: "有人チャット", permission: "handovers.answer", render: handovers },
   { path: "reports", title: "通報", permission: "reports.read", render: reports },
   { path: "bookings", title: "施設予約", permission: "bookings.read", render: bookings },
+  { path: "staff", title: "職員・ロール", permission: "staff.manage", render: staffPage },
+  { path: "logs", title: "操作ログ・トークログ", permission: "audit.view", render: logs },
   // everyone's own setting: no permission needed (null)
   { path: "two-factor", title: "2段階認証", permission: null, render: twoFactor },
 ];

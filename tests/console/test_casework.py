@@ -190,3 +190,65 @@ async def test_proxy_booking_for_a_caller_then_cancel_and_print_the_list(tmp_pat
             await expect(page.locator(".booking-card", has_text="電話 花子")).to_have_count(0)
             status, after = await demo.admin_call("GET", f"/bookings/{booking['id']}", token=token)
             assert after["status"] == "cancelled" and "お電話で取消" in after["cancel_reason"]
+
+
+async def test_staff_accounts_roles_and_the_logs(tmp_path: Path) -> None:
+    async with running_demo(tmp_path) as demo, chromium() as browser:
+        user = await citizen_reports(demo, "ログ 花子", INSIDE, "みどり町本町1丁目", "電話 090-1234-5678 まで連絡ください")
+        async with console_page(browser, 1280, 800) as page:
+            await sign_in(page, demo, demo.login, demo.password)
+            await page.get_by_role("link", name="職員・ロール").click()
+            await expect(page.get_by_role("heading", name="ロールと権限")).to_be_visible(timeout=WAIT)
+            form = page.locator(".staff-create")
+            await form.get_by_label("ログインID").fill("kensetsu.sato")
+            await form.get_by_label("表示名（所属と氏名）").fill("建設課 佐藤")
+            await form.get_by_label("初期パスワード").fill("kensetsu-pass-2026!")
+            await form.get_by_label("ロール").select_option(label="閲覧者")
+            await form.get_by_role("button", name="作成する").click()
+            row = page.locator("tr", has=page.get_by_role("cell", name="建設課 佐藤", exact=True))
+            await expect(row.get_by_role("cell", name="有効", exact=True)).to_be_visible(timeout=WAIT)
+            await look(page, "staff")
+            await row.get_by_role("button", name="パスワード再設定…").click()
+            await row.get_by_label("建設課 佐藤の新しいパスワード").fill("kensetsu-pass-2027!")
+            await row.get_by_role("button", name="再設定する").click()
+            await expect(page.get_by_role("status").filter(has_text="パスワードを再設定しました")).to_be_visible(timeout=WAIT)
+            await row.get_by_role("button", name="無効にする").click()
+            await page.locator("#confirm-yes").click()
+            await expect(row.get_by_role("cell", name="無効", exact=True)).to_be_visible(timeout=WAIT)
+            # the logs: the changes above, one entry each; the talk log with the citizen's words
+            await page.get_by_role("link", name="操作ログ・トークログ").click()
+            await expect(page.get_by_role("heading", name="トークログ", exact=True)).to_be_visible(timeout=WAIT)
+            oplog = page.locator("section", has=page.get_by_role("heading", name="操作ログ", exact=True))
+            await oplog.get_by_label("操作（前方一致、例: reports.）").fill("staff.")
+            await oplog.get_by_label("職員のログインID").fill(demo.login)
+            await oplog.get_by_role("button", name="検索する").click()
+            await expect(oplog.locator("tbody tr")).to_have_count(3, timeout=WAIT)
+            talk = page.locator("section", has=page.get_by_role("heading", name="トークログ", exact=True))
+            await talk.get_by_label("発言に含まれる語").fill("連絡ください")
+            await talk.get_by_role("button", name="検索する").click()
+            await expect(talk.locator("tbody")).to_contain_text("090-1234-5678", timeout=WAIT)
+            await expect(talk.locator("tbody")).to_contain_text(user)
+            await look(page, "logs")
+            async with page.expect_download() as saved:
+                await talk.get_by_role("button", name="CSVで保存").click()
+            csv = await asyncio.to_thread(Path(await (await saved.value).path()).read_text, encoding="utf-8-sig")
+            assert "連絡ください" in csv
+        # a role without personal data: the same search shows pseudonyms and masked numbers
+        admin = await demo.token(demo.login, demo.password)
+        status, auditor = await demo.admin_call("POST", "/roles", {"key": "kansa", "name": "監査",
+                                                                   "permissions": ["audit.view", "talklog.view"]}, token=admin)
+        assert status == 201, auditor
+        status, body = await demo.admin_call("POST", "/staff", {"login": "kansa", "display_name": "監査 太郎",
+                                                             "password": "zz-audit-Pw-2026!", "role_id": auditor["id"]}, token=admin)
+        assert status == 201, body
+        async with console_page(browser, 1280, 800) as page:
+            await sign_in(page, demo, "kansa", "zz-audit-Pw-2026!")
+            await page.get_by_role("link", name="操作ログ・トークログ").click()
+            talk = page.locator("section", has=page.get_by_role("heading", name="トークログ", exact=True))
+            await expect(talk.get_by_text("個人情報の閲覧権限がないため")).to_be_visible(timeout=WAIT)
+            await talk.get_by_label("発言に含まれる語").fill("連絡ください")
+            await talk.get_by_role("button", name="検索する").click()
+            await expect(talk.locator("tbody")).to_contain_text("利用者-", timeout=WAIT)
+            await expect(talk.locator("tbody")).not_to_contain_text("090-1234-5678")
+            await expect(talk.locator("tbody")).not_to_contain_text(user)
+            await look(page, "logs-masked")
