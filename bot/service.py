@@ -62,6 +62,7 @@ from admin_api import (
     log_views,
     mail_views,
     maintenance_views,
+    monthly_report_views,
     procedure_views,
     report_views,
     richmenu_views,
@@ -533,6 +534,7 @@ def admin_routers(core: Core) -> list[ApiRouter]:
         maintenance_views.router,
         disaster_views.router,
         handover_views.router,
+        monthly_report_views.router,  # 月次報告 (issue #16)
     ]
 
 

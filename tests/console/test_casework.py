@@ -252,3 +252,31 @@ async def test_staff_accounts_roles_and_the_logs(tmp_path: Path) -> None:
             await expect(talk.locator("tbody")).not_to_contain_text("090-1234-5678")
             await expect(talk.locator("tbody")).not_to_contain_text(user)
             await look(page, "logs-masked")
+
+
+async def test_monthly_report_prints_on_a4_and_downloads_as_csv(tmp_path: Path) -> None:
+    async with running_demo(tmp_path) as demo, chromium() as browser:
+        await citizen_reports(demo, "月次 花子", INSIDE, "みどり町本町1丁目", "側溝のふたが割れています")
+        async with console_page(browser, 1280, 800) as page:
+            await sign_in(page, demo, demo.login, demo.password)
+            month = await page.evaluate("(() => { const d = new Date(); return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`; })()")
+            await page.goto(f"{demo.url}/admin/#/monthly?month={month}")
+            sheet = page.locator(".monthly-sheet")
+            await expect(sheet.get_by_role("heading", level=2)).to_contain_text("月次報告", timeout=WAIT)
+            await expect(sheet.locator("table", has_text="通報（道路").locator("tbody tr").first).to_contain_text("1")
+            await expect(sheet.locator(".monthly-kpis")).to_contain_text("月末の友だち数")
+            await look(page, "monthly")
+            async with page.expect_download() as saved:
+                await page.get_by_role("button", name="CSVで保存").click()
+            csv = await asyncio.to_thread(Path(await (await saved.value).path()).read_text, encoding="utf-8-sig")
+            assert csv.startswith(f"区分,項目,{month}") and "通報,受け付けた通報,1" in csv and "友だち,月末の友だち数," in csv
+            # as printed on A4: only the sheet, no navigation or buttons
+            await page.emulate_media(media="print")
+            await page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
+            await expect(page.get_by_role("navigation", name="機能")).to_be_hidden()
+            await expect(page.get_by_role("button", name="印刷する（A4）")).to_be_hidden()
+            await page.screenshot(path="/tmp/console-shots/monthly-print-a4.png", full_page=True)
+            await expect(page.locator(".monthly-head")).to_contain_text(f"{int(month[:4])}年{int(month[5:])}月")
+            pdf = await page.pdf(format="A4", print_background=True)
+            assert pdf.startswith(b"%PDF")
+            await asyncio.to_thread(Path("/tmp/console-shots/monthly.pdf").write_bytes, pdf)

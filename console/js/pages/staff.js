@@ -13,6 +13,9 @@ export default async function staff(main, ctx) {
   const [accounts, roles, permissions] = await Promise.all([api("GET", "/staff"), api("GET", "/roles"), api("GET", "/permissions")]);
   if (!location.hash.startsWith("#/staff")) return;  // staff went to another page meanwhile: leave it alone
   const label = Object.fromEntries(permissions.map((p) => [p.name, p.label]));
+  const roleName = Object.fromEntries(roles.map((r) => [r.id, r.name]));
+  const pattern = (p) => (label[p] ? `${label[p]}（${p}）` : p === "*" ? "すべての権限（*）" : p === "*.read" ? "すべての閲覧（*.read）"
+    : p.endsWith(".*") ? `${label[`${p.slice(0, -2)}.manage`] || label[`${p.slice(0, -2)}.edit`] || p.slice(0, -2)} ほか、この種類のすべて（${p}）` : p);
   const roleSelect = (value) => h("select", { name: "role_id" }, roles.map((r) => h("option", { value: r.id, selected: r.id === value }, r.name)));
   const reload = () => staff(main, ctx);
 
@@ -71,7 +74,7 @@ export default async function staff(main, ctx) {
   const list = listView({ rows: accounts, searchKeys: ["login", "display_name", "role"], caption: "職員アカウント",
     columns: [
       { key: "display_name", label: "表示名", sort: true }, { key: "login", label: "ログインID", sort: true },
-      { key: "role", label: "ロール", sort: true },
+      { key: "role", label: "ロール", sort: true, render: (a) => roleName[a.role_id] || a.role || "" },
       { key: "active", label: "状態", render: (a) => (a.active ? (a.locked ? "ロック中" : "有効") : "無効") },
       { key: "last_login_at", label: "最終ログイン", sort: true, render: (a) => when(a.last_login_at) },
       { key: "id", label: "操作", render: (a) => (a.id === ctx.me.id ? h("span", { class: "hint" }, "（ご自身）") : actions(a)) },
@@ -80,7 +83,7 @@ export default async function staff(main, ctx) {
   const roleTable = h("table", { class: "role-table" }, h("caption", {}, "ロールと権限（* はその種類のすべての権限）"),
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "ロール"), h("th", { scope: "col" }, "できること"))),
     h("tbody", {}, roles.map((r) => h("tr", {}, h("th", { scope: "row" }, r.name, r.builtin ? h("span", { class: "hint" }, "（標準）") : null),
-      h("td", {}, h("ul", { class: "perm-list" }, r.permissions.map((p) => h("li", {}, label[p] ? `${label[p]}（${p}）` : p))))))));
+      h("td", {}, h("ul", { class: "perm-list" }, r.permissions.map((p) => h("li", {}, pattern(p)))))))));
   main.replaceChildren(h("h1", {}, ctx.title),
     h("section", { "aria-labelledby": "accounts-title" }, h("h2", { id: "accounts-title" }, "職員アカウント"), list),
     create,
