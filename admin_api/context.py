@@ -52,6 +52,10 @@ class ReportsConfig:
     photo_path: Callable[[int], str] | None = None
     #: Removes personal data from a description proposed for publication (the service's finds names too).
     redact: Callable[[str | None], str | None] | None = None
+    #: The inbox map's background (``liff.map.TileServer``: url, attribution, attribution_url, max_zoom) and
+    #: the town's centre (latitude, longitude); ``None``: 地理院タイル and no centre.
+    tiles: Any = None
+    center: tuple[float, float] | None = None
 
 
 @dataclass

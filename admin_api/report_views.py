@@ -18,6 +18,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
+from admin_api.downloads import csv_response
 from admin_api.errors import ApiError
 from admin_api.fields import Offset
 from admin_api.routing import ApiRouter, Call, JapanDateTime
@@ -36,6 +37,7 @@ from civic.reports.services import (
 )
 from civic.rows import pk
 from civic.staff.privacy import Redactor
+from civic.stats.csvfile import csv_text
 
 Status = Literal["received", "in_progress", "done", "rejected", "duplicate"]
 
@@ -50,20 +52,19 @@ def public_text(call: Call, text: str | None) -> str | None:
     return (call.ctx.reports.redact or Redactor())(text)
 
 
-class ReportQuery(BaseModel):
+class MapQuery(BaseModel):
     status: Status | None = Field(default=None, description="状態で絞り込み")
     category: str | None = Field(default=None, max_length=32, description="種類（コード）で絞り込み")
     since: JapanDateTime | None = Field(default=None, description="この日時以降に受け付けたもの（時差の記載がなければ日本時間）")
     until: JapanDateTime | None = Field(default=None, description="この日時より前に受け付けたもの（時差の記載がなければ日本時間）")
     open_only: bool = Field(default=False, description="受付・対応中のみ")
+    area: str | None = Field(default=None, max_length=80, description="住所にこの文字を含むもの（地区名など）")
+    department: str | None = Field(default=None, max_length=80, description="担当課で絞り込み（空文字は未割り当て）")
+
+
+class ReportQuery(MapQuery):
     limit: int = Field(default=50, ge=1, le=500)
     offset: Offset = 0
-
-
-class MapQuery(BaseModel):
-    status: Status | None = None
-    category: str | None = Field(default=None, max_length=32)
-    open_only: bool = False
 
 
 class ReportSummary(BaseModel):
@@ -78,6 +79,7 @@ class ReportSummary(BaseModel):
     latitude: float
     longitude: float
     has_photo: bool
+    department: str = Field(description="担当課（空文字は未割り当て）")
     created_at: datetime
     updated_at: datetime
 
@@ -121,6 +123,19 @@ class StatusChangeIn(BaseModel):
     duplicate_of: int | None = Field(default=None, ge=1, description="重複とする場合の元の通報 ID")
 
 
+class AssignmentIn(BaseModel):
+    department: str = Field(max_length=80, description="担当課の名前。空文字で割り当てを外します")
+
+
+class MapSettingsOut(BaseModel):
+    tile_url: str = Field(description="背景地図のタイル（{z}/{x}/{y}）。既定は地理院タイル（MAP_TILE_URL で変更）")
+    attribution: str
+    attribution_url: str
+    max_zoom: int
+    center_latitude: float | None = Field(description="町の中心（通報がないときの地図の中心）")
+    center_longitude: float | None
+
+
 class CategoryOut(BaseModel):
     code: str
     label: str
@@ -137,22 +152,30 @@ def summary(r: Report, call: Call) -> ReportSummary:
         status=r.status, status_label=STATUS_LABELS.get(r.status, r.status),
         description=call.redact(r.description) or "",
         address=r.address, latitude=r.latitude, longitude=r.longitude, has_photo=r.has_photo,
-        created_at=r.created_at, updated_at=r.updated_at)
+        department=r.department, created_at=r.created_at, updated_at=r.updated_at)
 
 
-def filtered(query: Any, q: ReportQuery | MapQuery) -> Any:
+def filtered(query: Any, q: MapQuery) -> Any:
     if q.status:
         query = query.where(Report.status == q.status)
     if q.category:
         query = query.where(Report.category == q.category)
     if q.open_only:
         query = query.where(col(Report.status).in_(("received", "in_progress")))
-    if isinstance(q, ReportQuery):
-        if q.since:
-            query = query.where(col(Report.created_at) >= q.since)
-        if q.until:
-            query = query.where(col(Report.created_at) < q.until)
+    if q.since:
+        query = query.where(col(Report.created_at) >= q.since)
+    if q.until:
+        query = query.where(col(Report.created_at) < q.until)
+    if q.area:
+        query = query.where(col(Report.address).contains(q.area.strip(), autoescape=True))
+    if q.department is not None:
+        query = query.where(Report.department == q.department.strip())
     return query
+
+
+def checked_range(q: MapQuery) -> None:
+    if q.since and q.until and q.since >= q.until:
+        raise ApiError(422, "invalid_range", "since は until より前の日時にしてください。", "since")
 
 
 async def detail(session: Any, report: Report, call: Call) -> ReportDetail:
@@ -182,12 +205,23 @@ async def list_report_categories(call: Call) -> list[CategoryOut]:
     return [CategoryOut(code=k, label=v) for k, v in call.ctx.reports.categories.items()]
 
 
+@router.route("GET", "/reports/map", summary="通報の地図の設定（背景地図のタイルと町の中心）", permission="reports.read",
+              response=MapSettingsOut)
+async def report_map_settings(call: Call) -> MapSettingsOut:
+    tiles, center = call.ctx.reports.tiles, call.ctx.reports.center
+    return MapSettingsOut(
+        tile_url=tiles.url if tiles else "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png",
+        attribution=tiles.attribution if tiles else "出典：国土地理院（地理院タイル）",
+        attribution_url=tiles.attribution_url if tiles else "https://maps.gsi.go.jp/development/ichiran.html",
+        max_zoom=tiles.max_zoom if tiles else 18,
+        center_latitude=center[0] if center else None, center_longitude=center[1] if center else None)
+
+
 @router.route("GET", "/reports", personal="reports", summary="通報の一覧（絞り込み・新しい順）", permission="reports.read",
               query=ReportQuery, response=ReportPage)
 async def list_reports(call: Call) -> ReportPage:
     q: ReportQuery = call.query
-    if q.since and q.until and q.since >= q.until:
-        raise ApiError(422, "invalid_range", "since は until より前の日時にしてください。", "since")
+    checked_range(q)
     database = call.ctx.db
     async with database.read() as s:
         total = (await s.exec(filtered(select(sa.func.count()).select_from(Report), q))).one()
@@ -199,6 +233,7 @@ async def list_reports(call: Call) -> ReportPage:
 @router.route("GET", "/reports/geojson", summary="地図表示用の GeoJSON（FeatureCollection）",
               permission="reports.read", query=MapQuery, response=dict)
 async def reports_geojson(call: Call) -> web.Response:
+    checked_range(call.query)
     database = call.ctx.db
     async with database.read() as s:
         rows = (await s.exec(filtered(select(Report), call.query).order_by(col(Report.id)).limit(5000))).all()
@@ -208,7 +243,7 @@ async def reports_geojson(call: Call) -> web.Response:
         "properties": {"receipt_no": r.receipt_no, "category": r.category,
                        "category_label": call.ctx.reports.categories.get(r.category, r.category), "status": r.status,
                        "status_label": STATUS_LABELS.get(r.status, r.status), "created_at": tokyo(r.created_at).isoformat(),
-                       "has_photo": r.has_photo},
+                       "has_photo": r.has_photo, "department": r.department},
     } for r in rows]
     body = {"type": "FeatureCollection", "features": features}
     return web.Response(text=json.dumps(body, ensure_ascii=False), content_type="application/geo+json")
@@ -288,6 +323,38 @@ async def withdraw_report_publication(call: Call) -> ReportDetail:
                          after={"public_description": None})
         return await detail(s, report, call)
 
+
+
+CSV_COLUMNS = ["受付番号", "受付日時", "種類", "状態", "担当課", "住所", "緯度", "経度", "写真", "説明", "最終更新"]
+
+
+@router.route("GET", "/reports.csv", personal="reports", summary="通報の一覧（CSV、絞り込みは一覧と同じ）",
+              permission="reports.read", query=MapQuery, response=str, produces="text/csv")
+async def reports_csv(call: Call) -> web.Response:
+    checked_range(call.query)
+    async with call.ctx.db.read() as s:
+        rows = (await s.exec(filtered(select(Report), call.query).order_by(col(Report.id)).limit(20000))).all()
+    out = [summary(r, call) for r in rows]
+    text = csv_text(CSV_COLUMNS, ([o.receipt_no, f"{tokyo(o.created_at):%Y-%m-%d %H:%M}", o.category_label, o.status_label,
+                                   o.department, o.address, f"{o.latitude:.6f}", f"{o.longitude:.6f}",
+                                   "あり" if o.has_photo else "なし", o.description, f"{tokyo(o.updated_at):%Y-%m-%d %H:%M}"]
+                                  for o in out))
+    return csv_response(f"reports-{tokyo(call.ctx.clock.now()):%Y%m%d-%H%M}.csv", text.encode("utf-8"))
+
+
+@router.route("PUT", r"/reports/{id:\d+}/department", summary="担当課の割り当て（空文字で外す）",
+              permission="reports.manage", body=AssignmentIn, response=ReportDetail)
+async def assign_report_department(call: Call) -> ReportDetail:
+    department = call.body.department.strip()
+    async with call.ctx.db.write() as s:
+        report = await load(s, call.path_int("id"))
+        before = {"department": report.department}
+        report.department = department
+        report.updated_at = call.ctx.clock.now()
+        s.add(report)
+        await s.flush()
+        await call.audit(s, "reports.assign", f"report:{report.id}", before=before, after={"department": department})
+        return await detail(s, report, call)
 
 
 __all__ = ["STATUSES", "router"]

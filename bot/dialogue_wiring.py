@@ -61,11 +61,12 @@ def map_tiles(settings: Settings) -> TileServer:
     return TileServer(settings.map_tile_url, settings.map_tile_attribution, settings.map_tile_attribution_url)
 
 
-def report_settings(knowledge: Knowledge, notifier: Any) -> ReportsConfig:
+def report_settings(knowledge: Knowledge, notifier: Any, tiles: TileServer | None = None) -> ReportsConfig:
     """What the staff API's report views need of the town (``AdminContext.reports``)."""
     town = knowledge.town
     return ReportsConfig(notifier=notifier, categories={c.code: c.label for c in town.report_categories},
-                         town=town.name, redact=personal_data_redactor(knowledge))
+                         town=town.name, redact=personal_data_redactor(knowledge), tiles=tiles,
+                         center=(town.area.latitude, town.area.longitude))
 
 
 async def seed_dialogues(db: Database, clock: Clock, settings: Settings, knowledge: Knowledge) -> list[str]:

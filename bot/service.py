@@ -65,6 +65,7 @@ from admin_api import (
     log_views,
     mail_views,
     maintenance_views,
+    monthly_report_views,
     procedure_views,
     report_views,
     richmenu_views,
@@ -509,7 +510,7 @@ def mount_pages(app: web.Application, lifespan: Lifespan, core: Core, knowledge:
     app.router.add_post("/api/nlu/parse", nlu_parse_view(knowledge, clock))
 
     # -- staff: the admin API, the console, click tracking ----------------------------------------------
-    add_console_routes(app)  # the staff console at /admin/
+    add_console_routes(app, tile_origin=map_tiles(settings).origin)  # the staff console at /admin/ (inbox map tiles)
     context = admin_context(core, knowledge, sessions, auditor, qr_keys)
     if RELOADER in app:
         context.live_content = app[RELOADER]
@@ -550,6 +551,7 @@ def admin_routers(core: Core) -> list[ApiRouter]:
         disaster_views.router,
         handover_views.router,
         safety_views.router,
+        monthly_report_views.router,  # 月次報告 (issue #16)
     ]
 
 
@@ -558,7 +560,7 @@ def admin_context(core: Core, knowledge: Knowledge, sessions: StaffSessions, aud
     """What the staff API's views depend on, built once (``Call.ctx``)."""
     assert core.booking is not None and core.publisher is not None and core.procedures is not None
     return AdminContext(core.db, core.clock, auditor=auditor, booking_notices=core.notifier,
-                        booking_service=core.booking, reports=report_settings(knowledge, core.notifier),
+                        booking_service=core.booking, reports=report_settings(knowledge, core.notifier, map_tiles(core.settings)),
                         sessions=sessions, line_apis=GatewayLineApis(core.gateway.get),  # LINE's own figures
                         procedures=core.procedures, qr_keys=qr_keys, publisher=core.publisher,
                         faq_questions={e.id: e.question for e in knowledge.faq.entries},

@@ -17,16 +17,19 @@ LINE_FILES = ("render.js", "flex.js", "bubbles.css")
 TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+#: The origin of the map tiles the 通報 inbox shows (``MAP_TILE_URL``), allowed as images in the page.
+TILE_ORIGIN: web.AppKey[str] = web.AppKey("console_tile_origin", str)
 
 
-def _headers(path: Path) -> dict[str, str]:
-    return {"Content-Type": TYPES[path.suffix] + "; charset=utf-8", "Content-Security-Policy": CSP,
+def _headers(path: Path, tile_origin: str = "") -> dict[str, str]:
+    csp = CSP.replace("blob:;", f"blob: {tile_origin};") if tile_origin else CSP
+    return {"Content-Type": TYPES[path.suffix] + "; charset=utf-8", "Content-Security-Policy": csp,
             "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-cache"}
 
 
-async def index(_: web.Request) -> web.Response:
+async def index(request: web.Request) -> web.Response:
     path = ROOT / "index.html"
-    return web.Response(body=path.read_bytes(), headers=_headers(path))
+    return web.Response(body=path.read_bytes(), headers=_headers(path, request.app.get(TILE_ORIGIN, "")))
 
 
 async def shelter_page(_: web.Request) -> web.Response:
@@ -52,7 +55,10 @@ async def to_index(_: web.Request) -> web.Response:
     raise web.HTTPFound("/admin/")
 
 
-def add_console_routes(app: web.Application) -> None:
+def add_console_routes(app: web.Application, *, tile_origin: str = "") -> None:
+    """``tile_origin``: where the 通報 inbox's map tiles come from (``https://cyberjapandata.gsi.go.jp``)."""
+    if tile_origin:
+        app[TILE_ORIGIN] = tile_origin
     app.router.add_get("/admin", to_index)
     app.router.add_get("/admin/", index)
     app.router.add_get("/admin/shelter", shelter_page)

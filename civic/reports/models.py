@@ -82,6 +82,8 @@ class Report(SQLModel, table=True):
     public_description: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     public_approved_by: str | None = Field(default=None, sa_column=sa.Column(sa.String(100), nullable=True))
     public_approved_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
+    #: The department (担当課) staff assigned the report to; empty: not yet assigned.
+    department: str = Field(default="", sa_column=sa.Column(sa.String(80), nullable=False, server_default=""))
 
 
 class ReportStatusChange(SQLModel, table=True):

@@ -16,6 +16,11 @@ import erasure from "./pages/erasure.js";
 import faq from "./pages/faq.js";
 import garbage from "./pages/garbage.js";
 import safety from "./pages/safety.js";
+import reports from "./pages/reports.js";
+import bookings from "./pages/bookings.js";
+import staffPage from "./pages/staff.js";
+import logs from "./pages/logs.js";
+import monthly from "./pages/monthly.js";
 
 // A page: path, title, the permission to see it, and render(main, ctx). Add a feature here.
 const PAGES = [
@@ -33,6 +38,11 @@ const PAGES = [
   { path: "erasure", title: "個人データ削除", permission: "citizens.erase", render: erasure },
   { path: "faq", title: "FAQ", permission: "faq.read", render: faq },
   { path: "garbage", title: "ごみ分別辞書", permission: "garbage.read", render: garbage },
+  { path: "reports", title: "通報", permission: "reports.read", render: reports },
+  { path: "bookings", title: "施設予約", permission: "bookings.read", render: bookings },
+  { path: "staff", title: "職員・ロール", permission: "staff.manage", render: staffPage },
+  { path: "logs", title: "操作ログ・トークログ", permission: "audit.view", render: logs },
+  { path: "monthly", title: "月次報告", permission: "stats.read", render: monthly },
   // everyone's own setting: no permission needed (null)
   { path: "two-factor", title: "2段階認証", permission: null, render: twoFactor },
 ];

@@ -518,6 +518,7 @@ async def test_every_mutating_route_of_the_service_writes_one_entry_in_its_trans
     await call("POST", f"/reports/{report_id}/status", {"status": "in_progress", "note": "明日補修します"})
     await call("PUT", f"/reports/{report_id}/publication", {})
     await call("DELETE", f"/reports/{report_id}/publication")
+    await call("PUT", f"/reports/{report_id}/department", {"department": "土木課"})
     await call("POST", f"/faq/unanswered/{question_id}", {"status": "answered", "note": "FAQ に追加しました"})
     # the FAQ and the garbage dictionary edited live (issue #16)
     from tests.admin_api.test_content_api import multipart

@@ -131,3 +131,31 @@ async def test_openapi_documents_the_report_routes(aiohttp_client, sqlite_db) ->
     doc = await (await client.get("/openapi.json")).json()
     assert doc["paths"]["/admin/api/v1/reports/{id}/status"]["post"]["x-permission"] == "reports.manage"
     assert "ReportDetail" in doc["components"]["schemas"]
+
+
+async def test_area_department_filters_assignment_and_csv(aiohttp_client, db) -> None:
+    client = await _client(aiohttp_client, db)
+    ids = await _seed(db)
+    r = await client.get("/reports", params={"area": "本町2"}, headers=VIEWER)
+    assert [i["id"] for i in (await r.json())["items"]] == [ids[2]]
+    # assigning a department: one change, refused to a viewer, filtered on, undone with ""
+    r = await client.put(f"/reports/{ids[0]}/department", json={"department": " 土木課 "}, headers=VIEWER)
+    assert r.status == 403
+    r = await client.put(f"/reports/{ids[0]}/department", json={"department": " 土木課 "}, headers=EDITOR)
+    assert r.status == 200 and (await r.json())["department"] == "土木課"
+    r = await client.get("/reports", params={"department": "土木課"}, headers=VIEWER)
+    assert [i["id"] for i in (await r.json())["items"]] == [ids[0]]
+    r = await client.get("/reports", params={"department": ""}, headers=VIEWER)
+    assert (await r.json())["total"] == 3
+    r = await client.get("/reports/geojson", params={"department": "土木課"}, headers=VIEWER)
+    [feature] = (await r.json(content_type=None))["features"]
+    assert feature["properties"]["department"] == "土木課"
+    # the CSV: Excel-friendly (BOM), the same filters, the description masked for a role without personal.view
+    r = await client.get("/reports.csv", params={"category": "road_surface"}, headers=VIEWER)
+    text = (await r.read()).decode("utf-8")
+    assert r.status == 200 and text.startswith("\ufeff受付番号,受付日時,種類,状態,担当課")
+    lines = text.strip().splitlines()
+    assert len(lines) == 4 and "土木課" in lines[1] and "道路の穴・段差" in lines[1] and "説明0" in lines[1]
+    r = await client.put(f"/reports/{ids[0]}/department", json={"department": ""}, headers=EDITOR)
+    assert (await r.json())["department"] == ""
+    assert (await client.put("/reports/9999/department", json={"department": "x"}, headers=EDITOR)).status == 404
