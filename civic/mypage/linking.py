@@ -33,7 +33,7 @@ async def link_web_citizen(s: AsyncSession, now: datetime, line_citizen_id: int,
             s.add(todo)
     await s.flush()
     for model in (MyPageNotice, MyPageSession, MailMessage):
-        await s.exec(sa.update(model).where(col(model.citizen_id) == web_citizen_id)  # type: ignore[attr-defined]
+        await s.exec(sa.update(model).where(col(model.citizen_id) == web_citizen_id)
                      .values(citizen_id=line_citizen_id))
     web_email = (await s.exec(select(MyPageEmail).where(MyPageEmail.citizen_id == web_citizen_id))).first()
     totp = web_email.totp_secret if web_email is not None else None

@@ -32,7 +32,7 @@ def _footer(town: str, unsubscribe_url: str | None) -> tuple[str, str]:
 
 def _mail(town: str, subject: str, paragraphs: list[str], unsubscribe_url: str | None) -> Mail:
     ftext, fhtml = _footer(town, unsubscribe_url)
-    return Mail(f"【{town}】{subject}", "\n\n".join(paragraphs) + "\n\n--\n" + ftext, _html(town, paragraphs, fhtml))
+    return Mail(f"【{town}】{subject}" if town else subject, "\n\n".join(paragraphs) + "\n\n--\n" + ftext, _html(town, paragraphs, fhtml))
 
 
 def code_mail(town: str, code: str, purpose_label: str) -> Mail:

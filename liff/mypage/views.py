@@ -122,7 +122,7 @@ async def sign_in(request: web.Request) -> web.Response:
             await identity.check_code(s, now, identity.address_digest(s, address), identity.SIGN_IN,
                                       str(body.get("code", "")))
         except IdentityProblem as exc:
-            refused = problem(exc, "code")
+            refused: web.Response | None = problem(exc, "code")
         else:
             refused = None
             citizen = await identity.web_citizen(s, now, address)
