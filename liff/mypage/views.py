@@ -59,6 +59,11 @@ async def body_of(request: web.Request) -> dict[str, Any]:
     return data
 
 
+def page_path(request: web.Request) -> str:
+    """Where the page is mounted (``/liff/mypage``): the session cookie is sent there only."""
+    return request.path.split("/api/", 1)[0] or "/"
+
+
 def _id(request: web.Request, name: str = "id") -> int:
     return int(request.match_info[name])
 
@@ -130,7 +135,7 @@ async def sign_in(request: web.Request) -> web.Response:
     if refused is not None:  # the wrong guess is counted (committed) all the same
         return refused
     response = _json({"ok": True})
-    response.set_cookie(COOKIE, token, max_age=int(identity.SESSION_TTL.total_seconds()), path="/liff/mypage",
+    response.set_cookie(COOKIE, token, max_age=int(identity.SESSION_TTL.total_seconds()), path=page_path(request),
                         httponly=True, samesite="Strict", secure=deps.secure_cookies)
     return response
 
@@ -143,7 +148,7 @@ async def sign_out(request: web.Request) -> web.Response:
         async with deps.db.write() as s:
             await identity.close_session(s, token)
     response = _json({"ok": True})
-    response.del_cookie(COOKIE, path="/liff/mypage")
+    response.del_cookie(COOKIE, path=page_path(request))
     return response
 
 
@@ -453,7 +458,7 @@ async def erase_me(request: web.Request) -> web.Response:
         await deps.after_erasure(erased, who.user_id)
     response = _json({"ok": True, "message": "登録情報を削除しました。ご利用ありがとうございました。"
                                              "LINEの友だちも解除する場合は、トーク画面からブロックしてください。"})
-    response.del_cookie(COOKIE, path="/liff/mypage")
+    response.del_cookie(COOKIE, path=page_path(request))
     return response
 
 
