@@ -34,17 +34,19 @@ async def add_citizen(s, user: str, now) -> int:
     return pk(c)
 
 
-async def build(db: Database, *, notices: int = 3, reports: int = 1) -> MyTown:
-    town = await build_town(db)
+async def build(db: Database, *, notices: int = 3, reports: int = 1, users: tuple[str, str] = (ALICE, BOB),
+                town: Town | None = None) -> MyTown:
+    alice_user, bob_user = users
+    town = town or await build_town(db)
     now = town.clock.now()
     async with db.write() as s:
-        alice, bob = await add_citizen(s, ALICE, now), await add_citizen(s, BOB, now)
+        alice, bob = await add_citizen(s, alice_user, now), await add_citizen(s, bob_user, now)
         for i in range(notices):
-            await record_notices(s, now - timedelta(hours=notices - i), [ALICE], kind="delivery", ref=f"run:{i}",
+            await record_notices(s, now - timedelta(hours=notices - i), [alice_user], kind="delivery", ref=f"run:{i}",
                                  title=f"お知らせ{i + 1}", body=f"アリスへのお知らせ本文{i + 1}")
-        await record_notices(s, now, [BOB], kind="delivery", ref="run:b", title="ボブのお知らせ", body="ボブ宛")
+        await record_notices(s, now, [bob_user], kind="delivery", ref="run:b", title="ボブのお知らせ", body="ボブ宛")
         ids = []
-        for who, cid in ((ALICE, alice), (BOB, bob)):
+        for who, cid in ((alice_user, alice), (bob_user, bob)):
             for n in range(reports):
                 r = Report(receipt_no=f"R-{cid}-{n}", category="road", description=f"{who[:4]}の通報{n}",
                            latitude=35.0, longitude=139.0, address="本町1丁目", status=DONE, reporter=who,

@@ -225,7 +225,7 @@
           t.bring.length ? h("div", { class: "meta", text: "持ち物：" + t.bring.join("、") }) : null));
       });
       sec.appendChild(ul);
-      sec.appendChild(h("button", { type: "button", text: "この手続きリストを削除", "aria-label": items[0].event_title + " の手続きリストを削除", onclick: function () {
+      sec.appendChild(h("button", { type: "button", text: "この手続きリストを削除", "aria-label": "この手続きリストを削除（" + items[0].event_title + "）", onclick: function () {
         if (!window.confirm("「" + items[0].event_title + "」の手続きリストを削除します。")) return;
         api("todos/events/" + encodeURIComponent(code), "DELETE").then(function () { load(); }).catch(function (e) { say(e.message); });
       } }));
