@@ -55,10 +55,29 @@ async def send_mail(s: AsyncSession, now: datetime, settings: MailSettings, emai
                                 citizen_id=email.citizen_id)
 
 
+async def verified_email(s: AsyncSession, citizen_id: int) -> MyPageEmail | None:
+    email = (await s.exec(select(MyPageEmail).where(MyPageEmail.citizen_id == citizen_id))).first()
+    return email if email is not None and email.verified_at is not None and email.unsubscribed_at is None else None
+
+
 class MyPageNotifier:
     def __init__(self, inner: CitizenNotifier, clock: Clock, settings: MailSettings | None = None) -> None:
         self.inner, self.clock = inner, clock
         self.settings = settings or MailSettings()
+
+    async def confirm(self, session: AsyncSession, channel_user_id: str, *, kind: str, title: str, body: str,
+                      key: str) -> bool:
+        """A confirmation of what the citizen just did (a booking): recorded in お知らせ, and mailed
+        to their verified address if they have one (国富町 表4 no.4); the page showed it already."""
+        citizen = await citizen_by_user(session, channel_user_id)
+        if citizen is None:
+            return False
+        now = self.clock.now()
+        await record_notices(session, now, [channel_user_id], kind=kind, ref=key, title=title, body=body)
+        email = await verified_email(session, pk(citizen))
+        if email is None:
+            return False
+        return await send_mail(session, now, self.settings, email, kind=kind, title=title, body=body, key=key)
 
     async def notify(self, session: AsyncSession, notice: Notice) -> None:
         topic = topic_of(notice.kind)
@@ -77,9 +96,7 @@ class MyPageNotifier:
         if line_user and (channels.wants_line(channel) or email is None):  # never leave them with nothing
             await self.inner.notify(session, notice)
         if email is None and not line_user:
-            email = (await session.exec(select(MyPageEmail).where(MyPageEmail.citizen_id == pk(citizen)))).first()
-            if email is None or email.verified_at is None or email.unsubscribed_at is not None:
-                return
+            email = await verified_email(session, pk(citizen))
         if email is not None:
             await send_mail(session, now, self.settings, email, kind=notice.kind, title=title, body=notice.text,
                             key=f"notice:{uuid.uuid4()}")

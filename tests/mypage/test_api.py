@@ -123,3 +123,39 @@ async def test_line_and_email_identities_link_after_proving_both(sqlite_db, aioh
     async with sqlite_db.read() as s:
         gone = await s.get(Citizen, web.id)
         assert gone is not None and gone.channel_user_id.startswith("erased-")
+
+
+class _Silent:
+    """The LINE side of notices (nothing to check here)."""
+
+    async def notify(self, session, notice) -> None:
+        return None
+
+
+async def test_a_booking_is_confirmed_by_email_to_a_verified_address_only(sqlite_db, aiohttp_client) -> None:
+    from sqlmodel import select
+
+    from civic.mypage.models import MailMessage, MyPageNotice
+    from civic.mypage.notices import MyPageNotifier
+    from liff.booking.app import BookingDeps, create_booking_liff_app
+    from tests.liff.test_api import booking
+
+    t = await build(sqlite_db, notices=0)
+    svc = BookingService(sqlite_db, t.town.clock, MyPageNotifier(_Silent(), t.town.clock, MailSettings("みどり町")))
+    async with sqlite_db.write() as s:
+        await identity.set_address(s, t.town.clock.now(), t.alice, "alice@example.jp", verified=True)
+        await identity.set_address(s, t.town.clock.now(), t.bob, "bob@example.jp")  # not verified
+    client = await aiohttp_client(create_booking_liff_app(BookingDeps(sqlite_db, t.town.clock, svc),
+                                                          StaticIdTokenVerifier(TOKENS)))
+    r = await client.post("/api/reservations", json=booking(t.town), headers=auth("tok-alice"))
+    number = (await r.json())["number"]
+    r = await client.post("/api/reservations", json=booking(t.town, unit_id=t.town.unit("gym.half-b"), start_minute=780, end_minute=1020),
+                          headers=auth("tok-bob"))
+    assert r.status == 201, await r.text()
+    async with sqlite_db.read() as s:
+        [mail] = (await s.exec(select(MailMessage))).all()  # nothing to an unverified address
+        assert mail.to_address == "alice@example.jp" and mail.subject == "【みどり町】施設予約を受け付けました"
+        assert f"予約番号：{number}" in mail.text and "12月5日 9:00〜12:00" in mail.text
+        kinds = (await s.exec(select(MyPageNotice.citizen_id, MyPageNotice.kind).where(
+            MyPageNotice.kind == "booking.confirmed"))).all()
+    assert sorted(kinds) == sorted([(t.alice, "booking.confirmed"), (t.bob, "booking.confirmed")])
