@@ -106,36 +106,39 @@ class MailSender:
                                username=c.username or None, password=c.password or None)
 
     async def drain(self) -> int:
-        """Send everything due now; the number sent."""
+        """Send everything due now, over one connection per claimed batch; each outcome is recorded
+        as soon as the server answered (a crash leaves at most the mail in flight to be sent again,
+        with the same Message-ID). The number sent."""
         total = 0
         while True:
             async with self.db.write() as s:
                 due = await outbox.claim(s, self.clock.now(), self.batch)
             if not due:
                 return total
-            outcomes: list[tuple[int, str | None, bool]] = []
+            trouble = False
             try:
                 async with self._client() as smtp:
-                    for mail in due:  # one connection, in order
-                        outcomes.append(await self.send_one(smtp, mail))
-            except (aiosmtplib.SMTPException, OSError) as exc:  # could not connect (or lost it): the rest wait
-                tried = {i for i, _, _ in outcomes}
-                outcomes += [(m.id, str(exc)[:300], True) for m in due if m.id not in tried]
-            by_id = {m.id: m for m in due}
-            async with self.db.write() as s:
-                now = self.clock.now()
-                for mail_id, err, transient in outcomes:
-                    mail = by_id[mail_id]
-                    if err is None:
-                        await outbox.sent(s, now, mail_id)
-                        total += 1
-                    else:
-                        retry = min(timedelta(minutes=1) * 2 ** min(mail.attempts, 8), timedelta(hours=6))
-                        give_up = mail.attempts >= 12 or not transient
-                        await outbox.failed(s, now, mail_id, err, retry_in=None if give_up else retry)
-            self.sent += total
-            if any(e is not None for _, e, _ in outcomes):
+                    for mail in due:
+                        mail_id, err, transient = await self.send_one(smtp, mail)
+                        await self._record(mail, err, transient)
+                        total += err is None
+                        trouble = trouble or err is not None
+            except (aiosmtplib.SMTPException, OSError) as exc:  # could not connect, or lost the server
+                log.warning("mail sender: %s", exc)  # the claimed rest is taken again when the claim runs out
+                trouble = True
+            self.sent = total
+            if trouble:
                 return total
+
+    async def _record(self, mail: outbox.Outgoing, err: str | None, transient: bool) -> None:
+        async with self.db.write() as s:
+            now = self.clock.now()
+            if err is None:
+                await outbox.sent(s, now, mail.id)
+                return
+            retry = min(timedelta(minutes=1) * 2 ** min(mail.attempts, 8), timedelta(hours=6))
+            give_up = mail.attempts >= 12 or not transient
+            await outbox.failed(s, now, mail.id, err, retry_in=None if give_up else retry)
 
     async def run(self) -> None:
         while True:
