@@ -83,9 +83,9 @@ class MailSender:
     """Sends the outbox: woken when a mail is queued, and every ``interval`` seconds for retries."""
 
     def __init__(self, db: Database, clock: Clock, config: SmtpConfig, *, interval: float = 15.0,
-                 concurrency: int = 4, batch: int = 50) -> None:
+                 batch: int = 100, record_every: int = 20) -> None:
         self.db, self.clock, self.config = db, clock, config
-        self.interval, self.concurrency, self.batch = interval, concurrency, batch
+        self.interval, self.batch, self.record_every = interval, batch, max(1, record_every)
         self._wake = asyncio.Event()
         self.sent = 0
 
@@ -106,39 +106,47 @@ class MailSender:
                                username=c.username or None, password=c.password or None)
 
     async def drain(self) -> int:
-        """Send everything due now, over one connection per claimed batch; each outcome is recorded
-        as soon as the server answered (a crash leaves at most the mail in flight to be sent again,
-        with the same Message-ID). The number sent."""
+        """Send everything due now, over one connection per claimed batch. Outcomes are recorded every
+        ``record_every`` mails (one write each time): a crash leaves at most those mails sent but not
+        recorded, and they are sent again with the same Message-ID. The number sent."""
         total = 0
         while True:
             async with self.db.write() as s:
                 due = await outbox.claim(s, self.clock.now(), self.batch)
             if not due:
                 return total
+            pending: list[tuple[outbox.Outgoing, str | None, bool]] = []
             trouble = False
             try:
                 async with self._client() as smtp:
                     for mail in due:
-                        mail_id, err, transient = await self.send_one(smtp, mail)
-                        await self._record(mail, err, transient)
-                        total += err is None
+                        _, err, transient = await self.send_one(smtp, mail)
+                        pending.append((mail, err, transient))
                         trouble = trouble or err is not None
+                        if len(pending) >= self.record_every:
+                            total += await self._record(pending)
+                            pending = []
             except (aiosmtplib.SMTPException, OSError) as exc:  # could not connect, or lost the server
                 log.warning("mail sender: %s", exc)  # the claimed rest is taken again when the claim runs out
                 trouble = True
-            self.sent = total
+            total += await self._record(pending)
+            self.sent += total
             if trouble:
                 return total
 
-    async def _record(self, mail: outbox.Outgoing, err: str | None, transient: bool) -> None:
+    async def _record(self, outcomes: list[tuple[outbox.Outgoing, str | None, bool]]) -> int:
+        if not outcomes:
+            return 0
         async with self.db.write() as s:
             now = self.clock.now()
-            if err is None:
-                await outbox.sent(s, now, mail.id)
-                return
-            retry = min(timedelta(minutes=1) * 2 ** min(mail.attempts, 8), timedelta(hours=6))
-            give_up = mail.attempts >= 12 or not transient
-            await outbox.failed(s, now, mail.id, err, retry_in=None if give_up else retry)
+            for mail, err, transient in outcomes:
+                if err is None:
+                    await outbox.sent(s, now, mail.id)
+                    continue
+                retry = min(timedelta(minutes=1) * 2 ** min(mail.attempts, 8), timedelta(hours=6))
+                give_up = mail.attempts >= 12 or not transient
+                await outbox.failed(s, now, mail.id, err, retry_in=None if give_up else retry)
+        return sum(1 for _, err, _ in outcomes if err is None)
 
     async def run(self) -> None:
         while True:
