@@ -15,6 +15,7 @@ from civic.citizens.models import Citizen
 from civic.clock import FrozenClock
 from civic.crypto import FieldCipher
 from civic.database import Database
+from civic.deliveries import stats
 from civic.deliveries.models import R_DONE
 from civic.mypage import channels, identity, outbox
 from civic.mypage.models import M_SENT, MailMessage
@@ -98,6 +99,9 @@ async def test_each_citizen_gets_one_message_per_chosen_channel_across_crashes(
         async with after.read() as s:
             assert await outbox.stats(s, run.id) == {"targeted": 90, "succeeded": 90, "failed": 0, "pending": 0}
             assert all(m.status == M_SENT for m in (await s.exec(select(MailMessage))).all())
+            [figures] = await stats.history(s)  # the staff's statistics: each channel apart
+            assert (figures.succeeded, figures.email) == (80, {"targeted": 90, "succeeded": 90, "failed": 0,
+                                                               "pending": 0})
         assert len(web) == 10
     finally:
         catcher.stop()
