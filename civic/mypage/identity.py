@@ -46,15 +46,15 @@ _ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-
 class IdentityProblem(Exception):
     """A refusal the citizen can act on (``code``: invalid_address, too_many, wrong_code, expired)."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, field: str | None = None) -> None:
         super().__init__(message)
-        self.code, self.message = code, message
+        self.code, self.message, self.field = code, message, field
 
 
 def normalize_address(raw: str) -> str:
     address = unicodedata.normalize("NFKC", str(raw or "")).strip().lower()
     if len(address) > 254 or not _ADDRESS.match(address):
-        raise IdentityProblem("invalid_address", "メールアドレスの形式が正しくありません。")
+        raise IdentityProblem("invalid_address", "メールアドレスの形式が正しくありません。", "address")
     return address
 
 

@@ -25,7 +25,7 @@ from civic.mypage import identity
 from civic.rows import pk
 from liff.identity import IdTokenUnavailable, security_headers
 from liff.mypage.deps import COOKIE, DEPS, WHO, MyPageDeps, Who
-from liff.mypage.views import error, routes, unsubscribe
+from liff.mypage.views import error, identity_problems, routes, unsubscribe
 from liff.page import PLAIN_PAGE, LiffPage, page_csp, static_page
 
 __all__ = ["MyPageDeps", "create_mypage_app"]
@@ -64,7 +64,7 @@ async def who_is_asking(request: web.Request, handler: Any) -> web.StreamRespons
 
 
 def create_mypage_app(deps: MyPageDeps, page: LiffPage = PLAIN_PAGE) -> web.Application:
-    app = web.Application(middlewares=[security_headers, who_is_asking], client_max_size=64 * 1024)
+    app = web.Application(middlewares=[security_headers, identity_problems, who_is_asking], client_max_size=64 * 1024)
     app[DEPS] = deps
     static_page(app, STATIC, page, csp=page_csp(page), title="マイページ")
     app.router.add_routes(routes)

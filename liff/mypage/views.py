@@ -72,6 +72,15 @@ def problem(exc: IdentityProblem, field: str | None = None) -> web.Response:
     return error(429 if exc.code == "too_many" else 422, exc.code, exc.message, field)
 
 
+@web.middleware
+async def identity_problems(request: web.Request, handler: Any) -> web.StreamResponse:
+    """An ``IdentityProblem`` a view lets through (a malformed address) answers 422 / 429."""
+    try:
+        return await handler(request)
+    except IdentityProblem as exc:
+        return problem(exc, exc.field)
+
+
 def needs_second_step(who: Who) -> web.Response | None:
     """Sensitive actions on the web need the second step (TOTP or a code to LINE) first."""
     if who.via == "web" and not who.stepped_up:
@@ -98,10 +107,7 @@ def mail_queued(deps: MyPageDeps) -> None:
 async def send_sign_in_code(request: web.Request) -> web.Response:
     """``{"address"}``: a code to the address. The answer is the same whether or not it is known."""
     deps, body = deps_of(request), await body_of(request)
-    try:
-        address = identity.normalize_address(body.get("address", ""))
-    except IdentityProblem as exc:
-        return problem(exc, "address")
+    address = identity.normalize_address(body.get("address", ""))  # refused: 422 (``identity_problems``)
     async with deps.db.write() as s:
         digest = identity.address_digest(s, address)
         try:
@@ -117,10 +123,7 @@ async def send_sign_in_code(request: web.Request) -> web.Response:
 async def sign_in(request: web.Request) -> web.Response:
     """``{"address", "code"}``: a web session (cookie) for the citizen of the address (new: a web-only one)."""
     deps, body = deps_of(request), await body_of(request)
-    try:
-        address = identity.normalize_address(body.get("address", ""))
-    except IdentityProblem as exc:
-        return problem(exc, "address")
+    address = identity.normalize_address(body.get("address", ""))  # refused: 422 (``identity_problems``)
     async with deps.db.write() as s:
         now = deps.clock.now()
         try:
@@ -305,10 +308,7 @@ async def register_email(request: web.Request) -> web.Response:
     deps, who, body = deps_of(request), request[WHO], await body_of(request)
     if (refused := needs_second_step(who)) is not None:
         return refused
-    try:
-        address = identity.normalize_address(body.get("address", ""))
-    except IdentityProblem as exc:
-        return problem(exc, "address")
+    address = identity.normalize_address(body.get("address", ""))  # refused: 422 (``identity_problems``)
     async with deps.db.write() as s:
         owner = await identity.email_by_address(s, address)
         if owner is not None and owner.citizen_id != who.citizen_id:
@@ -330,10 +330,7 @@ async def verify_email(request: web.Request) -> web.Response:
     """``{"address", "code"}``: the address is the citizen's, verified; when it belonged to a web-only
     citizen and this is a LINE citizen, the two are linked (LINE and the code both proved)."""
     deps, who, body = deps_of(request), request[WHO], await body_of(request)
-    try:
-        address = identity.normalize_address(body.get("address", ""))
-    except IdentityProblem as exc:
-        return problem(exc, "address")
+    address = identity.normalize_address(body.get("address", ""))  # refused: 422 (``identity_problems``)
     linked = False
     async with deps.db.write() as s:
         now = deps.clock.now()
