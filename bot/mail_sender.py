@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
+from aiohttp import web
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
@@ -228,3 +230,26 @@ def _free_port(host: str) -> int:
     with socket.socket() as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def mailbox_app(catcher: MailCatcher) -> web.Application:
+    """The demo's mailbox as a page: every mail the catcher received, newest first (text part)."""
+
+    async def index(_: web.Request) -> web.Response:
+        items = []
+        for m in reversed(catcher.parsed()):
+            body = m.get_body(("plain",))
+            text = body.get_content() if body is not None else ""
+            items.append(f"<article><h2>{html.escape(str(m['Subject'] or ''))}</h2>"
+                         f"<p>宛先：{html.escape(str(m['To'] or ''))}　{html.escape(str(m['Date'] or ''))}</p>"
+                         f"<pre>{html.escape(text)}</pre></article>")
+        page = ('<!doctype html><html lang="ja"><head><meta charset="utf-8"><meta name="viewport" '
+                'content="width=device-width, initial-scale=1"><title>デモのメール受信箱</title></head><body><main>'
+                f'<h1>デモのメール受信箱（{len(items)}通）</h1>{"".join(items) or "<p>まだメールはありません。</p>"}'
+                '</main></body></html>')
+        return web.Response(text=page, content_type="text/html", charset="utf-8",
+                            headers={"Content-Security-Policy": "default-src 'none'", "Cache-Control": "no-store"})
+
+    app = web.Application()
+    app.router.add_get("/", index)
+    return app

@@ -29,7 +29,7 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/madoguchi.db"
 PRODUCTION = "production"
 TEST = "test"
 #: The citizen pages that can run as LIFF apps (``LIFF_ID_<PAGE>``).
-LIFF_PAGES = ("booking", "procedures", "forms")
+LIFF_PAGES = ("booking", "procedures", "forms", "mypage")
 
 
 def default_inbox_url(database_url: str) -> str:
