@@ -122,6 +122,8 @@ class RunOut(BaseModel):
     clicks: int
     unique_clicks: int
     click_rate: float | None = Field(description="クリック率（クリックした人 ÷ 成功数）")
+    email: dict[str, int] | None = Field(None, description="メールで届けた分（targeted・succeeded・failed・pending）。"
+                                                           "上の数字は LINE の分で、メールは別に数えます")
 
 
 class DeliveryDetail(DeliveryOut):
@@ -222,7 +224,7 @@ def run_out(f: stats.RunFigures) -> RunOut:
                   succeeded=f.succeeded, failed=f.failed,
                   failure_reasons=[{"reason": r, "count": n} for r, n in f.failure_reasons], opened=f.opened,
                   open_rate=f.open_rate, open_note=f.open_note, clicks=f.clicks, unique_clicks=f.unique_clicks,
-                  click_rate=f.click_rate)
+                  click_rate=f.click_rate, email=f.email)
 
 
 router = ApiRouter("deliveries", description="メッセージ配信（即時・予約・繰り返し・リマインド・CSV一括・統計）")

@@ -22,6 +22,7 @@ import yaml
 from aiohttp import web
 
 from bot.demo_seed import demo_admin, seed_demo
+from bot.mail_sender import MailCatcher, mailbox_app
 from bot.migrate import upgrade
 from bot.service import build_service
 from bot.settings import LineAccount, Settings
@@ -37,7 +38,7 @@ TEST = ("test", "demo-test-channel-secret", "demo-test-access-token")
 LOGIN = ("1650000000", "demo-login-channel-secret")  # the LIFF apps' LINE Login channel (id, secret)
 #: The pages opened as LIFF apps: LIFF id → path on the bot.
 LIFF_PAGES = {f"{LOGIN[0]}-booking": "/liff/booking/", f"{LOGIN[0]}-forms": "/liff/forms/",
-              f"{LOGIN[0]}-procedures": "/liff/procedures/"}
+              f"{LOGIN[0]}-procedures": "/liff/procedures/", f"{LOGIN[0]}-mypage": "/liff/mypage/"}
 
 
 def _demo_key(directory: Path) -> bytes:
@@ -63,7 +64,8 @@ def demo_channels(bot_url: str) -> list[ChannelConfig]:
                           login_channel_id=LOGIN[0], login_channel_secret=LOGIN[1], liff_apps=apps)]
 
 
-def demo_settings(host: str, port: int, sim_url: str, directory: Path, content_dir: Path) -> Settings:
+def demo_settings(host: str, port: int, sim_url: str, directory: Path, content_dir: Path,
+                  smtp_port: int = 0) -> Settings:
     return Settings(
         line=LineAccount(PRODUCTION[0], PRODUCTION[1], PRODUCTION[2], sim_url, sim_url, liff_channel_id=LOGIN[0]),
         test_line=LineAccount(TEST[0], TEST[1], TEST[2], sim_url, sim_url, liff_channel_id=LOGIN[0]),
@@ -75,6 +77,9 @@ def demo_settings(host: str, port: int, sim_url: str, directory: Path, content_d
         nlu_model_dir=directory / "nlu-model",
         public_base_url=f"http://{host}:{port}",
         simulator_url=f"{sim_url}/simulator",
+        # e-mail goes to the demo's own mailbox (``bot.mail_sender.MailCatcher``), never out
+        smtp_url=f"smtp://{host}:{smtp_port}" if smtp_port else "",
+        mail_from="no-reply@midori.example.jp",
     )
 
 
@@ -82,12 +87,14 @@ async def serve_demo(host: str, port: int, directory: Path, content_dir: Path,
                      ready: asyncio.Event | None = None, stop: asyncio.Event | None = None) -> None:
     sim_port = port + 101
     sim_url, bot_url = f"http://{host}:{sim_port}", f"http://{host}:{port}"
-    settings = demo_settings(host, port, sim_url, directory, content_dir)
+    catcher = MailCatcher(host, port + 102).start()
+    settings = demo_settings(host, port, sim_url, directory, content_dir, smtp_port=catcher.port)
     await asyncio.to_thread(upgrade, settings.database_url, settings.inbox_url)
     sim_app = create_linesim(SimConfig(channels=demo_channels(bot_url), places=demo_places(settings.town_dir)))
     bot_app = await asyncio.to_thread(functools.partial(build_service, settings, install_content=False))
-    runners = [web.AppRunner(sim_app), web.AppRunner(bot_app)]
-    for runner, p in zip(runners, (sim_port, port), strict=True):
+    mailbox_url = f"http://{host}:{port + 103}"
+    runners = [web.AppRunner(sim_app), web.AppRunner(bot_app), web.AppRunner(mailbox_app(catcher))]
+    for runner, p in zip(runners, (sim_port, port, port + 103), strict=True):
         await runner.setup()
         await web.TCPSite(runner, host, p).start()
     try:
@@ -98,6 +105,8 @@ async def serve_demo(host: str, port: int, directory: Path, content_dir: Path,
               f"  （施設予約・フォーム・手続きナビは、シミュレーターのボタンから開くと LINE と同じくログイン済みで開きます）\n"
               f"  施設予約ページ:         {bot_url}/liff/booking/\n"
               f"  手続きナビ:             {bot_url}/liff/procedures/\n"
+              f"  マイページ:             {bot_url}/liff/mypage/（メールアドレスでログイン）\n"
+              f"  デモのメール受信箱:     {mailbox_url}/（確認コードなど、送ったメールはここに届きます）\n"
               f"  Web チャット:           {bot_url}/liff/webchat/\n"
               f"  施設マップ:             {bot_url}/liff/map/\n"
               f"  管理画面:               {bot_url}/admin/（ログイン {login} / {password}）\n"
@@ -110,6 +119,7 @@ async def serve_demo(host: str, port: int, directory: Path, content_dir: Path,
     finally:
         for runner in reversed(runners):
             await runner.cleanup()
+        catcher.stop()
 
 
 def run_demo(*, host: str = "127.0.0.1", port: int = 8000, fresh: bool = False,

@@ -33,6 +33,7 @@ scheduled job opens ``db.write()``; civic services take its session.
 ``/liff/map``      facility map; ``/liff/webchat`` the web chat; ``/open311/v2`` GeoReport v2
 ``/api/nlu/parse`` the NLU's Rasa-shaped parse result, for the web
 ``/liff/forms``    registration forms and delivery settings (LIFF); ``/r/<token>`` click tracking
+``/liff/mypage``   the citizen's my-page (LIFF, and the web by e-mail sign-in)
 =================  ==============================================================
 """
 
@@ -136,9 +137,11 @@ from bot.inbox.writer import InboxWriter
 from bot.insight import LineOpenStatistics
 from bot.logs import access_log_middleware
 from bot.mail_receiver import receiving_mail
+from bot.mail_sender import MailSender, SmtpConfig, sending_mail
 from bot.maintenance import DuringMaintenance, banner_script, maintenance_view
 from bot.menu_relink import MenuRelinker
 from bot.metrics import Metrics
+from bot.mypage_wiring import after_self_erasure, purge_mypage_sign_ins
 from bot.notifier import OutboxNotifier, ProcedureResults
 from bot.outbox.sender import OutboxSender, RetrySchedule
 from bot.retention import enforce_retention
@@ -153,6 +156,7 @@ from civic.client_address import TrustedProxies
 from civic.clock import Clock, SystemClock
 from civic.database import Database
 from civic.deliveries.services import DeliveryConfig, DeliveryDesk
+from civic.mypage.notices import MailSettings, MyPageNotifier
 from civic.procedures.kana import SudachiKanaReader
 from civic.procedures.loader import load_content
 from civic.procedures.payload import QrKeyring
@@ -172,6 +176,8 @@ from liff.booking.app import BookingDeps, create_booking_liff_app
 from liff.forms.app import FormsDeps, create_forms_liff_app
 from liff.identity import HttpIdTokenVerifier
 from liff.map import create_map_app
+from liff.mypage.app import create_mypage_app
+from liff.mypage.deps import MyPageDeps
 from liff.page import LiffPage
 from liff.procedures.app import create_procedures_app
 from liff.webchat import create_webchat_app
@@ -238,7 +244,11 @@ class Core:
         #: ``/metrics``: this process's counters (web and worker add up, ``bot.metrics``).
         self.metrics = Metrics()
         self.notifier = OutboxNotifier(self.sender.peek, self.clock, self.channels)
-        self.booking = BookingService(self.db, self.clock, self.notifier) if booking else None
+        #: Notices also land in the my-page and go by e-mail to those who chose it (``civic.mypage``).
+        self.notices = MyPageNotifier(self.notifier, self.clock, MailSettings(public_base_url=settings.public_base_url))
+        smtp = SmtpConfig.from_url(settings.smtp_url, settings.mail_from)
+        self.mail_sender = MailSender(self.db, self.clock, smtp) if smtp is not None else None
+        self.booking = BookingService(self.db, self.clock, self.notices) if booking else None
         self.procedures = procedures
         self.publisher: RichMenuPublisher | None = None
         self.menus: MenuRelinker | None = None
@@ -503,6 +513,14 @@ def mount_pages(app: web.Application, lifespan: Lifespan, core: Core, knowledge:
         app.add_subapp("/liff/map", create_map_app(
             db, clock, knowledge.facilities, town=town.name, center=(town.area.latitude, town.area.longitude),
             tiles=map_tiles(settings)))
+    mail_sender = core.mail_sender
+    app.add_subapp("/liff/mypage", create_mypage_app(MyPageDeps(
+        db, clock, core.booking, verifier, line=core.notifier,
+        mail=MailSettings(town.name, settings.public_base_url), issuer=f"{town.name} マイページ",
+        secure_cookies=settings.public_base_url.startswith("https://"),
+        wake_mail=mail_sender.wake if mail_sender is not None else None,
+        after_erasure=after_self_erasure(core.inbox_db, core.publisher)),
+        LiffPage.of(settings.liff_ids.get("mypage", ""), "マイページ")))
     app.add_subapp("/liff/webchat", create_webchat_app(DuringMaintenance(handler), db, clock, title=f"{town.name} よくある質問"))
     app.add_subapp("/open311/v2", create_open311_app(
         db, clock, categories={c.code: c.label for c in town.report_categories}, api_keys=settings.open311_api_keys,
@@ -560,7 +578,7 @@ def admin_context(core: Core, knowledge: Knowledge, sessions: StaffSessions, aud
     """What the staff API's views depend on, built once (``Call.ctx``)."""
     assert core.booking is not None and core.publisher is not None and core.procedures is not None
     return AdminContext(core.db, core.clock, auditor=auditor, booking_notices=core.notifier,
-                        booking_service=core.booking, reports=report_settings(knowledge, core.notifier, map_tiles(core.settings)),
+                        booking_service=core.booking, reports=report_settings(knowledge, core.notices, map_tiles(core.settings)),
                         sessions=sessions, line_apis=GatewayLineApis(core.gateway.get),  # LINE's own figures
                         procedures=core.procedures, qr_keys=qr_keys, publisher=core.publisher,
                         faq_questions={e.id: e.question for e in knowledge.faq.entries},
@@ -589,6 +607,7 @@ def scheduled_jobs(core: Core, drafts_idle: timedelta) -> Schedule:
     schedule.every(60, "procedures idle wipe", functools.partial(wipe_idle_drafts, DraftStore(db, clock, drafts_idle)))
     schedule.every(24 * 3600, "report draft photos", functools.partial(purge_report_drafts, db, clock))
     schedule.every(3600, "expired staff sessions", functools.partial(purge_sessions, db, clock))
+    schedule.every(3600, "my-page sessions and codes", functools.partial(purge_mypage_sign_ins, db, clock))
     schedule.every(3600, "stale sign-in counters", functools.partial(purge_login_throttle, db, clock))
     schedule.every(24 * 3600, "retention", functools.partial(enforce_retention, db, inbox, clock, core.settings.retention))
     daily = daily_backup(core.settings, clock)  # BACKUP_AT with BACKUP_ENCRYPTION_KEY
@@ -613,6 +632,9 @@ def start_jobs(app: web.Application, lifespan: Lifespan, core: Core, schedule: S
     the town's content (attribute catalogue, facilities, first rich menus) and the scheduled jobs."""
     settings, db, clock = core.settings, core.db, core.clock
     lifespan.add(open_deliveries(core))
+    if core.mail_sender is not None:
+        mail_sender = core.mail_sender
+        lifespan.enter(lambda: sending_mail(mail_sender))
     if settings.mail_receiver_port:
         lifespan.enter(lambda: receiving_mail(db, clock, host=settings.host, port=settings.mail_receiver_port,
                                               recipients=set(settings.mail_recipients),

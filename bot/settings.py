@@ -29,7 +29,7 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/madoguchi.db"
 PRODUCTION = "production"
 TEST = "test"
 #: The citizen pages that can run as LIFF apps (``LIFF_ID_<PAGE>``).
-LIFF_PAGES = ("booking", "procedures", "forms")
+LIFF_PAGES = ("booking", "procedures", "forms", "mypage")
 
 
 def default_inbox_url(database_url: str) -> str:
@@ -111,6 +111,10 @@ class Settings:
     #: Mail to LINE (国富町 §9(2)(ア)⑥): the SMTP receiver's port (off when 0) and accepted addresses.
     mail_receiver_port: int = 0
     mail_recipients: tuple[str, ...] = ()
+    #: Outbound e-mail (the my-page's codes, confirmations, deliveries by mail; ``bot.mail_sender``):
+    #: ``smtp://user:password@host:587`` (STARTTLS) or ``smtps://host:465``; empty: nothing is sent.
+    smtp_url: str = ""
+    mail_from: str = ""
     #: Groups and rooms (``bot.group_chats``): "leave" (say so once, then leave) or "silent".
     group_policy: str = "leave"
     #: Reverse proxies whose ``X-Forwarded-For`` names the client (``civic.client_address``); none by default.
@@ -258,6 +262,8 @@ class Settings:
                                              if c.strip()),
             mail_receiver_port=_int(env, "MAIL_RECEIVER_PORT", 0, 0, 65535),
             mail_recipients=tuple(a.strip().lower() for a in env.get("MAIL_RECIPIENTS", "").split(",") if a.strip()),
+            smtp_url=env.get("SMTP_URL", "").strip(),
+            mail_from=env.get("MAIL_FROM", "").strip(),
             group_policy=_choice(env, "GROUP_POLICY", {"leave": "leave", "silent": "silent"}, "leave"),
             trusted_proxies=_networks(env, "TRUSTED_PROXIES"),
             admin_allowed_networks=_networks(env, "ADMIN_ALLOWED_NETWORKS"),

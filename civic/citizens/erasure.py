@@ -91,6 +91,13 @@ REGISTRY: dict[str, str] = {
     "safety_answer": DELETE + " (the citizen's 安否確認 answers: how they are, where, what they wrote)",
     "delivery_mail_rule": NONE,
     "delivery_inbound_mail": NONE + " (mail from the town's systems)",
+    "mypage_notice": DELETE + " (マイページのお知らせ)",
+    "mypage_todo": DELETE + " (saved 手続きナビ results)",
+    "mypage_email": DELETE + " (the e-mail address and TOTP secret)",
+    "mypage_code": DELETE + " (one-time codes sent to the citizen)",
+    "mypage_session": DELETE + " (web sign-ins)",
+    "mypage_channel": DELETE + " (LINE / e-mail per topic)",
+    "mail_message": DELETE + " (e-mails to the citizen, sent or not)",
     "operation_log": CONTENT + " (snapshots naming the citizen are redacted; the entries stay)",
     "staff_account": NONE, "staff_role": NONE, "staff_session": NONE, "staff_recovery_code": NONE,
     "staff_login_throttle": NONE,
@@ -112,7 +119,10 @@ FEATURES: dict[str, str] = {
     "booking_booker": "施設予約（予約者）", "booking_reservation": "施設予約", "booking_waitlist": "施設予約（キャンセル待ち）",
     "report": "通報", "report_photo": "通報の写真", "report_status_change": "通報の対応メモ",
     "handover": "有人チャット", "handover_message": "有人チャットのメッセージ",
-    "delivery_batch": "配信の宛先", "safety_answer": "安否確認の回答", "operation_log": "操作ログの記録内容", "webhook_event": "受信イベント",
+    "delivery_batch": "配信の宛先", "safety_answer": "安否確認の回答", "mypage_notice": "マイページのお知らせ",
+    "mypage_todo": "マイページの手続きリスト", "mypage_email": "メールアドレス", "mypage_code": "確認コード",
+    "mypage_session": "マイページのログイン", "mypage_channel": "通知の受け取り方法", "mail_message": "送信メール",
+    "operation_log": "操作ログの記録内容", "webhook_event": "受信イベント",
 }
 
 
@@ -249,6 +259,9 @@ async def _needles(run: _Run) -> Needles:
     attr = run.table("citizen_attribute_value")
     for row in await run.rows(attr, attr.c.citizen_id == cid):
         needles.add_distinctive(row.secret)  # e-mail addresses, phone numbers and such
+    email = run.table("mypage_email")
+    for row in await run.rows(email, email.c.citizen_id == cid):
+        needles.add_distinctive(row.address)
     talk = run.table("talk_entry")
     for row in await run.rows(talk, sa.and_(talk.c.channel_user_id == uid, talk.c.direction == "in")):
         needles.add_whole(row.text)
@@ -326,6 +339,16 @@ async def _handovers(run: _Run) -> None:
     await run.update("handover", lambda t: t.c.id.in_(ids), {"channel_user_id": run.pseudonym})
 
 
+async def _mypage(run: _Run) -> None:
+    """The my-page's rows (``civic.mypage``), all keyed by the citizen; codes sent to their address too."""
+    cid = run.citizen.id
+    email = run.table("mypage_email")
+    digests = [r.digest for r in await run.rows(email, email.c.citizen_id == cid)]
+    await run.delete("mypage_code", lambda t: sa.or_(t.c.citizen_id == cid, t.c.subject.in_(digests)))
+    for name in ("mypage_notice", "mypage_todo", "mypage_session", "mypage_channel", "mail_message", "mypage_email"):
+        await run.delete(name, lambda t: t.c.citizen_id == cid)
+
+
 async def _erase(session: AsyncSession, citizen_id: int, now: datetime, *, apply: bool) -> Erasure:
     conn = await session.connection()
     citizens = table_of(Citizen)
@@ -347,6 +370,7 @@ async def _erase(session: AsyncSession, citizen_id: int, now: datetime, *, apply
     await _reports(run)
     await _handovers(run)
     await _deliveries(run)
+    await _mypage(run)
     await run.update("citizen", lambda t: t.c.id == cid,
                      {"channel_user_id": run.pseudonym, "display_name": None, "is_friend": False,
                       "unfollowed_at": citizen.unfollowed_at or now})

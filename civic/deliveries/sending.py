@@ -63,6 +63,7 @@ from civic.deliveries.models import (
     DeliveryRun,
 )
 from civic.deliveries.services import DeliveryDesk
+from civic.mypage import deliveries as mypage_deliveries
 from civic.rows import pk, table_of
 from civic.segments.services import today_in_tokyo
 
@@ -142,6 +143,8 @@ class SendingConfig:
     broadcast_urgent: bool = True
     #: Public base URL for tracked links (``{base}/r/{token}``); empty: links are left as they are.
     link_base_url: str = ""
+    #: The town's name, in the subject of the e-mails a run sends (``civic.mypage.deliveries``).
+    town: str = ""
 
 
 class _LostClaim(Exception):
@@ -237,6 +240,9 @@ class DeliveryDispatcher:
                 return False
             day = today_in_tokyo(run.due_at)
             users = await recipients.resolve(s, delivery, run, day)
+            # e-mail subscribers and LINE/e-mail choices; notices for the my-page (same transaction)
+            users = await mypage_deliveries.plan(s, now, delivery, run, day, users, town=self.config.town,
+                                                 public_base_url=self.config.link_base_url)
             messages = await links.track(s, now, run_id, json.loads(delivery.messages), self.config.link_base_url)
             size = self.config.batch_size
             if self._broadcasts(delivery, run) and users:

@@ -39,6 +39,7 @@ from civic.deliveries.models import (
     DeliveryBatch,
     DeliveryRun,
 )
+from civic.mypage.models import M_FAILED, M_SENT, MailMessage
 from civic.rows import pk, table_of
 from civic.segments.models import Segment
 
@@ -92,6 +93,9 @@ class RunFigures:
     open_note: str = ""
     channel: str = ""
     aggregation_unit: str | None = None
+    #: The same run by e-mail (``civic.mypage``: citizens who chose e-mail), counted apart from LINE;
+    #: None when nobody was reached by e-mail.
+    email: dict[str, int] | None = None
 
     @property
     def date(self) -> str:
@@ -148,6 +152,7 @@ async def _figures(s: AsyncSession, rows: Sequence[tuple[DeliveryRun, Delivery]]
                                .group_by(BATCH.c.run_id, BATCH.c.error))).all()
         for run_id, error, size in failed:
             reasons.setdefault(int(run_id), []).append((error or "不明", int(size or 0)))
+    mails = await mail_stats(s, run_ids)
     out = []
     for run, delivery in rows:
         messages = json.loads(run.messages or delivery.messages)
@@ -159,7 +164,24 @@ async def _figures(s: AsyncSession, rows: Sequence[tuple[DeliveryRun, Delivery]]
             is_test=run.is_test, status=run.status, due_at=run.due_at, started_at=run.started_at,
             finished_at=run.finished_at, targeted=run.targeted or 0, sent=run.succeeded + run.failed,
             succeeded=run.succeeded, failed=run.failed, failure_reasons=reasons.get(pk(run), []),
-            clicks=total_clicks, unique_clicks=unique, channel=run.channel, aggregation_unit=run.aggregation_unit))
+            clicks=total_clicks, unique_clicks=unique, channel=run.channel, aggregation_unit=run.aggregation_unit,
+            email=mails.get(pk(run))))
+    return out
+
+
+async def mail_stats(s: AsyncSession, run_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per run: e-mails targeted, sent (accepted by the mail server), failed and still waiting."""
+    if not run_ids:
+        return {}
+    mail = table_of(MailMessage)
+    rows = (await s.exec(select(mail.c.run_id, mail.c.status, sa.func.count()).where(mail.c.run_id.in_(run_ids))
+                         .group_by(mail.c.run_id, mail.c.status))).all()
+    out: dict[int, dict[str, int]] = {}
+    for run_id, status, n in rows:
+        figures = out.setdefault(int(run_id), {"targeted": 0, "succeeded": 0, "failed": 0, "pending": 0})
+        figures["targeted"] += int(n)
+        key = {M_SENT: "succeeded", M_FAILED: "failed"}.get(status, "pending")
+        figures[key] += int(n)
     return out
 
 

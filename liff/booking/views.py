@@ -32,6 +32,7 @@ from civic.clock import Clock, tokyo
 from civic.database import Database
 from civic.facilities.models import PRIVATE, RESIDENT_TYPE_LABELS, RESIDENT_TYPES
 from civic.inputs import loads_json
+from civic.mypage.notices import MyPageNotifier
 from liff.page import USER
 
 
@@ -139,6 +140,16 @@ def declared(data: dict[str, Any]) -> dict[str, str | None]:
             "phone": _text(data.get("phone"), "phone", 40)}
 
 
+def confirmation_text(catalogue: Any, booking: BookingRequest, result: Reserved) -> str:
+    b = catalogue.bundle_of_unit(booking.unit_id)
+    unit = b.unit(booking.unit_id) if b else None
+    where = f"{b.facility.name} {unit.name}" if b and unit else ""
+    state = "承認待ち（職員が確認します）" if result.status == "pending" else "確定"
+    return (f"予約番号：{result.number}\n施設：{where}\n日時：{booking.day.month}月{booking.day.day}日 "
+            f"{hm(booking.start_minute)}〜{hm(booking.end_minute)}\n人数：{booking.people}人\n"
+            f"料金：{result.fee:,}円\n状態：{state}\n変更・取消はマイページまたは予約ページからできます。")
+
+
 def refused(result: Refused) -> web.Response:
     first = result.violations[0]
     return _error(422, first.code, result.message, first.field,
@@ -230,6 +241,10 @@ async def reserve(request: web.Request) -> web.Response:
         result = await deps.service.reserve_in(s, booking, booker, now, source=SOURCE_LIFF, alternatives=False)
         if isinstance(result, Reserved) and data.get("remember"):
             await save_profile(s, user, now, name=booker.name, phone=booker.phone, resident_type=booker.resident_type)
+        if isinstance(result, Reserved) and isinstance(deps.service.notifier, MyPageNotifier):
+            await deps.service.notifier.confirm(s, user, kind="booking.confirmed", key=f"booking:{result.number}",
+                                                title="施設予約を受け付けました",
+                                                body=confirmation_text(await deps.service.catalogue(), booking, result))
     if isinstance(result, Refused):
         return refused(result)
     if isinstance(result, SlotTaken):  # alternatives read once committed: the slot's holder is in them

@@ -9,8 +9,10 @@ from typing import Any
 
 from aiohttp import web
 
+from civic.attributes.services import citizen_by_user
 from civic.clock import tokyo
 from civic.inputs import loads_json
+from civic.mypage.sections import SavedProcedure, save_results
 from civic.procedures.household import check_household, household_to_dict
 from civic.procedures.navigator import NavigationState, Navigator, ProcedureResult, ValidationProblem
 from civic.procedures.payload import Ticket
@@ -19,6 +21,7 @@ from civic.procedures.services import Draft, record_access
 from civic.procedures.text import format_result_text
 from civic.procedures.tree import LifeEvent, Question
 from liff.page import with_maintenance_banner
+from civic.rows import pk
 from liff.procedures.deps import DEPS, STATIC, Deps
 from liff.procedures.themes import THEMES
 
@@ -277,6 +280,29 @@ async def issue_qr(request: web.Request) -> web.Response:
                   "wiped": True, "notified_line": notified, "channel": channel})
 
 
+async def save_to_mypage(request: web.Request) -> web.Response:
+    """``{"id_token"}``: the result as to-dos on the citizen's my-page (``civic.mypage``), only when they
+    ask — what to do, where, what to bring, by when; never their answers' household data."""
+    found = await _draft(request)
+    if isinstance(found, web.Response):
+        return found
+    deps, _token, draft, nav = found
+    body = await _body(request)
+    _, line_user = await _channel(deps, body.get("id_token"))
+    if line_user is None:
+        return _error(401, "unauthenticated", "LINEのトーク画面から開くと、マイページに保存できます。")
+    if nav.missing(draft.answers):
+        return _error(409, "incomplete", "まだ回答していない質問があります。")
+    saved = [SavedProcedure(r.code, r.name, r.counter.place,
+                            tuple(r.bring), r.deadline_display, r.deadline_date) for r in nav.result(draft.answers)]
+    async with deps.db.write() as s:
+        citizen = await citizen_by_user(s, line_user)
+        if citizen is None:
+            return _error(403, "not_friend", "LINE公式アカウントを友だち追加してからお使いください。")
+        n = await save_results(s, deps.clock.now(), pk(citizen), nav.event.code, nav.event.title, saved)
+    return _json({"saved": n})
+
+
 async def touch(request: web.Request) -> web.Response:
     found = await _draft(request)  # loading restarts the idle time
     if isinstance(found, web.Response):
@@ -318,6 +344,7 @@ def add_routes(app: web.Application) -> None:
     r.add_put("/api/sessions/{token}/household", household)
     r.add_post("/api/sessions/{token}/qr", issue_qr)
     r.add_post("/api/sessions/{token}/touch", touch)
+    r.add_post("/api/sessions/{token}/save", save_to_mypage)
     r.add_delete("/api/sessions/{token}", discard)
     r.add_get("/api/kana", kana)
     r.add_get("/api/postal", postal)

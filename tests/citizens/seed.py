@@ -129,6 +129,15 @@ async def _person(conn: Any, who: Person, p: dict[str, int], n: int) -> int:
     await insert(conn, "safety_answer", check_id=p["safety"], citizen_id=cid, status="need_help",
                  place=f"{who.name}の自宅", location="32.000000,131.000000", note=f"{who.name}です。{who.phone}",
                  answered_at=NOW, updated_at=NOW)
+    # the my-page (civic.mypage): notices, saved to-dos, the e-mail identity and its codes, mails
+    await insert(conn, "mypage_notice", citizen_id=cid, kind="delivery", title="お知らせ", body=f"{who.name}様", at=NOW)
+    await insert(conn, "mypage_todo", citizen_id=cid, event_code="birth", event_title="出生", code=1, name="出生届")
+    await insert(conn, "mypage_email", citizen_id=cid, address=who.email, digest=f"d{n}", unsubscribe_token=f"u{n}")
+    await insert(conn, "mypage_code", subject=f"d{n}", purpose="verify", code_hash="h", citizen_id=cid)
+    await insert(conn, "mypage_session", token_hash=f"s{n}", citizen_id=cid)
+    await insert(conn, "mypage_channel", citizen_id=cid, topic="general", channel="both")
+    await insert(conn, "mail_message", citizen_id=cid, kind="delivery", dedupe_key=f"k{n}", to_address=who.email,
+                 subject="お知らせ", text=f"{who.name}様", html=f"{who.name}様")
     await insert(conn, "operation_log", staff_login="admin", action="booking.create", target_type="reservation",
                  target_id=str(reservation), after=json.dumps({"applicant_name": who.name}, ensure_ascii=False))
     return cid

@@ -172,10 +172,17 @@
     $("r-summary").replaceChildren(...data.summary.flatMap((s) => [el("dt", { text: s.question }), el("dd", { text: s.answer })]));
     $("r-household").hidden = !data.household;
     $("r-qr-only").hidden = !!data.household;
+    $("r-save").hidden = !state.idToken;  // saved to the my-page only when the citizen asks (LINE)
+    $("r-saved").textContent = "";
     show("result");
   }
 
   $("r-print").addEventListener("click", () => window.print());
+  $("r-save").addEventListener("click", async () => {
+    const { ok, data } = await api("POST", `/api/sessions/${state.token}/save`, { id_token: state.idToken });
+    $("r-saved").textContent = ok ? `マイページの「手続き」に${data.saved}件保存しました（世帯の情報は保存しません）。`
+                                  : (data.error && data.error.message) || "保存できませんでした。";
+  });
   $("qr-print").addEventListener("click", () => window.print());
   $("r-qr-only").addEventListener("click", () => issueQr());
   $("r-household").addEventListener("click", () => showHousehold());
