@@ -25,6 +25,19 @@ from civic.notify import CitizenNotifier, Notice, NoticeAction
 REPLY, CLOSED_NOTICE = "handover.reply", "handover.closed"
 
 
+#: The PostgreSQL channel the console's live view listens on (``civic.handover.feed``).
+FEED_CHANNEL = "madoguchi_handover"
+
+
+async def announce(session: AsyncSession, handover_id: int | None) -> None:
+    """Tell live views (every instance on this PostgreSQL) that a hand-over changed: a ``NOTIFY``
+    sent when the transaction commits, never before. SQLite has none: the views look every second."""
+    bind = session.bind
+    if bind is not None and bind.dialect.name == "postgresql":
+        await session.exec(sa.text("SELECT pg_notify(:channel, :payload)").bindparams(  # type: ignore[call-overload]
+            channel=FEED_CHANNEL, payload=str(handover_id or 0)))
+
+
 class HandoverError(Exception):
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
@@ -53,6 +66,7 @@ async def request(session: AsyncSession, channel_user_id: str, *, channel: str, 
                    waiting_since=now)
     session.add(row)
     await session.flush()
+    await announce(session, row.id)
     return row, True
 
 
@@ -63,6 +77,7 @@ async def record_citizen(session: AsyncSession, handover: Handover, *, kind: str
                           image=base64.b64encode(jpeg).decode("ascii") if jpeg else None, at=now)
     session.add(row)
     await session.flush()
+    await announce(session, handover.id)
     return row
 
 
@@ -89,6 +104,7 @@ async def assign(session: AsyncSession, handover_id: int, staff: Staff) -> Hando
         await session.refresh(row)
         raise HandoverError(409, "taken", f"このハンドオーバーはすでに {row.assignee_name or '別の職員'} さんが担当しています。")
     await session.refresh(row)
+    await announce(session, handover_id)
     return row
 
 
@@ -110,6 +126,7 @@ async def reply(session: AsyncSession, handover_id: int, staff: Staff, text: str
         session.add(row)
     await notifier.notify(session, Notice(row.channel_user_id, REPLY, f"【職員より】\n{text}", channel=row.channel))
     await session.flush()
+    await announce(session, handover_id)
     return message
 
 
@@ -120,7 +137,35 @@ async def note(session: AsyncSession, handover_id: int, staff: Staff, text: str,
                               staff_name=staff.name, at=now)
     session.add(message)
     await session.flush()
+    await announce(session, handover_id)
     return message
+
+
+async def transfer(session: AsyncSession, handover_id: int, *, to: Staff | None, department: str,
+                   by: Staff, now: datetime) -> Handover:
+    """Pass the conversation to a colleague (``to``: now theirs) or to a department (nobody's until
+    someone there takes it). A note in the conversation says who passed it to whom."""
+    row = await load(session, handover_id)
+    if row.status != OPEN:
+        raise HandoverError(409, "closed", "このハンドオーバーはすでに終了しています。")
+    if row.assignee_id is not None and row.assignee_id != by.id:
+        raise HandoverError(409, "taken", f"このハンドオーバーは {row.assignee_name} さんが担当しています。")
+    values: dict[str, object] = {"assignee_id": to.id if to else None, "assignee_name": to.name if to else ""}
+    if department:
+        values["department"] = department
+    result = await session.exec(
+        sa.update(Handover).where(col(Handover.id) == handover_id, col(Handover.status) == OPEN,
+                                  sa.or_(col(Handover.assignee_id).is_(None), col(Handover.assignee_id) == by.id))
+        .values(**values).execution_options(synchronize_session=False))
+    if result.rowcount != 1:  # taken or closed meanwhile
+        raise HandoverError(409, "taken", "このハンドオーバーはほかの職員が担当しているか、終了しています。")
+    await session.refresh(row)
+    where = "、".join(x for x in (department and f"{department}", to and f"{to.name} さん") if x)
+    session.add(HandoverMessage(handover_id=handover_id, author=NOTE, text=f"{by.name} さんが {where} に引き継ぎました。",
+                                staff_id=by.id, staff_name=by.name, at=now))
+    await session.flush()
+    await announce(session, handover_id)
+    return row
 
 
 def rating_actions(handover_id: int) -> tuple[NoticeAction, ...]:
@@ -141,6 +186,7 @@ async def close(session: AsyncSession, handover_id: int, *, by: str, now: dateti
     if result.rowcount != 1:
         raise HandoverError(409, "closed", "このハンドオーバーはすでに終了しています。")
     await session.refresh(row)
+    await announce(session, handover_id)
     if by == STAFF and notifier is not None:
         await notifier.notify(session, Notice(
             row.channel_user_id, CLOSED_NOTICE,
