@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
+import pytest
 import sqlalchemy as sa
 from sqlmodel import col, select
 
@@ -17,14 +19,24 @@ from admin_api import handover_stream
 from civic.attributes import services as attributes
 from civic.attributes.kinds import Choice
 from civic.attributes.models import DATE, SINGLE
+from civic.clock import FrozenClock
 from civic.database import Database
 from civic.handover import services as handovers
 from civic.handover.feed import Change, HandoverFeed
 from civic.staff.models import OperationLog, StaffSession
-from tests.dialogues.conftest import Chat
-from tests.dialogues.test_handover_api import API, StaffTown, staff_town  # noqa: F401  (the fixture)
+from dialogues.services import Knowledge
+from linesim.testing import LineSim
+from tests.dialogues.conftest import START, Chat
+from tests.dialogues.test_handover_api import API, StaffTown
 
 WAIT = 10.0
+
+
+@pytest.fixture
+async def town(line_sim: LineSim, knowledge: Knowledge, database_url: str, aiohttp_client: Any) -> AsyncIterator[StaffTown]:
+    t = StaffTown(line_sim, knowledge, database_url, FrozenClock(START), aiohttp_client)
+    await t.start()
+    yield t
 
 
 async def _open(town: StaffTown, chat: Chat) -> int:
@@ -53,8 +65,7 @@ async def _until(stream: aiohttp.ClientResponse, kind: str) -> dict[str, Any]:
     raise AssertionError(f"no {kind} event")
 
 
-async def test_a_citizen_message_arrives_live_through_a_ticketed_stream(staff_town: StaffTown) -> None:
-    town = staff_town
+async def test_a_citizen_message_arrives_live_through_a_ticketed_stream(town: StaffTown) -> None:
     chat = town.chat()
     hid = await _open(town, chat)
     status, ticket = await town.api("POST", "/stream-ticket")
@@ -78,8 +89,7 @@ async def test_a_citizen_message_arrives_live_through_a_ticketed_stream(staff_to
     assert logged == ["handover.stream"]
 
 
-async def test_a_stream_needs_a_genuine_ticket_in_time_of_a_valid_session(staff_town: StaffTown) -> None:
-    town = staff_town
+async def test_a_stream_needs_a_genuine_ticket_in_time_of_a_valid_session(town: StaffTown) -> None:
     assert (await town.client.post(f"{API}/stream-ticket")).status == 401  # no token
     assert (await town.api("POST", "/stream-ticket", "miru"))[0] == 403  # may not answer hand-overs
     _, ticket = await town.api("POST", "/stream-ticket")
@@ -123,8 +133,7 @@ async def test_the_feed_sees_writes_of_another_instance(staff_town: StaffTown) -
         await other.dispose()
 
 
-async def test_transfer_to_a_colleague_or_a_department(staff_town: StaffTown) -> None:
-    town = staff_town
+async def test_transfer_to_a_colleague_or_a_department(town: StaffTown) -> None:
     chat = town.chat()
     hid = await _open(town, chat)
     status, colleagues = await town.api("GET", "/colleagues")
@@ -146,8 +155,7 @@ async def test_transfer_to_a_colleague_or_a_department(staff_town: StaffTown) ->
     assert chat._new() == []  # the citizen is told nothing of internal moves
 
 
-async def test_reply_templates(staff_town: StaffTown) -> None:
-    town = staff_town
+async def test_reply_templates(town: StaffTown) -> None:
     base = f"{API.removesuffix('/handovers')}/handover-templates"
 
     async def call(method: str, path: str = "", **kw: Any) -> tuple[int, Any]:
@@ -165,8 +173,7 @@ async def test_reply_templates(staff_town: StaffTown) -> None:
     assert (await call("GET"))[1] == []
 
 
-async def test_the_conversation_shows_the_citizen_s_attributes_as_the_role_may_see_them(staff_town: StaffTown) -> None:
-    town = staff_town
+async def test_the_conversation_shows_the_citizen_s_attributes_as_the_role_may_see_them(town: StaffTown) -> None:
     chat = town.chat("属性 花子")
     hid = await _open(town, chat)
     async with town.db.write() as s:
