@@ -106,10 +106,9 @@ async def test_a_stream_needs_a_genuine_ticket_in_time_of_a_valid_session(town: 
     assert (await town.client.get(ticket["url"])).status == 401  # the session ended
 
 
-async def test_the_feed_sees_writes_of_another_instance(staff_town: StaffTown) -> None:
+async def test_the_feed_sees_writes_of_another_instance(town: StaffTown) -> None:
     """Another process or instance writes through its own engine; the feed learns of it from the
     database (on PostgreSQL by NOTIFY at once: the feed's own tick here is a minute)."""
-    town = staff_town
     chat = town.chat()
     hid = await _open(town, chat)
     postgres = not town.db.is_sqlite
