@@ -188,12 +188,25 @@ class DayFiguresOut(BaseModel):
 @router.route("GET", "/handovers/figures", summary="有人チャットの統計（日ごと：件数・待ち時間・満足度・担当者）",
               permission=PERMISSION, query=FiguresQuery, response=list[DayFiguresOut])
 async def handover_figures(call: Call) -> list[DayFiguresOut]:
-    q: FiguresQuery = call.query
-    if q.until < q.since or (q.until - q.since).days > 366:
-        raise ApiError(422, "invalid_range", "期間は since から until まで、1年以内で指定してください。", "until")
+    q = _range(call)
     async with call.ctx.db.read() as s:
         days = await handovers.figures(s, q.since, q.until)
     return [DayFiguresOut(**vars(d)) for d in days]
+
+
+@router.route("GET", "/handovers/figures/total", summary="有人チャットの統計（期間全体：件数・待ち時間の中央値と90パーセンタイル・満足度・担当者）",
+              permission=PERMISSION, query=FiguresQuery, response=DayFiguresOut)
+async def handover_figures_total(call: Call) -> DayFiguresOut:
+    q: FiguresQuery = _range(call)
+    async with call.ctx.db.read() as s:
+        return DayFiguresOut(**vars(await handovers.period_figures(s, q.since, q.until)))
+
+
+def _range(call: Call) -> FiguresQuery:
+    q: FiguresQuery = call.query
+    if q.until < q.since or (q.until - q.since).days > 366:
+        raise ApiError(422, "invalid_range", "期間は since から until まで、1年以内で指定してください。", "until")
+    return q
 
 
 # Staff answering see what the citizen wrote as it is (they need it to answer): every opening of a

@@ -254,27 +254,38 @@ class DayFigures:
 async def figures(session: AsyncSession, since: date, until: date) -> list[DayFigures]:
     """Hand-overs per day (Japan time) from ``since`` to ``until`` inclusive: how many, the waiting
     time to the first staff reply (median, 90th percentile), satisfaction, who handled them."""
-    start = datetime.combine(since, time(0), tzinfo=TOKYO)
-    end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=TOKYO)
-    rows = (await session.exec(select(Handover).where(col(Handover.waiting_since) >= start,
-                                                      col(Handover.waiting_since) < end))).all()
     by_day: dict[date, list[Handover]] = {}
-    for row in rows:
+    for row in await _asked_between(session, since, until):
         by_day.setdefault(utc(row.waiting_since).astimezone(TOKYO).date(), []).append(row)
     out: list[DayFigures] = []
     day = since
     while day <= until:
-        today = by_day.get(day, [])
-        waits = sorted((utc(r.first_reply_at) - utc(r.waiting_since)).total_seconds() for r in today
-                       if r.first_reply_at is not None)
-        handled: dict[str, int] = {}
-        for r in today:
-            if r.assignee_name:
-                handled[r.assignee_name] = handled.get(r.assignee_name, 0) + 1
-        out.append(DayFigures(day, len(today), len(waits), _percentile(waits, 0.5), _percentile(waits, 0.9),
-                              sum(r.rating == "good" for r in today), sum(r.rating == "bad" for r in today), handled))
+        out.append(_summary(day, by_day.get(day, [])))
         day += timedelta(days=1)
     return out
+
+
+async def period_figures(session: AsyncSession, since: date, until: date) -> DayFigures:
+    """The same figures for the whole period (its median is of all its hand-overs, not of days)."""
+    return _summary(since, await _asked_between(session, since, until))
+
+
+async def _asked_between(session: AsyncSession, since: date, until: date) -> list[Handover]:
+    start = datetime.combine(since, time(0), tzinfo=TOKYO)
+    end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=TOKYO)
+    return list((await session.exec(select(Handover).where(col(Handover.waiting_since) >= start,
+                                                           col(Handover.waiting_since) < end))).all())
+
+
+def _summary(day: date, rows: list[Handover]) -> DayFigures:
+    waits = sorted((utc(r.first_reply_at) - utc(r.waiting_since)).total_seconds() for r in rows
+                   if r.first_reply_at is not None)
+    handled: dict[str, int] = {}
+    for r in rows:
+        if r.assignee_name:
+            handled[r.assignee_name] = handled.get(r.assignee_name, 0) + 1
+    return DayFigures(day, len(rows), len(waits), _percentile(waits, 0.5), _percentile(waits, 0.9),
+                      sum(r.rating == "good" for r in rows), sum(r.rating == "bad" for r in rows), handled)
 
 
 def _percentile(values: list[float], q: float) -> float | None:
