@@ -153,10 +153,9 @@ async def handover_events(call: Call) -> web.StreamResponse:
                     change = await asyncio.wait_for(changes.get(), HEARTBEAT_SECONDS)
                 except TimeoutError:
                     await response.write(b": keep-alive\n\n")
-                    change = False
-                if change is None:  # the service shuts down
-                    break
-                if change:
+                else:
+                    if change is None:  # the service shuts down
+                        break
                     await response.write(_encode(change))
                 if loop.time() >= recheck:
                     if not await session_allows(ctx.db, ctx.clock, *who):

@@ -137,7 +137,7 @@ class HandoverFeed:
                 newest = (await s.exec(select(sa.func.max(HandoverMessage.id)))).one()
                 fresh: list[tuple[int, int]] = []
             else:
-                fresh = [(int(h), int(m)) for h, m in
+                fresh = [(int(h), int(m or 0)) for h, m in
                          (await s.exec(query.where(col(HandoverMessage.id) > self._seen))).all()]
                 newest = max([self._seen, *(m for _, m in fresh)])
             inbox = frozenset((int(i or 0), a) for i, a in (await s.exec(
