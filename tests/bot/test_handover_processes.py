@@ -42,7 +42,7 @@ LATER = [f"{n}通目：住民票の写しについてです" for n in range(2, 7
 async def _wait_healthy(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     async with aiohttp.ClientSession() as http:
         for _ in range(1200):  # a slow start on a busy machine
-            assert proc.poll() is None, log.read_text()[-2000:]
+            assert proc.poll() is None, f"the bot exited during start-up (see {log})"
             with contextlib.suppress(aiohttp.ClientError):
                 async with http.get(f"{base}/healthz") as r:
                     if r.status == 200:
@@ -130,7 +130,7 @@ async def test_worker_crash_mid_hand_over_loses_no_message_and_sends_none_twice(
             assert len(texts) == 3 and ("職員におつなぎします" in texts[0] or "対応時間外" in texts[0]), texts
             assert texts[1] == "【職員より】\n窓口です。ご用件を承ります。"  # once: no bot answer in between
             assert "職員とのやりとりを終了しました" in texts[2]
-            assert seen_live and "the turn worker exited" in log.read_text()
+            assert seen_live and "the turn worker exited" in await asyncio.to_thread(log.read_text)
         finally:
             if stream is not None:
                 stream.cancel()
