@@ -21,6 +21,10 @@ from civic.clock import TOKYO, utc
 from civic.handover.models import CITIZEN, CLOSED, NOTE, OPEN, STAFF, Handover, HandoverMessage
 from civic.notify import CitizenNotifier, Notice, NoticeAction
 
+#: What the citizen is told when staff close the conversation (then asked to rate it).
+CLOSED_TEXT = ("職員とのやりとりを終了しました。ご利用ありがとうございました。\n"
+               "これからは自動応答（ボット）がお答えします。\nよろしければ、今回の対応についてお聞かせください。")
+
 #: Notice kinds (the outbox / talk log).
 REPLY, CLOSED_NOTICE = "handover.reply", "handover.closed"
 
@@ -190,9 +194,7 @@ async def close(session: AsyncSession, handover_id: int, *, by: str, now: dateti
     if by == STAFF and notifier is not None:
         await notifier.notify(session, Notice(
             row.channel_user_id, CLOSED_NOTICE,
-            "職員とのやりとりを終了しました。ご利用ありがとうございました。\n"
-            "これからは自動応答（ボット）がお答えします。\n"
-            "よろしければ、今回の対応についてお聞かせください。",
+            CLOSED_TEXT,
             actions=rating_actions(handover_id), channel=row.channel))
     return row
 
