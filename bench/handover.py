@@ -70,7 +70,9 @@ async def run(messages: int, replies: int) -> dict[str, object]:
                     async with http.post(f"{demo.url}/admin/api/v1/handovers/{hid}/messages", json={"text": text},
                                          headers={"Authorization": f"Bearer {token}"}) as r:
                         assert r.status == 201, await r.text()
-                    while f"【職員より】\n{text}" not in await _bot_texts(demo, user):
+                    for _ in range(20_000):
+                        if f"【職員より】\n{text}" in await _bot_texts(demo, user):
+                            break
                         await asyncio.sleep(0.005)
                     to_sim.append(time.perf_counter() - started)
     return {"citizen_message_to_console_ms": _summary(to_screen), "staff_reply_to_linesim_ms": _summary(to_sim),
@@ -93,7 +95,9 @@ async def feed_between_instances(url: str, writes: int) -> dict[str, float]:
         async with writer.write() as s:
             row, _ = await handovers.request(s, "U" + "b" * 32, channel="production", now=clock.now())
         async with feed.subscribe() as changes:
-            while not reader.is_sqlite and not feed.listening:
+            for _ in range(1000):  # the LISTEN connection is up (PostgreSQL)
+                if reader.is_sqlite or feed.listening:
+                    break
                 await asyncio.sleep(0.01)
             for n in range(writes):
                 started = time.perf_counter()
