@@ -198,3 +198,7 @@ async def test_figures_per_day_waiting_time_satisfaction_and_who(staff_town: Sta
     assert figures["satisfied"] == 2 and figures["dissatisfied"] == 1
     assert figures["handled_by"] == {"hanako さん": 2, "taro さん": 1}
     assert (await town.api("GET", f"/figures?since={day}&until=2020-01-01"))[0] == 422
+    status, total = await town.api("GET", f"/figures/total?since={day}&until={day}")  # the dashboard's
+    assert status == 200 and {k: total[k] for k in ("handovers", "first_reply_p50", "first_reply_p90")} == {
+        "handovers": 3, "first_reply_p50": 240, "first_reply_p90": 1800}
+    assert (await town.api("GET", f"/figures/total?since={day}&until=2020-01-01"))[0] == 422
