@@ -101,6 +101,14 @@ async def test_staff_see_a_citizen_message_live_and_reply(tmp_path: Path) -> Non
                 await page.wait_for_timeout(20)
             else:
                 raise AssertionError("the citizen was not told the conversation ended")
+
+            # the dashboard's figures: hand-overs, waiting time to the first reply, who handled them
+            await page.get_by_role("link", name="ダッシュボード").click()
+            figures = page.get_by_test_id("handover-figures")
+            await expect(figures).to_contain_text("受付 1件（職員が返信 1件）", timeout=WAIT)
+            await expect(figures.locator("svg.chart")).to_have_count(2)
+            await expect(figures.get_by_role("list", name="担当した職員")).to_contain_text("1件")
+            await look(page, "dashboard-handovers")
         print(_report(to_screen, to_sim))
 
 

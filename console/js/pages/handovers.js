@@ -204,6 +204,8 @@ export default async function handovers(main, ctx) {
     }
     setTimeout(poll, POLL_MS);
   }
+  // Leaving the page (another screen of the console): the stream ends at once.
+  window.addEventListener("hashchange", () => { if (live.source) { live.source.close(); live.source = null; } }, { once: true });
   await refreshList();
   connect();
   setTimeout(poll, POLL_MS);
