@@ -186,3 +186,11 @@ async def test_the_conversation_shows_the_citizen_s_attributes_as_the_role_may_s
     _, detail = await town.api("GET", f"/{hid}")  # a counter role: no personal.view
     assert [(a["label"], a["text"]) for a in detail["attributes"]] == [("地区", "北地区"), ("生年月日", "＊＊＊")]
     assert detail["display_name"] != "属性 花子"
+
+
+async def test_a_location_the_citizen_sends_reaches_staff(town: StaffTown) -> None:
+    chat = town.chat()
+    hid = await _open(town, chat)
+    assert await chat.send_location(35.68123, 139.76712, "みどり町役場前") == []  # to staff, not the bot
+    _, messages = await town.api("GET", f"/{hid}/messages")
+    assert [(m["kind"], m["text"]) for m in messages] == [("location", "みどり町役場前 (35.68123, 139.76712)")]

@@ -55,6 +55,11 @@ export default async function handovers(main, ctx) {
     const item = h("li", { class: `msg ${m.author}`, "data-message": m.id },
       h("span", { class: "who" }, m.author === "staff" ? `${AUTHORS.staff}（${m.staff_name}）` : AUTHORS[m.author]),
       " ", h("time", { datetime: m.at }, time(m.at)), h("p", {}, m.text));
+    const place = m.kind === "location" && /\((-?\d+\.\d+), (-?\d+\.\d+)\)$/.exec(m.text);
+    if (place) {  // a location the citizen sent: on the 地理院地図 (a new tab)
+      item.append(h("a", { href: `https://maps.gsi.go.jp/#17/${place[1]}/${place[2]}/`, target: "_blank", rel: "noopener" },
+        "地図で見る（地理院地図、新しいタブ）"));
+    }
     if (m.has_image) {
       const handover = state.selected;
       const show = h("button", { type: "button", onclick: async () => {
