@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from admin_api import handover_views
 from admin_api.app import PREFIX, create_admin_app
 from admin_api.context import AdminContext
+from admin_api.handover_stream import stream_key
 from admin_api.staff_auth import StaffAuthenticator
 from bot.appkeys import DATABASE, NOTIFIER
 from bot.service import create_app, dialogue_handler
@@ -47,7 +48,7 @@ class StaffTown(Town):
         db = app[DATABASE]
         sessions = StaffSessions(db, self.clock, Passwords.for_tests())
         context = AdminContext(db, self.clock, auditor=Auditor(db, self.clock), sessions=sessions,
-                               handover_notices=app[NOTIFIER])
+                               handover_notices=app[NOTIFIER], stream_key=stream_key(settings.data_key))
         app.add_subapp(PREFIX, create_admin_app(StaffAuthenticator(sessions), [handover_views.router],
                                                 context=context))
         self.client = await self.aiohttp_client(app)

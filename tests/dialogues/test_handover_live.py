@@ -13,9 +13,14 @@ from typing import Any
 import aiohttp
 import pytest
 import sqlalchemy as sa
+from aiohttp import web
 from sqlmodel import col, select
 
-from admin_api import handover_stream
+from admin_api import handover_stream, handover_views
+from admin_api.app import PREFIX, create_admin_app
+from admin_api.context import AdminContext
+from admin_api.staff_auth import StaffAuthenticator
+from bot.settings import parse_key
 from civic.attributes import services as attributes
 from civic.attributes.kinds import Choice
 from civic.attributes.models import DATE, SINGLE
@@ -24,12 +29,16 @@ from civic.database import Database
 from civic.handover import services as handovers
 from civic.handover.feed import Change, HandoverFeed
 from civic.staff.models import OperationLog, StaffSession
+from civic.staff.passwords import Passwords
+from civic.staff.sessions import StaffSessions
 from dialogues.services import Knowledge
 from linesim.testing import LineSim
+from tests.bot.helpers import KEY_HEX
 from tests.dialogues.conftest import START, Chat
 from tests.dialogues.test_handover_api import API, StaffTown
 
 WAIT = 10.0
+KEY = parse_key(KEY_HEX)  # the data key of the town's settings (tests.bot.helpers)
 
 
 @pytest.fixture
@@ -98,7 +107,7 @@ async def test_a_stream_needs_a_genuine_ticket_in_time_of_a_valid_session(town: 
         r = await town.client.get(f"{API}/events", params={"ticket": bad})
         assert r.status == 401, bad
     staff_id, session_id, _, _ = ticket["ticket"].split(".")
-    old = handover_stream.issue(handover_stream._PROCESS_KEY, int(staff_id), int(session_id), 1_000)
+    old = handover_stream.issue(handover_stream.stream_key(KEY), int(staff_id), int(session_id), 1_000)
     assert (await town.client.get(f"{API}/events", params={"ticket": old})).status == 401  # expired
     async with town.db.write() as s:  # signed out
         await s.exec(sa.update(StaffSession).where(col(StaffSession.id) == int(session_id))
@@ -194,3 +203,28 @@ async def test_a_location_the_citizen_sends_reaches_staff(town: StaffTown) -> No
     assert await chat.send_location(35.68123, 139.76712, "みどり町役場前") == []  # to staff, not the bot
     _, messages = await town.api("GET", f"/{hid}/messages")
     assert [(m["kind"], m["text"]) for m in messages] == [("location", "みどり町役場前 (35.68123, 139.76712)")]
+
+
+async def test_a_ticket_from_one_instance_opens_a_stream_on_another_that_sees_the_first_s_writes(
+        town: StaffTown, aiohttp_client: Any) -> None:
+    """Two instances of the service on one database (the staff API of a second, its own engine):
+    the ticket is signed with the key every instance derives from the data key, and the citizen's
+    message recorded by the first instance's turn reaches the second's live view."""
+    chat = town.chat()
+    hid = await _open(town, chat)
+    other = Database(town.db.url, town.db.cipher)
+    sessions = StaffSessions(other, town.clock, Passwords.for_tests())
+    context = AdminContext(other, town.clock, sessions=sessions, stream_key=handover_stream.stream_key(KEY))
+    second = web.Application()
+    second.add_subapp(PREFIX, create_admin_app(StaffAuthenticator(sessions), [handover_views.router], context=context))
+    client = await aiohttp_client(second)
+    try:
+        _, ticket = await town.api("POST", "/stream-ticket")  # from the first instance
+        async with client.get(ticket["url"]) as stream:
+            assert stream.status == 200
+            await _until(stream, "ready")
+            await chat.say("二つ目の窓口にも届きますか")  # recorded by the first instance's turn
+            assert (await _until(stream, "message"))["handover"] == hid
+    finally:
+        await client.close()
+        await other.dispose()
