@@ -13,7 +13,9 @@ INBOX_KEEP_DAYS        30                          finished webhook events are d
 REPORT_KEEP_MONTHS     36                          closed reports (完了・対応不可・重複) are
                                                    anonymised: description, reporter and photos go,
                                                    category, place and status stay for statistics
-HANDOVER_KEEP_MONTHS   13                          hand-over chats (not built yet: ``HANDOVER_PURGERS``)
+HANDOVER_KEEP_MONTHS   13                          closed hand-over chats: messages deleted, the
+                                                   citizen's id taken out (the row stays for the
+                                                   figures; ``civic.handover.retention``)
 OPERATION_LOG_KEEP_    36 (at least 24)            operation-log entries are deleted
 MONTHS
 =====================  ==========================  =================================================
@@ -36,6 +38,7 @@ from civic.citizens.erasure import ERASED
 from civic.clock import Clock
 from civic.database import Database
 from civic.faq.models import FaqAnswer, UnansweredQuestion
+from civic.handover.retention import purge_closed_handovers
 from civic.reports.models import DONE, DUPLICATE, REJECTED, Report, ReportPhoto, ReportStatusChange
 from civic.rows import table_of
 from civic.staff.audit import MIN_RETENTION_MONTHS
@@ -62,7 +65,7 @@ class Retention:
 
 
 #: Hand-over chats, when they exist: ``purge(db, cutoff) -> rows`` registered here by their feature.
-HANDOVER_PURGERS: list[Callable[[Database, datetime], Awaitable[int]]] = []
+HANDOVER_PURGERS: list[Callable[[Database, datetime], Awaitable[int]]] = [purge_closed_handovers]
 
 
 @dataclass

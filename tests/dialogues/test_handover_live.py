@@ -20,11 +20,11 @@ from admin_api import handover_stream, handover_views
 from admin_api.app import PREFIX, create_admin_app
 from admin_api.context import AdminContext
 from admin_api.staff_auth import StaffAuthenticator
-from bot.settings import parse_key
 from civic.attributes import services as attributes
 from civic.attributes.kinds import Choice
 from civic.attributes.models import DATE, SINGLE
 from civic.clock import FrozenClock
+from civic.crypto import parse_key
 from civic.database import Database
 from civic.handover import services as handovers
 from civic.handover.feed import Change, HandoverFeed
