@@ -50,6 +50,12 @@ def create_admin_app(authenticator: Authenticator, routers: list[ApiRouter], *,
                    else AdminContext(auditor.db, auditor.clock, auditor=auditor))
     if context is not None:
         app[ADMIN_CONTEXT] = context
+        live = context
+
+        async def end_live_views(_: web.Application) -> None:  # before handlers are waited for
+            await live.close_live_views()
+
+        app.on_shutdown.append(end_live_views)
     app[REDACTOR] = redactor or Redactor()
     declared: dict[str, list[str]] = {}
     for router in routers:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from civic.booking.services import BookingService
     from civic.deliveries.services import DeliveryDesk
     from civic.deliveries.stats import OpenStatistics
+    from civic.handover.feed import HandoverFeed
     from civic.notify import CitizenNotifier as HandoverNotifier
     from civic.procedures.payload import QrKeyring
     from civic.procedures.tree import Content
@@ -98,6 +99,9 @@ class AdminContext:
     handover_notices: HandoverNotifier | None = None
     #: The FAQ index and garbage dictionary in use, and their reloader (``bot.content_reload``); ``None``: 503.
     live_content: LiveContent | None = None
+    #: Signs the short-lived tickets of the hand-over live view (``handover_stream``); shared by every
+    #: instance of the service (derived from the data key). ``None``: a key of this process only.
+    stream_key: bytes | None = None
 
     def __post_init__(self) -> None:
         if self.booking_service is None:
@@ -128,6 +132,19 @@ class AdminContext:
         from civic.staff.privacy import Pseudonymizer
 
         return Pseudonymizer(self.db.cipher)
+
+    @cached_property
+    def handover_feed(self) -> HandoverFeed:
+        """Live changes of hand-overs, watched once for every console open on this process."""
+        from civic.handover.feed import HandoverFeed
+
+        return HandoverFeed(self.db)
+
+    async def close_live_views(self) -> None:
+        """Ends the open live views (the service shuts down: they would hold it up)."""
+        feed = self.__dict__.get("handover_feed")
+        if feed is not None:
+            await feed.close()
 
     def need(self, value: T | None, what: str) -> T:
         """A dependency the service did not wire: 503, naming the feature (never a 500)."""

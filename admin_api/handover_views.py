@@ -23,10 +23,15 @@ from pydantic import BaseModel, Field
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from admin_api import handover_stream, handover_work_views
 from admin_api.errors import ApiError
 from admin_api.routing import ApiRouter, Call
+from civic.attributes import services as attributes
+from civic.attributes.kinds import display
+from civic.attributes.models import DATE, TEXT
 from civic.handover import services as handovers
 from civic.handover.models import Handover, HandoverMessage
+from civic.staff.privacy import MASK, mask_value
 from civic.talklog.models import TalkEntry
 
 PERMISSION = "handovers.answer"
@@ -51,6 +56,7 @@ class HandoverOut(BaseModel):
     closed_at: datetime | None
     rating: str = Field(description="good（満足）/ bad（不満）/ ''（未評価）")
     last_message_id: int = Field(description="最新のメッセージの id（新着の確認用）")
+    department: str = Field(default="", description="引き継がれた部署（'' なし）")
 
 
 class MessageOut(BaseModel):
@@ -71,9 +77,18 @@ class TalkOut(BaseModel):
     at: datetime
 
 
+class AttributeLine(BaseModel):
+    key: str
+    label: str
+    text: str = Field(description="表示用（personal.view がなければ日付・テキストは伏せ字）")
+
+
 class HandoverDetail(HandoverOut):
     messages: list[MessageOut]
     history: list[TalkOut] = Field(description="有人チャットの前のボットとのやりとり（直近20件）")
+    display_name: str | None = Field(default=None, description="LINE の表示名（personal.view がなければ伏せ字）")
+    attributes: list[AttributeLine] = Field(default_factory=list,
+                                            description="利用者の属性（personal.view がなければ日付・テキストは伏せ字）")
 
 
 class MessagesQuery(BaseModel):
@@ -99,7 +114,7 @@ def _out(call: Call, row: Handover, last: int) -> HandoverOut:
                        waiting_since=row.waiting_since,
                        waiting_seconds=max(0, int((end - row.waiting_since).total_seconds())), queued=row.queued,
                        reason=row.reason, first_reply_at=row.first_reply_at, closed_at=row.closed_at,
-                       rating=row.rating, last_message_id=last)
+                       rating=row.rating, last_message_id=last, department=row.department)
 
 
 def _message(row: HandoverMessage) -> MessageOut:
@@ -122,10 +137,26 @@ async def _detail(call: Call, handover_id: int) -> HandoverDetail:
         talk = list((await s.exec(select(TalkEntry).where(TalkEntry.channel_user_id == row.channel_user_id,
                                                           col(TalkEntry.at) <= row.waiting_since)
                                   .order_by(col(TalkEntry.id).desc()).limit(20))).all())
+        name, attributes = await _citizen(call, s, row.channel_user_id)
     head = _out(call, row, messages[-1].id or 0 if messages else 0)
     return HandoverDetail(**head.model_dump(), messages=[_message(m) for m in messages],
+                          display_name=name, attributes=attributes,
                           history=[TalkOut(direction=t.direction, kind=t.kind, text=t.text or "",
                                            intent=t.intent, at=t.at) for t in reversed(talk)])
+
+
+async def _citizen(call: Call, s: AsyncSession, user: str) -> tuple[str | None, list[AttributeLine]]:
+    """The citizen's display name and attributes as the caller may see them (masked without
+    ``personal.view``: dates and free text, as the attribute views do)."""
+    citizen = await attributes.citizen_by_user(s, user)
+    if citizen is None or citizen.id is None:
+        return None, []
+    specs = await attributes.definitions_by_key(s)
+    values = await attributes.citizen_values(s, citizen.id, specs)
+    lines = [AttributeLine(key=spec.key, label=spec.label,
+                           text=MASK if spec.kind in (DATE, TEXT) and not call.personal else display(spec, got))
+             for spec in specs.values() if spec.active and (got := values.get(spec.key, []))]
+    return (citizen.display_name if call.personal else mask_value(citizen.display_name)), lines
 
 
 @router.route("GET", "/handovers", summary="有人チャットの一覧（待ちの長い順）", permission=PERMISSION,
@@ -157,12 +188,25 @@ class DayFiguresOut(BaseModel):
 @router.route("GET", "/handovers/figures", summary="有人チャットの統計（日ごと：件数・待ち時間・満足度・担当者）",
               permission=PERMISSION, query=FiguresQuery, response=list[DayFiguresOut])
 async def handover_figures(call: Call) -> list[DayFiguresOut]:
-    q: FiguresQuery = call.query
-    if q.until < q.since or (q.until - q.since).days > 366:
-        raise ApiError(422, "invalid_range", "期間は since から until まで、1年以内で指定してください。", "until")
+    q = _range(call)
     async with call.ctx.db.read() as s:
         days = await handovers.figures(s, q.since, q.until)
     return [DayFiguresOut(**vars(d)) for d in days]
+
+
+@router.route("GET", "/handovers/figures/total", summary="有人チャットの統計（期間全体：件数・待ち時間の中央値と90パーセンタイル・満足度・担当者）",
+              permission=PERMISSION, query=FiguresQuery, response=DayFiguresOut)
+async def handover_figures_total(call: Call) -> DayFiguresOut:
+    q: FiguresQuery = _range(call)
+    async with call.ctx.db.read() as s:
+        return DayFiguresOut(**vars(await handovers.period_figures(s, q.since, q.until)))
+
+
+def _range(call: Call) -> FiguresQuery:
+    q: FiguresQuery = call.query
+    if q.until < q.since or (q.until - q.since).days > 366:
+        raise ApiError(422, "invalid_range", "期間は since から until まで、1年以内で指定してください。", "until")
+    return q
 
 
 # Staff answering see what the citizen wrote as it is (they need it to answer): every opening of a
@@ -224,6 +268,7 @@ async def post_handover_message(call: Call) -> MessageOut:
         await call.audit(s, "handover.note" if body.note else "handover.reply", f"handover:{handover_id}",
                          after={"message_id": message.id})
         out = _message(message)
+    call.ctx.handover_feed.poke()  # live views on this process see it at once (others: NOTIFY / the next look)
     return out
 
 
@@ -248,4 +293,10 @@ async def _change(call: Call, action: str,
         except handovers.HandoverError as exc:
             raise _fail(exc) from exc
         await call.audit(s, action, f"handover:{handover_id}", after=after)
+    call.ctx.handover_feed.poke()
     return await _detail(call, handover_id)
+
+
+# Served with the rest of the hand-over API: the live view (SSE), transfers and reply templates.
+router.include(handover_stream.router)
+router.include(handover_work_views.router)

@@ -13,7 +13,9 @@ INBOX_KEEP_DAYS        30                          finished webhook events are d
 REPORT_KEEP_MONTHS     36                          closed reports (完了・対応不可・重複) are
                                                    anonymised: description, reporter and photos go,
                                                    category, place and status stay for statistics
-HANDOVER_KEEP_MONTHS   13                          closed hand-over chats (有人チャット) with their messages and photos
+HANDOVER_KEEP_MONTHS   13                          closed hand-over chats: messages deleted, the
+                                                   citizen's id taken out (the row stays for the
+                                                   figures; ``civic.handover.retention``)
 OPERATION_LOG_KEEP_    36 (at least 24)            operation-log entries are deleted
 MONTHS
 =====================  ==========================  =================================================
@@ -36,7 +38,7 @@ from civic.citizens.erasure import ERASED
 from civic.clock import Clock
 from civic.database import Database
 from civic.faq.models import FaqAnswer, UnansweredQuestion
-from civic.handover.models import CLOSED, Handover, HandoverMessage
+from civic.handover.retention import purge_closed_handovers
 from civic.reports.models import DONE, DUPLICATE, REJECTED, Report, ReportPhoto, ReportStatusChange
 from civic.rows import table_of
 from civic.staff.audit import MIN_RETENTION_MONTHS
@@ -62,9 +64,8 @@ class Retention:
             raise ValueError(f"the operation log is kept at least {MIN_RETENTION_MONTHS} months")
 
 
-#: More hand-over data, should a feature keep some elsewhere: ``purge(db, cutoff) -> rows`` registered
-#: here (``purge_closed_handovers`` is always run).
-HANDOVER_PURGERS: list[Callable[[Database, datetime], Awaitable[int]]] = []
+#: Hand-over chats, when they exist: ``purge(db, cutoff) -> rows`` registered here by their feature.
+HANDOVER_PURGERS: list[Callable[[Database, datetime], Awaitable[int]]] = [purge_closed_handovers]
 
 
 @dataclass
@@ -117,24 +118,6 @@ async def anonymise_closed_reports(db: Database, cutoff: datetime, now: datetime
     return len(ids)
 
 
-async def purge_closed_handovers(db: Database, cutoff: datetime) -> int:
-    """Hand-overs closed before ``cutoff``, with their messages (photos included); open ones stay,
-    however old. Returns the hand-overs deleted."""
-    handover, message = table_of(Handover), table_of(HandoverMessage)
-    total = 0
-    while True:
-        async with db.write() as s:
-            conn = await s.connection()
-            ids = list((await conn.execute(sa.select(handover.c.id).where(
-                handover.c.status == CLOSED, handover.c.closed_at < cutoff).order_by(handover.c.id).limit(CHUNK))).scalars())
-            if ids:
-                await conn.execute(sa.delete(message).where(message.c.handover_id.in_(ids)))
-                await conn.execute(sa.delete(handover).where(handover.c.id.in_(ids)))
-        total += len(ids)
-        if len(ids) < CHUNK:
-            return total
-
-
 async def enforce_retention(db: Database, inbox: Database, clock: Clock, retention: Retention) -> Purged:
     """The daily job: every kind of data past its period, each in short transactions of its own."""
     now = clock.now()
@@ -143,8 +126,7 @@ async def enforce_retention(db: Database, inbox: Database, clock: Clock, retenti
     purged.rows["webhook_event"] = (await purge_inbox(db, inbox, clock, keep_days=retention.inbox_days)).events
     purged.rows["report"] = await anonymise_closed_reports(db, months_before(now, retention.report_months), now)
     handover_cutoff = months_before(now, retention.handover_months)
-    purged.rows["handover"] = (await purge_closed_handovers(db, handover_cutoff)
-                               + sum([await purge(db, handover_cutoff) for purge in HANDOVER_PURGERS]))
+    purged.rows["handover"] = sum([await purge(db, handover_cutoff) for purge in HANDOVER_PURGERS])
     purged.rows["operation_log"] = await purge_operation_log(db, clock, keep_months=retention.operation_log_months)
     if any(purged.rows.values()):
         log.info("retention: %s", ", ".join(f"{k} {v}" for k, v in purged.rows.items() if v))

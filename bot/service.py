@@ -61,6 +61,7 @@ from admin_api import (
     faq_entry_views,
     faq_views,
     garbage_views,
+    handover_stream,
     handover_views,
     image_views,
     log_views,
@@ -588,7 +589,8 @@ def admin_context(core: Core, knowledge: Knowledge, sessions: StaffSessions, aud
                         public_base_url=core.settings.public_base_url,  # image URLs (served at /media)
                         editor_options=EditorOptions(core.settings.simulator_url, core.settings.liff_ids),
                         totp_issuer=f"{knowledge.town.name} 窓口",
-                        handover_notices=core.notifier)
+                        handover_notices=core.notifier,
+                        stream_key=handover_stream.stream_key(core.settings.data_key))  # the live view's tickets
 
 
 def delivery_desk(settings: Settings) -> DeliveryDesk:

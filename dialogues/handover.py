@@ -49,9 +49,9 @@ def is_end(text: str) -> bool:
     return _fold(text) in {_fold(w) for w in END_WORDS}
 
 
-#: Channels whose citizens staff cannot answer yet: the web chat (``liff.webchat``) shows replies only
-#: in the HTTP answer to the citizen's own message, so a staff reply would never reach them.
-NO_HANDOVER_CHANNELS = frozenset({"web"})
+#: Channels whose citizens staff cannot answer (none now: the web chat fetches staff replies,
+#: ``liff.webchat.handover``).
+NO_HANDOVER_CHANNELS: frozenset[str] = frozenset()
 
 
 def available(ctx: Context) -> bool:
@@ -151,7 +151,7 @@ async def intercept(ctx: Context) -> str | None:
 async def _postback(ctx: Context, pb: dict[str, str]) -> str:
     kind = pb.get("handover")
     if kind == "ask" and available(ctx):
-        await start(ctx, reason="offered")
+        await start(ctx, reason="button" if pb.get("via") == "menu" else "offered")
         return "answered"
     if kind == "rate":
         try:

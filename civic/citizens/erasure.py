@@ -77,6 +77,7 @@ REGISTRY: dict[str, str] = {
     "report_status_change": ANONYMISE + " (staff notes of the citizen's reports)",
     "handover": ANONYMISE + " (有人チャット: kept for the figures, the user id replaced)",
     "handover_message": DELETE + " (what the citizen and staff wrote in 有人チャット)",
+    "handover_template": NONE + " (reply templates staff wrote)",
     "delivery_batch": ANONYMISE + " (the user id is taken out of the recipient lists)",
     "delivery_link_click": NONE + " (a keyed, irreversible digest of address and browser)",
     "delivery_run": NONE,

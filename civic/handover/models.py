@@ -39,6 +39,8 @@ class Handover(SQLModel, table=True):
     queued: bool = Field(default=False, nullable=False)
     assignee_id: int | None = Field(default=None, sa_column=sa.Column(sa.Integer, nullable=True))
     assignee_name: str = Field(default="", sa_column=sa.Column(sa.String(100), nullable=False))
+    #: The department it was passed to (``services.transfer``): '' none.
+    department: str = Field(default="", sa_column=sa.Column(sa.String(80), nullable=False, server_default=""))
     waiting_since: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False, index=True))
     first_reply_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
     closed_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
@@ -64,3 +66,14 @@ class HandoverMessage(SQLModel, table=True):
     #: A photo the citizen sent: base64 of the sanitised JPEG (no EXIF), encrypted.
     image: str | None = Field(default=None, sa_column=sa.Column(EncryptedText, nullable=True))
     at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+class HandoverTemplate(SQLModel, table=True):
+    """A reply staff pick instead of typing it (定型文): nothing about a citizen."""
+
+    __tablename__ = "handover_template"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(sa_column=sa.Column(sa.String(80), nullable=False))
+    text: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    updated_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))

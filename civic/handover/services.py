@@ -21,8 +21,25 @@ from civic.clock import TOKYO, utc
 from civic.handover.models import CITIZEN, CLOSED, NOTE, OPEN, STAFF, Handover, HandoverMessage
 from civic.notify import CitizenNotifier, Notice, NoticeAction
 
+#: What the citizen is told when staff close the conversation (then asked to rate it).
+CLOSED_TEXT = ("職員とのやりとりを終了しました。ご利用ありがとうございました。\n"
+               "これからは自動応答（ボット）がお答えします。\nよろしければ、今回の対応についてお聞かせください。")
+
 #: Notice kinds (the outbox / talk log).
 REPLY, CLOSED_NOTICE = "handover.reply", "handover.closed"
+
+
+#: The PostgreSQL channel the console's live view listens on (``civic.handover.feed``).
+FEED_CHANNEL = "madoguchi_handover"
+
+
+async def announce(session: AsyncSession, handover_id: int | None) -> None:
+    """Tell live views (every instance on this PostgreSQL) that a hand-over changed: a ``NOTIFY``
+    sent when the transaction commits, never before. SQLite has none: the views look every second."""
+    bind = session.bind
+    if bind is not None and bind.dialect.name == "postgresql":
+        await session.exec(sa.text("SELECT pg_notify(:channel, :payload)").bindparams(  # type: ignore[call-overload]
+            channel=FEED_CHANNEL, payload=str(handover_id or 0)))
 
 
 class HandoverError(Exception):
@@ -53,6 +70,7 @@ async def request(session: AsyncSession, channel_user_id: str, *, channel: str, 
                    waiting_since=now)
     session.add(row)
     await session.flush()
+    await announce(session, row.id)
     return row, True
 
 
@@ -63,6 +81,7 @@ async def record_citizen(session: AsyncSession, handover: Handover, *, kind: str
                           image=base64.b64encode(jpeg).decode("ascii") if jpeg else None, at=now)
     session.add(row)
     await session.flush()
+    await announce(session, handover.id)
     return row
 
 
@@ -89,6 +108,7 @@ async def assign(session: AsyncSession, handover_id: int, staff: Staff) -> Hando
         await session.refresh(row)
         raise HandoverError(409, "taken", f"このハンドオーバーはすでに {row.assignee_name or '別の職員'} さんが担当しています。")
     await session.refresh(row)
+    await announce(session, handover_id)
     return row
 
 
@@ -110,6 +130,7 @@ async def reply(session: AsyncSession, handover_id: int, staff: Staff, text: str
         session.add(row)
     await notifier.notify(session, Notice(row.channel_user_id, REPLY, f"【職員より】\n{text}", channel=row.channel))
     await session.flush()
+    await announce(session, handover_id)
     return message
 
 
@@ -120,7 +141,35 @@ async def note(session: AsyncSession, handover_id: int, staff: Staff, text: str,
                               staff_name=staff.name, at=now)
     session.add(message)
     await session.flush()
+    await announce(session, handover_id)
     return message
+
+
+async def transfer(session: AsyncSession, handover_id: int, *, to: Staff | None, department: str,
+                   by: Staff, now: datetime) -> Handover:
+    """Pass the conversation to a colleague (``to``: now theirs) or to a department (nobody's until
+    someone there takes it). A note in the conversation says who passed it to whom."""
+    row = await load(session, handover_id)
+    if row.status != OPEN:
+        raise HandoverError(409, "closed", "このハンドオーバーはすでに終了しています。")
+    if row.assignee_id is not None and row.assignee_id != by.id:
+        raise HandoverError(409, "taken", f"このハンドオーバーは {row.assignee_name} さんが担当しています。")
+    values: dict[str, object] = {"assignee_id": to.id if to else None, "assignee_name": to.name if to else ""}
+    if department:
+        values["department"] = department
+    result = await session.exec(
+        sa.update(Handover).where(col(Handover.id) == handover_id, col(Handover.status) == OPEN,
+                                  sa.or_(col(Handover.assignee_id).is_(None), col(Handover.assignee_id) == by.id))
+        .values(**values).execution_options(synchronize_session=False))
+    if result.rowcount != 1:  # taken or closed meanwhile
+        raise HandoverError(409, "taken", "このハンドオーバーはほかの職員が担当しているか、終了しています。")
+    await session.refresh(row)
+    where = "、".join(x for x in (department and f"{department}", to and f"{to.name} さん") if x)
+    session.add(HandoverMessage(handover_id=handover_id, author=NOTE, text=f"{by.name} さんが {where} に引き継ぎました。",
+                                staff_id=by.id, staff_name=by.name, at=now))
+    await session.flush()
+    await announce(session, handover_id)
+    return row
 
 
 def rating_actions(handover_id: int) -> tuple[NoticeAction, ...]:
@@ -141,12 +190,11 @@ async def close(session: AsyncSession, handover_id: int, *, by: str, now: dateti
     if result.rowcount != 1:
         raise HandoverError(409, "closed", "このハンドオーバーはすでに終了しています。")
     await session.refresh(row)
+    await announce(session, handover_id)
     if by == STAFF and notifier is not None:
         await notifier.notify(session, Notice(
             row.channel_user_id, CLOSED_NOTICE,
-            "職員とのやりとりを終了しました。ご利用ありがとうございました。\n"
-            "これからは自動応答（ボット）がお答えします。\n"
-            "よろしければ、今回の対応についてお聞かせください。",
+            CLOSED_TEXT,
             actions=rating_actions(handover_id), channel=row.channel))
     return row
 
@@ -208,27 +256,38 @@ class DayFigures:
 async def figures(session: AsyncSession, since: date, until: date) -> list[DayFigures]:
     """Hand-overs per day (Japan time) from ``since`` to ``until`` inclusive: how many, the waiting
     time to the first staff reply (median, 90th percentile), satisfaction, who handled them."""
-    start = datetime.combine(since, time(0), tzinfo=TOKYO)
-    end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=TOKYO)
-    rows = (await session.exec(select(Handover).where(col(Handover.waiting_since) >= start,
-                                                      col(Handover.waiting_since) < end))).all()
     by_day: dict[date, list[Handover]] = {}
-    for row in rows:
+    for row in await _asked_between(session, since, until):
         by_day.setdefault(utc(row.waiting_since).astimezone(TOKYO).date(), []).append(row)
     out: list[DayFigures] = []
     day = since
     while day <= until:
-        today = by_day.get(day, [])
-        waits = sorted((utc(r.first_reply_at) - utc(r.waiting_since)).total_seconds() for r in today
-                       if r.first_reply_at is not None)
-        handled: dict[str, int] = {}
-        for r in today:
-            if r.assignee_name:
-                handled[r.assignee_name] = handled.get(r.assignee_name, 0) + 1
-        out.append(DayFigures(day, len(today), len(waits), _percentile(waits, 0.5), _percentile(waits, 0.9),
-                              sum(r.rating == "good" for r in today), sum(r.rating == "bad" for r in today), handled))
+        out.append(_summary(day, by_day.get(day, [])))
         day += timedelta(days=1)
     return out
+
+
+async def period_figures(session: AsyncSession, since: date, until: date) -> DayFigures:
+    """The same figures for the whole period (its median is of all its hand-overs, not of days)."""
+    return _summary(since, await _asked_between(session, since, until))
+
+
+async def _asked_between(session: AsyncSession, since: date, until: date) -> list[Handover]:
+    start = datetime.combine(since, time(0), tzinfo=TOKYO)
+    end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=TOKYO)
+    return list((await session.exec(select(Handover).where(col(Handover.waiting_since) >= start,
+                                                           col(Handover.waiting_since) < end))).all())
+
+
+def _summary(day: date, rows: list[Handover]) -> DayFigures:
+    waits = sorted((utc(r.first_reply_at) - utc(r.waiting_since)).total_seconds() for r in rows
+                   if r.first_reply_at is not None)
+    handled: dict[str, int] = {}
+    for r in rows:
+        if r.assignee_name:
+            handled[r.assignee_name] = handled.get(r.assignee_name, 0) + 1
+    return DayFigures(day, len(rows), len(waits), _percentile(waits, 0.5), _percentile(waits, 0.9),
+                      sum(r.rating == "good" for r in rows), sum(r.rating == "bad" for r in rows), handled)
 
 
 def _percentile(values: list[float], q: float) -> float | None:

@@ -6,9 +6,11 @@ composition root ``bot.service`` passes the service's dialogue handler, built be
 * ``GET /`` — the chat page (static HTML/JS/CSS, no inline script: a strict CSP holds);
 * ``GET /embed.js`` — one ``<script src=…/embed.js>`` on the town's site adds a chat button that
   opens the page in an iframe;
-* ``POST /api/messages`` ``{"session", "text" | "postback"}`` → ``{"session", "messages"}`` — the
+* ``POST /api/messages`` ``{"session", "text" | "postback"}`` → ``{"session", "messages", "handover"}`` — the
   same ``DialogueHandler`` as LINE answers, with the same message objects (the page renders text,
-  quick replies and Flex bubbles/carousels).
+  quick replies and Flex bubbles/carousels); ``handover``: a hand-over to staff is open;
+* ``GET /api/handover?session=…&after=…`` — staff replies while a hand-over is open (有人チャット,
+  ``liff.webchat.handover``: the page asks every few seconds; there is no push to a web page).
 
 A browser session is an anonymous random id (kept in the page's localStorage); its conversation
 state lives in ``conversation_state`` under ``web:<id>`` like a LINE user's, so flows work the same:
@@ -40,6 +42,7 @@ from conversation.events import parse_event
 from conversation.loop import TurnBatch, prepare
 from conversation.turn import Message, TurnHandler
 from liff.page import with_maintenance_banner
+from liff.webchat import handover
 
 STATIC = Path(__file__).with_name("static")
 CHANNEL = "web"
@@ -59,6 +62,7 @@ def create_webchat_app(handler: Any, db: Database, clock: Clock, *,
     app = web.Application(client_max_size=16 * 1024)
     locks: dict[str, asyncio.Lock] = {}
     sessions, addresses = RateLimit(per_session_per_minute), RateLimit(per_address_per_minute)
+    polls = RateLimit(per_address_per_minute)  # the page asks for staff replies every 3 s during a hand-over
     page = with_maintenance_banner((STATIC / "index.html").read_text(encoding="utf-8").replace("{{title}}", title))
     csp = ("default-src 'self'; img-src 'self' data: https: http:; style-src 'self'; script-src 'self'; "
            "connect-src 'self'; frame-ancestors *")
@@ -103,14 +107,24 @@ def create_webchat_app(handler: Any, db: Database, clock: Clock, *,
             replies = await _turn(handler, db, clock.now(), user, event)
         if not lock.locked() and len(locks) > 5000:
             locks.pop(sid, None)
-        return web.json_response({"session": sid, "messages": replies},
+        return web.json_response({"session": sid, "messages": replies, "handover": await handover.is_open(db, user)},
                                  dumps=lambda o: json.dumps(o, ensure_ascii=False),
                                  headers={"Cache-Control": "no-store"})
+
+    async def staff_replies(request: web.Request) -> web.Response:
+        sid, raw = request.query.get("session", ""), request.query.get("after", "0")
+        if not _SESSION.match(sid) or not raw.isdigit() or len(raw) > 10:
+            return _error(422, "invalid_input", "session と after を正しく指定してください。", "session")
+        if not polls.allow(request.remote or "-", time.monotonic()):
+            return _error(429, "too_many_requests", "短い間にたくさん問い合わせがありました。少し待ってからお試しください。")
+        return web.json_response(await handover.updates(db, f"{CHANNEL}:{sid}", int(raw)),
+                                 dumps=lambda o: json.dumps(o, ensure_ascii=False), headers={"Cache-Control": "no-store"})
 
     app.router.add_get("/", index)
     app.router.add_get("/embed.js", embed)
     app.router.add_static("/static", STATIC)
     app.router.add_post("/api/messages", messages)
+    app.router.add_get("/api/handover", staff_replies)
     return app
 
 

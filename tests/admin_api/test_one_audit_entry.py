@@ -564,7 +564,12 @@ async def test_every_mutating_route_of_the_service_writes_one_entry_in_its_trans
         handover_id = handover.id
     await call("POST", f"/handovers/{handover_id}/assign")
     await call("POST", f"/handovers/{handover_id}/messages", {"text": "お待たせしました。"})
+    await call("POST", f"/handovers/{handover_id}/transfer", {"department": "住民課"})
     await call("POST", f"/handovers/{handover_id}/close")
+    await call("POST", "/handovers/stream-ticket")
+    template = await call("POST", "/handover-templates", {"title": "あいさつ", "text": "お問い合わせありがとうございます。"})
+    await call("PUT", f"/handover-templates/{template['id']}", {"title": "あいさつ", "text": "ありがとうございます。"})
+    await call("DELETE", f"/handover-templates/{template['id']}")
 
     # an image for deliveries; a citizen erased on request (the first call only asks for confirmation)
     await call("POST", "/images", data=_png(1200, 800), content_type="image/png")

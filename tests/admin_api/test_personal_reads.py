@@ -28,6 +28,8 @@ PERSONAL_FIELDS = {"applicant_name", "applicant_phone", "channel_user_id", "user
 NOT_PERSONAL = {
     r"/handovers/{id:\d+}/messages": "new messages of an open conversation, polled every few seconds; "
                                      "opening the conversation (GET /handovers/{id}) is recorded",
+    "/handovers/events": "a live stream of ids (which conversation has new messages), never their text",
+    "/handover-templates": "reply templates staff wrote (text: the template's)",
     "/attributes": "the attributes' definitions",
     "/forms": "the forms' definitions",
     r"/forms/{form_id:\d+}": "a form's definition",

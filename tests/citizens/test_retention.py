@@ -129,7 +129,7 @@ async def test_the_service_runs_it_daily_with_its_settings(sqlite_db: Database) 
     assert left == [1]
 
 
-async def test_closed_hand_overs_go_after_their_period_with_their_messages(db: Database, inbox: Database) -> None:
+async def test_closed_hand_overs_lose_their_messages_and_citizen_after_their_period(db: Database, inbox: Database) -> None:
     from civic.handover.models import CLOSED, OPEN, Handover, HandoverMessage
 
     async with db.write() as s:
@@ -144,6 +144,7 @@ async def test_closed_hand_overs_go_after_their_period_with_their_messages(db: D
     purged = await enforce_retention(db, inbox, FrozenClock(NOW), Retention())
     assert purged.rows["handover"] == 1  # the old closed one; the old open one is still being answered
     async with db.read() as s:
-        left = (await s.exec(select(Handover.status, Handover.closed_at))).all()
+        left = (await s.exec(select(Handover.status, Handover.channel_user_id))).all()
         messages = (await s.exec(select(HandoverMessage.handover_id))).all()
-    assert sorted(status for status, _ in left) == [CLOSED, OPEN] and len(messages) == 2
+    # the row stays for the figures (wait, rating), without its citizen or what was written
+    assert sorted(who for _, who in left) == ["-", "U" + "a" * 32, "U" + "a" * 32] and len(messages) == 2

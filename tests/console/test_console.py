@@ -29,7 +29,9 @@ async def console_page(browser: Browser, width: int, height: int, *,
     errors: list[str] = []
     page = await context.new_page()
     guard(page, errors)
+    # A live stream (server-sent events) is cut off by design when the staff member leaves its page.
     page.on("requestfailed", lambda r: r.url.startswith(unreachable)
+            or ("/events?ticket=" in r.url and "ERR_ABORTED" in (r.failure or ""))
             or errors.append(f"failed: {r.url} {r.failure}"))
     page.on("response", lambda r: r.status >= 400 and not r.url.endswith(allowed)
             and errors.append(f"HTTP {r.status}: {r.url}"))

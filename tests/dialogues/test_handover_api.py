@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from admin_api import handover_views
 from admin_api.app import PREFIX, create_admin_app
 from admin_api.context import AdminContext
+from admin_api.handover_stream import stream_key
 from admin_api.staff_auth import StaffAuthenticator
 from bot.appkeys import DATABASE, NOTIFIER
 from bot.service import create_app, dialogue_handler
@@ -47,7 +48,7 @@ class StaffTown(Town):
         db = app[DATABASE]
         sessions = StaffSessions(db, self.clock, Passwords.for_tests())
         context = AdminContext(db, self.clock, auditor=Auditor(db, self.clock), sessions=sessions,
-                               handover_notices=app[NOTIFIER])
+                               handover_notices=app[NOTIFIER], stream_key=stream_key(settings.data_key))
         app.add_subapp(PREFIX, create_admin_app(StaffAuthenticator(sessions), [handover_views.router],
                                                 context=context))
         self.client = await self.aiohttp_client(app)
@@ -198,3 +199,7 @@ async def test_figures_per_day_waiting_time_satisfaction_and_who(staff_town: Sta
     assert figures["satisfied"] == 2 and figures["dissatisfied"] == 1
     assert figures["handled_by"] == {"hanako さん": 2, "taro さん": 1}
     assert (await town.api("GET", f"/figures?since={day}&until=2020-01-01"))[0] == 422
+    status, total = await town.api("GET", f"/figures/total?since={day}&until={day}")  # the dashboard's
+    assert status == 200 and {k: total[k] for k in ("handovers", "first_reply_p50", "first_reply_p90")} == {
+        "handovers": 3, "first_reply_p50": 240, "first_reply_p90": 1800}
+    assert (await town.api("GET", f"/figures/total?since={day}&until=2020-01-01"))[0] == 422

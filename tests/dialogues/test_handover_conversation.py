@@ -113,12 +113,41 @@ async def test_not_helpful_offers_a_person_beside_the_menu(town: Town) -> None:
     assert labels[0] == "職員と話す" and "ごみの出し方" in labels
 
 
-async def test_the_web_chat_cannot_hand_over_yet_and_says_where_to_ask(town: Town, aiohttp_client: object) -> None:
+class _Silent:
+    """No LINE account behind a web chat session: what the notifier would push is skipped."""
+
+    async def notify(self, session: object, notice: object) -> None:
+        return None
+
+
+async def test_the_web_chat_hands_over_and_shows_staff_replies(town: Town, aiohttp_client: object) -> None:
+    from civic.handover import services as handovers
     from tests.dialogues.test_webchat import _client
 
     client = await _client(aiohttp_client, town.knowledge, town.db)
-    r = await client.post("/api/messages", json={"text": "職員と話したい"})
-    answer = texts((await r.json())["messages"])
-    assert "このチャットでは職員におつなぎできません" in answer and "0000-00-1111" in answer
-    async with town.db.read() as s:
-        assert (await s.exec(select(Handover))).all() == []
+    body = await (await client.post("/api/messages", json={"text": "職員と話したい"})).json()
+    assert body["handover"] is True and "職員" in texts(body["messages"])
+    sid = body["session"]
+    body = await (await client.post("/api/messages", json={"session": sid, "text": "住民票について質問です"})).json()
+    assert body == {"session": sid, "messages": [], "handover": True}  # to staff, not the bot
+    async with town.db.write() as s:
+        row = await handovers.open_for(s, f"web:{sid}")
+        assert row is not None and row.id is not None and row.channel == "web"
+        hid = row.id
+        await handovers.reply(s, hid, handovers.Staff(1, "窓口"), "ご用件を承ります。", now=town.clock.now(),
+                              notifier=_Silent())
+    polled = await (await client.get("/api/handover", params={"session": sid, "after": "0"})).json()
+    assert polled["open"] is True and texts(polled["messages"]) == "【職員より】\nご用件を承ります。"
+    again = await (await client.get("/api/handover", params={"session": sid, "after": str(polled["last"])})).json()
+    assert again == {"open": True, "last": polled["last"], "messages": []}
+    async with town.db.write() as s:
+        await handovers.close(s, hid, by="staff", now=town.clock.now(), notifier=_Silent())
+    closed = await (await client.get("/api/handover", params={"session": sid, "after": str(polled["last"])})).json()
+    assert closed["open"] is False and "終了しました" in texts(closed["messages"])
+    rate = closed["messages"][-1]["quickReply"]["items"][0]["action"]
+    assert rate["label"] == "満足"
+    body = await (await client.post("/api/messages", json={"session": sid, "postback": rate["data"]})).json()
+    assert "ご評価ありがとうございます" in texts(body["messages"]) and body["handover"] is False
+    body = await (await client.post("/api/messages", json={"session": sid, "text": "燃えるごみの日はいつですか"})).json()
+    assert body["messages"] and body["handover"] is False  # the bot answers again
+    assert (await client.get("/api/handover", params={"session": "x", "after": "0"})).status == 422

@@ -1,5 +1,6 @@
 // ダッシュボード: /stats/daily, /stats/usage, /stats/unanswered, /stats/line/followers, /stats/line/richmenu-clicks,
-// /deliveries/totals and /deliveries/history (7 API calls, in parallel); the 防災モード (GET /disaster-mode).
+// /deliveries/totals and /deliveries/history, /handovers/figures and /handovers/figures/total (9 API calls, in parallel);
+// the 防災モード (GET /disaster-mode).
 import { api, download } from "../api.js";
 import { chart } from "../chart.js";
 import { h, field, toast } from "../ui.js";
@@ -26,13 +27,17 @@ export default async function dashboard(main, ctx) {
     body.replaceChildren(h("p", { class: "hint" }, "集計中…"));
     try {
       const deliveries = ctx.can("deliveries.read");
-      const [days, usage, unanswered, line, clicks, totals, runs] = await Promise.all([
+      const handovers = ctx.can("handovers.answer");
+      const [days, usage, unanswered, line, clicks, totals, runs, handoverDays, handoverTotal] = await Promise.all([
         api("GET", `/stats/daily?${q()}`), api("GET", `/stats/usage?${q()}&by=intent`),
         api("GET", `/stats/unanswered?${q()}&limit=20`), api("GET", `/stats/line/followers?day=${until.value}`),
         api("GET", `/stats/line/richmenu-clicks?${q()}`),
         deliveries ? api("GET", `/deliveries/totals?${q()}`) : null,
-        deliveries ? api("GET", `/deliveries/history?${q()}&limit=10`) : null]);
+        deliveries ? api("GET", `/deliveries/history?${q()}&limit=10`) : null,
+        handovers ? api("GET", `/handovers/figures?${q()}`) : null,
+        handovers ? api("GET", `/handovers/figures/total?${q()}`) : null]);
       render(days, usage, unanswered, line, clicks, totals, runs);
+      if (handoverTotal) body.append(handoverCard(handoverDays, handoverTotal));
     } catch (err) {
       body.replaceChildren(h("p", { class: "field-error", role: "alert" }, err.message));
     }
@@ -86,4 +91,22 @@ export default async function dashboard(main, ctx) {
       ? `（${new Date(mode.since).toLocaleString("ja-JP")} から。理由：${mode.history[0].reason}）` : "")) : null;
   main.replaceChildren(h("h1", {}, ctx.title), modeNote, form, body);
   await load();
+}
+
+// 有人チャット (issue #17): hand-overs per day, the waiting time to the first staff reply (median,
+// 90th percentile, over the whole period), who handled them, satisfaction.
+const minutes = (s) => (s === null || s === undefined ? "—" : s < 60 ? `${Math.round(s)}秒` : `${Math.round(s / 60)}分`);
+
+function handoverCard(days, t) {
+  const labels = days.map((d) => d.day);
+  const handled = Object.entries(t.handled_by).sort((a, b) => b[1] - a[1]);
+  return h("section", { class: "card", "data-testid": "handover-figures" }, h("h2", {}, "有人チャット（期間内）"),
+    h("p", {}, `受付 ${t.handovers}件（職員が返信 ${t.answered}件）・最初の返信までの待ち時間: 中央値 ${minutes(t.first_reply_p50)}、`
+      + `90パーセンタイル ${minutes(t.first_reply_p90)}・満足 ${t.satisfied}件／不満 ${t.dissatisfied}件`),
+    t.handovers ? chart({ title: "有人チャットの受付件数", labels, bars: true, series: [{ label: "受付", values: days.map((d) => d.handovers) }] }) : null,
+    t.answered ? chart({ title: "最初の返信までの待ち時間（分）", labels, series: [
+      { label: "中央値", values: days.map((d) => (d.first_reply_p50 === null ? 0 : Math.round(d.first_reply_p50 / 6) / 10)) },
+      { label: "90パーセンタイル", values: days.map((d) => (d.first_reply_p90 === null ? 0 : Math.round(d.first_reply_p90 / 6) / 10)) }] }) : null,
+    handled.length ? h("ul", { "aria-label": "担当した職員" }, handled.map(([name, n]) => h("li", {}, `${name}: ${n}件`)))
+      : h("p", {}, "この期間に職員が担当した有人チャットはありません。"));
 }

@@ -7,6 +7,8 @@
   var quick = document.getElementById("quick");
   var input = document.getElementById("input");
   var busy = false;
+  // 有人チャット: while a hand-over to staff is open, staff replies are fetched every few seconds.
+  var staff = { timer: null, last: 0 };
 
   function session() { try { return localStorage.getItem(KEY); } catch (e) { return null; } }
   function remember(id) { try { localStorage.setItem(KEY, id); } catch (e) { /* private mode */ } }
@@ -111,9 +113,26 @@
         remember(res.body.session);
         res.body.messages.forEach(function (m) { log.appendChild(render(m)); });
         showQuick(res.body.messages[res.body.messages.length - 1]);
+        if (res.body.handover && !staff.timer) staff.timer = setTimeout(staffReplies, 3000);
       })
       .catch(function () { log.appendChild(el("div", "msg bot", "通信できませんでした。しばらくしてからお試しください。")); })
       .then(function () { busy = false; scroll(); });
+  }
+
+  function staffReplies() {
+    staff.timer = null;
+    var id = session();
+    if (!id) return;
+    fetch("api/handover?session=" + encodeURIComponent(id) + "&after=" + staff.last)
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (body) {
+        if (!body) { staff.timer = setTimeout(staffReplies, 10000); return; }
+        staff.last = body.last;
+        body.messages.forEach(function (m) { log.appendChild(render(m)); });
+        if (body.messages.length) { showQuick(body.messages[body.messages.length - 1]); scroll(); }
+        if (body.open) staff.timer = setTimeout(staffReplies, 3000);
+      })
+      .catch(function () { staff.timer = setTimeout(staffReplies, 10000); });
   }
 
   function act(action) {
