@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from civic.counter.checks import CheckProblem, birth_text, individual_number, iso_date, resident_code, stay_period
+from civic.counter.checks import (
+    CheckProblem,
+    birth_text,
+    individual_number,
+    iso_date,
+    resident_code,
+    stay_period,
+)
 
 KINDS: dict[str, str] = {
     "tennyu": "転入",
