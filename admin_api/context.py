@@ -25,6 +25,7 @@ from civic.database import Database
 if TYPE_CHECKING:
     from civic.booking.notify import CitizenNotifier
     from civic.booking.services import BookingService
+    from civic.counter.desk import CounterDesk
     from civic.deliveries.services import DeliveryDesk
     from civic.deliveries.stats import OpenStatistics
     from civic.notify import CitizenNotifier as HandoverNotifier
@@ -91,6 +92,8 @@ class AdminContext:
     totp_issuer: str = "Madoguchi"
     #: Sends staff replies of hand-overs (有人チャット) to citizens through the outbox; ``None``: 503.
     handover_notices: HandoverNotifier | None = None
+    #: 書かない窓口 (the counter role only): layouts, OCR, print layout, QR keys; ``None``: 503.
+    counter: CounterDesk | None = None
 
     def __post_init__(self) -> None:
         if self.booking_service is None:
