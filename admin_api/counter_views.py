@@ -270,11 +270,14 @@ def _unmask(members: list[dict[str, Any]], previous: dict[str, Any]) -> list[dic
     return out
 
 
-def _pdfs(call: Call, found: services.Found) -> tuple[bytes, bytes]:
-    desk = _desk(call)
+def _pdf(call: Call, found: services.Found, masked: bool) -> bytes:
     today = call.ctx.clock.now().astimezone(TOKYO).date()
-    kw = {"number": found.form.number, "status": found.form.status, "today": today, "layout": desk.form_layout}
-    return render_form(found.doc, masked=False, **kw), render_form(found.doc, masked=True, **kw)
+    return render_form(found.doc, number=found.form.number, status=found.form.status, today=today,
+                       layout=_desk(call).form_layout, masked=masked)
+
+
+def _pdfs(call: Call, found: services.Found) -> tuple[bytes, bytes]:
+    return _pdf(call, found, False), _pdf(call, found, True)
 
 
 async def _store_pdf(call: Call, session: Any, found: services.Found) -> None:
@@ -294,8 +297,7 @@ async def counter_form_pdf(call: Call) -> web.Response:
     if stored is not None and stored.created_at >= found.form.updated_at:
         data = services.pdf_of(stored, masked=not plain)
     else:
-        full, masked = await asyncio.to_thread(_pdfs, call, found)
-        data = full if plain else masked
+        data = await asyncio.to_thread(_pdf, call, found, not plain)
     name = f"{found.form.number}{'' if plain else '-masked'}.pdf"
     return web.Response(body=data, content_type="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "no-store"})

@@ -107,13 +107,19 @@ async def counter_healthz(_: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "role": "counter"})
 
 
-def build_counter_app(settings: CounterSettings, *, clock: Clock | None = None,
-                      desk: CounterDesk | None = None) -> web.Application:
-    """The counter's whole service: console, staff sign-in, operation log, counter API. No LINE."""
+async def to_console(_: web.Request) -> web.Response:
+    raise web.HTTPFound("/admin/#/counter")
+
+
+def build_counter_app(settings: CounterSettings, *, clock: Clock | None = None, desk: CounterDesk | None = None,
+                      db: Database | None = None) -> web.Application:
+    """The counter's whole service: console, staff sign-in, operation log, counter API. No LINE.
+    ``db``: a database the caller opened (and closes); by default the settings' one, closed at exit."""
     clock = clock or SystemClock()
-    if settings.database_url.startswith("sqlite"):
+    owned = db is None
+    if db is None:
         ensure_sqlite_directory(settings.database_url)
-    db = Database(settings.database_url, FieldCipher(settings.data_key))
+        db = Database(settings.database_url, FieldCipher(settings.data_key))
     sessions = StaffSessions(db, clock)
     auditor = Auditor(db, clock)
     desk = desk or CounterDesk.for_town(settings.town_dir, lambda: available(settings.ocr_engine),
@@ -126,11 +132,12 @@ def build_counter_app(settings: CounterSettings, *, clock: Clock | None = None,
                                             [staff_views.router, log_views.router, counter_views.router],
                                             context=context, client_max_size=16 * 1024 * 1024))
     app.router.add_get("/healthz", counter_healthz)
-    app.router.add_get("/", lambda _: web.HTTPFound("/admin/#/counter"))
+    app.router.add_get("/", to_console)
 
     async def lifespan(_: web.Application) -> AsyncIterator[None]:
         yield
-        await db.dispose()
+        if owned:
+            await db.dispose()
 
     app.cleanup_ctx.append(lifespan)
     return app

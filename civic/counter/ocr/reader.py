@@ -73,7 +73,7 @@ def deskew_angle(image: Image.Image, *, limit: float = 4.0, step: float = 0.25) 
 
 def _row_sums(image: Image.Image) -> list[float]:
     squeezed = image.resize((1, image.height), Image.Resampling.BOX)
-    return [float(v) for v in squeezed.getdata()]
+    return [float(v) for v in squeezed.get_flattened_data()]
 
 
 def straighten(image: Image.Image) -> Image.Image:
@@ -92,7 +92,7 @@ def frame_of(image: Image.Image) -> tuple[int, int, int, int]:
     # A photo's background may be darker than the threshold at its edges: look for the frame's long
     # lines (rows/columns at least half dark) and take the outermost ones.
     rows = _row_sums(ink)
-    cols = [float(v) for v in ink.resize((ink.width, 1), Image.Resampling.BOX).getdata()]
+    cols = [float(v) for v in ink.resize((ink.width, 1), Image.Resampling.BOX).get_flattened_data()]
     strong_rows = [y for y, v in enumerate(rows) if v > 255 * 0.45]
     strong_cols = [x for x, v in enumerate(cols) if v > 255 * 0.45]
     if len(strong_rows) >= 2 and len(strong_cols) >= 2:
