@@ -93,6 +93,9 @@ async def serve_demo(host: str, port: int, directory: Path, content_dir: Path,
     try:
         await seed_demo(bot_app)
         login, password = await demo_admin(bot_app, directory)
+        from bot.counter_demo import start_counter
+
+        runners.append(await start_counter(settings, directory, login, password, host, port + 10))
         print(f"\nみどり町の LINE 窓口デモが起動しました。\n"
               f"  チャットシミュレーター: {sim_url}/simulator\n"
               f"  （施設予約・フォーム・手続きナビは、シミュレーターのボタンから開くと LINE と同じくログイン済みで開きます）\n"
@@ -103,6 +106,8 @@ async def serve_demo(host: str, port: int, directory: Path, content_dir: Path,
               f"  管理画面:               {bot_url}/admin/（ログイン {login} / {password}）\n"
               f"  管理 API:               {bot_url}/admin/api/v1/openapi.json"
               f"（ログイン {login} / {password}）\n"
+              f"  書かない窓口（窓口ロール）: http://{host}:{port + 10}/admin/#/counter"
+              f"（ログイン {login} / {password}、別のデータベース）\n"
               f"  終了するには Ctrl+C を押してください。\n", flush=True)
         if ready is not None:
             ready.set()
