@@ -71,9 +71,13 @@ def deskew_angle(image: Image.Image, *, limit: float = 4.0, step: float = 0.25) 
     return best
 
 
+def _number(v: object) -> float:
+    return float(v[0] if isinstance(v, tuple) else v)  # type: ignore[arg-type]
+
+
 def _row_sums(image: Image.Image) -> list[float]:
     squeezed = image.resize((1, image.height), Image.Resampling.BOX)
-    return [float(v) for v in squeezed.get_flattened_data()]
+    return [_number(v) for v in squeezed.get_flattened_data()]
 
 
 def straighten(image: Image.Image) -> Image.Image:
@@ -92,7 +96,7 @@ def frame_of(image: Image.Image) -> tuple[int, int, int, int]:
     # A photo's background may be darker than the threshold at its edges: look for the frame's long
     # lines (rows/columns at least half dark) and take the outermost ones.
     rows = _row_sums(ink)
-    cols = [float(v) for v in ink.resize((ink.width, 1), Image.Resampling.BOX).get_flattened_data()]
+    cols = [_number(v) for v in ink.resize((ink.width, 1), Image.Resampling.BOX).get_flattened_data()]
     strong_rows = [y for y, v in enumerate(rows) if v > 255 * 0.45]
     strong_cols = [x for x, v in enumerate(cols) if v > 255 * 0.45]
     if len(strong_rows) >= 2 and len(strong_cols) >= 2:
@@ -122,7 +126,8 @@ def clean(region: Region, raw: str) -> tuple[str, bool]:
     text = unicodedata.normalize("NFKC", raw).strip()
     compact = re.sub(r"\s+", "", text)
     if region.type == "date":
-        candidate = compact.translate(str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"}))
+        digits_for: dict[str, str | int | None] = {"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"}
+        candidate = compact.translate(str.maketrans(digits_for))
         m = _DATE.search(candidate)
         try:
             return iso_date(m.group(0) if m else candidate), True
@@ -143,7 +148,8 @@ def clean(region: Region, raw: str) -> tuple[str, bool]:
         value = m.group(0) if m else letters
         if len(value) == 12:
             head, mid, tail = value[:2], value[2:10], value[10:]
-            fix_l = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B", "2": "Z"})
+            letters_for: dict[str, str | int | None] = {"0": "O", "1": "I", "5": "S", "8": "B", "2": "Z"}
+            fix_l = str.maketrans(letters_for)
             value = head.translate(fix_l) + _clean_digits(mid) + tail.translate(fix_l)
         return value, bool(re.fullmatch(r"[A-Z]{2}\d{8}[A-Z]{2}", value))
     if region.type == "latin":
