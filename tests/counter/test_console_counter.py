@@ -58,7 +58,7 @@ async def test_a_whole_tennyu_at_the_counter(tmp_path: Path) -> None:
     base = f"http://127.0.0.1:{port}"
     from admin_api.keys import ADMIN_CONTEXT
 
-    sub = next(r._app for r in app.router.resources() if getattr(r, "_app", None) is not None)  # noqa: SLF001
+    sub = next(r._app for r in app.router.resources() if getattr(r, "_app", None) is not None)
     await create_staff(sub[ADMIN_CONTEXT].db, SystemClock(), "kanri", "staff-pass-2026", "窓口 係長", "admin")
     layout = load_dir(TOWN / "counter" / "layouts")["midori-tenshutsu"]
     printed, truth = sample_values("tenshutsu", random.Random(5))
