@@ -469,3 +469,52 @@ async def import_counter_layout(call: Call) -> Any:
         await call.audit(s, "counter.layout.save", f"counter_layout:{key}", before=before,
                          after={"name": layout.name, "kind": layout.kind, "fields": len(layout.fields)})
     return layout.as_json()
+
+
+# ---- operations report and export (§(4) i, j) -------------------------------------------------------
+
+class PeriodQuery(BaseModel):
+    since: date | None = Field(default=None, description="受付日（この日を含む、日本時間）")
+    until: date | None = Field(default=None, description="受付日（この日を含む、日本時間）")
+    format: str = Field(default="json", pattern="^(json|csv)$", description="json または csv")
+
+
+def _period(q: PeriodQuery) -> tuple[datetime | None, datetime | None]:
+    start = datetime.combine(q.since, datetime.min.time(), TOKYO) if q.since else None
+    end = datetime.combine(q.until + timedelta(days=1), datetime.min.time(), TOKYO) if q.until else None
+    return start, end
+
+
+@router.route("GET", "/counter/report", summary="運用レポート（日別・月別・時間帯別・読取帳票別・種類別・転入前の市区町村別の件数と平均受付時間）",
+              permission=READ, query=PeriodQuery, produces=("application/json", "text/csv"))
+async def counter_report(call: Call) -> Any:
+    from civic.counter.report import report
+
+    q: PeriodQuery = call.query
+    async with call.ctx.db.read() as s:
+        figures = await report(s, *_period(q))
+    if q.format == "csv":
+        lines = ["\ufeff集計,区分,件数,平均受付時間（分）"]
+        labels = {"daily": "日別", "monthly": "月別", "hourly": "時間帯別", "source": "読取帳票別", "kind": "種類別",
+                  "origin": "転入前の市区町村別"}
+        for key, rows in figures.items():
+            lines += [f"{labels[key]},{r['key']},{r['count']},{r['mean_minutes']}" for r in rows]
+        return web.Response(text="\r\n".join(lines) + "\r\n", content_type="text/csv", charset="utf-8",
+                            headers={"Content-Disposition": 'attachment; filename="counter-report.csv"'})
+    return figures
+
+
+@router.route("GET", "/counter/export", summary="完了した届書のデータを書き出す（CSV・JSON、住民記録システム側の取り込み用）",
+              permission=NUMBERS, query=PeriodQuery, produces=("application/json", "text/csv"),
+              personal="counter_forms", personal_always=True,
+              description="列は civic/counter/report.py の EXPORT_COLUMNS（世帯員ごとに1行）。個人番号を含むため counter.numbers が必要。")
+async def export_counter_forms(call: Call) -> Any:
+    from civic.counter.report import as_csv, export_rows
+
+    q: PeriodQuery = call.query
+    async with call.ctx.db.read() as s:
+        rows = await export_rows(s, *_period(q))
+    if q.format == "csv":
+        return web.Response(text=as_csv(rows), content_type="text/csv", charset="utf-8",
+                            headers={"Content-Disposition": 'attachment; filename="counter-export.csv"'})
+    return rows

@@ -177,3 +177,22 @@ async def test_layouts_export_and_import(counter: Counter) -> None:
     error = (await counter.call("PUT", "/counter/layouts/kurume-tenshutsu", json=exported, expect=422))["error"]
     assert error["field"] == "fields.0.box"
     await counter.call("PUT", "/counter/layouts/kurume-tenshutsu", json=exported, who="madoguchi", expect=403)
+
+
+async def test_report_and_export_of_finished_forms(counter: Counter) -> None:
+    made = await counter.call("POST", "/counter/forms", json=tennyu(source="ocr:tenshutsu"), expect=201)
+    path = f"/counter/forms/{made['id']}"
+    await counter.call("PATCH", path, json={"status": "review"}, expect=200)
+    await counter.call("PATCH", path, json={"status": "done"}, expect=200)
+    await counter.call("POST", "/counter/forms", json=tennyu(), expect=201)  # not finished: not counted
+    figures = await counter.call("GET", "/counter/report", params={"since": "2026-12-04", "until": "2026-12-04"})
+    assert figures["daily"] == [{"key": "2026-12-04", "count": 1, "mean_minutes": 0.0}]
+    assert figures["source"][0]["key"] == "ocr:tenshutsu" and figures["origin"][0]["key"] == "久留米市"
+    assert figures["hourly"][0]["key"] == "10時"
+    csv = (await counter.call("GET", "/counter/report", params={"format": "csv"})).decode("utf-8-sig")
+    assert "日別,2026-12-04,1,0.0" in csv
+    rows = await counter.call("GET", "/counter/export")
+    assert [r["name"] for r in rows] == ["山田太郎", "山田花子"] and rows[0]["individual_number"] == "123456789018"
+    exported = (await counter.call("GET", "/counter/export", params={"format": "csv"})).decode("utf-8-sig")
+    assert exported.splitlines()[0].startswith("number,kind,kind_label,finished_at")
+    await counter.call("GET", "/counter/export", who="madoguchi", expect=403)  # 個人番号: counter.numbers only

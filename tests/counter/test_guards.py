@@ -20,7 +20,8 @@ from tests.counter.conftest import QR_KEY, TOWN, Counter, rng, tennyu
 
 #: GETs that answer with no personal data, and why.
 NOT_PERSONAL = {"/counter/layouts": "layout definitions: regions of a sample, no personal data",
-                "/counter/layouts/{key}": "one layout definition (exported to other towns)"}
+                "/counter/layouts/{key}": "one layout definition (exported to other towns)",
+                "/counter/report": "counts and mean times by day, hour, document, kind and origin town: no person"}
 
 
 def test_every_get_of_a_form_is_a_logged_personal_read() -> None:
