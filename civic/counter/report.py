@@ -21,7 +21,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from civic.clock import TOKYO
@@ -40,7 +40,7 @@ async def _finished(session: AsyncSession, start: datetime | None, end: datetime
         stmt = stmt.where(CounterForm.created_at >= start)
     if end is not None:
         stmt = stmt.where(CounterForm.created_at < end)
-    return list((await session.exec(stmt.order_by(CounterForm.id))).all())
+    return list((await session.exec(stmt.order_by(col(CounterForm.id)))).all())
 
 
 async def report(session: AsyncSession, start: datetime | None, end: datetime | None) -> dict[str, list[dict[str, Any]]]:
