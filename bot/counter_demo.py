@@ -5,6 +5,7 @@ demo administrator's login and password on it too."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 from aiohttp import web
@@ -17,6 +18,8 @@ from civic.crypto import FieldCipher
 from civic.database import Database
 from civic.staff.errors import StaffError
 from civic.staff.services import create_staff
+
+log = logging.getLogger(__name__)
 
 
 async def start_counter(settings: Settings, directory: Path, login: str, password: str,
@@ -37,3 +40,23 @@ async def start_counter(settings: Settings, directory: Path, login: str, passwor
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     return runner
+
+
+class CounterBeside:
+    """``start_counter`` as a task of its own: the demo is ready before the counter; stopping the demo
+    stops the counter (or its start-up)."""
+
+    def __init__(self, settings: Settings, directory: Path, login: str, password: str, host: str, port: int) -> None:
+        self.task = asyncio.create_task(start_counter(settings, directory, login, password, host, port))
+
+    async def close(self) -> None:
+        if not self.task.done():
+            self.task.cancel()
+        try:
+            runner = await self.task
+        except asyncio.CancelledError:
+            return
+        except Exception:
+            log.exception("the counter role of the demo did not start")
+            return
+        await runner.cleanup()

@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 from aiohttp import web
 
+from bot.counter_demo import CounterBeside
 from bot.demo_seed import demo_admin, seed_demo
 from bot.migrate import upgrade
 from bot.service import build_service
@@ -90,12 +91,12 @@ async def serve_demo(host: str, port: int, directory: Path, content_dir: Path,
     for runner, p in zip(runners, (sim_port, port), strict=True):
         await runner.setup()
         await web.TCPSite(runner, host, p).start()
+    counter: CounterBeside | None = None
     try:
         await seed_demo(bot_app)
         login, password = await demo_admin(bot_app, directory)
-        from bot.counter_demo import start_counter
-
-        runners.append(await start_counter(settings, directory, login, password, host, port + 10))
+        # The counter role (書かない窓口) comes up beside the rest, without holding up the LINE demo.
+        counter = CounterBeside(settings, directory, login, password, host, port + 10)
         print(f"\nみどり町の LINE 窓口デモが起動しました。\n"
               f"  チャットシミュレーター: {sim_url}/simulator\n"
               f"  （施設予約・フォーム・手続きナビは、シミュレーターのボタンから開くと LINE と同じくログイン済みで開きます）\n"
@@ -113,6 +114,8 @@ async def serve_demo(host: str, port: int, directory: Path, content_dir: Path,
             ready.set()
         await (stop.wait() if stop is not None else asyncio.Event().wait())
     finally:
+        if counter is not None:
+            await counter.close()
         for runner in reversed(runners):
             await runner.cleanup()
 
