@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from admin_api.live_content import LiveContent
     from civic.booking.notify import CitizenNotifier
     from civic.booking.services import BookingService
+    from civic.counter.desk import CounterDesk
     from civic.deliveries.services import DeliveryDesk
     from civic.deliveries.stats import OpenStatistics
     from civic.handover.feed import HandoverFeed
@@ -102,6 +103,8 @@ class AdminContext:
     #: Signs the short-lived tickets of the hand-over live view (``handover_stream``); shared by every
     #: instance of the service (derived from the data key). ``None``: a key of this process only.
     stream_key: bytes | None = None
+    #: 書かない窓口 (the counter role only): layouts, OCR, print layout, QR keys; ``None``: 503.
+    counter: CounterDesk | None = None
 
     def __post_init__(self) -> None:
         if self.booking_service is None:

@@ -1,4 +1,5 @@
-"""``python -m bot serve | worker | demo | migrate | create-staff | new-key | backup | restore | export``."""
+"""``python -m bot serve [--role counter] | worker | demo | migrate | create-staff | new-key | counter-key |
+backup | restore | export``."""
 
 from __future__ import annotations
 
@@ -48,6 +49,10 @@ def event_loop():  # -> asyncio.AbstractEventLoop
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    if args.role == "counter":
+        from bot.counter_cli import serve_counter
+
+        return serve_counter(args)
     settings = _settings()
     if not args.single_process and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Web process and turn worker add up in one /metrics (bot.metrics): the directory must be
@@ -143,6 +148,10 @@ def cmd_create_staff(args: argparse.Namespace) -> int:
     import asyncio
     import getpass
 
+    if args.counter:
+        from bot.counter_cli import create_counter_staff
+
+        return create_counter_staff(args)
     settings = _settings()
     from bot.migrate import upgrade
     from civic.clock import SystemClock
@@ -264,6 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--skip-migrate", action="store_true", help="do not apply migrations first")
     serve.add_argument("--single-process", action="store_true",
                        help="run turns in this process instead of a turn worker process")
+    serve.add_argument("--role", choices=("web", "counter"), default="web",
+                       help="counter: the 書かない窓口 on its own network and database, without LINE (bot.counter_role)")
     serve.set_defaults(func=cmd_serve)
     worker = sub.add_parser("worker", help="the turn worker (started by serve; reads its events on stdin)")
     worker.set_defaults(func=cmd_worker)
@@ -276,7 +287,11 @@ def build_parser() -> argparse.ArgumentParser:
     staff.add_argument("--name", help="display name (default: the login)")
     staff.add_argument("--role", default="admin", help="admin, editor, delivery, facility, counter, viewer")
     staff.add_argument("--password", help="prompted for when not given")
+    staff.add_argument("--counter", action="store_true", help="on the counter role's database (COUNTER_DATABASE_URL)")
     staff.set_defaults(func=cmd_create_staff)
+    from bot.counter_cli import add_counter_key_parser
+
+    add_counter_key_parser(sub)
     backup = sub.add_parser("backup", help="an encrypted backup of the databases, keeping N generations")
     backup.add_argument("--dest", help="directory of the generations (default BACKUP_DIR or var/backups)")
     backup.add_argument("--keep", type=int, help="generations to keep (default BACKUP_KEEP or 7)")

@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 from aiohttp import web
 
+from bot.counter_demo import CounterBeside
 from bot.demo_seed import demo_admin, seed_demo
 from bot.mail_sender import MailCatcher, mailbox_app
 from bot.migrate import upgrade
@@ -97,9 +98,12 @@ async def serve_demo(host: str, port: int, directory: Path, content_dir: Path,
     for runner, p in zip(runners, (sim_port, port, port + 103), strict=True):
         await runner.setup()
         await web.TCPSite(runner, host, p).start()
+    counter: CounterBeside | None = None
     try:
         await seed_demo(bot_app)
         login, password = await demo_admin(bot_app, directory)
+        # The counter role (書かない窓口) comes up beside the rest, without holding up the LINE demo.
+        counter = CounterBeside(settings, directory, login, password, host, port + 10)
         print(f"\nみどり町の LINE 窓口デモが起動しました。\n"
               f"  チャットシミュレーター: {sim_url}/simulator\n"
               f"  （施設予約・フォーム・手続きナビは、シミュレーターのボタンから開くと LINE と同じくログイン済みで開きます）\n"
@@ -112,11 +116,15 @@ async def serve_demo(host: str, port: int, directory: Path, content_dir: Path,
               f"  管理画面:               {bot_url}/admin/（ログイン {login} / {password}）\n"
               f"  管理 API:               {bot_url}/admin/api/v1/openapi.json"
               f"（ログイン {login} / {password}）\n"
+              f"  書かない窓口（窓口ロール）: http://{host}:{port + 10}/admin/#/counter"
+              f"（ログイン {login} / {password}、別のデータベース）\n"
               f"  終了するには Ctrl+C を押してください。\n", flush=True)
         if ready is not None:
             ready.set()
         await (stop.wait() if stop is not None else asyncio.Event().wait())
     finally:
+        if counter is not None:
+            await counter.close()
         for runner in reversed(runners):
             await runner.cleanup()
         catcher.stop()

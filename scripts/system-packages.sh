@@ -1,10 +1,17 @@
 #!/bin/sh
 # Installs the Debian packages the project needs when they are missing:
-# chromium (browser tests, never a downloaded browser) and a Japanese font (rich-menu images).
+# chromium (browser tests, never a downloaded browser) and a Japanese font (rich-menu images);
+# for the counter (書かない窓口): tesseract with its Japanese model (OCR on the CPU, no network) and
+# IPAmj明朝 / IPA fonts (the 届書 PDF, the OCR test documents).
 set -e
 missing=""
 [ -x /usr/bin/chromium ] || missing="$missing chromium"
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$missing fonts-noto-cjk"
+command -v tesseract >/dev/null 2>&1 || missing="$missing tesseract-ocr"
+[ -f /usr/share/tesseract-ocr/5/tessdata/jpn.traineddata ] || [ -f /usr/share/tesseract-ocr/4.00/tessdata/jpn.traineddata ] \
+  || missing="$missing tesseract-ocr-jpn"
+[ -f /usr/share/fonts/truetype/ipamj/ipamjm.ttf ] || missing="$missing fonts-ipamj-mincho"
+[ -f /usr/share/fonts/opentype/ipafont-gothic/ipag.ttf ] || missing="$missing fonts-ipafont-gothic fonts-ipafont-mincho"
 [ -z "$missing" ] && exit 0
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "please install:$missing (Debian/Ubuntu package names)" >&2

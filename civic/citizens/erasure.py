@@ -108,6 +108,13 @@ REGISTRY: dict[str, str] = {
     "facility_fee_rule": NONE, "facility_frame": NONE, "facility_purpose": NONE,
     "rich_menu": NONE, "rich_menu_group": NONE, "rich_menu_image": NONE, "rich_menu_release": NONE,
     "rich_menu_upload": NONE, "rich_menu_target": NONE,
+    # 書かない窓口 (civic.counter): written only by the counter role, a separate system on the town's
+    # 番号利用事務系 network with its own database; empty in the LINE service. A LINE user's erasure
+    # request cannot reach it (no user id is kept there); its 届書 follow the resident-registry rules.
+    "counter_form": KEEP + " (counter role only: a separate system and database, no LINE user id)",
+    "counter_form_event": KEEP + " (counter role only: the 届書's process history)",
+    "counter_document": KEEP + " (counter role only: stored 届書 and attachment PDFs)",
+    "counter_layout": NONE + " (OCR layout definitions: regions of a sample, no personal data)",
 }
 
 

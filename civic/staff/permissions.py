@@ -55,6 +55,11 @@ CATALOGUE: dict[str, str] = {
     "disaster.manage": "防災モードの切り替え",
     "disaster.shelters": "避難所の状態・人数の更新",
     "handovers.answer": "有人チャット（利用者との1対1のやりとり）の対応",
+    "counter.read": "書かない窓口: 届書の検索・閲覧（個人番号はマスキング）",
+    "counter.write": "書かない窓口: 届書の作成・修正・OCR 読み取り",
+    "counter.review": "書かない窓口: 届書の確認（完了・差戻）",
+    "counter.numbers": "書かない窓口: 個人番号・住民票コードをマスキングなしで見る",
+    "counter.layouts": "書かない窓口: OCR の定義体の追加・取り込み",
 }
 
 
@@ -75,7 +80,7 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
     # Bookings by phone and at the counter need the applicant's name and number (personal.view).
     BuiltinRole("facility", "施設担当", ("*.read", "facilities.*", "bookings.*", "personal.view",
                                          "disaster.shelters")),
-    BuiltinRole("counter", "窓口担当", ("*.read", "procedures.counter", "handovers.answer")),
+    BuiltinRole("counter", "窓口担当", ("*.read", "procedures.counter", "handovers.answer", "counter.write")),
     BuiltinRole("viewer", "閲覧者", ("*.read", "procedures.stats")),
 )
 

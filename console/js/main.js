@@ -21,6 +21,7 @@ import bookings from "./pages/bookings.js";
 import staffPage from "./pages/staff.js";
 import logs from "./pages/logs.js";
 import monthly from "./pages/monthly.js";
+import counter from "./pages/counter.js";
 
 // A page: path, title, the permission to see it, and render(main, ctx). Add a feature here.
 const PAGES = [
@@ -43,13 +44,18 @@ const PAGES = [
   { path: "staff", title: "職員・ロール", permission: "staff.manage", render: staffPage },
   { path: "logs", title: "操作ログ・トークログ", permission: "audit.view", render: logs },
   { path: "monthly", title: "月次報告", permission: "stats.read", render: monthly },
+  // 書かない窓口: only on the counter role (its own service, bot.counter_role), where it is the only feature
+  { path: "counter", title: "書かない窓口", permission: "counter.read", render: counter, counter: true },
   // everyone's own setting: no permission needed (null)
   { path: "two-factor", title: "2段階認証", permission: null, render: twoFactor },
 ];
 
 const main = document.getElementById("main");
 let me = null;
+// The counter role (書かない窓口) serves the console with its own API: its pages only (and 2段階認証).
+let counterRole = false;
 const can = (p) => !!me && (p === null || me.granted.includes(p));
+const offered = (page) => can(page.permission) && (counterRole ? (page.counter || page.permission === null) : !page.counter);
 
 session.onExpired = () => {
   // Several calls can fail at once when a session ends; the sign-in form is shown once, so
@@ -104,7 +110,7 @@ function signIn(notice) {
 
 function nav() {
   const list = document.getElementById("nav-list");
-  list.replaceChildren(...PAGES.filter((p) => can(p.permission)).map((p) =>
+  list.replaceChildren(...PAGES.filter(offered).map((p) =>
     h("li", {}, h("a", { href: `#/${p.path}`, "data-path": p.path }, p.title))));
   document.getElementById("nav").hidden = false;
   document.getElementById("top").hidden = false;
@@ -113,7 +119,7 @@ function nav() {
 
 async function route() {
   if (!me) return;
-  const allowed = PAGES.filter((p) => can(p.permission));
+  const allowed = PAGES.filter(offered);
   const path = location.hash.replace(/^#\/?/, "").split("?")[0];
   const page = allowed.find((p) => p.path === path) || allowed[0];
   document.querySelectorAll("#nav-list a").forEach((a) => {
@@ -143,12 +149,16 @@ async function showMode() {
   } catch { badge.hidden = true; }
 }
 
-function start() {
-  showMode();
+async function start() {
+  try {
+    const doc = await api("GET", "/openapi.json");
+    counterRole = Object.keys(doc.paths || {}).some((p) => p.endsWith("/counter/forms"));
+  } catch { counterRole = false; }
+  if (!counterRole) showMode();
   // A role that requires two-factor sign-in grants nothing until it is set up: the only page left
   // is 2段階認証, which says why.
   nav();
-  if (!location.hash) location.hash = "#/dashboard"; else route();
+  if (!location.hash) location.hash = counterRole ? "#/counter" : "#/dashboard"; else route();
 }
 
 document.getElementById("signout").addEventListener("click", async () => {

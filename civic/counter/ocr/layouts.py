@@ -1,0 +1,107 @@
+"""Layout definitions (定義体, 小郡市 spec (4) b): named regions and field types per document layout.
+
+A definition is JSON that staff can export and import between towns (§(4) b イ)::
+
+    {"key": "midori-tenshutsu", "name": "みどり町 転出証明書", "kind": "tenshutsu",
+     "size": [1240, 877],
+     "fields": [{"name": "name", "label": "氏名", "type": "text", "box": [0.18, 0.30, 0.40, 0.06]}, ...]}
+
+``box`` is ``[left, top, width, height]`` as fractions of the page, so one definition reads a scan at
+any resolution. ``kind`` is what the document is (``tenshutsu`` 転出証明書, ``zairyu`` 在留カード・特別永住者
+証明書, ``menkyo`` 運転免許証, ``mynumber`` マイナンバーカード（券面）). Field types decide how the text read
+is cleaned: ``text``, ``kana``, ``latin`` (a name in the alphabet), ``date`` (西暦 or 和暦 → ISO),
+``sex`` (男/女), ``digits``, ``address``, ``card_number`` (在留カード番号: 2 letters, 8 digits, 2 letters).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DOC_KINDS: dict[str, str] = {"tenshutsu": "転出証明書", "zairyu": "在留カード・特別永住者証明書",
+                             "menkyo": "運転免許証", "mynumber": "マイナンバーカード（券面）"}
+FIELD_TYPES = ("text", "kana", "latin", "date", "sex", "digits", "address", "card_number")
+_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+
+
+class LayoutProblem(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+@dataclass(frozen=True)
+class Region:
+    name: str
+    label: str
+    type: str
+    box: tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Layout:
+    key: str
+    name: str
+    kind: str
+    size: tuple[int, int]
+    fields: tuple[Region, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"key": self.key, "name": self.name, "kind": self.kind, "size": list(self.size),
+                "fields": [{"name": r.name, "label": r.label, "type": r.type, "box": list(r.box)} for r in self.fields]}
+
+
+def parse_layout(raw: Any) -> Layout:
+    """A definition checked field by field (``LayoutProblem`` names what is wrong)."""
+    if not isinstance(raw, dict):
+        raise LayoutProblem("", "定義体は JSON のオブジェクトです。")
+    key = raw.get("key")
+    if not isinstance(key, str) or not _KEY.match(key):
+        raise LayoutProblem("key", "key は英小文字・数字・-・_ の64文字以内です。")
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name) > 100:
+        raise LayoutProblem("name", "名前（100文字以内）を入力してください。")
+    kind = raw.get("kind")
+    if kind not in DOC_KINDS:
+        raise LayoutProblem("kind", f"kind は次のいずれかです: {', '.join(DOC_KINDS)}")
+    size = raw.get("size", [1000, 1000])
+    if not (isinstance(size, list) and len(size) == 2 and all(isinstance(v, int) and 10 <= v <= 20000 for v in size)):
+        raise LayoutProblem("size", "size は見本画像の [幅, 高さ]（画素）です。")
+    fields = raw.get("fields")
+    if not isinstance(fields, list) or not 1 <= len(fields) <= 80:
+        raise LayoutProblem("fields", "fields は1〜80個の領域です。")
+    regions, seen = [], set()
+    for i, f in enumerate(fields):
+        path = f"fields.{i}"
+        if not isinstance(f, dict):
+            raise LayoutProblem(path, "領域はオブジェクトです。")
+        fname, ftype, box = f.get("name"), f.get("type", "text"), f.get("box")
+        if not isinstance(fname, str) or not _NAME.match(fname):
+            raise LayoutProblem(f"{path}.name", "項目名は英小文字で始まる英数字・_ です（例: birth_date）。")
+        if fname in seen:
+            raise LayoutProblem(f"{path}.name", f"項目名 {fname} が重複しています。")
+        seen.add(fname)
+        if ftype not in FIELD_TYPES:
+            raise LayoutProblem(f"{path}.type", f"type は次のいずれかです: {', '.join(FIELD_TYPES)}")
+        if not (isinstance(box, list) and len(box) == 4 and all(isinstance(v, int | float) for v in box)):
+            raise LayoutProblem(f"{path}.box", "box は [左, 上, 幅, 高さ]（0〜1 の割合）です。")
+        left, top, width, height = (float(v) for v in box)
+        if not (0 <= left < 1 and 0 <= top < 1 and 0 < width <= 1 - left + 1e-9 and 0 < height <= 1 - top + 1e-9):
+            raise LayoutProblem(f"{path}.box", "box が画像の外にはみ出しています。")
+        label = f.get("label", fname)
+        regions.append(Region(fname, str(label)[:40], ftype, (left, top, width, height)))
+    return Layout(key, name.strip(), kind, (size[0], size[1]), tuple(regions))
+
+
+def load_dir(directory: Path) -> dict[str, Layout]:
+    """The definitions shipped with a town (``content/<town>/counter/layouts/*.json``)."""
+    out: dict[str, Layout] = {}
+    if directory.is_dir():
+        for path in sorted(directory.glob("*.json")):
+            layout = parse_layout(json.loads(path.read_text(encoding="utf-8")))
+            out[layout.key] = layout
+    return out
