@@ -107,7 +107,7 @@ from bot.backup.daily import CHECK_SECONDS as BACKUP_CHECK_SECONDS
 from bot.backup.daily import daily_backup
 from bot.circuit import BreakerPolicy
 from bot.citizen_erasure import citizen_erasure_router
-from bot.content_install import StartupContent, installing_content
+from bot.content_install import INSTALL_LOCK, StartupContent, installing_content
 from bot.delivery_scheduler import DeliveryScheduler, running_deliveries
 from bot.dialogue_wiring import (
     build_knowledge,
@@ -125,6 +125,7 @@ from bot.inbox.dispatcher import InboxDispatcher
 from bot.inbox.shared import CHANNEL as SHARED_CHANNEL
 from bot.inbox.shared import SharedInbox
 from bot.inbox.worker_link import WorkerLink
+from bot.inbox.worker_pool import WorkerPool
 from bot.inbox.writer import InboxWriter
 from bot.insight import LineOpenStatistics
 from bot.logs import access_log_middleware
@@ -146,6 +147,7 @@ from civic.client_address import TrustedProxies
 from civic.clock import Clock, SystemClock
 from civic.database import Database
 from civic.deliveries.services import DeliveryConfig, DeliveryDesk
+from civic.locks import in_transaction
 from civic.procedures.kana import SudachiKanaReader
 from civic.procedures.loader import load_content
 from civic.procedures.payload import QrKeyring
@@ -333,7 +335,8 @@ def spine(core: Core, handler: TurnHandler, *, gateway: LineGateway | None = Non
     async def turns(stack: contextlib.AsyncExitStack[Any]) -> None:
         sender = core.sender.get()
         if role is Role.WEB:
-            link = WorkerLink(worker_command, announce=not shared)
+            link: WorkerLink | WorkerPool = (WorkerPool(worker_command, settings.workers) if settings.workers > 1
+                                             else WorkerLink(worker_command, announce=not shared))
             app[DISPATCHER] = link
             await link.start()
             stack.push_async_callback(link.stop)
@@ -603,6 +606,7 @@ def start_jobs(app: web.Application, lifespan: Lifespan, core: Core, schedule: S
 
     async def catalogue(stack: contextlib.AsyncExitStack[Any]) -> None:
         async with db.write() as session:  # the town's attributes and forms; safe to repeat
+            await in_transaction(session, INSTALL_LOCK)  # instances starting at once: one at a time
             await install_town(session, clock.now(), settings.town_dir)
 
     lifespan.add(catalogue)
