@@ -27,6 +27,7 @@ MODEL_MODULES = [
     "civic.maintenance.models",
     "civic.disaster.models",
     "civic.handover.models",
+    "civic.ratelimit",
 ]
 
 

@@ -495,7 +495,8 @@ def mount_pages(app: web.Application, lifespan: Lifespan, core: Core, knowledge:
         app.add_subapp("/liff/map", create_map_app(
             db, clock, knowledge.facilities, town=town.name, center=(town.area.latitude, town.area.longitude),
             tiles=map_tiles(settings)))
-    app.add_subapp("/liff/webchat", create_webchat_app(DuringMaintenance(handler), db, clock, title=f"{town.name} よくある質問"))
+    app.add_subapp("/liff/webchat", create_webchat_app(DuringMaintenance(handler), db, clock, title=f"{town.name} よくある質問",
+                                                        shared=settings.instance_mode == "shared"))
     app.add_subapp("/open311/v2", create_open311_app(
         db, clock, categories={c.code: c.label for c in town.report_categories}, api_keys=settings.open311_api_keys,
         town=town.name, policy=open311_policy(settings, knowledge), redact=redactor))

@@ -35,7 +35,8 @@ from aiohttp import web
 from civic.clock import Clock
 from civic.database import Database
 from civic.inputs import loads_json
-from civic.ratelimit import RateLimit
+from civic.locks import in_transaction
+from civic.ratelimit import RateLimit, SharedRateLimit
 from conversation.events import parse_event
 from conversation.loop import TurnBatch, prepare
 from conversation.turn import Message, TurnHandler
@@ -54,11 +55,19 @@ def _error(status: int, code: str, message: str, field_: str | None = None) -> w
 
 def create_webchat_app(handler: Any, db: Database, clock: Clock, *,
                        title: str = "よくある質問 チャット", per_session_per_minute: int = 20,
-                       per_address_per_minute: int = 120) -> web.Application:
-    """``handler``: a ``DialogueHandler`` (``handle(turn)``, optionally ``prepare(event)``)."""
+                       per_address_per_minute: int = 120, shared: bool = False) -> web.Application:
+    """``handler``: a ``DialogueHandler`` (``handle(turn)``, optionally ``prepare(event)``).
+    ``shared``: several instances serve the chat (``INSTANCE_MODE=shared``): the limits are counted
+    in the database and a session's turns are one at a time across instances, not only here."""
     app = web.Application(client_max_size=16 * 1024)
     locks: dict[str, asyncio.Lock] = {}
-    sessions, addresses = RateLimit(per_session_per_minute), RateLimit(per_address_per_minute)
+    sessions: RateLimit | SharedRateLimit
+    addresses: RateLimit | SharedRateLimit
+    if shared:
+        sessions = SharedRateLimit(db, "webchat.session", per_session_per_minute)
+        addresses = SharedRateLimit(db, "webchat.address", per_address_per_minute)
+    else:
+        sessions, addresses = RateLimit(per_session_per_minute), RateLimit(per_address_per_minute)
     page = with_maintenance_banner((STATIC / "index.html").read_text(encoding="utf-8").replace("{{title}}", title))
     csp = ("default-src 'self'; img-src 'self' data: https: http:; style-src 'self'; script-src 'self'; "
            "connect-src 'self'; frame-ancestors *")
@@ -88,8 +97,8 @@ def create_webchat_app(handler: Any, db: Database, clock: Clock, *,
         sid = body.get("session")
         if not isinstance(sid, str) or not _SESSION.match(sid):
             sid = secrets.token_hex(16)
-        moment = time.monotonic()
-        if not addresses.allow(request.remote or "-", moment) or not sessions.allow(sid, moment):
+        moment = time.time() if shared else time.monotonic()  # instances agree on the wall clock only
+        if not await addresses.admit(request.remote or "-", moment) or not await sessions.admit(sid, moment):
             return _error(429, "too_many_requests", "短い間にたくさん送信されました。少し待ってからお試しください。")
         if text is not None:
             event = {"type": "message", "webhookEventId": uuid.uuid4().hex,
@@ -119,6 +128,8 @@ async def _turn(handler: TurnHandler, db: Database, now: datetime, user: str, ev
     inbound = parse_event(event)
     prepared = await prepare(handler, inbound)  # outside the write lock
     async with db.write() as session:
+        # One turn of a session at a time on every instance (PostgreSQL; SQLite writes are serial).
+        await in_transaction(session, f"webchat:{user}")
         batch = TurnBatch(session, now)
         await batch.load_states({user})
         replies = await batch.run(handler, batch.turn(CHANNEL, user, event, inbound, prepared=prepared))
