@@ -36,6 +36,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import os
 from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -57,6 +58,8 @@ MEMBER_LOCKS = 19_002
 MAX_MEMBERS = 1024
 #: The channel the inbox writer notifies after committing new events.
 CHANNEL = "madoguchi_inbox"
+#: The lock connection's ``application_name`` (followed by the worker's process id).
+APPLICATION = "madoguchi-inbox"
 #: The lock connection's TCP keep-alives (server side): a vanished machine's locks are freed in ~11 s.
 KEEPALIVES = {"tcp_keepalives_idle": "5", "tcp_keepalives_interval": "2", "tcp_keepalives_count": "3"}
 
@@ -149,7 +152,9 @@ class SharedInbox:
     async def _connect(self) -> None:
         import asyncpg  # type: ignore[import-untyped]
 
-        conn = await asyncpg.connect(asyncpg_dsn(self._db.url), server_settings=KEEPALIVES)
+        # Named after the process: pg_stat_activity (joined with pg_locks) shows which worker holds what.
+        conn = await asyncpg.connect(asyncpg_dsn(self._db.url),
+                                     server_settings={**KEEPALIVES, "application_name": f"{APPLICATION}-{os.getpid()}"})
         await conn.add_listener(CHANNEL, lambda *_: self._wake.set())
         for slot in range(MAX_MEMBERS):
             if await conn.fetchval("SELECT pg_try_advisory_lock($1, $2)", MEMBER_LOCKS, slot):
