@@ -126,6 +126,21 @@ async def _workers_joined(url: str, count: int) -> bool:
     return members == count and partitions == 64
 
 
+async def _wait_up(url: str, proc: subprocess.Popen, what: str, limit: float = 900) -> None:
+    """Until ``url`` answers (a bot's start-up trains its NLU: minutes on a busy machine)."""
+    async with aiohttp.ClientSession() as http, asyncio.timeout(limit):
+        while True:
+            if proc.poll() is not None:
+                raise SystemExit(f"{what} exited during start-up")
+            try:
+                async with http.get(url) as r:
+                    if r.status < 500:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+
+
 async def _until(predicate: Any, limit: float = 300) -> None:
     async with asyncio.timeout(limit):
         while True:
@@ -172,7 +187,7 @@ async def throughput_once(cluster: Cluster, workers: int, events: int, users: in
     proc = cluster.start_bot(port, workers)
     bot = f"http://127.0.0.1:{port}"
     try:
-        await _wait_http(f"{bot}/healthz", proc, "bot")
+        await _wait_up(f"{bot}/healthz", proc, "bot")
         await _until(lambda: _workers_joined(cluster.db_url, workers))
         done0 = int(await _scalar(cluster.db_url, "SELECT count(*) FROM inbox_outcome"))
         people = ["U" + uuid.uuid4().hex for _ in range(users)]
@@ -244,7 +259,7 @@ async def takeover(cluster: Cluster, users: int, interval: float, kills: int, se
     for port in ports:
         cluster.start_bot(port)
     for port in ports:
-        await _wait_http(f"http://127.0.0.1:{port}/healthz", cluster.bots[port], "bot")
+        await _wait_up(f"http://127.0.0.1:{port}/healthz", cluster.bots[port], "bot")
     await _until(lambda: _workers_joined(cluster.db_url, 2))
     people = ["U" + uuid.uuid4().hex for _ in range(users)]
     stop = asyncio.Event()
@@ -288,7 +303,7 @@ async def takeover(cluster: Cluster, users: int, interval: float, kills: int, se
             await asyncio.to_thread(proc.wait)
             await asyncio.sleep(settle)
             cluster.start_bot(victim)
-            await _wait_http(f"http://127.0.0.1:{victim}/healthz", cluster.bots[victim], "bot")
+            await _wait_up(f"http://127.0.0.1:{victim}/healthz", cluster.bots[victim], "bot")
             await _until(lambda: _workers_joined(cluster.db_url, 2))
             await asyncio.sleep(settle)
         stop.set()

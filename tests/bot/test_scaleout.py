@@ -98,8 +98,8 @@ async def _answered_events(url: str, sim: LineSim, users: list[str],
     engine = create_async_engine(url)
     try:
         async with engine.connect() as conn:
-            token_of_key = dict((await conn.execute(sa.text(
-                "SELECT retry_key, reply_token FROM outbound_message"))).tuples().all())
+            token_of_key = {str(key): str(token) for key, token in (await conn.execute(sa.text(
+                "SELECT retry_key, reply_token FROM outbound_message"))).all()}
     finally:
         await engine.dispose()
     key_of_request = {accepted.request_id: key for key, accepted in sim.channel.retry_keys.items()}
