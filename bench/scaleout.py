@@ -253,7 +253,8 @@ async def _holders(url: str) -> dict[str, list[int]]:
 
 
 async def takeover(cluster: Cluster, users: int, interval: float, kills: int, settle: float) -> dict[str, Any]:
-    from bot.inbox.shared import APPLICATION, partition_of
+    from bot.inbox.models import partition_of
+    from bot.inbox.shared import APPLICATION
 
     ports = [_free_port(), _free_port()]
     for port in ports:

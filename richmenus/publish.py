@@ -91,12 +91,18 @@ class RichMenuPublisher:
         async with self._publishing(account):
             async with self.db.read() as s:
                 snap = await services.snapshot(s, account)
-                latest = (await s.exec(select(RichMenuRelease).where(RichMenuRelease.account == account)
-                                       .order_by(col(RichMenuRelease.number).desc()))).first()
-            if (latest is not None and latest.status == APPLIED and latest.source == "draft"
-                    and latest.snapshot == services.snapshot_text(snap)):
-                return await self._apply(pk(latest))  # reconciled again (repairs what LINE lost), same version
-            return await self._apply(await self._new_release(account, snap, "draft", by))
+            return await self._apply(await self._same_or_new(account, snap, "draft", by))
+
+    async def _same_or_new(self, account: str, snap: dict[str, Any], source: str, by: str) -> int:
+        """The latest release when it is ``snap`` from ``source`` and applied (it is reconciled
+        again: that repairs what LINE lost, and makes no second version), else a new release."""
+        async with self.db.read() as s:
+            latest = (await s.exec(select(RichMenuRelease).where(RichMenuRelease.account == account)
+                                   .order_by(col(RichMenuRelease.number).desc()))).first()
+        if (latest is not None and latest.status == APPLIED and latest.source == source
+                and latest.snapshot == services.snapshot_text(snap)):
+            return pk(latest)
+        return await self._new_release(account, snap, source, by)
 
     async def apply_snapshot(self, account: str, snap: dict[str, Any], source: str, by: str) -> RichMenuRelease:
         """A release of ``snap`` built elsewhere (a 防災モード switch: ``richmenus.modes``), applied now."""
@@ -117,8 +123,8 @@ class RichMenuPublisher:
             raise RichMenuError("conflict", "nothing_tried",
                                 f"{ACCOUNT_NAMES[source]}に公開済みのメニューがありません。先にテスト用アカウントに公開して確認してください。")
         snap = json.loads(tried.snapshot)
-        async with self._publishing(target):
-            return await self._apply(await self._new_release(target, snap, f"promote:{source}#{tried.number}", by))
+        async with self._publishing(target):  # promoting one tried version twice makes one production version
+            return await self._apply(await self._same_or_new(target, snap, f"promote:{source}#{tried.number}", by))
 
     async def rollback(self, account: str, number: int, by: str) -> RichMenuRelease:
         _check_account(account)

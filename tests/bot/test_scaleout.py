@@ -31,7 +31,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.inbox.shared import MEMBER_LOCKS, PARTITION_LOCKS, PARTITIONS
+from bot.inbox.models import PARTITIONS
+from bot.inbox.shared import MEMBER_LOCKS, PARTITION_LOCKS
 from bot.settings import Settings, SettingsError
 from linesim import ChannelConfig, SimConfig
 from linesim.testing import LineSim, run_linesim
