@@ -249,6 +249,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
+    import signal as signals
+
+    signals.signal(signals.SIGTERM, signals.default_int_handler)  # stopped: the processes and the database go too
     parser = argparse.ArgumentParser(prog="python -m bench city_delivery", description=__doc__.splitlines()[0])
     parser.add_argument("--citizens", type=int, default=2_000_000)
     parser.add_argument("--probe-rate", type=float, default=20.0, help="webhooks a second during the delivery")

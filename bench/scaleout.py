@@ -268,16 +268,21 @@ async def takeover(cluster: Cluster, users: int, interval: float, kills: int, se
     sent = 0
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
                                      timeout=aiohttp.ClientTimeout(total=10)) as http:
-        tokens: list[str] = []
         token_user: dict[str, str] = {}
+        for user in people:  # LINE friends: pushes (answers whose reply token may be spent) reach them
+            async with http.post(f"{cluster.sim}/linesim/api/users", json={"displayName": "市民", "userId": user}) as r:
+                assert r.status == 201, await r.text()
 
         async def citizen(user: str, offset: float) -> None:
             nonlocal sent
             await asyncio.sleep(offset)
             i = 0
+            tokens: list[str] = []
             while not stop.is_set():
                 if not tokens:
-                    tokens.extend(await _tokens(http, cluster.sim, 2000))
+                    async with http.post(f"{cluster.sim}/linesim/api/reply-tokens",
+                                         json={"count": 100, "userId": user}) as r:
+                        tokens.extend((await r.json())["replyTokens"])
                 token = tokens.pop()
                 token_user[token] = user
                 event = _event(user, token, i)
@@ -458,6 +463,9 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def main(argv: list[str]) -> int:
+    import signal as signals
+
+    signals.signal(signals.SIGTERM, signals.default_int_handler)  # stopped: the processes and the database go too
     parser = argparse.ArgumentParser(prog="python -m bench scaleout", description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=["throughput", "takeover", "claims"])
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4], help="throughput: WORKERS to try")
