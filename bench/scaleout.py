@@ -314,7 +314,14 @@ async def takeover(cluster: Cluster, users: int, interval: float, kills: int, se
             await asyncio.sleep(settle)
         stop.set()
         await asyncio.gather(*load)
-        await asyncio.sleep(3)
+
+        async def answered_all() -> bool:
+            left = await _scalar(cluster.db_url, "SELECT count(*) FROM webhook_event e WHERE NOT EXISTS "
+                                                 "(SELECT 1 FROM inbox_outcome o WHERE o.event_id = e.id)")
+            return int(left) == 0
+
+        await _until(answered_all, 600)
+        await asyncio.sleep(2)
         calls: list[dict[str, Any]] = []
         async with http.get(f"{cluster.sim}/linesim/api/calls", params={"path": "/v2/bot/message"}) as r:
             calls = (await r.json())["calls"]
