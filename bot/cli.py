@@ -54,6 +54,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         return serve_counter(args)
     settings = _settings()
+    if args.single_process and settings.workers > 1:
+        print(f"madoguchi: configuration error: WORKERS={settings.workers} と --single-process は同時に使えません"
+              "（--single-process はこのプロセスでターンを処理します）", file=sys.stderr)
+        return 2
     if not args.single_process and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Web process and turn worker add up in one /metrics (bot.metrics): the directory must be
         # set before anything imports prometheus_client, and the worker inherits it.
@@ -277,6 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="counter: the 書かない窓口 on its own network and database, without LINE (bot.counter_role)")
     serve.set_defaults(func=cmd_serve)
     worker = sub.add_parser("worker", help="the turn worker (started by serve; reads its events on stdin)")
+    worker.add_argument("--index", type=int, default=0, help="which of the instance's WORKERS this is (its log file)")
     worker.set_defaults(func=cmd_worker)
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.set_defaults(func=cmd_migrate)
@@ -323,5 +328,5 @@ def main(argv: list[str] | None = None) -> int:
         print(f"madoguchi: configuration error: {exc}", file=sys.stderr)
         return 2
     # The worker writes its own file (LOG_DIR): two processes rotating one file would lose lines.
-    configure(config, "worker" if args.command == "worker" else "web")
+    configure(config, ("worker" + (f"-{args.index}" if args.index else "")) if args.command == "worker" else "web")
     return args.func(args)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
+from civic import locks
 from civic.clock import Clock
 from civic.database import Database
 from civic.disaster.content import read_shelters_file, seed_shelters
@@ -31,6 +32,9 @@ from richmenus.models import RichMenu, RichMenuRelease
 from richmenus.publish import RichMenuPublisher
 
 log = logging.getLogger(__name__)
+#: Several instances starting at once on an empty PostgreSQL install the town's content one after
+#: the other (``civic.locks``): the second finds it there instead of failing on a unique key.
+INSTALL_LOCK = "content.install"
 
 
 async def install_facilities(db: Database, clock: Clock, town_dir: Path) -> SeedResult | None:
@@ -39,6 +43,7 @@ async def install_facilities(db: Database, clock: Clock, town_dir: Path) -> Seed
         return None
     data = read_facilities_file(path)
     async with db.write() as s:
+        await locks.in_transaction(s, INSTALL_LOCK)  # two instances starting at once: one after the other
         return await seed_facilities(s, data, clock.now())
 
 
@@ -49,6 +54,7 @@ async def install_shelters(db: Database, clock: Clock, town_dir: Path) -> int:
         return 0
     entries = read_shelters_file(path)
     async with db.write() as s:
+        await locks.in_transaction(s, INSTALL_LOCK)
         return len(await seed_shelters(s, entries, clock.now()))
 
 
@@ -58,10 +64,11 @@ async def install_first_menus(db: Database, clock: Clock, publisher: RichMenuPub
     path = town_dir / "richmenus.yml"
     if not path.is_file():
         return []
-    async with db.read() as s:
-        if (await s.exec(select(RichMenu.id).limit(1))).first() is not None:
-            return []
-    return await publish_demo_menus(db, clock, publisher, path, by="(content)", try_on_test=test_account)
+    async with locks.held(db, INSTALL_LOCK + ".menus"):  # of two instances starting at once, one installs
+        async with db.read() as s:
+            if (await s.exec(select(RichMenu.id).limit(1))).first() is not None:
+                return []
+        return await publish_demo_menus(db, clock, publisher, path, by="(content)", try_on_test=test_account)
 
 
 class StartupContent:

@@ -30,6 +30,7 @@ MODEL_MODULES = [
     "civic.content.models",
     "civic.mypage.models",
     "civic.counter.models",
+    "civic.ratelimit",
 ]
 
 

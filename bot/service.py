@@ -115,7 +115,7 @@ from bot.backup.daily import CHECK_SECONDS as BACKUP_CHECK_SECONDS
 from bot.backup.daily import daily_backup
 from bot.circuit import BreakerPolicy
 from bot.citizen_erasure import citizen_erasure_router
-from bot.content_install import StartupContent, installing_content
+from bot.content_install import INSTALL_LOCK, StartupContent, installing_content
 from bot.content_reload import RELOADER, ContentReloader, refresh_labels
 from bot.delivery_scheduler import DeliveryScheduler, running_deliveries
 from bot.dialogue_wiring import (
@@ -134,6 +134,7 @@ from bot.inbox.dispatcher import InboxDispatcher
 from bot.inbox.shared import CHANNEL as SHARED_CHANNEL
 from bot.inbox.shared import SharedInbox
 from bot.inbox.worker_link import WorkerLink
+from bot.inbox.worker_pool import WorkerPool
 from bot.inbox.writer import InboxWriter
 from bot.insight import LineOpenStatistics
 from bot.logs import access_log_middleware
@@ -157,6 +158,7 @@ from civic.client_address import TrustedProxies
 from civic.clock import Clock, SystemClock
 from civic.database import Database
 from civic.deliveries.services import DeliveryConfig, DeliveryDesk
+from civic.locks import in_transaction
 from civic.mypage.notices import MailSettings, MyPageNotifier
 from civic.procedures.kana import SudachiKanaReader
 from civic.procedures.loader import load_content
@@ -351,7 +353,8 @@ def spine(core: Core, handler: TurnHandler, *, gateway: LineGateway | None = Non
     async def turns(stack: contextlib.AsyncExitStack[Any]) -> None:
         sender = core.sender.get()
         if role is Role.WEB:
-            link = WorkerLink(worker_command, announce=not shared)
+            link: WorkerLink | WorkerPool = (WorkerPool(worker_command, settings.workers) if settings.workers > 1
+                                             else WorkerLink(worker_command, announce=not shared))
             app[DISPATCHER] = link
             await link.start()
             stack.push_async_callback(link.stop)
@@ -522,7 +525,8 @@ def mount_pages(app: web.Application, lifespan: Lifespan, core: Core, knowledge:
         wake_mail=mail_sender.wake if mail_sender is not None else None,
         after_erasure=after_self_erasure(core.inbox_db, core.publisher)),
         LiffPage.of(settings.liff_ids.get("mypage", ""), "マイページ")))
-    app.add_subapp("/liff/webchat", create_webchat_app(DuringMaintenance(handler), db, clock, title=f"{town.name} よくある質問"))
+    app.add_subapp("/liff/webchat", create_webchat_app(DuringMaintenance(handler), db, clock, title=f"{town.name} よくある質問",
+                                                        shared=settings.instance_mode == "shared"))
     app.add_subapp("/open311/v2", create_open311_app(
         db, clock, categories={c.code: c.label for c in town.report_categories}, api_keys=settings.open311_api_keys,
         town=town.name, policy=open311_policy(settings, knowledge), redact=redactor))
@@ -646,6 +650,7 @@ def start_jobs(app: web.Application, lifespan: Lifespan, core: Core, schedule: S
 
     async def catalogue(stack: contextlib.AsyncExitStack[Any]) -> None:
         async with db.write() as session:  # the town's attributes and forms; safe to repeat
+            await in_transaction(session, INSTALL_LOCK)  # instances starting at once: one at a time
             await install_town(session, clock.now(), settings.town_dir)
 
     lifespan.add(catalogue)

@@ -149,6 +149,9 @@ class Settings:
     #: ``shared``: several instances on one PostgreSQL; workers take the inbox by partitions
     #: (``bot.inbox.shared``). SQLite allows only ``single``.
     instance_mode: str = "single"
+    #: Turn worker processes of this instance (``WORKERS``); more than one needs ``shared`` mode,
+    #: where each takes its share of the inbox's partitions (``bot.inbox.worker_pool``).
+    workers: int = 1
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -219,6 +222,10 @@ class Settings:
         if instance_mode == "shared" and inbox_database_url and inbox_database_url != database_url:
             raise SettingsError("INSTANCE_MODE", "shared（複数インスタンス）では受信箱を本体と同じデータベースに置きます。"
                                 "INBOX_DATABASE_URL を外してください")
+        workers = _int(env, "WORKERS", 1, 1, 64)
+        if workers > 1 and instance_mode != "shared":
+            raise SettingsError("WORKERS", f"ターンワーカーを {workers} 個にするには INSTANCE_MODE=shared（PostgreSQL）が必要です。"
+                                "SQLite の一台構成では WORKERS=1 にしてください")
         data_key = _key(env, "DATA_ENCRYPTION_KEY", _required(env, "DATA_ENCRYPTION_KEY"))
         retired = tuple(
             _key(env, "DATA_ENCRYPTION_RETIRED_KEYS", part)
@@ -282,6 +289,7 @@ class Settings:
             simulator_url=_url(env, "SIMULATOR_URL", "") if env.get("SIMULATOR_URL", "").strip() else "",
             retention=_retention(env),
             instance_mode=instance_mode,
+            workers=workers,
         )
 
 

@@ -9,7 +9,7 @@ next publish (or ``retry``) runs the same reconciliation and finishes the job.
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Mapping
@@ -27,6 +27,7 @@ from linebot.v3.messaging import (
 from linebot.v3.messaging.exceptions import ApiException
 from sqlmodel import col, select
 
+from civic import locks
 from civic.clock import Clock
 from civic.database import Database
 from civic.rows import pk
@@ -59,7 +60,6 @@ class RichMenuPublisher:
                  segments: SegmentResolver | Mapping[str, SegmentResolver]) -> None:
         self.db, self.clock, self.apis = db, clock, apis
         self._segments = segments
-        self._locks = {account: asyncio.Lock() for account in ACCOUNTS}
 
     def resolver(self, account: str) -> SegmentResolver:
         if isinstance(self._segments, Mapping):
@@ -78,17 +78,37 @@ class RichMenuPublisher:
             await s.flush()
             return pk(release)
 
+    def _publishing(self, account: str) -> contextlib.AbstractAsyncContextManager[None]:
+        """One publish per account at a time across every instance on the database (``civic.locks``)."""
+        return locks.held(self.db, f"richmenus.publish:{account}")
+
     async def publish(self, account: str, by: str) -> RichMenuRelease:
-        """The account's current draft (targets and menus) as a new release, applied now."""
+        """The account's current draft (targets and menus) as a new release, applied now. When the
+        latest release is this very draft, already applied (two staff — or two instances — pressing
+        公開 at the same moment), that release is applied again (a reconciliation: nothing is written
+        when LINE already has it) and is the answer: one published version, not two."""
         _check_account(account)
+        async with self._publishing(account):
+            async with self.db.read() as s:
+                snap = await services.snapshot(s, account)
+            return await self._apply(await self._same_or_new(account, snap, "draft", by))
+
+    async def _same_or_new(self, account: str, snap: dict[str, Any], source: str, by: str) -> int:
+        """The latest release when it is ``snap`` from ``source`` and applied (it is reconciled
+        again: that repairs what LINE lost, and makes no second version), else a new release."""
         async with self.db.read() as s:
-            snap = await services.snapshot(s, account)
-        return await self.apply(await self._new_release(account, snap, "draft", by))
+            latest = (await s.exec(select(RichMenuRelease).where(RichMenuRelease.account == account)
+                                   .order_by(col(RichMenuRelease.number).desc()))).first()
+        if (latest is not None and latest.status == APPLIED and latest.source == source
+                and latest.snapshot == services.snapshot_text(snap)):
+            return pk(latest)
+        return await self._new_release(account, snap, source, by)
 
     async def apply_snapshot(self, account: str, snap: dict[str, Any], source: str, by: str) -> RichMenuRelease:
         """A release of ``snap`` built elsewhere (a 防災モード switch: ``richmenus.modes``), applied now."""
         _check_account(account)
-        return await self.apply(await self._new_release(account, snap, source, by))
+        async with self._publishing(account):
+            return await self._apply(await self._new_release(account, snap, source, by))
 
     async def promote(self, by: str, source: str = "test", target: str = "production") -> RichMenuRelease:
         """What was tried on the test account, unchanged, on the production account."""
@@ -103,7 +123,8 @@ class RichMenuPublisher:
             raise RichMenuError("conflict", "nothing_tried",
                                 f"{ACCOUNT_NAMES[source]}に公開済みのメニューがありません。先にテスト用アカウントに公開して確認してください。")
         snap = json.loads(tried.snapshot)
-        return await self.apply(await self._new_release(target, snap, f"promote:{source}#{tried.number}", by))
+        async with self._publishing(target):  # promoting one tried version twice makes one production version
+            return await self._apply(await self._same_or_new(target, snap, f"promote:{source}#{tried.number}", by))
 
     async def rollback(self, account: str, number: int, by: str) -> RichMenuRelease:
         _check_account(account)
@@ -113,7 +134,8 @@ class RichMenuPublisher:
         if old is None:
             raise RichMenuError("not_found", "release_not_found",
                                 f"{ACCOUNT_NAMES[account]}の版 {number} は見つかりません。")
-        return await self.apply(await self._new_release(account, json.loads(old.snapshot), f"rollback:{number}", by))
+        async with self._publishing(account):
+            return await self._apply(await self._new_release(account, json.loads(old.snapshot), f"rollback:{number}", by))
 
     async def retry(self, account: str) -> RichMenuRelease:
         """Apply the latest release again (after a failure)."""
@@ -129,25 +151,31 @@ class RichMenuPublisher:
         async with self.db.read() as s:
             release = await s.get(RichMenuRelease, release_id)
         assert release is not None
+        async with self._publishing(release.account):
+            return await self._apply(release_id)
+
+    async def _apply(self, release_id: int) -> RichMenuRelease:
+        async with self.db.read() as s:
+            release = await s.get(RichMenuRelease, release_id)
+        assert release is not None
         account = release.account
         snap = json.loads(release.snapshot)
-        async with self._locks[account]:
-            try:
-                async with self.apis(account) as line:
-                    uploads = await self._step("メニューの作成", self._ensure_menus(line, account, snap))
-                    await self._step("タブ切り替え（エイリアス）の設定", self._ensure_aliases(line, uploads))
-                    await self._step("既定のメニューの設定",
-                                     self._ensure_default(line, uploads.get(str(snap.get("default")))))
-                    await self._step("セグメント別メニューの割り当て", self._ensure_links(line, account, snap, uploads))
-                    await self._step("使わなくなったメニューの削除", self._cleanup(line, account, set(uploads.values())))
-            except _Step as failure:
-                message = _explain(account, failure)
-                await self._finish(release_id, FAILED, message)
-                raise RichMenuError("unavailable", "publish_failed", message) from failure.cause
-            except RichMenuError as exc:  # the account is not configured
-                await self._finish(release_id, FAILED, exc.message)
-                raise
-            return await self._finish(release_id, APPLIED, None)
+        try:
+            async with self.apis(account) as line:
+                uploads = await self._step("メニューの作成", self._ensure_menus(line, account, snap))
+                await self._step("タブ切り替え（エイリアス）の設定", self._ensure_aliases(line, uploads))
+                await self._step("既定のメニューの設定",
+                                 self._ensure_default(line, uploads.get(str(snap.get("default")))))
+                await self._step("セグメント別メニューの割り当て", self._ensure_links(line, account, snap, uploads))
+                await self._step("使わなくなったメニューの削除", self._cleanup(line, account, set(uploads.values())))
+        except _Step as failure:
+            message = _explain(account, failure)
+            await self._finish(release_id, FAILED, message)
+            raise RichMenuError("unavailable", "publish_failed", message) from failure.cause
+        except RichMenuError as exc:  # the account is not configured
+            await self._finish(release_id, FAILED, exc.message)
+            raise
+        return await self._finish(release_id, APPLIED, None)
 
     async def _step(self, name: str, work):
         try:

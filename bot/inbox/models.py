@@ -13,6 +13,7 @@ Two tables in two stores, so that acknowledging never waits for a turn:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -71,3 +72,12 @@ async def finished_among(conn: Any, event_ids: Sequence[int], *, chunk: int = 50
             sa.select(table.c.event_id).where(table.c.event_id.in_(event_ids[start:start + chunk]))
         )).scalars())
     return finished
+
+
+#: Users are hashed into this many partitions in shared mode (``bot.inbox.shared``).
+PARTITIONS = 64
+
+
+def partition_of(user_key: str) -> int:
+    """A user key's partition: ``bot.inbox.shared.PARTITION_OF`` in Python (the same in every process)."""
+    return int(hashlib.md5(user_key.encode()).hexdigest()[:8], 16) % PARTITIONS

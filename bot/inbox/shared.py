@@ -36,6 +36,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import os
 from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -43,33 +44,27 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.inbox.dispatcher import InboxDispatcher
-from bot.inbox.models import InboxOutcome, webhook_event
+from bot.inbox.models import PARTITIONS, InboxOutcome, webhook_event
 from bot.inbox.writer import Accepted, accepted_of
 from civic.database import Database
 from civic.rows import table_of
 
 log = logging.getLogger(__name__)
 
-PARTITIONS = 64
 #: The first key of the advisory locks (two-int form): partitions, and members (live workers).
 PARTITION_LOCKS = 19_001
 MEMBER_LOCKS = 19_002
 MAX_MEMBERS = 1024
 #: The channel the inbox writer notifies after committing new events.
 CHANNEL = "madoguchi_inbox"
+#: The lock connection's ``application_name`` (followed by the worker's process id).
+APPLICATION = "madoguchi-inbox"
 #: The lock connection's TCP keep-alives (server side): a vanished machine's locks are freed in ~11 s.
 KEEPALIVES = {"tcp_keepalives_idle": "5", "tcp_keepalives_interval": "2", "tcp_keepalives_count": "3"}
 
 #: The partition of a ``webhook_event`` row, in SQL (the same in every process).
 PARTITION_OF: sa.ColumnClause[Any] = sa.literal_column(
     f"mod(('x' || substr(md5(webhook_event.user_key), 1, 8))::bit(32)::bigint, {PARTITIONS})")
-
-
-def partition_of(user_key: str) -> int:
-    """``PARTITION_OF`` in Python (tests, diagnostics)."""
-    import hashlib
-
-    return int(hashlib.md5(user_key.encode()).hexdigest()[:8], 16) % PARTITIONS
 
 
 def asyncpg_dsn(url: str) -> str:
@@ -149,8 +144,10 @@ class SharedInbox:
     async def _connect(self) -> None:
         import asyncpg  # type: ignore[import-untyped]
 
-        conn = await asyncpg.connect(asyncpg_dsn(self._db.url), server_settings=KEEPALIVES)
-        await conn.add_listener(CHANNEL, lambda *_: self._wake.set())
+        # Named after the process: pg_stat_activity (joined with pg_locks) shows which worker holds what.
+        conn = await asyncpg.connect(asyncpg_dsn(self._db.url),
+                                     server_settings={**KEEPALIVES, "application_name": f"{APPLICATION}-{os.getpid()}"})
+        await conn.add_listener(CHANNEL, self._notified)
         for slot in range(MAX_MEMBERS):
             if await conn.fetchval("SELECT pg_try_advisory_lock($1, $2)", MEMBER_LOCKS, slot):
                 self._member = slot
@@ -160,6 +157,16 @@ class SharedInbox:
             raise RuntimeError(f"more than {MAX_MEMBERS} workers on one database")
         self._conn = conn
         log.info("shared inbox: joined as worker %d", self._member)
+
+    def _notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        """New events were stored; the payload names their partitions (empty: look anyway). A worker
+        holding none of them sleeps on: with N workers, one query per notification instead of N."""
+        try:
+            partitions = {int(p) for p in payload.split(",") if p}
+        except ValueError:
+            partitions = set()
+        if not partitions or partitions & (self.held - self.draining):
+            self._wake.set()
 
     async def _run(self) -> None:
         while not self._stopping:

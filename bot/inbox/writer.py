@@ -25,7 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.inbox.models import webhook_event
+from bot.inbox.models import partition_of, webhook_event
 from bot.logs import REQUEST_ID
 from civic.clock import Clock
 from civic.database import Database
@@ -110,7 +110,7 @@ class InboxWriter:
         self._clock = clock
         #: PostgreSQL only: the channel to ``NOTIFY`` when new events commit (shared mode wakes the
         #: workers of every instance, ``bot.inbox.shared``).
-        self._notify = sa.text("SELECT pg_notify(:channel, '')").bindparams(channel=notify) if notify else None
+        self._notify_channel = notify
         self._queue: list[Waiting] = []
         self._in_commit = 0
         self._flushing = False
@@ -187,8 +187,11 @@ class InboxWriter:
             async with self._db.write(urgent=True) as session:
                 pg = await session.connection()
                 returned = (await pg.execute(self._insert, unique)).all()
-                if returned and self._notify is not None:  # delivered when the transaction commits
-                    await pg.execute(self._notify)
+                if returned and self._notify_channel:  # delivered when the transaction commits
+                    # The payload names the events' partitions: only their owners wake (bot.inbox.shared).
+                    partitions = sorted({partition_of(by_id[event_id]["user_key"]) for _, event_id in returned})
+                    await pg.execute(sa.text("SELECT pg_notify(:channel, :partitions)"),
+                                     {"channel": self._notify_channel, "partitions": ",".join(map(str, partitions))})
         return {event_id: accepted_of(id_, by_id[event_id]) for id_, event_id in returned}
 
 

@@ -6,6 +6,7 @@ import asyncio
 import os
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.schema import load_metadata
@@ -38,9 +39,17 @@ def run_offline() -> None:
         context.run_migrations()
 
 
+#: Instances started at once on one PostgreSQL migrate one after the other: the lock is taken in the
+#: migrations' transaction, before Alembic reads the applied revisions, and freed by its commit.
+MIGRATION_LOCK = (19_003, 1)
+
+
 def _run_sync(connection) -> None:
     _configure(connection=connection)
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"),
+                               {"a": MIGRATION_LOCK[0], "b": MIGRATION_LOCK[1]})
         context.run_migrations()
 
 

@@ -85,6 +85,7 @@ REGISTRY: dict[str, str] = {
     "delivery_link": NONE,
     "delivery_image": NONE + " (images staff uploaded for deliveries)",
     "maintenance_notice": NONE + " (the maintenance window staff announce)",
+    "rate_count": NONE + " (hashed client addresses and web chat sessions, counted per minute, kept two minutes)",
     "disaster_mode_change": NONE + " (the town's mode, its reason and the staff member who switched it)",
     "rich_menu_mode_target": NONE + " (which menus each disaster mode shows)",
     "shelter": NONE + " (a shelter's state and head count, no names)",

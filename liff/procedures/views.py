@@ -20,8 +20,8 @@ from civic.procedures.qr import render
 from civic.procedures.services import Draft, record_access
 from civic.procedures.text import format_result_text
 from civic.procedures.tree import LifeEvent, Question
-from liff.page import with_maintenance_banner
 from civic.rows import pk
+from liff.page import with_maintenance_banner
 from liff.procedures.deps import DEPS, STATIC, Deps
 from liff.procedures.themes import THEMES
 

@@ -37,7 +37,8 @@ from aiohttp import web
 from civic.clock import Clock
 from civic.database import Database
 from civic.inputs import loads_json
-from civic.ratelimit import RateLimit
+from civic.locks import in_transaction
+from civic.ratelimit import RateLimit, SharedRateLimit
 from conversation.events import parse_event
 from conversation.loop import TurnBatch, prepare
 from conversation.turn import Message, TurnHandler
@@ -57,12 +58,22 @@ def _error(status: int, code: str, message: str, field_: str | None = None) -> w
 
 def create_webchat_app(handler: Any, db: Database, clock: Clock, *,
                        title: str = "よくある質問 チャット", per_session_per_minute: int = 20,
-                       per_address_per_minute: int = 120) -> web.Application:
-    """``handler``: a ``DialogueHandler`` (``handle(turn)``, optionally ``prepare(event)``)."""
+                       per_address_per_minute: int = 120, shared: bool = False) -> web.Application:
+    """``handler``: a ``DialogueHandler`` (``handle(turn)``, optionally ``prepare(event)``).
+    ``shared``: several instances serve the chat (``INSTANCE_MODE=shared``): the limits are counted
+    in the database and a session's turns are one at a time across instances, not only here."""
     app = web.Application(client_max_size=16 * 1024)
     locks: dict[str, asyncio.Lock] = {}
-    sessions, addresses = RateLimit(per_session_per_minute), RateLimit(per_address_per_minute)
-    polls = RateLimit(per_address_per_minute)  # the page asks for staff replies every 3 s during a hand-over
+    sessions: RateLimit | SharedRateLimit
+    addresses: RateLimit | SharedRateLimit
+    polls: RateLimit | SharedRateLimit  # the page asks for staff replies every 3 s during a hand-over
+    if shared:
+        sessions = SharedRateLimit(db, "webchat.session", per_session_per_minute)
+        addresses = SharedRateLimit(db, "webchat.address", per_address_per_minute)
+        polls = SharedRateLimit(db, "webchat.poll", per_address_per_minute)
+    else:
+        sessions, addresses = RateLimit(per_session_per_minute), RateLimit(per_address_per_minute)
+        polls = RateLimit(per_address_per_minute)
     page = with_maintenance_banner((STATIC / "index.html").read_text(encoding="utf-8").replace("{{title}}", title))
     csp = ("default-src 'self'; img-src 'self' data: https: http:; style-src 'self'; script-src 'self'; "
            "connect-src 'self'; frame-ancestors *")
@@ -92,8 +103,8 @@ def create_webchat_app(handler: Any, db: Database, clock: Clock, *,
         sid = body.get("session")
         if not isinstance(sid, str) or not _SESSION.match(sid):
             sid = secrets.token_hex(16)
-        moment = time.monotonic()
-        if not addresses.allow(request.remote or "-", moment) or not sessions.allow(sid, moment):
+        moment = time.time() if shared else time.monotonic()  # instances agree on the wall clock only
+        if not await addresses.admit(request.remote or "-", moment) or not await sessions.admit(sid, moment):
             return _error(429, "too_many_requests", "短い間にたくさん送信されました。少し待ってからお試しください。")
         if text is not None:
             event = {"type": "message", "webhookEventId": uuid.uuid4().hex,
@@ -115,7 +126,7 @@ def create_webchat_app(handler: Any, db: Database, clock: Clock, *,
         sid, raw = request.query.get("session", ""), request.query.get("after", "0")
         if not _SESSION.match(sid) or not raw.isdigit() or len(raw) > 10:
             return _error(422, "invalid_input", "session と after を正しく指定してください。", "session")
-        if not polls.allow(request.remote or "-", time.monotonic()):
+        if not await polls.admit(request.remote or "-", time.monotonic()):
             return _error(429, "too_many_requests", "短い間にたくさん問い合わせがありました。少し待ってからお試しください。")
         return web.json_response(await handover.updates(db, f"{CHANNEL}:{sid}", int(raw)),
                                  dumps=lambda o: json.dumps(o, ensure_ascii=False), headers={"Cache-Control": "no-store"})
@@ -133,6 +144,8 @@ async def _turn(handler: TurnHandler, db: Database, now: datetime, user: str, ev
     inbound = parse_event(event)
     prepared = await prepare(handler, inbound)  # outside the write lock
     async with db.write() as session:
+        # One turn of a session at a time on every instance (PostgreSQL; SQLite writes are serial).
+        await in_transaction(session, f"webchat:{user}")
         batch = TurnBatch(session, now)
         await batch.load_states({user})
         replies = await batch.run(handler, batch.turn(CHANNEL, user, event, inbound, prepared=prepared))

@@ -18,13 +18,10 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
-import aiohttp
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -34,7 +31,8 @@ from bot.settings import default_inbox_url
 from dialogues import handover
 from linesim import ChannelConfig, SimConfig
 from linesim.testing import LineSim, run_linesim
-from tests.bot.helpers import KEY_HEX, REPO, SECRET, TOKEN
+from tests.bot.helpers import SECRET, TOKEN
+from tests.bot.processes import free_port, start_bot, until, wait_healthy, worker_of
 
 USERS = 8
 MESSAGES_PER_USER = 25
@@ -47,58 +45,9 @@ def _answers(sim: LineSim, user: str) -> list[dict]:
     return [m for m in sim.messages(user) if m.get("text") != OFFER_TEXT]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start_bot(port: int, db_url: str, sim_url: str, log: Path) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "LINE_CHANNEL_SECRET": SECRET,
-        "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
-        "LINE_API_BASE_URL": sim_url,
-        "DATABASE_URL": db_url,
-        "DATA_ENCRYPTION_KEY": KEY_HEX,
-        "CONTENT_DIR": str(REPO / "content"),
-        "LOG_LEVEL": "WARNING",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--port", str(port), "--skip-migrate"],
-        cwd=REPO, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
-    )
-
-
 def _stopped(pid: int) -> bool:
     """Whether the process is stopped (SIGSTOP): state ``T`` in /proc/<pid>/stat."""
     return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "T"
-
-
-async def _until(predicate) -> None:
-    async with asyncio.timeout(60):  # a guard against a hang
-        while not predicate():
-            await asyncio.sleep(0.01)
-
-
-def _worker_of(proc: subprocess.Popen) -> int:
-    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
-    assert len(children) == 1, children
-    return int(children[0])
-
-
-async def _wait_healthy(port: int, proc: subprocess.Popen) -> None:
-    async with aiohttp.ClientSession() as http:
-        for _ in range(300):
-            assert proc.poll() is None, "the bot exited during start-up"
-            try:
-                async with http.get(f"http://127.0.0.1:{port}/healthz") as r:
-                    if r.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise AssertionError("the bot did not become healthy")
 
 
 @pytest.mark.slow
@@ -106,16 +55,16 @@ async def _wait_healthy(port: int, proc: subprocess.Popen) -> None:
 async def test_sigkill_mid_load_loses_nothing_and_answers_nothing_twice(tmp_path: Path, victim: str) -> None:
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'crash.db'}"
     await upgrade_async(db_url)
-    port = _free_port()
+    port = free_port()
     config = SimConfig(channels=[ChannelConfig("production", SECRET, TOKEN, f"http://127.0.0.1:{port}/callback")])
     async with run_linesim(config) as started:
         sim = LineSim(started.app, started.url, "production", strict=False)
         users = [sim.create_user(f"市民{i}") for i in range(USERS)]
         latecomer = sim.create_user("遅れて来た市民")
         log = tmp_path / "bot.log"
-        proc = _start_bot(port, db_url, sim.url, log)
+        proc = start_bot(port, db_url, sim.url, log)
         try:
-            await _wait_healthy(port, proc)
+            await wait_healthy(port, proc)
             sent: Counter[str] = Counter()
             killed = asyncio.Event()
 
@@ -131,15 +80,15 @@ async def test_sigkill_mid_load_loses_nothing_and_answers_nothing_twice(tmp_path
                 if victim == "turn worker":
                     sim.line_down("hold")  # LINE takes the worker's answers but does not answer yet
                     await sim.wait_held(1, timeout=60)
-                    os.kill(_worker_of(proc), signal.SIGKILL)
+                    os.kill(worker_of(proc), signal.SIGKILL)
                     sim.line_up()  # LINE goes on with what it held: the dead worker never hears of it
-                    await _until(lambda: sim.held == 0)
+                    await until(lambda: sim.held == 0)
                 else:
-                    worker = _worker_of(proc)
+                    worker = worker_of(proc)
                     os.killpg(proc.pid, signal.SIGSTOP)
-                    await _until(lambda: _stopped(proc.pid) and _stopped(worker))
+                    await until(lambda: _stopped(proc.pid) and _stopped(worker))
                     late = asyncio.create_task(sim.send_text(latecomer, "止まっている間のメッセージ"))
-                    await _until(lambda: any(d.event_ids and d.status is None and d.error is None
+                    await until(lambda: any(d.event_ids and d.status is None and d.error is None
                                              and latecomer_event(d) for d in sim.deliveries))
                     os.killpg(proc.pid, signal.SIGKILL)  # that delivery is certainly cut off
                     await asyncio.to_thread(proc.wait)
@@ -155,14 +104,14 @@ async def test_sigkill_mid_load_loses_nothing_and_answers_nothing_twice(tmp_path
                 failed = {e for d in sim.deliveries if not d.ok for e in d.event_ids}
                 acked = {e for d in sim.deliveries if d.ok for e in d.event_ids}
                 assert failed, "the kill should have interrupted some deliveries"
-                proc = _start_bot(port, db_url, sim.url, log)
-                await _wait_healthy(port, proc)
+                proc = start_bot(port, db_url, sim.url, log)
+                await wait_healthy(port, proc)
                 for event_id in sorted(failed - acked):
                     await sim.redeliver(event_id)
             else:
                 assert all(d.ok for d in sim.deliveries), "the web process kept acknowledging"
             expected = {**dict.fromkeys(users, MESSAGES_PER_USER), latecomer: 1 if victim == "both processes" else 0}
-            await _until(lambda: all(len(_answers(sim, u)) >= n for u, n in expected.items()))
+            await until(lambda: all(len(_answers(sim, u)) >= n for u, n in expected.items()))
             proc.send_signal(signal.SIGTERM)  # stopped: nothing more can arrive (no duplicate later)
             assert await asyncio.to_thread(proc.wait, 30) == 0
             answers = {u: len(_answers(sim, u)) for u in [*users, latecomer]}

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from bot.inbox.dispatcher import InboxDispatcher
-from bot.inbox.models import DONE, InboxOutcome
-from bot.inbox.shared import CHANNEL, PARTITIONS, SharedInbox, partition_of
+from bot.inbox.models import DONE, PARTITIONS, InboxOutcome, partition_of
+from bot.inbox.shared import CHANNEL, SharedInbox
 from bot.inbox.writer import Accepted, InboxWriter
 from civic.clock import SystemClock
 from civic.crypto import FieldCipher

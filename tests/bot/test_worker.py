@@ -27,7 +27,10 @@ from bot.turn import Turn, TurnProcessor
 from civic.clock import FrozenClock, SystemClock
 from civic.database import Database
 from tests.bot.helpers import body_of, make_settings, sign, text_event
-from tests.bot.test_crash_recovery import _free_port, _start_bot, _wait_healthy, _worker_of
+from tests.bot.processes import free_port as _free_port
+from tests.bot.processes import start_bot as _start_bot
+from tests.bot.processes import wait_healthy as _wait_healthy
+from tests.bot.processes import worker_of as _worker_of
 
 
 def _running(pid: int) -> bool:
