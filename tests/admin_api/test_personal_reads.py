@@ -41,6 +41,8 @@ NOT_PERSONAL = {
     "/mail-rules": "the rules (the town's own senders and subjects)",
     "/operation-logs.csv": "",  # marked; listed here only if not (see the test)
     "/stats/daily.csv": "counts per day",
+    "/stats/monthly": "counts; FAQ entries by the town's own question text",
+    "/stats/monthly.csv": "counts; FAQ entries by the town's own question text",
     "/stats/usage.csv": "counts per intent",
     "/stats/richmenu-taps": "counts per area (text: the button's)",
     "/stats/richmenu-taps.csv": "counts per area",
