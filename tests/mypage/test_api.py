@@ -159,3 +159,23 @@ async def test_a_booking_is_confirmed_by_email_to_a_verified_address_only(sqlite
         kinds = (await s.exec(select(MyPageNotice.citizen_id, MyPageNotice.kind).where(
             MyPageNotice.kind == "booking.confirmed"))).all()
     assert sorted(kinds) == sorted([(t.alice, "booking.confirmed"), (t.bob, "booking.confirmed")])
+
+
+async def test_notices_page_newest_first_and_unsubscribe(sqlite_db, aiohttp_client) -> None:
+    t = await build(sqlite_db, notices=60)
+    client, _ = await client_for(aiohttp_client, sqlite_db, t)
+    alice = auth("tok-alice")
+    first = (await (await client.get("/api/me", headers=alice)).json())["notices"]
+    assert len(first["notices"]) == 20 and first["more"] and first["notices"][0]["title"] == "お知らせ60"
+    rest = await (await client.get(f"/api/notices?before={first['notices'][-1]['id']}", headers=alice)).json()
+    assert [n["title"] for n in rest["notices"]] == [f"お知らせ{i}" for i in range(40, 0, -1)] and not rest["more"]
+    async with sqlite_db.write() as s:
+        email = await identity.set_address(s, t.town.clock.now(), t.alice, "alice@example.jp", verified=True)
+        token = email.unsubscribe_token
+    page = await client.get(f"/unsubscribe/{token}")
+    assert page.status == 200 and "メールの受け取りを停止する" in await page.text()  # a GET changes nothing
+    assert (await (await client.get("/api/me", headers=alice)).json())["identity"]["email"]["subscribed"]
+    done = await client.post(f"/unsubscribe/{token}")
+    assert "停止しました" in await done.text()
+    assert not (await (await client.get("/api/me", headers=alice)).json())["identity"]["email"]["subscribed"]
+    assert "無効" in await (await client.get("/unsubscribe/nonsense")).text()
