@@ -179,3 +179,23 @@ async def test_notices_page_newest_first_and_unsubscribe(sqlite_db, aiohttp_clie
     assert "停止しました" in await done.text()
     assert not (await (await client.get("/api/me", headers=alice)).json())["identity"]["email"]["subscribed"]
     assert "無効" in await (await client.get("/unsubscribe/nonsense")).text()
+
+
+async def test_a_line_citizen_leaves_from_the_mypage(sqlite_db, aiohttp_client) -> None:
+    t = await build(sqlite_db)
+    called = []
+
+    async def after(erasure, user_id) -> None:
+        called.append((user_id, erasure.counts.get("mypage_todo")))
+
+    deps = MyPageDeps(sqlite_db, t.town.clock, BookingService(sqlite_db, t.town.clock), StaticIdTokenVerifier(TOKENS),
+                      after_erasure=after)
+    client = await aiohttp_client(create_mypage_app(deps))
+    assert (await client.post("/api/erase", json={}, headers=auth("tok-alice"))).status == 422  # not confirmed
+    r = await client.post("/api/erase", json={"confirm": True}, headers=auth("tok-alice"))
+    assert r.status == 200 and "削除しました" in (await r.json())["message"]
+    assert called == [(ALICE, {"delete": 2})]  # the service erases the inbox events and the menu link
+    assert (await client.get("/api/me", headers=auth("tok-alice"))).status == 403  # not a friend any more
+    async with sqlite_db.read() as s:
+        assert (await s.get(Citizen, t.alice)).channel_user_id.startswith("erased-")
+    assert (await client.get("/api/me", headers=auth("tok-bob"))).status == 200
