@@ -14,9 +14,11 @@ import asyncio
 import contextlib
 import html
 import logging
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from typing import Any
@@ -95,8 +97,8 @@ class MailSender:
         self._wake.set()
 
     async def send_one(self, smtp: aiosmtplib.SMTP, mail: outbox.Outgoing) -> tuple[int, str | None, bool]:
-        try:
-            await smtp.send_message(build_message(self.config, mail))
+        try:  # the envelope sender names the mail, so a bounce (DSN) finds it (``BounceHandler``)
+            await smtp.send_message(build_message(self.config, mail), sender=bounce_address(mail.id, self.config.domain))
         except (aiosmtplib.SMTPException, OSError) as exc:
             return mail.id, str(exc)[:300], is_transient(exc)
         return mail.id, None, False
@@ -174,6 +176,74 @@ async def sending_mail(sender: MailSender) -> AsyncIterator[MailSender]:
             await task
 
 
+# ---- bounces (DSNs) ---------------------------------------------------------------------------------
+
+BOUNCE = re.compile(r"^bounces\+(\d+)@(.+)$", re.I)
+
+
+def bounce_address(mail_id: int, domain: str) -> str:
+    return f"bounces+{mail_id}@{domain}"
+
+
+def hard_failure(raw: bytes) -> str | None:
+    """The reason when ``raw`` is a delivery status notification saying "failed" with a 5.x.x status
+    (RFC 3464); None for delays, successes and anything else."""
+    message = message_from_bytes(raw, policy=policy.default)
+    for part in message.walk():
+        if part.get_content_type() != "message/delivery-status":
+            continue
+        payload = part.get_payload()
+        blocks = payload if isinstance(payload, list) else [part]
+        for block in blocks:
+            if isinstance(block, str):
+                continue
+            fields = {k.lower(): str(v) for k, v in block.items()}
+            if fields.get("action", "").strip().lower() == "failed" and fields.get("status", "").strip().startswith("5"):
+                return (fields.get("diagnostic-code") or fields["status"]).strip()[:200]
+    return None
+
+
+class BounceHandler:
+    """An SMTP endpoint for the bounces of our mails (the envelope sender ``bounces+<id>@<domain>``):
+    a hard failure fails the mail and makes the citizen verify the address again."""
+
+    def __init__(self, db: Database, clock: Clock, domain: str) -> None:
+        self.db, self.clock, self.domain = db, clock, domain.lower()
+
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,
+                          rcpt_options: list[str]) -> str:
+        found = BOUNCE.match(address)
+        if found is None or found.group(2).lower() != self.domain:
+            return "550 5.1.1 No such recipient here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or envelope.content or b""
+        reason = hard_failure(raw if isinstance(raw, bytes) else raw.encode())
+        if reason is not None:
+            try:
+                async with self.db.write() as s:
+                    for rcpt in envelope.rcpt_tos:
+                        found = BOUNCE.match(rcpt)
+                        if found is not None:
+                            await outbox.bounced(s, self.clock.now(), int(found.group(1)), reason)
+            except Exception:
+                log.exception("bounces: could not record a DSN")
+                return "451 4.3.0 Try again later"
+        return "250 Message accepted"
+
+
+@contextlib.asynccontextmanager
+async def receiving_bounces(db: Database, clock: Clock, *, host: str, port: int, domain: str) -> AsyncIterator[None]:
+    controller = Controller(BounceHandler(db, clock, domain), hostname=host, port=port)
+    await asyncio.to_thread(controller.start)
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(controller.stop)
+
+
 # ---- the local catcher ----------------------------------------------------------------------------
 
 @dataclass
@@ -212,8 +282,6 @@ class MailCatcher:
         return self.handler.messages
 
     def parsed(self) -> list[Any]:
-        from email import message_from_bytes, policy
-
         return [message_from_bytes(m.data, policy=policy.default) for m in self.messages]
 
     def start(self) -> MailCatcher:

@@ -139,7 +139,7 @@ from bot.inbox.writer import InboxWriter
 from bot.insight import LineOpenStatistics
 from bot.logs import access_log_middleware
 from bot.mail_receiver import receiving_mail
-from bot.mail_sender import MailSender, SmtpConfig, sending_mail
+from bot.mail_sender import MailSender, SmtpConfig, receiving_bounces, sending_mail
 from bot.maintenance import DuringMaintenance, banner_script, maintenance_view
 from bot.menu_relink import MenuRelinker
 from bot.metrics import Metrics
@@ -641,6 +641,9 @@ def start_jobs(app: web.Application, lifespan: Lifespan, core: Core, schedule: S
     if core.mail_sender is not None:
         mail_sender = core.mail_sender
         lifespan.enter(lambda: sending_mail(mail_sender))
+        if settings.mail_bounce_port:
+            lifespan.enter(lambda: receiving_bounces(db, clock, host=settings.host, port=settings.mail_bounce_port,
+                                                     domain=mail_sender.config.domain))
     if settings.mail_receiver_port:
         lifespan.enter(lambda: receiving_mail(db, clock, host=settings.host, port=settings.mail_receiver_port,
                                               recipients=set(settings.mail_recipients),

@@ -115,6 +115,8 @@ class Settings:
     #: ``smtp://user:password@host:587`` (STARTTLS) or ``smtps://host:465``; empty: nothing is sent.
     smtp_url: str = ""
     mail_from: str = ""
+    #: Where bounces (DSNs) to ``bounces+<id>@<MAIL_FROM's domain>`` are received (0: off).
+    mail_bounce_port: int = 0
     #: Groups and rooms (``bot.group_chats``): "leave" (say so once, then leave) or "silent".
     group_policy: str = "leave"
     #: Reverse proxies whose ``X-Forwarded-For`` names the client (``civic.client_address``); none by default.
@@ -271,6 +273,7 @@ class Settings:
             mail_recipients=tuple(a.strip().lower() for a in env.get("MAIL_RECIPIENTS", "").split(",") if a.strip()),
             smtp_url=env.get("SMTP_URL", "").strip(),
             mail_from=env.get("MAIL_FROM", "").strip(),
+            mail_bounce_port=_int(env, "MAIL_BOUNCE_PORT", 0, 0, 65535),
             group_policy=_choice(env, "GROUP_POLICY", {"leave": "leave", "silent": "silent"}, "leave"),
             trusted_proxies=_networks(env, "TRUSTED_PROXIES"),
             admin_allowed_networks=_networks(env, "ADMIN_ALLOWED_NETWORKS"),

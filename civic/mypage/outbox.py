@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from civic.clock import utc
-from civic.mypage.models import M_FAILED, M_PENDING, M_SENT, MailMessage
+from civic.mypage.models import M_FAILED, M_PENDING, M_SENT, MailMessage, MyPageEmail
 from civic.mypage.templates import Mail
 from civic.rows import pk, table_of
 
@@ -93,3 +93,19 @@ async def backlog(s: AsyncSession, now: datetime) -> tuple[int, datetime | None]
     row = (await s.exec(select(sa.func.count(), sa.func.min(MailMessage.created_at))
                         .where(MailMessage.status == M_PENDING))).one()
     return int(row[0]), (utc(row[1]) if row[1] is not None else None)
+
+
+async def bounced(s: AsyncSession, now: datetime, mail_id: int, reason: str) -> bool:
+    """The receiving side reported the mail undeliverable for good (a DSN): the mail failed, and its
+    citizen's address must be verified again before anything more is sent there."""
+    row = await s.get(MailMessage, mail_id)
+    if row is None:
+        return False
+    row.status, row.error, row.next_attempt_at = M_FAILED, f"不達（{reason}）"[:300], None
+    s.add(row)
+    if row.citizen_id is not None:
+        email = (await s.exec(select(MyPageEmail).where(MyPageEmail.citizen_id == row.citizen_id))).first()
+        if email is not None and email.address == row.to_address:
+            email.verified_at = None
+            s.add(email)
+    return True

@@ -30,7 +30,7 @@ async def notices(s: AsyncSession, citizen_id: int, *, limit: int = 50, before: 
     q = select(MyPageNotice).where(MyPageNotice.citizen_id == citizen_id)
     if before is not None:
         q = q.where(col(MyPageNotice.id) < before)
-    rows = (await s.exec(q.order_by(col(MyPageNotice.at).desc(), col(MyPageNotice.id).desc()).limit(limit + 1))).all()
+    rows = (await s.exec(q.order_by(col(MyPageNotice.id).desc()).limit(limit + 1))).all()  # newest received first
     unread = (await s.exec(select(sa.func.count()).select_from(MyPageNotice).where(
         MyPageNotice.citizen_id == citizen_id, col(MyPageNotice.read_at).is_(None)))).one()
     return {"notices": [notice_json(r) for r in rows[:limit]], "unread": int(unread),

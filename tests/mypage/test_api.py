@@ -159,3 +159,43 @@ async def test_a_booking_is_confirmed_by_email_to_a_verified_address_only(sqlite
         kinds = (await s.exec(select(MyPageNotice.citizen_id, MyPageNotice.kind).where(
             MyPageNotice.kind == "booking.confirmed"))).all()
     assert sorted(kinds) == sorted([(t.alice, "booking.confirmed"), (t.bob, "booking.confirmed")])
+
+
+async def test_notices_page_newest_first_and_unsubscribe(sqlite_db, aiohttp_client) -> None:
+    t = await build(sqlite_db, notices=60)
+    client, _ = await client_for(aiohttp_client, sqlite_db, t)
+    alice = auth("tok-alice")
+    first = (await (await client.get("/api/me", headers=alice)).json())["notices"]
+    assert len(first["notices"]) == 20 and first["more"] and first["notices"][0]["title"] == "お知らせ60"
+    rest = await (await client.get(f"/api/notices?before={first['notices'][-1]['id']}", headers=alice)).json()
+    assert [n["title"] for n in rest["notices"]] == [f"お知らせ{i}" for i in range(40, 0, -1)] and not rest["more"]
+    async with sqlite_db.write() as s:
+        email = await identity.set_address(s, t.town.clock.now(), t.alice, "alice@example.jp", verified=True)
+        token = email.unsubscribe_token
+    page = await client.get(f"/unsubscribe/{token}")
+    assert page.status == 200 and "メールの受け取りを停止する" in await page.text()  # a GET changes nothing
+    assert (await (await client.get("/api/me", headers=alice)).json())["identity"]["email"]["subscribed"]
+    done = await client.post(f"/unsubscribe/{token}")
+    assert "停止しました" in await done.text()
+    assert not (await (await client.get("/api/me", headers=alice)).json())["identity"]["email"]["subscribed"]
+    assert "無効" in await (await client.get("/unsubscribe/nonsense")).text()
+
+
+async def test_a_line_citizen_leaves_from_the_mypage(sqlite_db, aiohttp_client) -> None:
+    t = await build(sqlite_db)
+    called = []
+
+    async def after(erasure, user_id) -> None:
+        called.append((user_id, erasure.counts.get("mypage_todo")))
+
+    deps = MyPageDeps(sqlite_db, t.town.clock, BookingService(sqlite_db, t.town.clock), StaticIdTokenVerifier(TOKENS),
+                      after_erasure=after)
+    client = await aiohttp_client(create_mypage_app(deps))
+    assert (await client.post("/api/erase", json={}, headers=auth("tok-alice"))).status == 422  # not confirmed
+    r = await client.post("/api/erase", json={"confirm": True}, headers=auth("tok-alice"))
+    assert r.status == 200 and "削除しました" in (await r.json())["message"]
+    assert called == [(ALICE, {"delete": 2})]  # the service erases the inbox events and the menu link
+    assert (await client.get("/api/me", headers=auth("tok-alice"))).status == 403  # not a friend any more
+    async with sqlite_db.read() as s:
+        assert (await s.get(Citizen, t.alice)).channel_user_id.startswith("erased-")
+    assert (await client.get("/api/me", headers=auth("tok-bob"))).status == 200

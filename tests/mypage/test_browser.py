@@ -34,7 +34,7 @@ async def _server(db: Any, t: Any, verifier: Any, svc: BookingService) -> TestSe
 
 async def test_the_liff_mypage_with_a_linesim_token(sqlite_db, line_sim: LineSim) -> None:  # noqa: F811
     alice, bob = line_sim.create_user("山田花子"), line_sim.create_user("佐藤次郎")
-    t = await build(sqlite_db, users=(alice, bob))
+    t = await build(sqlite_db, users=(alice, bob), notices=25)
     svc = BookingService(sqlite_db, t.town.clock)
     await svc.reserve(t.town.request("gym.half-a", time="9:00-12:00"), citizen(alice))
     await svc.reserve(t.town.request("gym.half-a", time="13:00-17:00"), citizen(bob, name="佐藤"))
@@ -46,8 +46,12 @@ async def test_the_liff_mypage_with_a_linesim_token(sqlite_db, line_sim: LineSim
             await page.goto(str(server.make_url("/liff/mypage/")) + "?id_token=" + line_sim.mint_id_token(alice))
             await expect(page.locator("body[data-ready]")).to_be_attached()
             assert "id_token" not in page.url
-            await expect(page.locator("#unread-count")).to_have_text("未読 3 件")
-            await expect(page.locator("#notices li.notice").first).to_contain_text("お知らせ3")
+            await expect(page.locator("#unread-count")).to_have_text("未読 25 件")
+            await expect(page.locator("#notices li.notice").first).to_contain_text("お知らせ25")
+            await expect(page.locator("#notices li.notice")).to_have_count(20)  # the newest 20 first
+            await page.get_by_role("button", name="もっと見る").click()
+            await expect(page.locator("#notices li.notice")).to_have_count(25)
+            await expect(page.get_by_role("button", name="もっと見る")).to_have_count(0)
             await expect(page.locator("#bookings #upcoming li")).to_have_count(1)
             await expect(page.locator("#bookings")).to_contain_text("9:00〜12:00")
             await expect(page.locator("#bookings")).not_to_contain_text("13:00〜17:00")  # bob's
@@ -58,7 +62,7 @@ async def test_the_liff_mypage_with_a_linesim_token(sqlite_db, line_sim: LineSim
             await page.get_by_label("出生届").check()
             await expect(page.locator("#status")).to_have_text("済みにしました。")
             await page.locator("#notices li.notice").first.get_by_role("button", name="既読にする").click()
-            await expect(page.locator("#unread-count")).to_have_text("未読 2 件")
+            await expect(page.locator("#unread-count")).to_have_text("未読 24 件")
             await page.reload()
             await expect(page.locator("body[data-ready]")).to_be_attached()
             await expect(page.get_by_label("出生届")).to_be_checked()  # the tick persisted
@@ -100,7 +104,7 @@ async def test_the_web_mypage_with_an_email_code(sqlite_db, browser) -> None:
             await expect(page.locator("#status")).to_have_text(re.compile("退会の確認"))
             await page.get_by_label("内容を確認し、登録情報の削除に同意します").check()
             await page.get_by_role("button", name="退会して情報を削除する").click()
-            await expect(page.get_by_role("heading", name="二段階認証")).to_be_visible()  # the second step first
+            await expect(page.get_by_role("heading", name="二段階認証", exact=True)).to_be_visible()  # the second step first
     finally:
         catcher.stop()
         await server.close()

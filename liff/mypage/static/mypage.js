@@ -122,8 +122,26 @@
     if (data.unread) badge.appendChild(h("span", { class: "badge", text: String(data.unread), "aria-label": "未読" + data.unread + "件" }));
     sec.appendChild(h("p", { class: "meta", id: "unread-count", text: "未読 " + data.unread + " 件" }));
     if (!data.notices.length) { sec.appendChild(empty("お知らせはまだありません。")); return sec; }
-    var list = h("ul", { class: "items" });
-    data.notices.forEach(function (n) {
+    var list = h("ul", { class: "items", id: "notice-list" });
+    appendNotices(list, data.notices);
+    sec.appendChild(list);
+    if (data.more) sec.appendChild(moreButton(list, data.notices));
+    return sec;
+  }
+  function moreButton(list, shown) {
+    var last = shown[shown.length - 1].id;
+    var button = h("button", { type: "button", id: "more-notices", text: "もっと見る", onclick: function () {
+      api("notices?before=" + last).then(function (d) {
+        appendNotices(list, d.notices);
+        if (d.notices.length) last = d.notices[d.notices.length - 1].id;
+        if (!d.more) button.remove();
+        say(d.notices.length + "件を追加で表示しました。");
+      }).catch(function (e) { say(e.message); });
+    } });
+    return button;
+  }
+  function appendNotices(list, notices) {
+    notices.forEach(function (n) {
       var li = h("li", { class: n.read ? "notice" : "notice unread", "data-notice": n.id },
         h("div", { class: "title", text: n.title }), h("div", { class: "meta", text: when(n.at) }),
         h("div", { class: "body", text: n.body }));
@@ -132,8 +150,6 @@
       } }));
       list.appendChild(li);
     });
-    sec.appendChild(list);
-    return sec;
   }
 
   function bookingItem(b, upcoming) {
