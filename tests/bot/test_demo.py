@@ -39,7 +39,7 @@ async def test_simulator_chat_and_rich_menu(tmp_path: Path) -> None:
     ready, stop = asyncio.Event(), asyncio.Event()
     demo = asyncio.create_task(serve_demo("127.0.0.1", port, tmp_path, REPO / "content", ready, stop))
     try:
-        await asyncio.wait_for(ready.wait(), 60)
+        await asyncio.wait_for(ready.wait(), 180)  # a bound, not a speed check: the demo trains the NLU on start
         async with chromium_page() as page:
             await page.goto(f"http://127.0.0.1:{port + 101}/simulator")
             await page.get_by_test_id("new-user-name").fill("山田 花子")
@@ -91,7 +91,7 @@ async def test_the_citizen_pages_open_from_the_simulator_as_liff_apps(tmp_path: 
     ready, stop = asyncio.Event(), asyncio.Event()
     demo = asyncio.create_task(serve_demo("127.0.0.1", port, tmp_path, REPO / "content", ready, stop))
     try:
-        await asyncio.wait_for(ready.wait(), 60)
+        await asyncio.wait_for(ready.wait(), 180)  # a bound, not a speed check: the demo trains the NLU on start
         async with chromium_page() as page:
             await page.goto(f"http://127.0.0.1:{port + 101}/simulator")
             assert not await axe_violations(page)

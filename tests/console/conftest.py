@@ -50,7 +50,7 @@ async def running_demo(directory: Path) -> AsyncIterator[Demo]:
     ready, stop = asyncio.Event(), asyncio.Event()
     task = asyncio.create_task(serve_demo("127.0.0.1", port, directory, REPO / "content", ready, stop))
     try:
-        await asyncio.wait_for(ready.wait(), 90)
+        await asyncio.wait_for(ready.wait(), 180)  # a bound, not a speed check
         password = (directory / "admin-password.txt").read_text(encoding="utf-8").strip()
         yield Demo(f"http://127.0.0.1:{port}", DEMO_ADMIN, password)
     finally:
