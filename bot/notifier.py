@@ -13,8 +13,8 @@ import asyncio
 import json
 import logging
 import uuid
-from datetime import datetime
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event
