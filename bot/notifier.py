@@ -14,6 +14,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event
@@ -35,10 +36,14 @@ log = logging.getLogger(__name__)
 
 
 class OutboxNotifier:
-    def __init__(self, sender: Callable[[], OutboxSender | None], clock: Clock, channels: Callable[[], list[str]]) -> None:
+    def __init__(self, sender: Callable[[], OutboxSender | None], clock: Clock, channels: Callable[[], list[str]], *,
+                 fetched: frozenset[str] = frozenset()) -> None:
+        """``fetched``: channels with no LINE push whose pages fetch what is sent to them (the web
+        chat fetches staff replies of 有人チャット): only the talk-log entry is written for those."""
         self._sender = sender
         self._clock = clock
         self._channels = channels
+        self._fetched = fetched
         self._tasks: set[asyncio.Task[object]] = set()
 
     async def notify(self, session: AsyncSession, notice: Notice) -> None:
@@ -54,18 +59,19 @@ class OutboxNotifier:
 
     async def notify_messages(self, session: AsyncSession, *, channel: str, to: str,
                               messages: list[dict[str, Any]]) -> None:
+        now = self._clock.now()
+        if channel in self._fetched:
+            self._log_talk(session, to, messages, now)
+            return
         if channel not in self._channels():
             log.info("no LINE account %r to notify %s through; skipped", channel, to[:6])
             return
-        now = self._clock.now()
         waiting = await waiting_recipients(await session.connection(), {(channel, to)})
         row = OutboundMessage(channel=channel, to=to, reply_token=None, retry_key=str(uuid.uuid4()),
                               messages=json.dumps(messages[:5], ensure_ascii=False), created_at=now,
                               next_attempt_at=now if waiting else None)  # behind the citizen's waiting answers
         session.add(row)
-        for message in messages[:5]:
-            session.add(TalkEntry(channel_user_id=to, direction="out", kind=str(message.get("type")),
-                                  text=outbound_text(message), at=now))
+        self._log_talk(session, to, messages, now)
         await session.flush()
 
         def after_commit(_session: object) -> None:
@@ -77,6 +83,12 @@ class OutboxNotifier:
             task.add_done_callback(self._tasks.discard)
 
         event.listen(session.sync_session, "after_commit", after_commit, once=True)
+
+    @staticmethod
+    def _log_talk(session: AsyncSession, to: str, messages: list[dict[str, Any]], now: datetime) -> None:
+        for message in messages[:5]:
+            session.add(TalkEntry(channel_user_id=to, direction="out", kind=str(message.get("type")),
+                                  text=outbound_text(message), at=now))
 
     async def drain(self) -> None:
         """Wait for notifications being sent (tests, shutdown)."""

@@ -184,6 +184,7 @@ from liff.mypage.deps import MyPageDeps
 from liff.page import LiffPage
 from liff.procedures.app import create_procedures_app
 from liff.webchat import create_webchat_app
+from liff.webchat.app import CHANNEL as WEBCHAT
 from richmenus.editor import EditorOptions
 from richmenus.line_api import GatewayLineApis
 from richmenus.modes import DisasterSwitch, ModeMenus
@@ -246,7 +247,7 @@ class Core:
         self.deliveries: Opened[DeliveryScheduler] = Opened("the delivery scheduler")
         #: ``/metrics``: this process's counters (web and worker add up, ``bot.metrics``).
         self.metrics = Metrics()
-        self.notifier = OutboxNotifier(self.sender.peek, self.clock, self.channels)
+        self.notifier = OutboxNotifier(self.sender.peek, self.clock, self.channels, fetched=frozenset({WEBCHAT}))
         #: Notices also land in the my-page and go by e-mail to those who chose it (``civic.mypage``).
         self.notices = MyPageNotifier(self.notifier, self.clock, MailSettings(public_base_url=settings.public_base_url))
         smtp = SmtpConfig.from_url(settings.smtp_url, settings.mail_from)

@@ -7,8 +7,10 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from bot.appkeys import NOTIFIER
+from bot.outbox.models import OutboundMessage
 from civic.handover import services as handovers
 from civic.handover.models import CITIZEN, CLOSED, OPEN, STAFF, Handover, HandoverMessage
+from civic.talklog.models import TalkEntry
 from tests.dialogues.conftest import Town, texts
 
 CLERK = handovers.Staff(7, "窓口 花子")
@@ -135,7 +137,12 @@ async def test_the_web_chat_hands_over_and_shows_staff_replies(town: Town, aioht
         assert row is not None and row.id is not None and row.channel == "web"
         hid = row.id
         await handovers.reply(s, hid, handovers.Staff(1, "窓口"), "ご用件を承ります。", now=town.clock.now(),
-                              notifier=_Silent())
+                              notifier=town.app[NOTIFIER])
+    async with town.db.read() as s:  # the reply is in the talk log like any answer, with nothing pushed to LINE
+        said = (await s.exec(select(TalkEntry.direction, TalkEntry.text)
+                             .where(TalkEntry.channel_user_id == f"web:{sid}"))).all()
+        pushed = (await s.exec(select(OutboundMessage.id).where(OutboundMessage.to == f"web:{sid}"))).all()
+    assert ("out", "【職員より】\nご用件を承ります。") in said and not pushed
     polled = await (await client.get("/api/handover", params={"session": sid, "after": "0"})).json()
     assert polled["open"] is True and texts(polled["messages"]) == "【職員より】\nご用件を承ります。"
     again = await (await client.get("/api/handover", params={"session": sid, "after": str(polled["last"])})).json()
