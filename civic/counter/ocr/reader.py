@@ -241,14 +241,17 @@ def read_fields(image: Image.Image, layout: Layout, engine: Engine) -> dict[str,
             if start - GAP / 2 <= centre < end + GAP / 2:
                 by_field[region.name].append(word)
                 break
-    # A lone character (続柄 「子」) can be dropped by the page-level read: such a field is read again alone.
+    # A lone character (続柄 「子」「妻」) can be dropped by the page-level read, or taken for latin letters:
+    # such a field is read again alone (a Japanese field with the Japanese model only).
     single = getattr(engine, "single_line", None)
     if single is not None:
         for region, cut in cuts:
-            if not any(_meaningful(w.text) for w in by_field[region.name]):
+            text = "".join(w.text for w in by_field[region.name] if _meaningful(w.text))
+            japanese = region.type in ("text", "kana", "address")
+            if not text or (japanese and not re.search(f"[{_JAPANESE}]", text)):
                 padded = Image.new("L", (cut.width + 2 * GAP, cut.height + 2 * GAP), 255)
                 padded.paste(cut, (GAP, GAP))
-                by_field[region.name] = single(padded)
+                by_field[region.name] = single(padded, japanese=japanese)
     out: dict[str, FieldValue] = {}
     for region in layout.fields:
         found = sorted((w for w in by_field[region.name] if _meaningful(w.text)), key=lambda w: w.box[0])
