@@ -39,9 +39,18 @@ class TesseractEngine:
         self.lang, self.config = lang, f"--psm {psm} -c preserve_interword_spaces=1"
 
     def read(self, image: Image.Image) -> list[Word]:
+        return self._read(image, self.config)
+
+    def single_line(self, image: Image.Image, *, japanese: bool = False) -> list[Word]:
+        """One field alone, as one line (``--psm 7``): for what the page-level read dropped or took
+        for latin letters (``japanese``: with the Japanese model only)."""
+        lang = "jpn" if japanese else self.lang
+        return self._read(image, "--psm 7", lang) or self._read(image, "--psm 10", lang)  # 10: one character
+
+    def _read(self, image: Image.Image, config: str, lang: str | None = None) -> list[Word]:
         import pytesseract
 
-        data = pytesseract.image_to_data(image, lang=self.lang, config=self.config,
+        data = pytesseract.image_to_data(image, lang=lang or self.lang, config=config,
                                          output_type=pytesseract.Output.DICT)
         words = []
         for text, conf, left, top, width, height in zip(data["text"], data["conf"], data["left"], data["top"],

@@ -116,6 +116,37 @@ _JAPANESE = r"\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff々〆ヶ"
 _DATE = re.compile(r"(令和|平成|昭和|大正|明治)(元|\d{1,2})年\d{1,2}月\d{1,2}日|\d{4}年\d{1,2}月\d{1,2}日")
 
 
+PREFECTURES = (
+    "北海道 青森県 岩手県 宮城県 秋田県 山形県 福島県 茨城県 栃木県 群馬県 埼玉県 千葉県 東京都 神奈川県 新潟県 富山県 石川県 "
+    "福井県 山梨県 長野県 岐阜県 静岡県 愛知県 三重県 滋賀県 京都府 大阪府 兵庫県 奈良県 和歌山県 鳥取県 島根県 岡山県 広島県 "
+    "山口県 徳島県 香川県 愛媛県 高知県 福岡県 佐賀県 長崎県 熊本県 大分県 宮崎県 鹿児島県 沖縄県").split()
+
+
+def fix_address(text: str) -> str:
+    """The prefecture with one character misread (福岡具 → 福岡県), and 大宇 → 大字 (a 大字 name follows)."""
+    if not any(text.startswith(name) for name in PREFECTURES):
+        text = _nearest_prefecture(text)
+    return re.sub(rf"大宇(?=[{_JAPANESE}])", "大字", text)
+
+
+def _nearest_prefecture(text: str) -> str:
+    """One character off exactly one prefecture's name (福岡具 → 福岡県; 福鳥県 is ambiguous and stays)."""
+    near = []
+    for name in PREFECTURES:
+        head = text[:len(name)]
+        if len(head) == len(name) and sum(a != b for a, b in zip(head, name, strict=True)) == 1:
+            near.append(name)
+    return near[0] + text[len(near[0]):] if len(near) == 1 else text
+
+
+def _zero_variants(digits: str) -> list[str]:
+    out = [digits]
+    for i, c in enumerate(digits):
+        if c in "968":
+            out.append(digits[:i] + "0" + digits[i + 1:])
+    return out
+
+
 def _meaningful(word: str) -> bool:
     """Not a speck read as a symbol (a frame's edge, dust): it has a letter, digit, kana or kanji."""
     return bool(re.search(rf"[0-9A-Za-z{_JAPANESE}]", unicodedata.normalize("NFKC", word)))
@@ -132,7 +163,17 @@ def clean(region: Region, raw: str) -> tuple[str, bool]:
         try:
             return iso_date(m.group(0) if m else candidate), True
         except CheckProblem:
-            return compact, False
+            pass
+        # A month or day that cannot be (95月, 36日): the zero read as 9, 6 or 8 — tried in turn.
+        parts = re.match(r"^(.*年)(\d{1,2})月(\d{1,2})日", candidate)
+        if parts:
+            for month in _zero_variants(parts.group(2)):
+                for day in _zero_variants(parts.group(3)):
+                    try:
+                        return iso_date(f"{parts.group(1)}{month}月{day}日"), True
+                    except CheckProblem:
+                        continue
+        return compact, False
     if region.type == "sex":
         if "男" in text or re.search(r"M$", compact):
             return "男", True
@@ -163,6 +204,8 @@ def clean(region: Region, raw: str) -> tuple[str, bool]:
         return value, bool(value)
     # text, address: Japanese starts with a kanji, kana or digit; specks before it are dropped.
     value = re.sub(rf"^[^0-9{_JAPANESE}]+(?=[0-9{_JAPANESE}])", "", compact)
+    if region.type == "address":
+        value = fix_address(value)
     return value, bool(value)
 
 
@@ -198,6 +241,17 @@ def read_fields(image: Image.Image, layout: Layout, engine: Engine) -> dict[str,
             if start - GAP / 2 <= centre < end + GAP / 2:
                 by_field[region.name].append(word)
                 break
+    # A lone character (続柄 「子」「妻」) can be dropped by the page-level read, or taken for latin letters:
+    # such a field is read again alone (a Japanese field with the Japanese model only).
+    single = getattr(engine, "single_line", None)
+    if single is not None:
+        for region, cut in cuts:
+            text = "".join(w.text for w in by_field[region.name] if _meaningful(w.text))
+            japanese = region.type in ("text", "kana", "address")
+            if not text or (japanese and not re.search(f"[{_JAPANESE}]", text)):
+                padded = Image.new("L", (cut.width + 2 * GAP, cut.height + 2 * GAP), 255)
+                padded.paste(cut, (GAP, GAP))
+                by_field[region.name] = single(padded, japanese=japanese)
     out: dict[str, FieldValue] = {}
     for region in layout.fields:
         found = sorted((w for w in by_field[region.name] if _meaningful(w.text)), key=lambda w: w.box[0])
