@@ -54,6 +54,8 @@ NOT_PERSONAL = {
     "/reports/geojson": "places, categories and states, no description or photo",
     "/faq/stats": "counts per FAQ entry (question: the entry's own)",
     "/faq/unanswered/count": "a count",
+    "/stats/monthly": "counts for a month (question: the FAQ entry's own)",
+    "/stats/monthly.csv": "counts for a month",
     "/scenarios": "scenarios", r"/scenarios/{id:\d+}": "a scenario", r"/scenarios/{id:\d+}/export": "a scenario",
 }
 NOT_PERSONAL.pop("/operation-logs.csv")
