@@ -10,8 +10,8 @@ from admin_api.auth import Principal
 from admin_api.context import AdminContext
 from civic.clock import FrozenClock
 from civic.faq.models import FaqAnswer, UnansweredQuestion
-from civic.reports.services import change_status, submit_report
 from civic.reports.services import Staff as ReportStaff
+from civic.reports.services import change_status, submit_report
 
 NOW = datetime(2026, 7, 20, 3, 0, tzinfo=UTC)
 HEADERS = {"Authorization": "Bearer stats"}
