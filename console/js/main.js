@@ -31,7 +31,7 @@ const PAGES = [
   { path: "reports", title: "通報", permission: "reports.read", render: reports },
   { path: "bookings", title: "施設予約", permission: "bookings.read", render: bookings },
   { path: "staff", title: "職員・ロール", permission: "staff.manage", render: staffPage },
-  { path: "logs", title: "操作ログ・トークログ", permission: "audit.view", render: logs },
+  { path: "logs", title: "操作ログ・トークログ", permission: ["audit.view", "talklog.view"], render: logs },
   { path: "monthly", title: "月次報告", permission: "stats.read", render: monthly },
   // everyone's own setting: no permission needed (null)
   { path: "two-factor", title: "2段階認証", permission: null, render: twoFactor },
@@ -39,7 +39,8 @@ const PAGES = [
 
 const main = document.getElementById("main");
 let me = null;
-const can = (p) => !!me && (p === null || me.granted.includes(p));
+// p: one permission, null (everyone), or a list (any of them)
+const can = (p) => !!me && (p === null || [p].flat().some((x) => me.granted.includes(x)));
 
 session.onExpired = () => {
   // Several calls can fail at once when a session ends; the sign-in form is shown once, so
