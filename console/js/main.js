@@ -42,7 +42,7 @@ const PAGES = [
   { path: "reports", title: "通報", permission: "reports.read", render: reports },
   { path: "bookings", title: "施設予約", permission: "bookings.read", render: bookings },
   { path: "staff", title: "職員・ロール", permission: "staff.manage", render: staffPage },
-  { path: "logs", title: "操作ログ・トークログ", permission: "audit.view", render: logs },
+  { path: "logs", title: "操作ログ・トークログ", permission: ["audit.view", "talklog.view"], render: logs },
   { path: "monthly", title: "月次報告", permission: "stats.read", render: monthly },
   // 書かない窓口: only on the counter role (its own service, bot.counter_role), where it is the only feature
   { path: "counter", title: "書かない窓口", permission: "counter.read", render: counter, counter: true },
@@ -54,7 +54,8 @@ const main = document.getElementById("main");
 let me = null;
 // The counter role (書かない窓口) serves the console with its own API: its pages only (and 2段階認証).
 let counterRole = false;
-const can = (p) => !!me && (p === null || me.granted.includes(p));
+// p: one permission, null (everyone), or a list (any of them)
+const can = (p) => !!me && (p === null || [p].flat().some((x) => me.granted.includes(x)));
 const offered = (page) => can(page.permission) && (counterRole ? (page.counter || page.permission === null) : !page.counter);
 
 session.onExpired = () => {

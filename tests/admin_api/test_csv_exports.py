@@ -15,7 +15,9 @@ from bot.appkeys import CLOCK, DATABASE
 from civic.attributes import forms
 from civic.booking.services import BookingService
 from civic.citizens.models import Citizen
+from civic.clock import tokyo
 from civic.deliveries.models import Delivery, DeliveryRun
+from civic.reports.services import submit_report
 from civic.staff.services import create_staff
 from civic.talklog.models import TalkEntry
 from richmenus.models import RichMenuTap
@@ -30,6 +32,7 @@ PARAMS: dict[str, dict[str, str]] = {
     "/facility-units.csv": {}, "/bookings/list.csv": {"month": "2026-12"},
     "/bookings/counts.csv": {"fiscal_year": "2026", "group_by": "purpose"},
     "/deliveries/history.csv": {}, "/deliveries/import/template.csv": {}, "/forms/{form_id}/answers.csv": {},
+    "/reports.csv": {}, "/stats/monthly.csv": {"month": "{month}"},
 }
 DANGEROUS = tuple("=+-@\t\r＝＋－＠")
 
@@ -70,6 +73,8 @@ async def test_no_export_lets_a_cell_start_a_formula(service) -> None:
         await s.flush()
         s.add(DeliveryRun(delivery_id=delivery.id, due_at=now, status="done", channel="production",
                           key_seed=str(uuid.uuid4()), targeted=3, succeeded=3, error=EVIL[4], created_at=now))
+        await submit_report(s, category="road_surface", description=EVIL[0], latitude=35.0, longitude=135.0,
+                            address=EVIL[2], reporter="U0", photo_id=None, now=now)
     # a survey whose free-text answers (what citizens typed) reach the answers CSV
     r = await client.post(f"{PREFIX}/attributes", headers=auth, json={"key": "opinion", "label": "ご意見", "kind": "text"})
     assert r.status == 201, await r.text()
@@ -90,6 +95,7 @@ async def test_no_export_lets_a_cell_start_a_formula(service) -> None:
     assert exports == set(PARAMS), exports ^ set(PARAMS)
     seen_evil = set()
     for path, params in PARAMS.items():
+        params = {k: f"{tokyo(now):%Y-%m}" if v == "{month}" else v for k, v in params.items()}
         r = await client.get(PREFIX + path.format(form_id=form_id), params=params, headers=auth)
         assert r.status == 200, (path, await r.text())
         text = (await r.read()).decode("utf-8")

@@ -41,8 +41,6 @@ NOT_PERSONAL = {
     "/mail-rules": "the rules (the town's own senders and subjects)",
     "/operation-logs.csv": "",  # marked; listed here only if not (see the test)
     "/stats/daily.csv": "counts per day",
-    "/stats/monthly": "counts; FAQ entries by the town's own question text",
-    "/stats/monthly.csv": "counts; FAQ entries by the town's own question text",
     "/stats/usage.csv": "counts per intent",
     "/stats/richmenu-taps": "counts per area (text: the button's)",
     "/stats/richmenu-taps.csv": "counts per area",
@@ -61,6 +59,8 @@ NOT_PERSONAL = {
     "/shelters/import/template.csv": "an empty template",
     "/safety-checks": "安否確認 staff sent (question: the town's) and counts per answer",
     r"/safety-checks/{check_id:\d+}": "a 安否確認 and counts per answer and district",
+    "/stats/monthly": "counts for a month (question: the FAQ entry's own)",
+    "/stats/monthly.csv": "counts for a month",
     "/scenarios": "scenarios", r"/scenarios/{id:\d+}": "a scenario", r"/scenarios/{id:\d+}/export": "a scenario",
     "/faq/entries": "the town's FAQ", r"/faq/entries/{id:[A-Za-z0-9_.\-]+}": "an FAQ entry",
     "/faq/export": "the town's FAQ", "/faq/try": "the staff member's own test question and FAQ entries",

@@ -4,6 +4,7 @@
 // lists, printable (print stylesheet) and as CSV (GET /bookings/list.csv).
 import { api, download } from "../api.js";
 import { h, field, showError, clearErrors, toast, confirmAction } from "../ui.js";
+import { closures } from "./booking-closures.js";
 
 const WEEK = ["日", "月", "火", "水", "木", "金", "土"];
 const DAY_STATE = { available: "空きあり", few: "残りわずか", full: "満室", closed: "休館", past: "" };
@@ -77,7 +78,9 @@ export default async function bookings(main, ctx) {
           mk.state === "closed" ? h("span", { class: "closed-label" }, mk.note || "休館") : null,
           h("ul", { class: "day-bookings" }, list.slice(0, 3).map((r) => h("li", { class: `st-${r.status}` },
             `${r.time} ${r.applicant_name || r.number}`)), list.length > 3 ? h("li", {}, `ほか${list.length - 3}件`) : null));
-      }))))), h("p", { class: "hint" }, "○ 空きあり　△ 残りわずか　× 満室　— 休館・利用不可。日付を選ぶと、その日の枠と予約を表示します。"));
+      }))))), h("p", { class: "hint" }, "○ 空きあり　△ 残りわずか　× 満室　— 休館・利用不可。日付を選ぶと、その日の枠と予約を表示します。"),
+    closures({ facility: state.detail.facility, units: state.detail.units, month: state.month, lastDay: lastDay(state.month),
+      canEdit: ctx.can("facilities.edit"), open: state.closuresOpen, changed: () => { state.closuresOpen = true; render(); } }));
   }
 
   async function renderList() {
