@@ -2,7 +2,8 @@
 
 Every process of the service (the web process, the turn worker, every instance on a shared
 PostgreSQL) runs one ``ContentReloader``. It reads the ``content_version`` rows every ``interval``
-seconds (one primary-key read); when a version moved it reads that content, builds the new index in a
+seconds (one primary-key read) — on PostgreSQL also at once when told by ``NOTIFY`` (the publishing
+transaction sends it on commit; ``LISTEN`` on its own connection); when a version moved it reads that content, builds the new index in a
 worker thread (off the event loop: turns keep being answered meanwhile) and swaps it into the shared
 ``Knowledge`` in one step on the loop — a turn sees the old index or the new one, never half of each.
 The admin API pokes the reloader of its own process after a change, so that process needs no poll.
@@ -29,7 +30,7 @@ from civic.clock import Clock
 from civic.content import faq as faq_content
 from civic.content import garbage as garbage_content
 from civic.content.models import FAQ, GARBAGE
-from civic.content.versions import current
+from civic.content.versions import CHANNEL, current
 from civic.database import Database
 from dialogues.collection_calendar import CollectionCalendar
 from dialogues.services import Knowledge
@@ -123,12 +124,33 @@ class ContentReloader:
         except Exception:
             log.exception("content not loaded from the database at start; retrying every %s s", self.interval)
         task = asyncio.create_task(self._loop(), name="content reloader")
+        listener = await self._listen()
         try:
             yield self
         finally:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            if listener is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(listener.close(), 5)
+
+    async def _listen(self) -> Any:
+        """On PostgreSQL, ``LISTEN`` for content changes (``civic.content.versions.CHANNEL``): another
+        process's publish is picked up at once; the poll stays as the fallback (a lost connection)."""
+        if not self.db.url.startswith("postgresql"):
+            return None
+        try:
+            import asyncpg  # type: ignore[import-untyped]
+
+            from bot.inbox.shared import KEEPALIVES, asyncpg_dsn
+
+            conn = await asyncpg.connect(asyncpg_dsn(self.db.url), server_settings=KEEPALIVES)
+            await conn.add_listener(CHANNEL, lambda *_: self.poke())
+            return conn
+        except Exception as exc:
+            log.warning("content changes: no LISTEN (%s); polling every %s s", exc, self.interval)
+            return None
 
     async def _loop(self) -> None:
         while True:
