@@ -15,6 +15,15 @@ class LiveContent(Protocol):
         """What the garbage dictionary in use finds for ``text``."""
         ...
 
+    async def retrain_nlu(self, staff: str, audit: Any = None) -> dict[str, Any]:
+        """Retrain the NLU model from the examples in the database; kept only if not worse on the held-back
+        ones; ``audit(session, result)`` logs it in the transaction that records it (``RuntimeError``: a retrain is running; ``ValueError``: the examples cannot be trained on)."""
+        ...
+
+    def try_nlu(self, text: str) -> dict[str, Any]:
+        """The intent the model in use gives ``text``."""
+        ...
+
     def changed(self) -> None:
         """Re-index now (this process); the others notice the new version within seconds."""
         ...

@@ -30,6 +30,7 @@ from civic.clock import Clock
 from civic.content import faq as faq_content
 from civic.content import garbage as garbage_content
 from civic.content.models import FAQ, GARBAGE
+from civic.content.nlu import NLU
 from civic.content.versions import CHANNEL, current
 from civic.database import Database
 from dialogues.collection_calendar import CollectionCalendar
@@ -72,6 +73,9 @@ class ContentReloader:
         self._lock = asyncio.Lock()
         self._builder: Morphology | None = None  # SudachiPy tokenizers are not shared across threads
         self._synonyms: dict[str, str] | None = None
+        from bot.nlu_training import Trainer
+
+        self.nlu = Trainer(db, clock, knowledge)  # NLU examples: retrain, and load the accepted model
 
     # -- seeding ----------------------------------------------------------------------------------
     async def seed(self) -> None:
@@ -90,6 +94,13 @@ class ContentReloader:
             return
         if n or g:
             log.info("content seeded into the database: %d FAQ entries, %d garbage items", n, g)
+        try:
+            from bot.nlu_training import seed as seed_nlu
+
+            if examples := await seed_nlu(self.db, self.town_dir, self.clock):
+                log.info("NLU examples seeded into the database: %d", examples)
+        except Exception as exc:  # another instance seeded at the same moment
+            log.info("NLU seed skipped (%s)", type(exc).__name__)
 
     # -- polling ----------------------------------------------------------------------------------
     def poke(self) -> None:
@@ -102,12 +113,13 @@ class ContentReloader:
             async with self.db.read() as s:
                 versions = await current(s)
             done = []
-            for name in (FAQ, GARBAGE):
+            for name in (FAQ, GARBAGE, NLU):
                 version = versions.get(name)
                 if version is None or self.seen.get(name) == version:
                     continue
                 t0 = time.perf_counter()
-                if await (self._faq() if name == FAQ else self._garbage()):
+                if await (self._faq() if name == FAQ else self._garbage() if name == GARBAGE
+                          else self.nlu.load_in_use()):
                     done.append(name)
                     self.reindexed.seconds[name] = round(time.perf_counter() - t0, 3)
                 self.seen[name] = self.reindexed.versions[name] = version
@@ -197,6 +209,16 @@ class ContentReloader:
                          "dense": round(float(dense[i]), 4) if dense is not None else None, "words": shared})
         return {"outcome": result.outcome, "coverage": round(result.coverage, 4),
                 "words": [surface.get(w, w) for w in dict.fromkeys(terms["cwords"])], "hits": hits}
+
+    async def retrain_nlu(self, staff: str, audit: Any = None) -> dict[str, Any]:
+        """Train, compare with the model in use on the held-back examples, keep the better (``bot.nlu_training``)."""
+        result = await self.nlu.retrain(staff, audit)
+        if result["accepted"]:
+            self.poke()
+        return result
+
+    def try_nlu(self, text: str) -> dict[str, Any]:
+        return self.nlu.try_text(text)
 
     def try_garbage(self, text: str) -> dict[str, Any]:
         dictionary = self.knowledge.garbage

@@ -28,6 +28,7 @@ MODEL_MODULES = [
     "civic.disaster.models",
     "civic.handover.models",
     "civic.content.models",
+    "civic.content.nlu",
     "civic.mypage.models",
     "civic.counter.models",
     "civic.ratelimit",

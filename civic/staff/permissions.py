@@ -41,6 +41,8 @@ CATALOGUE: dict[str, str] = {
     "faq.edit": "FAQ の編集・公開",
     "garbage.read": "ごみ分別辞書の閲覧",
     "garbage.edit": "ごみ分別辞書の編集・取り込み",
+    "nlu.read": "NLU の例文・再学習の履歴の閲覧",
+    "nlu.edit": "NLU の例文の編集・取り込み・再学習",
     "procedures.read": "手続きナビの閲覧",
     "procedures.edit": "手続きナビの編集",
     "procedures.stats": "手続きナビの利用件数の閲覧",
@@ -74,7 +76,7 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
     BuiltinRole("admin", "管理者", ("*",)),
     BuiltinRole("editor", "編集者", (
         "*.read", "richmenus.edit", "faq.edit", "garbage.edit", "procedures.edit", "procedures.stats", "facilities.edit",
-        "scenarios.edit", "scenarios.publish",
+        "scenarios.edit", "scenarios.publish", "nlu.edit",
     )),
     BuiltinRole("delivery", "配信担当", ("*.read", "deliveries.*", "segments.*", "richmenus.edit")),
     # Bookings by phone and at the counter need the applicant's name and number (personal.view).
