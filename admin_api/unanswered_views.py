@@ -1,7 +1,8 @@
 """The unanswered-question loop (issue #16): the questions the FAQ could not answer, grouped by what
 they ask (by meaning when the service has a sentence encoder), with the candidates the bot had and
 their 役に立たなかった counts; from a group staff make a new FAQ entry or add the questions as other
-phrasings of an entry (or set the group aside), and the group leaves the list. The fallback rate of
+phrasings of an entry, add them as NLU training examples of an intent (``nlu.edit`` too; the bot
+learns them at the next accepted retrain), or set the group aside, and the group leaves the list. The fallback rate of
 the last 7 days beside the 7 days before shows whether it helps.
 
 Permissions: ``faq.read`` (the questions are citizens' words: masked without ``personal.view``),
@@ -19,6 +20,7 @@ from sqlmodel import col, select
 
 from admin_api.errors import ApiError
 from admin_api.faq_entry_views import FaqEntryIn, changed, who
+from admin_api.nlu_views import INTENT, add_examples
 from admin_api.routing import ApiRouter, Call, JapanDateTime
 from civic.content import faq as entries
 from civic.content.models import FaqEntryRow
@@ -67,17 +69,21 @@ class GroupsOut(BaseModel):
 
 class ResolveGroupIn(BaseModel):
     question_ids: list[int] = Field(min_length=1, max_length=500)
-    action: Literal["new_entry", "alternatives", "dismiss"]
+    action: Literal["new_entry", "alternatives", "nlu_examples", "dismiss"]
     entry: FaqEntryIn | None = Field(default=None, description="new_entry: 作る FAQ")
     faq_entry_id: str | None = Field(default=None, max_length=64, description="alternatives: 言い換えを足す FAQ")
     alternatives: list[str] = Field(default_factory=list, max_length=100,
                                     description="alternatives: 足す言い換え（職員が整えた文。省略すると質問そのまま）")
+    intent: str | None = Field(default=None, pattern=INTENT, description="nlu_examples: 例文を足す意図")
+    examples: list[str] = Field(default_factory=list, max_length=100,
+                                description="nlu_examples: 足す例文（職員が整えた文。省略すると質問そのまま）")
     note: str = Field(default="", max_length=2000)
 
 
 class ResolveGroupOut(BaseModel):
     resolved: int
     faq_entry_id: str | None
+    nlu_examples: int = Field(default=0, description="nlu_examples: 足した例文の数（意図にすでにあったものは数えない）")
 
 
 async def _fallback(call: Call, days: int = 7) -> FallbackRate:
@@ -130,7 +136,16 @@ async def resolve_group(call: Call) -> ResolveGroupOut:
         if any(r is None for r in rows):
             raise ApiError(404, "not_found", "質問が見つかりません（ほかの職員が対応したかもしれません）。", "question_ids")
         entry_id: str | None = None
-        if body.action == "new_entry":
+        added_examples = 0
+        if body.action == "nlu_examples":
+            if call.principal is not None:
+                call.principal.require("nlu.edit")
+            if not body.intent:
+                raise ApiError(422, "invalid", "例文を足す意図（intent）を選んでください。", "intent")
+            texts = [" ".join(t.split()) for t in body.examples if t.strip()] or \
+                [" ".join(r.question.split())[:500] for r in rows if r]
+            added_examples = len(await add_examples(s, call, body.intent, texts))
+        elif body.action == "new_entry":
             if body.entry is None:
                 raise ApiError(422, "invalid", "作る FAQ（entry）を入力してください。", "entry")
             if body.entry.id and await s.get(FaqEntryRow, body.entry.id) is not None:
@@ -151,9 +166,12 @@ async def resolve_group(call: Call) -> ResolveGroupOut:
             assert r is not None and r.id is not None
             await resolve_unanswered(s, r.id, status=status, note=body.note, faq_entry_id=entry_id, staff=staff,
                                      now=now)
-        out = ResolveGroupOut(resolved=len(rows), faq_entry_id=entry_id)
-        await call.audit(s, f"faq.unanswered_{body.action}", f"faq:{entry_id}" if entry_id else "unanswered",
-                         after={"question_ids": body.question_ids, "action": body.action, "faq_entry_id": entry_id})
+        out = ResolveGroupOut(resolved=len(rows), faq_entry_id=entry_id, nlu_examples=added_examples)
+        target = f"faq:{entry_id}" if entry_id else f"nlu_intent:{body.intent}" if added_examples else "unanswered"
+        await call.audit(s, f"faq.unanswered_{body.action}", target,
+                         after={"question_ids": body.question_ids, "action": body.action, "faq_entry_id": entry_id,
+                                "intent": body.intent if body.action == "nlu_examples" else None,
+                                "nlu_examples": added_examples})
     if entry_id:
         changed(call)
     return out
