@@ -538,6 +538,15 @@ async def test_every_mutating_route_of_the_service_writes_one_entry_in_its_trans
         await s.flush()
         other_id = other.id
     await call("POST", "/faq/unanswered/groups/resolve", {"question_ids": [other_id], "action": "dismiss"})
+    # NLU examples (issue #16): added, removed, Rasa YAML in, a retrain (judged on the held-back part)
+    example = await call("POST", "/nlu/examples", {"intent": "procedure_nav", "text": "住所が変わったらどうすればいい"})
+    await call("DELETE", f"/nlu/examples/{example['id']}")
+    await call("POST", "/nlu/import", {"yaml": "nlu:\n- intent: greet\n  examples: |\n"
+                                               + "".join(f"    - {t}\n" for t in ("こんにちは", "おはよう", "こんばんは", "どうも", "やあ"))
+                                               + "- intent: thanks\n  examples: |\n"
+                                               + "".join(f"    - {t}\n" for t in ("ありがとう", "助かりました", "どうもありがとう",
+                                                                                   "感謝します", "ありがとうございます"))})
+    await call("POST", "/nlu/retrain")
     tree = {"title": "ペットの登録", "start": "root", "nodes": {"root": {"messages": ["犬の登録は住民課です。"]}}}
     scenario = await call("POST", "/scenarios", {"key": "pets", **tree})
     await call("PUT", f"/scenarios/{scenario['id']}", {**tree, "title": "犬の登録"})

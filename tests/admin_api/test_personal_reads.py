@@ -65,6 +65,9 @@ NOT_PERSONAL = {
     "/faq/entries": "the town's FAQ", r"/faq/entries/{id:[A-Za-z0-9_.\-]+}": "an FAQ entry",
     "/faq/export": "the town's FAQ", "/faq/try": "the staff member's own test question and FAQ entries",
     "/content/status": "content versions",
+    "/nlu/intents": "intent names and counts", "/nlu/examples": "training examples staff wrote",
+    "/nlu/export": "the training data as Rasa YAML", "/nlu/retrains": "retrain figures",
+    "/nlu/try": "the staff member's own test sentence",
     "/garbage/export": "the garbage dictionary", "/garbage/items": "the garbage dictionary",
     "/garbage/categories": "the garbage dictionary", "/garbage/try": "the dictionary's answer to a test word",
 }
