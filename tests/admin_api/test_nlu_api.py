@@ -11,8 +11,11 @@ import yaml
 
 from admin_api.app import PREFIX
 from nlu.training_data import TrainingData, load_training_data
-from tests.admin_api.test_content_api import Console, console, eventually  # noqa: F401 (fixture)
+from tests.admin_api import test_content_api
+from tests.admin_api.test_content_api import Console, eventually
 from tests.bot.helpers import make_settings
+
+console = test_content_api.console  # the fixture: the service with the staff API, on both databases
 
 NEW_PHRASING = "住所変わったらどうする"
 NEW_EXAMPLES = ["住所が変わったらどうすればいい", "住所変わったら何をすればいい", "住所が変わったときどうする"]

@@ -104,7 +104,8 @@ export default async function nluPage(main, ctx) {
   }
 
   async function showIntent(intent) {
-    const rows = intent ? await api("GET", `/nlu/examples?intent=${encodeURIComponent(intent)}`) : [];
+    // newest first: what was just added is on the first page
+    const rows = intent ? (await api("GET", `/nlu/examples?intent=${encodeURIComponent(intent)}`)).reverse() : [];
     const name = h("input", { name: "intent", value: intent || "", maxlength: 100, required: true, readonly: !!intent });
     const text = h("input", { name: "text", maxlength: 500, required: true, autocomplete: "off" });
     const form = h("form", { class: "editor", novalidate: true, "aria-label": "例文の追加" },
