@@ -214,7 +214,9 @@ async def retrain_nlu(call: Call) -> RetrainOut:
         result = await live.retrain_nlu(who(call), audit)
     except RuntimeError as exc:
         raise ApiError(409, "busy", str(exc) or "再学習を実行中です。") from None
-    except (ValueError, TrainingDataError) as exc:
+    except ValueError as exc:
+        if type(exc).__name__ != "CannotTrain":  # a bug, not the examples: a 500 with its trace in the log
+            raise
         raise ApiError(422, "invalid", str(exc), "examples") from None
     return RetrainOut.model_validate(result)
 

@@ -167,8 +167,8 @@ async def resolve_group(call: Call) -> ResolveGroupOut:
             await resolve_unanswered(s, r.id, status=status, note=body.note, faq_entry_id=entry_id, staff=staff,
                                      now=now)
         out = ResolveGroupOut(resolved=len(rows), faq_entry_id=entry_id, nlu_examples=added_examples)
-        target = f"faq:{entry_id}" if entry_id else f"nlu_intent:{body.intent}" if added_examples else "unanswered"
-        await call.audit(s, f"faq.unanswered_{body.action}", target,
+        logged = f"faq:{entry_id}" if entry_id else f"nlu_intent:{body.intent}" if added_examples else "unanswered"
+        await call.audit(s, f"faq.unanswered_{body.action}", logged,
                          after={"question_ids": body.question_ids, "action": body.action, "faq_entry_id": entry_id,
                                 "intent": body.intent if body.action == "nlu_examples" else None,
                                 "nlu_examples": added_examples})

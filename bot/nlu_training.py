@@ -45,6 +45,10 @@ class RetrainBusy(RuntimeError):
     """A retrain is running in this process already."""
 
 
+class CannotTrain(ValueError):
+    """The examples cannot be trained on (fewer than two intents)."""
+
+
 async def seed(db: Database, town_dir: Path, clock: Clock) -> int:
     """The town's ``nlu/*.yml`` into the database when it has no examples yet; how many examples."""
     nlu_dir = Path(town_dir) / "nlu"
@@ -158,7 +162,7 @@ class Trainer:
         data = training_data(train_rows, extra)
         heldout = training_data(held_rows, "").examples
         if not data.examples or len(data.intents) < 2:
-            raise ValueError("学習には 2 つ以上の意図の例文が要ります。")
+            raise CannotTrain("学習には 2 つ以上の意図の例文が要ります。")
         candidate = Interpreter.train(data, morphology=morphology, encoder=encoder, semantic_examples=semantic)
         trained = round(time.perf_counter() - started, 3)
         recreated = current_blob is None

@@ -51,8 +51,10 @@ class SemanticIntentModel:
         x = cache.encode([embedding_key(t) for t, _ in pairs], keep=True)
         y = [intent for _, intent in pairs]
         model = LogisticRegression(C=c, max_iter=2000).fit(x, y)
-        return cls([str(c) for c in model.classes_], model.coef_.astype(np.float32),
-                   model.intercept_.astype(np.float32), cache)
+        weights, bias = model.coef_.astype(np.float32), model.intercept_.astype(np.float32)
+        if len(model.classes_) == 2:  # one row for the second class: softmax over (0, w·x + b) is its sigmoid
+            weights, bias = np.vstack([np.zeros_like(weights), weights]), np.concatenate([np.zeros_like(bias), bias])
+        return cls([str(c) for c in model.classes_], weights, bias, cache)
 
     def probabilities(self, text: str) -> dict[str, float]:
         z = self.weights @ self.cache.encode_one(embedding_key(text)) + self.bias

@@ -5,6 +5,7 @@ replaces it, and the running service understands the new phrasing without a rest
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import yaml
@@ -114,3 +115,40 @@ async def test_a_bad_retrain_keeps_the_model_and_a_good_one_replaces_it(console:
     assert [(r["status"], r["in_use"]) for r in history][:2] == [("accepted", True), ("accepted", False)]
     r = await console.client.post(PREFIX + "/nlu/retrain", headers=console.viewer)
     assert r.status == 403
+
+    # another instance (or the turn worker) on the same database: running, it loads the accepted model
+    from bot.appkeys import DATABASE
+    from bot.content_reload import ContentReloader
+    from civic.clock import SystemClock
+
+    other = copy.copy(knowledge)
+    other.interpreter = before
+    db = console.app[DATABASE]
+    interval = 3600 if db.url.startswith("postgresql") else 0.2  # PostgreSQL: told at once (LISTEN/NOTIFY)
+    async with ContentReloader(db, SystemClock(), other, make_settings(db.url).town_dir, interval=interval).running():
+        await eventually(lambda: other.interpreter is not before)
+        assert other.interpreter.parse(NEW_PHRASING)["intent"]["name"] == "procedure_nav"
+
+
+async def test_a_group_of_unanswered_questions_becomes_examples_of_an_intent(console: Console) -> None:
+    from datetime import timedelta
+
+    from bot.appkeys import DATABASE
+    from civic.clock import SystemClock
+    from civic.faq.services import record_unanswered
+
+    now = SystemClock().now()
+    asked = ["住所変わったらどうする", "住所変わったらどうする？", "住所が変わったらどうすればいい"]
+    async with console.app[DATABASE].write() as s:
+        for i, text in enumerate(asked):
+            await record_unanswered(s, question=text, channel="production", candidates=[], now=now - timedelta(minutes=i))
+    ids = [q["id"] for g in (await console.get("/faq/unanswered/groups"))["groups"] for q in g["questions"]]
+    assert len(ids) == 3
+    body = {"question_ids": ids, "action": "nlu_examples"}
+    missing = await console.client.post(f"{PREFIX}/faq/unanswered/groups/resolve", headers=console.auth, json=body)
+    assert missing.status == 422  # which intent?
+    done = await post(console, "/faq/unanswered/groups/resolve", {**body, "intent": "procedure_nav"})
+    assert (done["resolved"], done["nlu_examples"], done["faq_entry_id"]) == (3, 3, None)
+    texts = [e["text"] for e in await console.get("/nlu/examples", intent="procedure_nav")]
+    assert set(asked) <= set(texts)
+    assert (await console.get("/faq/unanswered/groups"))["groups"] == []
