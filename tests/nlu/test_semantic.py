@@ -157,3 +157,15 @@ def test_eval_faq_sets_side_by_side(capsys) -> None:
     assert {"lexical", "dense", "hybrid", "rrf", "outcomes", "hit@1_by_language"} <= set(report)
     assert report["hybrid"]["hit@1"] > report["lexical"]["hit@1"]
     assert set(report["hit@1_by_language"]) == {"en", "zh", "ko", "pt", "vi"}
+
+
+def test_intents_by_meaning_with_only_two_intents(encoder) -> None:
+    """Two intents: logistic regression has one row of weights; both intents still get a probability."""
+    from nlu.semantic_intents import SemanticIntentModel
+    from nlu.training_data import TrainingData
+
+    data = TrainingData.from_yaml("nlu:\n- intent: greet\n  examples: |\n    - こんにちは\n    - おはようございます\n"
+                                  "- intent: thanks\n  examples: |\n    - ありがとう\n    - 助かりました\n")
+    model = SemanticIntentModel.train(data, encoder)
+    p = model.probabilities("どうもありがとうございました")
+    assert set(p) == {"greet", "thanks"} and abs(sum(p.values()) - 1) < 1e-5 and p["thanks"] > p["greet"]
