@@ -52,7 +52,11 @@ def nlu_parse_view(knowledge: Knowledge, clock: Clock, *, per_address_per_minute
 
     Public (the town's pages call it from citizens' browsers), so each client address may ask
     ``per_address_per_minute`` times a minute; beyond that it answers 429 with ``Retry-After``."""
-    handle = make_parse_handler(knowledge.interpreter, clock=lambda: clock.now().astimezone(TOKYO))
+    class InUse:  # the model in use at each request (a console retrain swaps ``knowledge.interpreter``)
+        def parse(self, text: str, *, now: Any = None) -> dict[str, Any]:
+            return knowledge.interpreter.parse(text, now=now)
+
+    handle = make_parse_handler(InUse(), clock=lambda: clock.now().astimezone(TOKYO))
     addresses = RateLimit(per_address_per_minute)
 
     async def view(request: web.Request) -> web.Response:

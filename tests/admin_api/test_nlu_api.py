@@ -103,6 +103,8 @@ async def test_a_bad_retrain_keeps_the_model_and_a_good_one_replaces_it(console:
     assert knowledge.interpreter.parse(NEW_PHRASING)["intent"]["name"] == "procedure_nav"
     tried = await console.get("/nlu/try", q=NEW_PHRASING)
     assert tried["intent"]["name"] == "procedure_nav"
+    parsed = await console.client.post("/api/nlu/parse", json={"text": NEW_PHRASING})  # the town's pages too
+    assert (await parsed.json())["intent"]["name"] == "procedure_nav"
     status = await console.get("/content/status")
     assert status["versions"]["nlu"] == 1
 
