@@ -1,5 +1,5 @@
 // The console shell: sign-in, navigation by permission, one page module per feature (#/<path>).
-import { api, session } from "./api.js";
+import { api, session, settle } from "./api.js";
 import { h, field, showError, clearErrors, toast } from "./ui.js";
 import dashboard from "./pages/dashboard.js";
 import segments from "./pages/segments.js";
@@ -163,6 +163,8 @@ async function start() {
 }
 
 document.getElementById("signout").addEventListener("click", async () => {
+  await settle();  // a save or a count on its way finishes first
+  session.closed = true;  // then nothing but the sign-out itself goes out with this session
   try { await api("POST", "/auth/logout"); } catch { /* signed out either way */ }
   session.token = null; me = null;
   toast("ログアウトしました。");
