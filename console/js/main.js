@@ -50,6 +50,19 @@ const PAGES = [
   { path: "two-factor", title: "2段階認証", permission: null, render: twoFactor },
 ];
 
+// The menu in groups, as staff think of their work; a page not named here goes under その他.
+const GROUPS = ["状況", "窓口業務", "配信・お知らせ", "回答の内容", "防災", "管理", "その他"];
+const GROUP_OF = {
+  dashboard: "状況", monthly: "状況",
+  handovers: "窓口業務", reports: "窓口業務", bookings: "窓口業務", counter: "窓口業務",
+  deliveries: "配信・お知らせ", segments: "配信・お知らせ", richmenus: "配信・お知らせ", attributes: "配信・お知らせ",
+  forms: "配信・お知らせ", mail: "配信・お知らせ",
+  faq: "回答の内容", garbage: "回答の内容",
+  disaster: "防災", safety: "防災",
+  staff: "管理", logs: "管理", maintenance: "管理", erasure: "管理", "two-factor": "管理",
+};
+const groupOf = (page) => GROUP_OF[page.path] || "その他";
+
 const main = document.getElementById("main");
 let me = null;
 // The counter role (書かない窓口) serves the console with its own API: its pages only (and 2段階認証).
@@ -111,8 +124,11 @@ function signIn(notice) {
 
 function nav() {
   const list = document.getElementById("nav-list");
-  list.replaceChildren(...PAGES.filter(offered).map((p) =>
-    h("li", {}, h("a", { href: `#/${p.path}`, "data-path": p.path }, p.title))));
+  const shown = PAGES.filter(offered);
+  list.replaceChildren(...GROUPS.filter((g) => shown.some((p) => groupOf(p) === g)).map((g, i) =>
+    h("li", { class: "nav-group" }, h("span", { class: "nav-group-title", id: `nav-group-${i}` }, g),
+      h("ul", { "aria-labelledby": `nav-group-${i}` }, shown.filter((p) => groupOf(p) === g).map((p) =>
+        h("li", {}, h("a", { href: `#/${p.path}`, "data-path": p.path }, p.title)))))));
   document.getElementById("nav").hidden = false;
   document.getElementById("top").hidden = false;
   document.getElementById("who").textContent = `${me.display_name}（${me.login}）`;
