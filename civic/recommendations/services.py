@@ -169,3 +169,14 @@ async def for_citizen(s: AsyncSession, citizen_id: int, today: date) -> list[Mat
             shown = milestone_dates(node, values, today)
         out.append(Match(row, shown))
     return out
+
+
+def match_json(m: Match) -> dict[str, Any]:
+    """What the my-page shows of a match."""
+    r = m.rule
+    return {"id": r.id, "title": r.title, "body": r.body, "link_url": r.link_url or None,
+            "date_label": r.date_label if m.dates else None, "dates": [d.isoformat() for d in m.dates]}
+
+
+async def my_page(s: AsyncSession, citizen_id: int, today: date) -> list[dict[str, Any]]:
+    return [match_json(m) for m in await for_citizen(s, citizen_id, today)]
