@@ -13,6 +13,7 @@ from admin_api.routing import ApiRouter, Call
 from admin_api.segment_views import EDIT, FILTER_DOC, READ
 from civic.recommendations import services as recommendations
 from civic.recommendations.models import RecommendationRule
+from civic.rows import pk
 from civic.segments import services as segments
 from civic.segments.services import today_in_tokyo
 
@@ -108,7 +109,7 @@ async def count_rules(call: Call) -> Counts:
     async with call.ctx.db.read() as s:
         rows = await recommendations.list_rules(s)
         found = await recommendations.counts(s, rows, today)
-    return Counts(counted_at=now, rules=[RuleCount(id=r.id, count=found[r.id], shown=recommendations.in_period(r, today))
+    return Counts(counted_at=now, rules=[RuleCount(id=pk(r), count=found[pk(r)], shown=recommendations.in_period(r, today))
                                          for r in rows])
 
 

@@ -19,6 +19,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from civic.attributes import services as attributes
+from civic.rows import pk
 from civic.segments import compiler, evaluate, filters
 from civic.segments import services as segments
 from civic.segments.compiler import CITIZEN, PRODUCTION
@@ -110,7 +111,7 @@ async def counts(s: AsyncSession, rows: list[RecommendationRule], today: date) -
     out: dict[int, int] = {}
     for row in rows:
         result = await s.exec(compiler.count_query(rule_filter(row), ctx, PRODUCTION))  # type: ignore[call-overload]
-        out[int(row.id or 0)] = int(result.one()[0])
+        out[pk(row)] = int(result.one()[0])
     return out
 
 
