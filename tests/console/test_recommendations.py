@@ -21,9 +21,9 @@ async def test_list_edit_and_count(tmp_path: Path) -> None:
                 await sign_in(page, demo, demo.login, demo.password)
                 await page.get_by_role("link", name="おすすめ").click()
                 await expect(page.get_by_role("heading", name="おすすめ", level=1)).to_be_visible()
-                await expect(page.get_by_role("cell", name="1歳6か月児健康診査のご案内")).to_be_visible(timeout=WAIT)
-                await expect(page.get_by_role("cell", name="介護予防教室「いきいき体操」")).to_be_visible()
-                await expect(page.get_by_role("cell", name="0人").first).to_be_visible()  # no one registered a child
+                await expect(page.get_by_role("cell", name="1歳6か月児健康診査のご案内", exact=True)).to_be_visible(timeout=WAIT)
+                await expect(page.get_by_role("cell", name="介護予防教室「いきいき体操」", exact=True)).to_be_visible()
+                await expect(page.get_by_role("cell", name="0人", exact=True).first).to_be_visible()  # no one registered a child
                 await look(page, "recommendations")
                 await page.get_by_role("button", name="新しいおすすめを作る").click()
                 count = page.get_by_test_id("recommendation-count")
@@ -38,7 +38,7 @@ async def test_list_edit_and_count(tmp_path: Path) -> None:
                 await look(page, "recommendation-editor")
                 await page.get_by_role("button", name="保存する").click()
                 await expect(page.get_by_role("status").filter(has_text="保存しました")).to_be_visible(timeout=WAIT)
-                await expect(page.get_by_role("cell", name=f"新しく友だちになった方へ{size}")).to_be_visible()
+                await expect(page.get_by_role("cell", name=f"新しく友だちになった方へ{size}", exact=True)).to_be_visible()
         token = await demo.token(demo.login, demo.password)
         status, rules = await demo.admin_call("GET", "/recommendations", token=token)
         assert status == 200 and len(rules) == 6
