@@ -1,4 +1,4 @@
-"""おすすめ on the my-page: a citizen with a child of 1 year 7 months sees the 1歳6か月健診 (with the day
+"""おすすめ on the my-page (LIFF and web): a citizen with a child of 1 year 7 months sees the 1歳6か月健診 (with the day
 the child reached that age) and 児童手当; a citizen without a registered child sees none. The page in
 headless Chromium (LIFF) is checked with axe-core."""
 
@@ -13,11 +13,12 @@ from playwright.async_api import expect
 from civic.attributes import services as attributes
 from civic.booking.services import BookingService
 from civic.clock import tokyo
+from civic.mypage import identity
 from civic.mypage.notices import MailSettings
 from civic.recommendations.demo import seed_recommendations
 from liff.identity import StaticIdTokenVerifier
 from liff.mypage.app import create_mypage_app
-from liff.mypage.deps import MyPageDeps
+from liff.mypage.deps import COOKIE, MyPageDeps
 from tests.attributes.support import install_demo
 from tests.browser import axe_violations, chromium, phone_page
 from tests.mypage.town import ALICE, BOB, build
@@ -61,6 +62,11 @@ async def test_me_lists_the_citizens_recommendations(sqlite_db, aiohttp_client) 
     assert first["link_url"].startswith("https://")
     bob = await (await client.get("/api/me", headers={"Authorization": "Bearer tok-bob"})).json()
     assert bob["recommendations"] == []
+    # on the web (a session the e-mail code opened): the same section for the same citizen
+    async with sqlite_db.write() as s:
+        token = await identity.open_session(s, t.town.clock.now(), t.alice)
+    web_me = await (await client.get("/api/me", cookies={COOKIE: token})).json()
+    assert web_me["identity"]["via"] == "web" and web_me["recommendations"] == me["recommendations"]
 
 
 async def test_the_section_in_the_browser(sqlite_db) -> None:
