@@ -29,6 +29,7 @@ from civic.segments.filters import AgeBetween, AllOf, Filter
 from .models import RecommendationRule
 
 FIELDS = ("title", "body", "link_url", "date_label", "active", "starts_on", "ends_on", "position")
+OPTIONAL = ("starts_on", "ends_on")
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ async def update_rule(s: AsyncSession, now: datetime, rule_id: int, *, filter_da
     if filter_data is not None:
         row.filter = json.dumps(filters.dump(await segments.checked(s, filter_data)), ensure_ascii=False)
     for key, value in values.items():
-        if key in FIELDS:
+        if key in FIELDS and (value is not None or key in OPTIONAL):  # null clears a date only
             setattr(row, key, value)
     _check_period(row)
     row.updated_at = now

@@ -77,3 +77,7 @@ async def test_refusals(aiohttp_client, db) -> None:
         if code:
             assert (await r.json())["error"]["code"] == code
     assert (await client.patch("/recommendations/999", json={"title": "y"}, headers=editor)).status == 404
+    rule = (await (await client.get("/recommendations", headers=editor)).json())[0]
+    r = await client.patch(f"/recommendations/{rule['id']}", json={"title": None, "active": None, "ends_on": None},
+                           headers=editor)
+    assert r.status == 200 and (await r.json())["title"] == rule["title"]  # null leaves a required field as it was
