@@ -29,6 +29,7 @@ MODEL_MODULES = [
     "civic.handover.models",
     "civic.content.models",
     "civic.mypage.models",
+    "civic.recommendations.models",
     "civic.counter.models",
     "civic.ratelimit",
 ]

@@ -69,6 +69,7 @@ from admin_api import (
     maintenance_views,
     monthly_report_views,
     procedure_views,
+    recommendation_views,
     report_views,
     richmenu_views,
     safety_views,
@@ -576,6 +577,7 @@ def admin_routers(core: Core) -> list[ApiRouter]:
         handover_views.router,
         safety_views.router,
         monthly_report_views.router,  # 月次報告 (issue #16)
+        recommendation_views.router,  # マイページのおすすめ (issue #20)
     ]
 
 

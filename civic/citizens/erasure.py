@@ -104,6 +104,7 @@ REGISTRY: dict[str, str] = {
     "staff_account": NONE, "staff_role": NONE, "staff_session": NONE, "staff_recovery_code": NONE,
     "staff_login_throttle": NONE,
     "attribute_definition": NONE, "attribute_form": NONE, "segment": NONE, "scenario": NONE,
+    "recommendation_rule": NONE + " (おすすめの条件: a filter over attributes, no citizen)",
     "facility": NONE, "facility_area": NONE, "facility_opening_hours": NONE, "facility_unit": NONE,
     "facility_unit_area": NONE, "facility_calendar_day": NONE, "facility_equipment": NONE,
     "facility_fee_rule": NONE, "facility_frame": NONE, "facility_purpose": NONE,

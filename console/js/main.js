@@ -3,6 +3,7 @@ import { api, session, settle } from "./api.js";
 import { h, field, showError, clearErrors, toast } from "./ui.js";
 import dashboard from "./pages/dashboard.js";
 import segments from "./pages/segments.js";
+import recommendations from "./pages/recommendations.js";
 import deliveries from "./pages/deliveries.js";
 import richmenus from "./pages/richmenus.js";
 import twoFactor from "./pages/two-factor.js";
@@ -31,6 +32,7 @@ const PAGES = [
   { path: "richmenus", title: "リッチメニュー", permission: "richmenus.read", render: richmenus },
   { path: "attributes", title: "属性", permission: "segments.read", render: attributes },
   { path: "forms", title: "フォーム", permission: "segments.read", render: forms },
+  { path: "recommendations", title: "おすすめ", permission: "segments.read", render: recommendations },
   { path: "mail", title: "メール転送", permission: "deliveries.read", render: mail },
   { path: "disaster", title: "防災モード", permission: "disaster.read", render: disaster },
   { path: "safety", title: "安否確認", permission: "disaster.read", render: safety },
