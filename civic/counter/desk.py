@@ -13,6 +13,7 @@ from typing import Any
 from civic.counter.ocr.engines import Engine
 from civic.counter.ocr.layouts import Layout, load_dir
 from civic.counter.pdf import FormLayout
+from civic.counter.related import RelatedTemplate, load_templates
 
 #: OCR is CPU-bound: at most this many documents are read at once (the spec's 4 terminals share 2 cores).
 OCR_AT_ONCE = 2
@@ -25,6 +26,8 @@ class CounterDesk:
     form_layout: FormLayout = field(default_factory=FormLayout)
     #: Opens the resident's QR code (``civic.procedures.payload.QrKeyring``); None: no key installed.
     qr_keys: Any = None
+    #: The town's related application forms (関連申請書: Excel templates with their cell mappings).
+    related: dict[str, RelatedTemplate] = field(default_factory=dict)
     _engine: Engine | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _slots: asyncio.Semaphore | None = None
@@ -32,7 +35,8 @@ class CounterDesk:
     @classmethod
     def for_town(cls, town_dir: Path, engine_factory: Callable[[], Engine], qr_keys: Any = None) -> CounterDesk:
         return cls(load_dir(town_dir / "counter" / "layouts"), engine_factory,
-                   FormLayout.load(town_dir / "counter" / "form.json"), qr_keys)
+                   FormLayout.load(town_dir / "counter" / "form.json"), qr_keys,
+                   load_templates(town_dir / "counter" / "related"))
 
     def engine(self) -> Engine:
         with self._lock:

@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 from sqlmodel import func, select
 
-from admin_api import counter_aid_views, counter_views
+from admin_api import counter_aid_views, counter_related_views, counter_views
 from admin_api.routing import MUTATING
 from civic.counter.ocr.layouts import load_dir
 from civic.counter.ocr.samples import distort, render, sample_values
@@ -25,7 +25,7 @@ NOT_PERSONAL = {"/counter/layouts": "layout definitions: regions of a sample, no
                 "/counter/addresses": "Japan Post's prefectures, municipalities and 町域: no person",
                 "/counter/kanji": "KANJIDIC2 characters by reading, 部首, strokes: no person"}
 #: Every router the counter role serves.
-ROUTERS = (counter_views.router, counter_aid_views.router)
+ROUTERS = (counter_views.router, counter_aid_views.router, counter_related_views.router)
 OPERATIONS = [op for r in ROUTERS for op in r.operations]
 
 
@@ -59,6 +59,8 @@ async def test_every_mutating_counter_route_writes_exactly_one_entry(counter: Co
             "PATCH", f"/counter/forms/{made['id']}", json={"status": "review", "note": "確認お願いします"}, expect=200),
         ("POST", "/counter/ocr"): lambda: counter.call("POST", "/counter/ocr", data=ocr_form(), expect=200),
         ("POST", "/counter/qr"): lambda: counter.call("POST", "/counter/qr", json={"texts": [sealed]}, expect=201),
+        ("POST", r"/counter/forms/{id:\d+}/related"): lambda: counter.call(
+            "POST", f"/counter/forms/{made['id']}/related", json={"template": "juminhyo", "copies": 2}, expect=201),
         ("PUT", "/counter/layouts/{key}"): lambda: counter.call("PUT", "/counter/layouts/card-menkyo",
                                                                 json=exported, expect=200),
     }
