@@ -22,7 +22,7 @@ function addressDialog() {
   const status = h("p", { class: "hint", "aria-live": "polite" });
   let target = null; let postal = null;
   const options = (sel, items, label) => sel.replaceChildren(h("option", { value: "" }, label),
-    items.map((c) => h("option", { value: JSON.stringify(c) }, c.level === "area" || sel === area ? `${c.area}（${c.kana}）`
+    ...items.map((c) => h("option", { value: JSON.stringify(c) }, sel === area ? `${c.area}（${c.kana}）`
       : sel === city ? c.city : c.prefecture)));
   async function load(params) {
     const q = new URLSearchParams(Object.fromEntries(Object.entries(params).filter(([, v]) => v)));
@@ -130,7 +130,7 @@ function kanjiSearch(form) {
     field("画数", strokes), h("button", { type: "submit" }, "漢字を探す"));
   const search = h("form", { novalidate: true, "aria-label": "単漢字検索" }, box, out);
   search.addEventListener("submit", find);
-  return h("details", { class: "card" }, h("summary", {}, "単漢字検索（見つからない漢字を読み・部首・画数で探して、選んだ入力欄に入れる）"), search);
+  return h("details", { class: "card" }, h("summary", {}, "見つからない漢字を読み・部首・画数で探す（選んでいた入力欄に入れます）"), search);
 }
 
 // Adds the aids to the 届書 form counter.js drew; returns the 単漢字検索 box to show beside it.
