@@ -18,9 +18,10 @@ from civic.counter.desk import CounterDesk
 from civic.counter.ocr.engines import TesseractEngine
 from civic.procedures.payload import QrKeyring
 from civic.staff.services import create_staff
-from tests.browser import axe_violations, chromium, guard
+from tests.browser import axe_violations, chromium
 from tests.conftest import TEST_KEY
 from tests.counter.conftest import QR_KEY, TOWN
+from tests.counter.console_page import signed_in
 
 WAIT = 60_000
 
@@ -51,16 +52,7 @@ async def test_address_kanji_copy_and_related_forms_in_the_browser(tmp_path: Pat
     await create_staff(sub[ADMIN_CONTEXT].db, SystemClock(), "kanri", "staff-pass-2026", "窓口 係長", "admin")
     try:
         async with chromium() as browser:
-            context = await browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900}, accept_downloads=True)
-            errors: list[str] = []
-            page = await context.new_page()
-            guard(page, errors)
-            page.on("console", lambda m: m.type == "error" and not m.text.startswith("Failed to load resource")
-                    and errors.append(m.text))
-            await page.goto(f"http://127.0.0.1:{port}/admin/")
-            await page.locator('input[autocomplete="username"]').fill("kanri")
-            await page.locator('input[autocomplete="current-password"]').fill("staff-pass-2026")
-            await page.get_by_role("button", name="ログイン").click()
+            context, page, errors = await signed_in(browser, f"http://127.0.0.1:{port}")
             await page.get_by_role("button", name="手入力で作る").click(timeout=WAIT)
             await expect(page.locator("#c-form")).to_contain_text("作成中", timeout=WAIT)
             # a member more, so that copy-input has somewhere to copy to
