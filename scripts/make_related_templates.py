@@ -72,7 +72,7 @@ def draw(key: str, spec: tuple[str, list[str], list[tuple[str, str]], bool, bool
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
-    for col, width in zip("ABCDEFGH", (2, 16, 14, 12, 14, 12, 12, 2), strict=True):
+    for col, width in zip("ABCDEFGH", (2, 16, 14, 10, 19, 7, 11, 2), strict=True):
         sheet.column_dimensions[col].width = width
     sheet.merge_cells("B1:G1")
     sheet["B1"] = f"{title}（みどり町長 様）"
