@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from admin_api.errors import ApiError
 from admin_api.routing import ApiRouter, Call
-from civic.counter import addresses, kanji
+from civic.counter import kanji
 
 READ = "counter.read"
 
@@ -47,7 +47,7 @@ async def counter_addresses(call: Call) -> AddressesOut:
     q: AddressQuery = call.query
     if q.city and not q.prefecture:
         raise ApiError(422, "invalid", "市区町村は都道府県と一緒に指定してください。", "prefecture")
-    index = await asyncio.to_thread(addresses.index)
+    index = await asyncio.to_thread(call.ctx.need(call.ctx.counter, "書かない窓口").addresses)
     found = index.find(prefecture=q.prefecture, city=q.city, kana=q.kana, limit=q.limit)
     return AddressesOut(level=found.level, truncated=found.truncated, choices=[
         AddressChoice(prefecture=c.prefecture, city=c.city, area=c.area, kana=c.kana, postal_code=c.postal_code,

@@ -13,6 +13,7 @@ import re
 import sqlite3
 import threading
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 LEVELS = ("prefecture", "city", "area")
@@ -104,6 +105,23 @@ class AddressIndex:
                     kana = _BRACKETS.sub("", row.get("neighborhood_kana") or "")
                     city.areas[name] = Area(name, kana, row["postal_code"])
         return cls(prefectures)
+
+    def with_town(self, address_prefix: str, areas: dict[str, str], reading: Callable[[str], str]) -> AddressIndex:
+        """This index plus the town's own 町名 (``town.yaml``: 〒 → 町名 under ``address_prefix``), read by
+        ``reading`` (SudachiPy) — a town whose codes are new, or made up as the demo's, is found too."""
+        m = re.match(r"^(.+?[都道府県])(.+)$", address_prefix)
+        if not m:
+            return self
+        prefectures = dict(self.prefectures)
+        old = prefectures.get(m.group(1)) or Prefecture(m.group(1), reading(m.group(1)))
+        pref = Prefecture(old.name, old.kana, dict(old.cities))
+        city = City(m.group(2), reading(m.group(2)))
+        for code, name in areas.items():
+            if name:
+                city.areas[name] = Area(name, reading(name), code)
+        pref.cities[city.name] = city
+        prefectures[pref.name] = pref
+        return AddressIndex(prefectures)
 
     def find(self, *, prefecture: str = "", city: str = "", kana: str = "", limit: int = 300) -> Found:
         """Without ``prefecture``: each character of ``kana`` is the first kana of the next level, so

@@ -46,6 +46,10 @@ async def test_the_counter_api_serves_both(counter: Counter) -> None:
     areas = await counter.call("GET", "/counter/addresses?prefecture=福岡県&kana=くみ", expect=200)
     assert areas["level"] == "area" and "福岡県久留米市御井町" in [c["label"] for c in areas["choices"]]
     await counter.call("GET", "/counter/addresses?city=久留米市", expect=422)
+    town = await counter.call("GET", "/counter/addresses?kana=ふみ", expect=200)
+    assert "福岡県みどり郡みどり町" in [c["label"] for c in town["choices"]]  # the demo town's own, made-up 町名
+    mine = await counter.call("GET", "/counter/addresses?prefecture=福岡県&city=みどり郡みどり町&kana=み", expect=200)
+    assert [(c["area"], c["postal_code"]) for c in mine["choices"]] == [("緑ヶ丘", "8390902")]
     found = await counter.call("GET", "/counter/kanji?reading=たか&limit=5", who="madoguchi", expect=200)
     assert "高" in [k["char"] for k in found] and len(found) == 5
     await counter.call("GET", "/counter/kanji", expect=422)
