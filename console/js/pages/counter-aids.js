@@ -72,6 +72,7 @@ function copyInput(form) {
   const n = ++uid;
   const names = h("datalist", { id: `copy-names-${n}` });
   const places = h("datalist", { id: `copy-places-${n}` });
+  const kanas = h("datalist", { id: `copy-kana-${n}` });
   const refresh = () => {
     const values = (re) => [...new Set([...form.querySelectorAll("input[name]")].filter((i) => re.test(i.name))
       .map((i) => i.value.trim()).filter(Boolean))];
@@ -79,13 +80,16 @@ function copyInput(form) {
     const family = full.map((v) => v.split(/[\s\u3000]/)[0]).filter((v) => v.length < 8);
     names.replaceChildren(...[...new Set([...full, ...family])].map((v) => h("option", { value: v })));
     places.replaceChildren(...values(/(address\.text|\.honseki)$/).map((v) => h("option", { value: v })));
+    const kana = values(/\.kana$/);
+    kanas.replaceChildren(...[...new Set([...kana, ...kana.map((v) => v.split(/[\s\u3000]/)[0])])].map((v) => h("option", { value: v })));
   };
   for (const input of form.querySelectorAll("input[name]")) {
-    if (/(\.name|\.head|\.hittousha|\.kana)$/.test(input.name)) input.setAttribute("list", names.id);
+    if (/(\.name|\.head|\.hittousha)$/.test(input.name)) input.setAttribute("list", names.id);
+    if (/\.kana$/.test(input.name)) input.setAttribute("list", kanas.id);
     if (/(address\.text|\.honseki)$/.test(input.name)) input.setAttribute("list", places.id);
   }
   form.addEventListener("focusin", refresh);
-  form.append(names, places);
+  form.append(names, places, kanas);
   for (const honseki of form.querySelectorAll('input[name^="members."][name$=".honseki"]')) {
     const i = Number(honseki.name.split(".")[1]);
     if (i === 0 || honseki.disabled) continue;
