@@ -23,7 +23,7 @@ from civic.procedures.tree import Content
 
 router = ApiRouter("procedure-trees")
 READ, EDIT = "procedures.read", "procedures.edit"
-EVENT = r"/procedures/events/{code:[a-z][a-z0-9_]{0,31}}"
+EVENT = r"/procedures/events/{code:[a-z][a-z0-9_]*}"
 YAML_CT = "application/yaml"
 
 
@@ -149,6 +149,8 @@ async def get_procedure_event(call: Call) -> EventSource:
 async def save_procedure_draft(call: Call) -> EventSource:
     code = call.request.match_info["code"]
     text = call.body.source.replace("\r\n", "\n")
+    if len(code) > 32:
+        raise ApiError(422, "invalid", "code は32文字以内にしてください。", "code")
     async with call.ctx.db.write() as s:
         old = await s.get(ProcedureEventSource, code)
         before = _snapshot(old) if old is not None else None
