@@ -16,6 +16,17 @@ function stylesheet() {
   document.head.append(h("link", { rel: "stylesheet", href: "/admin/css/procedure-trees.css", "data-page": "procedure-trees" }));
 }
 
+// questions[0].options[1].then[0].text → 「1問目・選択肢2・続きの質問1・text」: where in the tree, in words
+export function where(path) {
+  if (!path) return "全体";
+  const names = { questions: (i) => `${i}問目`, options: (i) => `選択肢${i}`, then: (i) => `続きの質問${i}`,
+    procedures: (i) => `手続き${i}`, bring: (i) => `持ち物${i}`, notes: (i) => `注意${i}`, addresses: (i) => `住所${i}` };
+  return path.split(".").map((part) => {
+    const m = part.match(/^([a-z_]+)\[(\d+)\]$/);
+    return m && names[m[1]] ? names[m[1]](Number(m[2]) + 1) : part;
+  }).join("・");
+}
+
 function status(e) {
   if (!e.published) return h("span", { class: "tree-status-draft" }, "未公開（下書きのみ）");
   return e.draft_differs ? h("span", { class: "tree-status-draft" }, "公開中・未公開の下書きあり") : "公開中";
@@ -34,14 +45,15 @@ export default async function procedureTrees(main, ctx) {
 
   async function showList() {
     const events = await api("GET", "/procedures/events");
+    const by = (name) => (name === "content" ? "初期データ" : name || "—");
     const rows = events.map((e) => h("tr", {},
       h("td", {}, e.title), h("td", {}, h("code", {}, e.code)), h("td", {}, status(e)),
-      h("td", {}, e.published_at ? `${when(e.published_at)}（${e.published_by || "—"}）` : "—"),
-      h("td", {}, `${when(e.updated_at)}（${e.updated_by || "—"}）`),
+      h("td", {}, e.published_at ? `${when(e.published_at)}（${by(e.published_by)}）` : "—"),
+      h("td", {}, `${when(e.updated_at)}（${by(e.updated_by)}）`),
       h("td", {}, h("button", { type: "button", class: "secondary", "aria-label": `「${e.title}」を${editable ? "編集" : "見る"}`,
         onclick: () => openEvent(e.code) }, editable ? "編集" : "見る"))));
     listBox.replaceChildren(h("h2", { id: "trees-list-h" }, "ライフイベント"),
-      h("table", { class: "list" }, h("caption", { class: "hint" }, `${events.length}件`),
+      h("table", { class: "list tree-list" }, h("caption", { class: "hint" }, `${events.length}件`),
         h("thead", {}, h("tr", {}, ["名前", "コード", "状態", "公開", "最終更新", "操作"].map((t) => h("th", { scope: "col" }, t)))),
         h("tbody", {}, rows)));
   }
@@ -52,7 +64,7 @@ export default async function procedureTrees(main, ctx) {
       h("h3", {}, `誤りが${problems.length}件あります（直すまで公開できません）`),
       h("ul", { class: "tree-problems", "data-testid": "tree-problems" }, problems.map((p) => h("li", {},
         p.line ? h("button", { type: "button", class: "secondary", onclick: () => jump(p.line) }, `${p.line}行目`) : h("span", {}, "（全体）"),
-        " ", h("code", {}, p.field || "（全体）"), `：${p.message}`))));
+        ` ${where(p.field)}：${p.message} `, p.field ? h("code", { class: "hint" }, p.field) : null))));
   }
 
   function structureView(s) {
@@ -110,7 +122,7 @@ export default async function procedureTrees(main, ctx) {
     const state = h("p");
     const render = (which = "draft") => {
       heading.textContent = `「${ev.title}」の編集`;
-      state.replaceChildren("状態: ", status(ev), ev.published_at ? `（公開: ${when(ev.published_at)} ${ev.published_by}）` : "");
+      state.replaceChildren("状態: ", status(ev), ev.published_at ? `（公開: ${when(ev.published_at)} ${ev.published_by === "content" ? "初期データ" : ev.published_by}）` : "");
       errorLines = new Set(ev.problems.map((p) => p.line).filter(Boolean));
       numbers();
       problemsBox.replaceChildren(problemsList(ev.problems, jump));
@@ -142,11 +154,12 @@ export default async function procedureTrees(main, ctx) {
     const which = h("select", { id: "tree-which", onchange: () => pathsView(code, which.value, 0, pathsBox) },
       h("option", { value: "draft" }, "下書き"), h("option", { value: "published" }, "公開中"));
     editBox.hidden = false;
+    listBox.hidden = true;
     editBox.replaceChildren(heading, state,
       h("div", { class: "toolbar" }, editable ? [save, publish, revert] : null,
         h("button", { type: "button", class: "secondary", onclick: () => download(`/procedures/events/${code}/export`, ev.file.split("/").pop()) },
           "公開中の YAML をダウンロード"),
-        h("button", { type: "button", class: "secondary", onclick: () => { editBox.hidden = true; listBox.querySelector("button")?.focus(); } }, "閉じる")),
+        h("button", { type: "button", class: "secondary", onclick: () => { editBox.hidden = true; listBox.hidden = false; listBox.querySelector("button")?.focus(); } }, "一覧に戻る")),
       h("label", { for: "tree-source" }, `YAML（${ev.file}）`),
       h("p", { class: "hint", id: "tree-source-hint" }, "行番号は左端です。誤りの「◯行目」を押すと、その行を選択します。"),
       h("div", { class: "tree-editor" }, gutter, area),
