@@ -137,13 +137,13 @@ def file_name(code: str) -> str:
 
 
 async def seed(session: AsyncSession, directory: Path, content: Content, now: datetime) -> int:
-    """The life events of ``directory/events`` into the table, if it is empty; how many."""
-    if (await session.exec(select(ProcedureEventSource).limit(1))).first() is not None:
-        return 0
+    """The life events of ``directory/events`` the table does not hold yet (all of them on first start; a
+    life event a later release adds); how many. What staff edited is never overwritten."""
+    known = set((await session.exec(select(ProcedureEventSource.code))).all())
     n = 0
     for event in content.events.values():
         path = directory / event.source
-        if not path.is_file():
+        if event.code in known or not path.is_file():
             continue
         text = path.read_text(encoding="utf-8")
         session.add(ProcedureEventSource(code=event.code, file=event.source, draft=text, published=text,
