@@ -1,0 +1,50 @@
+"""シナリオ in the console (issue #16), in headless Chromium against the running demo: a scenario built as
+a tree of steps (messages and buttons, a button leading to a new step), saved as a draft and published;
+axe-core and a screenshot on every screen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.async_api import expect
+
+from tests.browser import chromium
+from tests.console.conftest import running_demo
+from tests.console.test_console import WAIT, console_page, look, sign_in
+
+
+async def test_a_scenario_built_as_a_tree_of_steps_and_published(tmp_path: Path) -> None:
+    async with running_demo(tmp_path) as demo, chromium() as browser:
+        async with console_page(browser, 1280, 900) as page:
+            await sign_in(page, demo, demo.login, demo.password)
+            await page.get_by_role("navigation", name="機能").get_by_role("link", name="シナリオ").click()
+            await expect(page.get_by_role("heading", name="シナリオ", level=1)).to_be_visible(timeout=WAIT)
+            await expect(page.get_by_role("button", name="新しいシナリオを作る")).to_be_visible(timeout=WAIT)
+            await look(page, "scenarios-list")
+            await page.get_by_role("button", name="新しいシナリオを作る").click()
+            await expect(page.get_by_role("heading", name="「新しいシナリオ」の編集")).to_be_visible(timeout=WAIT)
+            await page.get_by_label("名前", exact=True).fill("犬の登録")
+            await page.get_by_label("始めるキーワード（、で区切る）").fill("犬、犬の登録")
+            await page.get_by_label("ステップ「start」のメッセージ1").fill("犬を飼い始めましたか？")
+            await page.get_by_role("button", name="ステップ「start」にボタンを追加").click()
+            await page.get_by_label("ステップ「start」のボタン1の文字").fill("はい")
+            await page.get_by_label("ステップ「start」のボタン1の行き先の種類").select_option("next")
+            await page.get_by_label("ステップ「start」のボタン1の次のステップ").select_option("__new")
+            await page.get_by_label("ステップ「step1」のメッセージ1").fill("30日以内に環境課で登録してください。")
+            tree = page.get_by_test_id("scenario-tree")
+            await expect(tree.locator('[data-node="step1"]')).to_be_visible()
+            await look(page, "scenarios-editor")
+            await page.get_by_role("button", name="下書きを保存", exact=True).click()
+            await expect(page.get_by_role("status").filter(has_text="下書きを保存しました")).to_be_visible(timeout=WAIT)
+            await page.get_by_role("button", name="公開する").click()
+            await page.locator("#confirm-yes").click()
+            await expect(page.get_by_role("status").filter(has_text="公開しました")).to_be_visible(timeout=WAIT)
+            await expect(page.get_by_text("状態: 公開中")).to_be_visible()
+        token = await demo.token(demo.login, demo.password)
+        _, rows = await demo.admin_call("GET", "/scenarios", token=token)
+        made = next(r for r in rows if r["title"] == "犬の登録")
+        _, detail = await demo.admin_call("GET", f"/scenarios/{made['id']}", token=token)
+        published = detail["published"]
+        assert published["keywords"] == ["犬", "犬の登録"]
+        assert published["nodes"]["start"]["options"] == [{"label": "はい", "next": "step1"}]
+        assert published["nodes"]["step1"]["messages"] == ["30日以内に環境課で登録してください。"]
