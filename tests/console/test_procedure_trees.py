@@ -8,22 +8,27 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from playwright.async_api import expect
+from playwright.async_api import Page, expect
 
 from tests.admin_api.test_procedure_trees import SHOMEI, SMALL
 from tests.browser import chromium
-from tests.console.conftest import running_demo
+from tests.console.conftest import Demo, running_demo
 from tests.console.test_console import WAIT, console_page, look, sign_in
 
 NEW_QUESTION = "どの証明書をお求めですか？"
 
 
+async def open_console_page(page: Page, demo: Demo, title: str) -> None:
+    """Signed in as the administrator, on the console page ``title`` (its navigation link and heading)."""
+    await sign_in(page, demo, demo.login, demo.password)
+    await page.get_by_role("navigation", name="機能").get_by_role("link", name=title).click()
+    await expect(page.get_by_role("heading", name=title, level=1)).to_be_visible(timeout=WAIT)
+
+
 async def test_a_tree_edited_checked_previewed_and_published_in_the_console(tmp_path: Path) -> None:
     async with running_demo(tmp_path) as demo, chromium() as browser:
         async with console_page(browser, 1280, 900) as page:
-            await sign_in(page, demo, demo.login, demo.password)
-            await page.get_by_role("navigation", name="機能").get_by_role("link", name="手続きナビの編集").click()
-            await expect(page.get_by_role("heading", name="手続きナビの編集", level=1)).to_be_visible(timeout=WAIT)
+            await open_console_page(page, demo, "手続きナビの編集")
             await expect(page.get_by_role("button", name="「証明書の請求」を編集")).to_be_visible(timeout=WAIT)
             await look(page, "procedure-trees-list")
 

@@ -10,15 +10,14 @@ from playwright.async_api import expect
 
 from tests.browser import chromium
 from tests.console.conftest import running_demo
-from tests.console.test_console import WAIT, console_page, look, sign_in
+from tests.console.test_console import WAIT, console_page, look
+from tests.console.test_procedure_trees import open_console_page
 
 
 async def test_a_scenario_built_as_a_tree_of_steps_and_published(tmp_path: Path) -> None:
     async with running_demo(tmp_path) as demo, chromium() as browser:
         async with console_page(browser, 1280, 900) as page:
-            await sign_in(page, demo, demo.login, demo.password)
-            await page.get_by_role("navigation", name="機能").get_by_role("link", name="シナリオ").click()
-            await expect(page.get_by_role("heading", name="シナリオ", level=1)).to_be_visible(timeout=WAIT)
+            await open_console_page(page, demo, "シナリオ")
             await expect(page.get_by_role("button", name="新しいシナリオを作る")).to_be_visible(timeout=WAIT)
             await look(page, "scenarios-list")
             await page.get_by_role("button", name="新しいシナリオを作る").click()

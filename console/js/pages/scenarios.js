@@ -49,7 +49,7 @@ export default async function scenarios(main, ctx) {
     tree.keywords = tree.keywords || [];
     tree.title = tree.title || row.title;
     const form = h("form", { novalidate: true, "aria-label": "シナリオの編集" });
-    const treeBox = h("div", { class: "tree-structure", "data-testid": "scenario-tree" });
+    const treeBox = h("div", { class: "scenario-tree", "data-testid": "scenario-tree" });
 
     function optionRow(name, node, o, i) {
       const kind = h("select", { "aria-label": `ステップ「${name}」のボタン${i + 1}の行き先の種類`, disabled: !editable },
