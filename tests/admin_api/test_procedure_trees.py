@@ -112,6 +112,13 @@ async def test_trees_are_seeded_checked_previewed_and_published_to_the_page(cons
     assert r.status == 403
     assert (await c.get(f"{PREFIX}/procedures/events/nothing", headers=auth)).status == 404
 
+    # the OpenAPI document: every route, with its permission
+    paths = {p.removeprefix(PREFIX): ops for p, ops in (await console.get("/openapi.json"))["paths"].items()}
+    base = "/procedures/events/{code}"
+    assert paths["/procedures/events"]["get"]["x-permission"] == paths[base]["get"]["x-permission"] == "procedures.read"
+    assert paths[base + "/draft"]["put"]["x-permission"] == paths[base + "/publish"]["post"]["x-permission"] == "procedures.edit"
+    assert {base + "/preview", base + "/export"} <= set(paths)
+
 
 def test_the_preview_lists_every_combination_of_answers() -> None:
     """The preview against brute force: every assignment of the choice questions that the navigator
