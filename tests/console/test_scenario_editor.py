@@ -6,12 +6,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import aiohttp
 from playwright.async_api import expect
 
 from tests.browser import chromium
-from tests.console.conftest import running_demo
+from tests.console.conftest import Demo, running_demo
 from tests.console.test_console import WAIT, console_page, look
+from tests.console.test_content import ask_until, sim_url
 from tests.console.test_procedure_trees import open_console_page
+
+
+async def friend_of_test_account(demo: Demo, name: str) -> str:
+    """A friend of the town's test LINE account (the demo's ``test`` channel in linesim)."""
+    async with aiohttp.ClientSession() as http, http.post(
+            f"{sim_url(demo)}/linesim/api/users", params={"channel": "test"}, json={"displayName": name, "follow": True}) as r:
+        assert r.status == 201, await r.text()
+        return (await r.json())["userId"]
 
 
 async def test_a_scenario_built_as_a_tree_of_steps_and_published(tmp_path: Path) -> None:
@@ -35,6 +45,10 @@ async def test_a_scenario_built_as_a_tree_of_steps_and_published(tmp_path: Path)
             await look(page, "scenarios-editor")
             await page.get_by_role("button", name="下書きを保存", exact=True).click()
             await expect(page.get_by_role("status").filter(has_text="下書きを保存しました")).to_be_visible(timeout=WAIT)
+            # tried on the test account (the demo's test channel): the draft answers there before it is published
+            await expect(page.get_by_role("link", name="テスト用アカウントのシミュレーターで試す（新しいタブ）")).to_be_visible()
+            tester = await friend_of_test_account(demo, "試験 太郎")
+            await ask_until(demo, tester, "犬の登録をしたい", "犬を飼い始めましたか？", channel="test")
             await page.get_by_role("button", name="公開する").click()
             await page.locator("#confirm-yes").click()
             await expect(page.get_by_role("status").filter(has_text="公開しました")).to_be_visible(timeout=WAIT)

@@ -43,6 +43,12 @@ export default async function scenarios(main, ctx) {
             onclick: () => openScenario(r.id) }, editable ? "編集" : "見る")))))));
   }
 
+  // the chat simulator of the test account, where a draft runs (when the service has one)
+  let simulator = null;
+  if (ctx.can("richmenus.read")) {
+    try { simulator = (await api("GET", "/richmenu-accounts")).accounts.find((a) => a.simulator_url)?.simulator_url || null; } catch { simulator = null; }
+  }
+
   async function openScenario(id) {
     let row = await api("GET", `/scenarios/${id}`);
     const tree = structuredClone(row.draft);
@@ -145,7 +151,8 @@ export default async function scenarios(main, ctx) {
         } }, "公開する") : null,
         h("button", { type: "button", class: "secondary", onclick: () => { editBox.hidden = true; listBox.hidden = false; } }, "一覧に戻る")),
       h("p", { class: "hint", "data-testid": "scenario-try" }, "テスト用アカウントで試す: 下書きを保存すると、テスト用の LINE アカウント（テストチャネル）に",
-        "キーワードを送ったときに下書きが動きます（利用者には公開するまで届きません）。"),
+        "キーワードを送ったときに下書きが動きます（利用者には公開するまで届きません）。", simulator ? " " : null,
+        simulator ? h("a", { href: simulator, target: "_blank", rel: "noopener" }, "テスト用アカウントのシミュレーターで試す（新しいタブ）") : null),
       form);
     form.append(field("名前", title), field("始めるキーワード（、で区切る）", keywords), h("h3", {}, "ステップ（木の形）"), treeBox);
     showState(); draw();
