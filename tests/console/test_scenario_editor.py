@@ -39,9 +39,13 @@ async def test_a_scenario_built_as_a_tree_of_steps_and_published(tmp_path: Path)
             await page.get_by_label("ステップ「start」のボタン1の文字").fill("はい")
             await page.get_by_label("ステップ「start」のボタン1の行き先の種類").select_option("next")
             await page.get_by_label("ステップ「start」のボタン1の次のステップ").select_option("__new")
-            await page.get_by_label("ステップ「step1」のメッセージ1").fill("30日以内に環境課で登録してください。")
             tree = page.get_by_test_id("scenario-tree")
             await expect(tree.locator('[data-node="step1"]')).to_be_visible()
+            # a step no button leads to is listed apart and can be deleted
+            await page.get_by_label("ステップ「start」のボタン1の次のステップ").select_option("__new")
+            await page.get_by_role("button", name="ステップ「step1」を削除").click()
+            await page.get_by_label("ステップ「step2」のメッセージ1").fill("30日以内に環境課で登録してください。")
+            await expect(page.get_by_role("button", name="ステップ「step1」を削除")).to_have_count(0)
             await look(page, "scenarios-editor")
             await page.get_by_role("button", name="下書きを保存", exact=True).click()
             await expect(page.get_by_role("status").filter(has_text="下書きを保存しました")).to_be_visible(timeout=WAIT)
@@ -59,5 +63,5 @@ async def test_a_scenario_built_as_a_tree_of_steps_and_published(tmp_path: Path)
         _, detail = await demo.admin_call("GET", f"/scenarios/{made['id']}", token=token)
         published = detail["published"]
         assert published["keywords"] == ["犬", "犬の登録"]
-        assert published["nodes"]["start"]["options"] == [{"label": "はい", "next": "step1"}]
-        assert published["nodes"]["step1"]["messages"] == ["30日以内に環境課で登録してください。"]
+        assert published["nodes"]["start"]["options"] == [{"label": "はい", "next": "step2"}]
+        assert sorted(published["nodes"]) == ["start", "step2"] and published["nodes"]["step2"]["messages"] == ["30日以内に環境課で登録してください。"]

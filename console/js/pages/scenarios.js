@@ -121,7 +121,8 @@ export default async function scenarios(main, ctx) {
       const top = [nodeCard(tree.start, seen, 0)];
       const unreachable = Object.keys(tree.nodes).filter((n) => !seen.has(n));
       treeBox.replaceChildren(h("ul", {}, top), ...(unreachable.length ? [h("div", {}, h("h4", {}, "どこからも行けないステップ"),
-        h("ul", {}, unreachable.map((n) => nodeCard(n, seen, 0))))] : []));
+        h("ul", {}, unreachable.flatMap((n) => [nodeCard(n, seen, 0), editable ? h("li", {}, h("button", { type: "button", class: "secondary",
+          "aria-label": `ステップ「${n}」を削除`, onclick: () => { delete tree.nodes[n]; draw(); } }, `ステップ「${n}」を削除`)) : null])))] : []));
     }
 
     const title = h("input", { name: "title", value: tree.title, maxlength: 100, readonly: !editable, oninput: () => { tree.title = title.value; } });
