@@ -8,6 +8,7 @@ bumps the ``procedures`` content version (``bot.procedure_reload``); this proces
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -185,7 +186,8 @@ async def preview_procedure_event(call: Call) -> PreviewOut:
         row = await _row(s, call)
     text = row.draft if q.which == "draft" else row.published
     event, problems = editing.check(content, text, row.file, row.code)
-    found, cut = editing.paths(content, event, call.ctx.clock) if event is not None else ([], False)
+    # off the loop: みどり町の転入 has 5,400 paths (~0.4 s)
+    found, cut = await asyncio.to_thread(editing.paths, content, event, call.ctx.clock) if event is not None else ([], False)
     shown = found[q.offset:q.offset + q.limit]
     return PreviewOut(code=row.code, which=q.which, total=len(found), truncated=cut,
                       problems=[Problem(**editing.problem_dict(p)) for p in problems],
