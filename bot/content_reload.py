@@ -21,7 +21,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from aiohttp import web
@@ -49,6 +49,18 @@ def entry_dict(e: FaqEntry) -> dict[str, Any]:
             "translations": {lang: {"question": q, "answer": a} for lang, q, a in e.translations}}
 
 
+class LiveSource(Protocol):
+    """Content other than the FAQ and the garbage dictionary that one reloader keeps current."""
+
+    async def seed(self) -> None:
+        """The table from the files, if it is empty (the web process, at start)."""
+        ...
+
+    async def load(self) -> bool:
+        """Read the published content and swap it in; whether anything changed."""
+        ...
+
+
 @dataclass
 class Reindexed:
     """The last re-index of each content: when, how long it took, how large."""
@@ -72,6 +84,8 @@ class ContentReloader:
         self._lock = asyncio.Lock()
         self._builder: Morphology | None = None  # SudachiPy tokenizers are not shared across threads
         self._synonyms: dict[str, str] | None = None
+        #: Other live content (name → source), e.g. the 手続きナビ trees (``bot.procedure_reload``).
+        self.extras: dict[str, LiveSource] = {}
 
     # -- seeding ----------------------------------------------------------------------------------
     async def seed(self) -> None:
@@ -90,6 +104,8 @@ class ContentReloader:
             return
         if n or g:
             log.info("content seeded into the database: %d FAQ entries, %d garbage items", n, g)
+        for extra in self.extras.values():
+            await extra.seed()
 
     # -- polling ----------------------------------------------------------------------------------
     def poke(self) -> None:
@@ -102,12 +118,13 @@ class ContentReloader:
             async with self.db.read() as s:
                 versions = await current(s)
             done = []
-            for name in (FAQ, GARBAGE):
+            for name in (FAQ, GARBAGE, *self.extras):
                 version = versions.get(name)
                 if version is None or self.seen.get(name) == version:
                     continue
                 t0 = time.perf_counter()
-                if await (self._faq() if name == FAQ else self._garbage()):
+                load = self.extras[name].load if name in self.extras else self._faq if name == FAQ else self._garbage
+                if await load():
                     done.append(name)
                     self.reindexed.seconds[name] = round(time.perf_counter() - t0, 3)
                 self.seen[name] = self.reindexed.versions[name] = version

@@ -65,6 +65,7 @@ REGISTRY: dict[str, str] = {
     "garbage_file": NONE + " (5374 collection areas and days)",
     "content_version": NONE + " (version counters)",
     "procedure_access": NONE + " (daily counts)",
+    "procedure_event_source": NONE + " (the 手続きナビ trees staff edit)",
     "rich_menu_tap": ANONYMISE,
     "rich_menu_user_link": DELETE + " (and unlinked at LINE by the caller)",
     "booking_booker": ANONYMISE,

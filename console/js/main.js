@@ -41,6 +41,8 @@ const PAGES = [
   { path: "erasure", title: "個人データ削除", permission: "citizens.erase", render: erasure },
   { path: "faq", title: "FAQ", permission: "faq.read", render: faq },
   { path: "garbage", title: "ごみ分別辞書", permission: "garbage.read", render: garbage },
+  { path: "scenarios", title: "シナリオ", permission: "scenarios.read", render: (m, c) => import("./pages/scenarios.js").then((p) => p.default(m, c)) },
+  { path: "procedure-trees", title: "手続きナビの編集", permission: "procedures.read", render: (m, c) => import("./pages/procedure-trees.js").then((p) => p.default(m, c)) },
   { path: "reports", title: "通報", permission: "reports.read", render: reports },
   { path: "bookings", title: "施設予約", permission: "bookings.read", render: bookings },
   { path: "staff", title: "職員・ロール", permission: "staff.manage", render: staffPage },

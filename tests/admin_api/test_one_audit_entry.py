@@ -537,6 +537,10 @@ async def test_every_mutating_route_of_the_service_writes_one_entry_in_its_trans
     item = await call("POST", "/garbage/items", {"name": "割りばし", "category": "燃やすごみ"})
     await call("PATCH", f"/garbage/items/{item['id']}", {"notes": "短く折ってください"})
     await call("DELETE", f"/garbage/items/{item['id']}")
+    # the 手続きナビ trees (issue #16): a draft saved, then published
+    tree = (Path(__file__).parents[2] / "content/midori/procedures/events/shomei.yaml").read_text(encoding="utf-8")
+    await call("PUT", "/procedures/events/shomei/draft", {"source": tree.replace("どの証明書", "どちらの証明書", 1)})
+    await call("POST", "/procedures/events/shomei/publish")
     async with db.write() as s:
         other = UnansweredQuestion(question="ドローンは飛ばせますか", channel="line", at=now)
         s.add(other)

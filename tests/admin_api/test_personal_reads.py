@@ -70,6 +70,9 @@ NOT_PERSONAL = {
     "/content/status": "content versions",
     "/garbage/export": "the garbage dictionary", "/garbage/items": "the garbage dictionary",
     "/garbage/categories": "the garbage dictionary", "/garbage/try": "the dictionary's answer to a test word",
+    "/procedures/events": "the 手続きナビ trees", r"/procedures/events/{code:[a-z][a-z0-9_]*}": "a 手続きナビ tree",
+    r"/procedures/events/{code:[a-z][a-z0-9_]*}/preview": "the paths through a 手続きナビ tree",
+    r"/procedures/events/{code:[a-z][a-z0-9_]*}/export": "a 手続きナビ tree",
 }
 NOT_PERSONAL.pop("/operation-logs.csv")
 
