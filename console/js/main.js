@@ -61,7 +61,8 @@ const GROUP_OF = {
   handovers: "窓口業務", reports: "窓口業務", bookings: "窓口業務", counter: "窓口業務",
   deliveries: "配信・お知らせ", segments: "配信・お知らせ", richmenus: "配信・お知らせ", attributes: "配信・お知らせ",
   forms: "配信・お知らせ", mail: "配信・お知らせ",
-  faq: "回答の内容", garbage: "回答の内容", recommendations: "配信・お知らせ",
+  faq: "回答の内容", garbage: "回答の内容", scenarios: "回答の内容", "procedure-trees": "回答の内容", nlu: "回答の内容",
+  recommendations: "配信・お知らせ",
   disaster: "防災", safety: "防災",
   staff: "管理", logs: "管理", maintenance: "管理", erasure: "管理", "two-factor": "管理",
 };
