@@ -4,8 +4,8 @@ Issue #19: 福岡市 has about 1.84 million LINE friends. On a throw-away Postgr
 (127.0.0.1:5432) the bench
 
 1. creates ``--citizens`` friends (COPY; no attributes: "everyone" needs none);
-2. starts linesim in its own process with the same friends (niceness 10: LINE is not on the
-   town's machine) — it counts every multicast request and every recipient's messages;
+2. starts linesim in its own process with the same friends — it counts every multicast request
+   and every recipient's messages;
 3. starts ``python -m bot serve`` (``INSTANCE_MODE=shared``, the web process and its turn worker) on
    that database, and queues a delivery "to everyone, now", which the service's own delivery
    scheduler claims, prepares (recipients fixed, batches of 500 with retry keys) and sends at its
@@ -39,7 +39,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.scaleout import _wait_up
-from bench.webhook import KEY, SECRET, TOKEN, _event, _free_port, _pct, _signed, _wait_http
+from bench.webhook import KEY, SECRET, TOKEN, _event, _free_port, _own_cpu, _pct, _signed, _wait_http
 
 REPO = Path(__file__).resolve().parents[1]
 PG_SERVER = os.environ.get("MADOGUCHI_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432")
@@ -140,8 +140,9 @@ async def run_state(url: str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
-def _spawn(command: list[str], env: dict[str, str], log: Path, *, nice: int = 0) -> subprocess.Popen:
-    return subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE if nice else subprocess.DEVNULL,
+def _spawn(command: list[str], env: dict[str, str], log: Path, *, nice: int = 0,
+           piped: bool = False) -> subprocess.Popen:
+    return subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE if piped else subprocess.DEVNULL,
                             stderr=log.open("wb"), preexec_fn=(lambda: os.nice(nice)) if nice else None)
 
 
@@ -164,7 +165,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await populate(url, args.citizens)
         print(f"{args.citizens:,} friends created in {time.perf_counter() - t0:.1f} s", flush=True)
         procs.append(_spawn([sys.executable, "-c", LINESIM_PROGRAM, str(args.citizens), str(sim_port), SECRET, TOKEN],
-                            env, tmp / "linesim.log", nice=10))
+                            env, tmp / "linesim.log", nice=args.linesim_nice, piped=True))
         assert procs[0].stdout is not None
         ready = await asyncio.to_thread(procs[0].stdout.readline)
         assert ready.strip() == b"ready", ready
@@ -209,6 +210,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                         await asyncio.sleep(delay)
                 await asyncio.gather(*tasks)
 
+            # The same probe for a while before the delivery: the machine's own baseline.
+            probing = asyncio.create_task(probe())
+            await asyncio.sleep(args.baseline)
+            stop.set()
+            await probing
+            before, acks[:] = list(acks), []
+            stop.clear()
+            cpu0 = {"web": _own_cpu(procs[1].pid), "linesim": _own_cpu(procs[0].pid)}
             await queue_delivery(url)
             probing = asyncio.create_task(probe())
             queued = time.perf_counter()
@@ -222,6 +231,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await probing
             async with http.get(f"{sim}/bench/stats") as r:
                 stats = await r.json()
+            cpu = {"web": _own_cpu(procs[1].pid) - cpu0["web"], "linesim": _own_cpu(procs[0].pid) - cpu0["linesim"]}
         assert state is not None
         wall = (state["finished_at"] - state["started_at"]).total_seconds()
         sending = (stats["last"] - stats["first"]) if stats["requests"] > 1 else float("nan")
@@ -235,6 +245,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "recipients_once": stats["once"], "recipients_more_than_once": stats["more_than_once"],
             "recipients_never": args.citizens - stats["recipients"],
             "webhook_ack_ms": {p: round(_pct(acks, p), 1) for p in (50, 95, 99)}, "webhooks": len(acks),
+            "webhook_ack_ms_before": {p: round(_pct(before, p), 1) for p in (50, 95, 99)},
+            "cpu_seconds_during": {k: round(v, 1) for k, v in cpu.items()},
+            "web_cpu_ms_per_multicast": round(cpu["web"] * 1000 / max(1, stats["requests"]), 2),
             "webhook_errors": errors, "load_average": round(os.getloadavg()[0], 1),
         }
     finally:
@@ -255,7 +268,10 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench city_delivery", description=__doc__.splitlines()[0])
     parser.add_argument("--citizens", type=int, default=2_000_000)
     parser.add_argument("--probe-rate", type=float, default=20.0, help="webhooks a second during the delivery")
+    parser.add_argument("--baseline", type=float, default=20.0, help="seconds of probing before the delivery")
     parser.add_argument("--limit", type=float, default=3600.0, help="give up after this many seconds")
+    parser.add_argument("--linesim-nice", type=int, default=0,
+                        help="extra niceness for linesim (0: the bench's own; on a crowded machine more starves it)")
     parser.add_argument("--nlu-encoder", default="none", help="the bot's NLU_ENCODER (the probe measures acks)")
     result = asyncio.run(run(parser.parse_args(argv)))
     print(json.dumps(result, ensure_ascii=False, default=str))

@@ -21,11 +21,12 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from aiohttp import web
 
+from bot.nlu_training import Trainer
 from civic.clock import Clock
 from civic.content import faq as faq_content
 from civic.content import garbage as garbage_content
@@ -48,6 +49,18 @@ def entry_dict(e: FaqEntry) -> dict[str, Any]:
     return {"id": e.id, "question": e.question, "alternatives": list(e.alternatives), "answer": e.answer,
             "category": e.category, "keywords": list(e.keywords),
             "translations": {lang: {"question": q, "answer": a} for lang, q, a in e.translations}}
+
+
+class LiveSource(Protocol):
+    """Content other than the FAQ and the garbage dictionary that one reloader keeps current."""
+
+    async def seed(self) -> None:
+        """The table from the files, if it is empty (the web process, at start)."""
+        ...
+
+    async def load(self) -> bool:
+        """Read the published content and swap it in; whether anything changed."""
+        ...
 
 
 @dataclass
@@ -73,9 +86,10 @@ class ContentReloader:
         self._lock = asyncio.Lock()
         self._builder: Morphology | None = None  # SudachiPy tokenizers are not shared across threads
         self._synonyms: dict[str, str] | None = None
-        from bot.nlu_training import Trainer
-
-        self.nlu = Trainer(db, clock, knowledge)  # NLU examples: retrain, and load the accepted model
+        #: Other live content (name → source), e.g. the 手続きナビ trees (``bot.procedure_reload``).
+        self.extras: dict[str, LiveSource] = {}
+        #: NLU examples: retrain (the staff API), and load the accepted model (a live source like the others)
+        self.nlu = self.extras[NLU] = Trainer(db, clock, knowledge, self.town_dir)
 
     # -- seeding ----------------------------------------------------------------------------------
     async def seed(self) -> None:
@@ -94,13 +108,8 @@ class ContentReloader:
             return
         if n or g:
             log.info("content seeded into the database: %d FAQ entries, %d garbage items", n, g)
-        try:
-            from bot.nlu_training import seed as seed_nlu
-
-            if examples := await seed_nlu(self.db, self.town_dir, self.clock):
-                log.info("NLU examples seeded into the database: %d", examples)
-        except Exception as exc:  # another instance seeded at the same moment
-            log.info("NLU seed skipped (%s)", type(exc).__name__)
+        for extra in self.extras.values():
+            await extra.seed()
 
     # -- polling ----------------------------------------------------------------------------------
     def poke(self) -> None:
@@ -113,13 +122,13 @@ class ContentReloader:
             async with self.db.read() as s:
                 versions = await current(s)
             done = []
-            for name in (FAQ, GARBAGE, NLU):
+            for name in (FAQ, GARBAGE, *self.extras):
                 version = versions.get(name)
                 if version is None or self.seen.get(name) == version:
                     continue
                 t0 = time.perf_counter()
-                if await (self._faq() if name == FAQ else self._garbage() if name == GARBAGE
-                          else self.nlu.load_in_use()):
+                load = self.extras[name].load if name in self.extras else self._faq if name == FAQ else self._garbage
+                if await load():
                     done.append(name)
                     self.reindexed.seconds[name] = round(time.perf_counter() - t0, 3)
                 self.seen[name] = self.reindexed.versions[name] = version

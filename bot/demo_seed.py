@@ -12,6 +12,7 @@ from bot.appkeys import CLOCK, DATABASE, KNOWLEDGE, PUBLISHER, SETTINGS
 from bot.content_install import install_shelters
 from bot.dialogue_wiring import seed_dialogues
 from civic.booking.demo import seed_booking_demo
+from civic.recommendations.demo import seed_recommendations
 from civic.staff.errors import StaffError
 from civic.staff.services import create_staff
 from richmenus.demo import publish_demo_menus
@@ -46,3 +47,4 @@ async def seed_demo(app: web.Application) -> None:
     log.info("demo facilities: %s", result)
     log.info("demo shelters: %d", await install_shelters(db, clock, app[SETTINGS].town_dir))  # issue #22
     await seed_dialogues(db, clock, app[SETTINGS], app[KNOWLEDGE])
+    log.info("demo recommendations: %d", await seed_recommendations(db, clock, app[SETTINGS].town_dir))  # my-page おすすめ

@@ -113,8 +113,8 @@ def _semantic_examples(knowledge: Knowledge) -> dict[str, list[str]]:
 class Trainer:
     """One per process: retrains (one at a time) and loads the model in use (``ContentReloader``)."""
 
-    def __init__(self, db: Database, clock: Clock, knowledge: Knowledge) -> None:
-        self.db, self.clock, self.knowledge = db, clock, knowledge
+    def __init__(self, db: Database, clock: Clock, knowledge: Knowledge, town_dir: Path | None = None) -> None:
+        self.db, self.clock, self.knowledge, self.town_dir = db, clock, knowledge, town_dir
         self._busy = asyncio.Lock()
         self._morphology: Morphology | None = None  # the worker thread's (Sudachi tokenizers are per thread)
         self.loaded_id: int | None = None
@@ -180,6 +180,20 @@ class Trainer:
                 "examples": len(data.examples), "heldout": len(heldout), "intents": len(data.intents),
                 "train_seconds": trained, "seconds": round(time.perf_counter() - started, 3),
                 "errors": new["errors"], "_model": zipped(candidate) if accepted else None}
+
+    # -- a live source of ``ContentReloader`` (``bot.content_reload.LiveSource``) ----------------------
+    async def seed(self) -> None:
+        """The town's ``nlu/*.yml`` into the database on first start (the web process)."""
+        if self.town_dir is None:
+            return
+        try:
+            if examples := await seed(self.db, self.town_dir, self.clock):
+                log.info("NLU examples seeded into the database: %d", examples)
+        except Exception as exc:  # another instance seeded at the same moment
+            log.info("NLU seed skipped (%s)", type(exc).__name__)
+
+    async def load(self) -> bool:
+        return await self.load_in_use()
 
     async def load_in_use(self) -> bool:
         """The accepted model, swapped in if it is not the one this process answers from."""

@@ -30,6 +30,7 @@ MODEL_MODULES = [
     "civic.content.models",
     "civic.content.nlu",
     "civic.mypage.models",
+    "civic.recommendations.models",
     "civic.counter.models",
     "civic.ratelimit",
 ]

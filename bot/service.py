@@ -69,7 +69,9 @@ from admin_api import (
     maintenance_views,
     monthly_report_views,
     nlu_views,
+    procedure_tree_views,
     procedure_views,
+    recommendation_views,
     report_views,
     richmenu_views,
     safety_views,
@@ -147,6 +149,7 @@ from bot.metrics import Metrics
 from bot.mypage_wiring import after_self_erasure, purge_mypage_sign_ins
 from bot.notifier import OutboxNotifier, ProcedureResults
 from bot.outbox.sender import OutboxSender, RetrySchedule
+from bot.procedure_reload import ProcedureSource
 from bot.retention import enforce_retention
 from bot.scheduler import Schedule, running
 from bot.settings import PRODUCTION, TEST, Settings
@@ -161,6 +164,7 @@ from civic.database import Database
 from civic.deliveries.services import DeliveryConfig, DeliveryDesk
 from civic.locks import in_transaction
 from civic.mypage.notices import MailSettings, MyPageNotifier
+from civic.procedures.editing import PROCEDURES as PROCEDURE_TREES
 from civic.procedures.kana import SudachiKanaReader
 from civic.procedures.loader import load_content
 from civic.procedures.payload import QrKeyring
@@ -473,6 +477,7 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
     # FAQ and garbage dictionary edited live: every process polls the content versions (issue #16).
     reloader = app[RELOADER] = ContentReloader(core.db, core.clock, knowledge, settings.town_dir,
                                                seed=role is not Role.WORKER)
+    reloader.extras[PROCEDURE_TREES] = ProcedureSource(core.db, core.clock, procedures, settings.town_dir / "procedures")
     lifespan.enter(reloader.running)
     drafts_idle = timedelta(minutes=15)
     app[SCHEDULE] = schedule = scheduled_jobs(core, drafts_idle)
@@ -569,6 +574,7 @@ def admin_routers(core: Core) -> list[ApiRouter]:
         report_views.router,
         faq_views.router,
         faq_entry_views.router,
+        procedure_tree_views.router,  # 手続きナビの編集 (issue #16)
         unanswered_views.router,
         garbage_views.router,
         nlu_views.router,
@@ -578,6 +584,7 @@ def admin_routers(core: Core) -> list[ApiRouter]:
         handover_views.router,
         safety_views.router,
         monthly_report_views.router,  # 月次報告 (issue #16)
+        recommendation_views.router,  # マイページのおすすめ (issue #20)
     ]
 
 

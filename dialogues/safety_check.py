@@ -63,11 +63,13 @@ class SafetyCheckFlow(Flow):
             return True
         label = ANSWER_LABELS[status]
         if status == SAFE:
-            if ctx.flow_name == self.name:
-                ctx.store.set_flow(None)
             ctx.say(m.text(f"ご回答ありがとうございます。「{label}」と記録しました。\n"
                            "状況が変わったときは、もう一度ボタンを押してお知らせください。"))
-            engine.resume_after_answer(ctx)
+            if ctx.flow_name == self.name:  # 支援が必要 earlier, 無事 now: no more questions
+                ctx.store.set_flow(None)
+                await engine.after(ctx)  # a flow it interrupted comes back
+            else:
+                engine.resume_after_answer(ctx)
             return True
         await engine.start(ctx, self.name, check_id=check_id, status=status)
         return True

@@ -2,7 +2,7 @@
 # Installs the Debian packages the project needs when they are missing:
 # chromium (browser tests, never a downloaded browser) and a Japanese font (rich-menu images);
 # for the counter (書かない窓口): tesseract with its Japanese model (OCR on the CPU, no network) and
-# IPAmj明朝 / IPA fonts (the 届書 PDF, the OCR test documents).
+# IPAmj明朝 / IPA fonts (the 届書 PDF, the OCR test documents), KANJIDIC2 (単漢字検索).
 set -e
 missing=""
 [ -x /usr/bin/chromium ] || missing="$missing chromium"
@@ -12,6 +12,7 @@ command -v tesseract >/dev/null 2>&1 || missing="$missing tesseract-ocr"
   || missing="$missing tesseract-ocr-jpn"
 [ -f /usr/share/fonts/truetype/ipamj/ipamjm.ttf ] || missing="$missing fonts-ipamj-mincho"
 [ -f /usr/share/fonts/opentype/ipafont-gothic/ipag.ttf ] || missing="$missing fonts-ipafont-gothic fonts-ipafont-mincho"
+[ -f /usr/share/edict/kanjidic2.xml.gz ] || missing="$missing kanjidic-xml"  # 単漢字検索 at the counter
 [ -z "$missing" ] && exit 0
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "please install:$missing (Debian/Ubuntu package names)" >&2

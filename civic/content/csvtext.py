@@ -6,6 +6,8 @@ import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 
+from civic.stats.csvfile import FORMULA_STARTS
+
 BOM = "\ufeff"
 
 
@@ -23,8 +25,13 @@ def read_rows(text: str) -> list[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text.lstrip(BOM)))
     for row in reader:
         if any(c.strip() for c in row):
-            out.append((reader.line_num, [c.strip() for c in row]))
+            out.append((reader.line_num, [_unquoted(c.strip()) for c in row]))
     return out
+
+
+def _unquoted(cell: str) -> str:
+    """A cell our export quoted so that a spreadsheet would not run it (``'=…``) reads as written."""
+    return cell[1:] if cell[:1] == "'" and cell[1:2] in FORMULA_STARTS else cell
 
 
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:

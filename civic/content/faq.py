@@ -16,9 +16,10 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from civic.content.csvtext import column_map, read_rows, write_csv
+from civic.content.csvtext import column_map, read_rows
 from civic.content.models import DRAFT, FAQ, PUBLISHED, FaqEntryRow
 from civic.content.versions import bump
+from civic.stats.csvfile import csv_text
 
 STATUSES = (DRAFT, PUBLISHED)
 CSV_HEADER = ("id", "question", "alternatives", "answer", "category", "keywords", "status")
@@ -143,8 +144,9 @@ async def seed(session: AsyncSession, entries: Iterable[Mapping[str, Any]], *, n
 # -- CSV ------------------------------------------------------------------------------------------
 
 def export_csv(rows: Iterable[FaqEntryRow]) -> str:
-    """Excel-friendly: UTF-8 with BOM; lists one item per line inside the cell."""
-    return write_csv(CSV_HEADER, ([r.id, r.question, "\n".join(r.alternatives), r.answer, r.category,
+    """Excel-friendly: UTF-8 with BOM; lists one item per line inside the cell; a cell that a
+    spreadsheet would run as a formula is quoted with ``'`` (undone on import, ``read_rows``)."""
+    return csv_text(CSV_HEADER, ([r.id, r.question, "\n".join(r.alternatives), r.answer, r.category,
                                    "\n".join(r.keywords), r.status] for r in rows))
 
 

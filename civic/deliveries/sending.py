@@ -224,9 +224,26 @@ class DeliveryDispatcher:
             log.warning("run %s: claim lost to another instance; leaving it", run_id)
 
     async def _prepare(self, run_id: int) -> bool:
-        """Fix recipients, batches and messages once; False when the run needs nothing more."""
+        """Fix recipients, batches and messages once; False when the run needs nothing more.
+
+        On PostgreSQL this runs on an event loop of its own, in a thread, with its own connection:
+        a city's recipients (millions of rows turned into Python objects) would otherwise hold the
+        loop of the process that acknowledges LINE's webhooks for seconds (issue #19). SQLite has one
+        write gate per ``Database`` and runs it here (a town's recipients, not a city's)."""
+        if self.db.is_sqlite:
+            return await self._prepare_on(self.db, run_id)
+        return await asyncio.to_thread(asyncio.run, self._prepare_apart(run_id))
+
+    async def _prepare_apart(self, run_id: int) -> bool:
+        db = Database(self.db.url, self.db.cipher, pool_size=1)
+        try:
+            return await self._prepare_on(db, run_id)
+        finally:
+            await db.dispose()
+
+    async def _prepare_on(self, db: Database, run_id: int) -> bool:
         now = self.clock.now()
-        async with self.db.write() as s:
+        async with db.write() as s:
             run = await s.get(DeliveryRun, run_id)
             delivery = await s.get(Delivery, run.delivery_id) if run else None
             if run is None or delivery is None:

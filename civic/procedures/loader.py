@@ -406,3 +406,18 @@ def load_content(directory: str | Path, *, extra_checks: Callable[[Content], lis
     if problems:
         raise ContentError(problems)
     return content
+
+
+def load_event_text(text: str, file: str, catalogue: dict[int, Procedure]) -> tuple[LifeEvent | None, list[ContentProblem]]:
+    """One life event from its YAML text (as staff edit it in the console), checked exactly as
+    :func:`load_content` checks a file of ``events/``: the event, or None, and every problem."""
+    problems: list[ContentProblem] = []
+    try:
+        raw = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problems.append(ContentProblem(file, "", f"YAML の書き方に誤りがあります: {getattr(exc, 'problem', exc)}",
+                                       mark.line + 1 if mark else None))
+        return None, problems
+    event = _event(_Checker(file, problems), raw, catalogue, file)
+    return (event if not problems else None), problems

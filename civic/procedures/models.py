@@ -36,3 +36,20 @@ class ProcedureAccess(SQLModel, table=True):
     event_code: str = Field(sa_column=sa.Column(sa.String(32), primary_key=True))
     channel: str = Field(sa_column=sa.Column(sa.String(8), primary_key=True))
     count: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False))
+
+
+class ProcedureEventSource(SQLModel, table=True):
+    """A life event's tree as staff edit it in the console (issue #16): the YAML of
+    ``content/<town>/procedures/events/<file>``. Seeded from the files on first start; from then on the
+    ``published`` text is what the 手続きナビ page and the LINE dialogue walk, ``draft`` what staff work on."""
+
+    __tablename__ = "procedure_event_source"
+
+    code: str = Field(sa_column=sa.Column(sa.String(32), primary_key=True))
+    file: str = Field(sa_column=sa.Column(sa.String(100), nullable=False))  # events/tennyu.yaml
+    draft: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
+    published: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
+    updated_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    updated_by: str = Field(default="", sa_column=sa.Column(sa.String(100), nullable=False))
+    published_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
+    published_by: str = Field(default="", sa_column=sa.Column(sa.String(100), nullable=False))

@@ -13,9 +13,19 @@ export class ApiError extends Error {
 
 export const session = {
   get token() { return sessionStorage.getItem(KEY); },
-  set token(v) { v ? sessionStorage.setItem(KEY, v) : sessionStorage.removeItem(KEY); },
+  set token(v) {
+    if (v) { sessionStorage.setItem(KEY, v); this.closed = false; } else sessionStorage.removeItem(KEY);
+  },
+  // After ログアウト nothing more is sent until the next sign-in (a page's late timer, say).
+  closed: false,
   onExpired: () => {},
 };
+
+// Calls on their way: ログアウト waits for them, so a save in progress is not cut off by it.
+const pending = new Set();
+export async function settle(ms = 5000) {
+  await Promise.race([Promise.allSettled([...pending]), new Promise((r) => setTimeout(r, ms))]);
+}
 
 // A Blob body (an image) is sent as it is, with its type; with `contentType`, `body` (a File, Blob or
 // string: an image, a CSV) is sent as it is with that type. An image answer comes back as a Blob.
@@ -26,11 +36,18 @@ export async function api(method, path, body, contentType) {
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers["Content-Type"] = contentType || (raw ? body.type : "application/json");
   const payload = body === undefined || raw || contentType ? body : JSON.stringify(body);
+  if (session.closed && !path.startsWith("/auth/login") && path !== "/auth/logout") {
+    throw new ApiError(401, { error: { message: "ログアウトしました。もう一度ログインしてください。" } });
+  }
   let res;
+  const call = fetch(BASE + path, { method, headers, body: payload });
+  pending.add(call);
   try {
-    res = await fetch(BASE + path, { method, headers, body: payload });
+    res = await call;
   } catch {
     throw new ApiError(0, { error: { message: "サーバーに接続できません。ネットワークをご確認ください。" } });
+  } finally {
+    pending.delete(call);
   }
   const image = res.ok && (res.headers.get("Content-Type") || "").startsWith("image/");
   const data = res.status === 204 ? null : image ? await res.blob() : await res.json().catch(() => null);

@@ -1,8 +1,9 @@
 // The console shell: sign-in, navigation by permission, one page module per feature (#/<path>).
-import { api, session } from "./api.js";
+import { api, session, settle } from "./api.js";
 import { h, field, showError, clearErrors, toast } from "./ui.js";
 import dashboard from "./pages/dashboard.js";
 import segments from "./pages/segments.js";
+import recommendations from "./pages/recommendations.js";
 import deliveries from "./pages/deliveries.js";
 import richmenus from "./pages/richmenus.js";
 import twoFactor from "./pages/two-factor.js";
@@ -31,6 +32,7 @@ const PAGES = [
   { path: "richmenus", title: "リッチメニュー", permission: "richmenus.read", render: richmenus },
   { path: "attributes", title: "属性", permission: "segments.read", render: attributes },
   { path: "forms", title: "フォーム", permission: "segments.read", render: forms },
+  { path: "recommendations", title: "おすすめ", permission: "segments.read", render: recommendations },
   { path: "mail", title: "メール転送", permission: "deliveries.read", render: mail },
   { path: "disaster", title: "防災モード", permission: "disaster.read", render: disaster },
   { path: "safety", title: "安否確認", permission: "disaster.read", render: safety },
@@ -39,6 +41,8 @@ const PAGES = [
   { path: "erasure", title: "個人データ削除", permission: "citizens.erase", render: erasure },
   { path: "faq", title: "FAQ", permission: "faq.read", render: faq },
   { path: "garbage", title: "ごみ分別辞書", permission: "garbage.read", render: garbage },
+  { path: "scenarios", title: "シナリオ", permission: "scenarios.read", render: (m, c) => import("./pages/scenarios.js").then((p) => p.default(m, c)) },
+  { path: "procedure-trees", title: "手続きナビの編集", permission: "procedures.read", render: (m, c) => import("./pages/procedure-trees.js").then((p) => p.default(m, c)) },
   { path: "nlu", title: "NLU 例文", permission: "nlu.read", render: (m, c) => import("./pages/nlu.js").then((p) => p.default(m, c)) },
   { path: "reports", title: "通報", permission: "reports.read", render: reports },
   { path: "bookings", title: "施設予約", permission: "bookings.read", render: bookings },
@@ -50,6 +54,20 @@ const PAGES = [
   // everyone's own setting: no permission needed (null)
   { path: "two-factor", title: "2段階認証", permission: null, render: twoFactor },
 ];
+
+// The menu in groups, as staff think of their work; a page not named here goes under その他.
+const GROUPS = ["状況", "窓口業務", "配信・お知らせ", "回答の内容", "防災", "管理", "その他"];
+const GROUP_OF = {
+  dashboard: "状況", monthly: "状況",
+  handovers: "窓口業務", reports: "窓口業務", bookings: "窓口業務", counter: "窓口業務",
+  deliveries: "配信・お知らせ", segments: "配信・お知らせ", richmenus: "配信・お知らせ", attributes: "配信・お知らせ",
+  forms: "配信・お知らせ", mail: "配信・お知らせ",
+  faq: "回答の内容", garbage: "回答の内容", scenarios: "回答の内容", "procedure-trees": "回答の内容", nlu: "回答の内容",
+  recommendations: "配信・お知らせ",
+  disaster: "防災", safety: "防災",
+  staff: "管理", logs: "管理", maintenance: "管理", erasure: "管理", "two-factor": "管理",
+};
+const groupOf = (page) => GROUP_OF[page.path] || "その他";
 
 const main = document.getElementById("main");
 let me = null;
@@ -112,8 +130,11 @@ function signIn(notice) {
 
 function nav() {
   const list = document.getElementById("nav-list");
-  list.replaceChildren(...PAGES.filter(offered).map((p) =>
-    h("li", {}, h("a", { href: `#/${p.path}`, "data-path": p.path }, p.title))));
+  const shown = PAGES.filter(offered);
+  list.replaceChildren(...GROUPS.filter((g) => shown.some((p) => groupOf(p) === g)).map((g, i) =>
+    h("li", { class: "nav-group" }, h("span", { class: "nav-group-title", id: `nav-group-${i}` }, g),
+      h("ul", { "aria-labelledby": `nav-group-${i}` }, shown.filter((p) => groupOf(p) === g).map((p) =>
+        h("li", {}, h("a", { href: `#/${p.path}`, "data-path": p.path }, p.title)))))));
   document.getElementById("nav").hidden = false;
   document.getElementById("top").hidden = false;
   document.getElementById("who").textContent = `${me.display_name}（${me.login}）`;
@@ -164,6 +185,8 @@ async function start() {
 }
 
 document.getElementById("signout").addEventListener("click", async () => {
+  await settle();  // a save or a count on its way finishes first
+  session.closed = true;  // then nothing but the sign-out itself goes out with this session
   try { await api("POST", "/auth/logout"); } catch { /* signed out either way */ }
   session.token = null; me = null;
   toast("ログアウトしました。");

@@ -15,6 +15,7 @@ from civic.booking.types import (
     SlotTaken,
 )
 from civic.facilities.models import RESIDENT_TYPE_LABELS
+from civic.mypage.notices import MyPageNotifier
 from dialogues import messages as m
 from dialogues.booking import texts as bt
 from dialogues.booking.matching import match_option, unit_core
@@ -281,6 +282,12 @@ class MakeSteps(AskSteps):
             lines = bt.summary(self.lines(ctx, bundle, unit, booker.resident_type)) + f"\n・使用料：{bm.yen(result.fee)}"
             pending = ("\nこの施設は、担当者の承認のあと予約が確定します。結果はこのトークでお知らせします。"
                        if result.status == "pending" else "")
+            notices = self.desk.service.notifier
+            if isinstance(notices, MyPageNotifier):  # マイページのお知らせ, and e-mail to a verified address (国富町 表4 no.4)
+                await notices.confirm(ctx.session, ctx.turn.user_id or "", kind="booking.confirmed",
+                                      key=f"booking:{result.number}", title="施設予約を受け付けました",
+                                      body=f"予約番号：{result.number}\n{lines}{pending}\n"
+                                           "変更・取消はマイページまたは LINE の「予約の確認」からできます。")
             ctx.finish(m.text(f"ご予約を承りました。予約番号は {result.number} です。\n{lines}{pending}\n\n"
                               "予約の確認・変更・取消は「予約の確認」からどうぞ。",
                               [m.postback("予約の確認", m.data(action="booking", op="mine", restart=1)),

@@ -22,6 +22,7 @@ from civic.mypage.identity import IdentityProblem
 from civic.mypage.linking import link_web_citizen
 from civic.mypage.models import TOPICS, MyPageEmail
 from civic.notify import Notice
+from civic.recommendations import services as recommendations
 from civic.rows import pk
 from liff.booking.views import view_json
 from liff.mypage.deps import COOKIE, DEPS, WHO, MyPageDeps, Who
@@ -178,6 +179,7 @@ async def me(request: web.Request) -> web.Response:
             "notices": await sections.notices(s, who.citizen_id, limit=20),
             "reports": await sections.reports(s, who.citizen_id, who.user_id),
             "todos": await sections.todos(s, who.citizen_id, today),
+            "recommendations": await recommendations.my_page(s, who.citizen_id, today),
             "registered": await sections.registered(s, who.citizen_id),
             "channels": await channels.choices(s, who.citizen_id),
             "topics": TOPICS,

@@ -17,6 +17,7 @@ from civic.booking.services import BookingService
 from civic.citizens.models import Citizen
 from civic.clock import tokyo
 from civic.deliveries.models import Delivery, DeliveryRun
+from civic.disaster import safety
 from civic.reports.services import submit_report
 from civic.staff.services import create_staff
 from civic.talklog.models import TalkEntry
@@ -33,7 +34,10 @@ PARAMS: dict[str, dict[str, str]] = {
     "/bookings/counts.csv": {"fiscal_year": "2026", "group_by": "purpose"},
     "/deliveries/history.csv": {}, "/deliveries/import/template.csv": {}, "/forms/{form_id}/answers.csv": {},
     "/reports.csv": {}, "/stats/monthly.csv": {"month": "{month}"},
+    "/safety-checks/{check_id}/answers.csv": {}, "/shelters/import/template.csv": {}, "/faq/export": {},
 }
+#: CSV routes whose cells are written as they are, and why.
+AS_WRITTEN = {"/garbage/export": "the 5374 files as towns publish them, read by 5374 apps: kept as the town wrote them"}
 DANGEROUS = tuple("=+-@\t\r＝＋－＠")
 
 
@@ -89,14 +93,27 @@ async def test_no_export_lets_a_cell_start_a_formula(service) -> None:
             await s.flush()
             await forms.submit(s, now, form, person.id or 0, {"opinion": evil.strip()}, via="liff")
 
+    # 安否確認 answers: where citizens are and what they wrote (issue #22)
+    r = await client.post(f"{PREFIX}/faq/entries", headers=auth, json={
+        "question": EVIL[0], "alternatives": [EVIL[2]], "answer": EVIL[1], "category": EVIL[3], "status": "draft"})
+    assert r.status == 201, await r.text()
+    async with db.write() as s:
+        check = await safety.create_check(s, now, title=EVIL[0], question=EVIL[1])
+        for n, evil in enumerate(EVIL[:4]):
+            person = Citizen(channel_user_id=f"Usafety{n}", display_name=evil, created_at=now)
+            s.add(person)
+            await s.flush()
+            await safety.record_answer(s, now, check.id or 0, person.id or 0, "need_help")
+            await safety.add_details(s, now, check.id or 0, person.id or 0, place=evil, note=EVIL[-1 - n])
+
     document = await (await client.get(f"{PREFIX}/openapi.json")).json()
     exports = {path.removeprefix(PREFIX) for path, ops in document["paths"].items()
                for op in ops.values() if "text/csv" in op.get("responses", {}).get("200", {}).get("content", {})}
-    assert exports == set(PARAMS), exports ^ set(PARAMS)
+    assert exports == set(PARAMS) | set(AS_WRITTEN), exports ^ (set(PARAMS) | set(AS_WRITTEN))
     seen_evil = set()
     for path, params in PARAMS.items():
         params = {k: f"{tokyo(now):%Y-%m}" if v == "{month}" else v for k, v in params.items()}
-        r = await client.get(PREFIX + path.format(form_id=form_id), params=params, headers=auth)
+        r = await client.get(PREFIX + path.format(form_id=form_id, check_id=check.id), params=params, headers=auth)
         assert r.status == 200, (path, await r.text())
         text = (await r.read()).decode("utf-8")
         assert text.startswith("\ufeff"), path
@@ -106,7 +123,8 @@ async def test_no_export_lets_a_cell_start_a_formula(service) -> None:
                 if cell[:1] == "'" and cell[1:].startswith(DANGEROUS):
                     seen_evil.add(path)
     # the seeds reached every export that shows text someone typed (the rest hold numbers or a template)
-    assert seen_evil >= set(PARAMS) - {"/stats/daily.csv", "/deliveries/import/template.csv"}, \
+    assert seen_evil >= set(PARAMS) - {"/stats/daily.csv", "/deliveries/import/template.csv",
+                                       "/shelters/import/template.csv"}, \
         set(PARAMS) - seen_evil
 
 

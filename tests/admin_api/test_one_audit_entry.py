@@ -303,7 +303,8 @@ async def whole(aiohttp_client: Any, sqlite_db: Database, knowledge: Any, monkey
 
 #: POSTs of the service that change nothing (a quote, previews): no entry, by design.
 PREVIEWS = {("POST", "/bookings/quote"), ("POST", "/richmenus/preview"), ("POST", "/segments/preview"),
-            ("POST", "/mail-rules/{rule_id}/preview"), ("POST", "/mail-rules/preview")}
+            ("POST", "/mail-rules/{rule_id}/preview"), ("POST", "/mail-rules/preview"),
+            ("POST", "/recommendations/preview")}
 #: Changes with no "before" (an action on a thing rather than an edit of it) although not a creation.
 NO_BEFORE = {("POST", "/auth/login"), ("POST", "/auth/logout"), ("POST", "/auth/password"),
              ("POST", "/staff/{staff_id}/password"), ("POST", "/staff/{staff_id}/unlock"),
@@ -476,6 +477,10 @@ async def test_every_mutating_route_of_the_service_writes_one_entry_in_its_trans
                                                                          "values": ["go"]}})
     await call("PATCH", f"/segments/{segment['id']}", {"name": "囲碁クラブ"})
     await call("DELETE", f"/segments/{segment['id']}")
+    rule = await call("POST", "/recommendations", {"title": "囲碁教室", "filter": {"type": "choice", "attribute": "club",
+                                                                              "values": ["go"]}})
+    await call("PATCH", f"/recommendations/{rule['id']}", {"title": "囲碁教室のご案内"})
+    await call("DELETE", f"/recommendations/{rule['id']}")
 
     # deliveries and mail
     text = [{"type": "text", "text": "秋祭りのお知らせです。"}]
@@ -532,6 +537,10 @@ async def test_every_mutating_route_of_the_service_writes_one_entry_in_its_trans
     item = await call("POST", "/garbage/items", {"name": "割りばし", "category": "燃やすごみ"})
     await call("PATCH", f"/garbage/items/{item['id']}", {"notes": "短く折ってください"})
     await call("DELETE", f"/garbage/items/{item['id']}")
+    # the 手続きナビ trees (issue #16): a draft saved, then published
+    tree = (Path(__file__).parents[2] / "content/midori/procedures/events/shomei.yaml").read_text(encoding="utf-8")
+    await call("PUT", "/procedures/events/shomei/draft", {"source": tree.replace("どの証明書", "どちらの証明書", 1)})
+    await call("POST", "/procedures/events/shomei/publish")
     async with db.write() as s:
         other = UnansweredQuestion(question="ドローンは飛ばせますか", channel="line", at=now)
         s.add(other)

@@ -36,6 +36,9 @@ NOT_PERSONAL = {
     r"/forms/{form_id:\d+}/tallies": "counts per answer, no one's answer",
     "/segments": "the segments' definitions",
     r"/segments/{segment_id:\d+}": "a segment's definition",
+    "/recommendations": "おすすめ rules (a filter over attributes, no citizen)",
+    r"/recommendations/{rule_id:\d+}": "an おすすめ rule",
+    "/recommendations/counts": "how many citizens each rule reaches, never who",
     "/deliveries/import/template.csv": "an empty template",
     "/deliveries/history.csv": "counts per delivery run",
     "/mail-rules": "the rules (the town's own senders and subjects)",
@@ -70,6 +73,9 @@ NOT_PERSONAL = {
     "/nlu/try": "the staff member's own test sentence",
     "/garbage/export": "the garbage dictionary", "/garbage/items": "the garbage dictionary",
     "/garbage/categories": "the garbage dictionary", "/garbage/try": "the dictionary's answer to a test word",
+    "/procedures/events": "the 手続きナビ trees", r"/procedures/events/{code:[a-z][a-z0-9_]*}": "a 手続きナビ tree",
+    r"/procedures/events/{code:[a-z][a-z0-9_]*}/preview": "the paths through a 手続きナビ tree",
+    r"/procedures/events/{code:[a-z][a-z0-9_]*}/export": "a 手続きナビ tree",
 }
 NOT_PERSONAL.pop("/operation-logs.csv")
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,8 +30,8 @@ from linesim import ChannelConfig, SimConfig
 from linesim.testing import LineSim, run_linesim
 from tests.admin_api.test_content_api import OTHER_TOWN_TARGET, multipart
 from tests.bot.helpers import KEY_HEX, REPO, SECRET, TOKEN
-from tests.bot.test_crash_recovery import _free_port
-from tests.bot.test_scaleout import _round_robin, _stop, _wait_healthy, pg_url  # noqa: F401 (a fixture)
+from tests.bot.processes import bot_env, free_port, round_robin, stop_bot, wait_healthy
+from tests.conftest import PG_SERVER, _admin
 
 PASSWORD = "staff-pass-2026"
 QUESTION = "ドローンを飛ばしてもいいですか"
@@ -39,12 +39,22 @@ ANSWER = "ドローンの飛行は建設課（0000-00-1181）にご相談くだ�
 
 
 def start(port: int, db_url: str, sim_url: str, log: Path, *, shared: bool = False) -> subprocess.Popen:
-    env = {**os.environ, "LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
-           "LINE_API_BASE_URL": sim_url, "DATABASE_URL": db_url, "DATA_ENCRYPTION_KEY": KEY_HEX,
-           "CONTENT_DIR": str(REPO / "content"), "LOG_LEVEL": "WARNING", "NLU_ENCODER": "none",
-           **({"INSTANCE_MODE": "shared"} if shared else {})}
+    env = bot_env(db_url, sim_url, NLU_ENCODER="none", **({"INSTANCE_MODE": "shared"} if shared else {}))
     return subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port), "--skip-migrate"],
                             cwd=REPO, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
+
+
+@pytest.fixture
+async def pg_url() -> Any:
+    """A migrated PostgreSQL database of its own."""
+    name = f"madoguchi_reload_{uuid.uuid4().hex[:8]}"
+    await _admin(f'CREATE DATABASE "{name}"')
+    url = f"{PG_SERVER}/{name}"
+    try:
+        await upgrade_async(url)
+        yield url
+    finally:
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def staff_login(db_url: str, port: int) -> dict[str, str]:
@@ -103,7 +113,7 @@ async def test_a_published_faq_and_an_imported_5374_dictionary_are_answered_by_t
         tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
     await upgrade_async(url)
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "bot.log"
     config = SimConfig(channels=[ChannelConfig("production", SECRET, TOKEN, f"http://127.0.0.1:{port}/callback")])
     proc = None
@@ -111,7 +121,7 @@ async def test_a_published_faq_and_an_imported_5374_dictionary_are_answered_by_t
         async with run_linesim(config) as started:
             sim = LineSim(started.app, started.url, "production", strict=False)
             proc = start(port, url, sim.url, log)
-            await _wait_healthy(port, proc)
+            await wait_healthy(port, proc)
             auth = await staff_login(url, port)
             citizen = sim.create_user("市民")
             await sim.follow(citizen)
@@ -134,13 +144,13 @@ async def test_a_published_faq_and_an_imported_5374_dictionary_are_answered_by_t
         assert "Traceback" not in log.read_text()
     finally:
         if proc is not None:
-            _stop(proc)
+            stop_bot(proc)
 
 
 @pytest.mark.slow
-async def test_two_instances_on_one_postgresql_both_answer_the_new_faq(tmp_path: Path, pg_url: str) -> None:  # noqa: F811
-    ports = [_free_port(), _free_port()]
-    runner, proxy = await _round_robin(ports)
+async def test_two_instances_on_one_postgresql_both_answer_the_new_faq(tmp_path: Path, pg_url: str) -> None:
+    ports = [free_port(), free_port()]
+    runner, proxy = await round_robin(ports)
     config = SimConfig(channels=[ChannelConfig("production", SECRET, TOKEN, f"http://127.0.0.1:{proxy}/callback")])
     procs: list[subprocess.Popen] = []
     logs = [tmp_path / f"bot{i}.log" for i in range(len(ports))]
@@ -149,7 +159,7 @@ async def test_two_instances_on_one_postgresql_both_answer_the_new_faq(tmp_path:
             sim = LineSim(started.app, started.url, "production", strict=False)
             for port, log in zip(ports, logs, strict=True):
                 procs.append(start(port, pg_url, sim.url, log, shared=True))
-                await _wait_healthy(port, procs[-1])
+                await wait_healthy(port, procs[-1])
             auth = await staff_login(pg_url, ports[0])
             # staff publish on the first instance's console
             await api("POST", ports[0], "/faq/entries", auth, json={
@@ -168,5 +178,5 @@ async def test_two_instances_on_one_postgresql_both_answer_the_new_faq(tmp_path:
             assert "Traceback" not in log.read_text()
     finally:
         for proc in procs:
-            _stop(proc)
+            stop_bot(proc)
         await runner.cleanup()

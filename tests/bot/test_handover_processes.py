@@ -33,7 +33,8 @@ from civic.staff.services import create_staff
 from linesim import ChannelConfig, SimConfig
 from linesim.testing import LineSim, run_linesim
 from tests.bot.helpers import KEY_HEX, SECRET, TOKEN
-from tests.bot.test_crash_recovery import _free_port, _start_bot, _stopped, _until, _worker_of
+from tests.bot.processes import free_port, start_bot, until, worker_of
+from tests.bot.test_crash_recovery import _stopped
 
 API = "/admin/api/v1"
 LATER = [f"{n}通目：住民票の写しについてです" for n in range(2, 7)]
@@ -67,14 +68,14 @@ async def _stream(http: aiohttp.ClientSession, url: str, events: list[tuple[str,
 async def test_worker_crash_mid_hand_over_loses_no_message_and_sends_none_twice(tmp_path: Path) -> None:
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'handover.db'}"
     await upgrade_async(db_url)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     config = SimConfig(channels=[ChannelConfig("production", SECRET, TOKEN, f"{base}/callback")])
     async with run_linesim(config) as started, aiohttp.ClientSession() as http:
         sim = LineSim(started.app, started.url, "production", strict=False)
         user = sim.create_user("有人 花子")
         log = tmp_path / "bot.log"
-        proc = _start_bot(port, db_url, sim.url, log)
+        proc = start_bot(port, db_url, sim.url, log)
         events: list[tuple[str, dict[str, Any]]] = []
         stream: asyncio.Task[None] | None = None
         try:
@@ -94,25 +95,25 @@ async def test_worker_crash_mid_hand_over_loses_no_message_and_sends_none_twice(
                     return await r.json()
 
             await sim.send_text(user, "職員と話したい")
-            await _until(lambda: len(sim.messages(user)) == 1)
+            await until(lambda: len(sim.messages(user)) == 1)
             [item] = await api("GET", "/handovers?status=open")
             hid = item["id"]
             ticket = await api("POST", "/handovers/stream-ticket")
             stream = asyncio.create_task(_stream(http, f"{base}{ticket['url']}", events))
-            await _until(lambda: any(k == "ready" for k, _ in events))
+            await until(lambda: any(k == "ready" for k, _ in events))
 
             await sim.send_text(user, "1通目：転入の手続きについてです")  # the worker records it
-            await _until(lambda: any(k == "message" and d["handover"] == hid for k, d in events))
+            await until(lambda: any(k == "message" and d["handover"] == hid for k, d in events))
             seen_live = [d["last"] for k, d in events if k == "message"]
 
-            worker = _worker_of(proc)
+            worker = worker_of(proc)
             os.kill(worker, signal.SIGSTOP)  # mid-hand-over: the worker stands still
-            await _until(lambda: _stopped(worker))
+            await until(lambda: _stopped(worker))
             for text in LATER:
                 await sim.send_text(user, text)  # accepted by the web process, durable in the inbox
             reply = await api("POST", f"/handovers/{hid}/messages", {"text": "窓口です。ご用件を承ります。"})
             os.kill(worker, signal.SIGKILL)  # the web process starts a new worker, which resumes
-            await _until(lambda: any(k == "message" and d["last"] > reply["id"] for k, d in events))
+            await until(lambda: any(k == "message" and d["last"] > reply["id"] for k, d in events))
 
             async def recorded() -> list[str]:
                 rows = await api("GET", f"/handovers/{hid}/messages")
@@ -123,7 +124,7 @@ async def test_worker_crash_mid_hand_over_loses_no_message_and_sends_none_twice(
                     break
                 await asyncio.sleep(0.05)
             await api("POST", f"/handovers/{hid}/close")
-            await _until(lambda: len(sim.messages(user)) >= 3)
+            await until(lambda: len(sim.messages(user)) >= 3)
             await asyncio.sleep(1.0)  # anything sent twice would have arrived by now
             assert await recorded() == ["1通目：転入の手続きについてです", *LATER]  # each once, in order
             texts = [m.get("text", "") for m in sim.messages(user)]

@@ -26,15 +26,18 @@ def sim_url(demo: Demo) -> str:
     return f"{host}:{int(port) + 101}"
 
 
-async def ask_until(demo: Demo, user: str, text: str, wanted: str, *, guard: float = 60.0) -> None:
-    """The citizen asks ``text`` (again every second) until an answer holds ``wanted``."""
+async def ask_until(demo: Demo, user: str, text: str, wanted: str, *, guard: float = 60.0,
+                    channel: str | None = None) -> None:
+    """The citizen asks ``text`` (again every second) until an answer holds ``wanted`` (``channel``: linesim's)."""
+    on = {"channel": channel} if channel else {}
     async with aiohttp.ClientSession() as http, asyncio.timeout(guard):
         seen = 0
         while True:
-            async with http.post(f"{sim_url(demo)}/linesim/api/users/{user}/actions", json={"type": "text", "text": text}) as r:
+            async with http.post(f"{sim_url(demo)}/linesim/api/users/{user}/actions", params=on,
+                                 json={"type": "text", "text": text}) as r:
                 assert r.status < 300, await r.text()
             await asyncio.sleep(1.0)
-            async with http.get(f"{sim_url(demo)}/linesim/api/users/{user}/timeline", params={"after": str(seen)}) as r:
+            async with http.get(f"{sim_url(demo)}/linesim/api/users/{user}/timeline", params={"after": str(seen), **on}) as r:
                 entries = (await r.json())["entries"]
             if entries:
                 seen = max(e["seq"] for e in entries)

@@ -158,6 +158,7 @@ async def test_compose_preview_test_send_calendar_import_and_results(tmp_path: P
             await expect(page.locator('input[name="title"] + .field-error')).to_be_visible()
             await look(page, "delivery-recurring-error")
             await page.get_by_label("タイトル").fill("燃やすごみの日")
+            await expect(page.get_by_label("緊急配信", exact=False)).not_to_be_checked()  # routine unless marked (#22)
             await page.get_by_role("button", name="保存する").click()
             await expect(page.get_by_role("dialog")).to_contain_text("友だち全員（いま2人）に繰り返し送ります")
             await page.get_by_role("button", name="送る", exact=True).click()

@@ -22,9 +22,10 @@ async def test_staff_send_a_safety_check_see_the_tallies_and_close_it(tmp_path: 
             await look(page, "safety")
 
             await page.get_by_label("タイトル").fill("大雨による避難指示")
+            await expect(page.get_by_label("送り先")).to_have_value("")  # 友だち全員 unless a segment is chosen
             await page.get_by_role("button", name="送る", exact=True).click()
             dialog = page.locator("#confirm")
-            await expect(dialog).to_contain_text("緊急配信", timeout=WAIT)
+            await expect(dialog).to_contain_text("友だち全員に緊急配信", timeout=WAIT)
             await dialog.get_by_role("button", name="送る").click()
             row = page.locator("#safety-checks tbody tr").first
             await expect(row).to_contain_text("大雨による避難指示", timeout=WAIT)

@@ -24,9 +24,10 @@ from civic.counter.ocr.samples import distort, render, sample_values
 from civic.procedures.household import Address, Household, Person
 from civic.procedures.payload import QrKeyring, Ticket
 from civic.staff.services import create_staff
-from tests.browser import axe_violations, chromium, guard
+from tests.browser import axe_violations, chromium
 from tests.conftest import TEST_KEY
 from tests.counter.conftest import QR_KEY, TOWN
+from tests.counter.console_page import signed_in
 
 WAIT = 60_000
 SHOTS = Path("/tmp/console-shots")
@@ -71,16 +72,7 @@ async def test_a_whole_tennyu_at_the_counter(tmp_path: Path) -> None:
     scan.write_bytes(distort(render(layout, printed), random.Random(6)))
     try:
         async with chromium() as browser:
-            context = await browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900}, accept_downloads=True)
-            errors: list[str] = []
-            page = await context.new_page()
-            guard(page, errors)
-            page.on("console", lambda m: m.type == "error" and not m.text.startswith("Failed to load resource")
-                    and errors.append(m.text))
-            await page.goto(f"{base}/admin/")
-            await page.locator('input[autocomplete="username"]').fill("kanri")
-            await page.locator('input[autocomplete="current-password"]').fill("staff-pass-2026")
-            await page.get_by_role("button", name="ログイン").click()
+            context, page, errors = await signed_in(browser, base)
             await expect(page.get_by_role("heading", name="書かない窓口", level=1)).to_be_visible(timeout=WAIT)
             await expect(page.get_by_role("link", name="ダッシュボード")).to_have_count(0)  # LINE features are not here
             await _look(page, "start")

@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 from sqlmodel import func, select
 
-from admin_api import counter_views
+from admin_api import counter_aid_views, counter_related_views, counter_views
 from admin_api.routing import MUTATING
 from civic.counter.ocr.layouts import load_dir
 from civic.counter.ocr.samples import distort, render, sample_values
@@ -21,11 +21,16 @@ from tests.counter.conftest import QR_KEY, TOWN, Counter, rng, tennyu
 #: GETs that answer with no personal data, and why.
 NOT_PERSONAL = {"/counter/layouts": "layout definitions: regions of a sample, no personal data",
                 "/counter/layouts/{key}": "one layout definition (exported to other towns)",
-                "/counter/report": "counts and mean times by day, hour, document, kind and origin town: no person"}
+                "/counter/report": "counts and mean times by day, hour, document, kind and origin town: no person",
+                "/counter/addresses": "Japan Post's prefectures, municipalities and 町域: no person",
+                "/counter/kanji": "KANJIDIC2 characters by reading, 部首, strokes: no person"}
+#: Every router the counter role serves.
+ROUTERS = (counter_views.router, counter_aid_views.router, counter_related_views.router)
+OPERATIONS = [op for r in ROUTERS for op in r.operations]
 
 
 def test_every_get_of_a_form_is_a_logged_personal_read() -> None:
-    for op in counter_views.router.operations:
+    for op in OPERATIONS:
         if op.method == "GET":
             assert (op.personal == "counter_forms" and op.personal_always) or op.path in NOT_PERSONAL, op.path
 
@@ -54,10 +59,12 @@ async def test_every_mutating_counter_route_writes_exactly_one_entry(counter: Co
             "PATCH", f"/counter/forms/{made['id']}", json={"status": "review", "note": "確認お願いします"}, expect=200),
         ("POST", "/counter/ocr"): lambda: counter.call("POST", "/counter/ocr", data=ocr_form(), expect=200),
         ("POST", "/counter/qr"): lambda: counter.call("POST", "/counter/qr", json={"texts": [sealed]}, expect=201),
+        ("POST", r"/counter/forms/{id:\d+}/related"): lambda: counter.call(
+            "POST", f"/counter/forms/{made['id']}/related", json={"template": "juminhyo", "copies": 2}, expect=201),
         ("PUT", "/counter/layouts/{key}"): lambda: counter.call("PUT", "/counter/layouts/card-menkyo",
                                                                 json=exported, expect=200),
     }
-    routes = {(op.method, op.path) for op in counter_views.router.operations if op.method in MUTATING}
+    routes = {(op.method, op.path) for op in OPERATIONS if op.method in MUTATING}
     assert routes == set(drives), f"drive the new routes here: {routes ^ set(drives)}"
     for route, drive in drives.items():
         before = await _count(counter)

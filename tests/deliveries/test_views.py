@@ -126,6 +126,7 @@ async def test_deliveries_end_to_end_through_the_api(aiohttp_client: Any, db: Da
         "title": "秋祭り", "messages": [flex, {"type": "text", "text": "ぜひお越しください"}], "timing": "now"})
     created = await r.json()
     assert r.status == 201 and created["status"] == "scheduled" and created["estimate"] == 25 and woken == [1]
+    assert created["urgent"] is False
     bad = dict(flex, contents={"type": "bubble", "body": {"type": "box", "layout": "diagonal", "contents": []}})
     r = await client.post(f"{api}/deliveries", headers=auth("delivery"), json={"title": "x", "messages": [bad]})
     assert r.status == 422 and (await r.json())["error"]["field"] == "messages.0"
@@ -154,6 +155,18 @@ async def test_deliveries_end_to_end_through_the_api(aiohttp_client: Any, db: Da
     assert r.status == 409  # nothing failed
     r = await client.post(f"{api}/deliveries/{created['id']}/cancel", headers=auth("viewer"))
     assert r.status == 403
+
+
+async def test_an_urgent_delivery_through_the_api(aiohttp_client: Any, db: Database, line: Line) -> None:
+    clock = FrozenClock(NOW)
+    users = await line.citizens(db, 3)
+    client = await _client(aiohttp_client, db, clock, [])
+    r = await client.post("/admin/api/v1/deliveries", headers=auth("delivery"), json={
+        "title": "避難指示", "messages": [{"type": "text", "text": "【緊急】避難してください"}], "urgent": True})
+    assert r.status == 201 and (await r.json())["urgent"] is True
+    await dispatcher(db, clock, line).tick()
+    assert [c.path for c in line.sim.calls("/v2/bot/message")] == ["/v2/bot/message/broadcast"]
+    assert all(len(line.sim.messages(u)) == 1 for u in users)
 
 
 async def test_csv_import_and_template(aiohttp_client: Any, db: Database) -> None:

@@ -17,7 +17,9 @@ import pytest
 from sqlmodel import select
 
 from civic.booking.models import BookerProfile, Reservation, ReservedEquipment, WaitlistEntry
+from civic.citizens.models import Citizen
 from civic.clock import FrozenClock
+from civic.mypage.models import MailMessage, MyPageEmail, MyPageNotice
 from conversation.state import ConversationState
 from linesim.testing import LineSim
 from tests.dialogues.conftest import START, Chat, quick_labels, texts
@@ -109,9 +111,14 @@ async def test_one_sentence_to_a_reservation_number(any_town: CounterTown) -> No
         assert line in summary
     assert quick_labels(out)[:2] == ["予約する", "日時を変える"]
 
+    await _verified_email(town, chat.user, "hanako@example.jp")
     out = await chat.tap_quick_reply("予約する")
     assert "ご予約を承りました。予約番号は 2506-00001 です。" in texts(out)
     assert quick_labels(out) == ["予約の確認", "メニュー"]
+    async with town.db.read() as s:  # in マイページのお知らせ, and by e-mail to the verified address (国富町 表4 no.4)
+        [notice] = (await s.exec(select(MyPageNotice).where(MyPageNotice.kind == "booking.confirmed"))).all()
+        [mail] = (await s.exec(select(MailMessage).where(MailMessage.kind == "booking.confirmed"))).all()
+    assert "2506-00001" in notice.body and mail.to_address == "hanako@example.jp" and "桜木体育館" in mail.text
     [r] = await _reservations(town)
     assert (r.number, r.status, r.source, r.channel_user_id) == ("2506-00001", "confirmed", "chat", chat.user)
     assert (r.day, r.start_minute, r.end_minute, r.people, r.purpose, r.fee) == (SAT, *AFTERNOON, 12, "バレーボール", 3400)
@@ -364,3 +371,11 @@ async def test_an_offer_declined_from_my_reservations(town: CounterTown) -> None
     out = await chat.tap(buttons["辞退する"], "辞退する")
     assert "キャンセル待ちのご案内を辞退しました" in texts(out)
     assert [r.status for r in await _reservations(town) if r.channel_user_id == chat.user] == ["cancelled"]
+
+
+async def _verified_email(town: CounterTown, user: str, address: str) -> None:
+    async with town.db.write() as s:
+        citizen = (await s.exec(select(Citizen).where(Citizen.channel_user_id == user))).one()
+        assert citizen.id is not None
+        s.add(MyPageEmail(citizen_id=citizen.id, address=address, digest="d" * 64, unsubscribe_token="u" * 43,
+                          verified_at=town.clock.now(), created_at=town.clock.now()))

@@ -89,6 +89,16 @@ async def test_one_tap_answers_then_where_and_a_note(any_town: Town) -> None:
     answer = await _answer(town, away, check_id)
     assert answer is not None and (answer.status, answer.place, answer.note) == (EVACUATING, shelters[0], None)
 
+    # 避難中, then 無事 before saying where: no more questions, the answer is 無事
+    changed = town.chat("考えを変えた人")
+    await changed.say("こんにちは")
+    await _send(town, changed, check_id)
+    await changed.tap_quick_reply("避難中")
+    reply = await changed.tap(f"safety=answer&c={check_id}&s=safe", "無事")
+    assert "「無事」と記録しました" in texts(reply)
+    assert (await state_of(town, changed.user)).get("flow") is None
+    assert (await _answer(town, changed, check_id)).status == SAFE  # type: ignore[union-attr]
+
     # a later tap replaces the answer (the latest counts)
     await _send(town, away, check_id)
     await away.tap_quick_reply("無事")
@@ -97,9 +107,9 @@ async def test_one_tap_answers_then_where_and_a_note(any_town: Town) -> None:
     async with town.db.read() as s:
         counted = await safety.tallies(s, check_id)
         total, rows = await safety.answers(s, check_id, status=NEED_HELP)
-    assert counted.total == 3 and counted.by_status == {SAFE: 2, NEED_HELP: 1, EVACUATING: 0}
+    assert counted.total == 4 and counted.by_status == {SAFE: 3, NEED_HELP: 1, EVACUATING: 0}
     assert counted.districts == {"本町": {SAFE: 0, NEED_HELP: 1, EVACUATING: 0},
-                                 "（地区未登録）": {SAFE: 2, NEED_HELP: 0, EVACUATING: 0}}
+                                 "（地区未登録）": {SAFE: 3, NEED_HELP: 0, EVACUATING: 0}}
     assert total == 1 and rows[0].district == "本町" and rows[0].channel_user_id == helpless.user
 
     # closed: the button answers politely, nothing recorded

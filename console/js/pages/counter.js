@@ -4,6 +4,8 @@
 // process states with who and when; search; the PDF in the town's layout (masked by role).
 import { api, download } from "../api.js";
 import { h, field, showError, clearErrors, toast } from "../ui.js";
+import { enhanceCounterForm } from "./counter-aids.js";
+import { relatedForms } from "./counter-related.js";
 
 const KINDS = { tennyu: "転入", tokurei_tennyu: "特例転入", kokugai_tennyu: "国外転入", tenkyo: "転居",
   tenshutsu: "転出", setai_henko: "世帯変更", shokken: "職権記載" };
@@ -251,7 +253,7 @@ export default async function counter(main, ctx) {
     editor.replaceChildren(
       h("h2", { id: "c-form", tabindex: "-1" }, `届書 ${f.number}（${f.kind_label}・${f.status_label}）`),
       h("p", { class: "hint" }, `作成 ${f.created_by} ${clock(f.created_at)}／最終更新 ${f.updated_by} ${clock(f.updated_at)}${f.masked ? "／個人番号・住民票コードはマスキングしています" : ""}`),
-      problems, form,
+      problems, form, enhanceCounterForm(form, writable),
       h("div", { class: "section" }, h("h3", {}, "工程"), field("状態を変える理由・メモ", note), moves,
         h("div", { class: "row-actions" }, h("button", { type: "button", onclick: () => download(`/counter/forms/${f.id}.pdf`, `${f.number}.pdf`)
           .catch((err) => toast(err.message, "error")) }, "PDF を保存（町の様式）"))),
@@ -260,6 +262,7 @@ export default async function counter(main, ctx) {
         h("thead", {}, h("tr", {}, ["日時", "職員", "状態", "メモ"].map((t) => h("th", { scope: "col" }, t)))),
         h("tbody", {}, f.history.map((e) => h("tr", {}, h("td", {}, clock(e.at)), h("td", {}, e.staff),
           h("td", {}, e.status_from ? `${STATUSES[e.status_from]} → ${STATUSES[e.status_to]}` : STATUSES[e.status_to]), h("td", {}, e.note)))))));
+    editor.append(await relatedForms(f, ctx));
     if (error) showError(form, error);
   }
   if (id) await showForm(id);

@@ -137,13 +137,16 @@ export async function deliveryEditor(main, ctx, row, back) {
     return r;
   };
 
+  // 緊急配信 (issue #22): before every other delivery; to everyone, one LINE broadcast
+  const urgent = h("input", { type: "checkbox", name: "urgent", checked: !!start.urgent, disabled: !editable });
+  const urgentField = h("label", { class: "inline" }, urgent, "緊急配信（ほかのすべての配信より先に送ります。災害時の避難情報などに）");
   // ---- the form ----------------------------------------------------------------------------------
   const titleInput = h("input", { name: "title", value: start.title, maxlength: 100, required: true, disabled: !editable });
   const body = () => {
     const t = timingValue();
     return { title: titleInput.value, messages: [...list.children].map((li) => li.read() || {}), target: targetValue(),
       segment_id: targetValue() === "segment" && segment.value ? Number(segment.value) : null, timing: t,
-      send_at: t === "at" && sendAt.value ? `${sendAt.value}:00+09:00` : null, rule: readRule() };
+      send_at: t === "at" && sendAt.value ? `${sendAt.value}:00+09:00` : null, rule: readRule(), urgent: urgent.checked };
   };
   let timer;
   function changed() {
@@ -175,7 +178,7 @@ export async function deliveryEditor(main, ctx, row, back) {
         field("タイトル（職員用。利用者には見えません）", titleInput),
         h("h2", {}, `メッセージ（${MAX}件まで）`), list, editable ? addButton : null,
         h("h2", {}, "配信先"), target, segmentField, count,
-        h("h2", {}, "タイミング"), timing, atPanel, recurringPanel, reminderPanel, common),
+        h("h2", {}, "タイミング"), timing, atPanel, recurringPanel, reminderPanel, common, urgentField),
       preview),
     h("div", { class: "actions" },
       h("button", { type: "button", class: "secondary", onclick: back }, "一覧に戻る"),

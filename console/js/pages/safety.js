@@ -1,7 +1,8 @@
 // 安否確認 (issue #22): send a safety check (an urgent delivery with 無事 / 支援が必要 / 避難中 as one-tap
 // answers), see the answers by district, follow up those who need help (where they are, what they wrote),
 // export the answers as CSV, close the check.
-// API calls: list = GET /safety-checks; send = POST /safety-checks {title, question, target};
+// API calls: list = GET /safety-checks; send = POST /safety-checks {title, question, target, segment_id}
+// (segments to choose from = GET /segments);
 // one = GET /safety-checks/{id}; those who need help = GET /safety-checks/{id}/answers?status=need_help;
 // CSV = GET /safety-checks/{id}/answers.csv; close = POST /safety-checks/{id}/close.
 import { api, download } from "../api.js";
@@ -53,17 +54,23 @@ export default async function safetyPage(main, ctx) {
     const title = h("input", { name: "title", id: "safety-title", maxlength: "100", required: true, placeholder: "例：大雨による避難指示（6月9日）" });
     const question = h("textarea", { name: "question", id: "safety-question", maxlength: "1000", rows: "3", required: true },
       "町に避難指示が出ています。いまの状況を教えてください。");
+    const segments = ctx.can("segments.read") ? await api("GET", "/segments").catch(() => []) : [];
+    const target = h("select", { name: "segment_id", id: "safety-target" },
+      h("option", { value: "" }, "友だち全員"), segments.map((g) => h("option", { value: String(g.id) }, `セグメント：${g.name}`)));
     const form = h("form", { class: "card", "aria-label": "安否確認を送る" },
       h("h2", {}, "安否確認を送る"),
-      h("p", {}, "全員に緊急配信（ほかのすべての配信より先）で送ります。利用者は「無事／支援が必要／避難中」を1回押すだけで回答できます。"),
-      field("タイトル", title), field("問いかけ", question),
+      h("p", {}, "緊急配信（ほかのすべての配信より先）で送ります。利用者は「無事／支援が必要／避難中」を1回押すだけで回答できます。"),
+      field("タイトル", title), field("問いかけ", question), field("送り先", target),
       h("div", { class: "actions" }, h("button", { type: "submit", class: "danger" }, "送る")));
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       clearErrors(form);
-      if (!(await confirmAction("安否確認をすべての利用者に緊急配信で送ります。よろしいですか？", "送る"))) return;
+      const who = target.value ? target.selectedOptions[0].textContent : "友だち全員";
+      if (!(await confirmAction(`安否確認を${who}に緊急配信で送ります。よろしいですか？`, "送る"))) return;
+      const body = { title: title.value, question: question.value };
+      if (target.value) Object.assign(body, { target: "segment", segment_id: Number(target.value) });
       try {
-        await api("POST", "/safety-checks", { title: title.value, question: question.value });
+        await api("POST", "/safety-checks", body);
         toast("安否確認を送りました。");
         location.reload();
       } catch (err) { showError(form, err); }

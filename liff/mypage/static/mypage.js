@@ -252,6 +252,22 @@
     return sec;
   }
 
+  function recommendationsSection(items) {
+    var sec = section("recommendations", "おすすめ");
+    sec.appendChild(h("p", { class: "meta", text: "登録情報（お子さまの生年月日など）から、いまご利用いただけそうな町のサービスをご案内します。" }));
+    if (!items.length) { sec.appendChild(empty("いまご案内できるおすすめはありません。")); return sec; }
+    var list = h("ul", { class: "items" });
+    items.forEach(function (r) {
+      list.appendChild(h("li", { "data-recommendation": r.id },
+        h("h3", { class: "title", text: r.title }),
+        r.dates.length ? h("div", { class: "meta", text: r.date_label + "：" + r.dates.map(function (d) { return d.split("-")[0] + "年" + dayLabel(d); }).join("、") }) : null,
+        r.body ? h("div", { class: "body", text: r.body }) : null,
+        r.link_url ? h("a", { href: r.link_url, rel: "noopener", target: "_blank", text: "詳しくはこちら（" + r.title + "）" }) : null));
+    });
+    sec.appendChild(list);
+    return sec;
+  }
+
   function profileSection(me) {
     var sec = section("profile", "登録情報");
     sec.appendChild(h("h3", { text: "登録している属性" }));
@@ -367,6 +383,7 @@
     main.appendChild(bookingsSection(me.bookings));
     main.appendChild(reportsSection(me.reports));
     main.appendChild(todosSection(me.todos));
+    main.appendChild(recommendationsSection(me.recommendations || []));
     main.appendChild(profileSection(me));
     main.appendChild(leaveSection());
     document.body.setAttribute("data-ready", "1");
