@@ -45,7 +45,7 @@ class NluExtra(SQLModel, table=True):
 
     __tablename__ = "nlu_extra"
 
-    name: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    section: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
     text: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
 
 
@@ -117,7 +117,7 @@ async def replace(session: AsyncSession, items: Iterable[tuple[str, str, bool]],
                                   updated_by=staff))
     row = await session.get(NluExtra, EXTRAS)
     if row is None:
-        row = NluExtra(name=EXTRAS)
+        row = NluExtra(section=EXTRAS)
     row.text = extra_yaml
     session.add(row)
     await session.flush()

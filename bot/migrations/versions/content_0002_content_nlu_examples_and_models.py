@@ -29,9 +29,9 @@ def upgrade() -> None:
     with op.batch_alter_table('nlu_example', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_nlu_example_intent'), ['intent'], unique=False)
     op.create_table('nlu_extra',
-    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('section', sa.String(length=64), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
-    sa.PrimaryKeyConstraint('name')
+    sa.PrimaryKeyConstraint('section')
     )
     op.create_table('nlu_model',
     sa.Column('id', sa.Integer(), nullable=False),
