@@ -1,6 +1,6 @@
 """content: NLU training examples, extra sections and models (retrains) staff run from the console
 
-Revision ID: content_0002
+Revision ID: content_nlu_0001
 Revises: content_0001
 Create Date: 2026-12-04 19:50:00
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import civic.types
 
 
-revision = 'content_0002'
+revision = 'content_nlu_0001'
 down_revision = 'content_0001'
 branch_labels = None
 depends_on = None
