@@ -129,6 +129,7 @@ async def _spray(sim: LineSim, users: list[str], messages: int, sent: Counter[st
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # a hang guard: 128 s on a quiet machine, near 300 s on a loaded one
 async def test_three_instances_answer_sprayed_citizens_once_in_order_through_a_sigkill(
         tmp_path: Path, empty_pg: str) -> None:
     url = empty_pg
