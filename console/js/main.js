@@ -131,9 +131,10 @@ function signIn(notice) {
 function nav() {
   const list = document.getElementById("nav-list");
   const shown = PAGES.filter(offered);
-  list.replaceChildren(...GROUPS.filter((g) => shown.some((p) => groupOf(p) === g)).map((g, i) =>
-    h("li", { class: "nav-group" }, h("span", { class: "nav-group-title", id: `nav-group-${i}` }, g),
-      h("ul", { "aria-labelledby": `nav-group-${i}` }, shown.filter((p) => groupOf(p) === g).map((p) =>
+  list.replaceChildren(...GROUPS.filter((g) => shown.some((p) => groupOf(p) === g)).map((g) =>
+    // the group's name is read before its links; not a label, so that a page's own fields keep theirs
+    h("li", { class: "nav-group" }, h("span", { class: "nav-group-title" }, g),
+      h("ul", {}, shown.filter((p) => groupOf(p) === g).map((p) =>
         h("li", {}, h("a", { href: `#/${p.path}`, "data-path": p.path }, p.title)))))));
   document.getElementById("nav").hidden = false;
   document.getElementById("top").hidden = false;
