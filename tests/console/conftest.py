@@ -46,12 +46,24 @@ class Demo:
 
 @contextlib.asynccontextmanager
 async def running_demo(directory: Path) -> AsyncIterator[Demo]:
-    port = _free_pair()
-    ready, stop = asyncio.Event(), asyncio.Event()
-    task = asyncio.create_task(serve_demo("127.0.0.1", port, directory, REPO / "content", ready, stop))
+    for attempt in range(3):  # a port found free can be taken by another process before the demo binds it
+        port, home = _free_pair(), directory / f"demo{attempt}"  # a fresh home for each try
+        home.mkdir()
+        ready, stop = asyncio.Event(), asyncio.Event()
+        task = asyncio.create_task(serve_demo("127.0.0.1", port, home, REPO / "content", ready, stop))
+        waiting = asyncio.create_task(ready.wait())
+        await asyncio.wait({task, waiting}, timeout=180, return_when=asyncio.FIRST_COMPLETED)  # a bound
+        if ready.is_set():
+            break
+        waiting.cancel()
+        error = task.exception() if task.done() else None
+        if not isinstance(error, OSError) or attempt == 2:
+            stop.set()
+            if not task.done():
+                task.cancel()
+            raise error or TimeoutError("the demo did not start in 180 s")
     try:
-        await asyncio.wait_for(ready.wait(), 180)  # a bound, not a speed check
-        password = (directory / "admin-password.txt").read_text(encoding="utf-8").strip()
+        password = (home / "admin-password.txt").read_text(encoding="utf-8").strip()
         yield Demo(f"http://127.0.0.1:{port}", DEMO_ADMIN, password)
     finally:
         stop.set()
