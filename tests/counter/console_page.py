@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import Any
 
-from tests.browser import guard
+from tests.browser import axe_violations, guard
+
+SHOTS = Path("/tmp/console-shots")
 
 
 async def signed_in(browser: Any, base: str, login: str = "kanri") -> tuple[Any, Any, list[str]]:
@@ -20,3 +24,11 @@ async def signed_in(browser: Any, base: str, login: str = "kanri") -> tuple[Any,
     await page.locator('input[autocomplete="current-password"]').fill("staff-pass-2026")
     await page.get_by_role("button", name="ログイン").click()
     return context, page, errors
+
+
+async def looked_at(page: Any, name: str) -> None:
+    """axe-core finds nothing on the page, and a screenshot of it is kept to be looked at."""
+    found = await axe_violations(page)
+    assert found == [], found
+    await asyncio.to_thread(SHOTS.mkdir, exist_ok=True)
+    await page.screenshot(path=SHOTS / f"{name}.png", full_page=True)

@@ -5,7 +5,6 @@ the name field, 本籍 copied from the first member, a related form made and sav
 from __future__ import annotations
 
 import asyncio
-import socket
 from pathlib import Path
 
 from aiohttp import web
@@ -18,26 +17,13 @@ from civic.counter.desk import CounterDesk
 from civic.counter.ocr.engines import TesseractEngine
 from civic.procedures.payload import QrKeyring
 from civic.staff.services import create_staff
-from tests.browser import axe_violations, chromium
+from tests.bot.processes import free_port
+from tests.browser import chromium
 from tests.conftest import TEST_KEY
 from tests.counter.conftest import QR_KEY, TOWN
-from tests.counter.console_page import signed_in
+from tests.counter.console_page import looked_at, signed_in
 
 WAIT = 60_000
-SHOTS = Path("/tmp/console-shots")
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-async def _axe(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    found = await axe_violations(page)
-    assert found == [], found
-    await asyncio.to_thread(SHOTS.mkdir, exist_ok=True)
-    await page.screenshot(path=SHOTS / f"counter-aids-{name}.png", full_page=True)
 
 
 async def test_address_kanji_copy_and_related_forms_in_the_browser(tmp_path: Path) -> None:
@@ -47,7 +33,7 @@ async def test_address_kanji_copy_and_related_forms_in_the_browser(tmp_path: Pat
     app = build_counter_app(settings, desk=CounterDesk.for_town(TOWN, TesseractEngine, QrKeyring(QR_KEY)))
     runner = web.AppRunner(app)
     await runner.setup()
-    port = _port()
+    port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     from admin_api.keys import ADMIN_CONTEXT
 
@@ -67,7 +53,7 @@ async def test_address_kanji_copy_and_related_forms_in_the_browser(tmp_path: Pat
             dialog = page.get_by_role("dialog", name="住所・本籍を選ぶ")
             await dialog.get_by_label("頭文字（かな）").fill("ふくみ")
             await expect(dialog.get_by_label("町域・大字").locator("option", has_text="御井町（ミイマチ）")).to_have_count(1, timeout=WAIT)
-            await _axe(page, "address")
+            await looked_at(page, "counter-aids-address")
             await dialog.get_by_label("町域・大字").select_option(label="御井町（ミイマチ）")
             await dialog.get_by_role("button", name="この町域を入れる").click()
             await expect(page.locator('[name="household.new_address.text"]')).to_have_value("福岡県久留米市御井町")
@@ -91,7 +77,7 @@ async def test_address_kanji_copy_and_related_forms_in_the_browser(tmp_path: Pat
             await page.get_by_role("button", name="漢字を探す").click()
             await page.get_by_role("button", name="崎（").first.click(timeout=WAIT)
             await expect(name).to_have_value("山崎")
-            await _axe(page, "kanji")
+            await looked_at(page, "counter-aids-kanji")
             # 4. copy-input: the second member's 本籍・筆頭者 as the first's
             await page.locator('[name="members.0.hittousha"]').fill("山崎一郎")
             await page.get_by_role("button", name="世帯員2の本籍・筆頭者を世帯員1と同じにする").click()
@@ -114,7 +100,7 @@ async def test_address_kanji_copy_and_related_forms_in_the_browser(tmp_path: Pat
                 await related.get_by_role("button", name="PDF を保存").click()
             pdf = Path(await (await download.value).path())
             assert (await asyncio.to_thread(pdf.read_bytes)).startswith(b"%PDF")
-            await _axe(page, "related")
+            await looked_at(page, "counter-aids-related")
             await context.close()
             assert errors == [], errors
     finally:

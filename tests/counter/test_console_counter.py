@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import socket
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -24,26 +23,13 @@ from civic.counter.ocr.samples import distort, render, sample_values
 from civic.procedures.household import Address, Household, Person
 from civic.procedures.payload import QrKeyring, Ticket
 from civic.staff.services import create_staff
-from tests.browser import axe_violations, chromium
+from tests.bot.processes import free_port
+from tests.browser import chromium
 from tests.conftest import TEST_KEY
 from tests.counter.conftest import QR_KEY, TOWN
-from tests.counter.console_page import signed_in
+from tests.counter.console_page import looked_at, signed_in
 
 WAIT = 60_000
-SHOTS = Path("/tmp/console-shots")
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-async def _look(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    found = await axe_violations(page)
-    assert found == [], found
-    await asyncio.to_thread(SHOTS.mkdir, exist_ok=True)
-    await page.screenshot(path=SHOTS / f"counter-{name}.png", full_page=True)
 
 
 async def test_a_whole_tennyu_at_the_counter(tmp_path: Path) -> None:
@@ -54,7 +40,7 @@ async def test_a_whole_tennyu_at_the_counter(tmp_path: Path) -> None:
     app = build_counter_app(settings, desk=desk)
     runner = web.AppRunner(app)
     await runner.setup()
-    port = _port()
+    port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     base = f"http://127.0.0.1:{port}"
     from admin_api.keys import ADMIN_CONTEXT
@@ -75,7 +61,7 @@ async def test_a_whole_tennyu_at_the_counter(tmp_path: Path) -> None:
             context, page, errors = await signed_in(browser, base)
             await expect(page.get_by_role("heading", name="書かない窓口", level=1)).to_be_visible(timeout=WAIT)
             await expect(page.get_by_role("link", name="ダッシュボード")).to_have_count(0)  # LINE features are not here
-            await _look(page, "start")
+            await looked_at(page, "counter-start")
             # 1. the resident's QR code
             started = time.perf_counter()
             await page.get_by_label("二次元コードの内容").fill(sealed)
@@ -87,7 +73,7 @@ async def test_a_whole_tennyu_at_the_counter(tmp_path: Path) -> None:
             await page.get_by_label("書類の画像").set_input_files(str(scan))
             await page.get_by_role("button", name="読み取る").click()
             await expect(page.get_by_role("table", name="読み取った項目")).to_be_visible(timeout=WAIT)
-            await _look(page, "ocr")
+            await looked_at(page, "counter-ocr")
             await page.locator('[name="ocr.address"]').fill(truth["address"])  # staff correct what OCR read
             await page.get_by_role("button", name="読み取った内容を届書に反映").click()
             await expect(page.locator('[name="household.old_address.text"]')).to_have_value(truth["address"], timeout=WAIT)
@@ -111,7 +97,7 @@ async def test_a_whole_tennyu_at_the_counter(tmp_path: Path) -> None:
             # 4. the layout view: a click on a box moves to its input
             await page.get_by_role("button", name="世帯主を入力する").click()
             await expect(page.locator('[name="household.head"]')).to_be_focused()
-            await _look(page, "form")
+            await looked_at(page, "counter-form")
             # 5. 確認待ち, then the PDF in the town's layout
             await page.get_by_role("button", name="確認待ちにする").click()
             problem = page.locator(".field-error")
@@ -135,7 +121,7 @@ async def test_a_whole_tennyu_at_the_counter(tmp_path: Path) -> None:
             await page.get_by_role("button", name="完了にする").click()
             await expect(page.locator("#c-form")).to_contain_text("完了", timeout=WAIT)
             await expect(page.get_by_role("table", name="状態の履歴")).to_contain_text("前住所の番地を確認してください")
-            await _look(page, "done")
+            await looked_at(page, "counter-done")
             await context.close()
             assert errors == [], errors
             print(f"\nQR scan to a printable 異動届 in the browser: {printable:.1f} s")
