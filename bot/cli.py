@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from bot.backup import BackupConfig
     from bot.backup.running import RunLock
     from bot.backup.stores import Store
+    from civic.crypto import FieldCipher
 
 
 def load_dotenv(path: Path = Path(".env")) -> None:
@@ -149,7 +150,6 @@ def cmd_new_key(args: argparse.Namespace) -> int:
 
 
 def cmd_create_staff(args: argparse.Namespace) -> int:
-    import asyncio
     import getpass
 
     if args.counter:
@@ -158,16 +158,25 @@ def cmd_create_staff(args: argparse.Namespace) -> int:
         return create_counter_staff(args)
     settings = _settings()
     from bot.migrate import upgrade
+
+    password = args.password or getpass.getpass("パスワード: ")
+    upgrade(settings.database_url, settings.inbox_url)
+    return create_staff_account(args, password, settings.database_url, settings.cipher(), what="職員アカウント")
+
+
+def create_staff_account(args: argparse.Namespace, password: str, database_url: str, cipher: FieldCipher, *,
+                         what: str) -> int:
+    """The account of ``args`` in the migrated database at ``database_url`` (the service's or the
+    counter's), the outcome told in Japanese; 2 when the service refuses it (login taken, weak password)."""
+    import asyncio
+
     from civic.clock import SystemClock
     from civic.database import Database
     from civic.staff.errors import StaffError
     from civic.staff.services import create_staff
 
-    password = args.password or getpass.getpass("パスワード: ")
-    upgrade(settings.database_url, settings.inbox_url)
-
     async def create() -> None:
-        db = Database(settings.database_url, settings.cipher())
+        db = Database(database_url, cipher)
         try:
             await create_staff(db, SystemClock(), args.login, password, args.name or args.login, args.role)
         finally:
@@ -178,7 +187,7 @@ def cmd_create_staff(args: argparse.Namespace) -> int:
     except StaffError as exc:
         print(f"madoguchi: {exc.message}", file=sys.stderr)
         return 2
-    print(f"職員アカウント {args.login}（ロール {args.role}）を作成しました。", file=sys.stderr)
+    print(f"{what} {args.login}（ロール {args.role}）を作成しました。", file=sys.stderr)
     return 0
 
 

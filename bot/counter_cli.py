@@ -36,35 +36,19 @@ def serve_counter(args: argparse.Namespace) -> int:
 
 
 def create_counter_staff(args: argparse.Namespace) -> int:
-    import asyncio
     import getpass
 
+    from bot.cli import create_staff_account
     from bot.migrate import upgrade
-    from civic.clock import SystemClock
     from civic.crypto import FieldCipher
-    from civic.database import Database, ensure_sqlite_directory
-    from civic.staff.errors import StaffError
-    from civic.staff.services import create_staff
+    from civic.database import ensure_sqlite_directory
 
     settings = counter_settings()
     password = args.password or getpass.getpass("パスワード: ")
     ensure_sqlite_directory(settings.database_url)
     upgrade(settings.database_url, settings.database_url)
-
-    async def create() -> None:
-        db = Database(settings.database_url, FieldCipher(settings.data_key))
-        try:
-            await create_staff(db, SystemClock(), args.login, password, args.name or args.login, args.role)
-        finally:
-            await db.dispose()
-
-    try:
-        asyncio.run(create())
-    except StaffError as exc:
-        print(f"madoguchi: {exc.message}", file=sys.stderr)
-        return 2
-    print(f"窓口の職員アカウント {args.login}（ロール {args.role}）を作成しました。", file=sys.stderr)
-    return 0
+    return create_staff_account(args, password, settings.database_url, FieldCipher(settings.data_key),
+                                what="窓口の職員アカウント")
 
 
 def cmd_counter_key(args: argparse.Namespace) -> int:
