@@ -189,6 +189,15 @@ async def test_a_question_in_the_middle_is_answered_then_the_flow_resumes(town: 
     assert "写真を1枚送ってください" in texts(out)
 
 
+async def test_a_question_the_faq_knows_is_answered_with_a_way_to_report(town: Town) -> None:
+    chat = town.chat()
+    out = await chat.say("水道が止まった")  # the NLU hears a report; no category fits; the FAQ knows it
+    assert "建設課上下水道係" in texts(out) and "どのような損傷ですか" not in texts(out)
+    assert "損傷を通報する" in quick_labels(out)
+    out = await chat.tap_quick_reply("損傷を通報する")
+    assert "どのような損傷ですか" in texts(out)
+
+
 async def test_the_flow_is_recalled_once_not_after_every_other_question(town: Town) -> None:
     chat = town.chat()
     await chat.tap("action=report")
