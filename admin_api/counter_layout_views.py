@@ -65,7 +65,8 @@ def _upload(call: Call, *, with_definition: bool) -> tuple[bytes, str]:
     image, definition = b"", ""
     for part in message.iter_parts() if message.is_multipart() else ():
         name = part.get_param("name", header="content-disposition")
-        data = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
         if name == "image":
             image = data
             if len(image) > MAX_IMAGE:
