@@ -10,6 +10,8 @@ const SIDES = [["左", 0], ["上", 1], ["幅", 2], ["高さ", 3]];
 const MIN = 0.01;  // the API refuses a box under 1% of the frame
 const round = (v) => Math.round(v * 10000) / 10000;
 const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
+// a box at its place on the frame, in % (through the CSSOM: the console's CSP refuses style attributes)
+const place = (el, [l, t, w, hh]) => Object.assign(el.style, { left: `${l * 100}%`, top: `${t * 100}%`, width: `${w * 100}%`, height: `${hh * 100}%` }) && el;
 
 // multipart with the session's token (api() sends JSON or one file as it is)
 async function upload(path, parts) {
@@ -53,9 +55,9 @@ export default async function counterLayouts(main, ctx) {
       h("thead", {}, h("tr", {}, ["名前", "key", "書類の種類", "領域", "操作"].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, listed.map((r) => h("tr", {}, h("td", {}, r.name), h("td", {}, r.key), h("td", {}, known.kinds[r.kind] || r.kind),
         h("td", {}, `${r.fields}`), h("td", {}, h("div", { class: "row-actions" },
-          h("button", { type: "button", class: "secondary", onclick: () => edit(r.key) }, `${r.name} を直す`),
-          h("button", { type: "button", class: "secondary", onclick: () => download(`/counter/layouts/${encodeURIComponent(r.key)}`, `${r.key}.json`)
-            .catch((err) => toast(err.message, "error")) }, `${r.name} を書き出す`))))))));
+          h("button", { type: "button", class: "secondary", "aria-label": `${r.name} を直す`, onclick: () => edit(r.key) }, "直す"),
+          h("button", { type: "button", class: "secondary", "aria-label": `${r.name} を書き出す`, onclick: () => download(`/counter/layouts/${encodeURIComponent(r.key)}`, `${r.key}.json`)
+            .catch((err) => toast(err.message, "error")) }, "書き出す"))))))));
   }
 
   // -- the editor: a draft, its sample and what the trial read ---------------------------------------------
@@ -102,11 +104,10 @@ export default async function counterLayouts(main, ctx) {
         : h("p", { class: "hint layout-blank" }, "見本画像を読み込むと、ここに表示されます。"),
       ...draft.fields.map((f, i) => {
         const value = read[f.name];
-        const box = h("div", { class: `layout-box${i === selected ? " selected" : ""}`, "data-index": String(i), "aria-hidden": "true",
-          style: `left:${f.box[0] * 100}%;top:${f.box[1] * 100}%;width:${f.box[2] * 100}%;height:${f.box[3] * 100}%` },
-        h("span", { class: "layout-tag" }, `${i + 1} ${f.label || f.name}${value ? `：${value.value || "（読めず）"}` : ""}`),
-        h("span", { class: "layout-handle", "data-handle": "1" }));
-        return box;
+        const box = h("div", { class: `layout-box${i === selected ? " selected" : ""}`, "data-index": String(i), "aria-hidden": "true" },
+          h("span", { class: "layout-tag" }, `${i + 1} ${f.label || f.name}${value ? `：${value.value || "（読めず）"}` : ""}`),
+          h("span", { class: "layout-handle", "data-handle": "1" }));
+        return place(box, f.box);
       }));
   }
 
@@ -140,17 +141,18 @@ export default async function counterLayouts(main, ctx) {
       return h("tr", { class: i === selected ? "selected" : null, "data-index": String(i) },
         h("th", { scope: "row" }, `${i + 1}`), h("td", {}, fieldSel), h("td", {}, label), h("td", {}, type), sides,
         h("td", { class: "layout-read" }, value ? `${value.value || "（読めず）"}（${Math.round(value.confidence * 100)}%）` : "―"),
-        h("td", {}, h("button", { type: "button", class: "danger", onclick: () => {
+        h("td", {}, h("button", { type: "button", class: "danger", "aria-label": `${i + 1}番目の領域を削除`, onclick: () => {
           draft.fields.splice(i, 1); selected = -1; render(); status.textContent = `${i + 1}番目の領域を削除しました。`;
-        } }, `${i + 1}番目を削除`)));
+        } }, "削除")));
     }));
   }
 
   // -- drawing with the mouse or a pen: a new box, or moving / resizing one -------------------------------
   let drag = null;
   const at = (ev) => {
-    const r = surface.getBoundingClientRect();
-    return [clamp((ev.clientX - r.left) / r.width, 0, 1), clamp((ev.clientY - r.top) / r.height, 0, 1)];
+    const r = surface.getBoundingClientRect();  // the boxes are placed inside the border
+    return [clamp((ev.clientX - r.left - surface.clientLeft) / surface.clientWidth, 0, 1),
+      clamp((ev.clientY - r.top - surface.clientTop) / surface.clientHeight, 0, 1)];
   };
   surface.addEventListener("pointerdown", (ev) => {
     if (ev.button !== 0) return;
@@ -173,7 +175,7 @@ export default async function counterLayouts(main, ctx) {
       drag.box = [Math.min(sx, x), Math.min(sy, y), Math.abs(x - sx), Math.abs(y - sy)];
       let ghost = surface.querySelector(".layout-ghost");
       if (!ghost) { ghost = h("div", { class: "layout-box layout-ghost", "aria-hidden": "true" }); surface.append(ghost); }
-      Object.assign(ghost.style, { left: `${drag.box[0] * 100}%`, top: `${drag.box[1] * 100}%`, width: `${drag.box[2] * 100}%`, height: `${drag.box[3] * 100}%` });
+      place(ghost, drag.box);
       return;
     }
     const f = draft.fields[selected];
