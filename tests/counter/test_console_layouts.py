@@ -50,7 +50,7 @@ async def test_a_layout_drawn_on_a_sample_reads_a_fresh_scan(tmp_path: Path) -> 
         await looked_at(page, "counter-layouts-list")
         # 1. the new definition: kind, key, name, and the sample straightened to its frame
         await page.get_by_label("書類の種類").select_option("tenshutsu")
-        await page.get_by_label("key", exact=True).fill("kurume-tenshutsu")
+        await page.get_by_label("識別名（key）").fill("kurume-tenshutsu")
         await page.get_by_label("名前", exact=True).fill("転出証明書（久留米市）")
         await page.get_by_label("見本の画像").set_input_files(str(sample))
         await page.get_by_role("button", name="見本を読み込む").click()
@@ -133,6 +133,7 @@ async def test_the_report_by_department_is_printable(tmp_path: Path) -> None:
         await looked_at(page, "counter-report")
         await page.emulate_media(media="print")
         await expect(page.get_by_role("button", name="印刷する（A4）")).to_be_hidden()
+        await expect(page.get_by_role("heading", name="書かない窓口 運用レポート")).to_be_visible()
         await expect(department).to_be_visible()
         await page.screenshot(path="/tmp/console-shots/counter-report-print.png", full_page=True)
         await page.emulate_media(media="screen")

@@ -13,7 +13,8 @@ from typing import Any
 import aiohttp
 
 from civic.counter.ocr.layouts import load_dir
-from civic.counter.ocr.samples import distort, render, sample_values
+from civic.counter.ocr.reader import document_frame
+from civic.counter.ocr.samples import MARGIN, distort, render, sample_values
 from tests.counter.conftest import TOWN, Counter
 
 SHIPPED = load_dir(TOWN / "counter" / "layouts")["midori-tenshutsu"]
@@ -45,6 +46,14 @@ async def test_the_known_fields_are_listed_per_kind(counter: Counter) -> None:
     assert names["birth_date"]["type"] == "date" and names["birth_date"]["label"] == "生年月日"
     assert {f["name"] for f in known["fields"]["zairyu"]} >= {"card_number", "stay_status", "nationality"}
     assert known["types"]["card_number"].startswith("在留カード番号")
+
+
+def test_document_frame_finds_the_drawn_frame() -> None:
+    page = render(SHIPPED, sample_values("tenshutsu", random.Random(1))[0])
+    _, frame = document_frame(page)
+    w, h = page.size
+    expected = (int(w * MARGIN), int(h * MARGIN), w - int(w * MARGIN), h - int(h * MARGIN))
+    assert all(abs(a - b) <= 3 for a, b in zip(frame, expected, strict=True)), (frame, expected)
 
 
 async def test_the_sample_frame_is_the_frame_the_reader_cuts(counter: Counter) -> None:
@@ -127,3 +136,14 @@ async def test_a_saved_drawn_definition_reads_a_fresh_scan(counter: Counter) -> 
     assert set(read["fields"]) == {"name", "birth_date", "resident_code"}
     assert read["fields"]["name"]["value"] == truth["name"]
     assert read["fields"]["resident_code"]["value"] == truth["resident_code"]
+
+
+async def test_the_new_routes_are_in_the_counter_openapi_document(counter: Counter) -> None:
+    paths = (await counter.call("GET", "/openapi.json"))["paths"]
+    for path in ("/counter/layout-sample", "/counter/layout-trial"):
+        post = paths[f"/admin/api/v1{path}"]["post"]
+        assert post["x-permission"] == "counter.layouts"
+        assert "image" in post["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]
+    assert paths["/admin/api/v1/counter/layout-fields"]["get"]["x-permission"] == "counter.read"
+    report = paths["/admin/api/v1/counter/report"]["get"]
+    assert "担当課別" in report["summary"]

@@ -29,7 +29,7 @@ async function upload(path, parts) {
 // 「fields.3.box」 → 「4番目の領域（生年月日）」: where an error of a definition is, in staff's words
 function where(path, definition) {
   const m = /^fields\.(\d+)(?:\.(\w+))?/.exec(path || "");
-  if (!m) return path ? `${path}: ` : "";
+  if (!m) return "";  // key, name, kind, size: the message names it
   const region = (definition?.fields || [])[Number(m[1])] || {};
   const part = { name: "項目", type: "読み取り方", box: "位置と大きさ", label: "表示名" }[m[2]] || "";
   return `${Number(m[1]) + 1}番目の領域${region.label || region.name ? `（${region.label || region.name}）` : ""}${part ? `の${part}` : ""}: `;
@@ -52,7 +52,7 @@ export default async function counterLayouts(main, ctx) {
   async function refresh() {
     listed = await api("GET", "/counter/layouts");
     listBody.replaceChildren(h("table", {}, h("caption", {}, `定義体 ${listed.length}件`),
-      h("thead", {}, h("tr", {}, ["名前", "key", "書類の種類", "領域", "操作"].map((t) => h("th", { scope: "col" }, t)))),
+      h("thead", {}, h("tr", {}, ["名前", "識別名（key）", "書類の種類", "領域", "操作"].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, listed.map((r) => h("tr", {}, h("td", {}, r.name), h("td", {}, r.key), h("td", {}, known.kinds[r.kind] || r.kind),
         h("td", {}, `${r.fields}`), h("td", {}, h("div", { class: "row-actions" },
           h("button", { type: "button", class: "secondary", "aria-label": `${r.name} を直す`, onclick: () => edit(r.key) }, "直す"),
@@ -123,7 +123,7 @@ export default async function counterLayouts(main, ctx) {
         Object.assign(f, { name: c.name, label: c.label.replace(/（.*）$/, ""), type: c.type });
         render();
       });
-      const label = h("input", { name: `fields.${i}.label`, value: f.label, size: "10", maxlength: "40", "aria-label": `${i + 1}番目の領域の表示名` });
+      const label = h("input", { name: `fields.${i}.label`, value: f.label, size: "8", maxlength: "40", "aria-label": `${i + 1}番目の領域の表示名` });
       label.addEventListener("change", () => { f.label = label.value.trim() || labelOf(f.name); drawBoxes(); });
       const type = h("select", { name: `fields.${i}.type`, "aria-label": `${i + 1}番目の領域の読み取り方` },
         Object.entries(known.types).map(([k, v]) => h("option", { value: k, selected: k === f.type }, v)));
@@ -140,7 +140,7 @@ export default async function counterLayouts(main, ctx) {
       const value = read[f.name];
       return h("tr", { class: i === selected ? "selected" : null, "data-index": String(i) },
         h("th", { scope: "row" }, `${i + 1}`), h("td", {}, fieldSel), h("td", {}, label), h("td", {}, type), sides,
-        h("td", { class: "layout-read" }, value ? `${value.value || "（読めず）"}（${Math.round(value.confidence * 100)}%）` : "―"),
+        h("td", { class: "layout-read" }, value ? `${value.value || "（読めず）"}（${Math.round(value.confidence * 100)}%${value.confidence < 0.6 ? "・要確認" : ""}）` : "―"),
         h("td", {}, h("button", { type: "button", class: "danger", "aria-label": `${i + 1}番目の領域を削除`, onclick: () => {
           draft.fields.splice(i, 1); selected = -1; render(); status.textContent = `${i + 1}番目の領域を削除しました。`;
         } }, "削除")));
@@ -235,7 +235,7 @@ export default async function counterLayouts(main, ctx) {
   async function save() {
     clearErrors(form);
     const definition = collect();
-    if (!definition.key) { showError(form, { field: "key", message: "key（英小文字・数字・-・_）を入力してください。" }); return; }
+    if (!definition.key) { showError(form, { field: "key", message: "識別名（key: 半角の英小文字・数字・-・_）を入力してください。" }); return; }
     if (!definition.fields.length) { showError(form, { message: "領域を1つ以上描いてください。" }); return; }
     if (listed.some((r) => r.key === definition.key) && editing !== definition.key
         && !await confirmAction(`key「${definition.key}」の定義体はすでにあります。置き換えますか。`, "置き換える")) return;
@@ -275,7 +275,7 @@ export default async function counterLayouts(main, ctx) {
   kind.addEventListener("change", () => { draft.kind = kind.value; render(); });
   const title = h("h2", { id: "ly-edit", tabindex: "-1" }, "新しい定義体を作る");
   form.append(
-    h("div", { class: "inline-fields" }, field("書類の種類", kind), field("key", key, "英小文字・数字・-・_（例: kurume-tenshutsu）"),
+    h("div", { class: "inline-fields" }, field("書類の種類", kind), field("識別名（key）", key, "半角の英小文字・数字・-・_（例: kurume-tenshutsu）。書き出すファイルの名前にもなります。"),
       field("名前", name, "例: 転出証明書（久留米市）")),
     h("div", { class: "toolbar" }, field("見本の画像", file, "転出証明書などのスキャン画像か写真。傾きを直し、書類の枠の内側を表示します。"),
       h("button", { type: "button", onclick: loadSample }, "見本を読み込む")),

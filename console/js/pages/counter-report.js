@@ -48,7 +48,7 @@ export default async function counterReport(main, ctx) {
     const total = figures.monthly.reduce((n, r) => n + r.count, 0);
     const minutes = total ? (figures.monthly.reduce((n, r) => n + r.count * r.mean_minutes, 0) / total).toFixed(1) : "―";
     sheet.replaceChildren(
-      h("header", { class: "monthly-head" }, h("h2", { id: "cr-title" }, "書かない窓口 運用レポート"),
+      h("div", { class: "monthly-head" }, h("h2", { id: "cr-title" }, "書かない窓口 運用レポート"),
         h("p", {}, `受付日 ${since.value || "（はじめ）"} 〜 ${until.value || "（いまで）"}`)),
       h("ul", { class: "monthly-kpis" }, h("li", {}, h("span", {}, "完了した届書"), h("strong", {}, `${total}件`)),
         h("li", {}, h("span", {}, "平均受付時間"), h("strong", {}, `${minutes}分`))),
