@@ -70,6 +70,18 @@ async def test_a_layout_drawn_on_a_sample_reads_a_fresh_scan(tmp_path: Path) -> 
         await expect(page.locator('[name="fields.0.name"]')).to_have_value("name")
         drawn = [float(await page.locator(f'[name="fields.0.box{suffix}"]').input_value()) for suffix in ("", ".1", ".2", ".3")]
         assert all(abs(d - b * 100) < 0.6 for d, b in zip(drawn, BOX["name"], strict=True)), drawn
+        # moved by dragging it 10 % to the right, then put back by typing
+        box = page.locator('.layout-box[data-index="0"]')
+        grip = await box.bounding_box()
+        assert grip is not None
+        await page.mouse.move(grip["x"] + 30, grip["y"] + grip["height"] / 2)
+        await page.mouse.down()
+        await page.mouse.move(grip["x"] + 30 + shown["width"] * 0.10, grip["y"] + grip["height"] / 2, steps=5)
+        await page.mouse.up()
+        moved = float(await page.locator('[name="fields.0.box"]').input_value())
+        assert abs(moved - drawn[0] - 10) < 0.6, (moved, drawn[0])
+        await page.locator('[name="fields.0.box"]').fill(f"{drawn[0]:.1f}")
+        await page.locator('[name="fields.0.box"]').press("Tab")
         # 3. 生年月日 and 住民票コード typed in % (the keyboard's way)
         for i, name in ((1, "birth_date"), (2, "resident_code")):
             await page.get_by_label("次に描く項目").select_option(name)
