@@ -319,7 +319,10 @@ export default async function counterLayouts(main, ctx) {
     show(definition, `定義体を直す: ${definition.key}`);
   });
   importSection.append(importForm);
-  if (!ctx.can("counter.layouts")) importSection.hidden = true;
+  if (!ctx.can("counter.layouts")) {
+    importSection.hidden = true;
+    listSection.append(h("p", { class: "hint" }, "定義体を作る・直す・取り込むには、管理者に権限「OCR の定義体の追加・取り込み」（counter.layouts）を依頼してください。"));
+  }
 
   await refresh();
   render();
