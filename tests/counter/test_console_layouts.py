@@ -115,6 +115,17 @@ async def test_a_layout_drawn_on_a_sample_reads_a_fresh_scan(tmp_path: Path) -> 
         assert isinstance(read, dict) and read["layout"] == "kurume-tenshutsu"
         assert set(read["fields"]) == {"name", "birth_date", "resident_code"}
         assert read["fields"]["name"]["value"] == truth2["name"]
+        # ... and chosen at the counter's own OCR
+        await page.get_by_role("link", name="書かない窓口").click()
+        await page.get_by_label("書類の種類").select_option("tenshutsu")
+        await page.get_by_label("様式（定義体）").select_option(label="転出証明書（久留米市）")
+        await page.get_by_label("書類の画像").set_input_files(str(fresh))
+        await page.get_by_role("button", name="読み取る").click()
+        await expect(page.get_by_text("定義体 kurume-tenshutsu")).to_be_visible(timeout=WAIT)
+        await expect(page.locator('[name="ocr.name"]')).to_have_value(truth2["name"])
+        await expect(page.locator('[name="ocr.kana"]')).to_have_count(0)
+        await page.get_by_role("link", name="様式の定義").click()
+        await expect(page.get_by_role("table", name="定義体 5件")).to_be_visible(timeout=WAIT)
         # 6. an imported definition with a box outside the frame: the error names the region
         bad = SHIPPED.as_json()
         bad["key"] = "broken-tenshutsu"
