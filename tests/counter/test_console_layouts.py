@@ -136,6 +136,16 @@ async def test_a_layout_drawn_on_a_sample_reads_a_fresh_scan(tmp_path: Path) -> 
         await page.get_by_role("button", name="取り込む").click()
         await expect(page.get_by_role("alert")).to_contain_text("10番目の領域（生年月日）の位置と大きさ: box が画像の外", timeout=WAIT)
         await looked_at(page, "counter-layouts-import-error")
+        # a minimal good one (no size, no labels): imported, listed and opened in the editor
+        good = tmp_path / "good.json"
+        minimal = {"key": "tosu-tenshutsu", "name": "転出証明書（鳥栖市）", "kind": "tenshutsu",
+                   "fields": [{"name": "name", "box": list(BOX["name"])}]}
+        await asyncio.to_thread(good.write_text, json.dumps(minimal, ensure_ascii=False), encoding="utf-8")
+        await page.get_by_label("定義体の JSON ファイル").set_input_files(str(good))
+        await page.get_by_role("button", name="取り込む").click()
+        await expect(page.get_by_role("table", name="定義体 6件")).to_contain_text("転出証明書（鳥栖市）", timeout=WAIT)
+        await expect(page.get_by_role("heading", name="定義体を直す: tosu-tenshutsu")).to_be_visible()
+        await expect(page.locator('[name="fields.0.label"]')).to_have_value("氏名")  # the field's own label
         await context.close()
         assert errors == [], errors
 

@@ -127,7 +127,7 @@ def parse_layout(raw: Any) -> Layout:
             raise LayoutProblem(f"{path}.box", "box が画像の外にはみ出しています。")
         if width < 0.01 or height < 0.01:
             raise LayoutProblem(f"{path}.box", "box が小さすぎます（幅・高さとも枠の1%以上にしてください）。")
-        label = f.get("label", fname)
+        label = f.get("label") or next(lab for n, lab, _ in KNOWN_FIELDS[kind] if n == fname)
         regions.append(Region(fname, str(label)[:40], ftype, (left, top, width, height)))
     return Layout(key, name.strip(), kind, (size[0], size[1]), tuple(regions))
 

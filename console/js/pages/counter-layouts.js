@@ -312,11 +312,13 @@ export default async function counterLayouts(main, ctx) {
     if (!definition || typeof definition.key !== "string" || !definition.key) {
       showError(importForm, { field: "definition", message: "key がありません（定義体の JSON には key, name, kind, size, fields が必要です）。" }); return;
     }
-    try { await api("PUT", `/counter/layouts/${encodeURIComponent(definition.key)}`, definition); }
+    let saved;  // as the API keeps it: size, labels and types filled in where the file left them out
+    try { saved = await api("PUT", `/counter/layouts/${encodeURIComponent(definition.key)}`, definition); }
     catch (err) { showError(importForm, { field: "definition", message: `取り込めません。${where(err.field, definition)}${err.message}` }); return; }
-    toast(`定義体「${definition.name}」を取り込みました。`);
+    toast(`定義体「${saved.name}」を取り込みました。`);
     await refresh();
-    show(definition, `定義体を直す: ${definition.key}`);
+    sample = null; sampleFile = null;
+    show(saved, `定義体を直す: ${saved.key}`);
   });
   importSection.append(importForm);
   if (!ctx.can("counter.layouts")) {
