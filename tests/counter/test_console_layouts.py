@@ -82,6 +82,14 @@ async def test_a_layout_drawn_on_a_sample_reads_a_fresh_scan(tmp_path: Path) -> 
         assert abs(moved - drawn[0] - 10) < 0.6, (moved, drawn[0])
         await page.locator('[name="fields.0.box"]').fill(f"{drawn[0]:.1f}")
         await page.locator('[name="fields.0.box"]').press("Tab")
+        # the keyboard: the region's number button, → twice moves it 1 %, then ← twice back
+        await page.get_by_role("button", name="1番目の領域（氏名）").press("ArrowRight")
+        await page.get_by_role("button", name="1番目の領域（氏名）").press("ArrowRight")
+        await expect(page.locator('[name="fields.0.box"]')).to_have_value(f"{drawn[0] + 1:.1f}")
+        await expect(page.get_by_role("button", name="1番目の領域（氏名）")).to_be_focused()
+        for _ in range(2):
+            await page.keyboard.press("ArrowLeft")
+        await expect(page.locator('[name="fields.0.box"]')).to_have_value(f"{drawn[0]:.1f}")
         # 3. 生年月日 and 住民票コード typed in % (the keyboard's way)
         for i, name in ((1, "birth_date"), (2, "resident_code")):
             await page.get_by_label("次に描く項目").select_option(name)

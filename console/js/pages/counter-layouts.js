@@ -138,13 +138,31 @@ export default async function counterLayouts(main, ctx) {
         return h("td", {}, input);
       });
       const value = read[f.name];
+      const pct = (v) => `${(v * 100).toFixed(1)}%`;
+      const grip = h("button", { type: "button", class: "secondary layout-key", "data-index": String(i), "aria-pressed": String(i === selected),
+        "aria-label": `${i + 1}番目の領域（${f.label || f.name}）: 左${pct(f.box[0])}、上${pct(f.box[1])}、幅${pct(f.box[2])}、高さ${pct(f.box[3])}。矢印キーで移動、Shift＋矢印キーで大きさ`,
+        onclick: () => { selected = i; render(); rows.querySelector(`.layout-key[data-index="${i}"]`)?.focus(); },
+        onkeydown: (ev) => nudge(ev, i) }, `${i + 1}`);
       return h("tr", { class: i === selected ? "selected" : null, "data-index": String(i) },
-        h("th", { scope: "row" }, `${i + 1}`), h("td", {}, fieldSel), h("td", {}, label), h("td", {}, type), sides,
+        h("th", { scope: "row" }, grip), h("td", {}, fieldSel), h("td", {}, label), h("td", {}, type), sides,
         h("td", { class: "layout-read" }, value ? `${value.value || "（読めず）"}（${Math.round(value.confidence * 100)}%${value.confidence < 0.6 ? "・要確認" : ""}）` : "―"),
         h("td", {}, h("button", { type: "button", class: "danger", "aria-label": `${i + 1}番目の領域を削除`, onclick: () => {
           draft.fields.splice(i, 1); selected = -1; render(); status.textContent = `${i + 1}番目の領域を削除しました。`;
         } }, "削除")));
     }));
+  }
+
+  // -- the keyboard: the region's number button, arrows move it by 0.5 % of the frame, Shift+arrows size it
+  function nudge(ev, i) {
+    const d = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }[ev.key];
+    if (!d) return;
+    ev.preventDefault();
+    const [l, t, w, hh] = draft.fields[i].box, step = 0.005;
+    draft.fields[i].box = (ev.shiftKey ? [l, t, clamp(w + d[0] * step, MIN, 1 - l), clamp(hh + d[1] * step, MIN, 1 - t)]
+      : [clamp(l + d[0] * step, 0, 1 - w), clamp(t + d[1] * step, 0, 1 - hh), w, hh]).map(round);
+    selected = i;
+    render();
+    rows.querySelector(`.layout-key[data-index="${i}"]`)?.focus();
   }
 
   // -- drawing with the mouse or a pen: a new box, or moving / resizing one -------------------------------
@@ -282,7 +300,7 @@ export default async function counterLayouts(main, ctx) {
     h("div", { class: "toolbar" }, field("次に描く項目", next),
       h("button", { type: "button", class: "secondary", onclick: () => addRegion([0.1, 0.1, 0.3, 0.06]) }, "領域を数値で追加")),
     h("p", { class: "hint" }, "画像の上をドラッグすると「次に描く項目」の領域を描きます。描いた領域はドラッグで移動、右下の角で大きさを変えられます。"
-      + "位置と大きさは下の表で、書類の枠に対する％でも指定できます。"),
+      + "位置と大きさは下の表で、書類の枠に対する％でも指定できます。キーボードでは、表の領域の番号のボタンで矢印キーを押すと移動、Shift＋矢印キーで大きさを変えられます。"),
     surface, status,
     h("div", { class: "table-wrap" }, h("table", { class: "layout-regions" }, h("caption", {}, "領域（位置と大きさは書類の枠に対する％）"),
       h("thead", {}, h("tr", {}, ["#", "項目", "表示名", "読み取り方", "左", "上", "幅", "高さ", "読み取り結果", "操作"].map((t) => h("th", { scope: "col" }, t)))),
