@@ -293,7 +293,7 @@ export default async function counterLayouts(main, ctx) {
   kind.addEventListener("change", () => { draft.kind = kind.value; render(); });
   const title = h("h2", { id: "ly-edit", tabindex: "-1" }, "新しい定義体を作る");
   form.append(
-    h("div", { class: "inline-fields" }, field("書類の種類", kind), field("識別名（key）", key, "半角の英小文字・数字・-・_（例: kurume-tenshutsu）。書き出すファイルの名前にもなります。"),
+    h("div", { class: "inline-fields" }, field("書類の種類", kind), field("識別名（key）", key, "半角の英小文字・数字・-・_（例: kurume-tenshutsu）"),
       field("名前", name, "例: 転出証明書（久留米市）")),
     h("div", { class: "toolbar" }, field("見本の画像", file, "転出証明書などのスキャン画像か写真。傾きを直し、書類の枠の内側を表示します。"),
       h("button", { type: "button", onclick: loadSample }, "見本を読み込む")),
