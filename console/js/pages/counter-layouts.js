@@ -8,6 +8,7 @@ import { h, field, showError, clearErrors, toast, confirmAction } from "../ui.js
 
 const SIDES = [["左", 0], ["上", 1], ["幅", 2], ["高さ", 3]];
 const MIN = 0.01;  // the API refuses a box under 1% of the frame
+const BLANK = [1240, 877];  // the frame's shape before a sample is loaded (A4 landscape, as the demo's certificate)
 const round = (v) => Math.round(v * 10000) / 10000;
 const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
 // a box at its place on the frame, in % (through the CSSOM: the console's CSP refuses style attributes)
@@ -61,7 +62,7 @@ export default async function counterLayouts(main, ctx) {
   }
 
   // -- the editor: a draft, its sample and what the trial read ---------------------------------------------
-  let draft = { key: "", name: "", kind: "tenshutsu", size: [1000, 1000], fields: [] };
+  let draft = { key: "", name: "", kind: "tenshutsu", size: BLANK, fields: [] };
   let sampleFile = null;
   let sample = null;   // the API's answer: the frame as an image, its size
   let read = {};       // field name → {value, confidence} from the last trial
@@ -114,6 +115,10 @@ export default async function counterLayouts(main, ctx) {
   function render() {
     fillNext();
     drawBoxes();
+    if (!draft.fields.length) {
+      rows.replaceChildren(h("tr", {}, h("td", { colspan: "10" }, "まだ領域がありません。見本の画像の上をドラッグするか「領域を数値で追加」で追加してください。")));
+      return;
+    }
     rows.replaceChildren(...draft.fields.map((f, i) => {
       const fieldSel = h("select", { name: `fields.${i}.name`, "aria-label": `${i + 1}番目の領域の項目` },
         catalog().map((c) => h("option", { value: c.name, selected: c.name === f.name }, `${c.label}（${c.name}）`)),
@@ -310,7 +315,7 @@ export default async function counterLayouts(main, ctx) {
       h("button", { type: "submit" }, "保存する"),
       h("button", { type: "button", class: "secondary", onclick: exportDraft }, "書き出す（JSON）"),
       h("button", { type: "button", class: "secondary", onclick: () => {
-        show({ key: "", name: "", kind: kind.value, size: [1000, 1000], fields: [] }, "新しい定義体を作る");
+        show({ key: "", name: "", kind: kind.value, size: BLANK, fields: [] }, "新しい定義体を作る");
         sample = null; sampleFile = null; file.value = ""; drawBoxes(); status.textContent = "";
       } }, "新しく作り直す")));
   form.addEventListener("submit", (ev) => { ev.preventDefault(); save(); });
