@@ -4,13 +4,14 @@ the role works with the network blocked (no route to the internet, no link to LI
 
 from __future__ import annotations
 
+import json
 import socket
 from typing import Any
 
 import aiohttp
 from sqlmodel import func, select
 
-from admin_api import counter_aid_views, counter_related_views, counter_views
+from admin_api import counter_aid_views, counter_layout_views, counter_related_views, counter_views
 from admin_api.routing import MUTATING
 from civic.counter.ocr.layouts import load_dir
 from civic.counter.ocr.samples import distort, render, sample_values
@@ -23,9 +24,10 @@ NOT_PERSONAL = {"/counter/layouts": "layout definitions: regions of a sample, no
                 "/counter/layouts/{key}": "one layout definition (exported to other towns)",
                 "/counter/report": "counts and mean times by day, hour, document, kind and origin town: no person",
                 "/counter/addresses": "Japan Post's prefectures, municipalities and 町域: no person",
-                "/counter/kanji": "KANJIDIC2 characters by reading, 部首, strokes: no person"}
+                "/counter/kanji": "KANJIDIC2 characters by reading, 部首, strokes: no person",
+                "/counter/layout-fields": "the fields a layout may name, per document kind: no person"}
 #: Every router the counter role serves.
-ROUTERS = (counter_views.router, counter_aid_views.router, counter_related_views.router)
+ROUTERS = (counter_views.router, counter_aid_views.router, counter_related_views.router, counter_layout_views.router)
 OPERATIONS = [op for r in ROUTERS for op in r.operations]
 
 
@@ -45,11 +47,12 @@ async def test_every_mutating_counter_route_writes_exactly_one_entry(counter: Co
     layout = load_dir(TOWN / "counter" / "layouts")["card-menkyo"]
     sealed = QrKeyring(QR_KEY).seal(Ticket("tennyu", (), {}, None, counter.clock.now()))
 
-    def ocr_form() -> aiohttp.FormData:
+    def ocr_form(**more: str) -> aiohttp.FormData:
         form = aiohttp.FormData()
         form.add_field("image", distort(render(layout, sample_values("menkyo", rng())[0]), rng()),
                        filename="x.jpg", content_type="image/jpeg")
-        form.add_field("kind", "menkyo")
+        for name, value in (more or {"kind": "menkyo"}).items():
+            form.add_field(name, value)
         return form
 
     exported = await counter.call("GET", "/counter/layouts/card-menkyo")
@@ -63,6 +66,10 @@ async def test_every_mutating_counter_route_writes_exactly_one_entry(counter: Co
             "POST", f"/counter/forms/{made['id']}/related", json={"template": "juminhyo", "copies": 2}, expect=201),
         ("PUT", "/counter/layouts/{key}"): lambda: counter.call("PUT", "/counter/layouts/card-menkyo",
                                                                 json=exported, expect=200),
+        ("POST", "/counter/layout-sample"): lambda: counter.call("POST", "/counter/layout-sample", data=ocr_form(),
+                                                                 expect=200),
+        ("POST", "/counter/layout-trial"): lambda: counter.call(
+            "POST", "/counter/layout-trial", data=ocr_form(definition=json.dumps(exported)), expect=200),
     }
     routes = {(op.method, op.path) for op in OPERATIONS if op.method in MUTATING}
     assert routes == set(drives), f"drive the new routes here: {routes ^ set(drives)}"
