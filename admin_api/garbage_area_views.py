@@ -166,6 +166,7 @@ async def create_garbage_category(call: Call) -> CategoryOut:
             raise ApiError(409, "conflict", f"分別「{body.label}」はすでにあります。", "label")
         await garbage.ensure_category(s, body.label)
         row = await s.get(GarbageCategoryRow, body.label)
+        assert row is not None  # just added
         row.sublabel, row.description = body.sublabel, body.description
         s.add(row)
         await bump(s, GARBAGE, call.ctx.clock.now())
