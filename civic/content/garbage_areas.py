@@ -56,14 +56,14 @@ def parse(text: str | None) -> AreaTable:
     rows = read_rows(text or "")
     if not rows:
         return AreaTable()
-    header = [_fold(h) for h in rows[0][1]]
-    first = 2 if len(header) > 1 and "センター" in header[1] else 1
+    header = [h.strip() for h in rows[0][1]]  # as written: they are the categories' labels (（）, not ())
+    first = 2 if len(header) > 1 and "センター" in _fold(header[1]) else 1
     table = AreaTable(categories=[h for h in header[first:] if h])
     for _, cells in rows[1:]:
-        name = _fold(cells[0]) if cells else ""
+        name = cells[0].strip() if cells else ""
         if not name:
             continue
-        area = Area(name, _fold(cells[1]) if first == 2 and len(cells) > 1 else "")
+        area = Area(name, cells[1].strip() if first == 2 and len(cells) > 1 else "")
         for i, category in enumerate(header[first:], start=first):
             if category and i < len(cells) and cells[i].strip():
                 area.days[category] = " ".join(cells[i].split())
@@ -136,7 +136,7 @@ def describe(spec: str) -> str:
     parts = [f"毎週 {'・'.join(sorted(weekly, key=WEEKDAYS.index))}曜日"] if weekly else []
     parts += [f"{'・'.join(f'第{n}' for n in sorted(ns))} {wd}曜日" for wd, ns in nth.items()]
     if dates:
-        parts.append(f"指定日 {dates}日")
+        parts.append(f"指定日（{dates}回）")
     out = "、".join(parts)
     if months.split() and out:
         out += f"（{'・'.join(months.split())}月）"

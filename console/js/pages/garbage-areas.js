@@ -61,7 +61,7 @@ export function categoryForm(main, ctx, category, done) {
 export function areasTable(data, editable, onEdit) {
   return table("収集地区と分別ごとの収集日（area_days.csv）", ["地区", "センター", "収集日", ...(editable ? ["操作"] : [])],
     data.areas.map((a) => h("tr", {}, h("td", {}, a.name), h("td", {}, a.center || "—"),
-      h("td", {}, a.days.length ? h("ul", { class: "plain" }, a.days.map((d) => h("li", {}, `${d.category}: ${d.meaning || d.rules}（${d.rules}）`))) : "収集日なし"),
+      h("td", {}, a.days.length ? h("ul", { class: "area-days" }, a.days.map((d) => h("li", {}, `${d.category}: ${d.meaning || d.rules}（${d.rules}）`))) : "収集日なし"),
       editable ? h("td", {}, h("button", { type: "button", class: "secondary", "aria-label": `地区「${a.name}」を編集`,
         onclick: () => onEdit(a) }, "編集")) : null)), "地区はありません。");
 }
