@@ -8,11 +8,11 @@ garbage content version: the bot answers the new day within seconds, in every pr
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel, Field, field_validator
-from sqlmodel import select, update
+from sqlmodel import col, select, update
 
 from admin_api.errors import ApiError
 from admin_api.faq_entry_views import changed
@@ -26,6 +26,7 @@ from civic.stats.csvfile import FORMULA_STARTS
 router = ApiRouter("garbage")
 CATEGORY = "/garbage/categories/{label}"
 AREA = "/garbage/areas/{name}"
+Rules = Annotated[str, Field(max_length=300)]
 DAYS_HELP = ("分別ごとの収集日（5374 の area_days.csv と同じ書き方）: 曜日「月 木」、第何週「水1 水3」、日付「20270114」、"
              "月の限定「金1:4 5 6」。空にするとその分別は収集なし。")
 
@@ -34,8 +35,8 @@ def _plain(value: str, what: str) -> str:
     value = value.strip()
     if value[:1] in FORMULA_STARTS:
         raise ValueError(f"{what}は記号（= + - @ など）以外の文字で始めてください。")
-    if "/" in value or "," in value:
-        raise ValueError(f"{what}に「/」や「,」は使えません。")
+    if any(c in value for c in "/,\"") or any(ord(c) < 32 for c in value):
+        raise ValueError(f"{what}に「/」「,」「\"」や改行は使えません。")
     return value
 
 
@@ -71,7 +72,7 @@ class CategoryOut(BaseModel):
 class AreaIn(BaseModel):
     name: str = Field(min_length=1, max_length=100, description="地区の名前（例 本町）")
     center: str = Field(default="", max_length=100, description="センター（center.csv の休止期間に使う名前）")
-    days: dict[str, str] = Field(default_factory=dict, max_length=50, description=DAYS_HELP)
+    days: dict[str, Rules] = Field(default_factory=dict, max_length=50, description=DAYS_HELP)
 
     @field_validator("name")
     @classmethod
@@ -87,7 +88,7 @@ class AreaIn(BaseModel):
 class AreaPatch(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=100)
     center: str | None = Field(default=None, max_length=100)
-    days: dict[str, str] | None = Field(default=None, max_length=50,
+    days: dict[str, Rules] | None = Field(default=None, max_length=50,
                                         description="変える分別だけでかまいません。" + DAYS_HELP)
 
     @field_validator("name")
@@ -206,7 +207,7 @@ async def _rename(s: Any, call: Call, row: GarbageCategoryRow, label: str) -> Ga
     await s.delete(row)
     await s.flush()
     s.add(renamed)
-    await s.exec(update(GarbageItemRow).where(GarbageItemRow.category == old).values(category=label))
+    await s.exec(update(GarbageItemRow).where(col(GarbageItemRow.category) == old).values(category=label))
     table = await _table(s)
     if old in table.categories:
         table.categories[table.categories.index(old)] = label
