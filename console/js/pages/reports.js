@@ -104,6 +104,7 @@ export default async function reports(main, ctx) {
     const form = h("form", { class: "card report-status", novalidate: true, "aria-labelledby": "status-title" },
       h("h3", { id: "status-title" }, "状態を変更する"),
       field("新しい状態", to), field("回答テンプレート", template, "選ぶと下のお知らせ文に入ります。書き換えもできます。"),
+      h("p", { class: "hint" }, h("a", { href: "#/report-templates" }, "回答テンプレートの一覧・編集へ")),
       field("通報者へのお知らせ（担当者より）", note, "状態の変更とあわせて、通報者に LINE で届きます。"), dupField,
       h("button", { type: "submit" }, "変更して通報者に知らせる"));
     form.addEventListener("submit", async (ev) => {
