@@ -13,7 +13,7 @@ not wired, and its views answer 503) and reads it through ``call.ctx.need(...)``
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -80,8 +80,9 @@ class AdminContext:
     procedures: Content | None = None
     qr_keys: QrKeyring | None = None
     reports: ReportsConfig = field(default_factory=ReportsConfig)
-    #: ``{entry id: question}`` of the FAQ content (labels for the FAQ figures).
-    faq_questions: dict[str, str] | None = None
+    #: ``{entry id: question}`` of the FAQ in use (labels for the FAQ figures); the service gives a live view of
+    #: the index the bot answers from (``bot.content_reload.LiveFaqQuestions``), tests a plain dict.
+    faq_questions: Mapping[str, str] | None = None
     #: The FAQ entry ids a scenario may point to (``None``: not checked).
     faq_ids: frozenset[str] | None = None
     #: Checks and schedules deliveries (the town's limits); ``None``: the defaults (``desk``).

@@ -1,6 +1,6 @@
 """Staff API for the garbage dictionary (issue #16): import and export in the 5374 format
 (``target.csv``, ``description.csv``, ``area_days.csv``) as towns publish it, items to list and edit,
-and "try it". The bot answers from the new dictionary within seconds, in every process (the garbage
+and "try it"; categories and collection areas and days as forms (``garbage_area_views``). The bot answers from the new dictionary within seconds, in every process (the garbage
 content version, ``bot.content_reload``). Permissions: ``garbage.read``, ``garbage.edit``.
 """
 
@@ -14,10 +14,12 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, Field
 
+from admin_api import garbage_area_views
 from admin_api.downloads import csv_response
 from admin_api.errors import ApiError
 from admin_api.faq_entry_views import changed
 from admin_api.fields import Offset
+from admin_api.garbage_area_views import CategoryOut
 from admin_api.routing import CSV_CT, ApiRouter, Call
 from civic.content import garbage
 from civic.content.csvtext import decode
@@ -25,6 +27,7 @@ from civic.content.models import GARBAGE, GarbageItemRow
 from civic.content.versions import bump
 
 router = ApiRouter("garbage")
+router.include(garbage_area_views.router)  # categories, collection areas and days as forms
 MULTIPART = "multipart/form-data"
 ITEM = r"/garbage/items/{id:\d+}"
 
@@ -86,13 +89,6 @@ class ItemOut(BaseModel):
 class ItemsOut(BaseModel):
     total: int
     items: list[ItemOut]
-
-
-class CategoryOut(BaseModel):
-    label: str
-    sublabel: str
-    description: str
-    items: int
 
 
 class TryQuery(BaseModel):

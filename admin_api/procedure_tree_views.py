@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from admin_api.errors import ApiError
 from admin_api.faq_entry_views import changed, who
 from admin_api.routing import ApiRouter, Call
+from civic.clock import tokyo
 from civic.procedures import editing
 from civic.procedures.models import ProcedureEventSource
 from civic.procedures.tree import Content
@@ -116,7 +117,7 @@ def _source_out(row: ProcedureEventSource, content: Content) -> EventSource:
 
 async def _row(s: Any, call: Call) -> ProcedureEventSource:
     row = await s.get(ProcedureEventSource, call.request.match_info["code"])
-    if row is None:
+    if row is None or row.deleted_at is not None:
         raise ApiError(404, "not_found", "ライフイベントが見つかりません。", "code")
     return row
 
@@ -175,6 +176,29 @@ async def publish_procedure_event(call: Call) -> EventSource:
         await call.audit(s, "procedures.publish", f"procedure-event:{row.code}", before=before, after=_snapshot(row))
     changed(call)
     return _source_out(row, content)
+
+
+@router.route("DELETE", EVENT, summary="手続きナビ: ライフイベントの削除（公開中なら数秒で手続きナビ・LINE から消えます）",
+              permission=EDIT, errors={409: "入力の途中の住民がいる"},
+              description="住民が入力の途中（下書きの期限内）のあいだは削除できません（409、期限をお知らせします）。"
+                          "content/<町>/procedures/events/ のファイルから再び作られることはありません。")
+async def delete_procedure_event(call: Call) -> None:
+    now = call.ctx.clock.now()
+    async with call.ctx.db.write() as s:
+        row = await _row(s, call)
+        waiting, until = await editing.residents_on_it(s, row.code, now)
+        if waiting:
+            raise ApiError(409, "in_use", f"このライフイベントを入力の途中の住民が{waiting}人います。"
+                                          f"{_when(until)}を過ぎると入力の途中のものは消えるため、それから削除してください。",
+                           "code")
+        before = _snapshot(row)
+        await editing.delete(s, row, now=now, by=who(call))
+        await call.audit(s, "procedures.delete", f"procedure-event:{row.code}", before=before)
+    changed(call)
+
+
+def _when(at: datetime | None) -> str:
+    return tokyo(at).strftime("%Y年%-m月%-d日 %H:%M") if at is not None else "しばらく"
 
 
 @router.route("GET", EVENT + "/preview", summary="手続きナビ: 質問のたどり方ごとの結果（全経路）",

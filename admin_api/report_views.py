@@ -18,6 +18,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
+from admin_api import report_template_views
 from admin_api.downloads import csv_response
 from admin_api.errors import ApiError
 from admin_api.fields import Offset
@@ -142,6 +143,7 @@ class CategoryOut(BaseModel):
 
 
 router = ApiRouter("reports")
+router.include(report_template_views.router)  # 回答テンプレート (issue #16)
 
 
 

@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -346,14 +346,32 @@ def _target_csv(items: list[GarbageItem]) -> str:
 RELOADER = web.AppKey("content_reloader", ContentReloader)
 
 
+class LiveFaqQuestions(Mapping[str, str]):
+    """``{entry id: question}`` of the FAQ index in use, read at each look: the staff API's labels (the monthly
+    report's top questions, the answer log) follow a published edit as soon as this process re-indexed it."""
+
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.knowledge = knowledge
+
+    def _now(self) -> dict[str, str]:
+        return {i: e.question for i, e in self.knowledge.faq_entries.items()}
+
+    def __getitem__(self, key: str) -> str:
+        return self.knowledge.faq_entries[key].question
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._now())
+
+    def __len__(self) -> int:
+        return len(self.knowledge.faq_entries)
+
+
 def refresh_labels(context: Any, knowledge: Knowledge) -> Callable[[str], None]:
-    """After a swap, the staff API's FAQ labels and known ids follow the index in use."""
+    """After a swap, the staff API's known FAQ ids follow the index in use (its labels read it live:
+    ``LiveFaqQuestions``)."""
 
     def refresh(name: str) -> None:
         if name == FAQ:
-            if context.faq_questions is not None:
-                context.faq_questions.clear()
-                context.faq_questions.update({e.id: e.question for e in knowledge.faq.entries})
             context.faq_ids = frozenset(knowledge.faq_entries)
 
     return refresh

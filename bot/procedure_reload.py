@@ -36,7 +36,7 @@ class ProcedureSource:
 
     async def load(self) -> bool:
         async with self.db.read() as s:
-            rows = await editing.rows(s)
+            rows = await editing.rows(s, deleted=True)  # a deleted event's mark: the event leaves
         if not rows:
             return False
         events, problems = editing.rebuild(self.content, rows)

@@ -119,7 +119,7 @@ from bot.backup.daily import daily_backup
 from bot.circuit import BreakerPolicy
 from bot.citizen_erasure import citizen_erasure_router
 from bot.content_install import INSTALL_LOCK, StartupContent, installing_content
-from bot.content_reload import RELOADER, ContentReloader, refresh_labels
+from bot.content_reload import RELOADER, ContentReloader, LiveFaqQuestions, refresh_labels
 from bot.delivery_scheduler import DeliveryScheduler, running_deliveries
 from bot.dialogue_wiring import (
     build_knowledge,
@@ -596,7 +596,7 @@ def admin_context(core: Core, knowledge: Knowledge, sessions: StaffSessions, aud
                         booking_service=core.booking, reports=report_settings(knowledge, core.notices, map_tiles(core.settings)),
                         sessions=sessions, line_apis=GatewayLineApis(core.gateway.get),  # LINE's own figures
                         procedures=core.procedures, qr_keys=qr_keys, publisher=core.publisher,
-                        faq_questions={e.id: e.question for e in knowledge.faq.entries},
+                        faq_questions=LiveFaqQuestions(knowledge),  # the index in use, not a copy of the start-up one
                         faq_ids=frozenset(knowledge.faq_entries),
                         delivery_desk=delivery_desk(core.settings), wake_deliveries=core.wake_deliveries,
                         delivery_opens=LineOpenStatistics(core.gateway.get),  # LINE's open counts

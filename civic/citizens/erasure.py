@@ -79,6 +79,7 @@ REGISTRY: dict[str, str] = {
     "report": ANONYMISE,
     "report_photo": DELETE,
     "report_status_change": ANONYMISE + " (staff notes of the citizen's reports)",
+    "report_template": NONE + " (response templates staff wrote)",
     "handover": ANONYMISE + " (有人チャット: kept for the figures, the user id replaced)",
     "handover_message": DELETE + " (what the citizen and staff wrote in 有人チャット)",
     "handover_template": NONE + " (reply templates staff wrote)",

@@ -14,14 +14,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import select
+import sqlalchemy as sa
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from civic.clock import Clock
 from civic.content.versions import bump
 from civic.procedures.conditions import Condition
 from civic.procedures.loader import ContentProblem, load_event_text
-from civic.procedures.models import ProcedureEventSource
+from civic.procedures.models import ProcedureDraft, ProcedureEventSource
 from civic.procedures.navigator import Navigator
 from civic.procedures.tree import Content, LifeEvent, Question
 
@@ -154,8 +155,32 @@ async def seed(session: AsyncSession, directory: Path, content: Content, now: da
     return n
 
 
-async def rows(session: AsyncSession) -> list[ProcedureEventSource]:
-    return list((await session.exec(select(ProcedureEventSource).order_by(ProcedureEventSource.code))).all())
+async def rows(session: AsyncSession, *, deleted: bool = False) -> list[ProcedureEventSource]:
+    """The life events staff see (``deleted``: with the marks of the deleted ones, for the reloader)."""
+    query = select(ProcedureEventSource).order_by(ProcedureEventSource.code)
+    if not deleted:
+        query = query.where(col(ProcedureEventSource.deleted_at).is_(None))
+    return list((await session.exec(query)).all())
+
+
+async def residents_on_it(session: AsyncSession, code: str, now: datetime) -> tuple[int, datetime | None]:
+    """Residents part-way through ``code`` (their drafts, not yet expired), and when the last draft expires:
+    a deleted event would leave them on a page whose questions are gone."""
+    count, last = (await session.exec(
+        select(sa.func.count(), sa.func.max(ProcedureDraft.expires_at))
+        .where(ProcedureDraft.event_code == code, col(ProcedureDraft.expires_at) > now))).one()
+    return int(count), last
+
+
+async def delete(session: AsyncSession, row: ProcedureEventSource, *, now: datetime, by: str) -> int | None:
+    """The life event leaves the 手続きナビ page and LINE: the row stays as an empty mark (the town's files do
+    not seed it again); every process re-reads the trees when it was published (the new content version)."""
+    was_published = bool(row.published)
+    row.draft = row.published = ""
+    row.deleted_at, row.deleted_by, row.updated_at, row.updated_by = now, by, now, by
+    session.add(row)
+    await session.flush()
+    return await bump(session, PROCEDURES, now) if was_published else None
 
 
 async def save_draft(session: AsyncSession, code: str, text: str, *, now: datetime, by: str) -> ProcedureEventSource:
@@ -163,6 +188,8 @@ async def save_draft(session: AsyncSession, code: str, text: str, *, now: dateti
     if row is None:
         row = ProcedureEventSource(code=code, file=file_name(code), draft=text, published="", updated_at=now,
                                    updated_by=by)
+    if row.deleted_at is not None:  # a deleted code used again: a new life event
+        row.published, row.published_at, row.published_by, row.deleted_at, row.deleted_by = "", None, "", None, ""
     row.draft, row.updated_at, row.updated_by = text, now, by
     session.add(row)
     await session.flush()

@@ -53,3 +53,6 @@ class ProcedureEventSource(SQLModel, table=True):
     updated_by: str = Field(default="", sa_column=sa.Column(sa.String(100), nullable=False))
     published_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
     published_by: str = Field(default="", sa_column=sa.Column(sa.String(100), nullable=False))
+    #: Deleted by staff (issue #16): the row stays, empty, so that the town's files do not seed the event again.
+    deleted_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
+    deleted_by: str = Field(default="", sa_column=sa.Column(sa.String(100), nullable=False, server_default=""))

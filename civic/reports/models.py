@@ -100,3 +100,18 @@ class ReportStatusChange(SQLModel, table=True):
     staff_name: str = Field(default="", sa_column=sa.Column(sa.String(100), nullable=False))
     notified: bool = Field(default=False, nullable=False)
     at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+class ReportTemplate(SQLModel, table=True):
+    """A response template (回答テンプレート) staff pick when they change a report's status: the text sent to
+    the reporter with the change (FixMyStreet's response templates). Nothing about a citizen."""
+
+    __tablename__ = "report_template"
+
+    id: int | None = Field(default=None, primary_key=True)
+    #: The status the template is offered for (``in_progress``, ``done``, ``rejected``, ``duplicate``).
+    status: str = Field(sa_column=sa.Column(sa.String(16), nullable=False, index=True))
+    title: str = Field(sa_column=sa.Column(sa.String(80), nullable=False))
+    text: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    sort_order: int = Field(default=0, nullable=False)
+    updated_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))

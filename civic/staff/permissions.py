@@ -50,6 +50,8 @@ CATALOGUE: dict[str, str] = {
     "reports.read": "通報の閲覧",
     "reports.manage": "通報の対応",
     "reports.publish": "通報の説明文の公開（Open311）の承認",
+    # Only administrators (``*``) hold it among the built-in roles; a town may give it to a role of its own.
+    "reports.templates": "通報の回答テンプレートの編集",
     "scenarios.read": "シナリオの閲覧",
     "scenarios.edit": "シナリオの作成・編集・テスト",
     "scenarios.publish": "シナリオの公開",

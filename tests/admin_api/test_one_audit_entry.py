@@ -537,10 +537,22 @@ async def test_every_mutating_route_of_the_service_writes_one_entry_in_its_trans
     item = await call("POST", "/garbage/items", {"name": "割りばし", "category": "燃やすごみ"})
     await call("PATCH", f"/garbage/items/{item['id']}", {"notes": "短く折ってください"})
     await call("DELETE", f"/garbage/items/{item['id']}")
-    # the 手続きナビ trees (issue #16): a draft saved, then published
+    # categories and collection areas and days as forms (issue #16)
+    await call("POST", "/garbage/categories", {"label": "小型家電", "description": "回収箱へ。"})
+    await call("PATCH", "/garbage/categories/小型家電", {"label": "小型家電製品"})
+    await call("POST", "/garbage/areas", {"name": "みどり台", "days": {"燃やすごみ": "月 木", "小型家電製品": "土2"}})
+    await call("PATCH", "/garbage/areas/みどり台", {"days": {"燃やすごみ": "火 金"}})
+    await call("DELETE", "/garbage/areas/みどり台")
+    await call("DELETE", "/garbage/categories/小型家電製品")
+    # the 手続きナビ trees (issue #16): a draft saved, then published; another life event deleted
     tree = (Path(__file__).parents[2] / "content/midori/procedures/events/shomei.yaml").read_text(encoding="utf-8")
     await call("PUT", "/procedures/events/shomei/draft", {"source": tree.replace("どの証明書", "どちらの証明書", 1)})
     await call("POST", "/procedures/events/shomei/publish")
+    await call("DELETE", "/procedures/events/shibou")
+    # response templates of road-damage reports (issue #16)
+    reply = await call("POST", "/reports/templates", {"status": "done", "title": "仮補修", "text": "応急の補修を行いました。"})
+    await call("PATCH", f"/reports/templates/{reply['id']}", {"sort_order": 5})
+    await call("DELETE", f"/reports/templates/{reply['id']}")
     async with db.write() as s:
         other = UnansweredQuestion(question="ドローンは飛ばせますか", channel="line", at=now)
         s.add(other)

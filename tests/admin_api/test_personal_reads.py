@@ -30,6 +30,7 @@ NOT_PERSONAL = {
                                      "opening the conversation (GET /handovers/{id}) is recorded",
     "/handovers/events": "a live stream of ids (which conversation has new messages), never their text",
     "/handover-templates": "reply templates staff wrote (text: the template's)",
+    "/reports/templates": "response templates staff wrote for road-damage reports (text: the template's)",
     "/attributes": "the attributes' definitions",
     "/forms": "the forms' definitions",
     r"/forms/{form_id:\d+}": "a form's definition",

@@ -139,3 +139,61 @@ def test_the_preview_lists_every_combination_of_answers() -> None:
         if nav.is_complete(walked):
             complete.add(tuple(sorted(walked.items())))
     assert not cut and len(found) == len(complete) == 16
+
+
+async def test_a_life_event_is_deleted_from_every_page_unless_residents_are_on_it(console: Console) -> None:  # noqa: F811
+    """``DELETE /procedures/events/{code}``: refused (409, until when) while a resident is part-way through it;
+    then gone from the list, the 手続きナビ page and LINE without a restart, one audit entry, never seeded again
+    from the town's files; the code can be used again for a new life event."""
+    from sqlmodel import select
+
+    from bot.appkeys import DATABASE
+    from civic.procedures import editing
+    from civic.procedures.models import ProcedureDraft
+    from civic.staff.models import OperationLog
+
+    c, auth = console.client, console.auth
+    db = console.app[DATABASE]
+    await _start(c, "shibou")  # a resident starts on it
+    r = await c.delete(f"{PREFIX}/procedures/events/shibou", headers=auth)
+    error = (await r.json())["error"]
+    assert r.status == 409 and error["field"] == "code" and "入力の途中の住民が1人" in error["message"]
+    assert "shibou" in {e["code"] for e in await console.get("/procedures/events")}
+    assert (await c.delete(f"{PREFIX}/procedures/events/shibou", headers=console.viewer)).status == 403
+
+    async with db.write() as s:  # the resident's draft expired
+        for draft in (await s.exec(select(ProcedureDraft))).all():
+            await s.delete(draft)
+    r = await c.delete(f"{PREFIX}/procedures/events/shibou", headers=auth)
+    assert r.status == 204, await r.text()
+    assert "shibou" not in {e["code"] for e in await console.get("/procedures/events")}
+    assert (await c.get(f"{PREFIX}/procedures/events/shibou", headers=auth)).status == 404
+    assert (await c.delete(f"{PREFIX}/procedures/events/shibou", headers=auth)).status == 404
+
+    async def gone() -> bool:
+        r = await c.post("/liff/procedures/api/sessions", json={"event": "shibou"})
+        return r.status == 404
+    await eventually(gone)
+    async with db.read() as s:
+        entries = (await s.exec(select(OperationLog).where(OperationLog.action == "procedures.delete"))).all()
+    assert [(e.target_type, e.target_id) for e in entries] == [("procedure-event", "shibou")]
+    async with db.write() as s:  # a restart: the town's files do not bring it back
+        assert await editing.seed(s, Path(__file__).parents[2] / "content/midori/procedures", _content(console), SystemClock().now()) == 0
+
+    # the code used again: a new life event, published from scratch
+    new = SMALL.replace("code: shomei", "code: shibou").replace("title: 証明書の請求", "title: 新しい手続き")
+    r = await c.put(f"{PREFIX}/procedures/events/shibou/draft", headers=auth, json={"source": new})
+    body = await r.json()
+    assert r.status == 200 and body["problems"] == [] and not body["published"] and body["published_source"] == ""
+    assert (await c.post(f"{PREFIX}/procedures/events/shibou/publish", headers=auth)).status == 200
+    await eventually(lambda: _content(console).events.get("shibou") is not None
+                     and _content(console).events["shibou"].title == "新しい手続き")
+    paths = {p.removeprefix(PREFIX): ops for p, ops in (await console.get("/openapi.json"))["paths"].items()}
+    assert paths["/procedures/events/{code}"]["delete"]["x-permission"] == "procedures.edit"
+
+
+def _content(service: Console) -> Any:
+    """The 手続きナビ content this service answers from (what its reloader swaps)."""
+    from bot.content_reload import RELOADER
+
+    return service.app[RELOADER].extras["procedures"].content

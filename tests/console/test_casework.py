@@ -67,7 +67,7 @@ async def test_report_inbox_status_change_reaches_the_reporter(tmp_path: Path) -
         async with console_page(browser, 1280, 800, unreachable=(TILES,)) as page:
             await _cut_tiles(page)
             await sign_in(page, demo, demo.login, demo.password)
-            await page.get_by_role("link", name="通報").click()
+            await page.get_by_role("link", name="通報", exact=True).click()
             await expect(page.get_by_role("heading", name="通報", level=1)).to_be_visible(timeout=WAIT)
             # no tile server: the markers are there all the same, with a note saying why the map is blank
             await expect(page.locator("#report-map path.report-marker")).to_have_count(3, timeout=WAIT)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
+from typing import Any
 
 from civic.clock import TOKYO
 from tests.dialogues.conftest import Town, quick_labels, texts
@@ -99,3 +101,55 @@ async def test_the_collection_calendar_is_not_the_item_calendar(town: Town) -> N
     assert "燃やすごみ" in texts(out) and "本町" in texts(out)
     out = await chat.say("古いカレンダーの捨て方")
     assert "「カレンダー」は【資源ごみ】です" in texts(out)
+
+
+class ServiceTown(Town):
+    """The whole service (``build_service``: staff API, content reloader) talking to linesim."""
+
+    async def start(self) -> None:
+        from bot.service import build_service
+        from bot.settings import LineAccount
+        from tests.bot.helpers import make_settings
+        from tests.dialogues.conftest import TEST_SECRET, TEST_TOKEN
+
+        account = LineAccount("production", TEST_SECRET, TEST_TOKEN, self.sim.url, self.sim.url)
+        app = build_service(make_settings(self.database_url, line=account), clock=self.clock, knowledge=self.knowledge,
+                            install_content=False)
+        self.client = await self.aiohttp_client(app)
+        self.sim.set_webhook_url(str(self.client.make_url("/callback")))
+
+
+async def test_a_collection_day_staff_change_in_the_console_is_what_the_bot_answers(
+        line_sim: Any, knowledge: Any, sqlite_db: Any, aiohttp_client: Any, monkeypatch: Any) -> None:
+    """Issue #16: staff change 本町's 燃やすごみ from 月・木 to 水・土 in the staff API (the console's form); the
+    bot answers the new day within seconds, without a restart (the garbage content version, ``bot.content_reload``)."""
+    import copy
+
+    from argon2 import PasswordHasher
+
+    from admin_api.app import PREFIX
+    from civic.clock import FrozenClock
+    from civic.staff import passwords
+    from civic.staff.services import create_staff
+    from tests.dialogues.conftest import START
+
+    monkeypatch.setattr(passwords, "PasswordHasher", lambda: PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    town = ServiceTown(line_sim, copy.copy(knowledge), sqlite_db.url, FrozenClock(START), aiohttp_client)
+    await town.start()
+    chat = town.chat()
+    await chat.say("生ごみ")
+    out = await chat.say("本町です")
+    assert "本町の次の燃やすごみの収集日は 6月12日（木） です" in texts(out)  # 6月9日 10:00 (Mon) → Thursday
+    await create_staff(town.db, town.clock, "kanri", "staff-pass-2026", "管理", "admin")
+    r = await town.client.post(f"{PREFIX}/auth/login", json={"login": "kanri", "password": "staff-pass-2026"})
+    auth = {"Authorization": f"Bearer {(await r.json())['token']}"}
+    r = await town.client.patch(f"{PREFIX}/garbage/areas/本町", headers=auth, json={"days": {"燃やすごみ": "水 土"}})
+    assert r.status == 200, await r.text()
+    assert {"category": "燃やすごみ", "rules": "水 土", "meaning": "毎週 水・土曜日"} in (await r.json())["days"]
+    text = ""
+    for _ in range(100):  # the reloader was poked by the change: within seconds, not at a restart
+        text = texts(await chat.say("生ごみの捨て方"))
+        if "6月11日（水）" in text:
+            break
+        await asyncio.sleep(0.1)
+    assert "本町の次の燃やすごみの収集日は 6月11日（水） です" in text

@@ -2,11 +2,13 @@
 // 5374 CSV import (target.csv / description.csv / area_days.csv, UTF-8 or Shift_JIS) and export, and
 // 「品目を試す」 — what the bot answers for a word. Changes reach the bot in seconds, without a restart.
 // API calls: GET /garbage/items?q=&category=, GET /garbage/categories, POST /garbage/items,
-// PATCH|DELETE /garbage/items/{id}, POST /garbage/import (multipart), GET /garbage/export?file=, GET /garbage/try?q=.
+// PATCH|DELETE /garbage/items/{id}, POST /garbage/import (multipart), GET /garbage/export?file=, GET /garbage/try?q=;
+// categories and collection areas and days as forms: garbage-areas.js.
 import { api, download } from "../api.js";
 import { h, field, listView, showError, clearErrors, toast, confirmAction } from "../ui.js";
 import { lines, upload } from "./content-common.js";
 import { tryBox } from "./faq.js";
+import { areaForm, areasTable, categoriesTable, categoryForm } from "./garbage-areas.js";
 
 const OUTCOME = { confident: "この品目で答えます", ambiguous: "候補を示します", none: "見つかりません" };
 
@@ -63,8 +65,9 @@ export default async function garbagePage(main, ctx) {
 
   const listBox = h("div");
   async function refreshList() {
-    const [items, categories] = await Promise.all([
-      api("GET", `/garbage/items?${new URLSearchParams({ ...filter, limit: "1000" })}`), api("GET", "/garbage/categories")]);
+    const [items, categories, areas] = await Promise.all([
+      api("GET", `/garbage/items?${new URLSearchParams({ ...filter, limit: "1000" })}`), api("GET", "/garbage/categories"),
+      api("GET", "/garbage/areas")]);
     const q = h("input", { name: "q", type: "search", value: filter.q, maxlength: 200, autocomplete: "off" });
     const cat = h("select", { name: "category" }, h("option", { value: "" }, "すべて"),
       categories.map((c) => h("option", { value: c.label, selected: filter.category === c.label }, `${c.label}（${c.items}）`)));
@@ -82,9 +85,12 @@ export default async function garbagePage(main, ctx) {
       editable ? h("p", {}, h("button", { type: "button", onclick: () => edit(null, categories) }, "品目を追加する")) : null,
       listView({ rows: items.items, columns, searchKeys: ["name", "category", "furigana"], caption: `品目（${items.total}件）` }),
       h("h2", {}, "分別"),
-      h("div", { class: "table-wrap" }, h("table", {}, h("caption", {}, "分別と説明（description.csv）"),
-        h("thead", {}, h("tr", {}, ["分別", "説明", "品目数"].map((t) => h("th", { scope: "col" }, t)))),
-        h("tbody", {}, categories.map((c) => h("tr", {}, h("td", {}, c.label), h("td", {}, c.description || "（説明なし）"), h("td", {}, String(c.items))))))));
+      editable ? h("p", {}, h("button", { type: "button", onclick: () => categoryForm(main, ctx, null, showAll) }, "分別を追加する")) : null,
+      categoriesTable(categories, editable, (c) => categoryForm(main, ctx, c, showAll)),
+      h("h2", {}, "収集地区と収集日"),
+      h("p", { class: "hint" }, "住民が登録した地区の収集日を、LINE で案内します。"),
+      editable ? h("p", {}, h("button", { type: "button", onclick: () => areaForm(main, ctx, null, areas.categories, showAll) }, "地区を追加する")) : null,
+      areasTable(areas, editable, (a) => areaForm(main, ctx, a, areas.categories, showAll)));
   }
 
   async function showAll() {

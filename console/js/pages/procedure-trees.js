@@ -3,7 +3,7 @@
 // selects the line), the questions and results as a tree, every path through the questions as a table,
 // and 「公開する」 — the 手続きナビ page and the LINE talk use the published tree within seconds.
 // API calls: GET /procedures/events, GET /procedures/events/{code}, PUT /procedures/events/{code}/draft,
-// POST /procedures/events/{code}/publish, GET /procedures/events/{code}/preview?which=&offset=&limit=,
+// POST /procedures/events/{code}/publish, DELETE /procedures/events/{code}, GET /procedures/events/{code}/preview?which=&offset=&limit=,
 // GET /procedures/events/{code}/export.
 import { api, download } from "../api.js";
 import { h, toast, confirmAction } from "../ui.js";
@@ -151,12 +151,24 @@ export default async function procedureTrees(main, ctx) {
       ev = await api("PUT", `/procedures/events/${code}/draft`, { source: area.value });
       await render(); await showList();
     } }, "公開中の内容に戻す");
+    // DELETE /procedures/events/{code}: refused (409) while residents are part-way through it; the message says until when
+    const remove = h("button", { type: "button", class: "danger", onclick: async () => {
+      const shown = ev.published ? "手続きナビのページと LINE から数秒で消え、" : "";
+      if (!(await confirmAction(`ライフイベント「${ev.title}」を削除します。${shown}元に戻せません（YAML を保存しておくと、新しく作り直せます）。よろしいですか。`, "削除する"))) return;
+      try {
+        await api("DELETE", `/procedures/events/${code}`);
+        toast(`「${ev.title}」を削除しました。`);
+        editBox.hidden = true; listBox.hidden = false;
+        await showList();
+        listBox.querySelector("button")?.focus();
+      } catch (err) { toast(err.message, "error"); }
+    } }, "このライフイベントを削除");
     const which = h("select", { id: "tree-which", onchange: () => pathsView(code, which.value, 0, pathsBox) },
       h("option", { value: "draft" }, "下書き"), h("option", { value: "published" }, "公開中"));
     editBox.hidden = false;
     listBox.hidden = true;
     editBox.replaceChildren(heading, state,
-      h("div", { class: "toolbar" }, editable ? [save, publish, revert] : null,
+      h("div", { class: "toolbar" }, editable ? [save, publish, revert, remove] : null,
         h("button", { type: "button", class: "secondary", onclick: () => download(`/procedures/events/${code}/export`, ev.file.split("/").pop()) },
           "公開中の YAML をダウンロード"),
         h("button", { type: "button", class: "secondary", onclick: () => { editBox.hidden = true; listBox.hidden = false; listBox.querySelector("button")?.focus(); } }, "一覧に戻る")),

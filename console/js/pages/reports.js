@@ -1,6 +1,7 @@
 // 通報 (issue #16): the inbox of road-damage reports — a map and a list with filters (status, kind,
 // period, area, department), the detail with the photo, the place, what the citizen wrote and possible
-// duplicates within 30 m, status changes with a note (templates) pushed to the reporter in LINE,
+// duplicates within 30 m, status changes with a note (templates: GET /reports/templates, kept on the
+// report-templates page) pushed to the reporter in LINE,
 // assignment to a department, CSV and GeoJSON export.
 import { api, download } from "../api.js";
 import { h, field, showError, clearErrors, toast, confirmAction } from "../ui.js";
@@ -10,15 +11,6 @@ const STATUS = { received: "受付", in_progress: "対応中", done: "完了", r
 // Which status may follow which (as the API allows: civic.reports.models.TRANSITIONS).
 const NEXT = { received: ["in_progress", "done", "rejected", "duplicate"], in_progress: ["done", "rejected", "duplicate"],
   done: ["in_progress"], rejected: ["in_progress"], duplicate: ["in_progress"] };
-// 回答テンプレート: a start for the note the reporter reads ("担当者より：…").
-const TEMPLATES = {
-  in_progress: ["現地を確認し、補修の準備を進めています。完了しましたらお知らせします。",
-    "担当課で現地を確認します。しばらくお待ちください。"],
-  done: ["補修が完了しました。ご連絡ありがとうございました。", "現地を確認し、安全のための措置を行いました。"],
-  rejected: ["町が管理する場所ではないため、管理者（県・国など）にお伝えしました。",
-    "現地を確認しましたが、現時点では補修の必要はないと判断しました。"],
-  duplicate: ["同じ場所について先に通報をいただいており、そちらで対応しています。"],
-};
 const DEPARTMENTS = ["建設課", "土木課", "環境課", "都市整備課", "総務課"];
 
 function when(iso) {
@@ -31,7 +23,9 @@ function select(name, options, value = "") {
 }
 
 export default async function reports(main, ctx) {
-  const [categories, settings] = await Promise.all([api("GET", "/reports/categories"), api("GET", "/reports/map")]);
+  // 回答テンプレート (staff keep them on the 回答テンプレート page): a start for the note the reporter reads
+  const [categories, settings, templates] = await Promise.all([api("GET", "/reports/categories"), api("GET", "/reports/map"),
+    api("GET", "/reports/templates")]);
   const state = { items: [], selected: null, total: 0 };
   const filters = h("form", { class: "toolbar report-filters", "aria-label": "通報の絞り込み" },
     field("状態", select("status", [["open", "未完了（受付・対応中）"], ["", "すべて"], ...Object.entries(STATUS)], "open")),
@@ -101,7 +95,7 @@ export default async function reports(main, ctx) {
     const dupField = field("重複の元になる通報", dupOf, "30 m 以内の同じ種類の未完了の通報から選びます。");
     function fill() {
       template.replaceChildren(h("option", { value: "" }, "テンプレートを使わない"),
-        ...(TEMPLATES[to.value] || []).map((t) => h("option", { value: t }, t)));
+        ...templates.filter((t) => t.status === to.value).map((t) => h("option", { value: t.text }, t.title)));
       dupField.hidden = to.value !== "duplicate";
     }
     to.addEventListener("change", fill);
@@ -110,6 +104,7 @@ export default async function reports(main, ctx) {
     const form = h("form", { class: "card report-status", novalidate: true, "aria-labelledby": "status-title" },
       h("h3", { id: "status-title" }, "状態を変更する"),
       field("新しい状態", to), field("回答テンプレート", template, "選ぶと下のお知らせ文に入ります。書き換えもできます。"),
+      h("p", { class: "hint" }, h("a", { href: "#/report-templates" }, "回答テンプレートの一覧・編集へ")),
       field("通報者へのお知らせ（担当者より）", note, "状態の変更とあわせて、通報者に LINE で届きます。"), dupField,
       h("button", { type: "submit" }, "変更して通報者に知らせる"));
     form.addEventListener("submit", async (ev) => {
