@@ -46,6 +46,7 @@ const PAGES = [
   { path: "nlu", title: "NLU 例文", permission: "nlu.read", render: (m, c) => import("./pages/nlu.js").then((p) => p.default(m, c)) },
   { path: "reports", title: "通報", permission: "reports.read", render: reports },
   { path: "bookings", title: "施設予約", permission: "bookings.read", render: bookings },
+  { path: "facilities", title: "施設の設定", permission: "facilities.read", render: (m, c) => import("./pages/facilities.js").then((p) => p.default(m, c)) },
   { path: "staff", title: "職員・ロール", permission: "staff.manage", render: staffPage },
   { path: "logs", title: "操作ログ・トークログ", permission: ["audit.view", "talklog.view"], render: logs },
   { path: "monthly", title: "月次報告", permission: "stats.read", render: monthly },
@@ -63,7 +64,7 @@ const PAGES = [
 const GROUPS = ["状況", "窓口業務", "配信・お知らせ", "回答の内容", "防災", "管理", "その他"];
 const GROUP_OF = {
   dashboard: "状況", monthly: "状況",
-  handovers: "窓口業務", reports: "窓口業務", bookings: "窓口業務", counter: "窓口業務",
+  handovers: "窓口業務", reports: "窓口業務", bookings: "窓口業務", facilities: "窓口業務", counter: "窓口業務",
   "counter-layouts": "窓口業務", "counter-report": "窓口業務",
   deliveries: "配信・お知らせ", segments: "配信・お知らせ", richmenus: "配信・お知らせ", attributes: "配信・お知らせ",
   forms: "配信・お知らせ", mail: "配信・お知らせ",
