@@ -28,6 +28,7 @@ const FACILITY = [
   { name: "terms", label: "遵守事項（予約の前に利用者が同意する内容）", type: "textarea", rows: 5 },
 ];
 const CONDITIONS = [
+  { heading: "予約の条件" },
   { name: "booking_opens_months", label: "何か月先まで予約できるか", type: "number" },
   { name: "booking_opens_at", label: "受付開始の時刻", hint: "例 9:00" },
   { name: "booking_opens_on_first", label: "毎月1日にまとめて受付を開始する", type: "check" },
@@ -81,7 +82,7 @@ const LISTS = [
       { name: "day_types", label: "曜日区分（どれも選ばなければ毎日）", type: "checks", options: DAY_TYPES },
     ] },
   { key: "fees", title: "使用料", what: "使用料", path: "/fees", create: (d, { unit_id, ...b }) => [`/units/${unit_id}/fees`, b],
-    show: (r, d) => [d.units.find((u) => u.id === r.unit_id)?.name, label(RESIDENT, r.resident_type ?? ""), days(r.day_types), r.time,
+    show: (r, d) => [d.units.find((u) => u.id === r.unit_id)?.name, label(RESIDENT, r.resident_type ?? ""), days(r.day_types), r.time === "0:00-24:00" ? "終日" : r.time,
       r.per_hour ? `1時間 ${r.per_hour.toLocaleString("ja-JP")}円` : "", r.flat ? `1回 ${r.flat.toLocaleString("ja-JP")}円` : "", r.label],
     fields: (d) => [
       { name: "unit_id", label: "室場", type: "select", options: d.units.map((u) => [String(u.id), u.name]), number: true, createOnly: true, required: true },
@@ -119,6 +120,7 @@ const LISTS = [
 function formFields(fields, row, editing) {
   const shown = fields.filter((f) => !(editing && f.createOnly));
   const parts = shown.map((f) => {
+    if (f.heading) return { f, el: h("h3", { class: "grid-heading" }, f.heading) };
     const v = row?.[f.name];
     if (f.type === "check") {
       const input = h("input", { type: "checkbox", name: f.name, checked: !!v });
@@ -140,6 +142,7 @@ function formFields(fields, row, editing) {
   const read = (form) => {
     const body = {};
     for (const { f, input } of parts) {
+      if (f.heading) continue;
       if (f.type === "check") body[f.name] = input.checked;
       else if (f.type === "checks") body[f.name] = [...form.querySelectorAll(`input[name="${f.name}"]:checked`)].map((i) => (f.number ? Number(i.value) : i.value));
       else {
@@ -222,7 +225,7 @@ async function detailPage(main, ctx, id, edit) {
 }
 
 function readOnly(fields, row) {
-  return h("dl", { class: "facts" }, fields.flatMap((f) => [h("dt", {}, f.label), h("dd", {},
+  return h("dl", { class: "facts" }, fields.filter((f) => !f.heading).flatMap((f) => [h("dt", {}, f.label), h("dd", {},
     f.type === "check" ? (row[f.name] ? "はい" : "いいえ") : f.type === "checks" ? (row[f.name] || []).map((v) => label(f.options, v)).join("・")
       : f.type === "select" ? label(f.options, row[f.name]) : String(row[f.name] ?? ""))]));
 }
