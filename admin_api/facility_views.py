@@ -36,6 +36,7 @@ from admin_api.booking_schemas import (
     UnitPatch,
     span,
 )
+from admin_api.errors import ApiError
 from admin_api.facility_scope import limited, owned, scope, whole_town
 from admin_api.facility_settings_views import equipment_out, fee_out, frame_out, purpose_out
 from admin_api.facility_settings_views import router as settings_router
@@ -44,6 +45,7 @@ from civic.facilities import services as facilities
 from civic.facilities.catalogue import load_catalogue
 from civic.facilities.csvio import export_facilities_csv, export_units_csv
 from civic.facilities.models import DAY_TYPES, Area, Facility, Unit
+from civic.staff import services as staff_accounts
 
 ID = r"{id:\d+}"
 
@@ -111,6 +113,9 @@ async def delete_facility(call: Call) -> None:
     async with call.ctx.db.write() as s:
         f = await owned(s, call, Facility, fid, "施設")
         before = facility_out(f)
+        if only := await staff_accounts.managing_only(s, fid):
+            raise ApiError(409, "managed_by_staff", f"この施設だけを管理施設にしている職員がいます（{'、'.join(only)}）。"
+                           "先に「職員・ロール」でその職員の管理施設を変更してください。")
         await refused_as_api(facilities.remove(s, f))
         await log(s, call, "facility.delete", f"facility:{fid}", before, None)
 

@@ -71,6 +71,17 @@ async def managed_facilities(session: AsyncSession, staff_ids: list[int]) -> dic
     return out
 
 
+async def managing_only(session: AsyncSession, facility_id: int) -> list[str]:
+    """The accounts (display names) whose only managed facility is ``facility_id``: deleting it would leave
+    them with none, which reads as every facility, so it is refused while they exist."""
+    theirs = select(StaffFacility.staff_id).where(StaffFacility.facility_id == facility_id)
+    rows = await session.exec(
+        select(StaffAccount.display_name).join(StaffFacility, col(StaffFacility.staff_id) == col(StaffAccount.id))
+        .where(col(StaffAccount.id).in_(theirs)).group_by(col(StaffAccount.id), col(StaffAccount.display_name))
+        .having(sa.func.count() == 1).order_by(col(StaffAccount.display_name)))
+    return list(rows.all())
+
+
 async def set_managed_facilities(session: AsyncSession, staff_id: int, facility_ids: list[int],
                                  known: set[int]) -> None:
     """Limits the account to ``facility_ids`` (empty: every facility). ``known`` are the facilities that

@@ -204,3 +204,22 @@ async def test_a_limited_member_sees_and_books_only_their_facilities(api) -> Non
     r = await client.patch(f"/bookings/{booked['id']}", json={"unit_id": town.unit("gym.half-b"), "reason": "移動"},
                            headers=mine)
     assert r.status == 404
+
+
+async def test_a_facility_some_member_manages_alone_is_not_deleted(api) -> None:
+    """Deleting it would leave them no facility, which reads as every facility."""
+    client, town, sessions, admin = api
+    staff_id, _ = await _limited(client, town, sessions, admin)
+    hall = town.facilities["hall"]
+    r = await client.post("/facilities", json={"code": "annex", "name": "別館", "category": "hall"}, headers=admin)
+    annex = (await r.json())["id"]
+    r = await client.patch(f"/staff/{staff_id}", json={"facility_ids": [annex]}, headers=admin)
+    assert r.status == 200
+    r = await client.delete(f"/facilities/{annex}", headers=admin)
+    err = (await r.json())["error"]
+    assert r.status == 409 and err["code"] == "managed_by_staff" and "テニス 担当" in err["message"]
+    r = await client.patch(f"/staff/{staff_id}", json={"facility_ids": [annex, hall]}, headers=admin)
+    r = await client.delete(f"/facilities/{annex}", headers=admin)
+    assert r.status < 300, await r.text()
+    r = await client.get(f"/staff/{staff_id}", headers=admin)
+    assert (await r.json())["facility_ids"] == [hall]  # the deleted facility's link went with it
