@@ -53,6 +53,25 @@ async def test_facility_settings_forms_and_staff_limited_to_a_facility(tmp_path:
             await expect(page.get_by_role("status").filter(has_text="予約枠を追加しました")).to_be_visible(timeout=WAIT)
             await expect(frames.locator(".setting-list")).to_contain_text("研修枠 9:00-12:00　第2研修室", timeout=WAIT)
             await look(page, "facility-settings")
+            # the unit changed, and the facility's 遵守事項 and a booking condition
+            await page.get_by_role("button", name="室場「第2研修室　定員 30人　予約枠で受付　公開　エリア: 第2研修室」を変更").click()
+            form = units.get_by_role("form", name="室場の変更")
+            await form.get_by_label("定員（人）").fill("24")
+            await form.get_by_label("予約のときに活動内容の記入を求める").check()
+            await form.get_by_role("button", name="変更を保存する").click()
+            await expect(page.get_by_role("list", name="室場（部屋・面）")).to_contain_text("第2研修室　定員 24人", timeout=WAIT)
+            basics = page.get_by_role("form", name="基本情報と予約の条件")
+            await basics.get_by_label("遵守事項（予約の前に利用者が同意する内容）").fill("研修室では飲食できません。")
+            await basics.get_by_label("取消の締切（利用の何時間前）").fill("24")
+            await basics.get_by_role("button", name="基本情報と予約の条件を保存する").click()
+            await expect(page.get_by_role("status").filter(has_text="施設の設定を保存しました")).to_be_visible(timeout=WAIT)
+            admin = await demo.token(demo.login, demo.password)
+            status, every = await demo.admin_call("GET", "/facilities", token=admin)
+            budokan = next(f for f in every if f["name"] == BUDOKAN)
+            assert (budokan["terms"], budokan["cancel_deadline_hours"]) == ("研修室では飲食できません。", 24)
+            status, detail = await demo.admin_call("GET", f"/facilities/{budokan['id']}", token=admin)
+            [unit] = [u for u in detail["units"] if u["name"] == "第2研修室"]
+            assert (unit["capacity"], unit["activity_required"]) == (24, True)
             # offered on the 施設予約 calendar of that unit
             await page.get_by_role("link", name="施設予約").click()
             await expect(page.locator(".booking-calendar")).to_be_visible(timeout=WAIT)  # the first facility's, loaded
@@ -104,8 +123,6 @@ async def test_facility_settings_forms_and_staff_limited_to_a_facility(tmp_path:
         token = await demo.token("tennis.kanri", "tennis-pass-2026!")
         status, facilities = await demo.admin_call("GET", "/facilities", token=token)
         assert status == 200 and sorted(f["name"] for f in facilities) == sorted([BUDOKAN, TENNIS])
-        admin = await demo.token(demo.login, demo.password)
-        status, every = await demo.admin_call("GET", "/facilities", token=admin)
         other = next(f for f in every if f["name"] not in (BUDOKAN, TENNIS))
         status, body = await demo.admin_call("GET", f"/facilities/{other['id']}", token=token)
         assert status == 404 and body["error"]["code"] == "not_found"

@@ -13,7 +13,7 @@ const RESIDENT = [["", "すべての区分"], ["resident", "町内在住"], ["st
 const label = (pairs, v) => (pairs.find(([k]) => k === v) || [v, v ?? ""])[1];
 const days = (list) => (list?.length ? list.map((d) => label(DAY_TYPES, d)).join("・") : "毎日");
 
-// A field: {name, label, type (text|textarea|number|select|check|checks), options [[value, label]], hint,
+// A field: {name, label, type (text|textarea|number|select|check|checks|list: comma-separated words), options [[value, label]], hint,
 // required, nullable (blank sends null), createOnly, number (a select whose values are numbers)}
 const FACILITY = [
   { name: "name", label: "施設名", required: true },
@@ -22,6 +22,9 @@ const FACILITY = [
   { name: "category", label: "分類", required: true, hint: "例 体育館、会議室、テニスコート" },
   { name: "address", label: "住所" },
   { name: "phone", label: "電話番号" },
+  { name: "latitude", label: "緯度（地図に表示）", type: "number", nullable: true, hint: "例 35.0116（空欄は地図に出しません）" },
+  { name: "longitude", label: "経度", type: "number", nullable: true, hint: "例 135.7681" },
+  { name: "guide_url", label: "案内ページの URL", nullable: true, hint: "https:// で始まる町のページ" },
   { name: "description", label: "施設の説明（利用者に表示）", type: "textarea" },
   { name: "visibility", label: "公開", type: "select", options: [["public", "公開する"], ["private", "公開しない（職員のみ）"]] },
   { name: "display_order", label: "表示順", type: "number", hint: "小さいほど上に表示します。" },
@@ -44,6 +47,7 @@ const CONDITIONS = [
   { name: "closed_on_holidays", label: "祝日は休館", type: "check" },
   { name: "closed_year_end", label: "年末年始（12/29〜1/3）は休館", type: "check" },
   { name: "waitlist_enabled", label: "キャンセル待ちを受け付ける", type: "check" },
+  { name: "offer_hours", label: "キャンセル待ちの方への案内の有効時間（時間）", type: "number" },
   { name: "reminder_enabled", label: "前日にお知らせを送る", type: "check" },
 ];
 const HOURS = DAY_TYPES.map(([k, l]) => ({ name: k, label: `${l}の開館時間`, nullable: true, hint: "例 9:00-21:00（空欄は休館）" }));
@@ -64,7 +68,13 @@ const LISTS = [
       { name: "visibility", label: "公開", type: "select", options: [["public", "公開"], ["availability", "空き状況のみ公開（予約は窓口）"], ["private", "非公開（職員のみ）"]] },
       { name: "booking_mode", label: "予約のしかた", type: "select", options: [["frames", "予約枠（午前・午後など）"], ["free", "自由時間（時間を選ぶ）"]] },
       { name: "slot_minutes", label: "時間の単位（分）", type: "number", hint: "自由時間のとき。15分単位" },
+      { name: "min_minutes", label: "最短の利用時間（分）", type: "number", nullable: true, hint: "自由時間のとき。空欄は制限なし" },
+      { name: "max_minutes", label: "最長の利用時間（分）", type: "number", nullable: true, hint: "自由時間のとき。空欄は制限なし" },
       { name: "approval_required", label: "予約に職員の承認が必要", type: "check" },
+      { name: "activity_required", label: "予約のときに活動内容の記入を求める", type: "check" },
+      { name: "allowed_attributes", label: "予約できる利用者の属性", type: "list",
+        hint: "職員が確認した属性（例 registered_group＝登録団体）を「,」区切りで。空欄はどなたでも予約できます。" },
+      { name: "display_order", label: "表示順", type: "number", hint: "小さいほど上に表示します。" },
       { name: "area_ids", label: "使う共有エリア（全面と半面で同じ場所を使うとき）", type: "checks", number: true,
         options: d.areas.map((a) => [a.id, a.name]) },
       { name: "description", label: "説明（利用者に表示）", type: "textarea" },
@@ -135,8 +145,9 @@ function formFields(fields, row, editing) {
       return { f, el };
     }
     const input = f.type === "textarea" ? h("textarea", { name: f.name, rows: f.rows || "3" }, v ?? "")
+      : f.type === "list" ? h("input", { name: f.name, value: (v || []).join(", ") })
       : f.type === "select" ? h("select", { name: f.name }, f.options.map(([k, l]) => h("option", { value: k, selected: String(v ?? "") === String(k) }, l)))
-        : h("input", { name: f.name, type: f.type === "number" ? "number" : "text", value: v ?? "", required: !!f.required, inputmode: f.type === "number" ? "numeric" : null });
+        : h("input", { name: f.name, type: f.type === "number" ? "number" : "text", value: v ?? "", required: !!f.required, step: f.type === "number" ? "any" : null, inputmode: f.type === "number" ? "decimal" : null });
     return { f, input, el: field(f.required ? `${f.label}（必須）` : f.label, input, f.hint) };
   });
   const read = (form) => {
@@ -147,6 +158,7 @@ function formFields(fields, row, editing) {
       else if (f.type === "checks") body[f.name] = [...form.querySelectorAll(`input[name="${f.name}"]:checked`)].map((i) => (f.number ? Number(i.value) : i.value));
       else {
         const text = input.value.trim();
+        if (f.type === "list") { body[f.name] = text.split(/[,、，]/).map((x) => x.trim()).filter(Boolean); continue; }
         if (text === "") { if (f.nullable) body[f.name] = null; else if (!editing && !f.required) continue; else body[f.name] = ""; }
         else body[f.name] = f.type === "number" || f.number ? Number(text) : text;
       }
@@ -227,7 +239,7 @@ async function detailPage(main, ctx, id, edit) {
 function readOnly(fields, row) {
   return h("dl", { class: "facts" }, fields.filter((f) => !f.heading).flatMap((f) => [h("dt", {}, f.label), h("dd", {},
     f.type === "check" ? (row[f.name] ? "はい" : "いいえ") : f.type === "checks" ? (row[f.name] || []).map((v) => label(f.options, v)).join("・")
-      : f.type === "select" ? label(f.options, row[f.name]) : String(row[f.name] ?? ""))]));
+      : f.type === "select" ? label(f.options, row[f.name]) : f.type === "list" ? (row[f.name] || []).join("、") : String(row[f.name] ?? ""))]));
 }
 
 function listSection(list, d, edit, reload) {
