@@ -24,6 +24,12 @@ class Principal:
     permissions: frozenset[str] = field(default_factory=frozenset)
     role: str = ""
     session_id: int | None = None
+    #: The facilities this member manages (国富町 表3 no.2 管理施設); ``None``: every facility.
+    facilities: frozenset[int] | None = None
+
+    def manages(self, facility_id: int | None) -> bool:
+        """A facility (``None``: something of the whole town, such as its holidays) this member may see and change."""
+        return self.facilities is None or facility_id in self.facilities
 
     def can(self, permission: str) -> bool:
         """Permissions are patterns: ``bookings.manage``, ``bookings.*``, ``*.read``, ``*``."""

@@ -200,6 +200,9 @@ class PurposeIn(BaseModel):
     display_order: DisplayOrder = 0
 
 
+PurposePatch = patch_of(PurposeIn, "PurposePatch")
+
+
 class PurposeOut(PurposeIn):
     id: int
     facility_id: int

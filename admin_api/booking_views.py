@@ -51,6 +51,7 @@ from admin_api.booking_schemas import (
     span,
 )
 from admin_api.errors import ApiError
+from admin_api.facility_scope import limited, owned, unit_owned, wanted
 from admin_api.routing import ApiRouter, Call
 from civic.booking import bookers, reports
 from civic.booking.models import (
@@ -67,7 +68,6 @@ from civic.booking.models import (
 from civic.booking.reservations import approve_in, cancel_in, change_in, reject_in, reserve_in
 from civic.booking.types import Booker, BookingRequest, Refused, SlotTaken
 from civic.facilities.catalogue import load_catalogue
-from civic.facilities.models import Unit
 
 VIEW, MANAGE = "bookings.read", "bookings.manage"
 ID = r"{id:\d+}"
@@ -134,8 +134,9 @@ def staff(call: Call, channel_user_id: str | None, resident_type: str, name: str
     return Booker(channel_user_id, resident_type, frozenset(), name, phone, staff_id=call.principal.staff_id)
 
 
-async def one(s: AsyncSession, ident: int) -> ReservationOut:
-    return (await outs(s, [await get_or_404(s, Reservation, ident, "予約")]))[0]
+async def one(s: AsyncSession, call: Call, ident: int) -> ReservationOut:
+    """A booking of a facility the caller manages (404 otherwise, as for an unknown id)."""
+    return (await outs(s, [await owned(s, call, Reservation, ident, "予約")]))[0]
 
 
 async def taken(call: Call, request: BookingRequest) -> ApiError:
@@ -157,9 +158,9 @@ def request_of(body: ProxyBookingIn) -> BookingRequest:
               response=ReservationPage)
 async def search_bookings(call: Call) -> ReservationPage:
     q = call.query
-    filters = reports.Filters(q.facility_id, q.unit_id, q.date_from, q.date_to, statuses_of(q.status),
+    filters = reports.Filters(None, q.unit_id, q.date_from, q.date_to, statuses_of(q.status),
                               q.q if call.personal else None, q.source,
-                              number=None if call.personal or not q.q else q.q)
+                              number=None if call.personal or not q.q else q.q, facility_ids=wanted(call, q.facility_id))
     async with call.ctx.db.read() as s:
         rows, total = await reports.search(s, filters, limit=q.limit, offset=q.offset)
         return ReservationPage(total=total, items=[shown(call).reservation(o) for o in await outs(s, rows)])
@@ -168,7 +169,7 @@ async def search_bookings(call: Call) -> ReservationPage:
 @router.route("GET", f"/bookings/{ID}", personal="bookings", summary="予約の詳細", permission=VIEW, response=ReservationOut)
 async def get_booking(call: Call) -> ReservationOut:
     async with call.ctx.db.read() as s:
-        return shown(call).reservation(await one(s, call.path_int("id")))
+        return shown(call).reservation(await one(s, call, call.path_int("id")))
 
 
 # ---- proxy booking, change, cancel, approval ------------------------------------------
@@ -177,6 +178,8 @@ async def get_booking(call: Call) -> ReservationOut:
               body=ProxyBookingIn, response=QuoteOut)
 async def quote_booking(call: Call) -> QuoteOut:
     b = call.body
+    async with call.ctx.db.read() as s:
+        await unit_owned(s, call, b.unit_id)
     quote = await call.ctx.bookings.quote(request_of(b), staff(call, b.channel_user_id, b.resident_type))
     call.audited = True  # a quote changes nothing: no operation-log entry
     return QuoteOut(fee=quote.fee, lines=[FeeLineOut(label=x.label, amount=x.amount) for x in quote.lines],
@@ -190,11 +193,12 @@ async def proxy_booking(call: Call) -> ReservationOut:
     request = request_of(b)
     booker = staff(call, b.channel_user_id, b.resident_type, b.applicant_name, b.applicant_phone)
     async with call.ctx.db.write() as s:
+        await unit_owned(s, call, b.unit_id)
         result = await reserve_in(s, request, booker, call.ctx.clock.now(), source=SOURCE_COUNTER)
         if isinstance(result, Refused):
             raise refused(result)
         if not isinstance(result, SlotTaken):
-            r = await get_or_404(s, Reservation, result.reservation_id, "予約")
+            r = await owned(s, call, Reservation, result.reservation_id, "予約")
             r.staff_note = b.staff_note
             s.add(r)
             out = (await outs(s, [r]))[0]
@@ -208,8 +212,10 @@ async def proxy_booking(call: Call) -> ReservationOut:
 async def change_booking(call: Call) -> ReservationOut:
     b: ChangeIn = call.body
     async with call.ctx.db.write() as s:
-        r = await get_or_404(s, Reservation, call.path_int("id"), "予約")
-        before = await one(s, r.id)
+        r = await owned(s, call, Reservation, call.path_int("id"), "予約")
+        before = await one(s, call, r.id)
+        if b.unit_id is not None:
+            await unit_owned(s, call, b.unit_id)
         start, end = range_of(b.time, "time") if b.time else (r.start_minute, r.end_minute)
         equipment = ({e.equipment_id: e.quantity for e in b.equipment} if b.equipment is not None
                      else {e.equipment_id: e.quantity for e in before.equipment})
@@ -224,7 +230,7 @@ async def change_booking(call: Call) -> ReservationOut:
             if b.staff_note is not None:
                 r.staff_note = b.staff_note
                 s.add(r)
-            after = await one(s, r.id or 0)
+            after = await one(s, call, r.id or 0)
             await log(s, call, "booking.change", f"reservation:{r.id}", before, after)
             return shown(call).reservation(after)
     raise await taken(call, request)
@@ -232,13 +238,13 @@ async def change_booking(call: Call) -> ReservationOut:
 
 async def transition(call: Call, action: str, run: Any) -> ReservationOut:
     async with call.ctx.db.write() as s:
-        r = await get_or_404(s, Reservation, call.path_int("id"), "予約")
-        before = await one(s, r.id)
+        r = await owned(s, call, Reservation, call.path_int("id"), "予約")
+        before = await one(s, call, r.id)
         result = await run(s, r)
         if isinstance(result, Refused):
             raise refused(result)
         await s.refresh(r)
-        after = await one(s, r.id or 0)
+        after = await one(s, call, r.id or 0)
         await log(s, call, action, f"reservation:{r.id}", before, after)
     return shown(call).reservation(after)
 
@@ -276,6 +282,8 @@ async def month_availability(call: Call) -> list[DayMarkOut]:
     year, month = (int(x) for x in call.query.month.split("-"))
     if not 1 <= month <= 12:
         raise invalid("month", "月は 01〜12 で指定してください。")
+    async with call.ctx.db.read() as s:
+        await unit_owned(s, call, call.query.unit_id)
     marks = await call.ctx.bookings.month(call.query.unit_id, year, month)
     if not marks:
         raise ApiError(404, "not_found", f"室場（ID {call.query.unit_id}）が見つかりません。", "unit_id")
@@ -287,8 +295,7 @@ async def month_availability(call: Call) -> list[DayMarkOut]:
               response=list[SlotOut])
 async def day_availability(call: Call) -> list[SlotOut]:
     async with call.ctx.db.read() as s:
-        if await s.get(Unit, call.query.unit_id) is None:
-            raise ApiError(404, "not_found", f"室場（ID {call.query.unit_id}）が見つかりません。", "unit_id")
+        await unit_owned(s, call, call.query.unit_id)
     slots = await call.ctx.bookings.available_frames(call.query.unit_id, call.query.day)
     return [SlotOut(unit_id=x.unit_id, unit_name=x.unit_name, day=x.day, time=span(x.start_minute, x.end_minute),
                     start_minute=x.start_minute, end_minute=x.end_minute, label=x.label, status=x.status)
@@ -313,7 +320,7 @@ async def list_csv(call: Call) -> Any:
         name = f"bookings-{q.month}.csv"
     else:
         raise invalid("day", "day（当日分）か month（月間分）を指定してください。")
-    filters = reports.Filters(q.facility_id, None, start, end, statuses_of(q.status))
+    filters = reports.Filters(None, None, start, end, statuses_of(q.status), facility_ids=wanted(call, q.facility_id))
     async with call.ctx.db.read() as s:
         text = await reports.list_csv(s, filters, redact=None if call.personal else call.redact)
     return csv_response(text, name)
@@ -326,7 +333,7 @@ async def counts_csv(call: Call) -> Any:
     groups = [g.strip() for g in q.group_by.split(",") if g.strip()]
     if not groups or len(groups) > 2 or any(g not in reports.GROUPS for g in groups):
         raise invalid("group_by", f"集計の切り口は {', '.join(reports.GROUPS)} から1つか2つ選んでください。")
-    filters = reports.Filters(q.facility_id, statuses=statuses_of(q.status), source=q.source)
+    filters = reports.Filters(statuses=statuses_of(q.status), source=q.source, facility_ids=wanted(call, q.facility_id))
     async with call.ctx.db.read() as s:
         table = await reports.counts(s, q.fiscal_year, groups, filters)
     return csv_response(reports.counts_csv(groups, table), f"booking-counts-{q.fiscal_year}.csv")
@@ -337,9 +344,8 @@ async def counts_csv(call: Call) -> Any:
 @router.route("GET", "/waitlist", personal="waitlist", summary="キャンセル待ちの一覧", permission=VIEW, query=WaitlistQuery,
               response=list[WaitlistOut])
 async def list_waitlist(call: Call) -> list[WaitlistOut]:
-    q = select(WaitlistEntry).order_by(col(WaitlistEntry.id))
-    if call.query.facility_id is not None:
-        q = q.where(WaitlistEntry.facility_id == call.query.facility_id)
+    q = limited(select(WaitlistEntry).order_by(col(WaitlistEntry.id)), WaitlistEntry.facility_id,
+                wanted(call, call.query.facility_id))
     if call.query.status:
         q = q.where(WaitlistEntry.status == call.query.status)
     async with call.ctx.db.read() as s:
@@ -354,7 +360,7 @@ async def list_waitlist(call: Call) -> list[WaitlistOut]:
 @router.route("POST", f"/waitlist/{ID}/cancel", summary="キャンセル待ちの取消", permission=MANAGE)
 async def cancel_waitlist(call: Call) -> None:
     async with call.ctx.db.write() as s:
-        e = await get_or_404(s, WaitlistEntry, call.path_int("id"), "キャンセル待ち")
+        e = await owned(s, call, WaitlistEntry, call.path_int("id"), "キャンセル待ち")
         if e.status != WAITING:
             raise ApiError(409, "not_waiting", "待機中のキャンセル待ちではありません。")
         e.status, e.updated_at = WL_CANCELLED, call.ctx.clock.now()

@@ -17,7 +17,6 @@ from admin_api.booking_common import (
     MANAGE,
     VIEW,
     changes,
-    get_or_404,
     invalid,
     log,
     range_of,
@@ -41,9 +40,11 @@ from admin_api.booking_schemas import (
     HolidayQuery,
     PurposeIn,
     PurposeOut,
+    PurposePatch,
     span,
 )
 from admin_api.errors import ApiError
+from admin_api.facility_scope import check, owned, scope, whole_town
 from admin_api.routing import ApiRouter, Call
 from civic.facilities import services as facilities
 from civic.facilities.csvio import import_calendar_csv
@@ -107,7 +108,7 @@ async def _create(call: Call, parent: type[Facility] | type[Unit], make: Callabl
     """A setting under the facility (or unit) of the path, made by ``make(parent id)``, with its log entry."""
     parent_id = call.path_int("id")
     async with call.ctx.db.write() as s:
-        await get_or_404(s, parent, parent_id, "施設" if parent is Facility else "室場")
+        await owned(s, call, parent, parent_id, "施設" if parent is Facility else "室場")
         row = await refused_as_api(facilities.add_setting(s, make(parent_id), call.ctx.clock.now()))
         after = out(row)
         await log(s, call, f"{target}.create", f"{target}:{row.id}", None, after)
@@ -118,7 +119,7 @@ async def _update(call: Call, model: type[Setting], label: str, target: str, out
     ident = call.path_int("id")
     data = _with_time(changes(call.body))
     async with call.ctx.db.write() as s:
-        row = await get_or_404(s, model, ident, label)
+        row = await owned(s, call, model, ident, label)
         before = out(row)
         after = out(await refused_as_api(facilities.change_setting(s, row, data, call.ctx.clock.now())))
         await log(s, call, f"{target}.update", f"{target}:{ident}", before, after)
@@ -128,7 +129,7 @@ async def _update(call: Call, model: type[Setting], label: str, target: str, out
 async def _delete(call: Call, model: type[Setting], label: str, target: str, out: Out) -> None:
     ident = call.path_int("id")
     async with call.ctx.db.write() as s:
-        row = await get_or_404(s, model, ident, label)
+        row = await owned(s, call, model, ident, label)
         before = out(row)
         await refused_as_api(facilities.remove_setting(s, row, call.ctx.clock.now()))
         await log(s, call, f"{target}.delete", f"{target}:{ident}", before, None)
@@ -203,6 +204,12 @@ async def create_purpose(call: Call) -> PurposeOut:
                          "purpose", purpose_out)
 
 
+@router.route("PATCH", f"/purposes/{ID}", summary="利用目的の変更", permission=MANAGE, body=PurposePatch,
+              response=PurposeOut)
+async def update_purpose(call: Call) -> PurposeOut:
+    return await _update(call, Purpose, "利用目的", "purpose", purpose_out)
+
+
 @router.route("DELETE", f"/purposes/{ID}", summary="利用目的の削除", permission=MANAGE)
 async def delete_purpose(call: Call) -> None:
     await _delete(call, Purpose, "利用目的", "purpose", purpose_out)
@@ -215,8 +222,11 @@ async def delete_purpose(call: Call) -> None:
 async def list_calendar_days(call: Call) -> list[CalendarDayOut]:
     q = select(CalendarDay).order_by(col(CalendarDay.day), col(CalendarDay.id))
     if call.query.facility_id is not None:
+        check(call, call.query.facility_id, "施設", call.query.facility_id, "facility_id")
         q = q.where(or_(col(CalendarDay.facility_id) == call.query.facility_id,
                         col(CalendarDay.facility_id).is_(None)))
+    elif (mine := scope(call)) is not None:  # the town's holidays, and the caller's facilities' days
+        q = q.where(or_(col(CalendarDay.facility_id).in_(sorted(mine)), col(CalendarDay.facility_id).is_(None)))
     if call.query.date_from:
         q = q.where(CalendarDay.day >= call.query.date_from)
     if call.query.date_to:
@@ -233,9 +243,11 @@ async def create_calendar_day(call: Call) -> CalendarDayOut:
         raise invalid("facility_id", "休館・利用不可・臨時開館には施設を指定してください。")
     if body.unit_id is not None and body.facility_id is None:
         raise invalid("facility_id", "室場を指定するときは施設も指定してください。")
+    if body.facility_id is None:
+        whole_town(call, "町全体の祝日の登録")
     async with call.ctx.db.write() as s:
         if body.facility_id is not None:
-            await get_or_404(s, Facility, body.facility_id, "施設")
+            await owned(s, call, Facility, body.facility_id, "施設")
         c = await refused_as_api(facilities.add_setting(s, CalendarDay(**_with_time(body.model_dump())),
                                                         call.ctx.clock.now()))
         out = calendar_out(c)
@@ -253,6 +265,7 @@ async def delete_calendar_day(call: Call) -> None:
               permission=MANAGE, response=CalendarImportOut, status=201,
               consumes=("text/csv", "application/octet-stream", "text/plain"))
 async def import_calendar(call: Call) -> CalendarImportOut:
+    whole_town(call, "カレンダーCSVの取込（どの施設の行も含められるため）")
     try:
         text = call.body.decode("utf-8")
     except UnicodeDecodeError:

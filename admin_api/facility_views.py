@@ -17,7 +17,6 @@ from admin_api.booking_common import (
     changes,
     csv_response,
     facility_out,
-    get_or_404,
     log,
     range_of,
     refused_as_api,
@@ -37,6 +36,8 @@ from admin_api.booking_schemas import (
     UnitPatch,
     span,
 )
+from admin_api.errors import ApiError
+from admin_api.facility_scope import limited, owned, scope, whole_town
 from admin_api.facility_settings_views import equipment_out, fee_out, frame_out, purpose_out
 from admin_api.facility_settings_views import router as settings_router
 from admin_api.routing import ApiRouter, Call
@@ -44,6 +45,7 @@ from civic.facilities import services as facilities
 from civic.facilities.catalogue import load_catalogue
 from civic.facilities.csvio import export_facilities_csv, export_units_csv
 from civic.facilities.models import DAY_TYPES, Area, Facility, Unit
+from civic.staff import services as staff_accounts
 
 ID = r"{id:\d+}"
 
@@ -60,13 +62,15 @@ def area_out(a: Area) -> AreaOut:
 @router.route("GET", "/facilities", summary="施設の一覧", permission=VIEW, response=list[FacilityOut])
 async def list_facilities(call: Call) -> list[FacilityOut]:
     async with call.ctx.db.read() as s:
-        rows = (await s.exec(select(Facility).order_by(col(Facility.display_order), col(Facility.id)))).all()
+        rows = (await s.exec(limited(select(Facility), Facility.id, scope(call))
+                             .order_by(col(Facility.display_order), col(Facility.id)))).all()
     return [facility_out(f) for f in rows]
 
 
 @router.route("POST", "/facilities", summary="施設の登録", permission=MANAGE, body=FacilityIn,
               response=FacilityOut, status=201)
 async def create_facility(call: Call) -> FacilityOut:
+    whole_town(call, "施設の新規登録")
     async with call.ctx.db.write() as s:
         f = await refused_as_api(facilities.create(s, call.body.model_dump(), call.ctx.clock.now()))
         out = facility_out(f)
@@ -79,7 +83,7 @@ async def create_facility(call: Call) -> FacilityOut:
 async def get_facility(call: Call) -> FacilityDetail:
     fid = call.path_int("id")
     async with call.ctx.db.read() as s:
-        await get_or_404(s, Facility, fid, "施設")
+        await owned(s, call, Facility, fid, "施設")
         b = (await load_catalogue(s, [fid])).facilities[fid]
     return FacilityDetail(
         facility=facility_out(b.facility),
@@ -96,7 +100,7 @@ async def update_facility(call: Call) -> FacilityOut:
     fid = call.path_int("id")
     data = changes(call.body)
     async with call.ctx.db.write() as s:
-        f = await get_or_404(s, Facility, fid, "施設")
+        f = await owned(s, call, Facility, fid, "施設")
         before = facility_out(f)
         after = facility_out(await refused_as_api(facilities.update(s, f, data, call.ctx.clock.now())))
         await log(s, call, "facility.update", f"facility:{fid}", before, after)
@@ -107,8 +111,11 @@ async def update_facility(call: Call) -> FacilityOut:
 async def delete_facility(call: Call) -> None:
     fid = call.path_int("id")
     async with call.ctx.db.write() as s:
-        f = await get_or_404(s, Facility, fid, "施設")
+        f = await owned(s, call, Facility, fid, "施設")
         before = facility_out(f)
+        if only := await staff_accounts.managing_only(s, fid):
+            raise ApiError(409, "managed_by_staff", f"この施設だけを管理施設にしている職員がいます（{'、'.join(only)}）。"
+                           "先に「職員・ロール」でその職員の管理施設を変更してください。")
         await refused_as_api(facilities.remove(s, f))
         await log(s, call, "facility.delete", f"facility:{fid}", before, None)
 
@@ -117,7 +124,7 @@ async def delete_facility(call: Call) -> None:
               produces="text/csv")
 async def facilities_csv(call: Call) -> web.Response:
     async with call.ctx.db.read() as s:
-        text = export_facilities_csv(await load_catalogue(s))
+        text = export_facilities_csv(await load_catalogue(s, scope(call)))
     return csv_response(text, "facilities.csv")
 
 
@@ -125,7 +132,7 @@ async def facilities_csv(call: Call) -> web.Response:
               produces="text/csv")
 async def units_csv(call: Call) -> web.Response:
     async with call.ctx.db.read() as s:
-        text = export_units_csv(await load_catalogue(s))
+        text = export_units_csv(await load_catalogue(s, scope(call)))
     return csv_response(text, "facility-units.csv")
 
 
@@ -134,7 +141,7 @@ async def units_csv(call: Call) -> web.Response:
 async def set_hours(call: Call) -> HoursIn:
     fid = call.path_int("id")
     async with call.ctx.db.write() as s:
-        await get_or_404(s, Facility, fid, "施設")
+        await owned(s, call, Facility, fid, "施設")
         before = HoursIn(**{d: span(o, c) for d, (o, c) in (await facilities.opening_hours(s, fid)).items()})
         parsed = {d: range_of(getattr(call.body, d), d) for d in DAY_TYPES if getattr(call.body, d)}
         await facilities.set_opening_hours(s, fid, parsed, call.ctx.clock.now())
@@ -150,7 +157,7 @@ async def set_hours(call: Call) -> HoursIn:
 async def create_area(call: Call) -> AreaOut:
     fid = call.path_int("id")
     async with call.ctx.db.write() as s:
-        await get_or_404(s, Facility, fid, "施設")
+        await owned(s, call, Facility, fid, "施設")
         out = area_out(await refused_as_api(facilities.create_area(s, fid, call.body.model_dump(),
                                                                     call.ctx.clock.now())))
         await log(s, call, "area.create", f"area:{out.id}", None, out)
@@ -163,7 +170,7 @@ async def update_area(call: Call) -> AreaOut:
     aid = call.path_int("id")
     data = changes(call.body)
     async with call.ctx.db.write() as s:
-        a = await get_or_404(s, Area, aid, "エリア")
+        a = await owned(s, call, Area, aid, "エリア")
         before = area_out(a)
         after = area_out(await refused_as_api(facilities.update_area(s, a, data, call.ctx.clock.now())))
         await log(s, call, "area.update", f"area:{aid}", before, after)
@@ -174,7 +181,7 @@ async def update_area(call: Call) -> AreaOut:
 async def delete_area(call: Call) -> None:
     aid = call.path_int("id")
     async with call.ctx.db.write() as s:
-        a = await get_or_404(s, Area, aid, "エリア")
+        a = await owned(s, call, Area, aid, "エリア")
         before = area_out(a)
         await refused_as_api(facilities.remove_area(s, a, call.ctx.clock.now()))
         await log(s, call, "area.delete", f"area:{aid}", before, None)
@@ -185,7 +192,7 @@ async def delete_area(call: Call) -> None:
 async def create_unit(call: Call) -> UnitOut:
     fid = call.path_int("id")
     async with call.ctx.db.write() as s:
-        await get_or_404(s, Facility, fid, "施設")
+        await owned(s, call, Facility, fid, "施設")
         u, areas = await refused_as_api(facilities.create_unit(s, fid, call.body.model_dump(), call.ctx.clock.now()))
         out = unit_out(u, areas)
         await log(s, call, "unit.create", f"unit:{u.id}", None, out)
@@ -198,7 +205,7 @@ async def update_unit(call: Call) -> UnitOut:
     uid = call.path_int("id")
     data = changes(call.body)
     async with call.ctx.db.write() as s:
-        u = await get_or_404(s, Unit, uid, "室場")
+        u = await owned(s, call, Unit, uid, "室場")
         before = unit_out(u, await facilities.unit_area_ids(s, uid))
         after = unit_out(u, await refused_as_api(facilities.update_unit(s, u, data, call.ctx.clock.now())))
         await log(s, call, "unit.update", f"unit:{uid}", before, after)
@@ -209,7 +216,7 @@ async def update_unit(call: Call) -> UnitOut:
 async def delete_unit(call: Call) -> None:
     uid = call.path_int("id")
     async with call.ctx.db.write() as s:
-        u = await get_or_404(s, Unit, uid, "室場")
+        u = await owned(s, call, Unit, uid, "室場")
         before = unit_out(u, await facilities.unit_area_ids(s, uid))
         await refused_as_api(facilities.remove_unit(s, u, call.ctx.clock.now()))
         await log(s, call, "unit.delete", f"unit:{uid}", before, None)

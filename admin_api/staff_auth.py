@@ -8,7 +8,7 @@ from civic.staff.sessions import Identity, StaffSessions
 
 def principal_from(identity: Identity) -> Principal:
     return Principal(identity.staff_id, identity.login, identity.display_name, identity.permissions,
-                     identity.role, identity.session_id)
+                     identity.role, identity.session_id, identity.facilities)
 
 
 class StaffAuthenticator:

@@ -9,8 +9,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from admin_api.auth import Principal
 from admin_api.errors import ApiError
+from admin_api.facility_scope import all_facility_ids
 from admin_api.keys import DECLARED_PERMISSIONS
 from admin_api.routing import ApiRouter, Call
+from admin_api.staff_auth import principal_from
 from civic.rows import pk
 from civic.staff import roles as role_service
 from civic.staff import services as accounts
@@ -39,6 +41,8 @@ class Me(BaseModel):
     role: str
     permissions: list[str] = Field(description="ロールの権限（パターン: bookings.*、*.read、* など）")
     granted: list[str] = Field(description="使える権限の一覧（パターンを展開したもの。画面の表示切り替えに）")
+    facility_ids: list[int] | None = Field(
+        default=None, description="管理施設（表3 no.2）。null なら全施設。ほかの施設は一覧に出ず、詳細は 404")
 
 
 class LoginOut(BaseModel):
@@ -66,6 +70,7 @@ class StaffOut(BaseModel):
     locked: bool
     last_login_at: datetime | None
     created_at: datetime
+    facility_ids: list[int] = Field(description="管理施設の施設ID（空なら全施設）")
 
 
 class StaffCreate(_In):
@@ -73,12 +78,16 @@ class StaffCreate(_In):
     display_name: str = Field(min_length=1, max_length=80)
     password: str = Field(min_length=1, max_length=256)
     role_id: int = Field(ge=1, le=2**31 - 1)
+    facility_ids: list[int] | None = Field(default=None, max_length=500, description=(
+        "管理施設（国富町 表3 no.2）の施設ID。空または null なら全施設を管理"))
 
 
 class StaffUpdate(_In):
     display_name: str | None = Field(default=None, min_length=1, max_length=80)
     role_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     active: bool | None = None
+    facility_ids: list[int] | None = Field(default=None, max_length=500, description=(
+        "管理施設（国富町 表3 no.2）の施設ID。空または null なら全施設を管理"))
 
 
 class RoleOut(BaseModel):
@@ -113,7 +122,8 @@ def _known(call: Call) -> dict[str, str]:
 
 def _me(call: Call, p: Principal) -> Me:
     return Me(id=p.staff_id, login=p.login, display_name=p.display_name, role=p.role,
-              permissions=sorted(p.permissions), granted=sorted(n for n in _known(call) if p.can(n)))
+              permissions=sorted(p.permissions), granted=sorted(n for n in _known(call) if p.can(n)),
+              facility_ids=None if p.facilities is None else sorted(p.facilities))
 
 
 def _role_out(role: StaffRole) -> RoleOut:
@@ -144,7 +154,7 @@ async def login(call: Call) -> LoginOut:
     result = await sessions_of(call).login(call.body.login, call.body.password, otp=call.body.otp,
                                             remote=call.remote)
     i = result.identity
-    principal = Principal(i.staff_id, i.login, i.display_name, i.permissions, i.role, i.session_id)
+    principal = principal_from(i)
     return LoginOut(token=result.token, expires_at=result.expires_at, staff=_me(call, principal))
 
 
@@ -180,14 +190,29 @@ async def change_own_password(call: Call) -> None:
 async def list_staff(call: Call) -> list[StaffOut]:
     async with call.ctx.db.read() as s:
         rows = await accounts.list_accounts(s)
+        managed = await accounts.managed_facilities(s, [pk(a) for a, _ in rows])
     now = call.ctx.clock.now()
-    return [StaffOut(**accounts.account_view(a, r, now=now)) for a, r in rows]
+    return [StaffOut(**accounts.account_view(a, r, now=now, facility_ids=managed.get(pk(a)))) for a, r in rows]
 
 
 async def _view(call: Call, s: AsyncSession, staff_id: int) -> StaffOut:
     account = await accounts.get_account(s, staff_id)
     role = await s.get(StaffRole, account.role_id)
-    return StaffOut(**accounts.account_view(account, role, now=call.ctx.clock.now()))
+    managed = await accounts.managed_facilities(s, [staff_id])
+    return StaffOut(**accounts.account_view(account, role, now=call.ctx.clock.now(),
+                                            facility_ids=managed.get(staff_id)))
+
+
+async def _set_facilities(call: Call, s: AsyncSession, staff_id: int, facility_ids: list[int] | None) -> None:
+    """The account's 管理施設 (empty or null: every facility). A caller limited to some facilities may give
+    only facilities of their own, and not every facility."""
+    chosen = facility_ids or []
+    assert call.principal is not None
+    mine = call.principal.facilities
+    if mine is not None and (not chosen or not set(chosen) <= mine):
+        raise ApiError(403, "facility_scope", "自分の管理施設のうちから管理施設を選んでください（全施設は選べません）。",
+                       "facility_ids")
+    await accounts.set_managed_facilities(s, staff_id, chosen, await all_facility_ids(s))
 
 
 @router.route("POST", "/staff", summary="職員アカウント作成", permission=STAFF_MANAGE, body=StaffCreate,
@@ -198,6 +223,7 @@ async def create_staff(call: Call) -> StaffOut:
         await _role_held(s, call, b.role_id, what="ロール「{role}」", field="role_id")
         account = await accounts.create_account(s, sessions_of(call).passwords, call.ctx.clock.now(), login=b.login, password=b.password,
                                                 display_name=b.display_name, role_id=b.role_id)
+        await _set_facilities(call, s, pk(account), b.facility_ids)
         out = await _view(call, s, pk(account))
         await call.audit(s, "staff.create", f"staff:{account.id}", after=out)
     return out
@@ -210,7 +236,7 @@ async def get_staff(call: Call) -> StaffOut:
         return await _view(call, s, call.path_int("staff_id"))
 
 
-@router.route("PATCH", "/staff/{staff_id:\\d+}", summary="職員アカウント変更（表示名・ロール・有効/無効）",
+@router.route("PATCH", "/staff/{staff_id:\\d+}", summary="職員アカウント変更（表示名・ロール・有効/無効・管理施設）",
               permission=STAFF_MANAGE, body=StaffUpdate, response=StaffOut)
 async def update_staff(call: Call) -> StaffOut:
     b = call.body
@@ -226,6 +252,8 @@ async def update_staff(call: Call) -> StaffOut:
             await _role_held(s, call, b.role_id, what="ロール「{role}」", field="role_id")
         await accounts.update_account(s, call.ctx.clock.now(), account, display_name=b.display_name,
                                       role_id=b.role_id, active=b.active)
+        if "facility_ids" in b.model_fields_set:
+            await _set_facilities(call, s, staff_id, b.facility_ids)
         after = await _view(call, s, staff_id)
         await call.audit(s, "staff.update", f"staff:{staff_id}", before=before, after=after)
     return after

@@ -7,7 +7,7 @@ so a search by them filters in memory after the database has narrowed by facilit
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -40,12 +40,16 @@ class Filters:
     source: str | None = None
     #: 予約番号 only (a search by someone who may not look people up by their personal data).
     number: str | None = None
+    #: Only these facilities (staff limited to some facilities, 表3 no.2); ``None``: every facility.
+    facility_ids: Collection[int] | None = None
 
 
 def _where(filters: Filters) -> list[ColumnElement[bool]]:
     w: list[ColumnElement[bool]] = []
     if filters.facility_id is not None:
         w.append(col(Reservation.facility_id) == filters.facility_id)
+    if filters.facility_ids is not None:
+        w.append(col(Reservation.facility_id).in_(sorted(filters.facility_ids)))
     if filters.unit_id is not None:
         w.append(col(Reservation.unit_id) == filters.unit_id)
     if filters.date_from is not None:
@@ -130,7 +134,8 @@ async def counts(session: AsyncSession, fiscal_year: int, group_by: Sequence[str
     """(group labels, 件数, 延べ人数, 使用料合計) per group, for one fiscal year (表3 no.23)."""
     start, end = fiscal_year_span(fiscal_year)
     chosen = Filters(filters.facility_id, filters.unit_id, max(start, filters.date_from or start),
-                     min(end, filters.date_to or end), filters.statuses or (CONFIRMED, PENDING), None, filters.source)
+                     min(end, filters.date_to or end), filters.statuses or (CONFIRMED, PENDING), None, filters.source,
+                     facility_ids=filters.facility_ids)
     rows = (await session.exec(select(Reservation).where(*_where(chosen)))).all()
     catalogue = await load_catalogue(session, {r.facility_id for r in rows})
     n: Counter = Counter()

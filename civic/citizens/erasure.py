@@ -107,7 +107,7 @@ REGISTRY: dict[str, str] = {
     "mail_message": DELETE + " (e-mails to the citizen, sent or not)",
     "operation_log": CONTENT + " (snapshots naming the citizen are redacted; the entries stay)",
     "staff_account": NONE, "staff_role": NONE, "staff_session": NONE, "staff_recovery_code": NONE,
-    "staff_login_throttle": NONE,
+    "staff_login_throttle": NONE, "staff_facility": NONE,
     "attribute_definition": NONE, "attribute_form": NONE, "segment": NONE, "scenario": NONE,
     "recommendation_rule": NONE + " (おすすめの条件: a filter over attributes, no citizen)",
     "facility": NONE, "facility_area": NONE, "facility_opening_hours": NONE, "facility_unit": NONE,

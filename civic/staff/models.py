@@ -121,3 +121,16 @@ class StaffRecoveryCode(SQLModel, table=True):
     code_hash: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
     used_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
     created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+class StaffFacility(SQLModel, table=True):
+    """The facilities a staff member manages (国富町 表3 no.2 管理施設). An account without rows here
+    manages every facility; with rows, the admin API shows and changes only these facilities and their
+    units, settings, closed days and bookings."""
+
+    __tablename__ = "staff_facility"
+
+    staff_id: int = Field(sa_column=sa.Column(sa.Integer, sa.ForeignKey("staff_account.id", ondelete="CASCADE"),
+                                              primary_key=True))
+    facility_id: int = Field(sa_column=sa.Column(sa.Integer, sa.ForeignKey("facility.id", ondelete="CASCADE"),
+                                                 primary_key=True, index=True))

@@ -15,7 +15,7 @@ from civic.database import Database
 from civic.rows import pk
 from civic.staff import audit
 from civic.staff.errors import StaffError
-from civic.staff.models import StaffAccount, StaffRole, StaffSession
+from civic.staff.models import StaffAccount, StaffFacility, StaffRole, StaffSession
 from civic.staff.passwords import Passwords, password_problem
 from civic.staff.permissions import is_administrator
 from civic.staff.roles import (
@@ -47,13 +47,53 @@ def check_password(password: str, login: str) -> None:
         raise StaffError("invalid", "weak_password", problem, "password")
 
 
-def account_view(account: StaffAccount, role: StaffRole | None = None, *, now: datetime | None = None) -> dict:
+def account_view(account: StaffAccount, role: StaffRole | None = None, *, now: datetime | None = None,
+                 facility_ids: list[int] | None = None) -> dict:
     locked = bool(account.locked_until and now and account.locked_until > now)
     return {
         "id": account.id, "login": account.login, "display_name": account.display_name,
         "role_id": account.role_id, "role": role.key if role else None, "active": account.active,
         "locked": locked, "last_login_at": account.last_login_at, "created_at": account.created_at,
+        "facility_ids": facility_ids or [],
     }
+
+
+async def managed_facilities(session: AsyncSession, staff_ids: list[int]) -> dict[int, list[int]]:
+    """``{staff id: [facility id, …]}`` of the accounts limited to some facilities (表3 no.2 管理施設);
+    an account not in the answer manages every facility."""
+    if not staff_ids:
+        return {}
+    rows = await session.exec(select(StaffFacility).where(col(StaffFacility.staff_id).in_(staff_ids))
+                              .order_by(col(StaffFacility.facility_id)))
+    out: dict[int, list[int]] = {}
+    for row in rows.all():
+        out.setdefault(row.staff_id, []).append(row.facility_id)
+    return out
+
+
+async def managing_only(session: AsyncSession, facility_id: int) -> list[str]:
+    """The accounts (display names) whose only managed facility is ``facility_id``: deleting it would leave
+    them with none, which reads as every facility, so it is refused while they exist."""
+    theirs = select(StaffFacility.staff_id).where(StaffFacility.facility_id == facility_id)
+    rows = await session.exec(
+        select(StaffAccount.display_name).join(StaffFacility, col(StaffFacility.staff_id) == col(StaffAccount.id))
+        .where(col(StaffAccount.id).in_(theirs)).group_by(col(StaffAccount.id), col(StaffAccount.display_name))
+        .having(sa.func.count() == 1).order_by(col(StaffAccount.display_name)))
+    return list(rows.all())
+
+
+async def set_managed_facilities(session: AsyncSession, staff_id: int, facility_ids: list[int],
+                                 known: set[int]) -> None:
+    """Limits the account to ``facility_ids`` (empty: every facility). ``known`` are the facilities that
+    exist; an id not among them is refused, naming it."""
+    unknown = sorted(set(facility_ids) - known)
+    if unknown:
+        raise StaffError("invalid", "unknown_facility",
+                         f"管理施設に指定した施設（ID {', '.join(map(str, unknown))}）は登録されていません。", "facility_ids")
+    await session.exec(sa.delete(StaffFacility).where(col(StaffFacility.staff_id) == staff_id))
+    for fid in sorted(set(facility_ids)):
+        session.add(StaffFacility(staff_id=staff_id, facility_id=fid))
+    await session.flush()
 
 
 async def get_account(session: AsyncSession, staff_id: int) -> StaffAccount:

@@ -15,7 +15,7 @@ from civic.database import Database
 from civic.rows import pk
 from civic.staff import audit, throttle, two_factor
 from civic.staff.errors import StaffError
-from civic.staff.models import StaffAccount, StaffRole, StaffSession
+from civic.staff.models import StaffAccount, StaffFacility, StaffRole, StaffSession
 from civic.staff.passwords import Passwords
 from civic.staff.roles import permissions_of
 from civic.staff.services import normalize_login
@@ -50,6 +50,8 @@ class Identity:
     #: The role requires two-factor sign-in and this account has not enrolled: no permission but
     #: enrolling (``civic.staff.two_factor``).
     must_enrol: bool = False
+    #: The facilities this member manages (国富町 表3 no.2 管理施設); ``None``: every facility.
+    facilities: frozenset[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,8 @@ class StaffSessions:
                                remote=(remote or None) and remote[:64])
         s.add(session)
         await s.flush()
-        return LoginResult(token, session.expires_at, _identity(account, role, pk(session)))
+        return LoginResult(token, session.expires_at,
+                           _identity(account, role, pk(session), await _facilities(s, pk(account))))
 
     async def resolve(self, token: str) -> Identity | None:
         """The identity behind a token that is valid now; None for unknown, expired, idle or revoked ones."""
@@ -196,9 +199,10 @@ class StaffSessions:
                 .join(StaffRole, col(StaffRole.id) == col(StaffAccount.role_id))
                 .where(StaffSession.token_hash == token_hash(token))
             )).first()
-        if row is None:
-            return None
-        session, account, role = row
+            if row is None:
+                return None
+            session, account, role = row
+            facilities = await _facilities(s, pk(account))
         if (session.revoked_at is not None or session.expires_at <= now or not account.active
                 or session.last_seen_at + self.policy.idle <= now):
             return None
@@ -208,7 +212,7 @@ class StaffSessions:
                 if fresh is not None:
                     fresh.last_seen_at = now
                     s.add(fresh)
-        return _identity(account, role, pk(session))
+        return _identity(account, role, pk(session), facilities)
 
     async def logout(self, session_id: int) -> None:
         async with self.db.write() as s:
@@ -218,10 +222,17 @@ class StaffSessions:
                 s.add(session)
 
 
-def _identity(account: StaffAccount, role: StaffRole, session_id: int) -> Identity:
+async def _facilities(s, staff_id: int) -> frozenset[int] | None:
+    ids = (await s.exec(select(StaffFacility.facility_id).where(StaffFacility.staff_id == staff_id))).all()
+    return frozenset(ids) if ids else None
+
+
+def _identity(account: StaffAccount, role: StaffRole, session_id: int,
+              facilities: frozenset[int] | None = None) -> Identity:
     enrol = two_factor.must_enrol(account, role)
     permissions = frozenset() if enrol else frozenset(permissions_of(role))
-    return Identity(pk(account), account.login, account.display_name, role.key, permissions, session_id, enrol)
+    return Identity(pk(account), account.login, account.display_name, role.key, permissions, session_id, enrol,
+                    facilities)
 
 
 def _succeeded(s, account: StaffAccount, now: datetime) -> None:

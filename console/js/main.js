@@ -47,6 +47,7 @@ const PAGES = [
   { path: "reports", title: "通報", permission: "reports.read", render: reports },
   { path: "report-templates", title: "通報の回答テンプレート", permission: "reports.read", render: (m, c) => import("./pages/report-templates.js").then((p) => p.default(m, c)) },
   { path: "bookings", title: "施設予約", permission: "bookings.read", render: bookings },
+  { path: "facilities", title: "施設の設定", permission: "facilities.read", render: (m, c) => import("./pages/facilities.js").then((p) => p.default(m, c)) },
   { path: "staff", title: "職員・ロール", permission: "staff.manage", render: staffPage },
   { path: "logs", title: "操作ログ・トークログ", permission: ["audit.view", "talklog.view"], render: logs },
   { path: "monthly", title: "月次報告", permission: "stats.read", render: monthly },
@@ -64,12 +65,8 @@ const PAGES = [
 const GROUPS = ["状況", "窓口業務", "配信・お知らせ", "回答の内容", "防災", "管理", "その他"];
 const GROUP_OF = {
   dashboard: "状況", monthly: "状況",
-<<<<<<< HEAD
-  handovers: "窓口業務", reports: "窓口業務", bookings: "窓口業務", counter: "窓口業務",
-  "counter-layouts": "窓口業務", "counter-report": "窓口業務",
-=======
-  handovers: "窓口業務", reports: "窓口業務", "report-templates": "窓口業務", bookings: "窓口業務", counter: "窓口業務",
->>>>>>> content
+  handovers: "窓口業務", reports: "窓口業務", "report-templates": "窓口業務", bookings: "窓口業務", facilities: "窓口業務",
+  counter: "窓口業務", "counter-layouts": "窓口業務", "counter-report": "窓口業務",
   deliveries: "配信・お知らせ", segments: "配信・お知らせ", richmenus: "配信・お知らせ", attributes: "配信・お知らせ",
   forms: "配信・お知らせ", mail: "配信・お知らせ",
   faq: "回答の内容", garbage: "回答の内容", scenarios: "回答の内容", "procedure-trees": "回答の内容", nlu: "回答の内容",

@@ -42,7 +42,8 @@ export function showError(form, err) {
   if (input) {
     input.setAttribute("aria-invalid", "true");
     input.setAttribute("aria-describedby", note.id);
-    input.insertAdjacentElement("afterend", note);
+    // a group of checkboxes (管理施設, 曜日区分): the message after the group, not inside its first label
+    ((input.type === "checkbox" && input.closest("fieldset")) || input).insertAdjacentElement("afterend", note);
     input.focus();
   } else {
     form.prepend(note);

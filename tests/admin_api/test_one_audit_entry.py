@@ -133,7 +133,7 @@ async def _replay(tmp_path: Path, template: Path, cipher: FieldCipher, aiohttp_c
 
 async def _facility_settings(send: Callable[..., Awaitable[Any]], fid: int) -> list[str]:
     """An area, a unit, a frame, a fee, equipment, a purpose and a closed day of facility ``fid``, each made and
-    (but the last two) changed through ``send(method, path, body)``; returns the paths that delete them."""
+    (but the last) changed through ``send(method, path, body)``; returns the paths that delete them."""
     area = (await send("POST", f"/facilities/{fid}/areas", {"code": "east", "name": "東"}))["id"]
     await send("PATCH", f"/areas/{area}", {"name": "東側"})
     unit = (await send("POST", f"/facilities/{fid}/units", {"code": "lane", "name": "1コース"}))["id"]
@@ -146,6 +146,7 @@ async def _facility_settings(send: Callable[..., Awaitable[Any]], fid: int) -> l
                                                                 "unit_label": "枚"}))["id"]
     await send("PATCH", f"/equipment/{item}", {"quantity": 20})
     purpose = (await send("POST", f"/facilities/{fid}/purposes", {"name": "水泳教室"}))["id"]
+    await send("PATCH", f"/purposes/{purpose}", {"name": "水泳教室（初級）"})
     day = (await send("POST", "/calendar-days", {"facility_id": fid, "day": "2026-12-28", "kind": "closed"}))["id"]
     return [f"/calendar-days/{day}", f"/purposes/{purpose}", f"/equipment/{item}", f"/fees/{fee}", f"/frames/{frame}",
             f"/units/{unit}", f"/areas/{area}"]
