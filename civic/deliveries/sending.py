@@ -253,6 +253,9 @@ class DeliveryDispatcher:
             messages = await links.track(s, now, run_id, json.loads(delivery.messages), self.config.link_base_url)
             run.messages = json.dumps(messages, ensure_ascii=False)
             run.aggregation_unit = f"d{delivery.id}r{run_id}"[:30]
+            # a city's plan takes PostgreSQL tens of seconds: the lease starts again from its end, so
+            # another instance waiting on the run's row lock finds it held, not run out
+            run.lease_until = self.clock.now() + self.config.lease
             s.add(run)
         return True
 
