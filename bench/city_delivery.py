@@ -222,18 +222,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                         await asyncio.sleep(delay)
                 await asyncio.gather(*tasks)
 
-            # The same probe for a while before the delivery: the machine's own baseline, and the
-            # turn worker's CPU per event (it answers the probes and sends the delivery).
-            (worker,) = _children(procs[1].pid)
-            turns0 = _own_cpu(worker)
+            # The same probe for a while before the delivery: the machine's own baseline.
             probing = asyncio.create_task(probe())
             await asyncio.sleep(args.baseline)
             stop.set()
             await probing
-            await asyncio.sleep(2)  # the last probes' turns
             before, acks[:] = list(acks), []
-            per_turn = (_own_cpu(worker) - turns0) / max(1, len(before))
             stop.clear()
+            # The turn worker sends the delivery and answers the probes: its CPU counts both.
+            (worker,) = _children(procs[1].pid)
             cpu0 = {"web": _own_cpu(procs[1].pid), "worker": _own_cpu(worker), "linesim": _own_cpu(procs[0].pid)}
             await queue_delivery(url)
             probing = asyncio.create_task(probe())
@@ -268,9 +265,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "cpu_seconds_during": {k: round(v, 1) for k, v in cpu.items()},
             "web_cpu_ms_per_multicast": round(cpu["web"] * 1000 / max(1, stats["requests"]), 2),
             "worker_cpu_ms_per_multicast": round(cpu["worker"] * 1000 / max(1, stats["requests"]), 2),
-            "worker_cpu_ms_per_turn_before": round(per_turn * 1000, 2),
-            "worker_cpu_ms_per_multicast_less_turns": round(
-                (cpu["worker"] - per_turn * len(acks)) * 1000 / max(1, stats["requests"]), 2),
             "webhook_errors": errors, "load_average": round(os.getloadavg()[0], 1),
         }
     finally:
