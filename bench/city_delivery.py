@@ -8,12 +8,13 @@ Issue #19: 福岡市 has about 1.84 million LINE friends. On a throw-away Postgr
    and every recipient's messages;
 3. starts ``python -m bot serve`` (``INSTANCE_MODE=shared``, the web process and its turn worker) on
    that database, and queues a delivery "to everyone, now", which the service's own delivery
-   scheduler claims, prepares (recipients fixed, batches of 500 with retry keys) and sends at its
-   configured pace (100 multicasts/s, half of LINE's 200 requests/s per channel);
+   scheduler — in the turn worker, not the web process — claims, prepares (recipients cut into
+   batches of 500 with retry keys, in SQL) and sends at its configured pace (100 multicasts/s,
+   half of LINE's 200 requests/s per channel);
 4. meanwhile sends ``--probe-rate`` webhooks a second to the same service and records how long
    each took to be acknowledged.
 
-Reported: wall time from the run's claim to its end (and the prepare / send split), multicast
+Reported: wall time from the run's claim to its end (and the prepare: claim to first multicast), multicast
 requests per second as linesim received them, recipients who got the message exactly once (and
 any twice or never), and the webhook acknowledgement p50/p95/p99 while the delivery ran.
 """
@@ -39,7 +40,18 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.scaleout import _wait_up
-from bench.webhook import KEY, SECRET, TOKEN, _event, _free_port, _own_cpu, _pct, _signed, _wait_http
+from bench.webhook import (
+    KEY,
+    SECRET,
+    TOKEN,
+    _children,
+    _event,
+    _free_port,
+    _own_cpu,
+    _pct,
+    _signed,
+    _wait_http,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 PG_SERVER = os.environ.get("MADOGUCHI_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432")
@@ -217,7 +229,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await probing
             before, acks[:] = list(acks), []
             stop.clear()
-            cpu0 = {"web": _own_cpu(procs[1].pid), "linesim": _own_cpu(procs[0].pid)}
+            # The turn worker sends the delivery and answers the probes: its CPU counts both.
+            (worker,) = _children(procs[1].pid)
+            cpu0 = {"web": _own_cpu(procs[1].pid), "worker": _own_cpu(worker), "linesim": _own_cpu(procs[0].pid)}
             await queue_delivery(url)
             probing = asyncio.create_task(probe())
             queued = time.perf_counter()
@@ -231,7 +245,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await probing
             async with http.get(f"{sim}/bench/stats") as r:
                 stats = await r.json()
-            cpu = {"web": _own_cpu(procs[1].pid) - cpu0["web"], "linesim": _own_cpu(procs[0].pid) - cpu0["linesim"]}
+            cpu = {"web": _own_cpu(procs[1].pid) - cpu0["web"], "worker": _own_cpu(worker) - cpu0["worker"],
+                   "linesim": _own_cpu(procs[0].pid) - cpu0["linesim"]}
         assert state is not None
         wall = (state["finished_at"] - state["started_at"]).total_seconds()
         sending = (stats["last"] - stats["first"]) if stats["requests"] > 1 else float("nan")
@@ -239,6 +254,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "citizens": args.citizens, "status": state["status"], "targeted": state["targeted"],
             "succeeded": state["succeeded"], "failed": state["failed"], "batches": state["batches"],
             "wall_seconds_claim_to_end": round(wall, 1),
+            "prepare_seconds": round(stats["first"] - state["started_at"].timestamp(), 1) if stats["first"] else None,
             "seconds_from_queued": round(time.perf_counter() - queued, 1),
             "multicast_requests": stats["requests"], "send_seconds_at_linesim": round(sending, 1),
             "requests_per_second_at_linesim": round(stats["requests"] / sending, 1) if sending else None,
@@ -248,6 +264,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "webhook_ack_ms_before": {p: round(_pct(before, p), 1) for p in (50, 95, 99)},
             "cpu_seconds_during": {k: round(v, 1) for k, v in cpu.items()},
             "web_cpu_ms_per_multicast": round(cpu["web"] * 1000 / max(1, stats["requests"]), 2),
+            "worker_cpu_ms_per_multicast": round(cpu["worker"] * 1000 / max(1, stats["requests"]), 2),
             "webhook_errors": errors, "load_average": round(os.getloadavg()[0], 1),
         }
     finally:

@@ -11,7 +11,7 @@ imports nothing that imports it back.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import web
@@ -64,6 +64,8 @@ PARSERS: web.AppKey[dict[str, WebhookParser]] = web.AppKey("parsers")
 INBOX_WRITER: web.AppKey[InboxWriter] = web.AppKey("inbox_writer")
 DISPATCHER: web.AppKey[EventQueue] = web.AppKey("dispatcher")
 SENDER: web.AppKey[OutboxSender] = web.AppKey("sender")
+#: "Something may be due now" for the delivery scheduler, wherever it runs (``Core.wake_deliveries``).
+WAKE_DELIVERIES: web.AppKey[Callable[[], None]] = web.AppKey("wake_deliveries")
 
 # -- civic services and content ---------------------------------------------------------------
 STAFF_SESSIONS: web.AppKey[StaffSessions] = web.AppKey("staff_sessions")

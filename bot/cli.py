@@ -124,7 +124,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from bot.service import Role, build_service
     from bot.worker import serve_worker
 
-    app = build_service(settings, role=Role.WORKER)
+    # The first worker of an instance sends its deliveries (one sender per instance, as before the
+    # pool: each keeps LINE's pace on its own); the others only run turns.
+    app = build_service(settings, role=Role.WORKER, deliveries=args.index == 0)
     loop = event_loop()
     try:
         loop.run_until_complete(serve_worker(app))

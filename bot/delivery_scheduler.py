@@ -7,7 +7,10 @@ something "now"). Several service instances may run this at once: each run is cl
 database before it is sent (``civic.deliveries.sending``), so nothing goes out twice.
 
 Wiring: the composition root (``bot/service.py``) enters ``running_deliveries(...)`` on the service's
-exit stack once the gateway is open, and gives the admin API's delivery router ``Core.wake_deliveries``.
+exit stack once the gateway is open — in the inline process, or with ``serve`` in its turn worker
+(the first of a pool), never in the web process that acknowledges webhooks (issue #19) — and gives
+the admin API's delivery router ``Core.wake_deliveries`` (from the web process: a ``W`` line down the
+worker's pipe).
 """
 
 from __future__ import annotations

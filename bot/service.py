@@ -113,6 +113,7 @@ from bot.appkeys import (
     SETTINGS,
     STAFF_SESSIONS,
     STARTUP_CONTENT,
+    WAKE_DELIVERIES,
 )
 from bot.backup.daily import CHECK_SECONDS as BACKUP_CHECK_SECONDS
 from bot.backup.daily import daily_backup
@@ -250,6 +251,8 @@ class Core:
         self.gateway: Opened[LineGateway] = Opened("the LINE gateway")
         self.sender: Opened[OutboxSender] = Opened("the outbox sender")
         self.deliveries: Opened[DeliveryScheduler] = Opened("the delivery scheduler")
+        #: The web role's turn worker(s): they run the delivery scheduler (``wake_deliveries``).
+        self.workers: Opened[WorkerLink | WorkerPool] = Opened("the turn workers")
         #: ``/metrics``: this process's counters (web and worker add up, ``bot.metrics``).
         self.metrics = Metrics()
         self.notifier = OutboxNotifier(self.sender.peek, self.clock, self.channels, fetched=frozenset({WEBCHAT}))
@@ -275,10 +278,17 @@ class Core:
         return gateway.channels if gateway is not None else list(self.settings.accounts)
 
     def wake_deliveries(self) -> None:
-        """Something may be due now (staff sent "now"): the delivery scheduler looks at once."""
+        """Something may be due now (staff sent "now"): the delivery scheduler looks at once — here
+        (inline, or the turn worker that runs it), or, from the web process, told over the pipe to
+        its turn worker (``start_jobs``: deliveries are not sent from the process that acknowledges
+        webhooks, issue #19)."""
         scheduler = self.deliveries.peek()
         if scheduler is not None:
             scheduler.wake()
+            return
+        workers = self.workers.peek()
+        if workers is not None:
+            workers.wake_deliveries()
 
 
 HandlerFactory = Callable[[Core], TurnHandler]
@@ -333,6 +343,7 @@ def spine(core: Core, handler: TurnHandler, *, gateway: LineGateway | None = Non
     app[PARSERS] = {name: WebhookParser(a.channel_secret) for name, a in settings.accounts.items()}
     app[DATABASE], app[INBOX_DATABASE], app[NOTIFIER] = core.db, core.inbox_db, core.notifier
     app[METRICS] = metrics = core.metrics
+    app[WAKE_DELIVERIES] = core.wake_deliveries
     if role is not Role.WORKER:
         register_readings(metrics, app)
         # The maintenance notice the LIFF pages and the web chat show in advance (bot.maintenance).
@@ -361,7 +372,7 @@ def spine(core: Core, handler: TurnHandler, *, gateway: LineGateway | None = Non
         if role is Role.WEB:
             link: WorkerLink | WorkerPool = (WorkerPool(worker_command, settings.workers) if settings.workers > 1
                                              else WorkerLink(worker_command, announce=not shared))
-            app[DISPATCHER] = link
+            app[DISPATCHER] = core.workers.open(link)
             await link.start()
             stack.push_async_callback(link.stop)
             return
@@ -451,10 +462,13 @@ class RichMenuTaps(HandlerWrapper):
 
 def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: Knowledge | None = None,
                   gateway: LineGateway | None = None, role: Role = Role.INLINE,
-                  worker_command: Sequence[str] = (), install_content: bool = True) -> web.Application:
-    """The service in ``role``. A ``WORKER`` app mounts no HTTP feature and starts no scheduler, mail
-    receiver or content install: its web process does. ``install_content=False`` leaves the town's
-    facilities and first rich menus to the caller (the demo seeds them itself)."""
+                  worker_command: Sequence[str] = (), install_content: bool = True,
+                  deliveries: bool = True) -> web.Application:
+    """The service in ``role``. A ``WORKER`` app mounts no HTTP feature and starts no scheduled job,
+    mail receiver or content install: its web process does; but it sends the deliveries (unless
+    ``deliveries=False``: the other workers of a ``WORKERS=N`` pool), so that a city's delivery never
+    runs on the event loop that acknowledges webhooks (issue #19). ``install_content=False`` leaves
+    the town's facilities and first rich menus to the caller (the demo seeds them itself)."""
     knowledge = knowledge or build_knowledge(settings, model_dir=settings.nlu_model_dir)
     procedures = load_content(settings.town_dir / "procedures")
     core = Core(settings, role=role, clock=clock, booking=True, procedures=procedures, menus=True)
@@ -484,6 +498,8 @@ def build_service(settings: Settings, *, clock: Clock | None = None, knowledge: 
     if role is not Role.WORKER:
         mount_pages(app, lifespan, core, knowledge, handler, drafts_idle=drafts_idle)
         start_jobs(app, lifespan, core, schedule, install_content=install_content)
+    elif deliveries:
+        lifespan.add(open_deliveries(core))
     return app
 
 
@@ -644,10 +660,12 @@ def open_deliveries(core: Core, *, interval: float = 30.0) -> Step:
 
 def start_jobs(app: web.Application, lifespan: Lifespan, core: Core, schedule: Schedule, *,
                install_content: bool = True) -> None:
-    """What runs once per service, in the web (or inline) process: deliveries, the mail receiver,
-    the town's content (attribute catalogue, facilities, first rich menus) and the scheduled jobs."""
+    """What runs once per service, in the web (or inline) process: the mail receiver, the town's
+    content (attribute catalogue, facilities, first rich menus), the scheduled jobs, and — inline
+    only — deliveries (``serve`` sends them from its turn worker: ``build_service``)."""
     settings, db, clock = core.settings, core.db, core.clock
-    lifespan.add(open_deliveries(core))
+    if core.role is Role.INLINE:
+        lifespan.add(open_deliveries(core))
     if core.mail_sender is not None:
         mail_sender = core.mail_sender
         lifespan.enter(lambda: sending_mail(mail_sender))

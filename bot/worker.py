@@ -1,7 +1,7 @@
 """The turn worker process (``python -m bot worker``), started by the web process.
 
-It runs an app built in the ``WORKER`` role (the inbox dispatcher, the turns, the answers) without
-listening on any port, and talks to its web process over stdin/stdout (the protocol is described
+It runs an app built in the ``WORKER`` role (the inbox dispatcher, the turns, the answers, and —
+the first worker of an instance — the delivery scheduler) without listening on any port, and talks to its web process over stdin/stdout (the protocol is described
 in ``bot.inbox.worker_link``). End-of-file on stdin — the web process stopped or died — or SIGTERM
 or SIGINT ends it after the batches in hand are finished; what is left stays in the inbox.
 """
@@ -18,10 +18,10 @@ from typing import BinaryIO
 
 from aiohttp import web
 
-from bot.appkeys import DISPATCHER
+from bot.appkeys import DISPATCHER, WAKE_DELIVERIES
 from bot.inbox.dispatcher import InboxDispatcher
 from bot.inbox.shared import SharedInbox
-from bot.inbox.worker_link import parse_event_line, report_line
+from bot.inbox.worker_link import WAKE_LINE, parse_event_line, report_line
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +73,14 @@ async def serve_worker(app: web.Application, *, reader: asyncio.StreamReader | N
         else:
             reporter.send("R", await queue.resume_unfinished())
         dispatcher = queue.dispatcher if isinstance(queue, SharedInbox) else queue
+        wake = app.get(WAKE_DELIVERIES)
 
         async def read() -> None:
             while line := await reader.readline():
+                if line == WAKE_LINE:
+                    if wake is not None:
+                        wake()
+                    continue
                 item = parse_event_line(line)
                 if item is None:
                     # An event line carries what a citizen wrote: its length only, never its text.

@@ -10,6 +10,8 @@ The link is a pair of pipes carrying line-based messages; the inbox stays the so
 * to the worker (its stdin): ``E <JSON>`` for each newly committed event — the event itself
   travels with its announcement (``bot.inbox.writer.Accepted``), so the worker reads the inbox
   only when it resumes;
+* to the worker: ``W`` — a delivery may be due now (staff sent one "now"): the delivery scheduler,
+  which runs in the worker and not in this process (issue #19), looks at once;
 * from the worker (its stdout): ``R <ids…>`` the events it resumed from the inbox at start,
   ``D <ids…>`` events finished (answered or closed).
 
@@ -48,6 +50,9 @@ def parse_event_line(line: bytes) -> Accepted | None:
                         str(request_id))
     except (ValueError, TypeError):
         return None
+
+
+WAKE_LINE = b"W\n"
 
 
 def report_line(kind: str, ids: Iterable[int]) -> bytes:
@@ -131,6 +136,12 @@ class WorkerLink:
         if proc is None or proc.stdin is None or proc.returncode is not None or proc.stdin.is_closing():
             return  # the next worker resumes them from the inbox
         proc.stdin.write(b"".join(event_line(item) for item in items))
+
+    def wake_deliveries(self) -> None:
+        """Tell the worker a delivery may be due now; lost if it is restarting (it ticks at start)."""
+        proc = self._proc
+        if proc is not None and proc.stdin is not None and proc.returncode is None and not proc.stdin.is_closing():
+            proc.stdin.write(WAKE_LINE)
 
     @property
     def alive(self) -> bool:

@@ -41,6 +41,11 @@ class WorkerPool:
     def submit(self, accepted: Iterable[Accepted]) -> None:
         """Nothing to announce: the workers are woken by ``NOTIFY`` from the inbox writer."""
 
+    def wake_deliveries(self) -> None:
+        """Every worker hears it; the one that runs the delivery scheduler (``--index 0``) acts."""
+        for link in self.links:
+            link.wake_deliveries()
+
     @property
     def alive(self) -> bool:
         """Every worker runs (``/readyz``: one restarting makes the instance not ready for a moment)."""

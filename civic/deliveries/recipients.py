@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from civic.deliveries import schedule
 from civic.deliveries.models import SEGMENT, TEST_ACCOUNTS, Delivery, DeliveryRun
 from civic.deliveries.services import rule_of
+from civic.segments import compiler
 from civic.segments import services as segments
 from civic.segments.compiler import PRODUCTION, TEST
 from civic.segments.filters import AllOf, AnyOf, DateBetween, Everyone, Filter
@@ -39,6 +42,16 @@ async def resolve(s: AsyncSession, delivery: Delivery, run: DeliveryRun, day: da
     if audience == NOBODY:
         return []
     return await segments.member_user_ids(s, node, day, audience=audience)
+
+
+async def where(s: AsyncSession, delivery: Delivery, run: DeliveryRun, day: date) -> ColumnElement[bool] | None:
+    """The run's recipients as a condition on ``citizen`` (None: nobody), for planning a run in SQL
+    without turning each recipient into Python (a city's two million friends, issue #19)."""
+    node, audience = await filter_for(s, delivery, run, day)
+    if audience == NOBODY:
+        return None
+    ctx = await segments.context(s, day)
+    return sa.and_(compiler.population(audience), compiler.condition(node, ctx))
 
 
 async def estimate(s: AsyncSession, delivery: Delivery, day: date) -> int:

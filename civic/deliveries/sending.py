@@ -31,12 +31,14 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlmodel import col, select
 
+from civic.citizens.models import Citizen
 from civic.clock import Clock, utc
 from civic.database import Database
 from civic.deliveries import links, recipients
@@ -71,6 +73,7 @@ log = logging.getLogger(__name__)
 RUN = table_of(DeliveryRun)
 BATCH = table_of(DeliveryBatch)
 DELIVERY = table_of(Delivery)
+CITIZEN = table_of(Citizen)
 MULTICAST_MAX = 500
 RETRY_KEY_LIFETIME = timedelta(hours=23)  # LINE keeps a retry key 24 hours; leave a margin
 
@@ -224,26 +227,15 @@ class DeliveryDispatcher:
             log.warning("run %s: claim lost to another instance; leaving it", run_id)
 
     async def _prepare(self, run_id: int) -> bool:
-        """Fix recipients, batches and messages once; False when the run needs nothing more.
-
-        On PostgreSQL this runs on an event loop of its own, in a thread, with its own connection:
-        a city's recipients (millions of rows turned into Python objects) would otherwise hold the
-        loop of the process that acknowledges LINE's webhooks for seconds (issue #19). SQLite has one
-        write gate per ``Database`` and runs it here (a town's recipients, not a city's)."""
-        if self.db.is_sqlite:
-            return await self._prepare_on(self.db, run_id)
-        return await asyncio.to_thread(asyncio.run, self._prepare_apart(run_id))
-
-    async def _prepare_apart(self, run_id: int) -> bool:
-        db = Database(self.db.url, self.db.cipher, pool_size=1)
-        try:
-            return await self._prepare_on(db, run_id)
-        finally:
-            await db.dispose()
-
-    async def _prepare_on(self, db: Database, run_id: int) -> bool:
+        """Fix recipients, batches and messages once (one transaction); False when the run needs
+        nothing more. On PostgreSQL the recipients never leave the database: they are cut into
+        batches by ``INSERT … SELECT`` (``_cut_in_database``); a city's two million rows turned into
+        Python held the process's interpreter for seconds (issue #19). SQLite (one town, one
+        machine) fixes them in Python (``_cut_here``): the same batches, numbers and retry keys."""
         now = self.clock.now()
-        async with db.write() as s:
+        async with self.db.write() as s:
+            if not self.db.is_sqlite:  # one snapshot for the count and the batches (_cut_in_database)
+                await s.exec(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))  # type: ignore[call-overload]
             run = await s.get(DeliveryRun, run_id)
             delivery = await s.get(Delivery, run.delivery_id) if run else None
             if run is None or delivery is None:
@@ -256,26 +248,69 @@ class DeliveryDispatcher:
                     status=R_CANCELLED, finished_at=now, targeted=0))
                 return False
             day = today_in_tokyo(run.due_at)
-            users = await recipients.resolve(s, delivery, run, day)
-            # e-mail subscribers and LINE/e-mail choices; notices for the my-page (same transaction)
-            users = await mypage_deliveries.plan(s, now, delivery, run, day, users, town=self.config.town,
-                                                 public_base_url=self.config.link_base_url)
+            cut = self._cut_here if self.db.is_sqlite else self._cut_in_database
+            run.targeted = await cut(s, now, delivery, run, day)
             messages = await links.track(s, now, run_id, json.loads(delivery.messages), self.config.link_base_url)
-            size = self.config.batch_size
-            if self._broadcasts(delivery, run) and users:
-                # every friend in one call: the fastest LINE offers (issue #22); the count is who we know of
-                run.method = BROADCAST
-                s.add(DeliveryBatch(run_id=run_id, number=0, recipients="[]", size=len(users),
-                                    retry_key=batch_key(run.key_seed, 0), status=B_PENDING))
-            else:
-                s.add_all([DeliveryBatch(run_id=run_id, number=i // size,
-                                         recipients=json.dumps(users[i:i + size]), size=len(users[i:i + size]),
-                                         retry_key=batch_key(run.key_seed, i // size), status=B_PENDING)
-                           for i in range(0, len(users), size)])
             run.messages = json.dumps(messages, ensure_ascii=False)
             run.aggregation_unit = f"d{delivery.id}r{run_id}"[:30]
-            run.targeted = len(users)
+            # a city's plan takes PostgreSQL tens of seconds: the lease starts again from its end, so
+            # another instance waiting on the run's row lock finds it held, not run out
+            run.lease_until = self.clock.now() + self.config.lease
             s.add(run)
+        return True
+
+    async def _cut_here(self, s: Any, now: datetime, delivery: Delivery, run: DeliveryRun, day: date) -> int:
+        users = await recipients.resolve(s, delivery, run, day)
+        # e-mail subscribers and LINE/e-mail choices; notices for the my-page (same transaction)
+        users = await mypage_deliveries.plan(s, now, delivery, run, day, users, town=self.config.town,
+                                             public_base_url=self.config.link_base_url)
+        if users and self._broadcast_to(s, delivery, run, len(users)):
+            return len(users)
+        size = self.config.batch_size
+        s.add_all([DeliveryBatch(run_id=pk(run), number=i // size, recipients=json.dumps(users[i:i + size]),
+                                 size=len(users[i:i + size]), retry_key=batch_key(run.key_seed, i // size),
+                                 status=B_PENDING) for i in range(0, len(users), size)])
+        return len(users)
+
+    async def _cut_in_database(self, s: Any, now: datetime, delivery: Delivery, run: DeliveryRun, day: date) -> int:
+        """The batches written by PostgreSQL itself: recipients numbered in citizen order
+        (``row_number()``), grouped by ``(n - 1) / size`` into JSON arrays; the retry keys (the same
+        ``batch_key`` as ``_cut_here``) come in as one array. The count and the batches are read in
+        one snapshot (``REPEATABLE READ``, set first thing in ``_prepare``'s transaction), so a friend
+        added meanwhile cannot make a batch without a key."""
+        members = await recipients.where(s, delivery, run, day)
+        if members is None:
+            return 0
+        line = await mypage_deliveries.plan_in_database(s, now, delivery, run, day, members, town=self.config.town,
+                                                        public_base_url=self.config.link_base_url)
+        targeted = int((await s.exec(sa.select(sa.func.count()).select_from(CITIZEN).where(line))).one()[0])
+        if not targeted or self._broadcast_to(s, delivery, run, targeted):
+            return targeted
+        size = self.config.batch_size
+        keys = [batch_key(run.key_seed, n) for n in range(-(-targeted // size))]
+        numbered = sa.select(CITIZEN.c.channel_user_id.label("u"),
+                             (sa.func.row_number().over(order_by=CITIZEN.c.id) - 1).label("n")).where(line).subquery()
+        number = (numbered.c.n // size).label("number")
+        grouped = sa.select(number, sa.func.json_agg(aggregate_order_by(numbered.c.u, numbered.c.n)).label("users"),
+                            sa.func.count().label("size")).group_by(number).subquery()
+        key = sa.func.unnest(sa.bindparam("keys", keys, type_=ARRAY(sa.String))).table_valued(
+            "k", with_ordinality="i").render_derived()
+        # an outer join: a batch without its key would fail the NOT NULL (and the run), never go keyless
+        await s.exec(sa.insert(BATCH).from_select(
+            ["run_id", "number", "recipients", "size", "retry_key", "status", "attempts"],
+            sa.select(sa.literal(pk(run)), grouped.c.number, sa.cast(grouped.c.users, sa.Text), grouped.c.size,
+                      key.c.k, sa.literal(B_PENDING), sa.literal(0))
+            .select_from(grouped.outerjoin(key, key.c.i == grouped.c.number + 1))))
+        return targeted
+
+    def _broadcast_to(self, s: Any, delivery: Delivery, run: DeliveryRun, count: int) -> bool:
+        """An urgent run to everyone goes by LINE's broadcast, every friend in one call: the fastest
+        LINE offers (issue #22); its one batch counts who we know of."""
+        if not self._broadcasts(delivery, run):
+            return False
+        run.method = BROADCAST
+        s.add(DeliveryBatch(run_id=pk(run), number=0, recipients="[]", size=count,
+                            retry_key=batch_key(run.key_seed, 0), status=B_PENDING))
         return True
 
     def _broadcasts(self, delivery: Delivery, run: DeliveryRun) -> bool:

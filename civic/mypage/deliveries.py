@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,7 +22,7 @@ from civic.deliveries import recipients
 from civic.deliveries.models import Delivery, DeliveryRun
 from civic.mypage import channels, outbox, templates
 from civic.mypage.identity import WEB_PREFIX
-from civic.mypage.models import MyPageEmail, MyPageNotice
+from civic.mypage.models import CHANNELS, MyPageChannel, MyPageEmail, MyPageNotice
 from civic.rows import pk, table_of
 from civic.segments import compiler
 from civic.segments import services as segments
@@ -64,18 +65,54 @@ async def plan(s: AsyncSession, now: datetime, delivery: Delivery, run: Delivery
         return users
     everyone = users + await web_subscribers(s, delivery, run, day)
     line, mail = await channels.split(s, everyone, "general")
-    messages = json.loads(delivery.messages)
-    body = message_text(messages)
-    title = delivery.title
+    await _queue_mails(s, now, delivery, run, mail, town=town, public_base_url=public_base_url)
+    reached = set(line) | {u for u in everyone if u.startswith(WEB_PREFIX)} | set(users)
+    await record_notices(s, now, reached, kind="delivery", ref=f"run:{pk(run)}", title=delivery.title,
+                         body=message_text(json.loads(delivery.messages)))
+    return line
+
+
+async def plan_in_database(s: AsyncSession, now: datetime, delivery: Delivery, run: DeliveryRun, day: date,
+                           members: ColumnElement[bool], *, town: str = "",
+                           public_base_url: str = "") -> ColumnElement[bool]:
+    """``plan`` for a city (PostgreSQL, issue #19): the same decisions, with the recipients left in
+    the database. ``members`` is the run's filter on ``citizen``; the result is the condition its
+    LINE recipients meet. Only those with a verified address (few) and the web-only subscribers
+    come into Python, for their mails; the notices are one ``INSERT … SELECT``."""
+    if run.is_test:
+        return members
+    web = await web_subscribers(s, delivery, run, day)
+    email = table_of(MyPageEmail)
+    with_address = (sa.select(CITIZEN.c.channel_user_id).join(email, email.c.citizen_id == CITIZEN.c.id)
+                    .where(members, email.c.verified_at.is_not(None), email.c.unsubscribed_at.is_(None))
+                    .order_by(CITIZEN.c.id))
+    candidates = [r[0] for r in (await s.exec(with_address)).all()]  # type: ignore[call-overload]
+    _, mail = await channels.split(s, candidates + web, "general")  # a citizen's choice is their own
+    await _queue_mails(s, now, delivery, run, mail, town=town, public_base_url=public_base_url)
+    reached = sa.or_(members, CITIZEN.c.channel_user_id.in_(web)) if web else members
+    await s.exec(sa.insert(NOTICE).from_select(
+        ["citizen_id", "kind", "ref", "title", "body", "at"],
+        sa.select(CITIZEN.c.id, sa.literal("delivery"), sa.literal(f"run:{pk(run)}"),
+                  sa.literal(delivery.title[:200]),
+                  # encrypted once: every notice of the run holds the same text
+                  sa.literal(message_text(json.loads(delivery.messages)), NOTICE.c.body.type),
+                  sa.literal(now, NOTICE.c.at.type)).where(reached)))
+    general = table_of(MyPageChannel)
+    not_by_line = sa.exists().where(general.c.citizen_id == CITIZEN.c.id, general.c.topic == "general",
+                                    general.c.channel.not_in([c for c in CHANNELS if channels.wants_line(c)]))
+    return sa.and_(members, sa.not_(CITIZEN.c.channel_user_id.startswith(WEB_PREFIX)), sa.not_(not_by_line))
+
+
+async def _queue_mails(s: AsyncSession, now: datetime, delivery: Delivery, run: DeliveryRun,
+                       mail: list[tuple[int, str]], *, town: str, public_base_url: str) -> None:
+    body = message_text(json.loads(delivery.messages))
     for citizen_id, address in mail:
         token = (await s.exec(select(MyPageEmail.unsubscribe_token).where(MyPageEmail.citizen_id == citizen_id))).one()
         await outbox.enqueue(s, now, to=address, kind="delivery", dedupe_key=f"run:{pk(run)}:c:{citizen_id}",
                              citizen_id=citizen_id, run_id=pk(run),
-                             mail=templates.notice_mail(town, title, body, unsubscribe_url(public_base_url, token),
+                             mail=templates.notice_mail(town, delivery.title, body,
+                                                        unsubscribe_url(public_base_url, token),
                                                         mypage_url(public_base_url)))
-    reached = set(line) | {u for u in everyone if u.startswith(WEB_PREFIX)} | set(users)
-    await record_notices(s, now, reached, kind="delivery", ref=f"run:{pk(run)}", title=title, body=body)
-    return line
 
 
 def unsubscribe_url(base: str, token: str) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -27,7 +28,7 @@ from civic.deliveries.models import (
     DeliveryBatch,
     DeliveryRun,
 )
-from civic.deliveries.sending import DeliveryDispatcher, SendingConfig
+from civic.deliveries.sending import DeliveryDispatcher, SendingConfig, batch_key
 from civic.deliveries.services import DeliveryConfig, DeliveryDesk, DeliveryInput
 from civic.segments import services as segments
 from tests.attributes.support import NOW, install_demo
@@ -55,6 +56,22 @@ async def create(db: Database, clock: FrozenClock, **fields) -> int:
 async def runs(db: Database) -> list[DeliveryRun]:
     async with db.read() as s:
         return list((await s.exec(select(DeliveryRun).order_by(DeliveryRun.id))).all())
+
+
+async def test_the_batches_are_cut_alike_on_either_database(db: Database, line: Line) -> None:
+    """SQLite cuts in Python, PostgreSQL in one INSERT … SELECT (issue #19): the same batches — citizens
+    in their order, 100 a batch, numbered from 0, each with the key derived from the run's seed."""
+    clock = FrozenClock(NOW)
+    friends = await line.citizens(db, 230)
+    await line.citizens(db, 2, friend=False)
+    await create(db, clock)
+    assert await dispatcher(db, clock, line).tick() == 1
+    (run,) = await runs(db)
+    async with db.read() as s:
+        batches = (await s.exec(select(DeliveryBatch).order_by(DeliveryBatch.number))).all()
+    assert [(b.number, b.size, json.loads(b.recipients)) for b in batches] == [
+        (0, 100, friends[:100]), (1, 100, friends[100:200]), (2, 30, friends[200:])]
+    assert [b.retry_key for b in batches] == [batch_key(run.key_seed, n) for n in range(3)]
 
 
 async def test_everyone_in_batches_with_retry_keys_and_tracked_links(db: Database, line: Line) -> None:

@@ -18,7 +18,7 @@ from civic.database import Database
 from civic.deliveries import stats
 from civic.deliveries.models import R_DONE
 from civic.mypage import channels, identity, outbox
-from civic.mypage.models import M_SENT, MailMessage
+from civic.mypage.models import M_SENT, MailMessage, MyPageNotice
 from tests.attributes.support import NOW
 from tests.deliveries.conftest import Line, line  # noqa: F401
 from tests.deliveries.test_exactly_once import Crash, CrashAfter, sender
@@ -81,6 +81,11 @@ async def test_each_citizen_gets_one_message_per_chosen_channel_across_crashes(
         for u in line_only + both:
             assert [m["text"] for m in line.sim.messages(u)] == ["11月の防災訓練"]
         assert all(line.sim.messages(u) == [] for u in email_only)
+        async with after.read() as s:  # one お知らせ for every citizen reached, on either channel
+            notices = (await s.exec(select(Citizen.channel_user_id, MyPageNotice).join(
+                MyPageNotice, MyPageNotice.citizen_id == Citizen.id))).all()
+        assert Counter(u for u, _ in notices) == Counter(users + [w.channel_user_id for w in web])
+        assert {(n.ref, n.title, n.body) for _, n in notices} == {(f"run:{run.id}", "防災訓練のお知らせ", "11月の防災訓練")}
         smtp = SmtpConfig("127.0.0.1", catcher.port, sender="bousai@town.example.jp")
         dying = DiesAfterSending(after, clock, smtp, n=27, batch=50, record_every=10)
         try:
