@@ -24,7 +24,14 @@ from pathlib import Path
 
 from aiohttp import web
 
-from admin_api import counter_aid_views, counter_related_views, counter_views, log_views, staff_views
+from admin_api import (
+    counter_aid_views,
+    counter_attachment_views,
+    counter_related_views,
+    counter_views,
+    log_views,
+    staff_views,
+)
 from admin_api.app import PREFIX, create_admin_app
 from admin_api.context import AdminContext
 from admin_api.staff_auth import StaffAuthenticator
@@ -130,7 +137,8 @@ def build_counter_app(settings: CounterSettings, *, clock: Clock | None = None, 
     add_console_routes(app)
     app.add_subapp(PREFIX, create_admin_app(StaffAuthenticator(sessions),
                                             [staff_views.router, log_views.router, counter_views.router,
-                                             counter_aid_views.router, counter_related_views.router],
+                                             counter_aid_views.router, counter_related_views.router,
+                                             counter_attachment_views.router],
                                             context=context, client_max_size=16 * 1024 * 1024))
     app.router.add_get("/healthz", counter_healthz)
     app.router.add_get("/", to_console)
