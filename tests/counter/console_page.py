@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,3 +34,36 @@ async def looked_at(page: Any, name: str) -> None:
     assert found == [], found
     await asyncio.to_thread(SHOTS.mkdir, exist_ok=True)
     await page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
+
+
+@asynccontextmanager
+async def counter_site(tmp_path: Path) -> AsyncIterator[str]:
+    """The counter role's own service on a fresh SQLite database, with 管理者 kanri; yields its base URL."""
+    from aiohttp import web
+
+    from admin_api.keys import ADMIN_CONTEXT
+    from bot.counter_role import CounterSettings, build_counter_app
+    from bot.migrate import upgrade
+    from civic.clock import SystemClock
+    from civic.counter.desk import CounterDesk
+    from civic.counter.ocr.engines import TesseractEngine
+    from civic.procedures.payload import QrKeyring
+    from civic.staff.services import create_staff
+    from tests.bot.processes import free_port
+    from tests.conftest import TEST_KEY
+    from tests.counter.conftest import QR_KEY, TOWN
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'counter.db'}"
+    await asyncio.to_thread(upgrade, url, url)
+    settings = CounterSettings(bytes.fromhex(TEST_KEY), url, tmp_path / "qr.key", Path("content"), "midori")
+    app = build_counter_app(settings, desk=CounterDesk.for_town(TOWN, TesseractEngine, QrKeyring(QR_KEY)))
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    sub = next(r._app for r in app.router.resources() if getattr(r, "_app", None) is not None)
+    await create_staff(sub[ADMIN_CONTEXT].db, SystemClock(), "kanri", "staff-pass-2026", "窓口 係長", "admin")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
