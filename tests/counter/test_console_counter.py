@@ -78,6 +78,9 @@ async def test_a_whole_tennyu_at_the_counter(tmp_path: Path) -> None:
             await page.get_by_role("button", name="読み取った内容を届書に反映").click()
             await expect(page.locator('[name="household.old_address.text"]')).to_have_value(truth["address"], timeout=WAIT)
             await expect(page.locator('[name="household.origin"]')).not_to_have_value("")
+            # the certificate read is kept on the 届書, its 住民票コード masked from the layout (§(4) e, §(5) u)
+            kept = page.get_by_role("listitem").filter(has_text="転出証明書（1 ページ")
+            await expect(kept).to_contain_text("マスキング: 住民票コード", timeout=WAIT)
             # 3. a wrong 個人番号: the API's message beside the field
             number = page.locator('[name="members.0.individual_number"]')
             await number.fill("123456789012")
