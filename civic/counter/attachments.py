@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,8 @@ MAX_RECTS = 60
 LONG_SIDE = 2300
 PDF_SCALE = 200 / 72
 JPEG_QUALITY = 80
+#: PDFium is not thread-safe; requests draw PDFs in worker threads (asyncio.to_thread), one at a time.
+_PDFIUM = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -80,23 +83,25 @@ def _pdf_pages(data: bytes, *, render: bool) -> list[Image.Image]:
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_raw
 
-    try:
-        pdf = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        raise FormProblem("file", "invalid", "PDF として読み込めません（壊れているか、パスワードつきです）。") from exc
-    try:
-        if len(pdf) > MAX_PAGES:
-            raise FormProblem("file", "invalid", f"PDF は {MAX_PAGES} ページまでです（{len(pdf)} ページあります）。")
-        out = []
-        for page in pdf:
-            if render:
-                out.append(_fit(page.render(scale=PDF_SCALE).to_pil()))
-            else:
-                image = next(page.get_objects(filter=[pdfium_raw.FPDF_PAGEOBJ_IMAGE]))
-                out.append(image.get_bitmap(render=False).to_pil().convert("RGB"))
-        return out
-    finally:
-        pdf.close()
+    with _PDFIUM:
+        try:
+            pdf = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            raise FormProblem("file", "invalid", "PDF として読み込めません（壊れているか、パスワードつきです）。") from exc
+        try:
+            if len(pdf) > MAX_PAGES:
+                raise FormProblem("file", "invalid", f"PDF は {MAX_PAGES} ページまでです（{len(pdf)} ページあります）。")
+            out = []
+            for page in pdf:
+                if render:  # at most LONG_SIDE pixels, whatever size the page claims
+                    scale = min(PDF_SCALE, LONG_SIDE / max(1.0, *page.get_size()))
+                    out.append(_fit(page.render(scale=scale).to_pil()))
+                else:
+                    image = next(page.get_objects(filter=[pdfium_raw.FPDF_PAGEOBJ_IMAGE]))
+                    out.append(image.get_bitmap(render=False).to_pil().convert("RGB"))
+            return out
+        finally:
+            pdf.close()
 
 
 def field_kind(name: str) -> str | None:
