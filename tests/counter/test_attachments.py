@@ -166,6 +166,15 @@ async def test_uploads_are_checked_and_stored_as_encrypted_bytes(counter: Counte
     assert att["filename"] == "scan.jpg"
 
 
+async def test_the_openapi_document_names_the_routes_and_their_permissions(counter: Counter) -> None:
+    paths = (await counter.call("GET", "/openapi.json", expect=200))["paths"]
+    base = "/admin/api/v1/counter/forms/{id}/attachments"
+    assert paths[base]["post"]["x-permission"] == "counter.write" and paths[base]["get"]["x-permission"] == "counter.read"
+    assert paths[base + "/{att}"]["patch"]["x-permission"] == "counter.write"
+    assert paths[base + "/{att}.pdf"]["get"]["x-permission"] == "counter.read"
+    assert "counter.numbers" in paths[base + "/{att}.pdf"]["get"]["summary"]
+
+
 def test_fields_map_to_masking_kinds() -> None:
     assert attachments.field_kind("resident_code2") == "resident_code"
     assert attachments.field_kind("individual_number") == "individual_number"
