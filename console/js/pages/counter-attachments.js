@@ -41,7 +41,7 @@ function maskEditor(att, base, ctx, refresh) {
       if (r.page !== page) return;
       stage.append(place(h("div", { class: "mask-rect" }), r.box));
     });
-    list.replaceChildren(...drawn.map((r, i) => h("li", {}, `${r.page + 1} ページ: 左 ${Math.round(r.box[0] * 100)}%・上 ${Math.round(r.box[1] * 100)}%・幅 ${Math.round(r.box[2] * 100)}%・高さ ${Math.round(r.box[3] * 100)}% `,
+    list.replaceChildren(...(drawn.length ? [] : [h("li", {}, "まだありません。")]), ...drawn.map((r, i) => h("li", {}, `${r.page + 1} ページ: 左 ${Math.round(r.box[0] * 100)}%・上 ${Math.round(r.box[1] * 100)}%・幅 ${Math.round(r.box[2] * 100)}%・高さ ${Math.round(r.box[3] * 100)}% `,
       editable ? h("button", { type: "button", class: "link", onclick: () => { drawn.splice(i, 1); paint(); } }, `長方形 ${i + 1} を消す`) : null)));
   }
   pages.addEventListener("change", () => { page = Number(pages.value); load().catch((err) => toast(err.message, "error")); });
