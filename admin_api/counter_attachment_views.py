@@ -12,6 +12,7 @@ writes one operation-log entry. How masking works: ``civic.counter.attachments``
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from datetime import datetime
@@ -126,11 +127,12 @@ async def _layout(call: Call, kind: str, key: str) -> Layout | None:
               description="multipart/form-data: file（JPEG・PNG・PDF、12 MB・20 ページまで）、kind（"
                           + "、".join(f"{k}＝{v}" for k, v in attachments.KINDS.items())
                           + "）、note（任意）、layout（OCR の定義体: その項目の位置を自動でマスキング。カードは省略可）、"
-                            "kinds（隠す種類、既定はすべて）、rects（描いた長方形の JSON）。",
+                            "kinds（隠す種類、既定はすべて）、rects（描いた長方形の JSON）、search=1（定義体のない書類: "
+    "番号を OCR で探して隠す。個人番号12桁・住民票コード11桁・在留カード番号）。",
               errors={413: "ファイルが大きすぎる", 415: "multipart/form-data ではない", 422: "ファイル・種類・定義体・長方形の誤り"})
 async def add_counter_attachment(call: Call) -> AttachmentOut:
     form_id = call.path_int("id")
-    data, fields = await _multipart(call, "file", ("kind", "note", "layout", "kinds", "rects"))
+    data, fields = await _multipart(call, "file", ("kind", "note", "layout", "kinds", "rects", "search"))
     kind = fields.get("kind", "")
     if kind not in attachments.KINDS:
         raise ApiError(422, "invalid", f"kind は次のいずれかです: {', '.join(attachments.KINDS)}", "kind")
@@ -143,9 +145,14 @@ async def add_counter_attachment(call: Call) -> AttachmentOut:
     async with call.ctx.db.read() as s:
         found = await _found(s, form_id)
     title = f"{attachments.KINDS[kind]}（{found.form.number}）"
+    # A paper without a layout: its numbers searched by OCR when asked (as many at once as OCR allows).
+    desk = _desk(call)
+    search = attachments.number_engine() if layout is None and fields.get("search") in ("1", "true") else None
     started = time.perf_counter()
     try:
-        made = await asyncio.to_thread(attachments.make, data, title=title, layout=layout, kinds=kinds, drawn=rects)
+        async with desk.slots if search is not None else contextlib.nullcontext():
+            made = await asyncio.to_thread(attachments.make, data, title=title, layout=layout, kinds=kinds,
+                                           drawn=rects, search=search)
     except FormProblem as exc:
         raise _problem(exc) from None
     seconds = time.perf_counter() - started

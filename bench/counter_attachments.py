@@ -3,7 +3,7 @@
 The counter's attachments (``civic.counter.attachments``) on this machine's CPU: for each layout shipped
 with the town, N fictitious documents photographed (rotated, shifted, blurred, JPEG), and a 3-page
 scanned PDF (A4, 200 dpi) for the papers without a layout (委任状). Reports the time to make the full and
-masked PDFs (masks found from the layout), the time to mask again (rectangles drawn by staff), and the
+masked PDFs (masks found from the layout, or the numbers searched by OCR on the 委任状), the time to mask again (rectangles drawn by staff), and the
 storage per attachment: as stored (encrypted bytes, ``EncryptedBytes``) and as it would be as base64
 inside ``EncryptedText`` (how the 届書 PDFs are kept).
 """
@@ -55,18 +55,21 @@ def main(argv: list[str]) -> int:
     rng = random.Random(args.seed)
     cipher = FieldCipher(os.urandom(32))
     cases: list[tuple[str, Layout | None, bytes]] = []
+    engine = attachments.number_engine()
     for shipped in load_dir(Path(args.town) / "counter" / "layouts").values():
         for _ in range(args.per_kind):
             cases.append((shipped.kind, shipped, distort(render(shipped, sample_values(shipped.kind, rng)[0]), rng)))
     for _ in range(max(1, args.per_kind // 2)):
         cases.append(("ininjo (3-page PDF)", None, _scanned_pdf(rng)))
+        cases.append(("ininjo + OCR search", None, _scanned_pdf(rng)))
     print(f"{len(cases)} uploads (seed {args.seed}); times are medians, sizes means")
     print(f"{'kind':22} {'upload KB':>9} {'full KB':>8} {'masked KB':>9} {'stored KB':>9} {'as base64 KB':>12} "
           f"{'make s':>7} {'remask s':>8} {'masks':>5}")
     rows: dict[str, list[tuple[float, ...]]] = {}
     for kind, layout, data in cases:
         started = time.perf_counter()
-        made = attachments.make(data, title=kind, layout=layout, kinds=list(attachments.MASK_KINDS), drawn=[])
+        made = attachments.make(data, title=kind, layout=layout, kinds=list(attachments.MASK_KINDS), drawn=[],
+                                search=engine if "search" in kind else None)
         make_s = time.perf_counter() - started
         started = time.perf_counter()
         attachments.remask(made.full, made.masks, title=kind, kinds=list(attachments.MASK_KINDS),

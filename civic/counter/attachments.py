@@ -12,6 +12,11 @@ What is masked (§(5) u: several kinds):
   (``civic.counter.ocr.layouts``), the regions of the fields of that kind (``resident_code``,
   ``resident_code2``, …) are found on the page — straightened and its frame found as the reader does —
   and kept as ``auto`` rectangles; the kinds chosen (all by default) decide which of them are painted;
+* by search — on a paper without a layout (a 委任状), when asked: each page read by OCR, and the numbers
+  found on it — 12 digits (個人番号), 11 digits (住民票コード), 2 letters 8 digits 2 letters (在留カード番号),
+  spaced or hyphenated as printed — kept as ``auto`` rectangles too. A number is masked by its length,
+  not its check digit: a digit misread by OCR must not leave the number visible (a phone number read
+  with a stray digit is masked as well);
 * by hand — rectangles staff draw over the page in the console (``drawn``), on any paper.
 
 Rectangles are fractions of the page (``[left, top, width, height]``), so they hold at any resolution.
@@ -28,6 +33,7 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageOps
 
 from civic.counter.forms import FormProblem
+from civic.counter.ocr.engines import Engine, Word
 from civic.counter.ocr.layouts import Layout
 from civic.counter.ocr.reader import deskew_angle, frame_of
 
@@ -110,6 +116,16 @@ def field_kind(name: str) -> str | None:
     return base if base in MASK_KINDS else None
 
 
+def _rect(page: Image.Image, number: int, kind: str, field: str, corners: tuple[float, float, float, float],
+          ) -> dict[str, Any]:
+    """A rectangle in pixels (left, top, right, bottom), kept inside the page, as fractions of it."""
+    x0, y0 = max(0.0, corners[0]), max(0.0, corners[1])
+    x1, y1 = min(float(page.width), corners[2]), min(float(page.height), corners[3])
+    return {"page": number, "kind": kind, "field": field,
+            "box": [round(x0 / page.width, 4), round(y0 / page.height, 4), round((x1 - x0) / page.width, 4),
+                    round((y1 - y0) / page.height, 4)]}
+
+
 def straighten_for(page: Image.Image, layout: Layout) -> tuple[Image.Image, list[dict[str, Any]]]:
     """The page straightened as the OCR reader does, and the rectangles of its maskable fields."""
     gray = page.convert("L")
@@ -127,12 +143,84 @@ def straighten_for(page: Image.Image, layout: Layout) -> tuple[Image.Image, list
         x, y, w, h = region.box
         # The reader's margins and a little more: a value printed off its box is still covered.
         mx, my = w * fw * 0.04 + 6, h * fh * 0.25 + 2
-        x0, y0 = max(0.0, left + x * fw - mx), max(0.0, top + y * fh - my)
-        x1, y1 = min(page.width, left + (x + w) * fw + mx), min(page.height, top + (y + h) * fh + my)
-        rects.append({"page": 0, "kind": kind, "field": region.name,
-                      "box": [round(x0 / page.width, 4), round(y0 / page.height, 4),
-                              round((x1 - x0) / page.width, 4), round((y1 - y0) / page.height, 4)]})
+        rects.append(_rect(page, 0, kind, region.name, (left + x * fw - mx, top + y * fh - my,
+                                                        left + (x + w) * fw + mx, top + (y + h) * fh + my)))
     return page, rects
+
+
+def _lines(words: list[Word]) -> list[list[Word]]:
+    """Words grouped into printed lines (centres within half a word's height), each left to right."""
+    lines: list[list[Word]] = []
+    for word in sorted(words, key=lambda w: w.box[1] + w.box[3] / 2):
+        centre = word.box[1] + word.box[3] / 2
+        if lines and abs(centre - (lines[-1][0].box[1] + lines[-1][0].box[3] / 2)) <= max(4, lines[-1][0].box[3] / 2):
+            lines[-1].append(word)
+        else:
+            lines.append([word])
+    return [sorted(line, key=lambda w: w.box[0]) for line in lines]
+
+
+_NUMBERISH = re.compile(r"^[0-9A-Z\-‐－ー・.|]+$")
+#: 12 or 11 digits alone (個人番号, 住民票コード); a 在留カード番号, its digits perhaps read as letters (I for 1).
+_NUMBERS = re.compile(r"(?<!\d)\d{11,12}(?!\d)|[A-Z]{2}[0-9IOLSBZ]{8}[A-Z]{2}")
+
+
+def _numbers_in(run: list[Word]) -> list[tuple[str, list[Word]]]:
+    """(kind, the words it is printed in) for each number in a run of neighbouring words."""
+    text, owner = "", []
+    for word in run:
+        for char in re.sub(r"[^0-9A-Z]", "", word.text):
+            text += char
+            owner.append(word)
+    out = []
+    for m in _NUMBERS.finditer(text):
+        value = m.group(0)
+        if value.isdigit():
+            kind = "individual_number" if len(value) == 12 else "resident_code"
+        elif sum(c.isdigit() for c in value[2:10]) >= 6:
+            kind = "card_number"
+        else:
+            continue
+        words = list(dict.fromkeys(owner[m.start():m.end()]))
+        out.append((kind, words))
+    return out
+
+
+def find_numbers(page: Image.Image, engine: Engine, number: int = 0) -> list[dict[str, Any]]:
+    """Rectangles over the numbers OCR finds on a page: runs of neighbouring words made of digits (and the
+    card number's letters) on one line, whose characters make a 個人番号, 住民票コード or 在留カード番号."""
+    import unicodedata
+
+    words = [Word(unicodedata.normalize("NFKC", w.text).upper(), w.confidence, w.box)
+             for w in engine.read(page.convert("L"))]
+    found = []
+    for line in _lines(words):
+        run: list[Word] = []
+        for word in [*line, None]:
+            gap = 0.0 if word is None or not run else word.box[0] - (run[-1].box[0] + run[-1].box[2])
+            if word is not None and _NUMBERISH.match(word.text) and (not run or gap < 2.5 * max(run[-1].box[3], 8)):
+                run.append(word)
+                continue
+            for kind, part in _numbers_in(run):
+                x0, y0 = min(w.box[0] for w in part), min(w.box[1] for w in part)
+                x1, y1 = max(w.box[0] + w.box[2] for w in part), max(w.box[1] + w.box[3] for w in part)
+                pad = (y1 - y0) * 0.3 + 3
+                found.append(_rect(page, number, kind, "found", (x0 - pad, y0 - pad, x1 + pad, y1 + pad)))
+            run = [word] if word is not None and _NUMBERISH.match(word.text) else []
+    return found
+
+
+_NUMBER_ENGINE: list[Engine] = []
+
+
+def number_engine() -> Engine:
+    """The engine that searches for numbers: tesseract with the latin model only (digits and the card's
+    letters), ≈ 1.5× faster than with the Japanese model and as good at digits."""
+    if not _NUMBER_ENGINE:
+        from civic.counter.ocr.engines import TesseractEngine
+
+        _NUMBER_ENGINE.append(TesseractEngine(lang="eng"))
+    return _NUMBER_ENGINE[0]
 
 
 def check_kinds(kinds: Any) -> list[str]:
@@ -203,12 +291,16 @@ def as_pdf(pages: list[Image.Image], title: str) -> bytes:
     return out.getvalue()
 
 
-def make(data: bytes, *, title: str, layout: Layout | None, kinds: list[str], drawn: Any) -> Made:
-    """The full and masked PDFs of an uploaded paper."""
+def make(data: bytes, *, title: str, layout: Layout | None, kinds: list[str], drawn: Any,
+         search: Engine | None = None) -> Made:
+    """The full and masked PDFs of an uploaded paper; ``search``: the OCR engine that finds the numbers
+    on a paper without a layout."""
     pages = pages_of(data)
     auto: list[dict[str, Any]] = []
     if layout is not None:
         pages[0], auto = straighten_for(pages[0], layout)
+    elif search is not None:
+        auto = [r for n, page in enumerate(pages) for r in find_numbers(page, search, n)]
     masks = {"kinds": check_kinds(kinds), "auto": auto, "drawn": check_rects(drawn, len(pages))}
     return Made(as_pdf(pages, title), as_pdf(painted(pages, masks), title + "（マスキング済み）"), len(pages), masks)
 

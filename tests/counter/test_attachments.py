@@ -136,6 +136,47 @@ async def test_a_power_of_attorney_as_pdf_is_masked_by_the_rectangles_staff_draw
     assert bad["error"]["field"] == "kinds"
 
 
+def _ininjo() -> bytes:
+    """A 委任状 with a 個人番号, a 住民票コード, a 在留カード番号 and a phone number."""
+    from PIL import ImageDraw, ImageFont
+
+    from civic.counter.ocr.samples import font_path
+
+    font = ImageFont.truetype(font_path("mincho"), 34)
+    page = Image.new("RGB", (1654, 1200), "white")
+    draw = ImageDraw.Draw(page)
+    for y, text in ((150, "委　任　状"), (300, "代理人　山田一郎　電話 092-123-4567"), (400, "委任者の個人番号　1234 5678 9018"),
+                    (500, "住民票コード　12345678903"), (600, "在留カード番号　AB12345678CD")):
+        draw.text((150, y), text, font=font, fill="black")
+    out = io.BytesIO()
+    page.save(out, "PNG")
+    return out.getvalue()
+
+
+async def test_numbers_on_a_paper_without_a_layout_are_found_by_ocr_and_masked_by_kind(counter: Counter) -> None:
+    made = await counter.call("POST", "/counter/forms", json=tennyu(), expect=201)
+    att = await counter.call("POST", f"/counter/forms/{made['id']}/attachments", expect=201,
+                             data=_upload(_ininjo(), "ininjo", filename="ininjo.png", content_type="image/png",
+                                          search="1"))
+    kinds = {r["kind"] for r in att["auto"]}
+    assert kinds == {"individual_number", "resident_code", "card_number"}  # (the phone may be masked too: by length)
+    base = f"/counter/forms/{made['id']}/attachments/{att['id']}"
+    masked = _drawn(await counter.call("GET", f"{base}.pdf", expect=200))
+    assert all(_mean(masked, r["box"]) < 10 for r in att["auto"])
+    # Only the 住民票コード hidden now: the 個人番号 shows again, from the full version kept.
+    await counter.call("PATCH", base, expect=200, json={"kinds": ["resident_code"], "rects": []})
+    masked = _drawn(await counter.call("GET", f"{base}.pdf", expect=200))
+    for r in att["auto"]:
+        assert (_mean(masked, r["box"]) < 10) == (r["kind"] == "resident_code"), r
+    # The 個人番号 line (at 400 of 1200 px) is among what was found.
+    assert any(r["kind"] == "individual_number" and r["box"][1] < 400 / 1200 < r["box"][1] + r["box"][3]
+               for r in att["auto"])
+    # Without search=1 nothing is looked for (a paper without a layout is masked by hand).
+    plain = await counter.call("POST", f"/counter/forms/{made['id']}/attachments", expect=201,
+                               data=_upload(_ininjo(), "ininjo", filename="ininjo.png", content_type="image/png"))
+    assert plain["auto"] == []
+
+
 async def test_uploads_are_checked_and_stored_as_encrypted_bytes(counter: Counter) -> None:
     made = await counter.call("POST", "/counter/forms", json=tennyu(), expect=201)
     path = f"/counter/forms/{made['id']}/attachments"

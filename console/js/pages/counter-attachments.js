@@ -10,7 +10,7 @@ const KINDS = { tenshutsu: "転出証明書", zairyu: "在留カード・特別�
 const MASKS = { individual_number: "個人番号", resident_code: "住民票コード", card_number: "在留カード番号", honseki: "本籍" };
 
 function maskChoices(name, chosen) {
-  return h("fieldset", { class: "inline-fields" }, h("legend", {}, "隠す項目（定義体で位置のわかる書類）"),
+  return h("fieldset", { class: "inline-fields" }, h("legend", {}, "隠す項目（定義体で位置のわかる書類・OCR で探した番号）"),
     Object.entries(MASKS).map(([k, v]) => h("label", {}, h("input", { type: "checkbox", name, value: k, checked: chosen.includes(k) }), ` ${v}`)));
 }
 // Position through the CSSOM (the console's CSP refuses style attributes).
@@ -72,7 +72,7 @@ function maskEditor(att, base, ctx, refresh) {
   });
   form.append(...[editable ? h("p", { class: "hint" }, "画像の上をドラッグすると、隠す長方形を描けます。保存すると、マスキング版のその部分が黒く塗られます。") : null,
     att.pages > 1 ? field("ページ", pages) : null, stage, h("h5", {}, "描いた長方形"), list,
-    att.layout ? kinds : null, editable ? h("div", { class: "actions" }, h("button", { type: "submit" }, "マスキングを保存")) : null]
+    att.layout || att.auto.length ? kinds : null, editable ? h("div", { class: "actions" }, h("button", { type: "submit" }, "マスキングを保存")) : null]
     .filter(Boolean));
   load().catch((err) => toast(err.message, "error"));
   return form;
@@ -112,14 +112,18 @@ export async function attachmentsSection(f, ctx, { inline = false } = {}) {
     const file = h("input", { type: "file", name: "file", accept: "image/jpeg,image/png,application/pdf" });
     const kind = h("select", { name: "kind" }, Object.entries(KINDS).map(([k, v]) => h("option", { value: k }, v)));
     const note = h("input", { name: "note", maxlength: "500" });
+    const search = h("input", { type: "checkbox", name: "search", checked: true });
     const form = h("form", { novalidate: true }, h("div", { class: "toolbar" }, field("添付する書類の種類", kind), field("ファイル（画像・PDF）", file), field("添付のメモ", note)),
-      maskChoices("kinds", Object.keys(MASKS)), h("button", { type: "submit" }, "添付する"));
+      maskChoices("kinds", Object.keys(MASKS)),
+      h("p", {}, h("label", {}, search, " 定義体のない書類（委任状など）は、隠す項目の番号を OCR で探して隠す（1ページ数秒、文字の多いページは20秒ほど）")),
+      h("button", { type: "submit" }, "添付する"));
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault(); clearErrors(form);
       if (!file.files.length) { showError(form, { field: "file", message: "添付する画像か PDF を選んでください。" }); return; }
       const body = new FormData();
       body.append("file", file.files[0]); body.append("kind", kind.value); body.append("note", note.value);
       body.append("kinds", chosenKinds(form, "kinds").join(","));
+      if (search.checked) body.append("search", "1");
       try { await api("POST", base, body); toast("添付しました。"); file.value = ""; note.value = ""; await refresh(); } catch (err) { showError(form, err); }
     });
     section.append(h("h4", {}, "書類を添付する"), form);
