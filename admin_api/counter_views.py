@@ -488,21 +488,27 @@ def _period(q: PeriodQuery) -> tuple[datetime | None, datetime | None]:
     return start, end
 
 
-@router.route("GET", "/counter/report", summary="運用レポート（日別・月別・時間帯別・読取帳票別・種類別・転入前の市区町村別の件数と平均受付時間）",
-              permission=READ, query=PeriodQuery, produces=("application/json", "text/csv"))
+@router.route("GET", "/counter/report", summary="運用レポート（日別・月別・時間帯別・読取帳票別・種類別・転入前の市区町村別・担当課別の件数と平均受付時間）",
+              permission=READ, query=PeriodQuery, produces=("application/json", "text/csv"),
+              description="完了した届書を数える。department（担当課別）は content/<town>/counter/departments.json の対応で、"
+                          "届出の種類と作成した関連申請書から届書が関わった課ごとに count（届書）・todoke（届出）・"
+                          "related（関連申請書）・mean_minutes（その届書の平均受付時間）。")
 async def counter_report(call: Call) -> Any:
     from civic.counter.report import report
+    from civic.stats.csvfile import csv_text
 
     q: PeriodQuery = call.query
+    desk = _desk(call)
+    titles = {t.title: t.key for t in desk.related.values()}
     async with call.ctx.db.read() as s:
-        figures = await report(s, *_period(q))
+        figures = await report(s, *_period(q), desk.departments, titles)
     if q.format == "csv":
-        lines = ["\ufeff集計,区分,件数,平均受付時間（分）"]
         labels = {"daily": "日別", "monthly": "月別", "hourly": "時間帯別", "source": "読取帳票別", "kind": "種類別",
-                  "origin": "転入前の市区町村別"}
-        for key, rows in figures.items():
-            lines += [f"{labels[key]},{r['key']},{r['count']},{r['mean_minutes']}" for r in rows]
-        return web.Response(text="\r\n".join(lines) + "\r\n", content_type="text/csv", charset="utf-8",
+                  "origin": "転入前の市区町村別", "department": "担当課別"}
+        rows = [(labels[key], r["key"], r["count"], r["mean_minutes"], r.get("todoke", ""), r.get("related", ""))
+                for key, group in figures.items() for r in group]
+        return web.Response(text=csv_text(("集計", "区分", "件数", "平均受付時間（分）", "届出", "関連申請書"), rows),
+                            content_type="text/csv", charset="utf-8",
                             headers={"Content-Disposition": 'attachment; filename="counter-report.csv"'})
     return figures
 

@@ -15,6 +15,7 @@ from civic.stats import services as stats
 from civic.stats.charts import Series, chart
 from civic.stats.csvfile import csv_bytes
 from civic.stats.days import day_range
+from civic.stats.labels import usage_label
 from richmenus import taps as tap_stats
 from richmenus.errors import RichMenuError
 from richmenus.insight import line_followers, line_richmenu_clicks
@@ -102,6 +103,7 @@ class LineClicksPage(BaseModel):
 class UsageOut(BaseModel):
     day: date
     name: str
+    label: str = Field(description="意図・フローの日本語名（町が足したものは名前のまま）")
     count: int
 
 
@@ -172,7 +174,7 @@ async def _usage(call: Call, q: UsageQuery) -> list[UsageOut]:
     since, until = q.resolve(call.ctx.clock)
     async with call.ctx.db.read() as s:
         rows = await stats.usage_by(s, q.by, since, until)
-    return [UsageOut(day=d, name=n, count=c) for d, n, c in rows]
+    return [UsageOut(day=d, name=n, label=usage_label(n), count=c) for d, n, c in rows]
 
 
 @router.route("GET", "/stats/usage", summary="チャットボットの利用（意図・フロー別、日別）", permission=STATS_READ,
@@ -185,8 +187,8 @@ async def chatbot_usage(call: Call) -> list[UsageOut]:
               query=UsageQuery, response=str, produces=CSV_CT)
 async def chatbot_usage_csv(call: Call):
     label = "意図" if call.query.by == "intent" else "フロー"
-    rows = [[u.day.isoformat(), u.name, u.count] for u in await _usage(call, call.query)]
-    return csv_response(f"chatbot-usage-{_stamp(call.ctx.clock)}.csv", csv_bytes(["日付", label, "件数"], rows))
+    rows = [[u.day.isoformat(), u.name, u.label, u.count] for u in await _usage(call, call.query)]
+    return csv_response(f"chatbot-usage-{_stamp(call.ctx.clock)}.csv", csv_bytes(["日付", label, "内容", "件数"], rows))
 
 
 async def _unanswered(call: Call) -> list[UnansweredOut]:

@@ -85,7 +85,9 @@ def demo_settings(host: str, port: int, sim_url: str, directory: Path, content_d
 
 
 async def serve_demo(host: str, port: int, directory: Path, content_dir: Path,
-                     ready: asyncio.Event | None = None, stop: asyncio.Event | None = None) -> None:
+                     ready: asyncio.Event | None = None, stop: asyncio.Event | None = None, *,
+                     sample_reports: bool = True) -> None:
+    """The whole demo; ``sample_reports=False`` leaves the 通報 inbox empty (tests that count their own)."""
     sim_port = port + 101
     sim_url, bot_url = f"http://{host}:{sim_port}", f"http://{host}:{port}"
     catcher = MailCatcher(host, port + 102).start()
@@ -100,7 +102,7 @@ async def serve_demo(host: str, port: int, directory: Path, content_dir: Path,
         await web.TCPSite(runner, host, p).start()
     counter: CounterBeside | None = None
     try:
-        await seed_demo(bot_app)
+        await seed_demo(bot_app, reports=sample_reports)
         login, password = await demo_admin(bot_app, directory)
         # The counter role (書かない窓口) comes up beside the rest, without holding up the LINE demo.
         counter = CounterBeside(settings, directory, login, password, host, port + 10)

@@ -13,6 +13,7 @@ from bot.content_install import install_shelters
 from bot.dialogue_wiring import seed_dialogues
 from civic.booking.demo import seed_booking_demo
 from civic.recommendations.demo import seed_recommendations
+from civic.reports.demo import seed_demo_reports
 from civic.staff.errors import StaffError
 from civic.staff.services import create_staff
 from richmenus.demo import publish_demo_menus
@@ -38,7 +39,7 @@ async def demo_admin(app: web.Application, directory: Path) -> tuple[str, str]:
     return DEMO_ADMIN, password
 
 
-async def seed_demo(app: web.Application) -> None:
+async def seed_demo(app: web.Application, *, reports: bool = True) -> None:
     """Idempotent: a restarted demo keeps its data and adds nothing twice."""
     db, clock = app[DATABASE], app[CLOCK]
     await publish_demo_menus(db, clock, app[PUBLISHER],
@@ -48,3 +49,5 @@ async def seed_demo(app: web.Application) -> None:
     log.info("demo shelters: %d", await install_shelters(db, clock, app[SETTINGS].town_dir))  # issue #22
     await seed_dialogues(db, clock, app[SETTINGS], app[KNOWLEDGE])
     log.info("demo recommendations: %d", await seed_recommendations(db, clock, app[SETTINGS].town_dir))  # my-page おすすめ
+    if reports:
+        log.info("demo road-damage reports: %d", await seed_demo_reports(db, clock))  # the console's 通報 inbox

@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from bot.backup import backup_dir
 from bot.retention import Retention
 from civic.client_address import Network, parse_networks
 from civic.crypto import FieldCipher, parse_key
@@ -281,7 +282,7 @@ class Settings:
             metrics_token=env.get("METRICS_TOKEN", "").strip(),
             ready_max_backlog=_int(env, "READY_MAX_BACKLOG", 1000, 1, 10_000_000),
             ready_max_backup_age_hours=_int(env, "READY_MAX_BACKUP_AGE_HOURS", 0, 0, 24 * 366),
-            backup_dir=env.get("BACKUP_DIR", "").strip() or "var/backups",
+            backup_dir=str(backup_dir(env)),
             backup_at=_time_of_day(env, "BACKUP_AT"),
             map_tile_url=_tiles(env),
             map_tile_attribution=env.get("MAP_TILE_ATTRIBUTION", "").strip(),

@@ -25,7 +25,10 @@ from dialogues.geocoding import distance_m
 
 SHOWN = 5
 ASK_KEY = "shelter_ask"
-_ASK = re.compile(r"(避難所|避難場所|ひなんじょ|避難先)")
+#: 「近くの避難所」, and a citizen who wants to go somewhere now (「大雨で避難したいです」「どこに逃げればいい」);
+#: not questions about evacuating (「一人で避難できない家族がいます」 is for the FAQ).
+_ASK = re.compile(r"(避難所|避難場所|ひなんじょ|避難先|避難したい|避難しよう|避難すれば|どこ[にへ]避難|逃げたい"
+                  r"|どこ[にへ]逃げ)")
 MAP_URL = "https://maps.gsi.go.jp/#17/{lat:.6f}/{lon:.6f}/"
 
 BANNER = {ALERT: "【警戒モード】", DISASTER: "【災害モード】"}

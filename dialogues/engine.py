@@ -9,7 +9,8 @@ Everything the engine remembers lives in ``turn.state`` — a JSON dict the turn
 and saves in the turn's own transaction, under the inbox's per-user ordering — so a flow
 survives restarts and two messages of one citizen never race::
 
-    {"flow": {"name", "state", "data", "prompt", "at"},   # the active flow
+    {"flow": {"name", "state", "data", "prompt", "at",    # the active flow ("reminded": its
+              "reminded"},                                #  prompt was repeated after an aside)
      "suspended": {...},                                  # a flow interrupted by another one
      "memory": {...}}                                     # what we keep for the citizen (their area)
 
@@ -420,6 +421,7 @@ class Engine:
             current = ctx.store.flow
             if current is not None:
                 current["at"] = ctx.now.isoformat()
+                current.pop("reminded", None)  # answered: the next interruption reminds again
             await self.after(ctx)
         return understood
 
@@ -465,10 +467,18 @@ class Engine:
 
     def resume_after_answer(self, ctx: Context) -> None:
         """After answering something else inside a flow (a question, a button of an older
-        message): the flow's last prompt again, so the citizen knows where they were."""
+        message): the flow's last prompt again, so the citizen knows where they were — once. A
+        citizen who goes on asking other things has moved on: repeating the prompt after every
+        answer nags, so it is said again only after they have answered the flow in between (the
+        flow stays open until its timeout and still takes the answer)."""
         record = ctx.store.flow
-        if record is not None:
-            ctx.say(*self.resume_prompt(ctx, f"（「{self.title(record['name'])}」の続きです）"))
+        if record is None:
+            return
+        if record.get("reminded"):
+            record["at"] = ctx.now.isoformat()
+            return
+        record["reminded"] = True
+        ctx.say(*self.resume_prompt(ctx, f"（「{self.title(record['name'])}」の続きです）"))
 
     async def after(self, ctx: Context) -> None:
         """When a flow has just ended and another was suspended, bring that one back."""
@@ -477,5 +487,6 @@ class Engine:
         record = ctx.store.take_suspended()
         if record is None or self.expired(record, ctx.now) or record["name"] not in self.flows:
             return
+        record.pop("reminded", None)
         ctx.store.set_flow(record)
         ctx.say(*self.resume_prompt(ctx, f"先ほどの「{self.title(record['name'])}」の続きです。"))

@@ -42,6 +42,8 @@ def _more() -> dict[str, Any]:
 
 
 #: 「地区を変更したい」: the citizen's collection area, asked again.
+#: The collection calendar by name (「ごみ出しカレンダー」「収集カレンダー」「ゴミの日程表」), which is not the item カレンダー.
+CALENDAR_PHRASE = re.compile(r"(ごみ|ゴミ|ごみ出し|ゴミ出し|収集|回収|資源|分別)の?(カレンダー|日程|予定表|スケジュール)")
 AREA_CHANGE = re.compile(r"(地区|地域|住んでいる所).{0,4}(変更|変え|登録|設定)")
 
 
@@ -90,6 +92,10 @@ class GarbageFlow(Flow):
         """Answer ``text`` as a garbage question (see the module's docstring). False: it is none."""
         knowledge = ctx.services.knowledge
         assert knowledge.garbage is not None
+        if CALENDAR_PHRASE.search(text) and (question := schedule_question(knowledge, text)) is not None:
+            # 「ゴミ出しカレンダーみたい」 asks for the days, not how to throw away a カレンダー
+            self.answer_schedule(ctx, question.area, question.categories, question.on)
+            return True
         result = knowledge.garbage.lookup(_without_areas(ctx, text))
         if result.outcome == "none" and first and (item := await ctx.entity("garbage_item")):
             result = knowledge.garbage.lookup(item)

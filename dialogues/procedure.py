@@ -24,6 +24,7 @@ from civic.procedures.navigator import NavigationState, Navigator, ValidationPro
 from civic.procedures.services import record_access_in
 from civic.procedures.text import format_question_text, format_result_text
 from civic.procedures.tree import Content, LifeEvent, Question
+from dialogues import faq
 from dialogues import messages as m
 from dialogues.engine import Context, Entry, Flow, state, with_lead
 from dialogues.paging import PAGE_SIZE, page, requested
@@ -37,6 +38,9 @@ MAX_CHUNKS = 3
 _DATEY = re.compile(r"[0-9０-９元]|[年月日]|令和|平成|昭和|大正|明治")
 _MONTH_DAY = re.compile(r"^(\d{1,2})月(\d{1,2})日?$")
 _NUMBERED = re.compile(r"^\d+\. ", re.M)
+
+#: Words that ask for 手続きナビ itself, whatever else the text says.
+_ASKS_FOR_NAVI = re.compile(r"(手続き|手続|ナビ|QR|ＱＲ|申請書|届出|届け出)")
 
 
 def _unreadable() -> str:
@@ -96,6 +100,13 @@ class ProcedureFlow(Flow):
             event = find_event(self.content, await ctx.entity("life_event"))
         if event is not None:
             await self.begin(ctx, event)
+            return
+        text = str(params.get("text") or "")
+        if text and not _ASKS_FOR_NAVI.search(text) and (found := faq.search(ctx, text)).outcome == "confident":
+            # 「マイナンバーカードを作りたい」 reads like 「申請書を作りたい」 to the NLU, names no life event,
+            # and the FAQ knows the answer: the answer, not a list of life events
+            await faq.respond(ctx, text, found)
+            ctx.finish()
             return
         self.ask_event(ctx, "手続きナビです。いくつかの質問にお答えいただくと、必要な手続き・持ち物・窓口をご案内します。")
 

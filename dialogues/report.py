@@ -14,6 +14,7 @@ from typing import Any
 
 from civic.reports.photos import PhotoRejected, sanitize
 from civic.reports.services import discard_draft_photo, store_draft_photo, submit_report
+from dialogues import faq
 from dialogues import messages as m
 from dialogues.engine import Context, Entry, Flow, state
 from dialogues.paging import page, requested
@@ -32,6 +33,8 @@ PHOTO_REASONS = {
     "too_small": "写真が小さすぎて、様子がわかりません",
     "too_many_pixels": "写真の画素数が大きすぎます",
 }
+#: Words that ask to report, whatever else the text says (then the flow starts even when the FAQ knows the words).
+_ASKS_TO_REPORT = re.compile(r"(通報|損傷|壊れ|こわれ|破損|危な|あぶな|直して|修理して)")
 EDITABLE = {"category": "種類", "photo": "写真", "location": "場所", "description": "説明"}
 
 
@@ -52,6 +55,12 @@ class ReportFlow(Flow):
         if category is not None:
             ctx.data["category"] = category.code
             self.ask_photo(ctx, f"「{category.label}」の通報ですね。ご連絡ありがとうございます。\n")
+            return
+        if text and not _ASKS_TO_REPORT.search(text) and (found := faq.search(ctx, text)).outcome == "confident":
+            # 「水道が止まった」: the NLU hears a damage report, no category fits, and the FAQ knows the answer
+            await faq.respond(ctx, text, found)
+            ctx.finish(m.text("道路や公園などの損傷の通報でしたら、下のボタンからどうぞ。",
+                              [m.postback("損傷を通報する", m.data(action="report"), "損傷を通報する")]))
             return
         self.ask_category(ctx, "道路や公園などの損傷の通報ですね。ご連絡ありがとうございます。\n")
 

@@ -71,6 +71,8 @@ def liff_app(verifier: IdTokenVerifier, *, name: str, client_max_size: int = 102
 #: service at ``/api/maintenance.js``; ``bot.maintenance``).
 MAINTENANCE_SCRIPT_FILE = Path(__file__).parent / "common" / "maintenance.js"
 MAINTENANCE_TAG = '<script src="/api/maintenance.js" defer></script>'
+#: The DOM builder and ID-token code the booking, forms and my-page scripts share (``common/page.js``).
+PAGE_SCRIPT_FILE = Path(__file__).parent / "common" / "page.js"
 
 
 def with_maintenance_banner(page_html: str) -> str:
@@ -81,7 +83,8 @@ def with_maintenance_banner(page_html: str) -> str:
 def static_page(app: web.Application, static: Path, page: LiffPage, *, csp: str, title: str,
                 append_version: bool = False) -> None:
     """``GET /`` — ``static/index.html`` with ``{{title}}`` (the page's, else ``title``), ``{{liff_id}}``
-    and ``{{sdk_script}}`` filled in, never cached, under ``csp``; ``GET /static/…`` the files."""
+    and ``{{sdk_script}}`` filled in, never cached, under ``csp``; ``GET /static/…`` the files;
+    ``GET /common/page.js`` the script the citizen pages share."""
     text = (static / "index.html").read_text(encoding="utf-8")
     sdk = f'<script src="{html.escape(page.sdk_url)}"></script>' if page.sdk_url else ""
     text = text.replace("{{title}}", html.escape(page.title or title)).replace("{{liff_id}}", html.escape(page.liff_id))
@@ -91,7 +94,14 @@ def static_page(app: web.Application, static: Path, page: LiffPage, *, csp: str,
     async def index(_: web.Request) -> web.Response:
         return web.Response(text=text, content_type="text/html", charset="utf-8", headers=headers)
 
+    shared = PAGE_SCRIPT_FILE.read_text(encoding="utf-8")
+
+    async def common(_: web.Request) -> web.Response:
+        return web.Response(text=shared, content_type="text/javascript", charset="utf-8",
+                            headers={"Cache-Control": "no-cache"})
+
     app.router.add_get("/", index)
+    app.router.add_get("/common/page.js", common)
     app.router.add_static("/static", static, append_version=append_version)
 
 

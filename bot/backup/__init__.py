@@ -17,6 +17,12 @@ from pathlib import Path
 from bot.backup.cipher import parse_key
 
 
+def backup_dir(env: Mapping[str, str]) -> Path:
+    """Where the generations are kept: ``BACKUP_DIR``, else ``var/backups`` (the settings' ``backup_dir``
+    for ``/readyz`` and the metrics reads the same)."""
+    return Path(env.get("BACKUP_DIR", "").strip() or "var/backups")
+
+
 @dataclass(frozen=True)
 class BackupConfig:
     key: bytes
@@ -36,4 +42,4 @@ class BackupConfig:
         keep_text = env.get("BACKUP_KEEP", "").strip() or "7"
         if not keep_text.isdigit() or int(keep_text) < 1:
             raise ValueError("BACKUP_KEEP: 1 以上の整数にしてください")
-        return cls(key, Path(env.get("BACKUP_DIR", "").strip() or "var/backups"), int(keep_text))
+        return cls(key, backup_dir(env), int(keep_text))

@@ -14,6 +14,7 @@ import yaml
 
 from civic.counter.addresses import AddressIndex
 from civic.counter.addresses import index as address_index
+from civic.counter.departments import Departments, load_departments
 from civic.counter.ocr.engines import Engine
 from civic.counter.ocr.layouts import Layout, load_dir
 from civic.counter.pdf import FormLayout
@@ -34,6 +35,8 @@ class CounterDesk:
     related: dict[str, RelatedTemplate] = field(default_factory=dict)
     #: The town's own 町名 for the address picker: (address prefix, 〒 → 町名), from procedures/town.yaml.
     town_areas: tuple[str, dict[str, str]] = ("", {})
+    #: 担当課 of each 届出 kind and related form, for the report by department (§(4) j).
+    departments: Departments = field(default_factory=Departments)
     _addresses: Any = None
     _engine: Engine | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -41,9 +44,10 @@ class CounterDesk:
 
     @classmethod
     def for_town(cls, town_dir: Path, engine_factory: Callable[[], Engine], qr_keys: Any = None) -> CounterDesk:
+        related = load_templates(town_dir / "counter" / "related")
         return cls(load_dir(town_dir / "counter" / "layouts"), engine_factory,
-                   FormLayout.load(town_dir / "counter" / "form.json"), qr_keys,
-                   load_templates(town_dir / "counter" / "related"), _town_areas(town_dir))
+                   FormLayout.load(town_dir / "counter" / "form.json"), qr_keys, related, _town_areas(town_dir),
+                   load_departments(town_dir / "counter" / "departments.json", set(related)))
 
     def addresses(self) -> AddressIndex:
         """Japan Post's index (shared) with the town's own 町名 added; built on first use."""

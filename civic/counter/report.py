@@ -2,7 +2,9 @@
 side (§(4) i: the RPA reads it; the scenario itself is the town's purchase).
 
 Report: counts and mean reception time (作成 → 完了) by day, month, hour of the day (Japan time), by
-the document read (``source``: qr, ocr:<kind>, typed), by kind and by origin town.
+the document read (``source``: qr, ocr:<kind>, typed), by kind, by origin town and by department (担当課,
+``civic.counter.departments``): per 課 the 届書 that concerned it (its kind, or a related form made from
+it), with ``todoke`` (its 届出) and ``related`` (its related forms) beside the count.
 
 Export format (one record per 届書; CSV columns = the JSON keys, one row per member)::
 
@@ -25,8 +27,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from civic.clock import TOKYO
+from civic.counter.departments import Departments
 from civic.counter.forms import DONE, KINDS
-from civic.counter.models import CounterForm
+from civic.counter.models import CounterDocument, CounterForm
+
+#: ``counter_document.kind`` of a related form's PDF (its xlsx twin is not counted again).
+RELATED_PDF = "related"
 
 EXPORT_COLUMNS = ("number", "kind", "kind_label", "finished_at", "head", "moved_on", "origin", "new_postal_code",
                   "new_address", "old_postal_code", "old_address", "member", "name", "kana", "birth_date", "sex",
@@ -43,10 +49,38 @@ async def _finished(session: AsyncSession, start: datetime | None, end: datetime
     return list((await session.exec(stmt.order_by(col(CounterForm.id)))).all())
 
 
-async def report(session: AsyncSession, start: datetime | None, end: datetime | None) -> dict[str, list[dict[str, Any]]]:
+def _mean(minutes: list[float]) -> float:
+    return round(sum(minutes) / len(minutes), 1)
+
+
+async def _related_made(session: AsyncSession, form_ids: list[int]) -> dict[int, list[str]]:
+    """Form id → the labels of the related forms made from it (the PDF of each; only the columns needed)."""
+    out: dict[int, list[str]] = defaultdict(list)
+    for chunk in (form_ids[i:i + 500] for i in range(0, len(form_ids), 500)):
+        rows = await session.exec(select(CounterDocument.form_id, CounterDocument.label)
+                                  .where(CounterDocument.kind == RELATED_PDF, col(CounterDocument.form_id).in_(chunk)))
+        for form_id, label in rows.all():
+            out[form_id].append(label)
+    return out
+
+
+def _template_of(label: str, titles: dict[str, str]) -> str | None:
+    """The template a related form was made from: its label is 「<title>（<applicant>）」."""
+    found = [title for title in titles if label.startswith(title + "（")]
+    return titles[max(found, key=len)] if found else None
+
+
+async def report(session: AsyncSession, start: datetime | None, end: datetime | None,
+                 departments: Departments | None = None, titles: dict[str, str] | None = None
+                 ) -> dict[str, list[dict[str, Any]]]:
+    """``titles``: related form title → template key (to give each related form its 課)."""
+    departments, titles = departments or Departments(), titles or {}
     groups: dict[str, dict[str, list[float]]] = {k: defaultdict(list) for k in
                                                  ("daily", "monthly", "hourly", "source", "kind", "origin")}
-    for form in await _finished(session, start, end):
+    per_department: dict[str, dict[str, Any]] = {}
+    forms = await _finished(session, start, end)
+    related = await _related_made(session, [f.id for f in forms if f.id is not None])
+    for form in forms:
         assert form.finished_at is not None
         made = form.created_at.astimezone(TOKYO)
         minutes = (form.finished_at - form.created_at).total_seconds() / 60
@@ -54,8 +88,25 @@ async def report(session: AsyncSession, start: datetime | None, end: datetime | 
                            ("hourly", f"{made.hour:02d}時"), ("source", form.source),
                            ("kind", KINDS.get(form.kind, form.kind)), ("origin", form.origin or "（なし）")):
             groups[key][value].append(minutes)
-    return {key: [{"key": k, "count": len(v), "mean_minutes": round(sum(v) / len(v), 1)}
-                  for k, v in sorted(rows.items())] for key, rows in groups.items()}
+        touched: dict[str, tuple[int, int]] = defaultdict(lambda: (0, 0))
+        todoke = departments.of_kind(form.kind)
+        touched[todoke] = (1, 0)
+        for label in related.get(form.id or 0, []):
+            name = departments.of_related(_template_of(label, titles))
+            touched[name] = (touched[name][0], touched[name][1] + 1)
+        for name, (n_todoke, n_related) in touched.items():
+            row = per_department.setdefault(name, {"minutes": [], "todoke": 0, "related": 0})
+            row["minutes"].append(minutes)
+            row["todoke"] += n_todoke
+            row["related"] += n_related
+    out: dict[str, list[dict[str, Any]]] = {
+        key: [{"key": k, "count": len(v), "mean_minutes": _mean(v)} for k, v in sorted(rows.items())]
+        for key, rows in groups.items()}
+    order = {name: i for i, name in enumerate(departments.order)}
+    out["department"] = [{"key": name, "count": len(row["minutes"]), "mean_minutes": _mean(row["minutes"]),
+                          "todoke": row["todoke"], "related": row["related"]}
+                         for name, row in sorted(per_department.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))]
+    return out
 
 
 async def export_rows(session: AsyncSession, start: datetime | None, end: datetime | None) -> list[dict[str, str]]:

@@ -51,6 +51,10 @@ const PAGES = [
   { path: "monthly", title: "月次報告", permission: "stats.read", render: monthly },
   // 書かない窓口: only on the counter role (its own service, bot.counter_role), where it is the only feature
   { path: "counter", title: "書かない窓口", permission: "counter.read", render: counter, counter: true },
+  { path: "counter-layouts", title: "様式の定義", permission: "counter.read", counter: true,
+    render: (m, c) => import("./pages/counter-layouts.js").then((p) => p.default(m, c)) },
+  { path: "counter-report", title: "運用レポート", permission: "counter.read", counter: true,
+    render: (m, c) => import("./pages/counter-report.js").then((p) => p.default(m, c)) },
   // everyone's own setting: no permission needed (null)
   { path: "two-factor", title: "2段階認証", permission: null, render: twoFactor },
 ];
@@ -60,6 +64,7 @@ const GROUPS = ["状況", "窓口業務", "配信・お知らせ", "回答の内
 const GROUP_OF = {
   dashboard: "状況", monthly: "状況",
   handovers: "窓口業務", reports: "窓口業務", bookings: "窓口業務", counter: "窓口業務",
+  "counter-layouts": "窓口業務", "counter-report": "窓口業務",
   deliveries: "配信・お知らせ", segments: "配信・お知らせ", richmenus: "配信・お知らせ", attributes: "配信・お知らせ",
   forms: "配信・お知らせ", mail: "配信・お知らせ",
   faq: "回答の内容", garbage: "回答の内容", scenarios: "回答の内容", "procedure-trees": "回答の内容", nlu: "回答の内容",

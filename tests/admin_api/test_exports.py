@@ -97,7 +97,11 @@ async def test_stats_csv_and_chart(env: AdminEnv, client) -> None:
     r = await client.get("/stats/unanswered", headers=env.auth("viewer"))
     assert [(u["text"], u["count"]) for u in await r.json()] == [("電話は＊＊＊＊＊＊＊＊です", 1)]
     r = await client.get("/stats/usage.csv", headers=env.auth("viewer"), params={"by": "flow"})
-    assert _rows(await r.read()) == [["日付", "フロー", "件数"]]  # outgoing messages are not chatbot use
+    assert _rows(await r.read()) == [["日付", "フロー", "内容", "件数"]]  # outgoing messages are not chatbot use
+    r = await client.get("/stats/usage", headers=env.auth("viewer"), params={"by": "intent"})
+    assert [(u["name"], u["label"], u["count"]) for u in await r.json()] == [("nlu_fallback", "理解できなかった", 1)]
+    r = await client.get("/stats/usage.csv", headers=env.auth("viewer"), params={"by": "intent"})
+    assert _rows(await r.read())[1][1:] == ["nlu_fallback", "理解できなかった", "1"]  # staff read Japanese
     r = await client.get("/stats/daily", headers=env.auth("viewer"), params={"since": "2025-01-01", "until": "2026-11-21"})
     assert r.status == 422 and "366日" in (await r.json())["error"]["message"]
 

@@ -37,8 +37,9 @@ async def looked_at(page: Any, name: str) -> None:
 
 
 @asynccontextmanager
-async def counter_site(tmp_path: Path) -> AsyncIterator[str]:
-    """The counter role's own service on a fresh SQLite database, with 管理者 kanri; yields its base URL."""
+async def counter_service(tmp_path: Path) -> AsyncIterator[str]:
+    """The counter role served on a free port with its own SQLite database and staff ``kanri`` (admin);
+    yields the base URL."""
     from aiohttp import web
 
     from admin_api.keys import ADMIN_CONTEXT

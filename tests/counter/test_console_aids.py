@@ -10,13 +10,13 @@ from pathlib import Path
 from playwright.async_api import expect
 
 from tests.browser import chromium
-from tests.counter.console_page import counter_site, looked_at, signed_in
+from tests.counter.console_page import counter_service, looked_at, signed_in
 
 WAIT = 60_000
 
 
 async def test_address_kanji_copy_and_related_forms_in_the_browser(tmp_path: Path) -> None:
-    async with counter_site(tmp_path) as base, chromium() as browser:
+    async with counter_service(tmp_path) as base, chromium() as browser:
         context, page, errors = await signed_in(browser, base)
         await page.get_by_role("button", name="手入力で作る").click(timeout=WAIT)
         await expect(page.locator("#c-form")).to_contain_text("作成中", timeout=WAIT)

@@ -15,7 +15,7 @@ from civic.counter.ocr.layouts import load_dir
 from civic.counter.ocr.samples import render, sample_values
 from tests.browser import chromium
 from tests.counter.conftest import TOWN
-from tests.counter.console_page import counter_site, looked_at, signed_in
+from tests.counter.console_page import counter_service, looked_at, signed_in
 
 WAIT = 60_000
 
@@ -25,7 +25,7 @@ async def test_an_attachment_uploaded_masked_viewed_and_masked_more(tmp_path: Pa
     render(load_dir(TOWN / "counter" / "layouts")["card-zairyu"], sample_values("zairyu", random.Random(5))[0]).save(card)
     ininjo = tmp_path / "ininjo.pdf"
     Image.new("RGB", (620, 877), "white").save(ininjo, "PDF", resolution=75)
-    async with counter_site(tmp_path) as base, chromium() as browser:
+    async with counter_service(tmp_path) as base, chromium() as browser:
         context, page, errors = await signed_in(browser, base)
         await page.get_by_role("button", name="手入力で作る").click(timeout=WAIT)
         await expect(page.locator("#c-form")).to_contain_text("作成中", timeout=WAIT)

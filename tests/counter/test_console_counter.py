@@ -18,7 +18,7 @@ from civic.procedures.household import Address, Household, Person
 from civic.procedures.payload import QrKeyring, Ticket
 from tests.browser import chromium
 from tests.counter.conftest import QR_KEY, TOWN
-from tests.counter.console_page import counter_site, looked_at, signed_in
+from tests.counter.console_page import counter_service, looked_at, signed_in
 
 WAIT = 60_000
 
@@ -33,7 +33,7 @@ async def test_a_whole_tennyu_at_the_counter(tmp_path: Path) -> None:
     sealed = QrKeyring(QR_KEY).seal(ticket)
     scan = tmp_path / "tenshutsu.jpg"
     scan.write_bytes(distort(render(layout, printed), random.Random(6)))
-    async with counter_site(tmp_path) as base, chromium() as browser:
+    async with counter_service(tmp_path) as base, chromium() as browser:
         context, page, errors = await signed_in(browser, base)
         await expect(page.get_by_role("heading", name="書かない窓口", level=1)).to_be_visible(timeout=WAIT)
         await expect(page.get_by_role("link", name="ダッシュボード")).to_have_count(0)  # LINE features are not here

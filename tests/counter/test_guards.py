@@ -4,13 +4,20 @@ the role works with the network blocked (no route to the internet, no link to LI
 
 from __future__ import annotations
 
+import json
 import socket
 from typing import Any
 
 import aiohttp
 from sqlmodel import func, select
 
-from admin_api import counter_aid_views, counter_attachment_views, counter_related_views, counter_views
+from admin_api import (
+    counter_aid_views,
+    counter_attachment_views,
+    counter_layout_views,
+    counter_related_views,
+    counter_views,
+)
 from admin_api.routing import MUTATING
 from civic.counter.ocr.layouts import load_dir
 from civic.counter.ocr.samples import distort, render, sample_values
@@ -23,9 +30,10 @@ NOT_PERSONAL = {"/counter/layouts": "layout definitions: regions of a sample, no
                 "/counter/layouts/{key}": "one layout definition (exported to other towns)",
                 "/counter/report": "counts and mean times by day, hour, document, kind and origin town: no person",
                 "/counter/addresses": "Japan Post's prefectures, municipalities and 町域: no person",
-                "/counter/kanji": "KANJIDIC2 characters by reading, 部首, strokes: no person"}
+                "/counter/kanji": "KANJIDIC2 characters by reading, 部首, strokes: no person",
+                "/counter/layout-fields": "the fields a layout may name, per document kind: no person"}
 #: Every router the counter role serves.
-ROUTERS = (counter_views.router, counter_aid_views.router, counter_related_views.router,
+ROUTERS = (counter_views.router, counter_aid_views.router, counter_related_views.router, counter_layout_views.router,
            counter_attachment_views.router)
 OPERATIONS = [op for r in ROUTERS for op in r.operations]
 
@@ -46,11 +54,12 @@ async def test_every_mutating_counter_route_writes_exactly_one_entry(counter: Co
     layout = load_dir(TOWN / "counter" / "layouts")["card-menkyo"]
     sealed = QrKeyring(QR_KEY).seal(Ticket("tennyu", (), {}, None, counter.clock.now()))
 
-    def ocr_form(field: str = "image") -> aiohttp.FormData:
+    def ocr_form(field: str = "image", **more: str) -> aiohttp.FormData:
         form = aiohttp.FormData()
         form.add_field(field, distort(render(layout, sample_values("menkyo", rng())[0]), rng()),
                        filename="x.jpg", content_type="image/jpeg")
-        form.add_field("kind", "menkyo")
+        for name, value in (more or {"kind": "menkyo"}).items():
+            form.add_field(name, value)
         return form
 
     attached = await counter.call("POST", f"/counter/forms/{made['id']}/attachments", data=ocr_form("file"), expect=201)
@@ -70,6 +79,10 @@ async def test_every_mutating_counter_route_writes_exactly_one_entry(counter: Co
             json={"kinds": [], "rects": [{"page": 0, "box": [0.1, 0.1, 0.2, 0.2]}]}, expect=200),
         ("PUT", "/counter/layouts/{key}"): lambda: counter.call("PUT", "/counter/layouts/card-menkyo",
                                                                 json=exported, expect=200),
+        ("POST", "/counter/layout-sample"): lambda: counter.call("POST", "/counter/layout-sample", data=ocr_form(),
+                                                                 expect=200),
+        ("POST", "/counter/layout-trial"): lambda: counter.call(
+            "POST", "/counter/layout-trial", data=ocr_form(definition=json.dumps(exported)), expect=200),
     }
     routes = {(op.method, op.path) for op in OPERATIONS if op.method in MUTATING}
     assert routes == set(drives), f"drive the new routes here: {routes ^ set(drives)}"

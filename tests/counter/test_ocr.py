@@ -46,9 +46,10 @@ def test_layouts_shipped_and_refused() -> None:
     assert {f.name for f in layouts["card-mynumber"].fields} == {"name", "address", "birth_date", "sex"}
     raw = layouts["card-menkyo"].as_json()
     assert parse_layout(raw) == layouts["card-menkyo"]  # export → import is the same definition
-    for path, change in (("kind", {"kind": "passport"}), ("fields.0.type", {"fields": [{"name": "x", "type": "photo",
+    for path, change in (("kind", {"kind": "passport"}), ("fields.0.type", {"fields": [{"name": "name", "type": "photo",
                                                                                        "box": [0, 0, 1, 1]}]}),
-                         ("fields.1.name", {"fields": [{"name": "x", "box": [0, 0, 1, 1]}, {"name": "x", "box": [0, 0, 1, 1]}]})):
+                         ("fields.1.name", {"fields": [{"name": "name", "box": [0, 0, 1, 1]}, {"name": "name", "box": [0, 0, 1, 1]}]}),
+                         ("fields.0.name", {"fields": [{"name": "x", "box": [0, 0, 1, 1]}]})):  # not a 運転免許証 field
         with pytest.raises(LayoutProblem) as exc:
             parse_layout({**raw, **change})
         assert exc.value.field == path

@@ -90,6 +90,8 @@ async def test_switching_to_disaster_and_back(disaster_town: DisasterTown) -> No
     greeting = texts(await newcomer._after())
     assert "【災害モード】" in greeting and "近くの避難所" in greeting
 
+    out = texts(await plain.say("大雨で避難したいです"))  # wanting to go is asking where to go
+    assert "近くの避難所をお調べします" in out and "位置情報" in out
     out = texts(await plain.say("近くの避難所"))
     assert "位置情報" in out
     out = texts(await plain.send_location(*INSIDE))

@@ -88,3 +88,14 @@ async def test_change_the_area(town: Town) -> None:
     out = await chat.tap_quick_reply("地区を変更")
     out = await chat.say("月の裏側")
     assert "地区名が見つかりませんでした" in texts(out)
+
+
+async def test_the_collection_calendar_is_not_the_item_calendar(town: Town) -> None:
+    chat = town.chat()
+    out = await chat.say("ゴミ出しカレンダーみたい")
+    assert "【資源ごみ】" not in texts(out)  # not how to throw away a カレンダー
+    assert "地区" in texts(out) and "本町" in quick_labels(out)
+    out = await chat.tap_quick_reply("本町")
+    assert "燃やすごみ" in texts(out) and "本町" in texts(out)
+    out = await chat.say("古いカレンダーの捨て方")
+    assert "「カレンダー」は【資源ごみ】です" in texts(out)

@@ -136,6 +136,14 @@ async def test_back_goes_one_question_back_then_to_the_events(town: CounterTown)
     assert counts == {("shussei", "line"): 1, ("tennyu", "line"): 1}
 
 
+async def test_a_question_the_faq_knows_is_answered_not_sent_to_the_events(town: CounterTown) -> None:
+    chat = town.chat()
+    out = await chat.say("マイナンバーカードを作りたい")  # reads like 「申請書を作りたい」 to the NLU
+    assert "交付申請書のQRコード" in texts(out) and "どのような手続きですか" not in texts(out)
+    out = await chat.say("手続きナビを使いたい")  # asking for the navigator itself still opens it
+    assert "どのような手続きですか" in texts(out) and quick_labels(out) == EVENTS
+
+
 async def test_date_picker_and_an_old_button(town: CounterTown) -> None:
     chat = town.chat()
     before = await _to_moved_on(chat)

@@ -189,6 +189,28 @@ async def test_a_question_in_the_middle_is_answered_then_the_flow_resumes(town: 
     assert "写真を1枚送ってください" in texts(out)
 
 
+async def test_a_question_the_faq_knows_is_answered_with_a_way_to_report(town: Town) -> None:
+    chat = town.chat()
+    out = await chat.say("水道が止まった")  # the NLU hears a report; no category fits; the FAQ knows it
+    assert "建設課上下水道係" in texts(out) and "どのような損傷ですか" not in texts(out)
+    assert "損傷を通報する" in quick_labels(out)
+    out = await chat.tap_quick_reply("損傷を通報する")
+    assert "どのような損傷ですか" in texts(out)
+
+
+async def test_the_flow_is_recalled_once_not_after_every_other_question(town: Town) -> None:
+    chat = town.chat()
+    await chat.tap("action=report")
+    out = await chat.say("役場の駐車場は無料ですか？")
+    assert "（「道路などの損傷の通報」の続きです）" in texts(out)
+    out = await chat.say("図書館の開館時間を教えてください")
+    assert "図書館" in texts(out) and "続きです" not in texts(out)  # asked again: no second reminder
+    out = await chat.say("道路の穴です")  # the flow still takes its answer, typed (its buttons are gone)
+    assert "写真を1枚送ってください" in texts(out)
+    out = await chat.say("役場の駐車場は無料ですか？")
+    assert "（「道路などの損傷の通報」の続きです）" in texts(out) and "写真を1枚" in texts(out)
+
+
 async def test_another_flow_in_the_middle_then_back_to_the_report(town: Town) -> None:
     chat = town.chat()
     await chat.tap("action=report")

@@ -11,6 +11,13 @@ any resolution. ``kind`` is what the document is (``tenshutsu`` 転出証明書,
 証明書, ``menkyo`` 運転免許証, ``mynumber`` マイナンバーカード（券面）). Field types decide how the text read
 is cleaned: ``text``, ``kana``, ``latin`` (a name in the alphabet), ``date`` (西暦 or 和暦 → ISO),
 ``sex`` (男/女), ``digits``, ``address``, ``card_number`` (在留カード番号: 2 letters, 8 digits, 2 letters).
+Field names are those the counter knows for the kind (``KNOWN_FIELDS``); an import naming another is
+refused, naming the field (``fields.3.name``).
+
+Staff draw a new definition on a sample image in the console (様式の定義, ``console/js/pages/
+counter-layouts.js``): the sample is straightened and its frame found by the same function the reader
+uses (``civic.counter.ocr.reader.document_frame``), so a region drawn on the frame is cut from the
+same place of every later scan.
 """
 
 from __future__ import annotations
@@ -24,6 +31,28 @@ from typing import Any
 DOC_KINDS: dict[str, str] = {"tenshutsu": "転出証明書", "zairyu": "在留カード・特別永住者証明書",
                              "menkyo": "運転免許証", "mynumber": "マイナンバーカード（券面）"}
 FIELD_TYPES = ("text", "kana", "latin", "date", "sex", "digits", "address", "card_number")
+TYPE_LABELS: dict[str, str] = {"text": "文字", "kana": "ふりがな", "latin": "ローマ字", "date": "日付（和暦・西暦）",
+                               "sex": "性別（男・女）", "digits": "数字", "address": "住所",
+                               "card_number": "在留カード番号（英2・数8・英2）"}
+_MEMBER = (("name", "氏名", "text"), ("kana", "ふりがな", "kana"), ("birth_date", "生年月日", "date"),
+           ("sex", "性別", "sex"), ("relationship", "続柄", "text"), ("resident_code", "住民票コード", "digits"))
+#: The fields the counter knows, per kind of document (name, label, usual type): the 届書 screen puts each
+#: where it belongs (``name2`` … : the certificate's second person). A definition names only these, so a
+#: region drawn or imported for a new town's 転出証明書 lands in the 届書 (§(4) b イ).
+KNOWN_FIELDS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "tenshutsu": (("issuer", "発行者（転出元の市区町村長）", "text"), ("head", "世帯主", "text"),
+                  ("moved_on", "転出（予定）日", "date"), ("address", "住所（転出前）", "address"),
+                  ("new_address", "転出先", "address"), *_MEMBER,
+                  *((f"{n}2", f"{label}（2人目）", t) for n, label, t in _MEMBER)),
+    "zairyu": (("name", "氏名（ローマ字）", "latin"), ("birth_date", "生年月日", "date"), ("sex", "性別", "sex"),
+               ("nationality", "国籍・地域", "text"), ("address", "住居地", "address"),
+               ("stay_status", "在留資格", "text"), ("stay_until", "在留期間の満了日", "date"),
+               ("card_number", "在留カード番号", "card_number")),
+    "menkyo": (("name", "氏名", "text"), ("birth_date", "生年月日", "date"), ("address", "住所", "address"),
+               ("license_number", "免許証の番号", "digits")),
+    "mynumber": (("name", "氏名", "text"), ("birth_date", "生年月日", "date"), ("sex", "性別", "sex"),
+                 ("address", "住所", "address")),
+}
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 
@@ -82,6 +111,10 @@ def parse_layout(raw: Any) -> Layout:
         fname, ftype, box = f.get("name"), f.get("type", "text"), f.get("box")
         if not isinstance(fname, str) or not _NAME.match(fname):
             raise LayoutProblem(f"{path}.name", "項目名は英小文字で始まる英数字・_ です（例: birth_date）。")
+        known = {n for n, _, _ in KNOWN_FIELDS[kind]}
+        if fname not in known:
+            raise LayoutProblem(f"{path}.name", f"項目名 {fname} は{DOC_KINDS[kind]}の項目にありません"
+                                                f"（使える項目: {', '.join(sorted(known))}）。")
         if fname in seen:
             raise LayoutProblem(f"{path}.name", f"項目名 {fname} が重複しています。")
         seen.add(fname)
@@ -92,7 +125,9 @@ def parse_layout(raw: Any) -> Layout:
         left, top, width, height = (float(v) for v in box)
         if not (0 <= left < 1 and 0 <= top < 1 and 0 < width <= 1 - left + 1e-9 and 0 < height <= 1 - top + 1e-9):
             raise LayoutProblem(f"{path}.box", "box が画像の外にはみ出しています。")
-        label = f.get("label", fname)
+        if width < 0.01 or height < 0.01:
+            raise LayoutProblem(f"{path}.box", "box が小さすぎます（幅・高さとも枠の1%以上にしてください）。")
+        label = f.get("label") or next(lab for n, lab, _ in KNOWN_FIELDS[kind] if n == fname)
         regions.append(Region(fname, str(label)[:40], ftype, (left, top, width, height)))
     return Layout(key, name.strip(), kind, (size[0], size[1]), tuple(regions))
 

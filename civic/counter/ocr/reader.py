@@ -209,9 +209,15 @@ def clean(region: Region, raw: str) -> tuple[str, bool]:
     return value, bool(value)
 
 
-def read_fields(image: Image.Image, layout: Layout, engine: Engine) -> dict[str, FieldValue]:
+def document_frame(image: Image.Image) -> tuple[Image.Image, tuple[int, int, int, int]]:
+    """The straightened page and its frame (left, top, right, bottom): a layout's boxes are fractions of
+    this frame. The reader and the console's sample drawing (様式の定義) both use it, so they agree."""
     straight = straighten(image)
-    left, top, right, bottom = frame_of(straight)
+    return straight, frame_of(straight)
+
+
+def read_fields(image: Image.Image, layout: Layout, engine: Engine) -> dict[str, FieldValue]:
+    straight, (left, top, right, bottom) = document_frame(image)
     fw, fh = right - left, bottom - top
     cuts: list[tuple[Region, Image.Image]] = []
     for region in layout.fields:

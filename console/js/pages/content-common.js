@@ -3,6 +3,8 @@ import { BASE, ApiError, session } from "../api.js";
 
 export const lines = (text) => text.split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
 export const when = (iso) => new Date(iso).toLocaleString("ja-JP");
+// who changed it: "content" is the town's files the database was seeded from
+export const byWhom = (name) => (name === "content" ? "初期データ" : name || "—");
 
 // POST a FormData (multipart/form-data) or a File as it is; the JSON answer, or an ApiError.
 export async function upload(path, body, contentType) {

@@ -6,6 +6,7 @@ import { api, download } from "../api.js";
 import { h, field, showError, clearErrors, toast } from "../ui.js";
 import { enhanceCounterForm } from "./counter-aids.js";
 import { relatedForms } from "./counter-related.js";
+import { layoutChoice } from "./counter-layout-choice.js";
 import { attachRead, attachmentsSection } from "./counter-attachments.js";
 
 const KINDS = { tennyu: "転入", tokurei_tennyu: "特例転入", kokugai_tennyu: "国外転入", tenkyo: "転居",
@@ -95,7 +96,8 @@ export default async function counter(main, ctx) {
   // -- OCR: the image beside what was read, to confirm and correct (§(5) f) -----------------------------
   const docKind = h("select", { name: "kind" }, Object.entries(DOCS).map(([k, v]) => h("option", { value: k }, v)));
   const file = h("input", { type: "file", name: "image", accept: "image/*", capture: "environment" });
-  const ocrForm = h("form", { novalidate: true, class: "toolbar" }, field("書類の種類", docKind), field("書類の画像", file),
+  const layoutSel = layoutChoice(docKind);
+  const ocrForm = h("form", { novalidate: true, class: "toolbar" }, field("書類の種類", docKind), layoutSel.field, field("書類の画像", file),
     h("button", { type: "submit" }, "読み取る"));
   const ocrOut = h("div", { "aria-live": "polite" });
   ocr.append(ocrForm, ocrOut);
@@ -103,6 +105,7 @@ export default async function counter(main, ctx) {
     ev.preventDefault(); clearErrors(ocrForm);
     if (!file.files.length) { showError(ocrForm, { field: "image", message: "書類の画像を選んでください。" }); return; }
     const body = new FormData(); body.append("image", file.files[0]); body.append("kind", docKind.value);
+    if (layoutSel.value()) body.append("layout", layoutSel.value());
     ocrOut.replaceChildren(h("p", { class: "hint" }, "読み取っています…"));
     let read;
     try {

@@ -49,7 +49,7 @@ export default async function dashboard(main, ctx) {
     const sum = (k) => days.reduce((a, d) => a + (d[k] || 0), 0);
     const kpi = (label, value) => h("div", { class: "kpi" }, h("span", { class: "kpi-label" }, label), h("strong", {}, value));
     const byName = {};
-    usage.forEach((u) => { byName[u.name] = (byName[u.name] || 0) + u.count; });
+    usage.forEach((u) => { byName[u.label || u.name] = (byName[u.label || u.name] || 0) + u.count; });
     const ranked = Object.entries(byName).sort((a, b) => b[1] - a[1]).slice(0, 10);
     const top = Math.max(1, ...ranked.map((r) => r[1]));
     body.replaceChildren(

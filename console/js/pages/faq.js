@@ -4,7 +4,7 @@
 // GET /faq/export, POST /faq/import (text/csv), GET /faq/try?q=.
 import { api, download } from "../api.js";
 import { h, field, listView, showError, clearErrors, toast, confirmAction } from "../ui.js";
-import { lines, upload, when } from "./content-common.js";
+import { byWhom, lines, upload, when } from "./content-common.js";
 import { unansweredSection } from "./faq-unanswered.js";
 
 const STATUS = { published: "公開中", draft: "下書き" };
@@ -58,7 +58,7 @@ export default async function faqPage(main, ctx) {
       { key: "question", label: "質問", sort: true },
       { key: "category", label: "分類", sort: true },
       { key: "status", label: "状態", sort: true, render: (r) => STATUS[r.status] },
-      { key: "updated_at", label: "更新", sort: true, render: (r) => `${when(r.updated_at)} ${r.updated_by}` },
+      { key: "updated_at", label: "更新", sort: true, render: (r) => `${when(r.updated_at)} ${byWhom(r.updated_by)}` },
       { key: "actions", label: "操作", render: (r) => h("button", { type: "button", class: "secondary",
         "aria-label": `「${r.question}」を${editable ? "編集" : "見る"}`, onclick: () => edit(r) }, editable ? "編集" : "見る") },
     ];

@@ -5,7 +5,7 @@
 // GET /nlu/export, POST /nlu/import, POST /nlu/retrain, GET /nlu/retrains, GET /nlu/try?q=.
 import { api, download } from "../api.js";
 import { h, field, listView, showError, clearErrors, toast, confirmAction } from "../ui.js";
-import { when } from "./content-common.js";
+import { byWhom, when } from "./content-common.js";
 import { tryBox } from "./faq.js";
 
 const pct = (x) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(1)}%`);
@@ -126,7 +126,7 @@ export default async function nluPage(main, ctx) {
     const columns = [
       { key: "text", label: "例文", sort: true },
       { key: "heldout", label: "用途", sort: true, render: (r) => (r.heldout ? "評価用" : "学習用") },
-      { key: "updated_at", label: "更新", sort: true, render: (r) => `${when(r.updated_at)} ${r.updated_by}` },
+      { key: "updated_at", label: "更新", sort: true, render: (r) => `${when(r.updated_at)} ${byWhom(r.updated_by)}` },
       ...(editable ? [{ key: "actions", label: "操作", render: (r) => h("button", { type: "button", class: "danger",
         "aria-label": `例文「${r.text}」を削除`, onclick: () => remove(r) }, "削除") }] : []),
     ];

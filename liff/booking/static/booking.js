@@ -17,25 +17,7 @@
 
   // ---- small helpers ---------------------------------------------------------------------
 
-  function h(tag, attrs) {
-    var el = document.createElement(tag);
-    var kids = Array.prototype.slice.call(arguments, 2);
-    Object.keys(attrs || {}).forEach(function (k) {
-      var v = attrs[k];
-      if (v === null || v === undefined || v === false) return;
-      if (k === "class") el.className = v;
-      else if (k === "text") el.textContent = v;
-      else if (k.slice(0, 2) === "on") el.addEventListener(k.slice(2), v);
-      else if (v === true) el.setAttribute(k, "");
-      else el.setAttribute(k, v);
-    });
-    kids.forEach(function (c) {
-      if (c === null || c === undefined || c === false) return;
-      if (Array.isArray(c)) c.forEach(function (x) { if (x) el.appendChild(x); });
-      else el.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
-    });
-    return el;
-  }
+  var h = window.MadoguchiPage.h;  // liff/common/page.js
   function yen(n) { return Number(n).toLocaleString("ja-JP") + "円"; }
   function hm(m) { return (m > 1440 ? "翌" + Math.floor((m - 1440) / 60) : Math.floor(m / 60)) + ":" + ("0" + (m % 60)).slice(-2); }
   function parseDay(iso) { var p = iso.split("-"); return new Date(+p[0], +p[1] - 1, +p[2]); }
@@ -53,28 +35,7 @@
 
   // ---- identity and API ------------------------------------------------------------------
 
-  function tokenFromPage() {
-    var params = new URLSearchParams(window.location.search);
-    var t = params.get("id_token") || window.MADOGUCHI_ID_TOKEN || sessionStorage.getItem("madoguchi.idToken");
-    if (params.has("id_token")) {  // keep the token out of the address bar and of history
-      params.delete("id_token");
-      var rest = params.toString();
-      window.history.replaceState(null, "", window.location.pathname + (rest ? "?" + rest : ""));
-    }
-    if (t) sessionStorage.setItem("madoguchi.idToken", t);
-    return t;
-  }
 
-  function idToken() {
-    var liffId = document.body.getAttribute("data-liff-id");
-    if (window.liff && liffId) {
-      return window.liff.init({ liffId: liffId }).then(function () {
-        if (!window.liff.isLoggedIn()) { window.liff.login(); return null; }
-        return window.liff.getIDToken();
-      });
-    }
-    return Promise.resolve(tokenFromPage());
-  }
 
   function api(path, method, body) {
     return fetch("api/" + path, {
@@ -481,7 +442,7 @@
     document.getElementById("nav-new").addEventListener("click", facilitiesScreen);
     document.getElementById("nav-mine").addEventListener("click", mineScreen);
     document.getElementById("nav-help").addEventListener("click", helpScreen);
-    idToken().then(function (t) {
+    window.MadoguchiPage.idToken().then(function (t) {
       S.token = t;
       if (!t) { screen("LINEから開いてください"); main.appendChild(h("p", { text: "この予約ページはLINEのトーク画面のメニューから開いてください。" })); return; }
       return Promise.all([api("facilities"), api("profile")]).then(function (rs) {

@@ -10,48 +10,10 @@
   var S = { token: null, key: null, form: null, answers: {} };
   var main, statusBox;
 
-  function h(tag, attrs) {
-    var el = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      var v = attrs[k];
-      if (v === null || v === undefined || v === false) return;
-      if (k === "class") el.className = v;
-      else if (k === "text") el.textContent = v;
-      else if (k.slice(0, 2) === "on") el.addEventListener(k.slice(2), v);
-      else if (v === true) el.setAttribute(k, "");
-      else el.setAttribute(k, v);
-    });
-    Array.prototype.slice.call(arguments, 2).forEach(function (c) {
-      if (c === null || c === undefined || c === false) return;
-      if (Array.isArray(c)) c.forEach(function (x) { if (x) el.appendChild(x); });
-      else el.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
-    });
-    return el;
-  }
+  var h = window.MadoguchiPage.h;  // liff/common/page.js
   function say(text) { statusBox.textContent = text || ""; }
 
-  function tokenFromPage() {
-    var params = new URLSearchParams(window.location.search);
-    var t = params.get("id_token") || window.MADOGUCHI_ID_TOKEN || sessionStorage.getItem("madoguchi.idToken");
-    if (params.has("id_token")) {
-      params.delete("id_token");
-      var rest = params.toString();
-      history.replaceState(null, "", window.location.pathname + (rest ? "?" + rest : ""));
-    }
-    if (t) sessionStorage.setItem("madoguchi.idToken", t);
-    return t;
-  }
 
-  function idToken() {
-    var liffId = document.body.getAttribute("data-liff-id");
-    if (window.liff && liffId) {
-      return window.liff.init({ liffId: liffId }).then(function () {
-        if (!window.liff.isLoggedIn()) { window.liff.login(); return null; }
-        return window.liff.getIDToken();
-      });
-    }
-    return Promise.resolve(tokenFromPage());
-  }
 
   function api(method, path, body) {
     return fetch("api/" + path, {
@@ -185,7 +147,7 @@
     main = document.getElementById("main");
     statusBox = document.getElementById("status");
     S.key = new URLSearchParams(window.location.search).get("form");
-    idToken().then(function (t) {
+    window.MadoguchiPage.idToken().then(function (t) {
       if (!t) throw new Error("LINEのトーク画面からフォームを開き直してください。");
       S.token = t;
       return load();

@@ -10,25 +10,7 @@
   var S = { token: null, me: null, address: "" };
   var main, statusBox;
 
-  function h(tag, attrs) {
-    var el = document.createElement(tag);
-    var kids = Array.prototype.slice.call(arguments, 2);
-    Object.keys(attrs || {}).forEach(function (k) {
-      var v = attrs[k];
-      if (v === null || v === undefined || v === false) return;
-      if (k === "class") el.className = v;
-      else if (k === "text") el.textContent = v;
-      else if (k.slice(0, 2) === "on") el.addEventListener(k.slice(2), v);
-      else if (v === true) el.setAttribute(k, "");
-      else el.setAttribute(k, v);
-    });
-    kids.forEach(function (c) {
-      if (c === null || c === undefined || c === false) return;
-      if (Array.isArray(c)) c.forEach(function (x) { if (x) el.appendChild(x); });
-      else el.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
-    });
-    return el;
-  }
+  var h = window.MadoguchiPage.h;  // liff/common/page.js
   function say(text) { statusBox.textContent = text || ""; }
   function when(iso) {
     if (!iso) return "";
@@ -42,27 +24,6 @@
 
   // ---- identity and API ------------------------------------------------------------------
 
-  function tokenFromPage() {
-    var params = new URLSearchParams(window.location.search);
-    var t = params.get("id_token") || window.MADOGUCHI_ID_TOKEN || sessionStorage.getItem("madoguchi.idToken");
-    if (params.has("id_token")) {
-      params.delete("id_token");
-      var rest = params.toString();
-      window.history.replaceState(null, "", window.location.pathname + (rest ? "?" + rest : "") + window.location.hash);
-    }
-    if (t) sessionStorage.setItem("madoguchi.idToken", t);
-    return t;
-  }
-  function idToken() {
-    var liffId = document.body.getAttribute("data-liff-id");
-    if (window.liff && liffId) {
-      return window.liff.init({ liffId: liffId }).then(function () {
-        if (!window.liff.isInClient() && !window.liff.isLoggedIn()) return null;  // the web: e-mail sign-in
-        return window.liff.getIDToken();
-      });
-    }
-    return Promise.resolve(tokenFromPage());
-  }
   function api(path, method, body) {
     var headers = { "Content-Type": "application/json", "X-Mypage": "1" };
     if (S.token) headers.Authorization = "Bearer " + S.token;
@@ -399,6 +360,6 @@
   document.addEventListener("DOMContentLoaded", function () {
     main = document.getElementById("main");
     statusBox = document.getElementById("status");
-    idToken().then(function (t) { S.token = t; return load(); }).catch(function () { signInScreen(); });
+    window.MadoguchiPage.idToken({ webSignIn: true }).then(function (t) { S.token = t; return load(); }).catch(function () { signInScreen(); });
   });
 })();
