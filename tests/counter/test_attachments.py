@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import random
+import re
 
 import aiohttp
 import pypdfium2 as pdfium
@@ -84,7 +85,8 @@ async def test_a_scanned_certificate_is_kept_with_its_numbers_masked_from_the_la
     png = io.BytesIO()
     _drawn(masked).save(png, "PNG")
     read = read_fields(load(png.getvalue()), LAYOUTS["midori-tenshutsu"], TesseractEngine())
-    assert truth["resident_code"] not in read["resident_code"].value and not read["resident_code"].value.isdigit()
+    for key in ("resident_code", "resident_code2"):  # a speck at the box's edge may be read, not the number
+        assert truth[key] not in read[key].value and len(re.sub(r"\D", "", read[key].value)) <= 2, read[key]
     assert read["name"].value  # the rest is still there to read
 
 

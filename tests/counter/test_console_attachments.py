@@ -30,7 +30,7 @@ async def test_an_attachment_uploaded_masked_viewed_and_masked_more(tmp_path: Pa
         await page.get_by_role("button", name="手入力で作る").click(timeout=WAIT)
         await expect(page.locator("#c-form")).to_contain_text("作成中", timeout=WAIT)
         # 1. a 在留カード attached: the card's number is masked from its layout
-        await page.get_by_label("添付する書類の種類").first.select_option("zairyu")
+        await page.get_by_label("添付の種類").first.select_option("zairyu")
         await page.get_by_label("ファイル（画像・PDF）").first.set_input_files(str(card))
         await page.get_by_role("button", name="添付する").first.click()
         listed = page.get_by_role("listitem").filter(has_text="在留カード・特別永住者証明書（1 ページ")
@@ -64,7 +64,7 @@ async def test_an_attachment_uploaded_masked_viewed_and_masked_more(tmp_path: Pa
         await page.get_by_role("button", name="メモを追記").click()
         await expect(page.get_by_role("status").filter(has_text="メモを追記しました")).to_be_visible(timeout=WAIT)
         found = page.locator('tr[data-extra="1"]')
-        await found.get_by_label("添付する書類の種類").select_option("ininjo")
+        await found.get_by_label("添付の種類").select_option("ininjo")
         await found.get_by_label("ファイル（画像・PDF）").set_input_files(str(ininjo))
         await found.get_by_label("添付のメモ").fill("代理人 山田一郎")
         await found.get_by_role("button", name="添付する").click()

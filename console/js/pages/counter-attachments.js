@@ -113,7 +113,7 @@ export async function attachmentsSection(f, ctx, { inline = false } = {}) {
     const kind = h("select", { name: "kind" }, Object.entries(KINDS).map(([k, v]) => h("option", { value: k }, v)));
     const note = h("input", { name: "note", maxlength: "500" });
     const search = h("input", { type: "checkbox", name: "search", checked: true });
-    const form = h("form", { novalidate: true }, h("div", { class: "toolbar" }, field("添付する書類の種類", kind), field("ファイル（画像・PDF）", file), field("添付のメモ", note)),
+    const form = h("form", { novalidate: true }, h("div", { class: "toolbar" }, field("添付の種類", kind), field("ファイル（画像・PDF）", file), field("添付のメモ", note)),
       maskChoices("kinds", Object.keys(MASKS)),
       h("p", {}, h("label", {}, search, " 定義体のない書類（委任状など）は、隠す項目の番号を OCR で探して隠す（1ページ数秒、文字の多いページは20秒ほど）")),
       h("button", { type: "submit" }, "添付する"));
