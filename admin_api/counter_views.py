@@ -330,24 +330,27 @@ def _row(form: CounterForm) -> FormRow:
 
 # ---- OCR ----------------------------------------------------------------------------------------
 
-async def _multipart(call: Call) -> tuple[bytes, dict[str, str]]:
+async def _multipart(call: Call, file_field: str = "image", names: tuple[str, ...] = ("kind", "layout"),
+                     ) -> tuple[bytes, dict[str, str]]:
+    """The file part (at most 12 MB) and the short text parts of a multipart/form-data request."""
     request = call.request
     if not request.content_type.startswith("multipart/"):
-        raise ApiError(415, "unsupported_media_type", "multipart/form-data で image と kind を送ってください。")
-    image, fields = b"", {}
+        raise ApiError(415, "unsupported_media_type", f"multipart/form-data で {file_field} と kind を送ってください。")
+    data, fields = b"", {}
     reader = await request.multipart()
     async for part in reader:
         if not isinstance(part, BodyPartReader):
             continue
-        if part.name == "image":
-            image = bytes(await part.read(decode=False))
-            if len(image) > MAX_IMAGE:
-                raise ApiError(413, "too_large", "画像が大きすぎます（12 MB まで）。", "image")
-        elif part.name in ("kind", "layout"):
-            fields[part.name] = (await part.text())[:64]
-    if not image:
-        raise ApiError(422, "invalid", "画像（image）を送ってください。", "image")
-    return image, fields
+        if part.name == file_field:
+            data = bytes(await part.read(decode=False))
+            if len(data) > MAX_IMAGE:
+                raise ApiError(413, "too_large", "ファイルが大きすぎます（12 MB まで）。", file_field)
+            fields["filename"] = (part.filename or "")[:200]
+        elif part.name in names:
+            fields[part.name] = (await part.text())[:4000]
+    if not data:
+        raise ApiError(422, "invalid", f"ファイル（{file_field}）を送ってください。", file_field)
+    return data, fields
 
 
 def _layout_for(desk: CounterDesk, kind: str, key: str | None, stored: dict[str, Layout]) -> Layout:
@@ -376,11 +379,11 @@ async def read_counter_document(call: Call) -> OcrOut:
 
     desk = _desk(call)
     image_bytes, fields = await _multipart(call)
-    kind = fields.get("kind", "")
+    kind = fields.get("kind", "")[:64]
     if kind not in DOC_KINDS:
         raise ApiError(422, "invalid", f"kind は次のいずれかです: {', '.join(DOC_KINDS)}", "kind")
     async with call.ctx.db.read() as s:
-        layout = _layout_for(desk, kind, fields.get("layout") or None, await stored_layouts(s))
+        layout = _layout_for(desk, kind, fields.get("layout", "")[:64] or None, await stored_layouts(s))
     try:
         image = load(image_bytes)
     except UnreadableImage as exc:

@@ -26,6 +26,7 @@ from aiohttp import web
 
 from admin_api import (
     counter_aid_views,
+    counter_attachment_views,
     counter_layout_views,
     counter_related_views,
     counter_views,
@@ -138,7 +139,7 @@ def build_counter_app(settings: CounterSettings, *, clock: Clock | None = None, 
     app.add_subapp(PREFIX, create_admin_app(StaffAuthenticator(sessions),
                                             [staff_views.router, log_views.router, counter_views.router,
                                              counter_aid_views.router, counter_related_views.router,
-                                             counter_layout_views.router],
+                                             counter_layout_views.router, counter_attachment_views.router],
                                             context=context, client_max_size=16 * 1024 * 1024))
     app.router.add_get("/healthz", counter_healthz)
     app.router.add_get("/", to_console)

@@ -27,7 +27,7 @@ from bot.schema import load_metadata
 from civic.clock import Clock
 from civic.database import Database
 from civic.stats.csvfile import BOM, csv_line
-from civic.types import EncryptedText, UTCDateTime
+from civic.types import EncryptedBytes, EncryptedText, UTCDateTime
 
 WARNING_JA = ("警告: この書き出しには、暗号化して保存している個人データ（氏名・電話番号・発言内容など）が"
               "復号された状態で含まれます。町の情報セキュリティポリシーに従って厳重に管理し、"
@@ -51,6 +51,7 @@ class Exported:
 #: How each column type is written, for the README (first match wins: EncryptedText is a Text).
 _KINDS: list[tuple[type, str]] = [
     (EncryptedText, "text (encrypted at rest; exported decrypted / 保存時は暗号化、ここでは復号済み)"),
+    (EncryptedBytes, "binary (encrypted at rest; exported decrypted, base64) / バイナリ（保存時は暗号化、ここでは復号済み・base64）"),
     (UTCDateTime, "date-time, ISO 8601 UTC / 日時（ISO 8601、UTC）"),
     (sa.Boolean, "boolean: true/false"),
     (sa.JSON, "JSON"),

@@ -86,6 +86,26 @@ class FieldCipher:
         except (InvalidTag, ValueError, binascii.Error) as exc:
             raise DecryptionError("token failed authentication") from exc
 
+    def encrypt_bytes(self, plaintext: bytes) -> bytes:
+        """Bytes sealed without base64: ``v1.<key id>.`` then nonce, ciphertext and tag (+40 bytes)."""
+        nonce = os.urandom(12)
+        sealed = self._keys[self._active_id].encrypt(nonce, plaintext, b"")
+        return f"{_VERSION}.{self._active_id}.".encode() + nonce + sealed
+
+    def decrypt_bytes(self, token: bytes) -> bytes:
+        head = len(_VERSION) + 1 + 8 + 1
+        try:
+            version, kid = bytes(token[:head]).decode("ascii").rstrip(".").split(".")
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise DecryptionError("not an encrypted value") from exc
+        aead = self._keys.get(kid) if version == _VERSION else None
+        if aead is None:
+            raise DecryptionError(f"no key configured for key id {kid!r}")
+        try:
+            return aead.decrypt(bytes(token[head:head + 12]), bytes(token[head + 12:]), b"")
+        except InvalidTag as exc:
+            raise DecryptionError("value failed authentication") from exc
+
     def key_id_of(self, token: str) -> str | None:
         parts = token.split(".", 2)
         return parts[1] if len(parts) == 3 else None

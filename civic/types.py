@@ -35,6 +35,25 @@ class EncryptedText(sa.TypeDecorator):
         return cipher_of(dialect).decrypt(value)
 
 
+class EncryptedBytes(sa.TypeDecorator):
+    """Files at rest (the counter's attachments): AES-GCM as ``EncryptedText``, stored as bytes — no
+    base64, so a file costs its own size plus 40 bytes instead of ≈ 1.33× (and 1.8× for base64 inside
+    ``EncryptedText``)."""
+
+    impl = sa.LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> bytes | None:
+        if value is None:
+            return None
+        return cipher_of(dialect).encrypt_bytes(bytes(value))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> bytes | None:
+        if value is None:
+            return None
+        return cipher_of(dialect).decrypt_bytes(bytes(value))
+
+
 class UTCDateTime(sa.TypeDecorator):
     """Timezone-aware UTC datetimes on every backend (SQLite stores naive UTC)."""
 

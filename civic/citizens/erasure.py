@@ -121,6 +121,7 @@ REGISTRY: dict[str, str] = {
     "counter_form": KEEP + " (counter role only: a separate system and database, no LINE user id)",
     "counter_form_event": KEEP + " (counter role only: the 届書's process history)",
     "counter_document": KEEP + " (counter role only: stored 届書 and attachment PDFs)",
+    "counter_attachment": KEEP + " (counter role only: attached papers, PDF and masked PDF)",
     "counter_layout": NONE + " (OCR layout definitions: regions of a sample, no personal data)",
 }
 

@@ -5,8 +5,10 @@ database they stay empty (the counter runs on the 番号利用事務系 network,
   JSON (``data``); what search needs besides (names, kana, origin) encrypted too (``search_text``),
   filtered after decryption (≈ 33,000 届書 kept for 3 years: a scan of one kind and state is quick).
 * ``counter_form_event`` — the process history: every change of state and every memo, with who and when.
-* ``counter_document`` — stored PDFs: the 届書 as printed and the attachments (scanned certificate,
-  power of attorney), each with its masked version (個人番号 and 住民票コード hidden).
+* ``counter_document`` — stored PDFs: the 届書 as printed and the related forms (関連申請書),
+  each with its masked version (個人番号 and 住民票コード hidden).
+* ``counter_attachment`` — papers attached to a 届書 (the certificate read by OCR, a 委任状, others), each
+  kept as a PDF and a masked PDF (bytes, encrypted; ``civic.counter.attachments``) with what is masked.
 * ``counter_layout`` — OCR layout definitions staff added or imported (the shipped ones are files).
 """
 
@@ -17,7 +19,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from civic.types import EncryptedText, UTCDateTime
+from civic.types import EncryptedBytes, EncryptedText, UTCDateTime
 
 
 class CounterForm(SQLModel, table=True):
@@ -71,6 +73,32 @@ class CounterDocument(SQLModel, table=True):
     size: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
     created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
     created_by: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+
+
+class CounterAttachment(SQLModel, table=True):
+    __tablename__ = "counter_attachment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    form_id: int = Field(sa_column=sa.Column(sa.Integer, sa.ForeignKey("counter_form.id", ondelete="CASCADE"),
+                                             nullable=False, index=True))
+    #: What the paper is: tenshutsu, zairyu, menkyo, mynumber (the documents OCR reads), ininjo (委任状), other.
+    kind: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    #: The OCR layout the paper follows ("" when none): its regions are masked automatically.
+    layout: str = Field(default="", sa_column=sa.Column(sa.String(64), nullable=False))
+    note: str = Field(default="", sa_column=sa.Column(EncryptedText, nullable=False))
+    filename: str = Field(default="", sa_column=sa.Column(EncryptedText, nullable=False))
+    pages: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+    #: What is hidden in ``masked`` (JSON): ``{"kinds": [...], "auto": [...], "drawn": [...]}``, rectangles as
+    #: fractions of the page — no personal data, only where.
+    masks: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    full: bytes = Field(sa_column=sa.Column(EncryptedBytes, nullable=False))
+    masked: bytes = Field(sa_column=sa.Column(EncryptedBytes, nullable=False))
+    #: Bytes stored (both PDFs, encrypted).
+    size: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    created_by: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    updated_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    updated_by: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
 
 
 class CounterLayout(SQLModel, table=True):

@@ -17,7 +17,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from civic.counter.forms import DONE, DRAFTING, KINDS, NEXT, STATUSES, FormProblem, fold, missing, search_text
-from civic.counter.models import CounterDocument, CounterForm, CounterFormEvent
+from civic.counter.models import CounterAttachment, CounterDocument, CounterForm, CounterFormEvent
 
 
 class NotFound(LookupError):
@@ -171,10 +171,35 @@ async def latest_form_pdf(session: AsyncSession, form_id: int) -> CounterDocumen
     return rows.first()
 
 
+async def add_attachment(session: AsyncSession, form_id: int, *, kind: str, layout: str, note: str, filename: str,
+                         made: Any, staff: str, now: datetime) -> CounterAttachment:
+    """An attached paper (``civic.counter.attachments.Made``): full and masked PDF, stored encrypted."""
+    row = CounterAttachment(form_id=form_id, kind=kind, layout=layout, note=note, filename=filename, pages=made.pages,
+                            masks=json.dumps(made.masks), full=made.full, masked=made.masked,
+                            size=len(made.full) + len(made.masked), created_at=now, created_by=staff,
+                            updated_at=now, updated_by=staff)
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def attachments(session: AsyncSession, form_id: int) -> list[CounterAttachment]:
+    rows = await session.exec(select(CounterAttachment).where(CounterAttachment.form_id == form_id)
+                              .order_by(col(CounterAttachment.id)))
+    return list(rows.all())
+
+
+async def get_attachment(session: AsyncSession, form_id: int, attachment_id: int) -> CounterAttachment:
+    row = await session.get(CounterAttachment, attachment_id)
+    if row is None or row.form_id != form_id:
+        raise NotFound(attachment_id)
+    return row
+
+
 async def counts(session: AsyncSession) -> dict[str, int]:
     rows = await session.exec(select(CounterForm.status, sa.func.count()).group_by(CounterForm.status))
     return {status: int(n) for status, n in rows.all()}
 
 
-__all__ = ["KINDS", "STATUSES", "Found", "NotFound", "Search", "counts", "create_form", "get_form", "history",
-           "search", "store_document", "update_form"]
+__all__ = ["KINDS", "STATUSES", "Found", "NotFound", "Search", "add_attachment", "attachments", "counts", "create_form",
+           "get_attachment", "get_form", "history", "search", "store_document", "update_form"]

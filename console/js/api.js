@@ -28,14 +28,16 @@ export async function settle(ms = 5000) {
 }
 
 // A Blob body (an image) is sent as it is, with its type; with `contentType`, `body` (a File, Blob or
-// string: an image, a CSV) is sent as it is with that type. An image answer comes back as a Blob.
+// string: an image, a CSV) is sent as it is with that type. A FormData body goes as multipart/form-data
+// (the browser sets the boundary). An image answer comes back as a Blob.
 export async function api(method, path, body, contentType) {
   const headers = { Accept: "application/json" };
   const token = session.token;
   const raw = body instanceof Blob;
+  const multipart = body instanceof FormData;
   if (token) headers.Authorization = `Bearer ${token}`;
-  if (body !== undefined) headers["Content-Type"] = contentType || (raw ? body.type : "application/json");
-  const payload = body === undefined || raw || contentType ? body : JSON.stringify(body);
+  if (body !== undefined && !multipart) headers["Content-Type"] = contentType || (raw ? body.type : "application/json");
+  const payload = body === undefined || raw || multipart || contentType ? body : JSON.stringify(body);
   if (session.closed && !path.startsWith("/auth/login") && path !== "/auth/logout") {
     throw new ApiError(401, { error: { message: "ログアウトしました。もう一度ログインしてください。" } });
   }

@@ -33,3 +33,18 @@ def test_context_binds_ciphertext() -> None:
 def test_bad_keys_are_refused(bad: str) -> None:
     with pytest.raises(ValueError):
         parse_key(bad)
+
+
+def test_bytes_are_sealed_without_base64_tamper_proof_and_readable_after_rotation() -> None:
+    old, new = parse_key(new_key_text()), parse_key(new_key_text())
+    data = b"%PDF-1.4 " + bytes(range(256)) * 40
+    sealed = FieldCipher(old).encrypt_bytes(data)
+    assert len(sealed) == len(data) + 40 and data not in sealed
+    assert FieldCipher(old).decrypt_bytes(sealed) == data
+    assert FieldCipher(new, retired=[old]).decrypt_bytes(sealed) == data  # the key rotated: still readable
+    flipped = sealed[:-1] + bytes([sealed[-1] ^ 1])
+    for bad in (flipped, b"garbage", b"v1.00000000." + sealed[12:]):
+        with pytest.raises(DecryptionError):
+            FieldCipher(old).decrypt_bytes(bad)
+    with pytest.raises(DecryptionError):
+        FieldCipher(new).decrypt_bytes(sealed)

@@ -10,43 +10,20 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from aiohttp import web
 from playwright.async_api import expect
 
-from bot.counter_role import CounterSettings, build_counter_app
-from bot.migrate import upgrade
-from civic.clock import SystemClock
-from civic.counter.desk import CounterDesk
-from civic.counter.ocr.engines import TesseractEngine
 from civic.counter.ocr.layouts import load_dir
 from civic.counter.ocr.samples import distort, render, sample_values
 from civic.procedures.household import Address, Household, Person
 from civic.procedures.payload import QrKeyring, Ticket
-from civic.staff.services import create_staff
-from tests.bot.processes import free_port
 from tests.browser import chromium
-from tests.conftest import TEST_KEY
 from tests.counter.conftest import QR_KEY, TOWN
-from tests.counter.console_page import looked_at, signed_in
+from tests.counter.console_page import counter_service, looked_at, signed_in
 
 WAIT = 60_000
 
 
 async def test_a_whole_tennyu_at_the_counter(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'counter.db'}"
-    await asyncio.to_thread(upgrade, url, url)
-    settings = CounterSettings(bytes.fromhex(TEST_KEY), url, tmp_path / "qr.key", Path("content"), "midori")
-    desk = CounterDesk.for_town(TOWN, TesseractEngine, QrKeyring(QR_KEY))
-    app = build_counter_app(settings, desk=desk)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    base = f"http://127.0.0.1:{port}"
-    from admin_api.keys import ADMIN_CONTEXT
-
-    sub = next(r._app for r in app.router.resources() if getattr(r, "_app", None) is not None)
-    await create_staff(sub[ADMIN_CONTEXT].db, SystemClock(), "kanri", "staff-pass-2026", "窓口 係長", "admin")
     layout = load_dir(TOWN / "counter" / "layouts")["midori-tenshutsu"]
     printed, truth = sample_values("tenshutsu", random.Random(5))
     # what the resident prepared at home: the same household as on the certificate
@@ -56,74 +33,74 @@ async def test_a_whole_tennyu_at_the_counter(tmp_path: Path) -> None:
     sealed = QrKeyring(QR_KEY).seal(ticket)
     scan = tmp_path / "tenshutsu.jpg"
     scan.write_bytes(distort(render(layout, printed), random.Random(6)))
-    try:
-        async with chromium() as browser:
-            context, page, errors = await signed_in(browser, base)
-            await expect(page.get_by_role("heading", name="書かない窓口", level=1)).to_be_visible(timeout=WAIT)
-            await expect(page.get_by_role("link", name="ダッシュボード")).to_have_count(0)  # LINE features are not here
-            await looked_at(page, "counter-start")
-            # 1. the resident's QR code
-            started = time.perf_counter()
-            await page.get_by_label("二次元コードの内容").fill(sealed)
-            await page.get_by_role("button", name="二次元コードから届書を作る").click()
-            await expect(page.locator("#c-form")).to_contain_text("作成中", timeout=WAIT)
-            await expect(page.locator('[name="members.0.name"]')).to_have_value(truth["name"])
-            # 2. OCR of the 転出証明書, shown beside the image; one field corrected before it is used
-            await page.get_by_label("書類の種類").select_option("tenshutsu")
-            await page.get_by_label("書類の画像").set_input_files(str(scan))
-            await page.get_by_role("button", name="読み取る").click()
-            await expect(page.get_by_role("table", name="読み取った項目")).to_be_visible(timeout=WAIT)
-            await looked_at(page, "counter-ocr")
-            await page.locator('[name="ocr.address"]').fill(truth["address"])  # staff correct what OCR read
-            await page.get_by_role("button", name="読み取った内容を届書に反映").click()
-            await expect(page.locator('[name="household.old_address.text"]')).to_have_value(truth["address"], timeout=WAIT)
-            await expect(page.locator('[name="household.origin"]')).not_to_have_value("")
-            # 3. a wrong 個人番号: the API's message beside the field
-            number = page.locator('[name="members.0.individual_number"]')
-            await number.fill("123456789012")
-            await page.get_by_role("button", name="保存する").click()
-            await expect(page.get_by_role("alert")).to_contain_text("検査用数字", timeout=WAIT)
-            await expect(number).to_have_attribute("aria-invalid", "true")
-            await number.fill("123456789018")
-            # what OCR may have missed on the certificate, as staff would complete it from the paper
-            for key, value in (("members.0.relationship", "世帯主"), ("members.1.relationship", truth["relationship2"]),
-                               ("members.1.kana", truth["kana2"]), ("members.1.name", truth["name2"]),
-                               ("members.1.birth_date", truth["birth_date2"]), ("household.moved_on", truth["moved_on"])):
-                await page.locator(f'[name="{key}"]').fill(value)
-            await page.locator('[name="members.1.sex"]').select_option(truth["sex2"])
-            await page.locator('[name="household.head"]').fill(truth["name"])
-            await page.get_by_role("button", name="保存する").click()
-            await expect(page.get_by_role("status").filter(has_text="保存しました")).to_be_visible(timeout=WAIT)
-            # 4. the layout view: a click on a box moves to its input
-            await page.get_by_role("button", name="世帯主を入力する").click()
-            await expect(page.locator('[name="household.head"]')).to_be_focused()
-            await looked_at(page, "counter-form")
-            # 5. 確認待ち, then the PDF in the town's layout
-            await page.get_by_role("button", name="確認待ちにする").click()
-            problem = page.locator(".field-error")
-            await expect(page.locator("#c-form").filter(has_text="確認待ち").or_(problem).first).to_be_visible(timeout=WAIT)
-            assert await problem.count() == 0, await problem.all_inner_texts()
-            await expect(page.locator("#c-form")).to_contain_text("確認待ち", timeout=WAIT)
-            async with page.expect_download() as download:
-                await page.get_by_role("button", name="PDF を保存（町の様式）").click()
-            pdf = Path(await (await download.value).path())
-            assert (await asyncio.to_thread(pdf.read_bytes)).startswith(b"%PDF")
-            printable = time.perf_counter() - started
-            # 6. search finds it; 差戻 with a reason, back to 確認待ち, 完了
-            await page.get_by_label("氏名・ふりがな・番号・住所").fill(truth["kana"][:3])
-            await page.get_by_role("button", name="検索").click()
-            await expect(page.get_by_role("link", name="を開く")).to_have_count(1, timeout=WAIT)
-            await page.get_by_label("状態を変える理由・メモ").fill("前住所の番地を確認してください")
-            await page.get_by_role("button", name="差戻にする").click()
-            await expect(page.locator("#c-form")).to_contain_text("差戻", timeout=WAIT)
-            await page.get_by_role("button", name="確認待ちにする").click()
-            await expect(page.locator("#c-form")).to_contain_text("確認待ち", timeout=WAIT)
-            await page.get_by_role("button", name="完了にする").click()
-            await expect(page.locator("#c-form")).to_contain_text("完了", timeout=WAIT)
-            await expect(page.get_by_role("table", name="状態の履歴")).to_contain_text("前住所の番地を確認してください")
-            await looked_at(page, "counter-done")
-            await context.close()
-            assert errors == [], errors
-            print(f"\nQR scan to a printable 異動届 in the browser: {printable:.1f} s")
-    finally:
-        await runner.cleanup()
+    async with counter_service(tmp_path) as base, chromium() as browser:
+        context, page, errors = await signed_in(browser, base)
+        await expect(page.get_by_role("heading", name="書かない窓口", level=1)).to_be_visible(timeout=WAIT)
+        await expect(page.get_by_role("link", name="ダッシュボード")).to_have_count(0)  # LINE features are not here
+        await looked_at(page, "counter-start")
+        # 1. the resident's QR code
+        started = time.perf_counter()
+        await page.get_by_label("二次元コードの内容").fill(sealed)
+        await page.get_by_role("button", name="二次元コードから届書を作る").click()
+        await expect(page.locator("#c-form")).to_contain_text("作成中", timeout=WAIT)
+        await expect(page.locator('[name="members.0.name"]')).to_have_value(truth["name"])
+        # 2. OCR of the 転出証明書, shown beside the image; one field corrected before it is used
+        await page.get_by_label("書類の種類").select_option("tenshutsu")
+        await page.get_by_label("書類の画像").set_input_files(str(scan))
+        await page.get_by_role("button", name="読み取る").click()
+        await expect(page.get_by_role("table", name="読み取った項目")).to_be_visible(timeout=WAIT)
+        await looked_at(page, "counter-ocr")
+        await page.locator('[name="ocr.address"]').fill(truth["address"])  # staff correct what OCR read
+        await page.get_by_role("button", name="読み取った内容を届書に反映").click()
+        await expect(page.locator('[name="household.old_address.text"]')).to_have_value(truth["address"], timeout=WAIT)
+        await expect(page.locator('[name="household.origin"]')).not_to_have_value("")
+        # the certificate read is kept on the 届書, its 住民票コード masked from the layout (§(4) e, §(5) u)
+        kept = page.get_by_role("listitem").filter(has_text="転出証明書（1 ページ")
+        await expect(kept).to_contain_text("マスキング: 住民票コード", timeout=WAIT)
+        # 3. a wrong 個人番号: the API's message beside the field
+        number = page.locator('[name="members.0.individual_number"]')
+        await number.fill("123456789012")
+        await page.get_by_role("button", name="保存する").click()
+        await expect(page.get_by_role("alert")).to_contain_text("検査用数字", timeout=WAIT)
+        await expect(number).to_have_attribute("aria-invalid", "true")
+        await number.fill("123456789018")
+        # what OCR may have missed on the certificate, as staff would complete it from the paper
+        for key, value in (("members.0.relationship", "世帯主"), ("members.1.relationship", truth["relationship2"]),
+                           ("members.1.kana", truth["kana2"]), ("members.1.name", truth["name2"]),
+                           ("members.1.birth_date", truth["birth_date2"]), ("household.moved_on", truth["moved_on"])):
+            await page.locator(f'[name="{key}"]').fill(value)
+        await page.locator('[name="members.1.sex"]').select_option(truth["sex2"])
+        await page.locator('[name="household.head"]').fill(truth["name"])
+        await page.get_by_role("button", name="保存する").click()
+        await expect(page.get_by_role("status").filter(has_text="保存しました")).to_be_visible(timeout=WAIT)
+        # 4. the layout view: a click on a box moves to its input
+        await page.get_by_role("button", name="世帯主を入力する").click()
+        await expect(page.locator('[name="household.head"]')).to_be_focused()
+        await looked_at(page, "counter-form")
+        # 5. 確認待ち, then the PDF in the town's layout
+        await page.get_by_role("button", name="確認待ちにする").click()
+        problem = page.locator(".field-error")
+        await expect(page.locator("#c-form").filter(has_text="確認待ち").or_(problem).first).to_be_visible(timeout=WAIT)
+        assert await problem.count() == 0, await problem.all_inner_texts()
+        await expect(page.locator("#c-form")).to_contain_text("確認待ち", timeout=WAIT)
+        async with page.expect_download() as download:
+            await page.get_by_role("button", name="PDF を保存（町の様式）").click()
+        pdf = Path(await (await download.value).path())
+        assert (await asyncio.to_thread(pdf.read_bytes)).startswith(b"%PDF")
+        printable = time.perf_counter() - started
+        # 6. search finds it; 差戻 with a reason, back to 確認待ち, 完了
+        await page.get_by_label("氏名・ふりがな・番号・住所").fill(truth["kana"][:3])
+        await page.get_by_role("button", name="検索").click()
+        await expect(page.get_by_role("link", name="を開く")).to_have_count(1, timeout=WAIT)
+        await page.get_by_label("状態を変える理由・メモ").fill("前住所の番地を確認してください")
+        await page.get_by_role("button", name="差戻にする").click()
+        await expect(page.locator("#c-form")).to_contain_text("差戻", timeout=WAIT)
+        await page.get_by_role("button", name="確認待ちにする").click()
+        await expect(page.locator("#c-form")).to_contain_text("確認待ち", timeout=WAIT)
+        await page.get_by_role("button", name="完了にする").click()
+        await expect(page.locator("#c-form")).to_contain_text("完了", timeout=WAIT)
+        await expect(page.get_by_role("table", name="状態の履歴")).to_contain_text("前住所の番地を確認してください")
+        await looked_at(page, "counter-done")
+        await context.close()
+        assert errors == [], errors
+        print(f"\nQR scan to a printable 異動届 in the browser: {printable:.1f} s")

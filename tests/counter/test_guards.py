@@ -11,7 +11,13 @@ from typing import Any
 import aiohttp
 from sqlmodel import func, select
 
-from admin_api import counter_aid_views, counter_layout_views, counter_related_views, counter_views
+from admin_api import (
+    counter_aid_views,
+    counter_attachment_views,
+    counter_layout_views,
+    counter_related_views,
+    counter_views,
+)
 from admin_api.routing import MUTATING
 from civic.counter.ocr.layouts import load_dir
 from civic.counter.ocr.samples import distort, render, sample_values
@@ -27,7 +33,8 @@ NOT_PERSONAL = {"/counter/layouts": "layout definitions: regions of a sample, no
                 "/counter/kanji": "KANJIDIC2 characters by reading, 部首, strokes: no person",
                 "/counter/layout-fields": "the fields a layout may name, per document kind: no person"}
 #: Every router the counter role serves.
-ROUTERS = (counter_views.router, counter_aid_views.router, counter_related_views.router, counter_layout_views.router)
+ROUTERS = (counter_views.router, counter_aid_views.router, counter_related_views.router, counter_layout_views.router,
+           counter_attachment_views.router)
 OPERATIONS = [op for r in ROUTERS for op in r.operations]
 
 
@@ -47,14 +54,15 @@ async def test_every_mutating_counter_route_writes_exactly_one_entry(counter: Co
     layout = load_dir(TOWN / "counter" / "layouts")["card-menkyo"]
     sealed = QrKeyring(QR_KEY).seal(Ticket("tennyu", (), {}, None, counter.clock.now()))
 
-    def ocr_form(**more: str) -> aiohttp.FormData:
+    def ocr_form(field: str = "image", **more: str) -> aiohttp.FormData:
         form = aiohttp.FormData()
-        form.add_field("image", distort(render(layout, sample_values("menkyo", rng())[0]), rng()),
+        form.add_field(field, distort(render(layout, sample_values("menkyo", rng())[0]), rng()),
                        filename="x.jpg", content_type="image/jpeg")
         for name, value in (more or {"kind": "menkyo"}).items():
             form.add_field(name, value)
         return form
 
+    attached = await counter.call("POST", f"/counter/forms/{made['id']}/attachments", data=ocr_form("file"), expect=201)
     exported = await counter.call("GET", "/counter/layouts/card-menkyo")
     drives: dict[tuple[str, str], Any] = {
         ("POST", "/counter/forms"): lambda: counter.call("POST", "/counter/forms", json=tennyu(), expect=201),
@@ -64,6 +72,11 @@ async def test_every_mutating_counter_route_writes_exactly_one_entry(counter: Co
         ("POST", "/counter/qr"): lambda: counter.call("POST", "/counter/qr", json={"texts": [sealed]}, expect=201),
         ("POST", r"/counter/forms/{id:\d+}/related"): lambda: counter.call(
             "POST", f"/counter/forms/{made['id']}/related", json={"template": "juminhyo", "copies": 2}, expect=201),
+        ("POST", r"/counter/forms/{id:\d+}/attachments"): lambda: counter.call(
+            "POST", f"/counter/forms/{made['id']}/attachments", data=ocr_form("file"), expect=201),
+        ("PATCH", r"/counter/forms/{id:\d+}/attachments/{att:\d+}"): lambda: counter.call(
+            "PATCH", f"/counter/forms/{made['id']}/attachments/{attached['id']}",
+            json={"kinds": [], "rects": [{"page": 0, "box": [0.1, 0.1, 0.2, 0.2]}]}, expect=200),
         ("PUT", "/counter/layouts/{key}"): lambda: counter.call("PUT", "/counter/layouts/card-menkyo",
                                                                 json=exported, expect=200),
         ("POST", "/counter/layout-sample"): lambda: counter.call("POST", "/counter/layout-sample", data=ocr_form(),
@@ -104,4 +117,12 @@ async def test_the_counter_works_with_the_network_blocked(counter: Counter, monk
     read = await counter.call("POST", "/counter/ocr", data=form, who="madoguchi", expect=200)
     assert read["fields"]["resident_code"]["value"]
     assert (await counter.call("GET", f"/counter/forms/{made['id']}.pdf", who="madoguchi", expect=200)).startswith(b"%PDF")
+    upload = aiohttp.FormData()
+    upload.add_field("file", distort(render(layout, sample_values("tenshutsu", rng())[0]), rng()),
+                     filename="x.jpg", content_type="image/jpeg")
+    upload.add_field("kind", "tenshutsu")
+    upload.add_field("layout", "midori-tenshutsu")
+    att = await counter.call("POST", f"/counter/forms/{made['id']}/attachments", data=upload, who="madoguchi",
+                             expect=201)
+    await counter.call("GET", f"/counter/forms/{made['id']}/attachments/{att['id']}.pdf", who="madoguchi", expect=200)
     assert tried == []

@@ -7,6 +7,7 @@ import { h, field, showError, clearErrors, toast } from "../ui.js";
 import { enhanceCounterForm } from "./counter-aids.js";
 import { relatedForms } from "./counter-related.js";
 import { layoutChoice } from "./counter-layout-choice.js";
+import { attachRead, attachmentsSection } from "./counter-attachments.js";
 
 const KINDS = { tennyu: "転入", tokurei_tennyu: "特例転入", kokugai_tennyu: "国外転入", tenkyo: "転居",
   tenshutsu: "転出", setai_henko: "世帯変更", shokken: "職権記載" };
@@ -129,16 +130,21 @@ export default async function counter(main, ctx) {
         : blankDoc(docKindValue === "tenshutsu" ? "tennyu" : docKindValue === "zairyu" ? "kokugai_tennyu" : "tenkyo");
       if (!target) base.members = [];
       const doc = applyOcr(base, docKindValue, values);
+      // The document read is kept as an attachment of the 届書, its numbers masked from the layout (§(4) e).
+      const keep = async (fid) => { if (keepRead.checked) await attachRead(fid, { file: scanned, kind: read.kind, layout: read.layout }); };
       try {
-        if (target) { await api("PATCH", `/counter/forms/${target.id}`, doc); toast("読み取った内容を反映しました。"); await showForm(target.id); }
-        else { const made = await api("POST", "/counter/forms", { ...doc, source: `ocr:${docKindValue}` }); openForm(made.id); }
+        if (target) { await api("PATCH", `/counter/forms/${target.id}`, doc); await keep(target.id); toast("読み取った内容を反映しました。"); await showForm(target.id); }
+        else { const made = await api("POST", "/counter/forms", { ...doc, source: `ocr:${docKindValue}` }); await keep(made.id); openForm(made.id); }
       } catch (err) { toast(err.message, "error"); if (target) await showForm(target.id, err); }
     } }, current ? "読み取った内容を届書に反映" : "読み取った内容で届書を作る");
+    const scanned = file.files[0];
+    const keepRead = h("input", { type: "checkbox", name: "keep", checked: true });
     const preview = h("img", { src: URL.createObjectURL(file.files[0]), alt: `読み取った${DOCS[read.kind]}の画像`, class: "handover-image" });
     ocrOut.replaceChildren(h("p", { class: "hint" }, `定義体 ${read.layout}（${read.engine}、${read.seconds}秒）。読み取った値を画像と見比べ、直してから反映してください。`),
       h("div", { class: "split" }, h("div", { class: "table-wrap" }, h("table", {}, h("caption", {}, "読み取った項目"),
         h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "項目"), h("th", { scope: "col" }, "値"), h("th", { scope: "col" }, "確からしさ"))),
-        h("tbody", {}, rows))), preview), h("div", { class: "actions" }, apply));
+        h("tbody", {}, rows))), preview), h("div", { class: "actions" },
+        h("label", {}, keepRead, " 読み取った書類を添付書類として保存する（番号はマスキング版でも隠します）"), apply));
   });
 
   // -- search (§(5) p) ----------------------------------------------------------------------------------
@@ -155,10 +161,33 @@ export default async function counter(main, ctx) {
       const rows = await api("GET", `/counter/forms?${new URLSearchParams({ q: q.value, status: status.value })}`);
       results.replaceChildren(rows.length ? h("table", {}, h("caption", {}, `検索結果 ${rows.length}件`),
         h("thead", {}, h("tr", {}, ["受付番号", "種類", "状態", "世帯主", "転入前", "受付日時", "操作"].map((t) => h("th", { scope: "col" }, t)))),
-        h("tbody", {}, rows.map((r) => h("tr", {}, h("td", {}, r.number), h("td", {}, r.kind_label), h("td", {}, r.status_label),
-          h("td", {}, r.head || r.names.join("、")), h("td", {}, r.origin), h("td", {}, clock(r.created_at)),
-          h("td", {}, h("a", { href: `#/counter?id=${r.id}` }, `${r.number} を開く`)))))) : h("p", { class: "hint" }, "該当する届書はありません。"));
+        h("tbody", {}, rows.map((r) => {
+          const row = h("tr", {}, h("td", {}, r.number), h("td", {}, r.kind_label), h("td", {}, r.status_label),
+            h("td", {}, r.head || r.names.join("、")), h("td", {}, r.origin), h("td", {}, clock(r.created_at)),
+            h("td", {}, h("a", { href: `#/counter?id=${r.id}` }, `${r.number} を開く`), " ",
+              h("button", { type: "button", class: "link", "aria-expanded": "false", onclick: (ev) => extra(r, row, ev.target) }, `${r.number} のメモ・添付書類`)));
+          return row;
+        }))) : h("p", { class: "hint" }, "該当する届書はありません。"));
     } catch (err) { showError(searchForm, err); }
+  }
+  // Memos and attachments added from a search result (§(5) q, t), without opening the 届書.
+  async function extra(r, row, button) {
+    const open = row.nextElementSibling?.dataset.extra === String(r.id);
+    if (open) { row.nextElementSibling.remove(); button.setAttribute("aria-expanded", "false"); return; }
+    const cell = h("td", { colspan: "7" });
+    row.after(h("tr", { "data-extra": String(r.id) }, cell));
+    button.setAttribute("aria-expanded", "true");
+    if (ctx.can("counter.write")) {
+      const memo = h("input", { name: "note", maxlength: "1000" });
+      const memoForm = h("form", { novalidate: true, class: "toolbar" }, field(`${r.number} へのメモ`, memo), h("button", { type: "submit" }, "メモを追記"));
+      memoForm.addEventListener("submit", async (ev) => {
+        ev.preventDefault(); clearErrors(memoForm);
+        if (!memo.value.trim()) { showError(memoForm, { field: "note", message: "メモを入力してください。" }); return; }
+        try { await api("PATCH", `/counter/forms/${r.id}`, { note: memo.value }); memo.value = ""; toast("メモを追記しました。"); } catch (err) { showError(memoForm, err); }
+      });
+      cell.append(memoForm);
+    }
+    cell.append(await attachmentsSection(r, ctx, { inline: true }));
   }
   searchForm.addEventListener("submit", (ev) => { ev.preventDefault(); search(); });
   await search();
@@ -265,7 +294,7 @@ export default async function counter(main, ctx) {
         h("thead", {}, h("tr", {}, ["日時", "職員", "状態", "メモ"].map((t) => h("th", { scope: "col" }, t)))),
         h("tbody", {}, f.history.map((e) => h("tr", {}, h("td", {}, clock(e.at)), h("td", {}, e.staff),
           h("td", {}, e.status_from ? `${STATUSES[e.status_from]} → ${STATUSES[e.status_to]}` : STATUSES[e.status_to]), h("td", {}, e.note)))))));
-    editor.append(await relatedForms(f, ctx));
+    editor.append(await relatedForms(f, ctx), await attachmentsSection(f, ctx));
     if (error) showError(form, error);
   }
   if (id) await showForm(id);
