@@ -83,7 +83,8 @@ export default async function garbagePage(main, ctx) {
     ];
     listBox.replaceChildren(search,
       editable ? h("p", {}, h("button", { type: "button", onclick: () => edit(null, categories) }, "品目を追加する")) : null,
-      listView({ rows: items.items, columns, searchKeys: ["name", "category", "furigana"], caption: `品目（${items.total}件）` }),
+      listView({ rows: items.items, columns, searchKeys: ["name", "category", "furigana"], caption: `品目（${items.total}件）`,
+        name: "表示中の品目", placeholder: "表示中の品目をさらに絞り込み" }),
       h("h2", {}, "分別"),
       editable ? h("p", {}, h("button", { type: "button", onclick: () => categoryForm(main, ctx, null, showAll) }, "分別を追加する")) : null,
       categoriesTable(categories, editable, (c) => categoryForm(main, ctx, c, showAll)),
