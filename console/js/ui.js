@@ -61,6 +61,13 @@ export function field(label, input, hint) {
 
 // A list with search, sorting and paging done in the page (rows are already loaded).
 // columns: [{key, label, render?(row), sort?: true}]
+// Buttons-like links to the sections of a long page (``[[heading id, text]]``): the hash is the page's
+// route, so a link scrolls to its heading instead of following ``href``.
+export function sectionNav(label, href, entries) {
+  return h("nav", { class: "section-nav", "aria-label": label }, h("ul", {}, entries.map(([id, text]) => h("li", {},
+    h("a", { href, onclick: (ev) => { ev.preventDefault(); const to = document.getElementById(id); to?.scrollIntoView(); to?.focus(); } }, text)))));
+}
+
 // ``name``: what the rows are (地区, 分別), when a page has more than one list — it names the filter box and
 // the page buttons of each, so a screen reader tells them apart.
 export function listView({ rows, columns, searchKeys = [], pageSize = 20, caption, name, placeholder }) {
@@ -92,10 +99,10 @@ export function listView({ rows, columns, searchKeys = [], pageSize = 20, captio
     if (!list.length) body.append(h("tr", {}, h("td", { colspan: columns.length }, "該当するものはありません。")));
     status.textContent = `${list.length}件`;
     pager.replaceChildren(
-      h("button", { type: "button", class: "secondary", disabled: state.page === 0, "aria-label": name ? `${name}の前のページ` : null,
+      h("button", { type: "button", class: "secondary", disabled: state.page === 0, "aria-label": name ? `前へ（${name}）` : null,
         onclick: () => { state.page--; render(); } }, "前へ"),
       h("span", {}, `${state.page + 1} / ${pages} ページ`),
-      h("button", { type: "button", class: "secondary", disabled: state.page >= pages - 1, "aria-label": name ? `${name}の次のページ` : null,
+      h("button", { type: "button", class: "secondary", disabled: state.page >= pages - 1, "aria-label": name ? `次へ（${name}）` : null,
         onclick: () => { state.page++; render(); } }, "次へ"));
   }
   search.addEventListener("input", () => { state.q = search.value; state.page = 0; render(); });

@@ -39,6 +39,7 @@ async def test_facility_settings_forms_and_staff_limited_to_a_facility(tmp_path:
             await form.get_by_label("種類").select_option(label="区画（キャンプサイトなど）")
             # the areas offered are those staff made to share, not one the service made for a unit alone
             offered = await form.get_by_role("group", name="使う共有エリア（全面と半面で同じ場所を使うとき）").get_by_role("checkbox").count()
+            await look(page, "facility-unit-form")
             await form.get_by_role("button", name="追加する").click()
             await expect(page.get_by_role("status").filter(has_text="室場を追加しました")).to_be_visible(timeout=WAIT)
             await expect(page.get_by_role("list", name="室場（部屋・面）")).to_contain_text("第2研修室　区画　定員 30人", timeout=WAIT)
@@ -71,7 +72,7 @@ async def test_facility_settings_forms_and_staff_limited_to_a_facility(tmp_path:
             await form.get_by_label("定員（人）").fill("24")
             await form.get_by_label("予約のときに活動内容の記入を求める").check()
             await form.get_by_role("button", name="変更を保存する").click()
-            await expect(page.get_by_role("list", name="室場（部屋・面）")).to_contain_text("第2研修室　定員 24人", timeout=WAIT)
+            await expect(page.get_by_role("list", name="室場（部屋・面）")).to_contain_text("第2研修室　部屋　定員 24人", timeout=WAIT)
             basics = page.get_by_role("form", name="基本情報と予約の条件")
             await basics.get_by_label("遵守事項（予約の前に利用者が同意する内容）").fill("研修室では飲食できません。")
             await basics.get_by_label("取消の締切（利用の何時間前）").fill("24")

@@ -5,7 +5,7 @@
 // of fields (FIELDS below) by one function, so the API's 422 is shown beside the field it names.
 // A staff member limited to some facilities (表3 no.2 管理施設) only gets theirs from the API.
 import { api } from "../api.js";
-import { h, field, showError, clearErrors, toast, confirmAction } from "../ui.js";
+import { h, field, sectionNav, showError, clearErrors, toast, confirmAction } from "../ui.js";
 
 const DAY_TYPES = [["weekday", "平日"], ["saturday", "土曜"], ["sunday", "日曜"], ["holiday", "祝日"]];
 const WEEKDAYS = [[0, "月"], [1, "火"], [2, "水"], [3, "木"], [4, "金"], [5, "土"], [6, "日"]];
@@ -90,7 +90,7 @@ const LISTS = [
       { name: "description", label: "説明（利用者に表示）", type: "textarea" },
     ] },
   { key: "areas", rows: shared, title: "共有エリア", what: "共有エリア", path: "/areas", create: (d, b) => [`/facilities/${d.facility.id}/areas`, b],
-    help: "全面と半面のように同じ場所を使う室場を二重に予約させないための、物理的な場所です。",
+    help: "全面と半面のように同じ場所を使う室場を二重に予約させないための、物理的な場所です。ほかの室場と場所を共有しない室場には要りません。",
     show: (a) => [a.name, `コード ${a.code}`],
     fields: () => [{ name: "name", label: "エリア名", required: true, hint: "例 北側" }, { name: "code", label: "エリアコード", required: true }] },
   { key: "frames", title: "予約枠", what: "予約枠", path: "/frames", create: (d, b) => [`/facilities/${d.facility.id}/frames`, b],
@@ -231,9 +231,8 @@ async function detailPage(main, ctx, id, edit) {
   const hours = edit ? settingsForm({ fields: HOURS, row: d.hours, editing: true, submitLabel: "開館時間を保存する", aria: "開館時間",
     send: async (body) => { await api("PUT", `/facilities/${id}/hours`, body); toast("開館時間を保存しました。"); await reload(); } }) : readOnly(HOURS, d.hours);
   const sections = LISTS.map((list) => listSection(list, d, edit, reload));
-  const toc = h("nav", { class: "facility-toc", "aria-label": "この施設の設定" }, h("ul", {},
-    [["basics", "基本情報・予約の条件"], ["hours", "開館時間"], ...LISTS.map((l) => [`list-${l.key}`, l.title])].map(([k, t]) => h("li", {}, h("a", { href: `#/facilities?id=${id}`, onclick: (ev) => {
-      ev.preventDefault(); document.getElementById(k)?.scrollIntoView(); } }, t)))));
+  const toc = sectionNav("この施設の設定", `#/facilities?id=${id}`,
+    [["basics", "基本情報・予約の条件"], ["hours", "開館時間"], ...LISTS.map((l) => [`list-${l.key}`, l.title])]);
   const remove = edit && !Array.isArray(ctx.me.facility_ids) ? h("button", { type: "button", class: "danger", onclick: async () => {
     if (!(await confirmAction(`施設「${d.facility.name}」を削除します。予約のある施設は削除できません。`, "削除する"))) return;
     try { await api("DELETE", `/facilities/${id}`); toast("施設を削除しました。"); location.hash = "#/facilities"; } catch (err) { toast(err.message, "error"); }
