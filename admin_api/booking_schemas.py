@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
 from admin_api.fields import DisplayOrder, Offset
+from civic.facilities.models import UNIT_KINDS
 from civic.urls import https_url
 
 TIME = r"^(翌)?\d{1,2}:\d{2}$"
@@ -98,13 +99,23 @@ AreaPatch = patch_of(AreaIn, "AreaPatch")
 class AreaOut(AreaIn):
     id: int
     facility_id: int
+    own_unit_id: int | None = Field(default=None, description=(
+        "共有エリアを指定しなかった室場のために自動で作ったエリアなら、その室場の ID（ほかの室場とは共有していない）"))
+
+
+def unit_kind(value: str) -> str:
+    if value not in UNIT_KINDS:
+        raise ValueError(f"種類は {'・'.join(UNIT_KINDS)} のいずれかです（{value}）")
+    return value
 
 
 class UnitIn(BaseModel):
     model_config = STRICT
     code: str = Field(min_length=1, max_length=40)
     name: str = Field(min_length=1, max_length=100)
-    kind: str = Field(default="room", max_length=20)
+    kind: Annotated[str, AfterValidator(unit_kind)] = Field(
+        default="room", json_schema_extra={"enum": list(UNIT_KINDS)},
+        description="種類: " + "、".join(f"{k}＝{v}" for k, v in UNIT_KINDS.items()))
     description: str = Field(default="", max_length=4000)
     capacity: int | None = Field(default=None, ge=1)
     min_people: int = Field(default=1, ge=1)
@@ -125,6 +136,7 @@ UnitPatch = patch_of(UnitIn, "UnitPatch")
 
 
 class UnitOut(UnitIn):
+    kind: str = "room"  # as stored: an output is never refused
     id: int
     facility_id: int
 

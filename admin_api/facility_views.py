@@ -8,6 +8,8 @@ change is written to the operation log in the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiohttp import web
 from sqlmodel import col, select
 
@@ -53,8 +55,18 @@ ID = r"{id:\d+}"
 router = ApiRouter("facilities")
 
 
-def area_out(a: Area) -> AreaOut:
-    return AreaOut(id=a.id or 0, facility_id=a.facility_id, code=a.code, name=a.name)
+def area_out(a: Area, own_unit_id: int | None = None) -> AreaOut:
+    return AreaOut(id=a.id or 0, facility_id=a.facility_id, code=a.code, name=a.name, own_unit_id=own_unit_id)
+
+
+def own_units(areas: list[Area], units: list[Unit], areas_of: Callable[[int], frozenset[int]]) -> dict[int, int]:
+    """Area id → the unit it was made for alone, while no other unit uses it (the console does not list these)."""
+    users: dict[int, set[int]] = {}
+    for u in units:
+        for aid in areas_of(u.id or 0):
+            users.setdefault(aid, set()).add(u.id or 0)
+    return {a.id or 0: u.id or 0 for a in areas for u in units
+            if facilities.is_own_area(a, u) and users.get(a.id or 0, set()) <= {u.id}}
 
 
 # ---- facilities ----------------------------------------------------------------------
@@ -85,9 +97,10 @@ async def get_facility(call: Call) -> FacilityDetail:
     async with call.ctx.db.read() as s:
         await owned(s, call, Facility, fid, "施設")
         b = (await load_catalogue(s, [fid])).facilities[fid]
+    own = own_units(list(b.areas), list(b.units), b.areas_of)
     return FacilityDetail(
         facility=facility_out(b.facility),
-        areas=[area_out(a) for a in b.areas],
+        areas=[area_out(a, own.get(a.id or 0)) for a in b.areas],
         units=[unit_out(u, list(b.areas_of(u.id or 0))) for u in b.units],
         hours=HoursIn(**{d: span(h.open_minute, h.close_minute) for d, h in b.hours.items()}),
         frames=[frame_out(f) for f in b.frames], fees=[fee_out(r) for rs in b.fees.values() for r in rs],

@@ -2,6 +2,9 @@
 opens and clicks, chatbot use and the fallback rate, the FAQ's most asked entries, road-damage reports,
 bookings and survey (form) answers — as JSON for the console's printable page and as CSV.
 
+For a staff member limited to some facilities (国富町 表3 no.2 管理施設) the booking figures cover only
+their facilities, and the report names them (``bookings_facilities``); every other figure is the town's.
+
 No personal data: counts only, and FAQ entries by the town's own question text (never a citizen's words).
 """
 
@@ -17,11 +20,13 @@ from sqlmodel import col, select
 
 from admin_api.downloads import csv_response
 from admin_api.errors import ApiError
+from admin_api.facility_scope import limited, scope
 from admin_api.routing import CSV_CT, ApiRouter, Call
 from civic.attributes.models import Form, FormResponse
 from civic.booking.models import CANCELLED, HOLDING, Reservation
 from civic.clock import tokyo
 from civic.deliveries import stats as delivery_stats
+from civic.facilities.models import Facility
 from civic.faq.models import FaqAnswer, UnansweredQuestion
 from civic.reports.models import STATUS_LABELS as REPORT_LABELS
 from civic.reports.models import Report
@@ -80,6 +85,8 @@ class MonthlyReport(BaseModel):
     bookings_made: int = Field(description="月内に受け付けた予約（取消を含む）")
     bookings_used: int = Field(description="月内の利用日の予約（承認待ち・確定）")
     bookings_cancelled: int = Field(description="月内に取り消された予約")
+    bookings_facilities: list[str] | None = Field(
+        default=None, description="予約の数を管理施設の予約に限ったとき、その施設名（null: 町全体の予約）")
     surveys: list[Count] = Field(description="フォーム（アンケート）ごとの回答数")
 
 
@@ -99,6 +106,7 @@ async def build(call: Call) -> MonthlyReport:
     start, end = day_range(since, until)
     today = tokyo(call.ctx.clock.now()).date()
     questions = call.ctx.faq_questions or {}
+    mine = scope(call)  # the caller's facilities (None: every facility)
     async with call.ctx.db.read() as s:
         taps = await tap_stats.taps_per_day(s, since, min(until, max(today, since)))
         days = await stats.daily(s, since, min(until, max(today, since)), taps)
@@ -112,12 +120,16 @@ async def build(call: Call) -> MonthlyReport:
                                   .where(col(UnansweredQuestion.at) >= start, col(UnansweredQuestion.at) < end))
         by_status = dict((await s.exec(select(Report.status, sa.func.count()).where(
             col(Report.created_at) >= start, col(Report.created_at) < end).group_by(Report.status))).all())
-        made = await _count(s, select(sa.func.count()).select_from(Reservation).where(
-            col(Reservation.created_at) >= start, col(Reservation.created_at) < end))
-        used = await _count(s, select(sa.func.count()).select_from(Reservation).where(
-            col(Reservation.day) >= since, col(Reservation.day) <= until, col(Reservation.status).in_(HOLDING)))
-        cancelled = await _count(s, select(sa.func.count()).select_from(Reservation).where(
-            Reservation.status == CANCELLED, col(Reservation.cancelled_at) >= start, col(Reservation.cancelled_at) < end))
+        made = await _count(s, limited(select(sa.func.count()).select_from(Reservation).where(
+            col(Reservation.created_at) >= start, col(Reservation.created_at) < end), Reservation.facility_id, mine))
+        used = await _count(s, limited(select(sa.func.count()).select_from(Reservation).where(
+            col(Reservation.day) >= since, col(Reservation.day) <= until, col(Reservation.status).in_(HOLDING)),
+            Reservation.facility_id, mine))
+        cancelled = await _count(s, limited(select(sa.func.count()).select_from(Reservation).where(
+            Reservation.status == CANCELLED, col(Reservation.cancelled_at) >= start, col(Reservation.cancelled_at) < end),
+            Reservation.facility_id, mine))
+        names = None if mine is None else list((await s.exec(limited(
+            select(Facility.name).order_by(col(Facility.display_order), col(Facility.id)), Facility.id, mine))).all())
         surveys = (await s.exec(select(Form.title, sa.func.count()).join(FormResponse, col(FormResponse.form_id) == col(Form.id))
                                 .where(col(FormResponse.submitted_at) >= start, col(FormResponse.submitted_at) < end)
                                 .group_by(Form.title).order_by(sa.func.count().desc(), Form.title))).all()
@@ -139,7 +151,7 @@ async def build(call: Call) -> MonthlyReport:
                  for e, n, y, no in answered[:10]],
         unanswered=unanswered, reports_received=sum(by_status.values()),
         reports_by_status=[Count(label=REPORT_LABELS[k], count=int(by_status[k])) for k in REPORT_LABELS if k in by_status],
-        bookings_made=made, bookings_used=used, bookings_cancelled=cancelled,
+        bookings_made=made, bookings_used=used, bookings_cancelled=cancelled, bookings_facilities=names,
         surveys=[Count(label=t, count=int(n)) for t, n in surveys])
 
 
@@ -147,6 +159,11 @@ async def build(call: Call) -> MonthlyReport:
               permission="stats.read", query=MonthQuery, response=MonthlyReport)
 async def monthly_report(call: Call) -> MonthlyReport:
     return await build(call)
+
+
+def booking_scope(names: list[str]) -> str:
+    """What the booking figures of a limited member's report cover, in the words the console page uses."""
+    return f"管理施設（{'・'.join(names)}）の予約のみ"
 
 
 def csv_rows(r: MonthlyReport) -> list[list[Any]]:
@@ -163,6 +180,7 @@ def csv_rows(r: MonthlyReport) -> list[list[Any]]:
         ["FAQ", "FAQ で答えた回数", r.faq_answers], ["FAQ", "答えられなかった質問", r.unanswered],
         *[["FAQ よく聞かれた質問", f.question, f.count] for f in r.faq_top],
         ["通報", "受け付けた通報", r.reports_received], *[["通報（いまの状態）", c.label, c.count] for c in r.reports_by_status],
+        *([] if r.bookings_facilities is None else [["施設予約", "集計の範囲", booking_scope(r.bookings_facilities)]]),
         ["施設予約", "受け付けた予約", r.bookings_made], ["施設予約", "利用日がこの月の予約", r.bookings_used],
         ["施設予約", "取り消された予約", r.bookings_cancelled],
         *[["アンケート（回答数）", c.label, c.count] for c in r.surveys],

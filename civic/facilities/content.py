@@ -43,6 +43,7 @@ from civic.facilities.models import (
     FREE,
     GRID_MINUTES,
     RESIDENT_TYPES,
+    UNIT_KINDS,
     VISIBILITIES,
     Area,
     CalendarDay,
@@ -246,6 +247,8 @@ async def _seed_unit(session: AsyncSession, fid: int, u: dict[str, Any], order: 
     mode = u.get("mode", FRAMES)
     if mode not in (FRAMES, FREE):
         raise ContentError(f"{where}.mode: frames か free です")
+    if u.get("kind", "room") not in UNIT_KINDS:
+        raise ContentError(f"{where}.kind: {', '.join(UNIT_KINDS)} のいずれかです")
     visibility = u.get("visibility", "public")
     if visibility not in VISIBILITIES:
         raise ContentError(f"{where}.visibility: {', '.join(VISIBILITIES)} のいずれかです")

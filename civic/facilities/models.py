@@ -41,6 +41,9 @@ VISIBILITIES = (PUBLIC, AVAILABILITY_ONLY, PRIVATE)
 
 # Booking modes (表3 no.17, 表4 no.8): fixed frames, or free intervals in a minimum unit.
 FRAMES, FREE = "frames", "free"
+#: What kind of place a unit is (its 種類; also a word the booking search matches), with the staff's words.
+UNIT_KINDS = {"room": "部屋（会議室・和室・研修室など）", "court": "コート・アリーナ（全面・半面）",
+              "field": "グラウンド・球場", "site": "区画（キャンプサイトなど）"}
 
 # Calendar day kinds (表3 no.3, 5, 10, 22).
 CAL_HOLIDAY = "holiday"   # treat as a holiday (town holidays beyond the national calendar)

@@ -122,13 +122,34 @@ async def unit_area_ids(s: AsyncSession, unit_id: int) -> list[int]:
     return sorted((await s.exec(select(UnitArea.area_id).where(UnitArea.unit_id == unit_id))).all())
 
 
+def own_area_code(unit_id: int) -> str:
+    """The code of the area made for a unit that shares none (``unit-46``)."""
+    return f"unit-{unit_id}"
+
+
+def is_own_area(area: Area, unit: Unit) -> bool:
+    """Made for ``unit`` alone: here ``unit-<id>``, by the content loader the unit's own code."""
+    return area.facility_id == unit.facility_id and area.code in (own_area_code(unit.id or 0), unit.code)
+
+
+async def own_area(s: AsyncSession, unit: Unit) -> Area | None:
+    """The area made for ``unit`` alone, while no other unit uses it."""
+    others = select(UnitArea.area_id).where(UnitArea.unit_id != unit.id)
+    return (await s.exec(select(Area).where(Area.facility_id == unit.facility_id,
+                                            col(Area.code).in_([own_area_code(unit.id or 0), unit.code]),
+                                            col(Area.id).not_in(others))
+                         .order_by(col(Area.id)))).first()
+
+
 async def set_unit_areas(s: AsyncSession, unit: Unit, area_ids: list[int]) -> list[int]:
     """The physical areas ``unit`` occupies (whole and half courts share them: 国富町 spec §8 表3 no.6);
-    none given: an area of its own."""
+    none given: an area of its own (the one it had before, if any)."""
     if not area_ids:
-        own = Area(facility_id=unit.facility_id, code=f"unit-{unit.id}", name=unit.name)
-        s.add(own)
-        await s.flush()
+        own = await own_area(s, unit)
+        if own is None:
+            own = Area(facility_id=unit.facility_id, code=own_area_code(unit.id or 0), name=unit.name)
+            s.add(own)
+            await s.flush()
         area_ids = [own.id or 0]
     found = (await s.exec(select(Area).where(col(Area.id).in_(area_ids)))).all()
     if len(found) != len(set(area_ids)) or any(a.facility_id != unit.facility_id for a in found):
@@ -159,10 +180,16 @@ async def update_unit(s: AsyncSession, u: Unit, data: dict[str, Any], now: datet
     if "code" in data:
         await code_free(s, Unit, data["code"], u.facility_id, exclude=uid)
     area_ids = data.pop("area_ids", None)
+    own = await own_area(s, u)  # found before the code may change
     for k, v in data.items():
         setattr(u, k, v)
     check_unit(u)
     s.add(u)
+    if own is not None and (own.id in areas or area_ids == []):
+        own.code, own.name = own_area_code(uid), u.name  # still its own after a change of code or name
+        s.add(own)
+        if area_ids == []:
+            area_ids = [own.id or 0]  # none, as before: its own area, unchanged
     if area_ids is not None and sorted(set(area_ids)) != areas:
         await lock_facility(s, u.facility_id)  # no booking of this facility slips in meanwhile
         if await has_reservations(s, Reservation.unit_id == uid, col(Reservation.status).in_(HOLDING),
@@ -183,6 +210,9 @@ async def remove_unit(s: AsyncSession, u: Unit, now: datetime) -> None:
                                (Frame, Frame.unit_id), (Equipment, Equipment.unit_id),
                                (Purpose, Purpose.unit_id), (CalendarDay, CalendarDay.unit_id)):
         await s.exec(delete(model).where(col(unit_column) == uid))
+    own = await own_area(s, u)
+    if own is not None and not (await s.exec(select(UnitArea).where(UnitArea.area_id == own.id))).first():
+        await s.delete(own)  # the area made for this unit alone goes with it
     await s.delete(u)
 
 

@@ -61,9 +61,19 @@ export function field(label, input, hint) {
 
 // A list with search, sorting and paging done in the page (rows are already loaded).
 // columns: [{key, label, render?(row), sort?: true}]
-export function listView({ rows, columns, searchKeys = [], pageSize = 20, caption }) {
+// Buttons-like links to the sections of a long page (``[[heading id, text]]``): the hash is the page's
+// route, so a link scrolls to its heading instead of following ``href``.
+export function sectionNav(label, href, entries) {
+  return h("nav", { class: "section-nav", "aria-label": label }, h("ul", {}, entries.map(([id, text]) => h("li", {},
+    h("a", { href, onclick: (ev) => { ev.preventDefault(); const to = document.getElementById(id); to?.scrollIntoView(); to?.focus(); } }, text)))));
+}
+
+// ``name``: what the rows are (地区, 分別), when a page has more than one list — it names the filter box and
+// the page buttons of each, so a screen reader tells them apart.
+export function listView({ rows, columns, searchKeys = [], pageSize = 20, caption, name, placeholder }) {
   const state = { q: "", sort: null, dir: 1, page: 0 };
-  const search = h("input", { type: "search", placeholder: "キーワードで絞り込み", "aria-label": "キーワードで絞り込み" });
+  const search = h("input", { type: "search", placeholder: placeholder || "キーワードで絞り込み",
+    "aria-label": name ? `${name}を絞り込み` : "キーワードで絞り込み" });
   const body = h("tbody");
   const status = h("p", { class: "hint", "aria-live": "polite" });
   const pager = h("div", { class: "pager" });
@@ -89,9 +99,11 @@ export function listView({ rows, columns, searchKeys = [], pageSize = 20, captio
     if (!list.length) body.append(h("tr", {}, h("td", { colspan: columns.length }, "該当するものはありません。")));
     status.textContent = `${list.length}件`;
     pager.replaceChildren(
-      h("button", { type: "button", class: "secondary", disabled: state.page === 0, onclick: () => { state.page--; render(); } }, "前へ"),
+      h("button", { type: "button", class: "secondary", disabled: state.page === 0, "aria-label": name ? `前へ（${name}）` : null,
+        onclick: () => { state.page--; render(); } }, "前へ"),
       h("span", {}, `${state.page + 1} / ${pages} ページ`),
-      h("button", { type: "button", class: "secondary", disabled: state.page >= pages - 1, onclick: () => { state.page++; render(); } }, "次へ"));
+      h("button", { type: "button", class: "secondary", disabled: state.page >= pages - 1, "aria-label": name ? `次へ（${name}）` : null,
+        onclick: () => { state.page++; render(); } }, "次へ"));
   }
   search.addEventListener("input", () => { state.q = search.value; state.page = 0; render(); });
   render();

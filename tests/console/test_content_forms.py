@@ -5,6 +5,7 @@ a life event of 手続きナビ deleted after a confirmation. axe-core and a scr
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from playwright.async_api import Page, expect
@@ -23,8 +24,17 @@ async def go(page: Page, title: str) -> None:
 
 async def garbage_forms(page: Page) -> None:
     await go(page, "ごみ分別辞書")
-    areas = page.get_by_role("table", name="収集地区と分別ごとの収集日（area_days.csv）")
+    areas = page.get_by_role("table", name=re.compile(r"^収集地区と分別ごとの収集日（area_days\.csv、\d+件）$"))
     await expect(areas.locator("tr", has_text="本町")).to_contain_text("燃やすごみ: 毎週 月・木曜日（月 木）", timeout=WAIT)
+    await page.get_by_role("navigation", name="このページの内容").get_by_role("link", name="収集地区と収集日").click()
+    await expect(page.get_by_role("heading", name="収集地区と収集日")).to_be_focused()
+    # 20 areas: ten a page, the last on the second
+    await expect(areas.locator("tbody tr")).to_have_count(10)
+    await expect(areas.locator("tbody tr", has_text="北原")).to_have_count(0)
+    await page.get_by_role("button", name="次へ（地区）").click()
+    await expect(areas.locator("tbody tr", has_text="北原")).to_have_count(1)
+    await expect(page.get_by_text("2 / 2 ページ")).to_be_visible()
+    await page.get_by_role("button", name="前へ（地区）").click()
     await page.get_by_role("button", name="地区「本町」を編集").click()
     burnable = page.get_by_label("燃やすごみ", exact=True)
     await expect(burnable).to_have_value("月 木")
@@ -44,7 +54,15 @@ async def garbage_forms(page: Page) -> None:
     await page.get_by_label("燃やすごみ", exact=True).fill("月 木")
     await look(page, "garbage-area-form")
     await page.get_by_role("button", name="保存する").click()
+    await expect(areas).to_have_accessible_name("収集地区と分別ごとの収集日（area_days.csv、21件）", timeout=WAIT)
+    await expect(areas.locator("tbody tr", has_text="みどり台")).to_have_count(0)  # on the third page
+    await page.get_by_label("地区を絞り込み").fill("みどり台")
+    await expect(areas.locator("tbody tr")).to_have_count(1)
     await expect(areas.locator("tr", has_text="みどり台")).to_contain_text("毎週 月・木曜日", timeout=WAIT)
+    await page.get_by_label("地区を絞り込み").fill("火 金")  # the days as written: 本町 now, and eight areas before
+    await expect(areas.locator("tbody tr")).to_have_count(9)
+    await expect(areas.locator("tbody tr").first).to_contain_text("本町")
+    await look(page, "garbage-areas-filtered")
 
     await page.get_by_role("button", name="分別を追加する").click()
     await page.get_by_label("分別の名前").fill("小型家電")
@@ -52,8 +70,14 @@ async def garbage_forms(page: Page) -> None:
     await page.get_by_label("出し方（住民への説明）").fill("役場1階の回収箱に入れてください。")
     await look(page, "garbage-category-form")
     await page.get_by_role("button", name="保存する").click()
-    categories = page.get_by_role("table", name="分別と出し方（description.csv）")
+    categories = page.get_by_role("table", name=re.compile(r"^分別と出し方（description\.csv、\d+件）$"))
     await expect(categories.locator("tr", has_text="小型家電")).to_contain_text("役場1階の回収箱", timeout=WAIT)
+    await page.get_by_label("分別を絞り込み").fill("回収箱")
+    await expect(categories.locator("tbody tr")).to_have_count(1)
+    await expect(categories.locator("tbody tr")).to_contain_text("小型家電")
+    items = page.get_by_role("table", name=re.compile(r"^品目（\d+件）$"))
+    await page.get_by_label("表示中の品目を絞り込み").fill("ペットボトル")
+    await expect(items.locator("tbody tr").first).to_contain_text("ペットボトル")
     await look(page, "garbage-categories-areas")
 
 

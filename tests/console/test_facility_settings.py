@@ -5,6 +5,7 @@ the staff page, and that member's console then offers that facility only. axe-co
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from playwright.async_api import expect
@@ -33,9 +34,19 @@ async def test_facility_settings_forms_and_staff_limited_to_a_facility(tmp_path:
             await form.get_by_label("室場名（必須）").fill("第2研修室")
             await form.get_by_label("室場コード（必須）").fill("kenshu2")
             await form.get_by_label("定員（人）").fill("30")
+            kinds = await form.get_by_label("種類").locator("option").all_inner_texts()
+            assert kinds == ["部屋（会議室・和室・研修室など）", "コート・アリーナ（全面・半面）", "グラウンド・球場", "区画（キャンプサイトなど）"]
+            await form.get_by_label("種類").select_option(label="区画（キャンプサイトなど）")
+            # the areas offered are those staff made to share, not one the service made for a unit alone
+            offered = await form.get_by_role("group", name="使う共有エリア（全面と半面で同じ場所を使うとき）").get_by_role("checkbox").count()
+            await look(page, "facility-unit-form")
             await form.get_by_role("button", name="追加する").click()
             await expect(page.get_by_role("status").filter(has_text="室場を追加しました")).to_be_visible(timeout=WAIT)
-            await expect(page.get_by_role("list", name="室場（部屋・面）")).to_contain_text("第2研修室　定員 30人", timeout=WAIT)
+            await expect(page.get_by_role("list", name="室場（部屋・面）")).to_contain_text("第2研修室　区画　定員 30人", timeout=WAIT)
+            shared = page.get_by_role("list", name="共有エリア")
+            await expect(shared).to_contain_text("柔道場")
+            await expect(shared).not_to_contain_text("第2研修室")
+            await expect(page.get_by_role("heading", name=re.compile(r"^共有エリア"))).to_have_text(f"共有エリア（{offered}件）")
             # a frame for it; a wrong time is refused by the API and shown beside the field
             frames = page.locator("section", has=page.get_by_role("heading", name="予約枠"))
             await frames.get_by_role("button", name="予約枠を追加する").click()
@@ -54,12 +65,14 @@ async def test_facility_settings_forms_and_staff_limited_to_a_facility(tmp_path:
             await expect(frames.locator(".setting-list")).to_contain_text("研修枠 9:00-12:00　第2研修室", timeout=WAIT)
             await look(page, "facility-settings")
             # the unit changed, and the facility's 遵守事項 and a booking condition
-            await page.get_by_role("button", name="室場「第2研修室　定員 30人　予約枠で受付　公開　エリア: 第2研修室」を変更").click()
+            await page.get_by_role("button", name="室場「第2研修室　区画　定員 30人　予約枠で受付　公開」を変更").click()
             form = units.get_by_role("form", name="室場の変更")
+            await expect(form.get_by_label("種類")).to_have_value("site")
+            await form.get_by_label("種類").select_option(label="部屋（会議室・和室・研修室など）")
             await form.get_by_label("定員（人）").fill("24")
             await form.get_by_label("予約のときに活動内容の記入を求める").check()
             await form.get_by_role("button", name="変更を保存する").click()
-            await expect(page.get_by_role("list", name="室場（部屋・面）")).to_contain_text("第2研修室　定員 24人", timeout=WAIT)
+            await expect(page.get_by_role("list", name="室場（部屋・面）")).to_contain_text("第2研修室　部屋　定員 24人", timeout=WAIT)
             basics = page.get_by_role("form", name="基本情報と予約の条件")
             await basics.get_by_label("遵守事項（予約の前に利用者が同意する内容）").fill("研修室では飲食できません。")
             await basics.get_by_label("取消の締切（利用の何時間前）").fill("24")
@@ -71,7 +84,9 @@ async def test_facility_settings_forms_and_staff_limited_to_a_facility(tmp_path:
             assert (budokan["terms"], budokan["cancel_deadline_hours"]) == ("研修室では飲食できません。", 24)
             status, detail = await demo.admin_call("GET", f"/facilities/{budokan['id']}", token=admin)
             [unit] = [u for u in detail["units"] if u["name"] == "第2研修室"]
-            assert (unit["capacity"], unit["activity_required"]) == (24, True)
+            assert (unit["capacity"], unit["activity_required"], unit["kind"]) == (24, True, "room")
+            [own] = [a for a in detail["areas"] if a["id"] in unit["area_ids"]]  # kept through the change
+            assert own["own_unit_id"] == unit["id"] and own["name"] == "第2研修室"
             # offered on the 施設予約 calendar of that unit
             await page.get_by_role("link", name="施設予約").click()
             await expect(page.locator(".booking-calendar")).to_be_visible(timeout=WAIT)  # the first facility's, loaded
@@ -120,6 +135,12 @@ async def test_facility_settings_forms_and_staff_limited_to_a_facility(tmp_path:
             options = await page.locator(".booking-toolbar").get_by_label("施設", exact=True).locator("option").all_inner_texts()
             assert sorted(options) == sorted([BUDOKAN, TENNIS])
             await look(page, "bookings-limited")
+            # the monthly report counts the bookings of their facilities only, and says so
+            await page.get_by_role("link", name="月次報告").click()
+            await expect(page.locator(".monthly-sheet caption", has_text="施設予約")).to_have_text(
+                f"施設予約（管理施設（{BUDOKAN}・{TENNIS}）の予約のみ）", timeout=WAIT)
+            await expect(page.locator(".monthly-note")).to_contain_text("ほかの数は町全体です")
+            await look(page, "monthly-limited")
         token = await demo.token("tennis.kanri", "tennis-pass-2026!")
         status, facilities = await demo.admin_call("GET", "/facilities", token=token)
         assert status == 200 and sorted(f["name"] for f in facilities) == sorted([BUDOKAN, TENNIS])

@@ -192,3 +192,39 @@ async def test_thumbnail_and_guide_urls_must_be_https(api, url: str) -> None:
     r = await client.patch(f"/facilities/{town.facilities['gym']}", json={"guide_url": "https://example.jp/gym"},
                            headers=MANAGER)
     assert r.status == 200 and (await r.json())["guide_url"] == "https://example.jp/gym"
+
+
+async def test_unit_kinds_and_the_area_made_for_a_unit_alone(api) -> None:
+    client, town, audit = api
+    fid = town.facilities["gym"]
+    r = await client.post(f"/facilities/{fid}/units", json={"code": "ks", "name": "研修室", "kind": "hall"}, headers=MANAGER)
+    err = (await r.json())["error"]
+    assert r.status == 422 and err["field"] == "kind" and "room" in err["message"] and "hall" in err["message"]
+    r = await client.post(f"/facilities/{fid}/units", json={"code": "ks", "name": "研修室", "kind": "room"}, headers=MANAGER)
+    unit = await r.json()
+    assert r.status == 201 and unit["kind"] == "room"
+    [own_id] = unit["area_ids"]
+
+    async def areas() -> dict[int, tuple[str, int | None]]:
+        detail = await (await client.get(f"/facilities/{fid}", headers=VIEWER)).json()
+        return {a["id"]: (a["name"], a["own_unit_id"]) for a in detail["areas"]}
+
+    listed = await areas()
+    assert listed[own_id] == ("研修室", unit["id"])
+    assert sorted(v for v in listed.values() if v[1] is None) == [("北側", None), ("南側", None)]  # staff made these
+    # the console sends no area for such a unit: its own area stays, renamed with the unit
+    r = await client.patch(f"/units/{unit['id']}", json={"name": "第1研修室", "kind": "court", "area_ids": []}, headers=MANAGER)
+    assert r.status == 200 and (await r.json())["area_ids"] == [own_id] and (await r.json())["kind"] == "court"
+    assert (await areas())[own_id] == ("第1研修室", unit["id"])
+    north = next(i for i, (name, _) in listed.items() if name == "北側")
+    r = await client.patch(f"/units/{unit['id']}", json={"area_ids": [north]}, headers=MANAGER)
+    assert (await r.json())["area_ids"] == [north]
+    r = await client.patch(f"/units/{unit['id']}", json={"area_ids": []}, headers=MANAGER)
+    assert (await r.json())["area_ids"] == [own_id]  # the same area again, no second one
+    assert len(await areas()) == len(listed)
+    # a unit the content loader seeded without areas has one too (named by its code)
+    hall = await (await client.get(f"/facilities/{town.facilities['hall']}", headers=VIEWER)).json()
+    room = next(u for u in hall["units"] if u["code"] == "room")
+    assert [a["own_unit_id"] for a in hall["areas"] if a["id"] in room["area_ids"]] == [room["id"]]
+    r = await client.delete(f"/units/{unit['id']}", headers=MANAGER)
+    assert r.status == 204 and own_id not in await areas()  # its own area goes with it

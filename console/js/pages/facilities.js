@@ -5,7 +5,7 @@
 // of fields (FIELDS below) by one function, so the API's 422 is shown beside the field it names.
 // A staff member limited to some facilities (表3 no.2 管理施設) only gets theirs from the API.
 import { api } from "../api.js";
-import { h, field, showError, clearErrors, toast, confirmAction } from "../ui.js";
+import { h, field, sectionNav, showError, clearErrors, toast, confirmAction } from "../ui.js";
 
 const DAY_TYPES = [["weekday", "平日"], ["saturday", "土曜"], ["sunday", "日曜"], ["holiday", "祝日"]];
 const WEEKDAYS = [[0, "月"], [1, "火"], [2, "水"], [3, "木"], [4, "金"], [5, "土"], [6, "日"]];
@@ -52,17 +52,27 @@ const CONDITIONS = [
 ];
 const HOURS = DAY_TYPES.map(([k, l]) => ({ name: k, label: `${l}の開館時間`, nullable: true, hint: "例 9:00-21:00（空欄は休館）" }));
 
+// 室場の種類 (UNIT_KINDS in civic/facilities/models.py); a kind the town's content used that is not
+// among them is kept as it is.
+const UNIT_KINDS = [["room", "部屋（会議室・和室・研修室など）"], ["court", "コート・アリーナ（全面・半面）"],
+  ["field", "グラウンド・球場"], ["site", "区画（キャンプサイトなど）"]];
+// The areas staff made to share (全面 and 半面). An area the service made for a unit that shares none
+// (own_unit_id) is not listed nor offered: to staff it is just the unit itself.
+const shared = (d) => d.areas.filter((a) => a.own_unit_id === null || a.own_unit_id === undefined);
+
 function unitChoices(detail, none) { return [["", none], ...detail.units.map((u) => [String(u.id), u.name])]; }
 
 // The lists of a facility: what each row shows, its form's fields, and where it is created.
 const LISTS = [
   { key: "units", title: "室場（部屋・面）", what: "室場", path: "/units", create: (d, b) => [`/facilities/${d.facility.id}/units`, b],
-    show: (u, d) => [u.name, `定員 ${u.capacity ?? "—"}人`, u.booking_mode === "free" ? `自由時間（${u.slot_minutes}分単位）` : "予約枠で受付",
+    show: (u, d) => [u.name, label(UNIT_KINDS, u.kind).replace(/（.*）$/, ""), `定員 ${u.capacity ?? "—"}人`, u.booking_mode === "free" ? `自由時間（${u.slot_minutes}分単位）` : "予約枠で受付",
       label([["public", "公開"], ["availability", "空き状況のみ公開"], ["private", "非公開"]], u.visibility),
-      u.approval_required ? "承認が必要" : "", u.area_ids.length ? `エリア: ${u.area_ids.map((a) => d.areas.find((x) => x.id === a)?.name).join("・")}` : ""],
+      u.approval_required ? "承認が必要" : "", sharedOf(u, d).length ? `エリア: ${sharedOf(u, d).map((a) => a.name).join("・")}` : ""],
     fields: (d) => [
       { name: "name", label: "室場名", required: true, hint: "例 第1会議室、全面、半面A" },
       { name: "code", label: "室場コード", required: true, hint: "半角英数字（施設の中で重ならないもの）" },
+      { name: "kind", label: "種類", type: "select", options: [...UNIT_KINDS, ...d.units.map((u) => u.kind)
+        .filter((k, i, all) => k && !UNIT_KINDS.some(([x]) => x === k) && all.indexOf(k) === i).map((k) => [k, k])] },
       { name: "capacity", label: "定員（人）", type: "number", nullable: true },
       { name: "min_people", label: "最少人数（人）", type: "number" },
       { name: "visibility", label: "公開", type: "select", options: [["public", "公開"], ["availability", "空き状況のみ公開（予約は窓口）"], ["private", "非公開（職員のみ）"]] },
@@ -76,11 +86,11 @@ const LISTS = [
         hint: "職員が確認した属性（例 registered_group＝登録団体）を「,」区切りで。空欄はどなたでも予約できます。" },
       { name: "display_order", label: "表示順", type: "number", hint: "小さいほど上に表示します。" },
       { name: "area_ids", label: "使う共有エリア（全面と半面で同じ場所を使うとき）", type: "checks", number: true,
-        options: d.areas.map((a) => [a.id, a.name]) },
+        options: shared(d).map((a) => [a.id, a.name]), hint: "どれも選ばなければ、この室場だけの場所として扱います。" },
       { name: "description", label: "説明（利用者に表示）", type: "textarea" },
     ] },
-  { key: "areas", title: "共有エリア", what: "共有エリア", path: "/areas", create: (d, b) => [`/facilities/${d.facility.id}/areas`, b],
-    help: "全面と半面のように同じ場所を使う室場を二重に予約させないための、物理的な場所です。",
+  { key: "areas", rows: shared, title: "共有エリア", what: "共有エリア", path: "/areas", create: (d, b) => [`/facilities/${d.facility.id}/areas`, b],
+    help: "全面と半面のように同じ場所を使う室場を二重に予約させないための、物理的な場所です。ほかの室場と場所を共有しない室場には要りません。",
     show: (a) => [a.name, `コード ${a.code}`],
     fields: () => [{ name: "name", label: "エリア名", required: true, hint: "例 北側" }, { name: "code", label: "エリアコード", required: true }] },
   { key: "frames", title: "予約枠", what: "予約枠", path: "/frames", create: (d, b) => [`/facilities/${d.facility.id}/frames`, b],
@@ -221,9 +231,8 @@ async function detailPage(main, ctx, id, edit) {
   const hours = edit ? settingsForm({ fields: HOURS, row: d.hours, editing: true, submitLabel: "開館時間を保存する", aria: "開館時間",
     send: async (body) => { await api("PUT", `/facilities/${id}/hours`, body); toast("開館時間を保存しました。"); await reload(); } }) : readOnly(HOURS, d.hours);
   const sections = LISTS.map((list) => listSection(list, d, edit, reload));
-  const toc = h("nav", { class: "facility-toc", "aria-label": "この施設の設定" }, h("ul", {},
-    [["basics", "基本情報・予約の条件"], ["hours", "開館時間"], ...LISTS.map((l) => [`list-${l.key}`, l.title])].map(([k, t]) => h("li", {}, h("a", { href: `#/facilities?id=${id}`, onclick: (ev) => {
-      ev.preventDefault(); document.getElementById(k)?.scrollIntoView(); } }, t)))));
+  const toc = sectionNav("この施設の設定", `#/facilities?id=${id}`,
+    [["basics", "基本情報・予約の条件"], ["hours", "開館時間"], ...LISTS.map((l) => [`list-${l.key}`, l.title])]);
   const remove = edit && !Array.isArray(ctx.me.facility_ids) ? h("button", { type: "button", class: "danger", onclick: async () => {
     if (!(await confirmAction(`施設「${d.facility.name}」を削除します。予約のある施設は削除できません。`, "削除する"))) return;
     try { await api("DELETE", `/facilities/${id}`); toast("施設を削除しました。"); location.hash = "#/facilities"; } catch (err) { toast(err.message, "error"); }
@@ -236,6 +245,8 @@ async function detailPage(main, ctx, id, edit) {
     ...sections, remove ? h("p", { class: "section" }, remove) : null);
 }
 
+function sharedOf(unit, d) { return shared(d).filter((a) => unit.area_ids.includes(a.id)); }
+
 function readOnly(fields, row) {
   return h("dl", { class: "facts" }, fields.filter((f) => !f.heading).flatMap((f) => [h("dt", {}, f.label), h("dd", {},
     f.type === "check" ? (row[f.name] ? "はい" : "いいえ") : f.type === "checks" ? (row[f.name] || []).map((v) => label(f.options, v)).join("・")
@@ -243,7 +254,7 @@ function readOnly(fields, row) {
 }
 
 function listSection(list, d, edit, reload) {
-  const rows = d[list.key];
+  const rows = list.rows ? list.rows(d) : d[list.key];
   const fields = list.fields(d);
   const headId = `list-${list.key}`;
   const slot = h("div", { class: "list-form" });

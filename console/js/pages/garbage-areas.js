@@ -4,24 +4,22 @@
 // API calls: POST /garbage/categories, PATCH|DELETE /garbage/categories/{label}, GET|POST /garbage/areas,
 // PATCH|DELETE /garbage/areas/{name}. A wrong rule comes back as 422 with field days.<分別> and the reason.
 import { api } from "../api.js";
-import { h, field, showError, clearErrors, toast, confirmAction } from "../ui.js";
+import { h, field, listView, showError, clearErrors, toast, confirmAction } from "../ui.js";
 
 export const DAYS_HINT = "曜日は「月 木」（毎週）、第何週は「水1 水3」（第1・第3水曜日）、日付は「20270114」、"
   + "月を限るときは「金1:4 5 6」（4〜6月の第1金曜日）のように、空白で区切って書きます。空欄はこの地区では収集なしです。";
 
-function table(caption, heads, rows, empty) {
-  return h("div", { class: "table-wrap" }, h("table", {}, h("caption", {}, caption),
-    h("thead", {}, h("tr", {}, heads.map((t) => h("th", { scope: "col" }, t)))),
-    h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { colspan: String(heads.length) }, empty)))));
-}
+// A town with 20 areas and a dozen categories: each list pages and has its own filter box (listView).
+const editButton = (what, row, onEdit) => h("button", { type: "button", class: "secondary", "aria-label": `${what}「${row.label || row.name}」を編集`,
+  onclick: () => onEdit(row) }, "編集");
 
 // The categories with their items count; 「編集」 opens categoryForm.
 export function categoriesTable(categories, editable, onEdit) {
-  return table("分別と出し方（description.csv）", ["分別", "補足", "出し方", "品目数", ...(editable ? ["操作"] : [])],
-    categories.map((c) => h("tr", {}, h("td", {}, c.label), h("td", {}, c.sublabel || "—"),
-      h("td", {}, c.description || "（説明なし）"), h("td", {}, String(c.items)),
-      editable ? h("td", {}, h("button", { type: "button", class: "secondary", "aria-label": `分別「${c.label}」を編集`,
-        onclick: () => onEdit(c) }, "編集")) : null)), "分別はありません。");
+  return listView({ rows: categories, name: "分別", placeholder: "分別・補足・出し方で絞り込み", pageSize: 10,
+    searchKeys: ["label", "sublabel", "description"], caption: `分別と出し方（description.csv、${categories.length}件）`,
+    columns: [{ key: "label", label: "分別", sort: true }, { key: "sublabel", label: "補足", render: (c) => c.sublabel || "—" },
+      { key: "description", label: "出し方", render: (c) => c.description || "（説明なし）" }, { key: "items", label: "品目数", sort: true },
+      ...(editable ? [{ key: "edit", label: "操作", render: (c) => editButton("分別", c, onEdit) }] : [])] });
 }
 
 export function categoryForm(main, ctx, category, done) {
@@ -57,13 +55,16 @@ export function categoryForm(main, ctx, category, done) {
   label.focus();
 }
 
-// The areas, each with its days in words (毎週 月・木曜日) and as written (月 木).
+// The areas, each with its days in words (毎週 月・木曜日) and as written (月 木); the filter finds an area by
+// its name or centre, or by a category or day it is collected on (「水」「資源」).
 export function areasTable(data, editable, onEdit) {
-  return table("収集地区と分別ごとの収集日（area_days.csv）", ["地区", "センター", "収集日", ...(editable ? ["操作"] : [])],
-    data.areas.map((a) => h("tr", {}, h("td", {}, a.name), h("td", {}, a.center || "—"),
-      h("td", {}, a.days.length ? h("ul", { class: "area-days" }, a.days.map((d) => h("li", {}, `${d.category}: ${d.meaning || d.rules}（${d.rules}）`))) : "収集日なし"),
-      editable ? h("td", {}, h("button", { type: "button", class: "secondary", "aria-label": `地区「${a.name}」を編集`,
-        onclick: () => onEdit(a) }, "編集")) : null)), "地区はありません。");
+  const rows = data.areas.map((a) => ({ ...a, daysText: a.days.map((d) => `${d.category} ${d.meaning || ""} ${d.rules}`).join(" ") }));
+  return listView({ rows, name: "地区", placeholder: "地区・センター・分別・曜日で絞り込み", pageSize: 10,
+    searchKeys: ["name", "center", "daysText"], caption: `収集地区と分別ごとの収集日（area_days.csv、${rows.length}件）`,
+    columns: [{ key: "name", label: "地区", sort: true }, { key: "center", label: "センター", sort: true, render: (a) => a.center || "—" },
+      { key: "days", label: "収集日", render: (a) => (a.days.length ? h("ul", { class: "area-days" },
+        a.days.map((d) => h("li", {}, `${d.category}: ${d.meaning || d.rules}（${d.rules}）`))) : "収集日なし") },
+      ...(editable ? [{ key: "edit", label: "操作", render: (a) => editButton("地区", a, onEdit) }] : [])] });
 }
 
 export function areaForm(main, ctx, area, categories, done) {

@@ -5,7 +5,7 @@
 // PATCH|DELETE /garbage/items/{id}, POST /garbage/import (multipart), GET /garbage/export?file=, GET /garbage/try?q=;
 // categories and collection areas and days as forms: garbage-areas.js.
 import { api, download } from "../api.js";
-import { h, field, listView, showError, clearErrors, toast, confirmAction } from "../ui.js";
+import { h, field, listView, sectionNav, showError, clearErrors, toast, confirmAction } from "../ui.js";
 import { lines, upload } from "./content-common.js";
 import { tryBox } from "./faq.js";
 import { areaForm, areasTable, categoriesTable, categoryForm } from "./garbage-areas.js";
@@ -83,11 +83,12 @@ export default async function garbagePage(main, ctx) {
     ];
     listBox.replaceChildren(search,
       editable ? h("p", {}, h("button", { type: "button", onclick: () => edit(null, categories) }, "品目を追加する")) : null,
-      listView({ rows: items.items, columns, searchKeys: ["name", "category", "furigana"], caption: `品目（${items.total}件）` }),
-      h("h2", {}, "分別"),
+      listView({ rows: items.items, columns, searchKeys: ["name", "category", "furigana"], caption: `品目（${items.total}件）`,
+        name: "表示中の品目", placeholder: "表示中の品目をさらに絞り込み" }),
+      h("h2", { id: "garbage-categories", tabindex: "-1" }, "分別"),
       editable ? h("p", {}, h("button", { type: "button", onclick: () => categoryForm(main, ctx, null, showAll) }, "分別を追加する")) : null,
       categoriesTable(categories, editable, (c) => categoryForm(main, ctx, c, showAll)),
-      h("h2", {}, "収集地区と収集日"),
+      h("h2", { id: "garbage-areas", tabindex: "-1" }, "収集地区と収集日"),
       h("p", { class: "hint" }, "住民が登録した地区の収集日を、LINE で案内します。"),
       editable ? h("p", {}, h("button", { type: "button", onclick: () => areaForm(main, ctx, null, areas.categories, showAll) }, "地区を追加する")) : null,
       areasTable(areas, editable, (a) => areaForm(main, ctx, a, areas.categories, showAll)));
@@ -96,12 +97,14 @@ export default async function garbagePage(main, ctx) {
   async function showAll() {
     main.replaceChildren(...[h("h1", {}, ctx.title),
       h("p", { class: "hint" }, "品目を直すと、数秒で LINE の「ごみの出し方」の回答に反映されます（再起動は不要です）。"),
+      sectionNav("このページの内容", "#/garbage", [["garbage-csv", "5374 形式の CSV"], ["garbage-items", "品目の一覧"],
+        ["garbage-categories", "分別"], ["garbage-areas", "収集地区と収集日"]]),
       tryBox(ctx, { label: "品目を試す", placeholder: "例: ペットボトル", run: tryItem }),
-      h("h2", {}, "5374 形式の CSV"),
+      h("h2", { id: "garbage-csv", tabindex: "-1" }, "5374 形式の CSV"),
       h("div", { class: "row-actions" }, ["target.csv", "description.csv", "area_days.csv"].map((f) =>
         h("button", { type: "button", class: "secondary", onclick: () => download(`/garbage/export?file=${f}`, f) }, `${f} を保存`))),
       editable ? importForm() : null,
-      h("h2", {}, "品目の一覧"), listBox].filter(Boolean));
+      h("h2", { id: "garbage-items", tabindex: "-1" }, "品目の一覧"), listBox].filter(Boolean));
     await refreshList();
   }
 
