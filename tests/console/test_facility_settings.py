@@ -25,6 +25,10 @@ async def test_facility_settings_forms_and_staff_limited_to_a_facility(tmp_path:
             await page.get_by_role("link", name="施設の設定").click()
             await expect(page.get_by_role("table").filter(has_text=BUDOKAN)).to_be_visible(timeout=WAIT)
             await look(page, "facilities")
+            main = page.locator("main")
+            await expect(main).not_to_contain_text("null")  # nothing empty shown as a word
+            await expect(main.locator(".facility-table")).not_to_contain_text("gymnasium")  # kinds in staff's words
+            await expect(main.locator(".facility-table")).to_contain_text("体育館（アリーナ）")
             await page.get_by_role("link", name=f"{BUDOKAN}の設定を開く").click()
             await expect(page.get_by_role("heading", name=f"{BUDOKAN} の設定")).to_be_visible(timeout=WAIT)
             # a unit, through the form

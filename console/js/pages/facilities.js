@@ -193,6 +193,12 @@ function settingsForm({ fields, row, editing, submitLabel, aria, send, cancel })
   return form;
 }
 
+// The demo's and common facility kinds in staff's words; a town's own Japanese 分類 is shown as written.
+const CATEGORY_LABELS = { arena: "体育館（アリーナ）", gymnasium: "体育館", budokan: "武道館", park: "公園", field: "球技場・運動広場",
+  multipurpose: "多目的広場", campsite: "キャンプ場", tennis: "テニスコート", dog_run: "ドッグラン", shelter: "避難所", pool: "プール",
+  hall: "ホール", meeting_room: "会議室", library: "図書館" };
+const categoryLabel = (code) => CATEGORY_LABELS[code] || code;
+
 export default async function facilities(main, ctx) {
   const edit = ctx.can("facilities.edit");
   const limited = Array.isArray(ctx.me.facility_ids);
@@ -202,7 +208,7 @@ export default async function facilities(main, ctx) {
   if (!location.hash.startsWith("#/facilities")) return;
   const table = h("table", { class: "facility-table" }, h("caption", {}, `施設（${rows.length}件）`),
     h("thead", {}, h("tr", {}, ["施設名", "分類", "住所", "公開", "操作"].map((t) => h("th", { scope: "col" }, t)))),
-    h("tbody", {}, rows.length ? rows.map((f) => h("tr", {}, h("th", { scope: "row" }, f.name), h("td", {}, f.category), h("td", {}, f.address),
+    h("tbody", {}, rows.length ? rows.map((f) => h("tr", {}, h("th", { scope: "row" }, f.name), h("td", {}, categoryLabel(f.category)), h("td", {}, f.address),
       h("td", {}, f.visibility === "public" ? "公開" : "非公開"),
       h("td", {}, h("a", { href: `#/facilities?id=${f.id}`, class: "button" }, edit ? `${f.name}の設定を開く` : `${f.name}の設定を見る`))))
       : h("tr", {}, h("td", { colspan: "5" }, "施設が登録されていません。"))));
@@ -215,7 +221,7 @@ export default async function facilities(main, ctx) {
       send: async (body) => { const f = await api("POST", "/facilities", body); toast(`施設「${f.name}」を登録しました。続けて室場と予約枠を設定してください。`); location.hash = `#/facilities?id=${f.id}`; } });
     parts.push(h("section", { class: "card section", "aria-labelledby": "new-facility" }, h("h2", { id: "new-facility" }, "施設を登録する"), form));
   }
-  main.replaceChildren(...parts);
+  main.replaceChildren(...parts.filter(Boolean));  // a null would be shown as the text 「null」
 }
 
 async function detailPage(main, ctx, id, edit) {
