@@ -196,10 +196,21 @@ async def get_attachment(session: AsyncSession, form_id: int, attachment_id: int
     return row
 
 
+async def delete_attachment(session: AsyncSession, form_id: int, attachment_id: int) -> CounterAttachment:
+    """Removes an attached paper (both PDFs). A finished 届書 (完了) keeps its papers, as it keeps its content."""
+    row = await get_attachment(session, form_id, attachment_id)
+    form = await session.get(CounterForm, form_id)
+    if form is not None and form.status == DONE:
+        raise FormProblem("status", "finished", "完了した届書の添付書類は削除できません。")
+    await session.delete(row)
+    await session.flush()
+    return row
+
+
 async def counts(session: AsyncSession) -> dict[str, int]:
     rows = await session.exec(select(CounterForm.status, sa.func.count()).group_by(CounterForm.status))
     return {status: int(n) for status, n in rows.all()}
 
 
 __all__ = ["KINDS", "STATUSES", "Found", "NotFound", "Search", "add_attachment", "attachments", "counts", "create_form",
-           "get_attachment", "get_form", "history", "search", "store_document", "update_form"]
+           "delete_attachment", "get_attachment", "get_form", "history", "search", "store_document", "update_form"]

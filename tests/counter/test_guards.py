@@ -62,7 +62,8 @@ async def test_every_mutating_counter_route_writes_exactly_one_entry(counter: Co
             form.add_field(name, value)
         return form
 
-    attached = await counter.call("POST", f"/counter/forms/{made['id']}/attachments", data=ocr_form("file"), expect=201)
+    attached, doomed = [await counter.call("POST", f"/counter/forms/{made['id']}/attachments", data=ocr_form("file"),
+                                           expect=201) for _ in range(2)]
     exported = await counter.call("GET", "/counter/layouts/card-menkyo")
     await counter.call("PUT", "/counter/layouts/guard-menkyo", json={**exported, "key": "guard-menkyo"}, expect=200)
     drives: dict[tuple[str, str], Any] = {
@@ -78,6 +79,8 @@ async def test_every_mutating_counter_route_writes_exactly_one_entry(counter: Co
         ("PATCH", r"/counter/forms/{id:\d+}/attachments/{att:\d+}"): lambda: counter.call(
             "PATCH", f"/counter/forms/{made['id']}/attachments/{attached['id']}",
             json={"kinds": [], "rects": [{"page": 0, "box": [0.1, 0.1, 0.2, 0.2]}]}, expect=200),
+        ("DELETE", r"/counter/forms/{id:\d+}/attachments/{att:\d+}"): lambda: counter.call(
+            "DELETE", f"/counter/forms/{made['id']}/attachments/{doomed['id']}", expect=200),
         ("PUT", "/counter/layouts/{key}"): lambda: counter.call("PUT", "/counter/layouts/card-menkyo",
                                                                 json=exported, expect=200),
         ("DELETE", "/counter/layouts/{key}"): lambda: counter.call("DELETE", "/counter/layouts/guard-menkyo",
