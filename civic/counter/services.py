@@ -149,8 +149,9 @@ def pdf_of(document: CounterDocument, *, masked: bool) -> bytes:
 
 
 async def store_document(session: AsyncSession, form_id: int, *, kind: str, label: str, full: bytes, masked: bytes,
-                         staff: str, now: datetime) -> CounterDocument:
-    doc = CounterDocument(form_id=form_id, kind=kind, label=label[:128], full=base64.b64encode(full).decode(),
+                         staff: str, now: datetime, template: str = "") -> CounterDocument:
+    doc = CounterDocument(form_id=form_id, kind=kind, label=label[:128], template=template,
+                          full=base64.b64encode(full).decode(),
                           masked=base64.b64encode(masked).decode(), size=len(full) + len(masked),
                           created_at=now, created_by=staff)
     session.add(doc)
