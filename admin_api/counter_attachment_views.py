@@ -243,3 +243,29 @@ async def mask_counter_attachment(call: Call) -> AttachmentOut:
                          before={"attachment": row.id, "kinds": before["kinds"], "drawn": len(before["drawn"])},
                          after={"attachment": row.id, "kinds": made.masks["kinds"], "drawn": len(made.masks["drawn"])})
         return _out(call, row)
+
+
+class AttachmentDeleted(BaseModel):
+    id: int
+    form_id: int
+
+
+@router.route("DELETE", r"/counter/forms/{id:\d+}/attachments/{att:\d+}",
+              summary="添付書類を削除する（PDF とマスキング版の両方。完了した届書のものは削除できない）",
+              permission=WRITE, response=AttachmentDeleted,
+              description="間違えて添付した書類を取り除く。完了した届書は内容と同じく添付書類も変えられない（409）。"
+                          "操作ログには種類・ページ数・大きさだけを残す（書類そのものは残らない）。",
+              errors={404: "その添付書類はこの届書にない", 409: "完了した届書の添付書類"})
+async def delete_counter_attachment(call: Call) -> AttachmentDeleted:
+    form_id, attachment_id = call.path_int("id"), call.path_int("att")
+    async with call.ctx.db.write() as s:
+        try:
+            row = await services.delete_attachment(s, form_id, attachment_id)
+        except services.NotFound:
+            raise ApiError(404, "not_found", f"添付書類 {attachment_id} はこの届書にありません。") from None
+        except FormProblem as exc:
+            raise ApiError(409, exc.code, exc.message, exc.field) from None
+        await call.audit(s, "counter.attachment.delete", f"counter_form:{form_id}",
+                         before={"attachment": attachment_id, "kind": row.kind, "layout": row.layout,
+                                 "pages": row.pages, "size": row.size})
+    return AttachmentDeleted(id=attachment_id, form_id=form_id)

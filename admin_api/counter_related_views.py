@@ -40,6 +40,7 @@ class MadeOut(BaseModel):
     id: int
     kind: str = Field(description="related（PDF）| related-xlsx（Excel）")
     label: str
+    template: str = Field(description="作った様式の key（様式名を変えても変わらない）")
     size: int
     created_at: datetime
     created_by: str
@@ -72,7 +73,7 @@ def _allowed(call: Call) -> list[RelatedTemplate]:
 
 
 def _made(d: Any) -> MadeOut:
-    return MadeOut(id=d.id or 0, kind=d.kind, label=d.label, size=d.size, created_at=d.created_at,
+    return MadeOut(id=d.id or 0, kind=d.kind, label=d.label, template=d.template, size=d.size, created_at=d.created_at,
                    created_by=d.created_by)
 
 
@@ -111,9 +112,11 @@ async def create_related_form(call: Call) -> CreatedOut:
         label = f"{template.title}（{found.doc['members'][body.applicant]['name']}）"
         form_id = found.form.id or 0
         xlsx = await services.store_document(s, form_id, kind=XLSX_KIND, label=label, full=files["xlsx"],
-                                             masked=files["xlsx_masked"], staff=staff, now=now)
+                                             masked=files["xlsx_masked"], staff=staff, now=now,
+                                             template=template.key)
         pdf = await services.store_document(s, form_id, kind=PDF_KIND, label=label, full=files["pdf"],
-                                            masked=files["pdf_masked"], staff=staff, now=now)
+                                            masked=files["pdf_masked"], staff=staff, now=now,
+                                            template=template.key)
         await call.audit(s, "counter.related.create", f"counter_form:{form_id}",
                          after={"template": template.key, "applicant": body.applicant, "copies": body.copies,
                                 "purpose": bool(body.purpose), "documents": [xlsx.id, pdf.id]})

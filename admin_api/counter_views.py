@@ -146,6 +146,13 @@ class LayoutRow(BaseModel):
     name: str
     kind: str
     fields: int
+    stored: bool = Field(default=False, description="職員が追加・取り込んだ定義体（削除できる）")
+    shipped: bool = Field(default=False, description="町のファイルにある定義体（削除できない。同じ key で保存すると置き換わる）")
+
+
+class LayoutDeleted(BaseModel):
+    key: str
+    shipped: bool = Field(description="同じ key の町のファイルの定義体があり、これからはそれを使う")
 
 
 def _desk(call: Call) -> CounterDesk:
@@ -432,9 +439,12 @@ async def form_from_qr(call: Call) -> FormOut:
 async def list_counter_layouts(call: Call) -> list[LayoutRow]:
     from civic.counter.layout_store import stored_layouts
 
+    shipped = _desk(call).layouts
     async with call.ctx.db.read() as s:
-        every = {**_desk(call).layouts, **await stored_layouts(s)}
-    return [LayoutRow(key=k, name=v.name, kind=v.kind, fields=len(v.fields)) for k, v in sorted(every.items())]
+        stored = await stored_layouts(s)
+    every = {**shipped, **stored}
+    return [LayoutRow(key=k, name=v.name, kind=v.kind, fields=len(v.fields), stored=k in stored, shipped=k in shipped)
+            for k, v in sorted(every.items())]
 
 
 @router.route("GET", "/counter/layouts/{key}", summary="定義体を書き出す（JSON: 他の町と共有）", permission=READ)
@@ -472,6 +482,29 @@ async def import_counter_layout(call: Call) -> Any:
         await call.audit(s, "counter.layout.save", f"counter_layout:{key}", before=before,
                          after={"name": layout.name, "kind": layout.kind, "fields": len(layout.fields)})
     return layout.as_json()
+
+
+@router.route("DELETE", "/counter/layouts/{key}", summary="職員が追加・取り込んだ定義体を削除する", permission=LAYOUTS,
+              response=LayoutDeleted,
+              description="削除できるのは保存された定義体（counter_layout）だけ。町のファイル（content/<town>/counter/layouts）"
+                          "の定義体は削除できず 409。ファイルと同じ key で保存したものを削除すると、ファイルの定義体に戻る。"
+                          "添付書類のマスキングは保存時の位置を持つので、削除しても変わらない。",
+              errors={404: "その key の定義体がない", 409: "町のファイルの定義体（削除できない）"})
+async def delete_counter_layout(call: Call) -> LayoutDeleted:
+    from civic.counter.layout_store import delete_layout
+
+    key = call.request.match_info["key"]
+    shipped = key in _desk(call).layouts
+    async with call.ctx.db.write() as s:
+        before = await delete_layout(s, key)
+        if before is None:
+            if shipped:
+                raise ApiError(409, "shipped", f"定義体 {key} は町のファイルで用意されたものなので削除できません"
+                                               "（直したいときは同じ key で保存すると置き換わります）。", "key")
+            raise ApiError(404, "not_found", f"定義体 {key} はありません。", "key")
+        await call.audit(s, "counter.layout.delete", f"counter_layout:{key}", before=before,
+                         after={"shipped": shipped})
+    return LayoutDeleted(key=key, shipped=shipped)
 
 
 # ---- operations report and export (§(4) i, j) -------------------------------------------------------

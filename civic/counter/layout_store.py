@@ -32,3 +32,15 @@ async def save_layout(session: AsyncSession, layout: Layout, *, now: datetime) -
     session.add(row)
     await session.flush()
     return before
+
+
+async def delete_layout(session: AsyncSession, key: str) -> dict[str, Any] | None:
+    """Removes a stored definition; returns its summary (None when no such row). A shipped file with the
+    same key is used again afterwards (the row only took its place)."""
+    row = await session.get(CounterLayout, key)
+    if row is None:
+        return None
+    old = parse_layout(json.loads(row.definition))
+    await session.delete(row)
+    await session.flush()
+    return {"name": old.name, "kind": old.kind, "fields": len(old.fields)}

@@ -67,6 +67,9 @@ class CounterDocument(SQLModel, table=True):
     #: ``form`` (the 届書 as printed) or ``attachment``.
     kind: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
     label: str = Field(sa_column=sa.Column(sa.String(128), nullable=False))
+    #: A related form's template key (``content/<town>/counter/related/<key>.json``), "" for the 届書 itself:
+    #: the operations report finds its 担当課 by it, so renaming a template's title moves no older form.
+    template: str = Field(default="", sa_column=sa.Column(sa.String(64), nullable=False, server_default=""))
     #: base64 of the PDF, encrypted; ``masked``: the same with 個人番号 and 住民票コード hidden.
     full: str = Field(sa_column=sa.Column(EncryptedText, nullable=False))
     masked: str = Field(sa_column=sa.Column(EncryptedText, nullable=False))

@@ -53,19 +53,23 @@ def _mean(minutes: list[float]) -> float:
     return round(sum(minutes) / len(minutes), 1)
 
 
-async def _related_made(session: AsyncSession, form_ids: list[int]) -> dict[int, list[str]]:
-    """Form id → the labels of the related forms made from it (the PDF of each; only the columns needed)."""
-    out: dict[int, list[str]] = defaultdict(list)
+async def _related_made(session: AsyncSession, form_ids: list[int], titles: dict[str, str]
+                        ) -> dict[int, list[str | None]]:
+    """Form id → the template keys of the related forms made from it (the PDF of each; only the columns
+    needed). A row without its key (none matched a title when ``counter_0003`` filled them) is matched by
+    its label as before."""
+    out: dict[int, list[str | None]] = defaultdict(list)
     for chunk in (form_ids[i:i + 500] for i in range(0, len(form_ids), 500)):
-        rows = await session.exec(select(CounterDocument.form_id, CounterDocument.label)
+        rows = await session.exec(select(CounterDocument.form_id, CounterDocument.template, CounterDocument.label)
                                   .where(CounterDocument.kind == RELATED_PDF, col(CounterDocument.form_id).in_(chunk)))
-        for form_id, label in rows.all():
-            out[form_id].append(label)
+        for form_id, template, label in rows.all():
+            out[form_id].append(template or template_of(label, titles))
     return out
 
 
-def _template_of(label: str, titles: dict[str, str]) -> str | None:
-    """The template a related form was made from: its label is 「<title>（<applicant>）」."""
+def template_of(label: str, titles: dict[str, str]) -> str | None:
+    """The template a related form was made from by its label 「<title>（<applicant>）」 (the longest title
+    that fits): how rows made before ``counter_document.template`` existed are matched."""
     found = [title for title in titles if label.startswith(title + "（")]
     return titles[max(found, key=len)] if found else None
 
@@ -73,13 +77,13 @@ def _template_of(label: str, titles: dict[str, str]) -> str | None:
 async def report(session: AsyncSession, start: datetime | None, end: datetime | None,
                  departments: Departments | None = None, titles: dict[str, str] | None = None
                  ) -> dict[str, list[dict[str, Any]]]:
-    """``titles``: related form title → template key (to give each related form its 課)."""
+    """``titles``: related form title → template key (for the related forms stored without their key)."""
     departments, titles = departments or Departments(), titles or {}
     groups: dict[str, dict[str, list[float]]] = {k: defaultdict(list) for k in
                                                  ("daily", "monthly", "hourly", "source", "kind", "origin")}
     per_department: dict[str, dict[str, Any]] = {}
     forms = await _finished(session, start, end)
-    related = await _related_made(session, [f.id for f in forms if f.id is not None])
+    related = await _related_made(session, [f.id for f in forms if f.id is not None], titles)
     for form in forms:
         assert form.finished_at is not None
         made = form.created_at.astimezone(TOKYO)
@@ -91,8 +95,8 @@ async def report(session: AsyncSession, start: datetime | None, end: datetime | 
         touched: dict[str, tuple[int, int]] = defaultdict(lambda: (0, 0))
         todoke = departments.of_kind(form.kind)
         touched[todoke] = (1, 0)
-        for label in related.get(form.id or 0, []):
-            name = departments.of_related(_template_of(label, titles))
+        for template in related.get(form.id or 0, []):
+            name = departments.of_related(template)
             touched[name] = (touched[name][0], touched[name][1] + 1)
         for name, (n_todoke, n_related) in touched.items():
             row = per_department.setdefault(name, {"minutes": [], "todoke": 0, "related": 0})

@@ -149,8 +149,9 @@ def pdf_of(document: CounterDocument, *, masked: bool) -> bytes:
 
 
 async def store_document(session: AsyncSession, form_id: int, *, kind: str, label: str, full: bytes, masked: bytes,
-                         staff: str, now: datetime) -> CounterDocument:
-    doc = CounterDocument(form_id=form_id, kind=kind, label=label[:128], full=base64.b64encode(full).decode(),
+                         staff: str, now: datetime, template: str = "") -> CounterDocument:
+    doc = CounterDocument(form_id=form_id, kind=kind, label=label[:128], template=template,
+                          full=base64.b64encode(full).decode(),
                           masked=base64.b64encode(masked).decode(), size=len(full) + len(masked),
                           created_at=now, created_by=staff)
     session.add(doc)
@@ -196,10 +197,21 @@ async def get_attachment(session: AsyncSession, form_id: int, attachment_id: int
     return row
 
 
+async def delete_attachment(session: AsyncSession, form_id: int, attachment_id: int) -> CounterAttachment:
+    """Removes an attached paper (both PDFs). A finished 届書 (完了) keeps its papers, as it keeps its content."""
+    row = await get_attachment(session, form_id, attachment_id)
+    form = await session.get(CounterForm, form_id)
+    if form is not None and form.status == DONE:
+        raise FormProblem("status", "finished", "完了した届書の添付書類は削除できません。")
+    await session.delete(row)
+    await session.flush()
+    return row
+
+
 async def counts(session: AsyncSession) -> dict[str, int]:
     rows = await session.exec(select(CounterForm.status, sa.func.count()).group_by(CounterForm.status))
     return {status: int(n) for status, n in rows.all()}
 
 
 __all__ = ["KINDS", "STATUSES", "Found", "NotFound", "Search", "add_attachment", "attachments", "counts", "create_form",
-           "get_attachment", "get_form", "history", "search", "store_document", "update_form"]
+           "delete_attachment", "get_attachment", "get_form", "history", "search", "store_document", "update_form"]

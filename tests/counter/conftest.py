@@ -30,6 +30,8 @@ class Counter:
     db: Database
     clock: FrozenClock
     tokens: dict[str, dict[str, str]]
+    #: The town's layouts, templates and 担当課 the app serves (a test may change them, as a town edits its files).
+    desk: CounterDesk | None = None
 
     async def call(self, method: str, path: str, *, who: str = "kanri", expect: int | None = None, **kw: Any) -> Any:
         r = await self.client.request(method, PREFIX + path, headers=self.tokens[who], **kw)
@@ -52,7 +54,7 @@ async def counter(aiohttp_client: Any, db: Database) -> Counter:
         await create_staff(db, clock, login, "staff-pass-2026", login, role)
         r = await client.post(f"{PREFIX}/auth/login", json={"login": login, "password": "staff-pass-2026"})
         tokens[login] = {"Authorization": f"Bearer {(await r.json())['token']}"}
-    return Counter(client, db, clock, tokens)
+    return Counter(client, db, clock, tokens, desk)
 
 
 def tennyu(**changes: Any) -> dict[str, Any]:

@@ -179,6 +179,35 @@ async def test_layouts_export_and_import(counter: Counter) -> None:
     await counter.call("PUT", "/counter/layouts/kurume-tenshutsu", json=exported, who="madoguchi", expect=403)
 
 
+async def test_layouts_staff_added_can_be_deleted_the_shipped_ones_not(counter: Counter) -> None:
+    exported = await counter.call("GET", "/counter/layouts/midori-tenshutsu")
+    shipped_fields = len(exported["fields"])
+    await counter.call("PUT", "/counter/layouts/kurume-tenshutsu", json={**exported, "key": "kurume-tenshutsu"}, expect=200)
+    # a stored definition with a shipped key takes the file's place; deleting it brings the file back
+    await counter.call("PUT", "/counter/layouts/midori-tenshutsu", json={**exported, "fields": exported["fields"][:2]},
+                       expect=200)
+    rows = {r["key"]: r for r in await counter.call("GET", "/counter/layouts")}
+    assert rows["kurume-tenshutsu"]["stored"] and not rows["kurume-tenshutsu"]["shipped"]
+    assert rows["midori-tenshutsu"]["stored"] and rows["midori-tenshutsu"]["shipped"]
+    assert rows["midori-tenshutsu"]["fields"] == 2
+    assert not rows["card-zairyu"]["stored"] and rows["card-zairyu"]["shipped"]
+    await counter.call("DELETE", "/counter/layouts/kurume-tenshutsu", who="madoguchi", expect=403)
+    gone = await counter.call("DELETE", "/counter/layouts/kurume-tenshutsu", expect=200)
+    assert gone == {"key": "kurume-tenshutsu", "shipped": False}
+    await counter.call("GET", "/counter/layouts/kurume-tenshutsu", expect=404)
+    await counter.call("DELETE", "/counter/layouts/kurume-tenshutsu", expect=404)
+    assert (await counter.call("DELETE", "/counter/layouts/midori-tenshutsu", expect=200))["shipped"] is True
+    assert len((await counter.call("GET", "/counter/layouts/midori-tenshutsu"))["fields"]) == shipped_fields
+    error = (await counter.call("DELETE", "/counter/layouts/midori-tenshutsu", expect=409))["error"]
+    assert error["field"] == "key" and "町のファイル" in error["message"]
+    async with counter.db.read() as s:
+        entries = (await s.exec(select(OperationLog).where(OperationLog.action == "counter.layout.delete")
+                                 .order_by(OperationLog.id))).all()
+    assert [e.target_id for e in entries] == ["kurume-tenshutsu", "midori-tenshutsu"]
+    paths = (await counter.call("GET", "/openapi.json", expect=200))["paths"]
+    assert paths["/admin/api/v1/counter/layouts/{key}"]["delete"]["x-permission"] == "counter.layouts"
+
+
 async def test_report_and_export_of_finished_forms(counter: Counter) -> None:
     made = await counter.call("POST", "/counter/forms", json=tennyu(source="ocr:tenshutsu"), expect=201)
     path = f"/counter/forms/{made['id']}"

@@ -5,6 +5,7 @@ the role decides which version is served; reads are logged; masks changed by kin
 from __future__ import annotations
 
 import io
+import json
 import random
 import re
 
@@ -209,11 +210,37 @@ async def test_uploads_are_checked_and_stored_as_encrypted_bytes(counter: Counte
     assert att["filename"] == "scan.jpg"
 
 
+async def test_an_attachment_is_deleted_until_the_form_is_finished(counter: Counter) -> None:
+    made = await counter.call("POST", "/counter/forms", json=tennyu(), expect=201)
+    path = f"/counter/forms/{made['id']}/attachments"
+    card = render(LAYOUTS["card-menkyo"], sample_values("menkyo", random.Random(5))[0])
+    png = io.BytesIO()
+    card.save(png, "PNG")
+    first, second = [await counter.call("POST", path, expect=201, data=_upload(png.getvalue(), "menkyo", note=n,
+                                                                                content_type="image/png"))
+                     for n in ("間違い", "残す")]
+    await counter.call("DELETE", f"/counter/forms/{made['id'] + 1}/attachments/{first['id']}", expect=404)
+    await counter.call("DELETE", f"{path}/{first['id']}", who="madoguchi", expect=200)  # 窓口担当 holds counter.write
+    assert [a["id"] for a in await counter.call("GET", path)] == [second["id"]]
+    await counter.call("GET", f"{path}/{first['id']}.pdf", expect=404)
+    await counter.call("DELETE", f"{path}/{first['id']}", expect=404)
+    entry = [e for e in await _log(counter) if e.action == "counter.attachment.delete"]
+    assert len(entry) == 1 and entry[0].target_id == str(made["id"]) and entry[0].staff_login == "madoguchi"
+    before = entry[0].before or ""
+    assert json.loads(before)["attachment"] == first["id"] and "間違い" not in before  # no note, no file
+    await counter.call("PATCH", f"/counter/forms/{made['id']}", json={"status": "review"}, expect=200)
+    await counter.call("PATCH", f"/counter/forms/{made['id']}", json={"status": "done"}, expect=200)
+    refused = (await counter.call("DELETE", f"{path}/{second['id']}", expect=409))["error"]
+    assert refused["message"] == "完了した届書の添付書類は削除できません。" and refused["field"] == "status"
+    assert [a["id"] for a in await counter.call("GET", path)] == [second["id"]]
+
+
 async def test_the_openapi_document_names_the_routes_and_their_permissions(counter: Counter) -> None:
     paths = (await counter.call("GET", "/openapi.json", expect=200))["paths"]
     base = "/admin/api/v1/counter/forms/{id}/attachments"
     assert paths[base]["post"]["x-permission"] == "counter.write" and paths[base]["get"]["x-permission"] == "counter.read"
     assert paths[base + "/{att}"]["patch"]["x-permission"] == "counter.write"
+    assert paths[base + "/{att}"]["delete"]["x-permission"] == "counter.write"
     assert paths[base + "/{att}.pdf"]["get"]["x-permission"] == "counter.read"
     assert "counter.numbers" in paths[base + "/{att}.pdf"]["get"]["summary"]
 

@@ -1,6 +1,6 @@
 """Attachments in headless Chromium (§(5) q, t, u, v), against the counter role's own service: a 在留カード
 attached to a 届書, its number masked from the card's layout, the masked page viewed, a rectangle drawn
-over it and saved; then a 委任状 added from a search result — axe-core on each state."""
+over it and saved; then a 委任状 added from a search result and deleted again — axe-core on each state."""
 
 from __future__ import annotations
 
@@ -70,5 +70,13 @@ async def test_an_attachment_uploaded_masked_viewed_and_masked_more(tmp_path: Pa
         await found.get_by_role("button", name="添付する").click()
         await expect(found.get_by_role("listitem").filter(has_text="委任状「代理人 山田一郎」")).to_be_visible(timeout=WAIT)
         await looked_at(page, "counter-attachment-search")
+        # 4. the 委任状 deleted again, after a confirmation (the 届書 is not 完了)
+        await found.get_by_role("button", name="委任状の添付を削除").click()
+        dialog = page.get_by_role("dialog")
+        await expect(dialog).to_contain_text("原本とマスキング版の両方が消え", timeout=WAIT)
+        await looked_at(page, "counter-attachment-delete")
+        await dialog.get_by_role("button", name="削除する").click()
+        await expect(page.get_by_role("status").filter(has_text="添付書類を削除しました")).to_be_visible(timeout=WAIT)
+        await expect(found.get_by_role("listitem").filter(has_text="委任状")).to_have_count(0, timeout=WAIT)
         await context.close()
         assert errors == [], errors

@@ -154,6 +154,15 @@ async def test_a_layout_drawn_on_a_sample_reads_a_fresh_scan(tmp_path: Path) -> 
         await expect(page.get_by_role("table", name="定義体 6件")).to_contain_text("転出証明書（鳥栖市）", timeout=WAIT)
         await expect(page.get_by_role("heading", name="定義体を直す: tosu-tenshutsu")).to_be_visible()
         await expect(page.locator('[name="fields.0.label"]')).to_have_value("氏名")  # the field's own label
+        # 7. deleted after a confirmation; only the two staff added offer 削除, the town's four files none
+        listing = page.get_by_role("table", name="定義体 6件")
+        await expect(listing.get_by_role("button", name="削除")).to_have_count(2)
+        await listing.get_by_role("button", name="転出証明書（鳥栖市） を削除").click()
+        dialog = page.get_by_role("dialog")
+        await expect(dialog).to_contain_text("定義体「転出証明書（鳥栖市）」（tosu-tenshutsu）を削除しますか", timeout=WAIT)
+        await looked_at(page, "counter-layouts-delete")
+        await dialog.get_by_role("button", name="削除する").click()
+        await expect(page.get_by_role("table", name="定義体 5件")).not_to_contain_text("鳥栖市", timeout=WAIT)
         await context.close()
         assert errors == [], errors
 

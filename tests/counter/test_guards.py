@@ -62,8 +62,10 @@ async def test_every_mutating_counter_route_writes_exactly_one_entry(counter: Co
             form.add_field(name, value)
         return form
 
-    attached = await counter.call("POST", f"/counter/forms/{made['id']}/attachments", data=ocr_form("file"), expect=201)
+    attached, doomed = [await counter.call("POST", f"/counter/forms/{made['id']}/attachments", data=ocr_form("file"),
+                                           expect=201) for _ in range(2)]
     exported = await counter.call("GET", "/counter/layouts/card-menkyo")
+    await counter.call("PUT", "/counter/layouts/guard-menkyo", json={**exported, "key": "guard-menkyo"}, expect=200)
     drives: dict[tuple[str, str], Any] = {
         ("POST", "/counter/forms"): lambda: counter.call("POST", "/counter/forms", json=tennyu(), expect=201),
         ("PATCH", r"/counter/forms/{id:\d+}"): lambda: counter.call(
@@ -77,8 +79,12 @@ async def test_every_mutating_counter_route_writes_exactly_one_entry(counter: Co
         ("PATCH", r"/counter/forms/{id:\d+}/attachments/{att:\d+}"): lambda: counter.call(
             "PATCH", f"/counter/forms/{made['id']}/attachments/{attached['id']}",
             json={"kinds": [], "rects": [{"page": 0, "box": [0.1, 0.1, 0.2, 0.2]}]}, expect=200),
+        ("DELETE", r"/counter/forms/{id:\d+}/attachments/{att:\d+}"): lambda: counter.call(
+            "DELETE", f"/counter/forms/{made['id']}/attachments/{doomed['id']}", expect=200),
         ("PUT", "/counter/layouts/{key}"): lambda: counter.call("PUT", "/counter/layouts/card-menkyo",
                                                                 json=exported, expect=200),
+        ("DELETE", "/counter/layouts/{key}"): lambda: counter.call("DELETE", "/counter/layouts/guard-menkyo",
+                                                                   expect=200),
         ("POST", "/counter/layout-sample"): lambda: counter.call("POST", "/counter/layout-sample", data=ocr_form(),
                                                                  expect=200),
         ("POST", "/counter/layout-trial"): lambda: counter.call(
@@ -92,6 +98,7 @@ async def test_every_mutating_counter_route_writes_exactly_one_entry(counter: Co
         assert await _count(counter) - before == 1, route
     before = await _count(counter)
     await counter.call("PATCH", f"/counter/forms/{made['id']}", json={"status": "drafting"}, expect=422)
+    await counter.call("DELETE", "/counter/layouts/card-zairyu", expect=409)
     assert await _count(counter) == before  # a refused change writes nothing
 
 

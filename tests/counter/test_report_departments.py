@@ -3,13 +3,17 @@ and for the 課 of every related form made from it, with the mean reception time
 
 from __future__ import annotations
 
+import dataclasses
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from civic.counter.departments import UNSET, DepartmentsProblem, load_departments, parse_departments
 from civic.counter.related import load_templates
+from civic.counter.report import template_of
 from tests.counter.conftest import TOWN, Counter, tennyu
 
 
@@ -37,6 +41,54 @@ async def test_report_by_department(counter: Counter) -> None:
     assert csv.splitlines()[0] == "集計,区分,件数,平均受付時間（分）,届出,関連申請書"
     assert "担当課別,子育て支援課,1,30.0,0,2" in csv.splitlines()
     assert "日別,2026-12-04,2,20.0,," in csv.splitlines()
+
+
+async def test_renaming_a_template_keeps_older_forms_with_their_department(counter: Counter) -> None:
+    """The related form's template key is stored: the town renaming 「国民健康保険 資格取得届」 in its files (a
+    new title read at the next start) leaves the forms made before under 保険年金課, not 未設定."""
+    assert counter.desk is not None
+    await _finish(counter, tennyu(), ("kokuho-shutoku",), minutes=30)
+    made = await counter.call("GET", "/counter/forms", params={"q": "山田"})
+    listed = await counter.call("GET", f"/counter/forms/{made[0]['id']}/related")
+    assert {m["template"] for m in listed["made"]} == {"kokuho-shutoku"}
+    old = counter.desk.related["kokuho-shutoku"]
+    counter.desk.related["kokuho-shutoku"] = dataclasses.replace(old, title="国民健康保険 加入届（新様式）")
+    rows = {r["key"]: r for r in (await counter.call("GET", "/counter/report"))["department"]}
+    assert rows["保険年金課"]["related"] == 1 and UNSET not in rows
+    # what the label alone would give after the rename: nothing (the old way put it under 未設定)
+    label = next(m["label"] for m in listed["made"] if m["kind"] == "related")
+    assert template_of(label, {t.title: t.key for t in counter.desk.related.values()}) is None
+
+
+def test_the_migration_fills_the_key_of_older_forms_from_their_label(tmp_path: Path, monkeypatch: Any) -> None:
+    """``counter_0003`` on a database made before it: the rows whose label starts with a template's title
+    (the longest that fits) get its key; others keep "" (the report then matches their label)."""
+    from alembic import command
+
+    from bot.migrate import alembic_config
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'counter.db'}"
+    monkeypatch.setenv("CONTENT_DIR", "content")
+    monkeypatch.setenv("TOWN", "midori")
+    cfg = alembic_config(url)
+    command.upgrade(cfg, "counter_0002")
+    labels = {1: "住民票の写し等交付申請書（山田太郎）", 2: "住民票記載事項証明書交付申請書（山田花子）",
+              3: "国民健康保険 資格取得届（山田太郎）", 4: "昔の様式（山田太郎）", 5: "山田太郎の届書"}
+    kinds = {1: "related", 2: "related-xlsx", 3: "related", 4: "related", 5: "form"}
+    titles = {t.title: t.key for t in load_templates(TOWN / "counter" / "related").values()}
+    with sqlite3.connect(tmp_path / "counter.db") as conn:
+        conn.execute("INSERT INTO counter_form (id, number, kind, status, origin, source, data, search_text, "
+                     "created_at, created_by, updated_at, updated_by) VALUES (1, '2026-1', 'tennyu', 'done', '', "
+                     "'typed', 'x', 'x', '2026-12-04 01:00:00', 'k', '2026-12-04 01:00:00', 'k')")
+        for i, label in labels.items():
+            conn.execute("INSERT INTO counter_document (id, form_id, kind, label, \"full\", masked, size, created_at, "
+                         "created_by) VALUES (?, 1, ?, ?, 'x', 'x', 1, '2026-12-04 01:00:00', 'k')",
+                         (i, kinds[i], label))
+    command.upgrade(cfg, "counter_0003")
+    with sqlite3.connect(tmp_path / "counter.db") as conn:
+        got = dict(conn.execute("SELECT id, template FROM counter_document").fetchall())
+    assert got == {1: titles["住民票の写し等交付申請書"], 2: titles["住民票記載事項証明書交付申請書"],
+                   3: titles["国民健康保険 資格取得届"], 4: "", 5: ""}
 
 
 async def test_report_csv_cells_never_start_a_formula(counter: Counter) -> None:

@@ -3,7 +3,7 @@
 // with a masked version: the numbers of a paper read with a layout are masked by kind, and staff draw
 // more rectangles over the page. Who may see the original is decided by the role (counter.numbers).
 import { api, download } from "../api.js";
-import { h, field, showError, clearErrors, toast } from "../ui.js";
+import { h, field, showError, clearErrors, toast, confirmAction } from "../ui.js";
 
 const KINDS = { tenshutsu: "転出証明書", zairyu: "在留カード・特別永住者証明書", menkyo: "運転免許証",
   mynumber: "マイナンバーカード", ininjo: "委任状", other: "その他の書類" };
@@ -104,8 +104,15 @@ export async function attachmentsSection(f, ctx, { inline = false } = {}) {
       `${a.kind_label}${a.note ? `「${a.note}」` : ""}（${a.pages} ページ、${a.created_by}、マスキング: ${[...a.kinds.filter((k) => a.auto.some((r) => r.kind === k)).map((k) => MASKS[k]), a.drawn.length ? `長方形 ${a.drawn.length}` : ""].filter(Boolean).join("・") || "なし"}）`, " ",
       h("button", { type: "button", class: "link", onclick: () => viewer.replaceChildren(h("h4", {}, `${a.kind_label}（マスキング版）`), maskEditor(a, `${base}/${a.id}`, ctx, refresh)) }, `${a.kind_label}のマスキング版を見る`), " ",
       h("button", { type: "button", class: "link", onclick: () => download(`${base}/${a.id}.pdf?version=masked`, `${a.kind_label}-マスキング済み.pdf`).catch((err) => toast(err.message, "error")) }, "マスキング版 PDF を保存"),
-      a.versions.includes("full") ? [" ", h("button", { type: "button", class: "link", onclick: () => download(`${base}/${a.id}.pdf?version=full`, `${a.kind_label}.pdf`).catch((err) => toast(err.message, "error")) }, "原本 PDF を保存")] : null)))
+      a.versions.includes("full") ? [" ", h("button", { type: "button", class: "link", onclick: () => download(`${base}/${a.id}.pdf?version=full`, `${a.kind_label}.pdf`).catch((err) => toast(err.message, "error")) }, "原本 PDF を保存")] : null,
+      removable ? [" ", h("button", { type: "button", class: "link", onclick: () => remove(a) }, `${a.kind_label}の添付を削除`)] : null)))
       : h("p", { class: "hint" }, "添付書類はまだありません。"));
+  }
+  // A finished 届書 (完了) keeps its papers: the API refuses, so the button is not offered.
+  const removable = ctx.can("counter.write") && f.status !== "done";
+  async function remove(a) {
+    if (!await confirmAction(`添付書類「${a.kind_label}${a.note ? `（${a.note}）` : ""}」を削除しますか。原本とマスキング版の両方が消え、元に戻せません。`, "削除する")) return;
+    try { await api("DELETE", `${base}/${a.id}`); toast("添付書類を削除しました。"); await refresh(); } catch (err) { toast(err.message, "error"); }
   }
   section.append(listed);
   if (ctx.can("counter.write")) {

@@ -58,7 +58,21 @@ export default async function counterLayouts(main, ctx) {
         h("td", {}, `${r.fields}`), h("td", {}, h("div", { class: "row-actions" },
           h("button", { type: "button", class: "secondary", "aria-label": `${r.name} を直す`, onclick: () => edit(r.key) }, "直す"),
           h("button", { type: "button", class: "secondary", "aria-label": `${r.name} を書き出す`, onclick: () => download(`/counter/layouts/${encodeURIComponent(r.key)}`, `${r.key}.json`)
-            .catch((err) => toast(err.message, "error")) }, "書き出す"))))))));
+            .catch((err) => toast(err.message, "error")) }, "書き出す"),
+          r.stored && ctx.can("counter.layouts")
+            ? h("button", { type: "button", class: "danger", "aria-label": `${r.name} を削除`, onclick: () => remove(r) }, "削除")
+            : null)))))));
+  }
+  // Only what staff added or imported can be deleted; the town's files stay (a stored one with a file's key
+  // only took its place: deleting it brings the file's definition back).
+  async function remove(r) {
+    const back = r.shipped ? "削除すると、町のファイルにある元の定義体に戻ります。" : "この定義体で OCR をすることはできなくなります（保存済みの添付書類のマスキングは変わりません）。";
+    if (!await confirmAction(`定義体「${r.name}」（${r.key}）を削除しますか。${back}`, "削除する")) return;
+    try {
+      await api("DELETE", `/counter/layouts/${encodeURIComponent(r.key)}`);
+      toast(r.shipped ? `「${r.key}」を削除し、元の定義体に戻しました。` : `「${r.name}」を削除しました。`);
+      await refresh();
+    } catch (err) { toast(err.message, "error"); }
   }
 
   // -- the editor: a draft, its sample and what the trial read ---------------------------------------------
