@@ -31,7 +31,11 @@ def _titles() -> dict[str, str]:
                  / (os.environ.get('TOWN', '').strip() or 'midori') / 'counter' / 'related')
     out = {}
     for mapping in sorted(directory.glob('*.json')) if directory.is_dir() else []:
-        title = json.loads(mapping.read_text(encoding='utf-8')).get('title')
+        try:  # a file the counter role would refuse must not stop the migration: its rows keep ""
+            data = json.loads(mapping.read_text(encoding='utf-8'))
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue
+        title = data.get('title') if isinstance(data, dict) else None
         if isinstance(title, str) and title:
             out[mapping.stem] = title
     return out
