@@ -8,6 +8,7 @@ See ``faq.mmd`` for the flow.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from civic.faq.models import CHOSEN, CONFIDENT
@@ -118,6 +119,20 @@ async def off_topic(ctx: Context, text: str) -> None:
                    f"{town.faq_contact}"))
     if line := i18n.note(await i18n.citizen_language(ctx, text), i18n.NOT_FOUND, town.multilingual_contact):
         ctx.say(m.text(line))
+
+
+async def answer_instead(ctx: Context, text: str, *, unless: re.Pattern[str], then: tuple[m.Message, ...] = ()) -> bool:
+    """A flow the NLU entered from ``text`` that cannot place it (no life event, no damage kind): when the
+    FAQ knows the answer confidently and the text does not ask for the flow itself (``unless``), the answer
+    (then ``then``), and the flow ends. False: the flow goes on as usual."""
+    if not text or unless.search(text):
+        return False
+    found = search(ctx, text)
+    if found.outcome != "confident":
+        return False
+    await respond(ctx, text, found)
+    ctx.finish(*then)
+    return True
 
 
 async def respond(ctx: Context, question: str, result: FaqSearchResult | None = None, *,

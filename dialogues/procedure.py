@@ -101,12 +101,9 @@ class ProcedureFlow(Flow):
         if event is not None:
             await self.begin(ctx, event)
             return
-        text = str(params.get("text") or "")
-        if text and not _ASKS_FOR_NAVI.search(text) and (found := faq.search(ctx, text)).outcome == "confident":
-            # 「マイナンバーカードを作りたい」 reads like 「申請書を作りたい」 to the NLU, names no life event,
-            # and the FAQ knows the answer: the answer, not a list of life events
-            await faq.respond(ctx, text, found)
-            ctx.finish()
+        # 「マイナンバーカードを作りたい」 reads like 「申請書を作りたい」 to the NLU, names no life event,
+        # and the FAQ knows the answer: the answer, not a list of life events
+        if await faq.answer_instead(ctx, str(params.get("text") or ""), unless=_ASKS_FOR_NAVI):
             return
         self.ask_event(ctx, "手続きナビです。いくつかの質問にお答えいただくと、必要な手続き・持ち物・窓口をご案内します。")
 

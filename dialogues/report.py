@@ -56,11 +56,10 @@ class ReportFlow(Flow):
             ctx.data["category"] = category.code
             self.ask_photo(ctx, f"「{category.label}」の通報ですね。ご連絡ありがとうございます。\n")
             return
-        if text and not _ASKS_TO_REPORT.search(text) and (found := faq.search(ctx, text)).outcome == "confident":
-            # 「水道が止まった」: the NLU hears a damage report, no category fits, and the FAQ knows the answer
-            await faq.respond(ctx, text, found)
-            ctx.finish(m.text("道路や公園などの損傷の通報でしたら、下のボタンからどうぞ。",
-                              [m.postback("損傷を通報する", m.data(action="report"), "損傷を通報する")]))
+        # 「水道が止まった」: the NLU hears a damage report, no category fits, and the FAQ knows the answer
+        if await faq.answer_instead(ctx, text or "", unless=_ASKS_TO_REPORT, then=(
+                m.text("道路や公園などの損傷の通報でしたら、下のボタンからどうぞ。",
+                       [m.postback("損傷を通報する", m.data(action="report"), "損傷を通報する")]),)):
             return
         self.ask_category(ctx, "道路や公園などの損傷の通報ですね。ご連絡ありがとうございます。\n")
 
