@@ -158,14 +158,18 @@ async function route() {
   });
   if (!page) { main.replaceChildren(h("h1", {}, "表示できる機能がありません"), h("p", {}, "管理者に権限の設定を依頼してください。")); return; }
   document.title = `${page.title} | 窓口 管理画面`;
-  main.replaceChildren(h("h1", {}, page.title), h("p", { class: "hint" }, "読み込み中…"));
+  // Each visit draws into its own view. A page still waiting for the API when staff move on then
+  // finishes into a view no longer on screen, not over the next page (the dashboard's late
+  // 防災モード line once landed on the 防災モード page).
+  const view = h("div", { class: "view", "data-page": page.path }, h("h1", {}, page.title), h("p", { class: "hint" }, "読み込み中…"));
+  main.replaceChildren(view);
   try {
     // reload: after a change to what the staff member may do (two-factor set up), the menus follow.
-    await page.render(main, { can, me, title: page.title, reload: async () => { me = await api("GET", "/auth/me"); nav(); } });
+    await page.render(view, { can, me, title: page.title, reload: async () => { me = await api("GET", "/auth/me"); nav(); } });
   } catch (err) {
-    if (err.status !== 401) main.append(h("p", { class: "field-error", role: "alert" }, err.message));
+    if (err.status !== 401) view.append(h("p", { class: "field-error", role: "alert" }, err.message));
   }
-  main.focus({ preventScroll: true });
+  if (view.isConnected) main.focus({ preventScroll: true });
 }
 
 // The town's 防災モード in the header, on every page (issue #22); a link to its page.
