@@ -110,8 +110,8 @@ async def test_stopping_serve_stops_its_worker(tmp_path: Path) -> None:
         await _wait_healthy(port, proc)
         worker = _worker_of(proc)
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(20) == 0
-        deadline = time.monotonic() + 10
+        assert proc.wait(60) == 0  # a guard against a hang: the worker may still be training on a busy machine
+        deadline = time.monotonic() + 30
         while _running(worker) and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         assert not _running(worker), "the turn worker outlived serve"

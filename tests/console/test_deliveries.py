@@ -222,6 +222,12 @@ async def test_compose_preview_test_send_calendar_import_and_results(tmp_path: P
                 imagemap = page.locator(".message-card").nth(3)
                 await expect(imagemap.get_by_label("リンクの分け方")).to_have_value("cols")
                 await expect(imagemap.get_by_label("右のリンク先")).to_have_value("https://example.jp/right")
+                # the card made from a template opens as that template's form, with what was typed
+                card = page.locator(".message-card").nth(2)
+                await expect(card.get_by_label("形")).to_have_value("event")
+                await expect(card.get_by_label("イベント名")).to_have_value("みどり町 秋祭り")
+                await expect(card.get_by_label("場所")).to_have_value("中央公園")
+                await expect(card.get_by_label("ボタンのリンク先")).to_have_value("https://example.jp/matsuri")
                 await look(page, f"delivery-open-{size}")
 
 

@@ -174,16 +174,45 @@ function buildFlex(kind, v) {
     footer: button({ label: v.label || "申し込む", uri: v.uri }) };
 }
 const clean = (o) => JSON.parse(JSON.stringify(o));  // drops the undefined parts
+// Equal as JSON whatever the order of keys (a database may store an object's keys in its own order).
+function same(a, b) {
+  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => same(x, b[i]));
+  if (a && b && typeof a === "object" && typeof b === "object") {
+    const ka = Object.keys(a); const kb = Object.keys(b);
+    return ka.length === kb.length && ka.every((k) => same(a[k], b[k]));
+  }
+  return a === b;
+}
+
+// A saved card made from a template reopens as that template's form, not as JSON: its values are read
+// back from the card, and trusted only if the template builds the very same card from them. A card
+// written as JSON, or changed by hand after, opens as JSON.
+function readBack(contents) {
+  if (contents?.type !== "bubble") return null;
+  const body = contents.body?.contents || [];
+  const action = contents.footer?.contents?.[0]?.action;
+  const cell = (i) => { const t = body[i]?.contents?.[1]?.text; return t === "—" ? "" : t; };
+  const guesses = [
+    ["notice", { title: body[0]?.text, body: body[1]?.text, image: contents.hero ? { url: contents.hero.url } : undefined,
+      label: action?.label, uri: action?.uri }],
+    ["event", { title: body[0]?.text, when: cell(1), place: cell(2), body: body[3]?.text, label: action?.label, uri: action?.uri }]];
+  for (const [kind, guess] of guesses) {
+    const values = clean(guess);
+    if (same(clean(buildFlex(kind, values)), contents)) return { kind, values };
+  }
+  return null;
+}
 
 function flexEditor(m, onChange, editable) {
   const mode = h("select", { name: "template", disabled: !editable },
     [...Object.entries(TEMPLATES).map(([k, t]) => h("option", { value: k }, t.label)), h("option", { value: "json" }, "JSON を直接書く（詳しい方向け）")]);
-  if (m.contents) mode.value = "json";
+  const back = m.contents ? readBack(m.contents) : null;
+  mode.value = back ? back.kind : m.contents ? "json" : "notice";
   const alt = h("input", { name: "altText", value: m.altText || "", maxlength: 400, disabled: !editable });
   const json = h("textarea", { name: "contents", rows: 14, class: "code", spellcheck: "false", disabled: !editable },
     m.contents ? JSON.stringify(m.contents, null, 2) : "");
   const form = h("div", { class: "template-fields" });
-  const values = {};
+  const values = back ? back.values : {};
   const draw = () => {
     if (mode.value === "json") {
       if (!json.value.trim()) json.value = JSON.stringify(clean(buildFlex("notice", values)), null, 2);
