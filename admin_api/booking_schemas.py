@@ -79,6 +79,12 @@ class FacilityIn(BaseModel):
 FacilityPatch = patch_of(FacilityIn, "FacilityPatch")
 
 
+class FacilityKindOut(BaseModel):
+    code: str = Field(description="施設の分類（施設の category）")
+    label: str = Field(description="職員・住民向けの呼び方（町の town.yml、なければ code のまま）")
+    facilities: int = Field(description="この分類の施設の数（見られる施設のうち）")
+
+
 class FacilityOut(FacilityIn):
     model_config = ConfigDict(extra="ignore")
     thumbnail_url: str | None = None  # as stored: an output is never refused

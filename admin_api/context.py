@@ -76,6 +76,9 @@ class AdminContext:
     publisher: RichMenuPublisher | None = None
     #: LINE's own figures (followers, rich-menu clicks) for the statistics views.
     line_apis: LineApiFactory | None = None
+    #: The town's kinds of facility, code → staff's and citizens' word (``town.yml`` ``facilities.labels``):
+    #: the 施設の設定 page names kinds with them and offers them when a facility is registered.
+    facility_kinds: Mapping[str, str] = field(default_factory=dict)
     #: The procedure-navigation content (life events, procedures) the access counts are labelled with.
     procedures: Content | None = None
     qr_keys: QrKeyring | None = None

@@ -8,6 +8,7 @@ change is written to the operation log in the same transaction.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 
 from aiohttp import web
@@ -30,6 +31,7 @@ from admin_api.booking_schemas import (
     AreaPatch,
     FacilityDetail,
     FacilityIn,
+    FacilityKindOut,
     FacilityOut,
     FacilityPatch,
     HoursIn,
@@ -79,12 +81,24 @@ async def list_facilities(call: Call) -> list[FacilityOut]:
     return [facility_out(f) for f in rows]
 
 
+@router.route("GET", "/facility-kinds", summary="施設の分類（町の定める分類と、使われている分類）", permission=VIEW,
+              response=list[FacilityKindOut])
+async def list_facility_kinds(call: Call) -> list[FacilityKindOut]:
+    """The town's kinds first, in its order, then any other kind a facility has (a town's own word)."""
+    async with call.ctx.db.read() as s:
+        used = Counter((await s.exec(limited(select(Facility.category), Facility.id, scope(call)))).all())
+    kinds = dict(call.ctx.facility_kinds)
+    kinds.update({c: c for c in sorted(used) if c not in kinds})
+    return [FacilityKindOut(code=c, label=label, facilities=used.get(c, 0)) for c, label in kinds.items()]
+
+
 @router.route("POST", "/facilities", summary="施設の登録", permission=MANAGE, body=FacilityIn,
               response=FacilityOut, status=201)
 async def create_facility(call: Call) -> FacilityOut:
     whole_town(call, "施設の新規登録")
     async with call.ctx.db.write() as s:
-        f = await refused_as_api(facilities.create(s, call.body.model_dump(), call.ctx.clock.now()))
+        data = call.body.model_dump(exclude=set() if "display_order" in call.body.model_fields_set else {"display_order"})
+        f = await refused_as_api(facilities.create(s, data, call.ctx.clock.now()))
         out = facility_out(f)
         await log(s, call, "facility.create", f"facility:{f.id}", None, out)
     return out

@@ -72,7 +72,11 @@ def apply(f: Facility, data: dict[str, Any], now: datetime) -> None:
 
 
 async def create(s: AsyncSession, data: dict[str, Any], now: datetime) -> Facility:
+    """A new facility; without a ``display_order`` it is listed after the others (not first, above them)."""
     await code_free(s, Facility, data["code"])
+    if "display_order" not in data:
+        last = (await s.exec(select(func.max(Facility.display_order)))).one()
+        data = {**data, "display_order": (last or 0) + 1}
     f = Facility(code="", name="", category="", created_at=now, updated_at=now)
     apply(f, data, now)
     s.add(f)

@@ -28,7 +28,8 @@ PASSWORD = "scope-pass-2026!"
 async def api(db, aiohttp_client):
     town = await build_town(db)
     sessions = StaffSessions(db, town.clock, Passwords.for_tests())
-    context = AdminContext(db, town.clock, auditor=Auditor(db, town.clock), sessions=sessions)
+    context = AdminContext(db, town.clock, auditor=Auditor(db, town.clock), sessions=sessions,
+                           facility_kinds={"pool": "プール", "gymnasium": "体育館", "tennis": "テニスコート"})
     app = create_admin_app(StaffAuthenticator(sessions), [staff_views.router, facility_views.router,
                                                           booking_views.router], context=context)
     await accounts.create_staff(db, town.clock, "kanri", PASSWORD, "管理 花子", "admin", passwords=sessions.passwords)
@@ -223,3 +224,25 @@ async def test_a_facility_some_member_manages_alone_is_not_deleted(api) -> None:
     assert r.status < 300, await r.text()
     r = await client.get(f"/staff/{staff_id}", headers=admin)
     assert (await r.json())["facility_ids"] == [hall]  # the deleted facility's link went with it
+
+
+async def test_facility_kinds_are_the_towns_in_its_order_then_the_others_in_use(api) -> None:
+    """``GET /facility-kinds``: the town's names for kinds (town.yml), with how many facilities have each;
+    a kind a facility has but the town does not name is offered as written; a limited member counts
+    only their facilities."""
+    client, town, sessions, admin = api
+    r = await client.get("/facility-kinds", headers=admin)
+    assert r.status == 200
+    assert await r.json() == [{"code": "pool", "label": "プール", "facilities": 0},
+                              {"code": "gymnasium", "label": "体育館", "facilities": 1},
+                              {"code": "tennis", "label": "テニスコート", "facilities": 1},
+                              {"code": "hall", "label": "hall", "facilities": 1}]
+    r = await client.post("/facilities", json={"code": "kaigi", "name": "第二会議棟", "category": "会議室"}, headers=admin)
+    assert r.status == 201, await r.json()
+    r = await client.get("/facilities", headers=admin)
+    assert [f["code"] for f in await r.json()][-1] == "kaigi"  # listed after the others, not above them
+    r = await client.get("/facility-kinds", headers=admin)
+    assert [(k["code"], k["label"], k["facilities"]) for k in await r.json()][-2:] == [("hall", "hall", 1), ("会議室", "会議室", 1)]
+    _, limited = await _limited(client, town, sessions, admin)
+    r = await client.get("/facility-kinds", headers=limited)
+    assert {k["code"]: k["facilities"] for k in await r.json()} == {"pool": 0, "gymnasium": 0, "tennis": 1}

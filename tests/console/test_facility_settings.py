@@ -29,6 +29,29 @@ async def test_facility_settings_forms_and_staff_limited_to_a_facility(tmp_path:
             await expect(main).not_to_contain_text("null")  # nothing empty shown as a word
             await expect(main.locator(".facility-table")).not_to_contain_text("gymnasium")  # kinds in staff's words
             await expect(main.locator(".facility-table")).to_contain_text("体育館（アリーナ）")
+            # a new facility: its kind offered in the town's words, kept as the town's code (citizens who ask
+            # for テニスコート find it), and a kind of the staff's own kept as typed
+            new = page.get_by_role("form", name="施設の登録")
+            await new.get_by_label("施設名（必須）").fill("みどり町北原テニスコート")
+            await new.get_by_label("施設コード（必須）").fill("kitahara-tennis")
+            await expect(new.locator("datalist option[value='テニスコート']")).to_have_count(1)
+            await new.get_by_label("分類（必須）").fill("テニスコート")
+            await new.get_by_role("button", name="登録する").click()
+            await expect(page.get_by_role("heading", name="みどり町北原テニスコート の設定")).to_be_visible(timeout=WAIT)
+            await expect(page.get_by_label("分類（必須）")).to_have_value("テニスコート")
+            await page.get_by_label("分類（必須）").fill("屋外コート")
+            await page.get_by_role("button", name="基本情報と予約の条件を保存する").click()
+            await expect(page.get_by_label("分類（必須）")).to_have_value("屋外コート", timeout=WAIT)
+            token = await demo.token(demo.login, demo.password)
+            _, listed = await demo.admin_call("GET", "/facilities", token=token)
+            assert next(f["category"] for f in listed if f["code"] == "kitahara-tennis") == "屋外コート"
+            await page.get_by_label("分類（必須）").fill("テニスコート")
+            await page.get_by_role("button", name="基本情報と予約の条件を保存する").click()
+            await expect(page.get_by_role("status").filter(has_text="施設の設定を保存しました")).to_be_visible(timeout=WAIT)
+            _, listed = await demo.admin_call("GET", "/facilities", token=token)
+            assert next(f["category"] for f in listed if f["code"] == "kitahara-tennis") == "tennis"
+            await page.get_by_role("link", name="施設の設定").click()
+            await expect(page.locator("tr", has_text="みどり町北原テニスコート")).to_contain_text("テニスコート", timeout=WAIT)
             await page.get_by_role("link", name=f"{BUDOKAN}の設定を開く").click()
             await expect(page.get_by_role("heading", name=f"{BUDOKAN} の設定")).to_be_visible(timeout=WAIT)
             # a unit, through the form

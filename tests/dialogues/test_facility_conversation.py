@@ -34,7 +34,7 @@ async def test_a_location_gives_the_nearest_facilities(fac_town: Town) -> None:
     assert names(out)[:3] == ["みどり町総合体育館（アリーナみどり）", "みどり町武道館", "みどり町運動公園"]
     first = shown[0]
     body = [c["text"] for c in first["body"]["contents"]]
-    assert body[1] == "体育館" and body[2] == "現在地から約450m"
+    assert body[1] == "体育館（アリーナ）" and body[2] == "現在地から約450m"
     assert body[3] == "本日は休館日です（定休日）"  # Mondays
     assert first["hero"]["url"] == "http://madoguchi.test/liff/map/thumbs/arena.png"
     labels = [b["action"]["label"] for b in first["footer"]["contents"]]

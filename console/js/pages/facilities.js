@@ -19,7 +19,7 @@ const FACILITY = [
   { name: "name", label: "施設名", required: true },
   { name: "code", label: "施設コード", required: true, createOnly: true, hint: "半角英小文字・数字と - _（例 taiikukan）。あとから変えられません。" },
   { name: "kana", label: "よみがな", hint: "ひらがな。施設の検索に使います。" },
-  { name: "category", label: "分類", required: true, hint: "例 体育館、会議室、テニスコート" },
+  { name: "category", label: "分類", required: true, type: "kind", hint: "町の分類から選ぶか、新しい分類を入力します（例 会議室）。" },
   { name: "address", label: "住所" },
   { name: "phone", label: "電話番号" },
   { name: "latitude", label: "緯度（地図に表示）", type: "number", nullable: true, hint: "例 35.0116（空欄は地図に出しません）" },
@@ -154,6 +154,14 @@ function formFields(fields, row, editing) {
           : h("p", { class: "hint" }, "（まだ登録がありません）"));
       return { f, el };
     }
+    if (f.type === "kind") {
+      // The town's kinds offered by their names (GET /facility-kinds); a new word is kept as typed.
+      const list = h("datalist", { id: `kinds-${f.name}` }, f.kinds.map((k) => h("option", { value: k.label })));
+      const input = h("input", { name: f.name, value: kindLabel(f.kinds, v ?? ""), list: list.id, required: !!f.required, autocomplete: "off" });
+      const el = field(f.required ? `${f.label}（必須）` : f.label, input, f.hint);
+      el.append(list);
+      return { f, input, el };
+    }
     const input = f.type === "textarea" ? h("textarea", { name: f.name, rows: f.rows || "3" }, v ?? "")
       : f.type === "list" ? h("input", { name: f.name, value: (v || []).join(", ") })
       : f.type === "select" ? h("select", { name: f.name }, f.options.map(([k, l]) => h("option", { value: k, selected: String(v ?? "") === String(k) }, l)))
@@ -169,6 +177,7 @@ function formFields(fields, row, editing) {
       else {
         const text = input.value.trim();
         if (f.type === "list") { body[f.name] = text.split(/[,、，]/).map((x) => x.trim()).filter(Boolean); continue; }
+        if (f.type === "kind") { body[f.name] = f.kinds.find((k) => k.label === text || k.code === text)?.code ?? text; continue; }
         if (text === "") { if (f.nullable) body[f.name] = null; else if (!editing && !f.required) continue; else body[f.name] = ""; }
         else body[f.name] = f.type === "number" || f.number ? Number(text) : text;
       }
@@ -193,30 +202,31 @@ function settingsForm({ fields, row, editing, submitLabel, aria, send, cancel })
   return form;
 }
 
-// The demo's and common facility kinds in staff's words; a town's own Japanese 分類 is shown as written.
-const CATEGORY_LABELS = { arena: "体育館（アリーナ）", gymnasium: "体育館", budokan: "武道館", park: "公園", field: "球技場・運動広場",
-  multipurpose: "多目的広場", campsite: "キャンプ場", tennis: "テニスコート", dog_run: "ドッグラン", shelter: "避難所", pool: "プール",
-  hall: "ホール", meeting_room: "会議室", library: "図書館" };
-const categoryLabel = (code) => CATEGORY_LABELS[code] || code;
+// A facility's kind in the town's words (town.yml ``facilities.labels``, through GET /facility-kinds).
+const kindLabel = (kinds, code) => kinds.find((k) => k.code === code)?.label ?? code;
+// The facility fields with the town's kinds to offer for 分類.
+const facilityFields = (kinds) => FACILITY.map((f) => (f.type === "kind" ? { ...f, kinds } : f));
 
 export default async function facilities(main, ctx) {
   const edit = ctx.can("facilities.edit");
   const limited = Array.isArray(ctx.me.facility_ids);
   const id = Number(new URLSearchParams(location.hash.split("?")[1] || "").get("id")) || null;
   if (id) return detailPage(main, ctx, id, edit);
-  const rows = await api("GET", "/facilities");
+  const [rows, kinds] = await Promise.all([api("GET", "/facilities"), api("GET", "/facility-kinds")]);
   if (!location.hash.startsWith("#/facilities")) return;
   const table = h("table", { class: "facility-table" }, h("caption", {}, `施設（${rows.length}件）`),
     h("thead", {}, h("tr", {}, ["施設名", "分類", "住所", "公開", "操作"].map((t) => h("th", { scope: "col" }, t)))),
-    h("tbody", {}, rows.length ? rows.map((f) => h("tr", {}, h("th", { scope: "row" }, f.name), h("td", {}, categoryLabel(f.category)), h("td", {}, f.address),
+    h("tbody", {}, rows.length ? rows.map((f) => h("tr", {}, h("th", { scope: "row" }, f.name), h("td", {}, kindLabel(kinds, f.category)), h("td", {}, f.address),
       h("td", {}, f.visibility === "public" ? "公開" : "非公開"),
-      h("td", {}, h("a", { href: `#/facilities?id=${f.id}`, class: "button" }, edit ? `${f.name}の設定を開く` : `${f.name}の設定を見る`))))
+      // the visible 「設定を開く」, read with the facility's name (the row's header is its name on screen)
+      h("td", {}, h("a", { href: `#/facilities?id=${f.id}`, class: "button", "aria-label": edit ? `${f.name}の設定を開く` : `${f.name}の設定を見る` },
+        edit ? "設定を開く" : "設定を見る"))))
       : h("tr", {}, h("td", { colspan: "5" }, "施設が登録されていません。"))));
   const parts = [h("h1", {}, ctx.title),
     h("p", { class: "hint" }, "施設を選ぶと、基本情報・遵守事項・予約の条件・開館時間と、室場・予約枠・使用料・備品・利用目的を設定できます。休館日は「施設予約」の画面で登録します。"),
     limited ? h("p", { class: "notice" }, "あなたのアカウントは管理施設が限定されています。担当の施設だけが表示されます。") : null, table];
   if (edit && !limited) {
-    const form = settingsForm({ fields: FACILITY.filter((f) => ["name", "code", "kana", "category", "address"].includes(f.name)), row: {},
+    const form = settingsForm({ fields: facilityFields(kinds).filter((f) => ["name", "code", "kana", "category", "address"].includes(f.name)), row: {},
       editing: false, submitLabel: "登録する", aria: "施設の登録",
       send: async (body) => { const f = await api("POST", "/facilities", body); toast(`施設「${f.name}」を登録しました。続けて室場と予約枠を設定してください。`); location.hash = `#/facilities?id=${f.id}`; } });
     parts.push(h("section", { class: "card section", "aria-labelledby": "new-facility" }, h("h2", { id: "new-facility" }, "施設を登録する"), form));
@@ -225,15 +235,15 @@ export default async function facilities(main, ctx) {
 }
 
 async function detailPage(main, ctx, id, edit) {
-  const d = await api("GET", `/facilities/${id}`);
+  const [d, kinds] = await Promise.all([api("GET", `/facilities/${id}`), api("GET", "/facility-kinds")]);
   if (!location.hash.startsWith("#/facilities")) return;
   const reload = async (focus) => {
     await detailPage(main, ctx, id, edit);
     if (focus) main.querySelector(`#${focus}`)?.focus();
   };
-  const basics = edit ? settingsForm({ fields: [...FACILITY, ...CONDITIONS], row: d.facility, editing: true, submitLabel: "基本情報と予約の条件を保存する",
+  const basics = edit ? settingsForm({ fields: [...facilityFields(kinds), ...CONDITIONS], row: d.facility, editing: true, submitLabel: "基本情報と予約の条件を保存する",
     aria: "基本情報と予約の条件",
-    send: async (body) => { await api("PATCH", `/facilities/${id}`, body); toast("施設の設定を保存しました。"); await reload(); } }) : readOnly([...FACILITY, ...CONDITIONS], d.facility);
+    send: async (body) => { await api("PATCH", `/facilities/${id}`, body); toast("施設の設定を保存しました。"); await reload(); } }) : readOnly([...facilityFields(kinds), ...CONDITIONS], d.facility);
   const hours = edit ? settingsForm({ fields: HOURS, row: d.hours, editing: true, submitLabel: "開館時間を保存する", aria: "開館時間",
     send: async (body) => { await api("PUT", `/facilities/${id}/hours`, body); toast("開館時間を保存しました。"); await reload(); } }) : readOnly(HOURS, d.hours);
   const sections = LISTS.map((list) => listSection(list, d, edit, reload));
@@ -256,7 +266,7 @@ function sharedOf(unit, d) { return shared(d).filter((a) => unit.area_ids.includ
 function readOnly(fields, row) {
   return h("dl", { class: "facts" }, fields.filter((f) => !f.heading).flatMap((f) => [h("dt", {}, f.label), h("dd", {},
     f.type === "check" ? (row[f.name] ? "はい" : "いいえ") : f.type === "checks" ? (row[f.name] || []).map((v) => label(f.options, v)).join("・")
-      : f.type === "select" ? label(f.options, row[f.name]) : f.type === "list" ? (row[f.name] || []).join("、") : String(row[f.name] ?? ""))]));
+      : f.type === "select" ? label(f.options, row[f.name]) : f.type === "kind" ? kindLabel(f.kinds, row[f.name] ?? "") : f.type === "list" ? (row[f.name] || []).join("、") : String(row[f.name] ?? ""))]));
 }
 
 function listSection(list, d, edit, reload) {
