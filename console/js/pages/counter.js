@@ -43,8 +43,9 @@ function applyOcr(doc, kind, values) {
   const member = (i) => { while (ms.length <= i) ms.push(emptyMember()); return ms[i]; };
   for (const [key, v] of Object.entries(values)) {
     if (!v) continue;
-    const m = key.match(/^(name|kana|birth_date|sex|relationship|resident_code)(2?)$/);
-    if (m) { member(m[2] ? 1 : 0)[m[1]] = v; continue; }
+    // name, kana, … are the certificate's first person; name2 … name8 its N-th person (member N-1).
+    const m = key.match(/^(name|kana|birth_date|sex|relationship|resident_code)(\d*)$/);
+    if (m) { member(m[2] ? Math.max(0, Number(m[2]) - 1) : 0)[m[1]] = v; continue; }
     if (key === "head" || key === "moved_on") h_[key] = v;
     else if (key === "issuer") h_.origin = v.replace(/長$/, "");
     else if (key === "new_address") h_.new_address.text = v;
@@ -119,8 +120,9 @@ export default async function counter(main, ctx) {
       const input = h("input", { name: `ocr.${key}`, value: v.value });
       inputs[key] = input;
       const low = v.confidence < 0.6;
-      return h("tr", {}, h("th", { scope: "row" }, h("label", { for: input.id || (input.id = `ocr-${key}`) }, key)),
-        h("td", {}, input), h("td", {}, `${Math.round(v.confidence * 100)}%${low ? "（要確認）" : ""}`));
+      const blank = !v.value && !v.raw;  // nothing printed there (a certificate's unused rows)
+      return h("tr", {}, h("th", { scope: "row" }, h("label", { for: input.id || (input.id = `ocr-${key}`) }, v.label || key)),
+        h("td", {}, input), h("td", {}, blank ? "空欄" : `${Math.round(v.confidence * 100)}%${low ? "（要確認）" : ""}`));
     });
     const apply = h("button", { type: "button", onclick: async () => {
       const values = Object.fromEntries(Object.entries(inputs).map(([k, i]) => [k, i.value.trim()]));
