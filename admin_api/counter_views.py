@@ -129,6 +129,8 @@ class OcrValue(BaseModel):
     raw: str = ""
     #: The counter's name for the field (「氏名（3人目）」), shown beside the value when staff check it.
     label: str = ""
+    #: Nothing printed there (a certificate's unused rows, 「以下余白」): the value is empty, not unread.
+    blank: bool = False
 
 
 class OcrOut(BaseModel):
@@ -382,7 +384,7 @@ def _layout_for(desk: CounterDesk, kind: str, key: str | None, stored: dict[str,
               description="kind = tenshutsu（転出証明書）| zairyu（在留カード・特別永住者証明書）| menkyo（運転免許証）| "
                           "mynumber（マイナンバーカード券面）。layout を省くとその種類の最初の定義体。"
                           "結果は fields.<項目>.value / confidence（0〜1）/ label（項目の名前: 氏名（3人目）など）。"
-                          "何も印字されていない領域は空の値。生年月日などの日付は ISO（YYYY-MM-DD）。",
+                          "何も印字されていない領域（以下余白を含む）は空の値で blank が true。生年月日などの日付は ISO（YYYY-MM-DD）。",
               errors={415: "multipart/form-data ではない", 422: "画像・種類・定義体の誤り"})
 async def read_counter_document(call: Call) -> OcrOut:
     from civic.counter.layout_store import stored_layouts
@@ -408,7 +410,8 @@ async def read_counter_document(call: Call) -> OcrOut:
                          after={"kind": kind, "layout": layout.key, "fields": len(values),
                                 "seconds": round(seconds, 2)})
     return OcrOut(kind=kind, layout=layout.key, engine=desk.engine().name, seconds=round(seconds, 3),
-                  fields={k: OcrValue(value=v.value, confidence=v.confidence, raw=v.raw, label=known_label(kind, k))
+                  fields={k: OcrValue(value=v.value, confidence=v.confidence, raw=v.raw, label=known_label(kind, k),
+                                        blank=v.blank)
                           for k, v in values.items()})
 
 

@@ -11,10 +11,13 @@ from typing import Any
 import aiohttp
 import pypdfium2 as pdfium
 import pytest
+from PIL import Image
 
 from civic.counter.forms import normalise
+from civic.counter.ocr.engines import Word
 from civic.counter.ocr.layouts import KNOWN_FIELDS, MAX_PERSONS, LayoutProblem, load_dir, parse_layout
-from civic.counter.ocr.samples import distort, render, sample_values
+from civic.counter.ocr.reader import load, read_fields
+from civic.counter.ocr.samples import distort, png_bytes, render, sample_values
 from civic.counter.pdf import render_form
 from tests.counter.conftest import TOWN, Counter, tennyu
 
@@ -64,8 +67,34 @@ async def test_a_four_person_certificate_is_read_with_labels_and_empty_rows(coun
     right = sum(read[k]["value"] == v for k, v in truth.items())
     assert right >= 0.8 * len(truth), (right, len(truth))
     # the rows of persons 5 … 8 are blank on this certificate: nothing is made up from them
-    unused = {k: v["value"] for k, v in read.items() if k[-1] in "5678"}
-    assert len(unused) == 24 and set(unused.values()) == {""}, unused
+    unused = {k: (v["value"], v["blank"]) for k, v in read.items() if k[-1] in "5678"}
+    assert len(unused) == 24 and set(unused.values()) == {("", True)}, unused
+    assert not any(read[k]["blank"] for k in truth)
+
+
+class _Filler:
+    """An engine that reads 「以下 余白」 in every region it is asked about (and counts them)."""
+
+    name = "filler"
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    def read(self, image: Image.Image) -> list[Word]:
+        return []
+
+    def single_line(self, image: Image.Image, *, japanese: bool = False) -> list[Word]:
+        self.asked += 1
+        return [Word("以下", 0.9, (0, 0, 10, 10)), Word("余白", 0.9, (12, 0, 10, 10))]
+
+
+def test_unprinted_regions_and_the_filler_after_the_last_person_are_blank() -> None:
+    printed, _ = sample_values("tenshutsu", random.Random(3), persons=2)
+    printed["name3"] = "以下余白"
+    engine = _Filler()
+    read = read_fields(load(png_bytes(render(HOUSEHOLD, printed))), HOUSEHOLD, engine)
+    assert engine.asked == 5 + 2 * 6 + 1  # the regions with ink only: household, 2 persons, 「以下余白」
+    assert all(v.blank and v.value == "" for v in read.values()), {k: v for k, v in read.items() if not v.blank}
 
 
 def _member(k: int, *, foreign: bool) -> dict[str, Any]:

@@ -6,7 +6,8 @@
    outer frame or its print), so a shifted, rescaled photo maps onto the definition.
 3. Cut each field's region (with a little margin), stack the cuts into one image, one engine call per
    document, and give each word to the cut it lies in.
-   A region with no ink (a certificate's unused rows) is not read: its value is empty.
+   A region with no ink (a certificate's unused rows) is not read: its value is empty and ``blank``;
+   so is one that reads 「以下余白」 (printed after a certificate's last person).
 4. Clean each value by its type (``civic.counter.ocr.layouts``): dates to ISO, 男/女, digits, …
    A value that does not fit its type is returned as read with a low confidence, for staff to correct.
 """
@@ -40,6 +41,11 @@ class FieldValue:
     value: str
     confidence: float
     raw: str
+    #: Nothing printed in the region (no ink, or only 「以下余白」 after a certificate's last person).
+    blank: bool = False
+
+
+_SPACE_FILLER = re.compile(r"(以下)?余白")
 
 
 def load(data: bytes) -> Image.Image:
@@ -236,7 +242,7 @@ def read_fields(image: Image.Image, layout: Layout, engine: Engine) -> dict[str,
         ratio = CUT_HEIGHT / max(1, cut.height)
         cut = cut.resize((max(1, int(cut.width * ratio)), CUT_HEIGHT), Image.Resampling.LANCZOS)
         cuts.append((region, cut))
-    out = {r.name: FieldValue("", 0.0, "") for r in layout.fields}
+    out = {r.name: FieldValue("", 0.0, "", blank=True) for r in layout.fields}
     if not cuts:
         return out
     width = max(c.width for _, c in cuts) + 2 * GAP
@@ -270,6 +276,8 @@ def read_fields(image: Image.Image, layout: Layout, engine: Engine) -> dict[str,
     for region, _ in cuts:
         found = sorted((w for w in by_field[region.name] if _meaningful(w.text)), key=lambda w: w.box[0])
         raw = " ".join(w.text for w in found)
+        if _SPACE_FILLER.fullmatch(re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw))):
+            continue  # 「以下余白」: the certificate's persons end here
         value, fits = clean(region, raw)
         confidence = sum(w.confidence for w in found) / len(found) if found else 0.0
         out[region.name] = FieldValue(value, round(confidence if fits else confidence * 0.3, 3), raw)

@@ -120,9 +120,8 @@ export default async function counter(main, ctx) {
       const input = h("input", { name: `ocr.${key}`, value: v.value });
       inputs[key] = input;
       const low = v.confidence < 0.6;
-      const blank = !v.value && !v.raw;  // nothing printed there (a certificate's unused rows)
       return h("tr", {}, h("th", { scope: "row" }, h("label", { for: input.id || (input.id = `ocr-${key}`) }, v.label || key)),
-        h("td", {}, input), h("td", {}, blank ? "空欄" : `${Math.round(v.confidence * 100)}%${low ? "（要確認）" : ""}`));
+        h("td", {}, input), h("td", {}, v.blank ? "空欄（印字なし）" : `${Math.round(v.confidence * 100)}%${low ? "（要確認）" : ""}`));
     });
     const apply = h("button", { type: "button", onclick: async () => {
       const values = Object.fromEntries(Object.entries(inputs).map(([k, i]) => [k, i.value.trim()]));
