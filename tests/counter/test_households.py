@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -135,3 +136,12 @@ def test_a_household_longer_than_a_page_goes_on_with_its_headings() -> None:
     every = "".join(pages)
     assert all(every.count(m["name"]) == 1 for m in members)  # each member once: none lost at a page break
     assert "備考" not in "".join(pages[:-1])
+
+
+def test_a_sample_household_certificate_from_the_command_line(tmp_path: Path, capsys: Any) -> None:
+    from civic.counter.ocr.samples import main
+
+    assert main(["tenshutsu-setai", str(tmp_path / "h.jpg"), "--persons", "4", "--town", str(TOWN)]) == 0
+    assert "tenshutsu-setai, 4人" in capsys.readouterr().out
+    with Image.open(tmp_path / "h.jpg") as image:
+        assert image.format == "JPEG" and image.height > image.width  # the portrait household layout
