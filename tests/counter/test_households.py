@@ -40,6 +40,15 @@ def test_persons_two_to_eight_are_known_fields_of_a_certificate() -> None:
     with pytest.raises(LayoutProblem) as exc:
         parse_layout({**HOUSEHOLD.as_json(), "fields": [{"name": "name9", "box": [0.1, 0.1, 0.3, 0.05]}]})
     assert exc.value.field == "fields.0.name"
+    assert "2〜8人目は name2・kana3 のように末尾に番号" in exc.value.message and "name7" not in exc.value.message
+
+
+async def test_a_household_definition_is_imported_and_exported_through_the_api(counter: Counter) -> None:
+    raw = {**HOUSEHOLD.as_json(), "key": "kurume-setai", "name": "転出証明書（久留米市・世帯）"}
+    saved = await counter.call("PUT", "/counter/layouts/kurume-setai", json=raw, expect=200)
+    assert saved == raw and await counter.call("GET", "/counter/layouts/kurume-setai") == raw
+    rows = {r["key"]: r for r in await counter.call("GET", "/counter/layouts")}
+    assert rows["kurume-setai"]["fields"] == 5 + 6 * 8 and rows["tenshutsu-setai"]["shipped"]
 
 
 def test_a_sample_certificate_lists_the_persons_asked_for() -> None:

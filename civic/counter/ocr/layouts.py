@@ -71,6 +71,14 @@ def known_label(kind: str, name: str) -> str:
     return next((label for n, label, _ in KNOWN_FIELDS.get(kind, ()) if n == name), name)
 
 
+def _listed(kind: str) -> str:
+    """The known field names, persons 2 … 8 said once (not 48 names)."""
+    names = [n for n, _, _ in KNOWN_FIELDS[kind]]
+    first = [n for n in names if not n[-1].isdigit()]
+    more = "" if len(first) == len(names) else f"。2〜{MAX_PERSONS}人目は name2・kana3 のように末尾に番号"
+    return ", ".join(sorted(first)) + more
+
+
 @dataclass(frozen=True)
 class Region:
     name: str
@@ -122,7 +130,7 @@ def parse_layout(raw: Any) -> Layout:
         known = {n for n, _, _ in KNOWN_FIELDS[kind]}
         if fname not in known:
             raise LayoutProblem(f"{path}.name", f"項目名 {fname} は{DOC_KINDS[kind]}の項目にありません"
-                                                f"（使える項目: {', '.join(sorted(known))}）。")
+                                                f"（使える項目: {_listed(kind)}）。")
         if fname in seen:
             raise LayoutProblem(f"{path}.name", f"項目名 {fname} が重複しています。")
         seen.add(fname)
