@@ -52,6 +52,8 @@ async def test_a_whole_tennyu_at_the_counter(tmp_path: Path) -> None:
         await page.get_by_role("button", name="読み取る").click()
         await expect(page.get_by_role("table", name="読み取った項目")).to_be_visible(timeout=WAIT)
         await looked_at(page, "counter-ocr")
+        shown = await page.get_by_role("img", name="読み取った転出証明書の画像").bounding_box()
+        assert shown is not None and shown["height"] > 400, shown  # not the 20rem thumbnail: rows can be compared
         # each value beside its Japanese name; the certificate's unused rows are blank, not made up
         await expect(page.get_by_label("氏名（4人目）", exact=True)).not_to_have_value("")
         await expect(page.locator("tr", has=page.get_by_label("氏名（5人目）", exact=True))).to_contain_text("空欄（印字なし）")

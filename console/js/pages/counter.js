@@ -140,7 +140,11 @@ export default async function counter(main, ctx) {
     } }, current ? "読み取った内容を届書に反映" : "読み取った内容で届書を作る");
     const scanned = file.files[0];
     const keepRead = h("input", { type: "checkbox", name: "keep", checked: true });
-    const preview = h("img", { src: URL.createObjectURL(file.files[0]), alt: `読み取った${DOCS[read.kind]}の画像`, class: "handover-image" });
+    // The image stays beside the table while staff scroll a household's rows, as large as the column; the
+    // link opens it full size to compare a small print.
+    const imageUrl = URL.createObjectURL(file.files[0]);
+    const preview = h("div", { class: "ocr-preview" }, h("img", { src: imageUrl, alt: `読み取った${DOCS[read.kind]}の画像` }),
+      h("a", { href: imageUrl, target: "_blank", rel: "noopener" }, "画像を別のタブで原寸表示する"));
     ocrOut.replaceChildren(h("p", { class: "hint" }, `定義体 ${read.layout}（${read.engine}、${read.seconds}秒）。読み取った値を画像と見比べ、直してから反映してください。`),
       h("div", { class: "split" }, h("div", { class: "table-wrap" }, h("table", {}, h("caption", {}, "読み取った項目"),
         h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "項目"), h("th", { scope: "col" }, "値"), h("th", { scope: "col" }, "確からしさ"))),
