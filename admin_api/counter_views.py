@@ -25,7 +25,7 @@ from civic.counter import services
 from civic.counter.desk import CounterDesk
 from civic.counter.forms import DONE, KINDS, REVIEW, STATUSES, FormProblem, missing, normalise, shown
 from civic.counter.models import CounterForm
-from civic.counter.ocr.layouts import DOC_KINDS, Layout, LayoutProblem, parse_layout
+from civic.counter.ocr.layouts import DOC_KINDS, Layout, LayoutProblem, known_label, parse_layout
 from civic.counter.ocr.reader import UnreadableImage, load, read_fields
 from civic.counter.pdf import MASK, render_form
 from civic.procedures.payload import PayloadError, join_texts
@@ -127,6 +127,10 @@ class OcrValue(BaseModel):
     value: str
     confidence: float
     raw: str = ""
+    #: The counter's name for the field (「氏名（3人目）」), shown beside the value when staff check it.
+    label: str = ""
+    #: Nothing printed there (a certificate's unused rows, 「以下余白」): the value is empty, not unread.
+    blank: bool = False
 
 
 class OcrOut(BaseModel):
@@ -379,7 +383,8 @@ def _layout_for(desk: CounterDesk, kind: str, key: str | None, stored: dict[str,
               permission=WRITE, response=OcrOut,
               description="kind = tenshutsu（転出証明書）| zairyu（在留カード・特別永住者証明書）| menkyo（運転免許証）| "
                           "mynumber（マイナンバーカード券面）。layout を省くとその種類の最初の定義体。"
-                          "結果は fields.<項目>.value / confidence（0〜1）。生年月日などの日付は ISO（YYYY-MM-DD）。",
+                          "結果は fields.<項目>.value / confidence（0〜1）/ label（項目の名前: 氏名（3人目）など）。"
+                          "何も印字されていない領域（以下余白を含む）は空の値で blank が true。生年月日などの日付は ISO（YYYY-MM-DD）。",
               errors={415: "multipart/form-data ではない", 422: "画像・種類・定義体の誤り"})
 async def read_counter_document(call: Call) -> OcrOut:
     from civic.counter.layout_store import stored_layouts
@@ -405,7 +410,9 @@ async def read_counter_document(call: Call) -> OcrOut:
                          after={"kind": kind, "layout": layout.key, "fields": len(values),
                                 "seconds": round(seconds, 2)})
     return OcrOut(kind=kind, layout=layout.key, engine=desk.engine().name, seconds=round(seconds, 3),
-                  fields={k: OcrValue(value=v.value, confidence=v.confidence, raw=v.raw) for k, v in values.items()})
+                  fields={k: OcrValue(value=v.value, confidence=v.confidence, raw=v.raw, label=known_label(kind, k),
+                                        blank=v.blank)
+                          for k, v in values.items()})
 
 
 # ---- the resident's QR code -----------------------------------------------------------------------

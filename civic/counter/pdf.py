@@ -5,12 +5,17 @@ order of the rows; a town changes its layout by its own JSON (``content/<town>/c
 Text is set in IPAmj明朝 (Debian ``fonts-ipamj-mincho``: the 戸籍統一文字 and 住基ネット統一文字), embedded
 as a subset. ``masked=True`` prints the same 届書 with 個人番号 and 住民票コード hidden — the version a role
 without ``counter.numbers`` is given (§(5) u, v).
+
+A household too long for the paper (A4 holds 8 members even with every foreign member's extra line of
+在留資格 …; a 届書 takes up to 30) goes on to the next page: its title says 「2枚目（続き）」 with the
+受付番号, the table's headings are repeated, and 備考・確認番号 come after the last member.
 """
 
 from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -58,6 +63,17 @@ def _font() -> str:
     return name
 
 
+def _wrap(items: list[str], fits: Callable[[str], bool]) -> list[str]:
+    """Items joined by 「　」 into lines that fit (an item too long alone is a line of its own)."""
+    lines: list[str] = []
+    for item in items:
+        if lines and fits(f"{lines[-1]}　{item}"):
+            lines[-1] = f"{lines[-1]}　{item}"
+        else:
+            lines.append(item)
+    return lines
+
+
 def render_form(doc: dict[str, Any], *, number: str, status: str, today: date, layout: FormLayout | None = None,
                 masked: bool = False) -> bytes:
     from reportlab.lib.pagesizes import A3, A4
@@ -101,19 +117,50 @@ def render_form(doc: dict[str, Any], *, number: str, status: str, today: date, l
     row("転入前の市区町村", h["origin"])
     row("世帯主", h["head"])
     y -= 5 * mm
-    x = left
-    c.setFont(font, 9)
-    for _, heading, w in layout.columns:
-        c.rect(x, y - 7 * mm, w * mm, 7 * mm)
-        c.drawString(x + 1.5 * mm, y - 5 * mm, heading)
-        x += w * mm
-    y -= 7 * mm
+    bottom, page = 15 * mm, 1
+
+    def headings() -> None:
+        nonlocal y
+        x = left
+        c.setFont(font, 9)
+        for _, heading, w in layout.columns:
+            c.rect(x, y - 7 * mm, w * mm, 7 * mm)
+            c.drawString(x + 1.5 * mm, y - 5 * mm, heading)
+            x += w * mm
+        y -= 7 * mm
+
+    def next_page() -> None:
+        """A household too long for the page goes on: the next page says whose 届書 it continues."""
+        nonlocal y, page
+        c.showPage()
+        page += 1
+        y = height - 20 * mm
+        c.setFont(font, 12)
+        c.drawString(left, y, f"{layout.title}（{KINDS[doc['kind']]}）　{page}枚目（続き）")
+        c.setFont(font, 9)
+        c.drawRightString(width - 15 * mm, y + 6 * mm, f"受付番号 {number}　状態 {STATUSES.get(status, status)}")
+        if masked:
+            c.drawRightString(width - 15 * mm, y - 6 * mm, "（マスキング済み: 個人番号・住民票コードを伏せています）")
+        y -= 12 * mm
+
+    line_width = width - 2 * left - 4 * mm
+    headings()
     for m in doc["members"]:
         values = dict(m)
         values["birth_text"] = birth_text(date.fromisoformat(m["birth_date"]), today) if m["birth_date"] else ""
         code, number_ = (MASK, MASK) if masked else (m["resident_code"], m["individual_number"])
         values["numbers"] = " / ".join(v for v in (code if m["resident_code"] else "",
                                                    number_ if m["individual_number"] else "") if v)
+        extra = [f"国籍・地域 {m['nationality']}"] if m["nationality"] else []
+        extra += [f"本籍 {m['honseki']}"] if m["honseki"] else []
+        extra += [f"筆頭者 {m['hittousha']}"] if m["hittousha"] else []
+        extra += [f"在留資格 {m['stay_status']}"] if m["stay_status"] else []
+        extra += [f"在留期間 {m['stay_period']}"] if m["stay_period"] else []
+        extra += [f"在留カード等番号 {MASK if masked else m['card_number']}"] if m["card_number"] else []
+        lines = _wrap(extra, lambda text: c.stringWidth(text, font, 8) <= line_width)
+        if y - (10 + (6 + 4.5 * (len(lines) - 1) if lines else 0)) * mm < bottom:
+            next_page()
+            headings()
         x = left
         for key, _, w in layout.columns:
             c.rect(x, y - 10 * mm, w * mm, 10 * mm)
@@ -125,16 +172,13 @@ def render_form(doc: dict[str, Any], *, number: str, status: str, today: date, l
             c.drawString(x + 1.5 * mm, y - 6.5 * mm, text)
             x += w * mm
         y -= 10 * mm
-        extra = [f"国籍・地域 {m['nationality']}"] if m["nationality"] else []
-        extra += [f"本籍 {m['honseki']}"] if m["honseki"] else []
-        extra += [f"筆頭者 {m['hittousha']}"] if m["hittousha"] else []
-        extra += [f"在留資格 {m['stay_status']}"] if m["stay_status"] else []
-        extra += [f"在留期間 {m['stay_period']}"] if m["stay_period"] else []
-        extra += [f"在留カード等番号 {MASK if masked else m['card_number']}"] if m["card_number"] else []
-        if extra:
+        if lines:
             c.setFont(font, 8)
-            c.drawString(left + 2 * mm, y - 4 * mm, "　".join(extra))
-            y -= 6 * mm
+            for i, text in enumerate(lines):
+                c.drawString(left + 2 * mm, y - 4 * mm - 4.5 * mm * i, text)
+            y -= (6 + 4.5 * (len(lines) - 1)) * mm
+    if y - (5 + 18 + 9) * mm < bottom:  # 備考 and 確認番号 stay together, after the last member
+        next_page()
     y -= 5 * mm
     row("備考", h["remarks"], height_mm=18)
     row("確認番号・メモ", "　".join(v for v in (h["confirmation"], h["memo"]) if v))

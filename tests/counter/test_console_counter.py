@@ -1,6 +1,7 @@
 """A whole 転入 at the counter in headless Chromium: the resident's QR code, OCR of the 転出証明書 with one
 field corrected, a check-digit error shown beside its field, the layout view, the PDF, search, 差戻 and
-完了 — against the counter role's own service (no LINE), axe-core on each state."""
+完了 — against the counter role's own service (no LINE), axe-core on each state. The certificate lists a
+household of 4 (the demo's household layout): 4 members are filled; a typed 届書 grows to 8 members."""
 
 from __future__ import annotations
 
@@ -24,15 +25,15 @@ WAIT = 60_000
 
 
 async def test_a_whole_tennyu_at_the_counter(tmp_path: Path) -> None:
-    layout = load_dir(TOWN / "counter" / "layouts")["midori-tenshutsu"]
-    printed, truth = sample_values("tenshutsu", random.Random(5))
+    layout = load_dir(TOWN / "counter" / "layouts")["tenshutsu-setai"]
+    printed, truth = sample_values("tenshutsu", random.Random(5), persons=4)
     # what the resident prepared at home: the same household as on the certificate
     ticket = Ticket("tennyu", (1,), {}, Household(
         (Person(truth["name"], truth["kana"], date.fromisoformat(truth["birth_date"]), truth["sex"], "世帯主"),),
         (Address("new", "8380000", "福岡県みどり郡みどり町", "大字緑川861番地"),)), datetime.now(UTC))
     sealed = QrKeyring(QR_KEY).seal(ticket)
     scan = tmp_path / "tenshutsu.jpg"
-    scan.write_bytes(distort(render(layout, printed), random.Random(6)))
+    scan.write_bytes(distort(render(layout, printed), random.Random(6), strength=0.3))
     async with counter_service(tmp_path) as base, chromium() as browser:
         context, page, errors = await signed_in(browser, base)
         await expect(page.get_by_role("heading", name="書かない窓口", level=1)).to_be_visible(timeout=WAIT)
@@ -46,13 +47,27 @@ async def test_a_whole_tennyu_at_the_counter(tmp_path: Path) -> None:
         await expect(page.locator('[name="members.0.name"]')).to_have_value(truth["name"])
         # 2. OCR of the 転出証明書, shown beside the image; one field corrected before it is used
         await page.get_by_label("書類の種類").select_option("tenshutsu")
+        await page.get_by_label("様式（定義体）").select_option(label="転出証明書（世帯員の一覧・8人までの様式）")
         await page.get_by_label("書類の画像").set_input_files(str(scan))
         await page.get_by_role("button", name="読み取る").click()
         await expect(page.get_by_role("table", name="読み取った項目")).to_be_visible(timeout=WAIT)
         await looked_at(page, "counter-ocr")
+        shown = await page.get_by_role("img", name="読み取った転出証明書の画像").bounding_box()
+        assert shown is not None and shown["height"] > 400, shown  # not the 20rem thumbnail: rows can be compared
+        # each value beside its Japanese name; the certificate's unused rows are blank, not made up
+        await expect(page.get_by_label("氏名（4人目）", exact=True)).not_to_have_value("")
+        await expect(page.locator("tr", has=page.get_by_label("氏名（5人目）", exact=True))).to_contain_text("空欄（印字なし）")
         await page.locator('[name="ocr.address"]').fill(truth["address"])  # staff correct what OCR read
+        persons = ("", "2", "3", "4")
+        for n in persons:  # ... and the dates and sexes, which the 届書 checks on saving
+            await page.locator(f'[name="ocr.birth_date{n}"]').fill(truth[f"birth_date{n}"])
+            await page.locator(f'[name="ocr.sex{n}"]').fill(truth[f"sex{n}"])
+        names = [await page.locator(f'[name="ocr.name{n}"]').input_value() for n in persons]
         await page.get_by_role("button", name="読み取った内容を届書に反映").click()
         await expect(page.locator('[name="household.old_address.text"]')).to_have_value(truth["address"], timeout=WAIT)
+        for i, name in enumerate(names):  # the certificate's N-th person is member N
+            await expect(page.locator(f'[name="members.{i}.name"]')).to_have_value(name)
+        await expect(page.locator('[name="members.4.name"]')).to_have_count(0)
         await expect(page.locator('[name="household.origin"]')).not_to_have_value("")
         # the certificate read is kept on the 届書, its 住民票コード masked from the layout (§(4) e, §(5) u)
         kept = page.get_by_role("listitem").filter(has_text="転出証明書（1 ページ")
@@ -65,11 +80,10 @@ async def test_a_whole_tennyu_at_the_counter(tmp_path: Path) -> None:
         await expect(number).to_have_attribute("aria-invalid", "true")
         await number.fill("123456789018")
         # what OCR may have missed on the certificate, as staff would complete it from the paper
-        for key, value in (("members.0.relationship", "世帯主"), ("members.1.relationship", truth["relationship2"]),
-                           ("members.1.kana", truth["kana2"]), ("members.1.name", truth["name2"]),
-                           ("members.1.birth_date", truth["birth_date2"]), ("household.moved_on", truth["moved_on"])):
-            await page.locator(f'[name="{key}"]').fill(value)
-        await page.locator('[name="members.1.sex"]').select_option(truth["sex2"])
+        await page.locator('[name="household.moved_on"]').fill(truth["moved_on"])
+        for i, n in enumerate(persons):
+            for key in ("relationship", "kana", "name"):
+                await page.locator(f'[name="members.{i}.{key}"]').fill(truth[f"{key}{n}"])
         await page.locator('[name="household.head"]').fill(truth["name"])
         await page.get_by_role("button", name="保存する").click()
         await expect(page.get_by_role("status").filter(has_text="保存しました")).to_be_visible(timeout=WAIT)
@@ -101,6 +115,21 @@ async def test_a_whole_tennyu_at_the_counter(tmp_path: Path) -> None:
         await expect(page.locator("#c-form")).to_contain_text("完了", timeout=WAIT)
         await expect(page.get_by_role("table", name="状態の履歴")).to_contain_text("前住所の番地を確認してください")
         await looked_at(page, "counter-done")
+        # 7. a household of 8, typed: every member is drawn, and the layout view still jumps to each input
+        await page.get_by_role("button", name="手入力で作る（OCR をとばす）").click()
+        await expect(page.locator("#c-form")).to_contain_text("作成中", timeout=WAIT)
+        for i in range(1, 8):
+            await page.get_by_role("button", name="世帯員を追加").click()
+            await expect(page.locator(f'[name="members.{i}.name"]')).to_be_visible(timeout=WAIT)
+        await expect(page.locator("fieldset legend").filter(has_text="世帯員")).to_have_count(8)
+        await page.locator('[name="members.7.name"]').fill("山田八郎")
+        await page.get_by_role("button", name="保存する").click()
+        drawn = page.get_by_test_id("form-layout")
+        await expect(drawn.get_by_role("row")).to_have_count(13, timeout=WAIT)  # 4 household rows, 8 members, 備考
+        await expect(drawn.get_by_role("button", name="世帯員8の氏名を入力する")).to_contain_text("山田八郎")
+        await drawn.get_by_role("button", name="世帯員8の氏名を入力する").click()
+        await expect(page.locator('[name="members.7.name"]')).to_be_focused()
+        await looked_at(page, "counter-form-8")
         await context.close()
         assert errors == [], errors
         print(f"\nQR scan to a printable 異動届 in the browser: {printable:.1f} s")

@@ -46,7 +46,7 @@ async def test_a_layout_drawn_on_a_sample_reads_a_fresh_scan(tmp_path: Path) -> 
         context, page, errors = await signed_in(browser, base)
         await expect(page.get_by_role("link", name="様式の定義")).to_be_visible(timeout=WAIT)
         await page.get_by_role("link", name="様式の定義").click()
-        await expect(page.get_by_role("table", name="定義体 4件")).to_be_visible(timeout=WAIT)
+        await expect(page.get_by_role("table", name="定義体 5件")).to_be_visible(timeout=WAIT)
         await looked_at(page, "counter-layouts-list")
         # 1. the new definition: kind, key, name, and the sample straightened to its frame
         await page.get_by_label("書類の種類").select_option("tenshutsu")
@@ -112,7 +112,7 @@ async def test_a_layout_drawn_on_a_sample_reads_a_fresh_scan(tmp_path: Path) -> 
         await looked_at(page, "counter-layouts-drawn")
         # 5. saved: in the list, and read by the counter's OCR on a fresh scan
         await page.get_by_role("button", name="保存する").click()
-        await expect(page.get_by_role("table", name="定義体 5件")).to_contain_text("転出証明書（久留米市）", timeout=WAIT)
+        await expect(page.get_by_role("table", name="定義体 6件")).to_contain_text("転出証明書（久留米市）", timeout=WAIT)
         fresh = tmp_path / "fresh.jpg"
         truth2 = _scan(fresh, 81)
         form = aiohttp.FormData()
@@ -133,7 +133,7 @@ async def test_a_layout_drawn_on_a_sample_reads_a_fresh_scan(tmp_path: Path) -> 
         await expect(page.locator('[name="ocr.name"]')).to_have_value(truth2["name"])
         await expect(page.locator('[name="ocr.kana"]')).to_have_count(0)
         await page.get_by_role("link", name="様式の定義").click()
-        await expect(page.get_by_role("table", name="定義体 5件")).to_be_visible(timeout=WAIT)
+        await expect(page.get_by_role("table", name="定義体 6件")).to_be_visible(timeout=WAIT)
         # 6. an imported definition with a box outside the frame: the error names the region
         bad = SHIPPED.as_json()
         bad["key"] = "broken-tenshutsu"
@@ -151,18 +151,18 @@ async def test_a_layout_drawn_on_a_sample_reads_a_fresh_scan(tmp_path: Path) -> 
         await asyncio.to_thread(good.write_text, json.dumps(minimal, ensure_ascii=False), encoding="utf-8")
         await page.get_by_label("定義体の JSON ファイル").set_input_files(str(good))
         await page.get_by_role("button", name="取り込む").click()
-        await expect(page.get_by_role("table", name="定義体 6件")).to_contain_text("転出証明書（鳥栖市）", timeout=WAIT)
+        await expect(page.get_by_role("table", name="定義体 7件")).to_contain_text("転出証明書（鳥栖市）", timeout=WAIT)
         await expect(page.get_by_role("heading", name="定義体を直す: tosu-tenshutsu")).to_be_visible()
         await expect(page.locator('[name="fields.0.label"]')).to_have_value("氏名")  # the field's own label
         # 7. deleted after a confirmation; only the two staff added offer 削除, the town's four files none
-        listing = page.get_by_role("table", name="定義体 6件")
+        listing = page.get_by_role("table", name="定義体 7件")
         await expect(listing.get_by_role("button", name="削除")).to_have_count(2)
         await listing.get_by_role("button", name="転出証明書（鳥栖市） を削除").click()
         dialog = page.get_by_role("dialog")
         await expect(dialog).to_contain_text("定義体「転出証明書（鳥栖市）」（tosu-tenshutsu）を削除しますか", timeout=WAIT)
         await looked_at(page, "counter-layouts-delete")
         await dialog.get_by_role("button", name="削除する").click()
-        await expect(page.get_by_role("table", name="定義体 5件")).not_to_contain_text("鳥栖市", timeout=WAIT)
+        await expect(page.get_by_role("table", name="定義体 6件")).not_to_contain_text("鳥栖市", timeout=WAIT)
         await context.close()
         assert errors == [], errors
 

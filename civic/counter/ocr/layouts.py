@@ -36,14 +36,17 @@ TYPE_LABELS: dict[str, str] = {"text": "文字", "kana": "ふりがな", "latin"
                                "card_number": "在留カード番号（英2・数8・英2）"}
 _MEMBER = (("name", "氏名", "text"), ("kana", "ふりがな", "kana"), ("birth_date", "生年月日", "date"),
            ("sex", "性別", "sex"), ("relationship", "続柄", "text"), ("resident_code", "住民票コード", "digits"))
+#: A 転出証明書 lists every member moving: persons 2 … ``MAX_PERSONS`` have their own fields.
+MAX_PERSONS = 8
 #: The fields the counter knows, per kind of document (name, label, usual type): the 届書 screen puts each
-#: where it belongs (``name2`` … : the certificate's second person). A definition names only these, so a
-#: region drawn or imported for a new town's 転出証明書 lands in the 届書 (§(4) b イ).
+#: where it belongs (``name2`` … ``name8``: the certificate's second to eighth person, members 1 … 7 of the
+#: 届書). A definition names only these, so a region drawn or imported for a new town's 転出証明書 lands in
+#: the 届書 (§(4) b イ).
 KNOWN_FIELDS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "tenshutsu": (("issuer", "発行者（転出元の市区町村長）", "text"), ("head", "世帯主", "text"),
                   ("moved_on", "転出（予定）日", "date"), ("address", "住所（転出前）", "address"),
                   ("new_address", "転出先", "address"), *_MEMBER,
-                  *((f"{n}2", f"{label}（2人目）", t) for n, label, t in _MEMBER)),
+                  *((f"{n}{k}", f"{label}（{k}人目）", t) for k in range(2, MAX_PERSONS + 1) for n, label, t in _MEMBER)),
     "zairyu": (("name", "氏名（ローマ字）", "latin"), ("birth_date", "生年月日", "date"), ("sex", "性別", "sex"),
                ("nationality", "国籍・地域", "text"), ("address", "住居地", "address"),
                ("stay_status", "在留資格", "text"), ("stay_until", "在留期間の満了日", "date"),
@@ -61,6 +64,19 @@ class LayoutProblem(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field, self.message = field, message
+
+
+def known_label(kind: str, name: str) -> str:
+    """The counter's label of a known field (「氏名（3人目）」), or the name itself."""
+    return next((label for n, label, _ in KNOWN_FIELDS.get(kind, ()) if n == name), name)
+
+
+def _listed(kind: str) -> str:
+    """The known field names, persons 2 … 8 said once (not 48 names)."""
+    names = [n for n, _, _ in KNOWN_FIELDS[kind]]
+    first = [n for n in names if not n[-1].isdigit()]
+    more = "" if len(first) == len(names) else f"。2〜{MAX_PERSONS}人目は name2・kana3 のように末尾に番号"
+    return ", ".join(sorted(first)) + more
 
 
 @dataclass(frozen=True)
@@ -114,7 +130,7 @@ def parse_layout(raw: Any) -> Layout:
         known = {n for n, _, _ in KNOWN_FIELDS[kind]}
         if fname not in known:
             raise LayoutProblem(f"{path}.name", f"項目名 {fname} は{DOC_KINDS[kind]}の項目にありません"
-                                                f"（使える項目: {', '.join(sorted(known))}）。")
+                                                f"（使える項目: {_listed(kind)}）。")
         if fname in seen:
             raise LayoutProblem(f"{path}.name", f"項目名 {fname} が重複しています。")
         seen.add(fname)
@@ -127,7 +143,7 @@ def parse_layout(raw: Any) -> Layout:
             raise LayoutProblem(f"{path}.box", "box が画像の外にはみ出しています。")
         if width < 0.01 or height < 0.01:
             raise LayoutProblem(f"{path}.box", "box が小さすぎます（幅・高さとも枠の1%以上にしてください）。")
-        label = f.get("label") or next(lab for n, lab, _ in KNOWN_FIELDS[kind] if n == fname)
+        label = f.get("label") or known_label(kind, fname)
         regions.append(Region(fname, str(label)[:40], ftype, (left, top, width, height)))
     return Layout(key, name.strip(), kind, (size[0], size[1]), tuple(regions))
 

@@ -6,6 +6,8 @@
    outer frame or its print), so a shifted, rescaled photo maps onto the definition.
 3. Cut each field's region (with a little margin), stack the cuts into one image, one engine call per
    document, and give each word to the cut it lies in.
+   A region with no ink (a certificate's unused rows) is not read: its value is empty and ``blank``;
+   so is one that reads 「以下余白」 (printed after a certificate's last person).
 4. Clean each value by its type (``civic.counter.ocr.layouts``): dates to ISO, 男/女, digits, …
    A value that does not fit its type is returned as read with a low confidence, for staff to correct.
 """
@@ -25,6 +27,9 @@ from civic.counter.ocr.layouts import Layout, Region
 
 GAP = 24  # white pixels between stacked cuts
 CUT_HEIGHT = 64  # every cut is scaled to this height (tesseract reads ~30–40 px glyphs best)
+#: A region with less ink than this share of its pixels is blank (the emptiest printed value, one 「男」 in a
+#: wide box, is ≈ 0.5 %; an empty box of a distorted sample 0 %).
+BLANK = 0.001
 
 
 class UnreadableImage(ValueError):
@@ -36,6 +41,11 @@ class FieldValue:
     value: str
     confidence: float
     raw: str
+    #: Nothing printed in the region (no ink, or only 「以下余白」 after a certificate's last person).
+    blank: bool = False
+
+
+_SPACE_FILLER = re.compile(r"(以下)?余白")
 
 
 def load(data: bytes) -> Image.Image:
@@ -227,9 +237,14 @@ def read_fields(image: Image.Image, layout: Layout, engine: Engine) -> dict[str,
         box = (int(left + x * fw - 2), int(top + y * fh - my), int(left + (x + w) * fw + mx),
                int(top + (y + h) * fh + my))
         cut = straight.crop(box)
+        if _ink(cut).histogram()[255] < BLANK * cut.width * cut.height:
+            continue  # nothing printed here (a certificate's unused rows): not read, so nothing is made up
         ratio = CUT_HEIGHT / max(1, cut.height)
         cut = cut.resize((max(1, int(cut.width * ratio)), CUT_HEIGHT), Image.Resampling.LANCZOS)
         cuts.append((region, cut))
+    out = {r.name: FieldValue("", 0.0, "", blank=True) for r in layout.fields}
+    if not cuts:
+        return out
     width = max(c.width for _, c in cuts) + 2 * GAP
     height = sum(c.height + GAP for _, c in cuts) + GAP
     sheet = Image.new("L", (width, height), 255)
@@ -240,7 +255,7 @@ def read_fields(image: Image.Image, layout: Layout, engine: Engine) -> dict[str,
         spans.append((region, y, y + cut.height))
         y += cut.height + GAP
     words = engine.read(sheet)
-    by_field: dict[str, list[Word]] = {r.name: [] for r in layout.fields}
+    by_field: dict[str, list[Word]] = {r.name: [] for r, _ in cuts}
     for word in words:
         centre = word.box[1] + word.box[3] / 2
         for region, start, end in spans:
@@ -258,10 +273,11 @@ def read_fields(image: Image.Image, layout: Layout, engine: Engine) -> dict[str,
                 padded = Image.new("L", (cut.width + 2 * GAP, cut.height + 2 * GAP), 255)
                 padded.paste(cut, (GAP, GAP))
                 by_field[region.name] = single(padded, japanese=japanese)
-    out: dict[str, FieldValue] = {}
-    for region in layout.fields:
+    for region, _ in cuts:
         found = sorted((w for w in by_field[region.name] if _meaningful(w.text)), key=lambda w: w.box[0])
         raw = " ".join(w.text for w in found)
+        if _SPACE_FILLER.fullmatch(re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw))):
+            continue  # 「以下余白」: the certificate's persons end here
         value, fits = clean(region, raw)
         confidence = sum(w.confidence for w in found) / len(found) if found else 0.0
         out[region.name] = FieldValue(value, round(confidence if fits else confidence * 0.3, 3), raw)

@@ -15,7 +15,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from civic.counter.checks import with_check_digit
-from civic.counter.ocr.layouts import Layout
+from civic.counter.ocr.layouts import DOC_KINDS, MAX_PERSONS, Layout, load_dir
 from civic.procedures.dates import wareki
 
 FONTS = {
@@ -57,8 +57,13 @@ def _person(rng: random.Random) -> tuple[str, str, str, date]:
     return f"{sur} {given}", f"{skana} {gkana}", sex, _date(rng, 1940, 2024)
 
 
-def sample_values(kind: str, rng: random.Random) -> tuple[dict[str, str], dict[str, str]]:
-    """(what is printed on the document, what OCR should read: ISO dates, no spaces in Japanese)."""
+def sample_values(kind: str, rng: random.Random, *, persons: int = 2) -> tuple[dict[str, str], dict[str, str]]:
+    """(what is printed on the document, what OCR should read: ISO dates, no spaces in Japanese).
+
+    A 転出証明書 lists ``persons`` members (1 … ``MAX_PERSONS``): the head, then persons 2, 3, … under
+    ``name2``, ``name3``, … (the third and later are the head's children, with the head's surname)."""
+    if not 1 <= persons <= MAX_PERSONS:
+        raise ValueError(f"persons is 1 … {MAX_PERSONS}")
     printed: dict[str, str] = {}
     truth: dict[str, str] = {}
     if kind == "tenshutsu":
@@ -70,7 +75,14 @@ def sample_values(kind: str, rng: random.Random) -> tuple[dict[str, str], dict[s
         printed["moved_on"], truth["moved_on"] = wareki(moved), moved.isoformat()
         printed["address"] = truth["address"] = f"{town}{rng.choice(['東町', '本町', '中央'])}{rng.randint(1, 99)}番地{rng.randint(1, 9)}"
         printed["new_address"] = truth["new_address"] = f"福岡県みどり郡みどり町大字緑川{rng.randint(1, 999)}番地"
-        for suffix, person, rel in (("", head, "世帯主"), ("2", _person(rng), rng.choice(["妻", "子", "母"]))):
+        listed = [("", head, "世帯主")]
+        if persons >= 2:
+            listed.append(("2", _person(rng), rng.choice(["妻", "子", "母"])))
+        for k in range(3, persons + 1):
+            given, gkana, sex = rng.choice(GIVEN)
+            child = (f"{head[0].split()[0]} {given}", f"{head[1].split()[0]} {gkana}", sex, _date(rng, 1990, 2025))
+            listed.append((str(k), child, "子"))
+        for suffix, person, rel in listed:
             name, kana, sex, born = person
             printed["name" + suffix], truth["name" + suffix] = name, name.replace(" ", "")
             printed["kana" + suffix], truth["kana" + suffix] = kana, kana.replace(" ", "")
@@ -123,8 +135,9 @@ def render(layout: Layout, printed: dict[str, str], *, scale: float = 1.0) -> Im
     fw, fh = w - 2 * fx, h - 2 * fy
     draw.rectangle((fx, fy, fx + fw, fy + fh), outline=0, width=max(2, int(3 * scale)))
     style = "mincho" if layout.kind == "tenshutsu" else "gothic"
-    small = ImageFont.truetype(font_path("gothic"), max(10, int(fh * 0.028)))
-    title = ImageFont.truetype(font_path(style), max(12, int(fh * 0.045)))
+    unit = min(fw, fh)  # a portrait page's labels are sized by its width
+    small = ImageFont.truetype(font_path("gothic"), max(10, int(unit * 0.028)))
+    title = ImageFont.truetype(font_path(style), max(12, int(unit * 0.045)))
     if layout.kind in TITLES and layout.kind != "tenshutsu":
         draw.text((fx + fw * 0.80, fy + fh * 0.90), TITLES[layout.kind], font=small, fill=0, anchor="mm")
     elif layout.kind == "tenshutsu":
@@ -167,3 +180,31 @@ def png_bytes(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m civic.counter.ocr.samples LAYOUT OUT.jpg [--persons N] [--seed S] [--town DIR]``: a
+    fictitious document drawn with one of the town's layouts and made to look scanned, to try the
+    counter's OCR with (e.g. ``tenshutsu-setai out.jpg --persons 4``: a household of 4)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m civic.counter.ocr.samples")
+    parser.add_argument("layout")
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--persons", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--town", type=Path, default=Path("content/midori"))
+    args = parser.parse_args(argv)
+    layouts = load_dir(args.town / "counter" / "layouts")
+    if args.layout not in layouts:
+        parser.error(f"no layout {args.layout} (there are: {', '.join(layouts)})")
+    layout, rng = layouts[args.layout], random.Random(args.seed)
+    more = {"persons": args.persons} if layout.kind == "tenshutsu" else {}
+    printed, _ = sample_values(layout.kind, rng, **more)
+    args.out.write_bytes(distort(render(layout, printed), rng, strength=0.3))
+    print(f"{args.out}: {DOC_KINDS[layout.kind]} ({layout.key}{f', {args.persons}人' if more else ''})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -43,8 +43,9 @@ function applyOcr(doc, kind, values) {
   const member = (i) => { while (ms.length <= i) ms.push(emptyMember()); return ms[i]; };
   for (const [key, v] of Object.entries(values)) {
     if (!v) continue;
-    const m = key.match(/^(name|kana|birth_date|sex|relationship|resident_code)(2?)$/);
-    if (m) { member(m[2] ? 1 : 0)[m[1]] = v; continue; }
+    // name, kana, … are the certificate's first person; name2 … name8 its N-th person (member N-1).
+    const m = key.match(/^(name|kana|birth_date|sex|relationship|resident_code)(\d*)$/);
+    if (m) { member(m[2] ? Math.max(0, Number(m[2]) - 1) : 0)[m[1]] = v; continue; }
     if (key === "head" || key === "moved_on") h_[key] = v;
     else if (key === "issuer") h_.origin = v.replace(/長$/, "");
     else if (key === "new_address") h_.new_address.text = v;
@@ -119,8 +120,8 @@ export default async function counter(main, ctx) {
       const input = h("input", { name: `ocr.${key}`, value: v.value });
       inputs[key] = input;
       const low = v.confidence < 0.6;
-      return h("tr", {}, h("th", { scope: "row" }, h("label", { for: input.id || (input.id = `ocr-${key}`) }, key)),
-        h("td", {}, input), h("td", {}, `${Math.round(v.confidence * 100)}%${low ? "（要確認）" : ""}`));
+      return h("tr", {}, h("th", { scope: "row" }, h("label", { for: input.id || (input.id = `ocr-${key}`) }, v.label || key)),
+        h("td", {}, input), h("td", {}, v.blank ? "空欄（印字なし）" : `${Math.round(v.confidence * 100)}%${low ? "（要確認）" : ""}`));
     });
     const apply = h("button", { type: "button", onclick: async () => {
       const values = Object.fromEntries(Object.entries(inputs).map(([k, i]) => [k, i.value.trim()]));
@@ -139,7 +140,11 @@ export default async function counter(main, ctx) {
     } }, current ? "読み取った内容を届書に反映" : "読み取った内容で届書を作る");
     const scanned = file.files[0];
     const keepRead = h("input", { type: "checkbox", name: "keep", checked: true });
-    const preview = h("img", { src: URL.createObjectURL(file.files[0]), alt: `読み取った${DOCS[read.kind]}の画像`, class: "handover-image" });
+    // The image stays beside the table while staff scroll a household's rows, as large as the column; the
+    // link opens it full size to compare a small print.
+    const imageUrl = URL.createObjectURL(file.files[0]);
+    const preview = h("div", { class: "ocr-preview" }, h("img", { src: imageUrl, alt: `読み取った${DOCS[read.kind]}の画像` }),
+      h("a", { href: imageUrl, target: "_blank", rel: "noopener" }, "画像を別のタブで原寸表示する"));
     ocrOut.replaceChildren(h("p", { class: "hint" }, `定義体 ${read.layout}（${read.engine}、${read.seconds}秒）。読み取った値を画像と見比べ、直してから反映してください。`),
       h("div", { class: "split" }, h("div", { class: "table-wrap" }, h("table", {}, h("caption", {}, "読み取った項目"),
         h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "項目"), h("th", { scope: "col" }, "値"), h("th", { scope: "col" }, "確からしさ"))),
