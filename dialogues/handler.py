@@ -209,10 +209,14 @@ class DialogueHandler:
                 await self.start_action(ctx, action)
                 return
             if disaster.asks_for_shelter(text):  # 「近くの避難所」, in any mode (issue #22)
+                # no reminder of an open flow here: its buttons would replace 「位置情報を送る」
                 disaster.ask_location(ctx)
-                if ctx.store.flow is not None:
-                    self.engine.resume_after_answer(ctx)
                 return
+        if ctx.location is not None and ctx.store.flow is not None and disaster.waiting_for_location(ctx):
+            # the location asked for by 「近くの避難所」 in the middle of a flow: the shelters, then the flow
+            await disaster.answer_nearest(ctx, ctx.location["latitude"], ctx.location["longitude"])
+            self.engine.resume_after_answer(ctx)
+            return
         if ctx.store.flow is not None:
             await self.in_flow(ctx)
         else:
@@ -358,7 +362,20 @@ class DialogueHandler:
             if await faq.respond(ctx, text, result) != "ambiguous":
                 self.engine.resume_after_answer(ctx)
             return True
+        if not strict and current is not None and current.name != "garbage" and self._bare_garbage_item(text):
+            # 「ソファ」 where the flow waits for a date: the item's sorting (the flow resumes after it)
+            ctx.answered_as = "garbage_lookup"
+            await self.engine.start(ctx, "garbage", text=text)
+            return True
         return False
+
+    def _bare_garbage_item(self, text: str) -> bool:
+        """``text`` is mostly the name of an item in the garbage dictionary (「ソファ」, 「古い扇風機」)."""
+        garbage = self.services.knowledge.garbage
+        if garbage is None or "garbage" not in self.engine.flows:
+            return False
+        lookup = garbage.lookup(text)
+        return lookup.outcome != "none" and lookup.best is not None and len(lookup.best.matched) * 2 >= len(text)
 
     # -- outside a flow ---------------------------------------------------------------------------
     async def start_intent(self, ctx: Context, flow_name: str, text: str) -> None:
@@ -420,24 +437,19 @@ class DialogueHandler:
 
     async def answer_question(self, ctx: Context, text: str) -> None:
         """FAQ first, then the garbage dictionary (a bare item name), then: unanswered."""
-        garbage = self.services.knowledge.garbage
         topic = ctx.memory.get("topic") or {}
-        if garbage is not None and topic.get("name") == "garbage":
-            lookup = garbage.lookup(text)
-            if lookup.outcome != "none" and lookup.best is not None and len(lookup.best.matched) * 2 >= len(text):
-                ctx.answered_as = "garbage_lookup"
-                await self.engine.start(ctx, "garbage", text=text)
-                return
+        if topic.get("name") == "garbage" and self._bare_garbage_item(text):  # talking of garbage: the item first
+            ctx.answered_as = "garbage_lookup"
+            await self.engine.start(ctx, "garbage", text=text)
+            return
         result = faq.search(ctx, text)
         if result.outcome == "confident":
             await faq.respond(ctx, text, result)
             return
-        if garbage is not None:
-            lookup = garbage.lookup(text)
-            if lookup.outcome != "none" and lookup.best is not None and len(lookup.best.matched) * 2 >= len(text):
-                ctx.answered_as = "garbage_lookup"
-                await self.engine.start(ctx, "garbage", text=text)
-                return
+        if self._bare_garbage_item(text):
+            ctx.answered_as = "garbage_lookup"
+            await self.engine.start(ctx, "garbage", text=text)
+            return
         directory = self.services.knowledge.facilities
         if directory is not None and "facility" in self.engine.flows and len(text) <= 20 and (
                 directory.group_in(text) is not None or await directory.keyword(ctx.session, text)):

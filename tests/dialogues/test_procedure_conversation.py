@@ -212,3 +212,31 @@ async def test_the_web_chat_navigates_and_sends_booking_to_line(town: CounterTow
     out = await web("転入の手続きを知りたい", state)
     assert "（0% 完了）" in texts(out) and state["flow"]["name"] == "procedure"
     assert [(c.event, c.channel) for c in await access_counts(town.db)] == [("tennyu", "web")]
+
+
+async def test_asking_for_shelters_in_the_middle_keeps_the_location_button(town: CounterTown) -> None:
+    """「近くの避難所」 asked halfway through 手続きナビ: the answer asks for the citizen's location, and its
+    「位置情報を送る」 stays the last thing on screen (the navigator's question does not replace it); the
+    location sent gives the shelters, and the navigator is still there to go on with."""
+    chat = town.chat()
+    await _to_moved_on(chat)
+    out = await chat.say("近くの避難所")
+    assert "位置情報" in texts(out) and "住み始めた日" not in texts(out)
+    assert any(item["action"]["type"] == "location" for item in out[-1]["quickReply"]["items"])
+    out = await chat.send_location(35.0, 135.0)
+    shelters, _, rest = texts(out).partition("（「手続きナビ」の続きです）")
+    assert "避難所" in shelters and "住み始めた日" in rest  # (this town has no shelters registered: it says so)
+    assert (await _flow(town, chat.user) or {}).get("name") == "procedure"
+
+
+async def test_an_item_to_throw_away_named_in_the_middle_is_sorted_then_the_navigator_goes_on(town: CounterTown) -> None:
+    """A bare item name where the navigator waits for a date (「ソファ」): the garbage answer, not 「下のボタンから
+    選んでください」; the navigator comes back when the garbage answer is done, and still takes the date."""
+    chat = town.chat()
+    await _to_moved_on(chat)
+    out = await chat.say("ソファ")
+    sorted_, _, resumed = texts(out).partition("先ほどの「手続きナビ」の続きです")
+    assert "【粗大ごみ】" in sorted_ and "下のボタンから選んでください" not in texts(out), texts(out)
+    assert "住み始めた日" in resumed and quick_labels(out) == ["日付を選ぶ", "戻る"]
+    out = await chat.say("2025年6月1日")
+    assert "住み始めた日" not in texts(out) and (await _flow(town, chat.user) or {}).get("name") == "procedure"
