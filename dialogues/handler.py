@@ -326,7 +326,7 @@ class DialogueHandler:
         if await flow.fallback(ctx):
             await self.engine.after(ctx)
             return
-        hint = spec.hint if spec and spec.hint else "申し訳ありません。うまく読み取れませんでした。"
+        hint = flow.step_help(ctx) or "申し訳ありません。うまく読み取れませんでした。"
         lead = f"{hint}\n（「やめる」で中止できます）" if ctx.text or ctx.postback else hint
         if ctx.inbound.is_media and ctx.text is None:
             lead = f"ありがとうございます。ただ、いまは「{flow.title}」の途中です。{hint}"

@@ -92,6 +92,14 @@ class ProcedureFlow(Flow):
     def nav(self, ctx: Context) -> Navigator:
         return Navigator(self.content, self.content.event(ctx.data["event"]), FrozenClock(ctx.now))
 
+    def step_help(self, ctx: Context) -> str:
+        """A date question has no option buttons to choose from: it says how to give a date."""
+        if ctx.flow_state == "question" and ctx.data.get("event") in self.content.events:
+            question = self.nav(ctx).next_question(dict(ctx.data.get("answers") or {}))
+            if question is not None and question.kind == "date":
+                return "日付を入力するか、「日付を選ぶ」から選んでください。「戻る」でひとつ前の質問に戻れます。"
+        return super().step_help(ctx)
+
     # -- entry -----------------------------------------------------------------------------------
     async def start(self, ctx: Context, **params: Any) -> None:
         code = ctx.postback.get("event")

@@ -238,5 +238,7 @@ async def test_an_item_to_throw_away_named_in_the_middle_is_sorted_then_the_navi
     sorted_, _, resumed = texts(out).partition("先ほどの「手続きナビ」の続きです")
     assert "【粗大ごみ】" in sorted_ and "下のボタンから選んでください" not in texts(out), texts(out)
     assert "住み始めた日" in resumed and quick_labels(out) == ["日付を選ぶ", "戻る"]
+    out = await chat.say("ちょっとわからないです")  # neither a date nor anything else: how to give a date
+    assert "日付を入力するか、「日付を選ぶ」から選んでください" in texts(out) and "ボタンから選んでください" not in texts(out)
     out = await chat.say("2025年6月1日")
     assert "住み始めた日" not in texts(out) and (await _flow(town, chat.user) or {}).get("name") == "procedure"
