@@ -238,27 +238,31 @@ export default async function counter(main, ctx) {
         grid.append(field(label, el, note));
       }
       const remove = writable && f.members.length > 1 ? h("div", { class: "row-actions" }, h("button", { type: "button", class: "danger",
-        onclick: () => removeMember(i) }, `世帯員${i + 1}${m.name ? `（${m.name}）` : ""}を削除`)) : null;
+        onclick: () => removeMember(i) }, `世帯員${i + 1}を削除`)) : null;
       const fs = h("fieldset", {}, h("legend", { class: "visually-hidden" }, `世帯員${i + 1}${m.name ? `（${m.name}）` : ""}`), grid, remove);
       const summary = h("summary", {});
-      const missingHere = f.problems.filter((p) => p.field.startsWith(`members.${i}.`)).length;
+      const missingHere = f.problems.filter((p) => p.field.startsWith(`members.${i}.`)).map((p) => p.field);
       const empty = MEMBER_FIELDS.every(([k]) => !m[k]);
       const open = folds.open.get(i) ?? (i === 0 || empty || f.members.length <= 2 || Number(refused?.[1]) === i);
       const block = h("details", { class: "card member", open, "data-member": String(i) }, summary, fs);
-      block.addEventListener("toggle", () => folds.open.set(i, block.open));
-      // The line is redrawn as staff type the name, ふりがな, 生年月日 or 続柄, and when an error comes or goes.
+      // only what staff changed is kept (a block they opened stays open after a save; the rest follows the rule)
+      block.addEventListener("toggle", () => { if (folds.open.has(i) || block.open !== open) folds.open.set(i, block.open); });
+      // The line is redrawn as staff type, and when an error comes or goes.
       block.refresh = () => {
         const val = (k) => block.querySelector(`[name="members.${i}.${k}"]`)?.value.trim() ?? "";
         const name = val("name"); const kana = val("kana"); const birth = val("birth_date");
         const when = birth && birth === m.birth_date && shownM.birth_text ? shownM.birth_text.split("(")[0] : birth;
         const wrong = block.querySelector(".field-error");
-        summary.replaceChildren(h("span", { class: "member-no" }, `世帯員${i + 1}`),
+        // missing as of the last save, and still empty now
+        const left = missingHere.filter((n) => !block.querySelector(`[name="${n}"]`)?.value.trim()).length;
+        summary.replaceChildren(...[h("span", { class: "member-no" }, `世帯員${i + 1}`),
           h("span", { class: "member-name" }, name ? `${name}${kana ? `（${kana}）` : ""}` : "氏名未入力"),
           when ? h("span", {}, when) : null, val("relationship") ? h("span", {}, val("relationship")) : null,
           wrong ? h("span", { class: "member-flag error" }, "入力に誤りがあります")
-            : missingHere ? h("span", { class: "member-flag" }, `未入力 ${missingHere}件`) : null);
+            : left ? h("span", { class: "member-flag" }, `未入力 ${left}件`) : null].filter(Boolean));
       };
-      block.addEventListener("input", (ev) => { if (/\.(name|kana|birth_date|relationship)$/.test(ev.target.name || "")) block.refresh(); });
+      block.addEventListener("input", () => block.refresh());
+      block.addEventListener("change", () => block.refresh());
       block.refresh();
       return block;
     });
@@ -279,7 +283,8 @@ export default async function counter(main, ctx) {
       el.scrollIntoView({ block: "center" }); el.focus();
     };
     async function removeMember(i) {
-      const who = `世帯員${i + 1}${f.members[i].name ? `（${f.members[i].name}）` : ""}`;
+      const name = form.querySelector(`[name="members.${i}.name"]`)?.value.trim();
+      const who = `世帯員${i + 1}${name ? `（${name}）` : ""}`;
       if (!(await confirmAction(`${who}を届書から削除します。この世帯員に入力した内容は元に戻せません。よろしいですか。`, "削除する"))) return;
       collect(); body.members.splice(i, 1);
       // the API counts members after the removal: an error on a later member points one block further down here
@@ -372,7 +377,7 @@ export default async function counter(main, ctx) {
     editor.replaceChildren(
       h("h2", { id: "c-form", tabindex: "-1" }, `届書 ${f.number}（${f.kind_label}・${f.status_label}）`),
       h("p", { class: "hint" }, `作成 ${f.created_by} ${clock(f.created_at)}／最終更新 ${f.updated_by} ${clock(f.updated_at)}${f.masked ? "／個人番号・住民票コードはマスキングしています" : ""}`),
-      problems, form, enhanceCounterForm(form, writable),
+      problems || "", form, enhanceCounterForm(form, writable),
       h("div", { class: "section" }, h("h3", {}, "工程"), field("状態を変える理由・メモ", note), moves,
         h("div", { class: "row-actions" }, h("button", { type: "button", onclick: () => download(`/counter/forms/${f.id}.pdf`, `${f.number}.pdf`)
           .catch((err) => toast(err.message, "error")) }, "PDF を保存（町の様式）"))),
