@@ -115,8 +115,11 @@ async def test_a_whole_tennyu_at_the_counter(tmp_path: Path) -> None:
         beside = page.locator(".field", has=code).locator(".field-error")
         await expect(beside).to_have_count(1)
         assert await beside.get_attribute("id") == await code.get_attribute("aria-describedby")
+        said, bar = await beside.bounding_box(), await page.locator(".form-bar").bounding_box()
+        assert said is not None and bar is not None and said["y"] + said["height"] <= bar["y"], (said, bar)  # not under it
         await expect(member(page, 3).locator("summary")).to_contain_text("入力に誤りがあります")
         await looked_at(page, "counter-form-refused")
+        await page.screenshot(path=SHOTS / "counter-form-refused-window.png")
         await code.fill("12345678903")
         await page.get_by_role("button", name="保存する").click()
         await expect(page.get_by_role("status").filter(has_text="保存しました")).to_be_visible(timeout=WAIT)
@@ -131,6 +134,7 @@ async def test_a_whole_tennyu_at_the_counter(tmp_path: Path) -> None:
         await expect(page.locator('[name="members.2.name"]')).to_be_focused()
         await expect(page.locator('[name="members.2.name"]')).to_be_visible()
         await looked_at(page, "counter-form")
+        await page.screenshot(path=SHOTS / "counter-form-jumped-window.png")
         # 5. 確認待ち, then the PDF in the town's layout
         await page.get_by_role("button", name="確認待ちにする").click()
         problem = page.locator(".field-error")
@@ -198,6 +202,8 @@ async def test_a_whole_tennyu_at_the_counter(tmp_path: Path) -> None:
         await expect(drawn.get_by_role("row")).to_have_count(12, timeout=WAIT)
         await expect(page.locator("fieldset legend").filter(has_text="世帯員")).to_have_count(7)
         await expect(page.locator('[name="members.6.name"]')).to_have_value("山田八郎")
+        await page.get_by_role("button", name="すべて閉じる").click()
+        await looked_at(page, "counter-form-7-folded")
         await context.close()
         assert errors == [], errors
         print(f"\nQR scan to a printable 異動届 in the browser: {printable:.1f} s")

@@ -273,6 +273,9 @@ export default async function counter(main, ctx) {
       const n = err.field?.match(/^members\.(\d+)/);
       if (n && blocks[Number(n[1])]) blocks[Number(n[1])].open = true;
       showError(form, err); refreshAll();
+      // in the middle of the window, its message clear of the buttons kept at the bottom (a message with no
+      // field is at the top of the form, far above them)
+      (form.querySelector("[aria-invalid]") || form.querySelector(".field-error"))?.scrollIntoView({ block: "center" });
     };
     // To an input from the layout view or the list of missing items: its member opened, the input focused.
     jumpTo = (name) => {
