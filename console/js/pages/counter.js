@@ -3,7 +3,7 @@
 // the field, check digits included); shown in the 届書's layout (a click on a box jumps to its input);
 // process states with who and when; search; the PDF in the town's layout (masked by role).
 import { api, download } from "../api.js";
-import { h, field, showError, clearErrors, toast } from "../ui.js";
+import { h, field, showError, clearErrors, toast, confirmAction } from "../ui.js";
 import { enhanceCounterForm } from "./counter-aids.js";
 import { relatedForms } from "./counter-related.js";
 import { layoutChoice } from "./counter-layout-choice.js";
@@ -71,6 +71,8 @@ export default async function counter(main, ctx) {
   if (ctx.can("counter.write")) main.append(start, ocr);
   main.append(editor, found);
   let current = null;  // the 届書 being edited (the API's answer)
+  const folds = { id: null, open: new Map() };  // members staff opened or closed, kept over a save of the same 届書
+  let jumpTo = () => {};
 
   // -- a new 届書: from the QR code, or typed (OCR skipped, §(5) g) ------------------------------------
   const qrText = h("textarea", { name: "texts", rows: "3", required: true });
@@ -212,11 +214,14 @@ export default async function counter(main, ctx) {
     } }, h("option", { value: "" }, "定型文を追加…"), PHRASES.map((p) => h("option", { value: p }, p)));
     const kindSel = h("select", { name: "kind", disabled: !writable }, Object.entries(KINDS).map(([k, v]) =>
       h("option", { value: k, selected: k === f.kind }, v)));
-    const members = h("div", {});
-    f.members.forEach((m, i) => {
+    // A household of up to 8 is 8 × 15 inputs: each member folds to one line (氏名・生年月日・続柄 and
+    // whether something is wrong); the first, the empty ones and those the API refused stay open.
+    if (folds.id !== f.id) { folds.id = f.id; folds.open = new Map(); }
+    const refused = error?.field?.match(/^members\.(\d+)/);
+    const members = h("div", { class: "members" });
+    const blocks = f.members.map((m, i) => {
       const foreign = f.shown.members[i]?.foreign;
       const shownM = f.shown.members[i] || {};
-      const fs = h("fieldset", { class: "card" }, h("legend", {}, `世帯員 ${i + 1}${m.name ? `（${m.name}）` : ""}`));
       const grid = h("div", { class: "inline-fields" });
       for (const [key, label, hint] of MEMBER_FIELDS) {
         const off = (foreign ? JAPANESE_ONLY : FOREIGN_ONLY).includes(key);
@@ -232,9 +237,67 @@ export default async function counter(main, ctx) {
         if (off) note = foreign ? "外国人の方には入力できません" : "日本人の方には入力できません";
         grid.append(field(label, el, note));
       }
-      fs.append(grid);
-      members.append(fs);
+      const remove = writable && f.members.length > 1 ? h("div", { class: "row-actions" }, h("button", { type: "button", class: "danger",
+        onclick: () => removeMember(i) }, `世帯員${i + 1}を削除`)) : null;
+      const fs = h("fieldset", {}, h("legend", { class: "visually-hidden" }, `世帯員${i + 1}${m.name ? `（${m.name}）` : ""}`), grid, remove);
+      const summary = h("summary", {});
+      const missingHere = f.problems.filter((p) => p.field.startsWith(`members.${i}.`)).map((p) => p.field);
+      const empty = MEMBER_FIELDS.every(([k]) => !m[k]);
+      const open = folds.open.get(i) ?? (i === 0 || empty || f.members.length <= 2 || Number(refused?.[1]) === i);
+      const block = h("details", { class: "card member", open, "data-member": String(i) }, summary, fs);
+      // only what staff changed is kept (a block they opened stays open after a save; the rest follows the rule)
+      block.addEventListener("toggle", () => { if (folds.open.has(i) || block.open !== open) folds.open.set(i, block.open); });
+      // The line is redrawn as staff type, and when an error comes or goes.
+      block.refresh = () => {
+        const val = (k) => block.querySelector(`[name="members.${i}.${k}"]`)?.value.trim() ?? "";
+        const name = val("name"); const kana = val("kana"); const birth = val("birth_date");
+        const when = birth && birth === m.birth_date && shownM.birth_text ? shownM.birth_text.split("(")[0] : birth;
+        const wrong = block.querySelector(".field-error");
+        // missing as of the last save, and still empty now
+        const left = missingHere.filter((n) => !block.querySelector(`[name="${n}"]`)?.value.trim()).length;
+        summary.replaceChildren(...[h("span", { class: "member-no" }, `世帯員${i + 1}`),
+          h("span", { class: "member-name" }, name ? `${name}${kana ? `（${kana}）` : ""}` : "氏名未入力"),
+          when ? h("span", {}, when) : null, val("relationship") ? h("span", {}, val("relationship")) : null,
+          wrong ? h("span", { class: "member-flag error" }, "入力に誤りがあります")
+            : left ? h("span", { class: "member-flag" }, `未入力 ${left}件`) : null].filter(Boolean));
+      };
+      block.addEventListener("input", () => block.refresh());
+      block.addEventListener("change", () => block.refresh());
+      block.refresh();
+      return block;
     });
+    members.append(...blocks);
+    const refreshAll = () => blocks.forEach((b) => b.refresh());
+    // An error beside its field, the member holding it opened first (a closed <details> cannot take the focus).
+    const showFormError = (err) => {
+      const n = err.field?.match(/^members\.(\d+)/);
+      if (n && blocks[Number(n[1])]) blocks[Number(n[1])].open = true;
+      showError(form, err); refreshAll();
+      // in the middle of the window, its message clear of the buttons kept at the bottom (a message with no
+      // field is at the top of the form, far above them)
+      (form.querySelector("[aria-invalid]") || form.querySelector(".field-error"))?.scrollIntoView({ block: "center" });
+    };
+    // To an input from the layout view or the list of missing items: its member opened, the input focused.
+    jumpTo = (name) => {
+      const el = form.querySelector(`[name="${name}"]`);
+      if (!el) return;
+      const block = el.closest("details");
+      if (block) block.open = true;
+      el.scrollIntoView({ block: "center" }); el.focus();
+    };
+    async function removeMember(i) {
+      const name = form.querySelector(`[name="members.${i}.name"]`)?.value.trim();
+      const who = `世帯員${i + 1}${name ? `（${name}）` : ""}`;
+      if (!(await confirmAction(`${who}を届書から削除します。この世帯員に入力した内容は元に戻せません。よろしいですか。`, "削除する"))) return;
+      collect(); body.members.splice(i, 1);
+      // the API counts members after the removal: an error on a later member points one block further down here
+      await save(body, {}, (err) => {
+        const n = err.field?.match(/^members\.(\d+)(.*)$/);
+        if (n && Number(n[1]) >= i) err.field = `members.${Number(n[1]) + 1}${n[2]}`;
+        return err;
+      }, { removed: i });
+    }
+    const foldAll = (open) => blocks.forEach((b, i) => { b.open = open; folds.open.set(i, open); });
     form.append(
       h("div", { class: "inline-fields" }, field("届出の種類", kindSel), field("世帯主", input("household.head", hh.head)),
         field("異動日", input("household.moved_on", hh.moved_on), "西暦でも和暦でも"), field("転入前の市区町村", input("household.origin", hh.origin))),
@@ -245,8 +308,12 @@ export default async function counter(main, ctx) {
       members,
       h("div", { class: "inline-fields" }, field("備考", remarks), field("定型文", phrase),
         field("確認番号", input("household.confirmation", hh.confirmation)), field("メモ", input("household.memo", hh.memo))),
-      writable ? h("div", { class: "actions" },
-        h("button", { type: "button", onclick: () => { collect(); body.members.push(emptyMember()); save(body); } }, "世帯員を追加"),
+      // The buttons stay at the bottom of the window while staff work down a long household.
+      writable ? h("div", { class: "actions form-bar" },
+        h("span", { class: "hint" }, `世帯員 ${f.members.length}人`),
+        f.members.length > 2 ? h("button", { type: "button", class: "secondary", onclick: () => foldAll(true) }, "すべて開く") : null,
+        f.members.length > 2 ? h("button", { type: "button", class: "secondary", onclick: () => foldAll(false) }, "すべて閉じる") : null,
+        h("button", { type: "button", class: "secondary", onclick: () => { collect(); body.members.push(emptyMember()); save(body, {}, null, { added: true }); } }, "世帯員を追加"),
         h("button", { type: "submit" }, "保存する")) : null);
     let body = null;
     function collect() {
@@ -258,15 +325,23 @@ export default async function counter(main, ctx) {
       members: f.members.map((m, i) => Object.fromEntries(MEMBER_FIELDS.map(([k]) => [k, val(`members.${i}.${k}`)]))) };
       return body;
     }
-    async function save(payload, extra = {}) {
-      clearErrors(form);
+    // ``fix`` maps the API's field to this page's inputs; ``change`` is a member added or removed.
+    async function save(payload, extra = {}, fix = null, change = {}) {
+      clearErrors(form); refreshAll();
       try {
         await api("PATCH", `/counter/forms/${f.id}`, { ...payload, ...extra });
+        if (change.removed !== undefined) {  // the blocks below the removed one move up, and keep their folding
+          folds.open = new Map([...folds.open].filter(([k]) => k !== change.removed).map(([k, v]) => [k > change.removed ? k - 1 : k, v]));
+        }
         await showForm(f.id);
         await search();
+        const added = change.added && editor.querySelector(`[name="members.${payload.members.length - 1}.name"]`);
+        if (added) { added.scrollIntoView({ block: "center" }); added.focus(); }
         if (document.activeElement === document.body) document.getElementById("c-form")?.focus();
-        toast(extra.status ? `「${STATUSES[extra.status]}」にしました。` : "保存しました。");
-      } catch (err) { showError(form, err); }
+        toast(extra.status ? `「${STATUSES[extra.status]}」にしました。`
+          : change.added ? `世帯員${payload.members.length}を追加しました。`
+            : change.removed !== undefined ? `世帯員${change.removed + 1}を削除しました。` : "保存しました。");
+      } catch (err) { showFormError(fix ? fix(err) : err); }
     }
     form.addEventListener("submit", (ev) => { ev.preventDefault(); save(collect()); });
     const note = h("input", { name: "note", disabled: f.status === "done" });
@@ -274,7 +349,7 @@ export default async function counter(main, ctx) {
       .map(([s, label]) => h("button", { type: "button", onclick: () => save(writable ? collect() : {}, { status: s, note: note.value }) }, label)));
     // The layout view (§(5) d): the 届書 as printed; a click on a box moves to its input.
     const box = (label, value, name) => h("td", {}, h("button", { type: "button", class: "link", "aria-label": `${value || "（未入力）"} ${label}を入力する`,
-      onclick: () => { const el = form.querySelector(`[name="${name}"]`); if (el) { el.scrollIntoView({ block: "center" }); el.focus(); } } },
+      onclick: () => jumpTo(name) },
     value || "（未入力）"));
     const layout = h("table", { "data-testid": "form-layout" }, h("caption", {}, `${f.kind_label}届（届書の様式）`),
       h("tbody", {},
@@ -285,12 +360,27 @@ export default async function counter(main, ctx) {
         f.members.map((m, i) => h("tr", {}, h("th", { scope: "row" }, `世帯員 ${i + 1}`),
           box(`世帯員${i + 1}の氏名`, [m.name, m.kana && `（${m.kana}）`, f.shown.members[i]?.birth_text, m.sex, m.relationship].filter(Boolean).join(" "), `members.${i}.name`))),
         h("tr", {}, h("th", { scope: "row" }, "備考"), box("備考", hh.remarks, "household.remarks"))));
-    const problems = f.problems.length ? h("div", { class: "notice", role: "status" }, h("p", {}, `確認待ちにする前に、次の ${f.problems.length} 件を入力してください。`),
-      h("ul", {}, f.problems.map((p) => h("li", {}, p.message)))) : null;
+    // What is missing, a member's fields on one line (8 members would be 40 lines otherwise); each line jumps to
+    // its first input, opening the member.
+    const missingBy = new Map();
+    for (const p of f.problems) {
+      const m = p.field.match(/^members\.(\d+)\.(\w+)$/);
+      const at = m ? `members.${m[1]}` : p.field;
+      if (!missingBy.has(at)) missingBy.set(at, { field: p.field, message: p.message, labels: [] });
+      if (m) missingBy.get(at).labels.push(MEMBER_FIELDS.find(([k]) => k === m[2])?.[1] || m[2]);
+    }
+    const missingLine = (at, p) => {
+      if (!p.labels.length) return p.message;
+      const i = Number(at.split(".")[1]);
+      return `世帯員${i + 1}${f.members[i]?.name ? `（${f.members[i].name}）` : ""}：${p.labels.join("、")}を入力してください。`;
+    };
+    const problems = f.problems.length ? h("div", { class: "notice", role: "status" }, h("p", {}, `確認待ちにする前に、次の項目（${f.problems.length}件）を入力してください。`),
+      h("ul", {}, [...missingBy].map(([at, p]) => h("li", {}, form.querySelector(`[name="${p.field}"]`)
+        ? h("button", { type: "button", class: "link", onclick: () => jumpTo(p.field) }, missingLine(at, p)) : missingLine(at, p))))) : null;
     editor.replaceChildren(
       h("h2", { id: "c-form", tabindex: "-1" }, `届書 ${f.number}（${f.kind_label}・${f.status_label}）`),
       h("p", { class: "hint" }, `作成 ${f.created_by} ${clock(f.created_at)}／最終更新 ${f.updated_by} ${clock(f.updated_at)}${f.masked ? "／個人番号・住民票コードはマスキングしています" : ""}`),
-      problems, form, enhanceCounterForm(form, writable),
+      problems || "", form, enhanceCounterForm(form, writable),
       h("div", { class: "section" }, h("h3", {}, "工程"), field("状態を変える理由・メモ", note), moves,
         h("div", { class: "row-actions" }, h("button", { type: "button", onclick: () => download(`/counter/forms/${f.id}.pdf`, `${f.number}.pdf`)
           .catch((err) => toast(err.message, "error")) }, "PDF を保存（町の様式）"))),
@@ -300,7 +390,7 @@ export default async function counter(main, ctx) {
         h("tbody", {}, f.history.map((e) => h("tr", {}, h("td", {}, clock(e.at)), h("td", {}, e.staff),
           h("td", {}, e.status_from ? `${STATUSES[e.status_from]} → ${STATUSES[e.status_to]}` : STATUSES[e.status_to]), h("td", {}, e.note)))))));
     editor.append(await relatedForms(f, ctx), await attachmentsSection(f, ctx));
-    if (error) showError(form, error);
+    if (error) showFormError(error);
   }
   if (id) await showForm(id);
   else editor.replaceChildren(h("h2", { id: "c-form" }, "届書"), h("p", { class: "hint" }, "新しく作るか、検索結果から開いてください。"));
