@@ -3,17 +3,22 @@ and for the 課 of every related form made from it, with the mean reception time
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-import sqlite3
+import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from civic.counter.departments import UNSET, DepartmentsProblem, load_departments, parse_departments
 from civic.counter.related import load_templates
 from civic.counter.report import template_of
+from tests.conftest import PG_SERVER, _admin
 from tests.counter.conftest import TOWN, Counter, tennyu
 
 
@@ -60,33 +65,56 @@ async def test_renaming_a_template_keeps_older_forms_with_their_department(count
     assert template_of(label, {t.title: t.key for t in counter.desk.related.values()}) is None
 
 
-def test_the_migration_fills_the_key_of_older_forms_from_their_label(tmp_path: Path, monkeypatch: Any) -> None:
-    """``counter_0003`` on a database made before it: the rows whose label starts with a template's title
-    (the longest that fits) get its key; others keep "" (the report then matches their label)."""
+@pytest.fixture(params=["sqlite", "postgresql"])
+def bare_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database, not migrated (a migration is tested from where it starts)."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'counter.db'}"
+        return
+    name = f"madoguchi_migration_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{PG_SERVER}/{name}"
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _run(url: str, statements: list[tuple[str, dict[str, Any]]], query: str = "") -> list[Any]:
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            for sql, params in statements:
+                await conn.execute(sa.text(sql), params)
+            return list((await conn.execute(sa.text(query))).all()) if query else []
+    finally:
+        await engine.dispose()
+
+
+def test_the_migration_fills_the_key_of_older_forms_from_their_label(bare_database: str, monkeypatch: Any) -> None:
+    """``counter_0003`` on a database made before it, SQLite and PostgreSQL: the rows whose label starts with a
+    template's title (the longest that fits) get its key; others keep "" (the report then matches their label)."""
     from alembic import command
 
     from bot.migrate import alembic_config
 
-    url = f"sqlite+aiosqlite:///{tmp_path / 'counter.db'}"
     monkeypatch.setenv("CONTENT_DIR", "content")
     monkeypatch.setenv("TOWN", "midori")
-    cfg = alembic_config(url)
+    cfg = alembic_config(bare_database)
     command.upgrade(cfg, "counter_0002")
     labels = {1: "住民票の写し等交付申請書（山田太郎）", 2: "住民票記載事項証明書交付申請書（山田花子）",
               3: "国民健康保険 資格取得届（山田太郎）", 4: "昔の様式（山田太郎）", 5: "山田太郎の届書"}
     kinds = {1: "related", 2: "related-xlsx", 3: "related", 4: "related", 5: "form"}
     titles = {t.title: t.key for t in load_templates(TOWN / "counter" / "related").values()}
-    with sqlite3.connect(tmp_path / "counter.db") as conn:
-        conn.execute("INSERT INTO counter_form (id, number, kind, status, origin, source, data, search_text, "
-                     "created_at, created_by, updated_at, updated_by) VALUES (1, '2026-1', 'tennyu', 'done', '', "
-                     "'typed', 'x', 'x', '2026-12-04 01:00:00', 'k', '2026-12-04 01:00:00', 'k')")
-        for i, label in labels.items():
-            conn.execute("INSERT INTO counter_document (id, form_id, kind, label, \"full\", masked, size, created_at, "
-                         "created_by) VALUES (?, 1, ?, ?, 'x', 'x', 1, '2026-12-04 01:00:00', 'k')",
-                         (i, kinds[i], label))
+    at = "'2026-12-04 01:00:00+00:00'"
+    rows = [("INSERT INTO counter_form (id, number, kind, status, origin, source, data, search_text, created_at, "
+             f"created_by, updated_at, updated_by) VALUES (1, '2026-1', 'tennyu', 'done', '', 'typed', 'x', 'x', {at}, "
+             f"'k', {at}, 'k')", {})]
+    rows += [("INSERT INTO counter_document (id, form_id, kind, label, \"full\", masked, size, created_at, created_by) "
+              f"VALUES (:id, 1, :kind, :label, 'x', 'x', 1, {at}, 'k')", {"id": i, "kind": kinds[i], "label": label})
+             for i, label in labels.items()]
+    asyncio.run(_run(bare_database, rows))
     command.upgrade(cfg, "counter_0003")
-    with sqlite3.connect(tmp_path / "counter.db") as conn:
-        got = dict(conn.execute("SELECT id, template FROM counter_document").fetchall())
+    got = dict(asyncio.run(_run(bare_database, [], "SELECT id, template FROM counter_document")))
     assert got == {1: titles["住民票の写し等交付申請書"], 2: titles["住民票記載事項証明書交付申請書"],
                    3: titles["国民健康保険 資格取得届"], 4: "", 5: ""}
 
