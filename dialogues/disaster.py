@@ -122,10 +122,13 @@ async def answer_nearest(ctx: Context, latitude: float, longitude: float) -> Non
     usable = [v for v in ranked if v.shelter.state not in (FULL, CLOSED)][:SHOWN]
     reach = max((v.distance_m or 0.0 for v in usable), default=float("inf"))
     refused = [v for v in ranked if v.shelter.state in (FULL, CLOSED) and (v.distance_m or 0.0) <= reach][:SHOWN]
-    lines = ["お近くの避難所です（開設中の避難所を近い順に表示しています）。"]
+    # The heading says what the list is: in normal times no shelter is open, and the list must not read as
+    # if those shown were (each line carries its state).
+    if any(v.shelter.state in shelters.OPEN_STATES for v in ranked):
+        lines = ["お近くの避難所です（近い順）。【開設】の避難所に避難できます。"]
+    else:
+        lines = ["お近くの避難所です（近い順）。現在、開設している避難所はありません。町の発表に注意してください。"]
     lines += [_line(i, v) for i, v in enumerate(usable, 1)]
-    if not any(v.shelter.state in shelters.OPEN_STATES for v in ranked):
-        lines.append("現在、開設している避難所はありません。町の発表に注意してください。")
     if refused:
         lines.append("次の避難所は満員または閉鎖のため、受け入れできません。")
         lines += [_line(i, v) for i, v in enumerate(refused, len(usable) + 1)]

@@ -14,7 +14,7 @@ from bot.appkeys import PUBLISHER
 from civic.clock import FrozenClock
 from civic.disaster import services as disaster
 from civic.disaster.content import read_shelters_file, seed_shelters
-from civic.disaster.models import CLOSED, FULL, OPEN, DisasterModeChange
+from civic.disaster.models import CLOSED, FULL, NOT_OPEN, OPEN, DisasterModeChange
 from civic.facilities.models import Facility
 from dialogues.services import Knowledge
 from linesim.testing import LineSim
@@ -136,7 +136,12 @@ async def test_shelters_are_asked_for_in_normal_mode_too(disaster_town: Disaster
     assert "位置情報" in texts(await chat.say("避難所はどこですか"))
     out = texts(await chat.send_location(*INSIDE))
     assert out.startswith("お近くの避難所です") and out.splitlines()[1].startswith("1. みどり町立みどり中学校")
-    assert "【未開設】" in out
+    assert "【未開設】" in out and "【開設】の避難所に避難できます" in out.splitlines()[0]
+    # none open (normal times): the heading says so before the list, which must not read as open shelters
+    await _set_shelter(town, "shelter-midori-jhs", NOT_OPEN)
+    assert "位置情報" in texts(await chat.say("近くの避難所"))
+    out = texts(await chat.send_location(*INSIDE))
+    assert "現在、開設している避難所はありません" in out.splitlines()[0] and "【未開設】" in out.splitlines()[1]
     # without asking, in normal mode, a location still finds facilities (the facility search)
     out = texts(await chat.send_location(*INSIDE))
     assert "お近くの避難所です" not in out
