@@ -26,6 +26,8 @@ from dialogues.paging import requested
 
 NONE_WORDS = ("なし", "無し", "いらない", "不要", "使わない", "使いません", "ありません", "大丈夫")
 DONE_WORDS = ("決定", "次へ", "以上", "これで", "OK", "ok", "完了")
+#: 「…はどこにありますか」「…の場所は？」: a question about where a facility is, not the choice of one to book.
+_WHERE = re.compile(r"どこ|場所[はを]|住所|行き方|アクセス|地図")
 _NUMBER = re.compile(r"^\s*(\d{1,4})\s*(人|名|にん)?(くらい|ぐらい|程度|です)?\s*$")
 
 
@@ -40,6 +42,8 @@ class MakeSteps(AskSteps):
         pick = ctx.postback.get("fac")
         if pick and pick.isdigit():
             ctx.data["facility_id"] = int(pick)
+        elif ctx.text and _WHERE.search(ctx.text):
+            return False  # the facility search answers it (the handler's aside), then this question again
         elif ctx.text:
             pairs = await self.desk.bookable_units(ctx.text)
             if not pairs:

@@ -157,3 +157,20 @@ async def test_the_towns_everyday_name_finds_the_facility(town: CounterTown) -> 
     out = await chat.say("総合体育館")
     assert "いくつか見つかりました" not in texts(out)
     assert "アリーナみどり" in texts(out)
+
+
+async def test_asking_where_a_facility_is_while_booking_shows_it_then_the_booking_goes_on(town: CounterTown) -> None:
+    """「テニスコートってどこにありますか」 where the booking asks which facility: the citizen asked where it is,
+    so the facility search shows it (address, map) instead of choosing it for the booking; the booking
+    then asks its question again."""
+    chat = town.chat()
+    out = await chat.say("体育館を予約したい")
+    assert "どちらの施設をご予約になりますか" in texts(out)
+    out = await chat.say("テニスコートってどこにありますか")
+    card = json.dumps([m for m in out if m["type"] == "flex"], ensure_ascii=False)
+    assert "みどり山公園 テニスコート" in card and "みどり町北原3020番地" in card
+    assert "どちらをご利用になりますか" not in texts(out)  # not chosen for the booking
+    assert "先ほどの「施設の予約」の続きです" in texts(out) and "どちらの施設をご予約になりますか" in texts(out)
+    assert (await _flow(town, chat.user) or {}).get("state") == "facility"
+    out = await chat.say("北原体育館")  # and the booking still takes its answer
+    assert (await _flow(town, chat.user) or {}).get("data", {}).get("facility_id") == await _facility_id(town, "kitahara-gym")
