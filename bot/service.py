@@ -619,8 +619,7 @@ def admin_context(core: Core, knowledge: Knowledge, sessions: StaffSessions, aud
                         public_base_url=core.settings.public_base_url,  # image URLs (served at /media)
                         editor_options=EditorOptions(core.settings.simulator_url, core.settings.liff_ids),
                         totp_issuer=f"{knowledge.town.name} 窓口",
-                        facility_kinds={str(k): str(v) for k, v in
-                                        (knowledge.town.facility_settings.get("labels") or {}).items()},
+                        facility_kinds=knowledge.facilities.labels if knowledge.facilities else {},
                         handover_notices=core.notifier,
                         stream_key=handover_stream.stream_key(core.settings.data_key))  # the live view's tickets
 

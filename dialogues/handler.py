@@ -363,9 +363,7 @@ class DialogueHandler:
                 self.engine.resume_after_answer(ctx)
             return True
         if not strict and current is not None and current.name != "garbage" and self._bare_garbage_item(text):
-            # 「ソファ」 where the flow waits for a date: the item's sorting (the flow resumes after it)
-            ctx.answered_as = "garbage_lookup"
-            await self.engine.start(ctx, "garbage", text=text)
+            await self._sort_item(ctx, text)  # 「ソファ」 where the flow waits for a date (it resumes after)
             return True
         return False
 
@@ -376,6 +374,11 @@ class DialogueHandler:
             return False
         lookup = garbage.lookup(text)
         return lookup.outcome != "none" and lookup.best is not None and len(lookup.best.matched) * 2 >= len(text)
+
+    async def _sort_item(self, ctx: Context, text: str) -> None:
+        """The garbage flow on an item's name: how to put it out."""
+        ctx.answered_as = "garbage_lookup"
+        await self.engine.start(ctx, "garbage", text=text)
 
     # -- outside a flow ---------------------------------------------------------------------------
     async def start_intent(self, ctx: Context, flow_name: str, text: str) -> None:
@@ -439,16 +442,14 @@ class DialogueHandler:
         """FAQ first, then the garbage dictionary (a bare item name), then: unanswered."""
         topic = ctx.memory.get("topic") or {}
         if topic.get("name") == "garbage" and self._bare_garbage_item(text):  # talking of garbage: the item first
-            ctx.answered_as = "garbage_lookup"
-            await self.engine.start(ctx, "garbage", text=text)
+            await self._sort_item(ctx, text)
             return
         result = faq.search(ctx, text)
         if result.outcome == "confident":
             await faq.respond(ctx, text, result)
             return
         if self._bare_garbage_item(text):
-            ctx.answered_as = "garbage_lookup"
-            await self.engine.start(ctx, "garbage", text=text)
+            await self._sort_item(ctx, text)
             return
         directory = self.services.knowledge.facilities
         if directory is not None and "facility" in self.engine.flows and len(text) <= 20 and (

@@ -213,7 +213,6 @@ export default async function facilities(main, ctx) {
   const id = Number(new URLSearchParams(location.hash.split("?")[1] || "").get("id")) || null;
   if (id) return detailPage(main, ctx, id, edit);
   const [rows, kinds] = await Promise.all([api("GET", "/facilities"), api("GET", "/facility-kinds")]);
-  if (!location.hash.startsWith("#/facilities")) return;
   const table = h("table", { class: "facility-table" }, h("caption", {}, `施設（${rows.length}件）`),
     h("thead", {}, h("tr", {}, ["施設名", "分類", "住所", "公開", "操作"].map((t) => h("th", { scope: "col" }, t)))),
     h("tbody", {}, rows.length ? rows.map((f) => h("tr", {}, h("th", { scope: "row" }, f.name), h("td", {}, kindLabel(kinds, f.category)), h("td", {}, f.address),
@@ -236,7 +235,6 @@ export default async function facilities(main, ctx) {
 
 async function detailPage(main, ctx, id, edit) {
   const [d, kinds] = await Promise.all([api("GET", `/facilities/${id}`), api("GET", "/facility-kinds")]);
-  if (!location.hash.startsWith("#/facilities")) return;
   const reload = async (focus) => {
     await detailPage(main, ctx, id, edit);
     if (focus) main.querySelector(`#${focus}`)?.focus();

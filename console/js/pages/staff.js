@@ -23,7 +23,6 @@ function facilityPicker(facilities, chosen, legend) {
 export default async function staff(main, ctx) {
   const [accounts, roles, permissions, facilities] = await Promise.all([api("GET", "/staff"), api("GET", "/roles"), api("GET", "/permissions"),
     ctx.can("facilities.read") ? api("GET", "/facilities") : Promise.resolve([])]);
-  if (!location.hash.startsWith("#/staff")) return;  // staff went to another page meanwhile: leave it alone
   const label = Object.fromEntries(permissions.map((p) => [p.name, p.label]));
   const roleName = Object.fromEntries(roles.map((r) => [r.id, r.name]));
   const pattern = (p) => (label[p] ? `${label[p]}（${p}）` : p === "*" ? "すべての権限（*）" : p === "*.read" ? "すべての閲覧（*.read）"
