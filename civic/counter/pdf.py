@@ -90,13 +90,18 @@ def render_form(doc: dict[str, Any], *, number: str, status: str, today: date, l
     width, height = size
     left, y = 15 * mm, height - 20 * mm
     h = doc["household"]
+
+    def stamp() -> None:
+        """The 受付番号 and state at the top right of every page, and whether its numbers are hidden."""
+        c.setFont(font, 9)
+        c.drawRightString(width - 15 * mm, y + 6 * mm, f"受付番号 {number}　状態 {STATUSES.get(status, status)}")
+        if masked:
+            c.drawRightString(width - 15 * mm, y - 6 * mm, "（マスキング済み: 個人番号・住民票コードを伏せています）")
+
     c.setFont(font, 18)
     c.drawCentredString(width / 2, y, f"{layout.title}（{KINDS[doc['kind']]}）")
-    c.setFont(font, 9)
-    c.drawRightString(width - 15 * mm, y + 6 * mm, f"受付番号 {number}　状態 {STATUSES.get(status, status)}")
+    stamp()
     c.drawString(left, y + 6 * mm, f"{layout.town}長　様")
-    if masked:
-        c.drawRightString(width - 15 * mm, y - 6 * mm, "（マスキング済み: 個人番号・住民票コードを伏せています）")
     y -= 14 * mm
 
     def row(label: str, value: str, *, height_mm: float = 9) -> None:
@@ -137,10 +142,7 @@ def render_form(doc: dict[str, Any], *, number: str, status: str, today: date, l
         y = height - 20 * mm
         c.setFont(font, 12)
         c.drawString(left, y, f"{layout.title}（{KINDS[doc['kind']]}）　{page}枚目（続き）")
-        c.setFont(font, 9)
-        c.drawRightString(width - 15 * mm, y + 6 * mm, f"受付番号 {number}　状態 {STATUSES.get(status, status)}")
-        if masked:
-            c.drawRightString(width - 15 * mm, y - 6 * mm, "（マスキング済み: 個人番号・住民票コードを伏せています）")
+        stamp()
         y -= 12 * mm
 
     line_width = width - 2 * left - 4 * mm
